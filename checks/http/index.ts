@@ -1,0 +1,154 @@
+import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { httpProbe } from '../../src/net/http.js';
+import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
+import { addressesOf, lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+
+const messages = {
+  en: {
+    ...pathMessages.en,
+    'http.status': '{endpoint}: {url} answered HTTP {status}, expected {expected}.',
+    'http.status.fix': 'Check the URL in the site file and the service behind it; a 5xx is the server or a gateway in front of it failing.',
+    'http.slow': '{endpoint}: first byte after {ms} ms (target ≤ {limit} ms).',
+    'http.slow.fix': 'Slow first bytes delay logins and message history: check the path to {host} and the server\'s response time.',
+    'http.redirects': '{endpoint}: stopped after {count} redirects.',
+    'http.redirects.fix': 'Point the site file at the final URL, or fix the redirect loop.',
+  },
+  'zh-CN': {
+    ...pathMessages['zh-CN'],
+    'http.status': '{endpoint}：{url} 返回 HTTP {status}，预期为 {expected}。',
+    'http.status.fix': '检查站点文件中的 URL 及其后端服务；5xx 表示服务器或其前端网关故障。',
+    'http.slow': '{endpoint}：首字节用时 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
+    'http.slow.fix': '首字节缓慢会拖慢登录和消息历史加载：检查到 {host} 的路径和服务器响应时间。',
+    'http.redirects': '{endpoint}：重定向 {count} 次后停止。',
+    'http.redirects.fix': '在站点文件中使用最终 URL，或修复重定向循环。',
+  },
+};
+
+interface Options {
+  connectTimeoutMs: number;
+  maxRedirects: number;
+  slowMs: number;
+}
+
+/** Reachable by HTTP(S) means answered: auth-protected APIs answer 401/403 and are reachable. */
+const DEFAULT_OK = (s: number) => (s >= 200 && s < 400) || s === 401 || s === 403;
+
+/** One GET per http/https endpoint: status, time to first byte, redirects, TLS failure kind. */
+export default defineCheck<Options>({
+  meta: {
+    id: 'http',
+    title: 'HTTP(S) endpoints answer',
+    failureTitle: 'HTTP(S) endpoints do not answer',
+    description:
+      'Sends one GET to every http/https endpoint over the addresses the dns check found, follows redirects by hand ' +
+      '(each hop recorded), and records the status, the time to first byte (connect + TLS + server time), the TLS ' +
+      'version and cipher. A failure is classified by the phase it happened in: refused / filtered / unreachable at ' +
+      'connect, `tls-failure` with its kind (expired, self-signed, untrusted issuer, hostname mismatch, protocol ' +
+      'mismatch, reset during the handshake), or `http-error` (unexpected status). 401 and 403 count as reachable ' +
+      'unless `expectStatus` says otherwise. Certificates are verified against Node\'s roots plus `security.trust.caFile`.',
+    category: 'network',
+    severity: 'critical',
+    weight: 3,
+    timeoutMs: 15000,
+    references: [
+      { title: 'RFC 9110 — HTTP Semantics', clause: '§15 (status codes)' },
+      { title: 'RFC 5280 — Internet X.509 PKI certificate and CRL profile', clause: '§6 (path validation)' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        maxRedirects: { type: 'integer', minimum: 0, maximum: 20 },
+        slowMs: { type: 'number', minimum: 1 },
+        timeoutMs: { type: 'integer', minimum: 100 },
+      },
+    },
+    defaults: { connectTimeoutMs: 3000, maxRedirects: 5, slowMs: 1000 },
+  },
+  messages,
+  targets(site) {
+    return site.platform.endpoints
+      .filter((ep) => (ep.protocol === 'http' || ep.protocol === 'https') && ep.expect === 'reachable')
+      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+  },
+  async run(ctx, target) {
+    const ep = target.endpoint!;
+    const severity = unreachableSeverity(ep);
+    const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
+    const slowMs = ctx.threshold('ttfbMs', ctx.options.slowMs);
+    try {
+      await lookupOnce(ctx, ep.host);
+      const ca = await trustFor(ctx, ep);
+      const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
+      const res = await httpProbe({
+        url: ep.url!,
+        resolve: (host) => addressesOf(ctx, host),
+        ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
+        connectTimeoutMs,
+        timeoutMs: Math.max(100, ctx.remainingMs() - 100),
+        maxRedirects: ctx.options.maxRedirects,
+        signal: ctx.signal,
+      });
+      const okStatus = ep.expectStatus ? ep.expectStatus.includes(res.status) : DEFAULT_OK(res.status);
+      const details = {
+        classification: okStatus ? 'ok' : 'http-error',
+        expect: ep.expect,
+        status: res.status,
+        finalUrl: res.finalUrl,
+        hops: res.hops,
+        ...(res.tls ? { tls: res.tls } : {}),
+      };
+      const measurements = [
+        { id: 'status', value: res.status },
+        { id: 'ttfbMs', value: res.ttfbMs, unit: 'ms', threshold: { max: slowMs } },
+        { id: 'redirects', value: res.hops.length - 1, unit: 'count' },
+        ...(res.hops[0]?.timings.connectMs !== undefined ? [{ id: 'connectMs', value: res.hops[0].timings.connectMs, unit: 'ms' }] : []),
+        ...(res.hops[0]?.timings.tlsMs !== undefined ? [{ id: 'tlsHandshakeMs', value: res.hops[0].timings.tlsMs, unit: 'ms' }] : []),
+      ];
+      const findings: Finding[] = [];
+      if (!okStatus) {
+        const redirected = res.status >= 300 && res.status < 400;
+        findings.push(
+          redirected
+            ? { id: 'http.redirects', severity, message: { id: 'http.redirects', params: { endpoint: ep.name, count: res.hops.length - 1 } }, remediation: { id: 'http.redirects.fix' } }
+            : {
+                id: 'http.status',
+                severity,
+                message: { id: 'http.status', params: { endpoint: ep.name, url: res.finalUrl, status: res.status, expected: ep.expectStatus?.join('/') ?? '2xx/3xx/401/403' } },
+                remediation: { id: 'http.status.fix' },
+                evidence: { hops: res.hops },
+              },
+        );
+        return { status: 'fail', score: 0, measurements, findings, details };
+      }
+      if (res.ttfbMs > slowMs) {
+        findings.push({
+          id: 'http.slow',
+          severity: 'medium',
+          message: { id: 'http.slow', params: { endpoint: ep.name, ms: Math.round(res.ttfbMs), limit: slowMs } },
+          remediation: { id: 'http.slow.fix', params: { host: ep.host } },
+        });
+      }
+      return { status: findings.length ? 'warn' : 'pass', score: timingScore(res.ttfbMs, slowMs, slowMs * 3), measurements, findings, details };
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      const classification = err instanceof DnsLookupError ? 'dns-failure' : err.classification;
+      return {
+        status: 'fail',
+        score: 0,
+        findings: [pathFinding('http', err, ep, severity, connectTimeoutMs)],
+        details: {
+          classification,
+          expect: ep.expect,
+          ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
+        },
+      };
+    }
+  },
+});

@@ -1,0 +1,144 @@
+import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
+import { addressesOf, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { wsProbe } from '../../src/net/websocket.js';
+
+const messages = {
+  en: {
+    ...pathMessages.en,
+    'websocket.no-subprotocol': '{endpoint}: asked for subprotocol {wanted}, the server agreed to none.',
+    'websocket.no-subprotocol.fix': 'The client will not speak to this server: check the signalling URL and the server version (or a proxy that strips Sec-WebSocket-Protocol).',
+    'websocket.slow': '{endpoint}: ping/pong round trip {ms} ms (target ≤ {limit} ms).',
+    'websocket.slow.fix': 'Signalling round trips add to every call setup and message: check the path to {host}; Teams asks for < 100 ms RTT to the service edge.',
+  },
+  'zh-CN': {
+    ...pathMessages['zh-CN'],
+    'websocket.no-subprotocol': '{endpoint}：请求子协议 {wanted}，服务器未同意任何子协议。',
+    'websocket.no-subprotocol.fix': '客户端无法与此服务器通信：检查信令 URL 和服务器版本（或是否有代理去掉了 Sec-WebSocket-Protocol）。',
+    'websocket.slow': '{endpoint}：ping/pong 往返 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
+    'websocket.slow.fix': '信令往返时间会累加到每次呼叫建立和每条消息：检查到 {host} 的路径；Teams 要求到服务边缘 RTT < 100 毫秒。',
+  },
+};
+
+interface Options {
+  connectTimeoutMs: number;
+  pings: number;
+  slowMs: number;
+}
+
+/** WebSocket upgrade (ws/wss), negotiated subprotocol, ping/pong round trips. */
+export default defineCheck<Options>({
+  meta: {
+    id: 'websocket',
+    title: 'WebSocket signalling works',
+    failureTitle: 'WebSocket signalling fails',
+    description:
+      'Opens every ws/wss endpoint (RFC 6455 upgrade) over the addresses the dns check found, records the upgrade time, ' +
+      'the subprotocol the server chose (`subprotocols` in the endpoint), and the round trip of several ping/pong ' +
+      'control frames. Failures are classified like the http check; an upgrade answered with another HTTP status is ' +
+      '`http-error` (often a proxy that does not pass Upgrade). RTT threshold: Teams target < 100 ms to the service edge.',
+    category: 'network',
+    severity: 'critical',
+    weight: 3,
+    timeoutMs: 15000,
+    references: [
+      { title: 'RFC 6455 — The WebSocket Protocol', clause: '§4 (opening handshake), §5.5.2–5.5.3 (ping/pong)' },
+      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        pings: { type: 'integer', minimum: 1, maximum: 100 },
+        slowMs: { type: 'number', minimum: 1 },
+        timeoutMs: { type: 'integer', minimum: 100 },
+      },
+    },
+    defaults: { connectTimeoutMs: 3000, pings: 5, slowMs: 100 },
+  },
+  messages,
+  targets(site) {
+    return site.platform.endpoints
+      .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
+      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+  },
+  async run(ctx, target) {
+    const ep = target.endpoint!;
+    const severity = unreachableSeverity(ep);
+    const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
+    const slowMs = ctx.threshold('rttMs', ctx.options.slowMs);
+    try {
+      const addresses = await addressesOf(ctx, ep.host);
+      const ca = await trustFor(ctx, ep);
+      const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
+      const res = await wsProbe({
+        url: ep.url!,
+        addresses,
+        ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
+        ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
+        connectTimeoutMs,
+        timeoutMs: Math.max(100, ctx.remainingMs() - 100),
+        pings: ctx.options.pings,
+        signal: ctx.signal,
+      });
+      const rtt = median(res.pingRttMs);
+      const findings: Finding[] = [];
+      let score = timingScore(rtt, slowMs, slowMs * 3);
+      if (ep.subprotocols?.length && !res.protocol) {
+        score = 0;
+        findings.push({
+          id: 'websocket.no-subprotocol',
+          severity: 'high',
+          message: { id: 'websocket.no-subprotocol', params: { endpoint: ep.name, wanted: ep.subprotocols.join(', ') } },
+          remediation: { id: 'websocket.no-subprotocol.fix' },
+        });
+      }
+      if (rtt > slowMs) {
+        findings.push({
+          id: 'websocket.slow',
+          severity: 'medium',
+          message: { id: 'websocket.slow', params: { endpoint: ep.name, ms: Math.round(rtt * 10) / 10, limit: slowMs } },
+          remediation: { id: 'websocket.slow.fix', params: { host: ep.host } },
+        });
+      }
+      return {
+        status: score === 0 ? 'fail' : findings.length ? 'warn' : 'pass',
+        score,
+        measurements: [
+          { id: 'upgradeMs', value: res.timings.upgradeMs, unit: 'ms' },
+          { id: 'rttMs', value: rtt, unit: 'ms', threshold: { max: slowMs, source: 'Teams: RTT < 100 ms client → edge' } },
+          { id: 'rttMaxMs', value: Math.max(...res.pingRttMs), unit: 'ms' },
+        ],
+        findings,
+        details: {
+          classification: 'ok',
+          expect: ep.expect,
+          address: res.address,
+          protocol: res.protocol,
+          extensions: res.extensions,
+          pingRttMs: res.pingRttMs,
+          timings: res.timings,
+          ...(res.tls ? { tls: res.tls } : {}),
+        },
+      };
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      return {
+        status: 'fail',
+        score: 0,
+        findings: [pathFinding('websocket', err, ep, severity, connectTimeoutMs)],
+        details: {
+          classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
+          expect: ep.expect,
+          ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
+        },
+      };
+    }
+  },
+});

@@ -1,0 +1,70 @@
+// The library's main entry: load → plan → run → report → gate, each stage a plain function.
+
+import { dirname, resolve } from 'node:path';
+import { allChecks } from './runner/registry.js';
+import { planAssessment, type Plan } from './runner/plan.js';
+import { runPlan, type ProgressEvent } from './runner/run.js';
+import { buildReport, type Report } from './report/model.js';
+import { evaluateGate, hasGate, type GateOptions } from './scoring/gate.js';
+import { loadSiteFile, type LoadedSite } from './site/load.js';
+import type { Site } from './site/types.js';
+import type { Redactor } from './site/secrets.js';
+import type { Lang } from './report/i18n/index.js';
+import { toolVersion } from './version.js';
+
+export interface AssessOptions {
+  concurrency?: number;
+  timeoutMs?: number;
+  taskTimeoutMs?: number;
+  only?: string[];
+  gate?: GateOptions;
+  lang?: Lang;
+  signal?: AbortSignal;
+  onEvent?: (e: ProgressEvent) => void;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+  debug?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export async function assessFile(path: string, opts: AssessOptions = {}): Promise<Report> {
+  const loaded = await loadSiteFile(path, { ...(opts.env ? { env: opts.env } : {}) });
+  return assessSite(loaded, dirname(resolve(path)), opts);
+}
+
+export async function planSite(site: Site, siteDir: string, opts: Pick<AssessOptions, 'only' | 'taskTimeoutMs'> = {}): Promise<Plan> {
+  const checks = await allChecks(site, siteDir);
+  return planAssessment(site, checks, {
+    ...(opts.only ? { only: opts.only } : {}),
+    ...(opts.taskTimeoutMs ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
+  });
+}
+
+export async function assessSite({ site, redactor }: LoadedSite, siteDir: string, opts: AssessOptions = {}): Promise<Report> {
+  const plan = await planSite(site, siteDir, opts);
+  return runAndReport(plan, redactor, opts);
+}
+
+export async function runAndReport(plan: Plan, redactor: Redactor, opts: AssessOptions = {}): Promise<Report> {
+  const startedAt = new Date();
+  const results = await runPlan(plan, {
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(opts.debug ? { debug: opts.debug } : {}),
+  });
+  const finishedAt = new Date();
+  const report = buildReport({
+    site: plan.site,
+    checks: plan.checks.filter((c) => results.some((r) => r.check === c.id)),
+    results,
+    startedAt,
+    finishedAt,
+    toolVersion: toolVersion(),
+    redactor,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const gateOptions = { ...plan.site.gate, ...opts.gate } as GateOptions;
+  if (hasGate(gateOptions)) report.gate = evaluateGate(report, gateOptions, opts.lang ?? 'en');
+  return report;
+}

@@ -1,0 +1,197 @@
+// The command-line program. Only commander is loaded up front: each command imports its
+// implementation when it runs, so `siteready --help` starts nearly as fast as bare node.
+
+import { Command, Option } from 'commander';
+import { toolVersion } from '../version.js';
+
+export const EXIT = { OK: 0, GATE_FAILED: 1, USAGE: 2, INTERNAL: 3 } as const;
+
+const EXIT_CODES = `
+Exit codes:
+  0  gate passed (or no gate set)
+  1  gate failed (--fail-under, --min-grade, --fail-on)
+  2  usage or configuration error (bad YAML, schema, unknown check/format/plugin)
+  3  internal error`;
+
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --format <list>', 'terminal, json; several at once: terminal,json=report.json', 'terminal')
+    .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
+    .option('--json', 'shorthand for --format json (to stdout)')
+    .addOption(new Option('--lang <lang>', 'report language (default from LANG)').choices(['en', 'zh-CN']))
+    .option('--no-color', 'no colours (NO_COLOR and FORCE_COLOR are honoured too)')
+    .option('-q, --quiet', 'no progress output')
+    .option('-v, --verbose', 'list every result, not only the ones that need attention')
+    .option('--debug', 'log what every task does, and stack traces of internal errors');
+}
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --concurrency <n>', 'tasks run at once', '8')
+    .option('-t, --timeout <seconds>', 'deadline for the whole run', '300')
+    .option('--task-timeout <seconds>', 'default deadline per task (checks may set their own)')
+    .option('--fail-under <score>', 'gate: fail (exit 1) when the score is below this (0-100)')
+    .addOption(new Option('--min-grade <grade>', 'gate: fail when the grade is worse').choices(['A', 'B', 'C', 'D', 'E', 'F']))
+    .addOption(new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices(['info', 'low', 'medium', 'high', 'critical']))
+    .option('--allow-incomplete', 'gate: do not fail because a check could not measure');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('siteready')
+    .description('Is this site ready for an enterprise IM / real-time communications rollout? Measures, scores, and says what to fix.')
+    .version(toolVersion(), '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready demo                                   # loopback lab, full report
+  $ siteready assess site.yaml                       # assess a site
+  $ siteready assess site.yaml -f terminal,json=report.json --fail-on high
+  $ siteready validate site.yaml                     # check the file only
+  $ siteready run tcp db.corp.example:5432           # one check, ad-hoc targets
+  $ siteready checks tcp                             # what a check measures
+${EXIT_CODES}`,
+    );
+
+  runOptions(
+    outputOptions(
+      program
+        .command('assess')
+        .description('run every applicable check against a site and write the scored report')
+        .argument('<site.yaml>', 'site description'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready assess site.yaml
+  $ siteready assess site.yaml --format json --out report.json --quiet
+  $ siteready assess site.yaml -f terminal,json=out/report.json --min-grade B --fail-on high
+  $ LANG=zh_CN.UTF-8 siteready assess site.yaml
+${EXIT_CODES}`,
+    )
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { assessCommand } = await import('./assess.js');
+      return assessCommand(file, opts);
+    });
+
+  program
+    .command('validate')
+    .description('check a site file (YAML, schema, references, check options, plugins) without measuring')
+    .argument('<site.yaml>', 'site description')
+    .option('--json', 'machine-readable result')
+    .option('--no-color', 'no colours')
+    .addHelpText('after', '\nExamples:\n  $ siteready validate site.yaml\n  $ siteready validate site.yaml --json | jq .diagnostics\n\nExit code 0 when valid, 2 when not.')
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { validateCommand } = await import('./validate.js');
+      return validateCommand(file, opts);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of site files (or of reports with --report)')
+    .option('--report', 'the report schema instead')
+    .addHelpText('after', '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json')
+    .action(async (opts: Record<string, unknown>) => {
+      const { schemaCommand } = await import('./schema.js');
+      return schemaCommand(opts);
+    });
+
+  program
+    .command('checks')
+    .description('list the checks, or explain one: what it measures, inputs, thresholds, sources')
+    .argument('[id]', 'a check id')
+    .option('--json', 'machine-readable')
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
+    .addHelpText('after', '\nExamples:\n  $ siteready checks\n  $ siteready checks tcp\n  $ siteready checks --json')
+    .action(async (id: string | undefined, opts: Record<string, unknown>) => {
+      const { checksCommand } = await import('./checks.js');
+      return checksCommand(id, opts);
+    });
+
+  runOptions(
+    outputOptions(
+      program
+        .command('run')
+        .description('run one check against ad-hoc targets, without a site file')
+        .argument('<check>', 'check id (see `siteready checks`)')
+        .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://)')
+        .option('--ca <file>', 'extra trusted CA certificates (PEM)')
+        .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready run tcp db.corp.example:5432 10.1.2.3:443
+  $ siteready run http https://chat.example.com/api/health
+  $ siteready run websocket wss://chat.example.com/ws --json
+${EXIT_CODES}`,
+    )
+    .action(async (check: string, targets: string[], opts: Record<string, unknown>) => {
+      const { runCommand } = await import('./run.js');
+      return runCommand(check, targets, opts);
+    });
+
+  outputOptions(
+    program
+      .command('demo')
+      .description('start a loopback lab (HTTPS, WebSocket, TCP, DNS) and assess examples/demo-site.yaml against it')
+      .option('--report-file <file>', 'where to write the JSON report', 'siteready-report.json'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ siteready demo\n  $ siteready demo --lang zh-CN\n  $ siteready demo --format json --quiet')
+    .action(async (opts: Record<string, unknown>) => {
+      const { demoCommand } = await import('./demo.js');
+      return demoCommand(opts);
+    });
+
+  return program;
+}
+
+/** Runs the program; never throws. Resolves to the exit code after output is flushed. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  let code: number = EXIT.OK;
+  try {
+    await program.parseAsync(argv);
+    code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (err) {
+    code = await handleError(err, argv.includes('--debug'));
+  }
+  return code;
+}
+
+async function handleError(err: unknown, debug: boolean): Promise<number> {
+  const e = err as { code?: string; exitCode?: number; message?: string };
+  // commander: help and version exit 0; its parse errors are usage errors.
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.OK;
+    return EXIT.USAGE;
+  }
+  const { isConfigError } = await import('../errors.js');
+  if (isConfigError(err)) {
+    const { formatConfigError } = await import('./diagnostics.js');
+    const { colorEnabled } = await import('./terminal.js');
+    const { Chalk } = await import('chalk');
+    const c = new Chalk({ level: colorEnabled(process.stderr, undefined) ? 1 : 0 });
+    process.stderr.write(formatConfigError(err, (s) => c.red.bold(s)));
+    return EXIT.USAGE;
+  }
+  process.stderr.write(`siteready: internal error: ${e?.message ?? String(err)}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else process.stderr.write('(run again with --debug for details; please report it)\n');
+  return EXIT.INTERNAL;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  // Let stdout/stderr drain before exiting: a piped report must arrive whole.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  process.exit(code);
+}

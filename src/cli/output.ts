@@ -1,0 +1,92 @@
+// What assess, run and demo share after measuring: route the report to its formats, print the
+// gate, and turn the result into an exit code.
+
+import { UsageError } from '../errors.js';
+import type { Catalog } from '../plugin-api.js';
+import { detectLang, type Lang } from '../report/i18n/index.js';
+import type { Report } from '../report/model.js';
+import { parseFormats, writeOutputs, type OutputTarget } from '../report/render/index.js';
+import type { LoadedCheck } from '../runner/registry.js';
+import type { GateOptions } from '../scoring/gate.js';
+import type { Grade } from '../scoring/score.js';
+import type { Redactor } from '../site/secrets.js';
+import { colorEnabled } from './terminal.js';
+
+export interface OutputFlags {
+  format?: string;
+  out?: string;
+  json?: boolean;
+  lang?: Lang;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  debug?: boolean;
+}
+
+export interface RunFlags {
+  concurrency?: string;
+  timeout?: string;
+  taskTimeout?: string;
+  failUnder?: string;
+  minGrade?: string;
+  failOn?: string;
+  allowIncomplete?: boolean;
+}
+
+export function outputTargets(flags: OutputFlags): OutputTarget[] {
+  if (flags.json) {
+    if (flags.format && flags.format !== 'terminal' && flags.format !== 'json') throw new UsageError('--json cannot be combined with --format');
+    return parseFormats('json', flags.out);
+  }
+  return parseFormats(flags.format ?? 'terminal', flags.out);
+}
+
+export function langOf(flags: OutputFlags): Lang {
+  return flags.lang ?? detectLang();
+}
+
+function positiveNumber(name: string, v: string | undefined, { integer = false, max = Infinity } = {}): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > max || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${name} must be a ${integer ? 'whole ' : ''}number above 0${max < Infinity ? ` and at most ${max}` : ''}, got "${v}"`);
+  }
+  return n;
+}
+
+export function runSettings(flags: RunFlags): { concurrency: number; timeoutMs: number; taskTimeoutMs?: number; gate: GateOptions } {
+  const failUnder = flags.failUnder === undefined ? undefined : Number(flags.failUnder);
+  if (failUnder !== undefined && (!Number.isFinite(failUnder) || failUnder < 0 || failUnder > 100)) {
+    throw new UsageError(`--fail-under must be a score from 0 to 100, got "${flags.failUnder}"`);
+  }
+  const taskTimeout = positiveNumber('--task-timeout', flags.taskTimeout, { max: 3600 });
+  return {
+    concurrency: positiveNumber('--concurrency', flags.concurrency, { integer: true, max: 1024 }) ?? 8,
+    timeoutMs: (positiveNumber('--timeout', flags.timeout, { max: 86400 }) ?? 300) * 1000,
+    ...(taskTimeout ? { taskTimeoutMs: taskTimeout * 1000 } : {}),
+    gate: {
+      ...(failUnder !== undefined ? { failUnder } : {}),
+      ...(flags.minGrade ? { minGrade: flags.minGrade as Grade } : {}),
+      ...(flags.failOn ? { failOn: flags.failOn as GateOptions['failOn'] } : {}),
+      ...(flags.allowIncomplete ? { allowIncomplete: true } : {}),
+    },
+  };
+}
+
+export function catalogsOf(checks: LoadedCheck[]): Map<string, Record<string, Catalog>> {
+  return new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]));
+}
+
+/** Writes the report everywhere asked and returns the exit code (1 when a gate failed). */
+export async function emitReport(report: Report, targets: OutputTarget[], flags: OutputFlags, checks: LoadedCheck[], redactor: Redactor): Promise<number> {
+  const stdout = await writeOutputs(report, targets, {
+    lang: langOf(flags),
+    color: colorEnabled(process.stdout, flags.color === false ? false : undefined),
+    ...(flags.verbose ? { verbose: true } : {}),
+    catalogs: catalogsOf(checks),
+    redactor,
+    width: process.stdout.columns || 100,
+  });
+  if (stdout !== undefined) process.stdout.write(stdout);
+  return report.gate && !report.gate.passed ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+import { dirname, resolve } from 'node:path';
+import { planSite } from '../assess.js';
+import { ConfigError } from '../errors.js';
+import { loadSiteFile } from '../site/load.js';
+import { diagnosticsJson } from './diagnostics.js';
+
+export async function validateCommand(file: string, flags: { json?: boolean }): Promise<void> {
+  try {
+    const { site } = await loadSiteFile(file);
+    const plan = await planSite(site, dirname(resolve(file)));
+    // In an assessment a plugin that throws at load only fails its own tasks; validating, it is a finding.
+    const broken = plan.unplanned.filter((u) => u.reason === 'load-error' || u.reason === 'targets-error');
+    if (broken.length) {
+      throw new ConfigError(
+        `${broken.length} check(s) cannot run`,
+        broken.map((u) => ({ ...(u.check.location ?? {}), message: `${u.check.origin}: ${u.message ?? u.reason}`, hint: 'fix the plugin, or remove it from plugins:' })),
+      );
+    }
+    const summary = {
+      valid: true,
+      file: site.file,
+      sha256: site.sha256,
+      site: site.site.name,
+      endpoints: site.platform.endpoints.length,
+      checks: [...new Set(plan.tasks.map((t) => t.check.id))],
+      tasks: plan.tasks.length,
+      notApplicable: plan.unplanned.filter((u) => u.reason === 'not-applicable').map((u) => u.check.id),
+    };
+    if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else {
+      process.stdout.write(
+        `${site.file}: valid — ${summary.endpoints} endpoint(s), ${summary.tasks} task(s) planned across ${summary.checks.length} check(s)` +
+          `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}\n`,
+      );
+    }
+  } catch (err) {
+    if (flags.json && err instanceof ConfigError) {
+      process.stdout.write(`${JSON.stringify(diagnosticsJson(err), null, 2)}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}

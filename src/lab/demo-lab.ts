@@ -1,0 +1,123 @@
+// The loopback lab behind `siteready demo` (and many tests): real servers on 127.0.0.1 with
+// ephemeral ports — a DNS server for the lab zone, an HTTPS API with a WebSocket endpoint
+// (certificate from a lab CA generated at start), a plain TCP service and a closed port.
+// Later capabilities add their services here.
+
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { createCertificateAuthority, issueCertificate } from './cert.js';
+import { startDnsServer, type RunningDnsServer } from './dns-server.js';
+
+export const LAB_ZONE = 'lab.siteready.test';
+export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin'].map((h) => `${h}.${LAB_ZONE}`);
+
+export interface DemoLab {
+  /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
+  env: Record<string, string>;
+  caFile: string;
+  ports: { https: number; tcp: number; closed: number; dns: number };
+  close(): Promise<void>;
+}
+
+export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
+  const dir = await mkdtemp(join(tmpdir(), 'siteready-lab-'));
+  const closers: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const ca = createCertificateAuthority('siteready lab CA');
+    const leaf = issueCertificate(ca, { commonName: `chat.${LAB_ZONE}`, dnsNames: [...LAB_HOSTS, 'localhost'], ipAddresses: [host] });
+    const caFile = join(dir, 'lab-ca.pem');
+    await writeFile(caFile, ca.certPem);
+
+    const dns: RunningDnsServer = await startDnsServer({
+      host,
+      records: Object.fromEntries(LAB_HOSTS.map((h) => [h, { A: [host] }])),
+    });
+    closers.push(() => dns.close());
+
+    const https = createHttpsServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+      const url = req.url ?? '/';
+      if (url === '/api/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      } else if (url === '/login') {
+        res.writeHead(302, { location: '/api/health' }).end();
+      } else if (url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>lab</title><p>siteready lab</p>');
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    const wss = new WebSocketServer({
+      noServer: true,
+      handleProtocols: (protocols) => (protocols.has('im.v1') ? 'im.v1' : false),
+    });
+    wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+    https.on('upgrade', (req, socket, head) => {
+      if (req.url !== '/ws') return socket.destroy();
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    });
+    await listen(https, host);
+    closers.push(() => closeServer(https, () => wss.close()));
+
+    const sockets = new Set<Socket>();
+    const tcp = createTcpServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+      s.pipe(s);
+    });
+    await listen(tcp, host);
+    closers.push(() => closeServer(tcp, () => sockets.forEach((s) => s.destroy())));
+
+    const closed = await freePort(host);
+    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port };
+    return {
+      env: {
+        SITEREADY_LAB_HTTPS_PORT: String(ports.https),
+        SITEREADY_LAB_TCP_PORT: String(ports.tcp),
+        SITEREADY_LAB_CLOSED_PORT: String(ports.closed),
+        SITEREADY_LAB_DNS: `${host}:${ports.dns}`,
+        SITEREADY_LAB_CA: caFile,
+      },
+      caFile,
+      ports,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function listen(server: HttpsServer | TcpServer, host: string): Promise<void> {
+  server.listen(0, host);
+  await once(server, 'listening');
+}
+
+function port(server: HttpsServer | TcpServer): number {
+  const a = server.address();
+  if (!a || typeof a === 'string') throw new Error('server has no port');
+  return a.port;
+}
+
+function closeServer(server: HttpsServer | TcpServer, before: () => void): Promise<void> {
+  before();
+  (server as HttpsServer).closeAllConnections?.();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A port that was free a moment ago and has nothing listening: connections to it are refused. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const s = createTcpServer();
+  await listen(s, host);
+  const p = port(s);
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return p;
+}

@@ -1,0 +1,145 @@
+// Opens TCP (and optionally TLS) to an already-resolved address and tracks which phase it
+// reached, so a failure can be told apart: refused / filtered / unreachable at connect, a TLS
+// failure of a given kind at the handshake, or a problem after that. http and websocket checks
+// hand these sockets to undici and ws, so every check reuses one DNS answer.
+
+import { connect as netConnect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { PathError, toPathError, type Phase } from './classify.js';
+
+export interface DialOptions {
+  address: string;
+  port: number;
+  /** TLS options (servername, ca, ALPNProtocols, ...); absent means plain TCP. */
+  tls?: ConnectionOptions;
+  /** Time allowed for the TCP handshake; silence until then means the SYN was dropped (filtered). */
+  connectTimeoutMs: number;
+  /** Time allowed for the TLS handshake once TCP is up. */
+  tlsTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface DialTimings {
+  connectMs?: number;
+  tlsMs?: number;
+}
+
+export interface Dialed {
+  socket: Socket | TLSSocket;
+  address: string;
+  timings: DialTimings;
+  tls?: { protocol: string | null; cipher: string | null; alpn: string | false | null; authorized: boolean };
+}
+
+/** Dial, resolving once the connection is usable; rejects with a PathError naming the phase. */
+export function dial(opts: DialOptions): Promise<Dialed> {
+  return new Promise((resolve, reject) => {
+    let tracker: ReturnType<typeof dialTracked>;
+    try {
+      tracker = dialTracked(opts);
+    } catch (err) {
+      reject(toPathError(err, 'connect'));
+      return;
+    }
+    tracker.ready.then(resolve, reject);
+  });
+}
+
+/**
+ * Starts the dial synchronously (ws needs the socket at once) and reports through `ready`.
+ * Callers that take over the socket must still attach their own 'error' listener.
+ */
+export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; ready: Promise<Dialed>; phase(): Phase | 'established' } {
+  const t0 = performance.now();
+  const timings: DialTimings = {};
+  let phase: Phase | 'established' = 'connect';
+  const raw = netConnect({ host: opts.address, port: opts.port, noDelay: true });
+  // Nothing hidden may keep an idle line alive (idle-timeout tests depend on it).
+  raw.setKeepAlive(false);
+  const socket: Socket | TLSSocket = opts.tls ? tlsConnect({ ...opts.tls, socket: raw }) : raw;
+
+  const ready = new Promise<Dialed>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      socket.destroy();
+      raw.destroy();
+      reject(toPathError(err, phase === 'established' ? 'application' : phase));
+    };
+    const connectTimer = setTimeout(
+      () => fail(new PathError('filtered', 'connect', `no answer to the TCP handshake within ${opts.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT')),
+      opts.connectTimeoutMs,
+    );
+    let tlsTimer: NodeJS.Timeout | undefined;
+    const onAbort = () => fail(opts.signal?.reason ?? new Error('aborted'));
+    const onRawConnect = () => {
+      clearTimeout(connectTimer);
+      timings.connectMs = round(performance.now() - t0);
+      if (!opts.tls) return done();
+      phase = 'tls';
+      tlsTimer = setTimeout(
+        () => fail(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${opts.tlsTimeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-failure')),
+        opts.tlsTimeoutMs ?? opts.connectTimeoutMs,
+      );
+    };
+    const onSecure = () => done();
+    const onClose = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: phase === 'tls' ? 'ECONNRESET' : 'ECONNCLOSED' }));
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      phase = 'established';
+      cleanup();
+      const t = socket as TLSSocket;
+      if (opts.tls) timings.tlsMs = round(performance.now() - t0 - (timings.connectMs ?? 0));
+      resolve({
+        socket,
+        address: opts.address,
+        timings,
+        ...(opts.tls
+          ? { tls: { protocol: t.getProtocol(), cipher: t.getCipher()?.name ?? null, alpn: t.alpnProtocol, authorized: t.authorized } }
+          : {}),
+      });
+    };
+    const cleanup = () => {
+      clearTimeout(connectTimer);
+      clearTimeout(tlsTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      raw.off('connect', onRawConnect);
+      raw.off('error', fail);
+      socket.off('error', fail);
+      socket.off('secureConnect', onSecure);
+      socket.off('close', onClose);
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    raw.once('connect', onRawConnect);
+    raw.on('error', fail);
+    socket.on('error', fail);
+    socket.once('close', onClose);
+    if (opts.tls) socket.once('secureConnect', onSecure);
+  });
+  return { socket, ready, phase: () => phase };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** Tries the addresses in order (as resolved) and keeps the first that connects. */
+export async function dialFirst(addresses: string[], opts: Omit<DialOptions, 'address'>): Promise<Dialed> {
+  let first: unknown;
+  for (const address of addresses) {
+    try {
+      return await dial({ ...opts, address });
+    } catch (err) {
+      first ??= err;
+      // A TLS failure is about the server, not the address: another address will not fix it.
+      if (err instanceof PathError && err.phase !== 'connect') throw err;
+      if (opts.signal?.aborted) throw err;
+    }
+  }
+  throw first ?? new PathError('dns-failure', 'dns', 'no addresses to connect to');
+}

@@ -1,0 +1,129 @@
+// Findings about a path that several checks raise (tcp, http, websocket): one wording, two languages.
+
+import type { Catalog, Endpoint, Finding, Severity } from '../plugin-api.js';
+import { PathError, type TlsFailureKind } from './classify.js';
+import { DnsLookupError } from './dns.js';
+
+export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
+  en: {
+    'path.dns-failure': '{endpoint}: {host} does not resolve ({reason}).',
+    'path.dns-failure.fix': 'Create the DNS record for {host}, or make the internal resolver forward the platform\'s zone (split DNS).',
+    'path.refused': '{endpoint}: connection to {host}:{port} refused (TCP RST): nothing listens there, or a firewall rejects it.',
+    'path.refused.fix': 'Check that the service runs on port {port}; if it does, allow {host}:{port}/tcp outbound on the firewall between this site and the service.',
+    'path.filtered': '{endpoint}: no answer from {host}:{port} within {timeoutMs} ms: packets are silently dropped (filtered).',
+    'path.filtered.fix': 'A firewall drops traffic to {host}:{port}/tcp. Add an allow rule for it (outbound, and the return traffic), or route it through the proxy.',
+    'path.unreachable': '{endpoint}: {host} is unreachable ({code}): no route to the host.',
+    'path.unreachable.fix': 'Check routing to {host} (default route, VPN split tunnel, ACLs that answer with ICMP unreachable).',
+    'path.tls-failure': '{endpoint}: TLS to {host}:{port} failed: {kind} ({code}).',
+
+    'path.http-error': '{endpoint}: {detail}.',
+    'path.http-error.fix': 'Check the URL and the service behind it; a proxy or load balancer in between may reject the request.',
+    'path.timeout': '{endpoint}: connected, but no answer from {host}:{port} in time.',
+    'path.timeout.fix': 'The service accepts connections but does not respond: check its health, or a middlebox that holds the request.',
+    'path.unexpectedly-open': '{endpoint}: {host}:{port} is reachable, but the site policy says it must be blocked.',
+    'path.unexpectedly-open.fix': 'Add a deny rule for {host}:{port}/tcp at the site firewall, then re-run the assessment.',
+    'tls.expired': 'the certificate has expired',
+    'tls.not-yet-valid': 'the certificate is not valid yet (check clocks)',
+    'tls.self-signed': 'the certificate is self-signed',
+    'tls.untrusted-issuer': 'the certificate is issued by a CA this client does not trust',
+    'tls.hostname-mismatch': 'the certificate does not name this host',
+    'tls.revoked': 'the certificate is revoked',
+    'tls.protocol-mismatch': 'client and server share no TLS version',
+    'tls.handshake-failure': 'the handshake failed (no common cipher or parameters)',
+    'tls.reset-during-handshake': 'the connection was reset during the handshake (often a middlebox inspecting TLS)',
+    'tls.closed-during-handshake': 'the connection was closed during the handshake',
+    'tls.other': 'the handshake failed',
+    'tls.fix.expired': 'Renew the certificate on the server and automate renewal (ACME).',
+    'tls.fix.untrusted': 'Install a certificate from a CA the clients trust; if an inspecting proxy re-signs traffic, add its CA to security.trust.caFile and to every client, or exempt the platform from inspection.',
+    'tls.fix.hostname': 'Issue a certificate whose subjectAltName includes the host name clients use.',
+    'tls.fix.protocol': 'Enable TLS 1.2 and 1.3 on the server, and make sure nothing in between downgrades or blocks them.',
+    'tls.fix.reset': 'A firewall or proxy breaks the TLS handshake: exempt the platform\'s hosts from TLS inspection.',
+    'tls.fix.other': 'Compare with `openssl s_client -connect host:port -servername host` from this site.',
+  },
+  'zh-CN': {
+    'path.dns-failure': '{endpoint}：{host} 无法解析（{reason}）。',
+    'path.dns-failure.fix': '为 {host} 创建 DNS 记录，或让内部 DNS 转发该平台的域名（分离 DNS）。',
+    'path.refused': '{endpoint}：到 {host}:{port} 的连接被拒绝（TCP RST）：端口未监听或被防火墙拒绝。',
+    'path.refused.fix': '确认服务在端口 {port} 上运行；如已运行，请在本站点与服务之间的防火墙上放行 {host}:{port}/tcp 出站。',
+    'path.filtered': '{endpoint}：{timeoutMs} 毫秒内 {host}:{port} 无响应：数据包被静默丢弃（已过滤）。',
+    'path.filtered.fix': '防火墙丢弃了到 {host}:{port}/tcp 的流量。请添加放行规则（出站及回程），或经代理访问。',
+    'path.unreachable': '{endpoint}：{host} 不可达（{code}）：没有到该主机的路由。',
+    'path.unreachable.fix': '检查到 {host} 的路由（默认路由、VPN 分离隧道、返回 ICMP 不可达的 ACL）。',
+    'path.tls-failure': '{endpoint}：到 {host}:{port} 的 TLS 失败：{kind}（{code}）。',
+
+    'path.http-error': '{endpoint}：{detail}。',
+    'path.http-error.fix': '检查 URL 及其后端服务；中间的代理或负载均衡器可能拒绝了请求。',
+    'path.timeout': '{endpoint}：已连接，但 {host}:{port} 未及时响应。',
+    'path.timeout.fix': '服务接受连接但不响应：检查服务健康状况，或是否有中间设备扣留请求。',
+    'path.unexpectedly-open': '{endpoint}：{host}:{port} 可以访问，但站点策略要求必须阻断。',
+    'path.unexpectedly-open.fix': '在站点防火墙上为 {host}:{port}/tcp 添加拒绝规则，然后重新评估。',
+    'tls.expired': '证书已过期',
+    'tls.not-yet-valid': '证书尚未生效（请检查时钟）',
+    'tls.self-signed': '证书为自签名',
+    'tls.untrusted-issuer': '证书由客户端不信任的 CA 签发',
+    'tls.hostname-mismatch': '证书未包含该主机名',
+    'tls.revoked': '证书已被吊销',
+    'tls.protocol-mismatch': '客户端与服务器没有共同的 TLS 版本',
+    'tls.handshake-failure': '握手失败（没有共同的密码套件或参数）',
+    'tls.reset-during-handshake': '握手期间连接被重置（通常是中间设备在检查 TLS）',
+    'tls.closed-during-handshake': '握手期间连接被关闭',
+    'tls.other': '握手失败',
+    'tls.fix.expired': '在服务器上更新证书，并自动续期（ACME）。',
+    'tls.fix.untrusted': '安装由客户端信任的 CA 签发的证书；如有检查代理重新签发流量，请将其 CA 加入 security.trust.caFile 和所有客户端，或将该平台排除在检查之外。',
+    'tls.fix.hostname': '签发 subjectAltName 包含客户端所用主机名的证书。',
+    'tls.fix.protocol': '在服务器上启用 TLS 1.2 和 1.3，并确保中间设备不会降级或阻断它们。',
+    'tls.fix.reset': '防火墙或代理破坏了 TLS 握手：请将该平台的主机排除在 TLS 检查之外。',
+    'tls.fix.other': '在本站点用 `openssl s_client -connect host:port -servername host` 对比。',
+  },
+};
+
+const TLS_FIX: Record<TlsFailureKind, string> = {
+  expired: 'tls.fix.expired',
+  'not-yet-valid': 'tls.fix.expired',
+  'self-signed': 'tls.fix.untrusted',
+  'untrusted-issuer': 'tls.fix.untrusted',
+  'hostname-mismatch': 'tls.fix.hostname',
+  revoked: 'tls.fix.expired',
+  'protocol-mismatch': 'tls.fix.protocol',
+  'handshake-failure': 'tls.fix.protocol',
+  'reset-during-handshake': 'tls.fix.reset',
+  'closed-during-handshake': 'tls.fix.reset',
+  other: 'tls.fix.other',
+};
+
+/**
+ * The finding for a failed path. Params that start with "@" are message ids, translated too.
+ * `checkId` prefixes the finding id so SARIF rules and waivers can name it.
+ */
+export function pathFinding(checkId: string, err: PathError | DnsLookupError, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
+  const base = { endpoint: endpoint.name, host: endpoint.host, port: endpoint.port };
+  if (err instanceof DnsLookupError) {
+    return {
+      id: `${checkId}.dns-failure`,
+      severity,
+      message: { id: 'path.dns-failure', params: { ...base, reason: err.kind } },
+      remediation: { id: 'path.dns-failure.fix', params: base },
+      evidence: { kind: err.kind, ...(err.code ? { code: err.code } : {}), resolver: err.resolver },
+    };
+  }
+  const c = err.classification;
+  const evidence = { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}), error: err.message };
+  if (c === 'tls-failure') {
+    const kind = err.tlsKind ?? 'other';
+    return {
+      id: `${checkId}.tls-failure`,
+      severity,
+      message: { id: 'path.tls-failure', params: { ...base, kind: `@tls.${kind}`, code: err.code ?? '-' } },
+      remediation: { id: TLS_FIX[kind] },
+      evidence,
+    };
+  }
+  const params: Record<string, string | number> = { ...base, timeoutMs, code: err.code ?? '-', detail: err.message };
+  return {
+    id: `${checkId}.${c}`,
+    severity,
+    message: { id: `path.${c}`, params },
+    remediation: { id: `path.${c}.fix`, params },
+    evidence,
+  };
+}

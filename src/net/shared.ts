@@ -1,0 +1,65 @@
+// What the connection checks share: one DNS answer per host per run, the trust store the site
+// asks for, and how severe an unreachable endpoint is for an IM rollout.
+
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { CheckContext, Endpoint, Severity } from '../plugin-api.js';
+import { resolveHost, type DnsAnswer } from './dns.js';
+
+export const DEFAULT_DNS_TIMEOUT_MS = 3000;
+
+/** The run's DNS answer for a host (computed once, shared by dns, tcp, http, websocket, ...). */
+export function lookupOnce(ctx: CheckContext<any>, host: string): Promise<DnsAnswer> {
+  const dns = ctx.site.network.dns;
+  return ctx.artifact(`dns:${host.toLowerCase()}`, (signal) =>
+    resolveHost(host, {
+      ...(dns?.servers?.length ? { servers: dns.servers } : {}),
+      timeoutMs: dns?.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS,
+      signal,
+    }),
+  );
+}
+
+export async function addressesOf(ctx: CheckContext<any>, host: string): Promise<string[]> {
+  return (await lookupOnce(ctx, host)).addresses.map((a) => a.address);
+}
+
+/**
+ * Extra roots from the site (security.trust.caFile) and the endpoint (tls.ca), added to Node's
+ * own: passing `ca` to node:tls replaces the defaults, so both are needed. Built once per run:
+ * a context with ~150 roots costs tens of milliseconds, which would show up as handshake time.
+ */
+export async function trustFor(ctx: CheckContext<any>, endpoint: Endpoint): Promise<SecureContext | undefined> {
+  const files = [ctx.site.security.trust?.caFile, (endpoint.extra.tls as { ca?: string } | undefined)?.ca].filter(
+    (f): f is string => typeof f === 'string' && f.length > 0,
+  );
+  if (!files.length) return undefined;
+  const base = dirname(resolve(ctx.site.file));
+  const paths = files.map((f) => resolve(base, f));
+  return ctx.artifact(`tls-trust:${paths.join('|')}`, async () => {
+    const extra = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
+    return createSecureContext({ ca: [...rootCertificates, ...extra] });
+  });
+}
+
+const CRITICAL_ROLES = new Set(['signalling', 'api', 'media', 'turn', 'stun', 'sso']);
+
+/** Severity of an endpoint being unusable: explicit, else by what the IM client needs it for. */
+export function unreachableSeverity(endpoint: Endpoint): Severity {
+  if (endpoint.severity) return endpoint.severity;
+  return CRITICAL_ROLES.has(endpoint.role) ? 'critical' : 'high';
+}
+
+/** Lower-is-better timing → score: full marks up to `good`, sliding to `floorScore` at `poor`. */
+export function timingScore(valueMs: number, good: number, poor: number, floorScore = 0.6): number {
+  if (valueMs <= good) return 1;
+  if (valueMs >= poor) return floorScore;
+  return 1 - ((1 - floorScore) * (valueMs - good)) / (poor - good);
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : ((s[mid - 1]! + s[mid]!) / 2);
+}

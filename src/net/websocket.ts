@@ -1,0 +1,131 @@
+// WebSocket upgrade and ping/pong round trips with ws, over a socket from dial().
+
+import { performance } from 'node:perf_hooks';
+import type { ConnectionOptions } from 'node:tls';
+import WebSocket from 'ws';
+import { PathError, toPathError } from './classify.js';
+import { dialTracked, type DialTimings, type Dialed } from './dial.js';
+import { isIpLiteral } from './http.js';
+
+export interface WsProbeOptions {
+  url: string;
+  addresses: string[];
+  subprotocols?: string[];
+  tls?: Pick<ConnectionOptions, 'ca' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  pings: number;
+  signal?: AbortSignal;
+}
+
+export interface WsProbeResult {
+  address: string;
+  timings: DialTimings & { upgradeMs: number };
+  protocol: string;
+  extensions: string;
+  pingRttMs: number[];
+  tls?: Dialed['tls'];
+}
+
+export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
+  const url = new URL(opts.url);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const secure = url.protocol === 'wss:';
+  const port = Number(url.port) || (secure ? 443 : 80);
+  const address = opts.addresses[0];
+  if (!address) throw new PathError('dns-failure', 'dns', `no addresses for ${host}`);
+  const t0 = performance.now();
+  let tracked: ReturnType<typeof dialTracked> | undefined;
+  const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
+
+  const ws = new WebSocket(url, opts.subprotocols ?? [], {
+    handshakeTimeout: opts.timeoutMs,
+    perMessageDeflate: false,
+    followRedirects: false,
+    createConnection: () => {
+      tracked = dialTracked({
+        address,
+        port,
+        connectTimeoutMs: opts.connectTimeoutMs,
+        ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      tracked.ready.catch(() => undefined);
+      return tracked.socket as never;
+    },
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(opts.signal?.reason ?? new Error('aborted'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (fn: () => void) => {
+        opts.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      ws.once('open', () => settle(resolve));
+      ws.once('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        res.resume();
+        settle(() => reject(new PathError('http-error', 'application', `upgrade refused with HTTP ${status}`, `HTTP_${status}`)));
+      });
+      ws.once('error', (err) => {
+        // The dial knows which phase failed; ws only knows that something did.
+        const phase = tracked?.phase();
+        tracked?.ready.then(
+          () => settle(() => reject(toPathError(err, phase === 'established' ? 'application' : (phase ?? 'connect')))),
+          (dialErr: unknown) => settle(() => reject(dialErr)),
+        );
+      });
+    });
+    const dialed = await tracked!.ready;
+    const upgradeMs = round(performance.now() - t0);
+    const pingRttMs: number[] = [];
+    for (let i = 0; i < opts.pings; i++) pingRttMs.push(await ping(ws, opts.timeoutMs, opts.signal));
+    return {
+      address,
+      timings: { ...dialed.timings, upgradeMs },
+      protocol: ws.protocol,
+      extensions: ws.extensions,
+      pingRttMs,
+      ...(dialed.tls ? { tls: dialed.tls } : {}),
+    };
+  } catch (err) {
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw toPathError(err, 'application');
+  } finally {
+    ws.removeAllListeners();
+    ws.on('error', () => undefined);
+    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    ws.terminate();
+  }
+}
+
+function ping(ws: WebSocket, timeoutMs: number, signal?: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const payload = Buffer.from(String(Math.random()).slice(2, 10));
+    const t0 = performance.now();
+    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no pong within ${timeoutMs} ms`)), timeoutMs);
+    const onPong = (data: Buffer) => {
+      if (data.equals(payload)) finish();
+    };
+    const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
+    const onClose = () => finish(new PathError('http-error', 'application', 'connection closed before pong'));
+    const finish = (err?: unknown) => {
+      clearTimeout(timer);
+      ws.off('pong', onPong);
+      ws.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(round(performance.now() - t0));
+    };
+    ws.on('pong', onPong);
+    ws.once('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    ws.ping(payload);
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

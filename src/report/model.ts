@@ -1,0 +1,210 @@
+// The versioned report model: everything a renderer or a gate needs, with no reference back to
+// live objects, so a saved report.json can be re-rendered and re-gated without measuring again.
+
+import type { Catalog, Category, Classification, Measurement, Severity, SourceLocation, Status } from '../plugin-api.js';
+import type { LoadedCheck } from '../runner/registry.js';
+import type { TaskResult } from '../runner/run.js';
+import { scoreResults, type Grade, type Verdict } from '../scoring/score.js';
+import { applyWaivers, type AppliedWaiver, type WaiverState } from '../scoring/waivers.js';
+import type { Redactor } from '../site/secrets.js';
+import type { Site } from '../site/types.js';
+import { translator } from './i18n/index.js';
+
+export const REPORT_SCHEMA_VERSION = '1.0.0';
+
+export interface ReportFinding {
+  id: string;
+  severity: Severity;
+  /** English text; `messageId` + `params` let a renderer translate it. */
+  message: string;
+  messageId: string;
+  params?: Record<string, string | number>;
+  remediation?: string;
+  remediationId?: string;
+  remediationParams?: Record<string, string | number>;
+  evidence?: Record<string, unknown>;
+  location?: SourceLocation;
+}
+
+export interface ReportResult {
+  check: string;
+  target: string;
+  category: Category;
+  status: Status;
+  score: number | null;
+  durationMs: number;
+  measurements: Measurement[];
+  details: Record<string, unknown> & { classification?: Classification | string };
+  findings: ReportFinding[];
+  error?: TaskResult['error'];
+  waiver?: AppliedWaiver;
+  location?: SourceLocation;
+}
+
+export interface ReportCheck {
+  id: string;
+  title: string;
+  failureTitle: string;
+  category: Category;
+  severity: Severity;
+  weight: number;
+  source: 'builtin' | 'plugin';
+  origin: string;
+  score: number | null;
+  references: Array<{ title: string; url?: string; clause?: string }>;
+}
+
+export interface ReportBlocker {
+  check: string;
+  target: string;
+  category: Category;
+  severity: Severity;
+  finding: string;
+  message: string;
+  remediation?: string;
+  location?: SourceLocation;
+}
+
+export interface ReportGate {
+  passed: boolean;
+  reasons: string[];
+  options: { failUnder?: number; minGrade?: string; failOn?: Severity; allowIncomplete?: boolean };
+}
+
+export interface Report {
+  schemaVersion: string;
+  tool: { name: 'siteready'; version: string; node: string };
+  site: { name: string; organisation?: string; file: string; sha256: string };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  score: number | null;
+  grade: Grade | null;
+  uncappedGrade?: Grade;
+  gradeCap?: { grade: Grade; reason: 'critical' | 'high' };
+  gradeNote?: 'unreachable' | 'nothing-measured';
+  verdict: Verdict;
+  complete: boolean;
+  categories: Array<{ id: Category; score: number | null; status: 'scored' | 'incomplete' | 'not-applicable'; weight: number; checks: string[] }>;
+  checks: ReportCheck[];
+  results: ReportResult[];
+  blockers: ReportBlocker[];
+  waivers: Array<Omit<WaiverState, 'matches'> & { matches: string[] }>;
+  gate?: ReportGate;
+  /** The site file as parsed, secrets left as their ${VAR} references. */
+  siteDescription: unknown;
+}
+
+export interface BuildReportInput {
+  site: Site;
+  checks: LoadedCheck[];
+  results: TaskResult[];
+  startedAt: Date;
+  finishedAt: Date;
+  toolVersion: string;
+  redactor: Redactor;
+  now?: Date;
+}
+
+export function buildReport(input: BuildReportInput): Report {
+  const { site, checks, results } = input;
+  const now = input.now ?? input.finishedAt;
+  const metas = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.meta]));
+  const catalogs = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]));
+  const { waived, states } = applyWaivers(results, site.compliance.waivers, now);
+  const scored = scoreResults(results, metas, new Set(waived.keys()));
+  const en = translator('en');
+
+  const reportResults: ReportResult[] = results.map((r) => ({
+    check: r.check,
+    target: r.target,
+    category: metas.get(r.check)?.category ?? 'integration',
+    status: r.status,
+    score: r.score === null ? null : round3(r.score),
+    durationMs: r.durationMs,
+    measurements: r.measurements,
+    details: r.details,
+    findings: r.findings.map((f) => ({
+      id: f.id,
+      severity: f.severity,
+      message: en.check(catalogs.get(r.check), f.message),
+      messageId: f.message.id,
+      ...(f.message.params ? { params: f.message.params } : {}),
+      ...(f.remediation
+        ? {
+            remediation: en.check(catalogs.get(r.check), f.remediation),
+            remediationId: f.remediation.id,
+            ...(f.remediation.params ? { remediationParams: f.remediation.params } : {}),
+          }
+        : {}),
+      ...(f.evidence ? { evidence: f.evidence } : {}),
+      ...(f.location ? { location: f.location } : {}),
+    })),
+    ...(r.error ? { error: r.error } : {}),
+    ...(waived.has(r.key) ? { waiver: waived.get(r.key)! } : {}),
+    ...(r.location ? { location: r.location } : {}),
+  }));
+
+  const byKey = new Map(results.map((r, i) => [r.key, reportResults[i]!]));
+  const blockers: ReportBlocker[] = scored.blockers.map((b) => {
+    const f = byKey.get(b.resultKey)!.findings[b.findingIndex]!;
+    return {
+      check: b.check,
+      target: b.target,
+      category: b.category,
+      severity: b.severity,
+      finding: f.id,
+      message: f.message,
+      ...(f.remediation ? { remediation: f.remediation } : {}),
+      ...(f.location ? { location: f.location } : {}),
+    };
+  });
+
+  const checkScores = new Map(scored.checks.map((c) => [c.id, c.score]));
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'siteready', version: input.toolVersion, node: process.versions.node },
+    site: {
+      name: site.site.name,
+      ...(site.site.organisation ? { organisation: site.site.organisation } : {}),
+      file: site.file,
+      sha256: site.sha256,
+    },
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    score: scored.score,
+    grade: scored.grade,
+    ...(scored.uncappedGrade ? { uncappedGrade: scored.uncappedGrade } : {}),
+    ...(scored.cap ? { gradeCap: scored.cap } : {}),
+    ...(scored.gradeNote ? { gradeNote: scored.gradeNote } : {}),
+    verdict: scored.verdict,
+    complete: scored.complete,
+    categories: scored.categories.map((c) => ({ ...c, score: c.score === null ? null : Math.round(c.score * 100) })),
+    checks: checks.map((c) => ({
+      id: c.id,
+      title: c.def?.meta.title ?? c.id,
+      failureTitle: c.def?.meta.failureTitle ?? c.id,
+      category: c.def?.meta.category ?? 'integration',
+      severity: c.def?.meta.severity ?? 'medium',
+      weight: c.def?.meta.weight ?? 0,
+      source: c.source,
+      origin: c.origin,
+      score: (() => {
+        const s = checkScores.get(c.id);
+        return s === undefined || s === null ? null : round3(s);
+      })(),
+      references: c.def?.meta.references ?? [],
+    })),
+    results: reportResults,
+    blockers,
+    waivers: states,
+    siteDescription: site.redacted,
+  };
+  // Belt and braces: a secret that slipped into a message, an error or evidence is still masked.
+  return input.redactor.redactDeep(report);
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

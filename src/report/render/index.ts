@@ -1,0 +1,82 @@
+// Output routing: `--format terminal,json=report.json` — several renderers at once, at most one
+// writing to stdout. Renderers are pure (report → text); only this module writes.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { UsageError } from '../../errors.js';
+import type { Catalog } from '../../plugin-api.js';
+import type { Redactor } from '../../site/secrets.js';
+import { didYouMean } from '../../util/suggest.js';
+import type { Lang } from '../i18n/index.js';
+import type { Report } from '../model.js';
+import { renderJson } from './json.js';
+import { renderTerminal } from './terminal.js';
+
+export const FORMATS = ['terminal', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface OutputTarget {
+  format: Format;
+  /** A file path, or "-" for stdout. */
+  path: string;
+}
+
+export function parseFormats(spec: string, out?: string): OutputTarget[] {
+  const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) throw new UsageError('--format needs at least one format', `formats: ${FORMATS.join(', ')}`);
+  const targets = entries.map((entry) => {
+    const eq = entry.indexOf('=');
+    const name = eq >= 0 ? entry.slice(0, eq) : entry;
+    const path = eq >= 0 ? entry.slice(eq + 1) : undefined;
+    if (!(FORMATS as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown format "${name}"`, didYouMean(name, FORMATS) ?? `formats: ${FORMATS.join(', ')}`);
+    }
+    if (path === '') throw new UsageError(`--format ${name}= needs a file name after "="`);
+    return { format: name as Format, path };
+  });
+  if (out !== undefined) {
+    const open = targets.filter((t) => t.path === undefined && t.format !== 'terminal');
+    const candidates = open.length ? open : targets.filter((t) => t.path === undefined);
+    if (candidates.length !== 1) {
+      throw new UsageError('--out is ambiguous with several formats', 'give each format its own file: --format terminal,json=report.json');
+    }
+    candidates[0]!.path = out;
+  }
+  const resolved = targets.map((t) => ({ format: t.format, path: t.path ?? '-' }));
+  if (resolved.filter((t) => t.path === '-').length > 1) {
+    throw new UsageError('only one format can go to standard output', 'send the others to files: --format terminal,json=report.json');
+  }
+  return resolved;
+}
+
+export interface RenderContext {
+  lang: Lang;
+  color: boolean;
+  verbose?: boolean;
+  catalogs?: Map<string, Record<string, Catalog>>;
+  redactor?: Redactor;
+  width?: number;
+}
+
+export function render(report: Report, format: Format, ctx: RenderContext): string {
+  const text =
+    format === 'json'
+      ? renderJson(report)
+      : renderTerminal(report, { lang: ctx.lang, color: ctx.color, ...(ctx.verbose ? { verbose: true } : {}), ...(ctx.catalogs ? { catalogs: ctx.catalogs } : {}), ...(ctx.width ? { width: ctx.width } : {}) });
+  return ctx.redactor ? ctx.redactor.redact(text) : text;
+}
+
+/** Renders every target; files are written whole, stdout text is returned for the caller to print. */
+export async function writeOutputs(report: Report, targets: OutputTarget[], ctx: RenderContext & { fileColor?: boolean }): Promise<string | undefined> {
+  let stdout: string | undefined;
+  for (const target of targets) {
+    if (target.path === '-') {
+      stdout = render(report, target.format, ctx);
+    } else {
+      const text = render(report, target.format, { ...ctx, color: false });
+      await mkdir(dirname(target.path), { recursive: true });
+      await writeFile(target.path, text, 'utf8');
+    }
+  }
+  return stdout;
+}

@@ -1,0 +1,125 @@
+// The human summary: verdict first, then blockers with their fixes, categories, results, waivers.
+
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Catalog, Message, Status } from '../../plugin-api.js';
+import { pad, truncate } from '../../util/text.js';
+import { translator, type Lang } from '../i18n/index.js';
+import type { Report, ReportFinding, ReportResult } from '../model.js';
+
+export interface TerminalOptions {
+  lang: Lang;
+  color: boolean;
+  verbose?: boolean;
+  /** Message catalogs of the checks, to translate findings; falls back to the report's English. */
+  catalogs?: Map<string, Record<string, Catalog>>;
+  width?: number;
+}
+
+const STATUS_ORDER: Status[] = ['fail', 'error', 'warn', 'info', 'pass', 'skipped'];
+
+export function renderTerminal(report: Report, opts: TerminalOptions): string {
+  const c: ChalkInstance = new Chalk({ level: opts.color ? 1 : 0 });
+  const tr = translator(opts.lang);
+  const { t } = tr;
+  const width = Math.max(80, Math.min(opts.width ?? 100, 160));
+  const findingText = (r: { check: string }, f: ReportFinding, kind: 'message' | 'remediation'): string => {
+    const catalogs = opts.catalogs?.get(r.check);
+    const id = kind === 'message' ? f.messageId : f.remediationId;
+    const fallback = kind === 'message' ? f.message : f.remediation;
+    if (!catalogs || !id) return fallback ?? '';
+    const msg: Message = { id, ...((kind === 'message' ? f.params : f.remediationParams) ? { params: (kind === 'message' ? f.params : f.remediationParams)! } : {}) };
+    return tr.check(catalogs, msg);
+  };
+  const statusColor = (s: Status, text: string) =>
+    s === 'pass' ? c.green(text) : s === 'fail' ? c.red(text) : s === 'warn' ? c.yellow(text) : s === 'error' ? c.magenta(text) : c.dim(text);
+  const verdictColor = report.verdict === 'READY' ? c.green.bold : report.verdict === 'NOT READY' ? c.red.bold : c.yellow.bold;
+  const lines: string[] = [];
+  const out = (s = '') => lines.push(s);
+
+  out(c.bold(`${t('report.title')} · siteready ${report.tool.version}`));
+  out(`${pad(t('report.site'), 8)} ${report.site.name}${report.site.organisation ? ` (${report.site.organisation})` : ''} · ${report.site.file}`);
+  const grade = report.grade ?? '—';
+  const gradeNote = report.gradeNote
+    ? c.dim(` (${t(report.gradeNote === 'unreachable' ? 'grade.unreachable' : 'grade.nothing')})`)
+    : report.gradeCap
+      ? c.dim(` (${t('report.gradeCapped', { grade: report.gradeCap.grade, reason: t(`cap.${report.gradeCap.reason}`) })})`)
+      : '';
+  out(
+    `${pad(t('report.score'), 8)} ${c.bold(report.score === null ? '—' : `${report.score}/100`)}   ${t('report.grade')} ${c.bold(grade)}${gradeNote}   ${t('report.verdict')} ${verdictColor(t(`verdict.${report.verdict}`))}${report.complete ? '' : c.magenta(` (${t('report.incomplete')})`)}`,
+  );
+  out();
+
+  const byKey = new Map(report.results.map((r) => [`${r.check}|${r.target}`, r]));
+  out(c.bold(t('report.blockers')));
+  if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
+  report.blockers.forEach((b, i) => {
+    const r = byKey.get(`${b.check}|${b.target}`);
+    const f = r?.findings.find((x) => x.id === b.finding);
+    const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
+    out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
+    out(`     ${r && f ? findingText(r, f, 'message') : b.message}`);
+    const fix = r && f ? findingText(r, f, 'remediation') : b.remediation;
+    if (fix) out(`     ${c.cyan(`${t('report.fix')}:`)} ${fix}`);
+    if (b.location) out(c.dim(`     ${b.location.file}:${b.location.line}:${b.location.column}`));
+  });
+  out();
+
+  out(c.bold(t('report.categories')));
+  for (const cat of report.categories) {
+    if (cat.status === 'not-applicable') continue;
+    const score = cat.score === null ? '—' : String(cat.score);
+    const bar = cat.score === null ? '' : `${'█'.repeat(Math.round(cat.score / 5))}${'░'.repeat(20 - Math.round(cat.score / 5))}`;
+    out(`  ${pad(t(`category.${cat.id}`), 14)} ${score.padStart(3)}  ${c.dim(bar)}${cat.status === 'incomplete' ? c.magenta(` ${t('report.incomplete')}`) : ''}`);
+  }
+  out();
+
+  out(c.bold(t('report.results')));
+  const sorted = [...report.results].sort(
+    (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.check.localeCompare(b.check) || a.target.localeCompare(b.target),
+  );
+  const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass' && r.status !== 'skipped').concat(sorted.filter((r) => r.status === 'pass').slice(0, 12));
+  const hidden = sorted.length - shown.length;
+  const targetW = Math.min(28, Math.max(6, ...shown.map((r) => r.target.length)));
+  const checkW = Math.min(16, Math.max(5, ...shown.map((r) => r.check.length)));
+  const fixedW = 8 + checkW + targetW + 8 + 8;
+  out(c.dim(`  ${pad(t('col.status'), 7)} ${pad(t('col.check'), checkW)} ${pad(t('col.target'), targetW)} ${pad(t('col.result'), width - fixedW)} ${t('col.time')}`));
+  for (const r of shown) {
+    const status = pad(r.waiver ? t('report.waived') : t(`status.${r.status}`), 7);
+    const summary = truncate(resultSummary(r, t, findingText), width - fixedW);
+    out(
+      `  ${r.waiver ? c.dim(status) : statusColor(r.status, status)} ${pad(truncate(r.check, checkW), checkW)} ${pad(truncate(r.target, targetW), targetW)} ${pad(summary, width - fixedW)} ${c.dim(`${r.durationMs} ms`)}`,
+    );
+  }
+  if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
+  out();
+
+  if (report.waivers.length) {
+    out(c.bold(t('report.waivers')));
+    for (const w of report.waivers) {
+      const state = w.status === 'expired' ? c.red(t('report.waiverExpired', { date: w.expires ?? '' })) : w.status === 'unused' ? c.yellow(t('report.waiverUnused')) : c.dim(w.expires ? `→ ${w.expires}` : '');
+      out(`  ${w.check}${w.target ? ` · ${w.target}` : ''}: ${w.justification} ${state}`);
+    }
+    out();
+  }
+  if (report.gate) {
+    out(report.gate.passed ? c.green(t('report.gate.passed')) : c.red.bold(t('report.gate.failed', { reasons: report.gate.reasons.join('; ') })));
+  }
+  const checks = new Set(report.results.map((r) => r.check)).size;
+  out(c.dim(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks })));
+  return `${lines.join('\n')}\n`;
+}
+
+function resultSummary(
+  r: ReportResult,
+  t: (id: string, p?: Record<string, string | number>) => string,
+  findingText: (r: ReportResult, f: ReportFinding, kind: 'message' | 'remediation') => string,
+): string {
+  if (r.status === 'error') return t('report.error', { message: r.error?.message ?? '' });
+  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : 'report.notApplicable');
+  const first = r.findings[0];
+  if (first && r.status !== 'pass') return findingText(r, first, 'message');
+  const parts: string[] = [];
+  if (typeof r.details.classification === 'string') parts.push(r.details.classification);
+  for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,210 @@
+// JSON Schema of the report model (`siteready schema --report`). Consumers may rely on every
+// field listed as required; `details` is check-specific and documented in each check's README.
+
+const severity = { enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
+const category = { enum: ['network', 'security', 'compliance', 'integration', 'capacity'] } as const;
+const grade = { enum: ['A', 'B', 'C', 'D', 'E', 'F'] } as const;
+const location = {
+  type: 'object',
+  required: ['file', 'line', 'column'],
+  properties: {
+    file: { type: 'string' },
+    line: { type: 'integer', minimum: 1 },
+    column: { type: 'integer', minimum: 1 },
+    path: { type: 'string' },
+  },
+} as const;
+const params = { type: 'object', additionalProperties: { type: ['string', 'number'] } } as const;
+
+export const reportSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://siteready.dev/schema/report-v1.json',
+  title: 'siteready report',
+  type: 'object',
+  required: [
+    'schemaVersion', 'tool', 'site', 'startedAt', 'finishedAt', 'durationMs', 'score', 'grade', 'verdict',
+    'complete', 'categories', 'checks', 'results', 'blockers', 'waivers', 'siteDescription',
+  ],
+  properties: {
+    schemaVersion: { type: 'string', pattern: '^1\\.\\d+\\.\\d+$' },
+    tool: {
+      type: 'object',
+      required: ['name', 'version', 'node'],
+      properties: { name: { const: 'siteready' }, version: { type: 'string' }, node: { type: 'string' } },
+    },
+    site: {
+      type: 'object',
+      required: ['name', 'file', 'sha256'],
+      properties: {
+        name: { type: 'string' },
+        organisation: { type: 'string' },
+        file: { type: 'string' },
+        sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      },
+    },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    durationMs: { type: 'integer', minimum: 0 },
+    score: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+    grade: { anyOf: [grade, { type: 'null' }] },
+    uncappedGrade: grade,
+    gradeCap: {
+      type: 'object',
+      required: ['grade', 'reason'],
+      properties: { grade, reason: { enum: ['critical', 'high'] } },
+    },
+    gradeNote: { enum: ['unreachable', 'nothing-measured'] },
+    verdict: { enum: ['READY', 'READY WITH RISKS', 'NOT READY'] },
+    complete: { type: 'boolean' },
+    categories: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'score', 'status', 'weight', 'checks'],
+        properties: {
+          id: category,
+          score: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+          status: { enum: ['scored', 'incomplete', 'not-applicable'] },
+          weight: { type: 'number' },
+          checks: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    checks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'category', 'severity', 'weight', 'source', 'score', 'references'],
+        properties: {
+          id: { type: 'string' },
+          title: { type: 'string' },
+          failureTitle: { type: 'string' },
+          category,
+          severity,
+          weight: { type: 'number', minimum: 0 },
+          source: { enum: ['builtin', 'plugin'] },
+          origin: { type: 'string' },
+          score: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+          references: {
+            type: 'array',
+            items: { type: 'object', required: ['title'], properties: { title: { type: 'string' }, url: { type: 'string' }, clause: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['check', 'target', 'category', 'status', 'score', 'durationMs', 'measurements', 'details', 'findings'],
+        properties: {
+          check: { type: 'string' },
+          target: { type: 'string' },
+          category,
+          status: { enum: ['pass', 'warn', 'fail', 'info', 'skipped', 'error'] },
+          score: { type: ['number', 'null'], minimum: 0, maximum: 1 },
+          durationMs: { type: 'integer', minimum: 0 },
+          measurements: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'value'],
+              properties: {
+                id: { type: 'string' },
+                value: { type: ['number', 'string', 'boolean', 'null'] },
+                unit: { type: 'string' },
+                threshold: {
+                  type: 'object',
+                  properties: { max: { type: 'number' }, min: { type: 'number' }, source: { type: 'string' } },
+                },
+              },
+            },
+          },
+          details: {
+            type: 'object',
+            properties: {
+              classification: {
+                type: 'string',
+                description: 'ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout; later checks extend it.',
+              },
+            },
+          },
+          findings: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['id', 'severity', 'message', 'messageId'],
+              properties: {
+                id: { type: 'string' },
+                severity,
+                message: { type: 'string' },
+                messageId: { type: 'string' },
+                params,
+                remediation: { type: 'string' },
+                remediationId: { type: 'string' },
+                remediationParams: params,
+                evidence: { type: 'object' },
+                location,
+              },
+            },
+          },
+          error: {
+            type: 'object',
+            required: ['kind', 'message'],
+            properties: {
+              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error'] },
+              message: { type: 'string' },
+            },
+          },
+          waiver: {
+            type: 'object',
+            required: ['justification', 'location'],
+            properties: { justification: { type: 'string' }, expires: { type: 'string' }, owner: { type: 'string' }, location },
+          },
+          location,
+        },
+      },
+    },
+    blockers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['check', 'target', 'category', 'severity', 'finding', 'message'],
+        properties: {
+          check: { type: 'string' },
+          target: { type: 'string' },
+          category,
+          severity,
+          finding: { type: 'string' },
+          message: { type: 'string' },
+          remediation: { type: 'string' },
+          location,
+        },
+      },
+    },
+    waivers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['check', 'justification', 'status', 'matches', 'location'],
+        properties: {
+          check: { type: 'string' },
+          target: { type: 'string' },
+          finding: { type: 'string' },
+          justification: { type: 'string' },
+          expires: { type: 'string' },
+          owner: { type: 'string' },
+          status: { enum: ['applied', 'expired', 'unused'] },
+          matches: { type: 'array', items: { type: 'string' } },
+          location,
+        },
+      },
+    },
+    gate: {
+      type: 'object',
+      required: ['passed', 'reasons', 'options'],
+      properties: { passed: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } }, options: { type: 'object' } },
+    },
+    siteDescription: {},
+  },
+} as const;

@@ -1,0 +1,114 @@
+// Site + checks → Plan: the (check × target) tasks to run, each with its options and deadline.
+// Everything that can be wrong with the configuration is found here, before any traffic.
+
+import { ConfigError, errorMessage, type Diagnostic } from '../errors.js';
+import type { Target } from '../plugin-api.js';
+import type { Site } from '../site/types.js';
+import { validateAgainst } from '../site/validate.js';
+import { unknownCheckError, type LoadedCheck } from './registry.js';
+
+export const DEFAULT_TASK_TIMEOUT_MS = 15_000;
+
+export interface Task {
+  key: string;
+  check: LoadedCheck;
+  target: Target;
+  options: Record<string, unknown>;
+  timeoutMs: number;
+}
+
+/** A check that produced no tasks, and why: shown in the report, never counted as a pass. */
+export interface Unplanned {
+  check: LoadedCheck;
+  reason: 'not-applicable' | 'disabled' | 'load-error' | 'targets-error';
+  message?: string;
+}
+
+export interface Plan {
+  site: Site;
+  checks: LoadedCheck[];
+  tasks: Task[];
+  unplanned: Unplanned[];
+}
+
+export interface PlanOptions {
+  /** Run only these checks (`siteready run <check>`). */
+  only?: string[];
+  taskTimeoutMs?: number;
+}
+
+export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOptions = {}): Plan {
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const known = [...byId.keys()];
+  const problems: Diagnostic[] = [];
+
+  for (const id of Object.keys(site.checks)) {
+    if (!byId.has(id)) problems.push(...unknownCheckError(id, known, site.locate(`/checks/${id}`)).diagnostics);
+  }
+  for (const ep of site.platform.endpoints) {
+    for (const [i, id] of (ep.checks ?? []).entries()) {
+      if (!byId.has(id)) {
+        const ptr = `${ep.location.path}/checks/${i}`;
+        problems.push(...unknownCheckError(id, known, site.locate(ptr)).diagnostics);
+      }
+    }
+  }
+  for (const [i, w] of site.compliance.waivers.entries()) {
+    if (!byId.has(w.check)) problems.push(...unknownCheckError(w.check, known, site.locate(`/compliance/waivers/${i}/check`)).diagnostics);
+  }
+  for (const key of Object.keys(site.thresholds)) {
+    const id = key.slice(0, key.indexOf('.'));
+    if (!byId.has(id)) problems.push(...unknownCheckError(id, known, site.locate(`/thresholds/${key.replace(/\//g, '~1')}`)).diagnostics);
+  }
+  if (opts.only) for (const id of opts.only) if (!byId.has(id)) problems.push(...unknownCheckError(id, known).diagnostics);
+
+  const optionsById = new Map<string, Record<string, unknown>>();
+  for (const c of checks) {
+    const section = site.checks[c.id] ?? {};
+    const { enabled: _enabled, ...rest } = section;
+    if (c.def?.inputs) {
+      const found = validateAgainst(c.def.inputs.schema, rest, `/checks/${c.id}`);
+      for (const p of found) {
+        const loc = site.locate(p.path ?? '');
+        problems.push({ file: loc.file, line: loc.line, column: loc.column, path: p.path, message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+      }
+    }
+    optionsById.set(c.id, { ...(c.def?.inputs?.defaults as Record<string, unknown> | undefined), ...rest });
+  }
+  if (problems.length) throw new ConfigError(`${problems.length} problem(s) in the site's checks`, problems);
+
+  const tasks: Task[] = [];
+  const unplanned: Unplanned[] = [];
+  const selected = opts.only ? checks.filter((c) => opts.only!.includes(c.id)) : checks;
+  for (const check of selected) {
+    if (site.checks[check.id]?.enabled === false) {
+      unplanned.push({ check, reason: 'disabled' });
+      continue;
+    }
+    if (!check.def) {
+      unplanned.push({ check, reason: 'load-error', ...(check.loadError ? { message: check.loadError } : {}) });
+      continue;
+    }
+    const options = optionsById.get(check.id) ?? {};
+    let targets: Target[];
+    try {
+      targets = check.def.targets(site, options).filter((t) => !t.endpoint?.checks || t.endpoint.checks.includes(check.id));
+    } catch (err) {
+      unplanned.push({ check, reason: 'targets-error', message: errorMessage(err) });
+      continue;
+    }
+    if (targets.length === 0) {
+      unplanned.push({ check, reason: 'not-applicable' });
+      continue;
+    }
+    const timeoutMs = numberOr(options.timeoutMs, check.def.meta.timeoutMs ?? opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
+    for (const target of targets) {
+      tasks.push({ key: `${check.id}:${target.id}`, check, target, options, timeoutMs });
+    }
+  }
+  return { site, checks, tasks, unplanned };
+}
+
+function numberOr(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fallback;
+}

@@ -1,0 +1,151 @@
+// Finds the built-in checks (one folder each under checks/) and loads plugins named in the site
+// file. Nothing is fetched: a plugin is a path or an installed package.
+
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, errorMessage } from '../errors.js';
+import { CATEGORIES, SEVERITIES, type CheckDefinition } from '../plugin-api.js';
+import type { Site } from '../site/types.js';
+import { didYouMean } from '../util/suggest.js';
+
+export interface LoadedCheck {
+  id: string;
+  def?: CheckDefinition<any>;
+  source: 'builtin' | 'plugin';
+  /** Folder, path or package it came from. */
+  origin: string;
+  /** Set when a plugin threw while loading: its tasks are reported as errors, the run goes on. */
+  loadError?: string;
+  /** Site-file location of the plugins: entry. */
+  location?: Site['platform']['endpoints'][number]['location'];
+}
+
+const CHECKS_DIR = fileURLToPath(new URL('../../checks/', import.meta.url));
+const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const PLUGIN_ID = /^[a-z0-9]+(-[a-z0-9]+)*\/[a-z0-9]+(-[a-z0-9]+)*$/;
+
+let builtinCache: Promise<LoadedCheck[]> | undefined;
+
+export function builtinChecks(): Promise<LoadedCheck[]> {
+  builtinCache ??= discover();
+  return builtinCache;
+}
+
+async function discover(): Promise<LoadedCheck[]> {
+  const entries = await readdir(CHECKS_DIR, { withFileTypes: true });
+  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const out: LoadedCheck[] = [];
+  for (const folder of folders) {
+    // Compiled: index.js. Under the test runner the sources are imported directly.
+    const file = ['index.js', 'index.ts'].map((f) => join(CHECKS_DIR, folder, f)).find((f) => existsSync(f));
+    if (!file) continue;
+    const mod = (await import(pathToFileURL(file).href)) as { default?: CheckDefinition<any> };
+    const def = mod.default;
+    const problem = shapeProblem(def, false);
+    if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
+    if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
+    out.push({ id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` });
+  }
+  return out;
+}
+
+export async function loadPlugins(site: Site, siteFileDir: string): Promise<LoadedCheck[]> {
+  const out: LoadedCheck[] = [];
+  for (const [i, spec] of site.plugins.entries()) {
+    const location = site.locate(`/plugins/${i}`);
+    const resolved = resolvePlugin(spec, siteFileDir);
+    if (!resolved) {
+      throw new ConfigError(`plugin "${spec}" not found`, [
+        {
+          file: location.file,
+          line: location.line,
+          column: location.column,
+          path: `/plugins/${i}`,
+          message: `plugin "${spec}" not found`,
+          hint: spec.startsWith('.') || isAbsolute(spec)
+            ? `paths are relative to the site file (${siteFileDir}); ${pluginPathHint(spec, siteFileDir) ?? 'check the file exists'}`
+            : `install it next to the site file (npm install ${spec}) or give a path starting with ./`,
+        },
+      ]);
+    }
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
+    } catch (err) {
+      out.push({ id: `plugin:${spec}`, source: 'plugin', origin: spec, loadError: errorMessage(err), location });
+      continue;
+    }
+    const defs = Array.isArray(mod.default) ? (mod.default as unknown[]) : [mod.default];
+    for (const def of defs) {
+      const problem = shapeProblem(def, true);
+      if (problem) {
+        throw new ConfigError(`plugin "${spec}" is not a siteready check`, [
+          { file: location.file, line: location.line, column: location.column, path: `/plugins/${i}`, message: `plugin "${spec}": ${problem}`, hint: "export default defineCheck({...}) from 'siteready/plugin'" },
+        ]);
+      }
+      const d = def as CheckDefinition<any>;
+      out.push({ id: d.meta.id, def: d, source: 'plugin', origin: spec, location });
+    }
+  }
+  return out;
+}
+
+export async function allChecks(site?: Site, siteFileDir?: string): Promise<LoadedCheck[]> {
+  const builtins = await builtinChecks();
+  const plugins = site && siteFileDir ? await loadPlugins(site, siteFileDir) : [];
+  const seen = new Map<string, LoadedCheck>();
+  for (const c of [...builtins, ...plugins]) {
+    const prior = seen.get(c.id);
+    if (prior) {
+      throw new ConfigError(`check id "${c.id}" is defined twice`, [
+        { ...(c.location ?? {}), message: `check id "${c.id}" from ${c.origin} is already defined by ${prior.origin}`, hint: 'give the plugin check a different namespaced id' },
+      ]);
+    }
+    seen.set(c.id, c);
+  }
+  return [...seen.values()];
+}
+
+export function unknownCheckError(id: string, known: string[], where?: { file: string; line: number; column: number; path?: string }): ConfigError {
+  return new ConfigError(`unknown check "${id}"`, [
+    { ...(where ?? {}), message: `unknown check "${id}"`, hint: didYouMean(id, known) ?? `known checks: ${known.join(', ')}` },
+  ]);
+}
+
+function resolvePlugin(spec: string, baseDir: string): string | undefined {
+  if (spec.startsWith('.') || isAbsolute(spec)) {
+    const full = resolve(baseDir, spec);
+    return existsSync(full) ? full : undefined;
+  }
+  try {
+    return createRequire(join(baseDir, 'noop.js')).resolve(spec);
+  } catch {
+    return undefined;
+  }
+}
+
+function pluginPathHint(spec: string, baseDir: string): string | undefined {
+  const full = resolve(baseDir, spec);
+  for (const ext of ['.js', '.mjs']) if (existsSync(full + ext)) return `did you mean "${spec}${ext}"?`;
+  return existsSync(dirname(full)) ? undefined : `folder ${dirname(full)} does not exist`;
+}
+
+function shapeProblem(def: unknown, plugin: boolean): string | undefined {
+  if (!def || typeof def !== 'object') return 'the default export is not a check definition';
+  const d = def as Partial<CheckDefinition<unknown>>;
+  const m = d.meta;
+  if (!m || typeof m !== 'object') return 'missing meta';
+  if (typeof m.id !== 'string' || !(plugin ? PLUGIN_ID : ID).test(m.id)) {
+    return plugin ? `meta.id "${String(m.id)}" must be namespaced, e.g. "acme/sip-options"` : `meta.id "${String(m.id)}" must be kebab-case`;
+  }
+  if (typeof m.title !== 'string' || typeof m.failureTitle !== 'string') return 'meta.title and meta.failureTitle are required';
+  if (!CATEGORIES.includes(m.category)) return `meta.category must be one of ${CATEGORIES.join(', ')}`;
+  if (!SEVERITIES.includes(m.severity)) return `meta.severity must be one of ${SEVERITIES.join(', ')}`;
+  if (typeof m.weight !== 'number' || m.weight < 0) return 'meta.weight must be a number ≥ 0';
+  if (typeof d.targets !== 'function' || typeof d.run !== 'function') return 'targets() and run() are required';
+  if (!d.messages || typeof d.messages.en !== 'object') return 'messages.en is required';
+  return undefined;
+}

@@ -1,0 +1,208 @@
+// Plan → results. The only stage that touches the network (through the checks). Bounded
+// concurrency, a deadline per task and one for the run, and a check that throws, hangs or
+// returns nonsense becomes an `error` result — never a pass, never a hang.
+
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { errorMessage } from '../errors.js';
+import type { CheckContext, CheckOutcome, Finding, Measurement, SourceLocation, Status } from '../plugin-api.js';
+import { SEVERITIES, statusFromScore } from '../plugin-api.js';
+import type { Plan, Task } from './plan.js';
+
+export interface TaskResult {
+  key: string;
+  check: string;
+  target: string;
+  status: Status;
+  score: number | null;
+  durationMs: number;
+  measurements: Measurement[];
+  findings: Finding[];
+  details: Record<string, unknown>;
+  location?: SourceLocation;
+  /** Why the check could not measure (status error). */
+  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error'; message: string };
+}
+
+export type ProgressEvent =
+  | { type: 'plan'; total: number }
+  | { type: 'start'; task: Task }
+  | { type: 'end'; task: Task; result: TaskResult }
+  | { type: 'done'; results: TaskResult[] };
+
+export interface RunOptions {
+  concurrency?: number;
+  /** Deadline for the whole run; tasks still running then end as errors. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onEvent?: (event: ProgressEvent) => void;
+  debug?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export class DeadlineError extends Error {
+  constructor(readonly ms: number, what: string) {
+    super(`${what} did not finish within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskResult[]> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 8));
+  const runController = new AbortController();
+  const started = performance.now();
+  const globalTimer = opts.timeoutMs
+    ? setTimeout(() => runController.abort(new DeadlineError(opts.timeoutMs!, 'the run')), opts.timeoutMs)
+    : undefined;
+  const onOuterAbort = () => runController.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  if (opts.signal?.aborted) onOuterAbort();
+  const runSignal = runController.signal;
+  // Every task and artifact listens to the run's signal; that is by design, not a leak.
+  setMaxListeners(0, runSignal);
+
+  const artifacts = new Map<string, Promise<unknown>>();
+  const artifact = <T>(key: string, compute: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    let p = artifacts.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = Promise.resolve().then(() => compute(runSignal));
+      p.catch(() => undefined); // observed by every task that awaits it
+      artifacts.set(key, p);
+    }
+    return p;
+  };
+
+  opts.onEvent?.({ type: 'plan', total: plan.tasks.length });
+  const results: TaskResult[] = new Array(plan.tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.tasks.length) {
+      const index = next++;
+      const task = plan.tasks[index]!;
+      opts.onEvent?.({ type: 'start', task });
+      const remainingRun = opts.timeoutMs ? opts.timeoutMs - (performance.now() - started) : Infinity;
+      const result = await runTask(plan, task, Math.max(0, Math.min(task.timeoutMs, remainingRun)), runSignal, artifact, opts.debug);
+      results[index] = result;
+      opts.onEvent?.({ type: 'end', task, result });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, plan.tasks.length) }, worker));
+  } finally {
+    if (globalTimer) clearTimeout(globalTimer);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    // Let artifacts that are still computing (sockets, lookups) stop now.
+    if (!runController.signal.aborted) runController.abort(new Error('run finished'));
+  }
+  const all = [...results, ...plan.unplanned.map((u) => unplannedResult(u))];
+  opts.onEvent?.({ type: 'done', results: all });
+  return all;
+}
+
+async function runTask(
+  plan: Plan,
+  task: Task,
+  timeoutMs: number,
+  runSignal: AbortSignal,
+  artifact: CheckContext['artifact'],
+  debug: RunOptions['debug'],
+): Promise<TaskResult> {
+  const t0 = performance.now();
+  const base = { key: task.key, check: task.check.id, target: task.target.id, ...(task.target.location ? { location: task.target.location } : {}) };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineError(timeoutMs, `${task.check.id} on ${task.target.id}`)), timeoutMs);
+  const signal = AbortSignal.any([controller.signal, runSignal]);
+  setMaxListeners(0, signal);
+  const def = task.check.def!;
+  const ctx: CheckContext = {
+    site: plan.site,
+    options: task.options,
+    signal,
+    remainingMs: () => Math.max(0, timeoutMs - (performance.now() - t0)),
+    artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>) => raceAbort(artifact(key, compute), signal),
+    threshold: (name, fallback) => {
+      const v = plan.site.thresholds[`${task.check.id}.${name}`];
+      return typeof v === 'number' ? v : fallback;
+    },
+    log: { debug: (msg, fields) => debug?.(`[${task.key}] ${msg}`, fields) },
+  };
+  try {
+    const outcome = await raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal);
+    const problem = outcomeProblem(outcome);
+    if (problem) return errorResult(base, t0, 'invalid-outcome', `check returned an invalid outcome: ${problem}`);
+    return {
+      ...base,
+      status: outcome.status,
+      score: outcome.score,
+      durationMs: Math.round(performance.now() - t0),
+      measurements: outcome.measurements ?? [],
+      findings: (outcome.findings ?? []).map((f) => ({
+        ...f,
+        severity: task.target.severity && f.severity !== 'info' ? task.target.severity : f.severity,
+        ...(f.location ?? task.target.location ? { location: f.location ?? task.target.location } : {}),
+      })),
+      details: outcome.details ?? {},
+    };
+  } catch (err) {
+    if (signal.aborted) {
+      const reason = signal.reason;
+      if (reason instanceof DeadlineError) return errorResult(base, t0, 'timeout', reason.message);
+      return errorResult(base, t0, 'cancelled', `cancelled: ${errorMessage(reason)}`);
+    }
+    return errorResult(base, t0, 'exception', errorMessage(err));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 'measurements' | 'findings' | 'details'>, t0: number, kind: NonNullable<TaskResult['error']>['kind'], message: string): TaskResult {
+  return {
+    ...base,
+    status: 'error',
+    score: null,
+    durationMs: Math.round(performance.now() - t0),
+    measurements: [],
+    findings: [],
+    details: {},
+    error: { kind, message },
+  };
+}
+
+function unplannedResult(u: Plan['unplanned'][number]): TaskResult {
+  const base = { key: `${u.check.id}:-`, check: u.check.id, target: '-', durationMs: 0, measurements: [], findings: [], ...(u.check.location ? { location: u.check.location } : {}) };
+  if (u.reason === 'load-error' || u.reason === 'targets-error') {
+    return { ...base, status: 'error', score: null, details: {}, error: { kind: u.reason, message: u.message ?? u.reason } };
+  }
+  return { ...base, status: 'skipped', score: null, details: { reason: u.reason } };
+}
+
+const STATUSES: Status[] = ['pass', 'warn', 'fail', 'info', 'skipped', 'error'];
+
+function outcomeProblem(o: CheckOutcome | undefined): string | undefined {
+  if (!o || typeof o !== 'object') return 'not an object';
+  if (!STATUSES.includes(o.status)) return `status "${String(o.status)}"`;
+  if (o.score !== null && (typeof o.score !== 'number' || !(o.score >= 0 && o.score <= 1))) return `score ${String(o.score)} outside 0..1`;
+  if (o.status === 'pass' && o.score !== null && statusFromScore(o.score) === 'fail') return 'status pass with a failing score';
+  for (const f of o.findings ?? []) {
+    if (!f || typeof f.id !== 'string' || !SEVERITIES.includes(f.severity) || !f.message?.id) return 'malformed finding';
+  }
+  for (const m of o.measurements ?? []) if (!m || typeof m.id !== 'string') return 'malformed measurement';
+  return undefined;
+}

@@ -1,0 +1,214 @@
+// Site file → typed Site: read (bounded), parse YAML keeping positions, interpolate ${ENV},
+// validate against the schema, normalise endpoints. Every problem is collected and reported at
+// once with file:line:column, so a user fixes a file in one pass.
+
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type Diagnostic } from '../errors.js';
+import { parseEndpoint } from './endpoints.js';
+import { interpolate } from './interpolate.js';
+import { buildPositionIndex, lookupPosition, type NodePosition } from './positions.js';
+import { siteSchema } from './schema.js';
+import { Redactor } from './secrets.js';
+import type { Endpoint, Site, SourceLocation, Waiver } from './types.js';
+import { validateAgainst, type SchemaProblem } from './validate.js';
+
+/** A 1,000-endpoint site is ~150 KB; anything near this limit is not a hand-written site file. */
+export const MAX_SITE_BYTES = 4 * 1024 * 1024;
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  redactor?: Redactor;
+  /** Name shown in messages; defaults to the path relative to the working directory. */
+  displayName?: string;
+}
+
+export interface LoadedSite {
+  site: Site;
+  redactor: Redactor;
+}
+
+export async function loadSiteFile(path: string, opts: LoadOptions = {}): Promise<LoadedSite> {
+  const display = opts.displayName ?? (relative(process.cwd(), path) || path);
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw fileError(display, err);
+  }
+  if (info.isDirectory()) throw single(display, `${display} is a directory, not a site file`, 'pass the path of a .yaml file');
+  if (info.size > MAX_SITE_BYTES) {
+    throw single(
+      display,
+      `${display} is ${(info.size / 1048576).toFixed(1)} MiB; site files are limited to ${MAX_SITE_BYTES / 1048576} MiB`,
+      'is this the right file? A site with thousands of endpoints is still well under the limit',
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw fileError(display, err);
+  }
+  return parseSiteText(bytes, display, opts);
+}
+
+export function parseSiteText(bytes: Buffer | string, display: string, opts: LoadOptions = {}): LoadedSite {
+  const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  if (buf.length > MAX_SITE_BYTES) throw single(display, `${display} is larger than ${MAX_SITE_BYTES / 1048576} MiB`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw single(display, `${display} is not UTF-8 text`, 'save the file as UTF-8');
+  }
+  const sourceLines = text.split(/\r?\n/);
+  const sha256 = createHash('sha256').update(buf).digest('hex');
+  if (text.trim() === '') throw single(display, `${display} is empty`, 'start from `siteready demo` output or examples/small-office.yaml');
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      `${display}: invalid YAML`,
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        return {
+          file: display,
+          line: pos.line,
+          column: pos.col,
+          message: `YAML syntax error: ${firstLine(e.message)}`,
+          hint: yamlHint(e.code),
+          source: sourceLines[pos.line - 1],
+        };
+      }),
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw single(display, `${display}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (raw === null || raw === undefined) throw single(display, `${display} has no content (only comments?)`);
+  const positions = buildPositionIndex(doc, lineCounter);
+  const diag = (problem: SchemaProblem): Diagnostic => {
+    const pos = lookupPosition(positions, problem.path ?? '');
+    const line = problem.keyPosition && pos.keyLine ? pos.keyLine : pos.line;
+    const column = problem.keyPosition && pos.keyColumn ? pos.keyColumn : pos.column;
+    return {
+      file: display,
+      line,
+      column,
+      path: problem.path || '/',
+      message: problem.message,
+      ...(problem.hint ? { hint: problem.hint } : {}),
+      source: sourceLines[line - 1],
+    };
+  };
+
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${display}: not a site description`, [
+      diag({ path: '', message: `expected a mapping at the top level, got ${Array.isArray(raw) ? 'a list' : typeof raw}`, hint: 'a site file starts with `version: 1`' }),
+    ]);
+  }
+
+  const redactor = opts.redactor ?? new Redactor();
+  const interpolated = interpolate(raw, opts.env ?? process.env, redactor);
+  if (interpolated.problems.length) {
+    throw new ConfigError(`${display}: unresolved references`, interpolated.problems.map(diag));
+  }
+
+  const schemaProblems = validateAgainst(siteSchema, interpolated.value);
+  if (schemaProblems.length) {
+    throw new ConfigError(`${display}: ${schemaProblems.length} problem(s) against the site schema`, schemaProblems.map(diag));
+  }
+
+  const locate = (pointer: string): SourceLocation => {
+    const pos: NodePosition = lookupPosition(positions, pointer);
+    return { file: display, line: pos.line, column: pos.column, path: pointer || '/' };
+  };
+  const data = interpolated.value as Record<string, any>;
+  const problems: Diagnostic[] = [];
+
+  const endpoints: Endpoint[] = [];
+  const names = new Map<string, number>();
+  (data.platform.endpoints as Record<string, unknown>[]).forEach((rawEp, i) => {
+    const pointer = `/platform/endpoints/${i}`;
+    const { endpoint, problems: epProblems } = parseEndpoint(rawEp, locate(pointer));
+    for (const p of epProblems) problems.push(diag({ path: `${pointer}/${p.field}`, message: p.message, ...(p.hint ? { hint: p.hint } : {}) }));
+    const name = String(rawEp.name);
+    const previous = names.get(name);
+    if (previous !== undefined) {
+      problems.push(diag({ path: `${pointer}/name`, message: `endpoint name "${name}" is already used by endpoint #${previous + 1}`, hint: 'names identify endpoints in reports and waivers: make them unique' }));
+    } else names.set(name, i);
+    if (endpoint) endpoints.push(endpoint);
+  });
+  if (problems.length) throw new ConfigError(`${display}: ${problems.length} problem(s) in endpoints`, problems);
+
+  const waivers: Waiver[] = ((data.compliance?.waivers ?? []) as Omit<Waiver, 'location'>[]).map((w, i) => ({
+    ...w,
+    location: locate(`/compliance/waivers/${i}`),
+  }));
+
+  const site: Site = {
+    version: 1,
+    file: display,
+    sha256,
+    site: data.site,
+    network: { links: data.network?.links ?? [], ...(data.network?.proxy ? { proxy: data.network.proxy } : {}), ...(data.network?.dns ? { dns: data.network.dns } : {}) },
+    platform: { ...data.platform, endpoints },
+    ...(data.demand ? { demand: data.demand } : {}),
+    ...(data.qos ? { qos: data.qos } : {}),
+    security: data.security ?? {},
+    compliance: { profiles: data.compliance?.profiles ?? [], waivers },
+    thresholds: data.thresholds ?? {},
+    checks: data.checks ?? {},
+    plugins: data.plugins ?? [],
+    ...(data.gate ? { gate: data.gate } : {}),
+    redacted: interpolated.redacted,
+    locate,
+  };
+  return { site, redactor };
+}
+
+function single(file: string, message: string, hint?: string): ConfigError {
+  return new ConfigError(message, [{ file, message, ...(hint ? { hint } : {}) }]);
+}
+
+function fileError(display: string, err: unknown): ConfigError {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return single(display, `${display}: no such file`, 'check the path; `siteready demo` shows a working example');
+    case 'EACCES':
+    case 'EPERM':
+      return single(display, `${display}: permission denied`, 'make the file readable by this user');
+    case 'EISDIR':
+      return single(display, `${display} is a directory, not a site file`);
+    default:
+      return single(display, `${display}: cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`);
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'a key appears twice in the same mapping; remove one';
+    case 'TAB_AS_INDENT':
+      return 'YAML indentation must use spaces, not tabs';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation of this line against the lines above';
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'a key is missing its ":" or a quote is not closed';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,283 @@
+// The site description contract (version 1). Published by `siteready schema` for editors
+// (YAML language server) and used by the loader. Adding optional fields keeps old files valid;
+// removing or retyping one needs `version: 2`.
+
+const severity = { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
+const name = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'Identifier used in reports and waivers: letters, digits, ".", "_" and "-".',
+} as const;
+const secretRef = {
+  type: 'string',
+  description: 'A secret: must be an ${ENV} reference; never written to any output.',
+  'x-secret': true,
+} as const;
+// Sections that later check modules read get an escape hatch for vendor/organisation fields.
+const extensions = { '^x-': {} } as const;
+
+export const SITE_SCHEMA_ID = 'https://siteready.dev/schema/site-v1.json';
+
+export const siteSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: SITE_SCHEMA_ID,
+  title: 'siteready site description',
+  description:
+    'Describes a site (links, proxy, the messaging platform endpoints, demand, QoS, security and compliance needs) for `siteready assess`.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'site', 'platform'],
+  properties: {
+    $schema: { type: 'string' },
+    version: { const: 1, description: 'Format version of this file. Always 1 for now.' },
+    site: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name'],
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 200 },
+        organisation: { type: 'string' },
+        industry: {
+          type: 'string',
+          examples: ['finance', 'healthcare', 'government', 'education', 'manufacturing', 'retail', 'technology'],
+        },
+        size: { type: 'string', enum: ['small', 'medium', 'large', 'enterprise'] },
+        users: { type: 'integer', minimum: 1, maximum: 10000000 },
+        country: { type: 'string', pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 code.' },
+      },
+      patternProperties: extensions,
+    },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        links: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name,
+              kind: { type: 'string', enum: ['internet', 'mpls', 'sd-wan', 'vpn', 'lte', 'lan', 'other'] },
+              downMbps: { type: 'number', exclusiveMinimum: 0 },
+              upMbps: { type: 'number', exclusiveMinimum: 0 },
+              realtimeShare: {
+                type: 'number',
+                minimum: 0,
+                maximum: 1,
+                description: 'Share of the link that real-time media may use (Teams Network Planner default 0.3).',
+              },
+            },
+            patternProperties: extensions,
+          },
+        },
+        proxy: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            url: { type: 'string', pattern: '^(http|https)://' },
+            username: { type: 'string' },
+            password: secretRef,
+            pac: { type: 'string', description: 'PAC file URL or path.' },
+            noProxy: { type: 'array', items: { type: 'string' } },
+          },
+          patternProperties: extensions,
+        },
+        dns: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            servers: {
+              type: 'array',
+              items: { type: 'string', minLength: 1 },
+              description: 'Resolvers to query (ip or ip:port); default: the system resolver.',
+            },
+            timeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+          },
+        },
+      },
+      patternProperties: extensions,
+    },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['endpoints'],
+      properties: {
+        name: { type: 'string' },
+        vendor: { type: 'string' },
+        endpoints: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name,
+              role: {
+                type: 'string',
+                enum: ['signalling', 'api', 'web', 'media', 'stun', 'turn', 'files', 'push', 'directory', 'sso', 'update', 'other'],
+              },
+              url: { type: 'string', description: 'http(s):// or ws(s):// URL. Either url, or host and port.' },
+              host: { type: 'string', minLength: 1, maxLength: 253 },
+              port: { type: 'integer', minimum: 1, maximum: 65535 },
+              protocol: {
+                type: 'string',
+                enum: ['https', 'http', 'wss', 'ws', 'tcp', 'tls', 'udp', 'stun', 'turn', 'turns'],
+              },
+              via: { type: 'string', enum: ['direct', 'proxy', 'auto'], default: 'direct' },
+              expect: {
+                type: 'string',
+                enum: ['reachable', 'blocked'],
+                default: 'reachable',
+                description: '`blocked`: policy says this port must not be reachable from the site.',
+              },
+              severity: { ...severity, description: 'Severity of a failure on this endpoint (overrides the check default).' },
+              checks: { type: 'array', items: { type: 'string' }, description: 'Only these checks run against it.' },
+              subprotocols: { type: 'array', items: { type: 'string' } },
+              expectStatus: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },
+              tls: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  expectedIssuer: { type: 'string' },
+                  spkiPins: { type: 'array', items: { type: 'string' } },
+                  ca: { type: 'string', description: 'PEM file of extra roots for this endpoint.' },
+                  serverName: { type: 'string' },
+                },
+              },
+              credentials: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { username: { type: 'string' }, password: secretRef, token: secretRef },
+              },
+            },
+            patternProperties: extensions,
+          },
+        },
+      },
+    },
+    demand: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        peakConcurrency: { type: 'number', minimum: 0, maximum: 1 },
+        realtimeShare: { type: 'number', minimum: 0, maximum: 1 },
+        personas: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'users'],
+            properties: {
+              name,
+              users: { type: 'integer', minimum: 0 },
+              audio: { type: 'number', minimum: 0, maximum: 1 },
+              video: { type: 'number', minimum: 0, maximum: 1 },
+              screenShare: { type: 'number', minimum: 0, maximum: 1 },
+              meetings: { type: 'number', minimum: 0, maximum: 1 },
+            },
+          },
+        },
+      },
+      patternProperties: extensions,
+    },
+    qos: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        classes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'dscp'],
+            properties: {
+              name,
+              dscp: { type: 'integer', minimum: 0, maximum: 63 },
+              traffic: { type: 'string', enum: ['audio', 'video', 'screen-share', 'signalling', 'default'] },
+            },
+          },
+        },
+        underLoad: { type: 'boolean' },
+      },
+      patternProperties: extensions,
+    },
+    security: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        trust: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            caFile: { type: 'string', description: 'PEM bundle of extra trusted roots (e.g. a corporate CA).' },
+          },
+        },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            minVersion: { type: 'string', enum: ['1.0', '1.1', '1.2', '1.3'] },
+            ruleSets: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+      patternProperties: extensions,
+    },
+    compliance: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        profiles: { type: 'array', items: { type: 'string' } },
+        waivers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['check', 'justification'],
+            properties: {
+              check: { type: 'string', minLength: 1 },
+              target: { type: 'string' },
+              finding: { type: 'string' },
+              justification: { type: 'string', minLength: 10, description: 'Why the risk is accepted; shown in every report.' },
+              expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD; the waiver stops applying after this day.' },
+              owner: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    thresholds: {
+      type: 'object',
+      description: 'Overrides of check thresholds, keyed "<check>.<measurement>", e.g. "tcp.connectMs: 150".',
+      propertyNames: { pattern: '^[a-z0-9][a-z0-9/-]*\\.[A-Za-z0-9.]+$' },
+      additionalProperties: { type: 'number' },
+    },
+    checks: {
+      type: 'object',
+      description: 'Per-check options, keyed by check id; each check validates its own section.',
+      additionalProperties: {
+        type: 'object',
+        properties: { enabled: { type: 'boolean' } },
+      },
+    },
+    plugins: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'Paths (relative to this file) or package names of third-party checks.',
+    },
+    gate: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        failUnder: { type: 'number', minimum: 0, maximum: 100 },
+        minGrade: { type: 'string', enum: ['A', 'B', 'C', 'D', 'E', 'F'] },
+        failOn: severity,
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,113 @@
+// The typed site description, after interpolation, validation and normalisation.
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer of the node in the site file, e.g. /platform/endpoints/2/url. */
+  path?: string;
+}
+
+export type EndpointProtocol = 'https' | 'http' | 'wss' | 'ws' | 'tcp' | 'tls' | 'udp' | 'stun' | 'turn' | 'turns';
+
+export type EndpointRole =
+  | 'signalling'
+  | 'api'
+  | 'web'
+  | 'media'
+  | 'stun'
+  | 'turn'
+  | 'files'
+  | 'push'
+  | 'directory'
+  | 'sso'
+  | 'update'
+  | 'other';
+
+export interface Endpoint {
+  name: string;
+  role: EndpointRole;
+  protocol: EndpointProtocol;
+  /** Hostname or IP literal (IPv6 without brackets). */
+  host: string;
+  port: number;
+  /** Present for URL-shaped endpoints (http/https/ws/wss). */
+  url?: string;
+  via: 'direct' | 'proxy' | 'auto';
+  /** `blocked` declares a port that policy says must not be reachable from this site. */
+  expect: 'reachable' | 'blocked';
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+  /** Restricts which checks run against this endpoint; absent means all that apply. */
+  checks?: string[];
+  subprotocols?: string[];
+  /** Expected HTTP status codes for the http check (default 2xx/3xx). */
+  expectStatus?: number[];
+  location: SourceLocation;
+  /** Free-form fields later checks read (tls pins, stun credentials, ...). */
+  extra: Record<string, unknown>;
+}
+
+export interface Link {
+  name: string;
+  kind?: string;
+  downMbps?: number;
+  upMbps?: number;
+  realtimeShare?: number;
+}
+
+export interface Proxy {
+  url?: string;
+  username?: string;
+  password?: string;
+  pac?: string;
+  noProxy?: string[];
+}
+
+export interface Waiver {
+  check: string;
+  target?: string;
+  finding?: string;
+  justification: string;
+  expires?: string;
+  owner?: string;
+  location: SourceLocation;
+}
+
+export interface Gate {
+  failUnder?: number;
+  minGrade?: string;
+  failOn?: 'info' | 'low' | 'medium' | 'high' | 'critical';
+}
+
+export interface Site {
+  version: 1;
+  file: string;
+  /** sha256 of the file bytes, hex. */
+  sha256: string;
+  site: {
+    name: string;
+    organisation?: string;
+    industry?: string;
+    size?: string;
+    users?: number;
+    country?: string;
+  };
+  network: {
+    links: Link[];
+    proxy?: Proxy;
+    dns?: { servers?: string[]; timeoutMs?: number };
+  };
+  platform: { name?: string; vendor?: string; endpoints: Endpoint[] };
+  demand?: Record<string, unknown>;
+  qos?: Record<string, unknown>;
+  security: { trust?: { caFile?: string; ca?: string }; [key: string]: unknown };
+  compliance: { profiles: string[]; waivers: Waiver[] };
+  thresholds: Record<string, number>;
+  checks: Record<string, Record<string, unknown>>;
+  plugins: string[];
+  gate?: Gate;
+  /** The parsed file with secrets replaced by their ${VAR} reference, for reports. */
+  redacted: unknown;
+  /** Where every node of the file is, by JSON pointer. */
+  locate(pointer: string): SourceLocation;
+}
