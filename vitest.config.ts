@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'checks/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+    // Integration tests start servers and namespaces with unique names and ports; they may run in parallel.
+    fileParallelism: true,
+    reporters: ['default'],
+  },
+});
