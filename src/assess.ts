@@ -3,6 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { allChecks } from './runner/registry.js';
 import { planAssessment, type Plan } from './runner/plan.js';
+import { assertProfilesExist } from './runner/profiles.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
 import { evaluateGate, hasGate, type GateOptions } from './scoring/gate.js';
@@ -32,6 +33,7 @@ export async function assessFile(path: string, opts: AssessOptions = {}): Promis
 }
 
 export async function planSite(site: Site, siteDir: string, opts: Pick<AssessOptions, 'only' | 'taskTimeoutMs'> = {}): Promise<Plan> {
+  assertProfilesExist(site, siteDir);
   const checks = await allChecks(site, siteDir);
   return planAssessment(site, checks, {
     ...(opts.only ? { only: opts.only } : {}),
