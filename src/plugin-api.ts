@@ -47,6 +47,8 @@ export interface CheckMeta {
   references: Reference[];
   /** Default per-task deadline in milliseconds. */
   timeoutMs?: number;
+  /** Version of a plugin check (built-in checks carry the tool's version). */
+  version?: string;
 }
 
 export interface Threshold {

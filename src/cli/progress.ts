@@ -14,7 +14,9 @@ export async function createProgress(opts: { quiet: boolean; color: boolean; str
   let total = 0;
   let done = 0;
   const running = new Set<string>();
-  if (stream.isTTY && process.env.CI === undefined) {
+  // A TTY that reports no width (some pseudo-terminals) would make the spinner's line arithmetic
+  // divide by zero: plain lines are the safe choice there.
+  if (stream.isTTY && (stream.columns ?? 0) > 0 && process.env.CI === undefined) {
     const { default: ora } = await import('ora');
     const spinner = ora({ stream, color: 'cyan', isEnabled: true, discardStdin: false });
     const label = () => `${done}/${total} ${[...running].slice(0, 3).join(', ')}${running.size > 3 ? ` +${running.size - 3}` : ''}`;

@@ -50,6 +50,7 @@ export interface ReportCheck {
   weight: number;
   source: 'builtin' | 'plugin';
   origin: string;
+  version: string;
   score: number | null;
   references: Array<{ title: string; url?: string; clause?: string }>;
 }
@@ -190,6 +191,7 @@ export function buildReport(input: BuildReportInput): Report {
       weight: c.def?.meta.weight ?? 0,
       source: c.source,
       origin: c.origin,
+      version: c.source === 'builtin' ? input.toolVersion : (c.def?.meta.version ?? 'unversioned'),
       score: (() => {
         const s = checkScores.get(c.id);
         return s === undefined || s === null ? null : round3(s);

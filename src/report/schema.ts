@@ -74,7 +74,7 @@ export const reportSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['id', 'title', 'category', 'severity', 'weight', 'source', 'score', 'references'],
+        required: ['id', 'title', 'category', 'severity', 'weight', 'source', 'version', 'score', 'references'],
         properties: {
           id: { type: 'string' },
           title: { type: 'string' },
@@ -84,6 +84,7 @@ export const reportSchema = {
           weight: { type: 'number', minimum: 0 },
           source: { enum: ['builtin', 'plugin'] },
           origin: { type: 'string' },
+          version: { type: 'string' },
           score: { type: ['number', 'null'], minimum: 0, maximum: 1 },
           references: {
             type: 'array',
