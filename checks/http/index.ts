@@ -34,6 +34,7 @@ interface Options {
 
 /** Reachable by HTTP(S) means answered: auth-protected APIs answer 401/403 and are reachable. */
 const DEFAULT_OK = (s: number) => (s >= 200 && s < 400) || s === 401 || s === 403;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** One GET per http/https endpoint: status, time to first byte, redirects, TLS failure kind. */
 export default defineCheck<Options>({
@@ -94,7 +95,9 @@ export default defineCheck<Options>({
         maxRedirects: ctx.options.maxRedirects,
         signal: ctx.signal,
       });
-      const okStatus = ep.expectStatus ? ep.expectStatus.includes(res.status) : DEFAULT_OK(res.status);
+      // A redirect still pending after maxRedirects hops is a loop (or too long a chain), not an answer.
+      const redirectsExhausted = REDIRECTS.has(res.status) && res.hops.length > ctx.options.maxRedirects && res.hops.at(-1)?.location !== undefined;
+      const okStatus = ep.expectStatus ? ep.expectStatus.includes(res.status) : !redirectsExhausted && DEFAULT_OK(res.status);
       const details = {
         classification: okStatus ? 'ok' : 'http-error',
         expect: ep.expect,

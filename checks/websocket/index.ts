@@ -1,9 +1,9 @@
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { addressesOf, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
-import { wsProbe } from '../../src/net/websocket.js';
+import { NO_SUBPROTOCOL, wsProbe } from '../../src/net/websocket.js';
 
 const messages = {
   en: {
@@ -91,12 +91,7 @@ export default defineCheck<Options>({
       let score = timingScore(rtt, slowMs, slowMs * 3);
       if (ep.subprotocols?.length && !res.protocol) {
         score = 0;
-        findings.push({
-          id: 'websocket.no-subprotocol',
-          severity: 'high',
-          message: { id: 'websocket.no-subprotocol', params: { endpoint: ep.name, wanted: ep.subprotocols.join(', ') } },
-          remediation: { id: 'websocket.no-subprotocol.fix' },
-        });
+        findings.push(noSubprotocol(ep));
       }
       if (rtt > slowMs) {
         findings.push({
@@ -129,6 +124,10 @@ export default defineCheck<Options>({
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      // The path and the upgrade worked; the server just would not speak any protocol we asked for.
+      if (err instanceof PathError && err.code === NO_SUBPROTOCOL && ep.subprotocols?.length) {
+        return { status: 'fail', score: 0, findings: [noSubprotocol(ep)], details: { classification: 'ok', expect: ep.expect, protocol: '' } };
+      }
       return {
         status: 'fail',
         score: 0,
@@ -142,3 +141,12 @@ export default defineCheck<Options>({
     }
   },
 });
+
+function noSubprotocol(ep: Endpoint): Finding {
+  return {
+    id: 'websocket.no-subprotocol',
+    severity: 'high',
+    message: { id: 'websocket.no-subprotocol', params: { endpoint: ep.name, wanted: (ep.subprotocols ?? []).join(', ') } },
+    remediation: { id: 'websocket.no-subprotocol.fix' },
+  };
+}

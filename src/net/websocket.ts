@@ -27,6 +27,9 @@ export interface WsProbeResult {
   tls?: Dialed['tls'];
 }
 
+/** PathError code: the upgrade succeeded but the server chose none of the requested subprotocols (ws then aborts). */
+export const NO_SUBPROTOCOL = 'WS_NO_SUBPROTOCOL';
+
 export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
   const url = new URL(opts.url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -59,10 +62,21 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(opts.signal?.reason ?? new Error('aborted'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // ws's handshakeTimeout needs the socket timeout that net.createConnection would set from the
+      // request options; our createConnection does not, so the upgrade gets its own deadline.
+      const timer = setTimeout(
+        () => settle(() => reject(new PathError('timeout', 'application', `no answer to the upgrade within ${opts.timeoutMs} ms`, 'WS_UPGRADE_TIMEOUT'))),
+        opts.timeoutMs,
+      );
       const settle = (fn: () => void) => {
+        clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         fn();
       };
+      let noSubprotocol = false;
+      ws.once('upgrade', (res) => {
+        noSubprotocol = Boolean(opts.subprotocols?.length) && res.headers['sec-websocket-protocol'] === undefined;
+      });
       ws.once('open', () => settle(resolve));
       ws.once('unexpected-response', (_req, res) => {
         const status = res.statusCode ?? 0;
@@ -70,6 +84,10 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
         settle(() => reject(new PathError('http-error', 'application', `upgrade refused with HTTP ${status}`, `HTTP_${status}`)));
       });
       ws.once('error', (err) => {
+        if (noSubprotocol) {
+          settle(() => reject(new PathError('http-error', 'application', 'the server agreed to none of the requested subprotocols', NO_SUBPROTOCOL)));
+          return;
+        }
         // The dial knows which phase failed; ws only knows that something did.
         const phase = tracked?.phase();
         tracked?.ready.then(
