@@ -155,7 +155,8 @@ ${EXIT_CODES}`,
 /** Runs the program; never throws. Resolves to the exit code after output is flushed. */
 export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
+  // Subcommands copy settings only when created: override each, or their parse errors exit 1 directly.
+  for (const cmd of [program, ...program.commands]) cmd.exitOverride();
   let code: number = EXIT.OK;
   try {
     await program.parseAsync(argv);

@@ -19,7 +19,9 @@ const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80, wss: 443, 
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isValidHost(host: string): boolean {
-  return isIP(host) !== 0 || HOSTNAME.test(host);
+  if (isIP(host) !== 0) return true;
+  // A name whose last label is all digits (300.1.1.1, 10.0.0) is a malformed IPv4 address, not a host name.
+  return HOSTNAME.test(host) && !/(^|\.)\d+\.?$/.test(host);
 }
 
 export function parseEndpoint(
@@ -59,6 +61,7 @@ export function parseEndpoint(
         host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
         port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[scheme];
         url = parsed.toString();
+        if (port === 0) problems.push({ field: 'url', message: 'port 0 in the URL is not a port a service can listen on', hint: 'give a port from 1 to 65535, or leave it out for the default' });
         if (parsed.username || parsed.password) {
           problems.push({ field: 'url', message: 'credentials in the URL would end up in reports', hint: 'use credentials.username and credentials.password: ${ENV}' });
         }

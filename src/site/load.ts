@@ -62,7 +62,9 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw single(display, `${display} is not UTF-8 text`, 'save the file as UTF-8');
+    const at = firstInvalidUtf8(buf);
+    const message = `${display} is not UTF-8 text`;
+    throw new ConfigError(message, [{ file: display, line: at.line, column: at.column, message, hint: 'save the file as UTF-8' }]);
   }
   const sourceLines = text.split(/\r?\n/);
   const sha256 = createHash('sha256').update(buf).digest('hex');
@@ -74,7 +76,8 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     throw new ConfigError(
       `${display}: invalid YAML`,
       doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        // With prettyErrors off the parser leaves linePos unset: compute it from the offset.
+        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         return {
           file: display,
           line: pos.line,
@@ -191,6 +194,36 @@ function fileError(display: string, err: unknown): ConfigError {
     default:
       return single(display, `${display}: cannot read (${code ?? (err instanceof Error ? err.message : String(err))})`);
   }
+}
+
+/** Line and column (in characters) of the first byte that is not part of a valid UTF-8 sequence (RFC 3629). */
+function firstInvalidUtf8(buf: Buffer): { line: number; column: number } {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const len = b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > buf.length) break;
+    // The second byte's range excludes overlong forms, surrogates and code points above U+10FFFF.
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    const b1 = buf[i + 1]!;
+    if (b1 < lo || b1 > hi) break;
+    let k = 2;
+    while (k < len && (buf[i + k]! & 0xc0) === 0x80) k++;
+    if (k < len) break;
+    i += len;
+  }
+  const before = buf.subarray(0, i);
+  const lineStart = before.lastIndexOf(0x0a) + 1;
+  let line = 1;
+  for (const byte of before) if (byte === 0x0a) line++;
+  // Everything before the bad byte is valid UTF-8; count characters, not bytes, for the column.
+  const column = [...new TextDecoder('utf-8').decode(buf.subarray(lineStart, i))].length + 1;
+  return { line, column };
 }
 
 function firstLine(s: string): string {
