@@ -12,6 +12,8 @@ export type TlsFailureKind =
   | 'hostname-mismatch'
   | 'revoked'
   | 'protocol-mismatch'
+  | 'not-tls'
+  | 'handshake-timeout'
   | 'handshake-failure'
   | 'reset-during-handshake'
   | 'closed-during-handshake'
@@ -28,7 +30,9 @@ const TLS_KINDS: Record<string, TlsFailureKind> = {
   CERT_UNTRUSTED: 'untrusted-issuer',
   ERR_TLS_CERT_ALTNAME_INVALID: 'hostname-mismatch',
   CERT_REVOKED: 'revoked',
-  ERR_SSL_WRONG_VERSION_NUMBER: 'protocol-mismatch',
+  // OpenSSL's "wrong version number": the answer was not a TLS record at all (plain text on a TLS port).
+  ERR_SSL_WRONG_VERSION_NUMBER: 'not-tls',
+  TLS_TIMEOUT: 'handshake-timeout',
   ERR_SSL_UNSUPPORTED_PROTOCOL: 'protocol-mismatch',
   ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'protocol-mismatch',
   ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'protocol-mismatch',

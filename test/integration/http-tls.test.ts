@@ -183,10 +183,10 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     expect(r.findings[0]!.message).toMatch(/CA this client does not trust/);
   });
 
-  it('plain HTTP on an https URL: tls-failure, protocol-mismatch (the peer does not speak TLS)', () => {
+  it('plain HTTP on an https URL: tls-failure, not-tls (the peer does not speak TLS)', () => {
     const r = result(trusted.report, 'http', 'plain-http');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'protocol-mismatch', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
   });
 
   it('HTTP 503: http-error with the status', () => {
