@@ -29,7 +29,7 @@ function runOptions(cmd: Command): Command {
   return cmd
     .option('-c, --concurrency <n>', 'tasks run at once', '8')
     .option('-t, --timeout <seconds>', 'deadline for the whole run', '300')
-    .option('--task-timeout <seconds>', 'default deadline per task (checks may set their own)')
+    .option('--task-timeout <seconds>', 'deadline per task, over the checks\' defaults (a site\'s checks.<id>.timeoutMs still wins)')
     .option('--fail-under <score>', 'gate: fail (exit 1) when the score is below this (0-100)')
     .addOption(new Option('--min-grade <grade>', 'gate: fail when the grade is worse').choices(['A', 'B', 'C', 'D', 'E', 'F']))
     .addOption(new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices(['info', 'low', 'medium', 'high', 'critical']))

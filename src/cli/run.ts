@@ -19,6 +19,7 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
   const checks = await allChecks();
   if (!checks.some((c) => c.id === checkId)) throw unknownCheckError(checkId, checks.map((c) => c.id));
 
+  const used = new Set<string>();
   const endpoints = targets.map((text, i) => {
     const urlScheme = URL_CHECKS[checkId];
     const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : urlScheme && /:\d+$/.test(text) ? `${urlScheme}://${text}/` : text;
@@ -26,7 +27,10 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     if (!parsed) {
       throw new UsageError(`target "${text}" is not host:port, [ipv6]:port or a URL`, 'examples: db.corp.example:5432, [2001:db8::1]:443, https://chat.example.com/');
     }
-    return { name: targetName(text, i), ...parsed };
+    let name = targetName(text, i);
+    if (used.has(name)) name = `${name}-${i + 1}`;
+    used.add(name);
+    return { name, ...parsed };
   });
   const site = {
     version: 1,
@@ -44,6 +48,6 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
 }
 
 function targetName(text: string, i: number): string {
-  const cleaned = text.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = text.replace(/^(https?|wss?):\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned.slice(0, 90) : `target-${i + 1}`;
 }

@@ -101,7 +101,8 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
       unplanned.push({ check, reason: 'not-applicable' });
       continue;
     }
-    const timeoutMs = numberOr(options.timeoutMs, check.def.meta.timeoutMs ?? opts.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
+    // The site's own setting wins, then the command line, then the check's default.
+    const timeoutMs = numberOr(options.timeoutMs, opts.taskTimeoutMs ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
     for (const target of targets) {
       tasks.push({ key: `${check.id}:${target.id}`, check, target, options, timeoutMs });
     }

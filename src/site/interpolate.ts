@@ -13,10 +13,13 @@ export interface InterpolationResult {
   /** Same shape, with secret values left as their ${VAR} reference: safe to put in a report. */
   redacted: unknown;
   problems: Array<Pick<Diagnostic, 'path' | 'message' | 'hint'>>;
+  /** Pointers of values retyped from text (number/boolean), with the text they came from. */
+  retyped: Map<string, string>;
 }
 
 export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Redactor): InterpolationResult {
   const problems: InterpolationResult['problems'] = [];
+  const retyped = new Map<string, string>();
 
   const substitute = (text: string, pointer: string): { value: string; whole: boolean; refs: number } => {
     let refs = 0;
@@ -62,11 +65,19 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
             hint: `secrets must come from the environment: ${key}: \${${key.toUpperCase()}_VAR}`,
           });
         }
+        if (refs > 0 && value.length > 0 && value.length < 4) {
+          problems.push({
+            path: pointer,
+            message: `"${key}" is shorter than 4 characters`,
+            hint: 'a secret that short cannot be a real credential, nor be masked in reports without mangling them',
+          });
+        }
         redactor.add(value);
         return { value, redacted: node };
       }
       // A value that is exactly one reference takes the type its text has in YAML, so `port: ${P}` is a number.
       const typed = whole ? retype(value) : value;
+      if (typed !== value) retyped.set(pointer, value);
       return { value: typed, redacted: typed };
     }
     if (Array.isArray(node)) {
@@ -87,7 +98,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
   };
 
   const out = walk(input, '', undefined);
-  return { ...out, problems };
+  return { ...out, problems, retyped };
 }
 
 function retype(text: string): unknown {

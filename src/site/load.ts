@@ -124,7 +124,15 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     throw new ConfigError(`${display}: unresolved references`, interpolated.problems.map(diag));
   }
 
-  const schemaProblems = validateAgainst(siteSchema, interpolated.value);
+  // A value that is exactly one ${VAR} was given the type its text has; where the schema wants a
+  // string after all (a site named "2024"), it gets its text back.
+  let schemaProblems = validateAgainst(siteSchema, interpolated.value);
+  const restore = schemaProblems.filter((p) => p.path !== undefined && p.message.startsWith('expected string') && interpolated.retyped.has(p.path));
+  if (restore.length) {
+    for (const p of restore) setAt(interpolated.value, p.path!, interpolated.retyped.get(p.path!));
+    for (const p of restore) setAt(interpolated.redacted, p.path!, interpolated.retyped.get(p.path!));
+    schemaProblems = validateAgainst(siteSchema, interpolated.value);
+  }
   if (schemaProblems.length) {
     throw new ConfigError(`${display}: ${schemaProblems.length} problem(s) against the site schema`, schemaProblems.map(diag));
   }
@@ -175,6 +183,13 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     locate,
   };
   return { site, redactor };
+}
+
+function setAt(root: unknown, pointer: string, value: unknown): void {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = root as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
+  node[parts.at(-1)!] = value;
 }
 
 function single(file: string, message: string, hint?: string): ConfigError {

@@ -545,3 +545,19 @@ describe('files', () => {
     expect(last.location).toMatchObject({ file: 'site.yaml', path: '/platform/endpoints/999', line: lines.indexOf('    - name: ep-999') + 1, column: 7 });
   });
 });
+
+describe('interpolation corner cases', () => {
+  it('gives a retyped reference its text back where the schema wants a string', async () => {
+    const { parseSiteText } = await import('../../src/site/load.js');
+    const { site } = parseSiteText('version: 1\nsite: { name: "${SN}" }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: "${P}" }\n', 's.yaml', { env: { SN: '2024', P: '5' } });
+    expect(site.site.name).toBe('2024');
+    expect(site.platform.endpoints[0]!.port).toBe(5);
+  });
+
+  it('refuses secrets too short to mask safely', async () => {
+    const { parseSiteText } = await import('../../src/site/load.js');
+    expect(() =>
+      parseSiteText('version: 1\nsite: { name: s }\nnetwork: { proxy: { url: "http://p:3128", password: "${PW}" } }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 5 }\n', 's.yaml', { env: { PW: 'abc' } }),
+    ).toThrow(/problem|unresolved/);
+  });
+});
