@@ -1,0 +1,178 @@
+// Client side of the reflector protocol: sessions, raw TCP streams (HTTP Upgrade), WebSocket
+// streams and UDP statistics. Every call has a deadline and an AbortSignal; a reflector that is
+// down, filtered, or refuses our token becomes a PathError that says which.
+
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import WebSocket from 'ws';
+import { PathError, toPathError } from '../net/classify.js';
+import { dialTracked } from '../net/dial.js';
+import { TCP_UPGRADE, authHeader, sessionKey, type TcpMode } from './protocol.js';
+
+export interface ProbeEndpoint {
+  /** Address to connect to (already resolved). */
+  address: string;
+  port: number;
+  /** Host header value (the name the site file used). */
+  host: string;
+  token: string;
+  connectTimeoutMs: number;
+}
+
+export interface ProbeSession {
+  id: string;
+  key: Buffer;
+  udpPort: number;
+  limits: { maxTestMs: number; maxUdpPps: number; maxStreamsPerSession: number };
+}
+
+export const UNAUTHORIZED = 'PROBE_UNAUTHORIZED';
+
+function requestOptions(ep: ProbeEndpoint, method: string, path: string, headers: Record<string, string>) {
+  return {
+    method,
+    path,
+    host: ep.host,
+    port: ep.port,
+    headers: { host: `${ep.host}:${ep.port}`, authorization: authHeader(ep.token, method, path), ...headers },
+    createConnection: () => {
+      const t = dialTracked({ address: ep.address, port: ep.port, connectTimeoutMs: ep.connectTimeoutMs });
+      t.ready.catch(() => undefined);
+      return t.socket as never;
+    },
+  };
+}
+
+function statusError(status: number, what: string): PathError {
+  if (status === 401) return new PathError('http-error', 'application', `the reflector refused our token (HTTP 401) on ${what}`, UNAUTHORIZED);
+  return new PathError('http-error', 'application', `the reflector answered HTTP ${status} on ${what}`, `HTTP_${status}`);
+}
+
+/** One JSON request/response exchange with the reflector. */
+export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let phase: 'connect' | 'application' = 'connect';
+    const req = httpRequest(requestOptions(ep, method, path, {}), (res: IncomingMessage) => {
+      phase = 'application';
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+        if (body.length > 1 << 22) req.destroy(new Error('reflector answer too large'));
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        if ((res.statusCode ?? 0) >= 300) return reject(statusError(res.statusCode ?? 0, `${method} ${path}`));
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch {
+          reject(new PathError('http-error', 'application', 'the reflector answered with something that is not JSON', 'PROBE_BAD_ANSWER'));
+        }
+      });
+    });
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer from the reflector within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+    req.on('socket', (s: Socket) => s.once('connect', () => (phase = 'application')));
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err instanceof PathError ? err : toPathError(err, phase));
+    });
+    opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
+    req.end();
+  });
+}
+
+export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ProbeSession> {
+  const r = await probeRequest<{ session: string; udpPort: number; limits: ProbeSession['limits'] }>(ep, 'POST', '/v1/session', opts);
+  if (!/^[0-9a-f]{16}$/.test(r.session)) throw new PathError('http-error', 'application', 'the reflector sent a malformed session id', 'PROBE_BAD_ANSWER');
+  return { id: r.session, key: sessionKey(ep.token, r.session), udpPort: r.udpPort, limits: r.limits };
+}
+
+export async function closeSession(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
+  await probeRequest(ep, 'DELETE', `/v1/session/${s.id}`, { timeoutMs: 2000 }).catch(() => undefined);
+}
+
+export interface RemoteUdpStream {
+  received: number;
+  duplicates: number;
+  reordered: number;
+  maxSeq: number;
+  jitterMs: number;
+  bitmap: string;
+}
+
+export function udpStats(ep: ProbeEndpoint, s: ProbeSession, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<{ streams: Record<string, RemoteUdpStream> }> {
+  return probeRequest(ep, 'GET', `/v1/session/${s.id}/udp`, opts);
+}
+
+/** A raw TCP stream in the given mode, after the HTTP Upgrade handshake. */
+export function openTcpStream(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  mode: TcpMode,
+  durationMs: number,
+  opts: { signal?: AbortSignal; timeoutMs: number },
+): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const path = '/v1/tcp';
+    const req = httpRequest(
+      requestOptions(ep, 'GET', path, {
+        connection: 'Upgrade',
+        upgrade: TCP_UPGRADE,
+        'x-sr-session': s.id,
+        'x-sr-mode': mode,
+        'x-sr-duration-ms': String(durationMs),
+      }),
+    );
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error('no upgrade answer in time'), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+    req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+      clearTimeout(timer);
+      socket.setNoDelay(true);
+      if (head.length) socket.unshift(head);
+      resolve(socket);
+    });
+    req.on('response', (res: IncomingMessage) => {
+      clearTimeout(timer);
+      res.resume();
+      reject(statusError(res.statusCode ?? 0, 'a TCP stream'));
+    });
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err instanceof PathError ? err : toPathError(err, 'connect'));
+    });
+    opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
+    req.end();
+  });
+}
+
+export function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'download' | 'upload', durationMs: number, opts: { timeoutMs: number }): Promise<WebSocket> {
+  const path = `/v1/ws?mode=${mode}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://${ep.host}:${ep.port}${path}`, {
+      headers: { authorization: authHeader(ep.token, 'GET', path), 'x-sr-session': s.id, 'x-sr-duration-ms': String(durationMs) },
+      perMessageDeflate: false,
+      maxPayload: 16 << 20,
+      createConnection: () => {
+        const t = dialTracked({ address: ep.address, port: ep.port, connectTimeoutMs: ep.connectTimeoutMs });
+        t.ready.catch(() => undefined);
+        return t.socket as never;
+      },
+    });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new PathError('timeout', 'application', 'no WebSocket upgrade answer in time', 'WS_UPGRADE_TIMEOUT'));
+    }, opts.timeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      res.resume();
+      reject(statusError(res.statusCode ?? 0, 'a WebSocket stream'));
+    });
+    ws.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err instanceof PathError ? err : toPathError(err, 'connect'));
+    });
+  });
+}

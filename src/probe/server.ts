@@ -1,0 +1,418 @@
+// The reflector (`siteready serve`): deployed on the far side of the path under test, it serves
+// authenticated sessions for TCP and WebSocket throughput, TCP echo and UDP media-like probes.
+// Hostile input costs it little: nothing is answered before authentication, every buffer and
+// table is bounded, a UDP reply is never larger than its probe, and sessions expire.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  NonceCache,
+  TCP_UPGRADE,
+  UDP_TYPE_PROBE,
+  UDP_TYPE_REPLY,
+  encodeProbe,
+  newSessionId,
+  nowUs,
+  peekProbe,
+  sessionKey,
+  verifyAuth,
+  verifyProbeMac,
+  type TcpMode,
+} from './protocol.js';
+
+export interface ReflectorLimits {
+  maxSessions: number;
+  sessionTtlMs: number;
+  maxTestMs: number;
+  maxConnections: number;
+  maxStreamsPerSession: number;
+  /** UDP probes accepted per second per session (token bucket); beyond that they are dropped. */
+  maxUdpPps: number;
+  /** Sequence numbers tracked per UDP stream (bitmap), bounding memory per stream. */
+  maxUdpSeq: number;
+}
+
+export const DEFAULT_LIMITS: ReflectorLimits = {
+  maxSessions: 16,
+  sessionTtlMs: 10 * 60_000,
+  maxTestMs: 60_000,
+  maxConnections: 128,
+  maxStreamsPerSession: 32,
+  maxUdpPps: 5000,
+  maxUdpSeq: 1 << 20,
+};
+
+export interface ReflectorOptions {
+  host: string;
+  port: number;
+  /** Default: the same number as the TCP port. */
+  udpPort?: number;
+  token: string;
+  limits?: Partial<ReflectorLimits>;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface UdpStreamStats {
+  received: number;
+  duplicates: number;
+  reordered: number;
+  maxSeq: number;
+  /** RFC 3550 §6.4.1 interarrival jitter of the client → reflector direction, ms. */
+  jitterMs: number;
+  bitmap: Buffer;
+  lastTransitUs?: bigint;
+  jitterUs: number;
+  firstRecvUs?: bigint;
+}
+
+interface Session {
+  id: string;
+  key: Buffer;
+  createdAt: number;
+  expiresAt: number;
+  streams: number;
+  udp: Map<number, UdpStreamStats>;
+  bucket: { tokens: number; at: number };
+}
+
+export interface RunningReflector {
+  host: string;
+  port: number;
+  udpPort: number;
+  stats(): { sessions: number; connections: number; udpDropped: number; udpReplied: number; authFailures: number };
+  close(): Promise<void>;
+}
+
+const CHUNK = Buffer.alloc(256 * 1024, 0x5a);
+
+export async function startReflector(opts: ReflectorOptions): Promise<RunningReflector> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const log = opts.log ?? (() => undefined);
+  const sessions = new Map<string, Session>();
+  const nonces = new NonceCache();
+  const counters = { udpDropped: 0, udpReplied: 0, authFailures: 0 };
+  const openSockets = new Set<Duplex>();
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+    return t;
+  };
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [id, s] of sessions) if (s.expiresAt < now) sessions.delete(id);
+  }, 5000);
+  sweep.unref();
+
+  const authFailed = (why: string, req: IncomingMessage) => {
+    counters.authFailures++;
+    // Logged at most once per 100 failures: a flood must not flood the log too.
+    if (counters.authFailures % 100 === 1) log({ level: 'warn', msg: 'authentication failed', why, from: req.socket.remoteAddress, count: counters.authFailures });
+  };
+  const authenticate = (req: IncomingMessage): boolean => {
+    const failure = verifyAuth(opts.token, header(req, 'authorization'), req.method ?? 'GET', req.url ?? '/', nonces);
+    if (failure) authFailed(failure, req);
+    return !failure;
+  };
+  const sessionOf = (req: IncomingMessage): Session | undefined => {
+    const id = header(req, 'x-sr-session');
+    const s = id ? sessions.get(id) : undefined;
+    return s && s.expiresAt > Date.now() ? s : undefined;
+  };
+
+  const server: Server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
+    if (!authenticate(req)) return reply(res, 401, { error: 'unauthorized' });
+    const url = new URL(req.url ?? '/', 'http://reflector');
+    if (req.method === 'POST' && url.pathname === '/v1/session') {
+      req.resume();
+      if (sessions.size >= limits.maxSessions) return reply(res, 429, { error: 'too many sessions' });
+      const id = newSessionId();
+      const now = Date.now();
+      sessions.set(id, {
+        id,
+        key: sessionKey(opts.token, id),
+        createdAt: now,
+        expiresAt: now + limits.sessionTtlMs,
+        streams: 0,
+        udp: new Map(),
+        bucket: { tokens: limits.maxUdpPps, at: now },
+      });
+      log({ level: 'info', msg: 'session opened', session: id, from: req.socket.remoteAddress });
+      return reply(res, 201, { session: id, udpPort, limits, serverTimeMs: now });
+    }
+    const m = /^\/v1\/session\/([0-9a-f]{16})(\/udp)?$/.exec(url.pathname);
+    const s = m ? sessions.get(m[1]!) : undefined;
+    if (!m || !s) return reply(res, 404, { error: 'no such session' });
+    if (req.method === 'GET' && m[2]) {
+      const streams: Record<string, unknown> = {};
+      for (const [stream, st] of s.udp) {
+        const seqBytes = Math.min(st.bitmap.length, Math.ceil((st.maxSeq + 1) / 8));
+        streams[stream] = {
+          received: st.received,
+          duplicates: st.duplicates,
+          reordered: st.reordered,
+          maxSeq: st.maxSeq,
+          jitterMs: st.jitterUs / 1000,
+          bitmap: st.bitmap.subarray(0, seqBytes).toString('base64'),
+        };
+      }
+      return reply(res, 200, { streams });
+    }
+    if (req.method === 'DELETE' && !m[2]) {
+      sessions.delete(s.id);
+      log({ level: 'info', msg: 'session closed', session: s.id });
+      return reply(res, 200, { closed: s.id });
+    }
+    return reply(res, 405, { error: 'method not allowed' });
+  });
+  server.maxConnections = limits.maxConnections;
+  server.on('connection', (sock) => {
+    openSockets.add(sock);
+    sock.on('close', () => openSockets.delete(sock));
+    sock.setKeepAlive(false);
+  });
+  server.on('clientError', (_err, sock) => sock.destroy());
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 << 20, perMessageDeflate: false });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    if (!authenticate(req)) return refuse(socket, 401);
+    const session = sessionOf(req);
+    if (!session) return refuse(socket, 404);
+    if (session.streams >= limits.maxStreamsPerSession) return refuse(socket, 429);
+    const url = new URL(req.url ?? '/', 'http://reflector');
+    const durationMs = Math.min(limits.maxTestMs, Math.max(100, Number(header(req, 'x-sr-duration-ms') ?? 10_000) || 10_000));
+    session.streams++;
+    socket.once('close', () => session.streams--);
+    const upgrade = (header(req, 'upgrade') ?? '').toLowerCase();
+    if (url.pathname === '/v1/tcp' && upgrade === TCP_UPGRADE) {
+      const mode = header(req, 'x-sr-mode') as TcpMode | undefined;
+      if (mode !== 'download' && mode !== 'upload' && mode !== 'echo') return refuse(socket, 400);
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TCP_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`);
+      if (head.length) socket.unshift(head);
+      return serveTcp(socket, mode, durationMs);
+    }
+    if (url.pathname === '/v1/ws' && upgrade === 'websocket') {
+      const mode = url.searchParams.get('mode');
+      if (mode !== 'download' && mode !== 'upload') return refuse(socket, 400);
+      return wss.handleUpgrade(req, socket, head, (ws) => (mode === 'download' ? wsDownload(ws, durationMs) : wsUpload(ws, durationMs)));
+    }
+    return refuse(socket, 404);
+  });
+
+  function serveTcp(socket: Duplex, mode: TcpMode, durationMs: number) {
+    const deadline = later(durationMs + 2000, () => socket.destroy());
+    socket.once('close', () => clearTimeout(deadline));
+    if (mode === 'echo') {
+      socket.pipe(socket);
+      return;
+    }
+    if (mode === 'download') {
+      const end = Date.now() + durationMs;
+      let closed = false;
+      socket.once('close', () => (closed = true));
+      const pump = () => {
+        // Write until the kernel buffer is full, then wait for 'drain': no unbounded queue.
+        while (!closed && Date.now() < end) {
+          if (!socket.write(CHUNK)) return void socket.once('drain', pump);
+        }
+        if (!closed) socket.end();
+      };
+      socket.resume();
+      pump();
+      return;
+    }
+    // upload: the receiver's count is the truth; report it per 100 ms interval when the client ends.
+    const t0 = Date.now();
+    const intervals: Array<[number, number]> = [];
+    let bytes = 0;
+    let bucketEnd = 100;
+    let bucketBytes = 0;
+    const flushTo = (elapsed: number) => {
+      while (elapsed >= bucketEnd) {
+        intervals.push([bucketEnd, bucketBytes]);
+        bucketBytes = 0;
+        bucketEnd += 100;
+        if (intervals.length > 10 * 600) break;
+      }
+    };
+    socket.on('data', (chunk: Buffer) => {
+      flushTo(Date.now() - t0);
+      bytes += chunk.length;
+      bucketBytes += chunk.length;
+    });
+    const finish = () => {
+      const elapsed = Date.now() - t0;
+      flushTo(elapsed);
+      if (bucketBytes) intervals.push([elapsed, bucketBytes]);
+      socket.end(`${JSON.stringify({ bytes, elapsedMs: elapsed, intervals })}\n`);
+    };
+    socket.once('end', finish);
+    later(durationMs + 1000, () => {
+      if (!socket.writableEnded) finish();
+    });
+  }
+
+  function wsDownload(ws: WebSocket, durationMs: number) {
+    // ndt7 (M-Lab): binary messages starting at 8 KiB, doubled while smaller than 1/16 of what
+    // was sent so far (up to 1 MiB), with measurement messages about every 250 ms.
+    const t0 = process.hrtime.bigint();
+    let size = 1 << 13;
+    let sent = 0;
+    let lastMeasure = 0n;
+    let closed = false;
+    ws.on('close', () => (closed = true));
+    ws.on('error', () => undefined);
+    const elapsedUs = () => (process.hrtime.bigint() - t0) / 1000n;
+    const loop = () => {
+      while (!closed && ws.bufferedAmount < 4 * size) {
+        const el = elapsedUs();
+        if (el >= BigInt(durationMs) * 1000n) return void ws.close(1000);
+        if (el - lastMeasure >= 250_000n) {
+          lastMeasure = el;
+          ws.send(JSON.stringify({ AppInfo: { ElapsedTime: Number(el), NumBytes: sent } }));
+        }
+        ws.send(CHUNK.subarray(0, Math.min(size, CHUNK.length)), { binary: true });
+        sent += size;
+        if (size < 1 << 20 && size < sent / 16) size *= 2;
+      }
+      if (!closed) setImmediate(loop);
+    };
+    loop();
+    later(durationMs + 2000, () => ws.terminate());
+  }
+
+  function wsUpload(ws: WebSocket, durationMs: number) {
+    const t0 = process.hrtime.bigint();
+    let received = 0;
+    ws.on('error', () => undefined);
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) received += data.length;
+    });
+    const tick = setInterval(() => {
+      const el = Number((process.hrtime.bigint() - t0) / 1000n);
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ AppInfo: { ElapsedTime: el, NumBytes: received } }));
+      if (el >= durationMs * 1000) {
+        clearInterval(tick);
+        ws.close(1000);
+      }
+    }, 250);
+    ws.on('close', () => clearInterval(tick));
+    later(durationMs + 2000, () => ws.terminate());
+  }
+
+  // ---- UDP ------------------------------------------------------------------------------------
+  const udp: UdpSocket = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
+  udp.on('error', (err) => log({ level: 'error', msg: 'udp socket error', error: err.message }));
+  udp.on('message', (msg, rinfo) => {
+    const recvUs = nowUs();
+    const p = peekProbe(msg);
+    const s = p && p.type === UDP_TYPE_PROBE ? sessions.get(p.session) : undefined;
+    if (!p || !s || s.expiresAt < Date.now() || !verifyProbeMac(s.key, msg) || !takeToken(s)) {
+      counters.udpDropped++;
+      return;
+    }
+    let st = s.udp.get(p.stream);
+    if (!st) {
+      if (s.udp.size >= limits.maxStreamsPerSession) {
+        counters.udpDropped++;
+        return;
+      }
+      st = { received: 0, duplicates: 0, reordered: 0, maxSeq: -1, jitterMs: 0, jitterUs: 0, bitmap: Buffer.alloc(Math.ceil(limits.maxUdpSeq / 8)) };
+      s.udp.set(p.stream, st);
+    }
+    if (p.seq < limits.maxUdpSeq) {
+      const byte = p.seq >>> 3;
+      const bit = 1 << (p.seq & 7);
+      if (st.bitmap[byte]! & bit) st.duplicates++;
+      else {
+        st.bitmap[byte] = st.bitmap[byte]! | bit;
+        st.received++;
+        if (p.seq < st.maxSeq) st.reordered++;
+        st.maxSeq = Math.max(st.maxSeq, p.seq);
+        // RFC 3550 §6.4.1: J += (|D(i-1,i)| − J) / 16 over the transit-time differences.
+        const transit = recvUs - p.clientSendUs;
+        if (st.lastTransitUs !== undefined) {
+          const d = Number(transit - st.lastTransitUs);
+          st.jitterUs += (Math.abs(d) - st.jitterUs) / 16;
+        }
+        st.lastTransitUs = transit;
+      }
+    }
+    p.type = UDP_TYPE_REPLY;
+    p.serverRecvUs = recvUs;
+    p.serverReceived = st.received;
+    p.serverSendUs = nowUs();
+    // The reply reuses the probe's own buffer: same size as the probe, by construction.
+    const out = encodeProbe(s.key, p, msg.length, msg);
+    udp.send(out, rinfo.port, rinfo.address);
+    counters.udpReplied++;
+  });
+
+  function takeToken(s: Session): boolean {
+    const now = Date.now();
+    s.bucket.tokens = Math.min(limits.maxUdpPps, s.bucket.tokens + ((now - s.bucket.at) * limits.maxUdpPps) / 1000);
+    s.bucket.at = now;
+    if (s.bucket.tokens < 1) return false;
+    s.bucket.tokens -= 1;
+    return true;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const tcpPort = (server.address() as { port: number }).port;
+  const wantUdp = opts.udpPort ?? tcpPort;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(wantUdp, opts.host, () => resolve());
+    });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  const udpPort = udp.address().port;
+  log({ level: 'info', msg: 'reflector listening', host: opts.host, tcpPort, udpPort });
+
+  return {
+    host: opts.host,
+    port: tcpPort,
+    udpPort,
+    stats: () => ({ sessions: sessions.size, connections: openSockets.size, ...counters }),
+    close: async () => {
+      clearInterval(sweep);
+      for (const t of timers) clearTimeout(t);
+      for (const s of openSockets) s.destroy();
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => udp.close(() => r()))]);
+      log({ level: 'info', msg: 'reflector stopped' });
+    },
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+}
+
+function refuse(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}

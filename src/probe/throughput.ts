@@ -1,0 +1,271 @@
+// Throughput against the reflector: TCP with 1..N streams (raw, after an HTTP Upgrade) or
+// WebSocket with ndt7-style messages. Goodput counts application bytes only, excludes the first
+// `omitMs` (slow start, as iperf3 --omit), and is measured at the receiver: for downloads here,
+// for uploads by the reflector, which reports its counts back. Per-interval samples give the
+// spread. Runs in a worker thread (throughput-worker.ts) so the tool is never the bottleneck.
+
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type WebSocket from 'ws';
+import { closeSession, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
+
+export type Direction = 'down' | 'up';
+export type Transport = 'tcp' | 'ws';
+
+export interface ThroughputParams {
+  endpoint: ProbeEndpoint;
+  direction: Direction;
+  transport: Transport;
+  streams: number;
+  durationMs: number;
+  omitMs: number;
+  intervalMs?: number;
+  /** An open session to use; a new one is opened (and closed) otherwise. */
+  session?: ProbeSession;
+}
+
+export interface ThroughputResult {
+  direction: Direction;
+  transport: Transport;
+  streams: number;
+  /** Goodput after the omitted start, Mbit/s. */
+  mbps: number;
+  bytes: number;
+  measuredMs: number;
+  omitMs: number;
+  /** Mbit/s per interval after the omitted start. */
+  samples: number[];
+  p10: number;
+  p50: number;
+  p90: number;
+  /** Where the counts came from: the receiver. */
+  countedBy: 'client' | 'reflector';
+}
+
+const WRITE = Buffer.alloc(256 * 1024, 0xa5);
+
+export async function measureThroughput(p: ThroughputParams, signal?: AbortSignal): Promise<ThroughputResult> {
+  const intervalMs = p.intervalMs ?? 100;
+  const ownSession = !p.session;
+  const session = p.session ?? (await openSession(p.endpoint, { timeoutMs: 5000, ...(signal ? { signal } : {}) }));
+  try {
+    const buckets =
+      p.transport === 'tcp'
+        ? p.direction === 'down'
+          ? await tcpDownload(p, session, intervalMs, signal)
+          : await tcpUpload(p, session, intervalMs, signal)
+        : p.direction === 'down'
+          ? await wsDownload(p, session, intervalMs, signal)
+          : await wsUpload(p, session, signal);
+    return summarise(p, buckets, p.transport === 'ws' && p.direction === 'up' ? 250 : intervalMs);
+  } finally {
+    if (ownSession) await closeSession(p.endpoint, session);
+  }
+}
+
+/** Bytes per interval, index = interval number since the test started. */
+type Buckets = number[];
+
+function summarise(p: ThroughputParams, buckets: Buckets, intervalMs: number): ThroughputResult {
+  const skip = Math.ceil(p.omitMs / intervalMs);
+  // The last interval is usually partial (the test ends inside it): leave it out of the rate.
+  const counted = buckets.slice(skip, Math.max(skip, buckets.length - 1));
+  const bytes = counted.reduce((a, b) => a + b, 0);
+  const measuredMs = counted.length * intervalMs;
+  const samples = counted.map((b) => round((b * 8) / (intervalMs * 1000)));
+  const sorted = [...samples].sort((a, b) => a - b);
+  const q = (f: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]! : 0);
+  return {
+    direction: p.direction,
+    transport: p.transport,
+    streams: p.streams,
+    mbps: measuredMs > 0 ? round((bytes * 8) / (measuredMs * 1000)) : 0,
+    bytes,
+    measuredMs,
+    omitMs: skip * intervalMs,
+    samples,
+    p10: q(0.1),
+    p50: q(0.5),
+    p90: q(0.9),
+    countedBy: p.direction === 'down' ? 'client' : 'reflector',
+  };
+}
+
+function add(buckets: Buckets, index: number, bytes: number): void {
+  while (buckets.length <= index) buckets.push(0);
+  buckets[index]! += bytes;
+}
+
+function streamsOf(p: ThroughputParams): number {
+  return Math.max(1, Math.min(64, Math.floor(p.streams)));
+}
+
+async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
+  const sockets = await Promise.all(
+    Array.from({ length: streamsOf(p) }, () => openTcpStream(p.endpoint, s, 'download', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) })),
+  );
+  const t0 = performance.now();
+  const buckets: Buckets = [];
+  await Promise.all(
+    sockets.map(
+      (sock) =>
+        new Promise<void>((resolve) => {
+          const stop = setTimeout(() => sock.destroy(), p.durationMs + 3000);
+          const onAbort = () => sock.destroy();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          sock.on('data', (chunk: Buffer) => add(buckets, Math.floor((performance.now() - t0) / intervalMs), chunk.length));
+          sock.on('error', () => undefined);
+          sock.once('close', () => {
+            clearTimeout(stop);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        }),
+    ),
+  );
+  if (signal?.aborted) throw signal.reason;
+  return buckets;
+}
+
+async function tcpUpload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
+  const sockets = await Promise.all(
+    Array.from({ length: streamsOf(p) }, () => openTcpStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) })),
+  );
+  const reports = await Promise.all(sockets.map((sock) => uploadOne(sock, p.durationMs, signal)));
+  // The reflector counted per 100 ms since each stream began; streams start together, so sum by index.
+  const buckets: Buckets = [];
+  for (const r of reports) for (const [endMs, bytes] of r.intervals) add(buckets, Math.max(0, Math.ceil(endMs / intervalMs) - 1), bytes);
+  if (signal?.aborted) throw signal.reason;
+  return buckets;
+}
+
+function uploadOne(sock: Socket, durationMs: number, signal?: AbortSignal): Promise<{ bytes: number; intervals: Array<[number, number]> }> {
+  return new Promise((resolve, reject) => {
+    const end = performance.now() + durationMs;
+    let answer = '';
+    let finished = false;
+    const stop = setTimeout(() => sock.destroy(new Error('the reflector did not report the upload')), durationMs + 5000);
+    const onAbort = () => sock.destroy(signal?.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const pump = () => {
+      // Large writes from one reused buffer; a full kernel buffer hands control back via 'drain',
+      // and the deadline is checked on every write so the loop always ends on time.
+      while (!finished) {
+        if (performance.now() >= end) {
+          finished = true;
+          sock.end();
+          return;
+        }
+        if (!sock.write(WRITE)) return void sock.once('drain', pump);
+      }
+    };
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => {
+      answer += d;
+      if (answer.length > 1 << 20) sock.destroy(new Error('reflector report too large'));
+    });
+    sock.once('error', (err) => {
+      clearTimeout(stop);
+      signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    sock.once('end', () => {
+      clearTimeout(stop);
+      signal?.removeEventListener('abort', onAbort);
+      try {
+        const r = JSON.parse(answer.trim()) as { bytes: number; intervals: Array<[number, number]> };
+        resolve(r);
+      } catch {
+        reject(new Error('the reflector sent no upload report'));
+      }
+    });
+    pump();
+  });
+}
+
+async function wsDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
+  const sockets = await Promise.all(Array.from({ length: streamsOf(p) }, () => openWsStream(p.endpoint, s, 'download', p.durationMs, { timeoutMs: 5000 })));
+  const t0 = performance.now();
+  const buckets: Buckets = [];
+  await Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          const stop = setTimeout(() => ws.terminate(), p.durationMs + 3000);
+          const onAbort = () => ws.terminate();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          ws.on('message', (data: Buffer, binary: boolean) => {
+            if (binary) add(buckets, Math.floor((performance.now() - t0) / intervalMs), data.length);
+          });
+          ws.on('error', () => undefined);
+          ws.once('close', () => {
+            clearTimeout(stop);
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        }),
+    ),
+  );
+  if (signal?.aborted) throw signal.reason;
+  return buckets;
+}
+
+async function wsUpload(p: ThroughputParams, s: ProbeSession, signal?: AbortSignal): Promise<Buckets> {
+  const sockets = await Promise.all(Array.from({ length: streamsOf(p) }, () => openWsStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000 })));
+  // The reflector's measurement messages (every 250 ms: elapsed µs, bytes received) are the truth.
+  const perStream = await Promise.all(sockets.map((ws) => wsUploadOne(ws, p.durationMs, signal)));
+  const buckets: Buckets = [];
+  for (const points of perStream) {
+    let prev = 0;
+    for (const [elapsedUs, total] of points) {
+      add(buckets, Math.max(0, Math.round(elapsedUs / 250_000) - 1), total - prev);
+      prev = total;
+    }
+  }
+  if (signal?.aborted) throw signal.reason;
+  return buckets;
+}
+
+function wsUploadOne(ws: WebSocket, durationMs: number, signal?: AbortSignal): Promise<Array<[number, number]>> {
+  return new Promise((resolve) => {
+    const points: Array<[number, number]> = [];
+    const end = performance.now() + durationMs;
+    let size = 1 << 13;
+    let sent = 0;
+    let done = false;
+    const stop = setTimeout(() => ws.terminate(), durationMs + 3000);
+    const onAbort = () => ws.terminate();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      if (binary) return;
+      try {
+        const m = JSON.parse(data.toString()) as { AppInfo?: { ElapsedTime: number; NumBytes: number } };
+        if (m.AppInfo) points.push([m.AppInfo.ElapsedTime, m.AppInfo.NumBytes]);
+      } catch {
+        // not a measurement message
+      }
+    });
+    ws.on('error', () => undefined);
+    ws.once('close', () => {
+      done = true;
+      clearTimeout(stop);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(points);
+    });
+    const loop = () => {
+      while (!done && ws.readyState === ws.OPEN && ws.bufferedAmount < 4 * size) {
+        if (performance.now() >= end) return;
+        ws.send(WRITE.subarray(0, Math.min(size, WRITE.length)), { binary: true });
+        sent += size;
+        // ndt7's scaling rule, as the reflector's download side uses it.
+        if (size < 1 << 20 && size < sent / 16) size *= 2;
+      }
+      if (!done) setImmediate(loop);
+    };
+    loop();
+  });
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
