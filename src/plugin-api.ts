@@ -47,6 +47,11 @@ export interface CheckMeta {
   references: Reference[];
   /** Default per-task deadline in milliseconds. */
   timeoutMs?: number;
+  /**
+   * Tasks of checks in the same exclusive group run one at a time, after every other task: a
+   * throughput test must not share the link (or the CPU) with anything else it would measure.
+   */
+  exclusive?: string;
   /** Version of a plugin check (built-in checks carry the tool's version). */
   version?: string;
 }

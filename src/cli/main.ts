@@ -137,6 +137,41 @@ ${EXIT_CODES}`,
       return runCommand(check, targets, opts);
     });
 
+  program
+    .command('serve')
+    .description('run the reflector that throughput, latency and bufferbloat checks measure against')
+    .option('-l, --listen <host:port>', 'TCP address (control, throughput, WebSocket)', '0.0.0.0:7000')
+    .option('--udp-port <port>', 'UDP port for media-like probes (default: the TCP port)')
+    .option('--token-file <file>', 'file holding the shared token (default: $SITEREADY_TOKEN)')
+    .option('--max-sessions <n>', 'concurrent sessions allowed')
+    .option('-q, --quiet', 'no log lines')
+    .addHelpText(
+      'after',
+      `
+The token is never taken from the command line (it would show in process lists).
+
+Examples:
+  $ export SITEREADY_TOKEN=$(openssl rand -hex 32)
+  $ siteready serve --listen 0.0.0.0:7000
+  $ siteready serve --listen [::]:7000 --udp-port 7001 --token-file /etc/siteready/token`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { serveCommand } = await import('./serve.js');
+      return serveCommand(opts as never);
+    });
+
+  program
+    .command('plan')
+    .description('peak real-time demand vs link capacity, from the site file alone (no measuring)')
+    .argument('<site.yaml>', 'site description with demand.personas and network.links')
+    .option('--json', 'machine-readable')
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
+    .addHelpText('after', '\nExamples:\n  $ siteready plan site.yaml\n  $ siteready plan site.yaml --json | jq .headroomMbps')
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { planCommand } = await import('./plan.js');
+      return planCommand(file, opts);
+    });
+
   outputOptions(
     program
       .command('demo')

@@ -12,15 +12,17 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { createCertificateAuthority, issueCertificate } from './cert.js';
 import { startDnsServer, type RunningDnsServer } from './dns-server.js';
+import { randomBytes } from 'node:crypto';
+import { startReflector } from '../probe/server.js';
 
 export const LAB_ZONE = 'lab.siteready.test';
-export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin'].map((h) => `${h}.${LAB_ZONE}`);
+export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin', 'probe'].map((h) => `${h}.${LAB_ZONE}`);
 
 export interface DemoLab {
   /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
   env: Record<string, string>;
   caFile: string;
-  ports: { https: number; tcp: number; closed: number; dns: number };
+  ports: { https: number; tcp: number; closed: number; dns: number; probe: number };
   close(): Promise<void>;
 }
 
@@ -76,8 +78,13 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     await listen(tcp, host);
     closers.push(() => closeServer(tcp, () => sockets.forEach((s) => s.destroy())));
 
+    // The reflector a site's probe: section points at; its token is fresh for every lab.
+    const token = randomBytes(24).toString('hex');
+    const reflector = await startReflector({ host, port: 0, token });
+    closers.push(() => reflector.close());
+
     const closed = await freePort(host);
-    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port };
+    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),
@@ -85,6 +92,8 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
         SITEREADY_LAB_CLOSED_PORT: String(ports.closed),
         SITEREADY_LAB_DNS: `${host}:${ports.dns}`,
         SITEREADY_LAB_CA: caFile,
+        SITEREADY_LAB_PROBE_PORT: String(ports.probe),
+        SITEREADY_LAB_TOKEN: token,
       },
       caFile,
       ports,

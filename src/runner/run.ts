@@ -73,20 +73,24 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
 
   opts.onEvent?.({ type: 'plan', total: plan.tasks.length });
   const results: TaskResult[] = new Array(plan.tasks.length);
+  const indices = plan.tasks.map((_, i) => i);
+  const shared = indices.filter((i) => !plan.tasks[i]!.check.def?.meta.exclusive);
+  const exclusive = indices.filter((i) => plan.tasks[i]!.check.def?.meta.exclusive);
+  const runOne = async (index: number) => {
+    const task = plan.tasks[index]!;
+    opts.onEvent?.({ type: 'start', task });
+    const remainingRun = opts.timeoutMs ? opts.timeoutMs - (performance.now() - started) : Infinity;
+    const result = await runTask(plan, task, Math.max(0, Math.min(task.timeoutMs, remainingRun)), runSignal, artifact, opts.debug);
+    results[index] = result;
+    opts.onEvent?.({ type: 'end', task, result });
+  };
   let next = 0;
   const worker = async () => {
-    while (next < plan.tasks.length) {
-      const index = next++;
-      const task = plan.tasks[index]!;
-      opts.onEvent?.({ type: 'start', task });
-      const remainingRun = opts.timeoutMs ? opts.timeoutMs - (performance.now() - started) : Infinity;
-      const result = await runTask(plan, task, Math.max(0, Math.min(task.timeoutMs, remainingRun)), runSignal, artifact, opts.debug);
-      results[index] = result;
-      opts.onEvent?.({ type: 'end', task, result });
-    }
+    while (next < shared.length) await runOne(shared[next++]!);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, plan.tasks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, shared.length) }, worker));
+    for (const index of exclusive) await runOne(index);
   } finally {
     if (globalTimer) clearTimeout(globalTimer);
     opts.signal?.removeEventListener('abort', onOuterAbort);

@@ -171,6 +171,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     site: data.site,
     network: { links: data.network?.links ?? [], ...(data.network?.proxy ? { proxy: data.network.proxy } : {}), ...(data.network?.dns ? { dns: data.network.dns } : {}) },
     platform: { ...data.platform, endpoints },
+    ...(data.probe ? { probe: data.probe } : {}),
     ...(data.demand ? { demand: data.demand } : {}),
     ...(data.qos ? { qos: data.qos } : {}),
     security: data.security ?? {},

@@ -160,12 +160,27 @@ export const siteSchema = {
         },
       },
     },
+    probe: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'token'],
+      description: 'A siteready reflector (`siteready serve`) on the far side of the path: enables throughput, latency, bufferbloat, call quality and measured capacity.',
+      properties: {
+        name: { ...name, description: 'Name shown in reports (default: host).' },
+        host: { type: 'string', minLength: 1, maxLength: 253 },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 7000 },
+        udpPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'Default: the reflector announces it (normally the TCP port).' },
+        token: { ...secretRef, description: 'The shared token the reflector was started with: ${SITEREADY_TOKEN}.' },
+      },
+      patternProperties: extensions,
+    },
     demand: {
       type: 'object',
       additionalProperties: false,
       properties: {
         peakConcurrency: { type: 'number', minimum: 0, maximum: 1 },
         realtimeShare: { type: 'number', minimum: 0, maximum: 1 },
+        quality: { type: 'string', enum: ['minimum', 'recommended', 'best'] },
         personas: {
           type: 'array',
           items: {

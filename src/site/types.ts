@@ -98,6 +98,7 @@ export interface Site {
     dns?: { servers?: string[]; timeoutMs?: number };
   };
   platform: { name?: string; vendor?: string; endpoints: Endpoint[] };
+  probe?: { name?: string; host: string; port?: number; udpPort?: number; token: string };
   demand?: Record<string, unknown>;
   qos?: Record<string, unknown>;
   security: { trust?: { caFile?: string; ca?: string }; [key: string]: unknown };

@@ -38,7 +38,7 @@ export function translator(lang: Lang): Translator {
       const lookup = (id: string) => catalogs?.[lang]?.[id] ?? catalogs?.en?.[id];
       const params = msg.params
         ? Object.fromEntries(
-            Object.entries(msg.params).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('@') ? (lookup(v.slice(1)) ?? v.slice(1)) : v]),
+            Object.entries(msg.params).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('@') ? format(lookup(v.slice(1)) ?? v.slice(1), msg.params) : v]),
           )
         : undefined;
       return format(lookup(msg.id) ?? msg.id, params);

@@ -1,0 +1,17 @@
+import { assessCapacity, formatPlan, toDemandSpec } from '../capacity/demand.js';
+import { ConfigError } from '../errors.js';
+import { detectLang, type Lang } from '../report/i18n/index.js';
+import { loadSiteFile } from '../site/load.js';
+
+export async function planCommand(file: string, flags: { json?: boolean; lang?: Lang }): Promise<void> {
+  const { site } = await loadSiteFile(file);
+  if (!toDemandSpec(site.demand)?.personas.length) {
+    const loc = site.locate('/demand');
+    throw new ConfigError('nothing to plan: the site describes no demand', [
+      { file: loc.file, line: loc.line, column: loc.column, message: 'the site has no demand.personas', hint: 'add demand: { personas: [{ name: staff, users: 200, audio: 0.1, video: 0.05 }] }' },
+    ]);
+  }
+  const quality = (site.demand?.quality as 'minimum' | 'recommended' | 'best' | undefined) ?? 'recommended';
+  const result = assessCapacity({ demand: site.demand, links: site.network.links, quality });
+  process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result, flags.lang ?? detectLang()));
+}

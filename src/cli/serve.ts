@@ -1,0 +1,40 @@
+// `siteready serve`: run the reflector until SIGINT/SIGTERM. The token comes from
+// SITEREADY_TOKEN or --token-file, never from the command line (it would show in `ps`).
+
+import { readFile } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { startReflector } from '../probe/server.js';
+
+export async function serveCommand(flags: { listen: string; udpPort?: string; tokenFile?: string; maxSessions?: string; quiet?: boolean }): Promise<void> {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.listen);
+  if (!m) throw new UsageError(`--listen "${flags.listen}" is not host:port`, 'e.g. --listen 0.0.0.0:7000 or --listen [::]:7000');
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (port < 0 || port > 65535) throw new UsageError(`port ${port} is out of range`);
+  const token = flags.tokenFile ? (await readFile(flags.tokenFile, 'utf8').catch(() => {
+    throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
+  })).trim() : process.env.SITEREADY_TOKEN;
+  if (!token) throw new UsageError('no token: set SITEREADY_TOKEN or pass --token-file FILE', 'generate one with: openssl rand -hex 32');
+  if (token.length < 16) throw new UsageError('the token is shorter than 16 characters', 'generate one with: openssl rand -hex 32');
+  const udpPort = flags.udpPort === undefined ? undefined : Number(flags.udpPort);
+  if (udpPort !== undefined && !(Number.isInteger(udpPort) && udpPort >= 0 && udpPort <= 65535)) throw new UsageError(`--udp-port ${flags.udpPort} is not a port`);
+  const maxSessions = flags.maxSessions === undefined ? undefined : Number(flags.maxSessions);
+  const log = flags.quiet ? () => undefined : (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...entry })}\n`);
+  const reflector = await startReflector({
+    host,
+    port,
+    ...(udpPort !== undefined ? { udpPort } : {}),
+    token,
+    ...(maxSessions ? { limits: { maxSessions } } : {}),
+    log,
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`, err.code === 'EADDRINUSE' ? 'another process uses the port; pick another with --listen' : undefined);
+  });
+  process.stdout.write(`siteready reflector on ${host}:${reflector.port} (tcp) and ${host}:${reflector.udpPort} (udp)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await reflector.close();
+}
