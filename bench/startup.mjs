@@ -131,6 +131,8 @@ async function main() {
       SITEREADY_LAB_CLOSED_PORT: '3',
       SITEREADY_LAB_DNS: '127.0.0.1:53',
       SITEREADY_LAB_CA: '/dev/null',
+      SITEREADY_LAB_PROBE_PORT: '4',
+      SITEREADY_LAB_TOKEN: 'bench-token-not-used',
     };
     const commands = [
       { id: 'node-e-0', display: 'node -e 0', args: ['-e', '0'], env: baseEnv, anchor: true },
@@ -146,7 +148,7 @@ async function main() {
         display: `node ${CLI} validate examples/demo-site.yaml`,
         args: [CLI, 'validate', 'examples/demo-site.yaml'],
         env: labEnv,
-        envNote: 'SITEREADY_LAB_HTTPS_PORT=1 SITEREADY_LAB_TCP_PORT=2 SITEREADY_LAB_CLOSED_PORT=3 SITEREADY_LAB_DNS=127.0.0.1:53 SITEREADY_LAB_CA=/dev/null',
+        envNote: 'SITEREADY_LAB_HTTPS_PORT=1 SITEREADY_LAB_TCP_PORT=2 SITEREADY_LAB_CLOSED_PORT=3 SITEREADY_LAB_DNS=127.0.0.1:53 SITEREADY_LAB_CA=/dev/null SITEREADY_LAB_PROBE_PORT=4 SITEREADY_LAB_TOKEN=…',
       },
     ];
     for (const c of commands) c.samples = [];

@@ -3,9 +3,9 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, request } from 'undici';
 import { PathError, toPathError } from './classify.js';
 import { dialFirst, type DialTimings, type Dialed } from './dial.js';
+import { isIpLiteral } from './host.js';
 
 export interface HttpProbeOptions {
   url: string;
@@ -43,6 +43,8 @@ export interface HttpProbeResult {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult> {
+  // Loaded on first use: `validate`, `plan` and `--help` never pay for undici.
+  const { Agent, request } = await import('undici');
   const t0 = performance.now();
   const hops: HttpHop[] = [];
   let url = new URL(opts.url);
@@ -143,9 +145,6 @@ function tlsOptions(given: HttpProbeOptions['tls'], host: string): ConnectionOpt
   return { ALPNProtocols: ['http/1.1'], ...given, ...(servername ? { servername } : {}) };
 }
 
-export function isIpLiteral(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
-}
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;

@@ -2,10 +2,10 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { PathError, toPathError } from './classify.js';
 import { dialTracked, type DialTimings, type Dialed } from './dial.js';
-import { isIpLiteral } from './http.js';
+import { isIpLiteral } from './host.js';
 
 export interface WsProbeOptions {
   url: string;
@@ -41,7 +41,8 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
   let tracked: ReturnType<typeof dialTracked> | undefined;
   const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
 
-  const ws = new WebSocket(url, opts.subprotocols ?? [], {
+  const { default: WebSocketClass } = await import('ws');
+  const ws = new WebSocketClass(url, opts.subprotocols ?? [], {
     handshakeTimeout: opts.timeoutMs,
     perMessageDeflate: false,
     followRedirects: false,
@@ -114,7 +115,7 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
   } finally {
     ws.removeAllListeners();
     ws.on('error', () => undefined);
-    if (ws.readyState === WebSocket.OPEN) ws.close(1000);
+    if (ws.readyState === ws.OPEN) ws.close(1000);
     ws.terminate();
   }
 }

@@ -4,7 +4,7 @@
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { PathError, toPathError } from '../net/classify.js';
 import { dialTracked } from '../net/dial.js';
 import { TCP_UPGRADE, authHeader, sessionKey, type TcpMode } from './protocol.js';
@@ -144,10 +144,11 @@ export function openTcpStream(
   });
 }
 
-export function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'download' | 'upload', durationMs: number, opts: { timeoutMs: number }): Promise<WebSocket> {
+export async function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'download' | 'upload', durationMs: number, opts: { timeoutMs: number }): Promise<WebSocket> {
   const path = `/v1/ws?mode=${mode}`;
+  const { default: WebSocketClass } = await import('ws');
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://${ep.host}:${ep.port}${path}`, {
+    const ws = new WebSocketClass(`ws://${ep.host}:${ep.port}${path}`, {
       headers: { authorization: authHeader(ep.token, 'GET', path), 'x-sr-session': s.id, 'x-sr-duration-ms': String(durationMs) },
       perMessageDeflate: false,
       maxPayload: 16 << 20,

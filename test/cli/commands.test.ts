@@ -123,6 +123,8 @@ describe('validate', () => {
     SITEREADY_LAB_TCP_PORT: '9000',
     SITEREADY_LAB_CLOSED_PORT: '9001',
     SITEREADY_LAB_CA: '/nonexistent/lab-ca.pem',
+    SITEREADY_LAB_PROBE_PORT: '7000',
+    SITEREADY_LAB_TOKEN: 'dummy-token-for-validate',
   };
 
   it('examples/demo-site.yaml is valid with the lab variables set', async () => {
