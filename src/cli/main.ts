@@ -120,7 +120,13 @@ ${EXIT_CODES}`,
         .argument('<check>', 'check id (see `siteready checks`)')
         .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://)')
         .option('--ca <file>', 'extra trusted CA certificates (PEM)')
-        .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver'),
+        .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
+        .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
+        .option('--duration <seconds>', 'probe checks: length of each measurement')
+        .option('--streams <n>', 'throughput, bufferbloat: parallel TCP streams')
+        .addOption(new Option('--direction <dir>', 'throughput, bufferbloat: which direction').choices(['down', 'up', 'both']))
+        .addOption(new Option('--transport <t>', 'throughput: raw TCP, WebSocket or both').choices(['tcp', 'ws', 'both']))
+        .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both'])),
     ),
   )
     .addHelpText(
@@ -130,6 +136,8 @@ Examples:
   $ siteready run tcp db.corp.example:5432 10.1.2.3:443
   $ siteready run http https://chat.example.com/api/health
   $ siteready run websocket wss://chat.example.com/ws --json
+  $ SITEREADY_TOKEN=... siteready run throughput 127.0.0.1:7000 --duration 10 --streams 4
+  $ SITEREADY_TOKEN=... siteready run latency reflector.dc1.example:7000 --profile audio
 ${EXIT_CODES}`,
     )
     .action(async (check: string, targets: string[], opts: Record<string, unknown>) => {

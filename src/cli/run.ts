@@ -1,6 +1,7 @@
 // `siteready run <check> <target…>`: one check against ad-hoc targets. The targets become a
 // generated site description, so they go through exactly the validation a site file does.
 
+import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { planAssessment } from '../runner/plan.js';
 import { allChecks, unknownCheckError } from '../runner/registry.js';
@@ -12,13 +13,25 @@ import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 
 const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss' };
+/** Checks that measure against a reflector: their one target is the reflector's host:port. */
+const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality']);
 
-export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & { ca?: string; dnsServer?: string[] }): Promise<void> {
+export interface ProbeFlags {
+  tokenFile?: string;
+  duration?: string;
+  streams?: string;
+  direction?: 'down' | 'up' | 'both';
+  transport?: 'tcp' | 'ws' | 'both';
+  profile?: 'audio' | 'video' | 'both';
+}
+
+export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] }): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
   const checks = await allChecks();
   if (!checks.some((c) => c.id === checkId)) throw unknownCheckError(checkId, checks.map((c) => c.id));
 
+  if (PROBE_CHECKS.has(checkId)) return runProbeCheck(checkId, targets, flags, checks);
   const used = new Set<string>();
   const endpoints = targets.map((text, i) => {
     const urlScheme = URL_CHECKS[checkId];
@@ -50,4 +63,44 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
 function targetName(text: string, i: number): string {
   const cleaned = text.replace(/^(https?|wss?):\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned.slice(0, 90) : `target-${i + 1}`;
+}
+
+async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] }, checks: Awaited<ReturnType<typeof allChecks>>): Promise<void> {
+  const outputs = outputTargets(flags);
+  const settings = runSettings(flags);
+  if (targets.length !== 1) throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);
+  const parsed = parseAdHocTarget(targets[0]!, 'tcp');
+  if (!parsed || parsed.url) throw new UsageError(`target "${targets[0]}" is not host:port`, 'e.g. 127.0.0.1:7000 or [::1]:7000');
+  // The token never comes from the command line: it would show in process lists and shell history.
+  const token = flags.tokenFile
+    ? (await readFile(flags.tokenFile, 'utf8').catch(() => {
+        throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
+      })).trim()
+    : process.env.SITEREADY_TOKEN;
+  if (!token) throw new UsageError('no reflector token: set SITEREADY_TOKEN or pass --token-file FILE', 'use the token the reflector (`siteready serve`) was started with');
+  const duration = flags.duration === undefined ? undefined : Number(flags.duration);
+  if (duration !== undefined && !(duration > 0 && duration <= 300)) throw new UsageError(`--duration must be 0–300 seconds, got "${flags.duration}"`);
+  const streams = flags.streams === undefined ? undefined : Number(flags.streams);
+  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 64)) throw new UsageError(`--streams must be 1–64, got "${flags.streams}"`);
+  const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined => (v === undefined ? undefined : v === 'both' ? all : [v]);
+  const options: Record<string, unknown> = {
+    ...(duration !== undefined ? (checkId === 'bufferbloat' ? { loadMs: Math.round(duration * 1000) } : { durationMs: Math.round(duration * 1000) }) : {}),
+    ...(streams !== undefined && (checkId === 'throughput' || checkId === 'bufferbloat') ? { streams } : {}),
+    ...(checkId === 'throughput' || checkId === 'bufferbloat' ? { ...(both(flags.direction, ['down', 'up']) ? { directions: both(flags.direction, ['down', 'up']) } : {}) } : {}),
+    ...(checkId === 'throughput' && both(flags.transport, ['tcp', 'ws']) ? { transports: both(flags.transport, ['tcp', 'ws']) } : {}),
+    ...(checkId === 'latency' && both(flags.profile, ['audio', 'video']) ? { profiles: both(flags.profile, ['audio', 'video']) } : {}),
+  };
+  if (checkId === 'throughput' && duration !== undefined) options.omitMs = Math.min(1000, Math.round(duration * 100));
+  const host = String(parsed.host);
+  const site = {
+    version: 1,
+    site: { name: `siteready run ${checkId}` },
+    ...(flags.dnsServer?.length ? { network: { dns: { servers: flags.dnsServer } } } : {}),
+    probe: { name: 'reflector', host, port: parsed.port, token: '${SITEREADY_TOKEN}' },
+    platform: { endpoints: [{ name: 'reflector', host, port: parsed.port, protocol: 'tcp' }] },
+    ...(Object.keys(options).length ? { checks: { [checkId]: options } } : {}),
+  };
+  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { SITEREADY_TOKEN: token } });
+  const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
+  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
 }

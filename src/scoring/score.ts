@@ -125,7 +125,8 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
 
   const blockers: Blocker[] = [];
   for (const r of results) {
-    if (waived.has(r.key) || (r.status !== 'fail' && r.status !== 'warn')) continue;
+    // An error that says why it could not measure (a reflector that is down) is something to fix too.
+    if (waived.has(r.key) || (r.status !== 'fail' && r.status !== 'warn' && r.status !== 'error')) continue;
     const meta = metas.get(r.check);
     if (!meta) continue;
     r.findings.forEach((f, i) => {
@@ -174,7 +175,8 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
   else verdict = 'READY';
 
   return {
-    score,
+    // A number computed only from errors (each counted 0) would read as a measured 0: show none.
+    score: gradeNote === 'nothing-measured' ? null : score,
     grade,
     ...(uncappedGrade ? { uncappedGrade } : {}),
     ...(cap && uncappedGrade ? { cap } : {}),

@@ -114,7 +114,10 @@ function resultSummary(
   t: (id: string, p?: Record<string, string | number>) => string,
   findingText: (r: ReportResult, f: ReportFinding, kind: 'message' | 'remediation') => string,
 ): string {
-  if (r.status === 'error') return t('report.error', { message: r.error?.message ?? '' });
+  if (r.status === 'error') {
+    const why = r.findings[0] ? findingText(r, r.findings[0], 'message') : (r.error?.message ?? '');
+    return t('report.error', { message: why });
+  }
   if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
