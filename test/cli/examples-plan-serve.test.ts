@@ -1,0 +1,119 @@
+// Every shipped example validates; `plan` and `serve` behave on good and bad input.
+
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { freePort } from '../../src/lab/demo-lab.js';
+
+const ENV = {
+  SITEREADY_LAB_HTTPS_PORT: '1',
+  SITEREADY_LAB_TCP_PORT: '2',
+  SITEREADY_LAB_CLOSED_PORT: '3',
+  SITEREADY_LAB_DNS: '127.0.0.1:53',
+  SITEREADY_LAB_CA: '/nonexistent.pem',
+  SITEREADY_LAB_PROBE_PORT: '7000',
+  SITEREADY_LAB_TOKEN: 'example-token-123',
+  PROXY_PASSWORD: 'example-password',
+  SITEREADY_TOKEN: 'example-token-456',
+};
+
+describe('examples', () => {
+  const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
+  it('ships at least the demo, a small office and a bank branch', () => {
+    expect(files).toEqual(expect.arrayContaining(['demo-site.yaml', 'small-office.yaml', 'bank-branch.yaml']));
+  });
+  for (const f of files) {
+    it(`${f} validates`, async () => {
+      const r = await runCli(['validate', `examples/${f}`], { env: ENV });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    });
+  }
+});
+
+describe('plan', () => {
+  it('prints demand against the allowance without measuring', async () => {
+    const r = await runCli(['plan', 'examples/small-office.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Headroom/);
+    expect(r.stdout).toMatch(/Concurrent 1:1 video calls/);
+  });
+
+  it('--json gives headroom per direction', async () => {
+    const r = await runCli(['plan', 'examples/small-office.yaml', '--json']);
+    const plan = JSON.parse(r.stdout) as { headroomMbps: { down: number; up: number } };
+    expect(plan.headroomMbps.down).toBeGreaterThan(plan.headroomMbps.up);
+  });
+
+  it('speaks Chinese', async () => {
+    const r = await runCli(['plan', 'examples/small-office.yaml', '--lang', 'zh-CN']);
+    expect(r.stdout).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  it('a site without demand is a configuration error (exit 2)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sr-plan-'));
+    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\n');
+    const r = await runCli(['plan', join(dir, 's.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no demand/);
+  });
+});
+
+describe('serve', () => {
+  it('refuses to start without a token, and never takes one on the command line', async () => {
+    const none = await runCli(['serve', '--listen', '127.0.0.1:0'], { env: { SITEREADY_TOKEN: '' } });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/SITEREADY_TOKEN/);
+    const flag = await runCli(['serve', '--listen', '127.0.0.1:0', '--token', 'abcdefabcdefabcdef']);
+    expect(flag.code).toBe(2);
+  });
+
+  it('refuses a short token and a bad --listen', async () => {
+    expect((await runCli(['serve', '--listen', '127.0.0.1:0'], { env: { SITEREADY_TOKEN: 'short' } })).code).toBe(2);
+    expect((await runCli(['serve', '--listen', 'nonsense'], { env: { SITEREADY_TOKEN: 'long-enough-token-123' } })).code).toBe(2);
+  });
+
+  it('serves until SIGTERM, then stops cleanly; run throughput/latency work against it', async () => {
+    const port = await freePort();
+    const token = 'serve-test-token-0123456789';
+    const child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`], { env: { ...process.env, SITEREADY_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.once('data', () => resolve());
+        child.once('exit', (c) => reject(new Error(`serve exited ${c}: ${log}`)));
+      });
+      const t = await runCli(['run', 'throughput', `127.0.0.1:${port}`, '--duration', '1', '--transport', 'tcp', '--json', '-q'], { env: { SITEREADY_TOKEN: token } });
+      expect(t.code).toBe(0);
+      const tr = JSON.parse(t.stdout) as { results: Array<{ measurements: Array<{ id: string; value: number }> }> };
+      const ids = tr.results[0]!.measurements.map((m) => m.id);
+      expect(ids).toEqual(expect.arrayContaining(['throughput-down', 'throughput-up']));
+      expect(tr.results[0]!.measurements.find((m) => m.id === 'throughput-down')!.value).toBeGreaterThan(0);
+      const l = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--profile', 'audio', '--json', '-q'], { env: { SITEREADY_TOKEN: token } });
+      const lr = JSON.parse(l.stdout) as { results: Array<{ status: string; measurements: Array<{ id: string }> }> };
+      expect(lr.results[0]!.status).toBe('pass');
+      expect(lr.results[0]!.measurements.map((m) => m.id)).toEqual(expect.arrayContaining(['rtt-p50', 'rtt-p95', 'jitter', 'loss', 'reorder']));
+      // The token is in no output, and in no log line.
+      expect(t.stdout + l.stdout + log).not.toContain(token);
+      const wrong = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--json', '-q'], { env: { SITEREADY_TOKEN: 'not-the-right-token' } });
+      const wr = JSON.parse(wrong.stdout) as { results: Array<{ status: string; findings: Array<{ id: string }> }> };
+      expect(wr.results[0]!.status).toBe('error');
+      expect(wr.results[0]!.findings[0]!.id).toBe('latency.probe-unauthorized');
+    } finally {
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(0);
+    }
+    expect(log).toMatch(/"msg":"reflector stopped"/);
+  });
+});
