@@ -117,3 +117,25 @@ describe('serve', () => {
     expect(log).toMatch(/"msg":"reflector stopped"/);
   });
 });
+
+describe('compliance profiles named in the site', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+  it('an unknown profile is a configuration error with its line (exit 2)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sr-prof-'));
+    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [no-such-profile]\n');
+    const r = await runCli(['validate', join(dir, 's.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/s\.yaml:7:\d+: error: .*unknown compliance profile "no-such-profile"/);
+  });
+  it('a profile given as a path must exist', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sr-prof-'));
+    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [./mine.yaml]\n');
+    const r = await runCli(['validate', join(dir, 's.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/profile file "\.\/mine\.yaml" not found/);
+  });
+});
