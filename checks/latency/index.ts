@@ -1,6 +1,7 @@
 import { defineCheck, statusFromScore, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
-import { MEDIA_PROFILES, latencyOnce, probeName, probeTargets, DEFAULT_PROBE_PORT } from '../../src/probe/context.js';
+import { MEDIA_PROFILES, latencyOnce, probeName, probeSession, probeTargets, DEFAULT_PROBE_PORT } from '../../src/probe/context.js';
+import { tcpEchoRtt } from '../../src/probe/tcp-rtt.js';
 import { limitScore, probeFailureOutcome } from '../../src/probe/check-support.js';
 
 const messages = {
@@ -93,11 +94,20 @@ export default defineCheck<Options>({
     }
     const port = ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
     if (r.blocked || !r.rttMs) {
+      // UDP is blocked: still measure the round trip, over TCP, and say which transport it was.
+      const { endpoint, session } = await probeSession(ctx);
+      const tcp = await tcpEchoRtt(endpoint, session, Math.max(5, Math.min(50, Math.round(ctx.options.durationMs / 100))), 50, ctx.signal).catch(() => undefined);
       return {
         status: 'fail',
         score: 0,
+        measurements: tcp?.rttMs
+          ? [
+              { id: 'rtt-p50', value: tcp.rttMs.p50, unit: 'ms' },
+              { id: 'rtt-p95', value: tcp.rttMs.p95, unit: 'ms', threshold: { max: ctx.threshold('rttMs', LIMITS.rtt), source: 'Teams: client → edge' } },
+            ]
+          : [],
         findings: [{ id: 'latency.udp-blocked', severity: 'high', message: { id: 'probe.udp-blocked', params: { probe: probeName(ctx.site), port } }, remediation: { id: 'probe.udp-blocked.fix', params: { port } } }],
-        details: { classification: 'filtered', transport: 'udp', sent: r.sent, replies: r.replies },
+        details: { classification: 'filtered', transport: tcp?.rttMs ? 'tcp-fallback' : 'none', udp: { sent: r.sent, replies: r.replies }, ...(tcp ? { tcp } : {}) },
       };
     }
     const limits = {
