@@ -25,9 +25,10 @@ export function isValidHost(host: string): boolean {
 }
 
 export function parseEndpoint(
-  raw: Record<string, unknown>,
+  rawIn: Record<string, unknown>,
   location: SourceLocation,
 ): { endpoint?: Endpoint; problems: EndpointProblem[] } {
+  let raw = rawIn;
   const problems: EndpointProblem[] = [];
   const name = String(raw.name);
   let protocol = raw.protocol as EndpointProtocol | undefined;
@@ -35,7 +36,17 @@ export function parseEndpoint(
   let port = typeof raw.port === 'number' ? raw.port : undefined;
   let url: string | undefined;
 
-  if (typeof raw.url === 'string') {
+  const stunUri = typeof raw.url === 'string' ? /^(stuns?|turns?):(?!\/\/)(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/i.exec(raw.url) : null;
+  if (stunUri) {
+    // RFC 7064 / 7065 URIs: stun:host[:port], turn:host[:port][?transport=udp|tcp], turns:...
+    const scheme = stunUri[1]!.toLowerCase();
+    protocol = (scheme === 'stuns' ? 'turns' : scheme) as EndpointProtocol;
+    host = stunUri[2]!.replace(/^\[(.*)\]$/, '$1');
+    port = stunUri[3] ? Number(stunUri[3]) : DEFAULT_PORTS[protocol];
+    if (port === 0 || (port !== undefined && port > 65535)) problems.push({ field: 'url', message: `port ${port} in the URL is out of range` });
+    url = String(raw.url);
+    if (stunUri[4] && !Array.isArray(raw.transports)) raw = { ...raw, transports: [stunUri[4].toLowerCase()] };
+  } else if (typeof raw.url === 'string') {
     if (host !== undefined || port !== undefined) {
       problems.push({ field: 'url', message: 'give either url, or host and port, not both', hint: 'remove host/port; the URL carries them' });
     }
@@ -51,7 +62,7 @@ export function parseEndpoint(
         problems.push({
           field: 'url',
           message: `unsupported URL scheme "${parsed.protocol.replace(/:$/, '')}"`,
-          hint: 'use http, https, ws or wss; for other services give host, port and protocol',
+          hint: 'use http, https, ws, wss, stun:, turn: or turns:; for other services give host, port and protocol',
         });
       } else {
         if (protocol && protocol !== scheme) {
@@ -79,7 +90,7 @@ export function parseEndpoint(
   }
   if (problems.length || host === undefined || port === undefined || protocol === undefined) return { problems };
 
-  const known = new Set(['name', 'role', 'url', 'host', 'port', 'protocol', 'via', 'expect', 'severity', 'checks', 'subprotocols', 'expectStatus']);
+  const known = new Set(['name', 'role', 'url', 'host', 'port', 'protocol', 'via', 'expect', 'severity', 'checks', 'subprotocols', 'expectStatus', 'transports', 'ports']);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!known.has(k)) extra[k] = v;
 
@@ -90,12 +101,14 @@ export function parseEndpoint(
     host,
     port,
     ...(url ? { url } : {}),
-    via: (raw.via as Endpoint['via'] | undefined) ?? 'direct',
+    via: (raw.via as Endpoint['via'] | undefined) ?? 'auto',
     expect: (raw.expect as Endpoint['expect'] | undefined) ?? 'reachable',
     ...(raw.severity ? { severity: raw.severity as Endpoint['severity'] } : {}),
     ...(Array.isArray(raw.checks) ? { checks: raw.checks as string[] } : {}),
     ...(Array.isArray(raw.subprotocols) ? { subprotocols: raw.subprotocols as string[] } : {}),
     ...(Array.isArray(raw.expectStatus) ? { expectStatus: raw.expectStatus as number[] } : {}),
+    ...(Array.isArray(raw.transports) ? { transports: raw.transports as Endpoint['transports'] } : {}),
+    ...(Array.isArray(raw.ports) ? { ports: raw.ports as Endpoint['ports'] } : {}),
     location,
     extra,
   };
@@ -122,7 +135,7 @@ function defaultRole(protocol: EndpointProtocol): EndpointRole {
 
 /** Parses an ad-hoc target from the command line: a URL, host:port or [v6]:port. */
 export function parseAdHocTarget(text: string, protocolHint?: EndpointProtocol): Record<string, unknown> | undefined {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { url: text };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^(stuns?|turns?):/i.test(text)) return { url: text };
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s]+):(\d+)$/.exec(text);
   if (m) return { host: m[1], port: Number(m[2]), protocol: protocolHint ?? 'tcp' };
   if (isValidHost(text) && protocolHint && DEFAULT_PORTS[protocolHint]) return { host: text, protocol: protocolHint };

@@ -169,7 +169,12 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     file: display,
     sha256,
     site: data.site,
-    network: { links: data.network?.links ?? [], ...(data.network?.proxy ? { proxy: data.network.proxy } : {}), ...(data.network?.dns ? { dns: data.network.dns } : {}) },
+    network: {
+      links: data.network?.links ?? [],
+      ...(data.network?.proxy ? { proxy: data.network.proxy } : {}),
+      ...(data.network?.dns ? { dns: data.network.dns } : {}),
+      ...(data.network?.sweeps ? { sweeps: data.network.sweeps } : {}),
+    },
     platform: { ...data.platform, endpoints },
     ...(data.probe ? { probe: data.probe } : {}),
     ...(data.demand ? { demand: data.demand } : {}),

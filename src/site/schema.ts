@@ -81,10 +81,31 @@ export const siteSchema = {
             url: { type: 'string', pattern: '^(http|https)://' },
             username: { type: 'string' },
             password: secretRef,
-            pac: { type: 'string', description: 'PAC file URL or path.' },
-            noProxy: { type: 'array', items: { type: 'string' } },
+            pac: { type: 'string', description: 'PAC file: a path (relative to this file) or an http(s) URL.' },
+            noProxy: { type: 'array', items: { type: 'string' }, description: 'Hosts, domains (.corp.example) or CIDRs that bypass the proxy.' },
+            fromEnv: { type: 'boolean', description: 'Also honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY (default: true when no url or pac is given).' },
           },
           patternProperties: extensions,
+        },
+        sweeps: {
+          type: 'array',
+          description: 'Port-reachability sweeps: many host:port targets classified at once.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'hosts', 'ports'],
+            properties: {
+              name,
+              hosts: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+              ports: {
+                type: 'array',
+                minItems: 1,
+                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\d{1,5}-\\d{1,5}$' }] },
+              },
+              expect: { type: 'string', enum: ['reachable', 'blocked'], default: 'reachable' },
+              severity,
+            },
+          },
         },
         dns: {
           type: 'object',
@@ -128,7 +149,12 @@ export const siteSchema = {
                 type: 'string',
                 enum: ['https', 'http', 'wss', 'ws', 'tcp', 'tls', 'udp', 'stun', 'turn', 'turns'],
               },
-              via: { type: 'string', enum: ['direct', 'proxy', 'auto'], default: 'direct' },
+              via: {
+                type: 'string',
+                enum: ['direct', 'proxy', 'auto'],
+                default: 'auto',
+                description: 'auto: as the proxy settings (explicit, PAC, environment) decide for this URL; proxy: must go through it; direct: never.',
+              },
               expect: {
                 type: 'string',
                 enum: ['reachable', 'blocked'],
@@ -138,6 +164,17 @@ export const siteSchema = {
               severity: { ...severity, description: 'Severity of a failure on this endpoint (overrides the check default).' },
               checks: { type: 'array', items: { type: 'string' }, description: 'Only these checks run against it.' },
               subprotocols: { type: 'array', items: { type: 'string' } },
+              transports: {
+                type: 'array',
+                items: { type: 'string', enum: ['udp', 'tcp', 'tls'] },
+                minItems: 1,
+                description: 'STUN/TURN: transports to test (default udp and tcp; tls for turns).',
+              },
+              ports: {
+                type: 'array',
+                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\d{1,5}-\\d{1,5}$' }] },
+                description: 'Extra ports to sweep on this host, e.g. a media range: [3478, "3479-3481"].',
+              },
               expectStatus: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },
               tls: {
                 type: 'object',

@@ -40,6 +40,10 @@ export interface Endpoint {
   /** Restricts which checks run against this endpoint; absent means all that apply. */
   checks?: string[];
   subprotocols?: string[];
+  /** STUN/TURN transports to test. */
+  transports?: Array<'udp' | 'tcp' | 'tls'>;
+  /** Extra ports (numbers, "a-b" ranges) to sweep on this host. */
+  ports?: Array<number | string>;
   /** Expected HTTP status codes for the http check (default 2xx/3xx). */
   expectStatus?: number[];
   location: SourceLocation;
@@ -61,6 +65,15 @@ export interface Proxy {
   password?: string;
   pac?: string;
   noProxy?: string[];
+  fromEnv?: boolean;
+}
+
+export interface Sweep {
+  name: string;
+  hosts: string[];
+  ports: Array<number | string>;
+  expect?: 'reachable' | 'blocked';
+  severity?: 'info' | 'low' | 'medium' | 'high' | 'critical';
 }
 
 export interface Waiver {
@@ -96,6 +109,7 @@ export interface Site {
     links: Link[];
     proxy?: Proxy;
     dns?: { servers?: string[]; timeoutMs?: number };
+    sweeps?: Sweep[];
   };
   platform: { name?: string; vendor?: string; endpoints: Endpoint[] };
   probe?: { name?: string; host: string; port?: number; udpPort?: number; token: string };
