@@ -2,6 +2,7 @@ import { defineCheck, type Endpoint, type Target } from '../../src/plugin-api.js
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { routeFor } from '../../src/net/proxy.js';
 import { isIP } from 'node:net';
 
 const messages = {
@@ -104,6 +105,9 @@ export default defineCheck<Options>({
       const measurements = [{ id: 'resolveMs', value: err.durationMs, unit: 'ms' }];
       // A host that only serves ports the policy wants blocked may as well not resolve.
       if (expectBlocked) return { status: 'pass', score: 1, measurements, details };
+      // Clients that reach every endpoint on this host through the proxy never resolve it themselves.
+      const routes = await Promise.all(endpoints.map((e) => routeFor(ctx, e).catch(() => undefined)));
+      if (routes.every((r) => r?.path === 'proxy')) return { status: 'info', score: null, measurements, details: { ...details, path: 'proxy' } };
       const worst = endpoints.map(unreachableSeverity).sort((a, b) => rank(b) - rank(a))[0]!;
       return {
         status: 'fail',

@@ -3,7 +3,10 @@ import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { httpProbe } from '../../src/net/http.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { addressesOf, lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { basicAuth, routeFor, type Route } from '../../src/net/proxy.js';
+import { opener } from '../../src/net/route-connect.js';
+import { pathDetails } from '../../src/net/path-messages.js';
 
 const messages = {
   en: {
@@ -82,13 +85,17 @@ export default defineCheck<Options>({
     const severity = unreachableSeverity(ep);
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
     const slowMs = ctx.threshold('ttfbMs', ctx.options.slowMs);
+    let route: Route = { path: 'direct' };
     try {
-      await lookupOnce(ctx, ep.host);
+      route = await routeFor(ctx, ep);
+      // Through a proxy the client never resolves the name itself: the proxy does.
+      if (route.path === 'direct') await lookupOnce(ctx, ep.host);
       const ca = await trustFor(ctx, ep);
       const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
       const res = await httpProbe({
         url: ep.url!,
-        resolve: (host) => addressesOf(ctx, host),
+        open: opener(ctx, route, connectTimeoutMs),
+        ...(route.path === 'proxy' ? { proxyForPlainHttp: route.proxy.auth ? { authorization: basicAuth(route.proxy.auth) } : {} } : {}),
         ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
         connectTimeoutMs,
         timeoutMs: Math.max(100, ctx.remainingMs() - 100),
@@ -101,6 +108,7 @@ export default defineCheck<Options>({
       const details = {
         classification: okStatus ? 'ok' : 'http-error',
         expect: ep.expect,
+        ...pathDetails(route),
         status: res.status,
         finalUrl: res.finalUrl,
         hops: res.hops,
@@ -149,6 +157,7 @@ export default defineCheck<Options>({
         details: {
           classification,
           expect: ep.expect,
+          ...pathDetails(route),
           ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
         },
       };

@@ -1,8 +1,10 @@
 import { defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
-import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { addressesOf, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
+import { lookupOnce, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { routeFor, type Route } from '../../src/net/proxy.js';
+import { opener } from '../../src/net/route-connect.js';
 import { NO_SUBPROTOCOL, wsProbe } from '../../src/net/websocket.js';
 
 const messages = {
@@ -72,13 +74,15 @@ export default defineCheck<Options>({
     const severity = unreachableSeverity(ep);
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
     const slowMs = ctx.threshold('rttMs', ctx.options.slowMs);
+    let route: Route = { path: 'direct' };
     try {
-      const addresses = await addressesOf(ctx, ep.host);
+      route = await routeFor(ctx, ep);
+      if (route.path === 'direct') await lookupOnce(ctx, ep.host);
       const ca = await trustFor(ctx, ep);
       const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
       const res = await wsProbe({
         url: ep.url!,
-        addresses,
+        open: opener(ctx, route, connectTimeoutMs),
         ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
         ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
         connectTimeoutMs,
@@ -113,6 +117,7 @@ export default defineCheck<Options>({
         details: {
           classification: 'ok',
           expect: ep.expect,
+          ...pathDetails(route),
           address: res.address,
           protocol: res.protocol,
           extensions: res.extensions,
@@ -135,6 +140,7 @@ export default defineCheck<Options>({
         details: {
           classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
           expect: ep.expect,
+          ...pathDetails(route),
           ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
         },
       };

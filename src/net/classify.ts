@@ -2,7 +2,8 @@
 
 import type { Classification } from '../plugin-api.js';
 
-export type Phase = 'dns' | 'connect' | 'tls' | 'application';
+/** `proxy`: at the proxy hop (reaching it, or its answer to CONNECT). */
+export type Phase = 'dns' | 'connect' | 'proxy' | 'tls' | 'application';
 
 export type TlsFailureKind =
   | 'expired'
@@ -78,6 +79,8 @@ export class PathError extends Error {
     message: string,
     readonly code?: string,
     readonly tlsKind?: TlsFailureKind,
+    /** What the failing hop said about itself (a proxy's identity and answer). */
+    readonly detail?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'PathError';

@@ -143,3 +143,39 @@ export async function dialFirst(addresses: string[], opts: Omit<DialOptions, 'ad
   }
   throw first ?? new PathError('dns-failure', 'dns', 'no addresses to connect to');
 }
+
+/** TLS over an established stream (a proxy tunnel): the same phase-aware failure as dial(). */
+export function tlsOver(socket: Socket, options: ConnectionOptions, timeoutMs: number, signal?: AbortSignal): Promise<{ socket: TLSSocket; tlsMs: number; tls: NonNullable<Dialed['tls']> }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const tlsSocket = tlsConnect({ ...options, socket });
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      tlsSocket.off('error', finish);
+      tlsSocket.off('close', onClose);
+      if (err) {
+        tlsSocket.destroy();
+        socket.destroy();
+        reject(toPathError(err, 'tls'));
+      } else {
+        resolve({
+          socket: tlsSocket,
+          tlsMs: round(performance.now() - t0),
+          tls: { protocol: tlsSocket.getProtocol(), cipher: tlsSocket.getCipher()?.name ?? null, alpn: tlsSocket.alpnProtocol, authorized: tlsSocket.authorized },
+        });
+      }
+    };
+    const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
+    const onClose = () => finish(Object.assign(new Error('connection closed during the TLS handshake'), { code: 'ECONNRESET' }));
+    const timer = setTimeout(() => finish(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${timeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout')), timeoutMs);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    tlsSocket.once('secureConnect', () => finish());
+    tlsSocket.on('error', finish);
+    tlsSocket.once('close', onClose);
+  });
+}

@@ -4,13 +4,17 @@
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import { PathError, toPathError } from './classify.js';
-import { dialFirst, type DialTimings, type Dialed } from './dial.js';
+import type { DialTimings, Dialed } from './dial.js';
+import type { OpenTarget, Opened } from './route-connect.js';
+import { proxyResponseError, type ProxyIdentity } from './proxy.js';
 import { isIpLiteral } from './host.js';
 
 export interface HttpProbeOptions {
   url: string;
-  /** Addresses of a host, from the shared DNS artifact. */
-  resolve(host: string): Promise<string[]>;
+  /** Opens a connection along the endpoint's route (see route-connect.ts). */
+  open(target: OpenTarget): Promise<Opened>;
+  /** Plain-HTTP requests go to a proxy in absolute form, with this Proxy-Authorization. */
+  proxyForPlainHttp?: { authorization?: string };
   tls?: Pick<ConnectionOptions, 'ca' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
   connectTimeoutMs: number;
   timeoutMs: number;
@@ -26,6 +30,7 @@ export interface HttpHop {
   status: number;
   location?: string;
   address?: string;
+  path?: 'direct' | 'proxy';
   timings: DialTimings & { ttfbMs: number };
 }
 
@@ -51,25 +56,21 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
   let lastTls: Dialed['tls'];
   for (let hop = 0; ; hop++) {
     const hopStart = performance.now();
-    let dialed: Dialed | undefined;
+    let dialed: Opened | undefined;
     let dialError: unknown;
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const agent = new Agent({
       connections: 1,
       pipelining: 0,
       connect: (o, cb) => {
+        const secure = url.protocol === 'https:';
         opts
-          .resolve(host)
-          .then((addresses) =>
-            dialFirst(addresses, {
-              port: Number(o.port) || (url.protocol === 'https:' ? 443 : 80),
-              connectTimeoutMs: opts.connectTimeoutMs,
-              ...(url.protocol === 'https:'
-                ? { tls: tlsOptions(opts.tls, host) }
-                : {}),
-              ...(opts.signal ? { signal: opts.signal } : {}),
-            }),
-          )
+          .open({
+            host,
+            port: Number(o.port) || (secure ? 443 : 80),
+            ...(secure ? { tls: tlsOptions(opts.tls, host) } : {}),
+            ...(!secure && opts.proxyForPlainHttp ? { absoluteForm: true } : {}),
+          })
           .then(
             (d) => {
               dialed = d;
@@ -83,15 +84,27 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
       },
     });
     try {
+      const absolute = url.protocol === 'http:' && opts.proxyForPlainHttp;
       const res = await request(url, {
         method: 'GET',
         dispatcher: agent,
-        headers: { 'user-agent': 'siteready', accept: '*/*', ...opts.headers },
+        // Through a proxy, plain HTTP is asked for in absolute form (RFC 9112 §3.2.2).
+        ...(absolute ? { path: url.toString() } : {}),
+        headers: {
+          'user-agent': 'siteready',
+          accept: '*/*',
+          ...(absolute && opts.proxyForPlainHttp?.authorization ? { 'proxy-authorization': opts.proxyForPlainHttp.authorization } : {}),
+          ...opts.headers,
+        },
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const ttfbMs = round(performance.now() - hopStart);
+      if (absolute && dialed?.proxy && isFromProxy(res.statusCode, res.headers)) {
+        res.body.destroy();
+        throw proxyResponseError(dialed.proxy, proxyIdentity(res.statusCode, res.headers), Boolean(opts.proxyForPlainHttp?.authorization));
+      }
       let bodyBytes = 0;
       const limit = opts.maxBodyBytes ?? 1 << 20;
       for await (const chunk of res.body) {
@@ -104,7 +117,7 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
         url: url.toString(),
         status: res.statusCode,
         ...(location ? { location } : {}),
-        ...(dialed ? { address: dialed.address } : {}),
+        ...(dialed ? { address: dialed.address, path: dialed.path } : {}),
         timings: { ...(dialed?.timings ?? {}), ttfbMs },
       };
       hops.push(current);
@@ -134,6 +147,27 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
       await agent.destroy().catch(() => undefined);
     }
   }
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+/** An answer the proxy made itself (not the origin's, forwarded): 407, or a proxy error page. */
+function isFromProxy(status: number, h: Headers): boolean {
+  if (status === 407 || h['x-squid-error']) return true;
+  const server = header(h.server) ?? '';
+  return status >= 400 && !h.via && /squid|tinyproxy|proxy|bluecoat|zscaler/i.test(server);
+}
+
+function proxyIdentity(status: number, h: Headers): ProxyIdentity {
+  const auth = h['proxy-authenticate'];
+  const schemes = (Array.isArray(auth) ? auth : auth ? [auth] : []).map((a) => a.split(/\s+/)[0]!);
+  return {
+    status,
+    reason: '',
+    ...(header(h.server) ? { server: header(h.server)! } : {}),
+    ...(header(h['x-squid-error']) ? { squidError: header(h['x-squid-error'])! } : {}),
+    ...(schemes.length ? { authenticate: schemes } : {}),
+  };
 }
 
 function header(v: string | string[] | undefined): string | undefined {

@@ -3,6 +3,7 @@
 import type { Catalog, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { PathError, type TlsFailureKind } from './classify.js';
 import { DnsLookupError } from './dns.js';
+import type { Route } from './proxy.js';
 
 export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
   en: {
@@ -20,6 +21,19 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.http-error.fix': 'Check the URL and the service behind it; a proxy or load balancer in between may reject the request.',
     'path.timeout': '{endpoint}: connected, but no answer from {host}:{port} in time.',
     'path.timeout.fix': 'The service accepts connections but does not respond: check its health, or a middlebox that holds the request.',
+    'path.proxy-auth-required': '{endpoint}: the proxy {proxy} wants credentials (407; it offers {schemes}){sent}.',
+    'path.proxy-auth-required.fix': '{authFix}',
+    'proxy.sent-credentials': ' and refused the ones configured',
+    'proxy.fix.basic': 'Set network.proxy.username and password: ${PROXY_PASSWORD} in the site file — and make sure every IM client is configured with proxy credentials, or exempt the platform\'s hosts from proxy authentication.',
+    'proxy.fix.ntlm': 'This proxy only offers NTLM/Negotiate, which siteready does not speak. IM clients usually cannot either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Basic over a TLS connection to the proxy.',
+    'path.proxy-denied': '{endpoint}: the proxy {proxy} refuses {host}:{port} ({status} {reason}{server}).',
+    'path.proxy-denied.fix': 'The proxy\'s policy blocks this destination: ask the proxy team to allow {host}:{port} (and CONNECT to port {port} if it is not 443) for the IM platform.',
+    'path.proxy-unreachable': '{endpoint}: the proxy {proxy} itself cannot be reached ({classification}).',
+    'path.proxy-unreachable.fix': 'Check the proxy address in the site file (or PAC / HTTPS_PROXY), that the proxy runs, and that this site may reach it.',
+    'path.intercepted': '{endpoint}: TLS to {host}:{port} is intercepted: the certificate is issued by {issuer}, not by the expected {expected}.',
+    'path.intercepted.fix': 'A proxy or firewall re-signs this traffic. Exempt the platform\'s hosts from TLS inspection (most IM clients pin certificates or break on re-signed media and signalling).',
+    'path.auth-refused': '{endpoint}: the server is reachable but refused the credentials ({detail}).',
+    'path.auth-refused.fix': 'Check the username and password (from the environment variables named in the site file) against the server\'s configuration.',
     'path.unexpectedly-open': '{endpoint}: {host}:{port} is reachable, but the site policy says it must be blocked.',
     'path.unexpectedly-open.fix': 'Add a deny rule for {host}:{port}/tcp at the site firewall, then re-run the assessment.',
     'tls.expired': 'the certificate has expired',
@@ -58,6 +72,19 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.http-error.fix': '检查 URL 及其后端服务；中间的代理或负载均衡器可能拒绝了请求。',
     'path.timeout': '{endpoint}：已连接，但 {host}:{port} 未及时响应。',
     'path.timeout.fix': '服务接受连接但不响应：检查服务健康状况，或是否有中间设备扣留请求。',
+    'path.proxy-auth-required': '{endpoint}：代理 {proxy} 要求身份验证（407；支持 {schemes}）{sent}。',
+    'path.proxy-auth-required.fix': '{authFix}',
+    'proxy.sent-credentials': '，且拒绝了所配置的凭据',
+    'proxy.fix.basic': '在站点文件中设置 network.proxy.username 和 password: ${PROXY_PASSWORD}——并确保每个 IM 客户端都配置了代理凭据，或将平台主机排除在代理认证之外。',
+    'proxy.fix.ntlm': '该代理只提供 NTLM/Negotiate，siteready 不支持，IM 客户端通常也不支持：请将平台主机加入白名单免于代理认证，或在到代理的 TLS 连接上提供 Basic 认证。',
+    'path.proxy-denied': '{endpoint}：代理 {proxy} 拒绝访问 {host}:{port}（{status} {reason}{server}）。',
+    'path.proxy-denied.fix': '代理策略阻止了该目标：请代理团队为 IM 平台放行 {host}:{port}（若端口不是 443，还需允许对端口 {port} 的 CONNECT）。',
+    'path.proxy-unreachable': '{endpoint}：无法连接代理 {proxy} 本身（{classification}）。',
+    'path.proxy-unreachable.fix': '检查站点文件（或 PAC / HTTPS_PROXY）中的代理地址、代理是否运行、以及本站点能否访问它。',
+    'path.intercepted': '{endpoint}：到 {host}:{port} 的 TLS 被拦截：证书由 {issuer} 签发，而非预期的 {expected}。',
+    'path.intercepted.fix': '有代理或防火墙在重新签发此流量。请将平台主机排除在 TLS 检查之外（多数 IM 客户端会固定证书，或在重新签发的媒体和信令上出错）。',
+    'path.auth-refused': '{endpoint}：服务器可达，但拒绝了凭据（{detail}）。',
+    'path.auth-refused.fix': '核对站点文件中环境变量提供的用户名和密码与服务器配置是否一致。',
     'path.unexpectedly-open': '{endpoint}：{host}:{port} 可以访问，但站点策略要求必须阻断。',
     'path.unexpectedly-open.fix': '在站点防火墙上为 {host}:{port}/tcp 添加拒绝规则，然后重新评估。',
     'tls.expired': '证书已过期',
@@ -115,7 +142,33 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
     };
   }
   const c = err.classification;
-  const evidence = { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}), error: err.message };
+  const evidence = { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}), error: err.message, ...(err.detail ?? {}) };
+  const d = err.detail ?? {};
+  const proxy = typeof d.proxy === 'string' ? d.proxy : '-';
+  if (d.hop === 'proxy') {
+    return {
+      id: `${checkId}.proxy-unreachable`,
+      severity,
+      message: { id: 'path.proxy-unreachable', params: { ...base, proxy, classification: c } },
+      remediation: { id: 'path.proxy-unreachable.fix' },
+      evidence,
+    };
+  }
+  if (c === 'proxy-auth-required') {
+    const schemes = Array.isArray(d.schemes) ? (d.schemes as string[]) : [];
+    const onlyWindows = schemes.length > 0 && schemes.every((x) => /^(ntlm|negotiate|kerberos)$/i.test(x));
+    return {
+      id: `${checkId}.proxy-auth-required`,
+      severity,
+      message: { id: 'path.proxy-auth-required', params: { ...base, proxy, schemes: schemes.join(', ') || '?', sent: d.sentCredentials ? '@proxy.sent-credentials' : '' } },
+      remediation: { id: 'path.proxy-auth-required.fix', params: { authFix: onlyWindows ? '@proxy.fix.ntlm' : '@proxy.fix.basic' } },
+      evidence,
+    };
+  }
+  if (c === 'proxy-denied') {
+    const params = { ...base, proxy, status: String(d.status ?? '-'), reason: String(d.reason ?? err.message), server: d.server ? `, ${String(d.server)}` : '' };
+    return { id: `${checkId}.proxy-denied`, severity, message: { id: 'path.proxy-denied', params }, remediation: { id: 'path.proxy-denied.fix', params }, evidence };
+  }
   if (c === 'tls-failure') {
     const kind = err.tlsKind ?? 'other';
     return {
@@ -134,4 +187,11 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
     remediation: { id: `path.${c}.fix`, params },
     evidence,
   };
+}
+
+/** `details.path` (and the proxy used) of a reachability result. */
+export function pathDetails(route: Route): { path: 'direct' | 'proxy'; proxy?: string; proxySource?: string; route?: string } {
+  return route.path === 'proxy'
+    ? { path: 'proxy', proxy: route.proxy.label, proxySource: route.proxy.source, ...(route.note ? { route: route.note } : {}) }
+    : { path: 'direct', ...(route.note ? { route: route.note } : {}) };
 }

@@ -4,12 +4,14 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import type WebSocket from 'ws';
 import { PathError, toPathError } from './classify.js';
-import { dialTracked, type DialTimings, type Dialed } from './dial.js';
+import type { DialTimings, Dialed } from './dial.js';
+import type { OpenTarget, Opened } from './route-connect.js';
 import { isIpLiteral } from './host.js';
 
 export interface WsProbeOptions {
   url: string;
-  addresses: string[];
+  /** Opens the connection along the endpoint's route (see route-connect.ts). */
+  open(target: OpenTarget): Promise<Opened>;
   subprotocols?: string[];
   tls?: Pick<ConnectionOptions, 'ca' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
   connectTimeoutMs: number;
@@ -20,6 +22,7 @@ export interface WsProbeOptions {
 
 export interface WsProbeResult {
   address: string;
+  path: 'direct' | 'proxy';
   timings: DialTimings & { upgradeMs: number };
   protocol: string;
   extensions: string;
@@ -35,28 +38,18 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const secure = url.protocol === 'wss:';
   const port = Number(url.port) || (secure ? 443 : 80);
-  const address = opts.addresses[0];
-  if (!address) throw new PathError('dns-failure', 'dns', `no addresses for ${host}`);
   const t0 = performance.now();
-  let tracked: ReturnType<typeof dialTracked> | undefined;
   const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
+  // Connect (and TLS) first, along the route: failures there are classified by their phase.
+  const opened = await opts.open({ host, port, ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}) });
+  const address = opened.address;
 
   const { default: WebSocketClass } = await import('ws');
   const ws = new WebSocketClass(url, opts.subprotocols ?? [], {
     handshakeTimeout: opts.timeoutMs,
     perMessageDeflate: false,
     followRedirects: false,
-    createConnection: () => {
-      tracked = dialTracked({
-        address,
-        port,
-        connectTimeoutMs: opts.connectTimeoutMs,
-        ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      tracked.ready.catch(() => undefined);
-      return tracked.socket as never;
-    },
+    createConnection: () => opened.socket as never,
   });
 
   try {
@@ -89,20 +82,16 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
           settle(() => reject(new PathError('http-error', 'application', 'the server agreed to none of the requested subprotocols', NO_SUBPROTOCOL)));
           return;
         }
-        // The dial knows which phase failed; ws only knows that something did.
-        const phase = tracked?.phase();
-        tracked?.ready.then(
-          () => settle(() => reject(toPathError(err, phase === 'established' ? 'application' : (phase ?? 'connect')))),
-          (dialErr: unknown) => settle(() => reject(dialErr)),
-        );
+        settle(() => reject(toPathError(err, 'application')));
       });
     });
-    const dialed = await tracked!.ready;
+    const dialed = opened;
     const upgradeMs = round(performance.now() - t0);
     const pingRttMs: number[] = [];
     for (let i = 0; i < opts.pings; i++) pingRttMs.push(await ping(ws, opts.timeoutMs, opts.signal));
     return {
       address,
+      path: opened.path,
       timings: { ...dialed.timings, upgradeMs },
       protocol: ws.protocol,
       extensions: ws.extensions,
@@ -113,6 +102,7 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
     if (opts.signal?.aborted) throw opts.signal.reason;
     throw toPathError(err, 'application');
   } finally {
+    opened.socket.on('error', () => undefined);
     ws.removeAllListeners();
     ws.on('error', () => undefined);
     if (ws.readyState === ws.OPEN) ws.close(1000);

@@ -141,7 +141,7 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
     expect(open).toMatchObject({ status: 'fail', score: 0 });
     expect(open.details).toMatchObject({ classification: 'ok', expect: 'blocked' });
     expect(open.findings).toEqual([
-      expect.objectContaining({ id: 'tcp.unexpectedly-open', evidence: { openAddresses: [ns!.nsIp] } }),
+      expect.objectContaining({ id: 'tcp.unexpectedly-open', evidence: { openOn: ['direct'], openAddresses: [ns!.nsIp] } }),
     ]);
   });
 

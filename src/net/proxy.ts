@@ -1,0 +1,286 @@
+// Which path an endpoint takes (direct or through an HTTP proxy — explicit, PAC or environment)
+// and the CONNECT tunnel through it. A proxy's answer is read for what it means: 407 wants
+// credentials (and says which schemes), 403 and friends are its policy, and a 502/503/504 with
+// the proxy's error tells how the *upstream* connection failed (DNS, refused, timeout).
+
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { CheckContext, Classification, Endpoint } from '../plugin-api.js';
+import { PathError } from './classify.js';
+import { dialFirst } from './dial.js';
+import { PacError, PacEvaluator, parsePacResult } from './pac.js';
+import { lookupOnce } from './shared.js';
+
+export interface ProxyServer {
+  host: string;
+  port: number;
+  /** https:// proxy: TLS to the proxy itself. */
+  secure: boolean;
+  auth?: { username: string; password: string };
+  source: 'site' | 'pac' | 'env';
+  /** For messages: scheme://host:port, never with credentials. */
+  label: string;
+}
+
+export type Route = { path: 'direct'; note?: string } | { path: 'proxy'; proxy: ProxyServer; note?: string };
+
+// ---- NO_PROXY ------------------------------------------------------------------------------
+
+/** NO_PROXY semantics as curl and most tools read them: hosts, domain suffixes, host:port, CIDRs, "*". */
+export function bypassesProxy(host: string, port: number, list: string[]): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  for (const raw of list) {
+    const entry = raw.trim().toLowerCase();
+    if (!entry) continue;
+    if (entry === '*') return true;
+    const cidr = /^([0-9a-f.:]+)\/(\d{1,3})$/.exec(entry);
+    if (cidr) {
+      if (inCidr(h, cidr[1]!, Number(cidr[2]))) return true;
+      continue;
+    }
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry)!;
+    const name = m[1]!.replace(/^\*?\./, '.');
+    if (m[2] && Number(m[2]) !== port) continue;
+    if (name.startsWith('.') ? h.endsWith(name) || h === name.slice(1) : h === name || h.endsWith(`.${name}`)) return true;
+  }
+  return false;
+}
+
+function inCidr(host: string, base: string, bits: number): boolean {
+  const v = isIP(host);
+  if (v !== 4 || isIP(base) !== 4) return false;
+  const n = (ip: string) => ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (n(host) & mask) === (n(base) & mask);
+}
+
+function envProxy(env: NodeJS.ProcessEnv, secure: boolean): string | undefined {
+  const v = secure ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
+  return v && v.trim() ? v.trim() : undefined;
+}
+
+function proxyFromUrl(text: string, source: ProxyServer['source'], auth?: ProxyServer['auth']): ProxyServer {
+  const u = new URL(text.includes('://') ? text : `http://${text}`);
+  const secure = u.protocol === 'https:';
+  const port = u.port ? Number(u.port) : secure ? 443 : 8080;
+  const inline = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+  const creds = auth ?? inline;
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port, secure, ...(creds ? { auth: creds } : {}), source, label: `${u.protocol}//${u.host}` };
+}
+
+// ---- route decision ------------------------------------------------------------------------
+
+/** Where the endpoint's traffic goes, as the IM client would decide it. Computed once per endpoint. */
+export function routeFor(ctx: CheckContext<any>, endpoint: Endpoint): Promise<Route> {
+  return ctx.artifact(`route:${endpoint.name}`, () => decideRoute(ctx, endpoint));
+}
+
+async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route> {
+  if (ep.via === 'direct') return { path: 'direct' };
+  const p = ctx.site.network.proxy;
+  const secureTarget = ep.protocol === 'https' || ep.protocol === 'wss' || ep.protocol === 'tls' || ep.protocol === 'turns';
+  const targetUrl = ep.url && /^(https?|wss?):/.test(ep.url) ? ep.url.replace(/^ws/, 'http') : `${secureTarget ? 'https' : 'http'}://${ep.host}:${ep.port}/`;
+  const auth = p?.username && p.password !== undefined ? { username: p.username, password: p.password } : undefined;
+  const noProxy = [...(p?.noProxy ?? [])];
+  const forced = ep.via === 'proxy';
+
+  if (p?.url) {
+    if (!forced && bypassesProxy(ep.host, ep.port, noProxy)) return { path: 'direct', note: 'noProxy' };
+    return { path: 'proxy', proxy: proxyFromUrl(p.url, 'site', auth) };
+  }
+  if (p?.pac) {
+    const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)));
+    let result: string;
+    try {
+      result = await evaluator.find(targetUrl, ep.host);
+    } catch (err) {
+      // Clients go DIRECT when the PAC script fails; the report says it did.
+      const why = err instanceof PacError ? err.message : String(err);
+      if (forced) throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED');
+      return { path: 'direct', note: `PAC failed: ${why}` };
+    }
+    for (const d of parsePacResult(result)) {
+      if (d.kind === 'direct' && !forced) return { path: 'direct', note: `PAC: ${result}` };
+      if (d.kind === 'proxy') {
+        return { path: 'proxy', proxy: { host: d.host, port: d.port, secure: d.secure, ...(auth ? { auth } : {}), source: 'pac', label: `${d.secure ? 'https' : 'http'}://${d.host}:${d.port}` }, note: `PAC: ${result}` };
+      }
+    }
+    return { path: 'direct', note: `PAC: ${result} (nothing usable: SOCKS is not supported)` };
+  }
+  if (p?.fromEnv !== false) {
+    const env = process.env;
+    const fromEnv = envProxy(env, secureTarget);
+    const envNoProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',');
+    if (fromEnv && (forced || !bypassesProxy(ep.host, ep.port, [...noProxy, ...envNoProxy]))) {
+      return { path: 'proxy', proxy: proxyFromUrl(fromEnv, 'env', auth) };
+    }
+  }
+  if (forced) throw new PathError('proxy-denied', 'proxy', `${ep.name} must go through a proxy, but none is configured`, 'NO_PROXY_CONFIGURED');
+  return { path: 'direct' };
+}
+
+async function loadPac(ctx: CheckContext<any>, where: string): Promise<string> {
+  if (/^https?:\/\//i.test(where)) {
+    const { request } = await import('undici');
+    const res = await request(where, { headersTimeout: 5000, bodyTimeout: 5000, signal: ctx.signal });
+    if (res.statusCode !== 200) throw new PathError('http-error', 'application', `PAC file ${where}: HTTP ${res.statusCode}`, `HTTP_${res.statusCode}`);
+    const text = await res.body.text();
+    if (text.length > 1 << 20) throw new PathError('http-error', 'application', `PAC file ${where} is larger than 1 MiB`, 'PAC_TOO_LARGE');
+    return text;
+  }
+  return readFile(resolvePath(dirname(resolvePath(ctx.site.file)), where), 'utf8');
+}
+
+// ---- CONNECT tunnel ------------------------------------------------------------------------
+
+export interface ProxyIdentity {
+  status: number;
+  reason: string;
+  server?: string;
+  via?: string;
+  squidError?: string;
+  authenticate?: string[];
+}
+
+export interface Tunnel {
+  socket: Socket | TLSSocket;
+  proxyAddress: string;
+  timings: { proxyConnectMs: number; tunnelMs: number };
+}
+
+export function basicAuth(auth: { username: string; password: string }): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+}
+
+export async function openTunnel(
+  ctx: CheckContext<any>,
+  proxy: ProxyServer,
+  target: { host: string; port: number },
+  opts: { connectTimeoutMs: number; timeoutMs: number },
+): Promise<Tunnel> {
+  const t0 = performance.now();
+  let addresses: string[];
+  try {
+    addresses = (await lookupOnce(ctx, proxy.host)).addresses.map((a) => a.address);
+  } catch (err) {
+    throw new PathError('dns-failure', 'proxy', `the proxy ${proxy.label} does not resolve: ${err instanceof Error ? err.message : String(err)}`, 'PROXY_DNS', undefined, { proxy: proxy.label, hop: 'proxy' });
+  }
+  let dialed;
+  try {
+    dialed = await dialFirst(addresses, {
+      port: proxy.port,
+      connectTimeoutMs: opts.connectTimeoutMs,
+      ...(proxy.secure ? { tls: { servername: isIP(proxy.host) ? undefined : proxy.host } } : {}),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    const pe = err instanceof PathError ? err : new PathError('unreachable', 'connect', String(err));
+    // The proxy itself is down or blocked: same classification, but the hop is the proxy.
+    throw new PathError(pe.classification, 'proxy', `the proxy ${proxy.label} cannot be reached: ${pe.message}`, pe.code, pe.tlsKind, { proxy: proxy.label, hop: 'proxy' });
+  }
+  const proxyConnectMs = performance.now() - t0;
+  const socket = dialed.socket;
+  const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  socket.write(
+    `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: siteready\r\n` +
+      (proxy.auth ? `Proxy-Authorization: ${basicAuth(proxy.auth)}\r\n` : '') +
+      '\r\n',
+  );
+  const head = await readHead(socket, opts.timeoutMs, ctx.signal).catch((err: unknown) => {
+    socket.destroy();
+    throw err instanceof PathError ? err : new PathError('timeout', 'proxy', `the proxy ${proxy.label} did not answer CONNECT: ${String(err)}`, 'PROXY_TIMEOUT', undefined, { proxy: proxy.label });
+  });
+  if (head.status === 200) {
+    if (head.rest.length) socket.unshift(head.rest);
+    return { socket, proxyAddress: dialed.address, timings: { proxyConnectMs: round(proxyConnectMs), tunnelMs: round(performance.now() - t0 - proxyConnectMs) } };
+  }
+  socket.destroy();
+  throw proxyResponseError(proxy, head, Boolean(proxy.auth));
+}
+
+/** Reads an HTTP response head (status line + headers), bounded in size and time. */
+function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => done(new PathError('timeout', 'proxy', `no answer to CONNECT within ${timeoutMs} ms`, 'PROXY_TIMEOUT')), timeoutMs);
+    const onAbort = () => done(signal.reason);
+    const done = (err?: unknown, value?: ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer }) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const onError = (err: Error) => done(new PathError('refused', 'proxy', `the proxy closed the connection: ${err.message}`, (err as NodeJS.ErrnoException).code));
+    const onClose = () => done(new PathError('proxy-denied', 'proxy', 'the proxy closed the connection without answering CONNECT', 'PROXY_CLOSED'));
+    const onData = (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > 16384) done(new PathError('proxy-denied', 'proxy', 'the proxy answered with an oversized header', 'PROXY_BAD_ANSWER'));
+        return;
+      }
+      const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
+      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(lines[0] ?? '');
+      if (!m) return done(new PathError('proxy-denied', 'proxy', `the proxy answered something that is not HTTP: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`, 'PROXY_BAD_ANSWER'));
+      const headers: Record<string, string[]> = {};
+      for (const line of lines.slice(1)) {
+        const i = line.indexOf(':');
+        if (i <= 0) continue;
+        const k = line.slice(0, i).trim().toLowerCase();
+        (headers[k] ??= []).push(line.slice(i + 1).trim());
+      }
+      done(undefined, {
+        status: Number(m[1]),
+        reason: m[2] ?? '',
+        ...(headers.server ? { server: headers.server[0]! } : {}),
+        ...(headers.via ? { via: headers.via.join(', ') } : {}),
+        ...(headers['x-squid-error'] ? { squidError: headers['x-squid-error'][0]! } : {}),
+        ...(headers['proxy-authenticate'] ? { authenticate: headers['proxy-authenticate'].map((a) => a.split(/\s+/)[0]!) } : {}),
+        headers,
+        rest: buf.subarray(end + 4),
+      });
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  });
+}
+
+/** A non-2xx answer from the proxy, as a classification with the proxy's identity as evidence. */
+export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean): PathError {
+  const identity = {
+    proxy: proxy.label,
+    status: head.status,
+    reason: head.reason,
+    ...(head.server ? { server: head.server } : {}),
+    ...(head.via ? { via: head.via } : {}),
+    ...(head.squidError ? { proxyError: head.squidError } : {}),
+    ...(head.authenticate ? { schemes: head.authenticate } : {}),
+    sentCredentials,
+  };
+  const say = (c: Classification, msg: string, code: string) => new PathError(c, 'proxy', msg, code, undefined, identity);
+  if (head.status === 407) return say('proxy-auth-required', `the proxy ${proxy.label} wants credentials (${(head.authenticate ?? ['?']).join(', ')})`, 'HTTP_407');
+  // What the proxy says about the upstream connection it tried for us.
+  const e = `${head.squidError ?? ''} ${head.reason}`.toLowerCase();
+  if (head.status >= 500) {
+    if (/dns|resolve|name|unknown host/.test(e)) return say('dns-failure', `the proxy could not resolve the host (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/\b111\b|refused/.test(e)) return say('refused', `the proxy's connection was refused upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/\b113\b|no route|unreachable/.test(e)) return say('unreachable', `the proxy found no route upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (head.status === 504 || /\b110\b|time/.test(e)) return say('filtered', `the proxy's connection timed out upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/unable to connect|connect_fail/.test(e)) return say('refused', `the proxy could not connect upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+  }
+  return say('proxy-denied', `the proxy ${proxy.label} refused the request: ${head.status} ${head.reason}`, `HTTP_${head.status}`);
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
