@@ -14,6 +14,7 @@ import { createCertificateAuthority, issueCertificate } from './cert.js';
 import { startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { randomBytes } from 'node:crypto';
 import { startReflector } from '../probe/server.js';
+import { startIdleDroppingRelay } from './idle-relay.js';
 
 export const LAB_ZONE = 'lab.siteready.test';
 export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin', 'probe'].map((h) => `${h}.${LAB_ZONE}`);
@@ -22,7 +23,7 @@ export interface DemoLab {
   /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
   env: Record<string, string>;
   caFile: string;
-  ports: { https: number; tcp: number; closed: number; dns: number; probe: number };
+  ports: { https: number; tcp: number; closed: number; dns: number; probe: number; firewall: number };
   close(): Promise<void>;
 }
 
@@ -83,8 +84,12 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     const reflector = await startReflector({ host, port: 0, token });
     closers.push(() => reflector.close());
 
+    // A "branch firewall" in front of the HTTPS/WebSocket server that forgets flows idle for 2 s.
+    const firewall = await startIdleDroppingRelay({ host, targetHost: host, targetPort: port(https), idleMs: 2000 });
+    closers.push(() => firewall.close());
+
     const closed = await freePort(host);
-    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port };
+    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),
@@ -94,6 +99,7 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
         SITEREADY_LAB_CA: caFile,
         SITEREADY_LAB_PROBE_PORT: String(ports.probe),
         SITEREADY_LAB_TOKEN: token,
+        SITEREADY_LAB_FIREWALL_PORT: String(ports.firewall),
       },
       caFile,
       ports,

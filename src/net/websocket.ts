@@ -33,17 +33,20 @@ export interface WsProbeResult {
 /** PathError code: the upgrade succeeded but the server chose none of the requested subprotocols (ws then aborts). */
 export const NO_SUBPROTOCOL = 'WS_NO_SUBPROTOCOL';
 
-export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
+export type WsOpenOptions = Omit<WsProbeOptions, 'pings'>;
+
+/**
+ * Opens a WebSocket along the route: connect (and TLS) first, so failures there are classified by
+ * their phase, then the upgrade with its own deadline. Rejects with a PathError; the caller owns `ws`.
+ */
+export async function openWebSocket(opts: WsOpenOptions): Promise<{ ws: WebSocket; opened: Opened; t0: number }> {
   const url = new URL(opts.url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const secure = url.protocol === 'wss:';
   const port = Number(url.port) || (secure ? 443 : 80);
   const t0 = performance.now();
   const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
-  // Connect (and TLS) first, along the route: failures there are classified by their phase.
   const opened = await opts.open({ host, port, ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}) });
-  const address = opened.address;
-
   const { default: WebSocketClass } = await import('ws');
   const ws = new WebSocketClass(url, opts.subprotocols ?? [], {
     handshakeTimeout: opts.timeoutMs,
@@ -51,7 +54,6 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
     followRedirects: false,
     createConnection: () => opened.socket as never,
   });
-
   try {
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(opts.signal?.reason ?? new Error('aborted'));
@@ -65,6 +67,10 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
       const settle = (fn: () => void) => {
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
+        ws.removeAllListeners('upgrade');
+        ws.removeAllListeners('unexpected-response');
+        ws.removeAllListeners('error');
+        ws.removeAllListeners('open');
         fn();
       };
       let noSubprotocol = false;
@@ -85,6 +91,24 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
         settle(() => reject(toPathError(err, 'application')));
       });
     });
+  } catch (err) {
+    ws.removeAllListeners();
+    ws.on('error', () => undefined);
+    opened.socket.on('error', () => undefined);
+    ws.terminate();
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    throw toPathError(err, 'application');
+  }
+  // From here the caller listens for what it cares about; an error nobody awaits must not crash the run.
+  ws.on('error', () => undefined);
+  opened.socket.on('error', () => undefined);
+  return { ws, opened, t0 };
+}
+
+export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
+  const { ws, opened, t0 } = await openWebSocket(opts);
+  const address = opened.address;
+  try {
     const dialed = opened;
     const upgradeMs = round(performance.now() - t0);
     const pingRttMs: number[] = [];

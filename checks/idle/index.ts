@@ -1,0 +1,164 @@
+import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { bracket, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
+import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
+import { routeFor, type Route } from '../../src/net/proxy.js';
+import { opener } from '../../src/net/route-connect.js';
+import { lookupOnce, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { openWebSocket } from '../../src/net/websocket.js';
+
+const messages = {
+  en: {
+    ...pathMessages.en,
+    'idle.timeout': '{endpoint}: an idle connection survives {survived} but not {died} ({death}); the IM client sends a keep-alive only every {client}.',
+    'idle.timeout.fix': 'Make the client send a keep-alive at least every {keepAlive} (WebSocket ping or an application heartbeat), or raise the idle timeout on the firewall / NAT / proxy for the platform\'s hosts to at least 2 × the client\'s interval.',
+    'idle.short': '{endpoint}: idle connections survive {survived} but not {died} ({death}); clients stay connected only because they send keep-alives every {client}.',
+    'idle.short.fix': 'Mobile clients stretch their keep-alives to save battery: consider raising the idle timeout for the platform\'s hosts to at least 5 minutes.',
+    'death.rst': 'reset (RST)',
+    'death.fin': 'closed (FIN)',
+    'death.silent': 'silently dropped — no reply, no reset',
+    'death.error': 'failed',
+    'fmt.unknown': 'an unknown time',
+  },
+  'zh-CN': {
+    ...pathMessages['zh-CN'],
+    'idle.timeout': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；IM 客户端每 {client} 才发送一次保活。',
+    'idle.timeout.fix': '让客户端至少每 {keepAlive} 发送一次保活（WebSocket ping 或应用层心跳），或将防火墙 / NAT / 代理对平台主机的空闲超时提高到至少客户端间隔的 2 倍。',
+    'idle.short': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；客户端仅因每 {client} 发送保活而得以维持。',
+    'idle.short.fix': '移动客户端为省电会拉长保活间隔：建议将平台主机的空闲超时提高到至少 5 分钟。',
+    'death.rst': '被重置（RST）',
+    'death.fin': '被关闭（FIN）',
+    'death.silent': '被静默丢弃——无应答、无重置',
+    'death.error': '失败',
+    'fmt.unknown': '未知时长',
+  },
+};
+
+interface Options {
+  ladder: string[];
+  replyTimeoutMs: number;
+  clientKeepAliveMs: number;
+  connectTimeoutMs: number;
+}
+
+/** How long an idle WebSocket survives on this path, how it dies, and the keep-alive that beats it. */
+export default defineCheck<Options>({
+  meta: {
+    id: 'idle',
+    title: 'Idle connections survive long enough',
+    failureTitle: 'Idle connections are dropped too early',
+    description:
+      'Opens one WebSocket per rung of a ladder of idle times (default 30 s … 20 min) at the same time, along the ' +
+      'endpoint\'s route (direct or through the proxy), keeps each completely idle (no TCP keep-alive, no pings), and ' +
+      'then pings it with a reply deadline. The first rung that fails brackets the idle timeout of the firewall, NAT or ' +
+      'proxy on the path, and how it failed is recorded: reset (RST), closed (FIN), or silently dropped (no reply, no ' +
+      'reset — the case clients cannot notice). Passes when the longest idle time that survives is longer than the IM ' +
+      'client\'s keep-alive interval (`clientKeepAliveMs`).',
+    category: 'network',
+    severity: 'high',
+    weight: 2,
+    timeoutMs: 25 * 60_000,
+    references: [
+      { title: 'RFC 5382 — NAT behavioral requirements for TCP', clause: 'REQ-5 (established idle timeout ≥ 2 h 4 min)' },
+      { title: 'RFC 6455 — The WebSocket Protocol', clause: '§5.5.2 (ping)' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ladder: { type: 'array', items: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|m|min|h)?\\s*$' }, minItems: 1, maxItems: 20 },
+        replyTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
+        clientKeepAliveMs: { type: 'integer', minimum: 100 },
+        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        timeoutMs: { type: 'integer', minimum: 1000 },
+      },
+    },
+    defaults: { ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'], replyTimeoutMs: 5000, clientKeepAliveMs: 30_000, connectTimeoutMs: 3000 },
+  },
+  messages,
+  targets(site) {
+    return site.platform.endpoints
+      .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
+      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+  },
+  async run(ctx, target) {
+    const ep = target.endpoint!;
+    const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
+    const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
+    let route: Route = { path: 'direct' };
+    let steps: IdleStepResult[];
+    try {
+      route = await routeFor(ctx, ep);
+      if (route.path === 'direct') await lookupOnce(ctx, ep.host);
+      const trust = await trustFor(ctx, ep);
+      const open = opener(ctx, route, connectTimeoutMs);
+      const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
+      // All rungs at once: the whole ladder takes as long as its longest rung.
+      const conns = await Promise.all(
+        ladder.map(() =>
+          openWebSocket({
+            url: ep.url!,
+            open,
+            ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
+            ...(trust || serverName ? { tls: { ...(trust ? { secureContext: trust } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
+            connectTimeoutMs,
+            timeoutMs: 10_000,
+            signal: ctx.signal,
+          }),
+        ),
+      );
+      steps = await Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      return {
+        status: 'skipped',
+        score: null,
+        details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), error: err.message },
+      };
+    }
+    const v = bracket(steps);
+    const client = ctx.options.clientKeepAliveMs;
+    const details = { classification: 'ok', expect: ep.expect, ...pathDetails(route), steps, ...v, clientKeepAliveMs: client };
+    const measurements = [
+      { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
+      ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
+      ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
+    ];
+    if (v.diedMs === undefined) return { status: 'pass', score: 1, measurements, details };
+    const params = {
+      endpoint: ep.name,
+      survived: v.survivedMs !== undefined ? fmt(v.survivedMs) : '@fmt.unknown',
+      died: fmt(v.diedMs),
+      death: `@death.${v.death}`,
+      client: fmt(client),
+      keepAlive: fmt(v.keepAliveMs ?? 0),
+    };
+    const findings: Finding[] = [];
+    // The client survives when its keep-alives come before the path forgets the flow.
+    if ((v.survivedMs ?? 0) >= client) {
+      findings.push({ id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } });
+      return { status: v.diedMs < 300_000 ? 'warn' : 'pass', score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings, details };
+    }
+    findings.push({
+      id: 'idle.timeout',
+      severity: v.death === 'silent' ? unreachableSeverity(ep) : 'high',
+      message: { id: 'idle.timeout', params },
+      remediation: { id: 'idle.timeout.fix', params },
+    });
+    // Died at or before the client's interval: the client loses the flow. Otherwise the timeout lies between
+    // the survived and the failed rung, around the client's interval: a risk, not yet a certainty.
+    return v.diedMs <= client
+      ? { status: 'fail', score: 0, measurements, findings, details }
+      : { status: 'warn', score: 0.6, measurements, findings, details };
+  },
+});
+
+function fmt(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}

@@ -1,0 +1,97 @@
+// Idle-timeout survival: hold connections idle for staggered times at once, then see whether the
+// flow still works. A firewall or NAT that silently forgets an idle flow gives the client no
+// signal at all, so only an application-level probe with a reply deadline can tell; a reset or a
+// FIN that arrives on its own is recorded as it happens.
+
+import { performance } from 'node:perf_hooks';
+import type WebSocket from 'ws';
+
+export type IdleFate = 'alive' | 'rst' | 'fin' | 'silent' | 'error';
+
+export interface IdleStepResult {
+  holdMs: number;
+  fate: IdleFate;
+  /** When the connection died on its own during the hold (rst/fin), ms after it went idle. */
+  diedAfterMs?: number;
+  /** Reply time of the probe after the hold, when alive. */
+  replyMs?: number;
+  detail?: string;
+}
+
+/** Parses "30s", "2m", "1500ms", "20 min" ladders. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const ms = unit === 'ms' ? n : unit === 's' || unit === 'sec' ? n * 1000 : unit === 'h' ? n * 3_600_000 : n * 60_000;
+  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
+}
+
+/** Holds an open WebSocket idle (no traffic at all, keep-alive off) and then pings it. */
+export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let settled = false;
+    let hold: NodeJS.Timeout | undefined;
+    let reply: NodeJS.Timeout | undefined;
+    const finish = (r: IdleStepResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(hold);
+      clearTimeout(reply);
+      signal?.removeEventListener('abort', onAbort);
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      resolve(r);
+    };
+    const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      const elapsed = Math.round(performance.now() - t0);
+      finish({ holdMs, fate: err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error', diedAfterMs: elapsed, detail: err.code ?? err.message });
+    });
+    ws.on('close', (code: number) => {
+      const elapsed = Math.round(performance.now() - t0);
+      // 1006: the TCP connection ended without a closing handshake — a FIN or RST from something on the path.
+      finish({ holdMs, fate: code === 1006 ? 'fin' : 'fin', diedAfterMs: elapsed, detail: `close ${code}` });
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    hold = setTimeout(() => {
+      const payload = Buffer.from('siteready-idle');
+      const sent = performance.now();
+      ws.on('pong', (data: Buffer) => {
+        if (data.equals(payload)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - sent) * 10) / 10 });
+      });
+      reply = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no pong within ${replyTimeoutMs} ms` }), replyTimeoutMs);
+      try {
+        ws.ping(payload);
+      } catch (err) {
+        finish({ holdMs, fate: 'rst', detail: String(err) });
+      }
+    }, holdMs);
+  });
+}
+
+export interface IdleVerdict {
+  /** Longest hold that survived, and shortest that did not. */
+  survivedMs?: number;
+  diedMs?: number;
+  /** How the shortest failing hold died. */
+  death?: IdleFate;
+  /** A keep-alive interval that stays under the lower bracket. */
+  keepAliveMs?: number;
+}
+
+export function bracket(steps: IdleStepResult[]): IdleVerdict {
+  const sorted = [...steps].sort((a, b) => a.holdMs - b.holdMs);
+  const firstDead = sorted.find((s) => s.fate !== 'alive');
+  const alive = sorted.filter((s) => s.fate === 'alive' && (!firstDead || s.holdMs < firstDead.holdMs));
+  const survivedMs = alive.at(-1)?.holdMs;
+  return {
+    ...(survivedMs !== undefined ? { survivedMs } : {}),
+    ...(firstDead ? { diedMs: firstDead.diedAfterMs !== undefined ? Math.min(firstDead.holdMs, firstDead.diedAfterMs) : firstDead.holdMs, death: firstDead.fate } : {}),
+    // The timeout lies somewhere above the longest survived hold: stay safely under it.
+    ...(firstDead ? { keepAliveMs: Math.floor(0.8 * (survivedMs ?? firstDead.holdMs / 2)) } : {}),
+  };
+}
