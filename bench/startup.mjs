@@ -133,6 +133,7 @@ async function main() {
       SITEREADY_LAB_CA: '/dev/null',
       SITEREADY_LAB_PROBE_PORT: '4',
       SITEREADY_LAB_TOKEN: 'bench-token-not-used',
+      SITEREADY_LAB_FIREWALL_PORT: '5',
     };
     const commands = [
       { id: 'node-e-0', display: 'node -e 0', args: ['-e', '0'], env: baseEnv, anchor: true },

@@ -7,16 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
+import { DEMO_SITE_ENV } from '../helpers/lab-env.js';
 import { freePort } from '../../src/lab/demo-lab.js';
 
 const ENV = {
-  SITEREADY_LAB_HTTPS_PORT: '1',
-  SITEREADY_LAB_TCP_PORT: '2',
-  SITEREADY_LAB_CLOSED_PORT: '3',
-  SITEREADY_LAB_DNS: '127.0.0.1:53',
-  SITEREADY_LAB_CA: '/nonexistent.pem',
-  SITEREADY_LAB_PROBE_PORT: '7000',
-  SITEREADY_LAB_TOKEN: 'example-token-123',
+  ...DEMO_SITE_ENV,
   PROXY_PASSWORD: 'example-password',
   SITEREADY_TOKEN: 'example-token-456',
 };

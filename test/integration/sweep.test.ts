@@ -1,0 +1,396 @@
+// sweep check against a real host in a network namespace: 100 ports, each one open (a listener in
+// the namespace), refused (nothing listens: RST), filtered (iptables DROP) or unreachable (REJECT
+// with ICMP host-unreachable), assigned in a shuffled order; names from a real dnsmasq on loopback
+// that knows only .test (so an unknown name is NXDOMAIN and nothing leaves the machine). Plus the
+// pure parts (port ranges, targets, limits) and in-process runs for abort and truncation.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sweepCheck, { DETAILS_LIMIT, expandPorts } from '../../checks/sweep/index.js';
+import type { CheckContext, Site } from '../../src/plugin-api.js';
+import { requireTool } from '../helpers/cli.js';
+import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
+import {
+  assess,
+  delay,
+  expectedScore,
+  hasTool,
+  reportValidator,
+  result,
+  startDnsmasq,
+  tempDir,
+  writeSite,
+  type AssessRun,
+  type Dnsmasq,
+  type ReportResult,
+  type TempDir,
+} from '../helpers/peers.js';
+
+const available =
+  requireTool(netnsSupported(), 'root with ip netns and iptables') &&
+  requireTool(hasTool('iptables-restore') && hasTool('sysctl'), 'iptables-restore and sysctl') &&
+  requireTool(hasTool('dnsmasq'), 'dnsmasq');
+
+type Kind = 'ok' | 'refused' | 'filtered' | 'unreachable';
+
+// 7100-7199, shuffled with a fixed seed and cut into the four kinds: neighbours differ, so a
+// classification cannot come out right by accident of ordering.
+const FIRST = 7100;
+const PORTS = Array.from({ length: 100 }, (_, i) => FIRST + i);
+const KIND_SIZES: Array<[Kind, number]> = [['ok', 30], ['refused', 30], ['filtered', 20], ['unreachable', 20]];
+const BY_KIND = (() => {
+  let seed = 0x5eed;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const shuffled = [...PORTS];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const out = {} as Record<Kind, number[]>;
+  let at = 0;
+  for (const [kind, n] of KIND_SIZES) {
+    out[kind] = shuffled.slice(at, at + n).sort((a, b) => a - b);
+    at += n;
+  }
+  return out;
+})();
+const CONNECT_TIMEOUT_MS = 1500;
+
+// Accepts on every port given and closes at once; prints once all listen.
+const SERVER = `
+const net = require('node:net');
+const [host, list] = process.argv.slice(1);
+const ports = list.split(',').map(Number);
+let up = 0;
+for (const port of ports) {
+  net.createServer((s) => { s.on('error', () => {}); s.destroy(); })
+    .listen({ port, host, backlog: 1024 }, () => { if (++up === ports.length) console.log('listening'); });
+}
+`;
+
+const DEFAULTS = { concurrency: 256, connectTimeoutMs: 1000, allAddresses: false, maxTargets: 100_000 };
+
+function fakeSite(sweeps: unknown[], endpoints: unknown[] = []): Site {
+  return { network: { sweeps }, platform: { endpoints }, locate: () => ({ file: 'site.yaml', line: 1, column: 1 }) } as unknown as Site;
+}
+
+/** What the runner hands a check, minus the runner: for in-process runs. */
+function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortController().signal): CheckContext<typeof DEFAULTS> {
+  const artifacts = new Map<string, Promise<unknown>>();
+  return {
+    site,
+    options,
+    signal,
+    remainingMs: () => 60_000,
+    artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>) => {
+      if (!artifacts.has(key)) artifacts.set(key, compute(signal));
+      return artifacts.get(key) as Promise<T>;
+    },
+    threshold: (_n, fallback) => fallback,
+    log: { debug: () => undefined },
+  };
+}
+
+describe('sweep targets and ports (no network)', () => {
+  it('expands ranges, drops duplicates, keeps the order given', () => {
+    expect(expandPorts([443, '3478-3481', 443, '80', ' 8080 - 8081 '])).toEqual([443, 3478, 3479, 3480, 3481, 80, 8080, 8081]);
+    expect(expandPorts(['1-1'])).toEqual([1]);
+    expect(expandPorts(['65535-65535'])).toHaveLength(1);
+    for (const bad of ['10-5', '0-3', '65530-65536', 'http', '1-2-3', '']) expect(() => expandPorts([bad]), bad).toThrow(/not "low-high"/);
+    for (const bad of [0, 65536, 1.5]) expect(() => expandPorts([bad]), String(bad)).toThrow(/1-65535/);
+  });
+
+  it('one task per sweep and per TCP endpoint with ports; UDP endpoints and plain ones are left out', () => {
+    const loc = { file: 'site.yaml', line: 3, column: 5, path: '/platform/endpoints/0' };
+    const ep = (name: string, protocol: string, extra: Record<string, unknown> = {}) => ({ name, role: 'media', protocol, host: `${name}.sr.test`, port: 443, expect: 'reachable', via: 'direct', location: loc, extra: {}, ...extra });
+    const site = fakeSite(
+      [{ name: 'a', hosts: ['h'], ports: [1] }, { name: 'b', hosts: ['h'], ports: [2], expect: 'blocked', severity: 'low' }],
+      [ep('relay', 'turn', { ports: ['50000-50010'] }), ep('web', 'https', { ports: [8443] }), ep('plain', 'tcp'), ep('admin', 'tcp', { ports: [22], expect: 'blocked' })],
+    );
+    const targets = sweepCheck.targets(site, DEFAULTS);
+    expect(targets.map((t) => t.id)).toEqual(['a', 'b', 'web/ports', 'admin/ports']);
+    expect(targets[1]).toMatchObject({ severity: 'low', data: { expect: 'blocked', severity: 'low' } });
+    expect(targets[2]).toMatchObject({ data: { hosts: ['web.sr.test'], ports: [8443], expect: 'reachable', severity: 'critical' } });
+    expect(targets[3]).toMatchObject({ data: { expect: 'blocked', severity: 'high' } });
+    expect(() => sweepCheck.targets(fakeSite([{ name: 'a', hosts: ['h'], ports: [1] }, { name: 'a', hosts: ['i'], ports: [2] }]), DEFAULTS)).toThrow(/used twice/);
+  });
+
+  it('refuses a sweep over maxTargets before sending anything', async () => {
+    const site = fakeSite([{ name: 'huge', hosts: ['127.0.0.1', '127.0.0.2'], ports: ['1-65535'] }]);
+    const [t] = sweepCheck.targets(site, DEFAULTS);
+    await expect(sweepCheck.run(fakeContext(site, DEFAULTS), t!)).rejects.toThrow(/131070 targets, over maxTargets \(100000\)/);
+  });
+});
+
+function byClassification(r: ReportResult): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const t of r.details.targets as Array<{ port: number; classification: string }>) (out[t.classification] ??= []).push(t.port);
+  for (const k of Object.keys(out)) out[k]!.sort((a, b) => a - b);
+  return out;
+}
+
+describe.skipIf(!available)('sweep check against a namespaced host', () => {
+  let ns: Netns | undefined;
+  let dns: Dnsmasq | undefined;
+  let tmp: TempDir | undefined;
+  let run: AssessRun;
+
+  beforeAll(async () => {
+    tmp = await tempDir('sr-sweep-');
+    ns = await createNetns();
+    await ns.start([process.execPath, '-e', SERVER, ns.nsIp, BY_KIND.ok.join(',')], { name: 'sweep listeners', ready: /listening/ });
+    // Linux rate-limits ICMP errors per peer (net.ipv4.icmp_ratelimit: one per second after a
+    // small burst), so most of 20 REJECTs at once would go unanswered and look filtered, to us and
+    // to nmap alike. The test is about classification, so the namespace answers every one.
+    await ns.exec(['sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0']);
+    // Refused ports need nothing: the namespace's stack answers RST.
+    const rules = [
+      '*filter',
+      ...BY_KIND.filtered.map((p) => `-A INPUT -p tcp --dport ${p} -j DROP`),
+      ...BY_KIND.unreachable.map((p) => `-A INPUT -p tcp --dport ${p} -j REJECT --reject-with icmp-host-unreachable`),
+      'COMMIT',
+      '',
+    ];
+    const rulesFile = join(tmp.path, 'rules.v4');
+    await writeFile(rulesFile, rules.join('\n'));
+    await ns.exec(['iptables-restore', '--noflush', rulesFile]);
+
+    dns = await startDnsmasq({ dir: tmp.path, records: [`--address=/sw.sr.test/${ns.nsIp}`] });
+    const site = await writeSite(tmp.path, {
+      site: { name: 'sweep' },
+      network: {
+        dns: { servers: [dns.server], timeoutMs: 5000 },
+        sweeps: [
+          // ~100 mixed targets, given as ranges and single ports (with a duplicate).
+          { name: 'mixed', hosts: ['sw.sr.test'], ports: [`${FIRST}-${FIRST + 49}`, FIRST + 50, `${FIRST + 51}-${FIRST + 99}`, FIRST] },
+          // Policy: these must be closed, and they are (refused, dropped or unreachable all count).
+          {
+            name: 'closed-as-required',
+            hosts: [ns.nsIp],
+            ports: [...BY_KIND.refused.slice(0, 5), ...BY_KIND.filtered.slice(0, 5), ...BY_KIND.unreachable.slice(0, 5)],
+            expect: 'blocked',
+          },
+          // Policy: these must be closed, but three of them are open.
+          {
+            name: 'admin-ports',
+            hosts: [ns.nsIp],
+            ports: [...BY_KIND.ok.slice(0, 3), ...BY_KIND.refused.slice(0, 3), ...BY_KIND.filtered.slice(0, 2)],
+            expect: 'blocked',
+            severity: 'critical',
+          },
+          // One name does not resolve: every port on it is dns-failure, the other host is swept.
+          { name: 'with-unknown-host', hosts: ['nope.sr.test', 'sw.sr.test'], ports: [BY_KIND.ok[0]!, BY_KIND.refused[0]!] },
+        ],
+      },
+      platform: {
+        endpoints: [
+          // Extra ports on an endpoint's host: all open → pass.
+          { name: 'chat', role: 'signalling', host: 'sw.sr.test', port: BY_KIND.ok[0], protocol: 'tcp', ports: BY_KIND.ok.slice(1, 6), checks: ['sweep'] },
+        ],
+      },
+      checks: { sweep: { connectTimeoutMs: CONNECT_TIMEOUT_MS } },
+    });
+    run = await assess(site, tmp.path);
+  }, 60_000);
+
+  afterAll(async () => {
+    await dns?.stop();
+    await ns?.destroy();
+    await tmp?.remove();
+  });
+
+  it('exits 0 and writes a report that matches the published schema', async () => {
+    expect(run.cli.code, run.cli.stderr).toBe(0);
+    const validate = await reportValidator();
+    expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    const tasks = run.report.results.filter((r) => r.check === 'sweep').map((r) => r.target).sort();
+    expect(tasks).toEqual(['admin-ports', 'chat/ports', 'closed-as-required', 'mixed', 'with-unknown-host']);
+    for (const r of run.report.results.filter((x) => x.check === 'sweep')) expect(r.error, r.target).toBeUndefined();
+  });
+
+  it('classifies every one of 100 mixed targets exactly', () => {
+    const r = result(run.report, 'sweep', 'mixed');
+    expect(r.details).toMatchObject({ expect: 'reachable', total: 100, tested: 100, ports: 100, truncated: false, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    expect(r.details.targets).toHaveLength(100);
+    // Exact sets, per classification.
+    expect(byClassification(r)).toEqual({
+      ok: BY_KIND.ok,
+      refused: BY_KIND.refused,
+      filtered: BY_KIND.filtered,
+      unreachable: BY_KIND.unreachable,
+    });
+    for (const t of r.details.targets as Array<Record<string, unknown>>) {
+      expect(t.host).toBe('sw.sr.test');
+      expect(t.address).toBe(ns!.nsIp);
+      if (t.classification === 'ok') {
+        expect(t.connectMs).toEqual(expect.any(Number));
+        expect(t.code).toBeUndefined();
+      } else {
+        expect(t.connectMs).toBeUndefined();
+        expect(t.code).toBe({ refused: 'ECONNREFUSED', filtered: 'CONNECT_TIMEOUT', unreachable: 'EHOSTUNREACH' }[t.classification as string]);
+      }
+    }
+    // Target order: the ports as given (duplicate dropped), not completion order.
+    expect((r.details.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(PORTS);
+    const m = Object.fromEntries(r.measurements.map((x) => [x.id, x.value]));
+    expect(m).toMatchObject({ targets: 100, open: 30, refused: 30, filtered: 20, unreachable: 20, 'dns-failure': 0 });
+    expect(r.details.counts).toEqual({ open: 30, refused: 30, filtered: 20, unreachable: 20, 'dns-failure': 0 });
+    expect(r.details.hosts).toEqual([{ host: 'sw.sr.test', addresses: [ns!.nsIp] }]);
+  });
+
+  it('expect reachable: fails, listing the first blocked host:port pairs and the remediation', () => {
+    const r = result(run.report, 'sweep', 'mixed');
+    expect(r.status).toBe('fail');
+    expect(r.score).toBeGreaterThan(0);
+    expect(r.score).toBeLessThan(0.5);
+    expect(r.findings).toHaveLength(1);
+    const f = r.findings[0]!;
+    expect(f).toMatchObject({ id: 'sweep.blocked', severity: 'high' });
+    expect(f.message).toContain('70 of 100 targets');
+    expect(f.message).toContain('and 50 more');
+    expect(f.evidence).toMatchObject({ blocked: 70, byClassification: { refused: 30, filtered: 20, unreachable: 20 } });
+    const listed = f.evidence!.targets as Array<{ port: number; classification: string }>;
+    expect(listed).toHaveLength(20);
+    const notOpen = PORTS.filter((p) => !BY_KIND.ok.includes(p)).slice(0, 20);
+    expect(listed.map((t) => t.port)).toEqual(notOpen);
+    expect(f.message).toContain(`sw.sr.test:${notOpen[0]}`);
+    expect((f as { remediation?: unknown }).remediation).toBeTruthy();
+  });
+
+  it('expect blocked: passes when nothing accepts, whatever the way it is closed', () => {
+    const r = result(run.report, 'sweep', 'closed-as-required');
+    expect(r).toMatchObject({ status: 'pass', score: 1, findings: [] });
+    expect(r.details.counts).toEqual({ open: 0, refused: 5, filtered: 5, unreachable: 5, 'dns-failure': 0 });
+  });
+
+  it('expect blocked: fails on exactly the open ports, with the sweep\'s severity', () => {
+    const r = result(run.report, 'sweep', 'admin-ports');
+    expect(r.status).toBe('fail');
+    expect(r.details.counts).toEqual({ open: 3, refused: 3, filtered: 2, unreachable: 0, 'dns-failure': 0 });
+    expect(r.findings).toHaveLength(1);
+    const f = r.findings[0]!;
+    expect(f).toMatchObject({ id: 'sweep.unexpectedly-open', severity: 'critical', evidence: { open: 3 } });
+    expect((f.evidence!.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(BY_KIND.ok.slice(0, 3));
+    for (const p of BY_KIND.ok.slice(0, 3)) expect(f.message).toContain(`${ns!.nsIp}:${p}`);
+    for (const p of BY_KIND.refused.slice(0, 3)) expect(f.message).not.toContain(`${ns!.nsIp}:${p}`);
+    expect(run.report.blockers).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'sweep', target: 'admin-ports', severity: 'critical' })]));
+  });
+
+  it('an unresolvable host: its ports are dns-failure, the other host is still swept', () => {
+    const r = result(run.report, 'sweep', 'with-unknown-host');
+    expect(r.status).toBe('fail');
+    expect(r.details.counts).toEqual({ open: 1, refused: 1, filtered: 0, unreachable: 0, 'dns-failure': 2 });
+    expect(r.details.hosts).toEqual([
+      { host: 'nope.sr.test', addresses: [], classification: 'dns-failure', kind: 'nxdomain' },
+      { host: 'sw.sr.test', addresses: [ns!.nsIp] },
+    ]);
+    const targets = r.details.targets as Array<Record<string, unknown>>;
+    expect(targets).toEqual([
+      { host: 'nope.sr.test', port: BY_KIND.ok[0], classification: 'dns-failure' },
+      { host: 'nope.sr.test', port: BY_KIND.refused[0], classification: 'dns-failure' },
+      expect.objectContaining({ host: 'sw.sr.test', port: BY_KIND.ok[0], address: ns!.nsIp, classification: 'ok' }),
+      { host: 'sw.sr.test', port: BY_KIND.refused[0], address: ns!.nsIp, classification: 'refused', code: 'ECONNREFUSED' },
+    ]);
+    expect(r.findings[0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: 3, byClassification: { refused: 1, 'dns-failure': 2 } } });
+  });
+
+  it('an endpoint\'s extra ports are swept as <endpoint>/ports', () => {
+    const r = result(run.report, 'sweep', 'chat/ports');
+    expect(r).toMatchObject({ status: 'pass', score: 1, findings: [] });
+    expect(byClassification(r)).toEqual({ ok: BY_KIND.ok.slice(1, 6) });
+  });
+
+  it('score reflects the results', () => {
+    expect(run.report.score).toBe(expectedScore(run.report));
+    expect(run.report.verdict).toBe('NOT READY');
+  });
+
+  it('the same classification with few connects in flight and a shorter timeout', async () => {
+    const site = await writeSite(
+      tmp!.path,
+      {
+        site: { name: 'sweep narrow' },
+        network: { dns: { servers: [dns!.server], timeoutMs: 5000 }, sweeps: [{ name: 'mixed', hosts: ['sw.sr.test'], ports: [`${FIRST}-${FIRST + 99}`] }] },
+        platform: { endpoints: [{ name: 'anchor', host: ns!.nsIp, port: BY_KIND.ok[0], protocol: 'tcp', checks: ['sweep'] }] },
+        checks: { sweep: { concurrency: 8, connectTimeoutMs: 400, timeoutMs: 30_000 } },
+      },
+      'narrow.yaml',
+    );
+    const { cli, report } = await assess(site, tmp!.path, [], 'narrow.json');
+    expect(cli.code, cli.stderr).toBe(0);
+    const r = result(report, 'sweep', 'mixed');
+    expect(r.error).toBeUndefined();
+    expect(r.details).toMatchObject({ concurrency: 8, connectTimeoutMs: 400, tested: 100 });
+    expect(byClassification(r)).toEqual({ ok: BY_KIND.ok, refused: BY_KIND.refused, filtered: BY_KIND.filtered, unreachable: BY_KIND.unreachable });
+  }, 30_000);
+
+  it('stops starting connects before the task deadline and says the sweep is incomplete', async () => {
+    // 20 dropped ports, 2 at a time, 600 ms each: 6 s of work in a 1.5 s deadline. expect: blocked,
+    // so what was measured is fine and only the untested rest keeps the sweep from passing.
+    const site = await writeSite(
+      tmp!.path,
+      {
+        site: { name: 'sweep deadline' },
+        network: { sweeps: [{ name: 'slow', hosts: [ns!.nsIp], ports: BY_KIND.filtered, expect: 'blocked' }] },
+        platform: { endpoints: [{ name: 'anchor', host: ns!.nsIp, port: BY_KIND.ok[0], protocol: 'tcp', checks: ['sweep'] }] },
+        checks: { sweep: { concurrency: 2, connectTimeoutMs: 600, timeoutMs: 1500 } },
+      },
+      'deadline.yaml',
+    );
+    const { cli, report } = await assess(site, tmp!.path, [], 'deadline.json');
+    expect(cli.code, cli.stderr).toBe(0);
+    const r = result(report, 'sweep', 'slow');
+    // Not a task timeout: the check ended by itself, with what it measured.
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('error');
+    expect(r.details.tested).toBeGreaterThan(0);
+    expect(r.details.tested).toBeLessThan(20);
+    expect(r.measurements.find((m) => m.id === 'untested')?.value).toBe(20 - (r.details.tested as number));
+    expect(r.details.counts.filtered).toBe(r.details.tested);
+    const untested = (r.details.targets as Array<{ classification: string }>).filter((t) => t.classification === 'untested');
+    expect(untested).toHaveLength(20 - (r.details.tested as number));
+    expect(r.findings.map((f) => f.id)).toEqual(['sweep.incomplete']);
+    const validate = await reportValidator();
+    expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  }, 30_000);
+
+  it('lists at most DETAILS_LIMIT targets and says so; the counts cover all (in process)', async () => {
+    // Nothing listens on these ports in the namespace and no rule touches them: all RST.
+    const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + DETAILS_LIMIT}`] }]);
+    const [t] = sweepCheck.targets(site, DEFAULTS);
+    const out = await sweepCheck.run(fakeContext(site, DEFAULTS), t!);
+    const d = out.details as Record<string, any>;
+    expect(d).toMatchObject({ total: DETAILS_LIMIT + 1, tested: DETAILS_LIMIT + 1, truncated: true });
+    expect(d.targets).toHaveLength(DETAILS_LIMIT);
+    expect(d.targets[DETAILS_LIMIT - 1]).toMatchObject({ port: 30000 + DETAILS_LIMIT - 1, classification: 'refused' });
+    expect(d.counts).toEqual({ open: 0, refused: DETAILS_LIMIT + 1, filtered: 0, unreachable: 0, 'dns-failure': 0 });
+    expect(out.findings![0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: DETAILS_LIMIT + 1 } });
+  }, 30_000);
+
+  it('an abort closes every socket in flight (in process)', async () => {
+    const controller = new AbortController();
+    const site = fakeSite([{ name: 'dropped', hosts: [ns!.nsIp], ports: BY_KIND.filtered }]);
+    const options = { ...DEFAULTS, connectTimeoutMs: 20_000 };
+    const ctx = fakeContext(site, options, controller.signal);
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    // Sockets of earlier tests finish closing a loop turn after they are destroyed: settle first.
+    let before = sockets();
+    for (let i = 0; i < 50; i++) {
+      await delay(20);
+      const now = sockets();
+      if (now === before) break;
+      before = now;
+    }
+    const [target] = sweepCheck.targets(site, options);
+    const running = sweepCheck.run(ctx, target!);
+    running.catch(() => undefined);
+    for (let i = 0; i < 100 && sockets() < before + BY_KIND.filtered.length; i++) await delay(20);
+    expect(sockets()).toBe(before + BY_KIND.filtered.length);
+    const reason = new Error('stop now');
+    controller.abort(reason);
+    await expect(running).rejects.toBe(reason);
+    for (let i = 0; i < 50 && sockets() > before; i++) await delay(20);
+    expect(sockets()).toBe(before);
+  });
+});
