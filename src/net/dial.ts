@@ -69,8 +69,10 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
       raw.destroy();
       reject(toPathError(err, phase === 'established' ? 'application' : phase));
     };
+    // The verdict waits one more turn of the event loop: on a busy CPU a completed handshake may be
+    // sitting unread, and "filtered" must mean silence, not a late callback.
     const connectTimer = setTimeout(
-      () => fail(new PathError('filtered', 'connect', `no answer to the TCP handshake within ${opts.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT')),
+      () => setImmediate(() => fail(new PathError('filtered', 'connect', `no answer to the TCP handshake within ${opts.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'))),
       opts.connectTimeoutMs,
     );
     let tlsTimer: NodeJS.Timeout | undefined;

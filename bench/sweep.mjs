@@ -1,0 +1,524 @@
+#!/usr/bin/env node
+// Port-sweep benchmark: siteready's sweep check against nmap's TCP connect scan, side by side, on
+// the same 1,000 host:port targets, in the same run.
+//
+// Targets: --hosts network namespaces (default 4), each behind its own veth pair with one /30 in
+// 10.233.0.0/16 (picked free of every address and route here and in other namespaces), and the
+// same --ports ports on each (default 250: 20000-20249). Inside every namespace each port is, by a
+// seeded shuffle that differs per host, one of:
+//   open      a listener (one node process per namespace accepts and closes on all its ports)
+//   refused   nothing listens: the namespace's stack answers RST
+//   filtered  iptables -j DROP in the namespace: silence
+// (--mix open:refused:filtered, default 34:33:33). That assignment is the ground truth.
+//
+// Per round (--rounds, default 3, after --warmup rounds, default 1, not recorded), in alternating
+// order (siteready first on even rounds, nmap first on odd ones):
+//   siteready  node bin/siteready.js assess <site> --json --quiet, the site holding one sweep
+//              (hosts × ports) and checks.sweep {connectTimeoutMs, concurrency}; one endpoint
+//              restricted to `checks: [sweep]` so nothing else runs. Wall time is spawn to exit,
+//              so it includes starting the CLI; the task's durationMs and details.sweepMs (the
+//              connects alone) are recorded too.
+//   nmap       nmap -sT -Pn -n --max-retries 0 --host-timeout 300s
+//                   --initial-rtt-timeout T --min-rtt-timeout T --max-rtt-timeout T
+//                   -p <ports> <hosts> -oX -
+//              with T = --timeout-ms: nmap otherwise shrinks its probe timeout to ~100 ms on a
+//              sub-millisecond link, and "filtered" would mean 100 ms of silence instead of 1 s.
+//   nmap-auto  (informational) the same without the three rtt flags: nmap's own adaptive timing,
+//              which on this link waits ~100 ms (its --min-rtt-timeout) before calling a port
+//              filtered.
+//   siteready-fast (informational) siteready with connectTimeoutMs = --fast-timeout-ms (default
+//              100), the like-for-like of nmap-auto.
+// (--no-informational skips both.)
+//
+// Reported: median wall time per tool, the ratio siteready / nmap (target ≤ 1.0), and agreement:
+// each tool against the ground truth, and siteready against nmap per target, mapping nmap
+// open → ok, closed → refused, filtered → filtered (nmap's -sT also calls ICMP-unreachable
+// answers filtered; siteready calls those unreachable, so unreachable ↔ filtered counts as agreeing,
+// though none are configured here).
+//
+// Usage: node bench/sweep.mjs [--rounds N] [--warmup N] [--hosts N] [--ports N] [--timeout-ms MS]
+//        [--concurrency N] [--mix a:b:c] [--fast-timeout-ms MS] [--no-informational] [--no-write]
+// Needs root (ip netns, iptables), nmap, and a built CLI (`npx tsc -p .`). Exits non-zero if a run
+// fails (writes nothing then); disagreements are reported, not fatal. Cleans up namespaces, veths
+// and processes on exit, failure and Ctrl-C.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const NODE = process.execPath;
+const CLI = join(ROOT, 'bin', 'siteready.js');
+const BUILT_CHECK = join(ROOT, 'dist', 'checks', 'sweep', 'index.js');
+const PORT_BASE = 20000;
+const KINDS = ['open', 'refused', 'filtered'];
+
+// ---- arguments ---------------------------------------------------------------------------------
+
+function usage(msg) {
+  if (msg) process.stderr.write(`sweep: ${msg}\n`);
+  process.stderr.write(
+    'usage: node bench/sweep.mjs [options]\n' +
+      '  --rounds N        recorded rounds, each runs every tool once (default 3)\n' +
+      '  --warmup N        unrecorded rounds first (default 1)\n' +
+      '  --hosts N         namespaces, i.e. target hosts (default 4)\n' +
+      '  --ports N         ports per host, from 20000 (default 250)\n' +
+      '  --timeout-ms MS   per-connect timeout for both tools (default 1000)\n' +
+      '  --concurrency N   siteready checks.sweep.concurrency (default 256, the check\'s default)\n' +
+      '  --mix a:b:c       share of open:refused:filtered ports (default 34:33:33)\n' +
+      '  --fast-timeout-ms MS  siteready-fast connect timeout (default 100)\n' +
+      '  --no-informational    skip the informational runs (nmap adaptive timing, siteready-fast)\n' +
+      '  --no-write        do not write bench/results/sweep-<timestamp>.json\n',
+  );
+  process.exit(msg ? 2 : 0);
+}
+
+function parseArgs(argv) {
+  const opts = { rounds: 3, warmup: 1, hosts: 4, ports: 250, timeoutMs: 1000, concurrency: 256, mix: [34, 33, 33], fastTimeoutMs: 100, informational: true, write: true };
+  const intOpt = (name, raw, min, max = Infinity) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be an integer in ${min}..${max}, got ${raw}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let val;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) [a, val] = [a.slice(0, eq), a.slice(eq + 1)];
+    const next = () => (val !== undefined ? val : argv[++i]);
+    switch (a) {
+      case '--rounds': opts.rounds = intOpt('rounds', next(), 1); break;
+      case '--warmup': opts.warmup = intOpt('warmup', next(), 0); break;
+      case '--hosts': opts.hosts = intOpt('hosts', next(), 1, 64); break;
+      case '--ports': opts.ports = intOpt('ports', next(), 3, 10000); break;
+      case '--timeout-ms': opts.timeoutMs = intOpt('timeout-ms', next(), 50, 60000); break;
+      case '--concurrency': opts.concurrency = intOpt('concurrency', next(), 1, 4096); break;
+      case '--mix': {
+        const parts = String(next()).split(':').map((s) => intOpt('mix', s, 0));
+        if (parts.length !== 3 || parts.reduce((x, y) => x + y, 0) === 0) usage('--mix wants three shares a:b:c, not all zero');
+        opts.mix = parts;
+        break;
+      }
+      case '--fast-timeout-ms': opts.fastTimeoutMs = intOpt('fast-timeout-ms', next(), 50, 60000); break;
+      case '--no-informational': opts.informational = false; break;
+      case '--no-write': opts.write = false; break;
+      case '--help': case '-h': usage(); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  return opts;
+}
+
+// ---- statistics --------------------------------------------------------------------------------
+
+/** Percentile with linear interpolation between closest ranks (R type 7 / numpy default). */
+function percentile(sorted, p) {
+  if (sorted.length === 1) return sorted[0];
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo);
+}
+
+function summarize(samples) {
+  const s = [...samples].sort((x, y) => x - y);
+  return { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), min: s[0], max: s[s.length - 1] };
+}
+
+// ---- processes and namespaces ------------------------------------------------------------------
+
+const children = new Set();
+const namespaces = [];
+let tmp;
+
+function sh(argv, input) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', ...(input !== undefined ? { input } : {}) });
+  if (r.error || r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.error?.message ?? r.stderr.trim() ?? r.status}`);
+  return r.stdout;
+}
+
+function cleanup() {
+  for (const c of children) {
+    try {
+      process.kill(c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  children.clear();
+  for (const ns of namespaces.splice(0)) {
+    spawnSync('ip', ['netns', 'del', ns.name], { stdio: 'ignore' });
+    spawnSync('ip', ['link', 'del', ns.hostIf], { stdio: 'ignore' });
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+}
+
+/** Every 10.233.x.y in use here, in any namespace, or in a route. */
+function usedAddresses() {
+  const text = [
+    spawnSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' }).stdout,
+    spawnSync('ip', ['-4', 'route'], { encoding: 'utf8' }).stdout,
+    spawnSync('ip', ['-all', 'netns', 'exec', 'ip', '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout,
+  ].join('\n');
+  return new Set([...text.matchAll(/10\.233\.(\d+)\.(\d+)/g)].map((m) => `${m[1]}.${m[2]}`));
+}
+
+/** A /30 of 10.233.0.0/16 that nothing uses (the same scheme as test/helpers/netns.ts). */
+function freeBlock(used) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = randomInt(1 << 14) * 4;
+    const [third, fourth] = [Math.floor(base / 256), base % 256];
+    const addrs = [0, 1, 2, 3].map((k) => `${third}.${fourth + k}`);
+    if (addrs.some((a) => used.has(a))) continue;
+    for (const a of addrs) used.add(a);
+    return { host: `10.233.${third}.${fourth + 1}`, ns: `10.233.${third}.${fourth + 2}` };
+  }
+  throw new Error('no free /30 in 10.233.0.0/16');
+}
+
+// Accepts and closes at once on every port given; prints once all listen.
+const LISTENER = `
+const net = require('node:net');
+const [host, list] = process.argv.slice(1);
+const ports = list ? list.split(',').map(Number) : [];
+let up = 0;
+if (!ports.length) console.log('listening');
+for (const port of ports) {
+  net.createServer((s) => { s.on('error', () => {}); s.destroy(); })
+    .listen({ port, host, backlog: 1024 }, () => { if (++up === ports.length) console.log('listening'); });
+}
+`;
+
+function startListener(ns, ports) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns.name, NODE, '-e', LISTENER, ns.ip, ports.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`listener in ${ns.name} not ready:\n${out}`)), 10_000);
+    const onData = (d) => {
+      out += d;
+      if (/listening/.test(out)) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`listener in ${ns.name} exited ${code}:\n${out}`));
+    });
+  });
+}
+
+/** Seeded shuffle (LCG): the same layout every run, different per host. */
+function layout(hostIndex, ports, mix) {
+  let seed = 0x5eed + hostIndex * 7919;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const shuffled = [...ports];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  const total = mix.reduce((a, b) => a + b, 0);
+  const nOpen = Math.round((ports.length * mix[0]) / total);
+  const nRefused = Math.round((ports.length * mix[1]) / total);
+  const truth = new Map();
+  shuffled.forEach((p, i) => truth.set(p, i < nOpen ? 'open' : i < nOpen + nRefused ? 'refused' : 'filtered'));
+  return truth;
+}
+
+async function setupHosts(opts, ports) {
+  const used = usedAddresses();
+  for (let h = 0; h < opts.hosts; h++) {
+    const tag = randomBytes(3).toString('hex');
+    const block = freeBlock(used);
+    const ns = { name: `sr-${process.pid}-${tag}`, hostIf: `sb${tag}h`, nsIf: `sb${tag}n`, ip: block.ns, hostIp: block.host };
+    sh(['ip', 'netns', 'add', ns.name]);
+    namespaces.push(ns);
+    sh(['ip', 'link', 'add', ns.hostIf, 'type', 'veth', 'peer', 'name', ns.nsIf]);
+    sh(['ip', 'link', 'set', ns.nsIf, 'netns', ns.name]);
+    sh(['ip', 'addr', 'add', `${ns.hostIp}/30`, 'dev', ns.hostIf]);
+    sh(['ip', 'link', 'set', ns.hostIf, 'up']);
+    sh(['ip', '-n', ns.name, 'addr', 'add', `${ns.ip}/30`, 'dev', ns.nsIf]);
+    sh(['ip', '-n', ns.name, 'link', 'set', ns.nsIf, 'up']);
+    sh(['ip', '-n', ns.name, 'link', 'set', 'lo', 'up']);
+    ns.truth = layout(h, ports, opts.mix);
+    const byKind = (k) => ports.filter((p) => ns.truth.get(p) === k);
+    const rules = ['*filter', ...byKind('filtered').map((p) => `-A INPUT -p tcp --dport ${p} -j DROP`), 'COMMIT', ''].join('\n');
+    sh(['ip', 'netns', 'exec', ns.name, 'iptables-restore', '--noflush'], rules);
+    await startListener(ns, byKind('open'));
+  }
+}
+
+// ---- the tools ---------------------------------------------------------------------------------
+
+function timed(argv, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' }, ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error || r.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} … failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stderr || r.stdout || '').slice(0, 2000)}`);
+  return { ms, stdout: r.stdout };
+}
+
+function writeSweepSite(opts, ports, timeoutMs) {
+  const file = join(tmp, `site-${timeoutMs}.yaml`);
+  const hosts = namespaces.map((n) => n.ip);
+  const anchorPort = ports.find((p) => namespaces[0].truth.get(p) === 'open') ?? ports[0];
+  const yaml = [
+    '# Generated by bench/sweep.mjs',
+    'version: 1',
+    'site:',
+    '  name: sweep bench',
+    'network:',
+    '  sweeps:',
+    '    - name: bench',
+    `      hosts: [${hosts.join(', ')}]`,
+    `      ports: ["${ports[0]}-${ports[ports.length - 1]}"]`,
+    'platform:',
+    '  endpoints:',
+    // Required by the schema; restricted to the sweep check, which has nothing to do with it (no ports).
+    `    - { name: anchor, host: ${hosts[0]}, port: ${anchorPort}, protocol: tcp, checks: [sweep] }`,
+    'checks:',
+    `  sweep: { connectTimeoutMs: ${timeoutMs}, concurrency: ${opts.concurrency} }`,
+    '',
+  ].join('\n');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+function runSiteready(site) {
+  const { ms, stdout } = timed([NODE, CLI, 'assess', site, '--json', '--quiet']);
+  const report = JSON.parse(stdout);
+  const r = report.results.find((x) => x.check === 'sweep' && x.target === 'bench');
+  if (!r || r.error) throw new Error(`no sweep result in the report: ${JSON.stringify(r?.error ?? report.results.map((x) => `${x.check}:${x.target}`))}`);
+  if (r.details.truncated) throw new Error('details.targets was truncated: lower --hosts × --ports to ≤ 5000');
+  const states = new Map(r.details.targets.map((t) => [`${t.address}:${t.port}`, t.classification]));
+  return { ms, taskMs: r.durationMs, sweepMs: r.details.sweepMs, states };
+}
+
+function nmapArgs(opts, ports, pinned) {
+  const t = `${opts.timeoutMs}ms`;
+  return [
+    'nmap', '-sT', '-Pn', '-n', '--max-retries', '0', '--host-timeout', '300s',
+    ...(pinned ? ['--initial-rtt-timeout', t, '--min-rtt-timeout', t, '--max-rtt-timeout', t] : []),
+    '-p', `${ports[0]}-${ports[ports.length - 1]}`,
+    ...namespaces.map((n) => n.ip),
+    '-oX', '-',
+  ];
+}
+
+const NMAP_STATE = { open: 'ok', closed: 'refused', filtered: 'filtered' };
+
+/** nmap XML → Map("addr:port" → ok|refused|filtered). Ports collapsed into <extraports> are listed in extrareasons ports="a,b-c". */
+function parseNmap(xml) {
+  const states = new Map();
+  for (const host of xml.matchAll(/<host\b[\s\S]*?<\/host>/g)) {
+    const addr = /<address addr="([^"]+)"/.exec(host[0])?.[1];
+    if (!addr) continue;
+    for (const m of host[0].matchAll(/<port protocol="tcp" portid="(\d+)"><state state="([a-z|]+)"/g)) states.set(`${addr}:${m[1]}`, NMAP_STATE[m[2]] ?? m[2]);
+    for (const ex of host[0].matchAll(/<extraports state="([a-z|]+)"[\s\S]*?<\/extraports>/g)) {
+      for (const reason of ex[0].matchAll(/<extrareasons [^>]*ports="([^"]*)"/g)) {
+        for (const part of reason[1].split(',').filter(Boolean)) {
+          const [lo, hi = lo] = part.split('-').map(Number);
+          for (let p = lo; p <= hi; p++) states.set(`${addr}:${p}`, NMAP_STATE[ex[1]] ?? ex[1]);
+        }
+      }
+    }
+  }
+  return states;
+}
+
+function runNmap(opts, ports, pinned) {
+  const { ms, stdout } = timed(nmapArgs(opts, ports, pinned));
+  return { ms, states: parseNmap(stdout) };
+}
+
+// ---- agreement ---------------------------------------------------------------------------------
+
+const TRUTH_AS = { open: 'ok', refused: 'refused', filtered: 'filtered' };
+const same = (a, b) => a === b || (a === 'unreachable' && b === 'filtered') || (a === 'filtered' && b === 'unreachable');
+
+function compare(states, truthKeys, reference) {
+  let agree = 0;
+  const off = [];
+  for (const [key, want] of truthKeys) {
+    const got = states.get(key);
+    if (got !== undefined && same(got, reference ? reference.get(key) : want)) agree++;
+    else if (off.length < 20) off.push({ target: key, got: got ?? 'missing', want: reference ? reference.get(key) : want });
+  }
+  return { agree, total: truthKeys.length, off };
+}
+
+// ---- output ------------------------------------------------------------------------------------
+
+const f0 = (x) => x.toFixed(0);
+const f2 = (x) => x.toFixed(2);
+const pct = (a) => `${((100 * a.agree) / a.total).toFixed(1)} % (${a.agree}/${a.total})`;
+
+function table(head, align, rows) {
+  const lines = [`| ${head.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function gitCommit() {
+  // Read-only; absent git is fine.
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+// ---- main --------------------------------------------------------------------------------------
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!existsSync(BUILT_CHECK)) throw new Error('the CLI is not built (dist/checks/sweep missing): run `npx tsc -p .` first');
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) throw new Error('needs root (ip netns, iptables)');
+  const nmapVersion = spawnSync('nmap', ['--version'], { encoding: 'utf8' });
+  if (nmapVersion.status !== 0) throw new Error('nmap is not installed (apt-get install -y nmap)');
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      cleanup();
+      process.exit(130);
+    });
+  }
+  process.on('exit', cleanup);
+
+  const cpuList = cpus();
+  const machine = {
+    node: process.version,
+    nmap: nmapVersion.stdout.split('\n')[0].trim(),
+    kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model,
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadavgStart: loadavg(),
+  };
+  const ports = Array.from({ length: opts.ports }, (_, i) => PORT_BASE + i);
+  const started = Date.now();
+  tmp = mkdtempSync(join(tmpdir(), 'siteready-sweep-bench-'));
+  await setupHosts(opts, ports);
+  const site = writeSweepSite(opts, ports, opts.timeoutMs);
+  const fastSite = writeSweepSite(opts, ports, opts.fastTimeoutMs);
+  const truthKeys = namespaces.flatMap((ns) => ports.map((p) => [`${ns.ip}:${p}`, TRUTH_AS[ns.truth.get(p)]]));
+  const counts = Object.fromEntries(KINDS.map((k) => [k, truthKeys.filter(([, v]) => v === TRUTH_AS[k]).length]));
+  process.stderr.write(
+    `sweep: ${truthKeys.length} targets (${opts.hosts} hosts × ${opts.ports} ports; ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ` +
+      `${opts.timeoutMs} ms connect timeout, ${opts.warmup} warm-up + ${opts.rounds} rounds\n`,
+  );
+
+  const tools = [
+    { id: 'siteready', run: () => runSiteready(site) },
+    { id: 'nmap', run: () => runNmap(opts, ports, true) },
+    ...(opts.informational
+      ? [
+          { id: 'nmap-auto', run: () => runNmap(opts, ports, false) },
+          { id: 'siteready-fast', run: () => runSiteready(fastSite) },
+        ]
+      : []),
+  ];
+  for (const t of tools) t.samples = [];
+  const total = opts.warmup + opts.rounds;
+  for (let round = 0; round < total; round++) {
+    const warm = round < opts.warmup;
+    const order = round % 2 === 0 ? tools : [...tools].reverse();
+    for (const t of order) {
+      const s = t.run();
+      if (!warm) t.samples.push(s);
+      process.stderr.write(`  round ${round + 1}/${total}${warm ? ' (warm-up)' : ''}: ${t.id} ${f0(s.ms)} ms${s.sweepMs !== undefined ? ` (task ${s.taskMs} ms, sweep ${f0(s.sweepMs)} ms)` : ''}\n`);
+    }
+  }
+  machine.loadavgEnd = loadavg();
+
+  const sr = tools[0];
+  const nm = tools[1];
+  const auto = tools[2];
+  const fast = tools[3];
+  const stats = Object.fromEntries(tools.map((t) => [t.id, summarize(t.samples.map((s) => s.ms))]));
+  const taskStats = summarize(sr.samples.map((s) => s.taskMs));
+  const sweepStats = summarize(sr.samples.map((s) => s.sweepMs));
+  const ratio = stats.siteready.median / stats.nmap.median;
+  // Agreement, per round, then summed: every recorded run of every tool.
+  const sum = (list) => list.reduce((a, c) => ({ agree: a.agree + c.agree, total: a.total + c.total, off: [...a.off, ...c.off].slice(0, 20) }), { agree: 0, total: 0, off: [] });
+  const agreement = {
+    siteready_truth: sum(sr.samples.map((s) => compare(s.states, truthKeys))),
+    nmap_truth: sum(nm.samples.map((s) => compare(s.states, truthKeys))),
+    siteready_nmap: sum(sr.samples.map((s, i) => compare(s.states, truthKeys, nm.samples[i].states))),
+    ...(auto ? { nmapAuto_truth: sum(auto.samples.map((s) => compare(s.states, truthKeys))) } : {}),
+    ...(fast ? { sitereadyFast_truth: sum(fast.samples.map((s) => compare(s.states, truthKeys))) } : {}),
+    ...(fast ? { sitereadyFast_nmapAuto: sum(fast.samples.map((s, i) => compare(s.states, truthKeys, auto.samples[i].states))) } : {}),
+  };
+
+  const target = 1.0;
+  const w = (s) => process.stdout.write(s);
+  w(`\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.nmap}, kernel ${machine.kernel}; load average ${machine.loadavgStart.map(f2).join(' ')} at start, ${machine.loadavgEnd.map(f2).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
+  w(`\n### ${truthKeys.length} targets (${opts.hosts} namespaced hosts × ${opts.ports} ports: ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ${opts.timeoutMs} ms connect timeout, ${opts.rounds} interleaved rounds\n\n`);
+  const rows = [
+    ['`siteready assess` (wall, CLI start included)', f0(stats.siteready.median), f0(stats.siteready.p10), f0(stats.siteready.p90), `${f2(ratio)}×`, pct(agreement.siteready_truth)],
+    ['↳ sweep task (`durationMs`, in process)', f0(taskStats.median), f0(taskStats.p10), f0(taskStats.p90), `${f2(taskStats.median / stats.nmap.median)}×`, ''],
+    ['↳ connects only (`details.sweepMs`)', f0(sweepStats.median), f0(sweepStats.p10), f0(sweepStats.p90), `${f2(sweepStats.median / stats.nmap.median)}×`, ''],
+    [`\`nmap -sT\`, rtt timeouts pinned to ${opts.timeoutMs} ms (anchor)`, f0(stats.nmap.median), f0(stats.nmap.p10), f0(stats.nmap.p90), '1.00×', pct(agreement.nmap_truth)],
+    ...(auto
+      ? [
+          ['`nmap -sT`, its adaptive timing (informational)', f0(stats['nmap-auto'].median), f0(stats['nmap-auto'].p10), f0(stats['nmap-auto'].p90), `${f2(stats['nmap-auto'].median / stats.nmap.median)}×`, pct(agreement.nmapAuto_truth)],
+          [
+            `\`siteready assess\`, connectTimeoutMs ${opts.fastTimeoutMs} (informational; sweep ${f0(summarize(fast.samples.map((s) => s.sweepMs)).median)} ms)`,
+            f0(stats['siteready-fast'].median),
+            f0(stats['siteready-fast'].p10),
+            f0(stats['siteready-fast'].p90),
+            `${f2(stats['siteready-fast'].median / stats.nmap.median)}× (${f2(stats['siteready-fast'].median / stats['nmap-auto'].median)}× nmap-auto)`,
+            pct(agreement.sitereadyFast_truth),
+          ],
+        ]
+      : []),
+  ];
+  w(`${table(['run', 'median ms', 'p10 ms', 'p90 ms', 'ratio to nmap', 'matches ground truth'], ['l', 'r', 'r', 'r', 'r', 'r'], rows)}\n\n`);
+  w(`siteready vs nmap (pinned), per target and round: ${pct(agreement.siteready_nmap)} agree (open→ok, closed→refused, filtered→filtered).\n`);
+  for (const [k, a] of Object.entries(agreement)) if (a.off.length) w(`  ${k} disagreements (first ${a.off.length}): ${a.off.map((o) => `${o.target} ${o.got}≠${o.want}`).join(', ')}\n`);
+  const met = ratio <= target && agreement.siteready_nmap.agree === agreement.siteready_nmap.total;
+  w(`Target: siteready / nmap ≤ ${f2(target)}× with 100 % agreement — ${met ? 'met' : 'missed'} (${f2(ratio)}×, ${pct(agreement.siteready_nmap)}).\n`);
+
+  if (opts.write) {
+    const now = new Date();
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `sweep-${now.toISOString().replace(/[:.]/g, '-')}.json`);
+    const result = {
+      benchmark: 'sweep',
+      date: now.toISOString(),
+      command: `node bench/sweep.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+      commit: gitCommit(),
+      machine,
+      options: opts,
+      targets: { total: truthKeys.length, ...counts },
+      commands: {
+        siteready: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.timeoutMs}> --json --quiet`,
+        nmap: nmapArgs(opts, ports, true).join(' '),
+        ...(auto ? { nmapAuto: nmapArgs(opts, ports, false).join(' '), sitereadyFast: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.fastTimeoutMs}> --json --quiet` } : {}),
+      },
+      target: { maxRatio: target, ratio, agreement: agreement.siteready_nmap.agree / agreement.siteready_nmap.total, met },
+      results: {
+        ...Object.fromEntries(tools.map((t) => [t.id, { medianMs: stats[t.id].median, p10Ms: stats[t.id].p10, p90Ms: stats[t.id].p90, minMs: stats[t.id].min, maxMs: stats[t.id].max, samplesMs: t.samples.map((s) => s.ms) }])),
+        sitereadyTask: { medianMs: taskStats.median, samplesMs: sr.samples.map((s) => s.taskMs) },
+        sitereadySweep: { medianMs: sweepStats.median, samplesMs: sr.samples.map((s) => s.sweepMs) },
+        ...(fast ? { sitereadyFastSweep: { medianMs: summarize(fast.samples.map((s) => s.sweepMs)).median, samplesMs: fast.samples.map((s) => s.sweepMs) } } : {}),
+      },
+      agreement: Object.fromEntries(Object.entries(agreement).map(([k, a]) => [k, { agree: a.agree, total: a.total, firstDisagreements: a.off }])),
+    };
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    w(`\nWrote ${relative(process.cwd(), file) || file}\n`);
+  }
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`\nsweep: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  })
+  .finally(cleanup);

@@ -1,0 +1,561 @@
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { defineCheck, type Classification, type Finding, type Measurement, type Severity, type Target } from '../../src/plugin-api.js';
+import { connectFailure } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { lookupOnce, unreachableSeverity } from '../../src/net/shared.js';
+
+const messages = {
+  en: {
+    'sweep.blocked': '{sweep}: {count} of {total} targets do not accept TCP connections ({summary}): {list}{more}.',
+    'sweep.blocked.fix':
+      'Allow the listed host:port pairs (tcp, outbound, and the return traffic) on the firewalls between this site and the hosts. ' +
+      'refused: nothing listens, or a firewall rejects; filtered: a firewall drops the SYN; unreachable: no route, or an ACL answers ICMP unreachable; dns-failure: the name does not resolve.',
+    'sweep.blocked.fix.refused': 'Nothing listens on these ports, or a firewall rejects them (TCP RST): check that the services run there, then allow the listed host:port pairs (tcp outbound) on the site firewall.',
+    'sweep.blocked.fix.filtered': 'A firewall silently drops these connections: add allow rules for the listed host:port pairs (tcp outbound, and the return traffic), or route them through the proxy.',
+    'sweep.blocked.fix.unreachable': 'There is no route to these hosts, or an ACL answers with ICMP unreachable: check routing (default route, VPN split tunnel) and the ACLs on the way.',
+    'sweep.blocked.fix.dns-failure': 'These hosts do not resolve: create their DNS records, or make the internal resolver forward the platform\'s zone (split DNS).',
+    'sweep.unexpectedly-open': '{sweep}: {count} of {total} targets accept TCP connections, but the site policy says they must be blocked: {list}{more}.',
+    'sweep.unexpectedly-open.fix': 'Add deny rules for the listed host:port pairs at the site firewall (or stop the services listening there), then re-run the assessment.',
+    'sweep.incomplete': '{sweep}: only {tested} of {total} targets were tested before the task deadline ({timeoutMs} ms per connect).',
+    'sweep.incomplete.fix': 'Raise checks.sweep.timeoutMs (and the run\'s --timeout) or checks.sweep.concurrency, or split the sweep: the worst case is about targets ÷ concurrency × connectTimeoutMs.',
+    'sweep.more': ' and {rest} more',
+  },
+  'zh-CN': {
+    'sweep.blocked': '{sweep}：{total} 个目标中有 {count} 个不接受 TCP 连接（{summary}）：{list}{more}。',
+    'sweep.blocked.fix':
+      '在本站点与这些主机之间的防火墙上放行所列 host:port（tcp 出站及回程流量）。' +
+      'refused：端口未监听或被防火墙拒绝；filtered：防火墙丢弃了 SYN；unreachable：没有路由或 ACL 返回 ICMP 不可达；dns-failure：名称无法解析。',
+    'sweep.blocked.fix.refused': '这些端口未监听，或被防火墙拒绝（TCP RST）：确认服务在其上运行，然后在站点防火墙上放行所列 host:port（tcp 出站）。',
+    'sweep.blocked.fix.filtered': '防火墙静默丢弃了这些连接：为所列 host:port 添加放行规则（tcp 出站及回程流量），或经代理访问。',
+    'sweep.blocked.fix.unreachable': '没有到这些主机的路由，或 ACL 返回 ICMP 不可达：检查路由（默认路由、VPN 分离隧道）及沿途的 ACL。',
+    'sweep.blocked.fix.dns-failure': '这些主机无法解析：创建其 DNS 记录，或让内部 DNS 转发该平台的域名（分离 DNS）。',
+    'sweep.unexpectedly-open': '{sweep}：{total} 个目标中有 {count} 个接受 TCP 连接，但站点策略要求必须阻断：{list}{more}。',
+    'sweep.unexpectedly-open.fix': '在站点防火墙上为所列 host:port 添加拒绝规则（或停止在其上监听的服务），然后重新评估。',
+    'sweep.incomplete': '{sweep}：任务截止前只测试了 {total} 个目标中的 {tested} 个（每次连接 {timeoutMs} 毫秒）。',
+    'sweep.incomplete.fix': '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency，或拆分扫描：最坏情况约为 目标数 ÷ 并发数 × connectTimeoutMs。',
+    'sweep.more': ' 等另外 {rest} 个',
+  },
+};
+
+interface Options {
+  concurrency: number;
+  connectTimeoutMs: number;
+  allAddresses: boolean;
+  maxTargets: number;
+}
+
+/** Same set as the tcp check: protocols carried over TCP. UDP (stun, turn, udp) is not swept. */
+const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns']);
+/** Entries in details.targets; the counts always cover every target. */
+export const DETAILS_LIMIT = 5000;
+/** host:port pairs named in a finding's message (all of them are in details.targets). */
+const FINDING_LIST = 20;
+/** Time kept back at the end of the task to build the outcome: no connect starts later than this. */
+const RESERVE_MS = 250;
+/** Host names resolved at once (each through the run's shared DNS artifact). */
+const DNS_CONCURRENCY = 32;
+
+// Per-target state, one byte each. UNTESTED stays only when the deadline stopped the sweep.
+const UNTESTED = 0;
+const OK = 1;
+const REFUSED = 2;
+const FILTERED = 3;
+const UNREACHABLE = 4;
+const DNS_FAILURE = 5;
+const NAMES = ['untested', 'ok', 'refused', 'filtered', 'unreachable', 'dns-failure'] as const;
+const CODE_OF: Partial<Record<Classification, number>> = { ok: OK, refused: REFUSED, filtered: FILTERED, unreachable: UNREACHABLE, 'dns-failure': DNS_FAILURE };
+/** Measurement ids, in this order. */
+const COUNTED: Array<[string, number]> = [['open', OK], ['refused', REFUSED], ['filtered', FILTERED], ['unreachable', UNREACHABLE], ['dns-failure', DNS_FAILURE]];
+
+interface SweepData {
+  kind: 'sweep' | 'endpoint';
+  hosts: string[];
+  ports: Array<number | string>;
+  expect: 'reachable' | 'blocked';
+  severity: Severity;
+}
+
+/** Many host:port pairs at once: open / refused / filtered / unreachable / dns-failure for each. */
+export default defineCheck<Options>({
+  meta: {
+    id: 'sweep',
+    title: 'Port sweeps reach what they should',
+    failureTitle: 'Port sweeps find blocked (or unexpectedly open) ports',
+    description:
+      'For every sweep in `network.sweeps` (hosts × ports, ranges allowed) and every TCP endpoint that lists extra `ports`, ' +
+      'resolves each host once (the shared DNS answer) and opens a TCP connection to every host:port, many at once ' +
+      '(`concurrency`, default 256) with a per-connect timeout (`connectTimeoutMs`, default 1000 ms), closing each socket as soon as it is classified. ' +
+      'Classification is the tcp check\'s: **ok** (handshake completed), **refused** (RST), **filtered** (silence until the timeout, or a local firewall drop), ' +
+      '**unreachable** (ICMP host/network unreachable), **dns-failure**. `expect: reachable` (default) passes when every target is ok; ' +
+      '`expect: blocked` passes when none is.',
+    category: 'network',
+    severity: 'high',
+    weight: 2,
+    // Worst case ≈ ceil(targets / concurrency) × connectTimeoutMs: 120 s covers ~30,000 silent targets at the defaults.
+    timeoutMs: 120_000,
+    references: [
+      { title: 'RFC 9293 — Transmission Control Protocol', clause: '§3.5 (connection establishment, reset)' },
+      { title: 'RFC 1122 — Requirements for Internet Hosts', clause: '§3.2.2.1 (destination unreachable)' },
+      { title: 'Microsoft 365 URLs and IP address ranges', url: 'https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        concurrency: { type: 'integer', minimum: 1, maximum: 4096, description: 'connects in flight at once, across all sweep tasks of the run' },
+        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'silence longer than this is filtered' },
+        allAddresses: { type: 'boolean', description: 'sweep every resolved address of a host, not only the first' },
+        maxTargets: { type: 'integer', minimum: 1, description: 'refuse sweeps larger than this (guards against a mistyped range)' },
+        timeoutMs: { type: 'integer', minimum: 100, description: 'task deadline' },
+      },
+    },
+    defaults: { concurrency: 256, connectTimeoutMs: 1000, allAddresses: false, maxTargets: 100_000 },
+  },
+  messages,
+  targets(site) {
+    const out: Target[] = [];
+    const seen = new Set<string>();
+    for (const [i, sw] of (site.network.sweeps ?? []).entries()) {
+      if (seen.has(sw.name)) throw new Error(`network.sweeps: the name "${sw.name}" is used twice; sweep names identify results and waivers`);
+      seen.add(sw.name);
+      const data: SweepData = { kind: 'sweep', hosts: sw.hosts, ports: sw.ports, expect: sw.expect ?? 'reachable', severity: sw.severity ?? 'high' };
+      out.push({
+        id: sw.name,
+        location: site.locate(`/network/sweeps/${i}`),
+        ...(sw.severity ? { severity: sw.severity } : {}),
+        data: data as unknown as Record<string, unknown>,
+      });
+    }
+    for (const ep of site.platform.endpoints) {
+      if (!ep.ports?.length || !TCP_PROTOCOLS.has(ep.protocol)) continue;
+      // As in tcp: a blocked signalling port is as bad as the endpoint's role; an open port that policy closes is high.
+      const severity = ep.expect === 'blocked' ? (ep.severity ?? 'high') : unreachableSeverity(ep);
+      const data: SweepData = { kind: 'endpoint', hosts: [ep.host], ports: ep.ports, expect: ep.expect, severity };
+      out.push({
+        id: `${ep.name}/ports`,
+        endpoint: ep,
+        location: site.locate(`${ep.location.path}/ports`),
+        ...(ep.severity ? { severity: ep.severity } : {}),
+        data: data as unknown as Record<string, unknown>,
+      });
+    }
+    return out;
+  },
+  async run(ctx, target) {
+    const data = target.data as unknown as SweepData;
+    const ports = expandPorts(data.ports);
+    const hosts = uniqueHosts(data.hosts);
+    if (hosts.length * ports.length > ctx.options.maxTargets) {
+      throw new Error(
+        `${target.id}: ${hosts.length} host(s) × ${ports.length} port(s) = ${hosts.length * ports.length} targets, over maxTargets (${ctx.options.maxTargets}); ` +
+          'raise checks.sweep.maxTargets if that is intended',
+      );
+    }
+
+    // 1. Names → addresses, once per host per run (shared with dns, tcp, http, ...).
+    const resolved = await mapLimit(hosts, DNS_CONCURRENCY, async (host) => {
+      try {
+        const answer = await lookupOnce(ctx, host);
+        const all = answer.addresses.map((a) => a.address);
+        return { host, addresses: all, swept: ctx.options.allAddresses ? all : all.slice(0, 1) };
+      } catch (err) {
+        if (!(err instanceof DnsLookupError)) throw err;
+        return { host, addresses: [] as string[], swept: [] as string[], dnsFailure: err.kind };
+      }
+    });
+
+    // 2. Lanes (one per swept address, or one per unresolved host) × ports.
+    const lanes: Array<{ host: string; address?: string }> = [];
+    for (const r of resolved) {
+      if (r.swept.length === 0) lanes.push({ host: r.host });
+      else for (const address of r.swept) lanes.push({ host: r.host, address });
+    }
+    const total = lanes.length * ports.length;
+    const state = new Uint8Array(total);
+    const connectMs = new Float64Array(total);
+    const codeIndex = new Uint8Array(total);
+    const codes: string[] = [''];
+    lanes.forEach((lane, l) => {
+      if (lane.address === undefined) state.fill(DNS_FAILURE, l * ports.length, (l + 1) * ports.length);
+    });
+
+    // Shortened only when the task's whole deadline is shorter than one timeout. Later, connects
+    // that could not get the full timeout before the deadline are not started at all (canLaunch):
+    // a cut-short wait would make a slow answer look filtered.
+    const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - RESERVE_MS));
+    const limiter = await ctx.artifact('sweep:limiter', async () => new Limiter(ctx.options.concurrency));
+    const t0 = performance.now();
+    await sweepAll({
+      lanes,
+      ports,
+      state,
+      connectMs,
+      codeIndex,
+      codes,
+      connectTimeoutMs,
+      limiter,
+      signal: ctx.signal,
+      canLaunch: () => ctx.remainingMs() > connectTimeoutMs + RESERVE_MS,
+    });
+    const sweepMs = round(performance.now() - t0);
+
+    // 3. Outcome.
+    const counts = new Array<number>(NAMES.length).fill(0);
+    for (let i = 0; i < total; i++) counts[state[i]!]!++;
+    const untested = counts[UNTESTED]!;
+    const tested = total - untested;
+    const blocked = data.expect === 'blocked';
+    const entry = (i: number) => {
+      const lane = lanes[Math.floor(i / ports.length)]!;
+      const s = state[i]!;
+      return {
+        host: lane.host,
+        port: ports[i % ports.length]!,
+        ...(lane.address !== undefined ? { address: lane.address } : {}),
+        classification: NAMES[s]!,
+        ...(s === OK ? { connectMs: round(connectMs[i]!) } : {}),
+        ...(codeIndex[i] ? { code: codes[codeIndex[i]!]! } : {}),
+      };
+    };
+    const listed = Math.min(total, DETAILS_LIMIT);
+    const details: Record<string, unknown> = {
+      sweep: target.id,
+      expect: data.expect,
+      hosts: resolved.map((r) => ({
+        host: r.host,
+        addresses: r.addresses,
+        ...(r.dnsFailure ? { classification: 'dns-failure', kind: r.dnsFailure } : {}),
+      })),
+      ports: ports.length,
+      total,
+      tested,
+      counts: Object.fromEntries(COUNTED.map(([id, code]) => [id, counts[code]!])),
+      concurrency: ctx.options.concurrency,
+      connectTimeoutMs,
+      sweepMs,
+      targets: Array.from({ length: listed }, (_, i) => entry(i)),
+      truncated: total > listed,
+    };
+    const measurements: Measurement[] = [
+      { id: 'targets', value: total },
+      ...COUNTED.map(([id, code]): Measurement => ({
+        id,
+        value: counts[code]!,
+        ...(id === 'open' ? { threshold: blocked ? { max: 0, source: 'expect: blocked' } : { min: total, source: 'expect: reachable' } } : {}),
+      })),
+      ...(untested ? [{ id: 'untested', value: untested }] : []),
+      { id: 'sweepMs', value: sweepMs, unit: 'ms' },
+    ];
+
+    // Targets that are not what the sweep expects: open ones for `blocked`, every other one for `reachable`.
+    const wrong: number[] = [];
+    let wrongCount = 0;
+    for (let i = 0; i < total; i++) {
+      const s = state[i]!;
+      if (s === UNTESTED || (blocked ? s !== OK : s === OK)) continue;
+      wrongCount++;
+      if (wrong.length < FINDING_LIST) wrong.push(i);
+    }
+    const findings: Finding[] = [];
+    if (wrongCount) {
+      const list = wrong.map((i) => entry(i));
+      const params = {
+        sweep: target.id,
+        count: wrongCount,
+        total,
+        list: list.map((e) => (blocked ? hostPort(e.host, e.port) : `${hostPort(e.host, e.port)} ${e.classification}`)).join(', '),
+        more: wrongCount > list.length ? '@sweep.more' : '',
+        rest: wrongCount - list.length,
+        summary: COUNTED.filter(([, c]) => c !== OK && counts[c]).map(([id, c]) => `${id} ${counts[c]}`).join(', '),
+      };
+      const kinds = COUNTED.filter(([, c]) => c !== OK && counts[c]).map(([id]) => id);
+      findings.push(
+        blocked
+          ? {
+              id: 'sweep.unexpectedly-open',
+              severity: data.severity,
+              message: { id: 'sweep.unexpectedly-open', params },
+              remediation: { id: 'sweep.unexpectedly-open.fix' },
+              evidence: { open: wrongCount, targets: list },
+            }
+          : {
+              id: 'sweep.blocked',
+              severity: data.severity,
+              message: { id: 'sweep.blocked', params },
+              remediation: { id: kinds.length === 1 ? `sweep.blocked.fix.${kinds[0]}` : 'sweep.blocked.fix' },
+              evidence: { blocked: wrongCount, byClassification: Object.fromEntries(kinds.map((k) => [k, counts[CODE_OF[k as Classification]!]!])), targets: list },
+            },
+      );
+    }
+    if (untested) {
+      findings.push({
+        id: 'sweep.incomplete',
+        severity: 'medium',
+        message: { id: 'sweep.incomplete', params: { sweep: target.id, tested, total, timeoutMs: connectTimeoutMs } },
+        remediation: { id: 'sweep.incomplete.fix' },
+        evidence: { tested, total, untested },
+      });
+    }
+
+    if (wrongCount) {
+      // Fail, with a score that still tells 1 bad target in 1,000 from all of them (kept below 0.5 to agree with the status).
+      return { status: 'fail', score: round3((0.49 * (tested - wrongCount)) / Math.max(1, tested)), measurements, findings, details };
+    }
+    // Nothing wrong among the targets tested, but not all were: we could not measure the rest.
+    if (untested) return { status: 'error', score: null, measurements, findings, details };
+    return { status: 'pass', score: 1, measurements, findings, details };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+/** [443, "3478-3481", 443] → [443, 3478, 3479, 3480, 3481]: ranges expanded, duplicates dropped, order kept. */
+export function expandPorts(spec: Array<number | string>): number[] {
+  const seen = new Uint8Array(65536);
+  const out: number[] = [];
+  const add = (p: number) => {
+    if (!seen[p]) {
+      seen[p] = 1;
+      out.push(p);
+    }
+  };
+  for (const item of spec) {
+    if (typeof item === 'number') {
+      if (!Number.isInteger(item) || item < 1 || item > 65535) throw new Error(`port ${item} is not in 1-65535`);
+      add(item);
+      continue;
+    }
+    const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(String(item));
+    const lo = m ? Number(m[1]) : NaN;
+    const hi = m ? Number(m[2] ?? m[1]) : NaN;
+    if (!m || lo < 1 || hi > 65535 || lo > hi) throw new Error(`port range "${item}" is not "low-high" within 1-65535`);
+    for (let p = lo; p <= hi; p++) add(p);
+  }
+  return out;
+}
+
+function uniqueHosts(hosts: string[]): string[] {
+  const seen = new Set<string>();
+  return hosts.filter((h) => {
+    const key = h.toLowerCase();
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sweep engine: a callback pump, no promise per target
+
+/**
+ * Connect slots shared by every sweep task of a run (one instance per run, through ctx.artifact),
+ * so `concurrency` bounds the sockets in flight however many sweeps run side by side. FIFO:
+ * tasks interleave fairly.
+ */
+export class Limiter {
+  active = 0;
+  private queue: Array<() => void> = [];
+  constructor(readonly capacity: number) {}
+  /** Calls `grant` (maybe synchronously) once a slot is the caller's; the caller must release() it. */
+  acquire(grant: () => void): void {
+    if (this.active < this.capacity) {
+      this.active++;
+      grant();
+    } else this.queue.push(grant);
+  }
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next(); // the slot passes on; active stays
+    else this.active--;
+  }
+  /** Withdraws queued requests made with `grant`; returns how many. */
+  cancel(grant: () => void): number {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((g) => g !== grant);
+    return before - this.queue.length;
+  }
+}
+
+interface SweepJob {
+  lanes: Array<{ host: string; address?: string }>;
+  ports: number[];
+  /** In: DNS_FAILURE for unresolved lanes, UNTESTED for the rest. Out: the classification. */
+  state: Uint8Array;
+  connectMs: Float64Array;
+  codeIndex: Uint8Array;
+  codes: string[];
+  connectTimeoutMs: number;
+  limiter: Limiter;
+  signal: AbortSignal;
+  /** False once a connect started now could not finish before the task's deadline. */
+  canLaunch(): boolean;
+}
+
+/** Local resource limits: not a property of the path, so never a classification. */
+const LOCAL_LIMITS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
+
+/**
+ * Classifies every UNTESTED target. Targets start port-major (every host's first port, then every
+ * host's second, ...) so the load on any one host is spread over the sweep; results land at
+ * lane × ports + port. Resolves when all are classified (or the deadline stopped new connects and
+ * the last in-flight one ended); rejects on abort, after destroying every socket.
+ */
+function sweepAll(job: SweepJob): Promise<void> {
+  const { lanes, ports, state, connectMs, codeIndex, codes, connectTimeoutMs, limiter, signal } = job;
+  const L = lanes.length;
+  const P = ports.length;
+  const N = L * P;
+  let pending = 0; // untested targets not started yet
+  for (let i = 0; i < N; i++) if (state[i] === UNTESTED) pending++;
+
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    let cursor = 0; // launch order position, port-major
+    let requested = 0; // slots asked of the limiter, not granted yet
+    let stopped = false; // deadline: start nothing more
+    let over = false;
+    const live = new Set<Attempt>();
+
+    interface Attempt {
+      socket: Socket;
+      timer: NodeJS.Timeout | undefined;
+    }
+
+    const finish = (err?: unknown) => {
+      if (over) return;
+      over = true;
+      signal.removeEventListener('abort', onAbort);
+      requested -= limiter.cancel(onGrant);
+      for (const a of live) {
+        clearTimeout(a.timer);
+        a.socket.destroy();
+        limiter.release();
+      }
+      live.clear();
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const maybeDone = () => {
+      if (live.size === 0 && requested === 0 && (pending === 0 || stopped)) finish();
+    };
+    const onAbort = () => finish(signal.reason ?? new Error('aborted'));
+    const intern = (code: string): number => {
+      let k = codes.indexOf(code);
+      if (k < 0) {
+        k = codes.length;
+        codes.push(code);
+      }
+      return k < 256 ? k : 0;
+    };
+    const nextTarget = (): number => {
+      while (cursor < N) {
+        const k = cursor++;
+        const idx = (k % L) * P + Math.floor(k / L);
+        if (state[idx] === UNTESTED) return idx;
+      }
+      return -1;
+    };
+    const ask = () => {
+      while (!stopped && !over && pending > requested && requested + live.size < limiter.capacity) {
+        requested++;
+        limiter.acquire(onGrant);
+      }
+    };
+    function onGrant(): void {
+      requested--;
+      if (over || stopped || pending === 0 || !job.canLaunch()) {
+        if (!over && pending > 0 && !stopped) {
+          stopped = true;
+          requested -= limiter.cancel(onGrant);
+        }
+        limiter.release();
+        if (!over) maybeDone();
+        return;
+      }
+      const idx = nextTarget();
+      pending--;
+      start(idx);
+    }
+
+    const start = (idx: number) => {
+      const lane = lanes[Math.floor(idx / P)]!;
+      let t0 = performance.now();
+      let settled = false;
+      const socket = connect({ host: lane.address!, port: ports[idx % P]! });
+      const attempt: Attempt = { socket, timer: undefined };
+      const settle = (s: number, code?: string) => {
+        if (settled || over) return;
+        settled = true;
+        clearTimeout(attempt.timer);
+        live.delete(attempt);
+        if (s === OK) {
+          connectMs[idx] = performance.now() - t0;
+          // RST, not FIN: nothing lingers in TIME_WAIT on either side after a big sweep.
+          socket.resetAndDestroy();
+        } else socket.destroy();
+        state[idx] = s;
+        if (code) codeIndex[idx] = intern(code);
+        limiter.release();
+        ask();
+        maybeDone();
+      };
+      live.add(attempt);
+      socket.once('connect', () => settle(OK));
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled || over) return;
+        if (err.code && LOCAL_LIMITS.has(err.code)) {
+          settled = true;
+          clearTimeout(attempt.timer);
+          live.delete(attempt);
+          socket.destroy();
+          limiter.release();
+          finish(new Error(`local limit while sweeping (${err.code}): lower checks.sweep.concurrency or raise the open-file limit (ulimit -n)`));
+          return;
+        }
+        settle(CODE_OF[connectFailure(err.code)]!, err.code ?? 'ERROR');
+      });
+      // net.connect() to an IP literal issues connect(2) on the next tick; this tick runs right
+      // after it, so the timeout (and connectMs) count from the SYN, not from a queue of a few
+      // hundred starts made in one go.
+      process.nextTick(() => {
+        if (settled || over) return;
+        t0 = performance.now();
+        // Decide after the next poll phase, not in the timers phase: when the event loop was held
+        // up (a busy CPU, a GC pause) past the deadline, a handshake that did complete in time is
+        // still waiting in the poll queue, and firing first would call an open port filtered.
+        attempt.timer = setTimeout(() => setImmediate(() => settle(FILTERED, 'CONNECT_TIMEOUT')), connectTimeoutMs);
+      });
+    };
+
+    signal.addEventListener('abort', onAbort, { once: true });
+    ask();
+    maybeDone();
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
