@@ -134,6 +134,8 @@ async function main() {
       SITEREADY_LAB_PROBE_PORT: '4',
       SITEREADY_LAB_TOKEN: 'bench-token-not-used',
       SITEREADY_LAB_FIREWALL_PORT: '5',
+      SITEREADY_LAB_PROXY_PORT: '6',
+      SITEREADY_LAB_PROXY_PASSWORD: 'bench-password',
     };
     const commands = [
       { id: 'node-e-0', display: 'node -e 0', args: ['-e', '0'], env: baseEnv, anchor: true },

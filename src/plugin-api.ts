@@ -23,7 +23,13 @@ export type Classification =
   | 'unreachable'
   | 'tls-failure'
   | 'http-error'
-  | 'timeout';
+  | 'timeout'
+  | 'proxy-auth-required'
+  | 'proxy-denied'
+  | 'intercepted'
+  | 'auth-refused'
+  /** A STUN/TURN server answered with an error response (named by its code), or not with STUN. */
+  | 'server-error';
 
 export interface Reference {
   title: string;
@@ -52,6 +58,11 @@ export interface CheckMeta {
    * throughput test must not share the link (or the CPU) with anything else it would measure.
    */
   exclusive?: string;
+  /**
+   * The task sends (almost) nothing while it runs — it holds idle connections, say — so exclusive
+   * measurements need not wait for it to finish.
+   */
+  quiet?: boolean;
   /** Version of a plugin check (built-in checks carry the tool's version). */
   version?: string;
 }

@@ -59,6 +59,7 @@ export default defineCheck<Options>({
     severity: 'high',
     weight: 2,
     timeoutMs: 25 * 60_000,
+    quiet: true,
     references: [
       { title: 'RFC 5382 — NAT behavioral requirements for TCP', clause: 'REQ-5 (established idle timeout ≥ 2 h 4 min)' },
       { title: 'RFC 6455 — The WebSocket Protocol', clause: '§5.5.2 (ping)' },

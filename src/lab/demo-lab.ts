@@ -15,6 +15,8 @@ import { startDnsServer, type RunningDnsServer } from './dns-server.js';
 import { randomBytes } from 'node:crypto';
 import { startReflector } from '../probe/server.js';
 import { startIdleDroppingRelay } from './idle-relay.js';
+import { startLabProxy } from './connect-proxy.js';
+import { Resolver } from 'node:dns/promises';
 
 export const LAB_ZONE = 'lab.siteready.test';
 export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin', 'probe'].map((h) => `${h}.${LAB_ZONE}`);
@@ -23,7 +25,7 @@ export interface DemoLab {
   /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
   env: Record<string, string>;
   caFile: string;
-  ports: { https: number; tcp: number; closed: number; dns: number; probe: number; firewall: number };
+  ports: { https: number; tcp: number; closed: number; dns: number; probe: number; firewall: number; proxy: number };
   close(): Promise<void>;
 }
 
@@ -89,7 +91,20 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     closers.push(() => firewall.close());
 
     const closed = await freePort(host);
-    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port };
+
+    // The corporate proxy: Basic auth, CONNECT only to the platform's ports, names from the lab resolver.
+    const resolver = new Resolver({ timeout: 1000, tries: 1 });
+    resolver.setServers([`${host}:${dns.port}`]);
+    const proxyPassword = randomBytes(12).toString('hex');
+    const proxy = await startLabProxy({
+      host,
+      auth: { username: 'lab', password: proxyPassword },
+      connectPorts: [port(https), port(tcp), firewall.port],
+      resolve: async (name) => (/^[\d.]+$/.test(name) ? name : (await resolver.resolve4(name))[0]!),
+    });
+    closers.push(() => proxy.close());
+
+    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),
@@ -100,6 +115,8 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
         SITEREADY_LAB_PROBE_PORT: String(ports.probe),
         SITEREADY_LAB_TOKEN: token,
         SITEREADY_LAB_FIREWALL_PORT: String(ports.firewall),
+        SITEREADY_LAB_PROXY_PORT: String(ports.proxy),
+        SITEREADY_LAB_PROXY_PASSWORD: proxyPassword,
       },
       caFile,
       ports,

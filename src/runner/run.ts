@@ -84,13 +84,24 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
     results[index] = result;
     opts.onEvent?.({ type: 'end', task, result });
   };
+  // The exclusive lane starts once every task that makes traffic is done; quiet ones may still be waiting.
+  let loudLeft = shared.filter((i) => !plan.tasks[i]!.check.def?.meta.quiet).length;
+  let loudDone: () => void = () => undefined;
+  const allLoudDone = loudLeft === 0 ? Promise.resolve() : new Promise<void>((r) => (loudDone = r));
   let next = 0;
   const worker = async () => {
-    while (next < shared.length) await runOne(shared[next++]!);
+    while (next < shared.length) {
+      const index = shared[next++]!;
+      await runOne(index);
+      if (!plan.tasks[index]!.check.def?.meta.quiet && --loudLeft === 0) loudDone();
+    }
+  };
+  const exclusiveLane = async () => {
+    await allLoudDone;
+    for (const index of exclusive) await runOne(index);
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, shared.length) }, worker));
-    for (const index of exclusive) await runOne(index);
+    await Promise.all([...Array.from({ length: Math.min(concurrency, shared.length) }, worker), exclusiveLane()]);
   } finally {
     if (globalTimer) clearTimeout(globalTimer);
     opts.signal?.removeEventListener('abort', onOuterAbort);

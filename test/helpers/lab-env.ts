@@ -10,4 +10,6 @@ export const DEMO_SITE_ENV: Record<string, string> = {
   SITEREADY_LAB_PROBE_PORT: '7000',
   SITEREADY_LAB_TOKEN: 'dummy-token-for-validate',
   SITEREADY_LAB_FIREWALL_PORT: '4',
+  SITEREADY_LAB_PROXY_PORT: '5',
+  SITEREADY_LAB_PROXY_PASSWORD: 'dummy-proxy-password',
 };
