@@ -13,6 +13,10 @@ import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 
 const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss' };
+/** Checks whose targets are host:port or stun:/turn:/turns: URIs (RFC 7064/7065). */
+const STUN_CHECKS: Record<string, EndpointProtocol> = { stun: 'stun', turn: 'turn' };
+/** The TURN credentials `siteready run turn` reads; the password never comes from the command line. */
+const TURN_ENV = ['SITEREADY_TURN_USERNAME', 'SITEREADY_TURN_PASSWORD'] as const;
 /** Checks that measure against a reflector: their one target is the reflector's host:port. */
 const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality']);
 
@@ -32,18 +36,27 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
   if (!checks.some((c) => c.id === checkId)) throw unknownCheckError(checkId, checks.map((c) => c.id));
 
   if (PROBE_CHECKS.has(checkId)) return runProbeCheck(checkId, targets, flags, checks);
+  const stunProtocol = STUN_CHECKS[checkId];
+  // TURN credentials come from the environment only (never argv: process lists, shell history).
+  const turnEnv = checkId === 'turn' ? Object.fromEntries(TURN_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))) : {};
+  const withCredentials = checkId === 'turn' && Object.keys(turnEnv).length > 0;
   const used = new Set<string>();
   const endpoints = targets.map((text, i) => {
     const urlScheme = URL_CHECKS[checkId];
     const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : urlScheme && /:\d+$/.test(text) ? `${urlScheme}://${text}/` : text;
-    const parsed = parseAdHocTarget(given, urlScheme ?? 'tcp');
+    const parsed = parseAdHocTarget(given, urlScheme ?? stunProtocol ?? 'tcp');
     if (!parsed) {
-      throw new UsageError(`target "${text}" is not host:port, [ipv6]:port or a URL`, 'examples: db.corp.example:5432, [2001:db8::1]:443, https://chat.example.com/');
+      throw new UsageError(
+        `target "${text}" is not host:port, [ipv6]:port or a URL`,
+        stunProtocol ? 'examples: turn.example.com:3478, stun:stun.example.com, turn:turn.example.com:3478?transport=udp, turns:turn.example.com:443' : 'examples: db.corp.example:5432, [2001:db8::1]:443, https://chat.example.com/',
+      );
     }
     let name = targetName(text, i);
     if (used.has(name)) name = `${name}-${i + 1}`;
     used.add(name);
-    return { name, ...parsed };
+    // `siteready run turn` with SITEREADY_TURN_USERNAME / SITEREADY_TURN_PASSWORD set: the endpoint
+    // references them, so the password is interpolated and registered as a secret like any other.
+    return { name, ...parsed, ...(withCredentials ? { credentials: { username: '${SITEREADY_TURN_USERNAME}', password: '${SITEREADY_TURN_PASSWORD}' } } : {}) };
   });
   const site = {
     version: 1,
@@ -52,7 +65,7 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     platform: { endpoints },
     ...(flags.ca ? { security: { trust: { caFile: flags.ca } } } : {}),
   };
-  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: {} });
+  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: turnEnv });
   const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
   if (plan.tasks.length === 0) {
     throw new UsageError(`check "${checkId}" does not apply to ${targets.join(', ')}`, `see \`siteready checks ${checkId}\` for the endpoints it takes`);

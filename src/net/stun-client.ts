@@ -68,16 +68,20 @@ export interface StunClientErrorOptions {
   code?: string;
   tlsKind?: TlsFailureKind;
   stun?: StunErrorInfo;
+  /** The realm the server named (with auth-refused). */
+  realm?: string;
 }
 
 /** A PathError that may also carry the STUN error response that caused it. */
 export class StunClientError extends PathError {
   readonly stun?: StunErrorInfo;
+  readonly realm?: string;
 
   constructor(classification: Classification, phase: Phase, message: string, opts: StunClientErrorOptions = {}) {
     super(classification, phase, message, opts.code, opts.tlsKind);
     this.name = 'StunClientError';
     if (opts.stun) this.stun = opts.stun;
+    if (opts.realm !== undefined) this.realm = opts.realm;
   }
 }
 
@@ -157,7 +161,8 @@ export class StunConnection {
       address: opts.address,
       port: opts.port,
       connectTimeoutMs: opts.connectTimeoutMs ?? 3000,
-      ...(opts.transport === 'tls' ? { tls: { ...opts.tls } } : {}),
+      // `host` names what the certificate must match when no servername (SNI) is given: an IP literal.
+      ...(opts.transport === 'tls' ? { tls: { host: opts.address, ...opts.tls } } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const conn = new StunConnection(opts, undefined, dialed.socket);
@@ -256,8 +261,13 @@ export class StunConnection {
       const cb = (err: Error | null) => {
         if (err) this.failAll(udpError(err, to ?? this.server));
       };
-      if (this.connected) this.udp.send(bytes, cb);
-      else this.udp.send(bytes, (to ?? this.server).port, (to ?? this.server).address, cb);
+      try {
+        if (this.connected) this.udp.send(bytes, cb);
+        else this.udp.send(bytes, (to ?? this.server).port, (to ?? this.server).address, cb);
+      } catch (err) {
+        // dgram throws synchronously for a bad address or a socket closed under us.
+        this.failAll(udpError(err as Error, to ?? this.server));
+      }
     } else {
       this.stream?.write(bytes);
     }
@@ -302,10 +312,12 @@ export class StunConnection {
         reject(opts.signal!.reason);
       };
       const transmit = () => {
+        if (!this.pending.has(key)) return;
         transmissions++;
         lastSend = performance.now();
         this.sendRaw(bytes, to);
-        if (udp && transmissions < maxTransmissions) retransmitTimer = setTimeout(transmit, rto * 2 ** (transmissions - 1));
+        // A send can fail synchronously and settle the transaction: then nothing more is scheduled.
+        if (this.pending.has(key) && udp && transmissions < maxTransmissions) retransmitTimer = setTimeout(transmit, rto * 2 ** (transmissions - 1));
       };
       const deadline = setTimeout(() => {
         finish();
@@ -460,31 +472,41 @@ export interface SweepResult {
   code?: string;
 }
 
+/**
+ * Binding requests to each port (connected UDP sockets, so ICMP port unreachable shows as
+ * `refused`), `concurrency` at a time. When `signal` aborts, the ports tested so far are returned
+ * (in the order given); the rest are left out.
+ */
 export async function sweepUdpPorts(
   address: string,
   ports: number[],
   opts: { concurrency?: number; timeoutMs: number; signal?: AbortSignal },
 ): Promise<SweepResult[]> {
-  const results: SweepResult[] = new Array(ports.length);
+  const results: Array<SweepResult | undefined> = new Array(ports.length);
   let next = 0;
   const worker = async () => {
     for (;;) {
       const i = next++;
-      if (i >= ports.length) return;
-      if (opts.signal?.aborted) throw opts.signal.reason;
+      if (i >= ports.length || opts.signal?.aborted) return;
       const port = ports[i]!;
       try {
         const r = await stunBinding({ transport: 'udp', address, port, ...(opts.signal ? { signal: opts.signal } : {}) }, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
         results[i] = { port, classification: 'ok', rttMs: r.rttMs };
       } catch (err) {
-        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (opts.signal?.aborted) return;
         const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
         results[i] = { port, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}) };
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 16, ports.length)) }, worker));
-  return results;
+  return results.filter((r): r is SweepResult => r !== undefined);
+}
+
+/** Transports to test on an endpoint: its own list, else UDP and TCP (TLS for turns:). */
+export function defaultTransports(ep: { protocol: string; transports?: StunTransport[] }): StunTransport[] {
+  if (ep.transports?.length) return [...new Set(ep.transports)];
+  return ep.protocol === 'turns' ? ['tls'] : ['udp', 'tcp'];
 }
 
 /** Expands [3478, "3479-3481"] into [3478, 3479, 3480, 3481] (deduplicated, in order), at most `max`. */
@@ -736,7 +758,11 @@ export class TurnClient {
         continue;
       }
       if (info.code === 401 || info.code === 441) {
-        throw new StunClientError('auth-refused', 'application', `${what}: the server refused the credentials of user "${this.credentials.username}" (${info.code} ${info.name})`, { code: 'AUTH_REFUSED', stun: info });
+        throw new StunClientError('auth-refused', 'application', `${what}: the server refused the credentials of user "${this.credentials.username}" (${info.code} ${info.name})`, {
+          code: 'AUTH_REFUSED',
+          stun: info,
+          ...(this.realm !== undefined ? { realm: this.realm } : {}),
+        });
       }
       if (info.code === 438 && !staleRetried && newNonce) {
         staleRetried = true;

@@ -573,7 +573,10 @@ export function getUint32(msg: StunMessage, type: number): number | undefined {
 export function getErrorCode(msg: StunMessage): ErrorCodeValue | undefined {
   const a = findAttribute(msg, Attr.ERROR_CODE);
   if (!a || a.value.length < 4) return undefined;
-  return { code: (a.value[2]! & 0x07) * 100 + a.value[3]!, reason: a.value.subarray(4).toString('utf8') };
+  // Some servers (coturn) end the reason phrase with NUL: drop control characters.
+  // eslint-disable-next-line no-control-regex
+  const reason = a.value.subarray(4).toString('utf8').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return { code: (a.value[2]! & 0x07) * 100 + a.value[3]!, reason };
 }
 
 export function getChangeRequest(msg: StunMessage): ChangeRequest | undefined {

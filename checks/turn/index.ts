@@ -1,0 +1,390 @@
+import { isIP } from 'node:net';
+import { defineCheck, type CheckContext, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
+import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { StunClientError, StunConnection, TurnClient, defaultTransports, relayRoundTrip, type StunTransport } from '../../src/net/stun-client.js';
+import { formatAddress } from '../../src/net/stun.js';
+
+const messages = {
+  en: {
+    ...pathMessages.en,
+    'turn.no-credentials': '{endpoint}: no TURN credentials, so the relay cannot be tested (TURN servers allocate only for authenticated users).',
+    'turn.no-credentials.fix':
+      'Add credentials to the endpoint in the site file — `credentials: {username: ..., password: ${TURN_PASSWORD}}`, the password always from an environment variable, never written in the file. With `siteready run turn`, set SITEREADY_TURN_USERNAME and SITEREADY_TURN_PASSWORD.',
+    'turn.auth-refused': '{endpoint}: the TURN server {host}:{port} is reachable but refused the credentials of user {username} over {transports} ({detail}).',
+    'turn.auth-refused.fix':
+      'Check the username and the password in the environment variable the site file names against the TURN server\'s users (realm {realm}). For time-limited (REST API) credentials, generate fresh ones before the run.',
+    'turn.filtered': '{endpoint}: no answer from the TURN server {host}:{port} over {transports} within {timeoutMs} ms: packets are silently dropped.',
+    'turn.filtered.fix': 'A firewall drops traffic to {host}:{port}. Allow it outbound (UDP and TCP, and the return traffic): without the relay, calls between networks that cannot reach each other directly fail.',
+    'turn.refused': '{endpoint}: {host}:{port} refuses TURN over {transports} (ICMP port unreachable / TCP RST): nothing listens there, or a firewall rejects it.',
+    'turn.refused.fix': 'Check that the TURN service runs on port {port}; if it does, allow {host}:{port} outbound on the site firewall.',
+    'turn.unreachable': '{endpoint}: {host} is unreachable ({code}): no route to the TURN server.',
+    'turn.unreachable.fix': 'Check routing to {host} (default route, VPN split tunnel, ACLs that answer with ICMP unreachable).',
+    'turn.timeout': '{endpoint}: {host}:{port} accepts connections over {transports} but does not answer TURN.',
+    'turn.timeout.fix': 'Something other than a TURN server listens there, or a middlebox holds the traffic: point the endpoint at the TURN port.',
+    'turn.server-error': '{endpoint}: the TURN server {host}:{port} refused the allocation over {transports}: {detail}.',
+    'turn.server-error.fix':
+      'The server named why: 486 Allocation Quota Reached — the user has too many allocations (raise user-quota); 508 Insufficient Capacity — the server is out of relay ports or bandwidth; 403 Forbidden — policy forbids this client; 437 Allocation Mismatch — a stale allocation on this 5-tuple. Fix it on the TURN server.',
+    'turn.udp-blocked': '{endpoint}: TURN over UDP {port} to {host} fails ({classification}) while {working} works: media falls back to TCP/TLS relays.',
+    'turn.udp-blocked.fix': 'Allow outbound UDP to {host}:{port} and its return traffic. Media relayed over TCP/TLS suffers head-of-line blocking: more delay and jitter in every relayed call.',
+    'turn.transport-failed': '{endpoint}: TURN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no relay.',
+    'turn.transport-failed.fix': 'Allow TURN over {transport} to {host}:{port} outbound (clients behind UDP-blocking firewalls depend on it), or list only the transports the server offers.',
+    'turn.relay-failed': '{endpoint}: allocation over {transports} works, but relayed data did not come back ({detail}).',
+    'turn.relay-failed.fix':
+      'The relay could not reach this site, or this site drops UDP from the relay\'s port range: allow inbound-return UDP from {host}\'s relay ports, and check the server does not deny this site\'s address (denied-peer-ip).',
+    'turn.slow': '{endpoint}: relayed round trip {ms} ms over {transport} (target ≤ {limit} ms).',
+    'turn.slow.fix': 'Every relayed call pays this twice (to the relay and back): use a TURN server closer to this site, or check routing to {host}.',
+  },
+  'zh-CN': {
+    ...pathMessages['zh-CN'],
+    'turn.no-credentials': '{endpoint}：没有 TURN 凭据，无法测试中继（TURN 服务器只为已认证用户分配中继）。',
+    'turn.no-credentials.fix':
+      '在站点文件中为该端点添加凭据——`credentials: {username: ..., password: ${TURN_PASSWORD}}`，密码必须来自环境变量，切勿写在文件中。使用 `siteready run turn` 时，请设置 SITEREADY_TURN_USERNAME 和 SITEREADY_TURN_PASSWORD。',
+    'turn.auth-refused': '{endpoint}：TURN 服务器 {host}:{port} 可达，但经 {transports} 拒绝了用户 {username} 的凭据（{detail}）。',
+    'turn.auth-refused.fix': '核对用户名以及站点文件所指环境变量中的密码是否与 TURN 服务器的用户（realm {realm}）一致。如使用限时（REST API）凭据，请在运行前重新生成。',
+    'turn.filtered': '{endpoint}：{timeoutMs} 毫秒内经 {transports} 未收到 TURN 服务器 {host}:{port} 的应答：数据包被静默丢弃。',
+    'turn.filtered.fix': '防火墙丢弃了到 {host}:{port} 的流量。请放行其出站流量（UDP 和 TCP，及回程流量）：没有中继，无法直接互通的网络之间的通话会失败。',
+    'turn.refused': '{endpoint}：{host}:{port} 经 {transports} 拒绝 TURN（ICMP 端口不可达 / TCP RST）：端口未监听或被防火墙拒绝。',
+    'turn.refused.fix': '确认 TURN 服务在端口 {port} 上运行；如已运行，请在站点防火墙上放行 {host}:{port} 出站。',
+    'turn.unreachable': '{endpoint}：{host} 不可达（{code}）：没有到 TURN 服务器的路由。',
+    'turn.unreachable.fix': '检查到 {host} 的路由（默认路由、VPN 分离隧道、返回 ICMP 不可达的 ACL）。',
+    'turn.timeout': '{endpoint}：{host}:{port} 经 {transports} 接受连接，但不应答 TURN。',
+    'turn.timeout.fix': '该端口上监听的不是 TURN 服务器，或有中间设备扣留流量：请将端点指向 TURN 端口。',
+    'turn.server-error': '{endpoint}：TURN 服务器 {host}:{port} 经 {transports} 拒绝了分配：{detail}。',
+    'turn.server-error.fix':
+      '服务器已说明原因：486 Allocation Quota Reached——该用户的分配过多（调高 user-quota）；508 Insufficient Capacity——服务器中继端口或带宽不足；403 Forbidden——策略禁止该客户端；437 Allocation Mismatch——该五元组上有过期的分配。请在 TURN 服务器上修复。',
+    'turn.udp-blocked': '{endpoint}：经 UDP {port} 到 {host} 的 TURN 失败（{classification}），而 {working} 可用：媒体将回退到 TCP/TLS 中继。',
+    'turn.udp-blocked.fix': '放行到 {host}:{port} 的 UDP 出站及回程流量。经 TCP/TLS 中继的媒体存在队头阻塞：每次中继通话的延迟和抖动都会增加。',
+    'turn.transport-failed': '{endpoint}：经 {transport} 到 {host}:{port} 的 TURN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端没有中继可用。',
+    'turn.transport-failed.fix': '放行到 {host}:{port} 的 {transport} TURN 出站流量（位于阻断 UDP 的防火墙后的客户端依赖它），或只列出服务器支持的传输方式。',
+    'turn.relay-failed': '{endpoint}：经 {transports} 的分配成功，但中继的数据没有返回（{detail}）。',
+    'turn.relay-failed.fix': '中继无法到达本站点，或本站点丢弃了来自中继端口范围的 UDP：请放行来自 {host} 中继端口的回程 UDP，并确认服务器没有拒绝本站点的地址（denied-peer-ip）。',
+    'turn.slow': '{endpoint}：经 {transport} 的中继往返时间为 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
+    'turn.slow.fix': '每次中继通话都要付出两倍的代价（到中继再返回）：请使用离本站点更近的 TURN 服务器，或检查到 {host} 的路由。',
+  },
+};
+
+interface Options {
+  transactionTimeoutMs: number;
+  connectTimeoutMs: number;
+  relayTimeoutMs: number;
+  slowMs: number;
+  /** UDP port of the server the relay peer asks for its own address (default: the endpoint's port; 3478 for turns:). */
+  peerStunPort?: number;
+}
+
+interface TransportOutcome {
+  transport: StunTransport;
+  classification: Classification;
+  /** How far it got: connect → allocate → relay → deallocate → done. */
+  stage: 'connect' | 'allocate' | 'relay' | 'deallocate' | 'done';
+  allocateMs?: number;
+  relayed?: string;
+  mapped?: string;
+  lifetime?: number;
+  realm?: string;
+  permissionMs?: number;
+  relayRttMs?: number;
+  peer?: string;
+  peerAddressFrom?: string;
+  relayError?: { code?: string; message: string; stun?: { code: number; name: string } };
+  deallocated?: boolean;
+  code?: string;
+  stun?: { code: number; name: string; reason: string };
+  error?: string;
+}
+
+const ORDER: Classification[] = ['ok', 'auth-refused', 'server-error', 'timeout', 'tls-failure', 'refused', 'unreachable', 'filtered', 'dns-failure'];
+
+/** TURN Allocate with long-term credentials, CreatePermission, a relayed round trip, deallocation. */
+export default defineCheck<Options>({
+  meta: {
+    id: 'turn',
+    title: 'TURN relays allocate and relay',
+    failureTitle: 'TURN relays do not work from this site',
+    description:
+      'For every turn/turns endpoint and each of its transports (default UDP and TCP; TLS for turns): an Allocate ' +
+      'with the endpoint\'s long-term credentials (RFC 8656; 401 → REALM/NONCE → authenticated retry, a stale nonce ' +
+      'retried once), a CreatePermission for a UDP peer socket on this host, a Send indication that the peer echoes ' +
+      'back through the relay as a Data indication (the relayed round trip), and a Refresh with lifetime 0 to ' +
+      'deallocate. "Reachable but credentials refused" (401/441 after authenticating: `auth-refused`) is a different ' +
+      'finding from "blocked" (filtered/refused/unreachable). Error responses are named (437, 486, 508, ...). ' +
+      'UDP failing while TCP/TLS works is a warning: media then goes over TCP/TLS relays.',
+    category: 'network',
+    severity: 'critical',
+    weight: 3,
+    timeoutMs: 20000,
+    references: [
+      { title: 'RFC 8656 — Traversal Using Relays around NAT (TURN)', clause: '§7 (Allocate), §9 (CreatePermission), §11 (Send and Data), §7.2 (Refresh)' },
+      { title: 'RFC 8489 — Session Traversal Utilities for NAT (STUN)', clause: '§9.2 (long-term credential mechanism)' },
+      { title: 'RFC 7065 — TURN URIs' },
+      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network', clause: 'UDP 3478–3481, TCP 443 fallback' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        transactionTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each TURN transaction (UDP retransmissions included).' },
+        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP/TLS connect deadline.' },
+        relayTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of the relayed round trip (all attempts).' },
+        slowMs: { type: 'number', minimum: 1, description: 'Relayed round trip above which the result is a warning.' },
+        peerStunPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'UDP STUN port the relay peer asks for its own address.' },
+        timeoutMs: { type: 'integer', minimum: 100 },
+      },
+    },
+    defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, relayTimeoutMs: 3000, slowMs: 200 },
+  },
+  messages,
+  targets(site) {
+    return site.platform.endpoints
+      .filter((ep) => (ep.protocol === 'turn' || ep.protocol === 'turns') && ep.expect === 'reachable')
+      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+  },
+  async run(ctx, target) {
+    const ep = target.endpoint!;
+    const o = ctx.options;
+    const severity = unreachableSeverity(ep);
+    const budget = (ms: number) => Math.max(100, Math.min(ms, ctx.remainingMs() - 300));
+    const transactionTimeoutMs = budget(o.transactionTimeoutMs);
+    const slowMs = ctx.threshold('relayRttMs', o.slowMs);
+    const transports = defaultTransports(ep);
+    const base = { path: 'direct' as const, host: ep.host, port: ep.port };
+
+    const creds = credentialsOf(ep);
+    if (!creds) {
+      // Not measured, but not "not applicable" either: the relay is untested until credentials are given.
+      return {
+        status: 'warn',
+        score: null,
+        findings: [
+          {
+            id: 'turn.no-credentials',
+            severity: 'medium',
+            message: { id: 'turn.no-credentials', params: { endpoint: ep.name } },
+            remediation: { id: 'turn.no-credentials.fix' },
+          },
+        ],
+        details: { reason: 'no-credentials', ...base, transports: [] },
+      };
+    }
+
+    let address: string;
+    try {
+      const answer = await lookupOnce(ctx, ep.host);
+      address = (answer.addresses.find((a) => a.family === 4) ?? answer.addresses[0])!.address;
+    } catch (err) {
+      if (!(err instanceof DnsLookupError)) throw err;
+      return { status: 'fail', score: 0, findings: [pathFinding('turn', err, ep, severity, transactionTimeoutMs)], details: { classification: 'dns-failure', ...base, transports: [] } };
+    }
+
+    const tls = transports.includes('tls') ? await tlsFor(ctx, ep) : undefined;
+    const peerStunPort = o.peerStunPort ?? (ep.protocol === 'turns' ? 3478 : ep.port);
+    const attempts = await Promise.all(
+      transports.map(async (transport): Promise<{ outcome: TransportOutcome; error?: PathError }> => {
+        const out: TransportOutcome = { transport, classification: 'ok', stage: 'connect' };
+        let conn: StunConnection | undefined;
+        try {
+          conn = await StunConnection.open({ transport, address, port: ep.port, connectTimeoutMs: budget(o.connectTimeoutMs), ...(transport === 'tls' ? { tls } : {}), signal: ctx.signal });
+          out.stage = 'allocate';
+          const turn = new TurnClient(conn, creds);
+          const tx = () => ({ timeoutMs: budget(transactionTimeoutMs), signal: ctx.signal });
+          const a = await turn.allocate(tx());
+          Object.assign(out, { allocateMs: a.rttMs, relayed: formatAddress(a.relayed), lifetime: a.lifetime, realm: a.realm, ...(a.mapped ? { mapped: formatAddress(a.mapped) } : {}) });
+          out.stage = 'relay';
+          try {
+            const rt = await relayRoundTrip(turn, a.relayed, {
+              timeoutMs: budget(o.relayTimeoutMs),
+              signal: ctx.signal,
+              stunServer: { address, port: peerStunPort },
+              ...(a.mapped ? { fallbackIp: a.mapped.address } : {}),
+            });
+            Object.assign(out, { relayRttMs: rt.rttMs, permissionMs: rt.permissionMs, peer: formatAddress(rt.peer), peerAddressFrom: rt.peerAddressFrom });
+          } catch (err) {
+            if (ctx.signal.aborted) throw err;
+            const pe = err instanceof PathError ? err : new StunClientError('timeout', 'application', String(err));
+            const s = (pe as StunClientError).stun;
+            out.relayError = { ...(pe.code ? { code: pe.code } : {}), message: pe.message, ...(s ? { stun: { code: s.code, name: s.name } } : {}) };
+          }
+          out.stage = 'deallocate';
+          try {
+            await turn.refresh(0, tx());
+            out.deallocated = true;
+          } catch (err) {
+            if (ctx.signal.aborted) throw err;
+            out.deallocated = false;
+          }
+          out.stage = 'done';
+          return { outcome: out };
+        } catch (err) {
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
+          const s = (pe as StunClientError).stun;
+          const realm = pe instanceof StunClientError ? pe.realm : undefined;
+          Object.assign(out, { classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(s ? { stun: s } : {}), ...(realm ? { realm } : {}), error: pe.message });
+          return { outcome: out, error: pe };
+        } finally {
+          conn?.close();
+        }
+      }),
+    );
+    const outcomes = attempts.map((a) => a.outcome);
+    const errors = new Map(attempts.filter((a) => a.error).map((a) => [a.outcome.transport, a.error!] as const));
+    const ok = outcomes.filter((t) => t.classification === 'ok');
+    const best = [...outcomes].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
+    const details: Record<string, unknown> = { classification: best.classification, ...base, address, username: creds.username, transports: outcomes };
+    const list = (xs: TransportOutcome[]) => xs.map((t) => t.transport.toUpperCase()).join(', ');
+    const findings: Finding[] = [];
+
+    // Credentials refused anywhere is its own finding: the path works, the account does not.
+    const refused = outcomes.filter((t) => t.classification === 'auth-refused');
+    if (refused.length) {
+      const r = refused[0]!;
+      findings.push({
+        id: 'turn.auth-refused',
+        severity,
+        message: {
+          id: 'turn.auth-refused',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, username: creds.username, transports: list(refused), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : (r.code ?? '-') },
+        },
+        remediation: { id: 'turn.auth-refused.fix', params: { realm: realmOf(errors.get(r.transport)) } },
+        evidence: { transports: refused.map((t) => ({ transport: t.transport, ...(t.stun ? { stunCode: t.stun.code } : {}) })) },
+      });
+    }
+
+    if (ok.length === 0) {
+      if (!refused.length) {
+        const failed = outcomes.filter((t) => t.classification === best.classification);
+        findings.push(failureFinding(ep, best, failed, errors.get(best.transport), severity, transactionTimeoutMs));
+      }
+      return { status: 'fail', score: 0, findings, details, measurements: measurementsOf(outcomes, slowMs) };
+    }
+
+    let score = refused.length ? 0.3 : 1;
+    const udp = outcomes.find((t) => t.transport === 'udp');
+    if (udp && udp.classification !== 'ok' && udp.classification !== 'auth-refused') {
+      score = Math.min(score, 0.6);
+      findings.push({
+        id: 'turn.udp-blocked',
+        severity: 'medium',
+        message: { id: 'turn.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: list(ok) } },
+        remediation: { id: 'turn.udp-blocked.fix', params: { host: ep.host, port: ep.port } },
+        evidence: { udp: { classification: udp.classification, ...(udp.code ? { code: udp.code } : {}) } },
+      });
+    }
+    for (const t of outcomes) {
+      if (t.transport === 'udp' || t.classification === 'ok' || t.classification === 'auth-refused') continue;
+      const err = errors.get(t.transport);
+      if (t.classification === 'tls-failure' && err) {
+        score = Math.min(score, 0.7);
+        findings.push(pathFinding('turn', err, ep, 'medium', transactionTimeoutMs));
+        continue;
+      }
+      if (t.classification === 'server-error') {
+        score = Math.min(score, 0.6);
+        findings.push(failureFinding(ep, t, [t], err, 'medium', transactionTimeoutMs));
+        continue;
+      }
+      score = Math.min(score, 0.8);
+      findings.push({
+        id: 'turn.transport-failed',
+        severity: 'low',
+        message: { id: 'turn.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport: t.transport.toUpperCase(), classification: t.classification } },
+        remediation: { id: 'turn.transport-failed.fix', params: { host: ep.host, port: ep.port, transport: t.transport.toUpperCase() } },
+        evidence: { transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}) },
+      });
+    }
+
+    const relayFailed = ok.filter((t) => t.relayError);
+    if (relayFailed.length) {
+      score = Math.min(score, relayFailed.length === ok.length ? 0.5 : 0.7);
+      const r = relayFailed[0]!.relayError!;
+      findings.push({
+        id: 'turn.relay-failed',
+        severity: relayFailed.length === ok.length ? 'high' : 'medium',
+        message: { id: 'turn.relay-failed', params: { endpoint: ep.name, transports: list(relayFailed), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : r.message } },
+        remediation: { id: 'turn.relay-failed.fix', params: { host: ep.host } },
+        evidence: { transports: relayFailed.map((t) => ({ transport: t.transport, ...t.relayError })) },
+      });
+    }
+
+    const relayed = ok.filter((t) => t.relayRttMs !== undefined).sort((a, b) => a.relayRttMs! - b.relayRttMs!);
+    const fastest = relayed[0];
+    if (fastest) {
+      score = Math.min(score, timingScore(fastest.relayRttMs!, slowMs, slowMs * 3));
+      if (fastest.relayRttMs! > slowMs) {
+        findings.push({
+          id: 'turn.slow',
+          severity: 'medium',
+          message: { id: 'turn.slow', params: { endpoint: ep.name, ms: round(fastest.relayRttMs!), transport: fastest.transport.toUpperCase(), limit: slowMs } },
+          remediation: { id: 'turn.slow.fix', params: { host: ep.host } },
+        });
+      }
+    }
+    return {
+      status: score < 0.5 ? 'fail' : findings.length || score < 1 ? 'warn' : 'pass',
+      score: round(score),
+      measurements: measurementsOf(outcomes, slowMs),
+      findings,
+      details,
+    };
+  },
+});
+
+function credentialsOf(ep: Endpoint): { username: string; password: string } | undefined {
+  const c = ep.extra.credentials as { username?: unknown; password?: unknown } | undefined;
+  if (!c || typeof c.username !== 'string' || !c.username || typeof c.password !== 'string' || !c.password) return undefined;
+  return { username: c.username, password: c.password };
+}
+
+function realmOf(err: PathError | undefined): string {
+  return err instanceof StunClientError && err.realm ? err.realm : '-';
+}
+
+function measurementsOf(outcomes: TransportOutcome[], slowMs: number): Measurement[] {
+  const out: Measurement[] = [];
+  for (const t of outcomes) {
+    out.push({ id: `${t.transport}AllocateMs`, value: t.allocateMs !== undefined ? round(t.allocateMs) : null, unit: 'ms' });
+    out.push({ id: `${t.transport}RelayRttMs`, value: t.relayRttMs !== undefined ? round(t.relayRttMs) : null, unit: 'ms', threshold: { max: slowMs, source: 'two legs of the Teams target: RTT < 100 ms to the media edge' } });
+  }
+  return out;
+}
+
+async function tlsFor(ctx: CheckContext<any>, ep: Endpoint) {
+  const ca = await trustFor(ctx, ep);
+  const tls = ep.extra.tls as { serverName?: string } | undefined;
+  const serverName = tls?.serverName ?? (isIP(ep.host) ? undefined : ep.host);
+  return { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) };
+}
+
+function failureFinding(ep: Endpoint, best: TransportOutcome, failed: TransportOutcome[], err: PathError | undefined, severity: Finding['severity'], timeoutMs: number): Finding {
+  const c = best.classification;
+  if (c === 'tls-failure' && err) return pathFinding('turn', err, ep, severity, timeoutMs);
+  const known = ['filtered', 'refused', 'unreachable', 'timeout', 'server-error'];
+  const id = known.includes(c) ? c : 'unreachable';
+  const params = {
+    endpoint: ep.name,
+    host: ep.host,
+    port: ep.port,
+    transports: failed.map((t) => t.transport.toUpperCase()).join(', '),
+    timeoutMs,
+    code: best.code ?? '-',
+    detail: best.stun ? `${best.stun.code} ${best.stun.name}` : (best.error ?? c),
+  };
+  return {
+    id: `turn.${id}`,
+    severity,
+    message: { id: `turn.${id}`, params },
+    remediation: { id: `turn.${id}.fix`, params },
+    evidence: {
+      transports: failed.map((t) => ({ transport: t.transport, classification: t.classification, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.stun ? { stunCode: t.stun.code } : {}), ...(t.error ? { error: t.error } : {}) })),
+    },
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
