@@ -126,7 +126,9 @@ ${EXIT_CODES}`,
         .option('--streams <n>', 'throughput, bufferbloat: parallel TCP streams')
         .addOption(new Option('--direction <dir>', 'throughput, bufferbloat: which direction').choices(['down', 'up', 'both']))
         .addOption(new Option('--transport <t>', 'throughput: raw TCP, WebSocket or both').choices(['tcp', 'ws', 'both']))
-        .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both'])),
+        .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both']))
+        .option('--ladder <list>', 'idle: hold times, e.g. 2s,5s,10s')
+        .option('--keepalive <duration>', 'idle: the IM client\'s keep-alive interval (default 30s)'),
     ),
   )
     .addHelpText(
@@ -138,6 +140,8 @@ Examples:
   $ siteready run websocket wss://chat.example.com/ws --json
   $ SITEREADY_TOKEN=... siteready run throughput 127.0.0.1:7000 --duration 10 --streams 4
   $ SITEREADY_TOKEN=... siteready run latency reflector.dc1.example:7000 --profile audio
+  $ siteready run idle wss://chat.example.com/ws --ladder 30s,2m,5m,10m
+  $ SITEREADY_TURN_USERNAME=u SITEREADY_TURN_PASSWORD=... siteready run turn 'turn:turn.example.com:3478?transport=udp'
 ${EXIT_CODES}`,
     )
     .action(async (check: string, targets: string[], opts: Record<string, unknown>) => {

@@ -6,13 +6,14 @@ import { stringify } from 'yaml';
 import { planAssessment } from '../runner/plan.js';
 import { allChecks, unknownCheckError } from '../runner/registry.js';
 import { UsageError } from '../errors.js';
+import { parseDuration } from '../net/idle.js';
 import { parseAdHocTarget } from '../site/endpoints.js';
 import { parseSiteText } from '../site/load.js';
 import type { EndpointProtocol } from '../site/types.js';
 import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 
-const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss' };
+const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss', idle: 'wss', interception: 'https' };
 /** Checks whose targets are host:port or stun:/turn:/turns: URIs (RFC 7064/7065). */
 const STUN_CHECKS: Record<string, EndpointProtocol> = { stun: 'stun', turn: 'turn' };
 /** The TURN credentials `siteready run turn` reads; the password never comes from the command line. */
@@ -20,7 +21,17 @@ const TURN_ENV = ['SITEREADY_TURN_USERNAME', 'SITEREADY_TURN_PASSWORD'] as const
 /** Checks that measure against a reflector: their one target is the reflector's host:port. */
 const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality']);
 
+function keepAliveMs(text: string): number {
+  const ms = parseDuration(text);
+  if (!ms) throw new UsageError(`--keepalive "${text}" is not a duration`, 'e.g. --keepalive 30s');
+  return ms;
+}
+
 export interface ProbeFlags {
+  /** idle: comma-separated hold times, e.g. "2s,5s,10s". */
+  ladder?: string;
+  /** idle: the IM client's keep-alive interval. */
+  keepalive?: string;
   tokenFile?: string;
   duration?: string;
   streams?: string;
@@ -64,6 +75,9 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     ...(flags.dnsServer?.length ? { network: { dns: { servers: flags.dnsServer } } } : {}),
     platform: { endpoints },
     ...(flags.ca ? { security: { trust: { caFile: flags.ca } } } : {}),
+    ...(checkId === 'idle' && (flags.ladder || flags.keepalive)
+      ? { checks: { idle: { ...(flags.ladder ? { ladder: flags.ladder.split(',').map((x) => x.trim()) } : {}), ...(flags.keepalive ? { clientKeepAliveMs: keepAliveMs(flags.keepalive) } : {}) } } }
+      : {}),
   };
   const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: turnEnv });
   const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });

@@ -83,7 +83,7 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
       if (!opts.tls) return done();
       phase = 'tls';
       tlsTimer = setTimeout(
-        () => fail(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${opts.tlsTimeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout')),
+        () => fail(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${opts.tlsTimeoutMs ?? opts.connectTimeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout')),
         opts.tlsTimeoutMs ?? opts.connectTimeoutMs,
       );
     };
