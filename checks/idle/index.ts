@@ -111,7 +111,7 @@ export default defineCheck<Options>({
           }),
         ),
       );
-      steps = await Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+      steps = await Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal, c.opened.socket)));
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;

@@ -4,6 +4,7 @@
 // FIN that arrives on its own is recorded as it happens.
 
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 
 export type IdleFate = 'alive' | 'rst' | 'fin' | 'silent' | 'error';
@@ -29,10 +30,15 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** Holds an open WebSocket idle (no traffic at all, keep-alive off) and then pings it. */
-export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal, socket?: Duplex): Promise<IdleStepResult> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let settled = false;
+    // ws swallows socket errors and only reports "closed": the socket itself says whether it was a reset.
+    let resetSeen: string | undefined;
+    socket?.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resetSeen = err.code;
+    });
     let hold: NodeJS.Timeout | undefined;
     let reply: NodeJS.Timeout | undefined;
     const finish = (r: IdleStepResult) => {
@@ -53,8 +59,8 @@ export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: num
     });
     ws.on('close', (code: number) => {
       const elapsed = Math.round(performance.now() - t0);
-      // 1006: the TCP connection ended without a closing handshake — a FIN or RST from something on the path.
-      finish({ holdMs, fate: code === 1006 ? 'fin' : 'fin', diedAfterMs: elapsed, detail: `close ${code}` });
+      // 1006: the connection ended without a closing handshake — a FIN, or a reset the socket reported.
+      finish({ holdMs, fate: resetSeen ? 'rst' : 'fin', diedAfterMs: elapsed, detail: resetSeen ?? `close ${code}` });
     });
     signal?.addEventListener('abort', onAbort, { once: true });
     hold = setTimeout(() => {

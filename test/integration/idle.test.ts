@@ -1,0 +1,87 @@
+// Idle-timeout survival against a relay that forgets idle flows the three ways firewalls do:
+// silently, with a reset, or with a FIN. The check must bracket the timeout and name the death.
+
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:https';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
+import { startIdleDroppingRelay, type IdleRelay } from '../../src/lab/idle-relay.js';
+import { runCli } from '../helpers/cli.js';
+
+let server: Server;
+let wss: WebSocketServer;
+let dir: string;
+let caFile: string;
+const relays: IdleRelay[] = [];
+
+beforeAll(async () => {
+  const ca = createCertificateAuthority('idle test CA');
+  const leaf = issueCertificate(ca, { commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  dir = await mkdtemp(join(tmpdir(), 'sr-idle-'));
+  caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, ca.certPem);
+  server = createServer({ cert: leaf.certPem, key: leaf.keyPem });
+  wss = new WebSocketServer({ server });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+});
+
+afterAll(async () => {
+  for (const r of relays) await r.close();
+  wss?.close();
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function relay(mode: 'silent' | 'rst' | 'fin'): Promise<number> {
+  const r = await startIdleDroppingRelay({ targetHost: '127.0.0.1', targetPort: (server.address() as { port: number }).port, idleMs: 1500, mode });
+  relays.push(r);
+  return r.port;
+}
+
+async function idle(port: number, keepalive: string) {
+  const r = await runCli(['run', 'idle', `wss://127.0.0.1:${port}/`, '--ladder', '0.5s,3s', '--keepalive', keepalive, '--ca', caFile, '--json', '-q']);
+  expect(r.code, r.stderr).toBe(0);
+  const report = JSON.parse(r.stdout) as { results: Array<{ status: string; details: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
+  return report.results[0]!;
+}
+
+describe('idle check', () => {
+  it('brackets a silent drop and fails when the client keep-alive is longer than the survived hold', async () => {
+    const r = await idle(await relay('silent'), '5s');
+    expect(r.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(r.details).toMatchObject({ survivedMs: 500, diedMs: 3000, death: 'silent' });
+    expect(r.status).toBe('fail');
+    expect(r.findings.map((f) => f.id)).toEqual(['idle.timeout']);
+    expect(r.measurements.find((m) => m.id === 'keepalive-recommended')!.value).toBeLessThanOrEqual(0.5);
+  });
+
+  it('tells a reset from a silent drop, and says when the death came', async () => {
+    const r = await idle(await relay('rst'), '5s');
+    expect(r.details.steps[1]).toMatchObject({ fate: 'rst' });
+    expect(r.details.steps[1].diedAfterMs).toBeLessThan(3000);
+    expect(r.details.death).toBe('rst');
+  });
+
+  it('tells a FIN from a reset', async () => {
+    const r = await idle(await relay('fin'), '5s');
+    expect(r.details.steps[1]).toMatchObject({ fate: 'fin' });
+  });
+
+  it('passes (with a note) when the client keeps the flow alive more often than the path forgets it', async () => {
+    const r = await idle(await relay('silent'), '250ms');
+    expect(r.status).toBe('warn');
+    expect(r.findings.map((f) => f.id)).toEqual(['idle.short']);
+  });
+
+  it('passes when nothing on the path drops idle flows', async () => {
+    const r = await idle((server.address() as { port: number }).port, '5s');
+    expect(r.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'alive']);
+    expect(r.status).toBe('pass');
+  });
+});
