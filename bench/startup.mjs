@@ -136,6 +136,8 @@ async function main() {
       SITEREADY_LAB_FIREWALL_PORT: '5',
       SITEREADY_LAB_PROXY_PORT: '6',
       SITEREADY_LAB_PROXY_PASSWORD: 'bench-password',
+      SITEREADY_LAB_TURN_PORT: '7',
+      SITEREADY_LAB_TURN_PASSWORD: 'bench-turn-password',
     };
     const commands = [
       { id: 'node-e-0', display: 'node -e 0', args: ['-e', '0'], env: baseEnv, anchor: true },

@@ -1,6 +1,7 @@
 // The loopback lab behind `siteready demo` (and many tests): real servers on 127.0.0.1 with
 // ephemeral ports — a DNS server for the lab zone, an HTTPS API with a WebSocket endpoint
-// (certificate from a lab CA generated at start), a plain TCP service and a closed port.
+// (certificate from a lab CA generated at start), a plain TCP service, a closed port and a
+// STUN/TURN media relay.
 // Later capabilities add their services here.
 
 import { once } from 'node:events';
@@ -16,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { startReflector } from '../probe/server.js';
 import { startIdleDroppingRelay } from './idle-relay.js';
 import { startLabProxy } from './connect-proxy.js';
+import { startLabTurnServer } from './turn-server.js';
 import { Resolver } from 'node:dns/promises';
 
 export const LAB_ZONE = 'lab.siteready.test';
@@ -25,7 +27,7 @@ export interface DemoLab {
   /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
   env: Record<string, string>;
   caFile: string;
-  ports: { https: number; tcp: number; closed: number; dns: number; probe: number; firewall: number; proxy: number };
+  ports: { https: number; tcp: number; closed: number; dns: number; probe: number; firewall: number; proxy: number; turn: number };
   close(): Promise<void>;
 }
 
@@ -104,7 +106,12 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     });
     closers.push(() => proxy.close());
 
-    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port };
+    // The media relay: STUN/TURN over UDP and TCP on one port, long-term credentials for user "lab".
+    const turnPassword = randomBytes(12).toString('hex');
+    const turn = await startLabTurnServer({ host, realm: LAB_ZONE, users: { lab: turnPassword } });
+    closers.push(() => turn.close());
+
+    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port, turn: turn.port };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),
@@ -117,6 +124,8 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
         SITEREADY_LAB_FIREWALL_PORT: String(ports.firewall),
         SITEREADY_LAB_PROXY_PORT: String(ports.proxy),
         SITEREADY_LAB_PROXY_PASSWORD: proxyPassword,
+        SITEREADY_LAB_TURN_PORT: String(ports.turn),
+        SITEREADY_LAB_TURN_PASSWORD: turnPassword,
       },
       caFile,
       ports,

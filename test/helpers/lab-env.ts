@@ -12,4 +12,6 @@ export const DEMO_SITE_ENV: Record<string, string> = {
   SITEREADY_LAB_FIREWALL_PORT: '4',
   SITEREADY_LAB_PROXY_PORT: '5',
   SITEREADY_LAB_PROXY_PASSWORD: 'dummy-proxy-password',
+  SITEREADY_LAB_TURN_PORT: '6',
+  SITEREADY_LAB_TURN_PASSWORD: 'dummy-turn-password',
 };
