@@ -85,7 +85,8 @@ export default defineCheck<Options>({
     const severity = unreachableSeverity(ep);
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
     const slowMs = ctx.threshold('ttfbMs', ctx.options.slowMs);
-    let route: Route = { path: 'direct' };
+    // Unset only when the route decision itself failed: a via: proxy endpoint with no usable proxy.
+    let route: Route | undefined;
     try {
       route = await routeFor(ctx, ep);
       // Through a proxy the client never resolves the name itself: the proxy does.
@@ -157,7 +158,7 @@ export default defineCheck<Options>({
         details: {
           classification,
           expect: ep.expect,
-          ...pathDetails(route),
+          ...(route ? pathDetails(route) : { path: 'proxy' }),
           ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
         },
       };

@@ -49,7 +49,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult> {
   // Loaded on first use: `validate`, `plan` and `--help` never pay for undici.
-  const { Agent, request } = await import('undici');
+  const { Agent } = await import('undici');
   const t0 = performance.now();
   const hops: HttpHop[] = [];
   let url = new URL(opts.url);
@@ -85,11 +85,12 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
     });
     try {
       const absolute = url.protocol === 'http:' && opts.proxyForPlainHttp;
-      const res = await request(url, {
+      const res = await agent.request({
+        origin: url.origin,
         method: 'GET',
-        dispatcher: agent,
-        // Through a proxy, plain HTTP is asked for in absolute form (RFC 9112 §3.2.2).
-        ...(absolute ? { path: url.toString() } : {}),
+        // Through a proxy, plain HTTP is asked for in absolute form (RFC 9112 §3.2.2). undici's
+        // top-level request() would turn an absolute path into "/http://…"; the dispatcher keeps it.
+        path: absolute ? url.toString() : `${url.pathname}${url.search}`,
         headers: {
           'user-agent': 'siteready',
           accept: '*/*',
@@ -101,6 +102,9 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const ttfbMs = round(performance.now() - hopStart);
+      // The body is destroyed unread below (a proxy's error page, the rest past maxBodyBytes):
+      // undici then emits an abort error, which must not go unhandled and take the process down.
+      res.body.on('error', () => undefined);
       if (absolute && dialed?.proxy && isFromProxy(res.statusCode, res.headers)) {
         res.body.destroy();
         throw proxyResponseError(dialed.proxy, proxyIdentity(res.statusCode, res.headers), Boolean(opts.proxyForPlainHttp?.authorization));
@@ -159,7 +163,8 @@ function isFromProxy(status: number, h: Headers): boolean {
 }
 
 function proxyIdentity(status: number, h: Headers): ProxyIdentity {
-  const auth = h['proxy-authenticate'];
+  // tinyproxy refuses wrong credentials with 401 + WWW-Authenticate.
+  const auth = h['proxy-authenticate'] ?? (status === 401 ? h['www-authenticate'] : undefined);
   const schemes = (Array.isArray(auth) ? auth : auth ? [auth] : []).map((a) => a.split(/\s+/)[0]!);
   return {
     status,

@@ -11,7 +11,12 @@ const { script, myIp } = workerData as { script: string; myIp: string };
 const myIpAddress = Object.assign(async () => myIp, { async: true });
 
 const ready = QuickJS.create().then((qjs) => createPacResolver(qjs, script, { sandbox: { myIpAddress } }));
-ready.catch(() => undefined);
+// Tells the parent that loading is over (QuickJS started, the script's top level ran, or failed to
+// parse): its per-lookup deadline starts from here, not from the worker's cold start.
+ready.then(
+  () => parentPort?.postMessage({ ready: true }),
+  () => parentPort?.postMessage({ ready: true }),
+);
 
 parentPort?.on('message', (m: { id: number; url: string; host: string }) => {
   ready

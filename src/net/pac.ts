@@ -50,20 +50,28 @@ function workerFile(): URL {
 }
 
 export class PacEvaluator {
-  private worker: Worker | undefined;
+  private running: { worker: Worker; loaded: Promise<void> } | undefined;
   private next = 0;
-  private readonly pending = new Map<number, { resolve: (v: string) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }>();
 
   constructor(
     private readonly script: string,
     private readonly timeoutMs = 2000,
     private readonly myIp = localAddress(),
+    /**
+     * Loading (worker thread, QuickJS, the script's top level) has its own deadline: a cold start
+     * alone takes ~0.4 s, and seconds on a loaded machine, which must not count against a lookup.
+     */
+    private readonly loadTimeoutMs = 5000,
   ) {}
 
-  private start(): Worker {
+  private start(): { worker: Worker; loaded: Promise<void> } {
     const w = new Worker(workerFile(), { workerData: { script: this.script, myIp: this.myIp }, resourceLimits: { maxOldGenerationSizeMb: 64 } });
     w.unref();
-    w.on('message', (m: { id: number; ok: boolean; result?: string; error?: string }) => {
+    let markLoaded!: () => void;
+    const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+    w.on('message', (m: { id: number; ok: boolean; result?: string; error?: string; ready?: boolean }) => {
+      if (m.ready) return markLoaded();
       const p = this.pending.get(m.id);
       if (!p) return;
       this.pending.delete(m.id);
@@ -71,38 +79,47 @@ export class PacEvaluator {
       if (m.ok) p.resolve(m.result ?? 'DIRECT');
       else p.reject(new PacError(`the PAC script failed: ${m.error}`, 'script'));
     });
+    // Only this worker's lookups fail with it: a replacement may already be running.
     const failAll = (err: Error) => {
       for (const [id, p] of this.pending) {
+        if (p.worker !== w) continue;
         clearTimeout(p.timer);
         p.reject(err);
         this.pending.delete(id);
       }
-      this.worker = undefined;
+      if (this.running?.worker === w) this.running = undefined;
     };
     w.on('error', (err) => failAll(new PacError(`the PAC script crashed: ${err.message}`, 'script')));
     w.on('exit', () => failAll(new PacError('the PAC worker stopped', 'script')));
-    return w;
+    return { worker: w, loaded };
   }
 
   find(url: string, host: string): Promise<string> {
-    this.worker ??= this.start();
-    const worker = this.worker;
+    this.running ??= this.start();
+    const { worker, loaded } = this.running;
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const entry: { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { worker, resolve, reject };
+      const expire = (message: string) => () => {
         this.pending.delete(id);
         // An endless script never yields: the only way out is to end its thread.
         void worker.terminate();
-        if (this.worker === worker) this.worker = undefined;
-        reject(new PacError(`FindProxyForURL did not return within ${this.timeoutMs} ms`, 'timeout'));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      worker.postMessage({ id, url, host });
+        if (this.running?.worker === worker) this.running = undefined;
+        reject(new PacError(message, 'timeout'));
+      };
+      entry.timer = setTimeout(expire(`the PAC script did not load within ${this.loadTimeoutMs} ms`), this.loadTimeoutMs);
+      this.pending.set(id, entry);
+      void loaded.then(() => {
+        if (!this.pending.has(id)) return;
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(expire(`FindProxyForURL did not return within ${this.timeoutMs} ms`), this.timeoutMs);
+        worker.postMessage({ id, url, host });
+      });
     });
   }
 
   async close(): Promise<void> {
-    await this.worker?.terminate();
-    this.worker = undefined;
+    await this.running?.worker.terminate();
+    this.running = undefined;
   }
 }

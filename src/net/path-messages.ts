@@ -28,6 +28,10 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'proxy.fix.ntlm': 'This proxy only offers NTLM/Negotiate, which siteready does not speak. IM clients usually cannot either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Basic over a TLS connection to the proxy.',
     'path.proxy-denied': '{endpoint}: the proxy {proxy} refuses {host}:{port} ({status} {reason}{server}).',
     'path.proxy-denied.fix': 'The proxy\'s policy blocks this destination: ask the proxy team to allow {host}:{port} (and CONNECT to port {port} if it is not 443) for the IM platform.',
+    'path.no-proxy': '{endpoint}: it must go through a proxy (via: proxy), but {why}.',
+    'path.no-proxy.fix': 'Configure the proxy the IM clients use (network.proxy.url or pac in the site file, or HTTPS_PROXY in the environment), or set via: auto or direct on this endpoint if it does not need one.',
+    'proxy.none-configured': 'no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY)',
+    'proxy.pac-failed': 'the PAC file gave none ({pacError})',
     'path.proxy-unreachable': '{endpoint}: the proxy {proxy} itself cannot be reached ({classification}).',
     'path.proxy-unreachable.fix': 'Check the proxy address in the site file (or PAC / HTTPS_PROXY), that the proxy runs, and that this site may reach it.',
     'path.intercepted': '{endpoint}: TLS to {host}:{port} is intercepted: the certificate is issued by {issuer}, not by the expected {expected}.',
@@ -79,6 +83,10 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'proxy.fix.ntlm': '该代理只提供 NTLM/Negotiate，siteready 不支持，IM 客户端通常也不支持：请将平台主机加入白名单免于代理认证，或在到代理的 TLS 连接上提供 Basic 认证。',
     'path.proxy-denied': '{endpoint}：代理 {proxy} 拒绝访问 {host}:{port}（{status} {reason}{server}）。',
     'path.proxy-denied.fix': '代理策略阻止了该目标：请代理团队为 IM 平台放行 {host}:{port}（若端口不是 443，还需允许对端口 {port} 的 CONNECT）。',
+    'path.no-proxy': '{endpoint}：该端点必须经代理访问（via: proxy），但{why}。',
+    'path.no-proxy.fix': '配置 IM 客户端所用的代理（站点文件中的 network.proxy.url 或 pac，或环境变量 HTTPS_PROXY）；若该端点无需代理，请改为 via: auto 或 direct。',
+    'proxy.none-configured': '没有配置任何代理（无 network.proxy url 或 pac，也无 HTTPS_PROXY）',
+    'proxy.pac-failed': 'PAC 文件未给出代理（{pacError}）',
     'path.proxy-unreachable': '{endpoint}：无法连接代理 {proxy} 本身（{classification}）。',
     'path.proxy-unreachable.fix': '检查站点文件（或 PAC / HTTPS_PROXY）中的代理地址、代理是否运行、以及本站点能否访问它。',
     'path.intercepted': '{endpoint}：到 {host}:{port} 的 TLS 被拦截：证书由 {issuer} 签发，而非预期的 {expected}。',
@@ -164,6 +172,11 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
       remediation: { id: 'path.proxy-auth-required.fix', params: { authFix: onlyWindows ? '@proxy.fix.ntlm' : '@proxy.fix.basic' } },
       evidence,
     };
+  }
+  if (c === 'proxy-denied' && (err.code === 'NO_PROXY_CONFIGURED' || err.code === 'PAC_FAILED')) {
+    // Not a proxy's answer: the route decision found no proxy for a via: proxy endpoint.
+    const params = { ...base, why: err.code === 'PAC_FAILED' ? '@proxy.pac-failed' : '@proxy.none-configured', pacError: typeof d.pacError === 'string' ? d.pacError : '-' };
+    return { id: `${checkId}.proxy-denied`, severity, message: { id: 'path.no-proxy', params }, remediation: { id: 'path.no-proxy.fix' }, evidence };
   }
   if (c === 'proxy-denied') {
     const params = { ...base, proxy, status: String(d.status ?? '-'), reason: String(d.reason ?? err.message), server: d.server ? `, ${String(d.server)}` : '' };

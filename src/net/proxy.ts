@@ -100,7 +100,7 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
     } catch (err) {
       // Clients go DIRECT when the PAC script fails; the report says it did.
       const why = err instanceof PacError ? err.message : String(err);
-      if (forced) throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED');
+      if (forced) throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED', undefined, { pacError: why });
       return { path: 'direct', note: `PAC failed: ${why}` };
     }
     for (const d of parsePacResult(result)) {
@@ -236,13 +236,15 @@ function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promi
         const k = line.slice(0, i).trim().toLowerCase();
         (headers[k] ??= []).push(line.slice(i + 1).trim());
       }
+      // tinyproxy answers CONNECT with wrong credentials with 401 + WWW-Authenticate (not 407).
+      const challenges = headers['proxy-authenticate'] ?? (m[1] === '401' ? headers['www-authenticate'] : undefined);
       done(undefined, {
         status: Number(m[1]),
         reason: m[2] ?? '',
         ...(headers.server ? { server: headers.server[0]! } : {}),
         ...(headers.via ? { via: headers.via.join(', ') } : {}),
         ...(headers['x-squid-error'] ? { squidError: headers['x-squid-error'][0]! } : {}),
-        ...(headers['proxy-authenticate'] ? { authenticate: headers['proxy-authenticate'].map((a) => a.split(/\s+/)[0]!) } : {}),
+        ...(challenges ? { authenticate: challenges.map((a) => a.split(/\s+/)[0]!) } : {}),
         headers,
         rest: buf.subarray(end + 4),
       });
@@ -268,10 +270,13 @@ export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sent
     sentCredentials,
   };
   const say = (c: Classification, msg: string, code: string) => new PathError(c, 'proxy', msg, code, undefined, identity);
-  if (head.status === 407) return say('proxy-auth-required', `the proxy ${proxy.label} wants credentials (${(head.authenticate ?? ['?']).join(', ')})`, 'HTTP_407');
+  // A 401 to CONNECT can only be the proxy's own (no tunnel yet): credentials refused, as a 407.
+  if (head.status === 407 || head.status === 401) return say('proxy-auth-required', `the proxy ${proxy.label} wants credentials (${(head.authenticate ?? ['?']).join(', ')})`, `HTTP_${head.status}`);
   // What the proxy says about the upstream connection it tried for us.
   const e = `${head.squidError ?? ''} ${head.reason}`.toLowerCase();
   if (head.status >= 500) {
+    // Squid 5 reports a name it cannot resolve as ERR_CANNOT_FORWARD (no destination found), not ERR_DNS_FAIL.
+    if (/err_cannot_forward/.test(e)) return say('dns-failure', `the proxy found no address to forward to: the host does not resolve at the proxy (${head.status} ${head.reason}, ${head.squidError})`, `PROXY_${head.status}`);
     if (/dns|resolve|name|unknown host/.test(e)) return say('dns-failure', `the proxy could not resolve the host (${head.status} ${head.reason})`, `PROXY_${head.status}`);
     if (/\b111\b|refused/.test(e)) return say('refused', `the proxy's connection was refused upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
     if (/\b113\b|no route|unreachable/.test(e)) return say('unreachable', `the proxy found no route upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);

@@ -19,7 +19,10 @@ export interface OpenTarget {
 export type Opened = Dialed & { path: 'direct' | 'proxy'; proxy?: ProxyServer; timings: Dialed['timings'] & { tunnelMs?: number } };
 
 export function opener(ctx: CheckContext<any>, route: Route, connectTimeoutMs: number): (t: OpenTarget) => Promise<Opened> {
-  return async (t) => {
+  return async (target) => {
+    // TLS over an already-open socket checks the certificate against `servername ?? host`, and
+    // `host` defaults to "localhost": an IP-literal target (no SNI) must name itself.
+    const t = target.tls ? { ...target, tls: { host: target.host, ...target.tls } } : target;
     if (route.path === 'direct') {
       const addresses = (await lookupOnce(ctx, t.host)).addresses.map((a) => a.address);
       const d = await dialFirst(addresses, { port: t.port, connectTimeoutMs, ...(t.tls ? { tls: t.tls } : {}), signal: ctx.signal });

@@ -8,7 +8,8 @@
 
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { Resolver } from 'node:dns/promises';
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { KeyAndCert } from '../../src/lab/cert.js';
 import { runCli, type CliResult } from './cli.js';
-import { freePort, hasTool, startProcess, waitForTcp, type Peer, type Report } from './peers.js';
+import { freePort, startProcess, waitForTcp, type Peer, type Report } from './peers.js';
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
@@ -130,7 +131,7 @@ const NCSA_AUTH = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib64/squid/basic_ncs
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const p of paths) {
-    if (await readFile(p).then(() => true, () => false)) return p;
+    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
   }
   return undefined;
 }
@@ -222,9 +223,6 @@ export async function startSquid(opts: SquidOptions = {}): Promise<ProxyPeer> {
     return { port, url: `http://127.0.0.1:${port}`, dir, log: () => readFile(join(dir, 'access.log'), 'utf8').catch(() => ''), stop: stopper(peer, dir) };
   });
 }
-
-export const squidAvailable = (): boolean => hasTool('squid');
-export const tinyproxyAvailable = (): boolean => hasTool('tinyproxy');
 
 // ---------------------------------------------------------------------------------------------
 // dnsmasq on <private loopback address>:53, for squid (dns_nameservers takes no port)
@@ -444,11 +442,24 @@ export interface EnvRun {
   text: string;
 }
 
-/** `siteready assess <site> --format json --out <dir>/<name> --quiet` with extra environment (proxy variables cleared first). */
-export async function assessWithEnv(sitePath: string, dir: string, name: string, env: NodeJS.ProcessEnv = {}, prefix?: string[]): Promise<EnvRun> {
+export interface AssessOptions {
+  /** Added to the environment, after every proxy variable has been cleared. */
+  env?: NodeJS.ProcessEnv;
+  /** Runs the CLI under this command (e.g. `ip netns exec NAME`). */
+  prefix?: string[];
+  /** Also render the terminal report to stdout, every result (--verbose), with --debug logging on stderr. */
+  loud?: boolean;
+}
+
+/**
+ * `siteready assess <site> --format json --out <dir>/<name> --quiet` (or, loud, `--format
+ * terminal,json=<dir>/<name> --verbose --debug`) and the parsed report.
+ */
+export async function assessWithEnv(sitePath: string, dir: string, name: string, opts: AssessOptions = {}): Promise<EnvRun> {
   const out = join(dir, name);
   await rm(out, { force: true });
-  const cli = await runCli(['assess', sitePath, '--format', 'json', '--out', out, '--quiet'], { env: { ...NO_PROXY_ENV, ...env }, timeoutMs: 90_000, ...(prefix ? { prefix } : {}) });
+  const args = opts.loud ? ['--format', `terminal,json=${out}`, '--verbose', '--debug'] : ['--format', 'json', '--out', out, '--quiet'];
+  const cli = await runCli(['assess', sitePath, ...args], { env: { ...NO_PROXY_ENV, ...opts.env }, timeoutMs: 90_000, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
   const text = await readFile(out, 'utf8').catch(() => {
     throw new Error(`no report written (exit ${cli.code}):\n${cli.stderr}\n${cli.stdout}`);
   });
@@ -465,6 +476,17 @@ export async function runWithEnv(args: string[], env: NodeJS.ProcessEnv = {}): P
     throw new Error(`siteready run ${args.join(' ')} did not print a JSON report (exit ${cli.code}):\n${cli.stderr}\n${cli.stdout}`);
   }
   return { cli, report };
+}
+
+/**
+ * Promise.all that waits for every promise before it throws: a failed start or run must not leave
+ * its siblings (CLI processes, servers) running past the cleanup.
+ */
+export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Runs every cleanup even when some fail; rethrows the first failure afterwards. */

@@ -15,6 +15,7 @@ import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writ
 import {
   assessWithEnv,
   cleanupAll,
+  settleAll,
   isRoot,
   runWithEnv,
   startDns53,
@@ -47,6 +48,10 @@ const CHECKS = {
   interception: { connectTimeoutMs: 2000 },
   dns: { slowMs: 4000 },
 };
+
+// WebSocket endpoints get only the checks these tests are about (an idle-timeout check holds
+// connections open for minutes).
+const WS_CHECKS = ['tcp', 'websocket'];
 
 const PROXY_USER = 'im-rollout';
 const PROXY_PASSWORD = 'Pr0xy-S3cret-7f3a9c';
@@ -83,22 +88,22 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
 
-    [upstream, other, plain] = await Promise.all([startTlsUpstream(leaf), startTlsUpstream(leaf), startHttpUpstream()]);
-    cleanups.push(upstream.stop, other.stop, plain.stop);
+    // Each peer is registered for cleanup as soon as it runs, even if a sibling fails to start.
+    const started = <T extends { stop: () => Promise<void> }>(p: Promise<T>): Promise<T> => p.then((x) => (cleanups.push(x.stop), x));
+    [upstream, other, plain] = await settleAll([started(startTlsUpstream(leaf)), started(startTlsUpstream(leaf)), started(startHttpUpstream())]);
     refusedPort = await freePort(); // nothing listens: the kernel answers RST
     const dns = await startDnsmasq({ dir, records: ['--address=/internal.sr.test/127.0.0.1'] });
     cleanups.push(() => dns.stop());
     dnsServer = dns.server;
 
     const auth = { user: PROXY_USER, password: PROXY_PASSWORD };
-    [tiny, tinyAuth, squidAuth, squidPolicy, ntlm] = await Promise.all([
-      startTinyproxy(),
-      startTinyproxy({ basicAuth: auth }),
-      startSquid({ basicAuth: auth }),
-      startSquid({ sslPorts: [upstream.port] }),
-      startNtlmOnlyProxy(),
+    [tiny, tinyAuth, squidAuth, squidPolicy, ntlm] = await settleAll([
+      started(startTinyproxy()),
+      started(startTinyproxy({ basicAuth: auth })),
+      started(startSquid({ basicAuth: auth })),
+      started(startSquid({ sslPorts: [upstream.port] })),
+      started(startNtlmOnlyProxy()),
     ]);
-    cleanups.push(tiny.stop, tinyAuth.stop, squidAuth.stop, squidPolicy.stop, ntlm.stop);
 
     const U = upstream.port;
     const base = (proxy: Record<string, unknown> | undefined, endpoints: unknown[], name: string) => ({
@@ -112,13 +117,18 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       explicit: [
         base({ url: tiny.url, noProxy: ['.internal.sr.test'] }, [
           { name: 'https', role: 'api', url: `https://127.0.0.1:${U}/api/health` },
-          { name: 'wss', role: 'signalling', url: `wss://127.0.0.1:${U}/ws` },
+          { name: 'wss', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, checks: WS_CHECKS },
           { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/plain` },
           { name: 'direct-only', role: 'api', url: `https://127.0.0.1:${U}/direct`, via: 'direct' },
           { name: 'bypassed', role: 'api', url: `https://api.internal.sr.test:${U}/bypassed` },
         ], 'explicit proxy'),
       ],
-      forcedNone: [base(undefined, [{ name: 'must-proxy', role: 'api', url: `https://127.0.0.1:${U}/forced`, via: 'proxy' }], 'via proxy, no proxy')],
+      forcedNone: [
+        base(undefined, [
+          { name: 'must-proxy', role: 'api', url: `https://127.0.0.1:${U}/forced`, via: 'proxy' },
+          { name: 'must-proxy-ws', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, via: 'proxy', checks: WS_CHECKS },
+        ], 'via proxy, no proxy'),
+      ],
       down: [base({ url: `http://127.0.0.1:${refusedPort}` }, [{ name: 'https', role: 'api', url: `https://127.0.0.1:${U}/` }], 'proxy down')],
       ntlm: [base({ url: ntlm.url }, [{ name: 'https', role: 'api', url: `https://127.0.0.1:${U}/` }], 'ntlm-only proxy')],
       policy: [
@@ -139,10 +149,11 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       sites[`${kind}-wrong`] = [base(creds, endpoints, `${kind} auth, wrong credentials`), { PROXY_PASSWORD: WRONG_PASSWORD }];
       sites[`${kind}-right`] = [base(creds, endpoints, `${kind} auth, right credentials`), { PROXY_PASSWORD }];
     }
-    await Promise.all(
+    await settleAll(
       Object.entries(sites).map(async ([name, [site, env]]) => {
         const path = await writeSite(dir, site, `${name}.yaml`);
-        runs[name] = await assessWithEnv(path, dir, `${name}.json`, env);
+        // The credential runs render everything (terminal report, --verbose, --debug): more places a secret could leak.
+        runs[name] = await assessWithEnv(path, dir, `${name}.json`, { ...(env ? { env } : {}), loud: name.includes('-right') || name.includes('-wrong') });
       }),
     );
   }, 120_000);
@@ -211,12 +222,13 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
   });
 
   it('via: proxy with no proxy configured: a clear failure, not a crash', () => {
-    for (const check of ['http', 'tcp']) {
-      const r = get('forcedNone', check, 'must-proxy');
+    for (const [check, target] of [['http', 'must-proxy'], ['tcp', 'must-proxy'], ['websocket', 'must-proxy-ws']]) {
+      const r = get('forcedNone', check!, target!);
       expect(r.status).toBe('fail');
       expect(r.details).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
       const f = finding(r, `${check}.proxy-denied`);
-      expect(f.message).toMatch(/must go through a proxy, but none is configured/);
+      expect(f.message).toBe(`${target}: it must go through a proxy (via: proxy), but no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY).`);
+      expect(f.remediation).toMatch(/^Configure the proxy the IM clients use/);
       expect(f.evidence).toMatchObject({ code: 'NO_PROXY_CONFIGURED' });
     }
   });
@@ -283,7 +295,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
         expect(r.status).toBe('fail');
         expect(r.details).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy', proxy: proxyOf().url });
         const f = finding(r, `${check}.proxy-auth-required`);
-        expect(f.severity).toBe('critical');
+        expect(f.severity).toBe(target === 'plain' ? 'high' : 'critical'); // by role: web / api
         expect(f.evidence).toMatchObject({ status: 407, schemes: ['Basic'], sentCredentials: false });
         expect(f.message).toMatch(/wants credentials \(407; it offers Basic\)\.$/);
         expect(f.message).not.toContain('refused the ones configured');
@@ -312,6 +324,10 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     it('the password (and the Proxy-Authorization made from it) appears nowhere in the output', () => {
       for (const [run, secret] of [[`${kind}-right`, PROXY_PASSWORD], [`${kind}-wrong`, WRONG_PASSWORD]] as const) {
         const { cli, text } = runs[run]!;
+        // The terminal report was rendered, every result listed: stdout is really looked at.
+        expect(cli.stdout).toContain('siteready readiness report');
+        expect(cli.stdout).toMatch(/\bhttp\s+https\b/);
+        expect(cli.stderr).toMatch(/\] \w+\s+http:https /); // --debug task log
         const token = Buffer.from(`${PROXY_USER}:${secret}`).toString('base64');
         for (const [where, out] of [['stdout', cli.stdout], ['stderr', cli.stderr], ['report', text]] as const) {
           expect(out.includes(secret), `${run} ${where} contains the password`).toBe(false);
@@ -337,7 +353,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
         tcpProxyDown: [['tcp', `127.0.0.1:${U}`], { HTTP_PROXY: `http://127.0.0.1:${refusedPort}`, HTTPS_PROXY: `http://127.0.0.1:${refusedPort}` }],
       };
       runsEnv = {};
-      await Promise.all(
+      await settleAll(
         Object.entries(cases).map(async ([name, [args, env]]) => {
           const { cli, report } = await runWithEnv(args, env);
           expect(cli.code, `${name}: ${cli.stderr}`).toBe(0);
