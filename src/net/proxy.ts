@@ -113,7 +113,9 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
   }
   if (p?.fromEnv !== false) {
     const env = process.env;
-    const fromEnv = envProxy(env, secureTarget);
+    // Raw TCP and TLS go through a CONNECT tunnel, as HTTPS does: HTTPS_PROXY first, then HTTP_PROXY.
+    const tunnelled = ep.protocol === 'tcp' || ep.protocol === 'tls' || ep.protocol === 'turns';
+    const fromEnv = tunnelled ? (envProxy(env, true) ?? envProxy(env, false)) : envProxy(env, secureTarget);
     const envNoProxy = (env.NO_PROXY ?? env.no_proxy ?? '').split(',');
     if (fromEnv && (forced || !bypassesProxy(ep.host, ep.port, [...noProxy, ...envNoProxy]))) {
       return { path: 'proxy', proxy: proxyFromUrl(fromEnv, 'env', auth) };
