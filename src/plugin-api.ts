@@ -151,6 +151,8 @@ export interface CheckDefinition<Options = Record<string, unknown>> {
   messages: { en: Catalog } & Record<string, Catalog>;
   /** Which targets the check applies to. None means not applicable (never a pass). */
   targets(site: Site, options: Options): Target[];
+  /** Per-task deadline from the options, for checks whose work lasts as long as they are told to. */
+  deadlineMs?(options: Options): number;
   run(ctx: CheckContext<Options>, target: Target): Promise<CheckOutcome>;
 }
 

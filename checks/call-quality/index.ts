@@ -82,9 +82,10 @@ export default defineCheck<Options>({
   targets(site, options) {
     return probeTargets(site, options.codecs);
   },
+  deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
   async run(ctx, target) {
     const codec = CODECS[target.data!.suffix as string]!;
-    // Same stream as the latency check when its options agree (the artifact is keyed by profile).
+    // The same stream as the latency check (one per profile); its duration is the latency check's when set there.
     const latency = ctx.site.checks.latency as Partial<Options> | undefined;
     let r;
     try {
@@ -95,7 +96,9 @@ export default defineCheck<Options>({
     if (!r.rttMs) return { status: 'skipped', score: null, details: { reason: 'udp-blocked', classification: 'filtered' } };
     const oneWayDelayMs = r.rttMs.p50 / 2;
     const jitterMs = Math.max(r.jitterUpMs ?? 0, r.jitterDownMs ?? 0);
-    const q = rFactor({ oneWayDelayMs, jitterMs, lossPercent: r.lossPercent, burstRatio: r.burstRatio, codec });
+    // One-way loss: the worse direction when the reflector reported both, else the round-trip figure.
+    const lossPercent = r.lossUpPercent !== null && r.lossDownPercent !== null ? Math.max(r.lossUpPercent, r.lossDownPercent) : r.lossPercent;
+    const q = rFactor({ oneWayDelayMs, jitterMs, lossPercent, burstRatio: r.burstRatio, codec });
     const mos = Math.round(mosFromR(q.r) * 100) / 100;
     const band = qualityBand(mos);
     const score = SCORE_BY_BAND[band];
@@ -104,7 +107,8 @@ export default defineCheck<Options>({
       { id: 'r-factor', value: Math.round(q.r * 10) / 10 },
       { id: 'effective-delay', value: Math.round(q.effectiveDelayMs * 10) / 10, unit: 'ms' },
     ];
-    const driver = q.id >= q.ieEff ? 'delay' : 'loss';
+    // What loss adds on top of the codec's own impairment, against what delay takes away.
+    const driver = q.id >= q.ieEff - codec.ie ? 'delay' : 'loss';
     return {
       status: score >= 0.9 ? 'pass' : score >= 0.5 ? 'warn' : 'fail',
       score,
@@ -118,16 +122,16 @@ export default defineCheck<Options>({
                 message: { id: 'call-quality.low', params: { codec: codec.name, mos, band: `@band.${band}`, r: Math.round(q.r * 10) / 10 } },
                 remediation: {
                   id: 'call-quality.low.fix',
-                  params: { driver: `@driver.${driver}`, delay: Math.round(q.effectiveDelayMs), loss: r.lossPercent },
+                  params: { driver: `@driver.${driver}`, delay: Math.round(q.effectiveDelayMs), loss: lossPercent },
                 },
-                evidence: { oneWayDelayMs, jitterMs, lossPercent: r.lossPercent, burstRatio: r.burstRatio, id: q.id, ieEff: q.ieEff },
+                evidence: { oneWayDelayMs, jitterMs, lossPercent, burstRatio: r.burstRatio, id: q.id, ieEff: q.ieEff },
               },
             ]
           : [],
       details: {
         classification: 'ok',
-        codec: { name: codec.name, ie: codec.ie, bpl: codec.bpl, source: codec.source },
-        inputs: { oneWayDelayMs, jitterMs, lossPercent: r.lossPercent, burstRatio: r.burstRatio },
+        codec: { name: codec.name, ie: codec.ie, bpl: codec.bpl, source: codec.source, assumption: codec.assumption },
+        inputs: { oneWayDelayMs, jitterMs, lossPercent, burstRatio: r.burstRatio },
         ...q,
         mos,
         band,

@@ -60,7 +60,8 @@ export default defineCheck<Options>({
   },
   messages,
   targets(site) {
-    if (!toDemandSpec(site.demand)?.personas.length || !site.network.links.length) return [];
+    // Capacity comes from declared links or, with a reflector, from measuring.
+    if (!toDemandSpec(site.demand)?.personas.length || (!site.network.links.length && !site.probe)) return [];
     return [{ id: site.site.name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'site', location: site.locate('/demand') }];
   },
   async run(ctx) {
@@ -70,7 +71,9 @@ export default defineCheck<Options>({
       // The throughput check's own measurement (shared artifact); when it cannot run, declared rates are used.
       const t = (ctx.site.checks.throughput ?? {}) as { durationMs?: number; omitMs?: number; streams?: number };
       const o = { durationMs: t.durationMs ?? 10000, omitMs: t.omitMs ?? 1000, streams: t.streams ?? 4 };
-      const [down, up] = await Promise.all([throughputOnce(ctx, 'down', 'tcp', o).catch(() => undefined), throughputOnce(ctx, 'up', 'tcp', o).catch(() => undefined)]);
+      // One direction at a time: a measurement must not share the link with another.
+      const down = await throughputOnce(ctx, 'down', 'tcp', o).catch(() => undefined);
+      const up = await throughputOnce(ctx, 'up', 'tcp', o).catch(() => undefined);
       measured = { ...(down ? { downMbps: down.mbps } : {}), ...(up ? { upMbps: up.mbps } : {}) };
     }
     const a = assessCapacity({ demand: ctx.site.demand, links: ctx.site.network.links, ...(measured ? { measured } : {}), quality });
@@ -104,7 +107,12 @@ export default defineCheck<Options>({
       }
     }
     const measurements: Measurement[] = [
-      { id: 'capacity-headroom', value: headroom, unit: 'Mbit/s', threshold: { min: 0, source: 'Teams bandwidth table, 30 % real-time share' } },
+      {
+        id: 'capacity-headroom',
+        value: headroom,
+        unit: 'Mbit/s',
+        threshold: { min: 0, source: `Teams bandwidth table, ${Math.round(100 * (a.perDirection.down.realtimeShare ?? 0.3))} % real-time share` },
+      },
       ...(['down', 'up'] as const).flatMap((d) => {
         const p = a.perDirection[d];
         return [

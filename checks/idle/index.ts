@@ -85,6 +85,7 @@ export default defineCheck<Options>({
       .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
       .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
   },
+  deadlineMs: (o) => Math.max(...o.ladder.map((t) => parseDuration(t) ?? 0)) + o.replyTimeoutMs + 30_000,
   async run(ctx, target) {
     const ep = target.endpoint!;
     const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);

@@ -84,6 +84,7 @@ export default defineCheck<Options>({
   targets(site, options) {
     return probeTargets(site, options.profiles);
   },
+  deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
   async run(ctx, target) {
     const profile = target.data!.suffix as string;
     let r;
@@ -92,7 +93,8 @@ export default defineCheck<Options>({
     } catch (err) {
       return probeFailureOutcome(ctx, 'latency', err);
     }
-    const port = ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
+    const session = await probeSession(ctx).then((x) => x.session).catch(() => undefined);
+    const port = session?.udpPort ?? ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
     if (r.blocked || !r.rttMs) {
       // UDP is blocked: still measure the round trip, over TCP, and say which transport it was.
       const { endpoint, session } = await probeSession(ctx);
@@ -119,12 +121,15 @@ export default defineCheck<Options>({
     };
     const jitter = Math.max(r.jitterUpMs ?? 0, r.jitterDownMs ?? 0);
     const reorder = Math.max(r.reorderPercent, r.reorderUpPercent ?? 0);
+    // A short stream cannot resolve 0.05 %: one reordered packet of 750 is 0.13 %. Judge against the
+    // finest step the stream can see, so a single packet never fails a short test.
+    const reorderLimit = Math.max(limits.reorder, 100 / Math.max(1, r.replies));
     const src = 'Teams: client → edge';
     const measurements: Measurement[] = [
       { id: 'rtt-p50', value: r.rttMs.p50, unit: 'ms' },
       { id: 'rtt-p95', value: r.rttMs.p95, unit: 'ms', threshold: { max: limits.rtt, source: src } },
       { id: 'jitter', value: jitter, unit: 'ms', threshold: { max: limits.jitter, source: src } },
-      { id: 'loss', value: r.lossPercent, unit: '%', threshold: { max: limits.loss, source: `${src}, any 15 s` } },
+      { id: 'loss', value: r.lossPercent, unit: '%' },
       { id: 'loss-15s-max', value: r.worstLoss15sPercent, unit: '%', threshold: { max: limits.loss, source: `${src}, any 15 s` } },
       { id: 'burst-loss-200ms-max', value: r.worstBurst200msPercent, unit: '%', threshold: { max: limits.burst, source: `${src}, any 200 ms` } },
       { id: 'reorder', value: reorder, unit: '%', threshold: { max: limits.reorder, source: src } },
@@ -139,7 +144,7 @@ export default defineCheck<Options>({
       ['jitter', jitter, limits.jitter, 'ms', '@fix.jitter'],
       ['loss', r.worstLoss15sPercent, limits.loss, '%', '@fix.loss'],
       ['burst-loss', r.worstBurst200msPercent, limits.burst, '%', '@fix.loss'],
-      ['reorder', reorder, limits.reorder, '%', '@fix.reorder'],
+      ['reorder', reorder, reorderLimit, '%', '@fix.reorder'],
     ];
     const findings: Finding[] = [];
     const scores: number[] = [];

@@ -10,7 +10,7 @@ const messages = {
     'throughput.low': '{direction} goodput over {transport} is {mbps} Mbit/s, under the expected {expected} Mbit/s ({basis}).',
     'throughput.low.fix': 'Find the bottleneck between this site and the reflector (link rate, shaping or policing, a proxy or firewall throughput limit); compare with the provider\'s committed rate.',
     'throughput.ws-slower': 'WebSocket goodput ({ws} Mbit/s) is well under raw TCP ({tcp} Mbit/s) {direction}: something on the path handles WebSocket traffic specially.',
-    'throughput.ws-slower.fix': 'Check proxies, TLS inspection and IPS policies for WebSocket / long-lived connection handling.',
+    'throughput.ws-slower.fix': 'Check firewall and IPS policies for WebSocket / long-lived connection handling between this site and the reflector.',
     'basis.declared': '80 % of the declared link capacity',
     'basis.threshold': 'the site\'s threshold',
   },
@@ -19,7 +19,7 @@ const messages = {
     'throughput.low': '{transport} {direction} 有效吞吐为 {mbps} Mbit/s，低于预期的 {expected} Mbit/s（{basis}）。',
     'throughput.low.fix': '查找本站点与反射器之间的瓶颈（链路速率、整形或限速、代理或防火墙吞吐上限）；与运营商承诺速率对比。',
     'throughput.ws-slower': '{direction} WebSocket 有效吞吐（{ws} Mbit/s）明显低于原始 TCP（{tcp} Mbit/s）：路径上有设备对 WebSocket 流量做了特殊处理。',
-    'throughput.ws-slower.fix': '检查代理、TLS 检查和 IPS 策略对 WebSocket / 长连接的处理。',
+    'throughput.ws-slower.fix': '检查本站点与反射器之间的防火墙和 IPS 策略对 WebSocket / 长连接的处理。',
     'basis.declared': '声明链路容量的 80%',
     'basis.threshold': '站点设定的阈值',
   },
@@ -43,7 +43,7 @@ export default defineCheck<Options>({
       'Measures download and upload goodput between this site and a siteready reflector, over raw TCP with 1..N ' +
       'parallel streams and over WebSocket with ndt7-style messages (binary messages doubling from 8 KiB, M-Lab ndt7 ' +
       'protocol). The first `omitMs` are excluded (slow start, as iperf3 --omit); goodput is counted by the receiver ' +
-      '(the reflector for uploads) in 100 ms intervals, which give the spread (p10/p50/p90). The client runs in a worker ' +
+      '(the reflector for uploads) in 100 ms intervals (250 ms for WebSocket uploads, as ndt7 reports), which give the spread (p10/p50/p90). The client runs in a worker ' +
       'thread. The expected rate is `thresholds: {throughput.downMbps, throughput.upMbps}` or else 80 % of the declared ' +
       'link capacity; without either the result is informative.',
     category: 'network',
@@ -63,7 +63,7 @@ export default defineCheck<Options>({
       properties: {
         durationMs: { type: 'integer', minimum: 500, maximum: 60000 },
         omitMs: { type: 'integer', minimum: 0, maximum: 10000 },
-        streams: { type: 'integer', minimum: 1, maximum: 64 },
+        streams: { type: 'integer', minimum: 1, maximum: 32, description: 'parallel TCP streams (the reflector allows 32 per session)' },
         transports: { type: 'array', items: { enum: ['tcp', 'ws'] }, minItems: 1 },
         directions: { type: 'array', items: { enum: ['down', 'up'] }, minItems: 1 },
         timeoutMs: { type: 'integer', minimum: 1000 },
@@ -75,6 +75,7 @@ export default defineCheck<Options>({
   targets(site, options) {
     return probeTargets(site, options.transports);
   },
+  deadlineMs: (o) => o.directions.length * (o.durationMs + 5000) + 10_000,
   async run(ctx, target) {
     const transport = target.data!.suffix as Transport;
     const results: Partial<Record<Direction, ThroughputResult>> = {};

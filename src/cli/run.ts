@@ -106,7 +106,7 @@ async function runProbeCheck(checkId: string, targets: string[], flags: OutputFl
     : process.env.SITEREADY_TOKEN;
   if (!token) throw new UsageError('no reflector token: set SITEREADY_TOKEN or pass --token-file FILE', 'use the token the reflector (`siteready serve`) was started with');
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
-  if (duration !== undefined && !(duration > 0 && duration <= 300)) throw new UsageError(`--duration must be 0–300 seconds, got "${flags.duration}"`);
+  if (duration !== undefined && !(duration >= 0.5 && duration <= 60)) throw new UsageError(`--duration must be 0.5–60 seconds (the reflector's limit per test), got "${flags.duration}"`);
   const streams = flags.streams === undefined ? undefined : Number(flags.streams);
   if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 64)) throw new UsageError(`--streams must be 1–64, got "${flags.streams}"`);
   const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined => (v === undefined ? undefined : v === 'both' ? all : [v]);

@@ -23,9 +23,9 @@ export function probeFailureOutcome(ctx: CheckContext<any>, checkId: string, err
   };
 }
 
-/** ≤ limit → 1; up to twice the limit → 0.6 (warn); beyond → 0.2 (fail). */
+/** Under the limit → 1 (targets are written "< limit"); up to twice the limit → 0.6 (warn); beyond → 0.2 (fail). */
 export function limitScore(value: number, limit: number): number {
-  if (value <= limit) return 1;
+  if (value < limit || (limit === 0 && value === 0)) return 1;
   if (value <= 2 * limit) return 0.6;
   return 0.2;
 }

@@ -28,18 +28,41 @@ export interface ProbeSession {
 
 export const UNAUTHORIZED = 'PROBE_UNAUTHORIZED';
 
-function requestOptions(ep: ProbeEndpoint, method: string, path: string, headers: Record<string, string>) {
+/**
+ * Dials for node:http and ws, keeping the dial's own verdict: when the handshake gets no answer the
+ * dial closes the socket without an error, and all node:http or ws see is "socket hang up".
+ */
+function dialer(ep: ProbeEndpoint) {
+  let dialError: PathError | undefined;
+  let settled: Promise<void> = Promise.resolve();
+  return {
+    createConnection: () => {
+      const t = dialTracked({ address: ep.address, port: ep.port, connectTimeoutMs: ep.connectTimeoutMs });
+      settled = t.ready.then(
+        () => undefined,
+        (err: unknown) => void (dialError = toPathError(err, 'connect')),
+      );
+      return t.socket as never;
+    },
+    /** What to report for a failed request: the dial's failure when it never connected. */
+    async explain(err: unknown, phase: 'connect' | 'application'): Promise<PathError> {
+      // A failed dial has settled by the time its closed socket fails the request.
+      await Promise.race([settled, new Promise((r) => setImmediate(r))]);
+      if (err instanceof PathError) return err;
+      // ECONNCLOSED: the socket was closed under the dial (an abort), which says nothing of the path.
+      return dialError && dialError.code !== 'ECONNCLOSED' ? dialError : toPathError(err, phase);
+    },
+  };
+}
+
+function requestOptions(ep: ProbeEndpoint, method: string, path: string, headers: Record<string, string>, dial: ReturnType<typeof dialer>) {
   return {
     method,
     path,
     host: ep.host,
     port: ep.port,
     headers: { host: `${ep.host}:${ep.port}`, authorization: authHeader(ep.token, method, path), ...headers },
-    createConnection: () => {
-      const t = dialTracked({ address: ep.address, port: ep.port, connectTimeoutMs: ep.connectTimeoutMs });
-      t.ready.catch(() => undefined);
-      return t.socket as never;
-    },
+    createConnection: dial.createConnection,
   };
 }
 
@@ -52,7 +75,8 @@ function statusError(status: number, what: string): PathError {
 export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let phase: 'connect' | 'application' = 'connect';
-    const req = httpRequest(requestOptions(ep, method, path, {}), (res: IncomingMessage) => {
+    const dial = dialer(ep);
+    const req = httpRequest(requestOptions(ep, method, path, {}, dial), (res: IncomingMessage) => {
       phase = 'application';
       let body = '';
       res.setEncoding('utf8');
@@ -74,7 +98,7 @@ export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string,
     req.on('socket', (s: Socket) => s.once('connect', () => (phase = 'application')));
     req.on('error', (err) => {
       clearTimeout(timer);
-      reject(err instanceof PathError ? err : toPathError(err, phase));
+      void dial.explain(err, phase).then(reject);
     });
     opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
     req.end();
@@ -114,6 +138,7 @@ export function openTcpStream(
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const path = '/v1/tcp';
+    const dial = dialer(ep);
     const req = httpRequest(
       requestOptions(ep, 'GET', path, {
         connection: 'Upgrade',
@@ -121,7 +146,7 @@ export function openTcpStream(
         'x-sr-session': s.id,
         'x-sr-mode': mode,
         'x-sr-duration-ms': String(durationMs),
-      }),
+      }, dial),
     );
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('no upgrade answer in time'), { code: 'ETIMEDOUT' })), opts.timeoutMs);
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
@@ -137,7 +162,7 @@ export function openTcpStream(
     });
     req.on('error', (err) => {
       clearTimeout(timer);
-      reject(err instanceof PathError ? err : toPathError(err, 'connect'));
+      void dial.explain(err, 'connect').then(reject);
     });
     opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
     req.end();
@@ -148,15 +173,12 @@ export async function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'do
   const path = `/v1/ws?mode=${mode}`;
   const { default: WebSocketClass } = await import('ws');
   return new Promise((resolve, reject) => {
+    const dial = dialer(ep);
     const ws = new WebSocketClass(`ws://${ep.host}:${ep.port}${path}`, {
       headers: { authorization: authHeader(ep.token, 'GET', path), 'x-sr-session': s.id, 'x-sr-duration-ms': String(durationMs) },
       perMessageDeflate: false,
       maxPayload: 16 << 20,
-      createConnection: () => {
-        const t = dialTracked({ address: ep.address, port: ep.port, connectTimeoutMs: ep.connectTimeoutMs });
-        t.ready.catch(() => undefined);
-        return t.socket as never;
-      },
+      createConnection: dial.createConnection,
     });
     const timer = setTimeout(() => {
       ws.terminate();
@@ -173,7 +195,7 @@ export async function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'do
     });
     ws.once('error', (err) => {
       clearTimeout(timer);
-      reject(err instanceof PathError ? err : toPathError(err, 'connect'));
+      void dial.explain(err, 'connect').then(reject);
     });
   });
 }

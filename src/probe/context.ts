@@ -62,9 +62,12 @@ export interface MediaProfile {
   size: number;
 }
 
-/** Media cadences: audio as 20 ms RTP packets (G.711: 160 B payload + RTP/UDP/IP ≈ 200 B); video ≈ 1.5 Mbit/s in 1200 B packets. */
+/**
+ * Media cadences, as UDP payload sizes: audio as 20 ms G.711 RTP packets (160 B of voice + 12 B RTP
+ * header = 172 B, 200 B on the wire with UDP and IPv4); video ≈ 1.5 Mbit/s in 1200 B packets.
+ */
 export const MEDIA_PROFILES: Record<string, MediaProfile> = {
-  audio: { pps: 50, size: 200 },
+  audio: { pps: 50, size: 172 },
   video: { pps: 160, size: 1200 },
 };
 

@@ -332,8 +332,13 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     if (p.seq < limits.maxUdpSeq) {
       const byte = p.seq >>> 3;
       const bit = 1 << (p.seq & 7);
-      if (st.bitmap[byte]! & bit) st.duplicates++;
-      else {
+      if (st.bitmap[byte]! & bit) {
+        // A copy made on the way up (or a replay): counted here, not answered — the client counts
+        // duplicated replies itself, so a reply would count the upstream copy a second time.
+        st.duplicates++;
+        counters.udpDropped++;
+        return;
+      } else {
         st.bitmap[byte] = st.bitmap[byte]! | bit;
         st.received++;
         if (p.seq < st.maxSeq) st.reordered++;

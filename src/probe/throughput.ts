@@ -80,7 +80,7 @@ function summarise(p: ThroughputParams, buckets: Buckets, intervalMs: number): T
     transport: p.transport,
     streams: p.streams,
     mbps: measuredMs > 0 ? round((bytes * 8) / (measuredMs * 1000)) : 0,
-    bytes,
+    bytes: Math.round(bytes),
     measuredMs,
     omitMs: skip * intervalMs,
     samples,
@@ -94,6 +94,15 @@ function summarise(p: ThroughputParams, buckets: Buckets, intervalMs: number): T
 function add(buckets: Buckets, index: number, bytes: number): void {
   while (buckets.length <= index) buckets.push(0);
   buckets[index]! += bytes;
+}
+
+/** Bytes that arrived evenly over [fromMs, toMs), shared among the intervals by their overlap with it. */
+function spread(buckets: Buckets, fromMs: number, toMs: number, bytes: number, intervalMs: number): void {
+  if (!(toMs > fromMs)) return add(buckets, Math.max(0, Math.floor(fromMs / intervalMs)), bytes);
+  for (let i = Math.floor(fromMs / intervalMs); i * intervalMs < toMs; i++) {
+    const overlap = Math.min(toMs, (i + 1) * intervalMs) - Math.max(fromMs, i * intervalMs);
+    if (overlap > 0) add(buckets, i, (bytes * overlap) / (toMs - fromMs));
+  }
 }
 
 function streamsOf(p: ThroughputParams): number {
@@ -213,12 +222,17 @@ async function wsDownload(p: ThroughputParams, s: ProbeSession, intervalMs: numb
 async function wsUpload(p: ThroughputParams, s: ProbeSession, signal?: AbortSignal): Promise<Buckets> {
   const sockets = await Promise.all(Array.from({ length: streamsOf(p) }, () => openWsStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000 })));
   // The reflector's measurement messages (every 250 ms: elapsed µs, bytes received) are the truth.
+  // Its timer drifts and can fire late, so each report's bytes are spread over the time it really
+  // covers: every bucket is then exactly 250 ms (rounding to the nearest slot counted ~251 ms as
+  // 250, and a late report left an empty slot behind).
   const perStream = await Promise.all(sockets.map((ws) => wsUploadOne(ws, p.durationMs, signal)));
   const buckets: Buckets = [];
   for (const points of perStream) {
+    let prevMs = 0;
     let prev = 0;
     for (const [elapsedUs, total] of points) {
-      add(buckets, Math.max(0, Math.round(elapsedUs / 250_000) - 1), total - prev);
+      spread(buckets, prevMs, elapsedUs / 1000, total - prev, 250);
+      prevMs = elapsedUs / 1000;
       prev = total;
     }
   }

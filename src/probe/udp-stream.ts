@@ -51,6 +51,7 @@ export interface UdpStreamResult {
   /** Replies arriving after a later sequence number, percent of replies. */
   reorderPercent: number;
   reorderUpPercent: number | null;
+  /** Copies: of probes, counted by the reflector (which does not answer them), and of replies, here. */
   duplicates: number;
   /** Mean lost-burst length over the mean burst length expected from random loss (G.107 BurstR). */
   burstRatio: number;
@@ -156,16 +157,20 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     if (!reachedServer(i)) upLost++;
     else if (lost(i)) downLost++;
   }
+  // The targets hold for any window of that length, so the window slides one packet at a time
+  // (back-to-back fixed windows would split a burst that straddles their boundary).
   const windowLoss = (size: number) => {
-    let worst = 0;
-    for (let start = 0; start < sent; start += size) {
-      const end = Math.min(sent, start + size);
-      if (end - start < size / 2 && start > 0) break;
-      let l = 0;
-      for (let i = start; i < end; i++) if (lost(i)) l++;
-      worst = Math.max(worst, (100 * l) / (end - start));
+    const w = Math.min(size, sent);
+    if (w === 0) return 0;
+    let l = 0;
+    for (let i = 0; i < w; i++) if (lost(i)) l++;
+    let worst = l;
+    for (let i = w; i < sent; i++) {
+      if (lost(i)) l++;
+      if (lost(i - w)) l--;
+      worst = Math.max(worst, l);
     }
-    return round(worst);
+    return round((100 * worst) / w);
   };
 
   const values = Array.from(rtt.subarray(0, sent)).filter((v) => !Number.isNaN(v));

@@ -158,7 +158,7 @@ const IDLE_AT_ZERO = idle(0); // ≈ 0.149, already inside R_BASE
 
 /**
  * Delay impairment Id for an absolute delay Ta (ms): Idte(T) + (Idle(Tr) − Idle(0)) + Idd(Ta) with
- * T = Ta and Tr = 2·Ta. Zero at Ta = 0; about 2 at 80 ms, 4.5 at 177 ms, 20 at 300 ms.
+ * T = Ta and Tr = 2·Ta. Zero at Ta = 0; about 2.1 at 80 ms, 5.1 at 177 ms, 20.5 at 300 ms.
  */
 export function delayImpairment(ta: number): number {
   if (!(ta >= 0) || !Number.isFinite(ta)) throw new RangeError(`absolute delay must be a finite number ≥ 0 ms, got ${ta}`);

@@ -102,7 +102,7 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
       continue;
     }
     // The site's own setting wins, then the command line, then the check's default.
-    const timeoutMs = numberOr(options.timeoutMs, opts.taskTimeoutMs ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
+    const timeoutMs = numberOr(options.timeoutMs, opts.taskTimeoutMs ?? check.def.deadlineMs?.(options) ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
     for (const target of targets) {
       tasks.push({ key: `${check.id}:${target.id}`, check, target, options, timeoutMs });
     }

@@ -1,7 +1,7 @@
 // A UDP relay for probe tests: sits between `runUdpStream` and a reflector on loopback and does
 // to the packets exactly what a test tells it — delay them (per direction, per sequence number),
-// swap chosen pairs, duplicate chosen packets — and records what it actually did, so a test can
-// compare the measurement with the truth instead of with a guess.
+// swap chosen pairs, duplicate or drop chosen packets — and records what it actually did, so a
+// test can compare the measurement with the truth instead of with a guess.
 //
 // The relay is protocol-aware only in one respect: it reads the sequence number of the siteready
 // UDP probe header (u32 big-endian at offset 20, see src/probe/protocol.ts) to decide what to do
@@ -29,6 +29,8 @@ export interface RelayOptions {
   swap?: Partial<Record<RelayDirection, Iterable<number>>>;
   /** Sequence numbers whose packet is forwarded twice (back to back). */
   duplicate?: Partial<Record<RelayDirection, Iterable<number>>>;
+  /** Sequence numbers whose packet is not forwarded at all. */
+  drop?: Partial<Record<RelayDirection, Iterable<number>>>;
 }
 
 export interface RelayCounts {
@@ -38,6 +40,9 @@ export interface RelayCounts {
   swapped: number;
   /** Extra copies actually sent. */
   duplicated: number;
+  dropped: number;
+  /** The latest a delayed packet left after its due time, ms (how exact the injected delay was). */
+  maxLateMs: number;
 }
 
 export interface UdpRelay {
@@ -57,9 +62,10 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
   const host = opts.host ?? '127.0.0.1';
   const swap = { up: new Set(opts.swap?.up ?? []), down: new Set(opts.swap?.down ?? []) };
   const dup = { up: new Set(opts.duplicate?.up ?? []), down: new Set(opts.duplicate?.down ?? []) };
+  const drop = { up: new Set(opts.drop?.up ?? []), down: new Set(opts.drop?.down ?? []) };
   const counts: Record<RelayDirection, RelayCounts> = {
-    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0 },
-    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0 },
+    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0 },
+    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0 },
   };
   let closed = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -93,6 +99,10 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
   const pipeline = (direction: RelayDirection, packet: Buffer, arrived: number, out: (b: Buffer) => void) => {
     counts[direction].received++;
     const seq = seqOf(packet);
+    if (seq !== undefined && drop[direction].has(seq)) {
+      counts[direction].dropped++;
+      return;
+    }
     const batch: Array<[number | undefined, Buffer]> = [];
     if (seq !== undefined && swap[direction].has(seq)) {
       held[direction].set(seq, packet);
@@ -114,8 +124,13 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
           if (c > 0) counts[direction].duplicated++;
         }
       };
-      if (delay > 0) sendAt(arrived + delay, send);
-      else send();
+      if (delay > 0) {
+        const due = arrived + delay;
+        sendAt(due, () => {
+          counts[direction].maxLateMs = Math.max(counts[direction].maxLateMs, performance.now() - due);
+          send();
+        });
+      } else send();
     }
   };
 
