@@ -130,7 +130,7 @@ export interface CheckContext<Options = Record<string, unknown>> {
   /** Milliseconds left before this task's deadline. */
   remainingMs(): number;
   /** Shared work computed once per run and reused by every check that asks for the same key. */
-  artifact<T>(key: string, compute: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  artifact<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, dispose?: (value: T) => Promise<void> | void): Promise<T>;
   /** A threshold, overridden by the site's `thresholds: {"<check>.<name>": value}` when given. */
   threshold(name: string, fallback: number): number;
   log: Logger;

@@ -93,7 +93,7 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
     return { path: 'proxy', proxy: proxyFromUrl(p.url, 'site', auth) };
   }
   if (p?.pac) {
-    const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)));
+    const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)), (e) => e.close());
     let result: string;
     try {
       result = await evaluator.find(targetUrl, ep.host);

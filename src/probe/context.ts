@@ -5,7 +5,7 @@
 import type { CheckContext, Site, Target } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
 import { PathError } from '../net/classify.js';
-import { openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
+import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
 import { runThroughput } from './run-throughput.js';
 import type { Direction, ThroughputResult, Transport } from './throughput.js';
 import { runUdpStream, type UdpStreamResult } from './udp-stream.js';
@@ -41,7 +41,7 @@ export function probeSession(ctx: CheckContext<any>): Promise<{ endpoint: ProbeE
     const session = await openSession(endpoint, { timeoutMs: 5000, signal });
     if (ctx.site.probe?.udpPort) session.udpPort = ctx.site.probe.udpPort;
     return { endpoint, session };
-  });
+  }, ({ endpoint, session }) => closeSession(endpoint, session));
 }
 
 export interface ThroughputOptions {

@@ -61,11 +61,17 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
   setMaxListeners(0, runSignal);
 
   const artifacts = new Map<string, Promise<unknown>>();
-  const artifact = <T>(key: string, compute: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+  const disposers: Array<() => Promise<void>> = [];
+  // The task that first asks for an artifact computes it under its own deadline as well as the
+  // run's: a measurement must not outlive the task that started it and overlap the next one.
+  const artifact = <T>(key: string, compute: (signal: AbortSignal) => Promise<T>, dispose: ((v: T) => Promise<void> | void) | undefined, taskSignal: AbortSignal): Promise<T> => {
     let p = artifacts.get(key) as Promise<T> | undefined;
     if (!p) {
-      p = Promise.resolve().then(() => compute(runSignal));
+      const signal = AbortSignal.any([runSignal, taskSignal]);
+      setMaxListeners(0, signal);
+      p = Promise.resolve().then(() => compute(signal));
       p.catch(() => undefined); // observed by every task that awaits it
+      if (dispose) disposers.push(() => p!.then((v) => dispose(v)).catch(() => undefined));
       artifacts.set(key, p);
     }
     return p;
@@ -105,7 +111,9 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
   } finally {
     if (globalTimer) clearTimeout(globalTimer);
     opts.signal?.removeEventListener('abort', onOuterAbort);
-    // Let artifacts that are still computing (sockets, lookups) stop now.
+    // Release what artifacts hold (a reflector session, a PAC worker), each within a short deadline,
+    // then let whatever is still computing stop.
+    await Promise.all(disposers.map((d) => Promise.race([d(), new Promise<void>((r) => setTimeout(r, 2000).unref())])));
     if (!runController.signal.aborted) runController.abort(new Error('run finished'));
   }
   const all = [...results, ...plan.unplanned.map((u) => unplannedResult(u))];
@@ -118,7 +126,7 @@ async function runTask(
   task: Task,
   timeoutMs: number,
   runSignal: AbortSignal,
-  artifact: CheckContext['artifact'],
+  artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose: ((v: T) => Promise<void> | void) | undefined, taskSignal: AbortSignal) => Promise<T>,
   debug: RunOptions['debug'],
 ): Promise<TaskResult> {
   const t0 = performance.now();
@@ -133,7 +141,7 @@ async function runTask(
     options: task.options,
     signal,
     remainingMs: () => Math.max(0, timeoutMs - (performance.now() - t0)),
-    artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>) => raceAbort(artifact(key, compute), signal),
+    artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) => raceAbort(artifact(key, compute, dispose, signal), signal),
     threshold: (name, fallback) => {
       const v = plan.site.thresholds[`${task.check.id}.${name}`];
       return typeof v === 'number' ? v : fallback;

@@ -122,3 +122,38 @@ describe('runPlan', () => {
     expect(results[0]!.details).toEqual({ t: 42, d: 7 });
   });
 });
+
+describe('artifact lifetime', () => {
+  it('disposes artifacts at the end of the run', async () => {
+    const { site } = loadSite();
+    const disposed: number[] = [];
+    const c = check('acme/d', async (ctx) => {
+      const v = await ctx.artifact('session', async () => 7, (x) => {
+        disposed.push(x);
+      });
+      return { status: 'pass', score: 1, details: { v } };
+    });
+    await runPlan(planAssessment(site, [c]));
+    expect(disposed).toEqual([7]);
+  });
+
+  it('stops an artifact when the task that started it reaches its deadline', async () => {
+    const { site } = loadSite();
+    let aborted = false;
+    const c = check(
+      'acme/slow',
+      (ctx) =>
+        ctx.artifact('measurement', (signal) =>
+          new Promise<{ status: 'pass'; score: number }>((resolve) => {
+            signal.addEventListener('abort', () => {
+              aborted = true;
+            });
+            setTimeout(() => resolve({ status: 'pass', score: 1 }), 5000).unref();
+          }),
+        ),
+      { meta: meta('acme/slow', { timeoutMs: 100 }) },
+    );
+    await runPlan(planAssessment(site, [c]), { concurrency: 1 });
+    expect(aborted).toBe(true);
+  });
+});
