@@ -15,6 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSite } from './gen-site.mjs';
+import { gitCommit, percentile, summarize } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -59,21 +60,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-// ---- statistics --------------------------------------------------------------------------------
-
-/** Percentile with linear interpolation between closest ranks (R type 7 / numpy default). */
-function percentile(sorted, p) {
-  if (sorted.length === 1) return sorted[0];
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo);
-}
-
-function summarize(samples) {
-  const s = [...samples].sort((x, y) => x - y);
-  return { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), min: s[0], max: s[s.length - 1] };
-}
 
 // ---- running -----------------------------------------------------------------------------------
 
@@ -105,11 +91,6 @@ function markdownTable(rows) {
   return lines.join('\n');
 }
 
-function gitCommit() {
-  // Read-only; absent git is fine.
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));

@@ -48,6 +48,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gitCommit, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -112,21 +113,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-// ---- statistics --------------------------------------------------------------------------------
-
-/** Percentile with linear interpolation between closest ranks (R type 7 / numpy default). */
-function percentile(sorted, p) {
-  if (sorted.length === 1) return sorted[0];
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo);
-}
-
-function summarize(samples) {
-  const s = [...samples].sort((x, y) => x - y);
-  return { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), min: s[0], max: s[s.length - 1] };
-}
 
 // ---- processes and namespaces ------------------------------------------------------------------
 
@@ -361,17 +347,7 @@ const f0 = (x) => x.toFixed(0);
 const f2 = (x) => x.toFixed(2);
 const pct = (a) => `${((100 * a.agree) / a.total).toFixed(1)} % (${a.agree}/${a.total})`;
 
-function table(head, align, rows) {
-  const lines = [`| ${head.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? ' ---: ' : ' --- ')).join('|')}|`];
-  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
-  return lines.join('\n');
-}
 
-function gitCommit() {
-  // Read-only; absent git is fine.
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
 
 // ---- main --------------------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gitCommit, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -113,21 +114,6 @@ function parseArgs(argv) {
   return opts;
 }
 
-// ---- statistics --------------------------------------------------------------------------------
-
-/** Percentile with linear interpolation between closest ranks (R type 7 / numpy default). */
-function percentile(sorted, p) {
-  if (sorted.length === 1) return sorted[0];
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (h - lo);
-}
-
-function summarize(samples) {
-  const s = [...samples].sort((x, y) => x - y);
-  return { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9), min: s[0], max: s[s.length - 1] };
-}
 
 const median = (xs) => summarize(xs).median;
 
@@ -636,9 +622,6 @@ const f1 = (x) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
 const f2 = (x) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2));
 const pct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
 
-function table(head, align, rows) {
-  return [`| ${head.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
 
 function loopbackTables(rows, target) {
   const altTable = rows[0]?.alt
@@ -711,11 +694,6 @@ function memoryTable(mem) {
   );
 }
 
-function gitCommit() {
-  // Read-only; absent git is fine.
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
 
 // ---- main --------------------------------------------------------------------------------------
 
