@@ -3,7 +3,6 @@ import { readdirSync } from 'node:fs';
 // validate, demo, run, output routing and colour. Needs the build: `npx tsc -p .`.
 
 import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
@@ -12,20 +11,13 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reportSchema } from '../../src/report/schema.js';
 import { ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { DEMO_SITE_ENV } from '../helpers/lab-env.js';
+import { freePort } from '../../src/lab/demo-lab.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/;
 
 let dir: string;
 let refusedPort: number;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   refusedPort = await freePort();

@@ -4,11 +4,11 @@
 // Plugins are plain objects: 'siteready/plugin' does not resolve from a temp dir.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { freePort } from '../../src/lab/demo-lab.js';
 
 interface ReportResult {
   check: string;
@@ -20,14 +20,6 @@ interface ReportResult {
 
 let dir: string;
 let refusedPort: number;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   refusedPort = await freePort();
