@@ -122,7 +122,7 @@ function resultSummary(
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
-  if (typeof r.details.classification === 'string') parts.push(r.details.classification);
+  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? `${r.details.classification} via proxy` : r.details.classification);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
