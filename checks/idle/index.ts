@@ -1,7 +1,10 @@
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { defineCheck, type CheckContext, type CheckOutcome, type Finding, type Severity } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
-import { bracket, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
+import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
+import { openTcpStream } from '../../src/probe/client.js';
+import { probeSession, probeTargets } from '../../src/probe/context.js';
+import { PUSH_MESSAGE } from '../../src/probe/protocol.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
@@ -81,12 +84,17 @@ export default defineCheck<Options>({
   },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return [
+      ...site.platform.endpoints
+        .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
+        .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location })),
+      // With a reflector, server push after idle is tested too (it speaks first when the rung ends).
+      ...probeTargets(site, ['push']),
+    ];
   },
   deadlineMs: (o) => Math.max(...o.ladder.map((t) => parseDuration(t) ?? 0)) + o.replyTimeoutMs + 30_000,
   async run(ctx, target) {
+    if (target.data?.suffix === 'push') return serverPush(ctx, target.id);
     const ep = target.endpoint!;
     const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
@@ -122,42 +130,65 @@ export default defineCheck<Options>({
         details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), error: err.message },
       };
     }
-    const v = bracket(steps);
-    const client = ctx.options.clientKeepAliveMs;
-    const details = { classification: 'ok', expect: ep.expect, ...pathDetails(route), steps, ...v, clientKeepAliveMs: client };
-    const measurements = [
-      { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
-      ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
-      ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
-    ];
-    if (v.diedMs === undefined) return { status: 'pass', score: 1, measurements, details };
-    const params = {
-      endpoint: ep.name,
-      survived: v.survivedMs !== undefined ? fmt(v.survivedMs) : '@fmt.unknown',
-      died: fmt(v.diedMs),
-      death: `@death.${v.death}`,
-      client: fmt(client),
-      keepAlive: fmt(v.keepAliveMs ?? 0),
-    };
-    const findings: Finding[] = [];
-    // The client survives when its keep-alives come before the path forgets the flow.
-    if ((v.survivedMs ?? 0) >= client) {
-      findings.push({ id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } });
-      return { status: v.diedMs < 300_000 ? 'warn' : 'pass', score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings, details };
-    }
-    findings.push({
-      id: 'idle.timeout',
-      severity: v.death === 'silent' ? unreachableSeverity(ep) : 'high',
-      message: { id: 'idle.timeout', params },
-      remediation: { id: 'idle.timeout.fix', params },
-    });
-    // Died at or before the client's interval: the client loses the flow. Otherwise the timeout lies between
-    // the survived and the failed rung, around the client's interval: a risk, not yet a certainty.
-    return v.diedMs <= client
-      ? { status: 'fail', score: 0, measurements, findings, details }
-      : { status: 'warn', score: 0.6, measurements, findings, details };
+    return judge(ctx, ep.name, steps, { classification: 'ok', expect: ep.expect, ...pathDetails(route), direction: 'client-probe' }, unreachableSeverity(ep));
   },
 });
+
+/** Server push after idle, against the reflector: one push stream per rung, all at once. */
+async function serverPush(ctx: CheckContext<Options>, name: string): Promise<CheckOutcome> {
+  const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
+  let steps: IdleStepResult[];
+  try {
+    const { endpoint, session } = await probeSession(ctx);
+    const streams = await Promise.all(
+      ladder.map((holdMs) => openTcpStream(endpoint, session, 'push', holdMs, { timeoutMs: 5000, signal: ctx.signal, headers: { 'x-sr-push-after-ms': String(holdMs) } })),
+    );
+    steps = await Promise.all(streams.map((sock, i) => holdForPush(sock, PUSH_MESSAGE, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+    return { status: 'skipped', score: null, details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, path: 'direct', error: err.message } };
+  }
+  return judge(ctx, name, steps, { classification: 'ok', path: 'direct', direction: 'server-push' }, 'high');
+}
+
+/** Brackets the timeout from the rungs and judges it against the client's keep-alive interval. */
+function judge(ctx: CheckContext<Options>, name: string, steps: IdleStepResult[], base: Record<string, unknown>, silentSeverity: Severity): CheckOutcome {
+  const v = bracket(steps);
+  const client = ctx.options.clientKeepAliveMs;
+  const details = { ...base, steps, ...v, clientKeepAliveMs: client };
+  const measurements = [
+    { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
+    ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
+    ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
+  ];
+  if (v.diedMs === undefined) return { status: 'pass', score: 1, measurements, details };
+  const params = {
+    endpoint: name,
+    survived: v.survivedMs !== undefined ? fmt(v.survivedMs) : '@fmt.unknown',
+    died: fmt(v.diedMs),
+    death: `@death.${v.death}`,
+    client: fmt(client),
+    keepAlive: fmt(v.keepAliveMs ?? 0),
+  };
+  const findings: Finding[] = [];
+  // The client survives when its keep-alives come before the path forgets the flow.
+  if ((v.survivedMs ?? 0) >= client) {
+    findings.push({ id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } });
+    return { status: v.diedMs < 300_000 ? 'warn' : 'pass', score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings, details };
+  }
+  findings.push({
+    id: 'idle.timeout',
+    severity: v.death === 'silent' ? silentSeverity : 'high',
+    message: { id: 'idle.timeout', params },
+    remediation: { id: 'idle.timeout.fix', params },
+  });
+  // Died at or before the client's interval: the client loses the flow. Otherwise the timeout lies between
+  // the survived and the failed rung, around the client's interval: a risk, not yet a certainty.
+  return v.diedMs <= client
+    ? { status: 'fail', score: 0, measurements, findings, details }
+    : { status: 'warn', score: 0.6, measurements, findings, details };
+}
 
 function fmt(ms: number): string {
   if (ms < 1000) return `${ms} ms`;

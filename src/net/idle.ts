@@ -101,3 +101,40 @@ export function bracket(steps: IdleStepResult[]): IdleVerdict {
     ...(firstDead ? { keepAliveMs: Math.floor(0.8 * (survivedMs ?? firstDead.holdMs / 2)) } : {}),
   };
 }
+
+/**
+ * Holds a raw stream idle until the far side is due to push `expected` (after `holdMs`), and says
+ * whether it arrived: the server→client direction that a forgotten flow breaks first.
+ */
+export function holdForPush(socket: Duplex, expected: string, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    let received = '';
+    let resetSeen: string | undefined;
+    let settled = false;
+    const finish = (r: IdleStepResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('data');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(r);
+    };
+    const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
+    const timer = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no push within ${replyTimeoutMs} ms of its time` }), holdMs + replyTimeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      if (received.includes(expected)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - t0 - holdMs) * 10) / 10 });
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resetSeen = err.code;
+    });
+    socket.once('close', () => {
+      const elapsed = Math.round(performance.now() - t0);
+      finish({ holdMs, fate: resetSeen ? 'rst' : 'fin', diedAfterMs: elapsed, detail: resetSeen ?? 'closed' });
+    });
+  });
+}

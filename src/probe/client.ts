@@ -134,7 +134,7 @@ export function openTcpStream(
   s: ProbeSession,
   mode: TcpMode,
   durationMs: number,
-  opts: { signal?: AbortSignal; timeoutMs: number },
+  opts: { signal?: AbortSignal; timeoutMs: number; headers?: Record<string, string> },
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const path = '/v1/tcp';
@@ -146,6 +146,7 @@ export function openTcpStream(
         'x-sr-session': s.id,
         'x-sr-mode': mode,
         'x-sr-duration-ms': String(durationMs),
+        ...opts.headers,
       }, dial),
     );
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('no upgrade answer in time'), { code: 'ETIMEDOUT' })), opts.timeoutMs);

@@ -12,7 +12,9 @@ export const UDP_TYPE_PROBE = 1;
 export const UDP_TYPE_REPLY = 2;
 export const TCP_UPGRADE = 'siteready-tcp';
 
-export type TcpMode = 'download' | 'upload' | 'echo';
+/** `push`: the reflector stays silent until X-SR-Push-After-Ms, then sends PUSH_MESSAGE (server push after idle). */
+export type TcpMode = 'download' | 'upload' | 'echo' | 'push';
+export const PUSH_MESSAGE = 'SRPUSH1\n';
 
 function hmac(key: string | Buffer, text: string | Buffer): Buffer {
   return createHmac('sha256', key).update(text).digest();

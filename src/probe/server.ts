@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   NonceCache,
+  PUSH_MESSAGE,
   TCP_UPGRADE,
   UDP_TYPE_PROBE,
   UDP_TYPE_REPLY,
@@ -33,6 +34,8 @@ export interface ReflectorLimits {
   maxUdpPps: number;
   /** Sequence numbers tracked per UDP stream (bitmap), bounding memory per stream. */
   maxUdpSeq: number;
+  /** Longest a push stream may stay idle before the reflector speaks (idle-timeout tests). */
+  maxIdleMs: number;
 }
 
 export const DEFAULT_LIMITS: ReflectorLimits = {
@@ -43,6 +46,7 @@ export const DEFAULT_LIMITS: ReflectorLimits = {
   maxStreamsPerSession: 32,
   maxUdpPps: 5000,
   maxUdpSeq: 1 << 20,
+  maxIdleMs: 30 * 60_000,
 };
 
 export interface ReflectorOptions {
@@ -195,9 +199,13 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     const upgrade = (header(req, 'upgrade') ?? '').toLowerCase();
     if (url.pathname === '/v1/tcp' && upgrade === TCP_UPGRADE) {
       const mode = header(req, 'x-sr-mode') as TcpMode | undefined;
-      if (mode !== 'download' && mode !== 'upload' && mode !== 'echo') return refuse(socket, 400);
+      if (mode !== 'download' && mode !== 'upload' && mode !== 'echo' && mode !== 'push') return refuse(socket, 400);
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TCP_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`);
       if (head.length) socket.unshift(head);
+      if (mode === 'push') {
+        const after = Math.min(limits.maxIdleMs, Math.max(0, Number(header(req, 'x-sr-push-after-ms') ?? 0) || 0));
+        return servePush(socket, after);
+      }
       return serveTcp(socket, mode, durationMs);
     }
     if (url.pathname === '/v1/ws' && upgrade === 'websocket') {
@@ -207,6 +215,19 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     }
     return refuse(socket, 404);
   });
+
+  /** Idle, then one message from the server: does a flow idle this long still carry server push? */
+  function servePush(socket: Duplex, afterMs: number) {
+    socket.resume();
+    const push = later(afterMs, () => {
+      if (!socket.destroyed) socket.write(PUSH_MESSAGE);
+    });
+    const deadline = later(afterMs + 10_000, () => socket.destroy());
+    socket.once('close', () => {
+      clearTimeout(push);
+      clearTimeout(deadline);
+    });
+  }
 
   function serveTcp(socket: Duplex, mode: TcpMode, durationMs: number) {
     const deadline = later(durationMs + 2000, () => socket.destroy());

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { startIdleDroppingRelay, type IdleRelay } from '../../src/lab/idle-relay.js';
 import { runCli } from '../helpers/cli.js';
+import { freePort } from '../../src/lab/demo-lab.js';
+import { startReflector, type RunningReflector } from '../../src/probe/server.js';
 
 let server: Server;
 let wss: WebSocketServer;
@@ -83,5 +85,43 @@ describe('idle check', () => {
     const r = await idle((server.address() as { port: number }).port, '5s');
     expect(r.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'alive']);
     expect(r.status).toBe('pass');
+  });
+});
+
+describe('idle check, server push through the reflector', () => {
+  const TOKEN = 'idle-push-test-token-0123456789';
+  let reflector: RunningReflector | undefined;
+  afterAll(async () => {
+    await reflector?.close();
+  });
+
+  it('a silently forgetting path loses the server\'s push after the timeout, not before', async () => {
+    reflector = await startReflector({ host: '127.0.0.1', port: 0, token: TOKEN });
+    const relayPort = (await startIdleDroppingRelay({ targetHost: '127.0.0.1', targetPort: reflector.port, idleMs: 1500, mode: 'silent' }).then((r) => (relays.push(r), r))).port;
+    const closed = await freePort();
+    await writeFile(
+      join(dir, 'push.yaml'),
+      `version: 1
+site: { name: push }
+probe: { name: far-side, host: 127.0.0.1, port: ${relayPort}, token: "\${SITEREADY_TOKEN}" }
+platform:
+  endpoints:
+    - { name: unused, host: 127.0.0.1, port: ${closed}, checks: [tcp] }
+checks:
+  idle: { ladder: [0.5s, 3s], clientKeepAliveMs: 5000, replyTimeoutMs: 800 }
+  throughput: { enabled: false }
+  latency: { enabled: false }
+  bufferbloat: { enabled: false }
+  call-quality: { enabled: false }
+`,
+    );
+    const r = await runCli(['assess', join(dir, 'push.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; details: Record<string, any> }> };
+    const push = report.results.find((x) => x.check === 'idle' && x.target === 'far-side/push')!;
+    expect(push.details.direction).toBe('server-push');
+    expect(push.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(push.status).toBe('fail');
+    expect(r.stdout).not.toContain(TOKEN);
   });
 });
