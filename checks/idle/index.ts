@@ -39,6 +39,7 @@ const messages = {
 };
 
 interface Options {
+  compareDirect: boolean;
   ladder: string[];
   replyTimeoutMs: number;
   clientKeepAliveMs: number;
@@ -76,11 +77,12 @@ export default defineCheck<Options>({
         ladder: { type: 'array', items: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|m|min|h)?\\s*$' }, minItems: 1, maxItems: 20 },
         replyTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
         clientKeepAliveMs: { type: 'integer', minimum: 100 },
+        compareDirect: { type: 'boolean', description: 'Through a proxy, also hold the direct path (informative).' },
         connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
         timeoutMs: { type: 'integer', minimum: 1000 },
       },
     },
-    defaults: { ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'], replyTimeoutMs: 5000, clientKeepAliveMs: 30_000, connectTimeoutMs: 3000 },
+    defaults: { ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'], replyTimeoutMs: 5000, clientKeepAliveMs: 30_000, connectTimeoutMs: 3000, compareDirect: true },
   },
   messages,
   targets(site) {
@@ -99,14 +101,12 @@ export default defineCheck<Options>({
     const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
     let route: Route = { path: 'direct' };
-    let steps: IdleStepResult[];
-    try {
-      route = await routeFor(ctx, ep);
-      if (route.path === 'direct') await lookupOnce(ctx, ep.host);
-      const trust = await trustFor(ctx, ep);
-      const open = opener(ctx, route, connectTimeoutMs);
-      const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
-      // All rungs at once: the whole ladder takes as long as its longest rung.
+    const trust = await trustFor(ctx, ep);
+    const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
+    // All rungs of one path at once: the whole ladder takes as long as its longest rung.
+    const ladderOn = async (r: Route): Promise<IdleStepResult[]> => {
+      if (r.path === 'direct') await lookupOnce(ctx, ep.host);
+      const open = opener(ctx, r, connectTimeoutMs);
       const conns = await Promise.all(
         ladder.map(() =>
           openWebSocket({
@@ -120,7 +120,24 @@ export default defineCheck<Options>({
           }),
         ),
       );
-      steps = await Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal, c.opened.socket)));
+      return Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal, c.opened.socket)));
+    };
+    let steps: IdleStepResult[];
+    let direct: { steps?: IdleStepResult[]; error?: string } | undefined;
+    try {
+      route = await routeFor(ctx, ep);
+      // Through a proxy, the direct path is held too (at the same time): which hop forgets idle flows?
+      const [onRoute, onDirect] = await Promise.all([
+        ladderOn(route),
+        route.path === 'proxy' && ctx.options.compareDirect
+          ? ladderOn({ path: 'direct' }).then(
+              (s) => ({ steps: s }),
+              (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+            )
+          : Promise.resolve(undefined),
+      ]);
+      steps = onRoute;
+      direct = onDirect;
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
@@ -130,7 +147,8 @@ export default defineCheck<Options>({
         details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), error: err.message },
       };
     }
-    return judge(ctx, ep.name, steps, { classification: 'ok', expect: ep.expect, ...pathDetails(route), direction: 'client-probe' }, unreachableSeverity(ep));
+    const directDetails = direct ? { direct: direct.steps ? { steps: direct.steps, ...bracket(direct.steps) } : { error: direct.error } } : {};
+    return judge(ctx, ep.name, steps, { classification: 'ok', expect: ep.expect, ...pathDetails(route), direction: 'client-probe', ...directDetails }, unreachableSeverity(ep));
   },
 });
 
