@@ -13,6 +13,7 @@ import { startIdleDroppingRelay, type IdleRelay } from '../../src/lab/idle-relay
 import { runCli } from '../helpers/cli.js';
 import { freePort } from '../../src/lab/demo-lab.js';
 import { startReflector, type RunningReflector } from '../../src/probe/server.js';
+import { startLabProxy, type LabProxy } from '../../src/lab/connect-proxy.js';
 
 let server: Server;
 let wss: WebSocketServer;
@@ -123,5 +124,40 @@ checks:
     expect(push.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
     expect(push.status).toBe('fail');
     expect(r.stdout).not.toContain(TOKEN);
+  });
+});
+
+describe('idle check through a proxy', () => {
+  let proxy: LabProxy | undefined;
+  afterAll(async () => {
+    await proxy?.close();
+  });
+
+  it('holds the ladder on the proxy path and, at the same time, on the direct path', async () => {
+    proxy = await startLabProxy({ resolve: async () => '127.0.0.1' });
+    const port = await relay('silent');
+    await writeFile(
+      join(dir, 'via-proxy.yaml'),
+      `version: 1
+site: { name: idle-via-proxy }
+network:
+  proxy: { url: "http://127.0.0.1:${proxy.port}" }
+security:
+  trust: { caFile: "${caFile}" }
+platform:
+  endpoints:
+    - { name: push, url: "wss://127.0.0.1:${port}/", checks: [idle] }
+checks:
+  idle: { ladder: [0.5s, 3s], clientKeepAliveMs: 5000, replyTimeoutMs: 800 }
+`,
+    );
+    const r = await runCli(['assess', join(dir, 'via-proxy.yaml'), '--json', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; details: Record<string, any> }> };
+    const idle = report.results.find((x) => x.check === 'idle' && x.target === 'push')!;
+    expect(idle.details.path).toBe('proxy');
+    expect(idle.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    // Both paths cross the same forgetting relay, so the direct ladder shows the same timeout.
+    expect(idle.details.direct.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
   });
 });
