@@ -43,6 +43,11 @@ export interface RelayCounts {
   dropped: number;
   /** The latest a delayed packet left after its due time, ms (how exact the injected delay was). */
   maxLateMs: number;
+  /**
+   * RFC 3550 jitter of the delay the relay actually added (departure − arrival, in departure order), ms:
+   * what was really injected, its own scheduling lateness included.
+   */
+  injectedJitterMs: number;
 }
 
 export interface UdpRelay {
@@ -64,8 +69,14 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
   const dup = { up: new Set(opts.duplicate?.up ?? []), down: new Set(opts.duplicate?.down ?? []) };
   const drop = { up: new Set(opts.drop?.up ?? []), down: new Set(opts.drop?.down ?? []) };
   const counts: Record<RelayDirection, RelayCounts> = {
-    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0 },
-    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0 },
+    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0 },
+    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0 },
+  };
+  const lastAdded: Record<RelayDirection, number | undefined> = { up: undefined, down: undefined };
+  const noteAdded = (direction: RelayDirection, added: number) => {
+    const prev = lastAdded[direction];
+    if (prev !== undefined) counts[direction].injectedJitterMs += (Math.abs(added - prev) - counts[direction].injectedJitterMs) / 16;
+    lastAdded[direction] = added;
   };
   let closed = false;
   const timers = new Set<NodeJS.Timeout>();
@@ -118,6 +129,7 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
       const copies = s !== undefined && dup[direction].has(s) ? 2 : 1;
       const delay = s !== undefined && opts.delayMs ? opts.delayMs(direction, s) : 0;
       const send = () => {
+        noteAdded(direction, performance.now() - arrived);
         for (let c = 0; c < copies; c++) {
           out(b);
           counts[direction].forwarded++;

@@ -131,12 +131,14 @@ describe('UDP probe measurements through an impairing relay', () => {
     const baseline = (await baselineStream()).result.rttMs!.p50;
     const { result, relay } = await throughRelay({ delayMs: () => D }, 3000, DELAY_PPS);
     console.log(
-      `constant delay: RTT p50 ${result.rttMs!.p50} ms (expected ${2 * D + baseline}), jitter up ${result.jitterUpMs} ms, down ${result.jitterDownMs} ms; relay at most ${relay.counts.up.maxLateMs.toFixed(3)} / ${relay.counts.down.maxLateMs.toFixed(3)} ms late`,
+      `constant delay: RTT p50 ${result.rttMs!.p50} ms (expected ${2 * D + baseline}), jitter up ${result.jitterUpMs} ms, down ${result.jitterDownMs} ms (injected ${relay.counts.up.injectedJitterMs.toFixed(3)} / ${relay.counts.down.injectedJitterMs.toFixed(3)}); relay at most ${relay.counts.up.maxLateMs.toFixed(3)} / ${relay.counts.down.maxLateMs.toFixed(3)} ms late`,
     );
     expect(result.replies).toBe(result.sent);
     expect(Math.abs(result.rttMs!.p50 - (2 * D + baseline))).toBeLessThanOrEqual(1);
-    expect(result.jitterUpMs!).toBeLessThanOrEqual(1);
-    expect(result.jitterDownMs!).toBeLessThanOrEqual(1);
+    // "Injected" is what the relay really did, its own scheduling included: on a loaded machine a
+    // relay written in JavaScript cannot hold 15 ms to the microsecond, and that is not the probe's error.
+    expect(Math.abs(result.jitterUpMs! - relay.counts.up.injectedJitterMs)).toBeLessThanOrEqual(1);
+    expect(Math.abs(result.jitterDownMs! - relay.counts.down.injectedJitterMs)).toBeLessThanOrEqual(1);
     expect(result.reorderPercent).toBe(0);
   });
 
@@ -159,8 +161,14 @@ describe('UDP probe measurements through an impairing relay', () => {
     const relayLate = Math.max(relay.counts.up.maxLateMs, relay.counts.down.maxLateMs);
     if (relayLate < 1000 / DELAY_PPS - DELTA) expect(result.reorderPercent).toBe(0);
     expect(Math.abs(result.rttMs!.p50 - (2 * D + DELTA + baseline))).toBeLessThanOrEqual(1);
-    expect(Math.abs(result.jitterUpMs! - expectedJitter(remote.received))).toBeLessThanOrEqual(1);
-    expect(Math.abs(result.jitterDownMs! - expectedJitter(result.replies))).toBeLessThanOrEqual(1);
+    // Against what the relay really injected (its own lateness included) …
+    expect(Math.abs(result.jitterUpMs! - relay.counts.up.injectedJitterMs)).toBeLessThanOrEqual(1);
+    expect(Math.abs(result.jitterDownMs! - relay.counts.down.injectedJitterMs)).toBeLessThanOrEqual(1);
+    // … and, when the relay kept time, against the formula for the schedule it was given.
+    if (relayLate < 1) {
+      expect(Math.abs(result.jitterUpMs! - expectedJitter(remote.received))).toBeLessThanOrEqual(1);
+      expect(Math.abs(result.jitterDownMs! - expectedJitter(result.replies))).toBeLessThanOrEqual(1);
+    }
   });
 
   it('swapped pairs are counted exactly, per direction', async () => {
