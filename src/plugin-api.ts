@@ -63,6 +63,11 @@ export interface CheckMeta {
    * measurements need not wait for it to finish.
    */
   quiet?: boolean;
+  /**
+   * Runs only when the site file configures it (`checks.<id>:`) or it is asked for by name: for
+   * checks that take minutes by nature (idle timeouts), so a plain assessment stays quick.
+   */
+  optIn?: boolean;
   /** Version of a plugin check (built-in checks carry the tool's version). */
   version?: string;
 }

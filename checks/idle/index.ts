@@ -58,12 +58,14 @@ export default defineCheck<Options>({
       'then pings it with a reply deadline. The first rung that fails brackets the idle timeout of the firewall, NAT or ' +
       'proxy on the path, and how it failed is recorded: reset (RST), closed (FIN), or silently dropped (no reply, no ' +
       'reset — the case clients cannot notice). Passes when the longest idle time that survives is longer than the IM ' +
-      'client\'s keep-alive interval (`clientKeepAliveMs`).',
+      'client\'s keep-alive interval (`clientKeepAliveMs`). It takes as long as the longest rung, so it runs only ' +
+      'when the site file has a `checks.idle` section (or with `siteready run idle`).',
     category: 'network',
     severity: 'high',
     weight: 2,
     timeoutMs: 25 * 60_000,
     quiet: true,
+    optIn: true,
     references: [
       { title: 'RFC 5382 — NAT behavioral requirements for TCP', clause: 'REQ-5 (established idle timeout ≥ 2 h 4 min)' },
       { title: 'RFC 6455 — The WebSocket Protocol', clause: '§5.5.2 (ping)' },

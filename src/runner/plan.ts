@@ -20,7 +20,7 @@ export interface Task {
 /** A check that produced no tasks, and why: shown in the report, never counted as a pass. */
 export interface Unplanned {
   check: LoadedCheck;
-  reason: 'not-applicable' | 'disabled' | 'load-error' | 'targets-error';
+  reason: 'not-applicable' | 'disabled' | 'opt-in' | 'load-error' | 'targets-error';
   message?: string;
 }
 
@@ -83,6 +83,10 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
   for (const check of selected) {
     if (site.checks[check.id]?.enabled === false) {
       unplanned.push({ check, reason: 'disabled' });
+      continue;
+    }
+    if (check.def?.meta.optIn && !site.checks[check.id] && !opts.only?.includes(check.id)) {
+      unplanned.push({ check, reason: 'opt-in' });
       continue;
     }
     if (!check.def) {

@@ -23,6 +23,7 @@ export const en: Catalog = {
   'report.duration': 'Finished in {seconds} s: {tasks} tasks, {checks} checks.',
   'report.error': 'could not measure: {message}',
   'report.notApplicable': 'not applicable',
+  'report.optIn': 'runs only when the site file configures it',
   'report.disabled': 'disabled in the site file',
   'report.moreResults': '… {count} more passing results (use --verbose to list them)',
   'report.gate.passed': 'Gate passed.',

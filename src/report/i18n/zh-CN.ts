@@ -23,6 +23,7 @@ export const zhCN: Catalog = {
   'report.duration': '用时 {seconds} 秒：{tasks} 项任务，{checks} 项检查。',
   'report.error': '无法测量：{message}',
   'report.notApplicable': '不适用',
+  'report.optIn': '仅在站点文件中配置后运行',
   'report.disabled': '已在站点文件中禁用',
   'report.moreResults': '……另有 {count} 项通过的结果（使用 --verbose 查看）',
   'report.gate.passed': '门禁通过。',

@@ -118,7 +118,7 @@ function resultSummary(
     const why = r.findings[0] ? findingText(r, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : 'report.notApplicable');
+  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : r.details.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
