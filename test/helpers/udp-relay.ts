@@ -48,6 +48,8 @@ export interface RelayCounts {
    * what was really injected, its own scheduling lateness included.
    */
   injectedJitterMs: number;
+  /** Packets that left after a higher sequence number had already left (reordering the relay caused). */
+  outOfOrder: number;
 }
 
 export interface UdpRelay {
@@ -69,10 +71,11 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
   const dup = { up: new Set(opts.duplicate?.up ?? []), down: new Set(opts.duplicate?.down ?? []) };
   const drop = { up: new Set(opts.drop?.up ?? []), down: new Set(opts.drop?.down ?? []) };
   const counts: Record<RelayDirection, RelayCounts> = {
-    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0 },
-    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0 },
+    up: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0, outOfOrder: 0 },
+    down: { received: 0, forwarded: 0, swapped: 0, duplicated: 0, dropped: 0, maxLateMs: 0, injectedJitterMs: 0, outOfOrder: 0 },
   };
   const lastAdded: Record<RelayDirection, number | undefined> = { up: undefined, down: undefined };
+  const maxDeparted: Record<RelayDirection, number> = { up: -1, down: -1 };
   const noteAdded = (direction: RelayDirection, added: number) => {
     const prev = lastAdded[direction];
     if (prev !== undefined) counts[direction].injectedJitterMs += (Math.abs(added - prev) - counts[direction].injectedJitterMs) / 16;
@@ -130,6 +133,10 @@ export async function startUdpRelay(opts: RelayOptions): Promise<UdpRelay> {
       const delay = s !== undefined && opts.delayMs ? opts.delayMs(direction, s) : 0;
       const send = () => {
         noteAdded(direction, performance.now() - arrived);
+        if (s !== undefined) {
+          if (s < maxDeparted[direction]) counts[direction].outOfOrder++;
+          maxDeparted[direction] = Math.max(maxDeparted[direction], s);
+        }
         for (let c = 0; c < copies; c++) {
           out(b);
           counts[direction].forwarded++;

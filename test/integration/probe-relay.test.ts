@@ -156,10 +156,11 @@ describe('UDP probe measurements through an impairing relay', () => {
       `alternating delay: RTT p50 ${result.rttMs!.p50} ms (expected ${2 * D + DELTA + baseline}), jitter up ${result.jitterUpMs} ms (expected ${expectedJitter(remote.received).toFixed(3)}), down ${result.jitterDownMs} ms (expected ${expectedJitter(result.replies).toFixed(3)}); relay at most ${relay.counts.up.maxLateMs.toFixed(3)} / ${relay.counts.down.maxLateMs.toFixed(3)} ms late`,
     );
     expect(result.replies).toBe(result.sent);
-    // Packets are 1000/DELAY_PPS ms apart and differ by δ in delay: only a relay running later than the
-    // gap in between can put them out of order — and then the reordering it caused is real.
+    // Delays that differ by δ reorder packets that reach the relay less than δ apart (a sender catching up
+    // on its schedule sends some back to back): then the reordering is real, and the relay counted it.
     const relayLate = Math.max(relay.counts.up.maxLateMs, relay.counts.down.maxLateMs);
-    if (relayLate < 1000 / DELAY_PPS - DELTA) expect(result.reorderPercent).toBe(0);
+    // (Upstream and downstream swaps can also cancel out on the round trip, so only "none caused" is exact.)
+    if (relay.counts.up.outOfOrder + relay.counts.down.outOfOrder === 0) expect(result.reorderPercent).toBe(0);
     expect(Math.abs(result.rttMs!.p50 - (2 * D + DELTA + baseline))).toBeLessThanOrEqual(1);
     // Against what the relay really injected (its own lateness included) …
     expect(Math.abs(result.jitterUpMs! - relay.counts.up.injectedJitterMs)).toBeLessThanOrEqual(1);
