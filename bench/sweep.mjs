@@ -45,10 +45,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitCommit, percentile, summarize, table } from './lib/common.mjs';
+import { gitCommit, machineInfo, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -365,17 +365,7 @@ async function main() {
   }
   process.on('exit', cleanup);
 
-  const cpuList = cpus();
-  const machine = {
-    node: process.version,
-    nmap: nmapVersion.stdout.split('\n')[0].trim(),
-    kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
-    platform: `${process.platform}-${process.arch}`,
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model,
-    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadavgStart: loadavg(),
-  };
+  const machine = machineInfo({ nmap: nmapVersion.stdout.split('\n')[0].trim() });
   const ports = Array.from({ length: opts.ports }, (_, i) => PORT_BASE + i);
   const started = Date.now();
   tmp = mkdtempSync(join(tmpdir(), 'siteready-sweep-bench-'));

@@ -27,10 +27,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitCommit, percentile, summarize, table } from './lib/common.mjs';
+import { gitCommit, machineInfo, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -724,17 +724,7 @@ async function main() {
   }
   process.on('exit', cleanup);
 
-  const cpuList = cpus();
-  const machine = {
-    node: process.version,
-    iperf3: iperfVersion.stdout.split('\n')[0].trim(),
-    kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
-    platform: `${process.platform}-${process.arch}`,
-    cpus: cpuList.length,
-    cpuModel: cpuList[0]?.model,
-    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    loadavgStart: loadavg(),
-  };
+  const machine = machineInfo({ iperf3: iperfVersion.stdout.split('\n')[0].trim() });
   const started = Date.now();
   const target = 0.9;
   const result = { benchmark: 'throughput', date: new Date().toISOString(), command: `node bench/throughput.mjs ${process.argv.slice(2).join(' ')}`.trim(), commit: gitCommit(), machine, options: opts };

@@ -1,6 +1,7 @@
 // What every benchmark script shares: summary statistics, Markdown tables and the commit measured.
 
 import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,4 +29,19 @@ export function gitCommit() {
   // Read-only; absent git is fine.
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The machine a result was measured on, recorded next to it (ratios still drift with load). */
+export function machineInfo(extra = {}) {
+  const cpuList = cpus();
+  return {
+    node: process.version,
+    ...extra,
+    kernel: spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim(),
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpuList.length,
+    cpuModel: cpuList[0]?.model,
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadavgStart: loadavg(),
+  };
 }
