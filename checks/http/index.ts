@@ -3,7 +3,7 @@ import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { httpProbe } from '../../src/net/http.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, probeBudgetMs, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
 import { basicAuth, routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
 import { pathDetails } from '../../src/net/path-messages.js';
@@ -99,7 +99,7 @@ export default defineCheck<Options>({
         ...(route.path === 'proxy' ? { proxyForPlainHttp: route.proxy.auth ? { authorization: basicAuth(route.proxy.auth) } : {} } : {}),
         ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
         connectTimeoutMs,
-        timeoutMs: Math.max(100, ctx.remainingMs() - 100),
+        timeoutMs: probeBudgetMs(ctx),
         maxRedirects: ctx.options.maxRedirects,
         signal: ctx.signal,
       });

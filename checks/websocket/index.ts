@@ -2,7 +2,7 @@ import { defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.j
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { lookupOnce, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, probeBudgetMs, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
 import { NO_SUBPROTOCOL, wsProbe } from '../../src/net/websocket.js';
@@ -87,7 +87,7 @@ export default defineCheck<Options>({
         ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
         ...(ca || serverName ? { tls: { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
         connectTimeoutMs,
-        timeoutMs: Math.max(100, ctx.remainingMs() - 100),
+        timeoutMs: probeBudgetMs(ctx),
         pings: ctx.options.pings,
         signal: ctx.signal,
       });

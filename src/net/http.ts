@@ -97,8 +97,9 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
           ...(absolute && opts.proxyForPlainHttp?.authorization ? { 'proxy-authorization': opts.proxyForPlainHttp.authorization } : {}),
           ...opts.headers,
         },
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
+        // The budget covers every hop from the first dial, not each hop afresh.
+        headersTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
+        bodyTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const ttfbMs = round(performance.now() - hopStart);

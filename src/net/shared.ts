@@ -43,6 +43,16 @@ export async function trustFor(ctx: CheckContext<any>, endpoint: Endpoint): Prom
   });
 }
 
+/**
+ * The budget a probe gets: what is left of the task, less a margin, so that a silent peer is
+ * classified by the probe's own deadline (a finding with a phase) before the runner's deadline
+ * turns the task into an error. The margin grows with the budget: timers fire late on a busy host.
+ */
+export function probeBudgetMs(ctx: CheckContext<any>): number {
+  const left = ctx.remainingMs();
+  return Math.max(100, left - Math.min(500, Math.max(100, left * 0.1)));
+}
+
 const CRITICAL_ROLES = new Set(['signalling', 'api', 'media', 'turn', 'stun', 'sso']);
 
 /** Severity of an endpoint being unusable: explicit, else by what the IM client needs it for. */

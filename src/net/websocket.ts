@@ -15,6 +15,7 @@ export interface WsProbeOptions {
   subprotocols?: string[];
   tls?: Pick<ConnectionOptions, 'ca' | 'secureContext' | 'rejectUnauthorized' | 'servername'>;
   connectTimeoutMs: number;
+  /** Budget for the whole probe, counted from its start: connect, TLS, upgrade and every ping. */
   timeoutMs: number;
   pings: number;
   signal?: AbortSignal;
@@ -45,11 +46,14 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<{ ws: WebSocke
   const secure = url.protocol === 'wss:';
   const port = Number(url.port) || (secure ? 443 : 80);
   const t0 = performance.now();
+  // The budget runs from here, not from when the upgrade is sent: the caller sizes it to end
+  // before its own deadline, and connecting (or a first import of ws) may have used part of it.
+  const left = () => budgetLeft(t0, opts.timeoutMs);
   const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
   const opened = await opts.open({ host, port, ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}) });
   const { default: WebSocketClass } = await import('ws');
   const ws = new WebSocketClass(url, opts.subprotocols ?? [], {
-    handshakeTimeout: opts.timeoutMs,
+    handshakeTimeout: left(),
     perMessageDeflate: false,
     followRedirects: false,
     createConnection: () => opened.socket as never,
@@ -62,7 +66,7 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<{ ws: WebSocke
       // request options; our createConnection does not, so the upgrade gets its own deadline.
       const timer = setTimeout(
         () => settle(() => reject(new PathError('timeout', 'application', `no answer to the upgrade within ${opts.timeoutMs} ms`, 'WS_UPGRADE_TIMEOUT'))),
-        opts.timeoutMs,
+        left(),
       );
       const settle = (fn: () => void) => {
         clearTimeout(timer);
@@ -105,6 +109,11 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<{ ws: WebSocke
   return { ws, opened, t0 };
 }
 
+/** What is left of a probe's budget that started at `t0`. */
+function budgetLeft(t0: number, timeoutMs: number): number {
+  return Math.max(1, t0 + timeoutMs - performance.now());
+}
+
 export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
   const { ws, opened, t0 } = await openWebSocket(opts);
   const address = opened.address;
@@ -112,7 +121,7 @@ export async function wsProbe(opts: WsProbeOptions): Promise<WsProbeResult> {
     const dialed = opened;
     const upgradeMs = round(performance.now() - t0);
     const pingRttMs: number[] = [];
-    for (let i = 0; i < opts.pings; i++) pingRttMs.push(await ping(ws, opts.timeoutMs, opts.signal));
+    for (let i = 0; i < opts.pings; i++) pingRttMs.push(await ping(ws, budgetLeft(t0, opts.timeoutMs), opts.signal));
     return {
       address,
       path: opened.path,
@@ -138,7 +147,7 @@ function ping(ws: WebSocket, timeoutMs: number, signal?: AbortSignal): Promise<n
   return new Promise((resolve, reject) => {
     const payload = Buffer.from(String(Math.random()).slice(2, 10));
     const t0 = performance.now();
-    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no pong within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no pong within ${Math.round(timeoutMs)} ms`)), timeoutMs);
     const onPong = (data: Buffer) => {
       if (data.equals(payload)) finish();
     };
