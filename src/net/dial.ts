@@ -3,7 +3,7 @@
 // failure of a given kind at the handshake, or a problem after that. http and websocket checks
 // hand these sockets to undici and ws, so every check reuses one DNS answer.
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { PathError, toPathError, type Phase } from './classify.js';
@@ -18,6 +18,11 @@ export interface DialOptions {
   /** Time allowed for the TLS handshake once TCP is up. */
   tlsTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Plain TCP only: read into one caller-owned buffer (net.connect's `onread`) instead of a new
+   * Buffer per read; 'data' events then never fire. For receivers that only count bytes.
+   */
+  onread?: OnReadOpts;
 }
 
 export interface DialTimings {
@@ -54,7 +59,7 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
   const t0 = performance.now();
   const timings: DialTimings = {};
   let phase: Phase | 'established' = 'connect';
-  const raw = netConnect({ host: opts.address, port: opts.port, noDelay: true });
+  const raw = netConnect({ host: opts.address, port: opts.port, noDelay: true, ...(opts.onread && !opts.tls ? { onread: opts.onread } : {}) });
   // Nothing hidden may keep an idle line alive (idle-timeout tests depend on it).
   raw.setKeepAlive(false);
   const socket: Socket | TLSSocket = opts.tls ? tlsConnect({ ...opts.tls, socket: raw }) : raw;

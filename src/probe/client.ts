@@ -170,6 +170,96 @@ export function openTcpStream(
   });
 }
 
+/** Size of the one buffer a counting stream reads into: a full loopback read is 64 KiB. */
+const COUNTING_READ_BYTES = 256 * 1024;
+const MAX_UPGRADE_ANSWER_BYTES = 16 * 1024;
+
+/**
+ * A download stream whose bytes are counted and dropped: the socket reads into one reused buffer
+ * (net.connect's `onread`) instead of a new 64 KiB Buffer per read, which above a few Gbit/s
+ * costs the receiver half its CPU in allocation and garbage collection (BENCHMARKS.md,
+ * Throughput). node:http's client needs 'data' events, so the Upgrade request is written and its
+ * answer read here. `onBytes` sees every payload byte, from the first one after the 101 answer.
+ */
+export function openCountingTcpDownload(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  durationMs: number,
+  opts: { signal?: AbortSignal; timeoutMs: number },
+  onBytes: (bytes: number) => void,
+): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    let answer: Buffer | undefined = Buffer.alloc(0);
+    let settled = false;
+    const finish = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      socket.off('close', onClose);
+      if (!err) return resolve(socket as Socket);
+      socket.destroy();
+      reject(err);
+    };
+    // Returning false would stop reading; every path here keeps reading.
+    const onRead = (n: number, buf: Uint8Array): boolean => {
+      read(n, buf);
+      return true;
+    };
+    const read = (n: number, buf: Uint8Array): void => {
+      if (!answer) return onBytes(n);
+      answer = Buffer.concat([answer, buf.subarray(0, n)]);
+      const end = answer.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (answer.length > MAX_UPGRADE_ANSWER_BYTES) finish(new PathError('http-error', 'application', 'the reflector sent no end to its upgrade answer', 'PROBE_BAD_ANSWER'));
+        return;
+      }
+      const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(answer.toString('latin1', 0, Math.min(end + 2, 256)))?.[1] ?? 0);
+      if (status !== 101) {
+        return finish(status ? statusError(status, 'a TCP stream') : new PathError('http-error', 'application', 'the reflector answered the upgrade with something that is not HTTP', 'PROBE_BAD_ANSWER'));
+      }
+      const early = answer.length - end - 4;
+      answer = undefined;
+      finish();
+      if (early > 0) onBytes(early);
+    };
+    const tracked = dialTracked({
+      address: ep.address,
+      port: ep.port,
+      connectTimeoutMs: ep.connectTimeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      onread: { buffer: Buffer.allocUnsafe(COUNTING_READ_BYTES), callback: onRead },
+    });
+    const socket = tracked.socket;
+    const onAbort = () => finish(opts.signal?.reason ?? new Error('aborted'));
+    const onClose = () => finish(new PathError('http-error', 'application', 'the reflector closed the connection before answering the upgrade', 'PROBE_BAD_ANSWER'));
+    const timer = setTimeout(
+      () => finish(new PathError('timeout', tracked.phase() === 'established' ? 'application' : 'connect', `no upgrade answer within ${opts.timeoutMs} ms`, 'ETIMEDOUT')),
+      opts.timeoutMs,
+    );
+    socket.on('error', () => undefined);
+    tracked.ready.then(
+      () => {
+        if (settled) return;
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        socket.once('close', onClose);
+        const path = '/v1/tcp';
+        const headers: Record<string, string> = {
+          Host: `${ep.host}:${ep.port}`,
+          Authorization: authHeader(ep.token, 'GET', path),
+          Connection: 'Upgrade',
+          Upgrade: TCP_UPGRADE,
+          'X-SR-Session': s.id,
+          'X-SR-Mode': 'download',
+          'X-SR-Duration-Ms': String(durationMs),
+        };
+        socket.write(`GET ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+      },
+      (err: unknown) => finish(err),
+    );
+  });
+}
+
 export async function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'download' | 'upload', durationMs: number, opts: { timeoutMs: number }): Promise<WebSocket> {
   const path = `/v1/ws?mode=${mode}`;
   const { default: WebSocketClass } = await import('ws');

@@ -5,7 +5,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { Socket, isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -23,6 +23,7 @@ import {
   verifyProbeMac,
   type TcpMode,
 } from './protocol.js';
+import { countReads } from './count-reads.js';
 
 export interface ReflectorLimits {
   maxSessions: number;
@@ -265,11 +266,12 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         if (intervals.length > 10 * 600) break;
       }
     };
-    socket.on('data', (chunk: Buffer) => {
+    const count = (n: number) => {
       flushTo(Date.now() - t0);
-      bytes += chunk.length;
-      bucketBytes += chunk.length;
-    });
+      bytes += n;
+      bucketBytes += n;
+    };
+    if (!(socket instanceof Socket && countReads(socket, count))) socket.on('data', (chunk: Buffer) => count(chunk.length));
     const finish = () => {
       const elapsed = Date.now() - t0;
       flushTo(elapsed);

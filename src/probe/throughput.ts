@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { closeSession, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
+import { closeSession, openCountingTcpDownload, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
 
 export type Direction = 'down' | 'up';
 export type Transport = 'tcp' | 'ws';
@@ -110,11 +110,15 @@ function streamsOf(p: ThroughputParams): number {
 }
 
 async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
-  const sockets = await Promise.all(
-    Array.from({ length: streamsOf(p) }, () => openTcpStream(p.endpoint, s, 'download', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) })),
-  );
-  const t0 = performance.now();
   const buckets: Buckets = [];
+  // The reflector starts sending as soon as a stream is open; what arrives before the last stream
+  // is open counts in the first interval, which the omitted start covers.
+  let t0: number | undefined;
+  const count = (bytes: number) => add(buckets, t0 === undefined ? 0 : Math.floor((performance.now() - t0) / intervalMs), bytes);
+  const sockets = await Promise.all(
+    Array.from({ length: streamsOf(p) }, () => openCountingTcpDownload(p.endpoint, s, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }, count)),
+  );
+  t0 = performance.now();
   await Promise.all(
     sockets.map(
       (sock) =>
@@ -122,13 +126,14 @@ async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: num
           const stop = setTimeout(() => sock.destroy(), p.durationMs + 3000);
           const onAbort = () => sock.destroy();
           signal?.addEventListener('abort', onAbort, { once: true });
-          sock.on('data', (chunk: Buffer) => add(buckets, Math.floor((performance.now() - t0) / intervalMs), chunk.length));
           sock.on('error', () => undefined);
-          sock.once('close', () => {
+          const done = () => {
             clearTimeout(stop);
             signal?.removeEventListener('abort', onAbort);
             resolve();
-          });
+          };
+          if (sock.destroyed) return done();
+          sock.once('close', done);
         }),
     ),
   );
