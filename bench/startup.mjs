@@ -15,7 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSite } from './gen-site.mjs';
-import { gitCommit, percentile, summarize } from './lib/common.mjs';
+import { benchArgs, gitCommit, percentile, summarize } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -35,29 +35,13 @@ function usage(msg) {
   process.exit(msg ? 2 : 0);
 }
 
-function parseArgs(argv) {
-  const opts = { rounds: 20, warmup: 3, endpoints: 1000, write: true };
-  const intOpt = (name, raw, min) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}, got ${raw}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let val;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) [a, val] = [a.slice(0, eq), a.slice(eq + 1)];
-    const next = () => (val !== undefined ? val : argv[++i]);
-    switch (a) {
-      case '--rounds': opts.rounds = intOpt('rounds', next(), 1); break;
-      case '--warmup': opts.warmup = intOpt('warmup', next(), 0); break;
-      case '--endpoints': opts.endpoints = intOpt('endpoints', next(), 1); break;
-      case '--no-write': opts.write = false; break;
-      case '--help': case '-h': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
-  return opts;
+function parseOptions(argv) {
+  return benchArgs(
+    argv,
+    usage,
+    { rounds: { default: 20, min: 1 }, warmup: { default: 3 }, endpoints: { default: 1000, min: 1 } },
+    { 'no-write': { key: 'write', value: false } },
+  );
 }
 
 
@@ -93,7 +77,7 @@ function markdownTable(rows) {
 
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   const tmp = mkdtempSync(join(tmpdir(), 'siteready-bench-'));
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   for (const sig of ['SIGINT', 'SIGTERM']) {

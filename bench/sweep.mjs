@@ -48,7 +48,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitCommit, machineInfo, percentile, summarize, table } from './lib/common.mjs';
+import { benchArgs, gitCommit, intArg, machineInfo, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -77,40 +77,27 @@ function usage(msg) {
   process.exit(msg ? 2 : 0);
 }
 
-function parseArgs(argv) {
-  const opts = { rounds: 3, warmup: 1, hosts: 4, ports: 250, timeoutMs: 1000, concurrency: 256, mix: [34, 33, 33], fastTimeoutMs: 100, informational: true, write: true };
-  const intOpt = (name, raw, min, max = Infinity) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be an integer in ${min}..${max}, got ${raw}`);
-    return n;
+function parseOptions(argv) {
+  const mix = (raw, fail) => {
+    const shares = String(raw).split(':').map((x) => intArg(fail, 'mix', x, 0));
+    if (shares.length !== 3 || shares.reduce((x, y) => x + y, 0) === 0) fail('--mix wants three shares a:b:c, not all zero');
+    return shares;
   };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let val;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) [a, val] = [a.slice(0, eq), a.slice(eq + 1)];
-    const next = () => (val !== undefined ? val : argv[++i]);
-    switch (a) {
-      case '--rounds': opts.rounds = intOpt('rounds', next(), 1); break;
-      case '--warmup': opts.warmup = intOpt('warmup', next(), 0); break;
-      case '--hosts': opts.hosts = intOpt('hosts', next(), 1, 64); break;
-      case '--ports': opts.ports = intOpt('ports', next(), 3, 10000); break;
-      case '--timeout-ms': opts.timeoutMs = intOpt('timeout-ms', next(), 50, 60000); break;
-      case '--concurrency': opts.concurrency = intOpt('concurrency', next(), 1, 4096); break;
-      case '--mix': {
-        const parts = String(next()).split(':').map((s) => intOpt('mix', s, 0));
-        if (parts.length !== 3 || parts.reduce((x, y) => x + y, 0) === 0) usage('--mix wants three shares a:b:c, not all zero');
-        opts.mix = parts;
-        break;
-      }
-      case '--fast-timeout-ms': opts.fastTimeoutMs = intOpt('fast-timeout-ms', next(), 50, 60000); break;
-      case '--no-informational': opts.informational = false; break;
-      case '--no-write': opts.write = false; break;
-      case '--help': case '-h': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
-  return opts;
+  return benchArgs(
+    argv,
+    usage,
+    {
+      rounds: { default: 3, min: 1 },
+      warmup: { default: 1 },
+      hosts: { default: 4, min: 1, max: 64 },
+      ports: { default: 250, min: 3, max: 10000 },
+      'timeout-ms': { default: 1000, min: 50, max: 60000 },
+      concurrency: { default: 256, min: 1, max: 4096 },
+      mix: { default: [34, 33, 33], parse: mix },
+      'fast-timeout-ms': { default: 100, min: 50, max: 60000 },
+    },
+    { 'no-informational': { key: 'informational', value: false }, 'no-write': { key: 'write', value: false } },
+  );
 }
 
 
@@ -352,7 +339,7 @@ const pct = (a) => `${((100 * a.agree) / a.total).toFixed(1)} % (${a.agree}/${a.
 // ---- main --------------------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   if (!existsSync(BUILT_CHECK)) throw new Error('the CLI is not built (dist/checks/sweep missing): run `npx tsc -p .` first');
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) throw new Error('needs root (ip netns, iptables)');
   const nmapVersion = spawnSync('nmap', ['--version'], { encoding: 'utf8' });

@@ -30,7 +30,7 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gitCommit, machineInfo, percentile, summarize, table } from './lib/common.mjs';
+import { benchArgs, gitCommit, intArg, machineInfo, percentile, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -64,52 +64,30 @@ function usage(msg) {
   process.exit(msg ? 2 : 0);
 }
 
-function parseArgs(argv) {
-  const opts = {
-    rounds: 5,
-    duration: 5,
-    omit: 1,
-    streams: [1, 4],
-    shapedRounds: 3,
-    shapedStreams: 1,
-    rate: 50,
-    memDuration: 10,
-    memStreams: 4,
-    parts: [...PARTS],
-    write: true,
+function parseOptions(argv) {
+  const parts = (raw, fail) => {
+    const list = String(raw).split(',');
+    for (const p of list) if (!PARTS.includes(p)) fail(`unknown part ${p} (use ${PARTS.join(',')})`);
+    return list;
   };
-  const intOpt = (name, raw, min) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) usage(`--${name} must be an integer >= ${min}, got ${raw}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let val;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) [a, val] = [a.slice(0, eq), a.slice(eq + 1)];
-    const next = () => (val !== undefined ? val : argv[++i]);
-    switch (a) {
-      case '--rounds': opts.rounds = intOpt('rounds', next(), 1); break;
-      case '--duration': opts.duration = intOpt('duration', next(), 2); break;
-      case '--omit': opts.omit = intOpt('omit', next(), 0); break;
-      case '--streams': opts.streams = String(next()).split(',').map((s) => intOpt('streams', s, 1)); break;
-      case '--shaped-rounds': opts.shapedRounds = intOpt('shaped-rounds', next(), 1); break;
-      case '--shaped-streams': opts.shapedStreams = intOpt('shaped-streams', next(), 1); break;
-      case '--rate': opts.rate = intOpt('rate', next(), 1); break;
-      case '--mem-duration': opts.memDuration = intOpt('mem-duration', next(), 2); break;
-      case '--mem-streams': opts.memStreams = intOpt('mem-streams', next(), 1); break;
-      case '--parts': {
-        opts.parts = String(next()).split(',');
-        for (const p of opts.parts) if (!PARTS.includes(p)) usage(`unknown part ${p} (use ${PARTS.join(',')})`);
-        break;
-      }
-      case '--alt': opts.alt = { root: resolve(String(next())) }; break;
-      case '--no-write': opts.write = false; break;
-      case '--help': case '-h': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
+  const opts = benchArgs(
+    argv,
+    usage,
+    {
+      rounds: { default: 5, min: 1 },
+      duration: { default: 5, min: 2 },
+      omit: { default: 1 },
+      streams: { default: [1, 4], parse: (raw, fail) => String(raw).split(',').map((x) => intArg(fail, 'streams', x, 1)) },
+      'shaped-rounds': { default: 3, min: 1 },
+      'shaped-streams': { default: 1, min: 1 },
+      rate: { default: 50, min: 1 },
+      'mem-duration': { default: 10, min: 2 },
+      'mem-streams': { default: 4, min: 1 },
+      parts: { default: [...PARTS], parse: parts },
+      alt: { default: undefined, parse: (raw) => ({ root: resolve(String(raw)) }) },
+    },
+    { 'no-write': { key: 'write', value: false } },
+  );
   if (opts.omit >= opts.duration || opts.omit >= opts.memDuration) usage('--omit must be shorter than --duration and --mem-duration');
   return opts;
 }
@@ -698,7 +676,7 @@ function memoryTable(mem) {
 // ---- main --------------------------------------------------------------------------------------
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   if (!existsSync(RUN_THROUGHPUT)) throw new Error('the CLI is not built: run `npx tsc -p .` first');
   const iperfVersion = spawnSync('iperf3', ['--version'], { encoding: 'utf8' });
   if (iperfVersion.status !== 0 && !iperfVersion.stdout) throw new Error('iperf3 is not installed (apt-get install -y iperf3)');

@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,4 +45,42 @@ export function machineInfo(extra = {}) {
     memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     loadavgStart: loadavg(),
   };
+}
+
+/** An integer option within bounds, or the script's usage message naming the option. */
+export function intArg(usage, name, raw, min, max = Infinity) {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be an integer ${max === Infinity ? `>= ${min}` : `in ${min}..${max}`}, got ${raw}`);
+  return n;
+}
+
+/**
+ * The options of a bench script. `spec` maps an option name (`timeout-ms`) to its default and,
+ * for anything but a plain integer ≥ 0, a parser `(raw, usage) => value`; `flags` lists boolean
+ * switches (`--no-write` sets `write` false). Values come back under camelCase keys. Unknown
+ * arguments, bad values and --help go to `usage`, which exits.
+ */
+export function benchArgs(argv, usage, spec, flags = {}) {
+  const options = { help: { type: 'boolean', short: 'h' } };
+  for (const name of Object.keys(spec)) options[name] = { type: 'string' };
+  for (const name of Object.keys(flags)) options[name] = { type: 'boolean' };
+  let values;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    usage(err.message);
+  }
+  if (values.help) usage();
+  const camel = (name) => name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+  const out = {};
+  for (const [name, { default: fallback, min = 0, max, parse }] of Object.entries(spec)) {
+    const raw = values[name];
+    out[camel(name)] = raw === undefined ? fallback : parse ? parse(raw, usage) : intArg(usage, name, raw, min, max);
+  }
+  for (const [name, { key, value }] of Object.entries(flags)) {
+    const [k, v] = [key ?? camel(name), value ?? true];
+    if (!(k in out)) out[k] = !v;
+    if (values[name]) out[k] = v;
+  }
+  return out;
 }
