@@ -7,12 +7,12 @@ import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../sr
 import {
   StunClientError,
   defaultTransports,
-  discoverNatBehaviour,
   expandPorts,
   stunBinding,
   sweepUdpPorts,
   type StunTransport,
 } from '../../src/net/stun-client.js';
+import { discoverNatBehaviour } from '../../src/net/stun-nat.js';
 import { formatAddress } from '../../src/net/stun.js';
 
 const messages = {
@@ -34,8 +34,10 @@ const messages = {
     'stun.transport-failed.fix': 'If the server offers STUN/TURN over {transport}, allow it outbound to {host}:{port}; if it does not, list only the transports it offers (transports: [udp]).',
     'stun.slow': '{endpoint}: STUN round trip {ms} ms over {transport} (target ≤ {limit} ms).',
     'stun.slow.fix': 'A long round trip to the STUN/TURN server adds to every relayed call: check routing to {host}, or use a server closer to this site (Teams target: < 100 ms RTT to the media edge).',
-    'stun.nat-symmetric': '{endpoint}: this site\'s NAT mapping is {mapping} (a "symmetric" NAT): peer-to-peer media cannot traverse it, so calls will be relayed through TURN.',
-    'stun.nat-symmetric.fix': 'Configure the NAT for endpoint-independent mapping of UDP (RFC 4787 REQ-1), or make sure the TURN relay has the capacity for every call.',
+    'stun.nat-symmetric': '{endpoint}: this site\'s NAT is "symmetric": it gives {mapping}. The public address the STUN server reports is then not the one other peers would reach, so direct peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN.',
+    'stun.nat-symmetric.fix': 'Configure the NAT for endpoint-independent mapping of UDP (RFC 4787 REQ-1: one public address and port for every destination; on Linux, MASQUERADE or SNAT without --random / --random-fully). Until then every external call needs the relay: keep the TURN server reachable over UDP 3478 (and TCP/TLS 443 as a fallback) and sized for the site\'s peak calls.',
+    'stun.nat.address-dependent': 'every destination address its own public port (address-dependent mapping)',
+    'stun.nat.address-and-port-dependent': 'every destination address and port its own public port (address-and-port-dependent mapping)',
     'stun.ports-silent': '{endpoint}: {count} of {total} UDP ports on {host} do not answer STUN: {ports}.',
     'stun.ports-silent.fix': 'Allow outbound UDP to {host} on these ports (and the return traffic), or remove them from the endpoint\'s ports if the service does not use them.',
     'stun.unexpectedly-open': '{endpoint}: {host}:{port} answers STUN over {transports}, but the site policy says it must be blocked.',
@@ -59,8 +61,10 @@ const messages = {
     'stun.transport-failed.fix': '如果服务器提供基于 {transport} 的 STUN/TURN，请放行到 {host}:{port} 的出站流量；如果不提供，请只列出它支持的传输方式（transports: [udp]）。',
     'stun.slow': '{endpoint}：经 {transport} 的 STUN 往返时间为 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
     'stun.slow.fix': '到 STUN/TURN 服务器的往返时间过长会拖累每一次中继通话：检查到 {host} 的路由，或使用离本站点更近的服务器（Teams 目标：到媒体边缘 RTT < 100 毫秒）。',
-    'stun.nat-symmetric': '{endpoint}：本站点 NAT 的映射行为是 {mapping}（“对称型” NAT）：点对点媒体无法穿越，通话将经 TURN 中继。',
-    'stun.nat-symmetric.fix': '将 NAT 配置为对 UDP 使用与端点无关的映射（RFC 4787 REQ-1），或确保 TURN 中继的容量足以承载所有通话。',
+    'stun.nat-symmetric': '{endpoint}：本站点的 NAT 是“对称型” NAT：它为{mapping}。STUN 服务器报告的公网地址并不是其他终端能访问到的地址，因此与站点外大多数终端的点对点媒体直连会失败，这些通话将经 TURN 中继。',
+    'stun.nat-symmetric.fix': '将 NAT 配置为对 UDP 使用与端点无关的映射（RFC 4787 REQ-1：对所有目标使用同一个公网地址和端口；Linux 上即不带 --random / --random-fully 的 MASQUERADE 或 SNAT）。在此之前，所有外部通话都需要中继：确保 TURN 服务器可经 UDP 3478 访问（TCP/TLS 443 作为回退），且容量足以承载本站点的高峰通话。',
+    'stun.nat.address-dependent': '每个目标地址分配各自的公网端口（与地址相关的映射）',
+    'stun.nat.address-and-port-dependent': '每个目标地址和端口分配各自的公网端口（与地址和端口相关的映射）',
     'stun.ports-silent': '{endpoint}：{host} 的 {total} 个 UDP 端口中有 {count} 个不应答 STUN：{ports}。',
     'stun.ports-silent.fix': '放行到 {host} 这些端口的 UDP 出站（及回程流量）；如果服务不使用这些端口，请将其从端点的 ports 中删除。',
     'stun.unexpectedly-open': '{endpoint}：{host}:{port} 经 {transports} 应答 STUN，但站点策略要求必须阻断。',
@@ -311,7 +315,7 @@ export default defineCheck<Options>({
         findings.push({
           id: 'stun.nat-symmetric',
           severity: 'info',
-          message: { id: 'stun.nat-symmetric', params: { endpoint: ep.name, mapping: nat.mapping } },
+          message: { id: 'stun.nat-symmetric', params: { endpoint: ep.name, mapping: `@stun.nat.${nat.mapping}` } },
           remediation: { id: 'stun.nat-symmetric.fix' },
           evidence: { mapping: nat.mapping, ...(nat.filtering ? { filtering: nat.filtering } : {}) },
         });

@@ -1,7 +1,7 @@
 // STUN / TURN client: transactions over UDP (RFC 8489 §6.2.1 retransmissions), TCP and TLS
-// (framed by the STUN length field), a Binding request, RFC 5780 NAT behaviour discovery, and
-// a TURN client (RFC 8656) that allocates with long-term credentials, installs a permission,
-// relays data to a peer and back, and deallocates.
+// (framed by the STUN length field), a Binding request, a UDP port sweep, and a TURN client
+// (RFC 8656) that allocates with long-term credentials, installs a permission, relays data to a
+// peer and back, and deallocates. NAT behaviour discovery (RFC 5780) is in stun-nat.ts.
 //
 // Failures are StunClientError (a PathError) whose classification tells apart what a site owner
 // must fix differently: no answer at all (filtered), ICMP port unreachable (refused), ICMP
@@ -32,7 +32,6 @@ import {
   getUint32,
   longTermKey,
   newTransactionId,
-  sameAddress,
   StunDecodeError,
   tryDecodeMessage,
   verifyIntegrity,
@@ -537,130 +536,6 @@ export function expandPorts(spec: ReadonlyArray<number | string>, max = Infinity
     if (truncated) break;
   }
   return { ports, truncated };
-}
-
-// ---------------------------------------------------------------------------------------------
-// NAT behaviour discovery (RFC 5780 §4.3 mapping, §4.4 filtering), over UDP
-
-export type NatBehaviourKind = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
-
-export interface NatBehaviour {
-  /** The server returned OTHER-ADDRESS, i.e. it supports RFC 5780. */
-  supported: boolean;
-  local: TransportAddress;
-  mapped: TransportAddress;
-  /** The reflexive address differs from the local one: a NAT is in the way. */
-  natted: boolean;
-  otherAddress?: TransportAddress;
-  mapping?: NatBehaviourKind | 'unknown';
-  filtering?: NatBehaviourKind | 'not-supported' | 'unknown';
-  notes: string[];
-}
-
-/** The local address the kernel would use to reach `server` (a connected UDP socket tells). */
-async function localAddressFor(server: Endpoint): Promise<string | undefined> {
-  const sock = createSocket({ type: isIPv6(server.address) ? 'udp6' : 'udp4' });
-  try {
-    return await new Promise<string | undefined>((resolve) => {
-      sock.once('error', () => resolve(undefined));
-      sock.connect(server.port, server.address, () => resolve(sock.address().address));
-    });
-  } finally {
-    try {
-      sock.close();
-    } catch {
-      // closed
-    }
-  }
-}
-
-export async function discoverNatBehaviour(server: Endpoint, opts: { timeoutMs: number; signal?: AbortSignal; rtoMs?: number }): Promise<NatBehaviour> {
-  const localIp = await localAddressFor(server);
-  const conn = await StunConnection.open({ transport: 'udp', ...server, connected: false, ...(localIp ? { localAddress: localIp } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
-  const tx = (to: Endpoint, changeRequest?: ChangeRequest) =>
-    bindingRequest(conn, {
-      timeoutMs: opts.timeoutMs,
-      to,
-      ...(opts.rtoMs ? { rtoMs: opts.rtoMs } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(changeRequest ? { changeRequest } : {}),
-    });
-  const notes: string[] = [];
-  try {
-    // Test I: the primary address.
-    const first = await tx(server);
-    const local = conn.localAddress()!;
-    if (!first.mapped) throw new StunClientError('server-error', 'application', 'the Binding response has no (XOR-)MAPPED-ADDRESS', { code: 'NO_MAPPED_ADDRESS' });
-    const natted = !sameAddress(first.mapped, local);
-    const base: NatBehaviour = { supported: false, local, mapped: first.mapped, natted, notes };
-    if (!first.otherAddress) {
-      notes.push('the server returns no OTHER-ADDRESS: NAT behaviour discovery (RFC 5780) is not supported by this server');
-      return base;
-    }
-    const other = first.otherAddress;
-    const result: NatBehaviour = { ...base, supported: true, otherAddress: other };
-
-    // Mapping (§4.3).
-    if (!natted) {
-      result.mapping = 'endpoint-independent';
-      notes.push('no NAT between this host and the server (the reflexive address is the local one)');
-    } else {
-      try {
-        const sameIp = other.address === server.address;
-        if (sameIp) notes.push('OTHER-ADDRESS has the same IP as the server: only port dependence can be tested');
-        const second = sameIp ? undefined : await tx({ address: other.address, port: server.port });
-        if (second && sameAddress(second.mapped, first.mapped)) {
-          result.mapping = 'endpoint-independent';
-        } else {
-          const third = await tx({ address: other.address, port: other.port });
-          const against = second?.mapped ?? first.mapped;
-          if (sameIp) result.mapping = sameAddress(third.mapped, against) ? 'endpoint-independent' : 'address-and-port-dependent';
-          else result.mapping = sameAddress(third.mapped, against) ? 'address-dependent' : 'address-and-port-dependent';
-        }
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        result.mapping = 'unknown';
-        notes.push(`mapping test to the alternate address failed: ${(err as Error).message}`);
-      }
-    }
-
-    // Filtering (§4.4): ask the server to answer from elsewhere.
-    const changed = async (c: ChangeRequest): Promise<'answered' | 'silent' | 'unsupported'> => {
-      try {
-        const r = await tx(server, c);
-        // A server that ignores CHANGE-REQUEST answers from where we sent: that proves nothing.
-        const fromPrimary = r.from.address === server.address && r.from.port === server.port;
-        return fromPrimary ? 'unsupported' : 'answered';
-      } catch (err) {
-        if (opts.signal?.aborted) throw err;
-        if (err instanceof StunClientError && err.stun) return 'unsupported';
-        if (err instanceof StunClientError && err.classification === 'filtered') return 'silent';
-        throw err;
-      }
-    };
-    try {
-      const both = await changed({ changeIp: true, changePort: true });
-      if (both === 'answered') result.filtering = 'endpoint-independent';
-      else if (both === 'unsupported') {
-        result.filtering = 'not-supported';
-        notes.push('CHANGE-REQUEST is not supported by this server: filtering behaviour cannot be tested');
-      } else {
-        const port = await changed({ changeIp: false, changePort: true });
-        if (port === 'answered') result.filtering = 'address-dependent';
-        else if (port === 'unsupported') {
-          result.filtering = 'not-supported';
-          notes.push('CHANGE-REQUEST is not supported by this server: filtering behaviour cannot be tested');
-        } else result.filtering = 'address-and-port-dependent';
-      }
-    } catch (err) {
-      if (opts.signal?.aborted) throw err;
-      result.filtering = 'unknown';
-      notes.push(`filtering test failed: ${(err as Error).message}`);
-    }
-    return result;
-  } finally {
-    conn.close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

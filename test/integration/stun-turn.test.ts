@@ -16,11 +16,11 @@ import {
   StunConnection,
   TurnClient,
   bindingRequest,
-  discoverNatBehaviour,
   relayRoundTrip,
   stunBinding,
   sweepUdpPorts,
 } from '../../src/net/stun-client.js';
+import { discoverNatBehaviour } from '../../src/net/stun-nat.js';
 import { requireTool, runCli } from '../helpers/cli.js';
 import {
   freeDualPort,
