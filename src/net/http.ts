@@ -1,12 +1,13 @@
 // One HTTP(S) GET with undici over sockets from dial(): status, time to first byte, redirects
-// followed by hand (each hop recorded), the TLS facts, and a phase-aware failure.
+// followed by hand (each hop recorded), the TLS facts, and a phase-aware failure. Plain HTTP
+// through a proxy that wants Negotiate is asked again once, with the user's Kerberos ticket.
 
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import { PathError, toPathError } from './classify.js';
 import type { DialTimings, Dialed } from './dial.js';
 import type { OpenTarget, Opened } from './route-connect.js';
-import { proxyResponseError, type ProxyIdentity } from './proxy.js';
+import { authSchemes, negotiateRefused, negotiateWith, offersNegotiate, proxyResponseError, refusesCredentials, type ProxyIdentity } from './proxy.js';
 import { isIpLiteral } from './host.js';
 
 export interface HttpProbeOptions {
@@ -85,31 +86,48 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
     });
     try {
       const absolute = url.protocol === 'http:' && opts.proxyForPlainHttp;
-      const res = await agent.request({
-        origin: url.origin,
-        method: 'GET',
-        // Through a proxy, plain HTTP is asked for in absolute form (RFC 9112 §3.2.2). undici's
-        // top-level request() would turn an absolute path into "/http://…"; the dispatcher keeps it.
-        path: absolute ? url.toString() : `${url.pathname}${url.search}`,
-        headers: {
-          'user-agent': 'siteready',
-          accept: '*/*',
-          ...(absolute && opts.proxyForPlainHttp?.authorization ? { 'proxy-authorization': opts.proxyForPlainHttp.authorization } : {}),
-          ...opts.headers,
-        },
-        // The budget covers every hop from the first dial, not each hop afresh.
-        headersTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
-        bodyTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      const ttfbMs = round(performance.now() - hopStart);
-      // The body is destroyed unread below (a proxy's error page, the rest past maxBodyBytes):
-      // undici then emits an abort error, which must not go unhandled and take the process down.
-      res.body.on('error', () => undefined);
+      const send = async (proxyAuthorization: string | undefined) => {
+        const res = await agent.request({
+          origin: url.origin,
+          method: 'GET',
+          // Through a proxy, plain HTTP is asked for in absolute form (RFC 9112 §3.2.2). undici's
+          // top-level request() would turn an absolute path into "/http://…"; the dispatcher keeps it.
+          path: absolute ? url.toString() : `${url.pathname}${url.search}`,
+          headers: {
+            'user-agent': 'siteready',
+            accept: '*/*',
+            ...(absolute && proxyAuthorization ? { 'proxy-authorization': proxyAuthorization } : {}),
+            ...opts.headers,
+          },
+          // The budget covers every hop from the first dial, not each hop afresh.
+          headersTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
+          bodyTimeout: Math.max(1, t0 + opts.timeoutMs - performance.now()),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+        // The body is destroyed unread below (a proxy's error page, the rest past maxBodyBytes):
+        // undici then emits an abort error, which must not go unhandled and take the process down.
+        res.body.on('error', () => undefined);
+        return res;
+      };
+      const basic = opts.proxyForPlainHttp?.authorization;
+      let res = await send(basic);
       if (absolute && dialed?.proxy && isFromProxy(res.statusCode, res.headers)) {
+        const proxy = dialed.proxy;
+        const refusal = proxyIdentity(res.statusCode, res.headers);
         res.body.destroy();
-        throw proxyResponseError(dialed.proxy, proxyIdentity(res.statusCode, res.headers), Boolean(opts.proxyForPlainHttp?.authorization));
+        if (!offersNegotiate(refusal)) throw proxyResponseError(proxy, refusal, Boolean(basic));
+        const left = Math.max(500, t0 + opts.timeoutMs - performance.now());
+        res = await send(await negotiateWith(proxy, refusal, Boolean(basic), { timeoutMs: left, ...(opts.signal ? { signal: opts.signal } : {}) }));
+        if (isFromProxy(res.statusCode, res.headers)) {
+          const again = proxyIdentity(res.statusCode, res.headers);
+          res.body.destroy();
+          throw refusesCredentials(again) ? negotiateRefused(proxy, again) : proxyResponseError(proxy, again, true);
+        }
+        // A Proxy-Authenticate on this answer is the proxy's mutual-authentication token: it proves
+        // the proxy's identity, not the path, and is not verified.
       }
+      // Through a Negotiate proxy this includes the 407 round trip, as it does for a real client.
+      const ttfbMs = round(performance.now() - hopStart);
       let bodyBytes = 0;
       const limit = opts.maxBodyBytes ?? 1 << 20;
       for await (const chunk of res.body) {
@@ -166,7 +184,7 @@ function isFromProxy(status: number, h: Headers): boolean {
 function proxyIdentity(status: number, h: Headers): ProxyIdentity {
   // tinyproxy refuses wrong credentials with 401 + WWW-Authenticate.
   const auth = h['proxy-authenticate'] ?? (status === 401 ? h['www-authenticate'] : undefined);
-  const schemes = (Array.isArray(auth) ? auth : auth ? [auth] : []).map((a) => a.split(/\s+/)[0]!);
+  const schemes = authSchemes(Array.isArray(auth) ? auth : auth ? [auth] : []);
   return {
     status,
     reason: '',

@@ -3,7 +3,7 @@
 import type { Catalog, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { PathError, type TlsFailureKind } from './classify.js';
 import { DnsLookupError } from './dns.js';
-import type { Route } from './proxy.js';
+import type { NegotiateOutcome, Route } from './proxy.js';
 
 export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
   en: {
@@ -21,11 +21,24 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.http-error.fix': 'Check the URL and the service behind it; a proxy or load balancer in between may reject the request.',
     'path.timeout': '{endpoint}: connected, but no answer from {host}:{port} in time.',
     'path.timeout.fix': 'The service accepts connections but does not respond: check its health, or a middlebox that holds the request.',
-    'path.proxy-auth-required': '{endpoint}: the proxy {proxy} wants credentials (407; it offers {schemes}){sent}.',
-    'path.proxy-auth-required.fix': '{authFix}',
+    'path.proxy-auth-required': '{endpoint}: the proxy {proxy} wants credentials (407; it offers {schemes}){sent}{kerberos}.',
+    'path.proxy-auth-required.fix': '{authFix}{kerberosFix}',
     'proxy.sent-credentials': ' and refused the ones configured',
     'proxy.fix.basic': 'Set network.proxy.username and password: ${PROXY_PASSWORD} in the site file — and make sure every IM client is configured with proxy credentials, or exempt the platform\'s hosts from proxy authentication.',
-    'proxy.fix.ntlm': 'This proxy only offers NTLM/Negotiate, which siteready does not speak. IM clients usually cannot either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Basic over a TLS connection to the proxy.',
+    'proxy.fix.ntlm': 'This proxy only offers {schemes}, which siteready does not speak (it answers Basic, and Negotiate with a Kerberos ticket). IM clients usually cannot either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Negotiate (Kerberos), or Basic over a TLS connection to the proxy.',
+    'proxy.fix.windows': 'This proxy only offers NTLM/Negotiate (Windows-integrated authentication): siteready answers Negotiate with the Kerberos ticket of the user running it, never NTLM. IM clients that cannot use Kerberos will not pass either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Basic over a TLS connection to the proxy.',
+    'proxy.kerberos.no-ticket': '; no Kerberos ticket is available to answer Negotiate ({kerberosError})',
+    'proxy.kerberos.spn-unknown': '; the Kerberos KDC has no service principal {spn} ({kerberosError})',
+    'proxy.kerberos.kdc-unreachable': '; the Kerberos KDC could not be reached for a ticket to {spn} ({kerberosError})',
+    'proxy.kerberos.module-unavailable': '; Negotiate was not answered: siteready\'s Kerberos module is not available on this machine',
+    'proxy.kerberos.failed': '; no Kerberos ticket for {spn} could be obtained ({kerberosError})',
+    'proxy.kerberos.refused': ' and refused the Kerberos ticket for {spn}',
+    'proxy.fix.kerberos.no-ticket': ' To answer Negotiate, the user running siteready needs a Kerberos ticket: run `kinit user@REALM` first, or run siteready as a domain user whose logon provides one. A credential cache other than the default one is found through KRB5CCNAME (for example KRB5CCNAME=FILE:/path/to/ccache); `klist` shows what is there.',
+    'proxy.fix.kerberos.spn-unknown': ' The proxy must be addressed by the name in its service principal (SPN), usually its fully qualified host name: a common cause is a proxy URL with the IP address or a DNS alias. Put that name in network.proxy.url (and in the IM clients\' proxy settings), or register {spn} for the proxy\'s service account (`setspn -S {spn} <account>` on Active Directory); `kvno {spn}` succeeds once it is right. When the unknown principal is krbtgt/OTHER.REALM@…, the proxy\'s domain maps to a realm your KDC has no trust with: fix [domain_realm] in krb5.conf.',
+    'proxy.fix.kerberos.kdc-unreachable': ' Let this site reach the Kerberos KDC (the domain controllers) on port 88, TCP and UDP, and check the realm\'s KDC entries in krb5.conf (or the _kerberos._tcp DNS SRV records).',
+    'proxy.fix.kerberos.module-unavailable': ' The optional `kerberos` module could not be loaded ({kerberosError}): install the Kerberos development files and a C++ compiler (`apt-get install libkrb5-dev g++ make`; krb5-devel on RHEL), then run `npm rebuild kerberos` in siteready\'s directory.',
+    'proxy.fix.kerberos.failed': ' Check the ticket with `klist`, and try `kvno {spn}` from this machine.',
+    'proxy.fix.kerberos.refused': ' The proxy did not accept a ticket the KDC issued for {spn}: its keytab must hold the current key of that principal (compare `klist -k` on the proxy with `kvno {spn}` here, after any password reset of its service account), its Negotiate helper must accept that name, its access rules must allow this user, and both clocks must agree within 5 minutes.',
     'path.proxy-denied': '{endpoint}: the proxy {proxy} refuses {host}:{port} ({status} {reason}{server}).',
     'path.proxy-denied.fix': 'The proxy\'s policy blocks this destination: ask the proxy team to allow {host}:{port} (and CONNECT to port {port} if it is not 443) for the IM platform.',
     'path.no-proxy': '{endpoint}: it must go through a proxy (via: proxy), but {why}.',
@@ -76,11 +89,24 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.http-error.fix': '检查 URL 及其后端服务；中间的代理或负载均衡器可能拒绝了请求。',
     'path.timeout': '{endpoint}：已连接，但 {host}:{port} 未及时响应。',
     'path.timeout.fix': '服务接受连接但不响应：检查服务健康状况，或是否有中间设备扣留请求。',
-    'path.proxy-auth-required': '{endpoint}：代理 {proxy} 要求身份验证（407；支持 {schemes}）{sent}。',
-    'path.proxy-auth-required.fix': '{authFix}',
+    'path.proxy-auth-required': '{endpoint}：代理 {proxy} 要求身份验证（407；支持 {schemes}）{sent}{kerberos}。',
+    'path.proxy-auth-required.fix': '{authFix}{kerberosFix}',
     'proxy.sent-credentials': '，且拒绝了所配置的凭据',
     'proxy.fix.basic': '在站点文件中设置 network.proxy.username 和 password: ${PROXY_PASSWORD}——并确保每个 IM 客户端都配置了代理凭据，或将平台主机排除在代理认证之外。',
-    'proxy.fix.ntlm': '该代理只提供 NTLM/Negotiate，siteready 不支持，IM 客户端通常也不支持：请将平台主机加入白名单免于代理认证，或在到代理的 TLS 连接上提供 Basic 认证。',
+    'proxy.fix.ntlm': '该代理只提供 {schemes}，siteready 不支持（它支持 Basic，以及使用 Kerberos 票据的 Negotiate），IM 客户端通常也不支持：请将平台主机加入白名单免于代理认证，或提供 Negotiate（Kerberos），或在到代理的 TLS 连接上提供 Basic 认证。',
+    'proxy.fix.windows': '该代理只提供 NTLM/Negotiate（Windows 集成身份验证）：siteready 用运行它的用户的 Kerberos 票据应答 Negotiate，不支持 NTLM。无法使用 Kerberos 的 IM 客户端同样无法通过：请将平台主机加入白名单免于代理认证，或在到代理的 TLS 连接上提供 Basic 认证。',
+    'proxy.kerberos.no-ticket': '；没有可用于应答 Negotiate 的 Kerberos 票据（{kerberosError}）',
+    'proxy.kerberos.spn-unknown': '；Kerberos KDC 中没有服务主体 {spn}（{kerberosError}）',
+    'proxy.kerberos.kdc-unreachable': '；无法连接 Kerberos KDC 以获取 {spn} 的票据（{kerberosError}）',
+    'proxy.kerberos.module-unavailable': '；未应答 Negotiate：本机上 siteready 的 Kerberos 模块不可用',
+    'proxy.kerberos.failed': '；无法获取 {spn} 的 Kerberos 票据（{kerberosError}）',
+    'proxy.kerberos.refused': '，且拒绝了 {spn} 的 Kerberos 票据',
+    'proxy.fix.kerberos.no-ticket': '要应答 Negotiate，运行 siteready 的用户需要持有 Kerberos 票据：请先执行 `kinit user@REALM`，或以域用户身份运行 siteready（登录时即获得票据）。非默认的凭据缓存通过 KRB5CCNAME 指定（例如 KRB5CCNAME=FILE:/path/to/ccache）；用 `klist` 查看现有票据。',
+    'proxy.fix.kerberos.spn-unknown': '必须用代理服务主体（SPN）中的名称访问代理，通常是其完全限定主机名：常见原因是代理 URL 使用了 IP 地址或 DNS 别名。请在 network.proxy.url（以及 IM 客户端的代理设置）中使用该名称，或为代理的服务账号注册 {spn}（在 Active Directory 上执行 `setspn -S {spn} <账号>`）；配置正确后 `kvno {spn}` 会成功。若未知主体是 krbtgt/其他域@…，说明代理的域名映射到了与您的 KDC 没有信任关系的领域：请修正 krb5.conf 中的 [domain_realm]。',
+    'proxy.fix.kerberos.kdc-unreachable': '请允许本站点访问 Kerberos KDC（域控制器）的 88 端口（TCP 和 UDP），并检查 krb5.conf 中该领域的 KDC 配置（或 _kerberos._tcp DNS SRV 记录）。',
+    'proxy.fix.kerberos.module-unavailable': '无法加载可选的 `kerberos` 模块（{kerberosError}）：请安装 Kerberos 开发文件和 C++ 编译器（`apt-get install libkrb5-dev g++ make`；RHEL 上为 krb5-devel），然后在 siteready 目录中执行 `npm rebuild kerberos`。',
+    'proxy.fix.kerberos.failed': '请用 `klist` 检查票据，并在本机尝试 `kvno {spn}`。',
+    'proxy.fix.kerberos.refused': '代理没有接受 KDC 为 {spn} 签发的票据：代理的 keytab 必须包含该主体的当前密钥（服务账号重置密码后，对比代理上的 `klist -k` 与本机的 `kvno {spn}`），其 Negotiate 辅助程序必须接受该名称，其访问规则必须允许该用户，且双方时钟相差不得超过 5 分钟。',
     'path.proxy-denied': '{endpoint}：代理 {proxy} 拒绝访问 {host}:{port}（{status} {reason}{server}）。',
     'path.proxy-denied.fix': '代理策略阻止了该目标：请代理团队为 IM 平台放行 {host}:{port}（若端口不是 443，还需允许对端口 {port} 的 CONNECT）。',
     'path.no-proxy': '{endpoint}：该端点必须经代理访问（via: proxy），但{why}。',
@@ -165,11 +191,31 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
   if (c === 'proxy-auth-required') {
     const schemes = Array.isArray(d.schemes) ? (d.schemes as string[]) : [];
     const onlyWindows = schemes.length > 0 && schemes.every((x) => /^(ntlm|negotiate|kerberos)$/i.test(x));
+    const negotiable = schemes.some((x) => /^negotiate$/i.test(x));
+    const kerberos = d.negotiate as NegotiateOutcome | undefined;
+    // What became of the Negotiate challenge, for both texts; "-" where a text has nothing to say.
+    const k = {
+      spn: kerberos?.spn ?? '-',
+      kerberosError: kerberos?.error ?? '-',
+      schemes: schemes.join(', ') || '?',
+    };
+    // A refused ticket is its own clause: "refused the ones configured" is about Basic credentials.
+    const basicRefused = Boolean(d.sentCredentials) && kerberos?.outcome !== 'refused';
     return {
       id: `${checkId}.proxy-auth-required`,
       severity,
-      message: { id: 'path.proxy-auth-required', params: { ...base, proxy, schemes: schemes.join(', ') || '?', sent: d.sentCredentials ? '@proxy.sent-credentials' : '' } },
-      remediation: { id: 'path.proxy-auth-required.fix', params: { authFix: onlyWindows ? '@proxy.fix.ntlm' : '@proxy.fix.basic' } },
+      message: {
+        id: 'path.proxy-auth-required',
+        params: { ...base, ...k, proxy, sent: basicRefused ? '@proxy.sent-credentials' : '', kerberos: kerberos ? `@proxy.kerberos.${kerberos.outcome}` : '' },
+      },
+      remediation: {
+        id: 'path.proxy-auth-required.fix',
+        params: {
+          ...k,
+          authFix: onlyWindows ? (negotiable ? '@proxy.fix.windows' : '@proxy.fix.ntlm') : '@proxy.fix.basic',
+          kerberosFix: kerberos ? `@proxy.fix.kerberos.${kerberos.outcome}` : '',
+        },
+      },
       evidence,
     };
   }

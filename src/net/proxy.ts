@@ -1,7 +1,8 @@
 // Which path an endpoint takes (direct or through an HTTP proxy — explicit, PAC or environment)
 // and the CONNECT tunnel through it. A proxy's answer is read for what it means: 407 wants
 // credentials (and says which schemes), 403 and friends are its policy, and a 502/503/504 with
-// the proxy's error tells how the *upstream* connection failed (DNS, refused, timeout).
+// the proxy's error tells how the *upstream* connection failed (DNS, refused, timeout). A 407 that
+// offers Negotiate is answered once with the user's Kerberos ticket (see negotiate.ts).
 
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -11,7 +12,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CheckContext, Classification, Endpoint } from '../plugin-api.js';
 import { PathError } from './classify.js';
-import { dialFirst } from './dial.js';
+import { dialFirst, type Dialed } from './dial.js';
+import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
 import { PacError, PacEvaluator, parsePacResult } from './pac.js';
 import { lookupOnce } from './shared.js';
 
@@ -171,7 +173,44 @@ export async function openTunnel(
   } catch (err) {
     throw new PathError('dns-failure', 'proxy', `the proxy ${proxy.label} does not resolve: ${err instanceof Error ? err.message : String(err)}`, 'PROXY_DNS', undefined, { proxy: proxy.label, hop: 'proxy' });
   }
-  let dialed;
+  const ask = (authorization: string | undefined) => askConnect(ctx, proxy, addresses, target, authorization, opts);
+  let answered = await ask(proxy.auth ? basicAuth(proxy.auth) : undefined);
+  const proxyConnectMs = answered.connectMs;
+  let negotiated = false;
+  if (offersNegotiate(answered.head)) {
+    // Negotiate is not tied to the connection the 407 came on (only NTLM is): ask again on a new
+    // one rather than read and discard the 407's body to keep the old one. tunnelMs includes it.
+    answered.dialed.socket.destroy();
+    const left = Math.max(500, opts.timeoutMs - (performance.now() - t0));
+    const authorization = await negotiateWith(proxy, answered.head, Boolean(proxy.auth), { timeoutMs: left, signal: ctx.signal });
+    answered = await ask(authorization);
+    negotiated = true;
+  }
+  const { dialed, head } = answered;
+  if (head.status === 200) {
+    // A 200 may carry the proxy's own Negotiate token (mutual authentication). It proves the proxy's
+    // identity, not the path, which is what is assessed here: it is not verified.
+    if (head.rest.length) dialed.socket.unshift(head.rest);
+    return { socket: dialed.socket, proxyAddress: dialed.address, timings: { proxyConnectMs: round(proxyConnectMs), tunnelMs: round(performance.now() - t0 - proxyConnectMs) } };
+  }
+  dialed.socket.destroy();
+  if (negotiated && refusesCredentials(head)) throw negotiateRefused(proxy, head);
+  throw proxyResponseError(proxy, head, Boolean(proxy.auth) || negotiated);
+}
+
+type Head = ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer };
+
+/** One connection to the proxy and its answer to CONNECT (with this Proxy-Authorization, if any). */
+async function askConnect(
+  ctx: CheckContext<any>,
+  proxy: ProxyServer,
+  addresses: string[],
+  target: { host: string; port: number },
+  authorization: string | undefined,
+  opts: { connectTimeoutMs: number; timeoutMs: number },
+): Promise<{ dialed: Dialed; head: Head; connectMs: number }> {
+  const t0 = performance.now();
+  let dialed: Dialed;
   try {
     dialed = await dialFirst(addresses, {
       port: proxy.port,
@@ -184,33 +223,28 @@ export async function openTunnel(
     // The proxy itself is down or blocked: same classification, but the hop is the proxy.
     throw new PathError(pe.classification, 'proxy', `the proxy ${proxy.label} cannot be reached: ${pe.message}`, pe.code, pe.tlsKind, { proxy: proxy.label, hop: 'proxy' });
   }
-  const proxyConnectMs = performance.now() - t0;
+  const connectMs = performance.now() - t0;
   const socket = dialed.socket;
   const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
   socket.write(
     `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: siteready\r\n` +
-      (proxy.auth ? `Proxy-Authorization: ${basicAuth(proxy.auth)}\r\n` : '') +
+      (authorization ? `Proxy-Authorization: ${authorization}\r\n` : '') +
       '\r\n',
   );
   const head = await readHead(socket, opts.timeoutMs, ctx.signal).catch((err: unknown) => {
     socket.destroy();
     throw err instanceof PathError ? err : new PathError('timeout', 'proxy', `the proxy ${proxy.label} did not answer CONNECT: ${String(err)}`, 'PROXY_TIMEOUT', undefined, { proxy: proxy.label });
   });
-  if (head.status === 200) {
-    if (head.rest.length) socket.unshift(head.rest);
-    return { socket, proxyAddress: dialed.address, timings: { proxyConnectMs: round(proxyConnectMs), tunnelMs: round(performance.now() - t0 - proxyConnectMs) } };
-  }
-  socket.destroy();
-  throw proxyResponseError(proxy, head, Boolean(proxy.auth));
+  return { dialed, head, connectMs };
 }
 
 /** Reads an HTTP response head (status line + headers), bounded in size and time. */
-function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer }> {
+function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<Head> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => done(new PathError('timeout', 'proxy', `no answer to CONNECT within ${timeoutMs} ms`, 'PROXY_TIMEOUT')), timeoutMs);
     const onAbort = () => done(signal.reason);
-    const done = (err?: unknown, value?: ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer }) => {
+    const done = (err?: unknown, value?: Head) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       socket.off('data', onData);
@@ -246,7 +280,7 @@ function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promi
         ...(headers.server ? { server: headers.server[0]! } : {}),
         ...(headers.via ? { via: headers.via.join(', ') } : {}),
         ...(headers['x-squid-error'] ? { squidError: headers['x-squid-error'][0]! } : {}),
-        ...(challenges ? { authenticate: challenges.map((a) => a.split(/\s+/)[0]!) } : {}),
+        ...(challenges ? { authenticate: authSchemes(challenges) } : {}),
         headers,
         rest: buf.subarray(end + 4),
       });
@@ -259,8 +293,63 @@ function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promi
   });
 }
 
+/**
+ * The schemes a Proxy-Authenticate (or WWW-Authenticate) offers. One header may hold several
+ * challenges ("Negotiate, Basic realm=\"x\""): a scheme is a token at the start or after a comma
+ * that is not itself an auth-param (name=value).
+ */
+export function authSchemes(headerValues: string[]): string[] {
+  const schemes: string[] = [];
+  for (const value of headerValues) {
+    for (const m of value.matchAll(/(?:^|,)\s*([A-Za-z][\w.+-]*)(?=\s+[^\s=,]|\s*,|\s*$)/g)) schemes.push(m[1]!);
+  }
+  return schemes;
+}
+
+/** What became of a proxy's Negotiate challenge, for the finding: refused, or why no ticket was sent. */
+export interface NegotiateOutcome {
+  outcome: KerberosFailure | 'refused';
+  /** HTTP/<proxy host as written in the proxy URL>. */
+  spn: string;
+  /** What the Kerberos library said (never a token). */
+  error?: string;
+  unknownPrincipal?: string;
+}
+
+/** A 407 that Negotiate could answer. */
+export function offersNegotiate(head: ProxyIdentity): boolean {
+  return head.status === 407 && (head.authenticate ?? []).some((s) => /^negotiate$/i.test(s));
+}
+
+/**
+ * `Negotiate <token>` answering the proxy's 407, or, when no token can be made, the
+ * proxy-auth-required error that says why (no ticket, unknown service principal, ...).
+ */
+export async function negotiateWith(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+  try {
+    return await negotiateAuthorization(proxy.host, opts);
+  } catch (err) {
+    if (!(err instanceof KerberosError)) throw err;
+    const outcome: NegotiateOutcome = { outcome: err.kind, spn: err.spn, error: err.message, ...(err.unknownPrincipal ? { unknownPrincipal: err.unknownPrincipal } : {}) };
+    throw proxyResponseError(proxy, head, sentCredentials, outcome);
+  }
+}
+
+/** An answer to credentials that turns them down: 407 again (tinyproxy says 401). */
+export function refusesCredentials(head: ProxyIdentity): boolean {
+  return head.status === 407 || head.status === 401;
+}
+
+/**
+ * The proxy turned down a Negotiate token: it refused the ticket. A Kerberos exchange takes one
+ * token; a continuation the proxy may ask for (NTLM inside SPNEGO) is not followed.
+ */
+export function negotiateRefused(proxy: ProxyServer, head: ProxyIdentity): PathError {
+  return proxyResponseError(proxy, head, true, { outcome: 'refused', spn: proxySpn(proxy.host) });
+}
+
 /** A non-2xx answer from the proxy, as a classification with the proxy's identity as evidence. */
-export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean): PathError {
+export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean, negotiate?: NegotiateOutcome): PathError {
   const identity = {
     proxy: proxy.label,
     status: head.status,
@@ -270,6 +359,7 @@ export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sent
     ...(head.squidError ? { proxyError: head.squidError } : {}),
     ...(head.authenticate ? { schemes: head.authenticate } : {}),
     sentCredentials,
+    ...(negotiate ? { negotiate } : {}),
   };
   const say = (c: Classification, msg: string, code: string) => new PathError(c, 'proxy', msg, code, undefined, identity);
   // A 401 to CONNECT can only be the proxy's own (no tunnel yet): credentials refused, as a 407.
