@@ -25,22 +25,32 @@ export async function addressesOf(ctx: CheckContext<any>, host: string): Promise
   return (await lookupOnce(ctx, host)).addresses.map((a) => a.address);
 }
 
+/** The CA files the site (security.trust.caFile) and the endpoint (tls.ca) add, resolved against the site file. */
+function extraCaFiles(ctx: CheckContext<any>, endpoint: Endpoint): string[] {
+  const files = [ctx.site.security.trust?.caFile, (endpoint.extra.tls as { ca?: string } | undefined)?.ca].filter(
+    (f): f is string => typeof f === 'string' && f.length > 0,
+  );
+  const base = dirname(resolve(ctx.site.file));
+  return files.map((f) => resolve(base, f));
+}
+
+/** The PEM text of those extra CAs, read once per run. */
+export async function extraCaPems(ctx: CheckContext<any>, endpoint: Endpoint): Promise<string[]> {
+  const paths = extraCaFiles(ctx, endpoint);
+  if (!paths.length) return [];
+  return ctx.artifact(`tls-ca-pem:${paths.join('|')}`, () => Promise.all(paths.map((p) => readFile(p, 'utf8'))));
+}
+
 /**
  * Extra roots from the site (security.trust.caFile) and the endpoint (tls.ca), added to Node's
  * own: passing `ca` to node:tls replaces the defaults, so both are needed. Built once per run:
  * a context with ~150 roots costs tens of milliseconds, which would show up as handshake time.
  */
 export async function trustFor(ctx: CheckContext<any>, endpoint: Endpoint): Promise<SecureContext | undefined> {
-  const files = [ctx.site.security.trust?.caFile, (endpoint.extra.tls as { ca?: string } | undefined)?.ca].filter(
-    (f): f is string => typeof f === 'string' && f.length > 0,
-  );
-  if (!files.length) return undefined;
-  const base = dirname(resolve(ctx.site.file));
-  const paths = files.map((f) => resolve(base, f));
-  return ctx.artifact(`tls-trust:${paths.join('|')}`, async () => {
-    const extra = await Promise.all(paths.map((p) => readFile(p, 'utf8')));
-    return createSecureContext({ ca: [...rootCertificates, ...extra] });
-  });
+  const paths = extraCaFiles(ctx, endpoint);
+  if (!paths.length) return undefined;
+  const extra = await extraCaPems(ctx, endpoint);
+  return ctx.artifact(`tls-trust:${paths.join('|')}`, async () => createSecureContext({ ca: [...rootCertificates, ...extra] }));
 }
 
 /**

@@ -69,6 +69,8 @@ export interface AcceptedSuite {
   group?: string;
   /** Size of the server's ephemeral DH / ECDH key in bits, when the handshake showed it. */
   kxBits?: number;
+  /** RSA_EXPORT suites: size of the temporary RSA key in the ServerKeyExchange (512 bits is FREAK territory). */
+  ephemeralRsaBits?: number;
 }
 
 export type Preference = 'server' | 'client' | 'indeterminate';

@@ -1,0 +1,42 @@
+// The compliance rule sets a TLS scan is checked against. Each set lives in rulesets/; this module
+// names the results, looks up their title and fix in the chosen language and says pass or fail.
+
+import type { Lang } from '../report/i18n/index.js';
+import { ruleText } from './rule-messages.js';
+import { bsiRules } from './rulesets/bsi.js';
+import type { RuleOutcome } from './rulesets/common.js';
+import { MOZILLA_INTERMEDIATE, MOZILLA_MODERN, mozillaRules } from './rulesets/mozilla.js';
+import { nistRules } from './rulesets/nist.js';
+import { pciRules } from './rulesets/pci.js';
+import type { RuleResult, RuleSetId, TlsScan } from './types.js';
+
+export const RULE_SETS: Readonly<Record<RuleSetId, (scan: TlsScan) => RuleOutcome[]>> = {
+  'mozilla-modern': (scan) => mozillaRules(scan, MOZILLA_MODERN),
+  'mozilla-intermediate': (scan) => mozillaRules(scan, MOZILLA_INTERMEDIATE),
+  'nist-800-52r2': nistRules,
+  'bsi-tr-02102-2': bsiRules,
+  'pci-dss-4': pciRules,
+};
+
+export const RULE_SET_IDS = Object.keys(RULE_SETS) as RuleSetId[];
+
+export function evaluateTlsRules(scan: TlsScan, sets: RuleSetId[], lang: Lang = 'en'): RuleResult[] {
+  return sets.flatMap((set) =>
+    RULE_SETS[set](scan).map((r): RuleResult => {
+      const id = `${set}.${r.key}`;
+      const offending = r.offending;
+      const evaluated = offending !== undefined;
+      return {
+        ruleSet: set,
+        id,
+        title: ruleText(id, lang),
+        passed: evaluated && offending.length === 0,
+        offending: offending ?? [],
+        fix: ruleText(`${id}.fix`, lang),
+        source: r.source,
+        level: r.level,
+        ...(evaluated ? {} : { evaluated: false as const }),
+      };
+    }),
+  );
+}

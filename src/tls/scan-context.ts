@@ -1,0 +1,141 @@
+// What every probe of one scan shares: the target, the per-host concurrency limit, the probe
+// counter, the error log, and the hellos the scan sends (one shape per protocol version, so
+// every phase offers the same extensions and the server's answers stay comparable).
+
+import { buildClientHello, buildSslv2ClientHello, type ClientHelloOptions } from './client-hello.js';
+import { publicKeyFor } from './key-share.js';
+import { probe, type ProbeOptions, type ProbeResult } from './probe.js';
+import { legacyGroups, legacySignatureSchemes, tls13Groups, tls13SignatureSchemes } from './registry.js';
+import { VERSION_CODES, type TlsVersionName } from './types.js';
+
+export interface ScanTarget {
+  host: string;
+  port: number;
+  address: string;
+  /** SNI to send; absent for IP literals. */
+  serverName?: string;
+}
+
+export interface ScanError {
+  what: string;
+  code: string;
+  message: string;
+}
+
+/** A counting semaphore: at most `limit` probes to one host at once. */
+export class Limiter {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.queue.shift()?.();
+    }
+  }
+}
+
+export interface ScanContextOptions {
+  timeoutMs: number;
+  connectTimeoutMs?: number;
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+/** Probe outcomes that say nothing about what the server accepts. */
+export function isProbeError(r: ProbeResult): boolean {
+  return r.status === 'timeout' || r.status === 'malformed' || r.status === 'connect-failed' || r.status === 'aborted';
+}
+
+export class ScanContext {
+  probes = 0;
+  readonly errors: ScanError[] = [];
+  private readonly limiter: Limiter;
+  /** One key pair per group per scan: no hello is ever finished, so reusing a share leaks nothing. */
+  private readonly shares: ReadonlyArray<{ group: number; key: Buffer }>;
+
+  constructor(
+    readonly target: ScanTarget,
+    readonly opts: ScanContextOptions,
+  ) {
+    this.limiter = new Limiter(Math.max(1, opts.concurrency));
+    this.shares = [0x001d, 0x0017, 0x0018].map((group) => ({ group, key: publicKeyFor(group)! }));
+  }
+
+  get aborted(): boolean {
+    return this.opts.signal?.aborted ?? false;
+  }
+
+  /** Sends one hello under the concurrency limit; records what went wrong when it was not an answer or an alert. */
+  async send(what: string, hello: Buffer, extra: Partial<ProbeOptions> = {}): Promise<ProbeResult> {
+    return this.limiter.run(async () => {
+      if (this.aborted) {
+        return probe(this.target, hello, { timeoutMs: 1, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
+      }
+      this.probes++;
+      const r = await probe(this.target, hello, {
+        timeoutMs: this.opts.timeoutMs,
+        ...(this.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.opts.connectTimeoutMs } : {}),
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+        ...extra,
+      });
+      if (isProbeError(r) && r.status !== 'aborted') {
+        this.errors.push({ what, code: r.error?.code ?? r.status.toUpperCase(), message: r.error?.message ?? r.status });
+      }
+      return r;
+    });
+  }
+
+  /** Runs other work against the host (a node:tls handshake) under the same concurrency limit. */
+  limited<T>(task: () => Promise<T>): Promise<T> {
+    return this.limiter.run(task);
+  }
+
+  /** Records an error found outside a probe (a server that chose a suite it was not offered …). */
+  note(what: string, code: string, message: string): void {
+    this.errors.push({ what, code, message });
+  }
+
+  /**
+   * The hello for `version` offering `suites`. TLS ≤ 1.2 hellos carry SNI, renegotiation_info,
+   * every curve (ECDHE suites need one) and, from TLS 1.2, every signature scheme (DSS and ECDSA
+   * suites need theirs); SSLv3 hellos carry no extensions and signal renegotiation by SCSV.
+   */
+  hello(version: TlsVersionName, suites: readonly number[], extra: Partial<ClientHelloOptions> = {}): Buffer {
+    const sni = this.target.serverName ? { serverName: this.target.serverName } : {};
+    if (version === 'SSLv2') return buildSslv2ClientHello(suites);
+    if (version === 'TLSv1.3') {
+      return buildClientHello({
+        version: 0x0303,
+        suites,
+        ...sni,
+        supportedVersions: [0x0304],
+        groups: tls13Groups().map((g) => g.code),
+        keyShares: this.shares,
+        signatureAlgorithms: tls13SignatureSchemes(),
+        pskModes: true,
+        ...extra,
+      });
+    }
+    if (version === 'SSLv3') {
+      return buildClientHello({ version: 0x0300, suites, renegotiationScsv: true, noExtensions: true, ...extra });
+    }
+    const code = VERSION_CODES[version];
+    return buildClientHello({
+      version: code,
+      suites,
+      ...sni,
+      renegotiationInfo: true,
+      groups: legacyGroups().map((g) => g.code),
+      ecPointFormats: [0, 1, 2],
+      ...(code >= 0x0303 ? { signatureAlgorithms: legacySignatureSchemes() } : {}),
+      ...extra,
+    });
+  }
+}
