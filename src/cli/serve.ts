@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { startReflector } from '../probe/server.js';
+import { describeUnavailable, dscpSupport } from '../qos/native.js';
 
 export async function serveCommand(flags: { listen: string; udpPort?: string; tokenFile?: string; maxSessions?: string; quiet?: boolean }): Promise<void> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.listen);
@@ -30,11 +31,18 @@ export async function serveCommand(flags: { listen: string; udpPort?: string; to
   }).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`, err.code === 'EADDRINUSE' ? 'another process uses the port; pick another with --listen' : undefined);
   });
-  process.stdout.write(`siteready reflector on ${host}:${reflector.port} (tcp) and ${host}:${reflector.udpPort} (udp)\n`);
+  process.stdout.write(`siteready reflector on ${host}:${reflector.port} (tcp) and ${host}:${reflector.udpPort} (udp); QoS marks: ${qosLine(reflector.qos)}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   await reflector.close();
+}
+
+/** Whether QoS tests can use this reflector, and if not, why (the log has it too). */
+function qosLine(supported: boolean): string {
+  if (supported) return 'read and set';
+  const support = dscpSupport();
+  return `not supported (${support.available ? 'turned off' : describeUnavailable(support)})`;
 }

@@ -24,6 +24,13 @@ export interface ProbeSession {
   key: Buffer;
   udpPort: number;
   limits: { maxTestMs: number; maxUdpPps: number; maxStreamsPerSession: number };
+  /**
+   * Whether the reflector reads the marks probes arrive with and marks its replies: its initial
+   * TTL / hop limit when it does, false (with the reason code) when it cannot, undefined from a
+   * reflector that predates QoS tests.
+   */
+  qos?: { ttl: number; hopLimit: number } | false;
+  qosReason?: string;
 }
 
 export const UNAUTHORIZED = 'PROBE_UNAUTHORIZED';
@@ -106,9 +113,21 @@ export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string,
 }
 
 export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ProbeSession> {
-  const r = await probeRequest<{ session: string; udpPort: number; limits: ProbeSession['limits'] }>(ep, 'POST', '/v1/session', opts);
+  const r = await probeRequest<{ session: string; udpPort: number; limits: ProbeSession['limits']; qos?: unknown; qosReason?: unknown }>(ep, 'POST', '/v1/session', opts);
   if (!/^[0-9a-f]{16}$/.test(r.session)) throw new PathError('http-error', 'application', 'the reflector sent a malformed session id', 'PROBE_BAD_ANSWER');
-  return { id: r.session, key: sessionKey(ep.token, r.session), udpPort: r.udpPort, limits: r.limits };
+  const qos = r.qos === false ? false : isTtls(r.qos) ? { ttl: r.qos.ttl, hopLimit: r.qos.hopLimit } : undefined;
+  return {
+    id: r.session,
+    key: sessionKey(ep.token, r.session),
+    udpPort: r.udpPort,
+    limits: r.limits,
+    ...(qos !== undefined ? { qos } : {}),
+    ...(typeof r.qosReason === 'string' ? { qosReason: r.qosReason.slice(0, 64) } : {}),
+  };
+}
+
+function isTtls(v: unknown): v is { ttl: number; hopLimit: number } {
+  return typeof v === 'object' && v !== null && typeof (v as { ttl?: unknown }).ttl === 'number' && typeof (v as { hopLimit?: unknown }).hopLimit === 'number';
 }
 
 export async function closeSession(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
@@ -122,6 +141,9 @@ export interface RemoteUdpStream {
   maxSeq: number;
   jitterMs: number;
   bitmap: string;
+  /** Probes per TOS byte they arrived with, from a reflector that reads marks. */
+  tos?: Record<string, number>;
+  ttl?: { min: number | null; max: number | null };
 }
 
 export function udpStats(ep: ProbeEndpoint, s: ProbeSession, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<{ streams: Record<string, RemoteUdpStream> }> {

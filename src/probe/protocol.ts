@@ -10,6 +10,14 @@ export const UDP_HEADER_BYTES = 64;
 export const UDP_MAX_BYTES = 1472; // one Ethernet frame of IPv4/UDP payload
 export const UDP_TYPE_PROBE = 1;
 export const UDP_TYPE_REPLY = 2;
+/** Probe flag: mark the reply with the TOS in byte 18 (QoS tests measure the return path this way). */
+export const UDP_FLAG_MARK_REPLY = 0x01;
+/** Reply flag: bytes 6 and 7 hold the TOS and TTL the probe arrived with (the reflector can read them). */
+export const UDP_FLAG_MARKS_READ = 0x80;
+/** Reply flag: this reply left the reflector marked with the TOS the probe asked for. */
+export const UDP_FLAG_REPLY_MARKED = 0x40;
+/** Flags a client may set; the reflector sets the others on its replies. */
+export const UDP_CLIENT_FLAGS = 0x3f;
 export const TCP_UPGRADE = 'siteready-tcp';
 
 /** `push`: the reflector stays silent until X-SR-Push-After-Ms, then sends PUSH_MESSAGE (server push after idle). */
@@ -98,7 +106,7 @@ export function newSessionId(): string {
 
 // ---- UDP probe packet ------------------------------------------------------------------------
 //  0 magic u32 | 4 type u8 | 5 flags u8 | 6 tos seen u8 | 7 ttl seen u8
-//  8 session id (8 bytes)  | 16 stream u16 | 18 reserved u16 | 20 seq u32
+//  8 session id (8 bytes)  | 16 stream u16 | 18 reply tos u8 | 19 probe tos u8 | 20 seq u32
 // 24 client send µs u64    | 32 server receive µs u64 | 40 server send µs u64
 // 48 server received count u32 | 52 reserved u32 | 56 mac (8 bytes, HMAC-SHA256 truncated)
 // 64 padding to the requested size (echoed unchanged: a reply is never larger than its probe)
@@ -106,7 +114,9 @@ export function newSessionId(): string {
 export interface UdpProbe {
   type: number;
   flags: number;
+  /** In a reply: the TOS byte the probe arrived with (valid with UDP_FLAG_MARKS_READ). */
   tos: number;
+  /** In a reply: the TTL / hop limit the probe arrived with (valid with UDP_FLAG_MARKS_READ). */
   ttl: number;
   session: string;
   stream: number;
@@ -115,6 +125,10 @@ export interface UdpProbe {
   serverRecvUs: bigint;
   serverSendUs: bigint;
   serverReceived: number;
+  /** The TOS byte the reply should carry (with UDP_FLAG_MARK_REPLY). */
+  replyTos?: number;
+  /** The TOS byte the client marked this probe with (informative: what was sent). */
+  probeTos?: number;
 }
 
 function macOf(key: Buffer, packet: Buffer): Buffer {
@@ -131,7 +145,8 @@ export function encodeProbe(key: Buffer, p: UdpProbe, size: number, into?: Buffe
   b.writeUInt8(p.ttl, 7);
   b.write(p.session, 8, 8, 'hex');
   b.writeUInt16BE(p.stream, 16);
-  b.writeUInt16BE(0, 18);
+  b.writeUInt8((p.replyTos ?? 0) & 0xff, 18);
+  b.writeUInt8((p.probeTos ?? 0) & 0xff, 19);
   b.writeUInt32BE(p.seq >>> 0, 20);
   b.writeBigUInt64BE(p.clientSendUs, 24);
   b.writeBigUInt64BE(p.serverRecvUs, 32);
@@ -152,6 +167,8 @@ export function peekProbe(b: Buffer): UdpProbe | undefined {
     ttl: b.readUInt8(7),
     session: b.toString('hex', 8, 16),
     stream: b.readUInt16BE(16),
+    replyTos: b.readUInt8(18),
+    probeTos: b.readUInt8(19),
     seq: b.readUInt32BE(20),
     clientSendUs: b.readBigUInt64BE(24),
     serverRecvUs: b.readBigUInt64BE(32),

@@ -1,17 +1,21 @@
 // The reflector (`siteready serve`): deployed on the far side of the path under test, it serves
-// authenticated sessions for TCP and WebSocket throughput, TCP echo and UDP media-like probes.
+// authenticated sessions for TCP and WebSocket throughput, TCP echo and UDP media-like probes —
+// reading the DSCP mark and TTL each probe arrived with, and marking replies, where it can (QoS tests).
 // Hostile input costs it little: nothing is answered before authentication, every buffer and
 // table is bounded, a UDP reply is never larger than its probe, and sessions expire.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { Socket, isIPv6 } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   NonceCache,
   PUSH_MESSAGE,
   TCP_UPGRADE,
+  UDP_CLIENT_FLAGS,
+  UDP_FLAG_MARK_REPLY,
+  UDP_FLAG_MARKS_READ,
+  UDP_FLAG_REPLY_MARKED,
   UDP_TYPE_PROBE,
   UDP_TYPE_REPLY,
   encodeProbe,
@@ -24,6 +28,7 @@ import {
   type TcpMode,
 } from './protocol.js';
 import { countReads } from './count-reads.js';
+import { openReflectorUdp, type ArrivalMarks, type ReflectorUdp } from './reflector-udp.js';
 
 export interface ReflectorLimits {
   maxSessions: number;
@@ -58,6 +63,8 @@ export interface ReflectorOptions {
   token: string;
   limits?: Partial<ReflectorLimits>;
   log?: (entry: Record<string, unknown>) => void;
+  /** Read and set DSCP marks on the UDP port when the DSCP module is available (default true). */
+  qos?: boolean;
 }
 
 export interface UdpStreamStats {
@@ -68,6 +75,10 @@ export interface UdpStreamStats {
   /** RFC 3550 §6.4.1 interarrival jitter of the client → reflector direction, ms. */
   jitterMs: number;
   bitmap: Buffer;
+  /** Probes per TOS byte they arrived with (when the reflector can read marks). */
+  tos?: Uint32Array;
+  ttlMin?: number;
+  ttlMax?: number;
   lastTransitUs?: bigint;
   jitterUs: number;
   firstRecvUs?: bigint;
@@ -87,6 +98,8 @@ export interface RunningReflector {
   host: string;
   port: number;
   udpPort: number;
+  /** Whether the UDP port reads and sets DSCP marks (the DSCP module is loaded). */
+  qos: boolean;
   stats(): { sessions: number; connections: number; udpDropped: number; udpReplied: number; authFailures: number };
   close(): Promise<void>;
 }
@@ -150,7 +163,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         bucket: { tokens: limits.maxUdpPps, at: now },
       });
       log({ level: 'info', msg: 'session opened', session: id, from: req.socket.remoteAddress });
-      return reply(res, 201, { session: id, udpPort, limits, serverTimeMs: now });
+      return reply(res, 201, { session: id, udpPort, limits, serverTimeMs: now, qos: udp.qos, ...(udp.qosReason ? { qosReason: udp.qosReason } : {}) });
     }
     const m = /^\/v1\/session\/([0-9a-f]{16})(\/udp)?$/.exec(url.pathname);
     const s = m ? sessions.get(m[1]!) : undefined;
@@ -166,6 +179,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
           maxSeq: st.maxSeq,
           jitterMs: st.jitterUs / 1000,
           bitmap: st.bitmap.subarray(0, seqBytes).toString('base64'),
+          ...(st.tos ? { tos: tosHistogram(st.tos), ttl: { min: st.ttlMin ?? null, max: st.ttlMax ?? null } } : {}),
         };
       }
       return reply(res, 200, { streams });
@@ -333,9 +347,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   }
 
   // ---- UDP ------------------------------------------------------------------------------------
-  const udp: UdpSocket = createSocket({ type: isIPv6(opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
-  udp.on('error', (err) => log({ level: 'error', msg: 'udp socket error', error: err.message }));
-  udp.on('message', (msg, rinfo) => {
+  function onProbe(msg: Buffer, from: { address: string; port: number }, marks: ArrivalMarks | undefined): void {
     const recvUs = nowUs();
     const p = peekProbe(msg);
     const s = p && p.type === UDP_TYPE_PROBE ? sessions.get(p.session) : undefined;
@@ -375,15 +387,38 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         st.lastTransitUs = transit;
       }
     }
+    // Only the client's own flags travel back; the reflector says what it read and how it marked.
+    p.flags &= UDP_CLIENT_FLAGS;
+    p.tos = 0;
+    p.ttl = 0;
+    if (marks) {
+      const tos = marks.tos & 0xff;
+      const ttl = Math.max(0, Math.min(255, marks.ttl));
+      st.tos ??= new Uint32Array(256);
+      st.tos[tos]!++;
+      if (marks.ttl >= 0) {
+        st.ttlMin = Math.min(st.ttlMin ?? 255, ttl);
+        st.ttlMax = Math.max(st.ttlMax ?? 0, ttl);
+      }
+      p.tos = tos;
+      p.ttl = ttl;
+      p.flags |= UDP_FLAG_MARKS_READ;
+    }
+    // The reply carries the class the client asked for (DSCP bits only: ECN is the path's business).
+    let replyTos = -1;
+    if (p.flags & UDP_FLAG_MARK_REPLY && udp.qos) {
+      replyTos = (p.replyTos ?? 0) & 0xfc;
+      p.flags |= UDP_FLAG_REPLY_MARKED;
+    }
     p.type = UDP_TYPE_REPLY;
     p.serverRecvUs = recvUs;
     p.serverReceived = st.received;
     p.serverSendUs = nowUs();
     // The reply reuses the probe's own buffer: same size as the probe, by construction.
     const out = encodeProbe(s.key, p, msg.length, msg);
-    udp.send(out, rinfo.port, rinfo.address);
+    udp.send(out, from.port, from.address, replyTos);
     counters.udpReplied++;
-  });
+  }
 
   function takeToken(s: Session): boolean {
     const now = Date.now();
@@ -400,22 +435,21 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   });
   const tcpPort = (server.address() as { port: number }).port;
   const wantUdp = opts.udpPort ?? tcpPort;
+  let udp: ReflectorUdp;
   try {
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind(wantUdp, opts.host, () => resolve());
-    });
+    udp = await openReflectorUdp({ host: opts.host, port: wantUdp, marks: opts.qos ?? true, onProbe, log });
   } catch (err) {
     server.close();
     throw err;
   }
-  const udpPort = udp.address().port;
-  log({ level: 'info', msg: 'reflector listening', host: opts.host, tcpPort, udpPort });
+  const udpPort = udp.port;
+  log({ level: 'info', msg: 'reflector listening', host: opts.host, tcpPort, udpPort, qos: udp.qos !== false });
 
   return {
     host: opts.host,
     port: tcpPort,
     udpPort,
+    qos: udp.qos !== false,
     stats: () => ({ sessions: sessions.size, connections: openSockets.size, ...counters }),
     close: async () => {
       clearInterval(sweep);
@@ -424,10 +458,19 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       for (const c of wss.clients) c.terminate();
       wss.close();
       server.closeAllConnections();
-      await Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => udp.close(() => r()))]);
+      await Promise.all([new Promise<void>((r) => server.close(() => r())), udp.close()]);
       log({ level: 'info', msg: 'reflector stopped' });
     },
   };
+}
+
+/** Non-empty entries only: {"184": 200} for 200 probes that arrived marked EF. */
+function tosHistogram(counts: Uint32Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  counts.forEach((n, tos) => {
+    if (n) out[tos] = n;
+  });
+  return out;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

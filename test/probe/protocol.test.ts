@@ -175,6 +175,8 @@ describe('UDP probe codec', () => {
     ttl: 61,
     session,
     stream: 65535,
+    replyTos: 0x88,
+    probeTos: 0xb8,
     seq: 4_000_000_000,
     clientSendUs: 123_456_789_012_345n,
     serverRecvUs: 2n ** 63n + 5n,

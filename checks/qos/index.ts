@@ -1,0 +1,420 @@
+import { isIP } from 'node:net';
+import { defineCheck, statusFromScore, type CheckContext, type CheckOutcome, type Finding, type Measurement, type Site, type Target } from '../../src/plugin-api.js';
+import { probeMessages } from '../../src/probe/messages.js';
+import { probeName, probeTargets } from '../../src/probe/context.js';
+import { probeFailureOutcome } from '../../src/probe/check-support.js';
+import type { Direction } from '../../src/probe/throughput.js';
+import { qosClasses, underLoadWanted, type QosClass } from '../../src/qos/classes.js';
+import { classifyDirection, unsupportedDirection, type DirectionVerdict, type MarkOutcome } from '../../src/qos/classify.js';
+import { dscpLabel } from '../../src/qos/dscp-names.js';
+import { marksOnce, qosReadiness, underLoadOnce, type ClassStream, type QosOptions, type QosReadiness } from '../../src/qos/measure.js';
+import { judgePriority, type PriorityJudgement } from '../../src/qos/priority.js';
+
+const where =
+  'Usual places, nearest first: the access switch port (the trust boundary: trust DSCP from the IM clients or phones, ' +
+  'or classify the client\'s media ports there), the WAN edge router (an ingress policy that sets DSCP to default; on ' +
+  'MPLS, the provider\'s profile must accept the class), the firewall (some reset DSCP unless told to preserve it), and ' +
+  'the VPN concentrator (copy the inner DSCP to the tunnel header). Over the public internet providers commonly reset ' +
+  'marks: there, prioritise at your own edge (shape the uplink slightly below its rate and queue by DSCP).';
+const whereZh =
+  '常见位置（由近及远）：接入交换机端口（信任边界：信任 IM 客户端或话机的 DSCP，或在此按客户端媒体端口分类）、WAN 边缘路由器' +
+  '（入向策略把 DSCP 置为默认值；MPLS 线路需运营商的服务配置接受该类别）、防火墙（部分型号默认清除 DSCP，需开启保留）、' +
+  'VPN 集中器（把内层 DSCP 复制到隧道外层报头）。公共互联网上运营商通常会清除标记：此时应在自己的出口设备上做优先级' +
+  '（上行整形到略低于线路速率，并按 DSCP 排队）。';
+
+const messages = {
+  en: {
+    ...probeMessages.en,
+    'dir.forward': 'upstream (site → reflector)',
+    'dir.return': 'downstream (reflector → site)',
+    'load.down': 'downstream',
+    'load.up': 'upstream',
+    'qos.bleached': '{class} packets ({sent}) arrive unmarked (DSCP 0) on the {direction} path: {changed} of {packets}.',
+    'qos.bleached.fix': `Something on that path resets the mark. ${where}`,
+    'qos.remarked': '{class} packets ({sent}) arrive re-marked as {seen} on the {direction} path: {changed} of {packets}.',
+    'qos.remarked.fix':
+      'A QoS policy on that path maps the class to another one. If it is the provider\'s class model (a 4- or 6-class MPLS ' +
+      'service, say), make sure {seen} gets what {class} needs (strict priority for voice, guaranteed bandwidth for video); ' +
+      `otherwise correct the mapping (table map or set-dscp action) where it is applied. ${where}`,
+    'qos.mixed': '{changed} of {packets} {class} packets ({sent}) arrive re-marked on the {direction} path (seen: {seen}).',
+    'qos.mixed.fix':
+      'Only some packets change: a policer re-marking what exceeds its committed rate (size the class for the peak, or ' +
+      'raise its rate), parallel paths with different policies (ECMP, link bundles, SD-WAN links: apply the same QoS ' +
+      'policy on every member), or Wi-Fi access points mapping WMM differently.',
+    'qos.dropped': 'No {class} packets ({sent}) arrive on the {direction} path, while unmarked packets do.',
+    'qos.dropped.fix':
+      'A firewall, IPS or policer drops marked packets (some drop DSCP values they do not expect, or police a priority ' +
+      'queue down to nothing): allow the class, and give the priority queue the bandwidth the calls need.',
+    'qos.control-remarked': 'Unmarked packets (DSCP 0) arrive as {seen} on the {direction} path: the network marks traffic itself.',
+    'qos.control-remarked.fix':
+      'A classifier on the path marks by port or address. Make sure it does not put bulk traffic in a real-time class ' +
+      'and that it recognises the IM platform\'s media ports.',
+    'qos.udp-blocked': 'DSCP marks cannot be tested: UDP probes get nowhere (the reflector {probe} received none).',
+    'qos.udp-blocked.fix': '{fix}',
+    'qos.unsupported.local': 'DSCP marks cannot be tested from this machine: {why}.',
+    'qos.unsupported.reflector': 'The reflector {probe} cannot read or set DSCP marks: {why}.',
+    'qos.unsupported.fix': '{fix}',
+    'why.windows': 'Windows marks packets by policy (Group Policy QoS or qWAVE), not per socket',
+    'why.platform': 'per-packet DSCP marking is implemented for Linux only (this is {detail})',
+    'why.not-built': 'the DSCP module was not built when siteready was installed',
+    'why.load-error': 'the DSCP module does not load ({detail})',
+    'why.turned-off': 'turned off with SITEREADY_DSCP=off',
+    'why.outdated': 'it runs a siteready version without QoS support',
+    'fix.windows':
+      'Run the QoS test from a Linux machine on the same network segment. For the IM client itself, set DSCP with a ' +
+      'policy-based QoS Group Policy (per application and port range); Windows ignores marks applications set on their own.',
+    'fix.platform': 'Run the QoS test from a Linux machine on the same network segment.',
+    'fix.not-built': 'Install make, a C compiler and python3, then run `npm run install` in the siteready folder (or reinstall siteready).',
+    'fix.load-error': 'Rebuild it: `npm run install` in the siteready folder (it needs make, a C compiler and python3).',
+    'fix.turned-off': 'Unset SITEREADY_DSCP.',
+    'fix.reflector':
+      'Run the reflector (`siteready serve`) from an up-to-date siteready on Linux with the DSCP module built (make, a C ' +
+      'compiler and python3 at install).',
+    'qos.priority-not-honoured':
+      'While the link was saturated {load}, {class} packets fared no better than unmarked ones: round trip +{markedDelay} ms ' +
+      'vs +{controlDelay} ms, loss {markedLoss} % vs {controlLoss} %.',
+    'qos.priority-not-honoured.fix':
+      'Marks only help where a queue acts on them. At the congested hop (usually the WAN edge or the internet uplink) ' +
+      'queue by DSCP: a strict-priority (LLQ) queue for EF, bandwidth guarantees for AF41 and AF21, and shape slightly ' +
+      'below the line rate so the queue forms on your device rather than the provider\'s. Downstream, the provider (or an ' +
+      'ingress shaper at your edge) has to do it.',
+    'qos.load-inconclusive':
+      'The load did not congest the path {load} (unmarked round trip +{controlDelay} ms, loss {controlLoss} %): whether ' +
+      'priority is honoured cannot be told.',
+    'qos.load-inconclusive.fix': 'Test where the link is the bottleneck (a branch uplink, not a data-centre LAN), or with more load streams (checks.qos.streams).',
+  },
+  'zh-CN': {
+    ...probeMessages['zh-CN'],
+    'dir.forward': '上行（站点 → 反射器）',
+    'dir.return': '下行（反射器 → 站点）',
+    'load.down': '下行',
+    'load.up': '上行',
+    'qos.bleached': '{class} 数据包（{sent}）在{direction}路径上到达时已被清除标记（DSCP 0）：{packets} 个中有 {changed} 个。',
+    'qos.bleached.fix': `该路径上有设备重置了标记。${whereZh}`,
+    'qos.remarked': '{class} 数据包（{sent}）在{direction}路径上被重新标记为 {seen}：{packets} 个中有 {changed} 个。',
+    'qos.remarked.fix':
+      '该路径上的 QoS 策略把此类别映射成了另一类别。如果这是运营商的类别模型（例如 4 类或 6 类 MPLS 服务），请确认 {seen} ' +
+      `能得到 {class} 所需的处理（语音需要严格优先，视频需要保证带宽）；否则在施加映射的设备上修正映射（table map 或 set-dscp 动作）。${whereZh}`,
+    'qos.mixed': '{class} 数据包（{sent}）在{direction}路径上有 {changed} 个（共 {packets} 个）被重新标记（所见值：{seen}）。',
+    'qos.mixed.fix':
+      '只有部分数据包被改变：可能是限速器对超出承诺速率的流量重新标记（按峰值规划该类别带宽或提高速率），或并行路径策略不一致' +
+      '（ECMP、链路捆绑、SD-WAN 多条链路：在每条成员链路上应用相同的 QoS 策略），或各 Wi-Fi 接入点的 WMM 映射不同。',
+    'qos.dropped': '{class} 数据包（{sent}）在{direction}路径上全部未到达，而未标记的数据包可以到达。',
+    'qos.dropped.fix':
+      '防火墙、IPS 或限速器丢弃了带标记的数据包（有些设备会丢弃非预期的 DSCP 值，或把优先级队列限速到几乎为零）：放行该类别，' +
+      '并为优先级队列分配通话所需的带宽。',
+    'qos.control-remarked': '未标记的数据包（DSCP 0）在{direction}路径上到达时变成了 {seen}：网络自行给流量打了标记。',
+    'qos.control-remarked.fix': '路径上的分类器按端口或地址打标记。请确认它不会把大流量放进实时类别，并能识别 IM 平台的媒体端口。',
+    'qos.udp-blocked': '无法测试 DSCP 标记：UDP 探测包无法到达（反射器 {probe} 一个也没有收到）。',
+    'qos.udp-blocked.fix': '{fix}',
+    'qos.unsupported.local': '无法在本机测试 DSCP 标记：{why}。',
+    'qos.unsupported.reflector': '反射器 {probe} 无法读取或设置 DSCP 标记：{why}。',
+    'qos.unsupported.fix': '{fix}',
+    'why.windows': 'Windows 通过策略（组策略 QoS 或 qWAVE）而不是按套接字给数据包打标记',
+    'why.platform': '按包设置 DSCP 目前只在 Linux 上实现（当前平台为 {detail}）',
+    'why.not-built': '安装 siteready 时未能编译 DSCP 模块',
+    'why.load-error': 'DSCP 模块无法加载（{detail}）',
+    'why.turned-off': '已通过 SITEREADY_DSCP=off 关闭',
+    'why.outdated': '其运行的 siteready 版本不支持 QoS 测试',
+    'fix.windows': '请在同一网段的 Linux 机器上运行 QoS 测试。对于 IM 客户端本身，请用基于策略的 QoS 组策略（按应用程序和端口范围）设置 DSCP；Windows 会忽略应用程序自行设置的标记。',
+    'fix.platform': '请在同一网段的 Linux 机器上运行 QoS 测试。',
+    'fix.not-built': '安装 make、C 编译器和 python3，然后在 siteready 目录中运行 `npm run install`（或重新安装 siteready）。',
+    'fix.load-error': '重新编译：在 siteready 目录中运行 `npm run install`（需要 make、C 编译器和 python3）。',
+    'fix.turned-off': '取消设置 SITEREADY_DSCP。',
+    'fix.reflector': '使用最新版 siteready 在 Linux 上运行反射器（`siteready serve`），并确保安装时已编译 DSCP 模块（需要 make、C 编译器和 python3）。',
+    'qos.priority-not-honoured':
+      '链路{load}饱和时，{class} 数据包并不比未标记的数据包表现更好：往返时延增加 {markedDelay} 毫秒（未标记 {controlDelay} 毫秒），' +
+      '丢包率 {markedLoss} %（未标记 {controlLoss} %）。',
+    'qos.priority-not-honoured.fix':
+      '标记只有在队列按其调度时才有用。在拥塞点（通常是 WAN 边缘或互联网上行链路）按 DSCP 排队：为 EF 设置严格优先（LLQ）队列，' +
+      '为 AF41 和 AF21 保证带宽，并把整形速率设得略低于线路速率，让队列出现在你自己的设备上而不是运营商那里。下行方向需要运营商' +
+      '（或你出口处的入向整形器）来完成。',
+    'qos.load-inconclusive': '负载没有使{load}路径拥塞（未标记数据包往返时延增加 {controlDelay} 毫秒，丢包率 {controlLoss} %）：无法判断优先级是否生效。',
+    'qos.load-inconclusive.fix': '请在链路确实是瓶颈的位置测试（分支机构上行链路，而不是数据中心局域网），或增加负载流数量（checks.qos.streams）。',
+  },
+};
+
+type Options = QosOptions;
+
+/** Outcome → score of one marked class in one direction (the control is not scored). */
+const OUTCOME_SCORE: Partial<Record<MarkOutcome, number>> = { preserved: 1, mixed: 0.5, remarked: 0.5, bleached: 0.2 };
+const DIRECTIONS = ['forward', 'return'] as const;
+type Way = (typeof DIRECTIONS)[number];
+
+/** Are DSCP marks (audio EF, video AF41, screen share AF21) preserved on the path, each way — and honoured under load? */
+export default defineCheck<Options>({
+  meta: {
+    id: 'qos',
+    title: 'QoS marks survive the path',
+    failureTitle: 'QoS marks are reset, changed or not honoured on the path',
+    description:
+      'Sends a UDP probe stream per traffic class to the reflector, each packet marked with the class\'s DSCP (audio EF 46, ' +
+      'video AF41 34, screen share AF21 18 by default, with an unmarked CS0 control), and asks for replies marked the same. ' +
+      'The reflector counts the marks its probes arrive with (upstream); the client reads the marks of the replies ' +
+      '(downstream). Each direction is preserved, bleached (reset to 0), remarked (to another value), mixed (some packets ' +
+      'changed) or unknown (nothing arrived). With `qos.underLoad: true` the classes are sent again while TCP streams ' +
+      'saturate the link, and their delay and loss are compared with the unmarked control: is priority honoured? ' +
+      'Needs the DSCP module (Linux) on both sides; elsewhere the check says it cannot test, never that marks pass.',
+    category: 'network',
+    severity: 'medium',
+    weight: 1,
+    timeoutMs: 90_000,
+    exclusive: 'probe',
+    references: [
+      { title: 'RFC 2474 — Differentiated Services Field', clause: '§3' },
+      { title: 'RFC 3246 — Expedited Forwarding PHB' },
+      { title: 'RFC 2597 — Assured Forwarding PHB Group' },
+      { title: 'RFC 4594 — Configuration Guidelines for DiffServ Service Classes', clause: '§4 (telephony, multimedia conferencing)' },
+      { title: 'Microsoft Teams: implement Quality of Service (QoS)', url: 'https://learn.microsoft.com/microsoftteams/qos-in-teams', clause: 'audio EF 46, video AF41 34, screen sharing AF21 18' },
+    ],
+  },
+  inputs: {
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        durationMs: { type: 'integer', minimum: 500, maximum: 60000, description: 'length of the marked streams on the idle path' },
+        pps: { type: 'integer', minimum: 1, maximum: 1000, description: 'packets per second per class' },
+        size: { type: 'integer', minimum: 64, maximum: 1472, description: 'UDP payload bytes per packet' },
+        drainMs: { type: 'integer', minimum: 100, maximum: 10000 },
+        loadMs: { type: 'integer', minimum: 3000, maximum: 60000, description: 'under load: how long the link is saturated per direction' },
+        streams: { type: 'integer', minimum: 1, maximum: 16, description: 'under load: parallel TCP streams of the load' },
+        directions: { type: 'array', items: { enum: ['down', 'up'] }, minItems: 1, description: 'under load: which directions to saturate' },
+        timeoutMs: { type: 'integer', minimum: 1000 },
+      },
+    },
+    defaults: { durationMs: 2000, pps: 100, size: 200, drainMs: 500, loadMs: 10000, streams: 4, directions: ['down', 'up'] },
+  },
+  messages,
+  targets(site) {
+    const base = probeTargets(site)[0];
+    if (!base) return [];
+    const location = site.qos ? site.locate('/qos') : base.location;
+    const marks: Target = { id: `${base.id}/marks`, ...(location ? { location } : {}), data: { part: 'marks' } };
+    if (!underLoadWanted(site)) return [marks];
+    return [marks, { id: `${base.id}/under-load`, ...(site.qos ? { location: site.locate('/qos/underLoad') } : {}), data: { part: 'under-load' } }];
+  },
+  deadlineMs: (o) => Math.max(o.durationMs + o.drainMs + 15_000, o.durationMs + o.drainMs + o.directions.length * (o.loadMs + o.drainMs + 6000) + 15_000),
+  async run(ctx, target) {
+    let ready: QosReadiness;
+    try {
+      ready = await qosReadiness(ctx);
+    } catch (err) {
+      return probeFailureOutcome(ctx, 'qos', err);
+    }
+    const classes = qosClasses(ctx.site);
+    if (!ready.ok) return unsupportedOutcome(ctx, classes, ready);
+    try {
+      const idle = await marksOnce(ctx, ready, classes, ctx.options);
+      if (target.data?.part === 'under-load') return await underLoadOutcome(ctx, ready, classes, idle);
+      return marksOutcome(ctx, ready, idle);
+    } catch (err) {
+      return probeFailureOutcome(ctx, 'qos', err);
+    }
+  },
+});
+
+// ---- marks -----------------------------------------------------------------------------------
+
+interface ClassReport {
+  name: string;
+  dscpSent: number;
+  traffic?: string;
+  control: boolean;
+  sent: number;
+  forward: DirectionVerdict & { ecn?: Record<string, number> };
+  return: DirectionVerdict & { ecn?: Record<string, number> };
+}
+
+function classReport(cs: ClassStream): ClassReport {
+  const r = cs.result;
+  const ecn = (m: Map<number, number>) => Object.fromEntries([...m].map(([k, v]) => [String(k), v]));
+  // Replies the reflector did not mark say nothing about the return path (it cannot mark).
+  const back = r.replies > 0 && r.repliesMarked === 0 ? unsupportedDirection() : classifyDirection(cs.cls.dscp, r.returned);
+  return {
+    name: cs.cls.name,
+    dscpSent: cs.cls.dscp,
+    ...(cs.cls.traffic ? { traffic: cs.cls.traffic } : {}),
+    control: cs.cls.control,
+    sent: r.sent,
+    forward: { ...classifyDirection(cs.cls.dscp, r.forward), ecn: ecn(r.forwardEcn) },
+    return: { ...back, ecn: ecn(r.returnEcn) },
+  };
+}
+
+function classLocation(ctx: CheckContext<Options>, cls: QosClass) {
+  return cls.pointer ? { location: ctx.site.locate(cls.pointer) } : {};
+}
+
+function marksOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, { ok: true }>, idle: ClassStream[]): CheckOutcome {
+  const reports = idle.map(classReport);
+  const control = reports.find((c) => c.control)!;
+  const first = idle[0]!.result;
+  const details = {
+    classification: 'ok',
+    family: isIP(ready.endpoint.address) === 6 ? 'IPv6' : 'IPv4',
+    forwardCountedBy: first.forwardSource,
+    hops: first.hops,
+    classes: reports,
+    streams: idle.map((cs) => ({ name: cs.cls.name, sent: cs.result.sent, replies: cs.result.replies, reflectorReceived: cs.result.reflectorReceived, rttMs: cs.result.rttMs, lossUpPercent: cs.result.lossUpPercent, lossDownPercent: cs.result.lossDownPercent, ttl: cs.result.ttl })),
+  };
+  if (idle.every((cs) => (cs.result.reflectorReceived ?? cs.result.replies) === 0 && cs.result.replies === 0)) {
+    return {
+      status: 'info',
+      score: null,
+      findings: [
+        {
+          id: 'qos.udp-blocked',
+          severity: 'info',
+          message: { id: 'qos.udp-blocked', params: { probe: probeName(ctx.site) } },
+          remediation: { id: 'qos.udp-blocked.fix', params: { fix: '@probe.udp-blocked.fix', port: ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? 7000 } },
+        },
+      ],
+      details: { ...details, classification: 'filtered' },
+    };
+  }
+
+  const findings: Finding[] = [];
+  const scores: number[] = [];
+  const dirParam = (way: Way) => `@dir.${way}`;
+  for (const [i, rep] of reports.entries()) {
+    const cls = idle[i]!.cls;
+    for (const way of DIRECTIONS) {
+      const v = rep[way];
+      const common = { class: cls.name.toUpperCase(), sent: dscpLabel(cls.dscp), direction: dirParam(way), packets: v.packets, changed: v.changed, seen: v.dscpSeen.map(dscpLabel).join(', ') };
+      const evidence = { class: cls.name, dscpSent: cls.dscp, direction: way, counts: v.counts };
+      if (rep.control) {
+        if (v.outcome === 'remarked' || v.outcome === 'mixed') {
+          findings.push({ id: 'qos.control-remarked', severity: 'low', message: { id: 'qos.control-remarked', params: common }, remediation: { id: 'qos.control-remarked.fix' }, evidence });
+        }
+        continue;
+      }
+      if (v.outcome === 'unknown') {
+        // Nothing of this class arrived; if the unmarked control did, the marks are what was dropped.
+        // No reply to a probe that never reached the reflector says nothing about the return path.
+        const couldReturn = way === 'forward' || rep.forward.packets > 0 || rep.forward.outcome === 'unsupported';
+        if (control[way].packets > 0 && couldReturn) {
+          scores.push(0);
+          findings.push({ id: 'qos.dropped', severity: 'high', message: { id: 'qos.dropped', params: common }, remediation: { id: 'qos.dropped.fix' }, evidence, ...classLocation(ctx, cls) });
+        }
+        continue;
+      }
+      const score = OUTCOME_SCORE[v.outcome];
+      if (score === undefined) continue;
+      scores.push(score);
+      if (v.outcome !== 'preserved') {
+        findings.push({ id: `qos.${v.outcome}`, severity: 'medium', message: { id: `qos.${v.outcome}`, params: common }, remediation: { id: `qos.${v.outcome}.fix`, params: common }, evidence, ...classLocation(ctx, cls) });
+      }
+    }
+  }
+  const marked = reports.filter((c) => !c.control);
+  const preserved = marked.flatMap((c) => DIRECTIONS.map((w) => c[w].outcome)).filter((o) => o === 'preserved').length;
+  const measurements: Measurement[] = [
+    { id: 'marks-preserved', value: `${preserved}/${marked.length * 2}`, unit: 'class-directions' },
+    ...reports.flatMap((c) => DIRECTIONS.map((w) => ({ id: `${c.name}-${w}`, value: c[w].outcome }))),
+    ...(first.hops.forward !== null ? [{ id: 'hops-forward', value: first.hops.forward, unit: 'hops' }] : []),
+    ...(first.hops.return !== null ? [{ id: 'hops-return', value: first.hops.return, unit: 'hops' }] : []),
+  ];
+  if (!scores.length) return { status: 'info', score: null, measurements, findings, details };
+  const score = Math.min(...scores);
+  return { status: statusFromScore(score), score, measurements, findings, details };
+}
+
+// ---- under load ------------------------------------------------------------------------------
+
+async function underLoadOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], idle: ClassStream[]): Promise<CheckOutcome> {
+  const findings: Finding[] = [];
+  const scores: number[] = [];
+  const measurements: Measurement[] = [];
+  const byDirection: Record<string, unknown> = {};
+  const idleOf = (name: string) => idle.find((cs) => cs.cls.name === name)?.result.rttMs?.p50 ?? null;
+  for (const direction of ctx.options.directions as Direction[]) {
+    const loaded = await underLoadOnce(ctx, ready, classes, ctx.options, direction);
+    const controlStream = loaded.streams.find((cs) => cs.cls.control)!;
+    const control = { idleRttP50: idleOf(controlStream.cls.name), loadedRttP50: controlStream.result.rttMs?.p50 ?? null, lossPercent: controlStream.result.lossPercent };
+    const perClass: Array<{ name: string; dscpSent: number } & PriorityJudgement> = [];
+    let inconclusive = false;
+    for (const cs of loaded.streams.filter((s) => !s.cls.control)) {
+      const j = judgePriority({ idleRttP50: idleOf(cs.cls.name), loadedRttP50: cs.result.rttMs?.p50 ?? null, lossPercent: cs.result.lossPercent }, control);
+      perClass.push({ name: cs.cls.name, dscpSent: cs.cls.dscp, ...j });
+      const params = {
+        class: cs.cls.name.toUpperCase(),
+        load: `@load.${direction}`,
+        markedDelay: j.markedDelayMs ?? '—',
+        controlDelay: j.controlDelayMs ?? '—',
+        markedLoss: j.markedLossPercent,
+        controlLoss: j.controlLossPercent,
+      };
+      measurements.push({ id: `${cs.cls.name}-${direction}`, value: j.verdict });
+      if (j.verdict === 'inconclusive') inconclusive = true;
+      else scores.push(j.verdict === 'honoured' ? 1 : 0.3);
+      if (j.verdict === 'not-honoured') {
+        findings.push({
+          id: 'qos.priority-not-honoured',
+          severity: 'medium',
+          message: { id: 'qos.priority-not-honoured', params },
+          remediation: { id: 'qos.priority-not-honoured.fix' },
+          evidence: { class: cs.cls.name, direction, ...j },
+          ...classLocation(ctx, cs.cls),
+        });
+      }
+    }
+    if (inconclusive) {
+      const j = perClass[0]!;
+      findings.push({
+        id: 'qos.load-inconclusive',
+        severity: 'info',
+        message: { id: 'qos.load-inconclusive', params: { load: `@load.${direction}`, controlDelay: j.controlDelayMs ?? '—', controlLoss: j.controlLossPercent } },
+        remediation: { id: 'qos.load-inconclusive.fix' },
+        evidence: { direction, loadMbps: loaded.loadMbps },
+      });
+    }
+    byDirection[direction] = {
+      loadMbps: loaded.loadMbps,
+      control: { name: controlStream.cls.name, ...control, rttMs: controlStream.result.rttMs },
+      classes: perClass.map((c) => ({ ...c, rttMs: loaded.streams.find((s) => s.cls.name === c.name)?.result.rttMs ?? null })),
+    };
+  }
+  const details = { classification: 'ok', underLoad: byDirection };
+  if (!scores.length) return { status: 'info', score: null, measurements, findings, details };
+  const score = Math.min(...scores);
+  return { status: statusFromScore(score), score, measurements, findings, details };
+}
+
+// ---- cannot test -----------------------------------------------------------------------------
+
+/**
+ * Not measurable here (no DSCP module on this side or the reflector's): never a pass. When the site
+ * file asks for QoS (a `qos:` section) that is an error — the network category is incomplete and
+ * gates fail unless --allow-incomplete; when the check only runs with its defaults, informative.
+ */
+function unsupportedOutcome(ctx: CheckContext<Options>, classes: QosClass[], why: Extract<QosReadiness, { ok: false }>): CheckOutcome {
+  const asked = explicitlyAsked(ctx.site);
+  // A reflector's reason code is whatever it sent: only known ones are looked up.
+  const reason = KNOWN_REASONS.has(why.reason) ? why.reason : 'outdated';
+  const fix = why.side === 'reflector' && reason !== 'turned-off' ? '@fix.reflector' : `@fix.${reason}`;
+  return {
+    status: asked ? 'error' : 'info',
+    score: null,
+    findings: [
+      {
+        id: 'qos.unsupported',
+        severity: asked ? 'medium' : 'info',
+        message: { id: `qos.unsupported.${why.side}`, params: { probe: probeName(ctx.site), why: `@why.${reason}`, detail: why.detail ?? '' } },
+        remediation: { id: 'qos.unsupported.fix', params: { fix, detail: why.detail ?? '' } },
+        evidence: { side: why.side, reason },
+      },
+    ],
+    details: {
+      classification: 'unsupported',
+      unsupported: { side: why.side, reason, ...(why.detail ? { detail: why.detail } : {}) },
+      classes: classes.map((c) => ({ name: c.name, dscpSent: c.dscp, control: c.control, forward: unsupportedDirection(), return: unsupportedDirection() })),
+    },
+  };
+}
+
+const KNOWN_REASONS = new Set(['windows', 'platform', 'not-built', 'load-error', 'turned-off', 'outdated']);
+
+function explicitlyAsked(site: Site): boolean {
+  return site.qos !== undefined;
+}
