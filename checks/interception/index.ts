@@ -35,7 +35,7 @@ interface Options {
   compareDirect: boolean;
 }
 
-const TLS_PROTOCOLS = new Set(['https', 'wss', 'tls', 'turns']);
+const TLS_PROTOCOLS = new Set(['https', 'wss', 'tls', 'turns', 'ldaps']);
 
 /** Is TLS to each endpoint intercepted (re-signed) on the way? Issuer, pins, public vs private CA. */
 export default defineCheck<Options>({

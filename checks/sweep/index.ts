@@ -46,7 +46,7 @@ interface Options {
 }
 
 /** Same set as the tcp check: protocols carried over TCP. UDP (stun, turn, udp) is not swept. */
-const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns']);
+const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 /** Entries in details.targets; the counts always cover every target. */
 export const DETAILS_LIMIT = 5000;
 /** host:port pairs named in a finding's message (all of them are in details.targets). */

@@ -28,7 +28,7 @@ interface Options {
   slowMs: number;
 }
 
-const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns']);
+const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 // Best first: when addresses disagree, the endpoint is as good as its best address.
 const ORDER: Classification[] = ['ok', 'refused', 'unreachable', 'filtered', 'timeout', 'dns-failure'];
 
@@ -39,7 +39,7 @@ export default defineCheck<Options>({
     title: 'Endpoints accept TCP connections',
     failureTitle: 'Endpoints do not accept TCP connections',
     description:
-      'Opens a TCP connection to every resolved address of every TCP-based endpoint (tcp, tls, http(s), ws(s), turns) ' +
+      'Opens a TCP connection to every resolved address of every TCP-based endpoint (tcp, tls, http(s), ws(s), turns, ldap(s), smb) ' +
       'and tells apart **open** (handshake completed, time recorded), **refused** (RST: nothing listens or a firewall rejects), ' +
       '**filtered** (no answer before the connect timeout: packets dropped) and **unreachable** (ICMP host/net unreachable). ' +
       'Endpoints marked `expect: blocked` pass when they are *not* reachable. Connect time is one round trip; the threshold ' +

@@ -14,8 +14,11 @@ const URL_SCHEMES: Record<string, EndpointProtocol> = {
   'http:': 'http',
   'wss:': 'wss',
   'ws:': 'ws',
+  'ldap:': 'ldap',
+  'ldaps:': 'ldaps',
+  'smb:': 'smb',
 };
-const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80, wss: 443, ws: 80, stun: 3478, turn: 3478, turns: 5349 };
+const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80, wss: 443, ws: 80, stun: 3478, turn: 3478, turns: 5349, ldap: 389, ldaps: 636, smb: 445 };
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isValidHost(host: string): boolean {
@@ -62,7 +65,7 @@ export function parseEndpoint(
         problems.push({
           field: 'url',
           message: `unsupported URL scheme "${parsed.protocol.replace(/:$/, '')}"`,
-          hint: 'use http, https, ws, wss, stun:, turn: or turns:; for other services give host, port and protocol',
+          hint: 'use http, https, ws, wss, ldap, ldaps, smb, stun:, turn: or turns:; for other services give host, port and protocol',
         });
       } else {
         if (protocol && protocol !== scheme) {
@@ -128,6 +131,11 @@ function defaultRole(protocol: EndpointProtocol): EndpointRole {
     case 'turn':
     case 'turns':
       return 'turn';
+    case 'ldap':
+    case 'ldaps':
+      return 'directory';
+    case 'smb':
+      return 'storage';
     default:
       return 'other';
   }

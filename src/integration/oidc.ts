@@ -1,0 +1,144 @@
+// OpenID Connect Discovery 1.0: where the provider configuration is, and whether a document
+// fetched from there is one (§3 metadata, §4.3 issuer validation), plus what a JSON Web Key Set
+// (RFC 7517) says about the keys ID tokens are signed with.
+
+export const WELL_KNOWN = '/.well-known/openid-configuration';
+
+/** §4: the configuration lives at the issuer + /.well-known/openid-configuration (trailing "/" removed first). */
+export function discoveryLocation(url: string, configuredIssuer?: string): { discoveryUrl: string; expectedIssuer: string } {
+  const u = new URL(url);
+  u.hash = '';
+  if (u.pathname.endsWith(WELL_KNOWN)) {
+    const issuer = `${u.origin}${u.pathname.slice(0, -WELL_KNOWN.length)}`;
+    return { discoveryUrl: u.toString(), expectedIssuer: configuredIssuer ?? issuer };
+  }
+  const issuer = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  return { discoveryUrl: `${issuer}${WELL_KNOWN}`, expectedIssuer: configuredIssuer ?? issuer };
+}
+
+/** §3 REQUIRED metadata (token_endpoint is required unless only the implicit flow is used). */
+export const REQUIRED_FIELDS = [
+  'issuer',
+  'authorization_endpoint',
+  'token_endpoint',
+  'jwks_uri',
+  'response_types_supported',
+  'subject_types_supported',
+  'id_token_signing_alg_values_supported',
+] as const;
+
+export const ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint'] as const;
+
+export type DiscoveryProblem =
+  | { kind: 'missing'; field: string }
+  | { kind: 'issuer-mismatch'; issuer: string; expected: string }
+  | { kind: 'not-https'; field: string; value: string }
+  | { kind: 'bad-url'; field: string; value: string }
+  | { kind: 'alg-none' }
+  | { kind: 'no-rs256' };
+
+export interface DiscoveryReview {
+  issuer?: string;
+  endpoints: Partial<Record<(typeof ENDPOINT_FIELDS)[number], string>>;
+  signingAlgs: string[];
+  problems: DiscoveryProblem[];
+}
+
+export function reviewDiscovery(doc: Record<string, unknown>, expectedIssuer: string): DiscoveryReview {
+  const problems: DiscoveryProblem[] = [];
+  for (const f of REQUIRED_FIELDS) {
+    const v = doc[f];
+    const present = Array.isArray(v) ? v.length > 0 : typeof v === 'string' && v.length > 0;
+    if (!present) problems.push({ kind: 'missing', field: f });
+  }
+  const issuer = typeof doc.issuer === 'string' ? doc.issuer : undefined;
+  // §4.3: "MUST be identical" — compared as strings, as relying parties do.
+  if (issuer !== undefined && issuer !== expectedIssuer) problems.push({ kind: 'issuer-mismatch', issuer, expected: expectedIssuer });
+  if (issuer !== undefined) checkHttps('issuer', issuer, problems);
+  const endpoints: DiscoveryReview['endpoints'] = {};
+  for (const f of ENDPOINT_FIELDS) {
+    const v = doc[f];
+    if (typeof v !== 'string') continue;
+    if (checkHttps(f, v, problems)) endpoints[f] = v;
+  }
+  const algs = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string').slice(0, 50) : [];
+  if (algs.some((a) => a.toLowerCase() === 'none')) problems.push({ kind: 'alg-none' });
+  if (algs.length && !algs.includes('RS256')) problems.push({ kind: 'no-rs256' });
+  return { ...(issuer !== undefined ? { issuer } : {}), endpoints, signingAlgs: algs, problems };
+}
+
+function checkHttps(field: string, value: string, problems: DiscoveryProblem[]): boolean {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    problems.push({ kind: 'bad-url', field, value: value.slice(0, 200) });
+    return false;
+  }
+  if (u.protocol !== 'https:') {
+    problems.push({ kind: 'not-https', field, value: value.slice(0, 200) });
+    // Still a URL to try: reachability is a separate question from the scheme.
+    return u.protocol === 'http:';
+  }
+  return true;
+}
+
+// ---- JWKS ----------------------------------------------------------------------------------
+
+export interface KeyFacts {
+  kid?: string;
+  kty: string;
+  alg?: string;
+  use?: string;
+  crv?: string;
+  /** RSA modulus length in bits. */
+  bits?: number;
+}
+
+export type KeyProblem =
+  | { kind: 'symmetric'; kid?: string }
+  | { kind: 'alg-none'; kid?: string }
+  | { kind: 'weak-rsa'; kid?: string; bits: number }
+  | { kind: 'malformed'; kid?: string; why: string };
+
+/** NIST SP 800-131A Rev. 2 §3: RSA signatures with keys shorter than 2048 bits are disallowed. */
+export const MIN_RSA_BITS = 2048;
+const MAX_KEYS = 100;
+
+export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProblem[]; error?: string } {
+  const list = (doc as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) return { keys: [], problems: [], error: 'no "keys" array' };
+  const keys: KeyFacts[] = [];
+  const problems: KeyProblem[] = [];
+  for (const raw of list.slice(0, MAX_KEYS)) {
+    if (!raw || typeof raw !== 'object') {
+      problems.push({ kind: 'malformed', why: 'a key that is not an object' });
+      continue;
+    }
+    const k = raw as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : undefined);
+    const facts: KeyFacts = {
+      kty: str(k.kty) ?? '?',
+      ...(str(k.kid) ? { kid: str(k.kid)! } : {}),
+      ...(str(k.alg) ? { alg: str(k.alg)! } : {}),
+      ...(str(k.use) ? { use: str(k.use)! } : {}),
+      ...(str(k.crv) ? { crv: str(k.crv)! } : {}),
+    };
+    const kid = facts.kid !== undefined ? { kid: facts.kid } : {};
+    if (facts.kty === 'oct' || /^HS\d+$/i.test(facts.alg ?? '')) problems.push({ kind: 'symmetric', ...kid });
+    if (facts.alg?.toLowerCase() === 'none') problems.push({ kind: 'alg-none', ...kid });
+    if (facts.kty === 'RSA') {
+      const n = typeof k.n === 'string' ? Buffer.from(k.n, 'base64url') : undefined;
+      if (!n?.length) problems.push({ kind: 'malformed', ...kid, why: 'RSA key without a modulus' });
+      else {
+        let start = 0;
+        while (start < n.length && n[start] === 0) start++;
+        const bytes = n.length - start;
+        facts.bits = bytes === 0 ? 0 : (bytes - 1) * 8 + (32 - Math.clz32(n[start]!));
+        if (facts.bits < MIN_RSA_BITS) problems.push({ kind: 'weak-rsa', ...kid, bits: facts.bits });
+      }
+    }
+    keys.push(facts);
+  }
+  return { keys, problems };
+}
