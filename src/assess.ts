@@ -4,6 +4,9 @@ import { dirname, resolve } from 'node:path';
 import { allChecks } from './runner/registry.js';
 import { planAssessment, type Plan } from './runner/plan.js';
 import { assertProfilesExist } from './runner/profiles.js';
+import { loadSiteProfiles } from './compliance/registry.js';
+import { complianceCheck, evaluateProfiles, outcomesToResults } from './compliance/stage.js';
+import type { Profile } from './compliance/types.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
 import { evaluateGate, hasGate, type GateOptions } from './scoring/gate.js';
@@ -32,13 +35,23 @@ export async function assessFile(path: string, opts: AssessOptions = {}): Promis
   return assessSite(loaded, dirname(resolve(path)), opts);
 }
 
-export async function planSite(site: Site, siteDir: string, opts: Pick<AssessOptions, 'only' | 'taskTimeoutMs'> = {}): Promise<Plan> {
+/** A plan plus the compliance profiles the site names, loaded and validated before anything runs. */
+export type AssessmentPlan = Plan & { profiles?: Profile[] };
+
+export async function planSite(site: Site, siteDir: string, opts: Pick<AssessOptions, 'only' | 'taskTimeoutMs'> = {}): Promise<AssessmentPlan> {
   assertProfilesExist(site, siteDir);
+  const profiles = loadSiteProfiles(site, siteDir);
   const checks = await allChecks(site, siteDir);
-  return planAssessment(site, checks, {
+  const plan: AssessmentPlan = planAssessment(site, checks, {
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.taskTimeoutMs ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
   });
+  // `siteready run <check>` measures one check; rules over a whole site make no sense there.
+  if (profiles.length && !opts.only) {
+    plan.checks = [...plan.checks, complianceCheck(profiles)];
+    plan.profiles = profiles;
+  }
+  return plan;
 }
 
 export async function assessSite({ site, redactor }: LoadedSite, siteDir: string, opts: AssessOptions = {}): Promise<Report> {
@@ -46,15 +59,17 @@ export async function assessSite({ site, redactor }: LoadedSite, siteDir: string
   return runAndReport(plan, redactor, opts);
 }
 
-export async function runAndReport(plan: Plan, redactor: Redactor, opts: AssessOptions = {}): Promise<Report> {
+export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opts: AssessOptions = {}): Promise<Report> {
   const startedAt = new Date();
-  const results = await runPlan(plan, {
+  const measured = await runPlan(plan, {
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.debug ? { debug: opts.debug } : {}),
   });
+  // Compliance rules read the site and what was measured: evaluated once the run is over.
+  const results = plan.profiles?.length ? [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)] : measured;
   const finishedAt = new Date();
   const report = buildReport({
     site: plan.site,
@@ -64,6 +79,7 @@ export async function runAndReport(plan: Plan, redactor: Redactor, opts: AssessO
     finishedAt,
     toolVersion: toolVersion(),
     redactor,
+    ...(plan.profiles?.length ? { profiles: plan.profiles } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const gateOptions = { ...plan.site.gate, ...opts.gate } as GateOptions;

@@ -10,7 +10,7 @@ const EXIT_CODES = `
 Exit codes:
   0  gate passed (or no gate set)
   1  gate failed (--fail-under, --min-grade, --fail-on)
-  2  usage or configuration error (bad YAML, schema, unknown check/format/plugin)
+  2  usage or configuration error (bad YAML, schema, unknown check/profile/format/plugin)
   3  internal error`;
 
 function outputOptions(cmd: Command): Command {
@@ -52,6 +52,7 @@ Examples:
   $ siteready validate site.yaml                     # check the file only
   $ siteready run tcp db.corp.example:5432           # one check, ad-hoc targets
   $ siteready checks tcp                             # what a check measures
+  $ siteready profiles finance-cn                    # what a compliance profile requires
 ${EXIT_CODES}`,
     );
 
@@ -92,9 +93,10 @@ ${EXIT_CODES}`,
 
   program
     .command('schema')
-    .description('print the JSON Schema of site files (or of reports with --report)')
+    .description('print the JSON Schema of site files (or of reports with --report, of compliance profiles with --profile)')
     .option('--report', 'the report schema instead')
-    .addHelpText('after', '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json')
+    .option('--profile', 'the compliance profile schema instead')
+    .addHelpText('after', '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json\n  $ siteready schema --profile > profile.schema.json')
     .action(async (opts: Record<string, unknown>) => {
       const { schemaCommand } = await import('./schema.js');
       return schemaCommand(opts);
@@ -112,6 +114,18 @@ ${EXIT_CODES}`,
       return checksCommand(id, opts);
     });
 
+  program
+    .command('profiles')
+    .description('list the shipped compliance profiles, or explain one: every rule, its severity, clauses and sources')
+    .argument('[id]', 'a profile id, or the path of a profile file')
+    .option('--json', 'machine-readable: the profile with its rules, each with references[]')
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
+    .addHelpText('after', '\nExamples:\n  $ siteready profiles\n  $ siteready profiles finance-cn\n  $ siteready profiles ./my-profile.yaml --json\n  $ siteready profiles mlps-2.0-l3 --lang zh-CN')
+    .action(async (id: string | undefined, opts: Record<string, unknown>) => {
+      const { profilesCommand } = await import('./profiles.js');
+      return profilesCommand(id, opts);
+    });
+
   runOptions(
     outputOptions(
       program
@@ -123,10 +137,13 @@ ${EXIT_CODES}`,
         .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
         .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
         .option('--duration <seconds>', 'probe checks: length of each measurement')
-        .option('--streams <n>', 'throughput, bufferbloat: parallel TCP streams')
-        .addOption(new Option('--direction <dir>', 'throughput, bufferbloat: which direction').choices(['down', 'up', 'both']))
+        .option('--streams <n>', 'throughput, bufferbloat, qos --under-load: parallel TCP streams')
+        .addOption(new Option('--direction <dir>', 'throughput, bufferbloat, qos --under-load: which direction').choices(['down', 'up', 'both']))
         .addOption(new Option('--transport <t>', 'throughput: raw TCP, WebSocket or both').choices(['tcp', 'ws', 'both']))
         .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both']))
+        .option('--classes <list>', 'qos: traffic classes to test, e.g. ef,af41,af21,cs0 (names or DSCP numbers)')
+        .option('--under-load', 'qos: also saturate the link and compare marked with unmarked traffic')
+        .option('--load-duration <seconds>', 'qos --under-load: how long the link is saturated per direction')
         .option('--ladder <list>', 'idle: hold times, e.g. 2s,5s,10s')
         .option('--keepalive <duration>', 'idle: the IM client\'s keep-alive interval (default 30s)'),
     ),
@@ -140,6 +157,7 @@ Examples:
   $ siteready run websocket wss://chat.example.com/ws --json
   $ SITEREADY_TOKEN=... siteready run throughput 127.0.0.1:7000 --duration 10 --streams 4
   $ SITEREADY_TOKEN=... siteready run latency reflector.dc1.example:7000 --profile audio
+  $ SITEREADY_TOKEN=... siteready run qos reflector.dc1.example:7000 --classes ef,af41,af21,cs0
   $ siteready run idle wss://chat.example.com/ws --ladder 30s,2m,5m,10m
   $ SITEREADY_TURN_USERNAME=u SITEREADY_TURN_PASSWORD=... siteready run turn 'turn:turn.example.com:3478?transport=udp'
 ${EXIT_CODES}`,

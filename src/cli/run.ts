@@ -9,17 +9,23 @@ import { UsageError } from '../errors.js';
 import { parseDuration } from '../net/idle.js';
 import { parseAdHocTarget } from '../site/endpoints.js';
 import { parseSiteText } from '../site/load.js';
+import { DEFAULT_CLASSES } from '../qos/classes.js';
+import { DSCP_NAMES, dscpFromName } from '../qos/dscp-names.js';
 import type { EndpointProtocol } from '../site/types.js';
 import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 
-const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss', idle: 'wss', interception: 'https' };
+const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss', idle: 'wss', interception: 'https', directory: 'ldaps', sso: 'https', api: 'https', storage: 'https', 'org-sync': 'https' };
+/** Integration checks select endpoints by role: an ad-hoc target gets the role its check looks for. */
+const ROLE_FOR_CHECK: Record<string, string> = { directory: 'directory', sso: 'sso', api: 'integration', storage: 'storage', 'org-sync': 'directory-sync' };
+/** The service-account bind `siteready run directory` tries when both are set; never from the command line. */
+const LDAP_ENV = ['SITEREADY_LDAP_BIND_DN', 'SITEREADY_LDAP_PASSWORD'] as const;
 /** Checks whose targets are host:port or stun:/turn:/turns: URIs (RFC 7064/7065). */
 const STUN_CHECKS: Record<string, EndpointProtocol> = { stun: 'stun', turn: 'turn' };
 /** The TURN credentials `siteready run turn` reads; the password never comes from the command line. */
 const TURN_ENV = ['SITEREADY_TURN_USERNAME', 'SITEREADY_TURN_PASSWORD'] as const;
 /** Checks that measure against a reflector: their one target is the reflector's host:port. */
-const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality']);
+const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality', 'qos']);
 
 function keepAliveMs(text: string): number {
   const ms = parseDuration(text);
@@ -38,9 +44,13 @@ export interface ProbeFlags {
   direction?: 'down' | 'up' | 'both';
   transport?: 'tcp' | 'ws' | 'both';
   profile?: 'audio' | 'video' | 'both';
+  /** qos: comma-separated class names or DSCP numbers. */
+  classes?: string;
+  underLoad?: boolean;
+  loadDuration?: string;
 }
 
-export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] }): Promise<void> {
+export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] | string }): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
   const checks = await allChecks();
@@ -51,11 +61,16 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
   // TURN credentials come from the environment only (never argv: process lists, shell history).
   const turnEnv = checkId === 'turn' ? Object.fromEntries(TURN_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))) : {};
   const withCredentials = checkId === 'turn' && Object.keys(turnEnv).length > 0;
+  const ldapEnv = checkId === 'directory' && LDAP_ENV.every((k) => process.env[k]) ? Object.fromEntries(LDAP_ENV.map((k) => [k, process.env[k]!])) : {};
+  const withBind = Object.keys(ldapEnv).length > 0;
   const used = new Set<string>();
   const endpoints = targets.map((text, i) => {
-    const urlScheme = URL_CHECKS[checkId];
-    const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : urlScheme && /:\d+$/.test(text) ? `${urlScheme}://${text}/` : text;
-    const parsed = parseAdHocTarget(given, urlScheme ?? stunProtocol ?? 'tcp');
+    // A directory on 389 / 3268 is plain LDAP (then StartTLS); any other port is taken as LDAPS.
+    const urlScheme = checkId === 'directory' && /:(389|3268)$/.test(text) ? 'ldap' : URL_CHECKS[checkId];
+    // A file server's SMB port is host:port, not a URL.
+    const smbTarget = checkId === 'storage' && /:(445|139)$/.test(text);
+    const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || smbTarget ? text : urlScheme && /:\d+$/.test(text) ? `${urlScheme}://${text}${urlScheme === 'ldaps' || urlScheme === 'ldap' ? '' : '/'}` : text;
+    const parsed = parseAdHocTarget(given, smbTarget ? 'smb' : (urlScheme ?? stunProtocol ?? (checkId === 'tls' ? 'tls' : 'tcp')));
     if (!parsed) {
       throw new UsageError(
         `target "${text}" is not host:port, [ipv6]:port or a URL`,
@@ -67,19 +82,25 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     used.add(name);
     // `siteready run turn` with SITEREADY_TURN_USERNAME / SITEREADY_TURN_PASSWORD set: the endpoint
     // references them, so the password is interpolated and registered as a secret like any other.
-    return { name, ...parsed, ...(withCredentials ? { credentials: { username: '${SITEREADY_TURN_USERNAME}', password: '${SITEREADY_TURN_PASSWORD}' } } : {}) };
+    return {
+      name,
+      ...parsed,
+      ...(ROLE_FOR_CHECK[checkId] ? { role: ROLE_FOR_CHECK[checkId] } : {}),
+      ...(withCredentials ? { credentials: { username: '${SITEREADY_TURN_USERNAME}', password: '${SITEREADY_TURN_PASSWORD}' } } : {}),
+      ...(withBind ? { credentials: { bindDn: '${SITEREADY_LDAP_BIND_DN}', password: '${SITEREADY_LDAP_PASSWORD}' } } : {}),
+    };
   });
   const site = {
     version: 1,
     site: { name: `siteready run ${checkId}` },
-    ...(flags.dnsServer?.length ? { network: { dns: { servers: flags.dnsServer } } } : {}),
+    ...(dnsServers(flags).length ? { network: { dns: { servers: dnsServers(flags) } } } : {}),
     platform: { endpoints },
     ...(flags.ca ? { security: { trust: { caFile: flags.ca } } } : {}),
     ...(checkId === 'idle' && (flags.ladder || flags.keepalive)
       ? { checks: { idle: { ...(flags.ladder ? { ladder: flags.ladder.split(',').map((x) => x.trim()) } : {}), ...(flags.keepalive ? { clientKeepAliveMs: keepAliveMs(flags.keepalive) } : {}) } } }
       : {}),
   };
-  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: turnEnv });
+  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { ...turnEnv, ...ldapEnv } });
   const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
   if (plan.tasks.length === 0) {
     throw new UsageError(`check "${checkId}" does not apply to ${targets.join(', ')}`, `see \`siteready checks ${checkId}\` for the endpoints it takes`);
@@ -87,12 +108,17 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
 }
 
+/** `--dns-server` as a list, whether the option parser gave one value or several. */
+function dnsServers(flags: { dnsServer?: string[] | string }): string[] {
+  return flags.dnsServer === undefined ? [] : [flags.dnsServer].flat();
+}
+
 function targetName(text: string, i: number): string {
   const cleaned = text.replace(/^(https?|wss?):\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned.slice(0, 90) : `target-${i + 1}`;
 }
 
-async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] }, checks: Awaited<ReturnType<typeof allChecks>>): Promise<void> {
+async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] | string }, checks: Awaited<ReturnType<typeof allChecks>>): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
   if (targets.length !== 1) throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);
@@ -112,22 +138,43 @@ async function runProbeCheck(checkId: string, targets: string[], flags: OutputFl
   const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined => (v === undefined ? undefined : v === 'both' ? all : [v]);
   const options: Record<string, unknown> = {
     ...(duration !== undefined ? (checkId === 'bufferbloat' ? { loadMs: Math.round(duration * 1000) } : { durationMs: Math.round(duration * 1000) }) : {}),
-    ...(streams !== undefined && (checkId === 'throughput' || checkId === 'bufferbloat') ? { streams } : {}),
-    ...(checkId === 'throughput' || checkId === 'bufferbloat' ? { ...(both(flags.direction, ['down', 'up']) ? { directions: both(flags.direction, ['down', 'up']) } : {}) } : {}),
+    ...(streams !== undefined && (checkId === 'throughput' || checkId === 'bufferbloat' || checkId === 'qos') ? { streams } : {}),
+    ...(checkId === 'throughput' || checkId === 'bufferbloat' || checkId === 'qos' ? { ...(both(flags.direction, ['down', 'up']) ? { directions: both(flags.direction, ['down', 'up']) } : {}) } : {}),
     ...(checkId === 'throughput' && both(flags.transport, ['tcp', 'ws']) ? { transports: both(flags.transport, ['tcp', 'ws']) } : {}),
     ...(checkId === 'latency' && both(flags.profile, ['audio', 'video']) ? { profiles: both(flags.profile, ['audio', 'video']) } : {}),
   };
   if (checkId === 'throughput' && duration !== undefined) options.omitMs = Math.min(1000, Math.round(duration * 100));
+  if (checkId === 'qos' && flags.loadDuration !== undefined) {
+    const load = Number(flags.loadDuration);
+    if (!(load >= 3 && load <= 60)) throw new UsageError(`--load-duration must be 3–60 seconds, got "${flags.loadDuration}"`);
+    options.loadMs = Math.round(load * 1000);
+  }
   const host = String(parsed.host);
   const site = {
     version: 1,
     site: { name: `siteready run ${checkId}` },
-    ...(flags.dnsServer?.length ? { network: { dns: { servers: flags.dnsServer } } } : {}),
+    ...(dnsServers(flags).length ? { network: { dns: { servers: dnsServers(flags) } } } : {}),
     probe: { name: 'reflector', host, port: parsed.port, token: '${SITEREADY_TOKEN}' },
     platform: { endpoints: [{ name: 'reflector', host, port: parsed.port, protocol: 'tcp' }] },
+    ...(checkId === 'qos' ? { qos: adHocQos(flags) } : {}),
     ...(Object.keys(options).length ? { checks: { [checkId]: options } } : {}),
   };
   const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { SITEREADY_TOKEN: token } });
   const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
+}
+
+/** The site's `qos:` section for `run qos`: the classes named on the command line, or the defaults. */
+function adHocQos(flags: ProbeFlags): Record<string, unknown> {
+  const classes = flags.classes
+    ? flags.classes.split(',').map((text) => {
+        const name = text.trim();
+        const dscp = dscpFromName(name);
+        if (dscp === undefined) {
+          throw new UsageError(`--classes: "${name}" is neither a DSCP name nor a number 0–63`, `names: ${DSCP_NAMES.join(', ')}`);
+        }
+        return { name: /^\d+$/.test(name) ? `dscp${dscp}` : name.toLowerCase(), dscp };
+      })
+    : DEFAULT_CLASSES.map((c) => ({ ...c }));
+  return { classes, ...(flags.underLoad ? { underLoad: true } : {}) };
 }

@@ -25,12 +25,14 @@ export async function validateCommand(file: string, flags: { json?: boolean }): 
       checks: [...new Set(plan.tasks.map((t) => t.check.id))],
       tasks: plan.tasks.length,
       notApplicable: plan.unplanned.filter((u) => u.reason === 'not-applicable').map((u) => u.check.id),
+      profiles: (plan.profiles ?? []).map((p) => ({ id: p.id, version: p.version, rules: p.rules.length, file: p.file })),
     };
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       process.stdout.write(
         `${site.file}: valid — ${summary.endpoints} endpoint(s), ${summary.tasks} task(s) planned across ${summary.checks.length} check(s)` +
-          `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}\n`,
+          `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}` +
+          `${summary.profiles.length ? `; compliance: ${summary.profiles.map((p) => `${p.id} (${p.rules} rules)`).join(', ')}` : ''}\n`,
       );
     }
   } catch (err) {

@@ -83,7 +83,8 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     await listen(tcp, host);
     closers.push(() => closeServer(tcp, () => sockets.forEach((s) => s.destroy())));
 
-    // The reflector a site's probe: section points at; its token is fresh for every lab.
+    // The reflector a site's probe: section points at; its token is fresh for every lab. With the DSCP
+    // module built it reads and echoes the marks of QoS probes (loopback keeps them: all preserved).
     const token = randomBytes(24).toString('hex');
     const reflector = await startReflector({ host, port: 0, token });
     closers.push(() => reflector.close());

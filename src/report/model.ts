@@ -10,7 +10,9 @@ import type { Redactor } from '../site/secrets.js';
 import type { Site } from '../site/types.js';
 import { translator } from './i18n/index.js';
 
-export const REPORT_SCHEMA_VERSION = '1.0.0';
+// 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
+// `compliance` summary; error kind `not-evaluated`.
+export const REPORT_SCHEMA_VERSION = '1.1.0';
 
 export interface ReportFinding {
   id: string;
@@ -72,6 +74,19 @@ export interface ReportGate {
   options: { failUnder?: number; minGrade?: string; failOn?: Severity; allowIncomplete?: boolean };
 }
 
+export interface ReportComplianceProfile {
+  id: string;
+  title: string;
+  version: string;
+  file: string;
+  rules: number;
+  passed: number;
+  failed: number;
+  notEvaluated: number;
+  notApplicable: number;
+  waived: number;
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: 'siteready'; version: string; node: string };
@@ -92,6 +107,8 @@ export interface Report {
   blockers: ReportBlocker[];
   waivers: Array<Omit<WaiverState, 'matches'> & { matches: string[] }>;
   gate?: ReportGate;
+  /** Per compliance profile evaluated: what it is and how its rules came out. */
+  compliance?: ReportComplianceProfile[];
   /** The site file as parsed, secrets left as their ${VAR} references. */
   siteDescription: unknown;
 }
@@ -105,6 +122,27 @@ export interface BuildReportInput {
   toolVersion: string;
   redactor: Redactor;
   now?: Date;
+  /** Compliance profiles evaluated (their rule results are among `results`). */
+  profiles?: Array<{ id: string; title: { en: string }; version: string; file: string; rules: unknown[] }>;
+}
+
+function complianceSummary(profiles: NonNullable<BuildReportInput['profiles']>, results: ReportResult[]): ReportComplianceProfile[] {
+  return profiles.map((p) => {
+    const mine = results.filter((r) => r.check === 'compliance' && r.target === p.id);
+    const count = (outcome: string) => mine.filter((r) => r.details.outcome === outcome && !r.waiver).length;
+    return {
+      id: p.id,
+      title: p.title.en,
+      version: p.version,
+      file: p.file,
+      rules: p.rules.length,
+      passed: count('pass'),
+      failed: count('fail'),
+      notEvaluated: count('not-evaluated'),
+      notApplicable: count('not-applicable'),
+      waived: mine.filter((r) => r.waiver).length,
+    };
+  });
 }
 
 export function buildReport(input: BuildReportInput): Report {
@@ -162,6 +200,7 @@ export function buildReport(input: BuildReportInput): Report {
   });
 
   const checkScores = new Map(scored.checks.map((c) => [c.id, c.score]));
+  const compliance = complianceSummary(input.profiles ?? [], reportResults);
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'siteready', version: input.toolVersion, node: process.versions.node },
@@ -201,6 +240,7 @@ export function buildReport(input: BuildReportInput): Report {
     results: reportResults,
     blockers,
     waivers: states,
+    ...(compliance.length ? { compliance } : {}),
     siteDescription: site.redacted,
   };
   // Belt and braces: a secret that slipped into a message, an error or evidence is still masked.

@@ -15,6 +15,59 @@ const location = {
   },
 } as const;
 const params = { type: 'object', additionalProperties: { type: ['string', 'number'] } } as const;
+// What decided a compliance rule: a site fact (YAML path and line) or a check result (check, target, field).
+const decidedBy = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['fact'],
+    properties: {
+      fact: { type: 'string', description: 'The fact as the rule addressed it, e.g. endpoints[files].resolved[0].address.' },
+      value: {},
+      missing: { type: 'boolean' },
+      source: { enum: ['site', 'check'] },
+      yamlPath: { type: 'string' },
+      location,
+      check: { type: 'string' },
+      target: { type: 'string' },
+      field: { type: 'string' },
+      measurement: { type: 'string' },
+      status: { type: 'string' },
+    },
+  },
+} as const;
+const complianceDetails = {
+  type: 'object',
+  required: ['profile', 'profileVersion', 'rule', 'title', 'outcome', 'severity', 'references', 'decidedBy'],
+  description: 'Details of a compliance rule result (check "compliance", target = profile id).',
+  properties: {
+    profile: { type: 'string' },
+    profileVersion: { type: 'string' },
+    rule: { type: 'string' },
+    title: { type: 'string' },
+    outcome: { enum: ['pass', 'fail', 'not-evaluated', 'not-applicable'] },
+    severity,
+    references: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['standard', 'clause', 'verified'],
+        properties: {
+          standard: { type: 'string', description: 'The source as the profile names it, e.g. "GB/T 22239-2019".' },
+          clause: { type: 'string' },
+          url: { type: 'string' },
+          verified: { type: 'boolean', description: 'false: the clause could not be checked against a public text.' },
+          note: { type: 'string' },
+          sourceTitle: { type: 'string', description: 'Full title of the source document.' },
+          edition: { type: 'string' },
+        },
+      },
+    },
+    decidedBy,
+    why: { type: 'string' },
+  },
+} as const;
 
 export const reportSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -153,7 +206,7 @@ export const reportSchema = {
             type: 'object',
             required: ['kind', 'message'],
             properties: {
-              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error'] },
+              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated'] },
               message: { type: 'string' },
             },
           },
@@ -164,6 +217,9 @@ export const reportSchema = {
           },
           location,
         },
+        // Compliance rule results carry the rule, its clauses and what decided it.
+        if: { properties: { check: { const: 'compliance' } }, required: ['check'] },
+        then: { properties: { details: complianceDetails } },
       },
     },
     blockers: {
@@ -205,6 +261,26 @@ export const reportSchema = {
       type: 'object',
       required: ['passed', 'reasons', 'options'],
       properties: { passed: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } }, options: { type: 'object' } },
+    },
+    compliance: {
+      type: 'array',
+      description: 'The compliance profiles evaluated, with how their rules came out.',
+      items: {
+        type: 'object',
+        required: ['id', 'title', 'version', 'file', 'rules', 'passed', 'failed', 'notEvaluated', 'notApplicable', 'waived'],
+        properties: {
+          id: { type: 'string' },
+          title: { type: 'string' },
+          version: { type: 'string' },
+          file: { type: 'string' },
+          rules: { type: 'integer', minimum: 0 },
+          passed: { type: 'integer', minimum: 0 },
+          failed: { type: 'integer', minimum: 0 },
+          notEvaluated: { type: 'integer', minimum: 0 },
+          notApplicable: { type: 'integer', minimum: 0 },
+          waived: { type: 'integer', minimum: 0 },
+        },
+      },
     },
     siteDescription: {},
   },

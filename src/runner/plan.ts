@@ -54,6 +54,8 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
     }
   }
   for (const [i, w] of site.compliance.waivers.entries()) {
+    // Waivers of compliance rules are checked against the loaded profiles (src/compliance/registry.ts).
+    if (w.check === 'compliance' && site.compliance.profiles.length) continue;
     if (!byId.has(w.check)) problems.push(...unknownCheckError(w.check, known, site.locate(`/compliance/waivers/${i}/check`)).diagnostics);
   }
   for (const key of Object.keys(site.thresholds)) {

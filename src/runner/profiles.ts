@@ -1,5 +1,5 @@
-// Compliance profiles named in the site file must exist: profiles/<id>.yaml in the package, or a
-// path relative to the site file. Evaluating them is the compliance engine's job; an unknown
+// Compliance profiles named in the site file must exist: profiles/<id>.yaml in the package, a
+// path relative to the site file, or `<package>/<id>` from a plugin package. Evaluating them is the compliance engine's job; an unknown
 // name is a configuration error found before anything runs.
 
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +22,8 @@ export function assertProfilesExist(site: Site, siteDir: string): void {
   const known = shippedProfiles();
   const problems: Diagnostic[] = [];
   site.compliance.profiles.forEach((name, i) => {
+    // `<package>/<id>` comes from a plugin package; src/compliance/registry.ts resolves and checks it.
+    if (!name.startsWith('.') && !name.startsWith('/') && !name.endsWith('.yaml') && name.includes('/')) return;
     const isPath = name.startsWith('.') || name.startsWith('/') || name.endsWith('.yaml');
     if (isPath ? existsSync(resolve(siteDir, name)) : known.includes(name)) return;
     const loc = site.locate(`/compliance/profiles/${i}`);

@@ -20,8 +20,8 @@ export interface TaskResult {
   findings: Finding[];
   details: Record<string, unknown>;
   location?: SourceLocation;
-  /** Why the check could not measure (status error). */
-  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error'; message: string };
+  /** Why the check could not measure (status error); `not-evaluated`: a compliance rule whose facts are missing. */
+  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error' | 'not-evaluated'; message: string };
 }
 
 export type ProgressEvent =

@@ -181,6 +181,9 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     ...(data.qos ? { qos: data.qos } : {}),
     security: data.security ?? {},
     compliance: { profiles: data.compliance?.profiles ?? [], waivers },
+    ...(data.data ? { data: data.data } : {}),
+    ...(data.vendor ? { vendor: data.vendor } : {}),
+    ...(data.policy ? { policy: data.policy } : {}),
     thresholds: data.thresholds ?? {},
     checks: data.checks ?? {},
     plugins: data.plugins ?? [],
@@ -251,7 +254,8 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
-function yamlHint(code: string): string | undefined {
+/** What to do about a YAML parser error, by its code (shared with the profile loader). */
+export function yamlHint(code: string): string | undefined {
   switch (code) {
     case 'DUPLICATE_KEY':
       return 'a key appears twice in the same mapping; remove one';

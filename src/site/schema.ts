@@ -2,6 +2,8 @@
 // (YAML language server) and used by the loader. Adding optional fields keeps old files valid;
 // removing or retyping one needs `version: 2`.
 
+import { dataSection, endpointResidencyProperty, networkResidencyProperties, policySection, securityPostureProperties, vendorSection } from './schema-posture.js';
+
 const severity = { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
 const name = {
   type: 'string',
@@ -119,6 +121,7 @@ export const siteSchema = {
             timeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
           },
         },
+        ...networkResidencyProperties,
       },
       patternProperties: extensions,
     },
@@ -140,14 +143,18 @@ export const siteSchema = {
               name,
               role: {
                 type: 'string',
-                enum: ['signalling', 'api', 'web', 'media', 'stun', 'turn', 'files', 'push', 'directory', 'sso', 'update', 'other'],
+                enum: [
+                  'signalling', 'api', 'web', 'media', 'stun', 'turn', 'files', 'push', 'directory', 'sso', 'update', 'other',
+                  // Systems the IM platform integrates with (the directory, integration, api and storage checks).
+                  'hr', 'oa', 'crm', 'ticketing', 'integration', 'storage', 'directory-sync',
+                ],
               },
-              url: { type: 'string', description: 'http(s):// or ws(s):// URL. Either url, or host and port.' },
+              url: { type: 'string', description: 'http(s)://, ws(s)://, ldap(s):// or smb:// URL. Either url, or host and port.' },
               host: { type: 'string', minLength: 1, maxLength: 253 },
               port: { type: 'integer', minimum: 1, maximum: 65535 },
               protocol: {
                 type: 'string',
-                enum: ['https', 'http', 'wss', 'ws', 'tcp', 'tls', 'udp', 'stun', 'turn', 'turns'],
+                enum: ['https', 'http', 'wss', 'ws', 'tcp', 'tls', 'udp', 'stun', 'turn', 'turns', 'ldap', 'ldaps', 'smb'],
               },
               via: {
                 type: 'string',
@@ -189,7 +196,46 @@ export const siteSchema = {
               credentials: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { username: { type: 'string' }, password: secretRef, token: secretRef },
+                properties: {
+                  username: { type: 'string' },
+                  password: secretRef,
+                  token: secretRef,
+                  bindDn: { type: 'string', minLength: 1, description: 'Directory: the DN to bind as (with password) to test the service account.' },
+                },
+              },
+              ldap: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'Directory endpoints (the directory check).',
+                properties: {
+                  startTls: {
+                    type: 'string',
+                    enum: ['require', 'try', 'off'],
+                    description: 'ldap:// only: require StartTLS (default), try it and report, or skip it.',
+                  },
+                },
+              },
+              sso: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'Identity provider endpoints (the sso check).',
+                properties: {
+                  kind: { type: 'string', enum: ['oidc', 'saml'], description: 'Default: saml when the URL looks like metadata (…/metadata, .xml), else oidc.' },
+                  issuer: { type: 'string', description: 'OIDC: the issuer the discovery document must name (default: the URL it was fetched from).' },
+                },
+              },
+              storage: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'File storage endpoints (the storage check).',
+                properties: {
+                  kind: { type: 'string', enum: ['s3', 'webdav', 'smb', 'http'], description: 'Default: smb for smb/port 445, else detected from the answer.' },
+                },
+              },
+              ...endpointResidencyProperty,
+              orgSync: {
+                type: 'boolean',
+                description: 'This directory or API endpoint is also the source of the organisation structure sync (the org-sync check).',
               },
             },
             patternProperties: extensions,
@@ -277,9 +323,13 @@ export const siteSchema = {
             ruleSets: { type: 'array', items: { type: 'string' } },
           },
         },
+        ...securityPostureProperties,
       },
       patternProperties: extensions,
     },
+    data: dataSection,
+    vendor: vendorSection,
+    policy: policySection,
     compliance: {
       type: 'object',
       additionalProperties: false,

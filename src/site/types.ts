@@ -8,7 +8,7 @@ export interface SourceLocation {
   path?: string;
 }
 
-export type EndpointProtocol = 'https' | 'http' | 'wss' | 'ws' | 'tcp' | 'tls' | 'udp' | 'stun' | 'turn' | 'turns';
+export type EndpointProtocol = 'https' | 'http' | 'wss' | 'ws' | 'tcp' | 'tls' | 'udp' | 'stun' | 'turn' | 'turns' | 'ldap' | 'ldaps' | 'smb';
 
 export type EndpointRole =
   | 'signalling'
@@ -22,7 +22,15 @@ export type EndpointRole =
   | 'directory'
   | 'sso'
   | 'update'
-  | 'other';
+  | 'other'
+  // Systems the IM platform integrates with.
+  | 'hr'
+  | 'oa'
+  | 'crm'
+  | 'ticketing'
+  | 'integration'
+  | 'storage'
+  | 'directory-sync';
 
 export interface Endpoint {
   name: string;
@@ -31,7 +39,7 @@ export interface Endpoint {
   /** Hostname or IP literal (IPv6 without brackets). */
   host: string;
   port: number;
-  /** Present for URL-shaped endpoints (http/https/ws/wss). */
+  /** Present for URL-shaped endpoints (http/https/ws/wss/ldap/ldaps). */
   url?: string;
   via: 'direct' | 'proxy' | 'auto';
   /** `blocked` declares a port that policy says must not be reachable from this site. */
@@ -117,6 +125,10 @@ export interface Site {
   qos?: Record<string, unknown>;
   security: { trust?: { caFile?: string; ca?: string }; [key: string]: unknown };
   compliance: { profiles: string[]; waivers: Waiver[] };
+  /** Retention, storage location, backup, transfers (schema-posture.ts); read by compliance profiles. */
+  data?: Record<string, unknown>;
+  vendor?: Record<string, unknown>;
+  policy?: Record<string, unknown>;
   thresholds: Record<string, number>;
   checks: Record<string, Record<string, unknown>>;
   plugins: string[];

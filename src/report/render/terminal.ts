@@ -5,6 +5,8 @@ import type { Catalog, Message, Status } from '../../plugin-api.js';
 import { pad, truncate } from '../../util/text.js';
 import { translator, type Lang } from '../i18n/index.js';
 import type { Report, ReportFinding, ReportResult } from '../model.js';
+import { renderCompliance } from './compliance.js';
+import { hasTlsAudit, renderTlsAudit } from './tls.js';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -50,10 +52,13 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   out();
 
   const byKey = new Map(report.results.map((r) => [`${r.check}|${r.target}`, r]));
+  // Compliance results share a target (the profile): find a blocker's result by its finding too.
+  const resultOf = (b: { check: string; target: string; finding: string }) =>
+    report.results.find((r) => r.check === b.check && r.target === b.target && r.findings.some((f) => f.id === b.finding)) ?? byKey.get(`${b.check}|${b.target}`);
   out(c.bold(t('report.blockers')));
   if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
   report.blockers.forEach((b, i) => {
-    const r = byKey.get(`${b.check}|${b.target}`);
+    const r = resultOf(b);
     const f = r?.findings.find((x) => x.id === b.finding);
     const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
     out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
@@ -74,7 +79,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   out();
 
   out(c.bold(t('report.results')));
-  const sorted = [...report.results].sort(
+  // Compliance rules get their own section below.
+  const sorted = report.results.filter((r) => r.check !== 'compliance').sort(
     (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.check.localeCompare(b.check) || a.target.localeCompare(b.target),
   );
   const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass' && r.status !== 'skipped').concat(sorted.filter((r) => r.status === 'pass').slice(0, 12));
@@ -92,6 +98,16 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   }
   if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
   out();
+
+  if (hasTlsAudit(report)) {
+    lines.push(...renderTlsAudit(report, { lang: opts.lang, color: c, verbose: Boolean(opts.verbose), width }));
+    out();
+  }
+
+  if (report.compliance?.length) {
+    lines.push(...renderCompliance(report, { lang: opts.lang, color: c, verbose: Boolean(opts.verbose), width, catalogs: opts.catalogs?.get('compliance') }));
+    out();
+  }
 
   if (report.waivers.length) {
     out(c.bold(t('report.waivers')));
