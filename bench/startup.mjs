@@ -103,6 +103,7 @@ async function main() {
       SITEREADY_LAB_PROXY_PASSWORD: 'bench-password',
       SITEREADY_LAB_TURN_PORT: '7',
       SITEREADY_LAB_TURN_PASSWORD: 'bench-turn-password',
+      SITEREADY_LAB_LEGACY_TLS_PORT: '8',
     };
     const commands = [
       { id: 'node-e-0', display: 'node -e 0', args: ['-e', '0'], env: baseEnv, anchor: true },

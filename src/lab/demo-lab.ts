@@ -21,7 +21,7 @@ import { startLabTurnServer } from './turn-server.js';
 import { Resolver } from 'node:dns/promises';
 
 export const LAB_ZONE = 'lab.siteready.test';
-export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin', 'probe'].map((h) => `${h}.${LAB_ZONE}`);
+export const LAB_HOSTS = ['chat', 'api', 'files', 'directory', 'admin', 'probe', 'legacy'].map((h) => `${h}.${LAB_ZONE}`);
 
 export interface DemoLab {
   /** Environment variables the demo site file refers to (ports, CA file, DNS server). */
@@ -38,8 +38,10 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
   try {
-    const ca = createCertificateAuthority('siteready lab CA');
-    const leaf = issueCertificate(ca, { commonName: `chat.${LAB_ZONE}`, dnsNames: [...LAB_HOSTS, 'localhost'], ipAddresses: [host] });
+    const ca = createCertificateAuthority('siteready lab CA', { notAfter: new Date(Date.now() + 2 * 365 * 86_400_000) });
+    // A year's validity, like a real server certificate: a short-lived lab certificate would make
+    // every demo warn that it is about to expire.
+    const leaf = issueCertificate(ca, { commonName: `chat.${LAB_ZONE}`, dnsNames: [...LAB_HOSTS, 'localhost'], ipAddresses: [host], notAfter: new Date(Date.now() + 365 * 86_400_000) });
     const caFile = join(dir, 'lab-ca.pem');
     await writeFile(caFile, ca.certPem);
 
@@ -72,6 +74,21 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     });
     await listen(https, host);
     closers.push(() => closeServer(https, () => wss.close()));
+
+    // A legacy web gateway nobody reconfigured since 2015: TLS 1.0–1.2 only, CBC suites beside
+    // GCM, no HSTS. The tls check grades it and names what to change.
+    const legacy = createHttpsServer(
+      {
+        cert: leaf.certPem,
+        key: leaf.keyPem,
+        minVersion: 'TLSv1',
+        maxVersion: 'TLSv1.2',
+        ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0',
+      },
+      (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>legacy</title><p>legacy gateway</p>'),
+    );
+    await listen(legacy, host);
+    closers.push(() => closeServer(legacy, () => undefined));
 
     const sockets = new Set<Socket>();
     const tcp = createTcpServer((s) => {
@@ -112,7 +129,7 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     const turn = await startLabTurnServer({ host, realm: LAB_ZONE, users: { lab: turnPassword } });
     closers.push(() => turn.close());
 
-    const ports = { https: port(https), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port, turn: turn.port };
+    const ports = { https: port(https), legacyTls: port(legacy), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port, turn: turn.port };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),
@@ -127,6 +144,7 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
         SITEREADY_LAB_PROXY_PASSWORD: proxyPassword,
         SITEREADY_LAB_TURN_PORT: String(ports.turn),
         SITEREADY_LAB_TURN_PASSWORD: turnPassword,
+        SITEREADY_LAB_LEGACY_TLS_PORT: String(ports.legacyTls),
       },
       caFile,
       ports,

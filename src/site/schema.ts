@@ -320,7 +320,12 @@ export const siteSchema = {
           additionalProperties: false,
           properties: {
             minVersion: { type: 'string', enum: ['1.0', '1.1', '1.2', '1.3'] },
-            ruleSets: { type: 'array', items: { type: 'string' } },
+            ruleSets: {
+              type: 'array',
+              uniqueItems: true,
+              items: { type: 'string', enum: ['mozilla-modern', 'mozilla-intermediate', 'nist-800-52r2', 'bsi-tr-02102-2', 'pci-dss-4'] },
+              description: 'Rule sets the tls check judges every TLS endpoint against (default mozilla-intermediate).',
+            },
           },
         },
         ...securityPostureProperties,

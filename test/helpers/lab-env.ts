@@ -14,4 +14,5 @@ export const DEMO_SITE_ENV: Record<string, string> = {
   SITEREADY_LAB_PROXY_PASSWORD: 'dummy-proxy-password',
   SITEREADY_LAB_TURN_PORT: '6',
   SITEREADY_LAB_TURN_PASSWORD: 'dummy-turn-password',
+  SITEREADY_LAB_LEGACY_TLS_PORT: '8',
 };

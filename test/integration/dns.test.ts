@@ -159,10 +159,10 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     );
     const { cli, report } = await assess(site, tmp!.path, [], 'shared.json');
     expect(cli.code, cli.stderr).toBe(0);
-    // dns, tcp (×3), http, websocket and interception (×2) all needed the address: 8 tasks, one lookup.
+    // dns, tcp (×3), http, websocket, interception (×2) and tls (×2) all needed the address: 10 tasks, one lookup.
     const users = report.results.filter((r) => r.target === 'shared.sr.test' || ['directory', 'api', 'signalling'].includes(r.target));
     expect(users.map((r) => `${r.check}:${r.target}`).sort()).toEqual(
-      ['dns:shared.sr.test', 'http:api', 'interception:api', 'interception:signalling', 'tcp:api', 'tcp:directory', 'tcp:signalling', 'websocket:signalling'].sort(),
+      ['dns:shared.sr.test', 'http:api', 'interception:api', 'interception:signalling', 'tcp:api', 'tcp:directory', 'tcp:signalling', 'tls:api', 'tls:signalling', 'websocket:signalling'].sort(),
     );
     for (const r of users.filter((u) => u.check !== 'dns')) expect(r.details.classification, `${r.check}:${r.target}`).toBe('refused');
     expect(result(report, 'dns', 'shared.sr.test').details.endpoints).toEqual(['directory', 'api', 'signalling']);

@@ -284,3 +284,11 @@ describe('message catalogs', () => {
     expect(zh?.offending).toEqual(['TLSv1.0', 'TLSv1.1', 'TLSv1.3 (not offered)']);
   });
 });
+
+describe('the site schema names the same rule sets as the engine', () => {
+  it('security.tls.ruleSets accepts exactly RULE_SET_IDS', async () => {
+    const { siteSchema } = await import('../../src/site/schema.js');
+    const enumIds = (siteSchema as any).properties.security.properties.tls.properties.ruleSets.items.enum as string[];
+    expect([...enumIds].sort()).toEqual([...RULE_SET_IDS].sort());
+  });
+});
