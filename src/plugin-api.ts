@@ -159,6 +159,8 @@ export interface CheckDefinition<Options = Record<string, unknown>> {
   /** Per-task deadline from the options, for checks whose work lasts as long as they are told to. */
   deadlineMs?(options: Options): number;
   run(ctx: CheckContext<Options>, target: Target): Promise<CheckOutcome>;
+  /** More for `siteready checks <id>` than meta says: the rules a check applies, say, with their sources. */
+  explain?(lang: string): string[];
 }
 
 /** Typed identity helper, like Vitest's defineConfig: gives plugin authors inference and checking. */

@@ -11,7 +11,7 @@ import { gradeMessages } from '../../src/tls/grade-messages.js';
 import { gradeTls } from '../../src/tls/grade.js';
 import { fetchHsts } from '../../src/tls/hsts.js';
 import { ruleMessages } from '../../src/tls/rule-messages.js';
-import { RULE_SET_IDS, evaluateTlsRules } from '../../src/tls/rules.js';
+import { RULE_SET_IDS, describeTlsRules, evaluateTlsRules } from '../../src/tls/rules.js';
 import type { CertificateFacts, Grade, GradeResult, HstsFacts, RuleResult, RuleSetId, TlsScan } from '../../src/tls/types.js';
 import { tlsAuditMessages } from './messages.js';
 
@@ -91,6 +91,15 @@ export default defineCheck<Options>({
     defaults: { connectTimeoutMs: 3000, probeTimeoutMs: 5000, concurrency: 8, ruleSets: [], expiryWarningDays: 30, hsts: true },
   },
   messages,
+  explain(lang) {
+    const l = lang === 'zh-CN' ? 'zh-CN' : 'en';
+    const lines = [l === 'zh-CN' ? '规则集（security.tls.ruleSets）：' : 'Rule sets (security.tls.ruleSets):'];
+    for (const set of RULE_SET_IDS) {
+      lines.push(`  ${set} — ${messages[l][`tls.set.${set}`] ?? set}`);
+      for (const r of describeTlsRules([set], l)) lines.push(`    ${r.id.slice(set.length + 1)}: ${r.title}${r.level === 'recommended' ? (l === 'zh-CN' ? '（建议）' : ' (recommended)') : ''}`, `      ${r.source}`);
+    }
+    return lines;
+  },
   targets(site) {
     return site.platform.endpoints
       .filter((ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable')

@@ -44,6 +44,8 @@ export async function checksCommand(id: string | undefined, flags: { json?: bool
     }
     lines.push('');
   }
+  const explained = check.def!.explain?.(flags.lang ?? detectLang());
+  if (explained?.length) lines.push(...explained, '');
   lines.push('References:');
   for (const r of meta.references) lines.push(`  - ${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
   const readme = join(packageRoot(), 'checks', meta.id, 'README.md');

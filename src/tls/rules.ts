@@ -40,3 +40,37 @@ export function evaluateTlsRules(scan: TlsScan, sets: RuleSetId[], lang: Lang = 
     }),
   );
 }
+
+/** A scan that shows nothing: evaluating it lists every rule of a set with its source. */
+function emptyScan(): TlsScan {
+  const unknown = 'unknown' as const;
+  return {
+    host: '-',
+    port: 0,
+    address: '-',
+    versions: { SSLv2: unknown, SSLv3: unknown, 'TLSv1.0': unknown, 'TLSv1.1': unknown, 'TLSv1.2': unknown, 'TLSv1.3': unknown },
+    accepted: [],
+    preference: {},
+    groups: [],
+    facts: {
+      secureRenegotiation: unknown,
+      fallbackScsv: unknown,
+      compression: unknown,
+      extendedMasterSecret: unknown,
+      sessionIdResumption: unknown,
+      sessionTicket: unknown,
+      heartbeat: unknown,
+      heartbleed: unknown,
+      alpn: [],
+      ocspStapling: unknown,
+    },
+    probes: 0,
+    durationMs: 0,
+    errors: [],
+  };
+}
+
+/** Every rule of the given sets — id, title, fix, source, level — for `siteready checks tls`. */
+export function describeTlsRules(sets: readonly RuleSetId[] = RULE_SET_IDS, lang: Lang = 'en'): Array<Pick<RuleResult, 'ruleSet' | 'id' | 'title' | 'fix' | 'source' | 'level'>> {
+  return evaluateTlsRules(emptyScan(), [...sets], lang).map(({ ruleSet, id, title, fix, source, level }) => ({ ruleSet, id, title, fix, source, ...(level ? { level } : {}) }));
+}
