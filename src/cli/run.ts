@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { planAssessment } from '../runner/plan.js';
-import { allChecks, unknownCheckError } from '../runner/registry.js';
+import { builtinCheck, builtinCheckIds, unknownCheckError, type LoadedCheck } from '../runner/registry.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../net/idle.js';
 import { parseAdHocTarget } from '../site/endpoints.js';
@@ -53,8 +53,10 @@ export interface ProbeFlags {
 export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] | string }): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
-  const checks = await allChecks();
-  if (!checks.some((c) => c.id === checkId)) throw unknownCheckError(checkId, checks.map((c) => c.id));
+  // Only the check asked for is loaded: an ad-hoc run has no plugins and plans nothing else.
+  const known = await builtinCheckIds();
+  if (!known.includes(checkId)) throw unknownCheckError(checkId, known);
+  const checks = [await builtinCheck(checkId)];
 
   if (PROBE_CHECKS.has(checkId)) return runProbeCheck(checkId, targets, flags, checks);
   const stunProtocol = STUN_CHECKS[checkId];
@@ -118,7 +120,7 @@ function targetName(text: string, i: number): string {
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned.slice(0, 90) : `target-${i + 1}`;
 }
 
-async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] | string }, checks: Awaited<ReturnType<typeof allChecks>>): Promise<void> {
+async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] | string }, checks: LoadedCheck[]): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
   if (targets.length !== 1) throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);

@@ -28,28 +28,49 @@ const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const PLUGIN_ID = /^[a-z0-9]+(-[a-z0-9]+)*\/[a-z0-9]+(-[a-z0-9]+)*$/;
 
 let builtinCache: Promise<LoadedCheck[]> | undefined;
+const oneCache = new Map<string, Promise<LoadedCheck>>();
 
 export function builtinChecks(): Promise<LoadedCheck[]> {
-  builtinCache ??= discover();
+  builtinCache ??= builtinCheckIds().then((ids) => Promise.all(ids.map(builtinCheck)));
   return builtinCache;
 }
 
-async function discover(): Promise<LoadedCheck[]> {
+/** The ids of the built-in checks, from their folders, without loading any. */
+export async function builtinCheckIds(): Promise<string[]> {
   const entries = await readdir(CHECKS_DIR, { withFileTypes: true });
-  const folders = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  const out: LoadedCheck[] = [];
-  for (const folder of folders) {
-    // Compiled: index.js. Under the test runner the sources are imported directly.
-    const file = ['index.js', 'index.ts'].map((f) => join(CHECKS_DIR, folder, f)).find((f) => existsSync(f));
-    if (!file) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { default?: CheckDefinition<any> };
-    const def = mod.default;
-    const problem = shapeProblem(def, false);
-    if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
-    if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
-    out.push({ id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` });
+  return entries
+    .filter((e) => e.isDirectory() && checkFile(e.name) !== undefined)
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * One built-in check. `siteready run <check>` loads only its own: importing all of them (and what
+ * they import: the TLS registry, the DSCP module …) is most of a short command's start-up.
+ */
+export function builtinCheck(id: string): Promise<LoadedCheck> {
+  let loading = oneCache.get(id);
+  if (!loading) {
+    loading = load(id);
+    oneCache.set(id, loading);
   }
-  return out;
+  return loading;
+}
+
+function checkFile(folder: string): string | undefined {
+  // Compiled: index.js. Under the test runner the sources are imported directly.
+  return ['index.js', 'index.ts'].map((f) => join(CHECKS_DIR, folder, f)).find((f) => existsSync(f));
+}
+
+async function load(folder: string): Promise<LoadedCheck> {
+  const file = checkFile(folder);
+  if (!file) throw new Error(`no built-in check ${folder}`);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: CheckDefinition<any> };
+  const def = mod.default;
+  const problem = shapeProblem(def, false);
+  if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
+  if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
+  return { id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` };
 }
 
 export async function loadPlugins(site: Site, siteFileDir: string): Promise<LoadedCheck[]> {

@@ -13,7 +13,9 @@ import { buildPositionIndex, lookupPosition, type NodePosition } from './positio
 import { siteSchema } from './schema.js';
 import { Redactor } from './secrets.js';
 import type { Endpoint, Site, SourceLocation, Waiver } from './types.js';
-import { validateAgainst, type SchemaProblem } from './validate.js';
+import { usePrecompiled, validateAgainst, type SchemaProblem } from './validate.js';
+
+usePrecompiled(siteSchema, 'site-validator.cjs');
 
 /** A 1,000-endpoint site is ~150 KB; anything near this limit is not a hand-written site file. */
 export const MAX_SITE_BYTES = 4 * 1024 * 1024;

@@ -1,26 +1,55 @@
 // JSON Schema validation (ajv, all errors) turned into diagnostics a person can act on.
 
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type SchemaProblem = Pick<Diagnostic, 'path' | 'message' | 'hint'> & { keyPosition?: boolean };
 
+/** The options every validator is built with, at run time and by scripts/compile-schemas.mjs. */
+export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: false, allowUnionTypes: true };
+
+const require = createRequire(import.meta.url);
 let ajvInstance: Ajv | undefined;
 
 function ajv(): Ajv {
-  ajvInstance ??= new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true });
+  // Loaded only when a schema has no precompiled validator: ajv itself costs ~35 ms to load.
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  ajvInstance ??= new AjvClass(AJV_OPTIONS);
   return ajvInstance;
 }
 
 const compiled = new WeakMap<object, ValidateFunction>();
+const precompiledFiles = new WeakMap<object, string>();
+
+/**
+ * Names the validator the build generated for `schema` (ajv standalone code, next to this module
+ * in dist/): compiling the site schema takes ~150 ms at every start, loading its code ~4 ms.
+ * Where the file is missing (tests running from source) the schema is compiled as before.
+ */
+export function usePrecompiled(schema: object, file: string): void {
+  precompiledFiles.set(schema, file);
+}
+
+function validatorFor(schema: object): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (validate) return validate;
+  const file = precompiledFiles.get(schema);
+  if (file) {
+    try {
+      validate = require(`./${file}`) as ValidateFunction;
+    } catch {
+      validate = undefined;
+    }
+  }
+  validate ??= ajv().compile(schema);
+  compiled.set(schema, validate);
+  return validate;
+}
 
 export function validateAgainst(schema: object, data: unknown, basePointer = ''): SchemaProblem[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv().compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(data)) return [];
   return simplify(validate.errors ?? []).map((e) => describe(e, basePointer));
 }
