@@ -10,11 +10,13 @@ import { ConfigError, type Diagnostic } from '../errors.js';
 import { yamlHint } from '../site/load.js';
 import { buildPositionIndex, lookupPosition, type NodePosition } from '../site/positions.js';
 import { siteSchema } from '../site/schema.js';
-import { validateAgainst, type SchemaProblem } from '../site/validate.js';
+import { usePrecompiled, validateAgainst, type SchemaProblem } from '../site/validate.js';
 import { didYouMean } from '../util/suggest.js';
 import { MAX_CONDITION_DEPTH, MAX_PROFILE_BYTES, MAX_RULES, MAX_YAML_DEPTH } from './limits.js';
 import { parsePath } from './paths.js';
 import { profileSchema, CONDITION_KEYS } from './profile-schema.js';
+
+usePrecompiled(profileSchema, 'profile-validator.cjs');
 import { regexProblem } from './safe-regex.js';
 import { LEAF_OPERATORS, type Condition, type LeafCondition, type LocalText, type Profile, type Rule } from './types.js';
 

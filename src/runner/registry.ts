@@ -10,6 +10,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { CATEGORIES, SEVERITIES, type CheckDefinition } from '../plugin-api.js';
 import type { Site } from '../site/types.js';
 import { didYouMean } from '../util/suggest.js';
+import { usePrecompiled } from '../site/validate.js';
 
 export interface LoadedCheck {
   id: string;
@@ -70,6 +71,8 @@ async function load(folder: string): Promise<LoadedCheck> {
   const problem = shapeProblem(def, false);
   if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
   if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
+  // The build generates each built-in check's option validator (scripts/compile-schemas.mjs).
+  if (def!.inputs) usePrecompiled(def!.inputs.schema, join(dirname(file), 'options-validator.cjs'));
   return { id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` };
 }
 

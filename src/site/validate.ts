@@ -1,6 +1,7 @@
 // JSON Schema validation (ajv, all errors) turned into diagnostics a person can act on.
 
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.js';
 import { didYouMean } from '../util/suggest.js';
@@ -29,6 +30,7 @@ const precompiledFiles = new WeakMap<object, string>();
  * Where the file is missing (tests running from source) the schema is compiled as before.
  */
 export function usePrecompiled(schema: object, file: string): void {
+  // `file`: a name next to this module, or an absolute path (a built-in check's own folder).
   precompiledFiles.set(schema, file);
 }
 
@@ -38,7 +40,7 @@ function validatorFor(schema: object): ValidateFunction {
   const file = precompiledFiles.get(schema);
   if (file) {
     try {
-      validate = require(`./${file}`) as ValidateFunction;
+      validate = require(isAbsolute(file) ? file : `./${file}`) as ValidateFunction;
     } catch {
       validate = undefined;
     }

@@ -44,3 +44,28 @@ describe('the precompiled site validator', () => {
     expect(documents.filter(([, d]) => !runtime(d)).length).toBeGreaterThanOrEqual(5);
   });
 });
+
+describe('the precompiled option validators of the built-in checks', () => {
+  it('exist for every check with options and judge as the run-time compiled schemas do', async () => {
+    const { builtinChecks } = await import('../../src/runner/registry.js');
+    const runtimeAjv = new Ajv(AJV_OPTIONS);
+    const load = createRequire(import.meta.url);
+    let compared = 0;
+    for (const c of await builtinChecks()) {
+      const schema = c.def?.inputs?.schema as { properties?: Record<string, unknown> } | undefined;
+      if (!schema) continue;
+      const file = join(ROOT, 'dist', 'checks', c.id, 'options-validator.cjs');
+      expect(existsSync(file), `${file}: run \`npm run build\``).toBe(true);
+      const generated = load(file) as ValidateFunction;
+      const runtime = runtimeAjv.compile(schema);
+      const first = Object.keys(schema.properties ?? {})[0];
+      const samples: unknown[] = [{}, { bogus: 1 }, ...(first ? [{ [first]: 'not-a-number' }, { [first]: -1 }, { [first]: [] }] : [])];
+      for (const sample of samples) {
+        expect(generated(sample), `${c.id} ${JSON.stringify(sample)}`).toBe(runtime(sample));
+        expect((generated.errors ?? []).map((e) => [e.keyword, e.instancePath]), c.id).toEqual((runtime.errors ?? []).map((e) => [e.keyword, e.instancePath]));
+      }
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(15);
+  });
+});
