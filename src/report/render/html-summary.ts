@@ -1,0 +1,117 @@
+// The executive summary: verdict, score gauge, grade with its cap, category scores, and the
+// blockers in plain language with the fix, an owner and an effort estimate.
+
+import type { Report, ReportBlocker, ReportResult } from '../model.js';
+import { scoreGauge } from './html-charts.js';
+import { changeKind, effortOf, ownerOf } from './html-effort.js';
+import { html, type SafeHtml } from './html-escape.js';
+import { anchor, gradeBadge, locationText, richText, severityBadge } from './html-parts.js';
+import type { HtmlText } from './html-text.js';
+
+export function summarySection(report: Report, x: HtmlText): SafeHtml {
+  const gradeNote = report.gradeNote
+    ? x.t(report.gradeNote === 'unreachable' ? 'grade.unreachable' : 'grade.nothing')
+    : report.gradeCap
+      ? x.t('report.gradeCapped', { grade: report.gradeCap.grade, reason: x.t(`cap.${report.gradeCap.reason}`) })
+      : '';
+  const verdictClass = `verdict-${report.verdict.replace(/ /g, '-')}`;
+  return html`<section id="summary" class="summary">
+  <h2>${x.t('html.summary')}</h2>
+  <div class="summary-top">
+    <figure class="chart gauge" style="margin:0">${scoreGauge(report.score, report.grade ?? '—', x.t('html.gauge'), x.t('html.outOf'))}</figure>
+    <div>
+      <div class="verdict ${verdictClass}" data-fact="verdict">${x.t(`verdict.${report.verdict}`)}</div>
+      <p class="lead">${x.t(`html.lead.${report.verdict}`)}</p>
+      <div class="facts">
+        <div class="fact"><div class="label">${x.t('report.score')}</div><div class="value" data-fact="score">${report.score === null ? '—' : `${report.score}/100`}</div></div>
+        <div class="fact"><div class="label">${x.t('report.grade')}</div><div class="value" data-fact="grade">${gradeBadge(report.grade)}</div></div>
+        <div class="fact"><div class="label">${x.t('report.blockers')}</div><div class="value">${report.blockers.length}</div></div>
+      </div>
+      ${gradeNote ? html`<p class="note" data-fact="grade-note">${gradeNote}${report.gradeCap && report.uncappedGrade ? html`<br>${x.t('html.gradeUncapped', { grade: report.uncappedGrade })}` : ''}</p>` : ''}
+      ${report.complete ? '' : html`<p class="note">${x.t('html.incompleteNote')}</p>`}
+    </div>
+  </div>
+  <h3>${x.t('html.categoryScores')}</h3>
+  ${categoryBars(report, x)}
+  <h3>${x.t('report.blockers')}</h3>
+  ${report.blockers.length === 0 ? html`<p>${x.t('report.noBlockers')}</p>` : html`<p>${x.t('html.blockersIntro')}</p>${blockerList(report, x)}<p class="note">${x.t('html.effortNote')}</p>`}
+</section>`;
+}
+
+function categoryBars(report: Report, x: HtmlText): SafeHtml {
+  const rows = report.categories.map((c) => {
+    const label = x.t(`category.${c.id}`);
+    if (c.status === 'not-applicable' || c.score === null) {
+      return html`<div><a href="#${anchor('cat', c.id)}">${label}</a></div><div class="muted small">${x.t('html.categoryNothing')}</div><div class="num muted">—</div>`;
+    }
+    return html`<div><a href="#${anchor('cat', c.id)}">${label}</a></div><div class="bar" role="img" aria-label="${label} ${c.score}"><span style="width:${Math.max(0, Math.min(100, c.score))}%"></span></div><div class="num"><strong>${c.score}</strong>${c.status === 'incomplete' ? html` <span class="badge s-error">${x.t('report.incomplete')}</span>` : ''}</div>`;
+  });
+  return html`<div class="bars">${rows}</div>`;
+}
+
+/** The result a blocker came from: compliance results share their profile as target. */
+export function resultOfBlocker(report: Report, b: ReportBlocker): ReportResult | undefined {
+  return (
+    report.results.find((r) => r.check === b.check && r.target === b.target && r.findings.some((f) => f.id === b.finding)) ??
+    report.results.find((r) => r.check === b.check && r.target === b.target)
+  );
+}
+
+/** Critical to medium blockers get a card each; low and info ones a compact table after them. */
+function blockerList(report: Report, x: HtmlText): SafeHtml {
+  const rows = report.blockers.map((b, i) => blockerFacts(report, b, i + 1, x));
+  const major = rows.filter((r) => !MINOR.has(r.b.severity));
+  const minor = rows.filter((r) => MINOR.has(r.b.severity));
+  return html`${major.length ? html`<ol class="blockers">${major.map(card)}</ol>` : ''}
+${minor.length ? html`<table class="blockers-minor">
+  <colgroup><col style="width:4%"><col style="width:9%"><col style="width:34%"><col style="width:33%"><col style="width:12%"><col style="width:8%"></colgroup>
+  <thead><tr><th>#</th><th>${x.t('html.col.severity')}</th><th>${x.t('html.col.problem')}</th><th>${x.t('html.col.fix')}</th><th>${x.t('html.col.owner')}</th><th>${x.t('html.col.effort')}</th></tr></thead>
+  <tbody>${minor.map((r) => html`<tr data-blocker="${r.b.check}|${r.b.target}|${r.b.finding}"><td class="num">${r.n}</td><td>${severityBadge(x, r.b.severity)}</td><td><span class="mono small">${r.b.check} · ${r.b.target}</span><br>${richText(r.message)}</td><td class="small">${richText(r.fix)}</td><td class="small">${r.owner}</td><td class="small">${r.effort}</td></tr>`)}</tbody>
+</table>` : ''}`;
+
+  function card(r: BlockerFacts): SafeHtml {
+    const b = r.b;
+    return html`<li class="sev-border-${b.severity}" data-blocker="${b.check}|${b.target}|${b.finding}">
+  <div class="blocker-head"><span class="num">${r.n}.</span> ${severityBadge(x, b.severity)} <span class="mono">${b.check} · ${b.target}</span> — ${r.title}</div>
+  <p>${richText(r.message)}</p>
+  ${r.fix ? html`<div class="fix"><strong>${x.t('report.fix')}:</strong> ${richText(r.fix)}</div>` : ''}
+  <div class="blocker-grid small">
+    <div><div class="label">${x.t('html.col.owner')}</div>${r.owner}</div>
+    <div><div class="label">${x.t('html.col.effort')}</div>${r.effort} <span class="muted">(${r.kind})</span></div>
+    ${b.location ? html`<div><div class="label">${x.t('html.col.where')}</div><span class="mono">${locationText(b.location)}</span></div>` : ''}
+    <div><div class="label">${x.t('col.check')}</div><span class="mono">${b.finding}</span></div>
+  </div>
+</li>`;
+  }
+}
+
+const MINOR = new Set(['low', 'info']);
+
+interface BlockerFacts {
+  b: ReportBlocker;
+  n: number;
+  message: string;
+  fix: string;
+  owner: string;
+  effort: string;
+  kind: string;
+  /** The compliance rule's title for a rule, else the check's. */
+  title: string;
+}
+
+function blockerFacts(report: Report, b: ReportBlocker, n: number, x: HtmlText): BlockerFacts {
+  const r = resultOfBlocker(report, b);
+  const f = r?.findings.find((y) => y.id === b.finding);
+  const kind = changeKind(b);
+  const owner = ownerOf(report, b);
+  return {
+    b,
+    n,
+    message: f ? x.finding(b.check, f, 'message') : b.message,
+    fix: f ? x.finding(b.check, f, 'remediation') : (b.remediation ?? ''),
+    owner: owner.kind === 'waiver' ? x.t('html.owner.waiver', { owner: owner.name }) : x.t(`html.owner.${owner.category}`),
+    effort: x.t(`html.effort.${effortOf(kind, b.severity)}`),
+    kind: x.t(`html.kind.${kind}`),
+    title: (b.check === 'compliance' ? x.fromCheck('compliance', `${b.finding}.title`) : undefined) ?? x.checkTitle(b.check),
+  };
+}

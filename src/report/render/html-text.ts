@@ -1,0 +1,57 @@
+// What the HTML report says, in the reader's language: core and html.* strings, check titles,
+// findings and fixes looked up again from the checks' catalogs by id (the report's English text
+// is the fallback when a check's catalog is not at hand, e.g. an uninstalled plugin).
+
+import type { Catalog, Message } from '../../plugin-api.js';
+import { format, translator, type Lang } from '../i18n/index.js';
+import type { Report, ReportFinding } from '../model.js';
+
+export interface HtmlText {
+  lang: Lang;
+  t(id: string, params?: Record<string, string | number>): string;
+  finding(check: string, f: ReportFinding, kind: 'message' | 'remediation'): string;
+  checkTitle(check: string): string;
+  /** A string from a check's catalog (TLS rule titles, compliance rule titles and fixes). */
+  fromCheck(check: string, id: string, params?: Record<string, string | number>): string | undefined;
+  number(n: number, digits?: number): string;
+  date(iso: string): string;
+}
+
+export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Record<string, Catalog>>): HtmlText {
+  const tr = translator(lang);
+  const locale = lang === 'zh-CN' ? 'zh-CN' : 'en-GB';
+  const fromCheck = (check: string, id: string, params?: Record<string, string | number>) => {
+    const c = catalogs?.get(check);
+    const text = c?.[lang]?.[id] ?? c?.en?.[id];
+    return text === undefined ? undefined : format(text, params);
+  };
+  return {
+    lang,
+    t: tr.t,
+    finding(check, f, kind) {
+      const cats = catalogs?.get(check);
+      const id = kind === 'message' ? f.messageId : f.remediationId;
+      const fallback = (kind === 'message' ? f.message : f.remediation) ?? '';
+      if (!cats || !id) return fallback;
+      const params = kind === 'message' ? f.params : f.remediationParams;
+      const msg: Message = { id, ...(params ? { params } : {}) };
+      return tr.check(cats, msg);
+    },
+    checkTitle(check) {
+      const key = `check.${check}.title`;
+      const own = tr.t(key);
+      return own !== key ? own : (report.checks.find((c) => c.id === check)?.title ?? check);
+    },
+    fromCheck,
+    number(n, digits) {
+      const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : Math.abs(n) >= 1 ? 2 : 3);
+      return new Intl.NumberFormat(locale, { maximumFractionDigits: d }).format(n);
+    },
+    date(iso) {
+      const d = new Date(iso);
+      if (Number.isNaN(d.getTime())) return iso;
+      // UTC, so that a report reads the same wherever it is opened or re-rendered.
+      return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// The HTML report: one self-contained file for a client — executive summary, a chapter per
+// category with charts and the evidence, waivers, and an appendix. No script and no external
+// resource; a Content-Security-Policy forbids fetching anything even if markup slipped through.
+
+import type { Catalog } from '../../plugin-api.js';
+import type { Lang } from '../i18n/index.js';
+import type { Report } from '../model.js';
+import { appendixSection, waiversSection } from './html-appendix.js';
+import { complianceSection } from './html-compliance.js';
+import { html, trusted, type SafeHtml } from './html-escape.js';
+import { checkBlock } from './html-evidence.js';
+import { hasThroughputFigure, latencyFigures, qosTable, throughputFigure } from './html-network.js';
+import { anchor } from './html-parts.js';
+import { HTML_STYLES, pageStyles } from './html-styles.js';
+import { summarySection } from './html-summary.js';
+import { htmlText, type HtmlText } from './html-text.js';
+import { tlsSection } from './html-tls.js';
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+export function renderHtml(report: Report, opts: { lang: Lang; catalogs?: Map<string, Record<string, Catalog>> }): string {
+  const x = htmlText(report, opts.lang, opts.catalogs);
+  const title = `${x.t('report.title')} — ${report.site.name}`;
+  const chapters = report.categories.map((c) => categoryChapter(report, c, x));
+  const toc: Array<[string, string]> = [
+    ['summary', x.t('html.summary')],
+    ...report.categories.map((c) => [anchor('cat', c.id), x.t(`category.${c.id}`)] as [string, string]),
+    ['waivers', x.t('report.waivers')],
+    ['appendix', x.t('html.appendix')],
+  ];
+  const doc = html`<!DOCTYPE html>
+<html lang="${opts.lang}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="siteready ${report.tool.version}">
+<title>${title}</title>
+<style>${trusted(HTML_STYLES)}
+${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(report.finishedAt) })))}</style>
+</head>
+<body>
+<main>
+<header class="cover">
+  <div>
+    <div class="kicker">${x.t('report.title')}</div>
+    <h1 data-fact="site">${report.site.name}</h1>
+    ${report.site.organisation ? html`<div class="muted">${x.t('html.preparedFor', { organisation: report.site.organisation })}</div>` : ''}
+  </div>
+  <div class="meta">
+    <div>${x.t('html.assessedOn', { date: x.date(report.finishedAt) })}</div>
+    <div>${x.t('html.generatedBy', { version: report.tool.version })}</div>
+    <div class="mono small">${report.site.file}</div>
+  </div>
+</header>
+<nav class="toc"><h4>${x.t('html.contents')}</h4><ol>${toc.map(([id, label]) => html`<li><a href="#${id}">${label}</a></li>`)}</ol></nav>
+${summarySection(report, x)}
+${chapters}
+<section class="chapter" id="waivers"><h2>${x.t('report.waivers')}</h2>${waiversSection(report, x)}</section>
+<section class="chapter" id="appendix"><h2>${x.t('html.appendix')}</h2>${appendixSection(report, x)}</section>
+<footer class="doc"><span>${x.t('html.footer', { site: report.site.name, date: x.date(report.finishedAt) })}</span><span>siteready ${report.tool.version}</span></footer>
+</main>
+</body>
+</html>
+`;
+  return doc.value;
+}
+
+function notApplicableTable(report: Report, checks: Report['checks'], x: HtmlText): SafeHtml {
+  const reason = (id: string) => {
+    const r = report.results.find((y) => y.check === id);
+    const why = r?.details.reason;
+    return x.t(why === 'disabled' ? 'report.disabled' : why === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  };
+  return html`<table class="not-applicable"><thead><tr><th>${x.t('col.check')}</th><th></th><th>${x.t('col.status')}</th></tr></thead>
+<tbody>${checks.map((c) => html`<tr id="${anchor('check', c.id)}"><td>${x.checkTitle(c.id)}</td><td class="mono muted">${c.id}</td><td><span class="badge s-skipped">${x.t('status.skipped')}</span> <span class="small muted">${reason(c.id)}</span></td></tr>`)}</tbody></table>`;
+}
+
+function categoryChapter(report: Report, category: Report['categories'][number], x: HtmlText): SafeHtml {
+  const checks = report.checks.filter((c) => c.category === category.id && report.results.some((r) => r.check === c.id));
+  const results = report.results.filter((r) => r.category === category.id);
+  const visuals: SafeHtml[] = [];
+  if (category.id === 'network') {
+    visuals.push(latencyFigures(report, x));
+    if (!report.results.some((r) => r.check === 'capacity' && r.status !== 'skipped') && hasThroughputFigure(report)) visuals.push(throughputFigure(report, x));
+    visuals.push(qosTable(report, x));
+  }
+  if (category.id === 'capacity' && hasThroughputFigure(report)) visuals.push(throughputFigure(report, x));
+  if (category.id === 'security') visuals.push(tlsSection(report, x));
+  if (category.id === 'compliance') visuals.push(complianceSection(report, x));
+  // Compliance rules are shown as the rules table above, not again as generic results.
+  const shown = checks.filter((c) => c.id !== 'compliance');
+  // Checks that did not apply to this site get one line each instead of an empty evidence table.
+  const idle = shown.filter((c) => report.results.filter((r) => r.check === c.id).every((r) => r.status === 'skipped' && !r.findings.length));
+  const blocks = shown.filter((c) => !idle.includes(c)).map((c) => checkBlock(report, c, x));
+  if (idle.length) blocks.push(notApplicableTable(report, idle, x));
+  return html`<section class="chapter" id="${anchor('cat', category.id)}">
+  <h2>${x.t(`category.${category.id}`)} <span class="muted small" style="font-weight:400">${category.score === null ? x.t('html.categoryNothing') : html`${x.t('report.score')} ${category.score}`} · ${x.t('html.categoryWeight', { weight: category.weight })}</span>${category.status === 'incomplete' ? html` <span class="badge s-error">${x.t('report.incomplete')}</span>` : ''}</h2>
+  <p class="small muted">${x.t('html.categoryIntro', { checks: checks.length, results: results.length })}</p>
+  ${visuals}
+  ${blocks.length ? html`<h3 class="evidence-head">${x.t('html.evidence')}</h3>${blocks}` : ''}
+</section>`;
+}
+
