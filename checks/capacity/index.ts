@@ -6,12 +6,16 @@ const messages = {
   en: {
     'capacity.short': 'At peak, real-time media needs {demand} Mbit/s {direction} but may use {allowance} Mbit/s ({share} % of {capacity} Mbit/s, {basis}): {short} Mbit/s short.',
     'capacity.short.fix': 'Add capacity, raise the share real-time media may use (with QoS so it is protected), or lower video quality; {calls} concurrent 1:1 video calls fit today.',
+    'capacity.dir.down': 'down',
+    'capacity.dir.up': 'up',
     'capacity.tight': 'Headroom {direction} is only {headroom} Mbit/s ({percent} % of the media allowance).',
     'capacity.tight.fix': 'Demand grows with adoption: plan capacity before the rollout reaches every persona.',
   },
   'zh-CN': {
     'capacity.short': '高峰时实时媒体{direction}需要 {demand} Mbit/s，但可用 {allowance} Mbit/s（{capacity} Mbit/s 的 {share}%，{basis}）：缺口 {short} Mbit/s。',
     'capacity.short.fix': '扩容、提高实时媒体可用比例（并配合 QoS 保护），或降低视频质量；目前可容纳 {calls} 路并发一对一视频通话。',
+    'capacity.dir.down': '下行',
+    'capacity.dir.up': '上行',
     'capacity.tight': '{direction}余量仅 {headroom} Mbit/s（占媒体可用带宽的 {percent}%）。',
     'capacity.tight.fix': '需求会随推广增长：在推广覆盖所有用户群之前规划容量。',
   },
@@ -92,7 +96,7 @@ export default defineCheck<Options>({
           severity: 'high',
           message: {
             id: 'capacity.short',
-            params: { direction: d, demand: r2(p.demandMbps), allowance: r2(p.allowanceMbps), share: Math.round(p.realtimeShare * 100), capacity: r2(p.capacityMbps ?? 0), basis: p.basis ?? '-', short: r2(-p.headroomMbps) },
+            params: { direction: `@capacity.dir.${d}`, demand: r2(p.demandMbps), allowance: r2(p.allowanceMbps), share: Math.round(p.realtimeShare * 100), capacity: r2(p.capacityMbps ?? 0), basis: p.basis ?? '-', short: r2(-p.headroomMbps) },
           },
           remediation: { id: 'capacity.short.fix', params: { calls: a.concurrentVideoCalls?.supported ?? 0 } },
         });
@@ -101,7 +105,7 @@ export default defineCheck<Options>({
         findings.push({
           id: 'capacity.tight',
           severity: 'medium',
-          message: { id: 'capacity.tight', params: { direction: d, headroom: r2(p.headroomMbps), percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps) } },
+          message: { id: 'capacity.tight', params: { direction: `@capacity.dir.${d}`, headroom: r2(p.headroomMbps), percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps) } },
           remediation: { id: 'capacity.tight.fix' },
         });
       }

@@ -15,25 +15,30 @@ Exit codes:
 
 function outputOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --format <list>', 'terminal, json; several at once: terminal,json=report.json', 'terminal')
+    .option('-f, --format <list>', 'terminal, json, md, html, junit, sarif; several at once: terminal,json=report.json,sarif=siteready.sarif', 'terminal')
     .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
     .option('--json', 'shorthand for --format json (to stdout)')
     .addOption(new Option('--lang <lang>', 'report language (default from LANG)').choices(['en', 'zh-CN']))
     .option('--no-color', 'no colours (NO_COLOR and FORCE_COLOR are honoured too)')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'list every result, not only the ones that need attention')
+    .option('--no-step-summary', 'under GitHub Actions, do not append the Markdown report to $GITHUB_STEP_SUMMARY')
     .option('--debug', 'log what every task does, and stack traces of internal errors');
+}
+
+function gateOptions(cmd: Command): Command {
+  return cmd
+    .option('--fail-under <score>', 'gate: fail (exit 1) when the score is below this (0-100)')
+    .addOption(new Option('--min-grade <grade>', 'gate: fail when the grade is worse').choices(['A', 'B', 'C', 'D', 'E', 'F']))
+    .addOption(new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices(['info', 'low', 'medium', 'high', 'critical']))
+    .option('--allow-incomplete', 'gate: do not fail because a check could not measure');
 }
 
 function runOptions(cmd: Command): Command {
   return cmd
     .option('-c, --concurrency <n>', 'tasks run at once', '8')
     .option('-t, --timeout <seconds>', 'deadline for the whole run', '300')
-    .option('--task-timeout <seconds>', 'deadline per task, over the checks\' defaults (a site\'s checks.<id>.timeoutMs still wins)')
-    .option('--fail-under <score>', 'gate: fail (exit 1) when the score is below this (0-100)')
-    .addOption(new Option('--min-grade <grade>', 'gate: fail when the grade is worse').choices(['A', 'B', 'C', 'D', 'E', 'F']))
-    .addOption(new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices(['info', 'low', 'medium', 'high', 'critical']))
-    .option('--allow-incomplete', 'gate: do not fail because a check could not measure');
+    .option('--task-timeout <seconds>', 'deadline per task, over the checks\' defaults (a site\'s checks.<id>.timeoutMs still wins)');
 }
 
 export function buildProgram(): Command {
@@ -53,17 +58,19 @@ Examples:
   $ siteready run tcp db.corp.example:5432           # one check, ad-hoc targets
   $ siteready checks tcp                             # what a check measures
   $ siteready profiles finance-cn                    # what a compliance profile requires
+  $ siteready report report.json --lang zh-CN -f md  # re-render or re-gate a saved report
+  $ siteready compare before.json after.json --fail-on-regression
 ${EXIT_CODES}`,
     );
 
-  runOptions(
+  gateOptions(runOptions(
     outputOptions(
       program
         .command('assess')
         .description('run every applicable check against a site and write the scored report')
         .argument('<site.yaml>', 'site description'),
     ),
-  )
+  ))
     .addHelpText(
       'after',
       `
@@ -71,6 +78,7 @@ Examples:
   $ siteready assess site.yaml
   $ siteready assess site.yaml --format json --out report.json --quiet
   $ siteready assess site.yaml -f terminal,json=out/report.json --min-grade B --fail-on high
+  $ siteready assess site.yaml -f terminal,junit=siteready.xml,sarif=siteready.sarif,md=report.md
   $ LANG=zh_CN.UTF-8 siteready assess site.yaml
 ${EXIT_CODES}`,
     )
@@ -126,7 +134,7 @@ ${EXIT_CODES}`,
       return profilesCommand(id, opts);
     });
 
-  runOptions(
+  gateOptions(runOptions(
     outputOptions(
       program
         .command('run')
@@ -147,7 +155,7 @@ ${EXIT_CODES}`,
         .option('--ladder <list>', 'idle: hold times, e.g. 2s,5s,10s')
         .option('--keepalive <duration>', 'idle: the IM client\'s keep-alive interval (default 30s)'),
     ),
-  )
+  ))
     .addHelpText(
       'after',
       `
@@ -165,6 +173,64 @@ ${EXIT_CODES}`,
     .action(async (check: string, targets: string[], opts: Record<string, unknown>) => {
       const { runCommand } = await import('./run.js');
       return runCommand(check, targets, opts);
+    });
+
+  gateOptions(
+    outputOptions(
+      program
+        .command('report')
+        .description('render and gate a saved JSON report again, without measuring (any format, any language)')
+        .argument('<report.json>', 'a report written by --format json=FILE'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready report report.json                              # the terminal report again
+  $ siteready report report.json --lang zh-CN -f md=report.md  # a Chinese Markdown copy
+  $ siteready report report.json -f junit=siteready.xml,sarif=siteready.sarif --fail-on high
+  $ siteready report report.json --min-grade B --quiet        # gate only (exit 1 when it fails)
+
+Without gate options the gate saved in the report is evaluated again.
+${EXIT_CODES}`,
+    )
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { reportCommand } = await import('./report.js');
+      return reportCommand(file, opts);
+    });
+
+  program
+    .command('compare')
+    .description('what changed between two saved reports: improved, regressed, appeared, disappeared')
+    .argument('<before.json>', 'the earlier report')
+    .argument('<after.json>', 'the later report')
+    .option('-f, --format <list>', 'terminal, json, md; several at once: terminal,md=changes.md', 'terminal')
+    .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
+    .option('--json', 'shorthand for --format json (to stdout)')
+    .addOption(new Option('--lang <lang>', 'language (default from LANG)').choices(['en', 'zh-CN']))
+    .option('--tolerance <percent>', 'list measurements that changed by more than this', '10')
+    .option('--fail-on-regression', 'exit 1 when anything got worse: a result, a new unwaived finding, the score or the grade')
+    .option('--no-color', 'no colours')
+    .option('--no-step-summary', 'under GitHub Actions, do not append the comparison to $GITHUB_STEP_SUMMARY')
+    .option('-q, --quiet', 'no notes on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready compare before.json after.json
+  $ siteready compare baseline.json report.json --fail-on-regression      # CI: no regression
+  $ siteready compare before.json after.json --json | jq .regressions
+  $ siteready compare before.json after.json -f md=changes.md --tolerance 20
+
+Exit codes:
+  0  compared (no regression, or --fail-on-regression not given)
+  1  --fail-on-regression and something regressed
+  2  a file is missing, not JSON or not a siteready report`,
+    )
+    .action(async (before: string, after: string, opts: Record<string, unknown>) => {
+      const { compareCommand } = await import('./compare.js');
+      return compareCommand(before, after, opts);
     });
 
   program

@@ -5,11 +5,12 @@ import { UsageError } from '../errors.js';
 import type { Catalog } from '../plugin-api.js';
 import { detectLang, type Lang } from '../report/i18n/index.js';
 import type { Report } from '../report/model.js';
-import { parseFormats, writeOutputs, type OutputTarget } from '../report/render/index.js';
+import { parseFormats, render, writeOutputs, type OutputTarget, type RenderContext } from '../report/render/index.js';
 import type { LoadedCheck } from '../runner/registry.js';
 import type { GateOptions } from '../scoring/gate.js';
 import type { Grade } from '../scoring/score.js';
 import type { Redactor } from '../site/secrets.js';
+import { appendStepSummary, stepSummaryPath } from './step-summary.js';
 import { colorEnabled } from './terminal.js';
 
 export interface OutputFlags {
@@ -21,6 +22,8 @@ export interface OutputFlags {
   quiet?: boolean;
   verbose?: boolean;
   debug?: boolean;
+  /** false with --no-step-summary: no Markdown appended to $GITHUB_STEP_SUMMARY. */
+  stepSummary?: boolean;
 }
 
 export interface RunFlags {
@@ -77,16 +80,24 @@ export function catalogsOf(checks: LoadedCheck[]): Map<string, Record<string, Ca
   return new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]));
 }
 
+export function descriptionsOf(checks: LoadedCheck[]): Map<string, string> {
+  return new Map(checks.filter((c) => c.def?.meta.description).map((c) => [c.id, c.def!.meta.description]));
+}
+
 /** Writes the report everywhere asked and returns the exit code (1 when a gate failed). */
-export async function emitReport(report: Report, targets: OutputTarget[], flags: OutputFlags, checks: LoadedCheck[], redactor: Redactor): Promise<number> {
-  const stdout = await writeOutputs(report, targets, {
+export async function emitReport(report: Report, targets: OutputTarget[], flags: OutputFlags, checks: LoadedCheck[], redactor?: Redactor): Promise<number> {
+  const ctx: RenderContext = {
     lang: langOf(flags),
     color: colorEnabled(process.stdout, flags.color === false ? false : undefined),
     ...(flags.verbose ? { verbose: true } : {}),
     catalogs: catalogsOf(checks),
-    redactor,
+    descriptions: descriptionsOf(checks),
+    ...(redactor ? { redactor } : {}),
     width: process.stdout.columns || 100,
-  });
+  };
+  const stdout = await writeOutputs(report, targets, ctx);
   if (stdout !== undefined) process.stdout.write(stdout);
+  const summary = stepSummaryPath(flags.stepSummary);
+  if (summary) await appendStepSummary(summary, render(report, 'md', { ...ctx, color: false }));
   return report.gate && !report.gate.passed ? 1 : 0;
 }

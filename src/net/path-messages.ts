@@ -238,7 +238,9 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
       evidence,
     };
   }
-  const params: Record<string, string | number> = { ...base, timeoutMs, code: err.code ?? '-', detail: err.message };
+  // A name the proxy could not resolve arrives as a PathError, not a DnsLookupError: its reason is
+  // the proxy's answer.
+  const params: Record<string, string | number> = { ...base, timeoutMs, code: err.code ?? '-', detail: err.message, ...(c === 'dns-failure' ? { reason: err.message } : {}) };
   return {
     id: `${checkId}.${c}`,
     severity,

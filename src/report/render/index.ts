@@ -9,10 +9,14 @@ import type { Redactor } from '../../site/secrets.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { Lang } from '../i18n/index.js';
 import type { Report } from '../model.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+import { renderSarif } from './sarif.js';
 import { renderTerminal } from './terminal.js';
 
-export const FORMATS = ['terminal', 'json'] as const;
+export const FORMATS = ['terminal', 'json', 'md', 'html', 'junit', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface OutputTarget {
@@ -21,15 +25,16 @@ export interface OutputTarget {
   path: string;
 }
 
-export function parseFormats(spec: string, out?: string): OutputTarget[] {
+/** `allowed` narrows the formats a command offers (compare writes terminal, json and md only). */
+export function parseFormats(spec: string, out?: string, allowed: readonly string[] = FORMATS): OutputTarget[] {
   const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (entries.length === 0) throw new UsageError('--format needs at least one format', `formats: ${FORMATS.join(', ')}`);
   const targets = entries.map((entry) => {
     const eq = entry.indexOf('=');
     const name = eq >= 0 ? entry.slice(0, eq) : entry;
     const path = eq >= 0 ? entry.slice(eq + 1) : undefined;
-    if (!(FORMATS as readonly string[]).includes(name)) {
-      throw new UsageError(`unknown format "${name}"`, didYouMean(name, FORMATS) ?? `formats: ${FORMATS.join(', ')}`);
+    if (!allowed.includes(name)) {
+      throw new UsageError(`unknown format "${name}"`, didYouMean(name, allowed) ?? `formats: ${allowed.join(', ')}`);
     }
     if (path === '') throw new UsageError(`--format ${name}= needs a file name after "="`);
     return { format: name as Format, path };
@@ -56,14 +61,31 @@ export interface RenderContext {
   catalogs?: Map<string, Record<string, Catalog>>;
   redactor?: Redactor;
   width?: number;
+  /** Checks' descriptions, for SARIF rule help. */
+  descriptions?: Map<string, string>;
 }
 
 export function render(report: Report, format: Format, ctx: RenderContext): string {
-  const text =
-    format === 'json'
-      ? renderJson(report)
-      : renderTerminal(report, { lang: ctx.lang, color: ctx.color, ...(ctx.verbose ? { verbose: true } : {}), ...(ctx.catalogs ? { catalogs: ctx.catalogs } : {}), ...(ctx.width ? { width: ctx.width } : {}) });
+  const text = renderText(report, format, ctx);
   return ctx.redactor ? ctx.redactor.redact(text) : text;
+}
+
+function renderText(report: Report, format: Format, ctx: RenderContext): string {
+  const catalogs = ctx.catalogs ? { catalogs: ctx.catalogs } : {};
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'md':
+      return renderMarkdown(report, { lang: ctx.lang, ...catalogs, ...(ctx.verbose ? { verbose: true } : {}) });
+    case 'html':
+      return renderHtml(report, { lang: ctx.lang, ...catalogs });
+    case 'junit':
+      return renderJunit(report);
+    case 'sarif':
+      return renderSarif(report, ctx.descriptions ? { descriptions: ctx.descriptions } : {});
+    case 'terminal':
+      return renderTerminal(report, { lang: ctx.lang, color: ctx.color, ...(ctx.verbose ? { verbose: true } : {}), ...catalogs, ...(ctx.width ? { width: ctx.width } : {}) });
+  }
 }
 
 /** Renders every target; files are written whole, stdout text is returned for the caller to print. */

@@ -1,0 +1,192 @@
+// Markdown for wikis, pull requests and the GitHub Actions step summary: the terminal report's
+// content (verdict, blockers with fixes, categories, results, TLS audit, compliance, waivers, gate) as
+// GitHub-flavoured tables, in the reader's language.
+
+import type { Catalog, Status } from '../../plugin-api.js';
+import type { Lang } from '../i18n/index.js';
+import type { Report, ReportResult } from '../model.js';
+import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
+import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
+import { hasTlsAuditMd, tlsSection } from './markdown-tls.js';
+
+export interface MarkdownOptions {
+  lang: Lang;
+  catalogs?: Map<string, Record<string, Catalog>>;
+  /** List passing results too (they are summarised by count otherwise). */
+  verbose?: boolean;
+}
+
+const STATUS_ORDER: Status[] = ['fail', 'error', 'warn', 'info', 'pass', 'skipped'];
+const STATUS_ICON: Record<Status, string> = { fail: '❌', error: '⚠️', warn: '🟡', info: 'ℹ️', pass: '✅', skipped: '➖' };
+const VERDICT_ICON: Record<Report['verdict'], string> = { READY: '✅', 'READY WITH RISKS': '🟡', 'NOT READY': '❌' };
+
+export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
+  const x = reportText(opts.lang, opts.catalogs);
+  const { t } = x;
+  const out: string[] = [];
+  const loc = (l?: { file: string; line: number; column: number }) => (l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ');
+
+  out.push(`# ${mdText(t('report.title'))}`, '');
+  const grade = report.grade ?? '—';
+  const gradeNote = report.gradeNote
+    ? ` (${t(report.gradeNote === 'unreachable' ? 'grade.unreachable' : 'grade.nothing')})`
+    : report.gradeCap
+      ? ` (${t('report.gradeCapped', { grade: report.gradeCap.grade, reason: t(`cap.${report.gradeCap.reason}`) })})`
+      : '';
+  out.push(
+    ...mdTable(
+      [mdCell(t('md.summary')), ' '],
+      [
+        [mdCell(t('report.verdict')), `${VERDICT_ICON[report.verdict]} **${mdText(t(`verdict.${report.verdict}`))}**${report.complete ? '' : ` (${mdText(t('report.incomplete'))})`}`],
+        [mdCell(t('report.score')), report.score === null ? '—' : `**${report.score}**/100`],
+        [mdCell(t('report.grade')), `**${grade}**${mdText(gradeNote)}`],
+        [mdCell(t('report.site')), mdCell(report.site.name)],
+        ...(report.site.organisation ? [[mdCell(t('md.organisation')), mdCell(report.site.organisation)]] : []),
+        [mdCell(t('report.file')), `${mdCode(report.site.file)} (sha256 ${mdCode(report.site.sha256.slice(0, 12))})`],
+        [mdCell(t('md.generated')), mdCell(report.finishedAt)],
+        [mdCell(t('md.tool')), mdCell(`siteready ${report.tool.version}`)],
+      ],
+    ),
+    '',
+  );
+  if (report.gate) {
+    out.push(report.gate.passed ? `**${mdText(t('report.gate.passed'))}**` : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.join('; ') }))}**`, '');
+  }
+
+  out.push(`## ${mdText(t('report.blockers'))}`, '');
+  if (report.blockers.length === 0) out.push(mdText(t('report.noBlockers')), '');
+  else {
+    out.push(
+      ...mdTable(
+        ['#', mdCell(t('md.severity')), mdCell(t('col.check')), mdCell(t('col.target')), mdCell(t('md.finding')), mdCell(t('report.fix')), mdCell(t('md.location'))],
+        report.blockers.map((b, i) => {
+          const r = resultOfBlocker(report, b);
+          const f = r?.findings.find((y) => y.id === b.finding);
+          const message = r && f ? x.finding(b.check, f, 'message') : b.message;
+          const fix = r && f ? x.finding(b.check, f, 'remediation') : (b.remediation ?? '');
+          return [String(i + 1), `**${mdText(t(`severity.${b.severity}`))}**`, mdCell(x.checkTitle(report, b.check)), mdCode(r ? displayTarget(r) : b.target), mdCell(message), mdCell(fix), loc(b.location)];
+        }),
+      ),
+      '',
+    );
+  }
+
+  out.push(`## ${mdText(t('report.categories'))}`, '');
+  out.push(
+    ...mdTable(
+      [mdCell(t('md.category')), mdCell(t('col.score')), mdCell(t('md.weight')), mdCell(t('col.status'))],
+      report.categories
+        .filter((c) => c.status !== 'not-applicable')
+        .map((c) => [mdCell(t(`category.${c.id}`)), c.score === null ? '—' : String(c.score), String(c.weight), c.status === 'incomplete' ? mdCell(t('report.incomplete')) : ' ']),
+    ),
+    '',
+  );
+
+  out.push(`## ${mdText(t('report.results'))}`, '');
+  const sorted = report.results
+    .filter((r) => r.check !== 'compliance')
+    .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.check.localeCompare(b.check) || a.target.localeCompare(b.target));
+  const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass');
+  out.push(
+    ...mdTable(
+      [mdCell(t('col.status')), mdCell(t('col.check')), mdCell(t('col.target')), mdCell(t('col.result')), mdCell(t('report.fix')), mdCell(t('col.time'))],
+      shown.map((r) => {
+        const status = r.waiver ? `➖ ${mdText(t('report.waived'))}` : `${STATUS_ICON[r.status]} ${mdText(t(`status.${r.status}`))}`;
+        const first = r.findings[0];
+        const fix = first && r.status !== 'pass' ? x.finding(r.check, first, 'remediation') : '';
+        return [status, mdCell(x.checkTitle(report, r.check)), mdCode(r.target), mdCell(summary(r, x)), mdCell(fix), `${r.durationMs} ms`];
+      }),
+    ),
+    '',
+  );
+  if (shown.length < sorted.length) out.push(`_${mdText(t('md.passingHidden', { count: sorted.length - shown.length }))}_`, '');
+
+  if (hasTlsAuditMd(report)) out.push(...tlsSection(report, x));
+  if (report.compliance?.length) out.push(...complianceSection(report, x, Boolean(opts.verbose)));
+
+  if (report.waivers.length) {
+    out.push(`## ${mdText(t('report.waivers'))}`, '');
+    out.push(
+      ...mdTable(
+        [mdCell(t('md.waiverCheck')), mdCell(t('md.justification')), mdCell(t('md.expires')), mdCell(t('md.owner')), mdCell(t('md.waiverState')), mdCell(t('md.location'))],
+        report.waivers.map((w) => [
+          mdCode([w.check, w.target, w.finding].filter(Boolean).join(' · ')),
+          mdCell(w.justification),
+          mdCell(w.expires ?? '—'),
+          mdCell(w.owner ?? '—'),
+          mdCell(w.status === 'expired' ? t('report.waiverExpired', { date: w.expires ?? '' }) : w.status === 'unused' ? t('report.waiverUnused') : t('md.waiverApplied')),
+          loc(w.location),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  const checks = new Set(report.results.map((r) => r.check)).size;
+  out.push(`_${mdText(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks }))}_`, '');
+  return `${out.join('\n')}\n`;
+}
+
+function summary(r: ReportResult, x: ReportText): string {
+  const { t } = x;
+  if (r.status === 'error') {
+    const why = r.findings[0] ? x.finding(r.check, r.findings[0], 'message') : (r.error?.message ?? '');
+    return t('report.error', { message: why });
+  }
+  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : r.details.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  const first = r.findings[0];
+  if (first && r.status !== 'pass') return x.finding(r.check, first, 'message');
+  const parts: string[] = [];
+  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? `${r.details.classification} (${t('md.viaProxy')})` : r.details.classification);
+  for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
+  return parts.join(' · ');
+}
+
+interface RuleDetails {
+  profile: string;
+  rule: string;
+  title: string;
+  outcome: string;
+  severity: string;
+  references: Array<{ standard: string; clause: string }>;
+  why?: string;
+}
+
+function complianceSection(report: Report, x: ReportText, verbose: boolean): string[] {
+  const { t } = x;
+  const out = [`## ${mdText(t('md.compliance'))}`, ''];
+  const order = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
+  for (const p of report.compliance ?? []) {
+    out.push(`### ${mdText(p.id)} v${mdText(p.version)} — ${mdText(x.profileTitle(p.id) ?? p.title)}`, '');
+    out.push(mdText(t('md.profileSummary', { passed: p.passed, failed: p.failed, notEvaluated: p.notEvaluated, notApplicable: p.notApplicable, waived: p.waived })), '');
+    const mine = report.results
+      .filter((r) => r.check === 'compliance' && r.target === p.id)
+      .filter((r) => verbose || r.details.outcome !== 'not-applicable')
+      .sort((a, b) => order.indexOf(String(a.details.outcome)) - order.indexOf(String(b.details.outcome)));
+    out.push(
+      ...mdTable(
+        [mdCell(t('md.outcome')), mdCell(t('md.rule')), mdCell(t('md.severity')), mdCell(t('md.clause')), mdCell(t('md.finding')), mdCell(t('report.fix')), mdCell(t('md.location'))],
+        mine.map((r) => {
+          const d = r.details as unknown as RuleDetails;
+          const id = `${d.profile}.${d.rule}`;
+          const outcome = r.waiver ? t('report.waived') : t(`outcome.${d.outcome}`);
+          const finding = r.findings[0];
+          const message = finding && d.outcome !== 'pass' ? x.finding('compliance', finding, 'message') : (x.rule(id, 'title') ?? d.title);
+          const fix = d.outcome === 'fail' ? (x.rule(id, 'fix') ?? '') : '';
+          const l = r.location;
+          return [
+            mdCell(outcome),
+            mdCode(d.rule),
+            mdCell(t(`severity.${d.severity}`)),
+            mdCell(d.references.map((ref) => `${ref.standard} ${ref.clause}`).join('; ')),
+            mdCell(message),
+            mdCell(fix),
+            l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ',
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  return out;
+}

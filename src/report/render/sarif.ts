@@ -1,0 +1,155 @@
+// SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, SonarQube): one
+// rule per finding id, one result per finding, located on the site-file line that caused it, so
+// the alert opens on the YAML line to change. Messages are English: SARIF viewers show them next
+// to rule ids, and one language keeps alerts from flapping between runs with different LANG.
+
+import { createHash } from 'node:crypto';
+import { isAbsolute, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Severity, SourceLocation } from '../../plugin-api.js';
+import type { Report, ReportCheck, ReportFinding, ReportResult } from '../model.js';
+
+export interface SarifOptions {
+  /** Checks' descriptions (from their definitions), for the rules' help text. */
+  descriptions?: Map<string, string>;
+  /** Where relative site-file paths start: the repository checkout. Default: the working directory. */
+  root?: string;
+}
+
+/**
+ * GitHub code scanning reads a rule's `properties.security-severity` and bands it: over 9.0
+ * critical, 7.0 to 8.9 high, 4.0 to 6.9 medium, 3.9 or less low ("SARIF support for code
+ * scanning", reportingDescriptor object,
+ * https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning).
+ * One value well inside each band keeps our severity intact.
+ */
+export const SECURITY_SEVERITY: Record<Exclude<Severity, 'info'>, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
+
+/** SARIF levels: error fails a code-scanning check run, warning and note do not. */
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+const FINGERPRINT_KEY = 'siteready/v1';
+
+/** Stable across runs: what was checked and what was found, never the message text or measurements. */
+export function fingerprint(check: string, target: string, findingId: string): string {
+  return createHash('sha256').update(`${check}\u0000${target}\u0000${findingId}`).digest('hex');
+}
+
+interface Located {
+  result: ReportResult;
+  finding: ReportFinding;
+}
+
+/** Every finding of a result that is not a pass; an error without findings gets one of its own. */
+function findingsOf(report: Report): Located[] {
+  const out: Located[] = [];
+  for (const r of report.results) {
+    if (r.status === 'pass' || r.status === 'skipped') continue;
+    if (r.findings.length) {
+      for (const f of r.findings) out.push({ result: r, finding: f });
+    } else if (r.status === 'error') {
+      const message = `${r.check} could not measure ${r.target}: ${r.error?.message ?? 'no result'}`;
+      out.push({ result: r, finding: { id: `${r.check}.not-measured`, severity: 'medium', message, messageId: 'not-measured' } });
+    }
+  }
+  return out;
+}
+
+function artifactUri(file: string, root: string): { uri: string; uriBaseId?: string } {
+  if (!isAbsolute(file)) return { uri: file.split(sep).join('/'), uriBaseId: 'SRCROOT' };
+  const rel = relative(root, file);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { uri: rel.split(sep).join('/'), uriBaseId: 'SRCROOT' };
+  return { uri: pathToFileURL(file).href };
+}
+
+function physicalLocation(loc: SourceLocation, root: string) {
+  return {
+    physicalLocation: {
+      artifactLocation: artifactUri(loc.file, root),
+      region: { startLine: Math.max(1, loc.line), startColumn: Math.max(1, loc.column) },
+    },
+  };
+}
+
+function rule(id: string, located: Located[], check: ReportCheck | undefined, description: string | undefined) {
+  const severity = located.reduce<Severity>((w, l) => (SEVERITY_RANK[l.finding.severity] > SEVERITY_RANK[w] ? l.finding.severity : w), 'info');
+  const first = located[0]!;
+  const remediation = located.find((l) => l.finding.remediation)?.finding.remediation;
+  const about = description ?? check?.title ?? first.result.check;
+  const url = check?.references.find((r) => r.url)?.url;
+  const references = (check?.references ?? []).map((r) => `${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
+  const helpText = [about, ...(remediation ? [`Remediation: ${remediation}`] : []), ...(references.length ? [`References: ${references.join('; ')}`] : [])].join('\n\n');
+  const helpMarkdown = [
+    about,
+    ...(remediation ? [`**Remediation:** ${remediation}`] : []),
+    ...(check?.references.length ? ['**References:**', ...check.references.map((r) => `- ${r.url ? `[${r.title}](${r.url})` : r.title}${r.clause ? ` ${r.clause}` : ''}`)] : []),
+  ].join('\n\n');
+  return {
+    id,
+    name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
+    shortDescription: { text: check?.failureTitle ?? id },
+    fullDescription: { text: about },
+    help: { text: helpText, markdown: helpMarkdown },
+    ...(url ? { helpUri: url } : {}),
+    defaultConfiguration: { level: LEVEL[severity] },
+    properties: {
+      // GitHub shows security-severity only for rules tagged "security".
+      tags: [...new Set(['siteready', first.result.category, ...(first.result.category === 'compliance' ? ['security'] : [])])],
+      ...(severity !== 'info' ? { 'security-severity': SECURITY_SEVERITY[severity] } : {}),
+      check: first.result.check,
+      severity,
+    },
+  };
+}
+
+export function renderSarif(report: Report, opts: SarifOptions = {}): string {
+  const root = opts.root ?? process.cwd();
+  const located = findingsOf(report);
+  const byRule = new Map<string, Located[]>();
+  for (const l of located) byRule.set(l.finding.id, [...(byRule.get(l.finding.id) ?? []), l]);
+  const ruleIds = [...byRule.keys()].sort();
+  const checks = new Map(report.checks.map((c) => [c.id, c]));
+  const rules = ruleIds.map((id) => {
+    const list = byRule.get(id)!;
+    const check = list[0]!.result.check;
+    return rule(id, list, checks.get(check), opts.descriptions?.get(check));
+  });
+  const index = new Map(ruleIds.map((id, i) => [id, i]));
+  const results = located.map(({ result: r, finding: f }) => {
+    const where = f.location ?? r.location;
+    return {
+      ruleId: f.id,
+      ruleIndex: index.get(f.id)!,
+      level: LEVEL[f.severity],
+      message: { text: `${f.message}${f.remediation ? ` Remediation: ${f.remediation}` : ''}` },
+      ...(where ? { locations: [physicalLocation(where, root)] } : {}),
+      partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r.check, r.target, f.id) },
+      ...(r.waiver ? { suppressions: [{ kind: 'external', status: 'accepted', justification: r.waiver.justification, ...(r.waiver.location ? { location: physicalLocation(r.waiver.location, root) } : {}) }] } : {}),
+      properties: { check: r.check, target: r.target, category: r.category, status: r.status, severity: f.severity, ...(f.evidence ? { evidence: f.evidence } : {}) },
+    };
+  });
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'siteready',
+            version: report.tool.version,
+            semanticVersion: report.tool.version,
+            rules,
+          },
+        },
+        automationDetails: { id: `siteready/${report.site.name.replace(/[^A-Za-z0-9._-]+/g, '-')}/` },
+        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(root.endsWith(sep) ? root : `${root}${sep}`).href } },
+        invocations: [{ executionSuccessful: report.complete, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt }],
+        results,
+        properties: { site: report.site.name, score: report.score, grade: report.grade, verdict: report.verdict },
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}
