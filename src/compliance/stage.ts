@@ -16,7 +16,7 @@ import { BudgetExceeded, Evaluator } from './evaluate.js';
 import { buildFacts } from './facts.js';
 import { complianceMessages } from './messages.js';
 import { COMPLIANCE_CHECK_ID } from './registry.js';
-import type { FactUse, Profile, Rule, RuleOutcome, SiteSize } from './types.js';
+import type { FactUse, Profile, ReportedFactUse, Rule, RuleOutcome, SiteSize } from './types.js';
 
 export function evaluateProfiles(profiles: Profile[], site: Site, results: TaskResult[]): RuleOutcome[] {
   const facts = buildFacts(site, results);
@@ -125,9 +125,9 @@ export function referencesOf(profile: Profile, rule: Rule): Array<Rule['referenc
 }
 
 /** What decided an outcome, in the report: the YAML path and line, or the check, target and field. */
-export function describeUse(u: FactUse): Record<string, unknown> {
+export function describeUse(u: FactUse): ReportedFactUse {
   const s = u.source;
-  const base = { fact: u.path, ...(u.missing ? { missing: true } : { value: u.value }) };
+  const base: ReportedFactUse = { fact: u.path, ...(u.missing ? { missing: true } : { value: u.value }) };
   if (!s) return base;
   if (s.kind === 'site') return { ...base, source: 'site', yamlPath: s.path || '/', location: s.location };
   return { ...base, source: 'check', check: s.check, target: s.target, field: s.field, ...(s.measurement ? { measurement: s.measurement } : {}), status: s.status };

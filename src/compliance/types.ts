@@ -111,6 +111,21 @@ export interface FactUse {
   source?: FactSource;
 }
 
+/** A FactUse as the report carries it (details.decidedBy[]): what renderers read. */
+export interface ReportedFactUse {
+  fact: string;
+  value?: unknown;
+  missing?: boolean;
+  source?: 'site' | 'check';
+  yamlPath?: string;
+  location?: SourceLocation;
+  check?: string;
+  target?: string;
+  field?: string;
+  measurement?: string;
+  status?: string;
+}
+
 export type Outcome = 'pass' | 'fail' | 'not-evaluated' | 'not-applicable';
 
 export interface RuleOutcome {

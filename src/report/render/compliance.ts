@@ -2,6 +2,7 @@
 // cites and what decided it (a YAML line, or a check's result on a target).
 
 import type { ChalkInstance } from 'chalk';
+import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import { cm } from '../../compliance/messages.js';
 import type { Catalog } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
@@ -16,22 +17,8 @@ interface Options {
   catalogs?: Record<string, Catalog>;
 }
 
-interface Reference {
-  standard: string;
-  clause: string;
-  verified?: boolean;
-}
-
-interface DecidedBy {
-  fact: string;
-  value?: unknown;
-  missing?: boolean;
-  source?: 'site' | 'check';
-  location?: { file: string; line: number; column: number };
-  check?: string;
-  target?: string;
-  field?: string;
-}
+type Reference = Pick<RuleReference, 'standard' | 'clause'> & { verified?: boolean };
+type DecidedBy = ReportedFactUse;
 
 export function renderCompliance(report: Report, o: Options): string[] {
   const c = o.color;

@@ -2,27 +2,14 @@
 // of the site file, or a check's result on a target).
 
 import { cm } from '../../compliance/messages.js';
+import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import type { Report, ReportResult } from '../model.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { severityBadge } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
 
-interface Reference {
-  standard: string;
-  clause: string;
-  verified?: boolean;
-}
-
-interface DecidedBy {
-  fact: string;
-  value?: unknown;
-  missing?: boolean;
-  source?: 'site' | 'check';
-  location?: { file: string; line: number };
-  check?: string;
-  target?: string;
-  field?: string;
-}
+type Reference = Pick<RuleReference, 'standard' | 'clause'> & { verified?: boolean };
+type DecidedBy = ReportedFactUse;
 
 const ORDER = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
 /** Facts listed per rule before "+N": the first ones are the deciding ones. */

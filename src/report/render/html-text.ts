@@ -2,9 +2,10 @@
 // findings and fixes looked up again from the checks' catalogs by id (the report's English text
 // is the fallback when a check's catalog is not at hand, e.g. an uninstalled plugin).
 
-import type { Catalog, Message } from '../../plugin-api.js';
-import { format, translator, type Lang } from '../i18n/index.js';
+import type { Catalog } from '../../plugin-api.js';
+import { format, type Lang } from '../i18n/index.js';
 import type { Report, ReportFinding } from '../model.js';
+import { reportText } from './localize.js';
 
 export interface HtmlText {
   lang: Lang;
@@ -18,30 +19,18 @@ export interface HtmlText {
 }
 
 export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Record<string, Catalog>>): HtmlText {
-  const tr = translator(lang);
+  const text = reportText(lang, catalogs);
   const locale = lang === 'zh-CN' ? 'zh-CN' : 'en-GB';
   const fromCheck = (check: string, id: string, params?: Record<string, string | number>) => {
     const c = catalogs?.get(check);
-    const text = c?.[lang]?.[id] ?? c?.en?.[id];
-    return text === undefined ? undefined : format(text, params);
+    const found = c?.[lang]?.[id] ?? c?.en?.[id];
+    return found === undefined ? undefined : format(found, params);
   };
   return {
     lang,
-    t: tr.t,
-    finding(check, f, kind) {
-      const cats = catalogs?.get(check);
-      const id = kind === 'message' ? f.messageId : f.remediationId;
-      const fallback = (kind === 'message' ? f.message : f.remediation) ?? '';
-      if (!cats || !id) return fallback;
-      const params = kind === 'message' ? f.params : f.remediationParams;
-      const msg: Message = { id, ...(params ? { params } : {}) };
-      return tr.check(cats, msg);
-    },
-    checkTitle(check) {
-      const key = `check.${check}.title`;
-      const own = tr.t(key);
-      return own !== key ? own : (report.checks.find((c) => c.id === check)?.title ?? check);
-    },
+    t: text.t,
+    finding: text.finding,
+    checkTitle: (check) => text.checkTitle(report, check),
     fromCheck,
     number(n, digits) {
       const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : Math.abs(n) >= 1 ? 2 : 3);
