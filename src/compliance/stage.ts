@@ -15,6 +15,7 @@ import type { Site } from '../site/types.js';
 import { BudgetExceeded, Evaluator } from './evaluate.js';
 import { buildFacts } from './facts.js';
 import { complianceMessages } from './messages.js';
+import { whyIn } from './why-text.js';
 import { COMPLIANCE_CHECK_ID } from './registry.js';
 import type { FactUse, Profile, ReportedFactUse, Rule, RuleOutcome, SiteSize } from './types.js';
 
@@ -96,7 +97,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
             {
               id,
               severity: o.severity,
-              message: { id, params: { why: o.why || o.rule.title.en } },
+              message: { id, params: whyParams(o.why || o.rule.title.en) },
               remediation: { id: `${id}.fix` },
               evidence: { references: o.rule.references.map((r) => `${r.standard} ${r.clause}`), decidedBy: details.decidedBy },
               ...(location ? { location } : {}),
@@ -108,11 +109,16 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
           ...base,
           status: 'error',
           score: null,
-          findings: [{ id, severity: 'info', message: { id: `${id}.not-evaluated`, params: { why: o.why } }, ...(location ? { location } : {}) }],
+          findings: [{ id, severity: 'info', message: { id: `${id}.not-evaluated`, params: whyParams(o.why) }, ...(location ? { location } : {}) }],
           error: { kind: 'not-evaluated', message: `${o.rule.title.en}: not evaluated — ${o.why}` },
         };
     }
   });
+}
+
+/** The explanation for each catalog: English as the engine wrote it, and its Chinese rendering. */
+function whyParams(why: string): { why: string; whyZh: string } {
+  return { why, whyZh: whyIn('zh-CN', why) };
 }
 
 /** A rule's references with the profile source they name filled in (full title, edition, URL). */

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadProfileRef, shippedProfileIds } from '../../src/compliance/registry.js';
 import { evaluateProfiles } from '../../src/compliance/stage.js';
+import { whyIn } from '../../src/compliance/why-text.js';
 import type { Profile } from '../../src/compliance/types.js';
 import { deepMerge, results, siteFrom, type ResultSpec } from './helpers.js';
 
@@ -18,6 +19,9 @@ const fixtures = parse(readFileSync(new URL('./fixtures/shipped-rules.yaml', imp
   base: Record<string, unknown>;
   rules: Record<string, { pass: Case; fail: Case }>;
 };
+
+/** Words only the engine's explanation templates use (fact paths and values never do here). */
+const ENGINE_WORDS = /\b(needs|missing|not declared|absent|not measured|no element|matches|operand|inside|outside|contain|a number|matching|unexpected|has no|is not a list|exists)\b/;
 
 const EXPECTED = ['baseline', 'finance-cn', 'mlps-2.0-l3', 'finance-us', 'eu-gdpr', 'hipaa', 'tls-mozilla-intermediate', 'tls-nist-800-52r2', 'tls-bsi', 'tls-pci-dss-4'];
 
@@ -63,6 +67,8 @@ describe('shipped profiles', () => {
           expect(fail.outcome, `${key} fail: ${fail.why}`).toBe('fail');
           expect(fail.why.length).toBeGreaterThan(0);
           expect(fail.decidedBy.length).toBeGreaterThan(0);
+          // The Chinese explanation keeps paths and values, and none of the template's English words.
+          expect(whyIn('zh-CN', fail.why), fail.why).not.toMatch(ENGINE_WORDS);
         });
       }
     });

@@ -4,6 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import { cm } from '../../compliance/messages.js';
+import { whyIn } from '../../compliance/why-text.js';
 import type { Catalog } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
 import { format, translator, type Lang } from '../i18n/index.js';
@@ -54,7 +55,7 @@ function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<st
   const out = [`    ${pad(outcome, 13)} ${c.bold(d.rule)} ${title} ${c.dim(`[${translator(o.lang).t(`severity.${d.severity}`)}]`)}`];
   out.push(c.dim(`                  ${truncate(clause, o.width - 20)}`));
   if (d.outcome === 'fail' || d.outcome === 'not-evaluated') {
-    if (d.why) out.push(`                  ${truncate(d.why, o.width - 20)}`);
+    if (d.why) out.push(`                  ${truncate(whyIn(o.lang, d.why), o.width - 20)}`);
     const fix = d.outcome === 'fail' ? text(`${id}.fix`) : undefined;
     if (fix) out.push(`                  ${c.cyan(`${cm(o.lang, 'fix')}:`)} ${truncate(fix, o.width - 26)}`);
   }
