@@ -11,6 +11,7 @@ import { gradeMessages } from '../../src/tls/grade-messages.js';
 import { gradeTls } from '../../src/tls/grade.js';
 import { fetchHsts } from '../../src/tls/hsts.js';
 import { ruleMessages } from '../../src/tls/rule-messages.js';
+import { offendingIn } from '../../src/tls/offending-text.js';
 import { RULE_SET_IDS, describeTlsRules, evaluateTlsRules } from '../../src/tls/rules.js';
 import type { CertificateFacts, Grade, GradeResult, HstsFacts, RuleResult, RuleSetId, TlsScan } from '../../src/tls/types.js';
 import { tlsAuditMessages } from './messages.js';
@@ -253,7 +254,18 @@ function ruleFindings(ep: Endpoint, rules: RuleResult[]): Finding[] {
     .map((r) => ({
       id: `tls.rule.${r.id}`,
       severity: r.level === 'recommended' ? 'low' : 'medium',
-      message: { id: 'tls.rule-failed', params: { endpoint: ep.name, rule: `@tls.rule.${r.id}`, ruleSet: `@tls.set.${r.ruleSet}`, offending: r.offending.slice(0, 8).join('; ') || '-', more: Math.max(0, r.offending.length - 8) } },
+      message: {
+        id: 'tls.rule-failed',
+        params: {
+          endpoint: ep.name,
+          rule: `@tls.rule.${r.id}`,
+          ruleSet: `@tls.set.${r.ruleSet}`,
+          // The Chinese catalog shows offendingZh: the same items with their English phrases translated.
+          offending: r.offending.slice(0, 8).join('; ') || '-',
+          offendingZh: r.offending.slice(0, 8).map((o) => offendingIn('zh-CN', o)).join('；') || '-',
+          more: Math.max(0, r.offending.length - 8),
+        },
+      },
       remediation: { id: `tls.rule.${r.id}.fix` },
       evidence: { ruleSet: r.ruleSet, source: r.source, offending: r.offending },
     }));

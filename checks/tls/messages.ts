@@ -27,7 +27,7 @@ export const tlsAuditMessages = {
     'tls.chain-incomplete': '{endpoint}：{host} 未发送完整且有序的证书链；缺少中间证书的客户端无法验证。',
     'tls.chain-incomplete.fix': '按顺序提供叶证书及所有中间证书（nginx：`ssl_certificate` 指向完整证书链文件）。',
     'tls.certificate-unavailable': '{endpoint}：未能与 {host} 完成 TLS 握手以读取其证书（{error}）。',
-    'tls.rule-failed': '{endpoint}：{ruleSet} — {rule}：{offending}。',
+    'tls.rule-failed': '{endpoint}：{ruleSet} — {rule}：{offendingZh}。',
     'tls.set.mozilla-modern': 'Mozilla 现代配置',
     'tls.set.mozilla-intermediate': 'Mozilla 中级配置',
     'tls.set.nist-800-52r2': 'NIST SP 800-52r2',

@@ -2,6 +2,7 @@
 // class, the grade with what capped it, the certificate and the rule sets' verdicts.
 
 import type { Report, ReportResult } from '../model.js';
+import { offendingIn } from '../../tls/offending-text.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { gradeBadge } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
@@ -82,6 +83,6 @@ function ruleSets(rules: Rec[] | undefined, x: HtmlText): SafeHtml {
     const failed = mine.filter((r) => !r.passed);
     const name = x.fromCheck('tls', `tls.set.${set}`) ?? set;
     return html`<p class="small"><span class="badge ${failed.length ? 's-warn' : 's-pass'}">${failed.length ? x.t('html.tls.rulesFailed', { set: name, failed: failed.length, total: mine.length }) : x.t('html.tls.rulesPassed', { set: name, total: mine.length })}</span></p>
-${failed.length ? html`<ul class="findings small">${failed.map((r) => html`<li>${x.fromCheck('tls', `tls.rule.${String(r.id)}`) ?? String(r.title ?? r.id)} <span class="mono muted">${Array.isArray(r.offending) ? (r.offending as unknown[]).slice(0, 6).join('; ') : ''}</span></li>`)}</ul>` : ''}`;
+${failed.length ? html`<ul class="findings small">${failed.map((r) => html`<li>${x.fromCheck('tls', `tls.rule.${String(r.id)}`) ?? String(r.title ?? r.id)} <span class="mono muted">${Array.isArray(r.offending) ? (r.offending as unknown[]).slice(0, 6).map((o) => offendingIn(x.lang, String(o))).join('; ') : ''}</span></li>`)}</ul>` : ''}`;
   })}`;
 }

@@ -1,0 +1,54 @@
+// What broke a TLS rule is written as data — versions, suite codes and names, key sizes — plus a
+// few fixed English phrases (rulesets/*.ts, key-strength.ts). The phrases are translated here so a
+// Chinese report says "TLSv1.3（未提供）", not "TLSv1.3 (not offered)"; data stays as it is.
+
+import type { Lang } from '../report/i18n/index.js';
+
+type Rewrite = [RegExp, string];
+
+const ZH: Rewrite[] = [
+  [/^(.+) or (.+) \(not offered\)$/, '$1 或 $2（未提供）'],
+  [/^(.+) \(not offered\)$/, '$1（未提供）'],
+  [/^DH (\S+) \((\d+) bits\)$/, 'DH $1（$2 位）'],
+  [/^(\S+) (\d+) bits$/, '$1 $2 位'],
+  [/^(.+) \((\d+) bits\)$/, '$1（$2 位）'],
+  [/^ECDH (.+) \((\d+) bits\)$/, 'ECDH $1（$2 位）'],
+  [/^ECDH unknown group$/, 'ECDH 未知曲线'],
+  [/^lifetime (\d+) days$/, '有效期 $1 天'],
+  [/^(\S+) (server|client|indeterminate) preference$/, '$1 $2 优先'],
+  [/^(\S+) no ephemeral AEAD suite$/, '$1 没有前向保密的 AEAD 套件'],
+  [/^(\S+) first choice (.+)$/, '$1 首选 $2'],
+  [/^no OCSP staple$/, '没有 OCSP 装订'],
+  [/^no HSTS header$/, '没有 HSTS 头'],
+  [/^HSTS ignored: (.+)$/, 'HSTS 被忽略：$1'],
+  [/^HSTS max-age (.+)$/, 'HSTS max-age 为 $1'],
+  [/^not trusted \(unknown reason\)$/, '不受信任（原因未知）'],
+  [/^not trusted \((.+)\)$/, '不受信任（$1）'],
+  [/^expired (.+)$/, '已于 $1 过期'],
+  [/^not valid before (.+)$/, '$1 之前无效'],
+  [/^no SAN matches (.+)$/, '没有与 $1 匹配的 SAN'],
+  [/^does not match (.+)$/, '与 $1 不匹配'],
+  [/^self-signed$/, '自签名'],
+  [/^revoked \(stapled OCSP response\)$/, '已吊销（装订的 OCSP 响应）'],
+  [/^no heartbeat$/, '没有 heartbeat'],
+  [/^status_request \(OCSP stapling\)$/, 'status_request（OCSP 装订）'],
+];
+
+const ZH_WORDS: Rewrite[] = [
+  [/ \(server\b/g, '（服务器'],
+  [/\bserver\b/g, '服务器'],
+  [/\bclient\b/g, '客户端'],
+  [/\bindeterminate\b/g, '不确定'],
+];
+
+/** One offending item in `lang`. */
+export function offendingIn(lang: Lang, item: string): string {
+  if (lang !== 'zh-CN') return item;
+  for (const [re, to] of ZH) {
+    if (!re.test(item)) continue;
+    const out = item.replace(re, to);
+    // "(server|client) preference" keeps its word in the pattern: translate it after.
+    return /优先$/.test(out) ? ZH_WORDS.reduce((s, [w, t]) => s.replace(w, t), out) : out;
+  }
+  return item;
+}
