@@ -163,6 +163,16 @@ export interface CheckDefinition<Options = Record<string, unknown>> {
   explain?(lang: string): string[];
 }
 
+/**
+ * Option schemas most checks share, for `inputs.schema.properties`, so that the same option means
+ * the same thing, with the same bounds, in every check (plugins included).
+ */
+export const commonOptions = {
+  /** `checks.<id>.timeoutMs`: the task's deadline; the runner reads it. */
+  timeoutMs: { type: 'integer', minimum: 100, description: 'Deadline of each task, ms (over the check\'s default).' },
+  connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP connect deadline, ms.' },
+} as const;
+
 /** Typed identity helper, like Vitest's defineConfig: gives plugin authors inference and checking. */
 export function defineCheck<Options = Record<string, unknown>>(def: CheckDefinition<Options>): CheckDefinition<Options> {
   return def;

@@ -1,4 +1,4 @@
-import { defineCheck, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { first } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
@@ -73,9 +73,9 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         slowMs: { type: 'number', minimum: 1 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, slowMs: 1000 },

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
 import { tlsOver } from '../../src/net/dial.js';
 import { bindRequest, resultName, startTlsRequest, unbindRequest, type LdapResult } from '../../src/net/ldap.js';
 import { ldapExchange } from '../../src/net/ldap-client.js';
@@ -92,10 +92,10 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         startTls: { type: 'string', enum: ['require', 'try', 'off'] },
         anonymousBind: { type: 'boolean', description: 'Try an anonymous bind and report whether it is allowed (default true).' },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, startTls: 'require', anonymousBind: true },

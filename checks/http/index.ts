@@ -1,4 +1,4 @@
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { httpProbe } from '../../src/net/http.js';
@@ -66,10 +66,10 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         maxRedirects: { type: 'integer', minimum: 0, maximum: 20 },
         slowMs: { type: 'number', minimum: 1 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, maxRedirects: 5, slowMs: 1000 },

@@ -1,4 +1,4 @@
-import { defineCheck, type CheckContext, type CheckOutcome, type Finding, type Severity } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Finding, type Severity } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
@@ -80,7 +80,7 @@ export default defineCheck<Options>({
         replyTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
         clientKeepAliveMs: { type: 'integer', minimum: 100 },
         compareDirect: { type: 'boolean', description: 'Through a proxy, also hold the direct path (informative).' },
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         timeoutMs: { type: 'integer', minimum: 1000 },
       },
     },

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/net/cert-chain.js';
 import { DnsLookupError } from '../../src/net/dns.js';
@@ -64,9 +64,9 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         compareDirect: { type: 'boolean' },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, compareDirect: true },

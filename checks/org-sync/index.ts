@@ -1,4 +1,4 @@
-import { defineCheck, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
@@ -51,8 +51,8 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000 },

@@ -1,4 +1,4 @@
-import { defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
@@ -142,10 +142,10 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         certWarnDays: { type: 'integer', minimum: 0, maximum: 3650 },
         slowMs: { type: 'number', minimum: 1 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, certWarnDays: 30, slowMs: 1000 },

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { first, type HttpFetchResult } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
@@ -89,8 +89,8 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000 },

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defineCheck, type Classification, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Classification, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
@@ -141,7 +141,7 @@ export default defineCheck<Options>({
         sweepTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each port-sweep Binding.' },
         sweepConcurrency: { type: 'integer', minimum: 1, maximum: 256 },
         maxSweepPorts: { type: 'integer', minimum: 1, maximum: 65535 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, slowMs: 100, natDiscovery: true, natTimeoutMs: 1500, sweepTimeoutMs: 1500, sweepConcurrency: 16, maxSweepPorts: 256 },

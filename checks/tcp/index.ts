@@ -1,4 +1,4 @@
-import { defineCheck, type CheckContext, type Classification, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type Classification, type Finding } from '../../src/plugin-api.js';
 import { openTunnel, routeFor, type Route } from '../../src/net/proxy.js';
 import { PathError } from '../../src/net/classify.js';
 import { dial } from '../../src/net/dial.js';
@@ -58,9 +58,9 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         slowMs: { type: 'number', minimum: 1 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, slowMs: 100 },

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defineCheck, type Endpoint, type Finding, type Measurement, type Severity } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Endpoint, type Finding, type Measurement, type Severity } from '../../src/plugin-api.js';
 import { PathError, connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
@@ -80,13 +80,13 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of one raw hello: connect, send, answer.' },
         concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Hellos in flight to one server at once.' },
         ruleSets: { type: 'array', items: { type: 'string', enum: [...RULE_SET_IDS] }, description: 'Overrides security.tls.ruleSets for this check.' },
         expiryWarningDays: { type: 'integer', minimum: 0, maximum: 365 },
         hsts: { type: 'boolean', description: 'Ask https/wss endpoints for Strict-Transport-Security (one GET /).' },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, probeTimeoutMs: 5000, concurrency: 8, ruleSets: [], expiryWarningDays: 30, hsts: true },

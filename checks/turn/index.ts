@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defineCheck, type CheckContext, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
@@ -133,7 +133,7 @@ export default defineCheck<Options>({
         relayTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of the relayed round trip (all attempts).' },
         slowMs: { type: 'number', minimum: 1, description: 'Relayed round trip above which the result is a warning.' },
         peerStunPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'UDP STUN port the relay peer asks for its own address.' },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, relayTimeoutMs: 3000, slowMs: 200 },

@@ -1,4 +1,4 @@
-import { defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
@@ -55,10 +55,10 @@ export default defineCheck<Options>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000 },
+        connectTimeoutMs: commonOptions.connectTimeoutMs,
         pings: { type: 'integer', minimum: 1, maximum: 100 },
         slowMs: { type: 'number', minimum: 1 },
-        timeoutMs: { type: 'integer', minimum: 100 },
+        timeoutMs: commonOptions.timeoutMs,
       },
     },
     defaults: { connectTimeoutMs: 3000, pings: 5, slowMs: 100 },
