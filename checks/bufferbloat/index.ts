@@ -9,11 +9,15 @@ import { runUdpStream } from '../../src/probe/udp-stream.js';
 const messages = {
   en: {
     ...probeMessages.en,
+    'bufferbloat.dir.down': 'downstream',
+    'bufferbloat.dir.up': 'upstream',
     'bufferbloat.high': 'Round trips grow by {delta} ms while the link is saturated {direction} ({idle} ms idle → {loaded} ms loaded): buffer bloat.',
     'bufferbloat.high.fix': 'A full queue delays every packet behind it: enable smart queue management (fq_codel / CAKE) on the WAN edge, shape slightly below the line rate, and prioritise media (DSCP EF/AF41).',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
+    'bufferbloat.dir.down': '下行',
+    'bufferbloat.dir.up': '上行',
     'bufferbloat.high': '链路{direction}饱和时往返时延增加 {delta} 毫秒（空闲 {idle} 毫秒 → 负载 {loaded} 毫秒）：存在缓冲膨胀。',
     'bufferbloat.high.fix': '满队列会延迟其后的每个数据包：在 WAN 边缘启用智能队列管理（fq_codel / CAKE），整形速率略低于线路速率，并为媒体设置优先级（DSCP EF/AF41）。',
   },
@@ -101,7 +105,7 @@ export default defineCheck<Options>({
             id: 'bufferbloat.high',
             // Same steps as the score: beyond twice the limit is a failure.
             severity: delta > 2 * limit ? 'high' : 'medium',
-            message: { id: 'bufferbloat.high', params: { direction, delta, idle: idle.rttMs.p50, loaded: loaded[direction as Direction]!.p50 } },
+            message: { id: 'bufferbloat.high', params: { direction: `@bufferbloat.dir.${direction}`, delta, idle: idle.rttMs.p50, loaded: loaded[direction as Direction]!.p50 } },
             remediation: { id: 'bufferbloat.high.fix' },
           });
         }

@@ -15,7 +15,9 @@ const ZH: Rewrite[] = [
   [/^ECDH (.+) \((\d+) bits\)$/, 'ECDH $1（$2 位）'],
   [/^ECDH unknown group$/, 'ECDH 未知曲线'],
   [/^lifetime (\d+) days$/, '有效期 $1 天'],
-  [/^(\S+) (server|client|indeterminate) preference$/, '$1 $2 优先'],
+  [/^(\S+) server preference$/, '$1 服务器优先'],
+  [/^(\S+) client preference$/, '$1 客户端优先'],
+  [/^(\S+) indeterminate preference$/, '$1 优先方不确定'],
   [/^(\S+) no ephemeral AEAD suite$/, '$1 没有前向保密的 AEAD 套件'],
   [/^(\S+) first choice (.+)$/, '$1 首选 $2'],
   [/^no OCSP staple$/, '没有 OCSP 装订'],
@@ -34,21 +36,9 @@ const ZH: Rewrite[] = [
   [/^status_request \(OCSP stapling\)$/, 'status_request（OCSP 装订）'],
 ];
 
-const ZH_WORDS: Rewrite[] = [
-  [/ \(server\b/g, '（服务器'],
-  [/\bserver\b/g, '服务器'],
-  [/\bclient\b/g, '客户端'],
-  [/\bindeterminate\b/g, '不确定'],
-];
-
 /** One offending item in `lang`. */
 export function offendingIn(lang: Lang, item: string): string {
   if (lang !== 'zh-CN') return item;
-  for (const [re, to] of ZH) {
-    if (!re.test(item)) continue;
-    const out = item.replace(re, to);
-    // "(server|client) preference" keeps its word in the pattern: translate it after.
-    return /优先$/.test(out) ? ZH_WORDS.reduce((s, [w, t]) => s.replace(w, t), out) : out;
-  }
+  for (const [re, to] of ZH) if (re.test(item)) return item.replace(re, to);
   return item;
 }

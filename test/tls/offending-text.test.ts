@@ -12,7 +12,7 @@ describe('offendingIn', () => {
     expect(offendingIn('zh-CN', 'TLSv1.3 (not offered)')).toBe('TLSv1.3（未提供）');
     expect(offendingIn('zh-CN', 'TLSv1.2 or TLSv1.3 (not offered)')).toBe('TLSv1.2 或 TLSv1.3（未提供）');
     expect(offendingIn('zh-CN', 'DH 1024 bits')).toBe('DH 1024 位');
-    expect(offendingIn('zh-CN', 'TLSv1.2 server preference')).toBe('TLSv1.2 服务器 优先');
+    expect(offendingIn('zh-CN', 'TLSv1.2 server preference')).toBe('TLSv1.2 服务器优先');
     expect(offendingIn('zh-CN', 'TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA')).toBe('TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA');
     expect(offendingIn('en', 'DH 1024 bits')).toBe('DH 1024 bits');
   });

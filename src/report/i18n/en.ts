@@ -18,6 +18,8 @@ export const en: Catalog = {
   'report.waivers': 'Waivers',
   'report.incomplete': 'incomplete',
   'report.fix': 'Fix',
+  'report.fixLabel': 'Fix:',
+  'report.viaProxy': '{classification} via proxy',
   'report.waived': 'waived',
   'report.waiverExpired': 'expired {date}',
   'report.waiverUnused': 'matched nothing',

@@ -18,6 +18,8 @@ export const zhCN: Catalog = {
   'report.waivers': '豁免',
   'report.incomplete': '不完整',
   'report.fix': '修复',
+  'report.fixLabel': '修复：',
+  'report.viaProxy': '{classification}（经代理）',
   'report.waived': '已豁免',
   'report.waiverExpired': '已于 {date} 过期',
   'report.waiverUnused': '未匹配任何结果',

@@ -64,7 +64,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
     out(`     ${r && f ? findingText(r, f, 'message') : b.message}`);
     const fix = r && f ? findingText(r, f, 'remediation') : b.remediation;
-    if (fix) out(`     ${c.cyan(`${t('report.fix')}:`)} ${fix}`);
+    if (fix) out(`     ${c.cyan(t('report.fixLabel'))} ${fix}`);
     if (b.location) out(c.dim(`     ${b.location.file}:${b.location.line}:${b.location.column}`));
   });
   out();
@@ -138,7 +138,7 @@ function resultSummary(
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
-  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? `${r.details.classification} via proxy` : r.details.classification);
+  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? t('report.viaProxy', { classification: r.details.classification }) : r.details.classification);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
