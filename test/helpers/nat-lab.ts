@@ -12,9 +12,8 @@
 // Names are unique per lab (sn-<pid>-<random>-client|router|server); addresses come from a /28
 // of 10.233.0.0/16 picked from the process id and a random number, like the other namespace tests.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { runOk, type ExecResult } from './netns.js';
+import { labTeardown, runOk, type ExecResult } from './netns.js';
 import { startProcess, type Peer, type StartOptions } from './peers.js';
 
 export interface NatLab {
@@ -56,25 +55,7 @@ export async function createNatLab(): Promise<NatLab> {
   const names = { client: `sn-${process.pid}-${tag}-client`, router: `sn-${process.pid}-${tag}-router`, server: `sn-${process.pid}-${tag}-server` };
   const links = { clientIn: `sn${tag}c`, routerIn: `sn${tag}ri`, routerOut: `sn${tag}ro`, serverOut: `sn${tag}s` };
   const addr = blockAddresses((process.pid * 131 + randomInt(BLOCKS)) % BLOCKS);
-  const created: string[] = [];
-  const started: Peer[] = [];
-  let destroyed: Promise<void> | undefined;
-
-  // Last resort if the worker exits without running afterAll: synchronous, so it works in 'exit'.
-  // A process keeps its namespace alive after `ip netns del`, so processes go first.
-  const onExit = () => {
-    for (const p of started) p.child.kill('SIGKILL');
-    for (const ns of created) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
-  };
-  process.once('exit', onExit);
-  const destroy = (): Promise<void> => {
-    destroyed ??= (async () => {
-      process.off('exit', onExit);
-      for (const p of started.reverse()) await p.stop().catch(() => undefined);
-      for (const ns of created) await runOk('ip', ['netns', 'del', ns]).catch(() => undefined);
-    })();
-    return destroyed;
-  };
+  const { started, created, destroy } = labTeardown();
 
   const exec = (ns: string, args: string[]) => runOk('ip', ['netns', 'exec', ns, ...args]);
   const ip = (ns: string, args: string[]) => runOk('ip', ['-n', ns, ...args]);

@@ -154,3 +154,41 @@ export async function createNetns(): Promise<Netns> {
     throw err;
   }
 }
+
+/** What a namespace lab made, and how it goes away. */
+export interface LabTeardown {
+  /** Processes started inside the lab's namespaces. */
+  started: Peer[];
+  /** Namespaces created, in order. */
+  created: string[];
+  /** Stops the processes, then deletes the namespaces. Safe to call twice. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Teardown for a lab of several namespaces: processes first (a process keeps its namespace alive
+ * after `ip netns del`), then the namespaces, which take their interfaces, addresses, rules and
+ * qdiscs with them. If the worker exits without afterAll, a synchronous last resort runs on 'exit'.
+ */
+export function labTeardown(): LabTeardown {
+  const started: Peer[] = [];
+  const created: string[] = [];
+  let destroyed: Promise<void> | undefined;
+  const onExit = () => {
+    for (const p of started) p.child.kill('SIGKILL');
+    for (const n of created) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+  };
+  process.once('exit', onExit);
+  return {
+    started,
+    created,
+    destroy() {
+      destroyed ??= (async () => {
+        process.off('exit', onExit);
+        for (const p of [...started].reverse()) await p.stop().catch(() => undefined);
+        for (const n of [...created].reverse()) await run('ip', ['netns', 'del', n]).catch(() => undefined);
+      })();
+      return destroyed;
+    },
+  };
+}

@@ -9,9 +9,8 @@
 // random, checked against what exists); destroy() — or, failing that, the process's exit — removes
 // everything, including the processes started inside.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { run, runOk, type ExecResult } from './netns.js';
+import { labTeardown, run, runOk, type ExecResult } from './netns.js';
 import { startProcess, type Peer, type StartOptions } from './peers.js';
 
 export type Role = 'client' | 'router' | 'server';
@@ -45,24 +44,7 @@ async function taken(): Promise<{ text: string; names: Set<string> }> {
 }
 
 export async function createRoutedLab(): Promise<RoutedLab> {
-  const started: Peer[] = [];
-  const created: string[] = [];
-  let destroyed: Promise<void> | undefined;
-  // Last resort if the worker exits without afterAll: synchronous, so it works in 'exit'.
-  const onExit = () => {
-    for (const p of started) p.child.kill('SIGKILL');
-    for (const n of created) spawnSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
-  };
-  process.once('exit', onExit);
-  const destroy = (): Promise<void> => {
-    destroyed ??= (async () => {
-      process.off('exit', onExit);
-      for (const p of started.reverse()) await p.stop().catch(() => undefined);
-      // Deleting a namespace takes its interfaces, addresses, rules and qdiscs with it.
-      for (const n of created.reverse()) await run('ip', ['netns', 'del', n]).catch(() => undefined);
-    })();
-    return destroyed;
-  };
+  const { started, created, destroy } = labTeardown();
 
   try {
     const used = await taken();
