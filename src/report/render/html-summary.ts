@@ -2,6 +2,7 @@
 // blockers in plain language with the fix, an owner and an effort estimate.
 
 import type { Report, ReportBlocker, ReportResult } from '../model.js';
+import { resultOfBlocker } from './localize.js';
 import { scoreGauge } from './html-charts.js';
 import { changeKind, effortOf, ownerOf } from './html-effort.js';
 import { html, type SafeHtml } from './html-escape.js';
@@ -47,14 +48,6 @@ function categoryBars(report: Report, x: HtmlText): SafeHtml {
     return html`<div><a href="#${anchor('cat', c.id)}">${label}</a></div><div class="bar" role="img" aria-label="${label} ${c.score}"><span style="width:${Math.max(0, Math.min(100, c.score))}%"></span></div><div class="num"><strong>${c.score}</strong>${c.status === 'incomplete' ? html` <span class="badge s-error">${x.t('report.incomplete')}</span>` : ''}</div>`;
   });
   return html`<div class="bars">${rows}</div>`;
-}
-
-/** The result a blocker came from: compliance results share their profile as target. */
-export function resultOfBlocker(report: Report, b: ReportBlocker): ReportResult | undefined {
-  return (
-    report.results.find((r) => r.check === b.check && r.target === b.target && r.findings.some((f) => f.id === b.finding)) ??
-    report.results.find((r) => r.check === b.check && r.target === b.target)
-  );
 }
 
 /** Critical to medium blockers get a card each; low and info ones a compact table after them. */

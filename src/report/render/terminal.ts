@@ -6,6 +6,7 @@ import { pad, truncate } from '../../util/text.js';
 import { translator, type Lang } from '../i18n/index.js';
 import type { Report, ReportFinding, ReportResult } from '../model.js';
 import { renderCompliance } from './compliance.js';
+import { resultOfBlocker } from './localize.js';
 import { hasTlsAudit, renderTlsAudit } from './tls.js';
 
 export interface TerminalOptions {
@@ -51,14 +52,10 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   );
   out();
 
-  const byKey = new Map(report.results.map((r) => [`${r.check}|${r.target}`, r]));
-  // Compliance results share a target (the profile): find a blocker's result by its finding too.
-  const resultOf = (b: { check: string; target: string; finding: string }) =>
-    report.results.find((r) => r.check === b.check && r.target === b.target && r.findings.some((f) => f.id === b.finding)) ?? byKey.get(`${b.check}|${b.target}`);
   out(c.bold(t('report.blockers')));
   if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
   report.blockers.forEach((b, i) => {
-    const r = resultOf(b);
+    const r = resultOfBlocker(report, b);
     const f = r?.findings.find((x) => x.id === b.finding);
     const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
     out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
