@@ -4,6 +4,7 @@
 // with the reason. Every leaf records the facts it read and where they came from.
 
 import { MAX_DECIDED_BY, MAX_EVALUATION_STEPS, MAX_MATCH_INPUT } from './limits.js';
+import { compilePattern, type PatternTest } from './safe-regex.js';
 import { cidrContains, parseAddress, parseCidr, type Cidr } from './cidr.js';
 import { sourceOf, type Facts, type Origin } from './facts.js';
 import { parsePath, type Segment } from './paths.js';
@@ -45,7 +46,7 @@ export class BudgetExceeded extends Error {}
 
 export class Evaluator {
   private steps = 0;
-  private readonly regexCache = new Map<string, RegExp>();
+  private readonly regexCache = new Map<string, PatternTest>();
 
   constructor(private readonly facts: Facts) {}
 
@@ -222,7 +223,7 @@ export class Evaluator {
         const pattern = String(operand);
         let re = this.regexCache.get(pattern);
         if (!re) {
-          re = new RegExp(pattern, 'u');
+          re = compilePattern(pattern);
           this.regexCache.set(pattern, re);
         }
         const values = Array.isArray(value) ? value : [value];
@@ -230,7 +231,7 @@ export class Evaluator {
           if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, need: `text matching /${pattern}/` };
           const text = String(v);
           if (text.length > MAX_MATCH_INPUT) return 'unknown';
-          if (!re.test(text)) return { ok: false, need: `to match /${pattern}/` };
+          if (!re(text)) return { ok: false, need: `to match /${pattern}/` };
         }
         return { ok: true, need: '' };
       }

@@ -11,8 +11,11 @@ export const MAX_RULES = 500;
 export const MAX_PATH_LENGTH = 300;
 /** Regex source length; longer patterns are refused. */
 export const MAX_REGEX_LENGTH = 200;
-/** Text longer than this is not matched against a pattern (the leaf is not evaluated). */
-export const MAX_MATCH_INPUT = 4096;
+/**
+ * Text longer than this is not matched against a pattern (the leaf is not evaluated). Matching is
+ * linear (RE2), so this bounds the work to pattern length × 64 Ki steps, a few milliseconds.
+ */
+export const MAX_MATCH_INPUT = 64 * 1024;
 /** Evaluation steps per rule (leaves and quantifier items): a rule over huge lists stops, not hangs. */
 export const MAX_EVALUATION_STEPS = 200_000;
 /** Facts listed as "decided by" per outcome. */

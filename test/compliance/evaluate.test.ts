@@ -57,6 +57,18 @@ describe('operators', () => {
     expect(run(assert).outcome).toBe(expected);
   });
 
+  it('a pattern that backtracks in JavaScript runs in linear time over a long fact from the network', () => {
+    // `.*a.*b.*c.*d.*e$` over 4,000 characters without an "e" took JavaScript's engine hours.
+    const issuer = 'abcd'.repeat(1000);
+    const specs: ResultSpec[] = [{ check: 'http', target: 'api', details: { issuer } }];
+    const t0 = performance.now();
+    const miss = run('{ fact: "results.http[0].details.issuer", matches: ".*a.*b.*c.*d.*e$" }', specs);
+    const hit = run('{ fact: "results.http[0].details.issuer", matches: ".*a.*b.*c.*d$" }', specs);
+    expect([miss.outcome, hit.outcome]).toEqual(['fail', 'pass']);
+    // Generous: the point is "not hours", not a timing figure.
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
   it('and / or / not', () => {
     expect(run('{ and: [{ fact: security.sso.enabled, eq: true }, { fact: security.auditLog.enabled, eq: true }] }').outcome).toBe('pass');
     expect(run('{ and: [{ fact: security.sso.enabled, eq: true }, { fact: security.auditLog.enabled, eq: false }] }').outcome).toBe('fail');
