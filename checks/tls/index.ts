@@ -5,7 +5,7 @@ import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor } from '../../src/net/proxy.js';
 import { extraCaPems, lookupOnce, unreachableSeverity } from '../../src/net/shared.js';
-import { inspectCertificate } from '../../src/tls/certificate.js';
+import { CertificateUnreadableError, inspectCertificate } from '../../src/tls/certificate.js';
 import { scanTls } from '../../src/tls/enumerate.js';
 import { gradeMessages } from '../../src/tls/grade-messages.js';
 import { gradeTls } from '../../src/tls/grade.js';
@@ -146,7 +146,11 @@ export default defineCheck<Options>({
       const err = noHandshakeError(scan);
       return unreachable(pathFinding('tls', err, ep, severity, ctx.options.probeTimeoutMs), err.classification, scan);
     }
-    const full: TlsScan = { ...scan, ...(certificate instanceof Error || !certificate ? {} : { certificate: certificate as CertificateFacts }), ...(hsts ? { hsts } : {}) };
+    const full: TlsScan = {
+      ...scan,
+      ...(certificate instanceof Error ? { certificateError: certificateErrorOf(certificate) } : certificate ? { certificate: certificate as CertificateFacts } : {}),
+      ...(hsts ? { hsts } : {}),
+    };
     const grade = gradeTls(full);
     const rules = evaluateTlsRules(full, sets, 'en');
     // Only HTTP speaks HSTS: elsewhere "not checked" is no shortcoming of the server.
@@ -177,6 +181,7 @@ export default defineCheck<Options>({
         facts: full.facts,
         ...(full.tlcp ? { tlcp: full.tlcp } : {}),
         ...(full.certificate ? { certificate: full.certificate } : {}),
+        ...(full.certificateError ? { certificateError: full.certificateError } : {}),
         ...(hsts ? { hsts: hsts as HstsFacts } : {}),
         grade: { grade: grade.grade, score: grade.score, subscores: grade.subscores, caps: grade.caps, ...(grade.gradeIgnoringTrust ? { gradeIgnoringTrust: grade.gradeIgnoringTrust } : {}) },
         ruleSets: sets,
@@ -239,11 +244,16 @@ function certificateFindings(ep: Endpoint, cert: CertificateFacts | undefined, w
   return out;
 }
 
+function certificateErrorOf(err: Error): NonNullable<TlsScan['certificateError']> {
+  return { stage: err instanceof CertificateUnreadableError ? 'certificate' : 'handshake', code: (err instanceof PathError && err.code) || 'TLS_FAILED', message: err.message };
+}
+
 function certificateError(ep: Endpoint, err: Error): Finding {
+  const id = err instanceof CertificateUnreadableError ? 'tls.certificate-unreadable' : 'tls.certificate-unavailable';
   return {
-    id: 'tls.certificate-unavailable',
+    id,
     severity: 'medium',
-    message: { id: 'tls.certificate-unavailable', params: { endpoint: ep.name, host: ep.host, error: err.message } },
+    message: { id, params: { endpoint: ep.name, host: ep.host, error: err.message } },
     evidence: { error: err.message, ...(err instanceof PathError && err.code ? { code: err.code } : {}) },
   };
 }

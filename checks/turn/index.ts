@@ -27,6 +27,12 @@ const messages = {
     'turn.server-error': '{endpoint}: the TURN server {host}:{port} refused the allocation over {transports}: {detail}.',
     'turn.server-error.fix':
       'The server named why: 486 Allocation Quota Reached — the user has too many allocations (raise user-quota); 508 Insufficient Capacity — the server is out of relay ports or bandwidth; 403 Forbidden — policy forbids this client; 437 Allocation Mismatch — a stale allocation on this 5-tuple. Fix it on the TURN server.',
+    'turn.integrity':
+      '{endpoint}: {host}:{port} answered the authenticated TURN requests over {transports} with a success that {what}: the answers were discarded (RFC 8489 §9.2.5 — only the server that holds the credentials can sign them), so no relay was allocated.',
+    'turn.integrity.fix':
+      'Point the endpoint at the TURN server itself, not at a load balancer, a STUN-only service or another product on that port, and check that nothing on the path (a firewall\'s STUN/SIP helper, a transparent proxy) rewrites or answers STUN for the server.',
+    'turn.integrity.absent': 'carries no MESSAGE-INTEGRITY',
+    'turn.integrity.invalid': 'carries a MESSAGE-INTEGRITY that does not match the credentials',
     'turn.udp-blocked': '{endpoint}: TURN over UDP {port} to {host} fails ({classification}) while {working} works: media falls back to TCP/TLS relays.',
     'turn.udp-blocked.fix': 'Allow outbound UDP to {host}:{port} and its return traffic. Media relayed over TCP/TLS suffers head-of-line blocking: more delay and jitter in every relayed call.',
     'turn.transport-failed': '{endpoint}: TURN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no relay.',
@@ -55,6 +61,12 @@ const messages = {
     'turn.server-error': '{endpoint}：TURN 服务器 {host}:{port} 经 {transports} 拒绝了分配：{detail}。',
     'turn.server-error.fix':
       '服务器已说明原因：486 Allocation Quota Reached——该用户的分配过多（调高 user-quota）；508 Insufficient Capacity——服务器中继端口或带宽不足；403 Forbidden——策略禁止该客户端；437 Allocation Mismatch——该五元组上有过期的分配。请在 TURN 服务器上修复。',
+    'turn.integrity':
+      '{endpoint}：{host}:{port} 经 {transports} 对带认证的 TURN 请求返回的成功响应{what}：按 RFC 8489 §9.2.5 已丢弃这些响应（只有持有该凭据的服务器才能对其签名），因此没有分配到中继。',
+    'turn.integrity.fix':
+      '请将端点指向 TURN 服务器本身，而不是负载均衡器、仅提供 STUN 的服务或该端口上的其他产品；并确认路径上没有设备（防火墙的 STUN/SIP 助手、透明代理）改写或代答服务器的 STUN 报文。',
+    'turn.integrity.absent': '不含 MESSAGE-INTEGRITY',
+    'turn.integrity.invalid': '所含 MESSAGE-INTEGRITY 与凭据不匹配',
     'turn.udp-blocked': '{endpoint}：经 UDP {port} 到 {host} 的 TURN 失败（{classification}），而 {working} 可用：媒体将回退到 TCP/TLS 中继。',
     'turn.udp-blocked.fix': '放行到 {host}:{port} 的 UDP 出站及回程流量。经 TCP/TLS 中继的媒体存在队头阻塞：每次中继通话的延迟和抖动都会增加。',
     'turn.transport-failed': '{endpoint}：经 {transport} 到 {host}:{port} 的 TURN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端没有中继可用。',
@@ -363,6 +375,16 @@ async function tlsFor(ctx: CheckContext<any>, ep: Endpoint) {
 function failureFinding(ep: Endpoint, best: TransportOutcome, failed: TransportOutcome[], err: PathError | undefined, severity: Finding['severity'], timeoutMs: number): Finding {
   const c = best.classification;
   if (c === 'tls-failure' && err) return pathFinding('turn', err, ep, severity, timeoutMs);
+  if (best.code === 'INTEGRITY_MISSING' || best.code === 'INTEGRITY_MISMATCH') {
+    const params = { endpoint: ep.name, host: ep.host, port: ep.port, transports: failed.map((t) => t.transport.toUpperCase()).join(', '), what: `@turn.integrity.${best.code === 'INTEGRITY_MISSING' ? 'absent' : 'invalid'}` };
+    return {
+      id: 'turn.integrity',
+      severity,
+      message: { id: 'turn.integrity', params },
+      remediation: { id: 'turn.integrity.fix' },
+      evidence: { transports: failed.map((t) => ({ transport: t.transport, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.error ? { error: t.error } : {}) })), rfc: 'RFC 8489 §9.2.5' },
+    };
+  }
   const known = ['filtered', 'refused', 'unreachable', 'timeout', 'server-error'];
   const id = known.includes(c) ? c : 'unreachable';
   const params = {

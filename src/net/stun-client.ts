@@ -33,8 +33,8 @@ import {
   longTermKey,
   newTransactionId,
   StunDecodeError,
+  integrityOf,
   tryDecodeMessage,
-  verifyIntegrity,
   type AttributeInput,
   type ChangeRequest,
   type EncodeOptions,
@@ -94,7 +94,16 @@ export interface TransactionOptions {
   signal?: AbortSignal;
   /** Unconnected UDP only: where to send this request (default: the connection's server). */
   to?: Endpoint;
+  /**
+   * Why a response must be discarded (RFC 8489 §9.2.5: a success to an authenticated request
+   * without valid integrity), or undefined to take it. A discarded response is as if it never
+   * came: the transaction keeps waiting, and when it times out says what was discarded.
+   */
+  discard?: (response: StunMessage) => DiscardReason | undefined;
 }
+
+/** Why a response was not taken: no MESSAGE-INTEGRITY(-SHA256) at all, or one that does not match. */
+export type DiscardReason = 'integrity-absent' | 'integrity-invalid';
 
 export interface TransactionResult {
   response: StunMessage;
@@ -294,6 +303,7 @@ export class StunConnection {
     rfcTimeout += udp ? RM * rto : Infinity;
     const deadlineMs = Math.max(1, Math.min(opts.timeoutMs, rfcTimeout));
     const notStunBefore = this.notStun;
+    const discarded = new Map<DiscardReason, number>();
 
     return new Promise<TransactionResult>((resolve, reject) => {
       const t0 = performance.now();
@@ -322,7 +332,18 @@ export class StunConnection {
         finish();
         const garbage = this.notStun > notStunBefore;
         const where = `${formatAddress({ family: isIPv6(to.address) ? 6 : 4, ...to })}/${this.transport}`;
-        if (garbage) {
+        if (discarded.size) {
+          const invalid = discarded.has('integrity-invalid');
+          const n = [...discarded.values()].reduce((a, b) => a + b, 0);
+          reject(
+            new StunClientError(
+              'server-error',
+              'application',
+              `${where} answered ${n} time${n === 1 ? '' : 's'} with a success ${invalid ? 'whose MESSAGE-INTEGRITY does not match the credentials' : 'without MESSAGE-INTEGRITY'}: discarded, as RFC 8489 §9.2.5 requires`,
+              { code: invalid ? 'INTEGRITY_MISMATCH' : 'INTEGRITY_MISSING' },
+            ),
+          );
+        } else if (garbage) {
           reject(new StunClientError('server-error', 'application', `${where} answered, but not with STUN`, { code: 'NOT_STUN' }));
         } else if (udp) {
           reject(new StunClientError('filtered', 'connect', `no answer from ${where} within ${Math.round(deadlineMs)} ms (${transmissions} transmissions)`, { code: 'NO_ANSWER' }));
@@ -332,6 +353,11 @@ export class StunConnection {
       }, deadlineMs);
       this.pending.set(key, {
         resolve: (response, from) => {
+          const why = opts.discard?.(response);
+          if (why) {
+            discarded.set(why, (discarded.get(why) ?? 0) + 1);
+            return;
+          }
           finish();
           resolve({ response, rttMs: round(performance.now() - lastSend), transmissions, from });
         },
@@ -397,6 +423,10 @@ function udpError(err: Error, to: Endpoint): StunClientError {
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+function integrityReason(state: ReturnType<typeof integrityOf>): DiscardReason | undefined {
+  return state === 'valid' ? undefined : state === 'absent' ? 'integrity-absent' : 'integrity-invalid';
 }
 
 function stunErrorOf(m: StunMessage): StunErrorInfo {
@@ -613,14 +643,18 @@ export class TurnClient {
     for (;;) {
       const authed = this.key !== undefined && this.realm !== undefined && this.nonce !== undefined;
       const auth = authed ? [attr.username(this.credentials.username), attr.realm(this.realm!), attr.nonce(this.nonce!)] : [];
-      const r = await this.conn.transact({ method, attributes: [...attributes, attr.software(SOFTWARE), ...auth] }, { ...(authed ? { integrityKey: this.key! } : {}), fingerprint: true }, opts);
+      const key = this.key;
+      // RFC 8489 §9.2.5: once authenticated, a success without valid integrity is not the server's
+      // answer (an on-path forgery, or not the server that holds the credentials): discarded.
+      // Error responses are read as they come: 438 and 401 arrive without integrity.
+      const discard = authed && key ? (m: StunMessage): DiscardReason | undefined => (m.cls !== 'success' ? undefined : integrityReason(integrityOf(m, key))) : undefined;
+      const r = await this.conn.transact(
+        { method, attributes: [...attributes, attr.software(SOFTWARE), ...auth] },
+        { ...(authed ? { integrityKey: this.key! } : {}), fingerprint: true },
+        { ...opts, ...(discard ? { discard } : {}) },
+      );
       const m = r.response;
-      if (m.cls === 'success') {
-        if (authed && findAttribute(m, Attr.MESSAGE_INTEGRITY) && !verifyIntegrity(m, this.key!)) {
-          throw new StunClientError('server-error', 'application', `${what}: the response's MESSAGE-INTEGRITY does not match the credentials`, { code: 'INTEGRITY_MISMATCH' });
-        }
-        return r;
-      }
+      if (m.cls === 'success') return r;
       const info = stunErrorOf(m);
       const newNonce = findAttribute(m, Attr.NONCE)?.value;
       const newRealm = getString(m, Attr.REALM);

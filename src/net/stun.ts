@@ -615,6 +615,30 @@ export function verifyIntegrity(msg: StunMessage, key: Buffer): boolean {
   return timingSafeEqual(mac, a.value);
 }
 
+/**
+ * Whether MESSAGE-INTEGRITY-SHA256 is present and matches `key` (RFC 8489 §14.6): HMAC-SHA256 over
+ * the message up to the attribute, the length field counting it, compared over the attribute's
+ * length (16 to 32 bytes: the HMAC may be truncated).
+ */
+export function verifyIntegritySha256(msg: StunMessage, key: Buffer): boolean {
+  const a = findAttribute(msg, Attr.MESSAGE_INTEGRITY_SHA256);
+  if (!a || a.value.length < 16 || a.value.length > 32 || a.value.length % 4) return false;
+  const covered = Buffer.from(msg.raw.subarray(0, a.offset));
+  covered.writeUInt16BE(a.offset - HEADER_LENGTH + 4 + a.value.length, 2);
+  const mac = createHmac('sha256', key).update(covered).digest().subarray(0, a.value.length);
+  return timingSafeEqual(mac, a.value);
+}
+
+/**
+ * How a response is authenticated (RFC 8489 §9.2.5): MESSAGE-INTEGRITY-SHA256 is checked when
+ * present, else MESSAGE-INTEGRITY; `absent` when it carries neither.
+ */
+export function integrityOf(msg: StunMessage, key: Buffer): 'valid' | 'invalid' | 'absent' {
+  if (findAttribute(msg, Attr.MESSAGE_INTEGRITY_SHA256)) return verifyIntegritySha256(msg, key) ? 'valid' : 'invalid';
+  if (findAttribute(msg, Attr.MESSAGE_INTEGRITY)) return verifyIntegrity(msg, key) ? 'valid' : 'invalid';
+  return 'absent';
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stream framing (STUN over TCP/TLS, RFC 8489 §6.2.2; TURN ChannelData, RFC 8656 §12.5)
 

@@ -8,7 +8,7 @@ import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import { PathError, toPathError } from '../net/classify.js';
-import { dial } from '../net/dial.js';
+import { dialTracked } from '../net/dial.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
 import { isSelfSigned, judgeChain, type ChainVerdict } from './chain-order.js';
 import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateValidity, curveBits } from './der.js';
@@ -27,12 +27,16 @@ export async function inspectCertificate(target: AuditTarget, opts: AuditOptions
   const t0 = performance.now();
   let handshake: Handshake;
   try {
-    const tcp = await dial({
+    const tracked = dialTracked({
       address: target.address,
       port: target.port,
       connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    // The dial stops listening for errors once connected; a reset arriving before secureOver
+    // takes the socket must not become an unhandled 'error'.
+    tracked.socket.on('error', () => undefined);
+    const tcp = await tracked.ready;
     const left = Math.max(1, t0 + opts.timeoutMs - performance.now());
     handshake = await secureOver(tcp.socket, auditTlsOptions(target, opts.ca), left, opts.signal);
   } catch (err) {
@@ -41,8 +45,20 @@ export async function inspectCertificate(target: AuditTarget, opts: AuditOptions
   }
   try {
     return describeHandshake(handshake, target);
+  } catch (err) {
+    // The handshake finished; what failed is reading the certificate it carried.
+    const why = err instanceof Error ? err.message : String(err);
+    throw new CertificateUnreadableError(`the certificate could not be analysed: ${why}`, err instanceof PathError && err.code ? err.code : 'CERTIFICATE_UNREADABLE');
   } finally {
     handshake.socket.destroy();
+  }
+}
+
+/** A handshake that completed with a certificate that cannot be described (no certificate, a DER Node cannot load). */
+export class CertificateUnreadableError extends PathError {
+  constructor(message: string, code: string) {
+    super('tls-failure', 'tls', message, code, 'handshake-failure');
+    this.name = 'CertificateUnreadableError';
   }
 }
 

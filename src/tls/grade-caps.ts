@@ -153,8 +153,17 @@ function keyCaps(scan: TlsScan): Cap[] {
 
 function certificateCaps(scan: TlsScan): Cap[] {
   const c = scan.certificate;
-  // Nothing about trust, name or key can be graded; an A+ would claim more than is known.
-  if (!c) return [{ id: 'tls-grade.certificate-unknown', cap: 'A', source: CERT_INSPECTION }];
+  if (!c) {
+    // A handshake was tried and failed: whatever the raw hellos saw, no client gets a working
+    // connection (or a certificate anyone can check), so the server fails.
+    const e = scan.certificateError;
+    if (e) {
+      const id = e.stage === 'handshake' ? 'tls-grade.no-finished-handshake' : 'tls-grade.certificate-unreadable';
+      return [{ id, cap: 'F', source: CERT_INSPECTION, params: { error: e.message.slice(0, 200) } }];
+    }
+    // Not tried: nothing about trust, name or key can be graded; an A+ would claim more than is known.
+    return [{ id: 'tls-grade.certificate-unknown', cap: 'A', source: CERT_INSPECTION }];
+  }
   const caps: Cap[] = [];
   const leaf = c.chain[0];
   if (c.expired) caps.push({ id: 'tls-grade.expired', cap: 'T', source: CERT_INSPECTION, params: { date: c.notAfter } });

@@ -206,6 +206,12 @@ export interface TlsScan {
   dhMinBits?: number;
   facts: HandshakeFacts;
   certificate?: CertificateFacts;
+  /**
+   * Why `certificate` is missing when a finished handshake was tried: it never completed
+   * (`handshake`: refused, reset, a certificate OpenSSL cannot parse, no answer) or it completed and
+   * the certificate could not be analysed (`certificate`). Absent when no handshake was tried.
+   */
+  certificateError?: { stage: 'handshake' | 'certificate'; code: string; message: string };
   hsts?: HstsFacts;
   /** Raw hellos sent. */
   probes: number;

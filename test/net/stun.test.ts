@@ -2,7 +2,7 @@
 // and IPv6), round trips of every attribute the client uses, and a fuzz-ish run of random,
 // truncated and mangled bytes that must only ever produce StunDecodeError.
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   Attr,
@@ -30,6 +30,8 @@ import {
   splitMessageType,
   tryDecodeMessage,
   verifyIntegrity,
+  verifyIntegritySha256,
+  integrityOf,
   type StunMessage,
 } from '../../src/net/stun.js';
 
@@ -237,6 +239,31 @@ describe('codec round trips', () => {
     const m = decodeMessage(extra);
     expect(m.attributes.filter((a) => a.type === Attr.SOFTWARE)).toHaveLength(1);
     expect(getString(m, Attr.SOFTWARE)).toBe('x');
+  });
+
+  it('MESSAGE-INTEGRITY-SHA256: full and truncated HMACs verify, a tampered one does not; integrityOf says which', () => {
+    const key = longTermKey('alice', 'test.local', 'secret');
+    const withSha256 = (macBytes: number) => {
+      const body = encodeMessage({ method: Method.Allocate, cls: 'success', transactionId: Buffer.alloc(12, 7), attributes: [attr.lifetime(600)] });
+      const out = Buffer.concat([body, Buffer.alloc(4 + macBytes)]);
+      out.writeUInt16BE(out.length - 20, 2);
+      out.writeUInt16BE(Attr.MESSAGE_INTEGRITY_SHA256, body.length);
+      out.writeUInt16BE(macBytes, body.length + 2);
+      createHmac('sha256', key).update(out.subarray(0, body.length)).digest().subarray(0, macBytes).copy(out, body.length + 4);
+      return out;
+    };
+    for (const n of [32, 16]) {
+      const m = decodeMessage(withSha256(n));
+      expect(verifyIntegritySha256(m, key)).toBe(true);
+      expect(integrityOf(m, key)).toBe('valid');
+      expect(integrityOf(m, longTermKey('alice', 'test.local', 'wrong'))).toBe('invalid');
+    }
+    const tampered = withSha256(32);
+    tampered[24] = tampered[24]! ^ 1;
+    expect(integrityOf(decodeMessage(tampered), key)).toBe('invalid');
+    const sha1 = decodeMessage(encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] }, { integrityKey: key }));
+    expect(integrityOf(sha1, key)).toBe('valid');
+    expect(integrityOf(decodeMessage(encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] })), key)).toBe('absent');
   });
 
   it('CRC-32 is the IEEE one', () => {

@@ -265,6 +265,16 @@ describe('what the grade cannot see', () => {
     expect(g.subscores.keyExchange).toBe(90); // from the x25519 key shares alone
   });
 
+  it('a finished handshake that was tried and failed is an F, not a missing fact', () => {
+    const noHandshake = gradeTls({ ...noCertificate, certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'certificate does not parse' } });
+    expect(noHandshake.grade).toBe('F');
+    expect(capIds(noHandshake)).toContain('tls-grade.no-finished-handshake');
+    expect(noHandshake.caps.find((c) => c.id === 'tls-grade.no-finished-handshake')?.reason).toMatch(/certificate does not parse/);
+    const unreadable = gradeTls({ ...noCertificate, certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' } });
+    expect(unreadable.grade).toBe('F');
+    expect(capIds(unreadable)).toContain('tls-grade.certificate-unreadable');
+  });
+
   it('an unknown Heartbleed result is listed, not graded', () => {
     const g = gradeTls({ ...intermediate, facts: { ...intermediate.facts, heartbleed: 'unknown' } });
     expect(g.grade).toBe('A+');
