@@ -1,13 +1,16 @@
-import { commonOptions, defineCheck, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, type CheckContext, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { first } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
-import { connectBudgetMs, fetchAlong, pathFailure, residency } from '../../src/integration/common.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { bodyTooLarge, connectBudgetMs, fetchAlong, httpAnswerFinding, httpAnswerMessages, isRedirectFailure, MAX_REDIRECTS, pathFailure, peerText, REDIRECT_STATUSES, redirectTarget, residency, type FetchedAlong } from '../../src/integration/common.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
+    ...httpAnswerMessages.en,
     'api.open': '{endpoint}: {url} answered HTTP {status} to a request without credentials: the {role} API is open to anyone who can reach it.',
     'api.open.fix': 'Put the API behind authentication (OAuth 2.0 bearer tokens, mutual TLS, or at least an API gateway that demands credentials) before the IM platform is connected to it; if this URL is a public health page, point the site file at the API itself.',
     'api.no-challenge': '{endpoint}: {url} answered 401 without a WWW-Authenticate header.',
@@ -23,6 +26,7 @@ const messages = {
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
+    ...httpAnswerMessages['zh-CN'],
     'api.open': '{endpoint}：{url} 对未携带凭据的请求返回 HTTP {status}：{role} API 对所有能访问到它的人开放。',
     'api.open.fix': '在接入 IM 平台之前为该 API 加上身份验证（OAuth 2.0 持有者令牌、双向 TLS，或至少一个要求凭据的 API 网关）；如果该 URL 是公开的健康检查页面，请在站点文件中改为指向 API 本身。',
     'api.no-challenge': '{endpoint}：{url} 返回 401，但没有 WWW-Authenticate 头。',
@@ -45,7 +49,8 @@ interface Options {
 
 /** Business systems the IM platform integrates with over HTTP APIs. */
 const API_ROLES = new Set(['hr', 'oa', 'crm', 'ticketing', 'integration']);
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** An unauthenticated request gets a challenge or an error page; anything larger is not an API's answer to judge. */
+const BODY_BYTES = 256 * 1024;
 
 /** HR / OA / CRM / ticketing APIs: reachable, TLS, an authentication challenge, latency. */
 export default defineCheck<Options>({
@@ -98,24 +103,27 @@ export default defineCheck<Options>({
       route = await routeFor(ctx, ep);
       if (route.path === 'direct') await lookupOnce(ctx, ep.host);
       const url = ep.url!;
-      const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 16 * 1024, headers: { accept: 'application/json, */*' } });
+      const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: BODY_BYTES, headers: { accept: 'application/json, */*' } });
       const challenge = first(res.headers['www-authenticate']);
       const location = first(res.headers.location);
+      // A redirect counts as a login only if the chain ends somewhere: a loop never reaches a login page.
+      const chain = REDIRECT_STATUSES.has(res.status) && location ? await redirectChain(ctx, ep, route, res) : undefined;
       const auth =
         res.status === 401 ? (challenge ? 'challenge' : 'challenge-without-scheme')
         : res.status === 403 ? 'forbidden'
-        : REDIRECTS.has(res.status) && location ? (looksLikeLogin(url, location) ? 'redirect-to-login' : 'redirect')
+        : REDIRECT_STATUSES.has(res.status) && location ? (looksLikeLogin(url, location) ? 'redirect-to-login' : 'redirect')
         : res.status >= 200 && res.status < 300 ? 'none'
         : 'unknown';
       const base = { endpoint: ep.name, url, role: ep.role, host: ep.host };
       const details: Record<string, unknown> = {
-        classification: res.status >= 500 || auth === 'unknown' ? 'http-error' : 'ok',
+        classification: res.status >= 500 || auth === 'unknown' || res.truncated ? 'http-error' : 'ok',
         ...pathDetails(route),
         status: res.status,
         auth,
-        ...(challenge ? { schemes: String(res.headers['www-authenticate']).split(',').map((c) => c.trim().split(/\s+/)[0]!).filter((c) => /^[A-Za-z][\w-]*$/.test(c)) } : {}),
-        ...(auth === 'redirect-to-login' ? { loginUrl: new URL(location!, url).toString() } : {}),
-        ...(auth === 'redirect' ? { location: new URL(location!, url).toString() } : {}),
+        ...(challenge ? { schemes: String(res.headers['www-authenticate']).split(',').map((c) => c.trim().split(/\s+/)[0]!).filter((c) => /^[A-Za-z][\w-]*$/.test(c)).slice(0, 10) } : {}),
+        ...(auth === 'redirect-to-login' ? { loginUrl: peerText(new URL(location!, url).toString(), 300) } : {}),
+        ...(auth === 'redirect' ? { location: peerText(new URL(location!, url).toString(), 300) } : {}),
+        ...(chain ? { redirects: chain } : {}),
         ...(res.tls ? { tls: res.tls } : {}),
         ...where,
       };
@@ -127,6 +135,12 @@ export default defineCheck<Options>({
       ];
       const findings: Finding[] = [];
       let score = timingScore(res.timings.ttfbMs, slowMs, slowMs * 3);
+      if (res.truncated) {
+        findings.push(httpAnswerFinding('api', bodyTooLarge(res, BODY_BYTES), ep, severity)!);
+        // An open API stays the finding to act on, whatever the size of what it serves.
+        if (auth === 'none') findings.push({ id: 'api.open', severity: 'high', message: { id: 'api.open', params: { ...base, status: res.status } }, remediation: { id: 'api.open.fix' } });
+        return { status: 'fail', score: 0, measurements, findings, details };
+      }
       if (details.classification === 'http-error') {
         findings.push({ id: 'api.status', severity, message: { id: 'api.status', params: { ...base, status: res.status } }, remediation: { id: 'api.status.fix' } });
         return { status: 'fail', score: 0, measurements, findings, details };
@@ -156,6 +170,26 @@ export default defineCheck<Options>({
     }
   },
 });
+
+/**
+ * Where a redirect leads, followed to its end: the URLs after the first. A loop, too many hops or a
+ * Location that is not http(s) is the answer's own failure and thrown; a login page that cannot be
+ * reached is the sso check's business and only recorded here.
+ */
+async function redirectChain(ctx: CheckContext<Options>, ep: Endpoint, route: Route, res: FetchedAlong): Promise<Array<{ url: string; status?: number; error?: string }>> {
+  const next = redirectTarget(res);
+  if (next instanceof PathError) throw next;
+  try {
+    // The first URL counts as seen: A → B → A is a loop from the first hop on.
+    const rest = await fetchAlong(ctx, ep, route, next!, { maxBodyBytes: 4096, redirects: MAX_REDIRECTS - 1, seen: [res.url] });
+    return rest.chain.map((u, i) => ({ url: peerText(u, 300), ...(i === rest.chain.length - 1 ? { status: rest.status } : {}) }));
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (isRedirectFailure(err)) throw err;
+    if (err instanceof PathError || err instanceof DnsLookupError) return [{ url: peerText(next!, 300), error: peerText(err.message, 200) }];
+    throw err;
+  }
+}
 
 const LOGIN_WORDS = /login|logon|signin|sign-in|auth|sso|oauth|saml|openid|adfs|idp|\bcas\b/i;
 

@@ -9,7 +9,7 @@ import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
 import { lookupOnce, probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
-import { connectBudgetMs, endpointTls, isProtocolError, pathFailure, residency } from '../../src/integration/common.js';
+import { connectBudgetMs, endpointTls, isProtocolError, pathFailure, peerText, residency } from '../../src/integration/common.js';
 
 const messages = {
   en: {
@@ -27,6 +27,7 @@ const messages = {
     'directory.bind-failed.fix': 'Read the result code: strongerAuthRequired / confidentialityRequired mean the server wants TLS or signing, unwillingToPerform often a policy on simple binds; fix the account or the server policy the IM platform depends on.',
     'directory.anonymous-allowed': '{endpoint}: the directory accepts anonymous binds.',
     'directory.anonymous-allowed.fix': 'If anonymous binds can read users and groups, anyone on the network can harvest the organisation\'s directory: restrict anonymous access (AD: dsHeuristics; OpenLDAP: disallow bind_anon or limit its ACLs).',
+    'directory.diagnostic-withheld': ' (the server\'s message repeats the password and is not shown)',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -43,6 +44,7 @@ const messages = {
     'directory.bind-failed.fix': '根据结果码处理：strongerAuthRequired / confidentialityRequired 表示服务器要求 TLS 或签名，unwillingToPerform 通常是针对简单绑定的策略；请修正 IM 平台所依赖的账号或服务器策略。',
     'directory.anonymous-allowed': '{endpoint}：目录允许匿名绑定。',
     'directory.anonymous-allowed.fix': '如果匿名绑定可以读取用户和组，网络上的任何人都能获取整个组织的目录：请限制匿名访问（AD：dsHeuristics；OpenLDAP：禁用 bind_anon 或收紧其 ACL）。',
+    'directory.diagnostic-withheld': '（服务器的消息中重复了密码，不予显示）',
   },
 };
 
@@ -120,10 +122,11 @@ export default defineCheck<Options>({
     let route: Route | undefined;
     let socket: Socket | TLSSocket | undefined;
     let nextId = 1;
-    const exchange = (request: (id: number) => Buffer): Promise<LdapResult> => {
+    const exchange = (request: (id: number) => Buffer, expect: 'bind' | 'extended'): Promise<LdapResult> => {
       const id = nextId++;
-      return ldapExchange(socket as Socket, request(id), id, Math.max(100, probeBudgetMs(ctx)), ctx.signal);
+      return ldapExchange(socket as Socket, request(id), id, expect, Math.max(100, probeBudgetMs(ctx)), ctx.signal);
     };
+    const quote = serverText(bindDn, creds.password);
     const findings: Finding[] = [];
     const base = { endpoint: ep.name, host: ep.host, port: ep.port };
     try {
@@ -150,7 +153,7 @@ export default defineCheck<Options>({
       let failed = false;
 
       if (!implicitTls && startTls !== 'off') {
-        const answer = await exchange(startTlsRequest);
+        const answer = await exchange(startTlsRequest, 'extended');
         details.startTls = { resultCode: answer.resultCode, result: resultName(answer.resultCode) };
         if (answer.resultCode === 0) {
           const t0 = performance.now();
@@ -164,7 +167,7 @@ export default defineCheck<Options>({
           findings.push({
             id: 'directory.starttls-refused',
             severity: startTls === 'require' ? 'high' : 'medium',
-            message: { id: 'directory.starttls-refused', params: { ...base, result: resultName(answer.resultCode), diagnostic: answer.diagnosticMessage ? `: ${answer.diagnosticMessage}` : '' } },
+            message: { id: 'directory.starttls-refused', params: { ...base, result: resultName(answer.resultCode), diagnostic: answer.diagnosticMessage ? quote(answer.diagnosticMessage, (t) => `: ${t}`) : '' } },
             remediation: { id: 'directory.starttls-refused.fix', params: base },
           });
           if (startTls === 'require') {
@@ -182,7 +185,7 @@ export default defineCheck<Options>({
       // After a refused StartTLS some servers hang up; the refusal is the finding, so nothing more is asked.
       const usable = !(details.startTls && !encrypted);
       if (ctx.options.anonymousBind && usable) {
-        const anon = await exchange((id) => bindRequest(id, '', ''));
+        const anon = await exchange((id) => bindRequest(id, '', ''), 'bind');
         details.anonymousBind = anon.resultCode === 0 ? 'allowed' : 'refused';
         details.anonymousBindResult = resultName(anon.resultCode);
         if (anon.resultCode === 0) {
@@ -198,11 +201,11 @@ export default defineCheck<Options>({
           findings.push({ id: 'directory.bind-not-tried', severity: 'info', message: { id: 'directory.bind-not-tried', params: base } });
         } else {
           const t0 = performance.now();
-          const answer = await exchange((id) => bindRequest(id, bindDn, creds.password!));
+          const answer = await exchange((id) => bindRequest(id, bindDn, creds.password!), 'bind');
           const bindMs = Math.round((performance.now() - t0) * 100) / 100;
           measurements.push({ id: 'bindMs', value: bindMs, unit: 'ms' });
           details.bind = { attempted: true, bindDn, resultCode: answer.resultCode, result: resultName(answer.resultCode) };
-          const params = { ...base, bindDn, result: resultName(answer.resultCode), diagnostic: answer.diagnosticMessage ? ` (${answer.diagnosticMessage})` : '' };
+          const params = { ...base, bindDn, result: resultName(answer.resultCode), diagnostic: answer.diagnosticMessage ? quote(answer.diagnosticMessage, (t) => ` (${t})`) : '' };
           if (answer.resultCode === 49) {
             details.classification = 'auth-refused';
             failed = true;
@@ -227,7 +230,7 @@ export default defineCheck<Options>({
             {
               id: 'directory.not-ldap',
               severity,
-              message: { id: 'directory.not-ldap', params: { ...base, detail: err.message } },
+              message: { id: 'directory.not-ldap', params: { ...base, detail: quote(err.message, (t) => t) } },
               remediation: { id: 'directory.not-ldap.fix', params: base },
               evidence: { code: err.code ?? '-', ...(err.detail ?? {}) },
             },
@@ -241,6 +244,17 @@ export default defineCheck<Options>({
     }
   },
 });
+
+/**
+ * How a server's own text (diagnosticMessage, a notice of disconnection) is quoted: bounded and
+ * cleaned like any peer text, and withheld whole when it repeats the password in any form a
+ * server might echo it (some servers quote the failed bind back).
+ */
+function serverText(bindDn: string | undefined, password: string | undefined): (text: string, wrap: (quoted: string) => string) => string {
+  const forms = password && password.length >= 4 ? [password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password), Buffer.from(password).toString('base64'), ...(bindDn ? [Buffer.from(`${bindDn}:${password}`).toString('base64')] : [])] : [];
+  // A message reference must be the whole parameter for the report to translate it.
+  return (text, wrap) => (forms.some((f) => text.includes(f)) ? '@directory.diagnostic-withheld' : wrap(peerText(text, 200)));
+}
 
 /** A polite goodbye (RFC 4511 §4.3); the server sends no answer, so nothing is awaited. */
 function unbind(socket: Socket | TLSSocket, id: number): void {

@@ -4,7 +4,7 @@ import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { lookupOnce, probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
-import { connectBudgetMs, fetchAlong, jsonObject, pathFailure, probeUrl, residency, type UrlProbe } from '../../src/integration/common.js';
+import { connectBudgetMs, fetchAlong, httpAnswerMessages, jsonObject, MAX_REDIRECTS, pathFailure, peerText, probeUrl, residency, type UrlProbe } from '../../src/integration/common.js';
 import { discoveryLocation, MIN_RSA_BITS, reviewDiscovery, reviewJwks, type DiscoveryProblem, type KeyProblem } from '../../src/integration/oidc.js';
 import { reviewMetadata } from '../../src/integration/saml.js';
 import { XmlError } from '../../src/util/xml.js';
@@ -12,12 +12,16 @@ import { XmlError } from '../../src/util/xml.js';
 const messages = {
   en: {
     ...pathMessages.en,
+    ...httpAnswerMessages.en,
     'sso.status': '{endpoint}: {url} answered HTTP {status} instead of the {what}.',
     'sso.status.fix': 'Check the URL in the site file: the OpenID configuration lives at <issuer>/.well-known/openid-configuration, SAML metadata at the URL the identity provider publishes.',
     'sso.not-json': '{endpoint}: {url} is not a JSON object{truncated}.',
     'sso.not-json.fix': 'The identity provider must serve its configuration as JSON (OpenID Connect Discovery 1.0 §4.2); something else answers at this URL (a login page, a proxy\'s error page?).',
     'sso.missing': '{endpoint}: the OpenID configuration lacks required fields: {fields}.',
     'sso.missing.fix': 'Fix the identity provider\'s discovery document (OpenID Connect Discovery 1.0 §3 lists the required metadata).',
+    'sso.wrong-type': '{endpoint}: {field} in the OpenID configuration is not {expected}: relying parties cannot use it.',
+    'sso.type.string': 'a string',
+    'sso.type.array': 'a list of strings',
     'sso.issuer-mismatch': '{endpoint}: the configuration names issuer {issuer}, but it was fetched for {expected}: relying parties must reject it (Discovery §4.3), and ID tokens will not validate.',
     'sso.issuer-mismatch.fix': 'Configure the IM platform with the exact issuer the provider announces (scheme, host, path, no trailing "/" difference), or fix the provider\'s issuer / public URL setting (often wrong behind a reverse proxy).',
     'sso.not-https': '{endpoint}: {field} is not an https URL ({value}).',
@@ -57,12 +61,16 @@ const messages = {
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
+    ...httpAnswerMessages['zh-CN'],
     'sso.status': '{endpoint}：{url} 返回 HTTP {status}，而不是{what}。',
     'sso.status.fix': '检查站点文件中的 URL：OpenID 配置位于 <issuer>/.well-known/openid-configuration，SAML 元数据位于身份提供方公布的 URL。',
     'sso.not-json': '{endpoint}：{url} 不是 JSON 对象{truncated}。',
     'sso.not-json.fix': '身份提供方必须以 JSON 提供其配置（OpenID Connect Discovery 1.0 §4.2）；该 URL 上应答的是其他内容（登录页面或代理的错误页面？）。',
     'sso.missing': '{endpoint}：OpenID 配置缺少必需字段：{fields}。',
     'sso.missing.fix': '修正身份提供方的发现文档（OpenID Connect Discovery 1.0 §3 列出了必需的元数据）。',
+    'sso.wrong-type': '{endpoint}：OpenID 配置中的 {field} 不是{expected}：依赖方无法使用。',
+    'sso.type.string': '字符串',
+    'sso.type.array': '字符串数组',
     'sso.issuer-mismatch': '{endpoint}：配置中的 issuer 为 {issuer}，但请求的是 {expected}：依赖方必须拒绝该配置（Discovery §4.3），ID 令牌将无法通过验证。',
     'sso.issuer-mismatch.fix': '在 IM 平台中配置与提供方公布完全一致的 issuer（协议、主机、路径以及末尾的“/”），或修正提供方的 issuer / 对外 URL 设置（在反向代理之后常出错）。',
     'sso.not-https': '{endpoint}：{field} 不是 https URL（{value}）。',
@@ -172,7 +180,7 @@ export default defineCheck<Options>({
     } catch (err) {
       if (err instanceof PathError && err.classification === 'server-error') {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        return { status: 'fail', score: 0, findings: [{ id: 'sso.bad-answer', severity, message: { id: 'sso.bad-answer', params: { endpoint: ep.name, detail: err.message } }, remediation: { id: 'sso.bad-answer.fix' } }], details: { classification: 'server-error', ...where } };
+        return { status: 'fail', score: 0, findings: [{ id: 'sso.bad-answer', severity, message: { id: 'sso.bad-answer', params: { endpoint: ep.name, detail: peerText(err.message, 200) } }, remediation: { id: 'sso.bad-answer.fix' } }], details: { classification: 'server-error', ...where } };
       }
       return pathFailure('sso', ctx, err, ep, severity, connectTimeoutMs, route, where);
     }
@@ -187,11 +195,19 @@ function ssoKind(ep: Endpoint): 'oidc' | 'saml' {
 
 type Ctx = CheckContext<Options>;
 
+/**
+ * Findings that mean the provider answered, but with nothing a relying party can use: the
+ * result is then classified `server-error`, not `ok`. Weak keys or expiring certificates are
+ * policy findings about a provider that works.
+ */
+const UNUSABLE = new Set(['sso.missing', 'sso.wrong-type', 'sso.issuer-mismatch', 'sso.jwks-invalid', 'sso.not-idp', 'sso.no-signing-cert', 'sso.no-sso-endpoint']);
+
 function grade(findings: Finding[], measurements: Measurement[], details: Record<string, unknown>): CheckOutcome {
   const worst = findings.reduce((w, f) => Math.max(w, ['info', 'low', 'medium', 'high', 'critical'].indexOf(f.severity)), 0);
   const score = worst >= 3 ? 0 : worst === 2 ? 0.6 : worst === 1 ? 0.85 : 1;
   const failed = worst >= 3;
-  return { status: failed ? 'fail' : findings.some((f) => f.severity !== 'info') ? 'warn' : 'pass', score, measurements, findings, details: { classification: details.classification ?? 'ok', ...details } };
+  const classification = details.classification ?? (findings.some((f) => UNUSABLE.has(f.id)) ? 'server-error' : 'ok');
+  return { status: failed ? 'fail' : findings.some((f) => f.severity !== 'info') ? 'warn' : 'pass', score, measurements, findings, details: { ...details, classification } };
 }
 
 /** Secondary URLs (endpoints, key set) get part of what is left, so one stall cannot eat the whole task. */
@@ -203,7 +219,7 @@ async function oidc(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome>
   const name = ep.name;
   const configuredIssuer = (ep.extra.sso as { issuer?: string } | undefined)?.issuer;
   const { discoveryUrl, expectedIssuer } = discoveryLocation(ep.url!, configuredIssuer);
-  const res = await fetchAlong(ctx, ep, route, discoveryUrl, { maxBodyBytes: DOC_BYTES, headers: { accept: 'application/json' } });
+  const res = await fetchAlong(ctx, ep, route, discoveryUrl, { maxBodyBytes: DOC_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
   const measurements: Measurement[] = [{ id: 'discoveryTtfbMs', value: res.timings.ttfbMs, unit: 'ms', threshold: { max: ctx.threshold('discoveryTtfbMs', ctx.options.slowMs) } }];
   const details: Record<string, unknown> = { discoveryUrl, expectedIssuer, status: res.status, ...(res.tls ? { tls: res.tls } : {}) };
   const findings: Finding[] = [];
@@ -235,6 +251,9 @@ async function oidc(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome>
   if (jwks) {
     details.jwks = jwks.details;
     findings.push(...jwks.findings);
+    // Without its keys no ID token can be verified: the key set's failure is the endpoint's.
+    const failed = jwks.details.classification;
+    if (typeof failed === 'string' && failed !== 'ok') details.classification = failed;
   }
   return grade(findings, measurements, details);
 }
@@ -257,6 +276,7 @@ function discoveryFindings(endpoint: string, problems: DiscoveryProblem[], algs:
     if (p.kind === 'issuer-mismatch') out.push({ id: 'sso.issuer-mismatch', severity: 'high', message: { id: 'sso.issuer-mismatch', params: { endpoint, issuer: p.issuer, expected: p.expected } }, remediation: { id: 'sso.issuer-mismatch.fix' } });
     if (p.kind === 'not-https' || p.kind === 'bad-url') out.push({ id: 'sso.not-https', severity: 'high', message: { id: 'sso.not-https', params: { endpoint, field: p.field, value: p.value } }, remediation: { id: 'sso.not-https.fix' } });
     if (p.kind === 'alg-none') out.push({ id: 'sso.alg-none', severity: 'medium', message: { id: 'sso.alg-none', params: { endpoint } }, remediation: { id: 'sso.alg-none.fix' } });
+    if (p.kind === 'wrong-type') out.push({ id: 'sso.wrong-type', severity: 'high', message: { id: 'sso.wrong-type', params: { endpoint, field: p.field, expected: `@sso.type.${p.expected}` } }, remediation: { id: 'sso.missing.fix' } });
     if (p.kind === 'no-rs256') out.push({ id: 'sso.no-rs256', severity: 'low', message: { id: 'sso.no-rs256', params: { endpoint, algs: algs.join(', ') } } });
   }
   return out;
@@ -270,7 +290,7 @@ async function keySet(ctx: Ctx, ep: Endpoint, route: Route, url: string, budget:
   });
   let res;
   try {
-    res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: DOC_BYTES, timeoutMs: budget, headers: { accept: 'application/json' } });
+    res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: DOC_BYTES, timeoutMs: budget, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
@@ -282,7 +302,7 @@ async function keySet(ctx: Ctx, ep: Endpoint, route: Route, url: string, budget:
   if (!doc) return invalid(res.truncated ? `larger than ${DOC_BYTES} bytes` : 'not a JSON object');
   const review = reviewJwks(doc);
   if (review.error) return invalid(review.error);
-  if (!review.keys.length) return invalid('no keys');
+  if (!review.keys.length) return invalid(review.problems.length ? 'no usable key' : 'no keys');
   const findings: Finding[] = review.problems.map((p) => keyFinding(endpoint, p));
   return { details: { url, keys: review.keys }, findings };
 }
@@ -305,7 +325,7 @@ async function saml(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome>
   const endpoint = ep.name;
   const url = ep.url!;
   const sev = unreachableSeverity(ep);
-  const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: METADATA_BYTES + 1, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
+  const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: METADATA_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
   const measurements: Measurement[] = [{ id: 'metadataTtfbMs', value: res.timings.ttfbMs, unit: 'ms', threshold: { max: ctx.threshold('metadataTtfbMs', ctx.options.slowMs) } }];
   const details: Record<string, unknown> = { metadataUrl: url, status: res.status, ...(res.tls ? { tls: res.tls } : {}) };
   const findings: Finding[] = [];
@@ -315,11 +335,11 @@ async function saml(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome>
   }
   let review;
   try {
-    if (res.truncated || res.body.length > METADATA_BYTES) throw new XmlError('too-large', `larger than ${METADATA_BYTES} bytes`);
+    if (res.truncated) throw new XmlError('too-large', `larger than ${METADATA_BYTES} bytes`);
     review = reviewMetadata(res.body.toString('utf8'));
   } catch (err) {
     if (!(err instanceof XmlError)) throw err;
-    findings.push({ id: 'sso.metadata-invalid', severity: sev, message: { id: 'sso.metadata-invalid', params: { endpoint, url, why: `${err.kind}: ${err.message}` } }, remediation: { id: 'sso.metadata-invalid.fix' }, evidence: { kind: err.kind } });
+    findings.push({ id: 'sso.metadata-invalid', severity: sev, message: { id: 'sso.metadata-invalid', params: { endpoint, url, why: `${err.kind}: ${peerText(err.message, 200)}` } }, remediation: { id: 'sso.metadata-invalid.fix' }, evidence: { kind: err.kind } });
     return grade(findings, measurements, { ...details, classification: 'http-error' });
   }
   details.entityId = review.entityId;

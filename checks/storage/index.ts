@@ -7,12 +7,13 @@ import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
 import { lookupOnce, probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { smbNegotiate } from '../../src/net/smb.js';
-import { connectBudgetMs, endpointTls, fetchAlong, pathFailure, residency } from '../../src/integration/common.js';
+import { bodyTooLarge, connectBudgetMs, endpointTls, fetchAlong, httpAnswerMessages, MAX_REDIRECTS, pathFailure, peerText, residency } from '../../src/integration/common.js';
 import { child, parseXml, XmlError } from '../../src/util/xml.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
+    ...httpAnswerMessages.en,
     'storage.plaintext': '{endpoint}: file storage over plain HTTP ({url}): files cross the network unencrypted.',
     'storage.plaintext.fix': 'Serve the storage endpoint over HTTPS (TLS 1.2+) and point the IM platform at the https:// URL.',
     'storage.status': '{endpoint}: {url} answered HTTP {status}: the storage service is failing.',
@@ -32,6 +33,7 @@ const messages = {
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
+    ...httpAnswerMessages['zh-CN'],
     'storage.plaintext': '{endpoint}：文件存储使用明文 HTTP（{url}）：文件未加密传输。',
     'storage.plaintext.fix': '通过 HTTPS（TLS 1.2 及以上）提供存储端点，并让 IM 平台使用 https:// URL。',
     'storage.status': '{endpoint}：{url} 返回 HTTP {status}：存储服务故障。',
@@ -56,6 +58,8 @@ interface Options {
 }
 
 type Kind = 's3' | 'webdav' | 'smb' | 'http';
+/** An anonymous GET on a service root answers with an error document or a listing: 1 MiB holds a 1,000-key S3 page. */
+const BODY_BYTES = 1 << 20;
 const S3_SERVER = /AmazonS3|MinIO|Ceph|RGW|SeaweedFS|OSS|COS|OBS/i;
 const S3_ERRORS = /^(AccessDenied|NoSuchBucket|NoSuchKey|AllAccessDisabled|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidBucketName|AuthorizationHeaderMalformed|MissingSecurityHeader|InvalidRequest|PermanentRedirect)$/;
 
@@ -122,7 +126,7 @@ export default defineCheck<Options>({
         return {
           status: 'fail',
           score: 0,
-          findings: [{ id: 'storage.not-smb', severity, message: { id: 'storage.not-smb', params: { endpoint: ep.name, host: ep.host, port: ep.port, detail: err.message } }, remediation: { id: 'storage.not-smb.fix' }, evidence: { code: err.code ?? '-', ...(err.detail ?? {}) } }],
+          findings: [{ id: 'storage.not-smb', severity, message: { id: 'storage.not-smb', params: { endpoint: ep.name, host: ep.host, port: ep.port, detail: peerText(err.message, 300) } }, remediation: { id: 'storage.not-smb.fix' }, evidence: { code: err.code ?? '-', ...(err.detail ?? {}) } }],
           details: { classification: 'server-error', kind: 'smb', code: err.code, ...(route ? pathDetails(route) : {}), ...where },
         };
       }
@@ -169,13 +173,15 @@ async function connectOnly(ctx: CheckContext<Options>, ep: Endpoint, route: Rout
 async function overHttp(ctx: CheckContext<Options>, ep: Endpoint, route: Route, configured: Kind | undefined): Promise<CheckOutcome> {
   const url = ep.url!;
   const base = { endpoint: ep.name, url };
-  const get = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 64 * 1024 });
+  const get = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: BODY_BYTES, redirects: MAX_REDIRECTS });
+  const s3 = s3Signals(get);
+  // A listing is judged from its start; any other answer that does not end is not one to judge.
+  if (get.truncated && !s3.listing) throw bodyTooLarge(get, BODY_BYTES);
   // OPTIONS only matters for WebDAV; its failure (a stall, a reset) is recorded, not fatal.
   const options = configured === 's3' ? undefined : await fetchAlong(ctx, ep, route, url, { method: 'OPTIONS', maxBodyBytes: 4096, timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2) }).catch((err: unknown) => {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     return err instanceof PathError ? err : Promise.reject(err);
   });
-  const s3 = s3Signals(get);
   const dav = options && !(options instanceof PathError) ? first(options.headers.dav) : undefined;
   const detected: Kind = s3.like ? 's3' : dav ? 'webdav' : 'http';
   const measurements: Measurement[] = [
@@ -189,8 +195,9 @@ async function overHttp(ctx: CheckContext<Options>, ep: Endpoint, route: Route, 
     kind: configured ?? detected,
     detected,
     status: get.status,
+    ...(get.chain.length > 1 ? { redirects: get.chain.slice(1).map((u) => peerText(u, 300)) } : {}),
     ...(s3.like ? { s3: { code: s3.code, listing: s3.listing, ...(s3.requestId ? { requestId: true } : {}), ...(s3.server ? { server: s3.server } : {}) } } : {}),
-    ...(options instanceof PathError ? { options: { classification: options.classification, error: options.message } } : options ? { options: { status: options.status, ...(dav ? { dav } : {}), ...(first(options.headers.allow) ? { allow: first(options.headers.allow) } : {}) } } : {}),
+    ...(options instanceof PathError ? { options: { classification: options.classification, error: options.message } } : options ? { options: { status: options.status, ...(dav ? { dav: peerText(dav, 200) } : {}), ...(first(options.headers.allow) ? { allow: peerText(first(options.headers.allow)!, 300) } : {}) } } : {}),
     ...(get.tls ? { tls: get.tls } : {}),
   };
   const findings: Finding[] = [];
@@ -234,13 +241,17 @@ interface S3Signals {
 function s3Signals(res: HttpFetchResult): S3Signals {
   const requestId = Boolean(res.headers['x-amz-request-id'] ?? res.headers['x-amz-id-2']);
   const serverHeader = first(res.headers.server);
-  const server = serverHeader && S3_SERVER.test(serverHeader) ? serverHeader.slice(0, 100) : undefined;
+  const server = serverHeader && S3_SERVER.test(serverHeader) ? peerText(serverHeader, 100) : undefined;
   let code: string | undefined;
   let listing = false;
   const text = res.body.toString('utf8');
-  if (!res.truncated && /^\s*(<\?xml[^>]*\?>\s*)?</.test(text)) {
+  if (res.truncated) {
+    // Too large to parse whole: a listing still names itself in its root element.
+    const root = /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[\w.-]+:)?(ListBucketResult|ListAllMyBucketsResult)[\s>]/.exec(text.slice(0, 4096));
+    listing = root !== null;
+  } else if (/^\s*(<\?xml[^>]*\?>\s*)?</.test(text)) {
     try {
-      const root = parseXml(text, { maxBytes: 64 * 1024, maxDepth: 16, maxElements: 5000 });
+      const root = parseXml(text, { maxBytes: BODY_BYTES, maxDepth: 16, maxElements: 20_000 });
       if (root.local === 'Error') {
         const c = child(root, 'Code')?.text.trim();
         if (c && S3_ERRORS.test(c)) code = c;

@@ -3,15 +3,18 @@
 // outcome of a path that failed before the protocol could be judged.
 
 import type { SecureContext } from 'node:tls';
-import type { CheckContext, CheckOutcome, Endpoint, Severity } from '../plugin-api.js';
+import type { Catalog, CheckContext, CheckOutcome, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { isIpLiteral } from '../net/host.js';
-import { httpFetch, type HttpFetchOptions, type HttpFetchResult } from '../net/http-fetch.js';
+import { first, httpFetch, type HttpFetchOptions, type HttpFetchResult } from '../net/http-fetch.js';
 import { pathDetails, pathFinding } from '../net/path-messages.js';
 import { basicAuth, type Route } from '../net/proxy.js';
 import { opener } from '../net/route-connect.js';
+import { peerText } from './peer-text.js';
 import { lookupOnce, probeBudgetMs, trustFor } from '../net/shared.js';
+
+export { peerText };
 
 export function connectBudgetMs(ctx: CheckContext<{ connectTimeoutMs: number }>): number {
   return Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
@@ -45,15 +48,66 @@ export async function residency(ctx: CheckContext<any>, host: string): Promise<{
   }
 }
 
+/** Redirect statuses whose Location a client follows (RFC 9110 §15.4). */
+export const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Hops a browser-like client would take before giving up (Chromium and curl use more; 5 is plenty for a service URL). */
+export const MAX_REDIRECTS = 5;
+
+type FetchExtra = Partial<Pick<HttpFetchOptions, 'method' | 'headers' | 'maxBodyBytes' | 'timeoutMs'>> & {
+  /** Follow up to this many redirects (default 0: the redirect itself is the answer). */
+  redirects?: number;
+  /** URLs already requested before this one (a chain the caller began): coming back to one is a loop. */
+  seen?: string[];
+};
+
+export interface FetchedAlong extends HttpFetchResult {
+  /** Every URL requested, the first one included, when redirects were followed. */
+  chain: string[];
+}
+
 /** One request along the endpoint's route with the site's trust store; the deadline is what is left of the task. */
-export async function fetchAlong(
-  ctx: CheckContext<{ connectTimeoutMs: number }>,
-  ep: Endpoint,
-  route: Route,
-  url: string,
-  extra: Partial<Pick<HttpFetchOptions, 'method' | 'headers' | 'maxBodyBytes' | 'timeoutMs'>> = {},
-): Promise<HttpFetchResult> {
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+export async function fetchAlong(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra = {}): Promise<FetchedAlong> {
+  const chain = [url];
+  for (;;) {
+    const res = await fetchOnce(ctx, ep, route, chain.at(-1)!, extra);
+    const next = redirectTarget(res);
+    if (!next || !extra.redirects) return { ...res, chain };
+    if (typeof next !== 'string') throw next;
+    // Each hop has its own deadline (what is left of the task), so a chain cannot outlive the task.
+    const before = [...(extra.seen ?? []), ...chain];
+    if (before.includes(next)) {
+      const loop = [...before.slice(before.indexOf(next)), next].map((u) => peerText(u, 200));
+      throw new PathError('http-error', 'application', `redirect loop: ${loop.join(' → ')}`, 'HTTP_REDIRECT_LOOP', undefined, { chain: loop });
+    }
+    if (chain.length > extra.redirects) throw new PathError('http-error', 'application', `more than ${extra.redirects} redirects`, 'HTTP_TOO_MANY_REDIRECTS', undefined, { chain: chain.map((u) => peerText(u, 200)), limit: extra.redirects });
+    chain.push(next);
+  }
+}
+
+/** Where a redirect points (absolute, fragment dropped); a PathError when it points nowhere a client can go; undefined for other answers. */
+export function redirectTarget(res: HttpFetchResult): string | PathError | undefined {
+  const location = first(res.headers.location);
+  if (!REDIRECT_STATUSES.has(res.status) || location === undefined) return undefined;
+  let next: URL;
+  try {
+    next = new URL(location, res.url);
+  } catch {
+    next = new URL('invalid:');
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+    return new PathError('http-error', 'application', `HTTP ${res.status} to ${peerText(location, 200)}, which is not an http(s) URL`, 'HTTP_BAD_REDIRECT', undefined, { status: res.status, location: peerText(location, 200) });
+  }
+  next.hash = '';
+  return next.toString();
+}
+
+async function fetchOnce(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra): Promise<HttpFetchResult> {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  } catch {
+    throw new PathError('http-error', 'application', `not a URL: ${peerText(url, 200)}`, 'BAD_URL');
+  }
   const tls = await endpointTls(ctx, ep, host);
   return httpFetch({
     url,
@@ -66,6 +120,65 @@ export async function fetchAlong(
     ...(extra.method ? { method: extra.method } : {}),
     ...(extra.headers ? { headers: extra.headers } : {}),
   });
+}
+
+/** An answer whose body did not end within `limit` bytes: cut there, and a finding rather than something to judge. */
+export function bodyTooLarge(res: HttpFetchResult, limit: number): PathError {
+  return new PathError('http-error', 'application', `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`, 'HTTP_BODY_TOO_LARGE', undefined, { status: res.status, limit });
+}
+
+/** Findings an HTTP answer itself earns (a redirect loop, a body without end), worded once for every integration check. */
+export const httpAnswerMessages: { en: Catalog; 'zh-CN': Catalog } = {
+  en: {
+    'integration.redirect-loop': '{endpoint}: {url} redirects in a loop ({chain}): clients give up without an answer.',
+    'integration.too-many-redirects': '{endpoint}: {url} redirects more than {limit} times ({chain}): clients give up without an answer.',
+    'integration.redirect.fix': 'Fix the redirect rules of the server or the gateway in front of it (a common cause: http↔https or trailing-slash rules that undo each other behind a TLS-terminating proxy), or point the site file at the final URL.',
+    'integration.bad-redirect': '{endpoint}: {url} redirects (HTTP {status}) to {location}, which is not an http(s) URL.',
+    'integration.bad-redirect.fix': 'Fix the Location the server sends; the IM platform can only follow http(s) redirects.',
+    'integration.body-too-large': '{endpoint}: the answer from {url} (HTTP {status}) did not end within {limit} bytes and was cut off there.',
+    'integration.body-too-large.fix': 'A service answer this large (or one that never ends) is a misbehaving server or something else answering at this address: check the URL and the service behind it.',
+  },
+  'zh-CN': {
+    'integration.redirect-loop': '{endpoint}：{url} 循环重定向（{chain}）：客户端得不到应答就会放弃。',
+    'integration.too-many-redirects': '{endpoint}：{url} 重定向超过 {limit} 次（{chain}）：客户端得不到应答就会放弃。',
+    'integration.redirect.fix': '修正服务器或其前端网关的重定向规则（常见原因：在终结 TLS 的代理之后，http↔https 或末尾斜杠规则相互抵消），或在站点文件中使用最终的 URL。',
+    'integration.bad-redirect': '{endpoint}：{url} 重定向（HTTP {status}）到 {location}，该地址不是 http(s) URL。',
+    'integration.bad-redirect.fix': '修正服务器发送的 Location；IM 平台只能跟随 http(s) 重定向。',
+    'integration.body-too-large': '{endpoint}：{url} 的应答（HTTP {status}）在 {limit} 字节内没有结束，已在此处截断。',
+    'integration.body-too-large.fix': '如此大（或永不结束）的服务应答说明服务器行为异常，或在该地址应答的是其他东西：请检查 URL 及其后端服务。',
+  },
+};
+
+const REDIRECT_FAILURES = new Set(['HTTP_REDIRECT_LOOP', 'HTTP_TOO_MANY_REDIRECTS', 'HTTP_BAD_REDIRECT']);
+
+/** A redirect chain that leads nowhere: a loop, too many hops, a Location that is not http(s). */
+export function isRedirectFailure(err: unknown): err is PathError {
+  return err instanceof PathError && REDIRECT_FAILURES.has(err.code ?? '');
+}
+
+/** The finding for an answer-level HTTP failure (codes HTTP_REDIRECT_LOOP, HTTP_TOO_MANY_REDIRECTS, HTTP_BAD_REDIRECT, HTTP_BODY_TOO_LARGE); undefined for others. */
+export function httpAnswerFinding(checkId: string, err: PathError, ep: Endpoint, severity: Severity): Finding | undefined {
+  const d = err.detail ?? {};
+  const url = peerText(ep.url ?? `${ep.host}:${ep.port}`, 200);
+  const chain = Array.isArray(d.chain) ? (d.chain as string[]).join(' → ') : '-';
+  const evidence = { code: err.code ?? '-', error: err.message, ...d };
+  switch (err.code) {
+    case 'HTTP_REDIRECT_LOOP':
+    case 'HTTP_TOO_MANY_REDIRECTS':
+      return {
+        id: `${checkId}.redirect-loop`,
+        severity,
+        message: { id: err.code === 'HTTP_REDIRECT_LOOP' ? 'integration.redirect-loop' : 'integration.too-many-redirects', params: { endpoint: ep.name, url, chain, limit: Number(d.limit ?? MAX_REDIRECTS) } },
+        remediation: { id: 'integration.redirect.fix' },
+        evidence,
+      };
+    case 'HTTP_BAD_REDIRECT':
+      return { id: `${checkId}.bad-redirect`, severity, message: { id: 'integration.bad-redirect', params: { endpoint: ep.name, url, status: Number(d.status ?? 0), location: String(d.location ?? '-') } }, remediation: { id: 'integration.bad-redirect.fix' }, evidence };
+    case 'HTTP_BODY_TOO_LARGE':
+      return { id: `${checkId}.body-too-large`, severity, message: { id: 'integration.body-too-large', params: { endpoint: ep.name, url, status: Number(d.status ?? 0), limit: Number(d.limit ?? 0) } }, remediation: { id: 'integration.body-too-large.fix' }, evidence };
+    default:
+      return undefined;
+  }
 }
 
 /** A path that failed (DNS, connect, proxy, TLS, no answer): the shared path finding and the facts. */
@@ -84,7 +197,7 @@ export function pathFailure(
   return {
     status: 'fail',
     score: 0,
-    findings: [pathFinding(checkId, err, ep, severity, connectTimeoutMs)],
+    findings: [(err instanceof PathError ? httpAnswerFinding(checkId, err, ep, severity) : undefined) ?? pathFinding(checkId, err, ep, severity, connectTimeoutMs)],
     details: {
       classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
       ...(route ? pathDetails(route) : { path: 'proxy' }),
@@ -114,6 +227,7 @@ export interface UrlProbe {
 export async function probeUrl(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
   try {
     const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 4096, timeoutMs });
+    // Reachability only: a login page may be large or redirect further; the status is the answer.
     return { url, classification: res.status < 500 ? 'ok' : 'http-error', status: res.status, ttfbMs: res.timings.ttfbMs };
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -2,6 +2,8 @@
 // fetched from there is one (§3 metadata, §4.3 issuer validation), plus what a JSON Web Key Set
 // (RFC 7517) says about the keys ID tokens are signed with.
 
+import { peerText } from './peer-text.js';
+
 export const WELL_KNOWN = '/.well-known/openid-configuration';
 
 /** §4: the configuration lives at the issuer + /.well-known/openid-configuration (trailing "/" removed first). */
@@ -31,6 +33,7 @@ export const ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'use
 
 export type DiscoveryProblem =
   | { kind: 'missing'; field: string }
+  | { kind: 'wrong-type'; field: string; expected: 'string' | 'array' }
   | { kind: 'issuer-mismatch'; issuer: string; expected: string }
   | { kind: 'not-https'; field: string; value: string }
   | { kind: 'bad-url'; field: string; value: string }
@@ -48,39 +51,48 @@ export function reviewDiscovery(doc: Record<string, unknown>, expectedIssuer: st
   const problems: DiscoveryProblem[] = [];
   for (const f of REQUIRED_FIELDS) {
     const v = doc[f];
-    const present = Array.isArray(v) ? v.length > 0 : typeof v === 'string' && v.length > 0;
-    if (!present) problems.push({ kind: 'missing', field: f });
+    const expected = f.endsWith('_supported') ? 'array' : 'string';
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) problems.push({ kind: 'missing', field: f });
+    else if (expected === 'array' ? !Array.isArray(v) || !v.every((x) => typeof x === 'string') : typeof v !== 'string') problems.push({ kind: 'wrong-type', field: f, expected });
   }
-  const issuer = typeof doc.issuer === 'string' ? doc.issuer : undefined;
+  // Values from another server end up in findings and details: bounded like any peer text.
+  const raw = typeof doc.issuer === 'string' ? doc.issuer : undefined;
+  const issuer = raw === undefined ? undefined : peerText(raw, 300);
   // §4.3: "MUST be identical" — compared as strings, as relying parties do.
-  if (issuer !== undefined && issuer !== expectedIssuer) problems.push({ kind: 'issuer-mismatch', issuer, expected: expectedIssuer });
-  if (issuer !== undefined) checkHttps('issuer', issuer, problems);
+  if (raw !== undefined && raw !== expectedIssuer) problems.push({ kind: 'issuer-mismatch', issuer: issuer!, expected: expectedIssuer });
+  if (raw !== undefined) checkHttps('issuer', raw, problems);
   const endpoints: DiscoveryReview['endpoints'] = {};
   for (const f of ENDPOINT_FIELDS) {
     const v = doc[f];
     if (typeof v !== 'string') continue;
-    if (checkHttps(f, v, problems)) endpoints[f] = v;
+    const usable = checkHttps(f, v, problems);
+    if (usable) endpoints[f] = usable;
   }
-  const algs = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string').slice(0, 50) : [];
+  const algs = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string').slice(0, 50).map((a) => peerText(a, 50)) : [];
   if (algs.some((a) => a.toLowerCase() === 'none')) problems.push({ kind: 'alg-none' });
   if (algs.length && !algs.includes('RS256')) problems.push({ kind: 'no-rs256' });
   return { ...(issuer !== undefined ? { issuer } : {}), endpoints, signingAlgs: algs, problems };
 }
 
-function checkHttps(field: string, value: string, problems: DiscoveryProblem[]): boolean {
+/** Longest issuer or URL taken from a document; browsers and gateways refuse much shorter URLs. */
+const MAX_TEXT = 2048;
+
+/** The URL to use (normalised) when `value` is http(s); problems recorded for anything else. */
+function checkHttps(field: string, value: string, problems: DiscoveryProblem[]): string | undefined {
   let u: URL;
   try {
+    if (value.length > MAX_TEXT) throw new Error('too long');
     u = new URL(value);
   } catch {
-    problems.push({ kind: 'bad-url', field, value: value.slice(0, 200) });
-    return false;
+    problems.push({ kind: 'bad-url', field, value: peerText(value, 200) });
+    return undefined;
   }
   if (u.protocol !== 'https:') {
-    problems.push({ kind: 'not-https', field, value: value.slice(0, 200) });
+    problems.push({ kind: 'not-https', field, value: peerText(value, 200) });
     // Still a URL to try: reachability is a separate question from the scheme.
-    return u.protocol === 'http:';
+    return u.protocol === 'http:' ? u.toString() : undefined;
   }
-  return true;
+  return u.toString();
 }
 
 // ---- JWKS ----------------------------------------------------------------------------------
@@ -111,12 +123,12 @@ export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProbl
   const keys: KeyFacts[] = [];
   const problems: KeyProblem[] = [];
   for (const raw of list.slice(0, MAX_KEYS)) {
-    if (!raw || typeof raw !== 'object') {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       problems.push({ kind: 'malformed', why: 'a key that is not an object' });
       continue;
     }
     const k = raw as Record<string, unknown>;
-    const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : undefined);
+    const str = (v: unknown) => (typeof v === 'string' ? peerText(v, 200) : undefined);
     const facts: KeyFacts = {
       kty: str(k.kty) ?? '?',
       ...(str(k.kid) ? { kid: str(k.kid)! } : {}),
@@ -125,12 +137,20 @@ export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProbl
       ...(str(k.crv) ? { crv: str(k.crv)! } : {}),
     };
     const kid = facts.kid !== undefined ? { kid: facts.kid } : {};
+    // RFC 7517 §4.1: kty is REQUIRED; a key without it is no key.
+    if (typeof k.kty !== 'string' || !k.kty) {
+      problems.push({ kind: 'malformed', ...kid, why: 'no "kty"' });
+      continue;
+    }
     if (facts.kty === 'oct' || /^HS\d+$/i.test(facts.alg ?? '')) problems.push({ kind: 'symmetric', ...kid });
     if (facts.alg?.toLowerCase() === 'none') problems.push({ kind: 'alg-none', ...kid });
     if (facts.kty === 'RSA') {
       const n = typeof k.n === 'string' ? Buffer.from(k.n, 'base64url') : undefined;
-      if (!n?.length) problems.push({ kind: 'malformed', ...kid, why: 'RSA key without a modulus' });
-      else {
+      if (!n?.length) {
+        // Not a key anyone can verify with: reported, and not counted among the keys.
+        problems.push({ kind: 'malformed', ...kid, why: 'RSA key without a modulus' });
+        continue;
+      } else {
         let start = 0;
         while (start < n.length && n[start] === 0) start++;
         const bytes = n.length - start;

@@ -3,6 +3,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import { child, findAll, parseXml, type XmlElement } from '../util/xml.js';
+import { peerText } from './peer-text.js';
 
 export interface SigningCert {
   subject: string;
@@ -62,12 +63,13 @@ export function reviewMetadata(xml: string, now = Date.now()): MetadataReview {
       const kind = el.local === 'SingleSignOnService' ? 'sso' : el.local === 'SingleLogoutService' ? 'slo' : undefined;
       if (!kind || endpoints.length >= MAX_ENDPOINTS) continue;
       const location = el.attrs.Location;
-      if (location) endpoints.push({ kind, binding: (el.attrs.Binding ?? '').replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, ''), location });
+      // An over-long Location is kept cut (and so fails as a URL): it is reported, never requested whole.
+      if (location) endpoints.push({ kind, binding: peerText((el.attrs.Binding ?? '').replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, ''), 100), location: peerText(location, 2048) });
     }
   }
   return {
-    ...(entity?.attrs.entityID ? { entityId: entity.attrs.entityID } : {}),
-    ...(entity?.attrs.validUntil ? { validUntil: entity.attrs.validUntil } : {}),
+    ...(entity?.attrs.entityID ? { entityId: peerText(entity.attrs.entityID, 300) } : {}),
+    ...(entity?.attrs.validUntil ? { validUntil: peerText(entity.attrs.validUntil, 64) } : {}),
     idp: idps.length > 0,
     signing,
     unreadable,
@@ -83,8 +85,8 @@ function readCert(el: XmlElement, now: number): SigningCert | string {
     const details = x.publicKey.asymmetricKeyDetails;
     const validTo = new Date(x.validTo);
     return {
-      subject: x.subject.replace(/\n/g, ', '),
-      issuer: x.issuer.replace(/\n/g, ', '),
+      subject: peerText(x.subject.replace(/\n/g, ', '), 300),
+      issuer: peerText(x.issuer.replace(/\n/g, ', '), 300),
       validFrom: new Date(x.validFrom).toISOString(),
       validTo: validTo.toISOString(),
       daysLeft: Math.floor((validTo.getTime() - now) / 86_400_000),

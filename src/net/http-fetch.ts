@@ -22,7 +22,7 @@ export interface HttpFetchOptions {
   tls?: Pick<ConnectionOptions, 'secureContext' | 'servername' | 'rejectUnauthorized'>;
   /** The whole exchange: connect, TLS, headers and body. */
   timeoutMs: number;
-  /** Body bytes kept; the rest is not read (`truncated`). */
+  /** Body bytes kept; one byte more makes the answer `truncated`, and nothing after it is read. */
   maxBodyBytes: number;
   signal: AbortSignal;
 }
@@ -32,6 +32,7 @@ export interface HttpFetchResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The body went on past maxBodyBytes (or never ended): `body` holds the first maxBodyBytes. */
   truncated: boolean;
   address?: string;
   path?: 'direct' | 'proxy';
@@ -42,7 +43,13 @@ export interface HttpFetchResult {
 /** Plain text on http(s) only; anything else is refused before a connection is opened. */
 export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult> {
   const { Agent } = await import('undici');
-  const url = new URL(opts.url);
+  let url: URL;
+  try {
+    url = new URL(opts.url);
+  } catch {
+    // URLs come from other servers' documents (discovery, metadata, Location): not our defect.
+    throw new PathError('http-error', 'application', `not a URL: ${opts.url.slice(0, 200)}`, 'BAD_URL');
+  }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PathError('http-error', 'application', `unsupported URL scheme ${url.protocol}`, 'BAD_SCHEME');
   const secure = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -106,15 +113,20 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
     const chunks: Buffer[] = [];
     let size = 0;
     let truncated = false;
+    // Reading stops at the first byte past the cap: a body that never ends (endless chunks, a
+    // Content-Length of terabytes) costs maxBodyBytes + one chunk, and a body of exactly
+    // maxBodyBytes is not mistaken for a cut one.
     for await (const chunk of res.body) {
       const b = chunk as Buffer;
       const room = opts.maxBodyBytes - size;
-      chunks.push(b.length > room ? b.subarray(0, room) : b);
-      size += Math.min(b.length, room);
-      if (b.length >= room) {
-        truncated = b.length > room || !res.body.readableEnded;
+      if (b.length > room) {
+        chunks.push(b.subarray(0, room));
+        size += room;
+        truncated = true;
         break;
       }
+      chunks.push(b);
+      size += b.length;
     }
     res.body.destroy();
     return {

@@ -5,10 +5,12 @@
 // bytes give a typed error, never an exception from a buffer read or an endless loop.
 
 export const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
+/** RFC 4532 "Who am I?": harmless, unauthenticated, answered by OpenLDAP and Active Directory alike. */
+export const WHOAMI_OID = '1.3.6.1.4.1.4203.1.11.3';
 /** RFC 4511 §4.4.1: the unsolicited "I am closing this connection" message. */
 export const NOTICE_OF_DISCONNECTION_OID = '1.3.6.1.4.1.1466.20036';
-/** Largest LDAP message accepted from a server: a bind or StartTLS answer is a few hundred bytes. */
-export const MAX_MESSAGE_BYTES = 64 * 1024;
+/** Largest LDAP message accepted from a server: a bind, StartTLS or Who am I answer is a few hundred bytes (AD's longest diagnostics included). */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
 const MAX_DEPTH = 8;
 
 /** The bytes are not valid BER/LDAP: truncated, a bad length, an unexpected tag, too deep or too big. */
@@ -69,8 +71,16 @@ export function bindRequest(messageId: number, dn: string, password: string): Bu
   return tlv(TAG.sequence, berInteger(TAG.integer, messageId), op);
 }
 
+export function extendedRequest(messageId: number, oid: string): Buffer {
+  return tlv(TAG.sequence, berInteger(TAG.integer, messageId), tlv(TAG.extendedRequest, tlv(TAG.extRequestName, Buffer.from(oid, 'ascii'))));
+}
+
 export function startTlsRequest(messageId: number): Buffer {
-  return tlv(TAG.sequence, berInteger(TAG.integer, messageId), tlv(TAG.extendedRequest, tlv(TAG.extRequestName, Buffer.from(STARTTLS_OID, 'ascii'))));
+  return extendedRequest(messageId, STARTTLS_OID);
+}
+
+export function whoAmIRequest(messageId: number): Buffer {
+  return extendedRequest(messageId, WHOAMI_OID);
 }
 
 export function unbindRequest(messageId: number): Buffer {

@@ -6,7 +6,7 @@
 
 export class XmlError extends Error {
   constructor(
-    readonly kind: 'too-large' | 'dtd' | 'malformed' | 'too-deep' | 'too-many-elements' | 'entity',
+    readonly kind: 'too-large' | 'dtd' | 'malformed' | 'too-deep' | 'too-many-elements' | 'too-many-attributes' | 'entity',
     message: string,
   ) {
     super(message);
@@ -31,6 +31,8 @@ export interface XmlLimits {
 }
 
 const DEFAULT_LIMITS: XmlLimits = { maxBytes: 1 << 20, maxDepth: 64, maxElements: 20_000 };
+/** Far more than any metadata element carries (SAML's have under ten). */
+const MAX_ATTRIBUTES = 64;
 const NAME = /^[A-Za-z_][\w.:-]*/;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
@@ -83,7 +85,9 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): XmlEle
       if (!m) fail('malformed', 'bad element name');
       const name = m![0];
       i += name.length;
-      const attrs: Record<string, string> = {};
+      // No prototype: attribute names such as __proto__ or constructor are plain keys here.
+      const attrs: Record<string, string> = Object.create(null) as Record<string, string>;
+      let attrCount = 0;
       for (;;) {
         while (i < s.length && /\s/.test(s[i]!)) i++;
         if (s.startsWith('/>', i) || s[i] === '>') break;
@@ -98,6 +102,8 @@ export function parseXml(input: string, limits: Partial<XmlLimits> = {}): XmlEle
         if (q !== '"' && q !== "'") fail('malformed', `unquoted value for ${a![0]}`);
         const end = s.indexOf(q!, i + 1);
         if (end < 0) fail('malformed', 'unterminated attribute value');
+        if (a![0] in attrs) fail('malformed', `attribute ${a![0]} given twice in <${name}>`);
+        if (++attrCount > MAX_ATTRIBUTES) fail('too-many-attributes', `more than ${MAX_ATTRIBUTES} attributes in <${name}>`);
         attrs[a![0]] = decodeEntities(s.slice(i + 1, end));
         i = end + 1;
       }

@@ -278,3 +278,6 @@ export async function startSlapd(dir: string, tls: { caFile: string; certFile: s
     return Object.assign(peer, { ldapPort, ldapsPort, rootDn: 'cn=admin,dc=sr,dc=test' });
   });
 }
+
+// The hostile-peer matrix patches this answer's bytes into broken ones (dialects, statuses, sizes).
+export { smb2NegotiateResponse };

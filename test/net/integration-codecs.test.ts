@@ -3,12 +3,17 @@
 // a typed error, never an exception from a buffer read, a hang or an expansion.
 
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PathError } from '../../src/net/classify.js';
 import { BerError, bindRequest, decodeResponse, messageLength, readTlv, startTlsRequest, STARTTLS_OID, tlv } from '../../src/net/ldap.js';
-import { negotiateRequest, parseNegotiateResponse } from '../../src/net/smb.js';
+import { ldapExchange } from '../../src/net/ldap-client.js';
+import { DIALECT_NAMES, negotiateRequest, parseNegotiateResponse } from '../../src/net/smb.js';
 import { discoveryLocation, reviewDiscovery, reviewJwks } from '../../src/integration/oidc.js';
+import { peerText } from '../../src/integration/peer-text.js';
+import { reviewMetadata } from '../../src/integration/saml.js';
 import { findAll, parseXml, XmlError } from '../../src/util/xml.js';
+import { smb2NegotiateResponse } from '../helpers/integration-peers.js';
 
 /** An LDAPResult-carrying response, as a server would send it. */
 function response(id: number, opTag: number, code: number, diagnostic = '', extra: Buffer[] = []): Buffer {
@@ -106,6 +111,14 @@ describe('XML reader', () => {
     expect(() => parseXml(`<r>${'<e/>'.repeat(50)}</r>`, { maxElements: 20 })).toThrow(/more than 20/);
   });
 
+  it('attributes: no prototype, no duplicates, a bounded number', () => {
+    const root = parseXml('<a __proto__="x" constructor="y"/>');
+    expect(root.attrs.__proto__).toBe('x');
+    expect(Object.getPrototypeOf(root.attrs)).toBeNull();
+    expect(() => parseXml('<a b="1" b="2"/>')).toThrow(/twice/);
+    expect(() => parseXml(`<a ${Array.from({ length: 100 }, (_, i) => `a${i}="1"`).join(' ')}/>`)).toThrow(/more than 64 attributes/);
+  });
+
   it('random bytes only ever give XmlError', () => {
     for (let i = 0; i < 500; i++) {
       const text = `<a ${randomBytes(30).toString('latin1')}`;
@@ -132,6 +145,85 @@ describe('SMB2 NEGOTIATE', () => {
     expect(() => parseNegotiateResponse(Buffer.from('\xffSMBrest', 'latin1'))).toThrow(/SMB1/);
     expect(() => parseNegotiateResponse(randomBytes(100))).toThrow(PathError);
   });
+
+  /** A NEGOTIATE response frame (without the NBSS header), patched. */
+  const frame = (patch: (b: Buffer) => void = () => undefined) => {
+    const b = Buffer.from(smb2NegotiateResponse(0x0311, true)).subarray(4);
+    patch(b);
+    return b;
+  };
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (err) {
+      return (err as PathError).code;
+    }
+    return 'no error';
+  };
+
+  it('takes only the dialects MS-SMB2 defines (0x0202, 0x0210, 0x02FF, 0x0300, 0x0302, 0x0311)', () => {
+    expect(Object.keys(DIALECT_NAMES).map(Number).sort((a, b) => a - b)).toEqual([0x0202, 0x0210, 0x02ff, 0x0300, 0x0302, 0x0311]);
+    for (const d of Object.keys(DIALECT_NAMES).map(Number)) expect(parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))).dialectRevision).toBe(d);
+    for (const d of [0x0041, 0x0000, 0x0201, 0x0312, 0x02fe, 0xffff]) expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))))).toBe('SMB_BAD_DIALECT');
+  });
+
+  it('refuses answers that are cut short, mis-sized, or requests rather than responses', () => {
+    expect(code(() => parseNegotiateResponse(frame().subarray(0, 72)))).toBe('SMB_BAD_ANSWER');
+    expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt16LE(9, 64))))).toBe('SMB_BAD_ANSWER');
+    expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt16LE(32, 4))))).toBe('SMB_BAD_ANSWER');
+    expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt32LE(0, 16))))).toBe('SMB_BAD_ANSWER');
+    expect(code(() => parseNegotiateResponse(negotiateRequest().subarray(4)))).toBe('SMB_BAD_ANSWER');
+    // An error status is told apart, whatever the size of the error body.
+    expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt32LE(0xc000000d, 8)).subarray(0, 64 + 9)))).toBe('SMB_STATUS');
+  });
+});
+
+describe('LDAP exchange over a socket', () => {
+  it('hands bytes after the answer to the next reader (StartTLS) instead of reading them as LDAP', async () => {
+    const int = (tag: number, v: number) => tlv(tag, Buffer.from([v]));
+    const answer = tlv(0x30, int(0x02, 1), tlv(0x78, int(0x0a, 0), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.alloc(0))));
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => s.write(Buffer.concat([answer, Buffer.from('\x16\x03\x03 not LDAP')])));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket: Socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      const result = await ldapExchange(socket, startTlsRequest(1), 1, 'extended', 3000, new AbortController().signal);
+      expect(result).toMatchObject({ messageId: 1, op: 'extended', resultCode: 0 });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(socket.read()?.toString('latin1')).toBe('\x16\x03\x03 not LDAP');
+    } finally {
+      socket.destroy();
+      server.close();
+    }
+  });
+
+  it('an answer of the wrong kind with the right message id is not LDAP', async () => {
+    const server = createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', (d) => s.write(d));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const socket: Socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await expect(ldapExchange(socket, bindRequest(1, 'cn=x', 'pw-secret'), 1, 'bind', 3000, new AbortController().signal)).rejects.toMatchObject({ code: 'LDAP_BAD_ANSWER', detail: { first: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    } finally {
+      socket.destroy();
+      server.close();
+    }
+  });
+});
+
+describe('peer text', () => {
+  it('drops control and bidi characters, bounds the length, and never reads as a message reference', () => {
+    expect(peerText('\u001b[2Jhello\u0007 \u202eworld\n')).toBe('[2Jhello world');
+    expect(peerText('x'.repeat(1_000_000), 10)).toBe(`${'x'.repeat(10)}…`);
+    expect(peerText('@directory.fix')).toBe('(@directory.fix)');
+    expect(peerText('密码'.repeat(200), 3)).toBe('密码密…');
+  });
 });
 
 describe('OIDC discovery and JWKS reviews', () => {
@@ -145,6 +237,32 @@ describe('OIDC discovery and JWKS reviews', () => {
     expect(r.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['missing', 'issuer-mismatch', 'not-https', 'alg-none', 'no-rs256']));
   });
 
+  it('wrongly typed fields are problems of their own, and peer text is bounded', () => {
+    const r = reviewDiscovery(
+      { issuer: 42, authorization_endpoint: ['x'], token_endpoint: 'https://idp.example/t', jwks_uri: 'https://idp.example/k', response_types_supported: 'code', subject_types_supported: [1], id_token_signing_alg_values_supported: ['RS256'] },
+      'https://idp.example',
+    );
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        { kind: 'wrong-type', field: 'issuer', expected: 'string' },
+        { kind: 'wrong-type', field: 'authorization_endpoint', expected: 'string' },
+        { kind: 'wrong-type', field: 'response_types_supported', expected: 'array' },
+        { kind: 'wrong-type', field: 'subject_types_supported', expected: 'array' },
+      ]),
+    );
+    const long = reviewDiscovery({ issuer: `\u001b]0;x\u0007${'i'.repeat(100_000)}`, jwks_uri: `https://idp.example/${'k'.repeat(5000)}` }, 'https://idp.example');
+    expect(long.issuer!.length).toBeLessThanOrEqual(301);
+    expect(long.issuer).not.toMatch(/\u001b/);
+    expect(long.endpoints.jwks_uri).toBeUndefined();
+    expect(long.problems).toContainEqual(expect.objectContaining({ kind: 'bad-url', field: 'jwks_uri' }));
+  });
+
+  it('a key set of arrays, key-less types and modulus-less RSA has no usable key', () => {
+    const r = reviewJwks({ keys: [[[[]]], { kid: 'a' }, { kty: 'RSA', kid: 'b', n: 12345 }, null] });
+    expect(r.keys).toEqual([]);
+    expect(r.problems.map((p) => p.kind)).toEqual(['malformed', 'malformed', 'malformed', 'malformed']);
+  });
+
   it('measures RSA moduli and flags weak, symmetric and alg-none keys', () => {
     const n2048 = Buffer.concat([Buffer.from([0xc0]), randomBytes(255)]).toString('base64url');
     const n1024 = Buffer.concat([Buffer.from([0x00, 0x80]), randomBytes(127)]).toString('base64url');
@@ -152,5 +270,17 @@ describe('OIDC discovery and JWKS reviews', () => {
     expect(r.keys.map((k) => k.bits)).toEqual([2048, 1024, undefined]);
     expect(r.problems.map((p) => p.kind).sort()).toEqual(['alg-none', 'malformed', 'symmetric', 'weak-rsa']);
     expect(reviewJwks({ nokeys: true }).error).toMatch(/keys/);
+  });
+});
+
+describe('SAML metadata review', () => {
+  it('bounds and cleans what the metadata says about itself', () => {
+    const xml = `<md:EntityDescriptor xmlns:md="urn:x" entityID="&#x1b;[2J${'e'.repeat(5000)}" validUntil="${'9'.repeat(500)}"><md:IDPSSODescriptor><md:SingleSignOnService Binding="${'b'.repeat(500)}" Location="https://idp.example/${'l'.repeat(5000)}"/></md:IDPSSODescriptor></md:EntityDescriptor>`;
+    const r = reviewMetadata(xml);
+    expect(r.entityId!.length).toBeLessThanOrEqual(301);
+    expect(r.entityId).not.toMatch(/\u001b/);
+    expect(r.validUntil!.length).toBeLessThanOrEqual(65);
+    expect(r.endpoints[0]!.binding.length).toBeLessThanOrEqual(101);
+    expect(r.endpoints[0]!.location.length).toBeLessThanOrEqual(2049);
   });
 });
