@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { startReflector } from '../probe/server.js';
 import { describeUnavailable, dscpSupport } from '../qos/native.js';
 
-export async function serveCommand(flags: { listen: string; udpPort?: string; tokenFile?: string; maxSessions?: string; quiet?: boolean }): Promise<void> {
+export async function serveCommand(flags: { listen: string; udpPort?: string; tokenFile?: string; maxSessions?: string; maxPerSource?: string; quiet?: boolean }): Promise<void> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.listen);
   if (!m) throw new UsageError(`--listen "${flags.listen}" is not host:port`, 'e.g. --listen 0.0.0.0:7000 or --listen [::]:7000');
   const host = m[1] ?? m[2]!;
@@ -19,14 +19,15 @@ export async function serveCommand(flags: { listen: string; udpPort?: string; to
   if (token.length < 16) throw new UsageError('the token is shorter than 16 characters', 'generate one with: openssl rand -hex 32');
   const udpPort = flags.udpPort === undefined ? undefined : Number(flags.udpPort);
   if (udpPort !== undefined && !(Number.isInteger(udpPort) && udpPort >= 0 && udpPort <= 65535)) throw new UsageError(`--udp-port ${flags.udpPort} is not a port`);
-  const maxSessions = flags.maxSessions === undefined ? undefined : Number(flags.maxSessions);
+  const maxSessions = count(flags.maxSessions, '--max-sessions');
+  const maxPendingPerSource = count(flags.maxPerSource, '--max-per-source');
   const log = flags.quiet ? () => undefined : (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...entry })}\n`);
   const reflector = await startReflector({
     host,
     port,
     ...(udpPort !== undefined ? { udpPort } : {}),
     token,
-    ...(maxSessions ? { limits: { maxSessions } } : {}),
+    limits: { ...(maxSessions ? { maxSessions } : {}), ...(maxPendingPerSource ? { maxPendingPerSource } : {}) },
     log,
   }).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot listen on ${flags.listen}: ${err.code ?? err.message}`, err.code === 'EADDRINUSE' ? 'another process uses the port; pick another with --listen' : undefined);
@@ -38,6 +39,13 @@ export async function serveCommand(flags: { listen: string; udpPort?: string; to
     process.once('SIGTERM', stop);
   });
   await reflector.close();
+}
+
+function count(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} ${value} is not a whole number of at least 1`);
+  return n;
 }
 
 /** Whether QoS tests can use this reflector, and if not, why (the log has it too). */

@@ -181,6 +181,83 @@ export function verifyProbeMac(key: Buffer, b: Buffer): boolean {
   return b.length >= UDP_HEADER_BYTES && timingSafeEqual(macOf(key, b), b.subarray(56, 64));
 }
 
+export type SeqVerdict = 'new' | 'duplicate' | 'stale';
+
+/**
+ * Which sequence numbers of one UDP stream have arrived, as IPsec's anti-replay window does it
+ * (RFC 4303 §3.4.3): a window of `size` bits ending at the highest number seen, over the whole
+ * 32-bit space. A number inside the window is new or a copy; one below it cannot be told apart
+ * from a replay of a probe already forgotten, so it is `stale` and never answered. A stream that
+ * stays within `size` numbers (every real test: 5,000 probes/s for 60 s is 300,000) is tracked
+ * whole, and its bitmap reads from sequence number 0 as it always has.
+ */
+export class ReplayWindow {
+  /** Bit `seq mod size` (bit `seq & 7` of its byte) is set when `seq` arrived. */
+  private readonly bits: Buffer;
+  readonly size: number;
+  /** The highest sequence number seen; -1 before the first. */
+  top = -1;
+
+  constructor(size: number) {
+    // Whole bytes, so that a byte boundary of the ring is a byte boundary of the snapshot.
+    this.size = Math.max(8, Math.ceil(size / 8) * 8);
+    this.bits = Buffer.alloc(this.size / 8);
+  }
+
+  check(seq: number): SeqVerdict {
+    if (seq > this.top) return 'new';
+    if (seq <= this.top - this.size) return 'stale';
+    const i = seq % this.size;
+    return this.bits[i >>> 3]! & (1 << (i & 7)) ? 'duplicate' : 'new';
+  }
+
+  /** Marks `seq` as arrived (after `check` said 'new'), sliding the window when it is the highest. */
+  record(seq: number): void {
+    if (seq > this.top) {
+      // Positions the window slides over held numbers that now fall out of it.
+      this.clear(this.top + 1, Math.min(seq - this.top, this.size));
+      this.top = seq;
+    }
+    const i = seq % this.size;
+    this.bits[i >>> 3] = this.bits[i >>> 3]! | (1 << (i & 7));
+  }
+
+  /**
+   * The arrivals still in the window: bit `seq & 7` of byte `(seq - from) >> 3`, up to `top`.
+   * `from` is 0 until the stream outgrows the window, then the first multiple of 8 inside it.
+   * The bitmap may be a view of the window: encode it before the next `record`.
+   */
+  snapshot(): { from: number; bitmap: Buffer } {
+    if (this.top < 0) return { from: 0, bitmap: Buffer.alloc(0) };
+    const from = Math.max(0, Math.ceil((this.top + 1 - this.size) / 8) * 8);
+    const bytes = Math.ceil((this.top + 1 - from) / 8);
+    // Until the window first slides, the ring is the stream from 0 and nothing above `top` is set.
+    if (from === 0) return { from, bitmap: this.bits.subarray(0, bytes) };
+    const start = (from % this.size) >>> 3;
+    const bitmap = Buffer.concat([this.bits.subarray(start), this.bits.subarray(0, start)]).subarray(0, bytes);
+    // The last byte's bits above `top` belong to numbers below the window.
+    const tail = (this.top + 1 - from) & 7;
+    if (tail) bitmap[bytes - 1] = bitmap[bytes - 1]! & ((1 << tail) - 1);
+    return { from, bitmap };
+  }
+
+  private clear(first: number, count: number): void {
+    let pos = first % this.size;
+    while (count > 0) {
+      if ((pos & 7) === 0 && count >= 8) {
+        const bytes = Math.min(count >>> 3, (this.size - pos) >>> 3);
+        this.bits.fill(0, pos >>> 3, (pos >>> 3) + bytes);
+        pos = (pos + bytes * 8) % this.size;
+        count -= bytes * 8;
+      } else {
+        this.bits[pos >>> 3] = this.bits[pos >>> 3]! & ~(1 << (pos & 7));
+        pos = (pos + 1) % this.size;
+        count--;
+      }
+    }
+  }
+}
+
 /** Microseconds on a monotonic clock; only differences are meaningful across hosts. */
 export function nowUs(): bigint {
   return process.hrtime.bigint() / 1000n;

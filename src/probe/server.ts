@@ -2,15 +2,19 @@
 // authenticated sessions for TCP and WebSocket throughput, TCP echo and UDP media-like probes —
 // reading the DSCP mark and TTL each probe arrived with, and marking replies, where it can (QoS tests).
 // Hostile input costs it little: nothing is answered before authentication, every buffer and
-// table is bounded, a UDP reply is never larger than its probe, and sessions expire.
+// table is bounded, a UDP reply is never larger than its probe, and sessions expire. It is meant
+// to face the internet: connections that have not authenticated are capped per source and in
+// total, cut at a deadline however they trickle, and never hold a slot an authenticated test needs.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   NonceCache,
   PUSH_MESSAGE,
+  ReplayWindow,
   TCP_UPGRADE,
   UDP_CLIENT_FLAGS,
   UDP_FLAG_MARK_REPLY,
@@ -34,11 +38,18 @@ export interface ReflectorLimits {
   maxSessions: number;
   sessionTtlMs: number;
   maxTestMs: number;
+  /** Authenticated streams (TCP and WebSocket) open at once; connections still authenticating do not count. */
   maxConnections: number;
+  /** Connections not authenticated yet, all sources together; the oldest is closed to make room. */
+  maxPending: number;
+  /** Connections not authenticated yet from one source (an IPv4 address, an IPv6 /64); its oldest is closed to make room. */
+  maxPendingPerSource: number;
+  /** From connecting to an authenticated request (headers complete, MAC valid): slower connections are closed. */
+  authTimeoutMs: number;
   maxStreamsPerSession: number;
   /** UDP probes accepted per second per session (token bucket); beyond that they are dropped. */
   maxUdpPps: number;
-  /** Sequence numbers tracked per UDP stream (bitmap), bounding memory per stream. */
+  /** The anti-replay window of a UDP stream, in sequence numbers (a bitmap): probes older than it are not answered. */
   maxUdpSeq: number;
   /** Longest a push stream may stay idle before the reflector speaks (idle-timeout tests). */
   maxIdleMs: number;
@@ -49,6 +60,9 @@ export const DEFAULT_LIMITS: ReflectorLimits = {
   sessionTtlMs: 10 * 60_000,
   maxTestMs: 60_000,
   maxConnections: 128,
+  maxPending: 256,
+  maxPendingPerSource: 64,
+  authTimeoutMs: 5000,
   maxStreamsPerSession: 32,
   maxUdpPps: 5000,
   maxUdpSeq: 1 << 20,
@@ -70,16 +84,16 @@ export interface ReflectorOptions {
 export interface UdpStreamStats {
   received: number;
   duplicates: number;
+  /** Probes older than the anti-replay window: never answered, since they cannot be told from replays. */
+  stale: number;
   reordered: number;
-  maxSeq: number;
-  /** RFC 3550 §6.4.1 interarrival jitter of the client → reflector direction, ms. */
-  jitterMs: number;
-  bitmap: Buffer;
+  window: ReplayWindow;
   /** Probes per TOS byte they arrived with (when the reflector can read marks). */
   tos?: Uint32Array;
   ttlMin?: number;
   ttlMax?: number;
   lastTransitUs?: bigint;
+  /** RFC 3550 §6.4.1 interarrival jitter of the client → reflector direction, µs. */
   jitterUs: number;
   firstRecvUs?: bigint;
 }
@@ -100,34 +114,170 @@ export interface RunningReflector {
   udpPort: number;
   /** Whether the UDP port reads and sets DSCP marks (the DSCP module is loaded). */
   qos: boolean;
-  stats(): { sessions: number; connections: number; udpDropped: number; udpReplied: number; authFailures: number };
+  stats(): ReflectorStats;
   close(): Promise<void>;
 }
 
+export interface ReflectorStats {
+  sessions: number;
+  /** Every open TCP connection. */
+  connections: number;
+  /** Connections not authenticated yet. */
+  pending: number;
+  /** Authenticated streams. */
+  streams: number;
+  udpDropped: number;
+  udpReplied: number;
+  authFailures: number;
+  /** Unauthenticated connections closed to make room (per-source or total limit). */
+  evicted: number;
+  /** Connections closed at the authentication deadline. */
+  timedOut: number;
+  /** Authenticated streams refused because `maxConnections` were open. */
+  streamsRefused: number;
+}
+
 const CHUNK = Buffer.alloc(256 * 1024, 0x5a);
+/** An authenticated control exchange: a stats answer can be megabytes on a slow link. */
+const CONTROL_DEADLINE_MS = 60_000;
+
+type Closing = 'source-limit' | 'total-limit' | 'deadline';
+
+/**
+ * Connections that have not authenticated yet, oldest first. A source keeps at most `perSource`
+ * of them and all sources together `max`; making room closes the oldest (of the same source
+ * first), so a flood or a slowloris costs its sender its own earlier connections, while a client
+ * whose request follows its handshake at once (every real client) has authenticated long before
+ * it could be the oldest. Each has `deadlineMs` from arrival, whatever it sends meanwhile.
+ */
+export class PendingConnections<T> {
+  private readonly all = new Map<T, { source: string; at: number }>();
+  private readonly bySource = new Map<string, Set<T>>();
+
+  constructor(
+    private readonly limits: { max: number; perSource: number; deadlineMs: number },
+    private readonly close: (conn: T, why: Closing) => void,
+  ) {}
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  get sources(): number {
+    return this.bySource.size;
+  }
+
+  add(conn: T, source: string, now: number): void {
+    const same = this.bySource.get(source);
+    if (same && same.size >= this.limits.perSource) this.evict(same.values().next().value as T, 'source-limit');
+    if (this.all.size >= this.limits.max) this.evict(this.all.keys().next().value as T, 'total-limit');
+    this.all.set(conn, { source, at: now });
+    let set = this.bySource.get(source);
+    if (!set) this.bySource.set(source, (set = new Set()));
+    set.add(conn);
+  }
+
+  /** Authenticated or closed: no longer counted, no deadline. */
+  delete(conn: T): boolean {
+    const entry = this.all.get(conn);
+    if (!entry) return false;
+    this.all.delete(conn);
+    const set = this.bySource.get(entry.source)!;
+    set.delete(conn);
+    if (!set.size) this.bySource.delete(entry.source);
+    return true;
+  }
+
+  /** Closes every connection past its deadline; the oldest come first, so this stops at the first that is not. */
+  expire(now: number): void {
+    for (const [conn, { at }] of this.all) {
+      if (now - at < this.limits.deadlineMs) return;
+      this.evict(conn, 'deadline');
+    }
+  }
+
+  private evict(conn: T, why: Closing): void {
+    this.delete(conn);
+    this.close(conn, why);
+  }
+}
+
+/** What a per-source limit counts by: the address, or for IPv6 its /64 (one subscriber's prefix). */
+export function sourceOf(address: string | undefined): string {
+  if (!address) return 'unknown';
+  const bare = address.split('%', 1)[0]!.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail] = bare.split('::', 2) as [string, string | undefined];
+  const groups = head ? head.split(':') : [];
+  if (tail !== undefined) {
+    const after = tail ? tail.split(':') : [];
+    // An embedded IPv4 address at the end stands for two groups.
+    const width = after.reduce((n, g) => n + (g.includes('.') ? 2 : 1), 0);
+    groups.push(...Array<string>(Math.max(0, 8 - groups.length - width)).fill('0'), ...after);
+  }
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
 
 export async function startReflector(opts: ReflectorOptions): Promise<RunningReflector> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const log = opts.log ?? (() => undefined);
   const sessions = new Map<string, Session>();
   const nonces = new NonceCache();
-  const counters = { udpDropped: 0, udpReplied: 0, authFailures: 0 };
+  const counters = { udpDropped: 0, udpReplied: 0, authFailures: 0, evicted: 0, timedOut: 0, streamsRefused: 0 };
   const openSockets = new Set<Duplex>();
+  /** Authenticated streams and control exchanges: out of the pending pool, never closed to make room. */
+  const authenticated = new Set<Duplex>();
+  let streams = 0;
   const timers = new Set<NodeJS.Timeout>();
-  const later = (ms: number, fn: () => void) => {
+  /** A timer that close() clears; the returned function cancels it (and forgets it: streams come and go for months). */
+  const later = (ms: number, fn: () => void): (() => void) => {
     const t = setTimeout(() => {
       timers.delete(t);
       fn();
     }, ms);
     timers.add(t);
-    return t;
+    return () => {
+      clearTimeout(t);
+      timers.delete(t);
+    };
   };
+
+  const pending = new PendingConnections<Duplex>(
+    { max: limits.maxPending, perSource: limits.maxPendingPerSource, deadlineMs: limits.authTimeoutMs },
+    (sock, why) => {
+      if (why === 'deadline') counters.timedOut++;
+      else counters.evicted++;
+      const count = counters.timedOut + counters.evicted;
+      // Logged at most once per 1000: whoever makes us close connections must not fill the log too.
+      if (count % 1000 === 1) log({ level: 'warn', msg: 'unauthenticated connection closed', why, from: sock instanceof Socket ? sock.remoteAddress : undefined, evicted: counters.evicted, timedOut: counters.timedOut });
+      sock.destroy();
+    },
+  );
+  // Deadlines to a quarter of a second: one timer for every connection still authenticating.
+  const deadlines = setInterval(() => pending.expire(performance.now()), 250);
+  deadlines.unref();
 
   const sweep = setInterval(() => {
     const now = Date.now();
     for (const [id, s] of sessions) if (s.expiresAt < now) sessions.delete(id);
   }, 5000);
   sweep.unref();
+
+  /** An authenticated connection leaves the pending pool; streams bring their own deadlines, control exchanges get `deadlineMs`. */
+  const admit = (sock: Duplex, deadlineMs?: number) => {
+    pending.delete(sock);
+    authenticated.add(sock);
+    const cancel = deadlineMs === undefined ? undefined : later(deadlineMs, () => sock.destroy());
+    sock.once('close', () => {
+      cancel?.();
+      authenticated.delete(sock);
+    });
+  };
 
   const authFailed = (why: string, req: IncomingMessage) => {
     counters.authFailures++;
@@ -147,6 +297,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
 
   const server: Server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
     if (!authenticate(req)) return reply(res, 401, { error: 'unauthorized' });
+    admit(req.socket, CONTROL_DEADLINE_MS);
     const url = new URL(req.url ?? '/', 'http://reflector');
     if (req.method === 'POST' && url.pathname === '/v1/session') {
       req.resume();
@@ -171,14 +322,16 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     if (req.method === 'GET' && m[2]) {
       const streams: Record<string, unknown> = {};
       for (const [stream, st] of s.udp) {
-        const seqBytes = Math.min(st.bitmap.length, Math.ceil((st.maxSeq + 1) / 8));
+        const { from, bitmap } = st.window.snapshot();
         streams[stream] = {
           received: st.received,
           duplicates: st.duplicates,
+          stale: st.stale,
           reordered: st.reordered,
-          maxSeq: st.maxSeq,
+          maxSeq: st.window.top,
           jitterMs: st.jitterUs / 1000,
-          bitmap: st.bitmap.subarray(0, seqBytes).toString('base64'),
+          bitmap: bitmap.toString('base64'),
+          bitmapFrom: from,
           ...(st.tos ? { tos: tosHistogram(st.tos), ttl: { min: st.ttlMin ?? null, max: st.ttlMax ?? null } } : {}),
         };
       }
@@ -191,10 +344,15 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     }
     return reply(res, 405, { error: 'method not allowed' });
   });
-  server.maxConnections = limits.maxConnections;
-  server.on('connection', (sock) => {
+  // No server.maxConnections: a cap over every connection is one an unauthenticated flood fills.
+  server.on('connection', (sock: Socket) => {
+    sock.on('error', () => undefined);
     openSockets.add(sock);
-    sock.on('close', () => openSockets.delete(sock));
+    pending.add(sock, sourceOf(sock.remoteAddress), performance.now());
+    sock.once('close', () => {
+      openSockets.delete(sock);
+      pending.delete(sock);
+    });
     sock.setKeepAlive(false);
   });
   server.on('clientError', (_err, sock) => sock.destroy());
@@ -207,10 +365,19 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     const session = sessionOf(req);
     if (!session) return refuse(socket, 404);
     if (session.streams >= limits.maxStreamsPerSession) return refuse(socket, 429);
+    if (streams >= limits.maxConnections) {
+      counters.streamsRefused++;
+      return refuse(socket, 503);
+    }
     const url = new URL(req.url ?? '/', 'http://reflector');
     const durationMs = Math.min(limits.maxTestMs, Math.max(100, Number(header(req, 'x-sr-duration-ms') ?? 10_000) || 10_000));
+    admit(socket);
     session.streams++;
-    socket.once('close', () => session.streams--);
+    streams++;
+    socket.once('close', () => {
+      session.streams--;
+      streams--;
+    });
     const upgrade = (header(req, 'upgrade') ?? '').toLowerCase();
     if (url.pathname === '/v1/tcp' && upgrade === TCP_UPGRADE) {
       const mode = header(req, 'x-sr-mode') as TcpMode | undefined;
@@ -239,14 +406,13 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     });
     const deadline = later(afterMs + 10_000, () => socket.destroy());
     socket.once('close', () => {
-      clearTimeout(push);
-      clearTimeout(deadline);
+      push();
+      deadline();
     });
   }
 
   function serveTcp(socket: Duplex, mode: TcpMode, durationMs: number) {
-    const deadline = later(durationMs + 2000, () => socket.destroy());
-    socket.once('close', () => clearTimeout(deadline));
+    socket.once('close', later(durationMs + 2000, () => socket.destroy()));
     if (mode === 'echo') {
       socket.pipe(socket);
       return;
@@ -293,9 +459,12 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       socket.end(`${JSON.stringify({ bytes, elapsedMs: elapsed, intervals })}\n`);
     };
     socket.once('end', finish);
-    later(durationMs + 1000, () => {
-      if (!socket.writableEnded) finish();
-    });
+    socket.once(
+      'close',
+      later(durationMs + 1000, () => {
+        if (!socket.writableEnded) finish();
+      }),
+    );
   }
 
   function wsDownload(ws: WebSocket, durationMs: number) {
@@ -324,7 +493,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       if (!closed) setImmediate(loop);
     };
     loop();
-    later(durationMs + 2000, () => ws.terminate());
+    ws.once('close', later(durationMs + 2000, () => ws.terminate()));
   }
 
   function wsUpload(ws: WebSocket, durationMs: number) {
@@ -343,7 +512,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       }
     }, 250);
     ws.on('close', () => clearInterval(tick));
-    later(durationMs + 2000, () => ws.terminate());
+    ws.once('close', later(durationMs + 2000, () => ws.terminate()));
   }
 
   // ---- UDP ------------------------------------------------------------------------------------
@@ -351,7 +520,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     const recvUs = nowUs();
     const p = peekProbe(msg);
     const s = p && p.type === UDP_TYPE_PROBE ? sessions.get(p.session) : undefined;
-    if (!p || !s || s.expiresAt < Date.now() || !verifyProbeMac(s.key, msg) || !takeToken(s)) {
+    if (!p || !s || s.expiresAt < Date.now() || !verifyProbeMac(s.key, msg)) {
       counters.udpDropped++;
       return;
     }
@@ -361,32 +530,33 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         counters.udpDropped++;
         return;
       }
-      st = { received: 0, duplicates: 0, reordered: 0, maxSeq: -1, jitterMs: 0, jitterUs: 0, bitmap: Buffer.alloc(Math.ceil(limits.maxUdpSeq / 8)) };
+      st = { received: 0, duplicates: 0, stale: 0, reordered: 0, jitterUs: 0, window: new ReplayWindow(limits.maxUdpSeq) };
       s.udp.set(p.stream, st);
     }
-    if (p.seq < limits.maxUdpSeq) {
-      const byte = p.seq >>> 3;
-      const bit = 1 << (p.seq & 7);
-      if (st.bitmap[byte]! & bit) {
-        // A copy made on the way up (or a replay): counted here, not answered — the client counts
-        // duplicated replies itself, so a reply would count the upstream copy a second time.
-        st.duplicates++;
-        counters.udpDropped++;
-        return;
-      } else {
-        st.bitmap[byte] = st.bitmap[byte]! | bit;
-        st.received++;
-        if (p.seq < st.maxSeq) st.reordered++;
-        st.maxSeq = Math.max(st.maxSeq, p.seq);
-        // RFC 3550 §6.4.1: J += (|D(i-1,i)| − J) / 16 over the transit-time differences.
-        const transit = recvUs - p.clientSendUs;
-        if (st.lastTransitUs !== undefined) {
-          const d = Number(transit - st.lastTransitUs);
-          st.jitterUs += (Math.abs(d) - st.jitterUs) / 16;
-        }
-        st.lastTransitUs = transit;
-      }
+    // Before the rate limit, so that replayed copies do not spend the session's budget.
+    const verdict = st.window.check(p.seq);
+    if (verdict !== 'new') {
+      // A copy made on the way up, or a replay: counted here, never answered — the client counts
+      // duplicated replies itself, so a reply would count the upstream copy a second time.
+      if (verdict === 'duplicate') st.duplicates++;
+      else st.stale++;
+      counters.udpDropped++;
+      return;
     }
+    if (!takeToken(s)) {
+      counters.udpDropped++;
+      return;
+    }
+    st.window.record(p.seq);
+    st.received++;
+    if (p.seq < st.window.top) st.reordered++;
+    // RFC 3550 §6.4.1: J += (|D(i-1,i)| − J) / 16 over the transit-time differences.
+    const transit = recvUs - p.clientSendUs;
+    if (st.lastTransitUs !== undefined) {
+      const d = Number(transit - st.lastTransitUs);
+      st.jitterUs += (Math.abs(d) - st.jitterUs) / 16;
+    }
+    st.lastTransitUs = transit;
     // Only the client's own flags travel back; the reflector says what it read and how it marked.
     p.flags &= UDP_CLIENT_FLAGS;
     p.tos = 0;
@@ -450,9 +620,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     port: tcpPort,
     udpPort,
     qos: udp.qos !== false,
-    stats: () => ({ sessions: sessions.size, connections: openSockets.size, ...counters }),
+    stats: () => ({ sessions: sessions.size, connections: openSockets.size, pending: pending.size, streams, ...counters }),
     close: async () => {
       clearInterval(sweep);
+      clearInterval(deadlines);
       for (const t of timers) clearTimeout(t);
       for (const s of openSockets) s.destroy();
       for (const c of wss.clients) c.terminate();

@@ -1,13 +1,16 @@
 // The reflector under hostile or broken input. Nothing is answered before authentication; replayed
 // and stale requests are refused; UDP that is not a valid probe of a live session gets no answer
 // at all (a reflector must not be a reflection amplifier); a valid probe gets a reply exactly its
-// own size; a flood leaves it answering, within a stated memory bound. And from the other side: a
+// own size, and never twice, whatever its sequence number; connections that do not authenticate
+// are capped per source, cut at the deadline however they trickle, and never take an
+// authenticated stream's place; a flood leaves it answering, within a stated memory bound. And from the other side: a
 // reflector that is absent, filtered or refuses our token gives `siteready assess` findings, not
 // a hang.
 
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
 import { assess, delay, reportValidator, startProcess, tempDir, writeSite, type Peer, type Report, type TempDir } from '../helpers/peers.js';
-import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from '../../src/probe/client.js';
+import { closeSession, openSession, openTcpStream, type ProbeEndpoint, type ProbeSession } from '../../src/probe/client.js';
 import {
   AUTH_SKEW_MS,
   TCP_UPGRADE,
@@ -31,7 +34,7 @@ import {
   verifyProbeMac,
   type UdpProbe,
 } from '../../src/probe/protocol.js';
-import { startReflector, type RunningReflector } from '../../src/probe/server.js';
+import { startReflector, type ReflectorLimits, type RunningReflector } from '../../src/probe/server.js';
 import { runUdpStream } from '../../src/probe/udp-stream.js';
 
 const TOKEN = `abuse-test-${process.pid}-0123456789abcdef`;
@@ -71,6 +74,14 @@ function rawRequest(port: number, method: string, path: string, headers: Record<
   });
 }
 
+/** A stream of the reflector's `udp` answer as it is on the wire (the client keeps only the fields it reads). */
+async function wireStats(port: number, session: ProbeSession, stream: number): Promise<Record<string, unknown>> {
+  const path = `/v1/session/${session.id}/udp`;
+  const r = await rawRequest(port, 'GET', path, { authorization: authHeader(TOKEN, 'GET', path) });
+  expect(r.status).toBe(200);
+  return (jsonOf(r.body).streams as Record<string, Record<string, unknown>>)[stream] ?? {};
+}
+
 function jsonOf(body: string): Record<string, unknown> {
   try {
     return JSON.parse(body) as Record<string, unknown>;
@@ -103,11 +114,11 @@ function probe(session: string, seq: number, over: Partial<UdpProbe> = {}): UdpP
   return { type: UDP_TYPE_PROBE, flags: 0, tos: 0, ttl: 0, session, stream: 1, seq, clientSendUs: nowUs(), serverRecvUs: 0n, serverSendUs: 0n, serverReceived: 0, ...over };
 }
 
-async function startLoopbackReflector(): Promise<RunningReflector> {
+async function startLoopbackReflector(limits?: Partial<ReflectorLimits>): Promise<RunningReflector> {
   // Port 0 for TCP; UDP takes the same number, which may be in use: try again then.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await startReflector({ host: '127.0.0.1', port: 0, token: TOKEN });
+      return await startReflector({ host: '127.0.0.1', port: 0, token: TOKEN, ...(limits ? { limits } : {}) });
     } catch (err) {
       if (attempt >= 4) throw err;
     }
@@ -130,6 +141,39 @@ async function startReflectorProcess(tokenFile: string): Promise<{ peer: Peer; p
     }
   }
   throw last;
+}
+
+interface RawConnection {
+  sock: Socket;
+  /** When the reflector closed it, ms after connecting; undefined while open. */
+  closedAfterMs?: number;
+}
+
+/** A TCP connection from `localAddress` (loopback has all of 127.0.0.0/8) that says nothing unless told to. */
+function rawConnect(localAddress: string, port: number): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const sock = connect({ host: '127.0.0.1', port, localAddress });
+    const c: RawConnection = { sock };
+    const timer = setTimeout(() => sock.destroy(new Error(`no connection from ${localAddress} within 5 s`)), 5000);
+    sock.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+    sock.once('close', () => (c.closedAfterMs = performance.now() - t0));
+  });
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await delay(20);
+  }
 }
 
 /** VmRSS and VmHWM (peak) of a process, MiB. */
@@ -291,6 +335,170 @@ describe('reflector: UDP', () => {
       expect(c.received).toHaveLength(sizes.length);
     } finally {
       await c.close();
+    }
+  });
+
+  it('a captured probe is answered once whatever its sequence number: past the bitmap, 2^31, 2^32 − 1', async () => {
+    const c = await udpClient();
+    try {
+      const seqs = [(1 << 20) + 7, 2 ** 31, 2 ** 32 - 1];
+      const captured = seqs.map((seq) => encodeProbe(session.key, probe(session.id, seq, { stream: 11 }), 120));
+      for (const b of captured) for (let i = 0; i < 5; i++) await send(c.sock, b, reflector!.udpPort);
+      // Now older than the window that 2^32 − 1 ends: stale, not answered either.
+      await send(c.sock, captured[0]!, reflector!.udpPort);
+      await send(c.sock, captured[1]!, reflector!.udpPort);
+      await delay(SILENCE_MS);
+      expect(c.received.map((m) => peekProbe(m)!.seq)).toEqual(seqs);
+      const stream = await wireStats(reflector!.port, session, 11);
+      expect(stream).toMatchObject({ received: 3, duplicates: 12, stale: 2, maxSeq: 2 ** 32 - 1 });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('copies of a captured probe do not spend the session’s rate: after 2,000 of them at 50/s allowed, a new probe is answered', async () => {
+    const tight = await startLoopbackReflector({ maxUdpPps: 50 });
+    const ep: ProbeEndpoint = { address: '127.0.0.1', port: tight.port, host: '127.0.0.1', token: TOKEN, connectTimeoutMs: 2000 };
+    const c = await udpClient();
+    try {
+      const s = await openSession(ep, { timeoutMs: 5000 });
+      const captured = encodeProbe(s.key, probe(s.id, 0), 100);
+      const t0 = performance.now();
+      // In steps the reflector's socket buffer holds, each seen by the reflector before the next.
+      for (let sent = 0; sent < 2000; sent += 100) {
+        const seen = tight.stats().udpDropped + tight.stats().udpReplied;
+        await sendBatch(c.sock, Array<Buffer>(100).fill(captured), tight.udpPort);
+        await until('the reflector reading a step', () => tight.stats().udpDropped + tight.stats().udpReplied >= seen + 100, 5000);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      // Were copies charged, the bucket (50 + 50/s) would be empty by now.
+      expect(2000).toBeGreaterThan(50 + 50 * seconds);
+      await send(c.sock, encodeProbe(s.key, probe(s.id, 1), 100), tight.udpPort);
+      await delay(SILENCE_MS);
+      expect(c.received.map((m) => peekProbe(m)!.seq)).toEqual([0, 1]);
+    } finally {
+      await c.close();
+      await tight.close();
+    }
+  });
+});
+
+describe('reflector: a small anti-replay window', () => {
+  let reflector: RunningReflector | undefined;
+
+  beforeAll(async () => {
+    reflector = await startLoopbackReflector({ maxUdpSeq: 256 });
+  });
+  afterAll(async () => {
+    await reflector?.close();
+  });
+
+  it('probes older than the window are not answered; the stats bitmap covers the window, with where it starts', async () => {
+    const endpoint: ProbeEndpoint = { address: '127.0.0.1', port: reflector!.port, host: '127.0.0.1', token: TOKEN, connectTimeoutMs: 2000 };
+    const session = await openSession(endpoint, { timeoutMs: 5000 });
+    const c = await udpClient(1 << 20);
+    try {
+      const captured = Array.from({ length: 600 }, (_, seq) => encodeProbe(session.key, probe(session.id, seq), 100));
+      // In steps the reflector's socket buffer holds (a few hundred small datagrams).
+      for (let i = 0; i < captured.length; i += 50) {
+        await sendBatch(c.sock, captured.slice(i, i + 50), reflector!.udpPort);
+        await until(`${i + 50} replies`, () => c.received.length >= i + 50, 5000);
+      }
+      // The window is 344..599: 0, 100 and 343 are stale, 344 a copy.
+      for (const seq of [0, 100, 343, 344]) await send(c.sock, captured[seq]!, reflector!.udpPort);
+      await delay(SILENCE_MS);
+      expect(c.received).toHaveLength(600);
+      const stream = await wireStats(reflector!.port, session, 1);
+      expect(stream).toMatchObject({ received: 600, duplicates: 1, stale: 3, maxSeq: 599, bitmapFrom: 344 });
+      expect(Buffer.from(stream.bitmap as string, 'base64')).toEqual(Buffer.alloc(32, 0xff));
+    } finally {
+      await c.close();
+      await closeSession(endpoint, session);
+    }
+  });
+});
+
+describe('reflector: connections that do not authenticate', () => {
+  const LIMITS = { maxPending: 16, maxPendingPerSource: 4, authTimeoutMs: 1500, maxConnections: 2 };
+  let reflector: RunningReflector | undefined;
+  let endpoint: ProbeEndpoint;
+  const open: RawConnection[] = [];
+  const raw = async (from: string) => {
+    const c = await rawConnect(from, reflector!.port);
+    open.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    reflector = await startLoopbackReflector(LIMITS);
+    endpoint = { address: '127.0.0.1', port: reflector.port, host: '127.0.0.1', token: TOKEN, connectTimeoutMs: 2000 };
+  });
+  afterAll(async () => {
+    for (const c of open) c.sock.destroy();
+    await reflector?.close();
+  });
+
+  it(`one source keeps at most ${LIMITS.maxPendingPerSource} waiting: its own oldest are closed, another source’s are not`, async () => {
+    const before = reflector!.stats();
+    const other = await raw('127.0.0.1');
+    const attack: RawConnection[] = [];
+    for (let i = 0; i < 10; i++) attack.push(await raw('127.0.0.2'));
+    await until('the six oldest closed', () => attack.slice(0, 6).every((c) => c.closedAfterMs !== undefined), 3000);
+    await delay(100);
+    expect(attack.map((c) => c.closedAfterMs !== undefined)).toEqual([...Array<boolean>(6).fill(true), ...Array<boolean>(4).fill(false)]);
+    expect(other.closedAfterMs).toBeUndefined();
+    expect(reflector!.stats().evicted - before.evicted).toBe(6);
+    expect(reflector!.stats().pending).toBe(5);
+    for (const c of [other, ...attack]) c.sock.destroy();
+  });
+
+  it('the deadline holds against a trickle: a header line every 200 ms is cut at the deadline, like silence', async () => {
+    const before = reflector!.stats();
+    const silent = await raw('127.0.0.3');
+    const trickle = await raw('127.0.0.4');
+    trickle.sock.write('GET /v1/session HTTP/1.1\r\nHost: reflector\r\n');
+    let n = 0;
+    const tick = setInterval(() => trickle.sock.write(`X-Trickle-${n++}: ${'x'.repeat(20)}\r\n`), 200);
+    try {
+      await until('both closed', () => silent.closedAfterMs !== undefined && trickle.closedAfterMs !== undefined, LIMITS.authTimeoutMs + 5000);
+    } finally {
+      clearInterval(tick);
+    }
+    // Never before the deadline; after it, within a generous margin for a loaded machine.
+    for (const c of [silent, trickle]) {
+      expect(c.closedAfterMs!).toBeGreaterThanOrEqual(LIMITS.authTimeoutMs - 50);
+      expect(c.closedAfterMs!).toBeLessThan(LIMITS.authTimeoutMs + 3000);
+    }
+    expect(n).toBeGreaterThanOrEqual(5);
+    expect(reflector!.stats().timedOut - before.timedOut).toBe(2);
+  });
+
+  it('authenticated streams are kept apart: a full pending pool does not close them or keep them out; streams have their own cap', async () => {
+    const session = await openSession(endpoint, { timeoutMs: 5000 });
+    try {
+      // More waiting connections than the pool holds, from several sources.
+      for (let i = 0; i < 24; i++) await raw(`127.0.1.${1 + (i % 6)}`);
+      const echo = await openTcpStream(endpoint, session, 'echo', 20_000, { timeoutMs: 5000 });
+      echo.on('error', () => undefined);
+      try {
+        for (let i = 0; i < 24; i++) await raw(`127.0.2.${1 + (i % 6)}`);
+        const stats = reflector!.stats();
+        expect(stats.pending).toBeLessThanOrEqual(LIMITS.maxPending);
+        expect(stats.streams).toBe(1);
+        const answer = new Promise<string>((resolve) => echo.once('data', (d: Buffer) => resolve(d.toString())));
+        echo.write('still here');
+        expect(await answer).toBe('still here');
+        // The stream cap (maxConnections) counts authenticated streams only.
+        const second = await openTcpStream(endpoint, session, 'echo', 20_000, { timeoutMs: 5000 });
+        second.on('error', () => undefined);
+        await expect(openTcpStream(endpoint, session, 'echo', 20_000, { timeoutMs: 5000 })).rejects.toThrow(/503/);
+        expect(reflector!.stats()).toMatchObject({ streams: 2, streamsRefused: 1 });
+        second.destroy();
+      } finally {
+        echo.destroy();
+      }
+    } finally {
+      await closeSession(endpoint, session);
     }
   });
 });
