@@ -2,7 +2,7 @@ import { commonOptions, defineCheck, type CheckContext, type Endpoint, type Find
 import { first } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
-import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bodyTooLarge, connectBudgetMs, fetchAlong, httpAnswerFinding, httpAnswerMessages, isRedirectFailure, MAX_REDIRECTS, pathFailure, peerText, REDIRECT_STATUSES, redirectTarget, residency, type FetchedAlong } from '../../src/integration/common.js';
@@ -181,7 +181,8 @@ async function redirectChain(ctx: CheckContext<Options>, ep: Endpoint, route: Ro
   if (next instanceof PathError) throw next;
   try {
     // The first URL counts as seen: A → B → A is a loop from the first hop on.
-    const rest = await fetchAlong(ctx, ep, route, next!, { maxBodyBytes: 4096, redirects: MAX_REDIRECTS - 1, seen: [res.url] });
+    // Half of what is left: a silent login host must leave time to report the API itself.
+    const rest = await fetchAlong(ctx, ep, route, next!, { maxBodyBytes: 4096, redirects: MAX_REDIRECTS - 1, seen: [res.url], timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2) });
     return rest.chain.map((u, i) => ({ url: peerText(u, 300), ...(i === rest.chain.length - 1 ? { status: rest.status } : {}) }));
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;

@@ -89,11 +89,14 @@ export default defineCheck<Options>({
       const findings: Finding[] = [];
       const details: Record<string, unknown> = { classification: 'ok', ...pathDetails(route), ...where };
       let connectMs: number | undefined;
+      let downgraded = false;
       if (ep.url && (ep.protocol === 'http' || ep.protocol === 'https')) {
         const res = await fetchAlong(ctx, ep, route, ep.url, { maxBodyBytes: BODY_BYTES, redirects: MAX_REDIRECTS });
         if (res.truncated) throw bodyTooLarge(res, BODY_BYTES);
         details.status = res.status;
         if (res.chain.length > 1) details.redirects = res.chain.slice(1).map((u) => peerText(u, 300));
+        // An https source that redirects to http is synchronised in clear text all the same.
+        downgraded = res.chain.some((u) => u.startsWith('http:'));
         if (res.tls) details.tls = res.tls;
         connectMs = res.timings.connectMs;
         if (res.status >= 500) {
@@ -119,8 +122,8 @@ export default defineCheck<Options>({
           socket.destroy();
         }
       }
-      if (!TLS_PROTOCOLS.has(ep.protocol) && ep.protocol !== 'ldap') {
-        findings.push({ id: 'org-sync.plaintext', severity: 'medium', message: { id: 'org-sync.plaintext', params: { endpoint: ep.name, scheme: ep.protocol } }, remediation: { id: 'org-sync.plaintext.fix' } });
+      if ((!TLS_PROTOCOLS.has(ep.protocol) && ep.protocol !== 'ldap') || downgraded) {
+        findings.push({ id: 'org-sync.plaintext', severity: 'medium', message: { id: 'org-sync.plaintext', params: { endpoint: ep.name, scheme: downgraded ? 'http' : ep.protocol } }, remediation: { id: 'org-sync.plaintext.fix' } });
       }
       return {
         status: findings.length ? 'warn' : 'pass',

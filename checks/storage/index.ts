@@ -207,7 +207,8 @@ async function overHttp(ctx: CheckContext<Options>, ep: Endpoint, route: Route, 
     return { status: 'fail', score: 0, measurements, findings, details };
   }
   let score = 1;
-  if (ep.protocol === 'http') {
+  // An https URL that redirects to http serves its files in clear text all the same.
+  if (ep.protocol === 'http' || get.chain.some((u) => u.startsWith('http:'))) {
     findings.push({ id: 'storage.plaintext', severity: 'high', message: { id: 'storage.plaintext', params: base }, remediation: { id: 'storage.plaintext.fix' } });
     score = 0;
   }
