@@ -42,7 +42,10 @@ const PASSWORD = `s3"cr\\et-Pässwörd-密码-${process.pid}`;
 
 interface Case {
   check: string;
+  /** What the peer does wrong (counted once in the matrix, whatever the transport). */
   behaviour: string;
+  /** The transport or protocol it is served on (https-, ldaps-, smb-, …), for the case's label. */
+  via: string;
   peer: HostilePeer;
   target: string;
   /** What this result must show besides "not a pass" (a finding id, a code); a problem or undefined. */
@@ -67,7 +70,7 @@ async function genericCases(check: string, prefix: string, target: (port: number
   const out: Case[] = [];
   for (const b of GENERIC_BEHAVIOURS) {
     const p = await peer(b, { ...opts, label: `${prefix}${b}` });
-    out.push({ check, behaviour: `${prefix}${b}`, peer: p, target: target(p.port) });
+    out.push({ check, behaviour: b, via: prefix, peer: p, target: target(p.port) });
   }
   return out;
 }
@@ -76,7 +79,7 @@ async function scriptCases(check: string, prefix: string, scripts: Record<string
   const out: Case[] = [];
   for (const [name, script] of Object.entries(scripts)) {
     const p = await peer(script, { ...opts, label: `${prefix}${name}` });
-    out.push({ check, behaviour: `${prefix}${name}`, peer: p, target: target(p.port), ...(expects[name] ? { expect: expects[name] } : {}) });
+    out.push({ check, behaviour: name, via: prefix, peer: p, target: target(p.port), ...(expects[name] ? { expect: expects[name] } : {}) });
   }
   return out;
 }
@@ -118,7 +121,7 @@ async function runMatrix(check: string, cases: Case[], env: NodeJS.ProcessEnv = 
   for (const c of cases) {
     const mine = run.report.results.filter((r) => new RegExp(`(^|\\D)${c.peer.port}(\\D|$)`).test(r.target));
     const own = mine.length === 1 ? resultProblems(c, mine[0]!) : [`${mine.length} results for ${c.target}`];
-    const all = [...runProblems, ...own].map((p) => `${check} × ${c.behaviour}: ${p}`);
+    const all = [...runProblems, ...own].map((p) => `${check} × ${c.via}${c.behaviour}: ${p}`);
     tally.checks.add(check);
     tally.behaviours.add(c.behaviour);
     tally.cases++;
@@ -142,7 +145,7 @@ afterAll(async () => {
   await dir?.remove();
   // The lead quotes this line: checks × behaviours, and how many cases held.
   console.log(
-    `hostile matrix (integration checks): ${tally.checks.size} checks × ${tally.behaviours.size} behaviours = ${tally.cases} cases, ${tally.passed} passed, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `hostile matrix (integration checks): ${tally.checks.size} checks × ${tally.behaviours.size} behaviours → ${tally.cases} cases (each check × the behaviours of its protocols and transports), ${tally.passed} passed, ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 });
 
