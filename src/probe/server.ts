@@ -230,11 +230,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   const nonces = new NonceCache();
   const counters = { udpDropped: 0, udpReplied: 0, authFailures: 0, evicted: 0, timedOut: 0, streamsRefused: 0 };
   const openSockets = new Set<Duplex>();
-  /** Authenticated streams and control exchanges: out of the pending pool, never closed to make room. */
-  const authenticated = new Set<Duplex>();
+  /** Authenticated TCP and WebSocket streams open now (limits.maxConnections). */
   let streams = 0;
   const timers = new Set<NodeJS.Timeout>();
-  /** A timer that close() clears; the returned function cancels it (and forgets it: streams come and go for months). */
+  /** A timer that close() clears; the returned function cancels it and forgets it (a reflector runs for months). */
   const later = (ms: number, fn: () => void): (() => void) => {
     const t = setTimeout(() => {
       timers.delete(t);
@@ -268,15 +267,13 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   }, 5000);
   sweep.unref();
 
-  /** An authenticated connection leaves the pending pool; streams bring their own deadlines, control exchanges get `deadlineMs`. */
+  /**
+   * An authenticated connection leaves the pending pool: never closed to make room, no
+   * authentication deadline. Streams bring their own deadlines; control exchanges get `deadlineMs`.
+   */
   const admit = (sock: Duplex, deadlineMs?: number) => {
     pending.delete(sock);
-    authenticated.add(sock);
-    const cancel = deadlineMs === undefined ? undefined : later(deadlineMs, () => sock.destroy());
-    sock.once('close', () => {
-      cancel?.();
-      authenticated.delete(sock);
-    });
+    if (deadlineMs !== undefined) sock.once('close', later(deadlineMs, () => sock.destroy()));
   };
 
   const authFailed = (why: string, req: IncomingMessage) => {

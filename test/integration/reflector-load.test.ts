@@ -339,7 +339,8 @@ describe.skipIf(!SOURCES)(`siteready serve under a slowloris and a connection fl
     for (const m of [baseline, underAttack]) {
       expect(m.latency.sent).toBe(150);
       expect(m.latency.replies).toBeGreaterThanOrEqual(145);
-      expect(m.latency.rttMs!.p50).toBeLessThan(50);
+      // Teams' own client → edge target; loopback is well under a millisecond when the machine is idle.
+      expect(m.latency.rttMs!.p50).toBeLessThan(100);
       for (const t of [m.down, m.up, m.ws]) {
         expect(t.mbps).toBeGreaterThan(50);
         expect(t.samples.length).toBeGreaterThan(5);
