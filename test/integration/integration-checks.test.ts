@@ -431,7 +431,9 @@ describe.skipIf(!available)('integration checks against local peers', () => {
         { name: 'wrong-password', role: 'directory', url: `ldaps://ldap.sr.test:${locked!.ldapsPort}`, ...bind('${SR_LDAP_WRONG}') },
         { name: 'anonymous-open', role: 'directory', url: `ldaps://ldap.sr.test:${open!.ldapsPort}` },
         { name: 'cleartext', role: 'directory', url: `ldap://ldap.sr.test:${locked!.ldapPort}`, ldap: { startTls: 'off' }, ...bind('${SR_LDAP_PW}') },
-      ].map((e) => ({ ...e, checks: ['directory'] }));
+        // An organisation-structure source that is a directory: it must answer an LDAP request, not only accept TLS.
+        { name: 'org-ldaps', role: 'directory-sync', url: `ldaps://ldap.sr.test:${locked!.ldapsPort}`, checks: ['org-sync'] },
+      ].map((e) => ({ checks: ['directory'], ...e }));
       const site = await writeSite(
         dir,
         { site: { name: 'slapd' }, network: { dns: { servers: [dns!.server], timeoutMs: 2000 } }, platform: { endpoints }, security: { trust: { caFile } } },
@@ -479,6 +481,12 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       const r = result(slapdReport, 'directory', 'cleartext');
       expect(r.details).toMatchObject({ mode: 'plain', bind: { attempted: false, reason: 'not-encrypted' } });
       expect(r.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['directory.plaintext', 'directory.bind-not-tried']));
+    });
+
+    it('org-sync: an LDAPS source answers "Who am I?" (RFC 4532) without credentials', () => {
+      const r = result(slapdReport, 'org-sync', 'org-ldaps');
+      expect(r.status, JSON.stringify(r.findings)).toBe('pass');
+      expect(r.details).toMatchObject({ classification: 'ok', ldap: { resultCode: 0 }, tls: { authorized: true } });
     });
 
     it('passwords appear nowhere in the report', () => {
