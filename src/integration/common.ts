@@ -11,8 +11,8 @@ import { first, httpFetch, type HttpFetchOptions, type HttpFetchResult } from '.
 import { pathDetails, pathFinding } from '../net/path-messages.js';
 import { basicAuth, type Route } from '../net/proxy.js';
 import { opener } from '../net/route-connect.js';
-import { peerText } from './peer-text.js';
 import { lookupOnce, probeBudgetMs, trustFor } from '../net/shared.js';
+import { peerText } from './peer-text.js';
 
 export { peerText };
 
@@ -67,13 +67,14 @@ export interface FetchedAlong extends HttpFetchResult {
 
 /** One request along the endpoint's route with the site's trust store; the deadline is what is left of the task. */
 export async function fetchAlong(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra = {}): Promise<FetchedAlong> {
-  const chain = [url];
+  // Compared as the redirect targets are (absolute, no fragment), so A → A is a loop at the first hop.
+  const chain = [absolute(url) ?? url];
   for (;;) {
+    // Each hop has its own deadline (what is left of the task), so a chain cannot outlive the task.
     const res = await fetchOnce(ctx, ep, route, chain.at(-1)!, extra);
     const next = redirectTarget(res);
     if (!next || !extra.redirects) return { ...res, chain };
     if (typeof next !== 'string') throw next;
-    // Each hop has its own deadline (what is left of the task), so a chain cannot outlive the task.
     const before = [...(extra.seen ?? []), ...chain];
     if (before.includes(next)) {
       const loop = [...before.slice(before.indexOf(next)), next].map((u) => peerText(u, 200));
@@ -88,17 +89,22 @@ export async function fetchAlong(ctx: CheckContext<{ connectTimeoutMs: number }>
 export function redirectTarget(res: HttpFetchResult): string | PathError | undefined {
   const location = first(res.headers.location);
   if (!REDIRECT_STATUSES.has(res.status) || location === undefined) return undefined;
-  let next: URL;
-  try {
-    next = new URL(location, res.url);
-  } catch {
-    next = new URL('invalid:');
-  }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+  const next = absolute(location, res.url);
+  if (!next || !/^https?:/.test(next)) {
     return new PathError('http-error', 'application', `HTTP ${res.status} to ${peerText(location, 200)}, which is not an http(s) URL`, 'HTTP_BAD_REDIRECT', undefined, { status: res.status, location: peerText(location, 200) });
   }
-  next.hash = '';
-  return next.toString();
+  return next;
+}
+
+/** `url` (relative to `base`) made absolute, without its fragment; undefined when it is no URL. */
+function absolute(url: string, base?: string): string | undefined {
+  try {
+    const u = new URL(url, base);
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return undefined;
+  }
 }
 
 async function fetchOnce(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra): Promise<HttpFetchResult> {
