@@ -1,7 +1,7 @@
-import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
+import { commonOptions, defineCheck, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
+import { PathError, failureDetails } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
-import { httpProbe } from '../../src/net/http.js';
+import { BODY_TOO_LONG, DEFAULT_MAX_BODY_BYTES, httpProbe } from '../../src/net/http.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { lookupOnce, probeBudgetMs, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
 import { basicAuth, routeFor, type Route } from '../../src/net/proxy.js';
@@ -17,6 +17,11 @@ const messages = {
     'http.slow.fix': 'Slow first bytes delay logins and message history: check the path to {host} and the server\'s response time.',
     'http.redirects': '{endpoint}: stopped after {count} redirects.',
     'http.redirects.fix': 'Point the site file at the final URL, or fix the redirect loop.',
+    'http.body-too-long': '{endpoint}: the answer\'s body was still coming after {limit} bytes ({framing}); it never completed.',
+    'http.body-too-long.fix': 'An endpoint URL answers with a page or a small document: check the URL, and a server or proxy that streams without end. If this endpoint really serves large files, raise checks.http.maxBodyBytes.',
+    'http.framing.chunked': 'chunked, and the last chunk never came',
+    'http.framing.length': 'it announced Content-Length {contentLength}',
+    'http.framing.close': 'no length given: it ends only when the connection closes',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -26,12 +31,18 @@ const messages = {
     'http.slow.fix': '首字节缓慢会拖慢登录和消息历史加载：检查到 {host} 的路径和服务器响应时间。',
     'http.redirects': '{endpoint}：重定向 {count} 次后停止。',
     'http.redirects.fix': '在站点文件中使用最终 URL，或修复重定向循环。',
+    'http.body-too-long': '{endpoint}：应答正文超过 {limit} 字节仍未结束（{framing}），始终没有完成。',
+    'http.body-too-long.fix': '端点 URL 应返回一个页面或一份小文档：请检查 URL，以及是否有服务器或代理在无休止地发送数据。若该端点确实提供大文件，请调高 checks.http.maxBodyBytes。',
+    'http.framing.chunked': '分块传输，但最后一个分块始终未到',
+    'http.framing.length': '声明的 Content-Length 为 {contentLength}',
+    'http.framing.close': '未给出长度：只在连接关闭时结束',
   },
 };
 
 interface Options {
   connectTimeoutMs: number;
   maxRedirects: number;
+  maxBodyBytes: number;
   slowMs: number;
 }
 
@@ -68,11 +79,12 @@ export default defineCheck<Options>({
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
         maxRedirects: { type: 'integer', minimum: 0, maximum: 20 },
+        maxBodyBytes: { type: 'integer', minimum: 1024, description: 'the longest body an answer may have; one still coming past it fails' },
         slowMs: { type: 'number', minimum: 1 },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
-    defaults: { connectTimeoutMs: 3000, maxRedirects: 5, slowMs: 1000 },
+    defaults: { connectTimeoutMs: 3000, maxRedirects: 5, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, slowMs: 1000 },
   },
   messages,
   targets(site) {
@@ -101,6 +113,7 @@ export default defineCheck<Options>({
         connectTimeoutMs,
         timeoutMs: probeBudgetMs(ctx),
         maxRedirects: ctx.options.maxRedirects,
+        maxBodyBytes: ctx.options.maxBodyBytes,
         signal: ctx.signal,
       });
       // A redirect still pending after maxRedirects hops is a loop (or too long a chain), not an answer.
@@ -154,14 +167,21 @@ export default defineCheck<Options>({
       return {
         status: 'fail',
         score: 0,
-        findings: [pathFinding('http', err, ep, severity, connectTimeoutMs)],
+        findings: [err instanceof PathError && err.code === BODY_TOO_LONG ? bodyTooLong(ep, err, severity) : pathFinding('http', err, ep, severity, connectTimeoutMs)],
         details: {
           classification,
           expect: ep.expect,
           ...(route ? pathDetails(route) : { path: 'proxy' }),
-          ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
+          ...(err instanceof PathError ? failureDetails(err) : { dnsKind: err.kind }),
         },
       };
     }
   },
 });
+
+/** An answer whose body never ended within maxBodyBytes. */
+function bodyTooLong(ep: Endpoint, err: PathError, severity: Severity): Finding {
+  const d = err.detail ?? {};
+  const params = { endpoint: ep.name, limit: Number(d.limit), framing: `@http.framing.${String(d.framing)}`, contentLength: String(d.contentLength ?? '-') };
+  return { id: 'http.body-too-long', severity, message: { id: 'http.body-too-long', params }, remediation: { id: 'http.body-too-long.fix' }, evidence: { ...d } };
+}

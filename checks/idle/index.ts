@@ -1,5 +1,5 @@
 import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Finding, type Severity } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
+import { PathError, ProtocolError, failureDetails } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
 import { openTcpStream } from '../../src/probe/client.js';
@@ -8,7 +8,7 @@ import { PUSH_MESSAGE } from '../../src/probe/protocol.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
-import { lookupOnce, trustFor, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, probeBudgetMs, trustFor, unreachableSeverity } from '../../src/net/shared.js';
 import { openWebSocket } from '../../src/net/websocket.js';
 
 const messages = {
@@ -109,7 +109,7 @@ export default defineCheck<Options>({
     const ladderOn = async (r: Route): Promise<IdleStepResult[]> => {
       if (r.path === 'direct') await lookupOnce(ctx, ep.host);
       const open = opener(ctx, r, connectTimeoutMs);
-      const conns = await Promise.all(
+      const opening = await Promise.allSettled(
         ladder.map(() =>
           openWebSocket({
             url: ep.url!,
@@ -117,12 +117,23 @@ export default defineCheck<Options>({
             ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
             ...(trust || serverName ? { tls: { ...(trust ? { secureContext: trust } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
             connectTimeoutMs,
-            timeoutMs: 10_000,
+            timeoutMs: Math.min(10_000, probeBudgetMs(ctx)),
             signal: ctx.signal,
           }),
         ),
       );
-      return Promise.all(conns.map((c, i) => holdWebSocket(c.ws, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal, c.opened.socket)));
+      const conns = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+      const refused = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (refused) {
+        // One rung could not open: the ones that did are not held for nothing.
+        for (const c of conns) c.ws.terminate();
+        throw refused.reason;
+      }
+      const steps = await Promise.all(conns.map((c, i) => holdWebSocket(c, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+      // A frame that breaks the protocol is the server's fault, not the path forgetting the flow.
+      const broken = conns.map((c) => c.ended()).find((e) => e instanceof ProtocolError);
+      if (broken) throw broken;
+      return steps;
     };
     let steps: IdleStepResult[];
     let direct: { steps?: IdleStepResult[]; error?: string } | undefined;
@@ -143,10 +154,20 @@ export default defineCheck<Options>({
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      // The server broke the WebSocket protocol: nothing about idle flows can be learnt from it, and
+      // no client can use it — a failure, not "unreachable".
+      if (err instanceof ProtocolError) {
+        return {
+          status: 'fail',
+          score: 0,
+          findings: [pathFinding('idle', err, ep, unreachableSeverity(ep), connectTimeoutMs)],
+          details: { classification: err.classification, expect: ep.expect, ...pathDetails(route), ...failureDetails(err), error: err.message },
+        };
+      }
       return {
         status: 'skipped',
         score: null,
-        details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), error: err.message },
+        details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), ...(err instanceof PathError ? failureDetails(err) : {}), error: err.message },
       };
     }
     const directDetails = direct ? { direct: direct.steps ? { steps: direct.steps, ...bracket(direct.steps) } : { error: direct.error } } : {};

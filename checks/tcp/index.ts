@@ -1,7 +1,9 @@
 import { commonOptions, defineCheck, type CheckContext, type Classification, type Finding } from '../../src/plugin-api.js';
 import { openTunnel, routeFor, type Route } from '../../src/net/proxy.js';
-import { PathError } from '../../src/net/classify.js';
-import { dial } from '../../src/net/dial.js';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { PathError, errorCode } from '../../src/net/classify.js';
+import { dial, errorSeen } from '../../src/net/dial.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
@@ -13,6 +15,8 @@ const messages = {
     'tcp.slow.fix': 'A slow handshake usually means a long or congested path: check routing to {host}, and for real-time media the Teams target of < 100 ms RTT to the service edge.',
     'tcp.partial': '{endpoint}: {failed} of {total} addresses of {host} do not accept connections.',
     'tcp.partial.fix': 'Clients that pick a failing address stall until they fall back: fix or remove the DNS records of the failing addresses ({addresses}).',
+    'tcp.reset-after-accept': '{endpoint}: {host}:{port} completes the TCP handshake and then resets the connection at once, before anything is sent.',
+    'tcp.reset-after-accept.fix': 'Something accepts for the service and then refuses it: a load balancer with no healthy backend, a firewall or proxy that rejects the flow after the handshake, or a service at its connection limit. Check the service and its pool behind {host}:{port}, then the rules between this site and it.',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -20,6 +24,8 @@ const messages = {
     'tcp.slow.fix': '握手缓慢通常意味着路径过长或拥塞：检查到 {host} 的路由；实时媒体的 Teams 目标是到服务边缘 RTT < 100 毫秒。',
     'tcp.partial': '{endpoint}：{host} 的 {total} 个地址中有 {failed} 个不接受连接。',
     'tcp.partial.fix': '选中故障地址的客户端会卡住直到回退：修复或删除故障地址的 DNS 记录（{addresses}）。',
+    'tcp.reset-after-accept': '{endpoint}：{host}:{port} 完成了 TCP 握手，随即在任何数据发送之前重置了连接。',
+    'tcp.reset-after-accept.fix': '有设备代替服务接受了连接，随后又拒绝了它：没有健康后端的负载均衡器、在握手后拒绝该流量的防火墙或代理，或已达连接上限的服务。请检查 {host}:{port} 后面的服务及其后端池，再检查本站点与它之间的规则。',
   },
 };
 
@@ -118,7 +124,17 @@ export default defineCheck<Options>({
     }
 
     if (primary.classification !== 'ok') {
-      return { status: 'fail', score: 0, findings: [pathFinding('tcp', primary.error!, ep, severity, connectTimeoutMs)], details };
+      const finding =
+        primary.error instanceof PathError && primary.error.code === RESET_AFTER_ACCEPT
+          ? {
+              id: 'tcp.reset-after-accept',
+              severity,
+              message: { id: 'tcp.reset-after-accept', params: { endpoint: ep.name, host: ep.host, port: ep.port } },
+              remediation: { id: 'tcp.reset-after-accept.fix', params: { host: ep.host, port: ep.port } },
+              evidence: { code: RESET_AFTER_ACCEPT },
+            }
+          : pathFinding('tcp', primary.error!, ep, severity, connectTimeoutMs);
+      return { status: 'fail', score: 0, findings: [finding], details };
     }
     let connectMs = primary.connectMs ?? 0;
     if (connectMs > slowMs && !viaProxy) {
@@ -177,11 +193,22 @@ async function directPath(ctx: CheckContext<any>, host: string, port: number, co
     addresses.map(async (address) => {
       try {
         const d = await dial({ address, port, connectTimeoutMs, signal: ctx.signal });
+        const connectMs = d.timings.connectMs ?? 0;
+        const reset = await resetAfterAccept(d.socket, Math.min(RESET_WINDOW_MAX_MS, Math.max(RESET_WINDOW_MIN_MS, 2 * connectMs + 50), ctx.remainingMs() - 100), ctx.signal);
         d.socket.destroy();
-        return { address, classification: 'ok' as Classification, connectMs: d.timings.connectMs ?? 0 };
+        if (reset) {
+          const pe = resetError(address, port);
+          return { address, classification: pe.classification, code: pe.code!, error: pe };
+        }
+        return { address, classification: 'ok' as Classification, connectMs };
       } catch (err) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
         const pe = err instanceof PathError ? err : new PathError('unreachable', 'connect', String(err));
+        // The reset beat the connect callback: the handshake completed all the same.
+        if (pe.code === 'ECONNRESET') {
+          const re = resetError(address, port);
+          return { address, classification: re.classification, code: re.code!, error: re };
+        }
         return { address, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), error: pe };
       }
     }),
@@ -197,6 +224,44 @@ async function directPath(ctx: CheckContext<any>, host: string, port: number, co
       return rest;
     }),
   };
+}
+
+/**
+ * How long an open connection is watched for a reset before it counts as open: about one round trip
+ * after the handshake, when the RST of a server that accepts and resets at once arrives.
+ */
+const RESET_WINDOW_MIN_MS = 100;
+const RESET_WINDOW_MAX_MS = 1000;
+const RESET_AFTER_ACCEPT = 'RESET_AFTER_ACCEPT';
+
+/**
+ * True when the peer resets the connection within `windowMs` of the handshake, before either side
+ * sent a byte: a load balancer with no healthy backend, a firewall that rejects after the handshake,
+ * a service at its connection limit. A FIN is not counted: services that accept and close are open.
+ */
+function resetAfterAccept(socket: Socket | TLSSocket, windowMs: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (reset: boolean) => {
+      clearTimeout(timer);
+      socket.off('close', onClose);
+      socket.off('data', onData);
+      signal.removeEventListener('abort', onAbort);
+      resolve(reset);
+    };
+    const onClose = () => finish(errorCode(errorSeen(socket)) === 'ECONNRESET');
+    // A peer that speaks first (a banner) serves: whatever it does next is its protocol's business.
+    const onData = () => finish(false);
+    const onAbort = () => finish(false);
+    const timer = setTimeout(() => finish(false), Math.max(0, windowMs));
+    if (socket.destroyed) return onClose();
+    socket.once('close', onClose);
+    socket.once('data', onData);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function resetError(address: string, port: number): PathError {
+  return new PathError('refused', 'application', `${address}:${port} completed the TCP handshake and reset the connection at once`, RESET_AFTER_ACCEPT);
 }
 
 function errorOf(a: object): PathError | undefined {

@@ -1,5 +1,5 @@
 import { commonOptions, defineCheck, type Endpoint, type Finding } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
+import { PathError, failureDetails } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { lookupOnce, probeBudgetMs, median, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
@@ -142,7 +142,7 @@ export default defineCheck<Options>({
           classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
           expect: ep.expect,
           ...(route ? pathDetails(route) : { path: 'proxy' }),
-          ...(err instanceof PathError ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) } : { dnsKind: err.kind }),
+          ...(err instanceof PathError ? failureDetails(err) : { dnsKind: err.kind }),
         },
       };
     }

@@ -77,6 +77,8 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
       (address) => {
         const up: Socket = connect({ host: address, port });
         sockets.add(up);
+        // From birth and for good: a second error (a reset after a timeout) must not end the lab.
+        up.on('error', () => undefined);
         up.setTimeout(5000, () => up.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
         up.once('connect', () => {
           up.setTimeout(0);
@@ -85,7 +87,7 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
           up.pipe(client);
           client.pipe(up);
         });
-        up.once('error', (err: NodeJS.ErrnoException) => {
+        up.on('error', (err: NodeJS.ErrnoException) => {
           if (!up.readyState || up.connecting) client.end(upstreamFailure(err));
           else client.destroy();
         });

@@ -67,8 +67,13 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
       noServer: true,
       handleProtocols: (protocols) => (protocols.has('im.v1') ? 'im.v1' : false),
     });
-    wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
+    wss.on('connection', (ws) => {
+      // A client's bad frame is an 'error' on the server's side of the WebSocket.
+      ws.on('error', () => undefined);
+      ws.on('message', (data, binary) => ws.send(data, { binary }));
+    });
     https.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => undefined);
       if (req.url !== '/ws') return socket.destroy();
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
     });
@@ -159,6 +164,8 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
 async function listen(server: HttpsServer | TcpServer, host: string): Promise<void> {
   server.listen(0, host);
   await once(server, 'listening');
+  // A listening server's later errors are not worth the demo.
+  server.on('error', () => undefined);
 }
 
 function port(server: HttpsServer | TcpServer): number {

@@ -221,6 +221,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
   const host = opts.host ?? '127.0.0.1';
 
   const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+  // From birth: an unhandled 'error' would crash the process, and nothing here is worth that.
+  socket.on('error', () => {});
   let queries = 0;
 
   socket.on('message', (packet: Buffer, peer: RemoteInfo) => {
@@ -247,8 +249,6 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       resolve();
     });
   });
-  // Once bound, an unhandled 'error' would crash the process; nothing here is worth that.
-  socket.on('error', () => {});
 
   const address = socket.address();
   let closing: Promise<void> | undefined;

@@ -558,6 +558,8 @@ export async function startLabTurnServer(opts: LabTurnServerOptions): Promise<La
   const attempts = opts.port ? 1 : 20;
   for (let i = 0; i < attempts && !tcp; i++) {
     const u = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    // Listeners from birth: the bind's own comes and goes, and the TCP listen awaits in between.
+    u.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => {
       u.once('error', reject);
       u.bind(opts.port ?? 0, host, () => {
@@ -567,6 +569,7 @@ export async function startLabTurnServer(opts: LabTurnServerOptions): Promise<La
     });
     const port = u.address().port;
     const t = createServer(onConnection);
+    t.on('error', () => undefined);
     t.maxConnections = MAX_TCP_CONNECTIONS;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -586,7 +589,6 @@ export async function startLabTurnServer(opts: LabTurnServerOptions): Promise<La
   if (!udp || !tcp) throw new Error('the lab TURN server found no port free for both UDP and TCP');
   const udpSocket = udp;
   const tcpServer = tcp;
-  udpSocket.on('error', () => undefined);
   udpSocket.on('message', (buf, rinfo) => {
     try {
       onDatagram(udpSocket, buf, rinfo);
@@ -594,7 +596,6 @@ export async function startLabTurnServer(opts: LabTurnServerOptions): Promise<La
       // a lab peer never dies of one datagram
     }
   });
-  tcpServer.on('error', () => undefined);
 
   return {
     host,

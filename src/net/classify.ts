@@ -55,6 +55,9 @@ export function tlsFailureKind(code: string | undefined, message = ''): TlsFailu
 export function connectFailure(code: string | undefined): Classification {
   switch (code) {
     case 'ECONNREFUSED':
+    // A peer that accepts and resets at once can beat the connect callback: the handshake then
+    // reports the reset. It is a refusal by RST, not a missing route.
+    case 'ECONNRESET':
       return 'refused';
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -87,6 +90,52 @@ export class PathError extends Error {
   }
 }
 
+/** Which protocol a peer broke. */
+export type BrokenProtocol = 'http' | 'websocket' | 'proxy';
+
+/**
+ * A peer that broke its protocol: an answer that does not parse, a frame no client may accept,
+ * a body cut short or longer than any answer should be. Known the moment it arrives, so it is
+ * never reported as a timeout, and it is not a path failure: the path carried the bytes. The
+ * plugin API's classifications have no word for it yet, so it is classified as the application
+ * layer failing ('http-error') and `kind` says what happened.
+ */
+export class ProtocolError extends PathError {
+  readonly kind = 'protocol-error';
+  constructor(
+    readonly protocol: BrokenProtocol,
+    message: string,
+    code: string,
+    detail?: Record<string, unknown>,
+  ) {
+    super('http-error', 'application', message, code, undefined, detail);
+    this.name = 'ProtocolError';
+  }
+}
+
+/**
+ * Error codes that mean the peer's bytes broke the protocol: llhttp's parse errors (HPE_*), undici's
+ * checks on a response (a head too large, a body longer or shorter than its Content-Length), and
+ * ws's frame checks (WS_ERR_*: RSV bits, a masked server frame, an absurd length, bad UTF-8).
+ */
+function brokenProtocol(code: string | undefined): BrokenProtocol | undefined {
+  if (!code) return undefined;
+  if (code.startsWith('WS_ERR_')) return 'websocket';
+  if (code.startsWith('HPE_')) return 'http';
+  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'http';
+  return undefined;
+}
+
+/** The `details` fields a check adds for a failure: its phase, code, TLS kind, and protocol-error kind. */
+export function failureDetails(err: PathError): Record<string, unknown> {
+  return {
+    phase: err.phase,
+    ...(err.code ? { code: err.code } : {}),
+    ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}),
+    ...(err instanceof ProtocolError ? { kind: err.kind, protocol: err.protocol } : {}),
+  };
+}
+
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -99,6 +148,10 @@ export function toPathError(err: unknown, phase: Phase): PathError {
   const message = err instanceof Error ? err.message : String(err);
   if (phase === 'connect') return new PathError(connectFailure(code), phase, message, code);
   if (phase === 'tls') return new PathError('tls-failure', phase, message, code, tlsFailureKind(code, message));
+  const broken = brokenProtocol(code);
+  if (broken) return new ProtocolError(broken, message, code!);
+  // undici's parser errors carry no code (it looks the number up in the wrong table): the name says it.
+  if ((err as Error | undefined)?.name === 'HTTPParserError') return new ProtocolError('http', message, 'HTTP_PARSE_ERROR');
   if (code && TLS_KINDS[code] && code !== 'ECONNRESET' && code !== 'EPIPE') {
     return new PathError('tls-failure', 'tls', message, code, tlsFailureKind(code, message));
   }

@@ -3,6 +3,7 @@
 // failure of a given kind at the handshake, or a problem after that. http and websocket checks
 // hand these sockets to undici and ws, so every check reuses one DNS answer.
 
+import type { EventEmitter } from 'node:events';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
@@ -37,6 +38,40 @@ export interface Dialed {
   tls?: { protocol: string | null; cipher: string | null; alpn: string | false | null; authorized: boolean };
 }
 
+const guarded = new WeakSet<EventEmitter>();
+const firstError = new WeakMap<EventEmitter, Error>();
+
+/**
+ * Gives a socket, TLS socket, WebSocket or stream an 'error' listener for its whole life, from the
+ * moment it exists. Node throws an 'error' nobody listens to, and an object passes between owners
+ * (dial, the CONNECT reader, TLS, ws, undici) with moments in between when none of them listens: a
+ * reset that lands in such a moment would end the run. Owners still listen to act on errors; this
+ * listener only remembers the first one, so the next owner can say why the object died before it
+ * took over (errorSeen, assertOpen). Never removed: nothing may call removeAllListeners on these.
+ */
+export function keepErrors<T extends EventEmitter>(emitter: T): T {
+  if (guarded.has(emitter)) return emitter;
+  guarded.add(emitter);
+  emitter.on('error', (err: Error) => {
+    if (!firstError.has(emitter)) firstError.set(emitter, err);
+  });
+  return emitter;
+}
+
+/** The first error an object guarded by keepErrors emitted, if any. */
+export function errorSeen(emitter: EventEmitter): Error | undefined {
+  return firstError.get(emitter);
+}
+
+/**
+ * Throws at once when a socket died between two owners (a peer that reset right after the
+ * handshake): listening to a destroyed socket for its answer would wait for a deadline instead.
+ */
+export function assertOpen(socket: Socket | TLSSocket, phase: Phase): void {
+  if (!socket.destroyed) return;
+  throw toPathError(errorSeen(socket) ?? Object.assign(new Error('the peer closed the connection'), { code: 'ECONNRESET' }), phase);
+}
+
 /** Dial, resolving once the connection is usable; rejects with a PathError naming the phase. */
 export function dial(opts: DialOptions): Promise<Dialed> {
   return new Promise((resolve, reject) => {
@@ -52,17 +87,18 @@ export function dial(opts: DialOptions): Promise<Dialed> {
 }
 
 /**
- * Starts the dial synchronously (ws needs the socket at once) and reports through `ready`.
- * Callers that take over the socket must still attach their own 'error' listener.
+ * Starts the dial synchronously (ws needs the socket at once) and reports through `ready`. The
+ * sockets carry keepErrors' listener from birth; a caller that takes one over listens for errors
+ * to act on them, not to keep the process alive.
  */
 export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; ready: Promise<Dialed>; phase(): Phase | 'established' } {
   const t0 = performance.now();
   const timings: DialTimings = {};
   let phase: Phase | 'established' = 'connect';
-  const raw = netConnect({ host: opts.address, port: opts.port, noDelay: true, ...(opts.onread && !opts.tls ? { onread: opts.onread } : {}) });
+  const raw = keepErrors(netConnect({ host: opts.address, port: opts.port, noDelay: true, ...(opts.onread && !opts.tls ? { onread: opts.onread } : {}) }));
   // Nothing hidden may keep an idle line alive (idle-timeout tests depend on it).
   raw.setKeepAlive(false);
-  const socket: Socket | TLSSocket = opts.tls ? tlsConnect({ ...opts.tls, socket: raw }) : raw;
+  const socket: Socket | TLSSocket = opts.tls ? keepErrors(tlsConnect({ ...opts.tls, socket: raw })) : raw;
 
   const ready = new Promise<Dialed>((resolve, reject) => {
     let settled = false;
@@ -155,7 +191,13 @@ export async function dialFirst(addresses: string[], opts: Omit<DialOptions, 'ad
 export function tlsOver(socket: Socket, options: ConnectionOptions, timeoutMs: number, signal?: AbortSignal): Promise<{ socket: TLSSocket; tlsMs: number; tls: NonNullable<Dialed['tls']> }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const tlsSocket = tlsConnect({ ...options, socket });
+    try {
+      assertOpen(socket, 'tls');
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    const tlsSocket = keepErrors(tlsConnect({ ...options, socket }));
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;

@@ -86,7 +86,9 @@ export async function resolveHost(host: string, opts: ResolveOptions): Promise<D
   const t0 = performance.now();
   const elapsed = () => Math.round((performance.now() - t0) * 10) / 10;
   const resolverName: DnsAnswer['resolver'] = opts.servers?.length ? opts.servers : 'system';
-  const work = opts.servers?.length ? viaServers(host, opts.servers, opts.timeoutMs, opts.signal) : viaSystem(host);
+  // Queries still out at the deadline are cancelled, not left to their own retries.
+  const stop = new AbortController();
+  const work = opts.servers?.length ? viaServers(host, opts.servers, opts.timeoutMs, opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal) : viaSystem(host);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -103,6 +105,7 @@ export async function resolveHost(host: string, opts: ResolveOptions): Promise<D
     throw new DnsLookupError(host, dnsFailureKind(code), code, elapsed(), resolverName);
   } finally {
     clearTimeout(timer);
+    stop.abort();
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -112,13 +115,28 @@ async function viaSystem(host: string): Promise<ResolvedAddress[]> {
   return dedupe(found.map((a) => ({ address: a.address, family: a.family as 4 | 6 })));
 }
 
+/**
+ * Once one family has answered, how long the other may still take. A resolver or middlebox that
+ * drops AAAA queries (or answers them slowly) must not cost the A answer it gave: clients wait for
+ * it too, which is why the time measured still includes this wait.
+ */
+const OTHER_FAMILY_GRACE_MS = 1000;
+
 async function viaServers(host: string, servers: string[], timeoutMs: number, signal?: AbortSignal): Promise<ResolvedAddress[]> {
   const resolver = new Resolver({ timeout: Math.max(50, Math.floor(timeoutMs / 2)), tries: 2 });
   resolver.setServers(servers);
   const cancel = () => resolver.cancel();
+  if (signal?.aborted) cancel();
   signal?.addEventListener('abort', cancel, { once: true });
+  let grace: NodeJS.Timeout | undefined;
+  const answered = () => {
+    grace ??= setTimeout(cancel, OTHER_FAMILY_GRACE_MS);
+  };
   try {
-    const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
+    const [v4, v6] = await Promise.allSettled([
+      resolver.resolve4(host).then((list) => (answered(), list)),
+      resolver.resolve6(host).then((list) => (answered(), list)),
+    ]);
     const addresses: ResolvedAddress[] = [
       ...(v4.status === 'fulfilled' ? v4.value.map((address) => ({ address, family: 4 as const })) : []),
       ...(v6.status === 'fulfilled' ? v6.value.map((address) => ({ address, family: 6 as const })) : []),
@@ -129,6 +147,7 @@ async function viaServers(host: string, servers: string[], timeoutMs: number, si
     const nx = errs.find((e) => e?.code === 'ENOTFOUND');
     throw nx ?? errs[0] ?? Object.assign(new Error('no addresses'), { code: 'ENODATA' });
   } finally {
+    clearTimeout(grace);
     signal?.removeEventListener('abort', cancel);
   }
 }

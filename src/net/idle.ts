@@ -5,7 +5,8 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type WebSocket from 'ws';
+import { errorSeen, keepErrors } from './dial.js';
+import type { OpenedWebSocket } from './websocket.js';
 
 export type IdleFate = 'alive' | 'rst' | 'fin' | 'silent' | 'error';
 
@@ -17,6 +18,8 @@ export interface IdleStepResult {
   /** Reply time of the probe after the hold, when alive. */
   replyMs?: number;
   detail?: string;
+  /** The error code when it failed (ECONNRESET, WS_ERR_UNEXPECTED_RSV_1, ...). */
+  code?: string;
 }
 
 /** Parses "30s", "2m", "1500ms", "20 min" ladders. */
@@ -29,46 +32,56 @@ export function parseDuration(text: string): number | undefined {
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
 }
 
-/** Holds an open WebSocket idle (no traffic at all, keep-alive off) and then pings it. */
-export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal, socket?: Duplex): Promise<IdleStepResult> {
+/**
+ * Holds an open WebSocket idle (no traffic at all, keep-alive off) and then pings it. A connection
+ * that has already ended (a bad frame glued to the 101, a reset right after it) is not an idle
+ * measurement: it comes back at once as an 'error' step with the reason.
+ */
+export function holdWebSocket(conn: OpenedWebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+  const { ws, opened } = conn;
   return new Promise((resolve) => {
     const t0 = performance.now();
     let settled = false;
-    // ws swallows socket errors and only reports "closed": the socket itself says whether it was a reset.
-    let resetSeen: string | undefined;
-    socket?.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resetSeen = err.code;
-    });
     let hold: NodeJS.Timeout | undefined;
     let reply: NodeJS.Timeout | undefined;
+    const payload = Buffer.from('siteready-idle');
+    let sent = 0;
     const finish = (r: IdleStepResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(hold);
       clearTimeout(reply);
       signal?.removeEventListener('abort', onAbort);
-      ws.removeAllListeners();
-      ws.on('error', () => undefined);
+      ws.off('error', onError);
+      ws.off('close', onClose);
+      ws.off('pong', onPong);
       ws.terminate();
       resolve(r);
     };
+    const elapsed = () => Math.round(performance.now() - t0);
     const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
-    ws.on('error', (err: NodeJS.ErrnoException) => {
-      const elapsed = Math.round(performance.now() - t0);
-      finish({ holdMs, fate: err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error', diedAfterMs: elapsed, detail: err.code ?? err.message });
-    });
-    ws.on('close', (code: number) => {
-      const elapsed = Math.round(performance.now() - t0);
-      // 1006: the connection ended without a closing handshake — a FIN, or a reset the socket reported.
-      finish({ holdMs, fate: resetSeen ? 'rst' : 'fin', diedAfterMs: elapsed, detail: resetSeen ?? `close ${code}` });
-    });
+    // After the upgrade ws emits 'error' only for frames that break the protocol (WS_ERR_*).
+    const onError = (err: NodeJS.ErrnoException) => {
+      finish({ holdMs, fate: err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error', diedAfterMs: elapsed(), detail: err.message, ...(err.code ? { code: err.code } : {}) });
+    };
+    const onClose = (code: number) => {
+      // 1006: the connection ended without a closing handshake — a FIN, or a reset. ws swallows
+      // socket errors and only reports "closed": the socket itself says whether it was a reset.
+      const reset = resetCode(errorSeen(opened.socket));
+      finish({ holdMs, fate: reset ? 'rst' : 'fin', diedAfterMs: elapsed(), detail: reset ?? `close ${code}` });
+    };
+    const onPong = (data: Buffer) => {
+      if (data.equals(payload)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - sent) * 10) / 10 });
+    };
+    const gone = conn.ended();
+    if (gone) return finish({ holdMs, fate: 'error', diedAfterMs: 0, detail: gone.message, ...(gone.code ? { code: gone.code } : {}) });
+    if (signal?.aborted) return onAbort();
+    ws.on('error', onError);
+    ws.on('close', onClose);
     signal?.addEventListener('abort', onAbort, { once: true });
     hold = setTimeout(() => {
-      const payload = Buffer.from('siteready-idle');
-      const sent = performance.now();
-      ws.on('pong', (data: Buffer) => {
-        if (data.equals(payload)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - sent) * 10) / 10 });
-      });
+      sent = performance.now();
+      ws.on('pong', onPong);
       reply = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no pong within ${replyTimeoutMs} ms` }), replyTimeoutMs);
       try {
         ws.ping(payload);
@@ -77,6 +90,11 @@ export function holdWebSocket(ws: WebSocket, holdMs: number, replyTimeoutMs: num
       }
     }, holdMs);
   });
+}
+
+function resetCode(err: Error | undefined): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' ? code : undefined;
 }
 
 export interface IdleVerdict {
@@ -107,34 +125,38 @@ export function bracket(steps: IdleStepResult[]): IdleVerdict {
  * whether it arrived: the server→client direction that a forgotten flow breaks first.
  */
 export function holdForPush(socket: Duplex, expected: string, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+  keepErrors(socket);
   return new Promise((resolve) => {
     const t0 = performance.now();
     let received = '';
-    let resetSeen: string | undefined;
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (r: IdleStepResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('data');
-      socket.on('error', () => undefined);
+      socket.off('data', onData);
+      socket.off('close', onClose);
       socket.destroy();
       resolve(r);
     };
     const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
-    const timer = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no push within ${replyTimeoutMs} ms of its time` }), holdMs + replyTimeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       received += d.toString('latin1');
       if (received.includes(expected)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - t0 - holdMs) * 10) / 10 });
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNRESET' || err.code === 'EPIPE') resetSeen = err.code;
-    });
-    socket.once('close', () => {
-      const elapsed = Math.round(performance.now() - t0);
-      finish({ holdMs, fate: resetSeen ? 'rst' : 'fin', diedAfterMs: elapsed, detail: resetSeen ?? 'closed' });
-    });
+      // Only the push is expected: a stream that keeps sending something else is not it.
+      else if (received.length > 64 * 1024) finish({ holdMs, fate: 'error', diedAfterMs: Math.round(performance.now() - t0), detail: 'the stream sent something other than the push' });
+    };
+    const onClose = () => {
+      const reset = resetCode(errorSeen(socket));
+      finish({ holdMs, fate: reset ? 'rst' : 'fin', diedAfterMs: Math.round(performance.now() - t0), detail: reset ?? 'closed' });
+    };
+    if (socket.destroyed) return onClose();
+    if (signal?.aborted) return onAbort();
+    timer = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no push within ${replyTimeoutMs} ms of its time` }), holdMs + replyTimeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onData);
+    socket.once('close', onClose);
   });
 }

@@ -1,7 +1,7 @@
 // Findings about a path that several checks raise (tcp, http, websocket): one wording, two languages.
 
 import type { Catalog, Endpoint, Finding, Severity } from '../plugin-api.js';
-import { PathError, type TlsFailureKind } from './classify.js';
+import { PathError, ProtocolError, type BrokenProtocol, type TlsFailureKind } from './classify.js';
 import { DnsLookupError } from './dns.js';
 import type { NegotiateOutcome, Route } from './proxy.js';
 
@@ -19,6 +19,8 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
 
     'path.http-error': '{endpoint}: {detail}.',
     'path.http-error.fix': 'Check the URL and the service behind it; a proxy or load balancer in between may reject the request.',
+    'path.protocol-error': '{endpoint}: {host}:{port} broke the {protocol} protocol: {detail}.',
+    'path.protocol-error.fix': 'No client can use an answer like this. Check that the endpoint points at the right service and port, that the server is healthy and up to date, and whether something in between (a proxy, a load balancer, a firewall that inspects traffic) rewrites or cuts its answers.',
     'path.timeout': '{endpoint}: connected, but no answer from {host}:{port} in time.',
     'path.timeout.fix': 'The service accepts connections but does not respond: check its health, or a middlebox that holds the request.',
     'path.proxy-auth-required': '{endpoint}: the proxy {proxy} wants credentials (407; it offers {schemes}){sent}{kerberos}.',
@@ -87,6 +89,8 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
 
     'path.http-error': '{endpoint}：{detail}。',
     'path.http-error.fix': '检查 URL 及其后端服务；中间的代理或负载均衡器可能拒绝了请求。',
+    'path.protocol-error': '{endpoint}：{host}:{port} 违反了 {protocol} 协议：{detail}。',
+    'path.protocol-error.fix': '任何客户端都无法使用这样的应答。请确认端点指向正确的服务和端口、服务器运行正常且版本较新，并检查中间设备（代理、负载均衡器、检查流量的防火墙）是否改写或截断了它的应答。',
     'path.timeout': '{endpoint}：已连接，但 {host}:{port} 未及时响应。',
     'path.timeout.fix': '服务接受连接但不响应：检查服务健康状况，或是否有中间设备扣留请求。',
     'path.proxy-auth-required': '{endpoint}：代理 {proxy} 要求身份验证（407；支持 {schemes}）{sent}{kerberos}。',
@@ -143,6 +147,8 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'tls.fix.other': '在本站点用 `openssl s_client -connect host:port -servername host` 对比。',
   },
 };
+
+const PROTOCOL_NAMES: Record<BrokenProtocol, string> = { http: 'HTTP', websocket: 'WebSocket', proxy: 'HTTP CONNECT' };
 
 const TLS_FIX: Record<TlsFailureKind, string> = {
   expired: 'tls.fix.expired',
@@ -237,6 +243,10 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
       remediation: { id: TLS_FIX[kind] },
       evidence,
     };
+  }
+  if (err instanceof ProtocolError) {
+    const params = { ...base, protocol: PROTOCOL_NAMES[err.protocol], detail: err.message };
+    return { id: `${checkId}.protocol-error`, severity, message: { id: 'path.protocol-error', params }, remediation: { id: 'path.protocol-error.fix' }, evidence: { ...evidence, kind: err.kind } };
   }
   // A name the proxy could not resolve arrives as a PathError, not a DnsLookupError: its reason is
   // the proxy's answer.

@@ -11,8 +11,8 @@ import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CheckContext, Classification, Endpoint } from '../plugin-api.js';
-import { PathError } from './classify.js';
-import { dialFirst, type Dialed } from './dial.js';
+import { PathError, errorCode, toPathError } from './classify.js';
+import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
 import { PacError, PacEvaluator, parsePacResult } from './pac.js';
 import { lookupOnce } from './shared.js';
@@ -127,14 +127,40 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
   return { path: 'direct' };
 }
 
+/** The largest PAC file read; real ones are a few KiB. */
+const PAC_MAX_BYTES = 1 << 20;
+const PAC_TIMEOUT_MS = 5000;
+
 async function loadPac(ctx: CheckContext<any>, where: string): Promise<string> {
   if (/^https?:\/\//i.test(where)) {
     const { request } = await import('undici');
-    const res = await request(where, { headersTimeout: 5000, bodyTimeout: 5000, signal: ctx.signal });
-    if (res.statusCode !== 200) throw new PathError('http-error', 'application', `PAC file ${where}: HTTP ${res.statusCode}`, `HTTP_${res.statusCode}`);
-    const text = await res.body.text();
-    if (text.length > 1 << 20) throw new PathError('http-error', 'application', `PAC file ${where} is larger than 1 MiB`, 'PAC_TOO_LARGE');
-    return text;
+    // One deadline for the whole file: undici's body timeout is the gap between two chunks, which
+    // a server that drips the file never reaches.
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(PAC_TIMEOUT_MS)]);
+    try {
+      const res = await request(where, { headersTimeout: PAC_TIMEOUT_MS, bodyTimeout: PAC_TIMEOUT_MS, signal });
+      keepErrors(res.body);
+      if (res.statusCode !== 200) {
+        res.body.destroy();
+        throw new PathError('http-error', 'application', `PAC file ${where}: HTTP ${res.statusCode}`, `HTTP_${res.statusCode}`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        size += (chunk as Buffer).length;
+        if (size > PAC_MAX_BYTES) {
+          res.body.destroy();
+          throw new PathError('http-error', 'application', `PAC file ${where} is larger than 1 MiB`, 'PAC_TOO_LARGE');
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    } catch (err) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (err instanceof PathError) throw err;
+      if (signal.aborted) throw new PathError('timeout', 'application', `PAC file ${where}: not read within ${PAC_TIMEOUT_MS} ms`, 'PAC_TIMEOUT');
+      throw toPathError(err, 'application');
+    }
   }
   return readFile(resolvePath(dirname(resolvePath(ctx.site.file)), where), 'utf8');
 }
@@ -225,21 +251,27 @@ async function askConnect(
   }
   const connectMs = performance.now() - t0;
   const socket = dialed.socket;
+  if (socket.destroyed) {
+    throw new PathError('proxy-denied', 'proxy', `the proxy ${proxy.label} reset the connection before it was asked anything`, errorCode(errorSeen(socket)) ?? 'PROXY_CLOSED', undefined, { proxy: proxy.label, reason: 'reset at once' });
+  }
   const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
   socket.write(
     `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: siteready\r\n` +
       (authorization ? `Proxy-Authorization: ${authorization}\r\n` : '') +
       '\r\n',
   );
-  const head = await readHead(socket, opts.timeoutMs, ctx.signal).catch((err: unknown) => {
+  const head = await readHead(socket, proxy.label, opts.timeoutMs, ctx.signal).catch((err: unknown) => {
     socket.destroy();
     throw err instanceof PathError ? err : new PathError('timeout', 'proxy', `the proxy ${proxy.label} did not answer CONNECT: ${String(err)}`, 'PROXY_TIMEOUT', undefined, { proxy: proxy.label });
   });
   return { dialed, head, connectMs };
 }
 
+/** A header field line (RFC 9110 §5.1 token, then a colon), or a continuation of the one before. */
+const FIELD_LINE = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:|[ \t])/;
+
 /** Reads an HTTP response head (status line + headers), bounded in size and time. */
-function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promise<Head> {
+function readHead(socket: Socket, label: string, timeoutMs: number, signal: AbortSignal): Promise<Head> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => done(new PathError('timeout', 'proxy', `no answer to CONNECT within ${timeoutMs} ms`, 'PROXY_TIMEOUT')), timeoutMs);
@@ -253,18 +285,24 @@ function readHead(socket: Socket, timeoutMs: number, signal: AbortSignal): Promi
       if (err) reject(err);
       else resolve(value!);
     };
-    const onError = (err: Error) => done(new PathError('refused', 'proxy', `the proxy closed the connection: ${err.message}`, (err as NodeJS.ErrnoException).code));
-    const onClose = () => done(new PathError('proxy-denied', 'proxy', 'the proxy closed the connection without answering CONNECT', 'PROXY_CLOSED'));
+    const denied = (message: string, code: string, reason: string) => new PathError('proxy-denied', 'proxy', message, code, undefined, { proxy: label, reason });
+    const onError = (err: NodeJS.ErrnoException) =>
+      done(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? denied(`the proxy reset the connection instead of answering CONNECT (${err.code})`, err.code, 'reset instead of an answer') : new PathError('refused', 'proxy', `the proxy closed the connection: ${err.message}`, err.code));
+    const onClose = () => done(denied('the proxy closed the connection without answering CONNECT', 'PROXY_CLOSED', 'closed without an answer'));
+    const bad = (what: string) => done(denied(`the proxy answered CONNECT with ${what}`, 'PROXY_BAD_ANSWER', 'an answer that is not HTTP'));
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (buf.length > 16384) done(new PathError('proxy-denied', 'proxy', 'the proxy answered with an oversized header', 'PROXY_BAD_ANSWER'));
+        if (buf.length > 16384) bad('a header that does not end within 16 KiB');
         return;
       }
       const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
-      const m = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(lines[0] ?? '');
-      if (!m) return done(new PathError('proxy-denied', 'proxy', `the proxy answered something that is not HTTP: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`, 'PROXY_BAD_ANSWER'));
+      const m = /^HTTP\/\d(?:\.\d)?[ \t]+(\d{3})(?:[ \t]+(.*))?$/.exec(lines[0] ?? '');
+      if (!m) return bad(`something that is not HTTP: ${JSON.stringify((lines[0] ?? '').slice(0, 60))}`);
+      // A head whose lines are not header fields is garbage after a status line, not an answer.
+      const junk = lines.slice(1).find((line) => !FIELD_LINE.test(line));
+      if (junk !== undefined) return bad(`a status line followed by something that is not a header: ${JSON.stringify(junk.slice(0, 60))}`);
       const headers: Record<string, string[]> = {};
       for (const line of lines.slice(1)) {
         const i = line.indexOf(':');

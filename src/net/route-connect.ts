@@ -6,7 +6,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { CheckContext } from '../plugin-api.js';
 import { dialFirst, tlsOver, type Dialed } from './dial.js';
 import { openTunnel, type ProxyServer, type Route } from './proxy.js';
-import { lookupOnce } from './shared.js';
+import { lookupOnce, probeBudgetMs } from './shared.js';
 
 export interface OpenTarget {
   host: string;
@@ -34,10 +34,52 @@ export function opener(ctx: CheckContext<any>, route: Route, connectTimeoutMs: n
       const d = await dialFirst(addresses, { port: proxy.port, connectTimeoutMs, ...(proxy.secure ? { tls: { servername: proxy.host } } : {}), signal: ctx.signal });
       return { ...d, path: 'proxy', proxy };
     }
-    const tunnel = await openTunnel(ctx, proxy, { host: t.host, port: t.port }, { connectTimeoutMs, timeoutMs: Math.max(1000, ctx.remainingMs() - 200) });
+    // The proxy's silence is classified by this deadline, before the task's own turns it into an error.
+    const tunnel = await openTunnel(ctx, proxy, { host: t.host, port: t.port }, { connectTimeoutMs, timeoutMs: Math.max(1000, probeBudgetMs(ctx)) });
     const timings = { connectMs: tunnel.timings.proxyConnectMs, tunnelMs: tunnel.timings.tunnelMs };
     if (!t.tls) return { socket: tunnel.socket, address: tunnel.proxyAddress, timings, path: 'proxy', proxy };
     const secured = await tlsOver(tunnel.socket, t.tls, Math.max(1000, Math.min(10_000, ctx.remainingMs() - 200)), ctx.signal);
     return { socket: secured.socket, address: tunnel.proxyAddress, timings: { ...timings, tlsMs: secured.tlsMs }, tls: secured.tls, path: 'proxy', proxy };
+  };
+}
+
+/** What an undici connector opened (or why it could not), for the phase of a later failure. */
+export interface ConnectorState {
+  dialed?: Opened;
+  dialError?: unknown;
+}
+
+/**
+ * undici's `connect` for one origin: the socket comes from `open` (the endpoint's route), and the
+ * dial's own error is kept in `state` — it knows the phase, the error undici wraps it in does not.
+ */
+export function routeConnector(
+  open: (t: OpenTarget) => Promise<Opened>,
+  origin: { host: string; secure: boolean; tls?: ConnectionOptions; absoluteForm: boolean },
+  signal: AbortSignal,
+  state: ConnectorState,
+): (o: { port?: string | number | null }, cb: (...args: [null, Opened['socket']] | [Error, null]) => void) => void {
+  return (o, cb) => {
+    open({
+      host: origin.host,
+      port: Number(o.port) || (origin.secure ? 443 : 80),
+      ...(origin.secure && origin.tls ? { tls: origin.tls } : {}),
+      ...(origin.absoluteForm ? { absoluteForm: true } : {}),
+    }).then(
+      (d) => {
+        // A connection that completes after the deadline has nobody left to use it.
+        if (signal.aborted) {
+          d.socket.destroy();
+          cb(new Error('aborted'), null);
+          return;
+        }
+        state.dialed = d;
+        cb(null, d.socket);
+      },
+      (err: unknown) => {
+        state.dialError = err;
+        cb(err as Error, null);
+      },
+    );
   };
 }
