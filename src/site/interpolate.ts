@@ -3,7 +3,7 @@
 import { parse as parseYamlScalar } from 'yaml';
 import type { Diagnostic } from '../errors.js';
 import { escapePointer } from './positions.js';
-import { isSecretKey, type Redactor } from './secrets.js';
+import { isSecretKey, isUserKey, type Redactor } from './secrets.js';
 
 const REF = /\$\$|\$\{([^}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -92,6 +92,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
         value[k] = child.value;
         redacted[k] = child.redacted;
       }
+      registerCredentialPairs(value, redactor);
       return { value, redacted };
     }
     return { value: node, redacted: node };
@@ -99,6 +100,16 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
 
   const out = walk(input, '', undefined);
   return { ...out, problems, retyped };
+}
+
+/** A user beside a secret is a credential pair: Basic auth and SASL PLAIN send them encoded together. */
+function registerCredentialPairs(obj: Record<string, unknown>, redactor: Redactor): void {
+  const users = Object.entries(obj).filter(([k, v]) => isUserKey(k) && typeof v === 'string' && v !== '');
+  if (!users.length) return;
+  for (const [k, secret] of Object.entries(obj)) {
+    if (!isSecretKey(k) || typeof secret !== 'string') continue;
+    for (const [, user] of users) redactor.addCredentials(user as string, secret);
+  }
 }
 
 function retype(text: string): unknown {
