@@ -7,6 +7,7 @@ import { assertProfilesExist } from './runner/profiles.js';
 import { loadSiteProfiles } from './compliance/registry.js';
 import { complianceCheck, evaluateProfiles, outcomesToResults } from './compliance/stage.js';
 import type { Profile } from './compliance/types.js';
+import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
 import { evaluateGate, hasGate, type GateOptions } from './scoring/gate.js';
@@ -38,13 +39,20 @@ export async function assessFile(path: string, opts: AssessOptions = {}): Promis
 /** A plan plus the compliance profiles the site names, loaded and validated before anything runs. */
 export type AssessmentPlan = Plan & { profiles?: Profile[] };
 
-export async function planSite(site: Site, siteDir: string, opts: Pick<AssessOptions, 'only' | 'taskTimeoutMs'> = {}): Promise<AssessmentPlan> {
+export interface PlanSiteOptions extends Pick<AssessOptions, 'only' | 'taskTimeoutMs'> {
+  /** false: find the site's plugins but do not import (run) them — validating an untrusted file. */
+  executePlugins?: boolean;
+}
+
+export async function planSite(site: Site, siteDir: string, opts: PlanSiteOptions = {}): Promise<AssessmentPlan> {
   assertProfilesExist(site, siteDir);
   const profiles = loadSiteProfiles(site, siteDir);
-  const checks = await allChecks(site, siteDir);
+  const executePlugins = opts.executePlugins !== false;
+  const checks = await allChecks(site, siteDir, { executePlugins });
   const plan: AssessmentPlan = planAssessment(site, checks, {
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.taskTimeoutMs ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
+    ...(!executePlugins && site.plugins.length ? { pluginsNotLoaded: true } : {}),
   });
   // `siteready run <check>` measures one check; rules over a whole site make no sense there.
   if (profiles.length && !opts.only) {
@@ -71,6 +79,7 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
   // Compliance rules read the site and what was measured: evaluated once the run is over.
   const results = plan.profiles?.length ? [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)] : measured;
   const finishedAt = new Date();
+  const stopped = opts.signal?.aborted && opts.signal.reason instanceof Interrupted ? opts.signal.reason : undefined;
   const report = buildReport({
     site: plan.site,
     checks: plan.checks.filter((c) => results.some((r) => r.check === c.id)),
@@ -80,6 +89,7 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     toolVersion: toolVersion(),
     redactor,
     ...(plan.profiles?.length ? { profiles: plan.profiles } : {}),
+    ...(stopped ? { interruption: { kind: 'signal' as const, signal: stopped.signal, message: `the run was stopped by ${stopped.signal} before every task finished` } } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const gateOptions = { ...plan.site.gate, ...opts.gate } as GateOptions;

@@ -1,7 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { runAndReport, planSite } from '../assess.js';
+import { Interrupted } from '../runner/interruption.js';
 import { loadSiteFile } from '../site/load.js';
-import { emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
+import { interceptSignals, maskFaultsWith } from './lifecycle.js';
+import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
 
@@ -13,6 +15,10 @@ export async function assessCommand(file: string, flags: OutputFlags & RunFlags)
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets);
 }
 
+/**
+ * Measures, then writes every requested format. Outputs are checked before measuring; a signal
+ * stops the tasks and the report of what was measured is still written, marked incomplete.
+ */
 export async function measureAndEmit(
   plan: Awaited<ReturnType<typeof planSite>>,
   redactor: Parameters<typeof runAndReport>[1],
@@ -20,11 +26,11 @@ export async function measureAndEmit(
   settings: ReturnType<typeof runSettings>,
   targets: ReturnType<typeof outputTargets>,
 ): Promise<number> {
+  await checkOutputTargets(targets);
+  maskFaultsWith((text) => redactor.redact(text));
   const progress = await createProgress({ quiet: Boolean(flags.quiet), color: colorEnabled(process.stderr, flags.color === false ? false : undefined) });
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const release = interceptSignals((signal) => controller.abort(new Interrupted(signal)));
   try {
     const report = await runAndReport(plan, redactor, {
       concurrency: settings.concurrency,
@@ -35,10 +41,14 @@ export async function measureAndEmit(
       onEvent: (e) => progress.onEvent(e),
       ...(flags.debug ? { debug: (msg: string) => process.stderr.write(`debug ${redactor.redact(msg)}\n`) } : {}),
     });
+    progress.stop();
+    // The report has them as errors; a fault nothing caught is also a defect worth reporting upstream.
+    for (const r of report.results) {
+      if (r.error?.kind === 'uncaught') process.stderr.write(`siteready: ${r.check} on ${r.target}: ${r.error.message} (recorded as an error of this task; please report it)\n`);
+    }
     return await emitReport(report, targets, flags, plan.checks, redactor);
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    release();
   }
 }

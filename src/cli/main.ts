@@ -3,15 +3,17 @@
 
 import { Command, Option } from 'commander';
 import { toolVersion } from '../version.js';
+import { EXIT, finalExitCode, setUpProcess } from './lifecycle.js';
 
-export const EXIT = { OK: 0, GATE_FAILED: 1, USAGE: 2, INTERNAL: 3 } as const;
+export { EXIT } from './lifecycle.js';
 
 const EXIT_CODES = `
 Exit codes:
   0  gate passed (or no gate set)
   1  gate failed (--fail-under, --min-grade, --fail-on)
   2  usage or configuration error (bad YAML, schema, unknown check/profile/format/plugin)
-  3  internal error`;
+  3  internal error (the report, when there is one, is still written)
+  129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C), SIGTERM: the report of what was measured is written, marked incomplete`;
 
 function outputOptions(cmd: Command): Command {
   return cmd
@@ -92,8 +94,9 @@ ${EXIT_CODES}`,
     .description('check a site file (YAML, schema, references, check options, plugins) without measuring')
     .argument('<site.yaml>', 'site description')
     .option('--json', 'machine-readable result')
+    .option('--load-plugins', 'also import the plugins the file names and check them (runs their code: only for files you trust)')
     .option('--no-color', 'no colours')
-    .addHelpText('after', '\nExamples:\n  $ siteready validate site.yaml\n  $ siteready validate site.yaml --json | jq .diagnostics\n\nExit code 0 when valid, 2 when not.')
+    .addHelpText('after', '\nExamples:\n  $ siteready validate site.yaml\n  $ siteready validate site.yaml --json | jq .diagnostics\n  $ siteready validate site.yaml --load-plugins   # a file you trust: load its plugins too\n\nPlugins named in the file are found but not run unless --load-plugins is given.\nExit code 0 when valid, 2 when not.')
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { validateCommand } = await import('./validate.js');
       return validateCommand(file, opts);
@@ -239,12 +242,16 @@ Exit codes:
     .option('-l, --listen <host:port>', 'TCP address (control, throughput, WebSocket)', '0.0.0.0:7000')
     .option('--udp-port <port>', 'UDP port for media-like probes (default: the TCP port)')
     .option('--token-file <file>', 'file holding the shared token (default: $SITEREADY_TOKEN)')
-    .option('--max-sessions <n>', 'concurrent sessions allowed')
+    .option('--max-sessions <n>', 'concurrent sessions allowed (default 16)')
+    .option('--max-per-source <n>', 'connections not yet authenticated allowed at once from one address (an IPv6 /64); the oldest is closed to make room (default 64)')
     .option('-q, --quiet', 'no log lines')
     .addHelpText(
       'after',
       `
 The token is never taken from the command line (it would show in process lists).
+Facing the internet: a connection must send an authenticated request within 5 s; at most 64
+connections may wait so per source and 256 in all, the oldest closed to make room; authenticated
+streams (128) have slots of their own. SIGINT, SIGTERM and SIGHUP stop it cleanly.
 
 Examples:
   $ export SITEREADY_TOKEN=$(openssl rand -hex 32)
@@ -321,7 +328,8 @@ async function handleError(err: unknown, debug: boolean): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const code = await run(argv);
+  setUpProcess();
+  const code = finalExitCode(await run(argv));
   // Let stdout/stderr drain before exiting: a piped report must arrive whole.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));

@@ -1,7 +1,8 @@
 // What assess, run and demo share after measuring: route the report to its formats, print the
 // gate, and turn the result into an exit code.
 
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
+import { outputPathProblem } from '../report/write-file.js';
 import type { Catalog } from '../plugin-api.js';
 import { detectLang, type Lang } from '../report/i18n/index.js';
 import type { Report } from '../report/model.js';
@@ -11,6 +12,7 @@ import type { GateOptions } from '../scoring/gate.js';
 import type { Grade } from '../scoring/score.js';
 import type { Redactor } from '../site/secrets.js';
 import { appendStepSummary, stepSummaryPath } from './step-summary.js';
+import { EXIT, writeStdout } from './lifecycle.js';
 import { colorEnabled } from './terminal.js';
 
 export interface OutputFlags {
@@ -95,9 +97,29 @@ export async function emitReport(report: Report, targets: OutputTarget[], flags:
     ...(redactor ? { redactor } : {}),
     width: process.stdout.columns || 100,
   };
-  const stdout = await writeOutputs(report, targets, ctx);
-  if (stdout !== undefined) process.stdout.write(stdout);
+  const { stdout, failures } = await writeOutputs(report, targets, ctx);
+  if (stdout !== undefined) await writeStdout(stdout);
+  for (const f of failures) {
+    const where = f.target.path === '-' ? 'standard output' : f.target.path;
+    process.stderr.write(`siteready: the ${f.target.format} report ${f.stage === 'render' ? 'could not be rendered (internal error' : `could not be written to ${where} (`}${redactor ? redactor.redact(f.message) : f.message}); the other formats were written\n`);
+  }
   const summary = stepSummaryPath(flags.stepSummary);
   if (summary) await appendStepSummary(summary, render(report, 'md', { ...ctx, color: false }));
-  return report.gate && !report.gate.passed ? 1 : 0;
+  if (failures.some((f) => f.stage === 'render')) return EXIT.INTERNAL;
+  if (failures.length) return EXIT.USAGE;
+  return report.gate && !report.gate.passed ? EXIT.GATE_FAILED : EXIT.OK;
+}
+
+/**
+ * Every file a command will write, checked before it measures anything: a directory, a read-only
+ * place or a full disk is found in a second, not after twenty minutes of measuring (exit 2).
+ */
+export async function checkOutputTargets(targets: OutputTarget[]): Promise<void> {
+  const problems: Diagnostic[] = [];
+  for (const t of targets) {
+    if (t.path === '-') continue;
+    const problem = await outputPathProblem(t.path);
+    if (problem) problems.push({ file: t.path, message: `cannot write the ${t.format} report to ${t.path}: ${problem}`, hint: 'choose another path with --format FORMAT=FILE (or --out FILE)' });
+  }
+  if (problems.length) throw new ConfigError(problems.length === 1 ? problems[0]!.message : `${problems.length} output files cannot be written`, problems);
 }

@@ -1,4 +1,4 @@
-// `siteready serve`: run the reflector until SIGINT/SIGTERM. The token comes from
+// `siteready serve`: run the reflector until SIGINT, SIGTERM or SIGHUP. The token comes from
 // SITEREADY_TOKEN or --token-file, never from the command line (it would show in `ps`).
 
 import { readFile } from 'node:fs/promises';
@@ -35,8 +35,8 @@ export async function serveCommand(flags: { listen: string; udpPort?: string; to
   process.stdout.write(`siteready reflector on ${host}:${reflector.port} (tcp) and ${host}:${reflector.udpPort} (udp); QoS marks: ${qosLine(reflector.qos)}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // A reflector started from a terminal that closes (SIGHUP) stops cleanly too, like a service stop.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, stop);
   });
   await reflector.close();
 }

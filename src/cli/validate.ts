@@ -4,10 +4,12 @@ import { ConfigError } from '../errors.js';
 import { loadSiteFile } from '../site/load.js';
 import { diagnosticsJson } from './diagnostics.js';
 
-export async function validateCommand(file: string, flags: { json?: boolean }): Promise<void> {
+export async function validateCommand(file: string, flags: { json?: boolean; loadPlugins?: boolean }): Promise<void> {
   try {
     const { site } = await loadSiteFile(file);
-    const plan = await planSite(site, dirname(resolve(file)));
+    // A site file may come from a pull request: its plugins are code, run only when asked.
+    const loadPlugins = Boolean(flags.loadPlugins);
+    const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins });
     // In an assessment a plugin that throws at load only fails its own tasks; validating, it is a finding.
     const broken = plan.unplanned.filter((u) => u.reason === 'load-error' || u.reason === 'targets-error');
     if (broken.length) {
@@ -26,13 +28,15 @@ export async function validateCommand(file: string, flags: { json?: boolean }): 
       tasks: plan.tasks.length,
       notApplicable: plan.unplanned.filter((u) => u.reason === 'not-applicable').map((u) => u.check.id),
       profiles: (plan.profiles ?? []).map((p) => ({ id: p.id, version: p.version, rules: p.rules.length, file: p.file })),
+      plugins: { named: site.plugins.length, loaded: loadPlugins && site.plugins.length > 0 },
     };
+    const unloaded = site.plugins.length && !loadPlugins ? `; ${site.plugins.length} plugin(s) found but not loaded (--load-plugins runs their code to check them)` : '';
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       process.stdout.write(
         `${site.file}: valid — ${summary.endpoints} endpoint(s), ${summary.tasks} task(s) planned across ${summary.checks.length} check(s)` +
           `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}` +
-          `${summary.profiles.length ? `; compliance: ${summary.profiles.map((p) => `${p.id} (${p.rules} rules)`).join(', ')}` : ''}\n`,
+          `${summary.profiles.length ? `; compliance: ${summary.profiles.map((p) => `${p.id} (${p.rules} rules)`).join(', ')}` : ''}${unloaded}\n`,
       );
     }
   } catch (err) {

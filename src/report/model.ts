@@ -11,8 +11,9 @@ import type { Site } from '../site/types.js';
 import { translator } from './i18n/index.js';
 
 // 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
-// `compliance` summary; error kind `not-evaluated`.
-export const REPORT_SCHEMA_VERSION = '1.1.0';
+// `compliance` summary; error kind `not-evaluated`. 1.2.0: `interruption` (a run stopped by a
+// signal), error kind `uncaught` (a fault the process guard charged to a task).
+export const REPORT_SCHEMA_VERSION = '1.2.0';
 
 export interface ReportFinding {
   id: string;
@@ -87,6 +88,12 @@ export interface ReportComplianceProfile {
   waived: number;
 }
 
+export interface ReportInterruption {
+  kind: 'signal';
+  signal?: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
+  message: string;
+}
+
 export interface Report {
   schemaVersion: string;
   tool: { name: 'siteready'; version: string; node: string };
@@ -101,6 +108,8 @@ export interface Report {
   gradeNote?: 'unreachable' | 'nothing-measured';
   verdict: Verdict;
   complete: boolean;
+  /** Why the run stopped before every task finished (complete is then false). */
+  interruption?: ReportInterruption;
   categories: Array<{ id: Category; score: number | null; status: 'scored' | 'incomplete' | 'not-applicable'; weight: number; checks: string[] }>;
   checks: ReportCheck[];
   results: ReportResult[];
@@ -122,6 +131,8 @@ export interface BuildReportInput {
   toolVersion: string;
   redactor: Redactor;
   now?: Date;
+  /** Set when the run was stopped early: the report says so and is never complete. */
+  interruption?: ReportInterruption;
   /** Compliance profiles evaluated (their rule results are among `results`). */
   profiles?: Array<{ id: string; title: { en: string }; version: string; file: string; rules: unknown[] }>;
 }
@@ -219,7 +230,8 @@ export function buildReport(input: BuildReportInput): Report {
     ...(scored.cap ? { gradeCap: scored.cap } : {}),
     ...(scored.gradeNote ? { gradeNote: scored.gradeNote } : {}),
     verdict: scored.verdict,
-    complete: scored.complete,
+    complete: scored.complete && !input.interruption,
+    ...(input.interruption ? { interruption: input.interruption } : {}),
     categories: scored.categories.map((c) => ({ ...c, score: c.score === null ? null : Math.round(c.score * 100) })),
     checks: checks.map((c) => ({
       id: c.id,

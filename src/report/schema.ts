@@ -109,6 +109,16 @@ export const reportSchema = {
     gradeNote: { enum: ['unreachable', 'nothing-measured'] },
     verdict: { enum: ['READY', 'READY WITH RISKS', 'NOT READY'] },
     complete: { type: 'boolean' },
+    interruption: {
+      type: 'object',
+      required: ['kind', 'message'],
+      description: 'Present when the run was stopped before every task finished: the report holds what was measured until then (complete is false).',
+      properties: {
+        kind: { enum: ['signal'] },
+        signal: { enum: ['SIGINT', 'SIGTERM', 'SIGHUP'] },
+        message: { type: 'string' },
+      },
+    },
     categories: {
       type: 'array',
       items: {
@@ -206,7 +216,7 @@ export const reportSchema = {
             type: 'object',
             required: ['kind', 'message'],
             properties: {
-              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated'] },
+              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated', 'uncaught'] },
               message: { type: 'string' },
             },
           },

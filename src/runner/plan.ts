@@ -35,34 +35,38 @@ export interface PlanOptions {
   /** Run only these checks (`siteready run <check>`). */
   only?: string[];
   taskTimeoutMs?: number;
+  /** Plugins were named but not loaded (`validate` without --load-plugins): their namespaced ids are not unknown. */
+  pluginsNotLoaded?: boolean;
 }
 
 export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOptions = {}): Plan {
   const byId = new Map(checks.map((c) => [c.id, c]));
   const known = [...byId.keys()];
   const problems: Diagnostic[] = [];
+  const unknownCheckProblems = (id: string, where?: Parameters<typeof unknownCheckError>[2]) =>
+    opts.pluginsNotLoaded && id.includes('/') ? [] : unknownCheckError(id, known, where).diagnostics;
 
   for (const id of Object.keys(site.checks)) {
-    if (!byId.has(id)) problems.push(...unknownCheckError(id, known, site.locate(`/checks/${id}`)).diagnostics);
+    if (!byId.has(id)) problems.push(...unknownCheckProblems(id, site.locate(`/checks/${id}`)));
   }
   for (const ep of site.platform.endpoints) {
     for (const [i, id] of (ep.checks ?? []).entries()) {
       if (!byId.has(id)) {
         const ptr = `${ep.location.path}/checks/${i}`;
-        problems.push(...unknownCheckError(id, known, site.locate(ptr)).diagnostics);
+        problems.push(...unknownCheckProblems(id, site.locate(ptr)));
       }
     }
   }
   for (const [i, w] of site.compliance.waivers.entries()) {
     // Waivers of compliance rules are checked against the loaded profiles (src/compliance/registry.ts).
     if (w.check === 'compliance' && site.compliance.profiles.length) continue;
-    if (!byId.has(w.check)) problems.push(...unknownCheckError(w.check, known, site.locate(`/compliance/waivers/${i}/check`)).diagnostics);
+    if (!byId.has(w.check)) problems.push(...unknownCheckProblems(w.check, site.locate(`/compliance/waivers/${i}/check`)));
   }
   for (const key of Object.keys(site.thresholds)) {
     const id = key.slice(0, key.indexOf('.'));
-    if (!byId.has(id)) problems.push(...unknownCheckError(id, known, site.locate(`/thresholds/${key.replace(/\//g, '~1')}`)).diagnostics);
+    if (!byId.has(id)) problems.push(...unknownCheckProblems(id, site.locate(`/thresholds/${key.replace(/\//g, '~1')}`)));
   }
-  if (opts.only) for (const id of opts.only) if (!byId.has(id)) problems.push(...unknownCheckError(id, known).diagnostics);
+  if (opts.only) for (const id of opts.only) if (!byId.has(id)) problems.push(...unknownCheckProblems(id));
 
   const optionsById = new Map<string, Record<string, unknown>>();
   for (const c of checks) {

@@ -76,9 +76,9 @@ async function load(folder: string): Promise<LoadedCheck> {
   return { id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` };
 }
 
-export async function loadPlugins(site: Site, siteFileDir: string): Promise<LoadedCheck[]> {
-  const out: LoadedCheck[] = [];
-  for (const [i, spec] of site.plugins.entries()) {
+/** Where each plugin the site names is, or a configuration error for the first that cannot be found. */
+function resolvePlugins(site: Site, siteFileDir: string): Array<{ spec: string; index: number; resolved: string }> {
+  return site.plugins.map((spec, i) => {
     const location = site.locate(`/plugins/${i}`);
     const resolved = resolvePlugin(spec, siteFileDir);
     if (!resolved) {
@@ -95,6 +95,14 @@ export async function loadPlugins(site: Site, siteFileDir: string): Promise<Load
         },
       ]);
     }
+    return { spec, index: i, resolved };
+  });
+}
+
+export async function loadPlugins(site: Site, siteFileDir: string): Promise<LoadedCheck[]> {
+  const out: LoadedCheck[] = [];
+  for (const { spec, index: i, resolved } of resolvePlugins(site, siteFileDir)) {
+    const location = site.locate(`/plugins/${i}`);
     let mod: { default?: unknown };
     try {
       mod = (await import(pathToFileURL(resolved).href)) as { default?: unknown };
@@ -117,9 +125,14 @@ export async function loadPlugins(site: Site, siteFileDir: string): Promise<Load
   return out;
 }
 
-export async function allChecks(site?: Site, siteFileDir?: string): Promise<LoadedCheck[]> {
+/**
+ * The built-in checks and the site's plugins. With `executePlugins: false` (validating a file that
+ * may come from a pull request) plugins are only found, never imported: importing runs their code.
+ */
+export async function allChecks(site?: Site, siteFileDir?: string, opts: { executePlugins?: boolean } = {}): Promise<LoadedCheck[]> {
   const builtins = await builtinChecks();
-  const plugins = site && siteFileDir ? await loadPlugins(site, siteFileDir) : [];
+  if (site && siteFileDir && opts.executePlugins === false) resolvePlugins(site, siteFileDir);
+  const plugins = site && siteFileDir && opts.executePlugins !== false ? await loadPlugins(site, siteFileDir) : [];
   const seen = new Map<string, LoadedCheck>();
   for (const c of [...builtins, ...plugins]) {
     const prior = seen.get(c.id);

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
 import type { CheckContext, CheckOutcome, Finding, Measurement, SourceLocation, Status } from '../plugin-api.js';
 import { SEVERITIES, statusFromScore } from '../plugin-api.js';
+import { runInTaskScope, UncaughtFault } from './fault-guard.js';
 import type { Plan, Task } from './plan.js';
 
 export interface TaskResult {
@@ -20,8 +21,11 @@ export interface TaskResult {
   findings: Finding[];
   details: Record<string, unknown>;
   location?: SourceLocation;
-  /** Why the check could not measure (status error); `not-evaluated`: a compliance rule whose facts are missing. */
-  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error' | 'not-evaluated'; message: string };
+  /**
+   * Why the check could not measure (status error); `not-evaluated`: a compliance rule whose facts are
+   * missing; `uncaught`: the check raised an error nothing caught (the process guard charged it here).
+   */
+  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error' | 'not-evaluated' | 'uncaught'; message: string };
 }
 
 export type ProgressEvent =
@@ -148,8 +152,13 @@ async function runTask(
     },
     log: { debug: (msg, fields) => debug?.(`[${task.key}] ${msg}`, fields) },
   };
+  // A fault nothing caught, raised by anything this task started, ends this task (and only it).
+  let failTask: (fault: UncaughtFault) => void = () => undefined;
+  const faulted = new Promise<never>((_, reject) => (failTask = reject));
+  faulted.catch(() => undefined);
   try {
-    const outcome = await raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal);
+    const work = runInTaskScope({ fail: (fault) => failTask(fault), isAftermath: (e) => signal.aborted && e === signal.reason }, () => raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal));
+    const outcome = await Promise.race([work, faulted]);
     const problem = outcomeProblem(outcome);
     if (problem) return errorResult(base, t0, 'invalid-outcome', `check returned an invalid outcome: ${problem}`);
     return {
@@ -166,6 +175,11 @@ async function runTask(
       details: outcome.details ?? {},
     };
   } catch (err) {
+    if (err instanceof UncaughtFault) {
+      // Stop whatever the task left running: its sockets and timers listen to its signal.
+      controller.abort(err);
+      return errorResult(base, t0, 'uncaught', err.message);
+    }
     if (signal.aborted) {
       const reason = signal.reason;
       if (reason instanceof DeadlineError) return errorResult(base, t0, 'timeout', reason.message);
@@ -178,7 +192,11 @@ async function runTask(
 }
 
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The work was started anyway; its own rejection (the same abort) must not go unobserved.
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -3,7 +3,8 @@
 // once with file:line:column, so a user fixes a file in one pass.
 
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type Diagnostic } from '../errors.js';
@@ -20,8 +21,13 @@ usePrecompiled(siteSchema, 'site-validator.cjs');
 /** A 1,000-endpoint site is ~150 KB; anything near this limit is not a hand-written site file. */
 export const MAX_SITE_BYTES = 4 * 1024 * 1024;
 
+/** How long a site file that is a pipe or FIFO may stay silent before reading gives up. */
+export const STREAM_READ_TIMEOUT_MS = 10_000;
+
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
+  /** Silence allowed from a pipe or FIFO (default STREAM_READ_TIMEOUT_MS). */
+  readTimeoutMs?: number;
   redactor?: Redactor;
   /** Name shown in messages; defaults to the path relative to the working directory. */
   displayName?: string;
@@ -50,8 +56,11 @@ export async function loadSiteFile(path: string, opts: LoadOptions = {}): Promis
   }
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    // A pipe, FIFO or device (/dev/stdin, <(…), /dev/zero) has no size to check up front: it is
+    // read up to the cap, and a FIFO nobody writes to is given up on instead of waited for forever.
+    bytes = info.isFile() ? await readFile(path) : await readBounded(path, display, opts.readTimeoutMs ?? STREAM_READ_TIMEOUT_MS);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw fileError(display, err);
   }
   return parseSiteText(bytes, display, opts);
@@ -201,6 +210,41 @@ function setAt(root: unknown, pointer: string, value: unknown): void {
   let node = root as Record<string, unknown>;
   for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
   node[parts.at(-1)!] = value;
+}
+
+/**
+ * Reads a non-regular file (pipe, FIFO, device) up to MAX_SITE_BYTES, giving up after `idleMs`
+ * without a byte. The file is opened non-blocking: a blocking open or read of a FIFO nobody writes
+ * to would hold a thread of the pool, and the process could not even exit.
+ */
+async function readBounded(path: string, display: string, idleMs: number): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let lastByte = Date.now();
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await handle.read(buf, 0, buf.length, null));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        if (Date.now() - lastByte > idleMs) {
+          throw single(display, `${display}: nothing to read for ${Math.round(idleMs / 1000)} s`, 'is it a FIFO or terminal nobody writes to? Pass the path of a .yaml file');
+        }
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      if (n === 0) return Buffer.concat(chunks);
+      size += n;
+      if (size > MAX_SITE_BYTES) throw single(display, `${display} is larger than ${MAX_SITE_BYTES / 1048576} MiB`, 'is this the right file? A site with thousands of endpoints is still well under the limit');
+      chunks.push(Buffer.from(buf.subarray(0, n)));
+      lastByte = Date.now();
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 function single(file: string, message: string, hint?: string): ConfigError {

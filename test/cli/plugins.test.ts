@@ -3,6 +3,7 @@
 // run; a plugin that is not a check at all is a configuration error.
 // Plugins are plain objects: 'siteready/plugin' does not resolve from a temp dir.
 
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,7 +103,7 @@ describe('plugins', () => {
     expect(only(results, 'tcp')).toEqual([expect.objectContaining({ target: 'local', status: 'fail' })]);
     expect(only(results, 'tcp')[0]!.details).toMatchObject({ classification: 'refused' });
 
-    const v = await cli(['validate', 'site.yaml']);
+    const v = await cli(['validate', 'site.yaml', '--load-plugins']);
     expect(v.code, v.stderr).toBe(2);
     expect(v.stderr).toMatch(/site\.yaml:10:5: error: .*broken-load\.mjs: cannot initialise acme client/);
     expect(v.stderr).toMatch(/hint: /);
@@ -140,7 +141,7 @@ describe('plugins', () => {
     await writePlugin('bare.mjs', pluginSource('sip-options', "async run() { return { status: 'pass', score: 1 }; }"));
     await writeSite(['./bare.mjs']);
     for (const command of ['assess', 'validate']) {
-      const r = await cli([command, 'site.yaml', ...(command === 'assess' ? ['--quiet'] : [])]);
+      const r = await cli([command, 'site.yaml', ...(command === 'assess' ? ['--quiet'] : ['--load-plugins'])]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/site\.yaml:10:5: error: \/plugins\/0: plugin "\.\/bare\.mjs": meta\.id "sip-options" must be namespaced/);
       expect(r.stderr).toMatch(/hint: /);
@@ -164,9 +165,33 @@ describe('plugins', () => {
     await writePlugin('one.mjs', pluginSource('acme/same', "async run() { return { status: 'pass', score: 1 }; }"));
     await writePlugin('two.mjs', pluginSource('acme/same', "async run() { return { status: 'pass', score: 1 }; }"));
     await writeSite(['./one.mjs', './two.mjs']);
-    const r = await cli(['validate', 'site.yaml']);
+    const r = await cli(['validate', 'site.yaml', '--load-plugins']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/check id "acme\/same" from \.\/two\.mjs is already defined by \.\/one\.mjs/);
     expect(r.stderr).toMatch(/site\.yaml:11:5/);
+  });
+
+  it('validate finds the plugins a file names but runs none of their code unless --load-plugins', async () => {
+    // A site file from a pull request must not get code run by a CI job that only validates it.
+    const marker = join(dir, 'plugin-ran');
+    await writePlugin('loud.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n${pluginSource('acme/loud', "async run() { return { status: 'pass', score: 1 }; }")}`);
+    await writeSite(['./loud.mjs'], 'checks:\n  "acme/loud":\n    timeoutMs: 500\n');
+    const quiet = await cli(['validate', 'site.yaml']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/1 plugin\(s\) found but not loaded \(--load-plugins/);
+    expect(existsSync(marker)).toBe(false);
+    const json = await cli(['validate', 'site.yaml', '--json']);
+    expect(JSON.parse(json.stdout).plugins).toEqual({ named: 1, loaded: false });
+    expect(existsSync(marker)).toBe(false);
+
+    const loaded = await cli(['validate', 'site.yaml', '--load-plugins']);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+
+    // A plugin that is not there is still an error without loading anything.
+    await writeSite(['./missing.mjs']);
+    const missing = await cli(['validate', 'site.yaml']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/plugin "\.\/missing\.mjs" not found/);
   });
 });

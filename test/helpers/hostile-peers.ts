@@ -195,7 +195,7 @@ export async function runCheck(check: string, targets: string[], dir: string, ex
 
 /** Lines that show a crash rather than a finding: stack frames and Node's unhandled-error banners. */
 export function crashSigns(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^\s+at .+[(:]\d+|Unhandled|node:internal|ERR_UNHANDLED|uncaught/i.test(l));
+  return stderr.split('\n').filter((l) => /^\s+at .+[(:]\d+|^Node\.js v\d+|node:internal|UnhandledPromiseRejection|ERR_UNHANDLED|^\s*throw er;/.test(l));
 }
 
 /** Why a result against a hostile peer is unacceptable, or undefined when it is fine. */

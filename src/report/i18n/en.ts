@@ -17,6 +17,7 @@ export const en: Catalog = {
   'report.results': 'Results',
   'report.waivers': 'Waivers',
   'report.incomplete': 'incomplete',
+  'report.interrupted': 'INCOMPLETE: the run was stopped by {signal} before every check finished; this report holds what was measured until then.',
   'report.fix': 'Fix',
   'report.fixLabel': 'Fix:',
   'report.viaProxy': '{classification} via proxy',

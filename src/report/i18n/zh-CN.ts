@@ -17,6 +17,7 @@ export const zhCN: Catalog = {
   'report.results': '检查结果',
   'report.waivers': '豁免',
   'report.incomplete': '不完整',
+  'report.interrupted': '不完整：运行在所有检查完成前被 {signal} 中止；本报告只包含中止前已测得的结果。',
   'report.fix': '修复',
   'report.fixLabel': '修复：',
   'report.viaProxy': '{classification}（经代理）',

@@ -29,6 +29,7 @@ export function summarySection(report: Report, x: HtmlText): SafeHtml {
         <div class="fact"><div class="label">${x.t('report.blockers')}</div><div class="value">${report.blockers.length}</div></div>
       </div>
       ${gradeNote ? html`<p class="note" data-fact="grade-note">${gradeNote}${report.gradeCap && report.uncappedGrade ? html`<br>${x.t('html.gradeUncapped', { grade: report.uncappedGrade })}` : ''}</p>` : ''}
+      ${report.interruption ? html`<p class="note" data-fact="interrupted"><strong>${x.t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind })}</strong></p>` : ''}
       ${report.complete ? '' : html`<p class="note">${x.t('html.incompleteNote')}</p>`}
     </div>
   </div>

@@ -1,9 +1,8 @@
 // Output routing: `--format terminal,json=report.json` — several renderers at once, at most one
 // writing to stdout. Renderers are pure (report → text); only this module writes.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError, errorMessage } from '../../errors.js';
+import { writeFileAtomic } from '../write-file.js';
 import type { Catalog } from '../../plugin-api.js';
 import type { Redactor } from '../../site/secrets.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -65,9 +64,12 @@ export interface RenderContext {
   descriptions?: Map<string, string>;
 }
 
+/** How redaction must treat a format's text so that masking never breaks the format. */
+const TEXT_KIND: Record<Format, 'json' | 'xml' | 'text'> = { json: 'json', sarif: 'json', html: 'xml', junit: 'xml', md: 'text', terminal: 'text' };
+
 export function render(report: Report, format: Format, ctx: RenderContext): string {
   const text = renderText(report, format, ctx);
-  return ctx.redactor ? ctx.redactor.redact(text) : text;
+  return ctx.redactor ? ctx.redactor.redactRendered(text, TEXT_KIND[format]) : text;
 }
 
 function renderText(report: Report, format: Format, ctx: RenderContext): string {
@@ -88,17 +90,37 @@ function renderText(report: Report, format: Format, ctx: RenderContext): string 
   }
 }
 
-/** Renders every target; files are written whole, stdout text is returned for the caller to print. */
-export async function writeOutputs(report: Report, targets: OutputTarget[], ctx: RenderContext & { fileColor?: boolean }): Promise<string | undefined> {
+export interface OutputFailure {
+  target: OutputTarget;
+  /** render: a renderer threw (the tool's defect); write: the file could not be written. */
+  stage: 'render' | 'write';
+  message: string;
+}
+
+/**
+ * Renders every target and writes each file on its own, atomically: one format that cannot be
+ * rendered or written does not cost the others. Text for stdout is returned for the caller to print.
+ */
+export async function writeOutputs(report: Report, targets: OutputTarget[], ctx: RenderContext): Promise<{ stdout?: string; failures: OutputFailure[] }> {
   let stdout: string | undefined;
+  const failures: OutputFailure[] = [];
   for (const target of targets) {
+    let text: string;
+    try {
+      text = render(report, target.format, target.path === '-' ? ctx : { ...ctx, color: false });
+    } catch (err) {
+      failures.push({ target, stage: 'render', message: errorMessage(err) });
+      continue;
+    }
     if (target.path === '-') {
-      stdout = render(report, target.format, ctx);
-    } else {
-      const text = render(report, target.format, { ...ctx, color: false });
-      await mkdir(dirname(target.path), { recursive: true });
-      await writeFile(target.path, text, 'utf8');
+      stdout = text;
+      continue;
+    }
+    try {
+      await writeFileAtomic(target.path, text);
+    } catch (err) {
+      failures.push({ target, stage: 'write', message: errorMessage(err) });
     }
   }
-  return stdout;
+  return { ...(stdout !== undefined ? { stdout } : {}), failures };
 }

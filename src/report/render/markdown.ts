@@ -33,6 +33,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     : report.gradeCap
       ? ` (${t('report.gradeCapped', { grade: report.gradeCap.grade, reason: t(`cap.${report.gradeCap.reason}`) })})`
       : '';
+  if (report.interruption) out.push(`> **${mdText(t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind }))}**`, '');
   out.push(
     ...mdTable(
       [mdCell(t('md.summary')), ' '],

@@ -50,6 +50,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   out(
     `${pad(t('report.score'), 8)} ${c.bold(report.score === null ? '—' : `${report.score}/100`)}   ${t('report.grade')} ${c.bold(grade)}${gradeNote}   ${t('report.verdict')} ${verdictColor(t(`verdict.${report.verdict}`))}${report.complete ? '' : c.magenta(` (${t('report.incomplete')})`)}`,
   );
+  if (report.interruption) out(c.magenta.bold(t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind })));
   out();
 
   out(c.bold(t('report.blockers')));
