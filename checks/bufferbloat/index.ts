@@ -83,6 +83,8 @@ export default defineCheck<Options>({
         // The probe stream starts after the load has left slow start, and ends before it stops.
         const omit = Math.min(1000, Math.floor(ctx.options.loadMs / 4));
         const load = runThroughput({ endpoint, session, direction, transport: 'tcp', streams: ctx.options.streams, durationMs: ctx.options.loadMs, omitMs: omit }, ctx.signal);
+        // Awaited below, after the probe stream: a load that fails first must not be an unhandled rejection meanwhile.
+        load.catch(() => undefined);
         // The worker needs a moment to start and the streams to leave slow start before probing.
         const startup = 300;
         await new Promise((r) => setTimeout(r, omit + startup));

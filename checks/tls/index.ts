@@ -169,7 +169,8 @@ export default defineCheck<Options>({
       measurements: measurementsOf(full, grade),
       findings,
       details: {
-        classification: 'ok',
+        // The raw hellos were answered, yet no client can finish a handshake (or read what it carried).
+        classification: full.certificateError ? 'tls-failure' : 'ok',
         path: 'direct',
         address,
         ...(serverName ? { serverName } : {}),

@@ -145,6 +145,10 @@ export class StunConnection {
   readonly server: Endpoint;
   /** Datagrams / frames that were not valid STUN. */
   notStun = 0;
+  /** Responses to transactions this connection never started (forged, misrouted, or a confused server). */
+  foreign = 0;
+  /** Every transaction id sent here, so a late answer to an old request is not taken for a foreign one. */
+  private readonly sentIds = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   private readonly indicationHandlers = new Set<(m: StunMessage, from: Endpoint) => void>();
   private readonly otherHandlers = new Set<(data: Buffer, from: Endpoint) => void>();
@@ -303,7 +307,9 @@ export class StunConnection {
     rfcTimeout += udp ? RM * rto : Infinity;
     const deadlineMs = Math.max(1, Math.min(opts.timeoutMs, rfcTimeout));
     const notStunBefore = this.notStun;
+    const foreignBefore = this.foreign;
     const discarded = new Map<DiscardReason, number>();
+    this.sentIds.add(key);
 
     return new Promise<TransactionResult>((resolve, reject) => {
       const t0 = performance.now();
@@ -345,6 +351,8 @@ export class StunConnection {
           );
         } else if (garbage) {
           reject(new StunClientError('server-error', 'application', `${where} answered, but not with STUN`, { code: 'NOT_STUN' }));
+        } else if (this.foreign > foreignBefore) {
+          reject(new StunClientError('server-error', 'application', `${where} answered ${this.foreign - foreignBefore} times, never to this request (other transaction ids)`, { code: 'WRONG_TRANSACTION' }));
         } else if (udp) {
           reject(new StunClientError('filtered', 'connect', `no answer from ${where} within ${Math.round(deadlineMs)} ms (${transmissions} transmissions)`, { code: 'NO_ANSWER' }));
         } else {
@@ -383,7 +391,10 @@ export class StunConnection {
     }
     const m = decoded.message;
     if (m.cls === 'success' || m.cls === 'error') {
-      this.pending.get(m.transactionId.toString('hex'))?.resolve(m, from);
+      const id = m.transactionId.toString('hex');
+      const p = this.pending.get(id);
+      if (p) p.resolve(m, from);
+      else if (!this.sentIds.has(id)) this.foreign++;
     } else if (m.cls === 'indication') {
       for (const h of this.indicationHandlers) h(m, from);
     }

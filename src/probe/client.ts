@@ -78,56 +78,135 @@ function statusError(status: number, what: string): PathError {
   return new PathError('http-error', 'application', `the reflector answered HTTP ${status} on ${what}`, `HTTP_${status}`);
 }
 
-/** One JSON request/response exchange with the reflector. */
+/**
+ * The one ending of a request or an upgrade: the first of an answer, a failure, the deadline or an
+ * abort wins, and whatever comes later finds it settled. `stop` tears the attempt down once it is.
+ */
+function exchange(
+  opts: { signal?: AbortSignal; timeoutMs: number },
+  reject: (err: unknown) => void,
+  timeoutError: () => PathError,
+  stop: () => void,
+) {
+  let settled = false;
+  const settle = (fn: () => void) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    fn();
+    stop();
+  };
+  const timer = setTimeout(() => settle(() => reject(timeoutError())), opts.timeoutMs);
+  const onAbort = () => settle(() => reject(opts.signal?.reason));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    settle,
+    get settled() {
+      return settled;
+    },
+    /** A failure explained by the dial (its verdict arrives on its own schedule: the first one wins). */
+    fail: (dial: ReturnType<typeof dialer>, phase: () => 'connect' | 'application') => (err: unknown) => {
+      if (!settled) void dial.explain(err, phase()).then((e) => settle(() => reject(e)));
+    },
+    /** An HTTP answer where an upgrade was asked for. */
+    refused: (res: IncomingMessage, what: string) => {
+      res.on('error', () => undefined);
+      res.resume();
+      settle(() => reject(statusError(res.statusCode ?? 0, what)));
+    },
+  };
+}
+
+/** Largest control answer read: the UDP statistics of a long session (a bitmap per stream) fit well within it. */
+const MAX_ANSWER_BYTES = 1 << 22;
+
+function badAnswer(what: string): PathError {
+  return new PathError('http-error', 'application', `the reflector ${what}`, 'PROBE_BAD_ANSWER');
+}
+
+/**
+ * One JSON request/response exchange with the reflector. Settles exactly once, whatever the peer
+ * does: an answer cut short, one that never ends, one larger than MAX_ANSWER_BYTES, silence (the
+ * deadline) or an abort each reject with a PathError.
+ */
 export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(opts.signal.reason);
     let phase: 'connect' | 'application' = 'connect';
     const dial = dialer(ep);
     const req = httpRequest(requestOptions(ep, method, path, {}, dial), (res: IncomingMessage) => {
       phase = 'application';
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        body += d;
-        if (body.length > 1 << 22) req.destroy(new Error('reflector answer too large'));
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      res.on('error', fail);
+      const announced = Number(res.headers['content-length']);
+      if (announced > MAX_ANSWER_BYTES) return x.settle(() => reject(badAnswer(`announced an answer of ${announced} bytes on ${method} ${path}`)));
+      res.on('data', (d: Buffer) => {
+        bytes += d.length;
+        if (bytes > MAX_ANSWER_BYTES) return x.settle(() => reject(badAnswer(`sent more than ${MAX_ANSWER_BYTES} bytes on ${method} ${path}`)));
+        chunks.push(d);
       });
       res.on('end', () => {
-        clearTimeout(timer);
-        if ((res.statusCode ?? 0) >= 300) return reject(statusError(res.statusCode ?? 0, `${method} ${path}`));
+        if ((res.statusCode ?? 0) >= 300) return x.settle(() => reject(statusError(res.statusCode ?? 0, `${method} ${path}`)));
         try {
-          resolve(JSON.parse(body) as T);
+          const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+          x.settle(() => resolve(parsed));
         } catch {
-          reject(new PathError('http-error', 'application', 'the reflector answered with something that is not JSON', 'PROBE_BAD_ANSWER'));
+          x.settle(() => reject(badAnswer('answered with something that is not JSON')));
         }
       });
+      // 'close' without 'end': the answer was cut short (node:http says 'aborted' and no error).
+      res.on('close', () => {
+        if (!res.complete) x.settle(() => reject(badAnswer(`closed the connection in the middle of its answer to ${method} ${path}`)));
+      });
     });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer from the reflector within ${opts.timeoutMs} ms`), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+    const x = exchange(opts, reject, () => new PathError('timeout', phase, `no answer from the reflector within ${opts.timeoutMs} ms`, 'ETIMEDOUT'), () => req.destroy());
+    const fail = x.fail(dial, () => phase);
     req.on('socket', (s: Socket) => s.once('connect', () => (phase = 'application')));
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      void dial.explain(err, phase).then(reject);
-    });
-    opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
+    req.on('error', fail);
     req.end();
   });
 }
 
+/** A finite number within [min, max], or undefined. */
+function bounded(v: unknown, min: number, max: number): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? v : undefined;
+}
+
 export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<ProbeSession> {
-  const r = await probeRequest<{ session: string; udpPort: number; limits: ProbeSession['limits']; qos?: unknown; qosReason?: unknown }>(ep, 'POST', '/v1/session', opts);
-  if (!/^[0-9a-f]{16}$/.test(r.session)) throw new PathError('http-error', 'application', 'the reflector sent a malformed session id', 'PROBE_BAD_ANSWER');
-  const qos = r.qos === false ? false : isTtls(r.qos) ? { ttl: r.qos.ttl, hopLimit: r.qos.hopLimit } : undefined;
+  const r = await probeRequest<unknown>(ep, 'POST', '/v1/session', opts);
+  if (typeof r !== 'object' || r === null) throw badAnswer('answered the session request with something that is not a session');
+  const a = r as { session?: unknown; udpPort?: unknown; limits?: unknown; qos?: unknown; qosReason?: unknown };
+  if (typeof a.session !== 'string' || !/^[0-9a-f]{16}$/.test(a.session)) throw badAnswer('sent a malformed session id');
+  const udpPort = bounded(a.udpPort, 1, 65535);
+  if (udpPort === undefined || !Number.isInteger(udpPort)) throw badAnswer(`named an impossible UDP port (${JSON.stringify(a.udpPort)?.slice(0, 20)})`);
+  if (typeof a.limits !== 'object' || a.limits === null) throw badAnswer('sent a session without its limits');
+  const l = a.limits as Record<string, unknown>;
+  // Limits steer how hard the client sends: an absurd one is refused, a missing one takes the reflector's default.
+  const limits = {
+    maxTestMs: bounded(l.maxTestMs ?? 60_000, 1, 3_600_000),
+    maxUdpPps: bounded(l.maxUdpPps ?? 5000, 1, 1_000_000),
+    maxStreamsPerSession: bounded(l.maxStreamsPerSession ?? 32, 1, 1024),
+  };
+  if (limits.maxTestMs === undefined || limits.maxUdpPps === undefined || limits.maxStreamsPerSession === undefined) throw badAnswer(`sent impossible limits (${JSON.stringify(a.limits).slice(0, 120)})`);
+  // A reflector that predates QoS tests leaves the field out; anything else must be false or TTLs.
+  if (a.qos !== undefined && a.qos !== false && !isTtls(a.qos)) throw badAnswer(`sent impossible QoS facts (${JSON.stringify(a.qos).slice(0, 80)})`);
+  const qos = a.qos === false ? false : isTtls(a.qos) ? { ttl: a.qos.ttl, hopLimit: a.qos.hopLimit } : undefined;
   return {
-    id: r.session,
-    key: sessionKey(ep.token, r.session),
-    udpPort: r.udpPort,
-    limits: r.limits,
+    id: a.session,
+    key: sessionKey(ep.token, a.session),
+    udpPort,
+    limits: limits as ProbeSession['limits'],
     ...(qos !== undefined ? { qos } : {}),
-    ...(typeof r.qosReason === 'string' ? { qosReason: r.qosReason.slice(0, 64) } : {}),
+    ...(typeof a.qosReason === 'string' ? { qosReason: a.qosReason.slice(0, 64) } : {}),
   };
 }
 
+/** TTL and hop limit are 0–255 on the wire; −1 is the reflector's "not IPv6". */
 function isTtls(v: unknown): v is { ttl: number; hopLimit: number } {
-  return typeof v === 'object' && v !== null && typeof (v as { ttl?: unknown }).ttl === 'number' && typeof (v as { hopLimit?: unknown }).hopLimit === 'number';
+  const t = v as { ttl?: unknown; hopLimit?: unknown } | null;
+  return typeof v === 'object' && t !== null && Number.isInteger(t.ttl) && bounded(t.ttl, -1, 255) !== undefined && Number.isInteger(t.hopLimit) && bounded(t.hopLimit, -1, 255) !== undefined;
 }
 
 export async function closeSession(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
@@ -146,8 +225,70 @@ export interface RemoteUdpStream {
   ttl?: { min: number | null; max: number | null };
 }
 
-export function udpStats(ep: ProbeEndpoint, s: ProbeSession, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<{ streams: Record<string, RemoteUdpStream> }> {
-  return probeRequest(ep, 'GET', `/v1/session/${s.id}/udp`, opts);
+const U32 = 0xffffffff;
+const count = (v: unknown) => (Number.isInteger(v) ? bounded(v, 0, U32) : undefined);
+const ttlValue = (v: unknown) => (v === null ? null : Number.isInteger(v) ? bounded(v, 0, 255) : undefined);
+
+/**
+ * One stream of the `udp` answer, or undefined when it cannot be a reflector's tally (wrong types,
+ * counts out of range, a bitmap that is not base64 or longer than the sequence space): numbers
+ * from it steer loss and QoS verdicts, so a nonsensical one is left out rather than believed.
+ */
+export function remoteStream(v: unknown): RemoteUdpStream | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const received = count(r.received);
+  const duplicates = count(r.duplicates);
+  const reordered = count(r.reordered);
+  const maxSeq = Number.isInteger(r.maxSeq) ? bounded(r.maxSeq, -1, U32) : undefined;
+  const jitterMs = bounded(r.jitterMs, 0, 3_600_000);
+  const bitmap = typeof r.bitmap === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.bitmap) ? r.bitmap : undefined;
+  if (received === undefined || duplicates === undefined || reordered === undefined || maxSeq === undefined || jitterMs === undefined || bitmap === undefined) return undefined;
+  const out: RemoteUdpStream = { received, duplicates, reordered, maxSeq, jitterMs, bitmap };
+  if (r.tos !== undefined) {
+    if (typeof r.tos !== 'object' || r.tos === null) return undefined;
+    const tos: Record<string, number> = {};
+    for (const [k, n] of Object.entries(r.tos)) {
+      if (!/^\d{1,3}$/.test(k) || Number(k) > 255 || count(n) === undefined) return undefined;
+      tos[k] = n as number;
+    }
+    out.tos = tos;
+  }
+  if (r.ttl !== undefined) {
+    const t = r.ttl as { min?: unknown; max?: unknown } | null;
+    const min = t && typeof t === 'object' ? ttlValue(t.min) : undefined;
+    const max = t && typeof t === 'object' ? ttlValue(t.max) : undefined;
+    if (min === undefined || max === undefined) return undefined;
+    out.ttl = { min, max };
+  }
+  return out;
+}
+
+/**
+ * The reflector's tally per stream. A tally that cannot be a reflector's (see remoteStream) is a
+ * PROBE_BAD_ANSWER: the loss, jitter and marks judged from it would be invented.
+ */
+export async function udpStats(ep: ProbeEndpoint, s: ProbeSession, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<{ streams: Record<string, RemoteUdpStream> }> {
+  const r = await probeRequest<unknown>(ep, 'GET', `/v1/session/${s.id}/udp`, opts);
+  const raw = typeof r === 'object' && r !== null ? (r as { streams?: unknown }).streams : undefined;
+  if (typeof raw !== 'object' || raw === null) throw badAnswer('answered the statistics request without statistics');
+  const streams: Record<string, RemoteUdpStream> = {};
+  for (const [id, v] of Object.entries(raw)) {
+    const stream = remoteStream(v);
+    if (!stream) throw badAnswer(`sent statistics that cannot be right (stream ${id.slice(0, 12)}: ${JSON.stringify(v)?.slice(0, 120)})`);
+    streams[id] = stream;
+  }
+  return { streams };
+}
+
+/** The tally of a stream of `sent` probes: more received than sent cannot be this stream's. */
+export function checkTally(stream: RemoteUdpStream | undefined, sent: number): void {
+  if (stream && stream.received > sent) throw badAnswer(`counted ${stream.received} probes of a stream that sent ${sent}`);
+}
+
+/** Whether a failure of the statistics request is the reflector breaking the protocol (not a lost request). */
+export function isBadAnswer(err: unknown): boolean {
+  return err instanceof PathError && err.code === 'PROBE_BAD_ANSWER';
 }
 
 /** A raw TCP stream in the given mode, after the HTTP Upgrade handshake. */
@@ -159,8 +300,10 @@ export function openTcpStream(
   opts: { signal?: AbortSignal; timeoutMs: number; headers?: Record<string, string> },
 ): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) return reject(opts.signal.reason);
     const path = '/v1/tcp';
     const dial = dialer(ep);
+    let upgraded = false;
     const req = httpRequest(
       requestOptions(ep, 'GET', path, {
         connection: 'Upgrade',
@@ -171,23 +314,19 @@ export function openTcpStream(
         ...opts.headers,
       }, dial),
     );
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('no upgrade answer in time'), { code: 'ETIMEDOUT' })), opts.timeoutMs);
+    // The upgraded socket is the caller's: only a failed attempt is torn down.
+    const x = exchange(opts, reject, () => new PathError('timeout', 'application', `no upgrade answer within ${opts.timeoutMs} ms`, 'ETIMEDOUT'), () => upgraded || req.destroy());
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
-      clearTimeout(timer);
+      // node:http lets go of the socket here: until the caller listens, errors must land somewhere.
+      socket.on('error', () => undefined);
+      if (x.settled) return void socket.destroy();
+      upgraded = true;
       socket.setNoDelay(true);
       if (head.length) socket.unshift(head);
-      resolve(socket);
+      x.settle(() => resolve(socket));
     });
-    req.on('response', (res: IncomingMessage) => {
-      clearTimeout(timer);
-      res.resume();
-      reject(statusError(res.statusCode ?? 0, 'a TCP stream'));
-    });
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      void dial.explain(err, 'connect').then(reject);
-    });
-    opts.signal?.addEventListener('abort', () => req.destroy(opts.signal?.reason as Error), { once: true });
+    req.on('response', (res: IncomingMessage) => x.refused(res, 'a TCP stream'));
+    req.on('error', x.fail(dial, () => 'connect'));
     req.end();
   });
 }
@@ -282,33 +421,35 @@ export function openCountingTcpDownload(
   });
 }
 
-export async function openWsStream(ep: ProbeEndpoint, s: ProbeSession, mode: 'download' | 'upload', durationMs: number, opts: { timeoutMs: number }): Promise<WebSocket> {
+/** Largest WebSocket message read: the reflector's messages grow to 1 MiB (ndt7). */
+const MAX_WS_MESSAGE_BYTES = 2 << 20;
+
+export async function openWsStream(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  mode: 'download' | 'upload',
+  durationMs: number,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<WebSocket> {
   const path = `/v1/ws?mode=${mode}`;
   const { default: WebSocketClass } = await import('ws');
+  if (opts.signal?.aborted) throw opts.signal.reason;
   return new Promise((resolve, reject) => {
     const dial = dialer(ep);
+    let open = false;
     const ws = new WebSocketClass(`ws://${ep.host}:${ep.port}${path}`, {
       headers: { authorization: authHeader(ep.token, 'GET', path), 'x-sr-session': s.id, 'x-sr-duration-ms': String(durationMs) },
       perMessageDeflate: false,
-      maxPayload: 16 << 20,
+      maxPayload: MAX_WS_MESSAGE_BYTES,
       createConnection: dial.createConnection,
     });
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new PathError('timeout', 'application', 'no WebSocket upgrade answer in time', 'WS_UPGRADE_TIMEOUT'));
-    }, opts.timeoutMs);
+    const x = exchange(opts, reject, () => new PathError('timeout', 'application', 'no WebSocket upgrade answer in time', 'WS_UPGRADE_TIMEOUT'), () => open || ws.terminate());
     ws.once('open', () => {
-      clearTimeout(timer);
-      resolve(ws);
+      open = true;
+      x.settle(() => resolve(ws));
     });
-    ws.once('unexpected-response', (_req, res) => {
-      clearTimeout(timer);
-      res.resume();
-      reject(statusError(res.statusCode ?? 0, 'a WebSocket stream'));
-    });
-    ws.once('error', (err) => {
-      clearTimeout(timer);
-      void dial.explain(err, 'connect').then(reject);
-    });
+    ws.once('unexpected-response', (_req, res) => x.refused(res, 'a WebSocket stream'));
+    // For the socket's whole life, not once: ws may report a second error (a bad frame after a reset).
+    ws.on('error', x.fail(dial, () => 'connect'));
   });
 }

@@ -16,18 +16,31 @@ function workerFile(): URL {
   throw new Error('the throughput worker is not built: run `npm run build`');
 }
 
+/**
+ * Beyond the test itself: session set-up and stream opening (5 s each at most), the reflector's
+ * grace to end its streams and report (5 s), and the worker's own start.
+ */
+const WORKER_SLACK_MS = 20_000;
+
 export function runThroughput(params: ThroughputParams, signal?: AbortSignal): Promise<ThroughputResult> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const worker = new Worker(workerFile(), { workerData: params });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       signal?.removeEventListener('abort', onAbort);
       fn();
       void worker.terminate();
     };
     const onAbort = () => settle(() => reject(signal?.reason));
+    // The worker's own timers bound every step; this is the backstop should one of them not.
+    const deadline = setTimeout(
+      () => settle(() => reject(new PathError('timeout', 'application', `the throughput test did not finish within ${params.durationMs + WORKER_SLACK_MS} ms`, 'ETIMEDOUT'))),
+      params.durationMs + WORKER_SLACK_MS,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (m: { ok: boolean; result?: ThroughputResult; error?: { message: string; code?: string; classification?: string; phase?: string } }) => {
       if (m.ok) return settle(() => resolve(m.result!));
@@ -40,7 +53,7 @@ export function runThroughput(params: ThroughputParams, signal?: AbortSignal): P
         ),
       );
     });
-    worker.once('error', (err) => settle(() => reject(err)));
+    worker.on('error', (err) => settle(() => reject(err)));
     worker.once('exit', (code) => settle(() => reject(new Error(`throughput worker exited with code ${code}`))));
   });
 }

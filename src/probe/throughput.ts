@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
+import { PathError } from '../net/classify.js';
 import { closeSession, openCountingTcpDownload, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
 
 export type Direction = 'down' | 'up';
@@ -109,27 +110,60 @@ function streamsOf(p: ThroughputParams): number {
   return Math.max(1, Math.min(64, Math.floor(p.streams)));
 }
 
+/** How the download streams ended: the client's verdict on whether they measured anything. */
+interface StreamsEnd {
+  bytes: number;
+  /** When the last stream ended, ms after the measurement started. */
+  lastEndMs: number;
+  /** Some stream had to be cut by the client: the reflector kept sending past the test. */
+  overran: boolean;
+}
+
+/**
+ * A download that measured nothing is not a rate of zero: no payload at all, streams that ended in
+ * the first half of the test (reset, closed, garbage), or streams the reflector never ended are
+ * each the reflector's or the path's failure, said as such.
+ */
+function checkDownload(p: ThroughputParams, end: StreamsEnd): void {
+  const where = `${p.transport === 'tcp' ? 'TCP' : 'WebSocket'} download`;
+  if (end.bytes === 0) throw new PathError('http-error', 'application', `the reflector sent nothing on the ${where} streams`, 'PROBE_NO_DATA');
+  if (end.lastEndMs < p.durationMs / 2) {
+    throw new PathError('http-error', 'application', `the ${where} streams ended after ${Math.round(end.lastEndMs)} ms of the ${p.durationMs} ms test`, 'PROBE_STREAM_ENDED');
+  }
+  if (end.overran) throw new PathError('http-error', 'application', `the reflector did not end the ${where} streams when the test was over`, 'PROBE_STREAM_OVERRUN');
+}
+
+/** Grace after the test's end for the reflector to close a download stream. */
+const END_GRACE_MS = 3000;
+
 async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
   const buckets: Buckets = [];
   // The reflector starts sending as soon as a stream is open; what arrives before the last stream
   // is open counts in the first interval, which the omitted start covers.
   let t0: number | undefined;
-  const count = (bytes: number) => add(buckets, t0 === undefined ? 0 : Math.floor((performance.now() - t0) / intervalMs), bytes);
-  const sockets = await Promise.all(
-    Array.from({ length: streamsOf(p) }, () => openCountingTcpDownload(p.endpoint, s, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }, count)),
-  );
+  let bytes = 0;
+  const count = (n: number) => {
+    bytes += n;
+    add(buckets, t0 === undefined ? 0 : Math.floor((performance.now() - t0) / intervalMs), n);
+  };
+  const sockets = await openAll(streamsOf(p), () => openCountingTcpDownload(p.endpoint, s, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }, count), (sock) => sock.destroy());
   t0 = performance.now();
+  const end: StreamsEnd = { bytes: 0, lastEndMs: 0, overran: false };
   await Promise.all(
     sockets.map(
       (sock) =>
         new Promise<void>((resolve) => {
-          const stop = setTimeout(() => sock.destroy(), p.durationMs + 3000);
+          const stop = setTimeout(() => {
+            end.overran = true;
+            sock.destroy();
+          }, p.durationMs + END_GRACE_MS);
           const onAbort = () => sock.destroy();
           signal?.addEventListener('abort', onAbort, { once: true });
           sock.on('error', () => undefined);
           const done = () => {
             clearTimeout(stop);
             signal?.removeEventListener('abort', onAbort);
+            end.lastEndMs = Math.max(end.lastEndMs, performance.now() - t0!);
             resolve();
           };
           if (sock.destroyed) return done();
@@ -138,13 +172,12 @@ async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: num
     ),
   );
   if (signal?.aborted) throw signal.reason;
+  checkDownload(p, { ...end, bytes });
   return buckets;
 }
 
 async function tcpUpload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
-  const sockets = await Promise.all(
-    Array.from({ length: streamsOf(p) }, () => openTcpStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) })),
-  );
+  const sockets = await openAll(streamsOf(p), () => openTcpStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }), (sock) => sock.destroy());
   const reports = await Promise.all(sockets.map((sock) => uploadOne(sock, p.durationMs, signal)));
   // The reflector counted per 100 ms since each stream began; streams start together, so sum by index.
   const buckets: Buckets = [];
@@ -153,13 +186,48 @@ async function tcpUpload(p: ThroughputParams, s: ProbeSession, intervalMs: numbe
   return buckets;
 }
 
+/** Largest upload report read; a real one is a few KiB (one entry per 100 ms). */
+const MAX_REPORT_CHARS = 1 << 20;
+
+/**
+ * The reflector's upload report, or undefined when it cannot be one: its intervals index buckets,
+ * so each must fall inside the test (with slack for a late end) and count a finite byte total.
+ */
+export function uploadReport(text: string, durationMs: number): { bytes: number; intervals: Array<[number, number]> } | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const o = r as { bytes?: unknown; intervals?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.bytes !== 'number' || !Number.isFinite(o.bytes) || o.bytes < 0 || !Array.isArray(o.intervals)) return undefined;
+  const lastMs = durationMs + 10_000;
+  if (o.intervals.length > lastMs / 10) return undefined;
+  for (const i of o.intervals) {
+    if (!Array.isArray(i) || i.length !== 2 || !(i[0] >= 0 && i[0] <= lastMs) || !(i[1] >= 0 && i[1] <= Number.MAX_SAFE_INTEGER)) return undefined;
+  }
+  return { bytes: o.bytes, intervals: o.intervals as Array<[number, number]> };
+}
+
 function uploadOne(sock: Socket, durationMs: number, signal?: AbortSignal): Promise<{ bytes: number; intervals: Array<[number, number]> }> {
   return new Promise((resolve, reject) => {
     const end = performance.now() + durationMs;
     let answer = '';
     let finished = false;
-    const stop = setTimeout(() => sock.destroy(new Error('the reflector did not report the upload')), durationMs + 5000);
-    const onAbort = () => sock.destroy(signal?.reason as Error);
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      finished = true;
+      clearTimeout(stop);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+      sock.destroy();
+    };
+    const fail = (message: string, code: string) => settle(() => reject(new PathError('http-error', 'application', message, code)));
+    const stop = setTimeout(() => fail('the reflector did not report the upload', 'PROBE_NO_REPORT'), durationMs + 5000);
+    const onAbort = () => settle(() => reject(signal?.reason));
     signal?.addEventListener('abort', onAbort, { once: true });
     const pump = () => {
       // Large writes from one reused buffer; a full kernel buffer hands control back via 'drain',
@@ -176,61 +244,84 @@ function uploadOne(sock: Socket, durationMs: number, signal?: AbortSignal): Prom
     sock.setEncoding('utf8');
     sock.on('data', (d: string) => {
       answer += d;
-      if (answer.length > 1 << 20) sock.destroy(new Error('reflector report too large'));
+      if (answer.length > MAX_REPORT_CHARS) fail('the reflector sent more than an upload report', 'PROBE_BAD_ANSWER');
     });
-    sock.once('error', (err) => {
-      clearTimeout(stop);
-      signal?.removeEventListener('abort', onAbort);
-      reject(err);
-    });
+    sock.on('error', (err: Error & { code?: string }) => fail(`the upload stream failed: ${err.message}`, err.code ?? 'ECONNRESET'));
     sock.once('end', () => {
-      clearTimeout(stop);
-      signal?.removeEventListener('abort', onAbort);
-      try {
-        const r = JSON.parse(answer.trim()) as { bytes: number; intervals: Array<[number, number]> };
-        resolve(r);
-      } catch {
-        reject(new Error('the reflector sent no upload report'));
-      }
+      const r = uploadReport(answer.trim(), durationMs);
+      if (r) return settle(() => resolve(r));
+      fail(answer.trim() ? 'the reflector sent something that is not an upload report' : 'the reflector closed the upload stream without a report', answer.trim() ? 'PROBE_BAD_ANSWER' : 'PROBE_NO_REPORT');
     });
+    // A reset before the end of the test is a 'close' without 'end'.
+    sock.once('close', () => fail('the reflector closed the upload stream without a report', 'PROBE_NO_REPORT'));
     pump();
   });
 }
 
+/**
+ * Opens `n` streams at once; when one fails, the ones that opened are closed and its failure is
+ * thrown (Promise.all would leave them open, sending or receiving for nobody).
+ */
+async function openAll<T>(n: number, open: () => Promise<T>, close: (stream: T) => void): Promise<T[]> {
+  const opened = await Promise.allSettled(Array.from({ length: n }, open));
+  const streams = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    for (const stream of streams) close(stream);
+    throw failed.reason;
+  }
+  return streams;
+}
+
+function openWsStreams(p: ThroughputParams, s: ProbeSession, mode: 'download' | 'upload', signal?: AbortSignal): Promise<WebSocket[]> {
+  return openAll(streamsOf(p), () => openWsStream(p.endpoint, s, mode, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }), (ws) => ws.terminate());
+}
+
 async function wsDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
-  const sockets = await Promise.all(Array.from({ length: streamsOf(p) }, () => openWsStream(p.endpoint, s, 'download', p.durationMs, { timeoutMs: 5000 })));
+  const sockets = await openWsStreams(p, s, 'download', signal);
   const t0 = performance.now();
   const buckets: Buckets = [];
+  const end: StreamsEnd = { bytes: 0, lastEndMs: 0, overran: false };
   await Promise.all(
     sockets.map(
       (ws) =>
         new Promise<void>((resolve) => {
-          const stop = setTimeout(() => ws.terminate(), p.durationMs + 3000);
+          const stop = setTimeout(() => {
+            end.overran = true;
+            ws.terminate();
+          }, p.durationMs + END_GRACE_MS);
           const onAbort = () => ws.terminate();
           signal?.addEventListener('abort', onAbort, { once: true });
           ws.on('message', (data: Buffer, binary: boolean) => {
-            if (binary) add(buckets, Math.floor((performance.now() - t0) / intervalMs), data.length);
+            if (!binary) return;
+            end.bytes += data.length;
+            add(buckets, Math.floor((performance.now() - t0) / intervalMs), data.length);
           });
-          ws.on('error', () => undefined);
           ws.once('close', () => {
             clearTimeout(stop);
             signal?.removeEventListener('abort', onAbort);
+            end.lastEndMs = Math.max(end.lastEndMs, performance.now() - t0);
             resolve();
           });
         }),
     ),
   );
   if (signal?.aborted) throw signal.reason;
+  checkDownload(p, end);
   return buckets;
 }
 
 async function wsUpload(p: ThroughputParams, s: ProbeSession, signal?: AbortSignal): Promise<Buckets> {
-  const sockets = await Promise.all(Array.from({ length: streamsOf(p) }, () => openWsStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000 })));
+  const sockets = await openWsStreams(p, s, 'upload', signal);
   // The reflector's measurement messages (every 250 ms: elapsed µs, bytes received) are the truth.
   // Its timer drifts and can fire late, so each report's bytes are spread over the time it really
   // covers: every bucket is then exactly 250 ms (rounding to the nearest slot counted ~251 ms as
   // 250, and a late report left an empty slot behind).
   const perStream = await Promise.all(sockets.map((ws) => wsUploadOne(ws, p.durationMs, signal)));
+  if (signal?.aborted) throw signal.reason;
+  if (perStream.every((points) => points.length === 0)) {
+    throw new PathError('http-error', 'application', 'the reflector sent no measurement messages for the WebSocket upload', 'PROBE_NO_REPORT');
+  }
   const buckets: Buckets = [];
   for (const points of perStream) {
     let prevMs = 0;
@@ -255,11 +346,17 @@ function wsUploadOne(ws: WebSocket, durationMs: number, signal?: AbortSignal): P
     const stop = setTimeout(() => ws.terminate(), durationMs + 3000);
     const onAbort = () => ws.terminate();
     signal?.addEventListener('abort', onAbort, { once: true });
+    // Points index buckets: each must fall inside the test and count no fewer bytes than the last.
+    const lastUs = (durationMs + 10_000) * 1000;
     ws.on('message', (data: Buffer, binary: boolean) => {
-      if (binary) return;
+      if (binary || points.length > 10_000) return;
       try {
-        const m = JSON.parse(data.toString()) as { AppInfo?: { ElapsedTime: number; NumBytes: number } };
-        if (m.AppInfo) points.push([m.AppInfo.ElapsedTime, m.AppInfo.NumBytes]);
+        const m = JSON.parse(data.toString()) as { AppInfo?: { ElapsedTime?: unknown; NumBytes?: unknown } };
+        const el = m.AppInfo?.ElapsedTime;
+        const n = m.AppInfo?.NumBytes;
+        const prev = points[points.length - 1];
+        if (typeof el !== 'number' || typeof n !== 'number' || !(el >= (prev?.[0] ?? 0) && el <= lastUs) || !(n >= (prev?.[1] ?? 0) && n <= Number.MAX_SAFE_INTEGER)) return;
+        points.push([el, n]);
       } catch {
         // not a measurement message
       }

@@ -6,8 +6,9 @@
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { udpStats, type ProbeEndpoint, type ProbeSession } from './client.js';
-import { UDP_TYPE_PROBE, UDP_TYPE_REPLY, encodeProbe, nowUs, peekProbe, verifyProbeMac } from './protocol.js';
+import { checkTally, isBadAnswer, udpStats, type ProbeEndpoint, type ProbeSession } from './client.js';
+import { PathError, connectFailure, errorCode } from '../net/classify.js';
+import { UDP_TYPE_PROBE, UDP_TYPE_REPLY, encodeProbe, nowUs, peekProbe, verifyProbeMac, type UdpProbe } from './protocol.js';
 
 export interface UdpStreamParams {
   endpoint: ProbeEndpoint;
@@ -73,13 +74,17 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
   let lastTransit: bigint | undefined;
   const arrivals: number[] = [];
 
+  const buf = Buffer.alloc(Math.max(64, Math.min(1472, p.size)));
   const sock = createSocket(isIPv6(p.endpoint.address) ? 'udp6' : 'udp4');
   sock.on('error', () => undefined);
   sock.on('message', (msg) => {
     const recvUs = nowUs();
     const r = peekProbe(msg);
-    if (!r || r.type !== UDP_TYPE_REPLY || r.session !== p.session.id || r.stream !== p.stream || r.seq >= total) return;
+    // A reply is the probe's own buffer sent back: any other size is not the reflector's answer.
+    if (!r || msg.length !== buf.length || r.type !== UDP_TYPE_REPLY || r.session !== p.session.id || r.stream !== p.stream || r.seq >= total) return;
     if (!verifyProbeMac(p.session.key, msg)) return;
+    const rttUs = replyRoundTripUs(r, recvUs, sendUs[r.seq]);
+    if (rttUs === undefined) return;
     if (gotReply[r.seq]) {
       duplicates++;
       return;
@@ -89,19 +94,22 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     if (r.seq < maxSeqSeen) reordered++;
     maxSeqSeen = Math.max(maxSeqSeen, r.seq);
     arrivals.push(r.seq);
-    const serverHold = r.serverSendUs - r.serverRecvUs;
-    rtt[r.seq] = Number(recvUs - r.clientSendUs - serverHold) / 1000;
+    rtt[r.seq] = rttUs / 1000;
     // RFC 3550 §6.4.1 on the reflector → client direction, in arrival order.
     const transit = recvUs - r.serverSendUs;
     if (lastTransit !== undefined) jitterUs += (Math.abs(Number(transit - lastTransit)) - jitterUs) / 16;
     lastTransit = transit;
   });
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.connect(p.session.udpPort, p.endpoint.address, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.connect(p.session.udpPort, p.endpoint.address, () => resolve());
+    });
+  } catch (err) {
+    sock.close();
+    throw new PathError(connectFailure(errorCode(err)), 'connect', `cannot send UDP probes to ${p.endpoint.address}:${p.session.udpPort}: ${(err as Error).message}`, errorCode(err));
+  }
 
-  const buf = Buffer.alloc(Math.max(64, Math.min(1472, p.size)));
   const t0 = performance.now();
   let sent = 0;
   let blocked = false;
@@ -133,7 +141,7 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
       };
       tick();
     });
-    if (!blocked) await new Promise((r) => setTimeout(r, p.drainMs ?? 1000));
+    if (!blocked) await abortableDelay(p.drainMs ?? 1000, p.signal);
   } finally {
     sock.close();
   }
@@ -142,9 +150,12 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
   if (!blocked) {
     try {
       remote = (await udpStats(p.endpoint, p.session, { timeoutMs: 5000, ...(p.signal ? { signal: p.signal } : {}) })).streams[String(p.stream)];
-    } catch {
+    } catch (err) {
+      // A lost statistics request leaves the upstream side unknown; nonsense from the reflector is its failure.
+      if (isBadAnswer(err)) throw err;
       remote = undefined;
     }
+    checkTally(remote, sent);
   }
   const serverGot = remote ? Buffer.from(remote.bitmap, 'base64') : undefined;
   const reachedServer = (seq: number) => (serverGot ? ((serverGot[seq >>> 3] ?? 0) & (1 << (seq & 7))) !== 0 : false);
@@ -199,6 +210,33 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     burstRatio: burstRatio(gotReply, sent),
     series,
   };
+}
+
+/**
+ * The round trip a reply shows, µs, without the reflector's holding time; undefined when the reply
+ * cannot be an answer to the probe sent (a send time that is not ours, a holding time below zero or
+ * longer than the whole round trip): such a reply would make a negative or invented delay.
+ */
+export function replyRoundTripUs(r: UdpProbe, recvUs: bigint, sentUs: bigint | undefined): number | undefined {
+  if (sentUs === undefined || r.clientSendUs !== sentUs) return undefined;
+  const hold = r.serverSendUs - r.serverRecvUs;
+  const total = recvUs - r.clientSendUs;
+  if (hold < 0n || total < 0n || hold > total) return undefined;
+  return Number(total - hold);
+}
+
+/** Waits `ms`, or less when the signal aborts. */
+export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export function percentiles(values: number[]): Percentiles {

@@ -6,7 +6,7 @@
 
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { udpStats, type ProbeEndpoint, type ProbeSession, type RemoteUdpStream } from '../probe/client.js';
+import { checkTally, isBadAnswer, udpStats, type ProbeEndpoint, type ProbeSession, type RemoteUdpStream } from '../probe/client.js';
 import {
   UDP_FLAG_MARK_REPLY,
   UDP_FLAG_MARKS_READ,
@@ -18,7 +18,7 @@ import {
   peekProbe,
   verifyProbeMac,
 } from '../probe/protocol.js';
-import { percentiles, type Percentiles } from '../probe/udp-stream.js';
+import { abortableDelay, percentiles, replyRoundTripUs, type Percentiles } from '../probe/udp-stream.js';
 import type { DscpSupport, MarkedDatagram } from './native.js';
 
 export interface MarkedStreamSpec {
@@ -73,6 +73,8 @@ export interface MarkedStreamResult {
 interface StreamState {
   spec: MarkedStreamSpec;
   sent: number;
+  /** Send time of each probe, µs: a reply must echo it. */
+  sentUs: bigint[];
   got: Uint8Array;
   rtt: number[];
   replies: number;
@@ -98,6 +100,7 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
       {
         spec,
         sent: 0,
+        sentUs: new Array<bigint>(total),
         got: new Uint8Array(total),
         rtt: [],
         replies: 0,
@@ -113,17 +116,21 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
   );
   const v6 = isIP(p.endpoint.address) === 6;
 
+  const size = Math.max(64, Math.min(1472, p.size));
   const onDatagrams = (batch: MarkedDatagram[]) => {
     const recvUs = nowUs();
     for (const d of batch) {
-      if (d.port !== p.session.udpPort) continue;
+      // A reply is the probe's own buffer sent back: any other size is not the reflector's answer.
+      if (d.port !== p.session.udpPort || d.truncated || d.data.length !== size) continue;
       const r = peekProbe(d.data);
       if (!r || r.type !== UDP_TYPE_REPLY || r.session !== p.session.id) continue;
       const st = states.get(r.stream);
       if (!st || r.seq >= total || st.got[r.seq] || !verifyProbeMac(p.session.key, d.data)) continue;
+      const rttUs = replyRoundTripUs(r, recvUs, st.sentUs[r.seq]);
+      if (rttUs === undefined) continue;
       st.got[r.seq] = 1;
       st.replies++;
-      st.rtt.push(Number(recvUs - r.clientSendUs - (r.serverSendUs - r.serverRecvUs)) / 1000);
+      st.rtt.push(rttUs / 1000);
       if (r.flags & UDP_FLAG_REPLY_MARKED) st.repliesMarked++;
       if (d.tos >= 0) {
         bump(st.returned, d.tos >> 2);
@@ -147,7 +154,7 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
   const initial = sock.initialTtl();
   const sendTtl = v6 ? initial.hopLimit : initial.ttl;
 
-  const buf = Buffer.alloc(Math.max(64, Math.min(1472, p.size)));
+  const buf = Buffer.alloc(size);
   const t0 = performance.now();
   let index = 0;
   try {
@@ -160,6 +167,7 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
           for (const st of states.values()) {
             const tos = st.spec.dscp << 2;
             const now = nowUs();
+            st.sentUs[index] = now;
             const pkt = encodeProbe(
               p.session.key,
               {
@@ -190,7 +198,7 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
       };
       tick();
     });
-    if (!p.signal?.aborted) await new Promise((r) => setTimeout(r, p.drainMs));
+    await abortableDelay(p.drainMs, p.signal);
   } finally {
     sock.close();
   }
@@ -198,9 +206,12 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
   let remote: Record<string, RemoteUdpStream> | undefined;
   try {
     remote = (await udpStats(p.endpoint, p.session, { timeoutMs: 5000, ...(p.signal ? { signal: p.signal } : {}) })).streams;
-  } catch {
+  } catch (err) {
+    // A lost statistics request leaves the forward path to the replies' echoes; nonsense from the reflector is its failure.
+    if (isBadAnswer(err)) throw err;
     remote = undefined;
   }
+  for (const st of states.values()) checkTally(remote?.[String(st.spec.stream)], st.sent);
   // Hop counts: what each side's packets leave with, minus what they arrive with.
   const reflectorTtl = p.session.qos ? (v6 ? p.session.qos.hopLimit : p.session.qos.ttl) : -1;
   return [...states.values()].map((st) => summarise(st, remote?.[String(st.spec.stream)], remote !== undefined, sendTtl, reflectorTtl));
