@@ -3,7 +3,7 @@ import { first } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
 import { lookupOnce, probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
-import { PathError } from '../../src/net/classify.js';
+import { failureDetails, PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bodyTooLarge, connectBudgetMs, fetchAlong, httpAnswerFinding, httpAnswerMessages, isRedirectFailure, MAX_REDIRECTS, pathFailure, peerText, REDIRECT_STATUSES, redirectTarget, residency, type FetchedAlong } from '../../src/integration/common.js';
 
@@ -136,7 +136,9 @@ export default defineCheck<Options>({
       const findings: Finding[] = [];
       let score = timingScore(res.timings.ttfbMs, slowMs, slowMs * 3);
       if (res.truncated) {
-        findings.push(httpAnswerFinding('api', bodyTooLarge(res, BODY_BYTES), ep, severity)!);
+        const tooLarge = bodyTooLarge(res, BODY_BYTES);
+        findings.push(httpAnswerFinding('api', tooLarge, ep, severity)!);
+        Object.assign(details, failureDetails(tooLarge));
         // An open API stays the finding to act on, whatever the size of what it serves.
         if (auth === 'none') findings.push({ id: 'api.open', severity: 'high', message: { id: 'api.open', params: { ...base, status: res.status } }, remediation: { id: 'api.open.fix' } });
         return { status: 'fail', score: 0, measurements, findings, details };

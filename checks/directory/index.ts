@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
-import { tlsOver } from '../../src/net/dial.js';
+import { keepErrors, tlsOver } from '../../src/net/dial.js';
 import { bindRequest, resultName, startTlsRequest, unbindRequest, type LdapResult } from '../../src/net/ldap.js';
 import { ldapExchange } from '../../src/net/ldap-client.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
@@ -136,7 +136,7 @@ export default defineCheck<Options>({
       const open = opener(ctx, route, connectTimeoutMs);
       const opened = await open({ host: ep.host, port: ep.port, ...(implicitTls ? { tls } : {}) });
       socket = opened.socket;
-      socket.on('error', () => undefined);
+      keepErrors(socket);
       const details: Record<string, unknown> = {
         classification: 'ok',
         ...pathDetails(route),
@@ -159,7 +159,7 @@ export default defineCheck<Options>({
           const t0 = performance.now();
           const secured = await tlsOver(socket as Socket, { host: ep.host, ...tls }, Math.max(1000, Math.min(10_000, probeBudgetMs(ctx))), ctx.signal);
           socket = secured.socket;
-          socket.on('error', () => undefined);
+          keepErrors(socket);
           tlsFacts = secured.tls;
           tlsMs = Math.round((performance.now() - t0) * 100) / 100;
           encrypted = true;

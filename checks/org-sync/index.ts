@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
+import { keepErrors } from '../../src/net/dial.js';
 import { unbindRequest, whoAmIRequest } from '../../src/net/ldap.js';
 import { ldapExchange } from '../../src/net/ldap-client.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
@@ -108,7 +109,7 @@ export default defineCheck<Options>({
         const tls = TLS_PROTOCOLS.has(ep.protocol) ? await endpointTls(ctx, ep) : undefined;
         const opened = await opener(ctx, route, connectTimeoutMs)({ host: ep.host, port: ep.port, ...(tls ? { tls } : {}) });
         const socket = opened.socket as Socket;
-        socket.on('error', () => undefined);
+        keepErrors(socket);
         try {
           connectMs = opened.timings.connectMs;
           if (opened.tls) details.tls = opened.tls;

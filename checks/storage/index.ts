@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
+import { keepErrors } from '../../src/net/dial.js';
 import { first, type HttpFetchResult } from '../../src/net/http-fetch.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';
@@ -138,7 +139,7 @@ export default defineCheck<Options>({
 async function smb(ctx: CheckContext<Options>, ep: Endpoint, route: Route): Promise<CheckOutcome> {
   const opened = await opener(ctx, route, connectBudgetMs(ctx))({ host: ep.host, port: ep.port });
   const socket = opened.socket as Socket;
-  socket.on('error', () => undefined);
+  keepErrors(socket);
   try {
     const n = await smbNegotiate(socket, Math.max(100, probeBudgetMs(ctx)), ctx.signal);
     const findings: Finding[] = [];

@@ -4,7 +4,7 @@
 
 import type { SecureContext } from 'node:tls';
 import type { Catalog, CheckContext, CheckOutcome, Endpoint, Finding, Severity } from '../plugin-api.js';
-import { PathError } from '../net/classify.js';
+import { failureDetails, PathError, ProtocolError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { isIpLiteral } from '../net/host.js';
 import { first, httpFetch, type HttpFetchOptions, type HttpFetchResult } from '../net/http-fetch.js';
@@ -128,9 +128,9 @@ async function fetchOnce(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: En
   });
 }
 
-/** An answer whose body did not end within `limit` bytes: cut there, and a finding rather than something to judge. */
-export function bodyTooLarge(res: HttpFetchResult, limit: number): PathError {
-  return new PathError('http-error', 'application', `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`, 'HTTP_BODY_TOO_LARGE', undefined, { status: res.status, limit });
+/** An answer whose body did not end within `limit` bytes: cut there, and a protocol error rather than something to judge. */
+export function bodyTooLarge(res: HttpFetchResult, limit: number): ProtocolError {
+  return new ProtocolError('http', `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`, 'HTTP_BODY_TOO_LARGE', { status: res.status, limit });
 }
 
 /** Findings an HTTP answer itself earns (a redirect loop, a body without end), worded once for every integration check. */
@@ -208,7 +208,7 @@ export function pathFailure(
       classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
       ...(route ? pathDetails(route) : { path: 'proxy' }),
       ...(err instanceof PathError
-        ? { phase: err.phase, ...(err.code ? { code: err.code } : {}), ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}) }
+        ? failureDetails(err)
         : { dnsKind: err.kind }),
       ...extra,
     },

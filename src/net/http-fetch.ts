@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import { PathError, toPathError } from './classify.js';
-import type { Dialed } from './dial.js';
+import { keepErrors, type Dialed } from './dial.js';
 import { isIpLiteral } from './host.js';
 import { proxyResponseError } from './proxy.js';
 import type { OpenTarget, Opened } from './route-connect.js';
@@ -105,7 +105,7 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
       signal,
     });
     const ttfbMs = round(performance.now() - t0);
-    res.body.on('error', () => undefined);
+    keepErrors(res.body);
     if (absolute && dialed?.proxy && isProxyOwnAnswer(res.statusCode, res.headers)) {
       res.body.destroy();
       throw proxyResponseError(dialed.proxy, { status: res.statusCode, reason: '', ...(first(res.headers.server) ? { server: first(res.headers.server)! } : {}) }, Boolean(opts.proxyForPlainHttp?.authorization));
