@@ -179,7 +179,9 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
         }
         throw pe;
       } finally {
-        await agent.destroy().catch(() => undefined);
+        // Not awaited: a verdict reached at the probe's deadline must not wait for sockets to close
+        // and lose the race with the task's own deadline.
+        void agent.destroy().catch(() => undefined);
       }
     }
   } finally {

@@ -60,7 +60,7 @@ export async function trustFor(ctx: CheckContext<any>, endpoint: Endpoint): Prom
  */
 export function probeBudgetMs(ctx: CheckContext<any>): number {
   const left = ctx.remainingMs();
-  return Math.max(100, left - Math.min(500, Math.max(100, left * 0.1)));
+  return Math.max(100, left - Math.min(1000, Math.max(150, left * 0.15)));
 }
 
 const CRITICAL_ROLES = new Set(['signalling', 'api', 'media', 'turn', 'stun', 'sso']);

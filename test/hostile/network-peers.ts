@@ -397,6 +397,7 @@ export const PROXY_BEHAVIOURS = [
   'trickle',
   'auth-garbage',
   'auth-endless-body',
+  'auth-negotiate-again',
   'established-garbage',
   'established-truncated',
   'redirect',
@@ -418,6 +419,9 @@ function proxyAnswer(s: Socket, behaviour: string): void {
       return trickle(s, '', Buffer.from('HTTP/1.1 200 Connection established\r\nX-Trickle: aaaaaaaa'));
     case 'auth-garbage':
       return void s.end(Buffer.concat([Buffer.from('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: '), junk(64, 3).map((b) => (b === 13 || b === 10 ? 0x20 : b)), Buffer.from('\r\nContent-Length: 0\r\n\r\n')]));
+    // Negotiate offered, and offered again to whatever comes back.
+    case 'auth-negotiate-again':
+      return void s.end(head(['HTTP/1.1 407 Proxy Authentication Required', 'Proxy-Authenticate: Negotiate', 'Content-Length: 0']));
     case 'auth-endless-body':
       return endless(s, head(['HTTP/1.1 407 Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="x"', 'Content-Length: 1000000000000000']), Buffer.alloc(64 * 1024, 0x61));
     case 'established-garbage':
