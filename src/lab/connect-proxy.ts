@@ -102,6 +102,8 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
   });
   server.listen(0, host);
   await once(server, 'listening');
+  // A listening lab server outlives whatever goes wrong on it later.
+  server.on('error', () => undefined);
   return {
     port: (server.address() as { port: number }).port,
     close: () =>
