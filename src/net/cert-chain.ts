@@ -4,6 +4,7 @@
 
 import { X509Certificate, createHash } from 'node:crypto';
 import { rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import { certificateSpki } from '../tls/der.js';
 
 export interface PresentedCert {
   subject: string;
@@ -30,8 +31,18 @@ function publicRoots(): Set<string> {
   return publicRootFingerprints;
 }
 
+/** base64(SHA-256(SPKI)); 'unknown' when the certificate holds no SubjectPublicKeyInfo that can be read. */
 export function spkiPin(cert: X509Certificate): string {
-  return createHash('sha256').update(cert.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+  let spki: Uint8Array;
+  try {
+    spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  } catch {
+    // A key type Node cannot load (SM2 under OpenSSL 3, unusual curves): the certificate's own bytes.
+    const own = certificateSpki(cert.raw);
+    if (!own.ok) return 'unknown';
+    spki = own.value;
+  }
+  return createHash('sha256').update(spki).digest('base64');
 }
 
 export function presentedChain(socket: TLSSocket): PresentedChain {

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionOptions } from 'node:tls';
 import type { Classification } from '../plugin-api.js';
 import { PathError, connectFailure, errorCode, type Phase, type TlsFailureKind } from './classify.js';
-import { dial } from './dial.js';
+import { dialTracked } from './dial.js';
 import {
   Attr,
   Method,
@@ -169,7 +169,7 @@ export class StunConnection {
   static async open(opts: StunConnectionOptions): Promise<StunConnection> {
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (opts.transport === 'udp') return StunConnection.openUdp(opts);
-    const dialed = await dial({
+    const tracked = dialTracked({
       address: opts.address,
       port: opts.port,
       connectTimeoutMs: opts.connectTimeoutMs ?? 3000,
@@ -177,6 +177,9 @@ export class StunConnection {
       ...(opts.transport === 'tls' ? { tls: { host: opts.address, ...opts.tls } } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    // The dial stops listening once connected; attachStream starts a turn later.
+    tracked.socket.on('error', () => undefined);
+    const dialed = await tracked.ready;
     const conn = new StunConnection(opts, undefined, dialed.socket);
     conn.attachStream(dialed.socket);
     return conn;
@@ -186,6 +189,8 @@ export class StunConnection {
     const sock = createSocket({ type: isIPv6(opts.address) ? 'udp6' : 'udp4' });
     const connected = opts.connected ?? true;
     const conn = new StunConnection(opts, sock, undefined, connected);
+    // From birth: on a connected socket the kernel turns ICMP errors into errors on the next receive.
+    sock.on('error', (err) => conn.failAll(udpError(err, conn.server)));
     try {
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
@@ -205,8 +210,6 @@ export class StunConnection {
       throw new StunClientError(connectFailure(errorCode(err)), 'connect', `cannot open a UDP socket to ${opts.address}:${opts.port}: ${(err as Error).message}`, errorCode(err) ? { code: errorCode(err)! } : {});
     }
     sock.on('message', (buf, rinfo: RemoteInfo) => conn.onMessage(buf, { address: rinfo.address, port: rinfo.port }));
-    // On a connected socket the kernel turns ICMP errors into errors on the next receive.
-    sock.on('error', (err) => conn.failAll(udpError(err, conn.server)));
     return conn;
   }
 

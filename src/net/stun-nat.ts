@@ -53,7 +53,7 @@ async function localAddressFor(server: Endpoint): Promise<string | undefined> {
   const sock = createSocket({ type: isIPv6(server.address) ? 'udp6' : 'udp4' });
   try {
     return await new Promise<string | undefined>((resolve) => {
-      sock.once('error', () => resolve(undefined));
+      sock.on('error', () => resolve(undefined));
       sock.connect(server.port, server.address, () => resolve(sock.address().address));
     });
   } finally {

@@ -338,6 +338,15 @@ export function certificatePublicKeyAlgorithm(der: Uint8Array): DerResult<Public
   });
 }
 
+/** The SubjectPublicKeyInfo exactly as the certificate encodes it (what SPKI pins are computed over, RFC 7469 §2.4). */
+export function certificateSpki(der: Uint8Array): DerResult<Uint8Array> {
+  return tryDer(() => {
+    const spki = tbsFields(der)[5];
+    if (!spki || spki.tag !== TAG.SEQUENCE) throw new DerError('subjectPublicKeyInfo is missing', 0);
+    return der.subarray(spki.offset, spki.end);
+  });
+}
+
 /** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } → bits of the modulus. */
 function rsaModulusBits(key: Uint8Array): number {
   const seq = expectElement(key, 0, TAG.SEQUENCE, key.length, 'RSAPublicKey');

@@ -6,8 +6,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { PathError, toPathError } from '../net/classify.js';
-import { dial } from '../net/dial.js';
-import { httpProbe } from '../net/http.js';
+import { dialTracked } from '../net/dial.js';
+import { DEFAULT_MAX_BODY_BYTES, httpProbe } from '../net/http.js';
 import type { Opened } from '../net/route-connect.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
 import type { HstsFacts } from './types.js';
@@ -36,7 +36,7 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
         const tls = { ...t.tls, ...auditTlsOptions(target) };
         // SNI only when the target names one, as for the certificate.
         if (!target.serverName) delete tls.servername;
-        const d = await dial({
+        const tracked = dialTracked({
           address: target.address,
           port: target.port,
           tls,
@@ -44,14 +44,18 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
           tlsTimeoutMs: Math.max(1, t0 + opts.timeoutMs - performance.now()),
           signal,
         });
+        // Between the handshake and the HTTP client taking the socket, a reset must land somewhere.
+        tracked.socket.on('error', () => undefined);
+        const d = await tracked.ready;
         stage = 'http';
         return { ...d, path: 'direct' };
       },
       connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
       timeoutMs: opts.timeoutMs,
       maxRedirects: 0,
-      // Only the header is wanted; the body is left unread.
-      maxBodyBytes: 1,
+      // Only the header is wanted, but httpProbe takes an answer only once its body has ended:
+      // a page of any ordinary size fits; one that never ends is an error, as for any client.
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       signal,
     });
     const fields = res.headers['strict-transport-security'];

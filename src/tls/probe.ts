@@ -8,7 +8,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
-import { dial } from '../net/dial.js';
+import { dialTracked } from '../net/dial.js';
 import { PathError } from '../net/classify.js';
 import { FlightAssembler, RecordReader, flightDecided, type ServerFlight, type TlsAlert } from './server-flight.js';
 import { TlsWireError } from './wire.js';
@@ -90,12 +90,15 @@ export async function probe(target: ProbeTarget, hello: Buffer, opts: ProbeOptio
 
   let socket: Socket;
   try {
-    const dialed = await dial({
+    const tracked = dialTracked({
       address: target.address,
       port: target.port,
       connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    // The dial stops listening once connected; the exchange starts listening a turn later.
+    tracked.socket.on('error', () => undefined);
+    const dialed = await tracked.ready;
     socket = dialed.socket as Socket;
   } catch (err) {
     if (opts.signal?.aborted) return base('aborted', { code: 'ABORTED', message: 'aborted while connecting' });
@@ -133,8 +136,6 @@ function exchange(
       socket.off('end', onEnd);
       socket.off('close', onEnd);
       socket.off('error', onError);
-      // Keep a late error from a destroyed socket from becoming an unhandled 'error' event.
-      socket.on('error', () => undefined);
       socket.destroy();
       const f = assembler.flight;
       const alert = f.alerts.find((a) => a.level === 2);

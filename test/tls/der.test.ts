@@ -7,7 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../src/lab/cert.js';
-import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateValidity, DerError } from '../../src/tls/der.js';
+import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateSpki, certificateValidity, DerError } from '../../src/tls/der.js';
+import { spkiPin } from '../../src/net/cert-chain.js';
 import { readOcspStaple } from '../../src/tls/ocsp-staple.js';
 import { requireTool } from '../helpers/cli.js';
 import { hasTool, tempDir, type TempDir } from '../helpers/peers.js';
@@ -74,6 +75,21 @@ describe.skipIf(!withOpenssl)('certificateSignatureAlgorithm: every algorithm in
     const c = await makeCert({ dir: tmp.path, name: `pk-${key}`, key, commonName: 'pk.sr.test' });
     const r = certificatePublicKeyAlgorithm(der(c.certPem));
     expect(r).toEqual({ ok: true, value: expect.objectContaining({ keyType, bits, ...(curve ? { curve } : {}) }) });
+  });
+
+  it.each(['rsa2048', 'p384', 'ed25519', 'sm2'] as const)('SPKI of a %s certificate: the bytes Node exports, and a pin even where Node cannot load the key', async (key) => {
+    const c = await makeCert({ dir: tmp.path, name: `spki-${key}`, key, commonName: 'spki.sr.test' });
+    const x = new X509Certificate(c.certPem);
+    const r = certificateSpki(x.raw);
+    expect(r.ok).toBe(true);
+    let exported: Buffer | undefined;
+    try {
+      exported = x.publicKey.export({ type: 'spki', format: 'der' });
+    } catch {
+      exported = undefined;
+    }
+    if (r.ok && exported) expect(Buffer.from(r.value).equals(exported)).toBe(true);
+    expect(spkiPin(x)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
   });
 
   it('reads validity as ISO 8601 (UTCTime) matching X509Certificate', async () => {
