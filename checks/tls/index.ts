@@ -134,11 +134,19 @@ export default defineCheck<Options>({
     // The scan, the finished handshake and the HTTPS request share the deadline; the last two
     // are single connections and run beside the scan's probes.
     const budget = Math.max(500, ctx.remainingMs() - Math.min(2000, ctx.remainingMs() * 0.1));
+    // When the scan finds nothing to grade (no answer, not TLS), the other two legs are stopped:
+    // their result would be thrown away, and a silent peer would hold the task for their budget.
+    const legs = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, legs.signal]);
+    const scanned = scanTls(auditTarget, { signal: ctx.signal, timeoutMs: ctx.options.probeTimeoutMs, connectTimeoutMs: ctx.options.connectTimeoutMs, concurrency: ctx.options.concurrency }).then((s) => {
+      if (!s.accepted.length) legs.abort(new Error('the scan found nothing to grade'));
+      return s;
+    });
     const [scan, certificate, hsts] = await Promise.all([
-      scanTls(auditTarget, { signal: ctx.signal, timeoutMs: ctx.options.probeTimeoutMs, connectTimeoutMs: ctx.options.connectTimeoutMs, concurrency: ctx.options.concurrency }),
-      inspectCertificate(auditTarget, { signal: ctx.signal, timeoutMs: Math.min(budget, 15_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch((err: unknown) => err),
+      scanned,
+      inspectCertificate(auditTarget, { signal, timeoutMs: Math.min(budget, 15_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch((err: unknown) => err),
       ctx.options.hsts && HTTP_PROTOCOLS.has(ep.protocol)
-        ? fetchHsts(auditTarget, { signal: ctx.signal, timeoutMs: Math.min(budget, 10_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch(() => undefined)
+        ? fetchHsts(auditTarget, { signal, timeoutMs: Math.min(budget, 10_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     if (ctx.signal.aborted) throw ctx.signal.reason;
