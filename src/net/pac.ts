@@ -94,18 +94,32 @@ export class PacEvaluator {
     return { worker: w, loaded };
   }
 
-  find(url: string, host: string): Promise<string> {
+  /** FindProxyForURL(url, host), within the deadlines; on abort the caller stops waiting at once. */
+  find(url: string, host: string, signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     this.running ??= this.start();
     const { worker, loaded } = this.running;
     const id = this.next++;
-    return new Promise((resolve, reject) => {
-      const entry: { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { worker, resolve, reject };
+    return new Promise<string>((resolve, reject) => {
+      const onAbort = () => {
+        const p = this.pending.get(id);
+        if (!p) return;
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = <T>(fn: (v: T) => void) => (v: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn(v);
+      };
+      const entry: { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { worker, resolve: settle(resolve), reject: settle(reject) };
       const expire = (message: string) => () => {
         this.pending.delete(id);
         // An endless script never yields: the only way out is to end its thread.
         void worker.terminate();
         if (this.running?.worker === worker) this.running = undefined;
-        reject(new PacError(message, 'timeout'));
+        entry.reject(new PacError(message, 'timeout'));
       };
       entry.timer = setTimeout(expire(`the PAC script did not load within ${this.loadTimeoutMs} ms`), this.loadTimeoutMs);
       this.pending.set(id, entry);

@@ -14,7 +14,7 @@ import type { CheckContext, Classification, Endpoint } from '../plugin-api.js';
 import { PathError, errorCode, toPathError } from './classify.js';
 import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
-import { PacError, PacEvaluator, parsePacResult } from './pac.js';
+import { PacEvaluator, parsePacResult } from './pac.js';
 import { lookupOnce } from './shared.js';
 
 export interface ProxyServer {
@@ -95,13 +95,14 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
     return { path: 'proxy', proxy: proxyFromUrl(p.url, 'site', auth) };
   }
   if (p?.pac) {
-    const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)), (e) => e.close());
     let result: string;
     try {
-      result = await evaluator.find(targetUrl, ep.host);
+      const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)), (e) => e.close());
+      result = await evaluator.find(targetUrl, ep.host, ctx.signal);
     } catch (err) {
-      // Clients go DIRECT when the PAC script fails; the report says it did.
-      const why = err instanceof PacError ? err.message : String(err);
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      // Clients go DIRECT when the PAC file cannot be had or its script fails; the report says it did.
+      const why = err instanceof Error ? err.message : String(err);
       if (forced) throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED', undefined, { pacError: why });
       return { path: 'direct', note: `PAC failed: ${why}` };
     }

@@ -35,7 +35,7 @@ import {
 } from './network-peers.js';
 
 type Check = 'tcp' | 'http' | 'websocket' | 'idle' | 'interception' | 'dns' | 'sweep';
-type Family = 'generic' | 'websocket' | 'http' | 'tls' | 'dns' | 'proxy' | 'control';
+type Family = 'generic' | 'websocket' | 'http' | 'tls' | 'dns' | 'proxy' | 'pac' | 'control';
 
 /** Behaviours whose peer never finishes: bounded by the probe's own deadline, not known at once. */
 const SLOW = new Set([
@@ -86,7 +86,7 @@ interface Case {
   family: Family;
   behaviour: string;
   /** How the check reaches the peer: directly, through the hostile proxy, or from a site file. */
-  via: 'direct' | 'tls' | 'proxy' | 'assess';
+  via: 'direct' | 'tls' | 'proxy' | 'pac' | 'assess';
   /** The invocation it belongs to. */
   run: string;
   /** The target as given to the CLI (filled in once the peers listen). */
@@ -128,6 +128,11 @@ add('http', 'control', 'tls', 'https', ['control']);
 add('http', 'proxy', 'proxy', 'http-proxy', proxied.map((b) => `${b} (CONNECT)`));
 add('http', 'proxy', 'proxy', 'http-proxy', proxied.map((b) => `${b} (absolute-form)`));
 add('http', 'proxy', 'proxy', 'http-proxy-rst', ['accept-rst (CONNECT)', 'accept-rst (absolute-form)']);
+
+// The PAC file that routes the endpoints comes from a hostile server: clients go DIRECT, and an
+// endpoint that must use a proxy fails (one site file per PAC server).
+const PAC_BEHAVIOURS = ['accept-rst', 'silence', 'garbage', 'endless', 'trickle', 'chunked-endless', 'content-length-endless', 'chunked-trickle', 'redirect-loop'];
+for (const b of PAC_BEHAVIOURS) add('http', 'pac', 'pac', `pac-${b}`, [b]);
 
 add('websocket', 'generic', 'direct', 'websocket', generic);
 add('websocket', 'generic', 'direct', 'websocket', speakFirst);
@@ -187,7 +192,7 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
     if (classification !== 'ok') out.push(`expected the honest "ok" of a completed handshake, got ${classification}`);
     return out;
   }
-  if (c.via !== 'proxy' && PROTOCOL_ERRORS[c.check]?.includes(c.behaviour)) {
+  if ((c.via === 'direct' || c.via === 'tls' || c.via === 'assess') && PROTOCOL_ERRORS[c.check]?.includes(c.behaviour)) {
     const kind = (r.details as { kind?: string }).kind;
     if (r.status !== 'fail' || kind !== 'protocol-error') out.push(`expected a fail of kind protocol-error, got ${r.status} ${classification} kind ${kind}`);
   }
@@ -371,7 +376,10 @@ describe('hostile peers × network checks', () => {
       }
     };
 
-    const jobs: Array<() => Promise<void>> = [...runs].map(([name, spec]) => async () => {
+    // The longest runs (idle holds its ladder, dns waits out silent resolvers) start first.
+    const order = (name: string) => (name.startsWith('idle') ? 0 : name.startsWith('dns') ? 1 : 2);
+    const byLength = [...runs].sort(([a], [b]) => (a === 'tcp' ? -1 : b === 'tcp' ? 1 : order(a) - order(b)));
+    const jobs: Array<() => Promise<void>> = byLength.map(([name, spec]) => async () => {
       const targets = CASES.filter((c) => c.run === name).map((c) => c.target!);
       const args = ['-c', '24', '--task-timeout', String(TASK_TIMEOUT_S[spec.check]), ...spec.extra];
       try {
@@ -380,6 +388,45 @@ describe('hostile peers × network checks', () => {
         for (const c of CASES.filter((x) => x.run === name)) outcomes.set(key(c), { problems: [String(err)] });
       }
     });
+
+    // PAC files from hostile servers.
+    for (const b of PAC_BEHAVIOURS) {
+      jobs.push(async () => {
+        const [c] = CASES.filter((x) => x.run === `pac-${b}`);
+        const pacUrl = `http://127.0.0.1:${(plain[b] ?? httpPlain[b])!}/proxy.pac`;
+        c!.target = pacUrl;
+        c!.id = 'forced';
+        const site = join(tmp.path, `pac-${b}.yaml`);
+        const url = `http://127.0.0.1:${goodPort}/`;
+        await writeFile(
+          site,
+          JSON.stringify({
+            version: 1,
+            site: { name: `hostile PAC ${b}` },
+            network: { proxy: { pac: pacUrl } },
+            platform: {
+              endpoints: [
+                { name: 'auto', url, role: 'api', checks: ['http'] },
+                { name: 'forced', url: `${url}forced`, role: 'api', via: 'proxy', checks: ['http'] },
+              ],
+            },
+          }),
+        );
+        const out = join(tmp.path, `pac-${b}.json`);
+        const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.http)], { env: noProxy, timeoutMs: 60_000 });
+        try {
+          const report = JSON.parse(await readFile(out, 'utf8')) as Report;
+          judgeRun(`pac-${b}`, 'http', { cli, report });
+          // The endpoint that may go direct does, and says why.
+          const auto = report.results.find((x) => x.check === 'http' && x.target === 'auto');
+          const o = outcomes.get(key(c!))!;
+          if (auto?.status !== 'pass' || !/^PAC failed: /.test(String(auto.details.route))) o.problems.push(`the via: auto endpoint did not go DIRECT with the reason: ${auto?.status} ${JSON.stringify(auto?.details)}`);
+          if (o.code !== 'PAC_FAILED') o.problems.push(`expected code PAC_FAILED on the via: proxy endpoint, got ${o.code}`);
+        } catch (err) {
+          outcomes.set(key(c!), { problems: [`no report (exit ${cli.code}): ${String(err)}\n${cli.stderr}`] });
+        }
+      });
+    }
 
     // From a site file: websocket and idle against frames glued to the 101 and resets, as `assess` runs them.
     jobs.push(async () => {
@@ -450,7 +497,7 @@ describe('hostile peers × network checks', () => {
     const vias = (v: Case['via']) => hostile.filter((c) => c.via === v).length;
     console.log(
       `hostile-peer matrix (network checks): ${checks.size} checks × ${behaviours.size} peer behaviours → ${hostile.length} cases ` +
-        `(${vias('direct')} direct, ${vias('tls')} inside TLS, ${vias('proxy')} through a hostile proxy, ${vias('assess')} from a site file); ` +
+        `(${vias('direct')} direct, ${vias('tls')} inside TLS, ${vias('proxy')} through a hostile proxy, ${vias('pac')} with a hostile PAC server, ${vias('assess')} from a site file); ` +
         `${clean}/${hostile.length} held, ${CASES.length - hostile.length} controls; ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     );
     // SITEREADY_MATRIX_DUMP=file.json keeps what every case got, for a closer look.
