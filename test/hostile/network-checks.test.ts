@@ -1,8 +1,9 @@
 // The hostile-peer matrix for the network checks: tcp, http, websocket, idle, interception, dns and
 // sweep, each against peers that reset, stay silent, answer garbage, send without end, trickle, or
 // break their protocol (HTTP heads and bodies, redirect loops, WebSocket frames glued to the 101,
-// TLS records, DNS messages and its TCP fallback), directly and through an HTTP CONNECT proxy that
-// misbehaves. Every check runs through the real CLI, several targets per invocation.
+// TLS records, DNS messages and its TCP fallback), directly, through an HTTP CONNECT proxy that
+// misbehaves, and routed by a PAC file from a hostile server. Every check runs through the real
+// CLI, several targets per invocation.
 //
 // Each case: the run ends in bounded time with exit 0 or 1, writes a report valid against the
 // schema, prints no stack trace, has no `uncaught` error, and calls nothing hostile a pass (or
@@ -31,7 +32,6 @@ import {
   WS_SCRIPTS,
   startHostileDns,
   startHostileProxy,
-  type HostileDns,
 } from './network-peers.js';
 
 type Check = 'tcp' | 'http' | 'websocket' | 'idle' | 'interception' | 'dns' | 'sweep';
@@ -290,6 +290,8 @@ describe('hostile peers × network checks', () => {
     // Targets.
     const hp = (port: number) => `127.0.0.1:${port}`;
     for (const c of CASES) {
+      // A PAC case's target is its PAC server, set where its site file is written.
+      if (c.via === 'pac') continue;
       const b = c.behaviour;
       const label = b.replace(/ \(.*\)$/, '');
       switch (c.run) {
@@ -324,7 +326,8 @@ describe('hostile peers × network checks', () => {
           c.target = `tc-anything.${DNS_ZONE}:443`;
           break;
         default: {
-          // Through a proxy: the host names the proxy's behaviour; the port is a closed one.
+          // Through a proxy: the host names the proxy's behaviour. Only the proxy is dialled: for
+          // anyone else the name does not resolve (the hostile DNS answers NXDOMAIN outside its zone).
           const host = `${label}.${PROXY_ZONE}`;
           const scheme = c.check === 'http' ? (b.endsWith('(absolute-form)') ? 'http' : 'https') : c.check === 'websocket' || c.check === 'idle' ? 'ws' : '';
           // Plain HTTP goes to the proxy in absolute form; its path keeps the two targets' names apart.
