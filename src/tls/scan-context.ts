@@ -5,6 +5,7 @@
 import { buildClientHello, buildSslv2ClientHello, type ClientHelloOptions } from './client-hello.js';
 import { publicKeyFor } from './key-share.js';
 import { probe, type ProbeOptions, type ProbeResult } from './probe.js';
+import { emptyFlight } from './server-flight.js';
 import { legacyGroups, legacySignatureSchemes, tls13Groups, tls13SignatureSchemes } from './registry.js';
 import { VERSION_CODES, type TlsVersionName } from './types.js';
 
@@ -53,10 +54,19 @@ export function isProbeError(r: ProbeResult): boolean {
   return r.status === 'timeout' || r.status === 'malformed' || r.status === 'connect-failed' || r.status === 'aborted';
 }
 
+/**
+ * Probes in a row that got no answer at all (after the preflight was answered) before the server
+ * is taken to have stopped answering: two rounds of the concurrency limit. The rest of the scan
+ * then ends at once instead of waiting out every probe's deadline.
+ */
+const STALL_ROUNDS = 2;
+
 export class ScanContext {
   probes = 0;
   readonly errors: ScanError[] = [];
   private readonly limiter: Limiter;
+  private silentInARow = 0;
+  private stalled = false;
   /** One key pair per group per scan: no hello is ever finished, so reusing a share leaks nothing. */
   private readonly shares: ReadonlyArray<{ group: number; key: Buffer }>;
 
@@ -78,6 +88,7 @@ export class ScanContext {
       if (this.aborted) {
         return probe(this.target, hello, { timeoutMs: 1, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
       }
+      if (this.stalled) return { status: 'timeout', flight: emptyFlight(), error: { code: 'STALLED', message: 'not sent: the server stopped answering' }, complete: false, bytesReceived: 0, ms: 0 };
       this.probes++;
       const r = await probe(this.target, hello, {
         timeoutMs: this.opts.timeoutMs,
@@ -87,6 +98,11 @@ export class ScanContext {
       });
       if (isProbeError(r) && r.status !== 'aborted') {
         this.errors.push({ what, code: r.error?.code ?? r.status.toUpperCase(), message: r.error?.message ?? r.status });
+      }
+      this.silentInARow = r.status === 'timeout' ? this.silentInARow + 1 : 0;
+      if (!this.stalled && this.probes > 1 && this.silentInARow >= STALL_ROUNDS * Math.max(1, this.opts.concurrency)) {
+        this.stalled = true;
+        this.note('scan', 'STALLED', `${this.silentInARow} hellos in a row got no answer within ${this.opts.timeoutMs} ms: the rest of the scan was not sent`);
       }
       return r;
     });

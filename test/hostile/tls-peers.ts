@@ -65,6 +65,16 @@ export const TLS_SCRIPTS: Record<string, Script> = {
     s.on('drain', pump);
     pump();
   },
+  /** The first hello is answered as a TLS 1.2 server would; every later connection gets silence. */
+  'answer-once-then-stall': (() => {
+    let answered = false;
+    return (s: Socket | TLSSocket, first: Buffer) => {
+      if (answered) return;
+      answered = true;
+      const hello = serverHello({ version: 0x0303, suite: offeredSuite(first), sessionId: Buffer.alloc(32, 5), extensions: [ext.renegotiationInfo()] });
+      s.write(record(22, 0x0303, Buffer.concat([hello, handshake(11, Buffer.from([0, 0, 0])), handshake(14, Buffer.alloc(0))])));
+    };
+  })(),
   /** Alert records with an unknown level, forever, a byte at a time. */
   'alert-trickle': (s) => {
     const bytes = Buffer.concat(Array.from({ length: 200 }, () => record(21, 0x0303, Buffer.from([9, 99]))));

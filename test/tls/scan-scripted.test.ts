@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanTls } from '../../src/tls/enumerate.js';
 import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+import { tls12Flight } from './helpers/server-bytes.js';
 
 const servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -139,6 +140,21 @@ describe('scanTls against broken servers', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(scan.errors).toEqual([expect.objectContaining({ what: 'preflight', code: 'TIMEOUT' })]);
     expect(Object.values(scan.versions).every((v) => v === 'unknown')).toBe(true);
+    expect(scan.accepted).toEqual([]);
+  });
+
+  it('a server that answers the preflight and then goes silent: the scan stops after two rounds of silence, STALLED', async () => {
+    let connections = 0;
+    const port = await raw((s) => {
+      if (connections++ > 0) return;
+      s.once('data', () => s.write(tls12Flight()));
+    });
+    const t0 = Date.now();
+    const scan = await scanTls(target(port), { timeoutMs: 400, concurrency: 4 });
+    // Two rounds of four probes at 400 ms each, not every probe of every version.
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(scan.errors).toContainEqual(expect.objectContaining({ what: 'scan', code: 'STALLED' }));
+    expect(scan.probes).toBeLessThan(20);
     expect(scan.accepted).toEqual([]);
   });
 
