@@ -4,7 +4,7 @@ import { MEDIA_PROFILES, nextStreamId, probeSession, probeTargets } from '../../
 import { limitScore, probeFailureOutcome } from '../../src/probe/check-support.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
 import type { Direction } from '../../src/probe/throughput.js';
-import { runUdpStream } from '../../src/probe/udp-stream.js';
+import { abortableDelay, runUdpStream } from '../../src/probe/udp-stream.js';
 
 const messages = {
   en: {
@@ -87,7 +87,7 @@ export default defineCheck<Options>({
         load.catch(() => undefined);
         // The worker needs a moment to start and the streams to leave slow start before probing.
         const startup = 300;
-        await new Promise((r) => setTimeout(r, omit + startup));
+        await abortableDelay(omit + startup, ctx.signal);
         const probeMs = Math.max(500, ctx.options.loadMs - omit - startup - 500);
         const during = await stream(probeMs);
         const t = await load;

@@ -7,6 +7,7 @@ import type { ProbeEndpoint, ProbeSession } from '../probe/client.js';
 import { nextStreamId, probeSession } from '../probe/context.js';
 import { runThroughput } from '../probe/run-throughput.js';
 import type { Direction } from '../probe/throughput.js';
+import { abortableDelay } from '../probe/udp-stream.js';
 import type { QosClass } from './classes.js';
 import { runMarkedStreams, type MarkedStreamResult } from './marked-streams.js';
 import { dscpSupport, type DscpSupport } from './native.js';
@@ -81,7 +82,7 @@ export async function underLoadOnce(ctx: CheckContext<any>, ready: Extract<QosRe
   const startup = 300;
   const load = runThroughput({ endpoint: ready.endpoint, session: ready.session, direction, transport: 'tcp', streams: o.streams, durationMs: o.loadMs, omitMs: omit }, signal);
   load.catch(() => undefined);
-  await new Promise((r) => setTimeout(r, omit + startup));
+  await abortableDelay(omit + startup, signal);
   const specs = streamsFor(classes);
   const results = await runMarkedStreams({
     endpoint: ready.endpoint,

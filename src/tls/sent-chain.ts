@@ -36,7 +36,7 @@ export class HandshakeRecorder extends Duplex {
       if (!this.push(chunk)) inner.pause();
     });
     inner.once('end', () => this.push(null));
-    inner.once('error', (err) => this.destroy(err));
+    inner.on('error', (err) => this.destroy(err));
     inner.once('close', () => this.destroy());
   }
 
