@@ -12,6 +12,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
+import { remoteStream } from '../../src/probe/client.js';
+import { uploadReport } from '../../src/probe/throughput.js';
+import { replyRoundTripUs } from '../../src/probe/udp-stream.js';
 import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type GenericBehaviour, type HostilePeer } from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
 import { startScriptedServer } from '../tls/helpers/scripted-server.js';
@@ -149,7 +152,7 @@ afterAll(async () => {
   await dir?.remove();
   const perCheck = [...tally.checks].map((c) => `${c} ${[...tally.behaviours].filter((b) => b.startsWith(`${c}:`)).length}`);
   // The matrix size, as the issue's closing note quotes it: checks × behaviours each, cases, passes.
-  console.log(
+  if (tally.cases) console.log(
     `hostile matrix (tls, stun, turn, reflector checks): ${tally.checks.size} checks × behaviours (${perCheck.join(', ')}) = ${tally.cases} cases, ${tally.passed} passed, ${Math.round((Date.now() - started) / 1000)} s`,
   );
 });
@@ -268,4 +271,47 @@ describe.concurrent('hostile peers: the reflector checks', () => {
       expect(problems).toEqual([]);
     }, 120_000);
   }
+});
+
+describe('what the probe client believes of a reflector', () => {
+  const stream = { received: 3, duplicates: 0, reordered: 0, maxSeq: 2, jitterMs: 0.4, bitmap: 'Bw==' };
+
+  it('a tally with wrong types or impossible counts is not one', () => {
+    expect(remoteStream(stream)).toEqual(stream);
+    expect(remoteStream({ ...stream, tos: { '184': 3 }, ttl: { min: 63, max: 64 } })).toMatchObject({ tos: { '184': 3 } });
+    for (const bad of [
+      null,
+      'x',
+      { ...stream, received: 'lots' },
+      { ...stream, received: 1e12 },
+      { ...stream, duplicates: -5 },
+      { ...stream, jitterMs: 1e300 },
+      { ...stream, jitterMs: null },
+      { ...stream, bitmap: 12 },
+      { ...stream, bitmap: '!!!' },
+      { ...stream, tos: { '999': 1 } },
+      { ...stream, tos: { '184': '5' } },
+      { ...stream, ttl: { min: -1, max: 1e9 } },
+    ]) {
+      expect(remoteStream(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
+
+  it('an upload report indexes buckets only inside the test', () => {
+    expect(uploadReport('{"bytes":10,"intervals":[[100,5],[200,5]]}', 1000)).toEqual({ bytes: 10, intervals: [[100, 5], [200, 5]] });
+    expect(uploadReport('{"bytes":10,"intervals":[[1e15,5]]}', 1000)).toBeUndefined();
+    expect(uploadReport('{"bytes":10,"intervals":[[100,-1]]}', 1000)).toBeUndefined();
+    expect(uploadReport('{"bytes":10,"intervals":[[100]]}', 1000)).toBeUndefined();
+    expect(uploadReport('{"bytes":"x","intervals":[]}', 1000)).toBeUndefined();
+    expect(uploadReport('aaaa', 1000)).toBeUndefined();
+  });
+
+  it('a reply must echo our send time, with a holding time inside the round trip', () => {
+    const reply = { clientSendUs: 1000n, serverRecvUs: 50n, serverSendUs: 80n } as Parameters<typeof replyRoundTripUs>[0];
+    expect(replyRoundTripUs(reply, 1500n, 1000n)).toBe(470);
+    expect(replyRoundTripUs(reply, 1500n, 999n)).toBeUndefined();
+    expect(replyRoundTripUs(reply, 1500n, undefined)).toBeUndefined();
+    expect(replyRoundTripUs({ ...reply, serverSendUs: 10n }, 1500n, 1000n)).toBeUndefined();
+    expect(replyRoundTripUs({ ...reply, serverSendUs: 864_000_000_000n }, 1500n, 1000n)).toBeUndefined();
+  });
 });
