@@ -220,6 +220,10 @@ export interface RemoteUdpStream {
   maxSeq: number;
   jitterMs: number;
   bitmap: string;
+  /** Sequence number of the bitmap's bit 0 (0 until the anti-replay window moved on). */
+  bitmapFrom: number;
+  /** Probes older than the reflector's window, never answered (absent from older reflectors). */
+  stale?: number;
   /** Probes per TOS byte they arrived with, from a reflector that reads marks. */
   tos?: Record<string, number>;
   ttl?: { min: number | null; max: number | null };
@@ -243,8 +247,12 @@ export function remoteStream(v: unknown): RemoteUdpStream | undefined {
   const maxSeq = Number.isInteger(r.maxSeq) ? bounded(r.maxSeq, -1, U32) : undefined;
   const jitterMs = bounded(r.jitterMs, 0, 3_600_000);
   const bitmap = typeof r.bitmap === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(r.bitmap) ? r.bitmap : undefined;
-  if (received === undefined || duplicates === undefined || reordered === undefined || maxSeq === undefined || jitterMs === undefined || bitmap === undefined) return undefined;
-  const out: RemoteUdpStream = { received, duplicates, reordered, maxSeq, jitterMs, bitmap };
+  // Both are newer than the first reflectors: absent means 0 and not counted.
+  const bitmapFrom = count(r.bitmapFrom ?? 0);
+  const stale = r.stale === undefined ? undefined : count(r.stale);
+  if (received === undefined || duplicates === undefined || reordered === undefined || maxSeq === undefined || jitterMs === undefined || bitmap === undefined || bitmapFrom === undefined) return undefined;
+  if (r.stale !== undefined && stale === undefined) return undefined;
+  const out: RemoteUdpStream = { received, duplicates, reordered, maxSeq, jitterMs, bitmap, bitmapFrom, ...(stale !== undefined ? { stale } : {}) };
   if (r.tos !== undefined) {
     if (typeof r.tos !== 'object' || r.tos === null) return undefined;
     const tos: Record<string, number> = {};

@@ -158,7 +158,9 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     checkTally(remote, sent);
   }
   const serverGot = remote ? Buffer.from(remote.bitmap, 'base64') : undefined;
-  const reachedServer = (seq: number) => (serverGot ? ((serverGot[seq >>> 3] ?? 0) & (1 << (seq & 7))) !== 0 : false);
+  const from = remote?.bitmapFrom ?? 0;
+  // Bit (seq − bitmapFrom). Before the window's start the reflector no longer knows: not counted as lost.
+  const reachedServer = (seq: number) => (serverGot ? seq < from || ((serverGot[(seq - from) >>> 3] ?? 0) & (1 << ((seq - from) & 7))) !== 0 : false);
 
   const lost = (seq: number) => gotReply[seq] === 0;
   let upLost = 0;

@@ -277,7 +277,8 @@ describe('what the probe client believes of a reflector', () => {
   const stream = { received: 3, duplicates: 0, reordered: 0, maxSeq: 2, jitterMs: 0.4, bitmap: 'Bw==' };
 
   it('a tally with wrong types or impossible counts is not one', () => {
-    expect(remoteStream(stream)).toEqual(stream);
+    expect(remoteStream(stream)).toEqual({ ...stream, bitmapFrom: 0 });
+    expect(remoteStream({ ...stream, bitmapFrom: 8, stale: 2 })).toEqual({ ...stream, bitmapFrom: 8, stale: 2 });
     expect(remoteStream({ ...stream, tos: { '184': 3 }, ttl: { min: 63, max: 64 } })).toMatchObject({ tos: { '184': 3 } });
     for (const bad of [
       null,
@@ -292,6 +293,8 @@ describe('what the probe client believes of a reflector', () => {
       { ...stream, tos: { '999': 1 } },
       { ...stream, tos: { '184': '5' } },
       { ...stream, ttl: { min: -1, max: 1e9 } },
+      { ...stream, bitmapFrom: -1 },
+      { ...stream, stale: 'some' },
     ]) {
       expect(remoteStream(bad), JSON.stringify(bad)).toBeUndefined();
     }
