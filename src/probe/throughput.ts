@@ -133,8 +133,11 @@ function checkDownload(p: ThroughputParams, end: StreamsEnd): void {
   if (end.overran) throw new PathError('http-error', 'application', `the reflector did not end the ${where} streams when the test was over`, 'PROBE_STREAM_OVERRUN');
 }
 
-/** Grace after the test's end for the reflector to close a download stream. */
-const END_GRACE_MS = 3000;
+/**
+ * Grace after the test's end for a download stream to close: what the reflector wrote just before
+ * its end may still sit in a bloated queue on the path (seconds on some mobile links).
+ */
+const END_GRACE_MS = 5000;
 
 async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
   const buckets: Buckets = [];
