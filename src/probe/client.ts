@@ -235,8 +235,8 @@ const ttlValue = (v: unknown) => (v === null ? null : Number.isInteger(v) ? boun
 
 /**
  * One stream of the `udp` answer, or undefined when it cannot be a reflector's tally (wrong types,
- * counts out of range, a bitmap that is not base64 or longer than the sequence space): numbers
- * from it steer loss and QoS verdicts, so a nonsensical one is left out rather than believed.
+ * counts out of range, a bitmap that is not base64, TOS bytes or TTLs beyond 255): numbers from it
+ * steer loss and QoS verdicts, so a nonsensical one is never believed.
  */
 export function remoteStream(v: unknown): RemoteUdpStream | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
