@@ -10,6 +10,7 @@ import {
   expandPorts,
   stunBinding,
   sweepUdpPorts,
+  isStunProtocolError,
   type StunTransport,
 } from '../../src/net/stun-client.js';
 import { discoverNatBehaviour } from '../../src/net/stun-nat.js';
@@ -92,6 +93,8 @@ interface TransportOutcome {
   otherAddress?: string;
   software?: string;
   code?: string;
+  /** `protocol-error`: the server answered and broke STUN. */
+  kind?: 'protocol-error';
   error?: string;
 }
 
@@ -205,7 +208,7 @@ export default defineCheck<Options>({
         } catch (err) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
           const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
-          return { outcome: { transport, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), error: pe.message }, error: pe };
+          return { outcome: { transport, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(isStunProtocolError(pe) ? { kind: 'protocol-error' as const } : {}), error: pe.message }, error: pe };
         }
       }),
     );
@@ -213,7 +216,7 @@ export default defineCheck<Options>({
     const errors = new Map(attempts.filter((a) => a.error).map((a) => [a.outcome.transport, a.error!] as const));
     const ok = outcomes.filter((t) => t.classification === 'ok');
     const best = [...outcomes].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
-    const details: Record<string, unknown> = { classification: best.classification, ...base, address, transports: outcomes };
+    const details: Record<string, unknown> = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, transports: outcomes };
     const list = (xs: TransportOutcome[]) => xs.map((t) => t.transport.toUpperCase()).join(', ');
 
     if (ep.expect === 'blocked') {

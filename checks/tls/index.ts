@@ -152,7 +152,9 @@ export default defineCheck<Options>({
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!scan.accepted.length) {
       const err = noHandshakeError(scan);
-      return unreachable(pathFinding('tls', err, ep, severity, ctx.options.probeTimeoutMs), err.classification, scan);
+      const result = unreachable(pathFinding('tls', err, ep, severity, ctx.options.probeTimeoutMs), err.classification, scan);
+      // Bytes came back that no TLS server sends: the peer broke the protocol (not a path failure).
+      return WIRE_ERRORS.has(err.code ?? '') ? { ...result, details: { ...result.details, kind: 'protocol-error' } } : result;
     }
     const full: TlsScan = {
       ...scan,
@@ -216,6 +218,9 @@ function unreachable(finding: Finding, classification: string, scan?: TlsScan) {
     details: { classification, path: 'direct', ...(scan ? { probes: scan.probes, durationMs: scan.durationMs, errors: scan.errors } : {}) },
   };
 }
+
+/** Codes of replies that are not TLS, or TLS that breaks its own lengths and rules (TlsWireError, probe.ts). */
+const WIRE_ERRORS = new Set(['TRUNCATED', 'BAD_LENGTH', 'NOT_TLS', 'UNEXPECTED_MESSAGE', 'BAD_VALUE', 'PARSE_ERROR']);
 
 /** Why no hello got an answer, from the preflight probe: the path, silence, or something that is not TLS. */
 function noHandshakeError(scan: TlsScan): PathError {

@@ -4,7 +4,7 @@ import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
 import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
-import { StunClientError, StunConnection, TurnClient, defaultTransports, relayRoundTrip, type StunTransport } from '../../src/net/stun-client.js';
+import { StunClientError, StunConnection, TurnClient, defaultTransports, isStunProtocolError, relayRoundTrip, type StunTransport } from '../../src/net/stun-client.js';
 import { formatAddress } from '../../src/net/stun.js';
 
 const messages = {
@@ -104,6 +104,8 @@ interface TransportOutcome {
   relayError?: { code?: string; message: string; stun?: { code: number; name: string } };
   deallocated?: boolean;
   code?: string;
+  /** `protocol-error`: the server answered and broke STUN. */
+  kind?: 'protocol-error';
   stun?: { code: number; name: string; reason: string };
   error?: string;
 }
@@ -236,7 +238,7 @@ export default defineCheck<Options>({
           const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
           const s = (pe as StunClientError).stun;
           const realm = pe instanceof StunClientError ? pe.realm : undefined;
-          Object.assign(out, { classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(s ? { stun: s } : {}), ...(realm ? { realm } : {}), error: pe.message });
+          Object.assign(out, { classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(isStunProtocolError(pe) ? { kind: 'protocol-error' as const } : {}), ...(s ? { stun: s } : {}), ...(realm ? { realm } : {}), error: pe.message });
           return { outcome: out, error: pe };
         } finally {
           conn?.close();
@@ -247,7 +249,7 @@ export default defineCheck<Options>({
     const errors = new Map(attempts.filter((a) => a.error).map((a) => [a.outcome.transport, a.error!] as const));
     const ok = outcomes.filter((t) => t.classification === 'ok');
     const best = [...outcomes].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
-    const details: Record<string, unknown> = { classification: best.classification, ...base, address, username: creds.username, transports: outcomes };
+    const details: Record<string, unknown> = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, username: creds.username, transports: outcomes };
     const list = (xs: TransportOutcome[]) => xs.map((t) => t.transport.toUpperCase()).join(', ');
     const findings: Finding[] = [];
 

@@ -71,6 +71,14 @@ export interface StunClientErrorOptions {
   realm?: string;
 }
 
+/** Codes of a server that answered and broke STUN (not a path failure, not a named error response). */
+const PROTOCOL_ERROR_CODES = new Set(['NOT_STUN', 'WRONG_TRANSACTION', 'INTEGRITY_MISSING', 'INTEGRITY_MISMATCH']);
+
+/** Whether the server was reached and broke the protocol: garbage, foreign transactions, unsigned successes. */
+export function isStunProtocolError(err: unknown): boolean {
+  return err instanceof PathError && PROTOCOL_ERROR_CODES.has(err.code ?? '');
+}
+
 /** A PathError that may also carry the STUN error response that caused it. */
 export class StunClientError extends PathError {
   readonly stun?: StunErrorInfo;

@@ -5,7 +5,7 @@ import type { CheckContext, CheckOutcome } from '../plugin-api.js';
 import { PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { DEFAULT_PROBE_PORT, probeName } from './context.js';
-import { probeFailureFinding } from './messages.js';
+import { isProbeProtocolError, probeFailureFinding } from './messages.js';
 
 export function probeFailureOutcome(ctx: CheckContext<any>, checkId: string, err: unknown): CheckOutcome {
   if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
@@ -16,6 +16,8 @@ export function probeFailureOutcome(ctx: CheckContext<any>, checkId: string, err
     findings: [probeFailureFinding(checkId, err, probeName(ctx.site), port)],
     details: {
       classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
+      // As the other checks say it: the peer was reached and broke its protocol.
+      ...(isProbeProtocolError(err) ? { kind: 'protocol-error' } : {}),
       expect: 'reachable',
       ...(err instanceof PathError && err.code ? { code: err.code } : {}),
       error: err.message,

@@ -1,7 +1,7 @@
 // Findings about the reflector itself, shared by every probe-based check.
 
 import type { Catalog, Finding, Severity } from '../plugin-api.js';
-import { PathError } from '../net/classify.js';
+import { PathError, ProtocolError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { UNAUTHORIZED } from './client.js';
 
@@ -32,6 +32,11 @@ export const probeMessages: { en: Catalog; 'zh-CN': Catalog } = {
 /** Codes of answers that break the probe protocol (PROBE_BAD_ANSWER, PROBE_NO_DATA …) or HTTP itself (llhttp's HPE_*). */
 const PROTOCOL_ERROR = /^(PROBE_|HPE_)/;
 
+/** The reflector was reached and broke the protocol (not a path failure, not a refused token). */
+export function isProbeProtocolError(err: unknown): err is PathError {
+  return err instanceof PathError && err.code !== UNAUTHORIZED && (err instanceof ProtocolError || PROTOCOL_ERROR.test(err.code ?? ''));
+}
+
 /** The finding for a reflector that could not be used at all. */
 export function probeFailureFinding(checkId: string, err: PathError | DnsLookupError, probe: string, port: number, severity: Severity = 'high'): Finding {
   if (err instanceof PathError && err.code === UNAUTHORIZED) {
@@ -39,13 +44,13 @@ export function probeFailureFinding(checkId: string, err: PathError | DnsLookupE
   }
   const classification = err instanceof DnsLookupError ? 'dns-failure' : err.classification;
   // Reached, then answered with something the protocol does not allow: not a path problem.
-  if (err instanceof PathError && err.code && PROTOCOL_ERROR.test(err.code)) {
+  if (isProbeProtocolError(err)) {
     return {
       id: `${checkId}.probe-protocol-error`,
       severity,
       message: { id: 'probe.protocol-error', params: { probe, detail: err.message } },
       remediation: { id: 'probe.protocol-error.fix', params: { port } },
-      evidence: { classification, code: err.code },
+      evidence: { classification, ...(err.code ? { code: err.code } : {}) },
     };
   }
   return {
