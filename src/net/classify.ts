@@ -91,7 +91,7 @@ export class PathError extends Error {
 }
 
 /** Which protocol a peer broke. */
-export type BrokenProtocol = 'http' | 'websocket' | 'proxy';
+export type BrokenProtocol = 'http' | 'websocket' | 'proxy' | 'tls' | 'stun' | 'probe' | 'ldap' | 'smb';
 
 /**
  * A peer that broke its protocol: an answer that does not parse, a frame no client may accept,

@@ -148,7 +148,7 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
   },
 };
 
-const PROTOCOL_NAMES: Record<BrokenProtocol, string> = { http: 'HTTP', websocket: 'WebSocket', proxy: 'HTTP CONNECT' };
+const PROTOCOL_NAMES: Record<BrokenProtocol, string> = { http: 'HTTP', websocket: 'WebSocket', proxy: 'HTTP CONNECT', tls: 'TLS', stun: 'STUN', probe: 'siteready probe', ldap: 'LDAP', smb: 'SMB2' };
 
 const TLS_FIX: Record<TlsFailureKind, string> = {
   expired: 'tls.fix.expired',
