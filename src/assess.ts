@@ -10,11 +10,11 @@ import type { Profile } from './compliance/types.js';
 import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
-import { evaluateGate, hasGate, type GateOptions } from './scoring/gate.js';
+import { evaluateGate, hasGate, type GateOptions } from './report/gate.js';
 import { loadSiteFile, type LoadedSite } from './site/load.js';
 import type { Site } from './site/types.js';
 import type { Redactor } from './site/secrets.js';
-import type { Lang } from './report/i18n/index.js';
+import type { Lang } from './i18n/index.js';
 import { toolVersion } from './version.js';
 
 export interface AssessOptions {
@@ -93,6 +93,6 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     ...(opts.now ? { now: opts.now } : {}),
   });
   const gateOptions = { ...plan.site.gate, ...opts.gate } as GateOptions;
-  if (hasGate(gateOptions)) report.gate = evaluateGate(report, gateOptions, opts.lang ?? 'en');
+  if (hasGate(gateOptions)) report.gate = evaluateGate(report, gateOptions);
   return report;
 }

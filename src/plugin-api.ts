@@ -1,7 +1,10 @@
 // The contract between siteready and a check, built-in or third-party.
 // A plugin imports only from 'siteready/plugin'; nothing here may pull in heavy modules.
 
+import type { Catalog, Message } from './i18n/types.js';
 import type { Site, Endpoint, SourceLocation } from './site/types.js';
+
+export type { Catalog, Message } from './i18n/types.js';
 
 export type { Site, Endpoint, SourceLocation } from './site/types.js';
 
@@ -86,11 +89,7 @@ export interface Measurement {
   threshold?: Threshold;
 }
 
-/** A message that can be translated: an id into the check's catalog plus parameters. */
-export interface Message {
-  id: string;
-  params?: Record<string, string | number>;
-}
+
 
 export interface Finding {
   id: string;
@@ -126,7 +125,34 @@ export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export interface CheckContext<Options = Record<string, unknown>> {
+/**
+ * Shared work computed once per run and reused by every task that asks for it with the same input
+ * (a DNS lookup, a reflector session, a TLS audit of one server): Lighthouse's computed artifacts.
+ * The definition is typed, so what a task gets back is known without a cast.
+ */
+export interface ArtifactDefinition<Input, Value> {
+  /** Unique across checks and plugins ("dns", "acme/sip-registrar"). */
+  id: string;
+  /** Inputs with the same key share one computation. */
+  key(input: Input): string;
+  compute(ctx: ArtifactContext, input: Input): Promise<Value>;
+  /** Releases what the value holds (a session, a worker) when the run ends. */
+  dispose?(value: Value): Promise<void> | void;
+}
+
+export interface ArtifactContext {
+  site: Site;
+  /** Aborted when the task that first asked for the artifact ends, or the run is cancelled. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export function defineArtifact<Input, Value>(def: ArtifactDefinition<Input, Value>): ArtifactDefinition<Input, Value> {
+  return def;
+}
+
+/** What `measure` may use: the network, under the task's signal and deadline. No thresholds: judging is not its job. */
+export interface MeasureContext<Options = Record<string, unknown>> {
   site: Site;
   /** This check's options: its `checks.<id>` section merged over its defaults. */
   options: Options;
@@ -134,11 +160,85 @@ export interface CheckContext<Options = Record<string, unknown>> {
   signal: AbortSignal;
   /** Milliseconds left before this task's deadline. */
   remainingMs(): number;
-  /** Shared work computed once per run and reused by every check that asks for the same key. */
+  /** A shared artifact, computed once per run for this input. */
+  use<Input, Value>(artifact: ArtifactDefinition<Input, Value>, input: Input): Promise<Value>;
+  /** Shared work under a string key (prefer `use` with a typed artifact). */
   artifact<T>(key: string, compute: (signal: AbortSignal) => Promise<T>, dispose?: (value: T) => Promise<void> | void): Promise<T>;
+  log: Logger;
+}
+
+/** Everything a legacy `run` could use: measuring and judging in one place. */
+export interface CheckContext<Options = Record<string, unknown>> extends MeasureContext<Options> {
   /** A threshold, overridden by the site's `thresholds: {"<check>.<name>": value}` when given. */
   threshold(name: string, fallback: number): number;
-  log: Logger;
+}
+
+/** What `judge` decides with: no network, no clock — the same facts always get the same verdict. */
+export interface JudgeContext<Options = Record<string, unknown>> {
+  options: Options;
+  /** A threshold, overridden by the site's `thresholds: {"<check>.<name>": value}` when given. */
+  threshold(name: string, fallback: number): number;
+  target: Target;
+  site: Site;
+}
+
+/**
+ * A verdict on facts. The core derives the status from it (pass ≥ 0.9, warn ≥ 0.5, fail below;
+ * null score = informative; notApplicable = skipped; error = could not measure), as Lighthouse's
+ * generateAuditResult does: a check never states a status that its score contradicts.
+ */
+export interface Judgement {
+  /** 0..1, or null when the check informs without scoring. */
+  score: number | null;
+  /** The facts show the check does not apply here (why, as a short machine word: "udp-blocked"). */
+  notApplicable?: string;
+  /** The facts show nothing could be measured (a reflector that broke its protocol, say). */
+  error?: string;
+  measurements?: Measurement[];
+  findings?: Finding[];
+}
+
+/** A table cell, a key-value value: plain data, a message to translate, or a number with its unit. */
+export type Cell = string | number | boolean | null | Message | { value: number; unit: string };
+
+export interface TableBlock {
+  kind: 'table';
+  title?: Message;
+  columns: Array<{ key: string; label: Message; numeric?: boolean }>;
+  rows: Array<Record<string, Cell>>;
+  note?: Message;
+}
+
+export interface KeyValueBlock {
+  kind: 'key-value';
+  title?: Message;
+  items: Array<{ label: Message; value: Cell }>;
+}
+
+/** Values over time or over samples (RTT per probe, throughput per interval), with the limits they are judged against. */
+export interface SeriesBlock {
+  kind: 'series';
+  title?: Message;
+  unit: string;
+  series: Array<{ label: Cell; values: number[] }>;
+  limits?: Array<{ value: number; label: Message }>;
+}
+
+/** Quantities side by side (measured against declared, demand against capacity). */
+export interface BarsBlock {
+  kind: 'bars';
+  title?: Message;
+  unit: string;
+  bars: Array<{ label: Cell; value: number; role?: 'measured' | 'capacity' | 'allowance' | 'demand' | 'limit' }>;
+}
+
+/** What a check shows of its facts; renderers draw blocks and know no check by id. */
+export type Block = TableBlock | KeyValueBlock | SeriesBlock | BarsBlock;
+
+export interface PresentContext<Options = Record<string, unknown>> {
+  options: Options;
+  target: Target;
+  judgement: Judgement;
 }
 
 export interface CheckInputs<Options> {
@@ -147,9 +247,13 @@ export interface CheckInputs<Options> {
   defaults: Options;
 }
 
-export type Catalog = Record<string, string>;
+/** The facts a check's measure returns: their JSON Schema, and a version raised whenever their meaning changes. */
+export interface FactsSpec {
+  version: number;
+  schema: Record<string, unknown>;
+}
 
-export interface CheckDefinition<Options = Record<string, unknown>> {
+interface CheckBase<Options> {
   meta: CheckMeta;
   inputs?: CheckInputs<Options>;
   /** Message catalogs keyed by language ("en" is required, "zh-CN" expected for built-ins). */
@@ -158,9 +262,32 @@ export interface CheckDefinition<Options = Record<string, unknown>> {
   targets(site: Site, options: Options): Target[];
   /** Per-task deadline from the options, for checks whose work lasts as long as they are told to. */
   deadlineMs?(options: Options): number;
-  run(ctx: CheckContext<Options>, target: Target): Promise<CheckOutcome>;
   /** More for `siteready checks <id>` than meta says: the rules a check applies, say, with their sources. */
   explain?(lang: string): string[];
+}
+
+/**
+ * A check in three parts: measure (the network, once) → facts → judge (pure) → present (blocks).
+ * The report stores the facts, so a saved report can be judged again with other thresholds.
+ */
+export interface MeasuredCheck<Options = Record<string, unknown>, Facts = unknown> extends CheckBase<Options> {
+  facts: FactsSpec;
+  measure(ctx: MeasureContext<Options>, target: Target): Promise<Facts>;
+  judge(facts: Facts, ctx: JudgeContext<Options>): Judgement;
+  present?(facts: Facts, ctx: PresentContext<Options>): Block[];
+  run?: never;
+}
+
+/** A check that measures and judges in one `run` (its details cannot be judged again). */
+export interface RunCheck<Options = Record<string, unknown>> extends CheckBase<Options> {
+  run(ctx: CheckContext<Options>, target: Target): Promise<CheckOutcome>;
+  measure?: never;
+}
+
+export type CheckDefinition<Options = Record<string, unknown>, Facts = unknown> = MeasuredCheck<Options, Facts> | RunCheck<Options>;
+
+export function isMeasuredCheck<O, F>(def: CheckDefinition<O, F>): def is MeasuredCheck<O, F> {
+  return typeof (def as MeasuredCheck<O, F>).measure === 'function';
 }
 
 /**
@@ -174,7 +301,9 @@ export const commonOptions = {
 } as const;
 
 /** Typed identity helper, like Vitest's defineConfig: gives plugin authors inference and checking. */
-export function defineCheck<Options = Record<string, unknown>>(def: CheckDefinition<Options>): CheckDefinition<Options> {
+export function defineCheck<Options = Record<string, unknown>, Facts = unknown>(def: MeasuredCheck<Options, Facts>): MeasuredCheck<Options, Facts>;
+export function defineCheck<Options = Record<string, unknown>>(def: RunCheck<Options>): RunCheck<Options>;
+export function defineCheck(def: CheckDefinition<any, any>): CheckDefinition<any, any> {
   return def;
 }
 
@@ -183,4 +312,12 @@ export function statusFromScore(score: number): Status {
   if (score >= 0.9) return 'pass';
   if (score >= 0.5) return 'warn';
   return 'fail';
+}
+
+/** The status a judgement implies; the core derives it, checks never state it. */
+export function statusOf(judgement: Judgement): Status {
+  if (judgement.error !== undefined) return 'error';
+  if (judgement.notApplicable !== undefined) return 'skipped';
+  if (judgement.score === null) return 'info';
+  return statusFromScore(judgement.score);
 }

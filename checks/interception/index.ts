@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { commonOptions, defineCheck, type Finding } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
-import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/net/cert-chain.js';
+import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/tls/cert-chain.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor, type Route } from '../../src/net/proxy.js';

@@ -1,12 +1,33 @@
-import { commonOptions, defineCheck, type CheckContext, type Classification, type Finding } from '../../src/plugin-api.js';
-import { openTunnel, routeFor, type Route } from '../../src/net/proxy.js';
+// TCP connect to every address of every TCP endpoint: open / refused / filtered / unreachable.
+// Written against the public plugin API only (siteready/plugin), as a third-party check would be.
+
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { PathError, errorCode } from '../../src/net/classify.js';
-import { dial, errorSeen } from '../../src/net/dial.js';
-import { DnsLookupError } from '../../src/net/dns.js';
-import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import {
+  commonOptions,
+  defineCheck,
+  dial,
+  DnsLookupError,
+  errorCode,
+  errorSeen,
+  lookupOnce,
+  openTunnel,
+  PathError,
+  pathDetails,
+  pathFailureFinding,
+  pathFailureOf,
+  pathFailureSchema,
+  pathMessages,
+  routeFor,
+  timingScore,
+  unreachableSeverity,
+  type Block,
+  type Classification,
+  type Finding,
+  type MeasureContext,
+  type PathFailure,
+  type Route,
+} from '../../src/plugin.js';
 
 const messages = {
   en: {
@@ -17,6 +38,11 @@ const messages = {
     'tcp.partial.fix': 'Clients that pick a failing address stall until they fall back: fix or remove the DNS records of the failing addresses ({addresses}).',
     'tcp.reset-after-accept': '{endpoint}: {host}:{port} completes the TCP handshake and then resets the connection at once, before anything is sent.',
     'tcp.reset-after-accept.fix': 'Something accepts for the service and then refuses it: a load balancer with no healthy backend, a firewall or proxy that rejects the flow after the handshake, or a service at its connection limit. Check the service and its pool behind {host}:{port}, then the rules between this site and it.',
+    'tcp.block.addresses': 'Addresses',
+    'tcp.col.address': 'Address',
+    'tcp.col.result': 'Result',
+    'tcp.col.connect': 'Connect (ms)',
+    'tcp.col.code': 'Code',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -26,6 +52,11 @@ const messages = {
     'tcp.partial.fix': '选中故障地址的客户端会卡住直到回退：修复或删除故障地址的 DNS 记录（{addresses}）。',
     'tcp.reset-after-accept': '{endpoint}：{host}:{port} 完成了 TCP 握手，随即在任何数据发送之前重置了连接。',
     'tcp.reset-after-accept.fix': '有设备代替服务接受了连接，随后又拒绝了它：没有健康后端的负载均衡器、在握手后拒绝该流量的防火墙或代理，或已达连接上限的服务。请检查 {host}:{port} 后面的服务及其后端池，再检查本站点与它之间的规则。',
+    'tcp.block.addresses': '地址',
+    'tcp.col.address': '地址',
+    'tcp.col.result': '结果',
+    'tcp.col.connect': '建连（毫秒）',
+    'tcp.col.code': '代码',
   },
 };
 
@@ -34,12 +65,85 @@ interface Options {
   slowMs: number;
 }
 
+/** One address of the endpoint's host, dialled. */
+export interface TcpAttempt {
+  address: string;
+  classification: Classification;
+  connectMs?: number;
+  code?: string;
+}
+
+/** How one path (direct, or through the proxy's CONNECT tunnel) to the endpoint went. */
+export interface TcpPath {
+  classification: Classification;
+  /** Best handshake time over the addresses that accepted (through a proxy: proxy connect + tunnel). */
+  connectMs?: number;
+  failure?: PathFailure;
+  /** Direct path only: every address of the host. */
+  attempts?: TcpAttempt[];
+}
+
+export interface TcpFacts {
+  host: string;
+  port: number;
+  /** The primary path's classification: the proxy tunnel's when the endpoint goes through a proxy. */
+  classification: Classification;
+  path: 'direct' | 'proxy';
+  proxy?: string;
+  proxySource?: string;
+  route?: string;
+  /** The connect deadline the handshakes had. */
+  connectTimeoutMs: number;
+  /** The route itself could not be decided (a proxy that does not resolve, a PAC file that fails). */
+  routeFailure?: PathFailure;
+  direct?: TcpPath;
+  viaProxy?: TcpPath;
+  /** When the first handshake was slower than `slowMs`, the two more taken (best of three counts). */
+  retriesMs?: number[];
+}
+
+const attemptSchema = {
+  type: 'object',
+  required: ['address', 'classification'],
+  properties: { address: { type: 'string' }, classification: { type: 'string' }, connectMs: { type: 'number' }, code: { type: 'string' } },
+} as const;
+
+const pathSchema = {
+  type: 'object',
+  required: ['classification'],
+  properties: {
+    classification: { type: 'string' },
+    connectMs: { type: 'number', minimum: 0 },
+    failure: pathFailureSchema,
+    attempts: { type: 'array', items: attemptSchema },
+  },
+} as const;
+
+const factsSchema = {
+  type: 'object',
+  required: ['host', 'port', 'classification', 'path', 'connectTimeoutMs'],
+  properties: {
+    host: { type: 'string' },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    classification: { type: 'string' },
+    path: { enum: ['direct', 'proxy'] },
+    proxy: { type: 'string' },
+    proxySource: { type: 'string' },
+    route: { type: 'string' },
+    connectTimeoutMs: { type: 'number', minimum: 0 },
+    routeFailure: pathFailureSchema,
+    direct: pathSchema,
+    viaProxy: pathSchema,
+    retriesMs: { type: 'array', items: { type: 'number' } },
+  },
+} as const;
+
 const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 // Best first: when addresses disagree, the endpoint is as good as its best address.
 const ORDER: Classification[] = ['ok', 'refused', 'unreachable', 'filtered', 'timeout', 'dns-failure'];
+const RESET_AFTER_ACCEPT = 'RESET_AFTER_ACCEPT';
 
-/** TCP connect to every address of every TCP endpoint: open / refused / filtered / unreachable. */
-export default defineCheck<Options>({
+export default defineCheck<Options, TcpFacts>({
   meta: {
     id: 'tcp',
     title: 'Endpoints accept TCP connections',
@@ -71,44 +175,48 @@ export default defineCheck<Options>({
     },
     defaults: { connectTimeoutMs: 3000, slowMs: 100 },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     return site.platform.endpoints
       .filter((ep) => TCP_PROTOCOLS.has(ep.protocol))
       .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
   },
-  async run(ctx, target) {
+
+  async measure(ctx, target) {
     const ep = target.endpoint!;
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
-    const slowMs = ctx.threshold('connectMs', ctx.options.slowMs);
-    const severity = unreachableSeverity(ep);
+    const base = { host: ep.host, port: ep.port, connectTimeoutMs };
     const route: Route | PathError = await routeFor(ctx, ep).catch((err: unknown) => {
       if (err instanceof PathError) return err;
       throw err;
     });
     if (route instanceof PathError) {
-      return { status: 'fail', score: 0, findings: [pathFinding('tcp', route, ep, severity, connectTimeoutMs)], details: { classification: route.classification, expect: ep.expect, path: 'proxy', host: ep.host, port: ep.port } };
+      return { ...base, classification: route.classification, path: 'proxy', routeFailure: pathFailureOf(route) };
     }
     // The direct path is always tried; through a proxy, the CONNECT tunnel is the path that counts.
     const direct = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
     const viaProxy = route.path === 'proxy' ? await proxyPath(ctx, route, ep.host, ep.port, connectTimeoutMs) : undefined;
-    const primary = viaProxy ?? direct;
-    const details = {
-      classification: primary.classification,
-      expect: ep.expect,
-      ...pathDetails(route),
-      host: ep.host,
-      port: ep.port,
-      ...(direct.attempts ? { addresses: direct.attempts } : {}),
-      ...(viaProxy ? { direct: { classification: direct.classification } } : {}),
-      ...(viaProxy?.error instanceof PathError && viaProxy.error.detail ? { proxyAnswer: viaProxy.error.detail } : {}),
-    };
+    const facts: TcpFacts = { ...base, classification: (viaProxy ?? direct).classification, ...pathDetails(route), direct, ...(viaProxy ? { viaProxy } : {}) };
+    if (!viaProxy && direct.classification === 'ok' && (direct.connectMs ?? 0) > ctx.options.slowMs) {
+      // One slow handshake can be local scheduling noise: like ping's "min", the best of three counts.
+      const again = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
+      const third = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
+      facts.retriesMs = [again.connectMs, third.connectMs].filter((x): x is number => x !== undefined);
+    }
+    return facts;
+  },
 
+  judge(facts, { options, threshold, target }) {
+    const ep = target.endpoint!;
+    const severity = unreachableSeverity(ep);
+    if (facts.routeFailure) return { score: 0, findings: [pathFailureFinding('tcp', facts.routeFailure, ep, severity, facts.connectTimeoutMs)] };
+    const primary = facts.viaProxy ?? facts.direct!;
     if (ep.expect === 'blocked') {
-      const openOn = [direct, viaProxy].filter((p) => p?.classification === 'ok').map((p) => (p === viaProxy ? 'proxy' : 'direct'));
-      if (openOn.length === 0) return { status: 'pass', score: 1, details };
+      const openOn = [facts.direct, facts.viaProxy].flatMap((p, i) => (p?.classification === 'ok' ? [i === 0 ? 'direct' : 'proxy'] : []));
+      if (openOn.length === 0) return { score: 1 };
+      const openAddresses = (facts.direct?.attempts ?? []).filter((a) => a.classification === 'ok').map((a) => a.address);
       return {
-        status: 'fail',
         score: 0,
         findings: [
           {
@@ -116,16 +224,14 @@ export default defineCheck<Options>({
             severity: ep.severity ?? 'high',
             message: { id: 'path.unexpectedly-open', params: { endpoint: ep.name, host: ep.host, port: ep.port } },
             remediation: { id: 'path.unexpectedly-open.fix', params: { host: ep.host, port: ep.port } },
-            evidence: { openOn, ...(direct.attempts ? { openAddresses: direct.attempts.filter((a) => a.classification === 'ok').map((a) => a.address) } : {}) },
+            evidence: { openOn, ...(facts.direct?.attempts ? { openAddresses } : {}) },
           },
         ],
-        details,
       };
     }
-
     if (primary.classification !== 'ok') {
-      const finding =
-        primary.error instanceof PathError && primary.error.code === RESET_AFTER_ACCEPT
+      const finding: Finding =
+        primary.failure?.code === RESET_AFTER_ACCEPT
           ? {
               id: 'tcp.reset-after-accept',
               severity,
@@ -133,16 +239,11 @@ export default defineCheck<Options>({
               remediation: { id: 'tcp.reset-after-accept.fix', params: { host: ep.host, port: ep.port } },
               evidence: { code: RESET_AFTER_ACCEPT },
             }
-          : pathFinding('tcp', primary.error!, ep, severity, connectTimeoutMs);
-      return { status: 'fail', score: 0, findings: [finding], details };
+          : pathFailureFinding('tcp', primary.failure ?? { classification: primary.classification, message: primary.classification }, ep, severity, facts.connectTimeoutMs);
+      return { score: 0, findings: [finding] };
     }
-    let connectMs = primary.connectMs ?? 0;
-    if (connectMs > slowMs && !viaProxy) {
-      // One slow handshake can be local scheduling noise: like ping's "min", take the best of three.
-      const again = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
-      const third = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
-      connectMs = Math.min(connectMs, again.connectMs ?? Infinity, third.connectMs ?? Infinity);
-    }
+    const slowMs = threshold('connectMs', options.slowMs);
+    const connectMs = Math.min(primary.connectMs ?? 0, ...(facts.retriesMs ?? []));
     const findings: Finding[] = [];
     let score = timingScore(connectMs, slowMs, slowMs * 3);
     if (connectMs > slowMs) {
@@ -152,78 +253,84 @@ export default defineCheck<Options>({
         message: { id: 'tcp.slow', params: { endpoint: ep.name, ms: round(connectMs), limit: slowMs } },
         remediation: { id: 'tcp.slow.fix', params: { host: ep.host } },
       });
+      // A handshake over the target is a finding, so never a pass whatever the curve says.
+      score = Math.min(score, 0.89);
     }
-    const failed = !viaProxy ? (direct.attempts ?? []).filter((a) => a.classification !== 'ok') : [];
+    const failed = !facts.viaProxy ? (facts.direct?.attempts ?? []).filter((a) => a.classification !== 'ok') : [];
     if (failed.length) {
       score = Math.min(score, 0.7);
       findings.push({
         id: 'tcp.partial',
         severity: 'medium',
-        message: { id: 'tcp.partial', params: { endpoint: ep.name, host: ep.host, failed: failed.length, total: direct.attempts!.length } },
+        message: { id: 'tcp.partial', params: { endpoint: ep.name, host: ep.host, failed: failed.length, total: facts.direct!.attempts!.length } },
         remediation: { id: 'tcp.partial.fix', params: { addresses: failed.map((f) => `${f.address} ${f.classification}`).join(', ') } },
       });
     }
     return {
-      status: findings.length ? 'warn' : 'pass',
       score,
       measurements: [{ id: 'connectMs', value: round(connectMs), unit: 'ms', threshold: { max: slowMs, source: 'Teams: RTT < 100 ms client → edge' } }],
       findings,
-      details,
     };
+  },
+
+  present(facts) {
+    const attempts = facts.direct?.attempts ?? [];
+    if (attempts.length < 2) return [];
+    const block: Block = {
+      kind: 'table',
+      title: { id: 'tcp.block.addresses' },
+      columns: [
+        { key: 'address', label: { id: 'tcp.col.address' } },
+        { key: 'result', label: { id: 'tcp.col.result' } },
+        { key: 'connect', label: { id: 'tcp.col.connect' }, numeric: true },
+        { key: 'code', label: { id: 'tcp.col.code' } },
+      ],
+      rows: attempts.map((a) => ({ address: a.address, result: a.classification, connect: a.connectMs ?? null, code: a.code ?? null })),
+    };
+    return [block];
   },
 });
 
-interface PathOutcome {
-  classification: Classification;
-  connectMs?: number;
-  error?: PathError | DnsLookupError;
-  attempts?: Array<{ address: string; classification: Classification; connectMs?: number; code?: string }>;
-}
-
 /** TCP handshake to every address of the host, in parallel; the host is as good as its best address. */
-async function directPath(ctx: CheckContext<any>, host: string, port: number, connectTimeoutMs: number): Promise<PathOutcome> {
+async function directPath(ctx: MeasureContext<Options>, host: string, port: number, connectTimeoutMs: number): Promise<TcpPath> {
   let addresses: string[];
   try {
     addresses = (await lookupOnce(ctx, host)).addresses.map((a) => a.address);
   } catch (err) {
     if (!(err instanceof DnsLookupError)) throw err;
-    return { classification: 'dns-failure', error: err };
+    return { classification: 'dns-failure', failure: pathFailureOf(err) };
   }
-  const attempts = await Promise.all(
-    addresses.map(async (address) => {
-      try {
-        const d = await dial({ address, port, connectTimeoutMs, signal: ctx.signal });
-        const connectMs = d.timings.connectMs ?? 0;
-        const reset = await resetAfterAccept(d.socket, Math.min(RESET_WINDOW_MAX_MS, Math.max(RESET_WINDOW_MIN_MS, 2 * connectMs + 50), ctx.remainingMs() - 100), ctx.signal);
-        d.socket.destroy();
-        if (reset) {
-          const pe = resetError(address, port);
-          return { address, classification: pe.classification, code: pe.code!, error: pe };
-        }
-        return { address, classification: 'ok' as Classification, connectMs };
-      } catch (err) {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        const pe = err instanceof PathError ? err : new PathError('unreachable', 'connect', String(err));
-        // The reset beat the connect callback: the handshake completed all the same.
-        if (pe.code === 'ECONNRESET') {
-          const re = resetError(address, port);
-          return { address, classification: re.classification, code: re.code!, error: re };
-        }
-        return { address, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), error: pe };
-      }
-    }),
-  );
-  const best = [...attempts].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
-  const open = attempts.filter((a) => a.classification === 'ok');
+  const attempts = await Promise.all(addresses.map((address) => attempt(ctx, address, port, connectTimeoutMs)));
+  const best = [...attempts].sort((a, b) => ORDER.indexOf(a.fact.classification) - ORDER.indexOf(b.fact.classification))[0]!;
+  const open = attempts.filter((a) => a.fact.classification === 'ok');
   return {
-    classification: best.classification,
-    ...(open.length ? { connectMs: Math.min(...open.map((a) => a.connectMs ?? Infinity)) } : {}),
-    ...(errorOf(best) ? { error: errorOf(best)! } : {}),
-    attempts: attempts.map((a) => {
-      const { error: _e, ...rest } = a as typeof a & { error?: unknown };
-      return rest;
-    }),
+    classification: best.fact.classification,
+    ...(open.length ? { connectMs: Math.min(...open.map((a) => a.fact.connectMs ?? Infinity)) } : {}),
+    ...(best.failure ? { failure: best.failure } : {}),
+    attempts: attempts.map((a) => a.fact),
   };
+}
+
+async function attempt(ctx: MeasureContext<Options>, address: string, port: number, connectTimeoutMs: number): Promise<{ fact: TcpAttempt; failure?: PathFailure }> {
+  try {
+    const d = await dial({ address, port, connectTimeoutMs, signal: ctx.signal });
+    const connectMs = d.timings.connectMs ?? 0;
+    const reset = await resetAfterAccept(d.socket, Math.min(RESET_WINDOW_MAX_MS, Math.max(RESET_WINDOW_MIN_MS, 2 * connectMs + 50), ctx.remainingMs() - 100), ctx.signal);
+    d.socket.destroy();
+    if (reset) return resetAttempt(address, port);
+    return { fact: { address, classification: 'ok', connectMs } };
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const pe = err instanceof PathError ? err : new PathError('unreachable', 'connect', String(err));
+    // The reset beat the connect callback: the handshake completed all the same.
+    if (pe.code === 'ECONNRESET') return resetAttempt(address, port);
+    return { fact: { address, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}) }, failure: pathFailureOf(pe) };
+  }
+}
+
+function resetAttempt(address: string, port: number): { fact: TcpAttempt; failure: PathFailure } {
+  const pe = new PathError('refused', 'application', `${address}:${port} completed the TCP handshake and reset the connection at once`, RESET_AFTER_ACCEPT);
+  return { fact: { address, classification: pe.classification, code: RESET_AFTER_ACCEPT }, failure: pathFailureOf(pe) };
 }
 
 /**
@@ -232,7 +339,6 @@ async function directPath(ctx: CheckContext<any>, host: string, port: number, co
  */
 const RESET_WINDOW_MIN_MS = 100;
 const RESET_WINDOW_MAX_MS = 1000;
-const RESET_AFTER_ACCEPT = 'RESET_AFTER_ACCEPT';
 
 /**
  * True when the peer resets the connection within `windowMs` of the handshake, before either side
@@ -260,16 +366,8 @@ function resetAfterAccept(socket: Socket | TLSSocket, windowMs: number, signal: 
   });
 }
 
-function resetError(address: string, port: number): PathError {
-  return new PathError('refused', 'application', `${address}:${port} completed the TCP handshake and reset the connection at once`, RESET_AFTER_ACCEPT);
-}
-
-function errorOf(a: object): PathError | undefined {
-  return 'error' in a && a.error instanceof PathError ? a.error : undefined;
-}
-
 /** A CONNECT tunnel to host:port through the endpoint's proxy: what a proxied client gets. */
-async function proxyPath(ctx: CheckContext<any>, route: Extract<Route, { path: 'proxy' }>, host: string, port: number, connectTimeoutMs: number): Promise<PathOutcome> {
+async function proxyPath(ctx: MeasureContext<Options>, route: Extract<Route, { path: 'proxy' }>, host: string, port: number, connectTimeoutMs: number): Promise<TcpPath> {
   try {
     const t = await openTunnel(ctx, route.proxy, { host, port }, { connectTimeoutMs, timeoutMs: Math.max(1000, ctx.remainingMs() - 300) });
     t.socket.destroy();
@@ -277,10 +375,11 @@ async function proxyPath(ctx: CheckContext<any>, route: Extract<Route, { path: '
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!(err instanceof PathError)) throw err;
-    return { classification: err.classification, error: err };
+    return { classification: err.classification, failure: pathFailureOf(err) };
   }
 }
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
+

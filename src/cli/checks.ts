@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckMeta } from '../plugin-api.js';
-import { translator, detectLang, type Lang } from '../report/i18n/index.js';
+import { translator, detectLang, type Lang } from '../i18n/index.js';
 import { builtinChecks, unknownCheckError } from '../runner/registry.js';
 import { pad } from '../util/text.js';
 import { packageRoot } from '../version.js';
@@ -49,7 +49,7 @@ export async function checksCommand(id: string | undefined, flags: { json?: bool
   lines.push('References:');
   for (const r of meta.references) lines.push(`  - ${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
   const readme = join(packageRoot(), 'checks', meta.id, 'README.md');
-  if (existsSync(readme)) lines.push('', `Thresholds, details fields and sources: ${readme}`);
+  if (existsSync(readme)) lines.push('', `Thresholds, facts and sources: ${readme}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

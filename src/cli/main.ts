@@ -182,8 +182,11 @@ ${EXIT_CODES}`,
     outputOptions(
       program
         .command('report')
-        .description('render and gate a saved JSON report again, without measuring (any format, any language)')
-        .argument('<report.json>', 'a report written by --format json=FILE'),
+        .description('render and gate a saved JSON report again, or judge its facts again, without measuring (any format, any language)')
+        .argument('<report.json>', 'a report written by --format json=FILE')
+        .option('--rejudge', 'judge the saved facts again with the thresholds, check options, waivers and profiles of the site file (no network)')
+        .option('--site <site.yaml>', 'with --rejudge: the site file to judge with (default: the site the report describes)')
+        .option('--profile <id...>', 'with --rejudge: compliance profiles (ids or paths) instead of the site file\'s'),
     ),
   )
     .addHelpText(
@@ -194,8 +197,12 @@ Examples:
   $ siteready report report.json --lang zh-CN -f md=report.md  # a Chinese Markdown copy
   $ siteready report report.json -f junit=siteready.xml,sarif=siteready.sarif --fail-on high
   $ siteready report report.json --min-grade B --quiet        # gate only (exit 1 when it fails)
+  $ siteready report report.json --rejudge --site stricter.yaml --fail-on high
+  $ siteready report report.json --rejudge --profile finance-cn -f html=finance-cn.html
 
-Without gate options the gate saved in the report is evaluated again.
+Without gate options the gate saved in the report is evaluated again. --rejudge needs no network:
+results whose facts cannot be judged again (an older facts version, a target the site no longer
+has) become errors of kind not-rejudged, never their old verdicts.
 ${EXIT_CODES}`,
     )
     .action(async (file: string, opts: Record<string, unknown>) => {

@@ -4,11 +4,11 @@
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { outputPathProblem } from '../report/write-file.js';
 import type { Catalog } from '../plugin-api.js';
-import { detectLang, type Lang } from '../report/i18n/index.js';
+import { detectLang, type Lang } from '../i18n/index.js';
 import type { Report } from '../report/model.js';
 import { parseFormats, render, writeOutputs, type OutputTarget, type RenderContext } from '../report/render/index.js';
 import type { LoadedCheck } from '../runner/registry.js';
-import type { GateOptions } from '../scoring/gate.js';
+import type { GateOptions } from '../report/gate.js';
 import type { Grade } from '../scoring/score.js';
 import type { Redactor } from '../site/secrets.js';
 import { appendStepSummary, stepSummaryPath } from './step-summary.js';

@@ -1,6 +1,6 @@
 import { assessCapacity, formatPlan, toDemandSpec } from '../capacity/demand.js';
 import { ConfigError } from '../errors.js';
-import { detectLang, type Lang } from '../report/i18n/index.js';
+import { detectLang, type Lang } from '../i18n/index.js';
 import { loadSiteFile } from '../site/load.js';
 
 export async function planCommand(file: string, flags: { json?: boolean; lang?: Lang }): Promise<void> {

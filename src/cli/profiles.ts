@@ -3,7 +3,7 @@
 import { cm } from '../compliance/messages.js';
 import { profileJson } from '../compliance/describe.js';
 import { loadProfileRef, shippedProfileIds } from '../compliance/registry.js';
-import { detectLang, translator, type Lang } from '../report/i18n/index.js';
+import { detectLang, translator, type Lang } from '../i18n/index.js';
 import { pad } from '../util/text.js';
 
 export async function profilesCommand(id: string | undefined, flags: { json?: boolean; lang?: Lang }): Promise<void> {

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ConfigError, errorMessage, type Diagnostic } from '../errors.js';
 import type { Report } from '../report/model.js';
+import { migrateReport } from '../report/migrate.js';
 import { reportSchema } from '../report/schema.js';
 
 const require = createRequire(import.meta.url);
@@ -44,6 +45,7 @@ export async function loadReportFile(file: string): Promise<Report> {
       { file, message: `not a JSON report: ${errorMessage(err)}`, hint: 'give the file written by --format json=FILE (or siteready demo --report-file)' },
     ]);
   }
+  data = migrateReport(data);
   const errors = validateReport(data);
   if (errors.length) {
     const shown = errors.slice(0, 10);

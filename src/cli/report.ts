@@ -1,24 +1,42 @@
 // `siteready report <report.json>`: render a saved report again (any format, any language) and
 // gate it again, without measuring. Nothing in the file is trusted before it matches the schema.
 
+import { UsageError } from '../errors.js';
+import { rejudgeReport } from '../rejudge.js';
 import type { Report } from '../report/model.js';
 import { loadReportFile } from './report-file.js';
-import { emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
+import { checkOutputTargets, emitReport, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 import { knownChecks } from './known-checks.js';
-import { evaluateGate, hasGate, type GateOptions } from '../scoring/gate.js';
+import { evaluateGate, hasGate, type GateOptions } from '../report/gate.js';
 
-export async function reportCommand(file: string, flags: OutputFlags & RunFlags): Promise<void> {
+export interface RejudgeFlags {
+  rejudge?: boolean;
+  site?: string;
+  profile?: string[];
+}
+
+export async function reportCommand(file: string, flags: OutputFlags & RunFlags & RejudgeFlags): Promise<void> {
   const targets = outputTargets(flags);
   const { gate } = runSettings(flags);
-  const report = await loadReportFile(file);
-  regate(report, gate, flags);
+  if (!flags.rejudge && (flags.site || flags.profile)) throw new UsageError('--site and --profile judge the facts again: add --rejudge');
+  await checkOutputTargets(targets);
+  const saved = await loadReportFile(file);
+  const report = flags.rejudge
+    ? await rejudgeReport(saved, { ...(flags.site ? { siteFile: flags.site } : {}), ...(flags.profile ? { profiles: flags.profile } : {}), ...(hasGate(gate) ? { gate } : {}) })
+    : saved;
+  if (!flags.rejudge) regate(report, gate);
+  else if (report.rejudged?.notRejudged.length && !flags.quiet) {
+    process.stderr.write(`siteready: ${report.rejudged.notRejudged.length} result(s) could not be judged again (errors of kind not-rejudged in the report); for example ${report.rejudged.notRejudged[0]!.check} · ${report.rejudged.notRejudged[0]!.target}: ${report.rejudged.notRejudged[0]!.reason}\n`);
+  }
   const checks = await knownChecks(report);
   process.exitCode = await emitReport(report, targets, flags, checks);
 }
 
+
+
 /** Gates given on the command line replace the saved gate; without any, the saved gate is evaluated again. */
-function regate(report: Report, fromFlags: GateOptions, flags: OutputFlags): void {
+function regate(report: Report, fromFlags: GateOptions): void {
   const saved = report.gate?.options as GateOptions | undefined;
   const options = hasGate(fromFlags) ? fromFlags : saved && hasGate(saved) ? { ...saved, ...(fromFlags.allowIncomplete ? { allowIncomplete: true } : {}) } : undefined;
-  if (options) report.gate = evaluateGate(report, options, langOf(flags));
+  if (options) report.gate = evaluateGate(report, options);
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { startReflector } from '../probe/server.js';
-import { describeUnavailable, dscpSupport } from '../qos/native.js';
+import { describeUnavailable, dscpSupport } from '../net/dscp.js';
 
 export async function serveCommand(flags: { listen: string; udpPort?: string; tokenFile?: string; maxSessions?: string; maxPerSource?: string; quiet?: boolean }): Promise<void> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.listen);

@@ -20,13 +20,18 @@ export interface Facts {
   site: Site;
 }
 
-/** Result fields as rules see them: measurements keyed by id, finding ids, details as published. */
+/**
+ * Result fields as rules see them: measurements keyed by id, finding ids, the check's facts.
+ * `details` is the same object under the name reports used before facts were typed, so profiles
+ * written for those reports keep working.
+ */
 export interface ResultFacts {
   check: string;
   target: string;
   status: string;
   score: number | null;
   measurements: Record<string, unknown>;
+  facts: Record<string, unknown>;
   details: Record<string, unknown>;
   findings: string[];
   error?: string;
@@ -52,12 +57,13 @@ export function buildFacts(site: Site, results: TaskResult[]): Facts {
       status: r.status,
       score: r.score,
       measurements: Object.fromEntries(r.measurements.map((m) => [m.id, m.value])),
-      details: r.details,
+      facts: r.facts,
+      details: r.facts,
       findings: r.findings.map((x) => x.id),
       ...(r.error ? { error: r.error.message } : {}),
     };
-    // Why a result has no details (an error, a skip reason) explains a rule that could not be evaluated.
-    const note = r.error?.message ?? (typeof r.details.reason === 'string' ? r.details.reason : undefined);
+    // Why a result has no facts (an error, a skip reason) explains a rule that could not be evaluated.
+    const note = r.error?.message ?? (typeof r.facts.reason === 'string' ? r.facts.reason : undefined);
     origins.set(f, { kind: 'result', check: r.check, target: r.target, status: r.status, field: '', ...(note ? { note } : {}) });
     facts.set(r, f);
     (byCheck[r.check] ??= []).push(f);
@@ -69,7 +75,7 @@ export function buildFacts(site: Site, results: TaskResult[]): Facts {
     const raw = rawEndpoints[i] ?? {};
     const mine: Record<string, ResultFacts> = {};
     for (const [r, f] of facts) {
-      const names = Array.isArray(r.details.endpoints) ? (r.details.endpoints as unknown[]) : [];
+      const names = Array.isArray(r.facts.endpoints) ? (r.facts.endpoints as unknown[]) : [];
       if (r.target === ep.name || names.includes(ep.name)) {
         // One result per check per endpoint; a result named after the endpoint wins over a shared one.
         if (!mine[r.check] || r.target === ep.name) mine[r.check] = f;
@@ -106,11 +112,11 @@ function resolvedAddresses(host: string, dns: ResultFacts | undefined, origins: 
     origins.set(literal, { kind: 'site', pointer: `${pointer}/host` });
     return [literal];
   }
-  const addresses = dns?.details.addresses;
+  const addresses = dns?.facts.addresses;
   if (!dns || !Array.isArray(addresses)) return undefined;
   return addresses.map((a: { address?: unknown; family?: unknown }, k) => {
     const entry = { address: String(a.address), family: Number(a.family) };
-    origins.set(entry, { kind: 'result', check: dns.check, target: dns.target, status: dns.status, field: `details.addresses[${k}]` });
+    origins.set(entry, { kind: 'result', check: dns.check, target: dns.target, status: dns.status, field: `facts.addresses[${k}]` });
     return entry;
   });
 }

@@ -1,5 +1,5 @@
-// Fact paths: `security.auditLog.retentionDays`, `endpoints[*].results.dns.details.addresses`,
-// `results.dns["files.example.com"]`, `ep.results.tls.details.accepted[0].version`.
+// Fact paths: `security.auditLog.retentionDays`, `endpoints[*].results.dns.facts.addresses`,
+// `results.dns["files.example.com"]`, `ep.results.tls.facts.accepted[0].version`.
 // The first name is a site-file section, `results`, `endpoints`, or a variable a quantifier bound.
 
 import { MAX_PATH_LENGTH } from './limits.js';

@@ -63,7 +63,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
     const entry = site.compliance.profiles.findIndex((p) => p === o.profile.id || p.endsWith(`/${o.profile.id}`) || p.endsWith(`${o.profile.id}.yaml`));
     const profileLocation = entry >= 0 ? site.locate(`/compliance/profiles/${entry}`) : undefined;
     const location = siteLocationOf(o.decidedBy) ?? profileLocation;
-    const details = {
+    const facts = {
       profile: o.profile.id,
       profileVersion: o.profile.version,
       rule: o.rule.id,
@@ -80,14 +80,14 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
       target: o.profile.id,
       durationMs: 0,
       measurements: [],
-      details,
+      facts,
       ...(location ? { location } : {}),
     };
     switch (o.outcome) {
       case 'pass':
         return { ...base, status: 'pass', score: 1, findings: [] };
       case 'not-applicable':
-        return { ...base, status: 'skipped', score: null, findings: [], details: { ...details, reason: 'not-applicable' } };
+        return { ...base, status: 'skipped', score: null, findings: [], facts: { ...facts, reason: 'not-applicable' } };
       case 'fail':
         return {
           ...base,
@@ -99,7 +99,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
               severity: o.severity,
               message: { id, params: whyParams(o.why || o.rule.title.en) },
               remediation: { id: `${id}.fix` },
-              evidence: { references: o.rule.references.map((r) => `${r.standard} ${r.clause}`), decidedBy: details.decidedBy },
+              evidence: { references: o.rule.references.map((r) => `${r.standard} ${r.clause}`), decidedBy: facts.decidedBy },
               ...(location ? { location } : {}),
             },
           ],

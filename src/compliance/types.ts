@@ -104,14 +104,14 @@ export type FactSource =
   | { kind: 'result'; check: string; target: string; field: string; measurement?: string; status: string };
 
 export interface FactUse {
-  /** The fact path as the rule addressed it, with concrete indices: endpoints[2].results.tls.details.accepted[0].version */
+  /** The fact path as the rule addressed it, with concrete indices: endpoints[2].results.tls.facts.accepted[0].version */
   path: string;
   value?: unknown;
   missing?: boolean;
   source?: FactSource;
 }
 
-/** A FactUse as the report carries it (details.decidedBy[]): what renderers read. */
+/** A FactUse as the report carries it (facts.decidedBy[]): what renderers read. */
 export interface ReportedFactUse {
   fact: string;
   value?: unknown;

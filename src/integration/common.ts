@@ -3,7 +3,7 @@
 // outcome of a path that failed before the protocol could be judged.
 
 import type { SecureContext } from 'node:tls';
-import type { Catalog, CheckContext, CheckOutcome, Endpoint, Finding, Severity } from '../plugin-api.js';
+import type { Catalog, MeasureContext, CheckOutcome, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { failureDetails, PathError, ProtocolError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { isIpLiteral } from '../net/host.js';
@@ -16,7 +16,7 @@ import { peerText } from './peer-text.js';
 
 export { peerText };
 
-export function connectBudgetMs(ctx: CheckContext<{ connectTimeoutMs: number }>): number {
+export function connectBudgetMs(ctx: MeasureContext<{ connectTimeoutMs: number }>): number {
   return Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
 }
 
@@ -26,7 +26,7 @@ export interface EndpointTls {
 }
 
 /** The trust store and SNI name the endpoint asks for (security.trust.caFile, tls.ca, tls.serverName). */
-export async function endpointTls(ctx: CheckContext<any>, ep: Endpoint, host = ep.host): Promise<EndpointTls> {
+export async function endpointTls(ctx: MeasureContext<any>, ep: Endpoint, host = ep.host): Promise<EndpointTls> {
   const ca = await trustFor(ctx, ep);
   const configured = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
   const servername = host === ep.host ? (configured ?? (isIpLiteral(host) ? undefined : host)) : isIpLiteral(host) ? undefined : host;
@@ -38,7 +38,7 @@ export async function endpointTls(ctx: CheckContext<any>, ep: Endpoint, host = e
  * (declared on-premises / in-country CIDRs) can test them. Resolved even when the endpoint goes
  * through a proxy: where the data lives does not depend on who resolves the name.
  */
-export async function residency(ctx: CheckContext<any>, host: string): Promise<{ addresses: string[]; dnsFailure?: string }> {
+export async function residency(ctx: MeasureContext<any>, host: string): Promise<{ addresses: string[]; dnsFailure?: string }> {
   try {
     return { addresses: (await lookupOnce(ctx, host)).addresses.map((a) => a.address) };
   } catch (err) {
@@ -66,7 +66,7 @@ export interface FetchedAlong extends HttpFetchResult {
 }
 
 /** One request along the endpoint's route with the site's trust store; the deadline is what is left of the task. */
-export async function fetchAlong(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra = {}): Promise<FetchedAlong> {
+export async function fetchAlong(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra = {}): Promise<FetchedAlong> {
   // Compared as the redirect targets are (absolute, no fragment), so A → A is a loop at the first hop.
   const chain = [absolute(url) ?? url];
   for (;;) {
@@ -107,7 +107,7 @@ function absolute(url: string, base?: string): string | undefined {
   }
 }
 
-async function fetchOnce(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra): Promise<HttpFetchResult> {
+async function fetchOnce(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra): Promise<HttpFetchResult> {
   let host: string;
   try {
     host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
@@ -190,7 +190,7 @@ export function httpAnswerFinding(checkId: string, err: PathError, ep: Endpoint,
 /** A path that failed (DNS, connect, proxy, TLS, no answer): the shared path finding and the facts. */
 export function pathFailure(
   checkId: string,
-  ctx: CheckContext<any>,
+  ctx: MeasureContext<any>,
   err: unknown,
   ep: Endpoint,
   severity: Severity,
@@ -230,7 +230,7 @@ export interface UrlProbe {
 }
 
 /** Is a URL the endpoint points at (an OIDC token endpoint, a SAML SSO location) reachable? */
-export async function probeUrl(ctx: CheckContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
+export async function probeUrl(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
   try {
     const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 4096, timeoutMs });
     // Reachability only: a login page may be large or redirect further; the status is the answer.

@@ -1,6 +1,6 @@
 // Findings about a path that several checks raise (tcp, http, websocket): one wording, two languages.
 
-import type { Catalog, Endpoint, Finding, Severity } from '../plugin-api.js';
+import type { Catalog, Classification, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { PathError, ProtocolError, type BrokenProtocol, type TlsFailureKind } from './classify.js';
 import { DnsLookupError } from './dns.js';
 import type { NegotiateOutcome, Route } from './proxy.js';
@@ -167,18 +167,72 @@ const TLS_FIX: Record<TlsFailureKind, string> = {
 };
 
 /**
- * The finding for a failed path. Params that start with "@" are message ids, translated too.
- * `checkId` prefixes the finding id so SARIF rules and waivers can name it.
+ * A failed path as facts: what a PathError or a DnsLookupError said, in plain data, so that a
+ * judge (now, or re-judging a saved report) can word the finding without the error object.
  */
-export function pathFinding(checkId: string, err: PathError | DnsLookupError, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
-  const base = { endpoint: endpoint.name, host: endpoint.host, port: endpoint.port };
+export interface PathFailure {
+  classification: Classification;
+  phase?: string;
+  code?: string;
+  tlsKind?: TlsFailureKind;
+  message: string;
+  /** What the failing hop said about itself (a proxy's identity and answer). */
+  detail?: Record<string, unknown>;
+  /** The peer broke this protocol (kind protocol-error). */
+  protocol?: BrokenProtocol;
+  /** The name did not resolve: how, and where it was asked. */
+  dns?: { kind: string; code?: string; resolver?: unknown };
+}
+
+/** JSON Schema of PathFailure, for checks' facts schemas. */
+export const pathFailureSchema = {
+  type: 'object',
+  required: ['classification', 'message'],
+  properties: {
+    classification: { type: 'string' },
+    phase: { type: 'string' },
+    code: { type: 'string' },
+    tlsKind: { type: 'string' },
+    message: { type: 'string' },
+    detail: { type: 'object' },
+    protocol: { type: 'string' },
+    dns: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, code: { type: 'string' }, resolver: {} } },
+  },
+} as const;
+
+export function pathFailureOf(err: PathError | DnsLookupError): PathFailure {
   if (err instanceof DnsLookupError) {
+    return { classification: 'dns-failure', message: err.message, dns: { kind: err.kind, ...(err.code ? { code: err.code } : {}), resolver: err.resolver } };
+  }
+  return {
+    classification: err.classification,
+    phase: err.phase,
+    message: err.message,
+    ...(err.code ? { code: err.code } : {}),
+    ...(err.tlsKind ? { tlsKind: err.tlsKind } : {}),
+    ...(err.detail ? { detail: err.detail } : {}),
+    ...(err instanceof ProtocolError ? { protocol: err.protocol } : {}),
+  };
+}
+
+/** The finding for a failed path, from the error itself (while measuring). */
+export function pathFinding(checkId: string, err: PathError | DnsLookupError, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
+  return pathFailureFinding(checkId, pathFailureOf(err), endpoint, severity, timeoutMs);
+}
+
+/**
+ * The finding for a failed path, from its facts. Params that start with "@" are message ids,
+ * translated too. `checkId` prefixes the finding id so SARIF rules and waivers can name it.
+ */
+export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
+  const base = { endpoint: endpoint.name, host: endpoint.host, port: endpoint.port };
+  if (err.dns) {
     return {
       id: `${checkId}.dns-failure`,
       severity,
-      message: { id: 'path.dns-failure', params: { ...base, reason: err.kind } },
+      message: { id: 'path.dns-failure', params: { ...base, reason: err.dns.kind } },
       remediation: { id: 'path.dns-failure.fix', params: base },
-      evidence: { kind: err.kind, ...(err.code ? { code: err.code } : {}), resolver: err.resolver },
+      evidence: { kind: err.dns.kind, ...(err.dns.code ? { code: err.dns.code } : {}), resolver: err.dns.resolver },
     };
   }
   const c = err.classification;
@@ -244,9 +298,9 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
       evidence,
     };
   }
-  if (err instanceof ProtocolError) {
+  if (err.protocol) {
     const params = { ...base, protocol: PROTOCOL_NAMES[err.protocol], detail: err.message };
-    return { id: `${checkId}.protocol-error`, severity, message: { id: 'path.protocol-error', params }, remediation: { id: 'path.protocol-error.fix' }, evidence: { ...evidence, kind: err.kind } };
+    return { id: `${checkId}.protocol-error`, severity, message: { id: 'path.protocol-error', params }, remediation: { id: 'path.protocol-error.fix' }, evidence: { ...evidence, kind: 'protocol-error' } };
   }
   // A name the proxy could not resolve arrives as a PathError, not a DnsLookupError: its reason is
   // the proxy's answer.

@@ -10,7 +10,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { CheckContext, Classification, Endpoint } from '../plugin-api.js';
+import type { MeasureContext, Classification, Endpoint } from '../plugin-api.js';
 import { PathError, errorCode, toPathError } from './classify.js';
 import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
@@ -77,11 +77,11 @@ function proxyFromUrl(text: string, source: ProxyServer['source'], auth?: ProxyS
 // ---- route decision ------------------------------------------------------------------------
 
 /** Where the endpoint's traffic goes, as the IM client would decide it. Computed once per endpoint. */
-export function routeFor(ctx: CheckContext<any>, endpoint: Endpoint): Promise<Route> {
+export function routeFor(ctx: MeasureContext<any>, endpoint: Endpoint): Promise<Route> {
   return ctx.artifact(`route:${endpoint.name}`, () => decideRoute(ctx, endpoint));
 }
 
-async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route> {
+async function decideRoute(ctx: MeasureContext<any>, ep: Endpoint): Promise<Route> {
   if (ep.via === 'direct') return { path: 'direct' };
   const p = ctx.site.network.proxy;
   const secureTarget = ep.protocol === 'https' || ep.protocol === 'wss' || ep.protocol === 'tls' || ep.protocol === 'turns';
@@ -132,7 +132,7 @@ async function decideRoute(ctx: CheckContext<any>, ep: Endpoint): Promise<Route>
 const PAC_MAX_BYTES = 1 << 20;
 const PAC_TIMEOUT_MS = 5000;
 
-async function loadPac(ctx: CheckContext<any>, where: string): Promise<string> {
+async function loadPac(ctx: MeasureContext<any>, where: string): Promise<string> {
   if (/^https?:\/\//i.test(where)) {
     const { request } = await import('undici');
     // One deadline for the whole file: undici's body timeout is the gap between two chunks, which
@@ -188,7 +188,7 @@ export function basicAuth(auth: { username: string; password: string }): string 
 }
 
 export async function openTunnel(
-  ctx: CheckContext<any>,
+  ctx: MeasureContext<any>,
   proxy: ProxyServer,
   target: { host: string; port: number },
   opts: { connectTimeoutMs: number; timeoutMs: number },
@@ -229,7 +229,7 @@ type Head = ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer };
 
 /** One connection to the proxy and its answer to CONNECT (with this Proxy-Authorization, if any). */
 async function askConnect(
-  ctx: CheckContext<any>,
+  ctx: MeasureContext<any>,
   proxy: ProxyServer,
   addresses: string[],
   target: { host: string; port: number },

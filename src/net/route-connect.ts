@@ -3,7 +3,7 @@
 // connection check uses this, so direct and proxied paths are classified the same way.
 
 import type { ConnectionOptions } from 'node:tls';
-import type { CheckContext } from '../plugin-api.js';
+import type { MeasureContext } from '../plugin-api.js';
 import { dialFirst, tlsOver, type Dialed } from './dial.js';
 import { openTunnel, type ProxyServer, type Route } from './proxy.js';
 import { lookupOnce, probeBudgetMs } from './shared.js';
@@ -18,7 +18,7 @@ export interface OpenTarget {
 
 export type Opened = Dialed & { path: 'direct' | 'proxy'; proxy?: ProxyServer; timings: Dialed['timings'] & { tunnelMs?: number } };
 
-export function opener(ctx: CheckContext<any>, route: Route, connectTimeoutMs: number): (t: OpenTarget) => Promise<Opened> {
+export function opener(ctx: MeasureContext<any>, route: Route, connectTimeoutMs: number): (t: OpenTarget) => Promise<Opened> {
   return async (target) => {
     // TLS over an already-open socket checks the certificate against `servername ?? host`, and
     // `host` defaults to "localhost": an IP-literal target (no SNI) must name itself.

@@ -1,13 +1,13 @@
 // The outcome of a probe check whose reflector could not be used: an error (nothing measured)
 // that still carries a finding saying why and what to do.
 
-import type { CheckContext, CheckOutcome } from '../plugin-api.js';
+import type { MeasureContext, CheckOutcome } from '../plugin-api.js';
 import { PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { DEFAULT_PROBE_PORT, probeName } from './context.js';
 import { isProbeProtocolError, probeFailureFinding } from './messages.js';
 
-export function probeFailureOutcome(ctx: CheckContext<any>, checkId: string, err: unknown): CheckOutcome {
+export function probeFailureOutcome(ctx: MeasureContext<any>, checkId: string, err: unknown): CheckOutcome {
   if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
   const port = ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
   return {

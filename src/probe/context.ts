@@ -2,7 +2,7 @@
 // artifact, so the latency check and the call-quality check read the same stream, and the
 // throughput check and the capacity check the same test.
 
-import type { CheckContext, Site, Target } from '../plugin-api.js';
+import type { MeasureContext, Site, Target } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
 import { PathError } from '../net/classify.js';
 import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
@@ -23,7 +23,7 @@ export function probeTargets(site: Site, suffixes: string[] = ['']): Target[] {
   return suffixes.map((s) => ({ id: s ? `${probeName(site)}/${s}` : probeName(site), location, data: { suffix: s } }));
 }
 
-export async function probeEndpoint(ctx: CheckContext<any>): Promise<ProbeEndpoint> {
+export async function probeEndpoint(ctx: MeasureContext<any>): Promise<ProbeEndpoint> {
   const probe = ctx.site.probe!;
   const answer = await lookupOnce(ctx, probe.host);
   return {
@@ -35,7 +35,7 @@ export async function probeEndpoint(ctx: CheckContext<any>): Promise<ProbeEndpoi
   };
 }
 
-export function probeSession(ctx: CheckContext<any>): Promise<{ endpoint: ProbeEndpoint; session: ProbeSession }> {
+export function probeSession(ctx: MeasureContext<any>): Promise<{ endpoint: ProbeEndpoint; session: ProbeSession }> {
   return ctx.artifact('probe:session', async (signal) => {
     const endpoint = await probeEndpoint(ctx);
     const session = await openSession(endpoint, { timeoutMs: 5000, signal });
@@ -50,7 +50,7 @@ export interface ThroughputOptions {
   streams: number;
 }
 
-export function throughputOnce(ctx: CheckContext<any>, direction: Direction, transport: Transport, o: ThroughputOptions): Promise<ThroughputResult> {
+export function throughputOnce(ctx: MeasureContext<any>, direction: Direction, transport: Transport, o: ThroughputOptions): Promise<ThroughputResult> {
   return ctx.artifact(`probe:throughput:${transport}:${direction}`, async (signal) => {
     const { endpoint, session } = await probeSession(ctx);
     return runThroughput({ endpoint, session, direction, transport, streams: o.streams, durationMs: o.durationMs, omitMs: o.omitMs }, signal);
@@ -73,7 +73,7 @@ export const MEDIA_PROFILES: Record<string, MediaProfile> = {
 
 let streamCounter = 0;
 
-export function latencyOnce(ctx: CheckContext<any>, profile: string, o: { durationMs: number; drainMs: number }): Promise<UdpStreamResult> {
+export function latencyOnce(ctx: MeasureContext<any>, profile: string, o: { durationMs: number; drainMs: number }): Promise<UdpStreamResult> {
   return ctx.artifact(`probe:latency:${profile}`, async (signal) => {
     const { endpoint, session } = await probeSession(ctx);
     const media = MEDIA_PROFILES[profile];

@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { describeUnavailable, dscpSupport, type DscpUnavailable } from '../qos/native.js';
+import { describeUnavailable, dscpSupport, type DscpUnavailable } from '../net/dscp.js';
 
 /** How a probe arrived: its TOS byte (DSCP << 2 | ECN) and TTL / hop limit. */
 export interface ArrivalMarks {

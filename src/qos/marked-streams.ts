@@ -19,7 +19,7 @@ import {
   verifyProbeMac,
 } from '../probe/protocol.js';
 import { abortableDelay, percentiles, replyRoundTripUs, type Percentiles } from '../probe/udp-stream.js';
-import type { DscpSupport, MarkedDatagram } from './native.js';
+import type { DscpSupport, MarkedDatagram } from '../net/dscp.js';
 
 export interface MarkedStreamSpec {
   stream: number;

@@ -2,7 +2,7 @@
 // at the reflector), the marked streams on an idle path, and the same streams while TCP saturates
 // the link in one direction.
 
-import type { CheckContext } from '../plugin-api.js';
+import type { MeasureContext } from '../plugin-api.js';
 import type { ProbeEndpoint, ProbeSession } from '../probe/client.js';
 import { nextStreamId, probeSession } from '../probe/context.js';
 import { runThroughput } from '../probe/run-throughput.js';
@@ -10,7 +10,7 @@ import type { Direction } from '../probe/throughput.js';
 import { abortableDelay } from '../probe/udp-stream.js';
 import type { QosClass } from './classes.js';
 import { runMarkedStreams, type MarkedStreamResult } from './marked-streams.js';
-import { dscpSupport, type DscpSupport } from './native.js';
+import { dscpSupport, type DscpSupport } from '../net/dscp.js';
 
 export interface QosOptions {
   durationMs: number;
@@ -28,7 +28,7 @@ export type QosReadiness =
   | { ok: false; side: 'local' | 'reflector'; reason: string; detail?: string };
 
 /** Throws what probeSession throws (the reflector cannot be used at all). */
-export async function qosReadiness(ctx: CheckContext<any>): Promise<QosReadiness> {
+export async function qosReadiness(ctx: MeasureContext<any>): Promise<QosReadiness> {
   const dscp = dscpSupport();
   if (!dscp.available) return { ok: false, side: 'local', reason: dscp.reason, ...(dscp.detail ? { detail: dscp.detail } : {}) };
   const { endpoint, session } = await probeSession(ctx);
@@ -50,7 +50,7 @@ function pair(specs: ReturnType<typeof streamsFor>, results: MarkedStreamResult[
 }
 
 /** Every class at once on an idle path; also the idle baseline of the load test. */
-export function marksOnce(ctx: CheckContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions): Promise<ClassStream[]> {
+export function marksOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions): Promise<ClassStream[]> {
   return ctx.artifact('probe:qos:marks', async (signal) => {
     const specs = streamsFor(classes);
     const results = await runMarkedStreams({
@@ -75,7 +75,7 @@ export interface LoadedStreams {
 }
 
 /** The classes again while TCP streams saturate the link in `direction` (the throughput machinery). */
-export async function underLoadOnce(ctx: CheckContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions, direction: Direction): Promise<LoadedStreams> {
+export async function underLoadOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions, direction: Direction): Promise<LoadedStreams> {
   const signal = ctx.signal;
   // The marked streams start once the load has left slow start, and end before it stops.
   const omit = Math.min(1000, Math.floor(o.loadMs / 4));

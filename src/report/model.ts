@@ -1,30 +1,27 @@
 // The versioned report model: everything a renderer or a gate needs, with no reference back to
 // live objects, so a saved report.json can be re-rendered and re-gated without measuring again.
 
-import type { Catalog, Category, Classification, Measurement, Severity, SourceLocation, Status } from '../plugin-api.js';
+import type { Block, Catalog, Category, Classification, Measurement, Message, Severity, SourceLocation, Status } from '../plugin-api.js';
 import type { LoadedCheck } from '../runner/registry.js';
 import type { TaskResult } from '../runner/run.js';
 import { scoreResults, type Grade, type Verdict } from '../scoring/score.js';
 import { applyWaivers, type AppliedWaiver, type WaiverState } from '../scoring/waivers.js';
 import type { Redactor } from '../site/secrets.js';
 import type { Site } from '../site/types.js';
-import { translator } from './i18n/index.js';
 
 // 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
 // `compliance` summary; error kind `not-evaluated`. 1.2.0: `interruption` (a run stopped by a
-// signal), error kind `uncaught` (a fault the process guard charged to a task).
-export const REPORT_SCHEMA_VERSION = '1.2.0';
+// signal), error kind `uncaught` (a fault the process guard charged to a task). 2.0.0: results carry
+// `facts` (typed, versioned by `factsVersion`; was `details`) and `blocks`; findings, blockers and gate
+// reasons carry message ids and parameters only, no text; `catalogs` for plugins and profiles.
+export const REPORT_SCHEMA_VERSION = '2.0.0';
 
+/** A finding as reports store it: message ids and parameters only, translated when rendered. */
 export interface ReportFinding {
   id: string;
   severity: Severity;
-  /** English text; `messageId` + `params` let a renderer translate it. */
-  message: string;
-  messageId: string;
-  params?: Record<string, string | number>;
-  remediation?: string;
-  remediationId?: string;
-  remediationParams?: Record<string, string | number>;
+  message: Message;
+  remediation?: Message;
   evidence?: Record<string, unknown>;
   location?: SourceLocation;
 }
@@ -37,7 +34,12 @@ export interface ReportResult {
   score: number | null;
   durationMs: number;
   measurements: Measurement[];
-  details: Record<string, unknown> & { classification?: Classification | string };
+  /** What the check measured (or, for a compliance rule, what decided it): see the check's README. */
+  facts: Record<string, unknown> & { classification?: Classification | string };
+  /** The check's facts schema version; absent: these facts cannot be judged again. */
+  factsVersion?: number;
+  /** What the check shows of its facts, for renderers. */
+  blocks?: Block[];
   findings: ReportFinding[];
   error?: TaskResult['error'];
   waiver?: AppliedWaiver;
@@ -58,20 +60,20 @@ export interface ReportCheck {
   references: Array<{ title: string; url?: string; clause?: string }>;
 }
 
+/** A blocker names the finding; its text is the finding's, rendered in the reader's language. */
 export interface ReportBlocker {
   check: string;
   target: string;
   category: Category;
   severity: Severity;
   finding: string;
-  message: string;
-  remediation?: string;
   location?: SourceLocation;
 }
 
 export interface ReportGate {
   passed: boolean;
-  reasons: string[];
+  /** Core message ids (gate.*) with their parameters. */
+  reasons: Message[];
   options: { failUnder?: number; minGrade?: string; failOn?: Severity; allowIncomplete?: boolean };
 }
 
@@ -118,6 +120,16 @@ export interface Report {
   gate?: ReportGate;
   /** Per compliance profile evaluated: what it is and how its rules came out. */
   compliance?: ReportComplianceProfile[];
+  /** Set when the facts were judged again (`siteready report --rejudge`): with what, and what could not be. */
+  rejudged?: {
+    at: string;
+    site: { file: string; sha256: string };
+    /** The siteready version that measured. */
+    measuredWith: string;
+    notRejudged: Array<{ check: string; target: string; reason: string }>;
+  };
+  /** Message catalogs of the plugins and compliance profiles used (built-in checks' ship with siteready). */
+  catalogs?: Record<string, Record<string, Catalog>>;
   /** The site file as parsed, secrets left as their ${VAR} references. */
   siteDescription: unknown;
 }
@@ -140,7 +152,7 @@ export interface BuildReportInput {
 function complianceSummary(profiles: NonNullable<BuildReportInput['profiles']>, results: ReportResult[]): ReportComplianceProfile[] {
   return profiles.map((p) => {
     const mine = results.filter((r) => r.check === 'compliance' && r.target === p.id);
-    const count = (outcome: string) => mine.filter((r) => r.details.outcome === outcome && !r.waiver).length;
+    const count = (outcome: string) => mine.filter((r) => r.facts.outcome === outcome && !r.waiver).length;
     return {
       id: p.id,
       title: p.title.en,
@@ -160,10 +172,13 @@ export function buildReport(input: BuildReportInput): Report {
   const { site, checks, results } = input;
   const now = input.now ?? input.finishedAt;
   const metas = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.meta]));
-  const catalogs = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]));
+  // Built-in checks' text ships with siteready; a plugin's or a profile's may not be at hand when the
+  // report is rendered again elsewhere, so the report carries those catalogs itself.
+  const carried = Object.fromEntries(
+    checks.filter((c) => c.def && (c.source === 'plugin' || c.id === 'compliance')).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]),
+  );
   const { waived, states } = applyWaivers(results, site.compliance.waivers, now);
   const scored = scoreResults(results, metas, new Set(waived.keys()));
-  const en = translator('en');
 
   const reportResults: ReportResult[] = results.map((r) => ({
     check: r.check,
@@ -173,20 +188,14 @@ export function buildReport(input: BuildReportInput): Report {
     score: r.score === null ? null : round3(r.score),
     durationMs: r.durationMs,
     measurements: r.measurements,
-    details: r.details,
+    facts: r.facts,
+    ...(r.factsVersion !== undefined ? { factsVersion: r.factsVersion } : {}),
+    ...(r.blocks ? { blocks: r.blocks } : {}),
     findings: r.findings.map((f) => ({
       id: f.id,
       severity: f.severity,
-      message: en.check(catalogs.get(r.check), f.message),
-      messageId: f.message.id,
-      ...(f.message.params ? { params: f.message.params } : {}),
-      ...(f.remediation
-        ? {
-            remediation: en.check(catalogs.get(r.check), f.remediation),
-            remediationId: f.remediation.id,
-            ...(f.remediation.params ? { remediationParams: f.remediation.params } : {}),
-          }
-        : {}),
+      message: f.message,
+      ...(f.remediation ? { remediation: f.remediation } : {}),
       ...(f.evidence ? { evidence: f.evidence } : {}),
       ...(f.location ? { location: f.location } : {}),
     })),
@@ -204,8 +213,6 @@ export function buildReport(input: BuildReportInput): Report {
       category: b.category,
       severity: b.severity,
       finding: f.id,
-      message: f.message,
-      ...(f.remediation ? { remediation: f.remediation } : {}),
       ...(f.location ? { location: f.location } : {}),
     };
   });
@@ -253,6 +260,7 @@ export function buildReport(input: BuildReportInput): Report {
     blockers,
     waivers: states,
     ...(compliance.length ? { compliance } : {}),
+    ...(Object.keys(carried).length ? { catalogs: carried } : {}),
     siteDescription: site.redacted,
   };
   // Belt and braces: a secret that slipped into a message, an error or evidence is still masked.

@@ -1,5 +1,5 @@
 // JSON Schema of the report model (`siteready schema --report`). Consumers may rely on every
-// field listed as required; `details` is check-specific and documented in each check's README.
+// field listed as required; `facts` are check-specific, versioned, and documented in each check's README.
 
 const severity = { enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
 const category = { enum: ['network', 'security', 'compliance', 'integration', 'capacity'] } as const;
@@ -14,7 +14,15 @@ const location = {
     path: { type: 'string' },
   },
 } as const;
-const params = { type: 'object', additionalProperties: { type: ['string', 'number'] } } as const;
+// A parameter is a value, or a nested message (a phrase translated with the rest).
+const params = { type: 'object', additionalProperties: { type: ['string', 'number', 'object'] } } as const;
+// Text is stored as a message id and its parameters, translated when a renderer formats it: the
+// check's catalog (built-in, or carried in `catalogs`), or the core one for gate reasons.
+const message = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string' }, params },
+} as const;
 // What decided a compliance rule: a site fact (YAML path and line) or a check result (check, target, field).
 const decidedBy = {
   type: 'array',
@@ -79,7 +87,7 @@ export const reportSchema = {
     'complete', 'categories', 'checks', 'results', 'blockers', 'waivers', 'siteDescription',
   ],
   properties: {
-    schemaVersion: { type: 'string', pattern: '^1\\.\\d+\\.\\d+$' },
+    schemaVersion: { type: 'string', pattern: '^2\\.\\d+\\.\\d+$' },
     tool: {
       type: 'object',
       required: ['name', 'version', 'node'],
@@ -160,7 +168,7 @@ export const reportSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['check', 'target', 'category', 'status', 'score', 'durationMs', 'measurements', 'details', 'findings'],
+        required: ['check', 'target', 'category', 'status', 'score', 'durationMs', 'measurements', 'facts', 'findings'],
         properties: {
           check: { type: 'string' },
           target: { type: 'string' },
@@ -184,8 +192,9 @@ export const reportSchema = {
               },
             },
           },
-          details: {
+          facts: {
             type: 'object',
+            description: "What the check measured, as its facts schema (versioned by factsVersion) describes; each check's README documents them. For a compliance rule: what decided it.",
             properties: {
               classification: {
                 type: 'string',
@@ -193,20 +202,26 @@ export const reportSchema = {
               },
             },
           },
+          factsVersion: { type: 'integer', minimum: 1, description: "Version of the check's facts schema; absent: the facts cannot be judged again." },
+          blocks: {
+            type: 'array',
+            description: 'What the check shows of its facts: tables, key-value lists, series and bars labelled by message ids.',
+            items: {
+              type: 'object',
+              required: ['kind'],
+              properties: { kind: { enum: ['table', 'key-value', 'series', 'bars'] } },
+            },
+          },
           findings: {
             type: 'array',
             items: {
               type: 'object',
-              required: ['id', 'severity', 'message', 'messageId'],
+              required: ['id', 'severity', 'message'],
               properties: {
                 id: { type: 'string' },
                 severity,
-                message: { type: 'string' },
-                messageId: { type: 'string' },
-                params,
-                remediation: { type: 'string' },
-                remediationId: { type: 'string' },
-                remediationParams: params,
+                message,
+                remediation: message,
                 evidence: { type: 'object' },
                 location,
               },
@@ -216,7 +231,7 @@ export const reportSchema = {
             type: 'object',
             required: ['kind', 'message'],
             properties: {
-              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated', 'uncaught'] },
+              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated', 'uncaught', 'not-measured', 'judge-error', 'not-rejudged'] },
               message: { type: 'string' },
             },
           },
@@ -229,26 +244,25 @@ export const reportSchema = {
         },
         // Compliance rule results carry the rule, its clauses and what decided it.
         if: { properties: { check: { const: 'compliance' } }, required: ['check'] },
-        then: { properties: { details: complianceDetails } },
+        then: { properties: { facts: complianceDetails } },
       },
     },
     blockers: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['check', 'target', 'category', 'severity', 'finding', 'message'],
+        required: ['check', 'target', 'category', 'severity', 'finding'],
         properties: {
           check: { type: 'string' },
           target: { type: 'string' },
           category,
           severity,
-          finding: { type: 'string' },
-          message: { type: 'string' },
-          remediation: { type: 'string' },
+          finding: { type: 'string', description: 'The id of the finding (in the result of this check and target) that blocks.' },
           location,
         },
       },
     },
+
     waivers: {
       type: 'array',
       items: {
@@ -270,7 +284,7 @@ export const reportSchema = {
     gate: {
       type: 'object',
       required: ['passed', 'reasons', 'options'],
-      properties: { passed: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } }, options: { type: 'object' } },
+      properties: { passed: { type: 'boolean' }, reasons: { type: 'array', items: message }, options: { type: 'object' } },
     },
     compliance: {
       type: 'array',
@@ -291,6 +305,25 @@ export const reportSchema = {
           waived: { type: 'integer', minimum: 0 },
         },
       },
+    },
+    rejudged: {
+      type: 'object',
+      required: ['at', 'site', 'measuredWith', 'notRejudged'],
+      description: 'Present when the saved facts were judged again: when, with which site file, and the results that could not be (they are errors of kind not-rejudged).',
+      properties: {
+        at: { type: 'string', format: 'date-time' },
+        site: { type: 'object', required: ['file', 'sha256'], properties: { file: { type: 'string' }, sha256: { type: 'string' } } },
+        measuredWith: { type: 'string' },
+        notRejudged: {
+          type: 'array',
+          items: { type: 'object', required: ['check', 'target', 'reason'], properties: { check: { type: 'string' }, target: { type: 'string' }, reason: { type: 'string' } } },
+        },
+      },
+    },
+    catalogs: {
+      type: 'object',
+      description: "Message catalogs (language → id → text) of the plugins and compliance profiles the report names; built-in checks' ship with siteready.",
+      additionalProperties: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } },
     },
     siteDescription: {},
   },

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../errors.js';
-import { CATEGORIES, SEVERITIES, type CheckDefinition } from '../plugin-api.js';
+import { CATEGORIES, SEVERITIES, type CheckDefinition, type MeasuredCheck } from '../plugin-api.js';
 import type { Site } from '../site/types.js';
 import { didYouMean } from '../util/suggest.js';
 import { usePrecompiled } from '../site/validate.js';
@@ -182,7 +182,15 @@ function shapeProblem(def: unknown, plugin: boolean): string | undefined {
   if (!CATEGORIES.includes(m.category)) return `meta.category must be one of ${CATEGORIES.join(', ')}`;
   if (!SEVERITIES.includes(m.severity)) return `meta.severity must be one of ${SEVERITIES.join(', ')}`;
   if (typeof m.weight !== 'number' || m.weight < 0) return 'meta.weight must be a number ≥ 0';
-  if (typeof d.targets !== 'function' || typeof d.run !== 'function') return 'targets() and run() are required';
+  if (typeof d.targets !== 'function') return 'targets() is required';
+  const measured = d as Partial<MeasuredCheck<unknown>>;
+  if (typeof measured.measure === 'function') {
+    if (typeof measured.judge !== 'function') return 'a check with measure() needs judge() too';
+    const f = measured.facts;
+    if (!f || typeof f !== 'object' || !Number.isInteger(f.version) || f.version < 1 || !f.schema || typeof f.schema !== 'object') {
+      return 'facts: { version (an integer ≥ 1), schema (a JSON Schema) } is required with measure()';
+    }
+  } else if (typeof (d as { run?: unknown }).run !== 'function') return 'measure() and judge() (or run()) are required';
   if (!d.messages || typeof d.messages.en !== 'object') return 'messages.en is required';
   return undefined;
 }

@@ -5,8 +5,9 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.js';
-import type { CheckContext, CheckOutcome, Finding, Measurement, SourceLocation, Status } from '../plugin-api.js';
-import { SEVERITIES, statusFromScore } from '../plugin-api.js';
+import type { ArtifactDefinition, Block, CheckContext, CheckOutcome, Finding, Measurement, SourceLocation, Status } from '../plugin-api.js';
+import { isMeasuredCheck, SEVERITIES, statusFromScore } from '../plugin-api.js';
+import { judgeFacts, placeFindings, thresholdOf } from './judge.js';
 import { runInTaskScope, UncaughtFault } from './fault-guard.js';
 import type { Plan, Task } from './plan.js';
 
@@ -19,14 +20,37 @@ export interface TaskResult {
   durationMs: number;
   measurements: Measurement[];
   findings: Finding[];
-  details: Record<string, unknown>;
+  /**
+   * What the check measured (a measured check's typed facts, versioned by `factsVersion`; a `run`
+   * check's details), or for a compliance rule what decided it.
+   */
+  facts: Record<string, unknown>;
+  /** The version of the check's facts schema; absent: the facts cannot be judged again. */
+  factsVersion?: number;
+  /** What the check shows of its facts. */
+  blocks?: Block[];
   location?: SourceLocation;
   /**
    * Why the check could not measure (status error); `not-evaluated`: a compliance rule whose facts are
-   * missing; `uncaught`: the check raised an error nothing caught (the process guard charged it here).
+   * missing; `uncaught`: the check raised an error nothing caught (the process guard charged it here);
+   * `not-measured`: the facts say nothing could be measured; `judge-error`: the judge failed;
+   * `not-rejudged`: re-judging could not use the saved facts.
    */
-  error?: { kind: 'timeout' | 'exception' | 'invalid-outcome' | 'cancelled' | 'load-error' | 'targets-error' | 'not-evaluated' | 'uncaught'; message: string };
+  error?: { kind: TaskErrorKind; message: string };
 }
+
+export type TaskErrorKind =
+  | 'timeout'
+  | 'exception'
+  | 'invalid-outcome'
+  | 'cancelled'
+  | 'load-error'
+  | 'targets-error'
+  | 'not-evaluated'
+  | 'uncaught'
+  | 'not-measured'
+  | 'judge-error'
+  | 'not-rejudged';
 
 export type ProgressEvent =
   | { type: 'plan'; total: number }
@@ -140,24 +164,45 @@ async function runTask(
   const signal = AbortSignal.any([controller.signal, runSignal]);
   setMaxListeners(0, signal);
   const def = task.check.def!;
+  const log = { debug: (msg: string, fields?: Record<string, unknown>) => debug?.(`[${task.key}] ${msg}`, fields) };
+  const shared = <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) => raceAbort(artifact(key, compute, dispose, signal), signal);
   const ctx: CheckContext = {
     site: plan.site,
     options: task.options,
     signal,
     remainingMs: () => Math.max(0, timeoutMs - (performance.now() - t0)),
-    artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) => raceAbort(artifact(key, compute, dispose, signal), signal),
-    threshold: (name, fallback) => {
-      const v = plan.site.thresholds[`${task.check.id}.${name}`];
-      return typeof v === 'number' ? v : fallback;
-    },
-    log: { debug: (msg, fields) => debug?.(`[${task.key}] ${msg}`, fields) },
+    artifact: shared,
+    use: <I, V>(a: ArtifactDefinition<I, V>, input: I) =>
+      shared(`${a.id}:${a.key(input)}`, (s) => a.compute({ site: plan.site, signal: s, log }, input), a.dispose ? (v: V) => a.dispose!(v) : undefined),
+    threshold: thresholdOf(plan.site, task.check.id),
+    log,
   };
   // A fault nothing caught, raised by anything this task started, ends this task (and only it).
   let failTask: (fault: UncaughtFault) => void = () => undefined;
   const faulted = new Promise<never>((_, reject) => (failTask = reject));
   faulted.catch(() => undefined);
+  const scope = { fail: (fault: UncaughtFault) => failTask(fault), isAftermath: (e: unknown) => signal.aborted && e === signal.reason };
   try {
-    const work = runInTaskScope({ fail: (fault) => failTask(fault), isAftermath: (e) => signal.aborted && e === signal.reason }, () => raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal));
+    if (isMeasuredCheck(def)) {
+      const { threshold: _judging, ...measureCtx } = ctx;
+      const work = runInTaskScope(scope, () => raceAbort(Promise.resolve().then(() => def.measure(measureCtx, task.target)), signal));
+      const facts = await Promise.race([work, faulted]);
+      if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return errorResult(base, t0, 'invalid-outcome', 'the check measured no facts (not an object)');
+      const verdict = judgeFacts(def, facts, { options: task.options, site: plan.site, target: task.target });
+      return {
+        ...base,
+        status: verdict.status,
+        score: verdict.score,
+        durationMs: Math.round(performance.now() - t0),
+        measurements: verdict.measurements,
+        findings: verdict.findings,
+        facts: facts as Record<string, unknown>,
+        factsVersion: def.facts.version,
+        ...(verdict.blocks ? { blocks: verdict.blocks } : {}),
+        ...(verdict.error ? { error: verdict.error } : {}),
+      };
+    }
+    const work = runInTaskScope(scope, () => raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal));
     const outcome = await Promise.race([work, faulted]);
     const problem = outcomeProblem(outcome);
     if (problem) return errorResult(base, t0, 'invalid-outcome', `check returned an invalid outcome: ${problem}`);
@@ -167,12 +212,8 @@ async function runTask(
       score: outcome.score,
       durationMs: Math.round(performance.now() - t0),
       measurements: outcome.measurements ?? [],
-      findings: (outcome.findings ?? []).map((f) => ({
-        ...f,
-        severity: task.target.severity && f.severity !== 'info' ? task.target.severity : f.severity,
-        ...(f.location ?? task.target.location ? { location: f.location ?? task.target.location } : {}),
-      })),
-      details: outcome.details ?? {},
+      findings: placeFindings(outcome.findings ?? [], task.target),
+      facts: outcome.details ?? {},
     };
   } catch (err) {
     if (err instanceof UncaughtFault) {
@@ -213,7 +254,7 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 'measurements' | 'findings' | 'details'>, t0: number, kind: NonNullable<TaskResult['error']>['kind'], message: string): TaskResult {
+function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 'measurements' | 'findings' | 'facts'>, t0: number, kind: TaskErrorKind, message: string): TaskResult {
   return {
     ...base,
     status: 'error',
@@ -221,7 +262,7 @@ function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 
     durationMs: Math.round(performance.now() - t0),
     measurements: [],
     findings: [],
-    details: {},
+    facts: {},
     error: { kind, message },
   };
 }
@@ -229,9 +270,9 @@ function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 
 function unplannedResult(u: Plan['unplanned'][number]): TaskResult {
   const base = { key: `${u.check.id}:-`, check: u.check.id, target: '-', durationMs: 0, measurements: [], findings: [], ...(u.check.location ? { location: u.check.location } : {}) };
   if (u.reason === 'load-error' || u.reason === 'targets-error') {
-    return { ...base, status: 'error', score: null, details: {}, error: { kind: u.reason, message: u.message ?? u.reason } };
+    return { ...base, status: 'error', score: null, facts: {}, error: { kind: u.reason, message: u.message ?? u.reason } };
   }
-  return { ...base, status: 'skipped', score: null, details: { reason: u.reason } };
+  return { ...base, status: 'skipped', score: null, facts: { reason: u.reason } };
 }
 
 const STATUSES: Status[] = ['pass', 'warn', 'fail', 'info', 'skipped', 'error'];

@@ -17,11 +17,15 @@ export interface InterpolationResult {
   retyped: Map<string, string>;
 }
 
-export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Redactor): InterpolationResult {
+/**
+ * `missingSecrets: 'placeholder'`: a secret whose variable is not set is left empty instead of
+ * being an error — for work that never uses secrets (judging saved facts, checking a draft).
+ */
+export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Redactor, opts: { missingSecrets?: 'error' | 'placeholder' } = {}): InterpolationResult {
   const problems: InterpolationResult['problems'] = [];
   const retyped = new Map<string, string>();
 
-  const substitute = (text: string, pointer: string): { value: string; whole: boolean; refs: number } => {
+  const substitute = (text: string, pointer: string, secret = false): { value: string; whole: boolean; refs: number } => {
     let refs = 0;
     let whole = false;
     const value = text.replace(REF, (match, body: string | undefined, offset: number) => {
@@ -43,6 +47,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
+      if (secret && opts.missingSecrets === 'placeholder') return '';
       problems.push({
         path: pointer,
         message: `environment variable ${name} is not set`,
@@ -56,7 +61,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Re
   const walk = (node: unknown, pointer: string, key: string | undefined): { value: unknown; redacted: unknown } => {
     if (typeof node === 'string') {
       const secret = key !== undefined && isSecretKey(key);
-      const { value, whole, refs } = substitute(node, pointer);
+      const { value, whole, refs } = substitute(node, pointer, secret);
       if (secret) {
         if (refs === 0 && node.length > 0) {
           problems.push({

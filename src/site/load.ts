@@ -26,6 +26,8 @@ export const STREAM_READ_TIMEOUT_MS = 10_000;
 
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
+  /** 'placeholder': secrets whose variables are unset are left empty (nothing will use them). Default: an error. */
+  secrets?: 'require' | 'placeholder';
   /** Silence allowed from a pipe or FIFO (default STREAM_READ_TIMEOUT_MS). */
   readTimeoutMs?: number;
   redactor?: Redactor;
@@ -130,7 +132,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
   }
 
   const redactor = opts.redactor ?? new Redactor();
-  const interpolated = interpolate(raw, opts.env ?? process.env, redactor);
+  const interpolated = interpolate(raw, opts.env ?? process.env, redactor, { missingSecrets: opts.secrets === 'placeholder' ? 'placeholder' : 'error' });
   if (interpolated.problems.length) {
     throw new ConfigError(`${display}: unresolved references`, interpolated.problems.map(diag));
   }

@@ -1,7 +1,7 @@
 // Why a TLS grade is capped, in the report's languages. Keyed by cap id; `{param}` placeholders
 // are filled from the cap's params (the same format() the report uses).
 
-import { format, type Lang } from '../report/i18n/index.js';
+import { format, type Lang } from '../i18n/index.js';
 
 export const gradeMessages: Record<Lang, Record<string, string>> = {
   en: {

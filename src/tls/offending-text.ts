@@ -2,7 +2,7 @@
 // few fixed English phrases (rulesets/*.ts, key-strength.ts). The phrases are translated here so a
 // Chinese report says "TLSv1.3（未提供）", not "TLSv1.3 (not offered)"; data stays as it is.
 
-import type { Lang } from '../report/i18n/index.js';
+import type { Lang } from '../i18n/index.js';
 
 type Rewrite = [RegExp, string];
 

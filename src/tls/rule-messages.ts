@@ -2,7 +2,7 @@
 // id (`mozilla-intermediate.protocols`), its fix by the id plus `.fix`, as the checks' catalogs do.
 // Configuration lines are the same in every language; the Mozilla ones are the 6.0 generator's.
 
-import type { Lang } from '../report/i18n/index.js';
+import type { Lang } from '../i18n/index.js';
 
 const MOZ_INTERMEDIATE_CIPHERS =
   'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';

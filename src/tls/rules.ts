@@ -1,7 +1,7 @@
 // The compliance rule sets a TLS scan is checked against. Each set lives in rulesets/; this module
 // names the results, looks up their title and fix in the chosen language and says pass or fail.
 
-import type { Lang } from '../report/i18n/index.js';
+import type { Lang } from '../i18n/index.js';
 import { ruleText } from './rule-messages.js';
 import { bsiRules } from './rulesets/bsi.js';
 import type { RuleOutcome } from './rulesets/common.js';

@@ -172,11 +172,11 @@ describe('run', () => {
   it('run tcp 127.0.0.1:<refused port> --json exits 0 and classifies it refused', async () => {
     const r = await runCli(['run', 'tcp', `127.0.0.1:${refusedPort}`, '--json', '--quiet']);
     expectOk(r);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; details: { classification?: string } }> };
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; facts: { classification?: string } }> };
     const tcp = report.results.filter((x) => x.check === 'tcp');
     expect(tcp).toHaveLength(1);
     expect(tcp[0]!.status).toBe('fail');
-    expect(tcp[0]!.details.classification).toBe('refused');
+    expect(tcp[0]!.facts.classification).toBe('refused');
   });
 
   it('run tcp not-a-target exits 2 with examples', async () => {

@@ -16,7 +16,7 @@ interface ReportResult {
   target: string;
   status: string;
   error?: { kind: string; message: string };
-  details?: Record<string, unknown>;
+  facts?: Record<string, unknown>;
 }
 
 let dir: string;
@@ -101,7 +101,7 @@ describe('plugins', () => {
     // Every other check still ran.
     expect(only(results, 'acme/fine')).toEqual([expect.objectContaining({ target: 'local', status: 'pass' })]);
     expect(only(results, 'tcp')).toEqual([expect.objectContaining({ target: 'local', status: 'fail' })]);
-    expect(only(results, 'tcp')[0]!.details).toMatchObject({ classification: 'refused' });
+    expect(only(results, 'tcp')[0]!.facts).toMatchObject({ classification: 'refused' });
 
     const v = await cli(['validate', 'site.yaml', '--load-plugins']);
     expect(v.code, v.stderr).toBe(2);

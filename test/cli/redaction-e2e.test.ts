@@ -101,7 +101,7 @@ platform:
       }
       // The JSON report is whole and says what the proxy did.
       const report = JSON.parse(outputs.find(([n]) => n === 'r.json')![1]);
-      expect(report.results.some((x: { details: { classification?: string } }) => x.details.classification === 'proxy-auth-required')).toBe(true);
+      expect(report.results.some((x: { facts: { classification?: string } }) => x.facts.classification === 'proxy-auth-required')).toBe(true);
       expect(() => JSON.parse(outputs.find(([n]) => n === 'r.sarif')![1])).not.toThrow();
       // What the proxy said did reach the report — masked — so the test had a leak to stop.
       expect(outputs.find(([n]) => n === 'r.json')![1]).toMatch(/reflecting-proxy\/1\.0 \(\[REDACTED\]\)|for \[REDACTED\]/);

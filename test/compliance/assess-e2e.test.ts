@@ -104,7 +104,7 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
   });
 
   const rule = (id: string) => {
-    const r = run.report.results.find((x) => x.check === 'compliance' && (x.details as { rule?: string }).rule === id);
+    const r = run.report.results.find((x) => x.check === 'compliance' && (x.facts as { rule?: string }).rule === id);
     if (!r) throw new Error(`no result for rule ${id}`);
     return r as typeof r & { waiver?: unknown; location?: { file: string; line: number } };
   };
@@ -122,7 +122,7 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
     const r = rule('encryption-in-transit');
     expect(r.status).toBe('fail');
     expect(r.target).toBe('baseline');
-    const d = r.details as { references: Array<{ clause: string }>; decidedBy: DecidedBy[] };
+    const d = r.facts as { references: Array<{ clause: string }>; decidedBy: DecidedBy[] };
     expect(d.references[0]!.clause).toMatch(/3\.10 Encrypt Sensitive Data in Transit/);
     const by = d.decidedBy[0]!;
     expect(by).toMatchObject({ source: 'site', fact: 'endpoints[legacy].protocol', value: 'http' });
@@ -135,11 +135,11 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
   it('storage that resolves outside network.onPremises fails, traced to the dns check and target', () => {
     const r = rule('storage-where-declared');
     expect(r.status).toBe('fail');
-    const d = r.details as { decidedBy: DecidedBy[]; why: string };
+    const d = r.facts as { decidedBy: DecidedBy[]; why: string };
     expect(d.why).toMatch(/endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/);
     expect(d.decidedBy).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ source: 'check', check: 'dns', target: 'cloud.sr.test', field: 'details.addresses[0].address', value: '127.0.0.2' }),
+        expect.objectContaining({ source: 'check', check: 'dns', target: 'cloud.sr.test', field: 'facts.addresses[0].address', value: '127.0.0.2' }),
         expect.objectContaining({ source: 'site', yamlPath: 'network.onPremises' }),
       ]),
     );
@@ -148,14 +148,14 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
   it('verified certificates pass, decided by the http check', () => {
     const r = rule('certificates-verified');
     expect(r.status).toBe('pass');
-    const d = r.details as { decidedBy: DecidedBy[] };
-    expect(d.decidedBy.some((u) => u.source === 'check' && u.check === 'http' && u.field === 'details.classification' && u.value === 'ok')).toBe(true);
+    const d = r.facts as { decidedBy: DecidedBy[] };
+    expect(d.decidedBy.some((u) => u.source === 'check' && u.check === 'http' && u.field === 'facts.classification' && u.value === 'ok')).toBe(true);
   });
 
   it('site facts decide the posture rules; a waived rule stays visible but leaves the blockers', () => {
     expect(rule('admin-mfa').status).toBe('pass');
     expect(rule('single-sign-on').status).toBe('pass');
-    expect((rule('single-sign-on').details as { severity: string }).severity).toBe('high'); // severityBySize: large
+    expect((rule('single-sign-on').facts as { severity: string }).severity).toBe('high'); // severityBySize: large
     const audit = rule('audit-logging');
     expect(audit.status).toBe('fail');
     expect(audit.waiver).toBeDefined();
@@ -172,7 +172,7 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
     expect(en.stdout).toMatch(/FAIL\s+encryption-in-transit/);
     expect(en.stdout).toMatch(/Safeguard 3\.10 Encrypt Sensitive Data in Transit/);
     expect(en.stdout).toMatch(/decided by: site\.yaml:\d+ · endpoints\[legacy\]\.protocol = "http"/);
-    expect(en.stdout).toMatch(/decided by: dns · cloud\.sr\.test · details\.addresses\[0\]\.address = "127\.0\.0\.2"/);
+    expect(en.stdout).toMatch(/decided by: dns · cloud\.sr\.test · facts\.addresses\[0\]\.address = "127\.0\.0\.2"/);
     const zh = await runCli(['assess', sitePath, '--quiet', '--lang', 'zh-CN'], { timeoutMs: 60_000, cwd: tmp!.path });
     expect(zh.stdout).toMatch(/^合规$/m);
     expect(zh.stdout).toMatch(/企业即时通讯基线/);

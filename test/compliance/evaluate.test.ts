@@ -60,10 +60,10 @@ describe('operators', () => {
   it('a pattern that backtracks in JavaScript runs in linear time over a long fact from the network', () => {
     // `.*a.*b.*c.*d.*e$` over 4,000 characters without an "e" took JavaScript's engine hours.
     const issuer = 'abcd'.repeat(1000);
-    const specs: ResultSpec[] = [{ check: 'http', target: 'api', details: { issuer } }];
+    const specs: ResultSpec[] = [{ check: 'http', target: 'api', facts: { issuer } }];
     const t0 = performance.now();
-    const miss = run('{ fact: "results.http[0].details.issuer", matches: ".*a.*b.*c.*d.*e$" }', specs);
-    const hit = run('{ fact: "results.http[0].details.issuer", matches: ".*a.*b.*c.*d$" }', specs);
+    const miss = run('{ fact: "results.http[0].facts.issuer", matches: ".*a.*b.*c.*d.*e$" }', specs);
+    const hit = run('{ fact: "results.http[0].facts.issuer", matches: ".*a.*b.*c.*d$" }', specs);
     expect([miss.outcome, hit.outcome]).toEqual(['fail', 'pass']);
     // Generous: the point is "not hours", not a timing figure.
     expect(performance.now() - t0).toBeLessThan(5000);
@@ -79,8 +79,8 @@ describe('operators', () => {
 
 describe('quantifiers over lists', () => {
   const dns: ResultSpec[] = [
-    { check: 'dns', target: 'api.example.test', details: { addresses: [{ address: '203.0.113.4', family: 4 }], endpoints: ['api'] } },
-    { check: 'dns', target: 'files.example.test', details: { addresses: [{ address: '10.1.1.1', family: 4 }, { address: 'fd00::5', family: 6 }], endpoints: ['files'] } },
+    { check: 'dns', target: 'api.example.test', facts: { addresses: [{ address: '203.0.113.4', family: 4 }], endpoints: ['api'] } },
+    { check: 'dns', target: 'files.example.test', facts: { addresses: [{ address: '10.1.1.1', family: 4 }, { address: 'fd00::5', family: 6 }], endpoints: ['files'] } },
   ];
   const residency = (where: string) =>
     `{ all: { each: endpoints, as: ep, where: ${where}, satisfy: { all: { each: ep.resolved, as: a, satisfy: { fact: a.address, inCidr: { fact: network.onPremises } } } } } }`;
@@ -95,7 +95,7 @@ describe('quantifiers over lists', () => {
     expect(o.outcome).toBe('fail');
     expect(o.why).toMatch(/endpoints\[api\]\.resolved\[0\]\.address = "203\.0\.113\.4"; needs inside \["10\.0\.0\.0\/8","fd00::\/8"\]/);
     const byCheck = o.decidedBy.find((u) => u.source?.kind === 'result');
-    expect(byCheck?.source).toMatchObject({ kind: 'result', check: 'dns', target: 'api.example.test', field: 'details.addresses[0].address' });
+    expect(byCheck?.source).toMatchObject({ kind: 'result', check: 'dns', target: 'api.example.test', field: 'facts.addresses[0].address' });
     const bySite = o.decidedBy.find((u) => u.source?.kind === 'site');
     expect(bySite?.source).toMatchObject({ kind: 'site', path: 'network.onPremises', location: { file: 'fixture.yaml', line: 4 } });
   });
@@ -125,24 +125,24 @@ describe('quantifiers over lists', () => {
 
 describe('missing facts', () => {
   it('a check that did not run makes the rule not evaluated — never a silent pass', () => {
-    const o = run('{ fact: "endpoints[0].results.http.details.classification", eq: ok }');
+    const o = run('{ fact: "endpoints[0].results.http.facts.classification", eq: ok }');
     expect(o.outcome).toBe('not-evaluated');
     expect(o.why).toMatch(/endpoints\[api\] has no http result/);
-    expect(run('{ not: { fact: "endpoints[0].results.http.details.classification", eq: ok } }').outcome).toBe('not-evaluated');
+    expect(run('{ not: { fact: "endpoints[0].results.http.facts.classification", eq: ok } }').outcome).toBe('not-evaluated');
   });
 
   it('an error result leaves its details missing: not evaluated, with the status', () => {
-    const o = run('{ fact: "endpoints[0].results.http.details.classification", eq: ok }', [{ check: 'http', target: 'api', status: 'error' }]);
+    const o = run('{ fact: "endpoints[0].results.http.facts.classification", eq: ok }', [{ check: 'http', target: 'api', status: 'error' }]);
     expect(o.outcome).toBe('not-evaluated');
     expect(o.why).toMatch(/classification is missing \(http on api: error\)/);
-    const skipped = run('{ fact: "results.tls[0].details.accepted", containsAny: [x] }', [{ check: 'tls', target: 'api', status: 'skipped', details: { reason: 'proxy-only' } }]);
+    const skipped = run('{ fact: "results.tls[0].facts.accepted", containsAny: [x] }', [{ check: 'tls', target: 'api', status: 'skipped', facts: { reason: 'proxy-only' } }]);
     expect(skipped.outcome).toBe('not-evaluated');
     expect(skipped.why).toMatch(/\(tls on api: skipped, proxy-only\)/);
   });
 
   it('false beats unknown in an and, true beats unknown in an or (Kleene)', () => {
     const unknown = '{ fact: "results.tls", exists: true, ifMissing: not-evaluated }';
-    const measured = '{ fact: "endpoints[0].results.tls.details.accepted", containsAny: [x] }';
+    const measured = '{ fact: "endpoints[0].results.tls.facts.accepted", containsAny: [x] }';
     expect(run(`{ and: [{ fact: security.sso.enabled, eq: false }, ${measured}] }`).outcome).toBe('fail');
     expect(run(`{ or: [{ fact: security.sso.enabled, eq: true }, ${measured}] }`).outcome).toBe('pass');
     expect(run(`{ and: [{ fact: security.sso.enabled, eq: true }, ${measured}] }`).outcome).toBe('not-evaluated');
@@ -177,8 +177,8 @@ describe('applies and the report entries', () => {
     const [r] = outcomesToResults([fail], siteText(SITE));
     expect(r).toMatchObject({ check: 'compliance', target: 't', status: 'fail', score: 0, key: 'compliance:t.r' });
     expect(r!.findings[0]).toMatchObject({ id: 't.r', severity: 'high', message: { id: 't.r' }, remediation: { id: 't.r.fix' } });
-    expect(r!.details).toMatchObject({ outcome: 'fail', references: [{ standard: 's', clause: '1' }] });
-    expect((r!.details.decidedBy as Array<Record<string, unknown>>)[0]).toMatchObject({ source: 'site', yamlPath: 'security.auditLog.retentionDays', location: { line: 11 } });
+    expect(r!.facts).toMatchObject({ outcome: 'fail', references: [{ standard: 's', clause: '1' }] });
+    expect((r!.facts.decidedBy as Array<Record<string, unknown>>)[0]).toMatchObject({ source: 'site', yamlPath: 'security.auditLog.retentionDays', location: { line: 11 } });
     expect(r!.location).toMatchObject({ file: 'fixture.yaml', line: 11 });
   });
 

@@ -9,7 +9,7 @@ export interface ResultSpec {
   check: string;
   target: string;
   status?: TaskResult['status'];
-  details?: Record<string, unknown>;
+  facts?: Record<string, unknown>;
   measurements?: Record<string, number | string | boolean>;
 }
 
@@ -23,7 +23,7 @@ export function results(specs: ResultSpec[] = []): TaskResult[] {
     durationMs: 1,
     measurements: Object.entries(s.measurements ?? {}).map(([id, value]) => ({ id, value })),
     findings: [],
-    details: s.details ?? {},
+    facts: s.facts ?? {},
   }));
 }
 

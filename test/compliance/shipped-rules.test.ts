@@ -77,7 +77,7 @@ describe('shipped profiles', () => {
   it('TLS profiles are not evaluated when the tls check published nothing', () => {
     for (const id of ['tls-mozilla-intermediate', 'tls-nist-800-52r2', 'tls-bsi', 'tls-pci-dss-4']) {
       const profile = loadProfileRef(id, process.cwd());
-      const outcomes = evaluateProfiles([profile], siteFrom(fixtures.base), results([{ check: 'dns', target: 'api.example.test', details: { addresses: [] } }]));
+      const outcomes = evaluateProfiles([profile], siteFrom(fixtures.base), results([{ check: 'dns', target: 'api.example.test', facts: { addresses: [] } }]));
       for (const o of outcomes) {
         expect(o.outcome).toBe('not-evaluated');
         expect(o.why).toMatch(/the tls check has no results/);
@@ -94,8 +94,8 @@ describe('shipped profiles', () => {
   it('certificates are not "verified" by a run that reached no endpoint', () => {
     const profile = loadProfileRef('baseline', process.cwd());
     const o = evaluateProfiles([{ ...profile, rules: profile.rules.filter((r) => r.id === 'certificates-verified') }], siteFrom(fixtures.base), results([
-      { check: 'http', target: 'api', status: 'fail', details: { classification: 'dns-failure' } },
-      { check: 'websocket', target: 'chat', status: 'fail', details: { classification: 'refused' } },
+      { check: 'http', target: 'api', status: 'fail', facts: { classification: 'dns-failure' } },
+      { check: 'websocket', target: 'chat', status: 'fail', facts: { classification: 'refused' } },
     ]))[0]!;
     expect(o.outcome).toBe('not-evaluated');
     expect(o.why).toMatch(/no element of endpoints matches/);
@@ -105,7 +105,7 @@ describe('shipped profiles', () => {
     const profile = loadProfileRef('tls-nist-800-52r2', process.cwd());
     const rule = profile.rules.find((r) => r.id === 'rule-set')!;
     const only = (rules: unknown[]) =>
-      evaluateProfiles([{ ...profile, rules: [rule] }], siteFrom(fixtures.base), results([{ check: 'tls', target: 'api', details: { accepted: [], rules } }]))[0]!;
+      evaluateProfiles([{ ...profile, rules: [rule] }], siteFrom(fixtures.base), results([{ check: 'tls', target: 'api', facts: { accepted: [], rules } }]))[0]!;
     expect(only([{ ruleSet: 'mozilla-intermediate', id: 'mozilla-intermediate.protocols', passed: true, offending: [] }]).outcome).toBe('not-evaluated');
     expect(
       only([
@@ -120,8 +120,8 @@ describe('shipped profiles', () => {
     const rule = profile.rules.find((r) => r.id === 'national-cryptography')!;
     const site = siteFrom(deepMerge(fixtures.base, { security: { cryptography: { national: 'required' } } }) as Record<string, unknown>);
     const o = evaluateProfiles([{ ...profile, rules: [rule] }], site, results([
-      { check: 'tls', target: 'api', details: { accepted: [{ version: 'TLSv1.2', code: '0xC02F' }], tlcp: { offered: true, accepted: [{ code: '0xE013', name: 'ECC_SM4_CBC_SM3' }] } } },
-      { check: 'tls', target: 'chat', details: { accepted: [{ version: 'TLSv1.3', code: '0x00C6' }] } },
+      { check: 'tls', target: 'api', facts: { accepted: [{ version: 'TLSv1.2', code: '0xC02F' }], tlcp: { offered: true, accepted: [{ code: '0xE013', name: 'ECC_SM4_CBC_SM3' }] } } },
+      { check: 'tls', target: 'chat', facts: { accepted: [{ version: 'TLSv1.3', code: '0x00C6' }] } },
     ]))[0]!;
     expect(o.outcome).toBe('pass');
     const notRequired = evaluateProfiles([{ ...profile, rules: [rule] }], siteFrom(fixtures.base), [])[0]!;

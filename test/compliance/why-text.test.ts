@@ -8,7 +8,7 @@ const CASES: Array<[string, string]> = [
   ['endpoints[directory].protocol = "tcp"; needs one of ["https","wss"], or = "ldap"', 'endpoints[directory].protocol = "tcp"；要求为以下之一 ["https","wss"]，或= "ldap"'],
   ['data.storage.location is missing', 'data.storage.location 缺失'],
   ['security.mfa.admins is not declared', 'security.mfa.admins 未声明'],
-  ['results.tls.details.rules was not measured', 'results.tls.details.rules 未测量'],
+  ['results.tls.facts.rules was not measured', 'results.tls.facts.rules 未测量'],
   ['the tls check has no results (not run, disabled, not applicable or not installed)', 'tls 检查没有结果（未运行、已禁用、不适用或未安装）'],
   ['endpoints[files] has no resolved addresses (the dns check did not answer for it)', 'endpoints[files] 没有解析出的地址（dns 检查未给出结果）'],
   ['no element of endpoints matches (a = 1; needs = 2; b is missing)', 'endpoints 中没有匹配的元素（a = 1；要求= 2；b 缺失）'],

@@ -10,7 +10,7 @@ export function meta(id: string, over: Partial<CheckMeta> = {}): CheckMeta {
 }
 
 export function result(check: string, target: string, over: Partial<TaskResult> = {}): TaskResult {
-  return { key: `${check}:${target}`, check, target, status: 'pass', score: 1, durationMs: 1, measurements: [], findings: [], details: {}, ...over };
+  return { key: `${check}:${target}`, check, target, status: 'pass', score: 1, durationMs: 1, measurements: [], findings: [], facts: {}, ...over };
 }
 
 export function failing(check: string, target: string, severity: TaskResult['findings'][number]['severity'], score = 0): TaskResult {

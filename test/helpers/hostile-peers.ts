@@ -201,7 +201,7 @@ export function crashSigns(stderr: string): string[] {
 /** Why a result against a hostile peer is unacceptable, or undefined when it is fine. */
 export function hostileVerdictProblem(r: ReportResult): string | undefined {
   if (r.status === 'pass') return `status pass (score ${r.score})`;
-  const classification = (r.details as { classification?: string } | undefined)?.classification;
+  const classification = (r.facts as { classification?: string } | undefined)?.classification;
   if (classification === 'ok') return 'classified ok';
   return undefined;
 }

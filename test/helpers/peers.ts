@@ -317,13 +317,19 @@ export async function writeSite(dir: string, site: Record<string, unknown>, file
   return path;
 }
 
+export interface ReportMessage {
+  id: string;
+  params?: Record<string, string | number>;
+}
+
 export interface ReportResult {
   check: string;
   target: string;
   status: string;
   score: number | null;
-  details: Record<string, any>;
-  findings: Array<{ id: string; severity: string; message: string; evidence?: Record<string, any> }>;
+  facts: Record<string, any>;
+  /** Message ids and parameters only (report 2.0.0): englishReport() (report-text.ts) renders the text. */
+  findings: Array<{ id: string; severity: string; message: ReportMessage; remediation?: ReportMessage; evidence?: Record<string, any> }>;
   measurements: Array<{ id: string; value: unknown }>;
   error?: { kind: string; message: string };
 }
@@ -339,7 +345,7 @@ export interface Report {
   checks: Array<{ id: string; score: number | null; weight: number; category: string }>;
   categories: Array<{ id: string; score: number | null; weight: number }>;
   blockers: Array<{ check: string; target: string; severity: string; finding: string }>;
-  gate?: { passed: boolean; reasons: string[] };
+  gate?: { passed: boolean; reasons: ReportMessage[] };
   [key: string]: unknown;
 }
 
@@ -360,7 +366,7 @@ export async function assess(sitePath: string, dir: string, extra: string[] = []
   return { cli, report: JSON.parse(text) as Report, reportPath };
 }
 
-export function result(report: Report, check: string, target: string): ReportResult {
+export function result<R extends { check: string; target: string }>(report: { results: R[] }, check: string, target: string): R {
   const r = report.results.find((x) => x.check === check && x.target === target);
   if (!r) throw new Error(`no ${check} result for ${target}; have: ${report.results.map((x) => `${x.check}:${x.target}`).join(', ')}`);
   return r;

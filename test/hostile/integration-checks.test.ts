@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, startHostileTcpPeer, type GenericBehaviour, type HostileOptions, type HostilePeer, type Script } from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
+import { englishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
   httpScripts,
   LDAP_PAYLOAD,
@@ -40,6 +41,9 @@ const BIND_DN = 'cn=svc-siteready,dc=hostile,dc=test';
 /** Quotes, a backslash and non-ASCII: the forms a leak takes in JSON differ from the raw one. */
 const PASSWORD = `s3"cr\\et-Pässwörd-密码-${process.pid}`;
 
+/** A result whose findings carry their English text (`text`, `fix`), as a reader gets them. */
+type Result = EnglishResult<ReportResult>;
+
 interface Case {
   check: string;
   /** What the peer does wrong (counted once in the matrix, whatever the transport). */
@@ -49,7 +53,7 @@ interface Case {
   peer: HostilePeer;
   target: string;
   /** What this result must show besides "not a pass" (a finding id, a code); a problem or undefined. */
-  expect?: (r: ReportResult) => string | undefined;
+  expect?: (r: Result) => string | undefined;
 }
 
 const tally = { checks: new Set<string>(), behaviours: new Set<string>(), cases: 0, passed: 0 };
@@ -93,14 +97,18 @@ const finding = (id: string): Case['expect'] => (r) => (r.findings.some((f) => f
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** What is wrong with one result; empty when the check handled the hostile peer. */
-function resultProblems(c: Case, r: ReportResult): string[] {
+function resultProblems(c: Case, r: Result): string[] {
   const out: string[] = [];
   if (r.error) out.push(`error ${r.error.kind}: ${r.error.message}`);
   const bad = hostileVerdictProblem(r);
   if (bad) out.push(bad);
+  // The text a reader gets, parameters from the peer included: the message and the remediation.
   for (const f of r.findings) {
-    if (UNPRINTABLE.test(f.message)) out.push(`finding ${f.id} carries control or bidi characters: ${JSON.stringify(f.message.slice(0, 120))}`);
-    if (f.message.length > 4000) out.push(`finding ${f.id} is ${f.message.length} characters long`);
+    for (const [what, text] of [['message', f.text], ['remediation', f.fix]] as const) {
+      if (text === undefined) continue;
+      if (UNPRINTABLE.test(text)) out.push(`finding ${f.id}'s ${what} carries control or bidi characters: ${JSON.stringify(text.slice(0, 120))}`);
+      if (text.length > 4000) out.push(`finding ${f.id}'s ${what} is ${text.length} characters long`);
+    }
   }
   const expected = c.expect?.(r);
   if (expected) out.push(expected);
@@ -117,9 +125,10 @@ async function runMatrix(check: string, cases: Case[], env: NodeJS.ProcessEnv = 
   if (!validate(run.report)) runProblems.push(`report invalid: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
   const crash = crashSigns(run.cli.stderr);
   if (crash.length) runProblems.push(`crash signs: ${crash.slice(0, 3).join(' | ')}`);
+  const english = await englishReport(run.report);
   const problems: string[] = [];
   for (const c of cases) {
-    const mine = run.report.results.filter((r) => new RegExp(`(^|\\D)${c.peer.port}(\\D|$)`).test(r.target));
+    const mine = english.results.filter((r) => new RegExp(`(^|\\D)${c.peer.port}(\\D|$)`).test(r.target));
     const own = mine.length === 1 ? resultProblems(c, mine[0]!) : [`${mine.length} results for ${c.target}`];
     const all = [...runProblems, ...own].map((p) => `${check} × ${c.via}${c.behaviour}: ${p}`);
     tally.checks.add(check);
@@ -160,7 +169,7 @@ describe('hostile peers: integration checks', () => {
       ...(await scriptCases('directory', 'ldap-', STARTTLS_SCRIPTS, (port) => `ldap://127.0.0.1:${port}`, {}, { 'starttls-wrong-op': finding('directory.not-ldap'), 'starttls-then-garbage': finding('directory.tls-failure') })),
       ...(await scriptCases('directory', 'ldaps-', { 'slapd-echoes-password': ldapEchoPassword, 'ldap-long-diagnostic': ldapLongDiagnostic }, ldaps, { tls }, {
         'slapd-echoes-password': finding('directory.invalid-credentials'),
-        'ldap-long-diagnostic': (r) => finding('directory.invalid-credentials')!(r) ?? (r.findings[0]!.message.length < 600 ? undefined : `a ${r.findings[0]!.message.length}-character message`),
+        'ldap-long-diagnostic': (r) => finding('directory.invalid-credentials')!(r) ?? (r.findings[0]!.text.length < 600 ? undefined : `a ${r.findings[0]!.text.length}-character message`),
       })),
     ];
     const { problems, run } = await runMatrix('directory', cases, { SITEREADY_LDAP_BIND_DN: BIND_DN, SITEREADY_LDAP_PASSWORD: PASSWORD }, ['sarif', 'md']);
@@ -168,7 +177,7 @@ describe('hostile peers: integration checks', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
-  it('directory: a server echoing the bind password in diagnosticMessage puts it in no written report, in no form', () => {
+  it('directory: a server echoing the bind password in diagnosticMessage puts it in no written report, in no form', async () => {
     expect(directoryRun, 'the directory matrix ran').toBeDefined();
     const forms = {
       raw: PASSWORD,
@@ -181,8 +190,8 @@ describe('hostile peers: integration checks', () => {
     for (const [format, text] of Object.entries(directoryRun!.texts)) {
       for (const [form, value] of Object.entries(forms)) expect(text.includes(value), `${form} password in the ${format} report`).toBe(false);
     }
-    const r = directoryRun!.report.results.find((x) => x.findings.some((f) => f.id === 'directory.invalid-credentials'));
-    expect(r?.findings.find((f) => f.id === 'directory.invalid-credentials')?.message).toMatch(/not shown/);
+    const r = (await englishReport(directoryRun!.report)).results.find((x) => x.findings.some((f) => f.id === 'directory.invalid-credentials'));
+    expect(r?.findings.find((f) => f.id === 'directory.invalid-credentials')?.text).toMatch(/not shown/);
   });
 
   it('sso: OIDC and SAML peers that break HTTP, JSON or XML end in findings, never a pass', async () => {
@@ -224,7 +233,7 @@ describe('hostile peers: integration checks', () => {
         'content-length-absurd': finding('storage.body-too-large'),
       })),
       ...(await genericCases('storage', 'smb-', smb, { payload: SMB_PAYLOAD })),
-      ...(await scriptCases('storage', '', SMB_SCRIPTS, smb, {}, { 'smb-dialect-0x0041': (r) => finding('storage.not-smb')!(r) ?? (r.details.code === 'SMB_BAD_DIALECT' ? undefined : `code ${r.details.code}, expected SMB_BAD_DIALECT`) })),
+      ...(await scriptCases('storage', '', SMB_SCRIPTS, smb, {}, { 'smb-dialect-0x0041': (r) => finding('storage.not-smb')!(r) ?? (r.facts.code === 'SMB_BAD_DIALECT' ? undefined : `code ${r.facts.code}, expected SMB_BAD_DIALECT`) })),
     ];
     const { problems } = await runMatrix('storage', cases);
     expect(problems).toEqual([]);

@@ -181,10 +181,10 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
   const bound = slow || c.family === 'control' ? taskTimeoutS * 1000 + 1000 : FAST_MS;
   const ms = (r as ReportResult & { durationMs?: number }).durationMs;
   if (ms === undefined || ms > bound) out.push(`took ${ms} ms (bound ${bound} ms)`);
-  const classification = (r.details as { classification?: string } | undefined)?.classification;
+  const classification = (r.facts as { classification?: string } | undefined)?.classification;
   if (c.family === 'control') {
     // A warning is a pass with a remark (a resolver that drops AAAA is slow for clients too).
-    if (!(r.status === 'pass' || (r.status === 'warn' && classification === 'ok'))) out.push(`control did not pass: ${r.status} ${JSON.stringify(r.details).slice(0, 300)}`);
+    if (!(r.status === 'pass' || (r.status === 'warn' && classification === 'ok'))) out.push(`control did not pass: ${r.status} ${JSON.stringify(r.facts).slice(0, 300)}`);
     return out;
   }
   // A handshake-only check: a peer that completed the handshake is open — the truth at that layer.
@@ -193,7 +193,7 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
     return out;
   }
   if ((c.via === 'direct' || c.via === 'tls' || c.via === 'assess') && PROTOCOL_ERRORS[c.check]?.includes(c.behaviour)) {
-    const kind = (r.details as { kind?: string }).kind;
+    const kind = (r.facts as { kind?: string }).kind;
     if (r.status !== 'fail' || kind !== 'protocol-error') out.push(`expected a fail of kind protocol-error, got ${r.status} ${classification} kind ${kind}`);
   }
   const verdict = hostileVerdictProblem(r);
@@ -208,7 +208,7 @@ function sweepProblems(c: Case, report: Report, port: number): string[] {
   if (!r) return ['no sweep result'];
   const out: string[] = [];
   if (r.error?.kind === 'uncaught') out.push(`uncaught: ${r.error.message}`);
-  const entry = (r.details.targets as Array<{ port: number; classification: string }> | undefined)?.find((t) => t.port === port);
+  const entry = (r.facts.targets as Array<{ port: number; classification: string }> | undefined)?.find((t) => t.port === port);
   if (!entry) return [...out, `no entry for port ${port}`];
   // Handshake level, like nmap -sT: open, or refused when the reset beat the connect callback.
   const honest = c.behaviour === 'accept-rst' ? ['ok', 'refused'] : ['ok'];
@@ -374,7 +374,7 @@ describe('hostile peers × network checks', () => {
         const r = got.report.results.find((x) => x.check === c.check && x.target === c.id);
         outcomes.set(key(c), {
           problems: [...issues, ...problems(c, r, TASK_TIMEOUT_S[check])],
-          ...(r ? { status: r.status, classification: r.details?.classification, kind: r.details?.kind, code: r.details?.code, ms: (r as { durationMs?: number }).durationMs } : {}),
+          ...(r ? { status: r.status, classification: r.facts?.classification, kind: r.facts?.kind, code: r.facts?.code, ms: (r as { durationMs?: number }).durationMs } : {}),
         });
       }
     };
@@ -423,7 +423,7 @@ describe('hostile peers × network checks', () => {
           // The endpoint that may go direct does, and says why.
           const auto = report.results.find((x) => x.check === 'http' && x.target === 'auto');
           const o = outcomes.get(key(c!))!;
-          if (auto?.status !== 'pass' || !/^PAC failed: /.test(String(auto.details.route))) o.problems.push(`the via: auto endpoint did not go DIRECT with the reason: ${auto?.status} ${JSON.stringify(auto?.details)}`);
+          if (auto?.status !== 'pass' || !/^PAC failed: /.test(String(auto.facts.route))) o.problems.push(`the via: auto endpoint did not go DIRECT with the reason: ${auto?.status} ${JSON.stringify(auto?.facts)}`);
           if (o.code !== 'PAC_FAILED') o.problems.push(`expected code PAC_FAILED on the via: proxy endpoint, got ${o.code}`);
         } catch (err) {
           outcomes.set(key(c!), { problems: [`no report (exit ${cli.code}): ${String(err)}\n${cli.stderr}`] });

@@ -17,6 +17,7 @@ import { uploadReport } from '../../src/probe/throughput.js';
 import { replyRoundTripUs } from '../../src/probe/udp-stream.js';
 import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type GenericBehaviour, type HostilePeer } from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
+import { englishReport } from '../helpers/report-text.js';
 import { startScriptedServer } from '../tls/helpers/scripted-server.js';
 import {
   REFLECTOR_BEHAVIOURS,
@@ -102,8 +103,8 @@ async function caseProblems(c: Case, run: CheckRun, results: ReportResult[], bou
   if (!results.length) out.push(`${where}: no result for ${c.target}`);
   for (const r of results) {
     if (process.env.HOSTILE_VERBOSE) {
-      const code = r.details?.code ?? r.details?.transports?.map((t: { code?: string }) => t.code).join('/') ?? r.details?.grade?.grade ?? '';
-      console.log(`${where} | ${r.target} | ${r.status} | ${r.details?.classification ?? '-'} | ${code} | ${r.error ? `${r.error.kind}: ${r.error.message.slice(0, 80)}` : (r.findings[0]?.id ?? '')} | ${run.cli.ms} ms`);
+      const code = r.facts?.code ?? r.facts?.transports?.map((t: { code?: string }) => t.code).join('/') ?? r.facts?.grade?.grade ?? '';
+      console.log(`${where} | ${r.target} | ${r.status} | ${r.facts?.classification ?? '-'} | ${code} | ${r.error ? `${r.error.kind}: ${r.error.message.slice(0, 80)}` : (r.findings[0]?.id ?? '')} | ${run.cli.ms} ms`);
     }
     if (r.error?.kind === 'uncaught') out.push(`${where}: ${r.target} uncaught: ${r.error.message}`);
     const bad = (c.verdict ?? hostileVerdictProblem)(r);
@@ -177,7 +178,7 @@ describe.concurrent('hostile peers: tls', () => {
     // TLS itself works there (classified ok); what must hold is that the request ended, said why,
     // and that HSTS unknown keeps the grade from A+ (the untrusted lab CA makes it T anyway).
     const hstsUnknown = (r: ReportResult) =>
-      r.status === 'pass' ? `status pass (score ${r.score})` : !r.details.hsts?.error ? `no HSTS error recorded: ${JSON.stringify(r.details.hsts)}` : undefined;
+      r.status === 'pass' ? `status pass (score ${r.score})` : !r.facts.hsts?.error ? `no HSTS error recorded: ${JSON.stringify(r.facts.hsts)}` : undefined;
     for (const b of ['endless', 'trickle'] as const) {
       const peer = await keep(startHostileTcpPeer(b, { label: `tls-${b}`, tls: lab.tls }));
       cases.push({ check: 'tls', behaviour: `inside-tls-${b}`, peer, target: `https://127.0.0.1:${peer.port}/`, verdict: hstsUnknown });
@@ -192,8 +193,8 @@ describe.concurrent('hostile peers: tls', () => {
     const run = await limit(() => runCheck('tls', [`127.0.0.1:${scripted.port}`], dir.path, [], {}, 60_000));
     const r = run.report.results[0]!;
     expect(r.status).toBe('fail');
-    expect(r.details.grade.grade).toBe('F');
-    expect(r.details.grade.caps.map((c: { id: string }) => c.id)).toContain('tls-grade.no-finished-handshake');
+    expect(r.facts.grade.grade).toBe('F');
+    expect(r.facts.grade.caps.map((c: { id: string }) => c.id)).toContain('tls-grade.no-finished-handshake');
     expect(r.findings.map((f) => f.id)).toContain('tls.cap.no-finished-handshake');
   }, 90_000);
 });
@@ -237,12 +238,12 @@ describe.concurrent('hostile peers: turn', () => {
   it('a success without MESSAGE-INTEGRITY is discarded, and the finding says so', async () => {
     const peer = await keep(startStunUdpPeer('udp-success-without-integrity', TURN_ANSWERS['success-without-integrity']!));
     const run = await limit(() => runCheck('turn', [`turn:127.0.0.1:${peer.port}?transport=udp`], dir.path, [], env, 60_000));
-    const r = run.report.results[0]!;
+    const r = (await englishReport(run.report)).results[0]!;
     expect(r.status).toBe('fail');
-    expect(r.details.transports[0].code).toBe('INTEGRITY_MISSING');
+    expect(r.facts.transports[0].code).toBe('INTEGRITY_MISSING');
     const f = r.findings.find((x) => x.id === 'turn.integrity');
-    expect(f?.message).toMatch(/MESSAGE-INTEGRITY/);
-    expect(f?.message).toMatch(/discarded/);
+    expect(f?.text).toMatch(/MESSAGE-INTEGRITY/);
+    expect(f?.text).toMatch(/discarded/);
   }, 60_000);
 });
 

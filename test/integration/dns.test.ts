@@ -77,9 +77,9 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
 
     const both = result(report, 'dns', 'both.sr.test');
     expect(both.status).toBe('pass');
-    expect(both.details.classification).toBe('ok');
-    expect(both.details.resolver).toEqual([dns!.server]);
-    expect(both.details.addresses).toEqual(
+    expect(both.facts.classification).toBe('ok');
+    expect(both.facts.resolver).toEqual([dns!.server]);
+    expect(both.facts.addresses).toEqual(
       expect.arrayContaining([
         { address: '127.0.0.9', family: 4 },
         { address: '::9', family: 6 },
@@ -90,19 +90,19 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     // A record only: the AAAA query gets NODATA, which is fine since A exists.
     const v4 = result(report, 'dns', 'v4only.sr.test');
     expect(v4.status).toBe('pass');
-    expect(v4.details.addresses).toEqual([{ address: '127.0.0.8', family: 4 }]);
+    expect(v4.facts.addresses).toEqual([{ address: '127.0.0.8', family: 4 }]);
 
     const missing = result(report, 'dns', 'missing.sr.test');
     expect(missing.status).toBe('fail');
     expect(missing.score).toBe(0);
-    expect(missing.details).toMatchObject({ classification: 'dns-failure', kind: 'nxdomain', code: 'ENOTFOUND' });
+    expect(missing.facts).toMatchObject({ classification: 'dns-failure', kind: 'nxdomain', code: 'ENOTFOUND' });
     expect(missing.findings).toEqual([
       expect.objectContaining({ id: 'dns.dns-failure', severity: 'critical', evidence: expect.objectContaining({ kind: 'nxdomain' }) }),
     ]);
 
     const txt = result(report, 'dns', 'txtonly.sr.test');
     expect(txt.status).toBe('fail');
-    expect(txt.details).toMatchObject({ classification: 'dns-failure', kind: 'nodata', code: 'ENODATA' });
+    expect(txt.facts).toMatchObject({ classification: 'dns-failure', kind: 'nodata', code: 'ENODATA' });
     expect(txt.findings[0]).toMatchObject({ id: 'dns.dns-failure', severity: 'high' });
 
     // dnsmasq really was asked (and for both types).
@@ -128,13 +128,13 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     const r = result(report, 'dns', 'both.sr.test');
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('fail');
-    expect(r.details.classification).toBe('dns-failure');
-    expect(['timeout', 'no-resolver']).toContain(r.details.kind);
+    expect(r.facts.classification).toBe('dns-failure');
+    expect(['timeout', 'no-resolver']).toContain(r.facts.kind);
     expect(r.findings[0]).toMatchObject({ id: 'dns.dns-failure', severity: 'critical' });
     // The checks that need the address report the same DNS failure instead of waiting.
     const tcp = result(report, 'tcp', 'chat');
     expect(tcp.error).toBeUndefined();
-    expect(tcp).toMatchObject({ status: 'fail', details: { classification: 'dns-failure' } });
+    expect(tcp).toMatchObject({ status: 'fail', facts: { classification: 'dns-failure' } });
     expect(report.verdict).toBe('NOT READY');
   });
 
@@ -164,8 +164,8 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     expect(users.map((r) => `${r.check}:${r.target}`).sort()).toEqual(
       ['dns:shared.sr.test', 'http:api', 'interception:api', 'interception:signalling', 'tcp:api', 'tcp:directory', 'tcp:signalling', 'tls:api', 'tls:signalling', 'websocket:signalling'].sort(),
     );
-    for (const r of users.filter((u) => u.check !== 'dns')) expect(r.details.classification, `${r.check}:${r.target}`).toBe('refused');
-    expect(result(report, 'dns', 'shared.sr.test').details.endpoints).toEqual(['directory', 'api', 'signalling']);
+    for (const r of users.filter((u) => u.check !== 'dns')) expect(r.facts.classification, `${r.check}:${r.target}`).toBe('refused');
+    expect(result(report, 'dns', 'shared.sr.test').facts.endpoints).toEqual(['directory', 'api', 'signalling']);
 
     const asked = await queriesFor('shared.sr.test', 2);
     const byType = asked.reduce<Record<string, number>>((acc, q) => ({ ...acc, [q.type]: (acc[q.type] ?? 0) + 1 }), {});

@@ -26,6 +26,7 @@ import {
   type TempDir,
   writeSite,
 } from '../helpers/peers.js';
+import { englishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('nginx'), 'nginx') && requireTool(hasTool('dnsmasq'), 'dnsmasq');
 const withOpenssl = available && requireTool(hasTool('openssl'), 'openssl');
@@ -151,19 +152,19 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
   it('valid certificate + security.trust.caFile: ok, 200, TLS facts recorded', () => {
     const r = result(trusted.report, 'http', 'valid');
     expect(r.status).toMatch(/^(pass|warn)$/);
-    expect(r.details).toMatchObject({ classification: 'ok', status: 200 });
-    expect(r.details.tls).toMatchObject({ authorized: true, protocol: expect.stringMatching(/^TLSv1\.[23]$/), alpn: 'http/1.1' });
-    expect(r.details.hops).toHaveLength(1);
+    expect(r.facts).toMatchObject({ classification: 'ok', status: 200 });
+    expect(r.facts.tls).toMatchObject({ authorized: true, protocol: expect.stringMatching(/^TLSv1\.[23]$/), alpn: 'http/1.1' });
+    expect(r.facts.hops).toHaveLength(1);
     expect(r.findings.filter((f) => f.severity !== 'medium')).toEqual([]);
   });
 
   function expectTlsFailure(target: string, kind: string, code: string): void {
     const r = result(trusted.report, 'http', target);
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: kind, code });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: kind, code });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'http.tls-failure', severity: 'critical', evidence: expect.objectContaining({ tlsKind: kind }) })]);
     // The TCP path is fine: only TLS is broken.
-    expect(result(trusted.report, 'tcp', target).details.classification).toBe('ok');
+    expect(result(trusted.report, 'tcp', target).facts.classification).toBe('ok');
   }
 
   it.each([
@@ -176,33 +177,33 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     expectTlsFailure('self-signed', 'self-signed', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
   );
 
-  it('a certificate from a CA the client was not given: untrusted-issuer', () => {
-    const r = result(untrustedRun.report, 'http', 'valid');
+  it('a certificate from a CA the client was not given: untrusted-issuer', async () => {
+    const r = result(await englishReport(untrustedRun.report), 'http', 'valid');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer' });
-    expect(r.findings[0]!.message).toMatch(/CA this client does not trust/);
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer' });
+    expect(r.findings[0]!.text).toMatch(/CA this client does not trust/);
   });
 
   it('plain HTTP on an https URL: tls-failure, not-tls (the peer does not speak TLS)', () => {
     const r = result(trusted.report, 'http', 'plain-http');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
   });
 
-  it('HTTP 503: http-error with the status', () => {
-    const r = result(trusted.report, 'http', 'unavailable');
+  it('HTTP 503: http-error with the status', async () => {
+    const r = result(await englishReport(trusted.report), 'http', 'unavailable');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'http-error', status: 503 });
+    expect(r.facts).toMatchObject({ classification: 'http-error', status: 503 });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'http.status', severity: 'critical' })]);
-    expect(r.findings[0]!.message).toContain('HTTP 503');
+    expect(r.findings[0]!.text).toContain('HTTP 503');
   });
 
   it('301 → 302 → 200: ok, every hop recorded', () => {
     const r = result(trusted.report, 'http', 'redirected');
-    expect(r.details).toMatchObject({ classification: 'ok', status: 200, finalUrl: `https://valid.sr.test:${port.valid}/final` });
-    expect(r.details.hops.map((h: { status: number }) => h.status)).toEqual([301, 302, 200]);
-    expect(r.details.hops).toHaveLength(3);
-    expect(r.details.hops[0].location).toMatch(/\/r2$/);
+    expect(r.facts).toMatchObject({ classification: 'ok', status: 200, finalUrl: `https://valid.sr.test:${port.valid}/final` });
+    expect(r.facts.hops.map((h: { status: number }) => h.status)).toEqual([301, 302, 200]);
+    expect(r.facts.hops).toHaveLength(3);
+    expect(r.facts.hops[0].location).toMatch(/\/r2$/);
     expect(r.measurements.find((m) => m.id === 'redirects')?.value).toBe(2);
   });
 
@@ -210,8 +211,8 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     const r = result(trusted.report, 'http', 'loop');
     expect(r.status).toBe('fail');
     expect(r.score).toBe(0);
-    expect(r.details.classification).toBe('http-error');
-    expect(r.details.hops).toHaveLength(6); // the first request + maxRedirects (5) followed
+    expect(r.facts.classification).toBe('http-error');
+    expect(r.facts.hops).toHaveLength(6); // the first request + maxRedirects (5) followed
     expect(r.findings).toEqual([expect.objectContaining({ id: 'http.redirects', severity: 'high' })]);
   });
 
@@ -254,10 +255,10 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
       );
       const { cli, report } = await assess(site, tmp!.path, [], 'legacy.json');
       expect(cli.code, cli.stderr).toBe(0);
-      const r = result(report, 'http', 'legacy');
+      const r = result(await englishReport(report), 'http', 'legacy');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'protocol-mismatch' });
-      expect(r.findings[0]!.message).toMatch(/share no TLS version/);
+      expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'protocol-mismatch' });
+      expect(r.findings[0]!.text).toMatch(/share no TLS version/);
     });
   });
 });

@@ -50,15 +50,15 @@ async function relay(mode: 'silent' | 'rst' | 'fin'): Promise<number> {
 async function idle(port: number, keepalive: string) {
   const r = await runCli(['run', 'idle', `wss://127.0.0.1:${port}/`, '--ladder', '0.5s,3s', '--keepalive', keepalive, '--ca', caFile, '--json', '-q']);
   expect(r.code, r.stderr).toBe(0);
-  const report = JSON.parse(r.stdout) as { results: Array<{ status: string; details: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
+  const report = JSON.parse(r.stdout) as { results: Array<{ status: string; facts: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
   return report.results[0]!;
 }
 
 describe('idle check', () => {
   it('brackets a silent drop and fails when the client keep-alive is longer than the survived hold', async () => {
     const r = await idle(await relay('silent'), '5s');
-    expect(r.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
-    expect(r.details).toMatchObject({ survivedMs: 500, diedMs: 3000, death: 'silent' });
+    expect(r.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(r.facts).toMatchObject({ survivedMs: 500, diedMs: 3000, death: 'silent' });
     expect(r.status).toBe('fail');
     expect(r.findings.map((f) => f.id)).toEqual(['idle.timeout']);
     expect(r.measurements.find((m) => m.id === 'keepalive-recommended')!.value).toBeLessThanOrEqual(0.5);
@@ -66,14 +66,14 @@ describe('idle check', () => {
 
   it('tells a reset from a silent drop, and says when the death came', async () => {
     const r = await idle(await relay('rst'), '5s');
-    expect(r.details.steps[1]).toMatchObject({ fate: 'rst' });
-    expect(r.details.steps[1].diedAfterMs).toBeLessThan(3000);
-    expect(r.details.death).toBe('rst');
+    expect(r.facts.steps[1]).toMatchObject({ fate: 'rst' });
+    expect(r.facts.steps[1].diedAfterMs).toBeLessThan(3000);
+    expect(r.facts.death).toBe('rst');
   });
 
   it('tells a FIN from a reset', async () => {
     const r = await idle(await relay('fin'), '5s');
-    expect(r.details.steps[1]).toMatchObject({ fate: 'fin' });
+    expect(r.facts.steps[1]).toMatchObject({ fate: 'fin' });
   });
 
   it('passes (with a note) when the client keeps the flow alive more often than the path forgets it', async () => {
@@ -84,7 +84,7 @@ describe('idle check', () => {
 
   it('passes when nothing on the path drops idle flows', async () => {
     const r = await idle((server.address() as { port: number }).port, '5s');
-    expect(r.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'alive']);
+    expect(r.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'alive']);
     expect(r.status).toBe('pass');
   });
 });
@@ -118,10 +118,10 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'push.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; details: Record<string, any> }> };
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: Record<string, any> }> };
     const push = report.results.find((x) => x.check === 'idle' && x.target === 'far-side/push')!;
-    expect(push.details.direction).toBe('server-push');
-    expect(push.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(push.facts.direction).toBe('server-push');
+    expect(push.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
     expect(push.status).toBe('fail');
     expect(r.stdout).not.toContain(TOKEN);
   });
@@ -153,11 +153,11 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'via-proxy.yaml'), '--json', '-q']);
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; details: Record<string, any> }> };
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; facts: Record<string, any> }> };
     const idle = report.results.find((x) => x.check === 'idle' && x.target === 'push')!;
-    expect(idle.details.path).toBe('proxy');
-    expect(idle.details.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(idle.facts.path).toBe('proxy');
+    expect(idle.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
     // Both paths cross the same forgetting relay, so the direct ladder shows the same timeout.
-    expect(idle.details.direct.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
+    expect(idle.facts.direct.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
   });
 });

@@ -12,6 +12,7 @@ import { runOk } from '../helpers/netns.js';
 import { startFakeServices, startHostileTcp, startSlapd, type FakeServices, type Listening, type Slapd } from '../helpers/integration-peers.js';
 import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, withRetries, writeSite, type Dnsmasq, type Peer, type Report, type TempDir } from '../helpers/peers.js';
 import { assessWithEnv, runWithEnv, startTinyproxy, type ProxyPeer } from '../helpers/proxies.js';
+import { englishReport, type EnglishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('dnsmasq'), 'dnsmasq') && requireTool(hasTool('openssl'), 'openssl');
 const withSlapd = available && requireTool(hasTool('slapd'), 'slapd');
@@ -31,6 +32,8 @@ describe.skipIf(!available)('integration checks against local peers', () => {
   let caFile = '';
   let dir = '';
   let report: Report;
+  /** The report with its findings' English text. */
+  let english: EnglishReport<Report>;
   let sslPorts: { valid: number; expired: number };
 
   /** openssl s_server in -www mode: a TLS-only peer that never reads stdin (and so never hangs up on its own). */
@@ -125,6 +128,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     const run = await assessWithEnv(site, dir, 'integration.json', { env: { SR_UNUSED_PW: 'never-sent-9f2c' } });
     expect(run.cli.code, run.cli.stderr).toBe(0);
     report = run.report;
+    english = await englishReport(report);
   }, 90_000);
 
   afterAll(async () => {
@@ -144,51 +148,51 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('a good provider: discovery valid, endpoints reachable, keys reported', () => {
       const r = result(report, 'sso', 'oidc-good');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details).toMatchObject({ classification: 'ok', kind: 'oidc', issuer: `${fake!.base}/good`, path: 'direct', addresses: ['127.0.0.1'] });
-      expect(r.details.reachability.authorization_endpoint).toMatchObject({ classification: 'ok', status: 400 });
-      expect(r.details.reachability.token_endpoint).toMatchObject({ classification: 'ok', status: 405 });
-      expect(r.details.jwks.keys).toEqual([
+      expect(r.facts).toMatchObject({ classification: 'ok', kind: 'oidc', issuer: `${fake!.base}/good`, path: 'direct', addresses: ['127.0.0.1'] });
+      expect(r.facts.reachability.authorization_endpoint).toMatchObject({ classification: 'ok', status: 400 });
+      expect(r.facts.reachability.token_endpoint).toMatchObject({ classification: 'ok', status: 405 });
+      expect(r.facts.jwks.keys).toEqual([
         expect.objectContaining({ kid: 'good-1', kty: 'RSA', alg: 'RS256', use: 'sig', bits: 2048 }),
         expect.objectContaining({ kid: 'good-enc', use: 'enc', bits: 2048 }),
       ]);
     });
 
     it('an issuer that differs from the URL it came from fails (Discovery §4.3)', () => {
-      const r = result(report, 'sso', 'oidc-mismatch');
+      const r = result(english, 'sso', 'oidc-mismatch');
       expect(r.status).toBe('fail');
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.issuer-mismatch', severity: 'high' }));
-      expect(r.findings.find((f) => f.id === 'sso.issuer-mismatch')!.message).toContain('https://login.elsewhere.example/mismatch');
+      expect(r.findings.find((f) => f.id === 'sso.issuer-mismatch')!.text).toContain('https://login.elsewhere.example/mismatch');
     });
 
     it('weak keys: RSA-1024, a symmetric key, alg none — each a finding', () => {
-      const r = result(report, 'sso', 'oidc-weak');
+      const r = result(english, 'sso', 'oidc-weak');
       expect(r.status).toBe('fail');
       const ids = r.findings.map((f) => f.id);
       expect(ids).toEqual(expect.arrayContaining(['sso.weak-key', 'sso.symmetric-key', 'sso.key-alg-none', 'sso.alg-none']));
-      expect(r.findings.find((f) => f.id === 'sso.weak-key')!.message).toContain('RSA-1024');
-      expect(r.details.jwks.keys).toContainEqual(expect.objectContaining({ kid: 'weak-1024', bits: 1024 }));
+      expect(r.findings.find((f) => f.id === 'sso.weak-key')!.text).toContain('RSA-1024');
+      expect(r.facts.jwks.keys).toContainEqual(expect.objectContaining({ kid: 'weak-1024', bits: 1024 }));
     });
 
     it('missing fields and a plain-http key set URL', () => {
-      const r = result(report, 'sso', 'oidc-broken');
+      const r = result(english, 'sso', 'oidc-broken');
       expect(r.status).toBe('fail');
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.missing' }));
-      expect(r.findings.find((f) => f.id === 'sso.missing')!.message).toMatch(/authorization_endpoint.*token_endpoint/);
+      expect(r.findings.find((f) => f.id === 'sso.missing')!.text).toMatch(/authorization_endpoint.*token_endpoint/);
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.not-https' }));
     });
 
     it('an endless discovery document is cut off: a finding, not a hang', () => {
-      const r = result(report, 'sso', 'oidc-endless');
+      const r = result(english, 'sso', 'oidc-endless');
       expect(r.status).toBe('fail');
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.not-json' }));
-      expect(r.findings[0]!.message).toMatch(/larger than/);
+      expect(r.findings[0]!.text).toMatch(/larger than/);
     });
 
     it('a provider that stalls mid-body: timeout finding before the task deadline', () => {
       const r = result(report, 'sso', 'oidc-stall');
       expect(r.status).toBe('fail');
       expect(r.error).toBeUndefined();
-      expect(r.details.classification).toBe('timeout');
+      expect(r.facts.classification).toBe('timeout');
       expect(r.findings).toEqual([expect.objectContaining({ id: 'sso.timeout' })]);
     });
   });
@@ -197,11 +201,11 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('valid metadata: signing certificate, days left, SSO/SLO reachable', () => {
       const r = result(report, 'sso', 'saml-valid');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details.kind).toBe('saml');
-      expect(r.details.signing).toEqual([expect.objectContaining({ subject: expect.stringContaining('saml-signing'), keyType: 'ec', namedCurve: 'prime256v1' })]);
-      expect(r.details.signing[0].daysLeft).toBeGreaterThan(360);
-      expect(r.details.samlEndpoints.map((e: { kind: string; binding: string }) => `${e.kind}:${e.binding}`)).toEqual(['slo:HTTP-Redirect', 'sso:HTTP-Redirect', 'sso:HTTP-POST']);
-      expect(r.details.reachability.every((x: { classification: string }) => x.classification === 'ok')).toBe(true);
+      expect(r.facts.kind).toBe('saml');
+      expect(r.facts.signing).toEqual([expect.objectContaining({ subject: expect.stringContaining('saml-signing'), keyType: 'ec', namedCurve: 'prime256v1' })]);
+      expect(r.facts.signing[0].daysLeft).toBeGreaterThan(360);
+      expect(r.facts.samlEndpoints.map((e: { kind: string; binding: string }) => `${e.kind}:${e.binding}`)).toEqual(['slo:HTTP-Redirect', 'sso:HTTP-Redirect', 'sso:HTTP-POST']);
+      expect(r.facts.reachability.every((x: { classification: string }) => x.classification === 'ok')).toBe(true);
     });
 
     it('an expired signing certificate fails; stale validUntil is reported', () => {
@@ -209,13 +213,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       expect(r.status).toBe('fail');
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.cert-expired', severity: 'high' }));
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'sso.metadata-expired' }));
-      expect(r.details.signing[0].daysLeft).toBeLessThan(0);
+      expect(r.facts.signing[0].daysLeft).toBeLessThan(0);
     });
 
     it('an RSA-1024 signing certificate: key size reported, a finding', () => {
       const r = result(report, 'sso', 'saml-weak');
       expect(r.status).toBe('fail');
-      expect(r.details.signing).toEqual([expect.objectContaining({ keyType: 'rsa', bits: 1024 })]);
+      expect(r.facts.signing).toEqual([expect.objectContaining({ keyType: 'rsa', bits: 1024 })]);
       expect(r.findings).toEqual([expect.objectContaining({ id: 'sso.cert-weak', severity: 'high' })]);
     });
 
@@ -230,28 +234,28 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('an API that answers without credentials is a finding', () => {
       const r = result(report, 'api', 'hr-open');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ status: 200, auth: 'none' });
+      expect(r.facts).toMatchObject({ status: 200, auth: 'none' });
       expect(r.findings).toContainEqual(expect.objectContaining({ id: 'api.open', severity: 'high' }));
     });
 
     it('401 with WWW-Authenticate: protected, schemes recorded, TLS facts', () => {
       const r = result(report, 'api', 'crm-protected');
       expect(r.status).toBe('pass');
-      expect(r.details).toMatchObject({ classification: 'ok', status: 401, auth: 'challenge', schemes: ['Bearer', 'Basic'] });
-      expect(r.details.tls).toMatchObject({ authorized: true });
+      expect(r.facts).toMatchObject({ classification: 'ok', status: 401, auth: 'challenge', schemes: ['Bearer', 'Basic'] });
+      expect(r.facts.tls).toMatchObject({ authorized: true });
       expect(r.measurements.find((m) => m.id === 'ttfbMs')).toBeDefined();
     });
 
     it('a redirect to the SSO login counts as an auth challenge', () => {
       const r = result(report, 'api', 'oa-sso');
       expect(r.status).toBe('pass');
-      expect(r.details).toMatchObject({ auth: 'redirect-to-login', loginUrl: expect.stringContaining('/good/authorize') });
+      expect(r.facts).toMatchObject({ auth: 'redirect-to-login', loginUrl: expect.stringContaining('/good/authorize') });
     });
 
     it('a redirect that is not to a login page is reported, not taken for a challenge', () => {
       const r = result(report, 'api', 'ticketing-moved');
       expect(r.status).toBe('warn');
-      expect(r.details).toMatchObject({ auth: 'redirect', location: expect.stringContaining('/v2/tickets') });
+      expect(r.facts).toMatchObject({ auth: 'redirect', location: expect.stringContaining('/v2/tickets') });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'api.redirect', severity: 'low' })]);
     });
 
@@ -259,7 +263,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       const r = result(report, 'api', 'ticketing-garbage');
       expect(r.status).toBe('fail');
       expect(r.error).toBeUndefined();
-      expect(r.details.classification).toBe('http-error');
+      expect(r.facts.classification).toBe('http-error');
     });
   });
 
@@ -267,7 +271,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('an S3-compatible endpoint is recognised by its error document; addresses published', () => {
       const r = result(report, 'storage', 's3');
       expect(r.status).toBe('pass');
-      expect(r.details).toMatchObject({ kind: 's3', detected: 's3', s3: { code: 'AccessDenied', listing: false }, addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({ kind: 's3', detected: 's3', s3: { code: 'AccessDenied', listing: false }, addresses: ['127.0.0.1'] });
     });
 
     it('a bucket listed to anyone is a finding', () => {
@@ -279,7 +283,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('WebDAV: DAV header from OPTIONS, GET wants credentials', () => {
       const r = result(report, 'storage', 'dav');
       expect(r.status).toBe('pass');
-      expect(r.details).toMatchObject({ kind: 'webdav', detected: 'webdav', options: { status: 200, dav: '1, 2' }, status: 401 });
+      expect(r.facts).toMatchObject({ kind: 'webdav', detected: 'webdav', options: { status: 200, dav: '1, 2' }, status: 401 });
     });
 
     it('a web page configured as S3 is reported', () => {
@@ -291,13 +295,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('SMB: NEGOTIATE answered with SMB 3.1.1, signing required', () => {
       const r = result(report, 'storage', 'nas');
       expect(r.status).toBe('pass');
-      expect(r.details).toMatchObject({ kind: 'smb', smb: { dialect: '3.1.1', signingRequired: true }, addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({ kind: 'smb', smb: { dialect: '3.1.1', signingRequired: true }, addresses: ['127.0.0.1'] });
     });
 
     it('SMB1 only: a finding', () => {
       const r = result(report, 'storage', 'nas-smb1');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'server-error', code: 'SMB1_ONLY' });
+      expect(r.facts).toMatchObject({ classification: 'server-error', code: 'SMB1_ONLY' });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'storage.not-smb' })]);
     });
   });
@@ -306,13 +310,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('LDAPS on openssl s_server: TLS verified and recorded', () => {
       const r = result(report, 'directory', 'ldaps-tls');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details).toMatchObject({ classification: 'ok', mode: 'ldaps', tls: { authorized: true } });
+      expect(r.facts).toMatchObject({ classification: 'ok', mode: 'ldaps', tls: { authorized: true } });
     });
 
     it('LDAPS with an expired certificate: tls-failure, kind expired', () => {
       const r = result(report, 'directory', 'ldaps-expired');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'tls-failure', tlsKind: 'expired' });
+      expect(r.facts).toMatchObject({ classification: 'tls-failure', tlsKind: 'expired' });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'directory.tls-failure' })]);
     });
 
@@ -323,31 +327,31 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     });
 
     it('StartTLS refused (protocolError): a finding, and no bind over clear text', () => {
-      const r = result(report, 'directory', 'ldap-no-tls');
+      const r = result(english, 'directory', 'ldap-no-tls');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'tls-failure', startTls: { resultCode: 2, result: 'protocolError' }, bind: { attempted: false, reason: 'starttls-refused' } });
+      expect(r.facts).toMatchObject({ classification: 'tls-failure', startTls: { resultCode: 2, result: 'protocolError' }, bind: { attempted: false, reason: 'starttls-refused' } });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'directory.starttls-refused', severity: 'high' })]);
-      expect(r.findings[0]!.message).toContain('unsupported extended operation');
+      expect(r.findings[0]!.text).toContain('unsupported extended operation');
     });
 
     it('an oversized BER length is refused without reading it', () => {
-      const r = result(report, 'directory', 'ldap-huge');
+      const r = result(english, 'directory', 'ldap-huge');
       expect(r.status).toBe('fail');
-      expect(r.findings[0]!.message).toMatch(/too-large/);
+      expect(r.findings[0]!.text).toMatch(/too-large/);
     });
 
     it('a server that never answers: timeout finding, no task error', () => {
       const r = result(report, 'directory', 'ldap-stall');
       expect(r.status).toBe('fail');
       expect(r.error).toBeUndefined();
-      expect(r.details.classification).toBe('timeout');
+      expect(r.facts.classification).toBe('timeout');
     });
   });
 
   it('org-sync: the sync source answers', () => {
     const r = result(report, 'org-sync', 'org-source');
     expect(r.status).toBe('pass');
-    expect(r.details).toMatchObject({ classification: 'ok', status: 401 });
+    expect(r.facts).toMatchObject({ classification: 'ok', status: 401 });
   });
 
   describe('siteready run', () => {
@@ -361,7 +365,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       const api = await runWithEnv(['api', `https://api.sr.test:${fake!.port}/hr/open`, '--ca', caFile, '--dns-server', dns!.server]);
       expect(api.report.results[0]).toMatchObject({ check: 'api', status: 'fail' });
       const storage = await runWithEnv(['storage', `https://files.sr.test:${fake!.port}/s3/x/`, `smb://files.sr.test:${hostile.smb2!.port}`, '--ca', caFile, '--dns-server', dns!.server]);
-      expect(storage.report.results.map((x) => x.details.kind)).toEqual(['s3', 'smb']);
+      expect(storage.report.results.map((x) => x.facts.kind)).toEqual(['s3', 'smb']);
     });
 
   });
@@ -403,7 +407,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       for (const [check, target] of [['api', 'crm'], ['storage', 's3'], ['storage', 'nas'], ['directory', 'ldaps']] as const) {
         const r = result(proxied, check, target);
         expect(r.status, `${check}:${target} ${JSON.stringify(r.findings)}`).toBe('pass');
-        expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: proxy!.url });
+        expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: proxy!.url });
       }
       expect(await proxy!.log()).toMatch(/CONNECT/);
     });
@@ -453,40 +457,40 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('LDAPS + service-account bind: success; anonymous bind refused', () => {
       const r = result(slapdReport, 'directory', 'ldaps-bind');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details).toMatchObject({ mode: 'ldaps', anonymousBind: 'refused', bind: { attempted: true, resultCode: 0, result: 'success' } });
+      expect(r.facts).toMatchObject({ mode: 'ldaps', anonymousBind: 'refused', bind: { attempted: true, resultCode: 0, result: 'success' } });
       expect(r.measurements.map((m) => m.id)).toEqual(expect.arrayContaining(['connectMs', 'tlsHandshakeMs', 'bindMs']));
     });
 
     it('ldap:// + StartTLS (1.3.6.1.4.1.1466.20037), then the bind', () => {
       const r = result(slapdReport, 'directory', 'starttls-bind');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details).toMatchObject({ mode: 'starttls', startTls: { resultCode: 0 }, tls: { authorized: true }, bind: { resultCode: 0 } });
+      expect(r.facts).toMatchObject({ mode: 'starttls', startTls: { resultCode: 0 }, tls: { authorized: true }, bind: { resultCode: 0 } });
     });
 
     it('a wrong password: invalidCredentials (49), auth-refused', () => {
       const r = result(slapdReport, 'directory', 'wrong-password');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'auth-refused', bind: { resultCode: 49, result: 'invalidCredentials' } });
+      expect(r.facts).toMatchObject({ classification: 'auth-refused', bind: { resultCode: 49, result: 'invalidCredentials' } });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'directory.invalid-credentials', severity: 'high' })]);
     });
 
     it('anonymous binds allowed: a low finding', () => {
       const r = result(slapdReport, 'directory', 'anonymous-open');
       expect(r.status).toBe('warn');
-      expect(r.details.anonymousBind).toBe('allowed');
+      expect(r.facts.anonymousBind).toBe('allowed');
       expect(r.findings).toEqual([expect.objectContaining({ id: 'directory.anonymous-allowed', severity: 'low' })]);
     });
 
     it('plain LDAP without StartTLS: a finding, and the password is never sent', () => {
       const r = result(slapdReport, 'directory', 'cleartext');
-      expect(r.details).toMatchObject({ mode: 'plain', bind: { attempted: false, reason: 'not-encrypted' } });
+      expect(r.facts).toMatchObject({ mode: 'plain', bind: { attempted: false, reason: 'not-encrypted' } });
       expect(r.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['directory.plaintext', 'directory.bind-not-tried']));
     });
 
     it('org-sync: an LDAPS source answers "Who am I?" (RFC 4532) without credentials', () => {
       const r = result(slapdReport, 'org-sync', 'org-ldaps');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.details).toMatchObject({ classification: 'ok', ldap: { resultCode: 0 }, tls: { authorized: true } });
+      expect(r.facts).toMatchObject({ classification: 'ok', ldap: { resultCode: 0 }, tls: { authorized: true } });
     });
 
     it('passwords appear nowhere in the report', () => {
@@ -496,7 +500,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
 
     it('run directory <host:port> is LDAPS', async () => {
       const { report: r } = await runWithEnv(['directory', `ldap.sr.test:${locked!.ldapsPort}`, '--ca', caFile, '--dns-server', dns!.server]);
-      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', details: expect.objectContaining({ mode: 'ldaps', tls: expect.objectContaining({ authorized: true }) }) });
+      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', facts: expect.objectContaining({ mode: 'ldaps', tls: expect.objectContaining({ authorized: true }) }) });
     });
 
     it('run directory with SITEREADY_LDAP_BIND_DN / SITEREADY_LDAP_PASSWORD', async () => {
@@ -505,7 +509,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
         SITEREADY_LDAP_PASSWORD: ROOT_PW,
       });
       expect(cli.code, cli.stderr).toBe(0);
-      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', details: expect.objectContaining({ bind: expect.objectContaining({ resultCode: 0 }) }) });
+      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', facts: expect.objectContaining({ bind: expect.objectContaining({ resultCode: 0 }) }) });
       expect(cli.stdout).not.toContain(ROOT_PW);
     });
   });

@@ -10,11 +10,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
-import { spkiPin } from '../../src/net/cert-chain.js';
+import { spkiPin } from '../../src/tls/cert-chain.js';
 import { requireTool } from '../helpers/cli.js';
 import { startMitmProxy, type MitmProxy } from '../helpers/mitm-proxy.js';
-import { hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type ReportResult } from '../helpers/peers.js';
+import { hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
 import { assessWithEnv, cleanupAll, settleAll, startTlsUpstream, type EnvRun, type Upstream } from '../helpers/proxies.js';
+import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('dnsmasq'), 'dnsmasq');
 
@@ -28,10 +29,11 @@ const CHECKS = {
   dns: { slowMs: 4000 },
 };
 
-function finding(r: ReportResult, id: string) {
+/** A finding with its English text (`text`, `fix`) rendered from the catalogs. */
+function finding(r: EnglishResult<ReportResult>, id: string) {
   const f = r.findings.find((x) => x.id === id);
   if (!f) throw new Error(`${r.check}:${r.target} has no finding ${id}; has ${r.findings.map((x) => x.id).join(', ') || 'none'}`);
-  return f as ReportResult['findings'][number] & { remediation?: string };
+  return f;
 }
 
 describe.skipIf(!available)('interception check against a re-signing proxy', () => {
@@ -41,6 +43,9 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
   let realPin = '';
   let trusted: EnvRun;
   let untrusted: EnvRun;
+  // The reports with their findings' English text.
+  let trustedEn: EnglishReport<Report>;
+  let untrustedEn: EnglishReport<Report>;
 
   beforeAll(async () => {
     const tmp = await tempDir('sr-mitm-');
@@ -95,6 +100,7 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
       'untrusted.yaml',
     );
     [trusted, untrusted] = await settleAll([assessWithEnv(trustedSite, dir, 'trusted.json'), assessWithEnv(untrustedSite, dir, 'untrusted.json')]);
+    [trustedEn, untrustedEn] = await Promise.all([englishReport(trusted.report), englishReport(untrusted.report)]);
   }, 90_000);
 
   afterAll(async () => {
@@ -112,60 +118,60 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
   it('the proxy really re-signed: it minted a leaf for the host, and validation alone passes', () => {
     expect(mitm.connects).toContain(`${HOST}:${upstream.port}`);
     expect(mitm.minted()).toContain(HOST);
-    const http = result(trusted.report, 'http', 'issuer');
-    expect(http.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: mitm.url, status: 200 });
-    expect(http.details.tls).toMatchObject({ authorized: true });
+    const http = result(trustedEn, 'http', 'issuer');
+    expect(http.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: mitm.url, status: 200 });
+    expect(http.facts.tls).toMatchObject({ authorized: true });
     expect(upstream.requests.some((q) => q.url === '/issuer')).toBe(true);
   });
 
   it('tls.expectedIssuer = the real CA: intercepted (interception.issuer)', () => {
-    const r = result(trusted.report, 'interception', 'issuer');
+    const r = result(trustedEn, 'interception', 'issuer');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'intercepted', path: 'proxy' });
-    expect(r.details.chain.certs[0].issuer).toBe(`CN=${MITM_CA}`);
+    expect(r.facts).toMatchObject({ classification: 'intercepted', path: 'proxy' });
+    expect(r.facts.chain.certs[0].issuer).toBe(`CN=${MITM_CA}`);
     const f = finding(r, 'interception.issuer');
     expect(f.severity).toBe('high');
-    expect(f.message).toBe(`issuer: TLS to ${HOST}:${upstream.port} is intercepted: the certificate is issued by CN=${MITM_CA}, not by the expected CN=${REAL_CA}.`);
-    expect(f.remediation).toMatch(/Exempt the platform's hosts from TLS inspection/);
+    expect(f.text).toBe(`issuer: TLS to ${HOST}:${upstream.port} is intercepted: the certificate is issued by CN=${MITM_CA}, not by the expected CN=${REAL_CA}.`);
+    expect(f.fix).toMatch(/Exempt the platform's hosts from TLS inspection/);
   });
 
   it('tls.spkiPins = the real leaf\'s pin: intercepted (interception.pin)', () => {
-    const r = result(trusted.report, 'interception', 'pin');
+    const r = result(trustedEn, 'interception', 'pin');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'intercepted', path: 'proxy' });
+    expect(r.facts).toMatchObject({ classification: 'intercepted', path: 'proxy' });
     const f = finding(r, 'interception.pin');
     expect(f.evidence?.presentedPins).not.toContain(realPin);
-    expect(f.evidence?.presentedPins).toContain(r.details.chain.certs[0].spkiSha256);
+    expect(f.evidence?.presentedPins).toContain(r.facts.chain.certs[0].spkiSha256);
   });
 
   it('no expectations, but the direct path is reachable: the certificates differ (interception.differs)', () => {
-    const r = result(trusted.report, 'interception', 'differs');
+    const r = result(trustedEn, 'interception', 'differs');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'intercepted', path: 'proxy', direct: { leafIssuer: `CN=${REAL_CA}`, spkiSha256: realPin } });
-    expect(r.details.chain.certs[0].spkiSha256).not.toBe(realPin);
+    expect(r.facts).toMatchObject({ classification: 'intercepted', path: 'proxy', direct: { leafIssuer: `CN=${REAL_CA}`, spkiSha256: realPin } });
+    expect(r.facts.chain.certs[0].spkiSha256).not.toBe(realPin);
     expect(r.findings.map((f) => f.id)).toEqual(['interception.differs']);
-    expect(finding(r, 'interception.differs').message).toContain(`through the proxy (CN=${MITM_CA}) differs from the one on the direct path (CN=${REAL_CA})`);
+    expect(finding(r, 'interception.differs').text).toContain(`through the proxy (CN=${MITM_CA}) differs from the one on the direct path (CN=${REAL_CA})`);
   });
 
   it('the inspection CA not trusted: interception.untrusted (warn), and the http check fails with untrusted-issuer', () => {
-    const r = result(untrusted.report, 'interception', 'untrusted');
+    const r = result(untrustedEn, 'interception', 'untrusted');
     expect(r.status).toBe('warn');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', path: 'proxy', chain: { authorized: false } });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', path: 'proxy', chain: { authorized: false } });
     const f = finding(r, 'interception.untrusted');
     expect(f.severity).toBe('medium');
-    expect(f.message).toContain(`the issuer is CN=${MITM_CA}`);
-    const http = result(untrusted.report, 'http', 'untrusted');
+    expect(f.text).toContain(`the issuer is CN=${MITM_CA}`);
+    const http = result(untrustedEn, 'http', 'untrusted');
     expect(http.status).toBe('fail');
-    expect(http.details).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer', path: 'proxy' });
-    expect(finding(http, 'http.tls-failure').message).toMatch(/CA this client does not trust/);
+    expect(http.facts).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer', path: 'proxy' });
+    expect(finding(http, 'http.tls-failure').text).toMatch(/CA this client does not trust/);
   });
 
   it('direct to the real server with the expectations met: pass', () => {
-    const r = result(trusted.report, 'interception', 'direct-ok');
+    const r = result(trustedEn, 'interception', 'direct-ok');
     expect(r.status).toBe('pass');
     expect(r.findings).toEqual([]);
-    expect(r.details).toMatchObject({ classification: 'ok', path: 'direct', chain: { authorized: true } });
-    expect(r.details.chain.certs[0]).toMatchObject({ issuer: `CN=${REAL_CA}`, spkiSha256: realPin });
-    expect(result(trusted.report, 'http', 'direct-ok').details).toMatchObject({ classification: 'ok', path: 'direct' });
+    expect(r.facts).toMatchObject({ classification: 'ok', path: 'direct', chain: { authorized: true } });
+    expect(r.facts.chain.certs[0]).toMatchObject({ issuer: `CN=${REAL_CA}`, spkiSha256: realPin });
+    expect(result(trustedEn, 'http', 'direct-ok').facts).toMatchObject({ classification: 'ok', path: 'direct' });
   });
 });

@@ -2,7 +2,7 @@
 // and one served over HTTP send *.proxied.sr.test through squid and everything else DIRECT; the
 // report shows the PAC's answer. A PAC that never returns (endless loop) or does not parse must
 // not hang or break the run: the worker evaluating it is terminated at its deadline and the
-// endpoint goes DIRECT, as browsers do, with the reason in details.route. myIpAddress() is
+// endpoint goes DIRECT, as browsers do, with the reason in facts.route. myIpAddress() is
 // answered from the local interfaces — checked inside a namespace that counts every packet
 // leaving it (the stock pac-resolver implementation dials 8.8.8.8:53).
 
@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type ReportResult } from '../helpers/peers.js';
+import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
+import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
   assessWithEnv,
   cleanupAll,
@@ -54,6 +55,7 @@ describe.skipIf(!available)('PAC files', () => {
   let upstream: Upstream;
   let pacServer: SmallServer;
   const runs: Record<string, EnvRun> = {};
+  const english: Record<string, EnglishReport<Report>> = {};
 
   beforeAll(async () => {
     const tmp = await tempDir('sr-pac-');
@@ -103,6 +105,7 @@ describe.skipIf(!available)('PAC files', () => {
     await settleAll(
       Object.entries(sites).map(async ([name, s]) => {
         runs[name] = await assessWithEnv(await writeSite(dir, s, `${name}.yaml`), dir, `${name}.json`);
+        english[name] = await englishReport(runs[name].report);
       }),
     );
   }, 120_000);
@@ -111,7 +114,7 @@ describe.skipIf(!available)('PAC files', () => {
     await cleanupAll(cleanups);
   });
 
-  const get = (run: string, check: string, target: string): ReportResult => result(runs[run]!.report, check, target);
+  const get = (run: string, check: string, target: string): EnglishResult<ReportResult> => result(english[run]!, check, target);
 
   it('every run finishes (exit 0) with a complete, schema-valid report', async () => {
     const validate = await reportValidator();
@@ -127,17 +130,17 @@ describe.skipIf(!available)('PAC files', () => {
     ['file', 'a PAC file next to the site file (relative path)'],
     ['http', 'a PAC served over HTTP'],
   ])('%s: %s', (run) => {
-    it('the PAC\'s domain goes through the proxy it names, with its answer in details.route', () => {
+    it('the PAC\'s domain goes through the proxy it names, with its answer in facts.route', () => {
       const answer = `PAC: PROXY 127.0.0.1:${squid.port}; DIRECT`;
       for (const [check, target] of [['http', 'proxied'], ['tcp', 'proxied'], ['websocket', 'proxied-ws'], ['tcp', 'proxied-ws']]) {
         const r = get(run, check!, target!);
-        expect(r.details, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'proxy', proxy: `http://127.0.0.1:${squid.port}`, proxySource: 'pac', route: answer });
+        expect(r.facts, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'proxy', proxy: `http://127.0.0.1:${squid.port}`, proxySource: 'pac', route: answer });
       }
     });
 
     it('everything else goes DIRECT', () => {
       for (const check of ['http', 'tcp']) {
-        expect(get(run, check, 'direct').details, check).toMatchObject({ classification: 'ok', path: 'direct', route: 'PAC: DIRECT' });
+        expect(get(run, check, 'direct').facts, check).toMatchObject({ classification: 'ok', path: 'direct', route: 'PAC: DIRECT' });
       }
     });
   });
@@ -153,16 +156,16 @@ describe.skipIf(!available)('PAC files', () => {
     ['loop', 'a PAC that never returns (while (true) {})', /^(FindProxyForURL did not return within \d+ ms|the PAC worker stopped)$/],
     ['broken', 'a PAC that does not parse', /^the PAC script failed: /],
   ])('%s: %s', (run, _title, why) => {
-    it('every endpoint falls back to DIRECT, with the reason in details.route', () => {
+    it('every endpoint falls back to DIRECT, with the reason in facts.route', () => {
       for (const [check, target] of [['http', 'proxied'], ['tcp', 'proxied'], ['websocket', 'proxied-ws'], ['http', 'direct']]) {
         const r = get(run, check!, target!);
-        expect(r.details, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'direct' });
-        expect(r.details.route, `${check} ${target}`).toMatch(/^PAC failed: /);
-        expect(String(r.details.route).slice('PAC failed: '.length), `${check} ${target}`).toMatch(why);
+        expect(r.facts, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'direct' });
+        expect(r.facts.route, `${check} ${target}`).toMatch(/^PAC failed: /);
+        expect(String(r.facts.route).slice('PAC failed: '.length), `${check} ${target}`).toMatch(why);
       }
       if (run === 'loop') {
         // The lookup that hit the deadline ended the looping worker (the others on it were failed with it).
-        const routes = runs.loop!.report.results.map((r) => String(r.details.route ?? ''));
+        const routes = runs.loop!.report.results.map((r) => String(r.facts.route ?? ''));
         expect(routes.some((x) => /FindProxyForURL did not return within \d+ ms/.test(x))).toBe(true);
       }
     });
@@ -171,11 +174,11 @@ describe.skipIf(!available)('PAC files', () => {
       for (const check of ['http', 'tcp']) {
         const r = get(run, check, 'must-proxy');
         expect(r.status).toBe('fail');
-        expect(r.details).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
-        const f = r.findings.find((x) => x.id === `${check}.proxy-denied`) as (ReportResult['findings'][number] & { remediation?: string }) | undefined;
-        expect(f?.message).toMatch(/^must-proxy: it must go through a proxy \(via: proxy\), but the PAC file gave none \(.+\)\.$/);
+        expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
+        const f = r.findings.find((x) => x.id === `${check}.proxy-denied`);
+        expect(f?.text).toMatch(/^must-proxy: it must go through a proxy \(via: proxy\), but the PAC file gave none \(.+\)\.$/);
         expect(f?.evidence).toMatchObject({ code: 'PAC_FAILED', pacError: expect.stringMatching(why) });
-        expect(f?.remediation).toMatch(/^Configure the proxy/);
+        expect(f?.fix).toMatch(/^Configure the proxy/);
       }
     });
   });
@@ -235,7 +238,7 @@ describe.skipIf(!withNetns)('PAC myIpAddress() without dialling out', () => {
     const validate = await reportValidator();
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
     const r = result(run.report, 'tcp', 'svc');
-    expect(r.details).toMatchObject({ path: 'direct', route: `PAC: DIRECT; PROXY ${ns!.nsIp}:3128`, classification: 'refused' });
+    expect(r.facts).toMatchObject({ path: 'direct', route: `PAC: DIRECT; PROXY ${ns!.nsIp}:3128`, classification: 'refused' });
     expect(leftTheNamespace).toBe(0);
   });
 });

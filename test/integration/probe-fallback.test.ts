@@ -42,11 +42,11 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'site.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }>; details: Record<string, unknown> }> };
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }>; facts: Record<string, unknown> }> };
     const latency = report.results.find((x) => x.check === 'latency')!;
     expect(latency.status).toBe('fail');
     expect(latency.findings.map((f) => f.id)).toEqual(['latency.udp-blocked']);
-    expect(latency.details.transport).toBe('tcp-fallback');
+    expect(latency.facts.transport).toBe('tcp-fallback');
     expect(latency.measurements.find((m) => m.id === 'rtt-p50')!.value).toBeGreaterThan(0);
     expect(r.stdout).not.toContain(TOKEN);
   });

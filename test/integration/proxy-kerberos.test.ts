@@ -19,8 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool } from '../helpers/cli.js';
 import { kdcToolsMissing, startKdc, type Kdc } from '../helpers/kdc.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, waitForTcp, withRetries, writeSite, type Peer, type ReportResult } from '../helpers/peers.js';
+import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, waitForTcp, withRetries, writeSite, type Peer, type Report, type ReportResult } from '../helpers/peers.js';
 import { assessWithEnv, cleanupAll, isRoot, settleAll, startHttpUpstream, startTlsUpstream, type EnvRun, type Upstream } from '../helpers/proxies.js';
+import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 
 const NEGOTIATE_HELPERS = ['/usr/lib/squid/negotiate_kerberos_auth', '/usr/lib64/squid/negotiate_kerberos_auth', '/usr/libexec/squid/negotiate_kerberos_auth'];
 
@@ -50,10 +51,11 @@ const CHECKS = {
 /** A base64 SPNEGO token after "Negotiate": what must never reach any output. */
 const TOKEN = /Negotiate\s+[A-Za-z0-9+/]{16,}/;
 
-function finding(r: ReportResult, id: string) {
+/** A finding with its English text (`text`, `fix`) rendered from the catalogs. */
+function finding(r: EnglishResult<ReportResult>, id: string) {
   const f = r.findings.find((x) => x.id === id);
   if (!f) throw new Error(`${r.check}:${r.target} has no finding ${id}; has ${r.findings.map((x) => x.id).join(', ') || 'none'}`);
-  return f as ReportResult['findings'][number] & { remediation?: string; remediationId?: string };
+  return f;
 }
 
 describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC + squid negotiate_kerberos_auth', () => {
@@ -75,6 +77,7 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   let plain: Upstream;
   let ntlmPort = 0;
   const runs: Record<string, EnvRun> = {};
+  const english: Record<string, EnglishReport<Report>> = {};
 
   beforeAll(async () => {
     const tmp = await tempDir('sr-krb-');
@@ -160,6 +163,7 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
       Object.entries(cases).map(async ([name, [s, env, loud]]) => {
         const path = await writeSite(dir, s, `${name}.yaml`);
         runs[name] = await assessWithEnv(path, dir, `${name}.json`, { env, loud: Boolean(loud) });
+        english[name] = await englishReport(runs[name].report);
       }),
     );
   }, 150_000);
@@ -168,13 +172,13 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     await cleanupAll(cleanups);
   });
 
-  const get = (run: string, check: string, target: string) => result(runs[run]!.report, check, target);
+  const get = (run: string, check: string, target: string) => result(english[run]!, check, target);
   /** The proxy-auth-required finding of every failing (check, target) of a run, checked alike. */
   const authFindings = (run: string, pairs: Array<[string, string]> = [['http', 'https'], ['tcp', 'https'], ['http', 'plain']]) =>
     pairs.map(([check, target]) => {
       const r = get(run, check, target);
       expect(r.status, `${run} ${check}:${target}`).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
       return finding(r, `${check}.proxy-auth-required`);
     });
 
@@ -190,13 +194,13 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   describe('with a ticket', () => {
     it('tcp, http (CONNECT and absolute-form) and websocket are ok through the proxy', () => {
       const proxy = `http://${proxyHost}:${squid.port}`;
-      expect(get('ticket', 'http', 'https').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy, status: 200 });
-      expect(get('ticket', 'tcp', 'https').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
-      expect(get('ticket', 'tcp', 'wss').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
+      expect(get('ticket', 'http', 'https').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy, status: 200 });
+      expect(get('ticket', 'tcp', 'https').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
+      expect(get('ticket', 'tcp', 'wss').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
       const ws = get('ticket', 'websocket', 'wss');
-      expect(ws.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
-      expect(ws.details.pingRttMs).toHaveLength(2);
-      expect(get('ticket', 'http', 'plain').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy, status: 200 });
+      expect(ws.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy });
+      expect(ws.facts.pingRttMs).toHaveLength(2);
+      expect(get('ticket', 'http', 'plain').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy, status: 200 });
     });
 
     it('squid authenticated the user by Kerberos, for CONNECT and for the plain request', async () => {
@@ -229,15 +233,15 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
       expect(f.evidence).toMatchObject({ status: 407, schemes: ['Negotiate'], sentCredentials: false, negotiate: { outcome: 'no-ticket', spn: `HTTP/${proxyHost}` } });
       // The Kerberos mechanism's own reason names the cache it looked in.
       expect(f.evidence?.negotiate.error).toContain('empty.ccache');
-      expect(f.message).toContain('no Kerberos ticket is available to answer Negotiate');
-      expect(f.remediationId).toBe('path.proxy-auth-required.fix');
-      expect(f.remediation).toMatch(/only offers NTLM\/Negotiate/);
-      expect(f.remediation).toContain('kinit user@REALM');
-      expect(f.remediation).toContain('KRB5CCNAME');
+      expect(f.text).toContain('no Kerberos ticket is available to answer Negotiate');
+      expect(f.remediation?.id).toBe('path.proxy-auth-required.fix');
+      expect(f.fix).toMatch(/only offers NTLM\/Negotiate/);
+      expect(f.fix).toContain('kinit user@REALM');
+      expect(f.fix).toContain('KRB5CCNAME');
     }
   });
 
-  it('no ticket, in Chinese: the terminal report says it in zh-CN (the JSON report keeps English)', () => {
+  it('no ticket, in Chinese: the terminal report says it in zh-CN (the JSON report keeps message ids)', () => {
     for (const f of authFindings('noTicketZh')) expect(f.evidence).toMatchObject({ negotiate: { outcome: 'no-ticket' } });
     const out = runs.noTicketZh!.cli.stdout;
     expect(out).toContain(`代理 http://${proxyHost}:${squid.port} 要求身份验证（407；支持 Negotiate）；没有可用于应答 Negotiate 的 Kerberos 票据`);
@@ -253,9 +257,9 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     const spn = `HTTP/${host()}`;
     for (const f of authFindings(run)) {
       expect(f.evidence).toMatchObject({ status: 407, sentCredentials: false, negotiate: { outcome: 'spn-unknown', spn, unknownPrincipal: `${spn}@${kdc.realm}` } });
-      expect(f.message).toContain(`the Kerberos KDC has no service principal ${spn}`);
-      expect(f.remediation).toContain('IP address or a DNS alias');
-      expect(f.remediation).toContain(`kvno ${spn}`);
+      expect(f.text).toContain(`the Kerberos KDC has no service principal ${spn}`);
+      expect(f.fix).toContain('IP address or a DNS alias');
+      expect(f.fix).toContain(`kvno ${spn}`);
     }
   });
 
@@ -263,16 +267,16 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     const foreignRealm = foreignDomain.toUpperCase();
     for (const f of authFindings('foreignRealm')) {
       expect(f.evidence).toMatchObject({ negotiate: { outcome: 'spn-unknown', spn: `HTTP/${foreignHost}`, unknownPrincipal: `krbtgt/${foreignRealm}@${kdc.realm}` } });
-      expect(f.remediation).toContain('[domain_realm]');
+      expect(f.fix).toContain('[domain_realm]');
     }
   });
 
   it('a ticket the proxy does not accept: "refused the Kerberos ticket", not "no ticket"', async () => {
     for (const f of authFindings('refused')) {
       expect(f.evidence).toMatchObject({ status: 407, schemes: ['Negotiate'], sentCredentials: true, negotiate: { outcome: 'refused', spn: `HTTP/${otherHost}` } });
-      expect(f.message).toMatch(new RegExp(`\\(407; it offers Negotiate\\) and refused the Kerberos ticket for HTTP/${otherHost.replaceAll('.', '\\.')}\\.$`));
-      expect(f.message).not.toContain('refused the ones configured');
-      expect(f.remediation).toContain('keytab');
+      expect(f.text).toMatch(new RegExp(`\\(407; it offers Negotiate\\) and refused the Kerberos ticket for HTTP/${otherHost.replaceAll('.', '\\.')}\\.$`));
+      expect(f.text).not.toContain('refused the ones configured');
+      expect(f.fix).toContain('keytab');
     }
     expect(await kdc.log()).toContain(`HTTP/${otherHost}@${kdc.realm}`);
   });
@@ -280,17 +284,17 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   it('the KDC out of reach: says so, with the port to open', () => {
     for (const f of authFindings('kdcDown')) {
       expect(f.evidence).toMatchObject({ negotiate: { outcome: 'kdc-unreachable', spn: `HTTP/${proxyHost}` } });
-      expect(f.message).toContain('could not be reached');
-      expect(f.remediation).toContain('port 88');
+      expect(f.text).toContain('could not be reached');
+      expect(f.fix).toContain('port 88');
     }
   });
 
   it('the kerberos module missing: how to install it', () => {
     for (const f of authFindings('noModule')) {
       expect(f.evidence).toMatchObject({ negotiate: { outcome: 'module-unavailable', spn: `HTTP/${proxyHost}` } });
-      expect(f.message).toContain("siteready's Kerberos module is not available");
-      expect(f.remediation).toContain('libkrb5-dev');
-      expect(f.remediation).toContain('npm rebuild kerberos');
+      expect(f.text).toContain("siteready's Kerberos module is not available");
+      expect(f.fix).toContain('libkrb5-dev');
+      expect(f.fix).toContain('npm rebuild kerberos');
     }
   });
 
@@ -298,8 +302,8 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     for (const f of authFindings('ntlmOnly', [['http', 'https'], ['tcp', 'https']])) {
       expect(f.evidence).toMatchObject({ status: 407, schemes: ['NTLM'], sentCredentials: false });
       expect(f.evidence?.negotiate).toBeUndefined();
-      expect(f.remediation).toMatch(/^This proxy only offers NTLM, which siteready does not speak/);
-      expect(f.remediation).toContain('exempt the platform\'s hosts from proxy authentication');
+      expect(f.fix).toMatch(/^This proxy only offers NTLM, which siteready does not speak/);
+      expect(f.fix).toContain('exempt the platform\'s hosts from proxy authentication');
     }
   });
 });

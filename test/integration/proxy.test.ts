@@ -12,6 +12,7 @@ import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
 import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
+import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
   assessWithEnv,
   cleanupAll,
@@ -57,10 +58,13 @@ const PROXY_USER = 'im-rollout';
 const PROXY_PASSWORD = 'Pr0xy-S3cret-7f3a9c';
 const WRONG_PASSWORD = 'Wr0ng-Guess-42b1e8';
 
-function finding(r: ReportResult, id: string) {
+/** A result with its findings' English text (`text`, `fix`) rendered from the catalogs. */
+type Result = EnglishResult<ReportResult>;
+
+function finding(r: Result, id: string) {
   const f = r.findings.find((x) => x.id === id);
   if (!f) throw new Error(`${r.check}:${r.target} has no finding ${id}; has ${r.findings.map((x) => x.id).join(', ') || 'none'}`);
-  return f as ReportResult['findings'][number] & { remediation?: string; remediationId?: string };
+  return f;
 }
 
 describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream failures, environment', () => {
@@ -78,6 +82,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
   let squidPolicy: ProxyPeer;
   let ntlm: SmallServer;
   const runs: Record<string, EnvRun> = {};
+  const english: Record<string, EnglishReport<Report>> = {};
 
   beforeAll(async () => {
     const tmp = await tempDir('sr-proxy-');
@@ -154,6 +159,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
         const path = await writeSite(dir, site, `${name}.yaml`);
         // The credential runs render everything (terminal report, --verbose, --debug): more places a secret could leak.
         runs[name] = await assessWithEnv(path, dir, `${name}.json`, { ...(env ? { env } : {}), loud: name.includes('-right') || name.includes('-wrong') });
+        english[name] = await englishReport(runs[name].report);
       }),
     );
   }, 120_000);
@@ -162,7 +168,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     await cleanupAll(cleanups);
   });
 
-  const get = (run: string, check: string, target: string) => result(runs[run]!.report, check, target);
+  const get = (run: string, check: string, target: string) => result(english[run]!, check, target);
 
   it('every run exits 0 and writes a schema-valid report', async () => {
     const validate = await reportValidator();
@@ -176,21 +182,21 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
   describe('explicit proxy (tinyproxy, no auth)', () => {
     it('https through CONNECT: ok, path proxy, the proxy named', async () => {
       const r = get('explicit', 'http', 'https');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, proxySource: 'site', status: 200 });
-      expect(r.details.tls).toMatchObject({ authorized: true });
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, proxySource: 'site', status: 200 });
+      expect(r.facts.tls).toMatchObject({ authorized: true });
       expect(await tiny.log()).toContain(`CONNECT 127.0.0.1:${upstream.port}`);
     });
 
     it('wss through CONNECT: the WebSocket upgrade and pings work in the tunnel', () => {
       const r = get('explicit', 'websocket', 'wss');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url });
-      expect(r.details.pingRttMs).toHaveLength(2);
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url });
+      expect(r.facts.pingRttMs).toHaveLength(2);
       expect(upstream.requests.some((q) => q.method === 'UPGRADE' && q.url === '/ws')).toBe(true);
     });
 
     it('plain http: asked in absolute form from the proxy, ok', async () => {
       const r = get('explicit', 'http', 'plain');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
       expect(await tiny.log()).toContain(`GET http://127.0.0.1:${plain.port}/plain HTTP/1.1`);
       const seen = plain.requests.find((q) => q.url === '/plain');
       expect(seen?.headers.via).toMatch(/tinyproxy/);
@@ -198,26 +204,27 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
 
     it('tcp on the same endpoint: ok through the tunnel, the direct path recorded too', () => {
       const r = get('explicit', 'tcp', 'https');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, direct: { classification: 'ok' } });
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, direct: { classification: 'ok' }, viaProxy: { classification: 'ok' } });
     });
 
     it('a CONNECT-only proxy does not re-sign: the interception check sees no difference', () => {
       const r = get('explicit', 'interception', 'https');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'proxy' });
-      expect(r.details.direct.spkiSha256).toBe(r.details.chain.certs[0].spkiSha256);
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy' });
+      expect(r.facts.direct.spkiSha256).toBe(r.facts.chain.certs[0].spkiSha256);
       expect(r.findings.map((f) => f.id)).not.toContain('interception.differs');
     });
 
     it('via: direct ignores the proxy', () => {
-      expect(get('explicit', 'http', 'direct-only').details).toMatchObject({ classification: 'ok', path: 'direct' });
-      expect(get('explicit', 'tcp', 'direct-only').details).toMatchObject({ classification: 'ok', path: 'direct' });
-      expect(get('explicit', 'tcp', 'direct-only').details.direct).toBeUndefined();
+      expect(get('explicit', 'http', 'direct-only').facts).toMatchObject({ classification: 'ok', path: 'direct' });
+      expect(get('explicit', 'tcp', 'direct-only').facts).toMatchObject({ classification: 'ok', path: 'direct' });
+      expect(get('explicit', 'tcp', 'direct-only').facts.viaProxy).toBeUndefined();
+      expect(get('explicit', 'tcp', 'direct-only').facts.proxy).toBeUndefined();
     });
 
     it('noProxy (.internal.sr.test) bypasses it, and says so', () => {
       const r = get('explicit', 'http', 'bypassed');
-      expect(r.details).toMatchObject({ classification: 'ok', path: 'direct', route: 'noProxy' });
-      expect(get('explicit', 'tcp', 'bypassed').details).toMatchObject({ classification: 'ok', path: 'direct' });
+      expect(r.facts).toMatchObject({ classification: 'ok', path: 'direct', route: 'noProxy' });
+      expect(get('explicit', 'tcp', 'bypassed').facts).toMatchObject({ classification: 'ok', path: 'direct' });
     });
   });
 
@@ -225,10 +232,10 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     for (const [check, target] of [['http', 'must-proxy'], ['tcp', 'must-proxy'], ['websocket', 'must-proxy-ws']]) {
       const r = get('forcedNone', check!, target!);
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
       const f = finding(r, `${check}.proxy-denied`);
-      expect(f.message).toBe(`${target}: it must go through a proxy (via: proxy), but no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY).`);
-      expect(f.remediation).toMatch(/^Configure the proxy the IM clients use/);
+      expect(f.text).toBe(`${target}: it must go through a proxy (via: proxy), but no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY).`);
+      expect(f.fix).toMatch(/^Configure the proxy the IM clients use/);
       expect(f.evidence).toMatchObject({ code: 'NO_PROXY_CONFIGURED' });
     }
   });
@@ -237,14 +244,16 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     for (const check of ['http', 'tcp']) {
       const r = get('down', check, 'https');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'refused', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'refused', path: 'proxy' });
       const f = finding(r, `${check}.proxy-unreachable`);
-      expect(f.message).toContain(`the proxy http://127.0.0.1:${refusedPort} itself cannot be reached`);
+      expect(f.text).toContain(`the proxy http://127.0.0.1:${refusedPort} itself cannot be reached`);
       expect(f.evidence).toMatchObject({ hop: 'proxy', proxy: `http://127.0.0.1:${refusedPort}`, code: 'ECONNREFUSED' });
-      expect(f.remediation).toMatch(/proxy address/);
+      expect(f.fix).toMatch(/proxy address/);
     }
     // The upstream is fine: only the proxy hop is broken.
-    expect(get('down', 'tcp', 'https').details.direct).toEqual({ classification: 'ok' });
+    expect(get('down', 'tcp', 'https').facts.direct).toMatchObject({ classification: 'ok' });
+    expect(get('down', 'tcp', 'https').facts.direct.failure).toBeUndefined();
+    expect(get('down', 'tcp', 'https').facts.viaProxy).toMatchObject({ classification: 'refused', failure: { detail: { hop: 'proxy' } } });
   });
 
   it('an NTLM/Negotiate-only proxy: proxy-auth-required with the NTLM remediation, not a silent failure', () => {
@@ -252,36 +261,36 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     for (const check of ['http', 'tcp']) {
       const r = get('ntlm', check, 'https');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
       const f = finding(r, `${check}.proxy-auth-required`);
       expect(f.evidence).toMatchObject({ status: 407, schemes: ['NTLM', 'Negotiate'], sentCredentials: false });
-      expect(f.message).toContain('NTLM, Negotiate');
-      expect(f.remediationId).toBe('path.proxy-auth-required.fix');
-      expect(f.remediation).toMatch(/only offers NTLM\/Negotiate/);
-      expect(f.remediation).not.toMatch(/network\.proxy\.username/);
+      expect(f.text).toContain('NTLM, Negotiate');
+      expect(f.remediation?.id).toBe('path.proxy-auth-required.fix');
+      expect(f.fix).toMatch(/only offers NTLM\/Negotiate/);
+      expect(f.fix).not.toMatch(/network\.proxy\.username/);
     }
   });
 
   describe('squid CONNECT policy (CONNECT only to the https upstream port)', () => {
     it('the allowed port: ok through squid', () => {
-      expect(get('policy', 'http', 'allowed').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: squidPolicy.url });
+      expect(get('policy', 'http', 'allowed').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: squidPolicy.url });
     });
 
     it('another port: proxy-denied, with squid identifying itself in the evidence', () => {
       const r = get('policy', 'http', 'other-port');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'proxy-denied', path: 'proxy', phase: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy', phase: 'proxy' });
       const f = finding(r, 'http.proxy-denied');
       expect(f.evidence).toMatchObject({ status: 403, server: expect.stringMatching(/^squid/), proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/), proxy: squidPolicy.url });
-      expect(f.message).toMatch(new RegExp(`refuses 127\\.0\\.0\\.1:${other.port} \\(403 Forbidden, squid`));
-      expect(f.remediation).toContain(`CONNECT to port ${other.port}`);
+      expect(f.text).toMatch(new RegExp(`refuses 127\\.0\\.0\\.1:${other.port} \\(403 Forbidden, squid`));
+      expect(f.fix).toContain(`CONNECT to port ${other.port}`);
       const tcp = get('policy', 'tcp', 'other-port');
-      expect(tcp.details).toMatchObject({ classification: 'proxy-denied', path: 'proxy', direct: { classification: 'ok' } });
-      expect(tcp.details.proxyAnswer).toMatchObject({ status: 403, proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/) });
+      expect(tcp.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy', direct: { classification: 'ok' } });
+      expect(tcp.facts.viaProxy.failure.detail).toMatchObject({ status: 403, proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/) });
     });
 
     it('plain http is not CONNECT: allowed, in absolute form', async () => {
-      expect(get('policy', 'http', 'plain').details).toMatchObject({ classification: 'ok', path: 'proxy' });
+      expect(get('policy', 'http', 'plain').facts).toMatchObject({ classification: 'ok', path: 'proxy' });
       expect(await squidPolicy.log()).toContain(`GET http://127.0.0.1:${plain.port}/via-squid`);
     });
   });
@@ -293,13 +302,13 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       for (const [check, target] of [['http', 'https'], ['tcp', 'https'], ['http', 'plain']] as const) {
         const r = get(`${kind}-none`, check, target);
         expect(r.status).toBe('fail');
-        expect(r.details).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy', proxy: proxyOf().url });
+        expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy', proxy: proxyOf().url });
         const f = finding(r, `${check}.proxy-auth-required`);
         expect(f.severity).toBe(target === 'plain' ? 'high' : 'critical'); // by role: web / api
         expect(f.evidence).toMatchObject({ status: 407, schemes: ['Basic'], sentCredentials: false });
-        expect(f.message).toMatch(/wants credentials \(407; it offers Basic\)\.$/);
-        expect(f.message).not.toContain('refused the ones configured');
-        expect(f.remediation).toMatch(/network\.proxy\.username and password: \$\{PROXY_PASSWORD\}/);
+        expect(f.text).toMatch(/wants credentials \(407; it offers Basic\)\.$/);
+        expect(f.text).not.toContain('refused the ones configured');
+        expect(f.fix).toMatch(/network\.proxy\.username and password: \$\{PROXY_PASSWORD\}/);
       }
     });
 
@@ -307,18 +316,18 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       for (const [check, target] of [['http', 'https'], ['tcp', 'https'], ['http', 'plain']] as const) {
         const r = get(`${kind}-wrong`, check, target);
         expect(r.status).toBe('fail');
-        expect(r.details).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
+        expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
         const f = finding(r, `${check}.proxy-auth-required`);
         // squid answers 407 again; tinyproxy answers wrong credentials with 401 (+ WWW-Authenticate).
         expect(f.evidence).toMatchObject({ status: kind === 'squid' ? 407 : 401, schemes: ['Basic'], sentCredentials: true });
-        expect(f.message).toContain('and refused the ones configured');
+        expect(f.text).toContain('and refused the ones configured');
       }
     });
 
     it('right credentials from ${PROXY_PASSWORD}: ok through the proxy', () => {
-      expect(get(`${kind}-right`, 'http', 'https').details).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
-      expect(get(`${kind}-right`, 'tcp', 'https').details).toMatchObject({ classification: 'ok', path: 'proxy' });
-      expect(get(`${kind}-right`, 'http', 'plain').details).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
+      expect(get(`${kind}-right`, 'http', 'https').facts).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
+      expect(get(`${kind}-right`, 'tcp', 'https').facts).toMatchObject({ classification: 'ok', path: 'proxy' });
+      expect(get(`${kind}-right`, 'http', 'plain').facts).toMatchObject({ classification: 'ok', path: 'proxy', status: 200 });
     });
 
     it('the password (and the Proxy-Authorization made from it) appears nowhere in the output', () => {
@@ -374,22 +383,22 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     });
 
     it('run http honours HTTPS_PROXY, and NO_PROXY bypasses it', () => {
-      expect(only(runsEnv.httpProxy!, 'http').details).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, proxySource: 'env' });
-      expect(only(runsEnv.httpNoProxy!, 'http').details).toMatchObject({ classification: 'ok', path: 'direct' });
+      expect(only(runsEnv.httpProxy!, 'http').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, proxySource: 'env' });
+      expect(only(runsEnv.httpNoProxy!, 'http').facts).toMatchObject({ classification: 'ok', path: 'direct' });
     });
 
     it('run websocket honours https_proxy', () => {
-      expect(only(runsEnv.wsProxy!, 'websocket').details).toMatchObject({ classification: 'ok', path: 'proxy', proxySource: 'env' });
+      expect(only(runsEnv.wsProxy!, 'websocket').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxySource: 'env' });
     });
 
     it('run tcp honours HTTP(S)_PROXY, and a CIDR in no_proxy bypasses it', () => {
-      expect(only(runsEnv.tcpProxy!, 'tcp').details).toMatchObject({ classification: 'ok', path: 'proxy', proxySource: 'env', direct: { classification: 'ok' } });
-      expect(only(runsEnv.tcpNoProxy!, 'tcp').details).toMatchObject({ classification: 'ok', path: 'direct' });
+      expect(only(runsEnv.tcpProxy!, 'tcp').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxySource: 'env', direct: { classification: 'ok' } });
+      expect(only(runsEnv.tcpNoProxy!, 'tcp').facts).toMatchObject({ classification: 'ok', path: 'direct' });
     });
 
     it('run tcp with the environment proxy down: proxy-unreachable', () => {
       const r = only(runsEnv.tcpProxyDown!, 'tcp');
-      expect(r.details).toMatchObject({ classification: 'refused', path: 'proxy', proxySource: 'env' });
+      expect(r.facts).toMatchObject({ classification: 'refused', path: 'proxy', proxySource: 'env' });
       expect(r.findings.map((f) => f.id)).toEqual(['tcp.proxy-unreachable']);
     });
   });
@@ -401,6 +410,7 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
   let refusedPort = 0;
   let ns: Netns | undefined;
   let run: EnvRun;
+  let english: EnglishReport<Report>;
 
   beforeAll(async () => {
     const tmp = await tempDir('sr-proxy-up-');
@@ -430,6 +440,7 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
       checks: CHECKS,
     });
     run = await assessWithEnv(site, dir, 'report.json');
+    english = await englishReport(run.report);
   }, 90_000);
 
   afterAll(async () => {
@@ -443,22 +454,22 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
   });
 
   it('a name the proxy cannot resolve: dns-failure through the proxy (not the proxy\'s policy)', () => {
-    const r = result(run.report, 'http', 'nxdomain');
+    const r = result(english, 'http', 'nxdomain');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'dns-failure', path: 'proxy', phase: 'proxy' });
+    expect(r.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy', phase: 'proxy' });
     const f = finding(r, 'http.dns-failure');
     expect(f.evidence).toMatchObject({ server: expect.stringMatching(/^squid/), proxyError: expect.any(String) });
-    const tcp = result(run.report, 'tcp', 'nxdomain');
-    expect(tcp.details).toMatchObject({ classification: 'dns-failure', path: 'proxy' });
+    const tcp = result(english, 'tcp', 'nxdomain');
+    expect(tcp.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy' });
     // siteready never needed the name itself: the dns check says so instead of failing.
-    expect(result(run.report, 'dns', 'nosuch.sr.test')).toMatchObject({ status: 'info', details: { path: 'proxy', classification: 'dns-failure' } });
+    expect(result(english, 'dns', 'nosuch.sr.test')).toMatchObject({ status: 'info', facts: { path: 'proxy', classification: 'dns-failure' } });
   });
 
   it('a refused port behind the proxy: refused, the hop is the upstream (not proxy-unreachable)', () => {
     for (const check of ['http', 'tcp']) {
-      const r = result(run.report, check, 'refused');
+      const r = result(english, check, 'refused');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'refused', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'refused', path: 'proxy' });
       const f = finding(r, `${check}.refused`);
       expect(f.evidence).toMatchObject({ proxyError: expect.stringMatching(/^ERR_CONNECT_FAIL 111/), server: expect.stringMatching(/^squid/) });
       expect(f.evidence?.hop).toBeUndefined();
@@ -467,11 +478,11 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
 
   it.runIf(withNetns)('a port whose SYNs are dropped behind the proxy: filtered', () => {
     for (const check of ['http', 'tcp']) {
-      const r = result(run.report, check, 'filtered');
+      const r = result(english, check, 'filtered');
       expect(r.status).toBe('fail');
-      expect(r.details).toMatchObject({ classification: 'filtered', path: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'filtered', path: 'proxy' });
       expect(finding(r, `${check}.filtered`).evidence).toMatchObject({ proxyError: expect.stringMatching(/^ERR_CONNECT_FAIL 110/) });
     }
-    expect(result(run.report, 'tcp', 'filtered').details.direct).toEqual({ classification: 'filtered' });
+    expect(result(english, 'tcp', 'filtered').facts.direct).toMatchObject({ classification: 'filtered' });
   });
 });

@@ -12,7 +12,7 @@ import { BIN, ROOT, requireTool, runCli } from '../helpers/cli.js';
 import { netnsSupported, run } from '../helpers/netns.js';
 import { hasTool, tempDir, type TempDir } from '../helpers/peers.js';
 import { createRoutedLab, type RoutedLab } from '../helpers/routed-netns.js';
-import { dscpSupport } from '../../src/qos/native.js';
+import { dscpSupport } from '../../src/net/dscp.js';
 
 const available =
   requireTool(netnsSupported(), 'root with ip netns and iptables') &&
@@ -42,7 +42,7 @@ interface Result {
   target: string;
   status: string;
   findings: Array<{ id: string; evidence?: Record<string, unknown> }>;
-  details: { classes?: ClassResult[]; hops?: { forward: number | null; return: number | null }; family?: string; underLoad?: any };
+  facts: { classes?: ClassResult[]; hops?: { forward: number | null; return: number | null }; family?: string; underLoad?: any };
 }
 
 describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
@@ -94,13 +94,13 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
 
   async function marks(target: string): Promise<Result> {
     const [result] = await runQos(target);
-    const summary = result!.details.classes?.map((c) => `${c.name} ${c.forward.outcome}${JSON.stringify(c.forward.dscpSeen)}/${c.return.outcome}${JSON.stringify(c.return.dscpSeen)}`);
+    const summary = result!.facts.classes?.map((c) => `${c.name} ${c.forward.outcome}${JSON.stringify(c.forward.dscpSeen)}/${c.return.outcome}${JSON.stringify(c.return.dscpSeen)}`);
     console.log(`${target}: ${result!.status} ${summary?.join(' · ')}`);
     return result!;
   }
 
   /** {class: [forward outcome, return outcome]} */
-  const outcomes = (r: Result) => Object.fromEntries(r.details.classes!.map((c) => [c.name, [c.forward.outcome, c.return.outcome]]));
+  const outcomes = (r: Result) => Object.fromEntries(r.facts.classes!.map((c) => [c.name, [c.forward.outcome, c.return.outcome]]));
   const v4 = () => `${lab!.server.v4}:${PORT}`;
   const v6 = () => `[${lab!.server.v6}]:${PORT}`;
 
@@ -108,8 +108,8 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     const r = await marks(v4());
     expect(r.status).toBe('pass');
     expect(outcomes(r)).toEqual({ ef: ['preserved', 'preserved'], af41: ['preserved', 'preserved'], af21: ['preserved', 'preserved'], cs0: ['preserved', 'preserved'] });
-    expect(r.details.hops).toEqual({ forward: 1, return: 1 });
-    for (const c of r.details.classes!) {
+    expect(r.facts.hops).toEqual({ forward: 1, return: 1 });
+    for (const c of r.facts.classes!) {
       expect(c.forward).toMatchObject({ dscpSeen: [c.dscpSent], packets: 100, changed: 0 });
       expect(c.return).toMatchObject({ dscpSeen: [c.dscpSent], packets: 100, changed: 0 });
     }
@@ -119,7 +119,7 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toClient, '-j', 'DSCP', '--set-dscp', '0']);
     const r = await marks(v4());
     expect(outcomes(r)).toEqual({ ef: ['bleached', 'preserved'], af41: ['bleached', 'preserved'], af21: ['bleached', 'preserved'], cs0: ['preserved', 'preserved'] });
-    expect(r.details.classes!.find((c) => c.name === 'ef')!.forward).toMatchObject({ dscpSeen: [0], packets: 100, changed: 100 });
+    expect(r.facts.classes!.find((c) => c.name === 'ef')!.forward).toMatchObject({ dscpSeen: [0], packets: 100, changed: 100 });
     expect(r.status).toBe('fail');
     expect(r.findings.filter((f) => f.id === 'qos.bleached').map((f) => f.evidence?.direction)).toEqual(['forward', 'forward', 'forward']);
   }, 60_000);
@@ -128,7 +128,7 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-m', 'dscp', '--dscp', '46', '-j', 'DSCP', '--set-dscp', '10']);
     const r = await marks(v4());
     expect(outcomes(r)).toEqual({ ef: ['remarked', 'remarked'], af41: ['preserved', 'preserved'], af21: ['preserved', 'preserved'], cs0: ['preserved', 'preserved'] });
-    const ef = r.details.classes!.find((c) => c.name === 'ef')!;
+    const ef = r.facts.classes!.find((c) => c.name === 'ef')!;
     expect(ef.forward.dscpSeen).toEqual([10]);
     expect(ef.return.dscpSeen).toEqual([10]);
     expect(r.findings.map((f) => f.id)).toEqual(['qos.remarked', 'qos.remarked']);
@@ -138,7 +138,7 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toServer, '-m', 'statistic', '--mode', 'random', '--probability', '0.3', '-j', 'DSCP', '--set-dscp', '0']);
     const r = await marks(v4());
     expect(outcomes(r)).toEqual({ ef: ['preserved', 'mixed'], af41: ['preserved', 'mixed'], af21: ['preserved', 'mixed'], cs0: ['preserved', 'preserved'] });
-    for (const c of r.details.classes!.filter((x) => x.dscpSent !== 0)) {
+    for (const c of r.facts.classes!.filter((x) => x.dscpSent !== 0)) {
       expect(c.return.dscpSeen).toEqual([c.dscpSent, 0]);
       // 100 packets at p = 0.3: σ = 4.6 points; 15–45 % is more than 3 σ either side.
       expect(c.return.changed / c.return.packets).toBeGreaterThan(0.15);
@@ -149,9 +149,9 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   it('IPv6: traffic class bleached on the way back (ip6tables): return bleached, forward preserved', async () => {
     await router('ip6tables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toServer, '-j', 'DSCP', '--set-dscp', '0']);
     const r = await marks(v6());
-    expect(r.details.family).toBe('IPv6');
+    expect(r.facts.family).toBe('IPv6');
     expect(outcomes(r)).toEqual({ ef: ['preserved', 'bleached'], af41: ['preserved', 'bleached'], af21: ['preserved', 'bleached'], cs0: ['preserved', 'preserved'] });
-    expect(r.details.hops).toEqual({ forward: 1, return: 1 });
+    expect(r.facts.hops).toEqual({ forward: 1, return: 1 });
     // The IPv4 path is untouched by an ip6tables rule.
     expect(outcomes(await marks(v4())).ef).toEqual(['preserved', 'preserved']);
   }, 60_000);
@@ -171,7 +171,7 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     await router('iptables', [...count, '--syn', '-m', 'dscp', '--dscp', '46']);
     await router('iptables', [...count, '!', '--syn', '-m', 'dscp', '--dscp', '46']);
     const script = `
-      const { markTcpSocket } = await import(${JSON.stringify(join(ROOT, 'dist/src/qos/native.js'))});
+      const { markTcpSocket } = await import(${JSON.stringify(join(ROOT, 'dist/src/net/dscp.js'))});
       const { connect } = await import('node:net');
       const s = connect(${PORT}, ${JSON.stringify(lab!.server.v4)}, () => {
         const r = markTcpSocket(s, 46);
@@ -211,7 +211,7 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     async function underLoad(): Promise<Record<string, { verdict: string; markedDelayMs: number | null; controlDelayMs: number | null; markedLossPercent: number; controlLossPercent: number }>> {
       const results = await runQos(v4(), ['--under-load', '--direction', 'down', '--load-duration', '5', '--streams', '4']);
       const load = results.find((r) => r.target.endsWith('/under-load'))!;
-      const down = load.details.underLoad.down;
+      const down = load.facts.underLoad.down;
       const byClass = Object.fromEntries((down.classes as Array<{ name: string }>).map((c) => [c.name, c]));
       console.log(
         `under load (${down.loadMbps} Mbit/s down): ` +

@@ -682,7 +682,7 @@ describe.skipIf(!requireTool(netnsSupported(), 'root with ip netns and iptables'
       for (const r of results) {
         expect(r.status, `${r.check}:${r.target}`).toBe('error');
         expect(r.error, `${r.check}:${r.target} ended by the runner: ${JSON.stringify(r.error)}`).toBeUndefined();
-        expect(r.details.classification).toBe(classification);
+        expect(r.facts.classification).toBe(classification);
         expect(r.findings).toEqual([expect.objectContaining({ id: `${r.check}.probe-unreachable`, severity: 'high', evidence: expect.objectContaining({ classification }) })]);
       }
       expect(report.complete).toBe(false);

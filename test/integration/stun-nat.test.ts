@@ -2,7 +2,7 @@
 // nat-lab.ts): a client namespace behind a router namespace that NATs with iptables, and coturn in
 // a server namespace with two addresses (so OTHER-ADDRESS and CHANGE-REQUEST work). `siteready run
 // stun` runs inside the client namespace, as it would on a desktop at the site, and the report's
-// details.nat must name what the router really does.
+// facts.nat must name what the router really does.
 //
 // What Linux does, from how conntrack works:
 // - A UDP flow is a conntrack entry keyed by its whole 5-tuple. MASQUERADE rewrites the source
@@ -27,11 +27,12 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import stunCheck from '../../checks/stun/index.js';
-import { translator } from '../../src/report/i18n/index.js';
+import { translator } from '../../src/i18n/index.js';
 import { ROOT, requireTool, runCli } from '../helpers/cli.js';
 import { createNatLab, type NatLab } from '../helpers/nat-lab.js';
 import { netnsSupported, run } from '../helpers/netns.js';
 import { hasTool, result, tempDir, type Report, type ReportResult, type TempDir } from '../helpers/peers.js';
+import { englishReport, type EnglishResult } from '../helpers/report-text.js';
 
 const available = requireTool(netnsSupported(), 'root with ip netns and iptables') && requireTool(hasTool('turnserver'), 'coturn');
 
@@ -149,7 +150,7 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
     describe(scenario.name, () => {
       let lab: NatLab | undefined;
       let tmp: TempDir | undefined;
-      let stun: ReportResult;
+      let stun: EnglishResult<ReportResult>;
 
       beforeAll(async () => {
         tmp = await tempDir('sr-nat-');
@@ -158,7 +159,7 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
         await startCoturn(lab, tmp.path);
         const out = await runCli(['run', 'stun', `${lab.serverIp}:${STUN_PORT}`, '--json', '-q'], { prefix: lab.inClient(), timeoutMs: 60_000 });
         expect(out.code, out.stderr).toBe(0);
-        stun = result(JSON.parse(out.stdout) as Report, 'stun', `${lab.serverIp}-${STUN_PORT}`);
+        stun = result(await englishReport(JSON.parse(out.stdout) as Report), 'stun', `${lab.serverIp}-${STUN_PORT}`);
       }, 60_000);
 
       afterAll(async () => {
@@ -170,13 +171,13 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
       });
 
       it('the server answers through the NAT: its reflexive address is the NAT\'s outside address', () => {
-        expect(stun.details.classification).toBe('ok');
-        const udp = (stun.details.transports as Array<{ transport: string; reflexive?: string }>).find((t) => t.transport === 'udp');
+        expect(stun.facts.classification).toBe('ok');
+        const udp = (stun.facts.transports as Array<{ transport: string; reflexive?: string }>).find((t) => t.transport === 'udp');
         expect(udp?.reflexive).toMatch(new RegExp(`^${lab!.routerOutsideIp.replace(/\./g, '\\.')}:\\d+$`));
       });
 
       it(`natted, mapping ${scenario.mapping}, filtering ${scenario.filtering}`, () => {
-        const nat = stun.details.nat as Record<string, unknown>;
+        const nat = stun.facts.nat as Record<string, unknown>;
         expect(nat, JSON.stringify(nat)).toMatchObject({
           supported: true,
           natted: true,
@@ -198,15 +199,13 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
         });
       } else {
         it('a "symmetric NAT" finding (info, score unchanged) that says calls will be relayed through TURN, in English and Chinese', () => {
-          const finding = stun.findings.find((f) => f.id === 'stun.nat-symmetric') as
-            | (ReportResult['findings'][number] & { messageId: string; params?: Record<string, string | number>; remediation?: string })
-            | undefined;
+          const finding = stun.findings.find((f) => f.id === 'stun.nat-symmetric');
           expect(finding).toMatchObject({ severity: 'info', evidence: { mapping: scenario.mapping, filtering: scenario.filtering } });
           expect(stun.score).toBe(1);
-          expect(finding!.message).toContain('every destination address and port its own public port (address-and-port-dependent mapping)');
-          expect(finding!.message).toMatch(/peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN/);
-          expect(finding!.remediation).toMatch(/endpoint-independent mapping.*--random/);
-          const zh = translator('zh-CN').check(stunCheck.messages, { id: finding!.messageId, ...(finding!.params ? { params: finding!.params } : {}) });
+          expect(finding!.text).toContain('every destination address and port its own public port (address-and-port-dependent mapping)');
+          expect(finding!.text).toMatch(/peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN/);
+          expect(finding!.fix).toMatch(/endpoint-independent mapping.*--random/);
+          const zh = translator('zh-CN').check(stunCheck.messages, finding!.message);
           expect(zh).toContain('对称型');
           expect(zh).toContain('与地址和端口相关的映射');
           expect(zh).toContain('TURN 中继');

@@ -35,6 +35,7 @@ import {
   type Report,
   type TempDir,
 } from '../helpers/peers.js';
+import { englishReport, type EnglishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('turnserver'), 'coturn');
 
@@ -383,6 +384,8 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
 
   describe('checks through the CLI', () => {
     let run: Awaited<ReturnType<typeof assessWithEnv>>;
+    /** The report with its findings' English text. */
+    let english: EnglishReport<Report>;
 
     beforeAll(async () => {
       const P = coturn!.port;
@@ -406,6 +409,7 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
         checks: CHECK_OPTIONS,
       });
       run = await assessWithEnv(site, tmp!.path, { [PASSWORD_ENV]: 'secret', [WRONG_ENV]: 'wrong-password' });
+      english = await englishReport(run.report);
     }, 90_000);
 
     it('writes a report that matches the published schema, with no password in it', async () => {
@@ -418,14 +422,14 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
 
     it('stun: UDP and TCP answer with the reflexive address, NAT behaviour from OTHER-ADDRESS, port sweep', () => {
       const r = result(run.report, 'stun', 'stun-ok');
-      expect(r.details.classification).toBe('ok');
-      expect(r.details.path).toBe('direct');
-      expect(r.details.transports).toEqual([
+      expect(r.facts.classification).toBe('ok');
+      expect(r.facts.path).toBe('direct');
+      expect(r.facts.transports).toEqual([
         expect.objectContaining({ transport: 'udp', classification: 'ok', reflexive: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
         expect.objectContaining({ transport: 'tcp', classification: 'ok', reflexive: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
       ]);
-      expect(r.details.nat).toMatchObject({ supported: true, natted: false, mapping: 'endpoint-independent', filtering: 'endpoint-independent' });
-      expect(r.details.sweep).toMatchObject({ total: 4, tested: 4, answered: [coturn!.port, coturn!.port + 1], refused: [closed], filtered: [silent!.port] });
+      expect(r.facts.nat).toMatchObject({ supported: true, natted: false, mapping: 'endpoint-independent', filtering: 'endpoint-independent' });
+      expect(r.facts.sweep).toMatchObject({ total: 4, tested: 4, answered: [coturn!.port, coturn!.port + 1], refused: [closed], filtered: [silent!.port] });
       expect(r.findings.map((f) => f.id)).toEqual(['stun.ports-silent']);
       expect(r.status).toBe('warn');
       expect(r.measurements.find((m) => m.id === 'udpRttMs')?.value).toEqual(expect.any(Number));
@@ -434,23 +438,23 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('stun: a closed UDP port is refused, a silent one filtered (fail, critical)', () => {
       const c = result(run.report, 'stun', 'stun-closed');
       expect(c).toMatchObject({ status: 'fail', score: 0 });
-      expect(c.details.classification).toBe('refused');
+      expect(c.facts.classification).toBe('refused');
       expect(c.findings).toEqual([expect.objectContaining({ id: 'stun.refused', severity: 'critical' })]);
       const s = result(run.report, 'stun', 'stun-silent');
-      expect(s.details.classification).toBe('filtered');
+      expect(s.facts.classification).toBe('filtered');
       expect(s.findings).toEqual([expect.objectContaining({ id: 'stun.filtered', severity: 'critical' })]);
     });
 
     it('stun and turn: UDP blocked while TCP works is a warning (degraded), not a failure', () => {
-      const s = result(run.report, 'stun', 'udp-blocked');
+      const s = result(english, 'stun', 'udp-blocked');
       expect(s.status).toBe('warn');
-      expect(s.details.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'filtered' }), expect.objectContaining({ transport: 'tcp', classification: 'ok' })]);
+      expect(s.facts.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'filtered' }), expect.objectContaining({ transport: 'tcp', classification: 'ok' })]);
       expect(s.findings).toEqual([expect.objectContaining({ id: 'stun.udp-blocked', severity: 'medium' })]);
-      expect(s.findings[0]!.message).toMatch(/media falls back to TCP\/TLS relays/);
+      expect(s.findings[0]!.text).toMatch(/media falls back to TCP\/TLS relays/);
 
       const t = result(run.report, 'turn', 'udp-blocked');
       expect(t.status).toBe('warn');
-      expect(t.details.transports).toEqual([
+      expect(t.facts.transports).toEqual([
         expect.objectContaining({ transport: 'udp', classification: 'filtered' }),
         expect.objectContaining({ transport: 'tcp', classification: 'ok', stage: 'done', deallocated: true, relayRttMs: expect.any(Number) }),
       ]);
@@ -460,8 +464,8 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('turn: allocate, permission, relayed round trip and deallocation over UDP and TCP', () => {
       const r = result(run.report, 'turn', 'turn-ok');
       expect(r.status).toBe('pass');
-      expect(r.details.classification).toBe('ok');
-      expect(r.details.transports).toEqual([
+      expect(r.facts.classification).toBe('ok');
+      expect(r.facts.transports).toEqual([
         expect.objectContaining({ transport: 'udp', classification: 'ok', stage: 'done', realm: 'test.local', relayed: expect.stringMatching(/^127\.0\.0\.1:\d+$/), relayRttMs: expect.any(Number), deallocated: true }),
         expect.objectContaining({ transport: 'tcp', classification: 'ok', stage: 'done', relayRttMs: expect.any(Number), deallocated: true }),
       ]);
@@ -471,21 +475,21 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('turn over TLS (turns:) with the CA given on the endpoint; without it, a TLS failure', () => {
       const ok = result(run.report, 'turn', 'turns-ok');
       expect(ok.status).toBe('pass');
-      expect(ok.details.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok', stage: 'done', deallocated: true })]);
-      expect(result(run.report, 'stun', 'turns-ok').details.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok' })]);
+      expect(ok.facts.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok', stage: 'done', deallocated: true })]);
+      expect(result(run.report, 'stun', 'turns-ok').facts.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok' })]);
       const bad = result(run.report, 'turn', 'turns-untrusted');
       expect(bad.status).toBe('fail');
-      expect(bad.details.classification).toBe('tls-failure');
+      expect(bad.facts.classification).toBe('tls-failure');
       expect(bad.findings).toEqual([expect.objectContaining({ id: 'turn.tls-failure', evidence: expect.objectContaining({ tlsKind: 'untrusted-issuer' }) })]);
     });
 
     it('turn: wrong password is auth-refused — reachable but credentials refused, not blocked', () => {
-      const r = result(run.report, 'turn', 'turn-wrong');
+      const r = result(english, 'turn', 'turn-wrong');
       expect(r.status).toBe('fail');
-      expect(r.details.classification).toBe('auth-refused');
+      expect(r.facts.classification).toBe('auth-refused');
       expect(r.findings).toEqual([expect.objectContaining({ id: 'turn.auth-refused', severity: 'critical' })]);
-      expect(r.findings[0]!.message).toMatch(/reachable but refused the credentials of user alice/);
-      expect(r.findings[0]!.message).not.toMatch(/filtered|blocked/);
+      expect(r.findings[0]!.text).toMatch(/reachable but refused the credentials of user alice/);
+      expect(r.findings[0]!.text).not.toMatch(/filtered|blocked/);
     });
 
     it('turn: no credentials → a finding that says how to provide them', () => {
@@ -502,12 +506,12 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       const report = JSON.parse(out.stdout) as Report;
       const r = report.results.find((x) => x.check === 'stun')!;
       expect(r.status).toBe('pass');
-      expect(r.details.transports.map((t: { classification: string }) => t.classification)).toEqual(['ok', 'ok']);
+      expect(r.facts.transports.map((t: { classification: string }) => t.classification)).toEqual(['ok', 'ok']);
 
       const uri = await runCli(['run', 'stun', `stun:${LOCAL}:${coturn!.port}`, '--json', '-q']);
       expect(uri.code, uri.stderr).toBe(0);
       const ur = (JSON.parse(uri.stdout) as Report).results.find((x) => x.check === 'stun')!;
-      expect(ur.details).toMatchObject({ classification: 'ok', port: coturn!.port });
+      expect(ur.facts).toMatchObject({ classification: 'ok', port: coturn!.port });
     }, 60_000);
 
     it('siteready run turn turn:host:port?transport=udp with credentials from the environment', async () => {
@@ -518,12 +522,12 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       const report = JSON.parse(out.stdout) as Report;
       const r = report.results.find((x) => x.check === 'turn')!;
       expect(r.status).toBe('pass');
-      expect(r.details.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'ok', stage: 'done' })]);
+      expect(r.facts.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'ok', stage: 'done' })]);
 
       const wrong = await runCli(['run', 'turn', `turn:${LOCAL}:${coturn!.port}?transport=tcp`, '--json', '-q'], { env: { ...env, SITEREADY_TURN_PASSWORD: 'wrong-password' } });
       expect(wrong.stdout).not.toContain('wrong-password');
       const wr = (JSON.parse(wrong.stdout) as Report).results.find((x) => x.check === 'turn')!;
-      expect(wr.details.classification).toBe('auth-refused');
+      expect(wr.facts.classification).toBe('auth-refused');
 
       const none = await runCli(['run', 'turn', `${LOCAL}:${coturn!.port}`, '--json', '-q'], { env: { SITEREADY_TURN_USERNAME: '', SITEREADY_TURN_PASSWORD: '' } });
       const nr = (JSON.parse(none.stdout) as Report).results.find((x) => x.check === 'turn')!;

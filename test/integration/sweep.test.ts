@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sweepCheck, { DETAILS_LIMIT, expandPorts } from '../../checks/sweep/index.js';
-import type { CheckContext, Site } from '../../src/plugin-api.js';
+import type { ArtifactDefinition, CheckContext, Site } from '../../src/plugin-api.js';
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
 import {
@@ -26,6 +26,7 @@ import {
   type ReportResult,
   type TempDir,
 } from '../helpers/peers.js';
+import { englishReport } from '../helpers/report-text.js';
 
 const available =
   requireTool(netnsSupported(), 'root with ip netns and iptables') &&
@@ -78,6 +79,7 @@ function fakeSite(sweeps: unknown[], endpoints: unknown[] = []): Site {
 /** What the runner hands a check, minus the runner: for in-process runs. */
 function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortController().signal): CheckContext<typeof DEFAULTS> {
   const artifacts = new Map<string, Promise<unknown>>();
+  const log = { debug: () => undefined };
   return {
     site,
     options,
@@ -87,8 +89,13 @@ function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortCon
       if (!artifacts.has(key)) artifacts.set(key, compute(signal));
       return artifacts.get(key) as Promise<T>;
     },
+    use: <I, V>(artifact: ArtifactDefinition<I, V>, input: I) => {
+      const key = `${artifact.id}\0${artifact.key(input)}`;
+      if (!artifacts.has(key)) artifacts.set(key, artifact.compute({ site, signal, log }, input));
+      return artifacts.get(key) as Promise<V>;
+    },
     threshold: (_n, fallback) => fallback,
-    log: { debug: () => undefined },
+    log,
   };
 }
 
@@ -125,7 +132,7 @@ describe('sweep targets and ports (no network)', () => {
 
 function byClassification(r: ReportResult): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const t of r.details.targets as Array<{ port: number; classification: string }>) (out[t.classification] ??= []).push(t.port);
+  for (const t of r.facts.targets as Array<{ port: number; classification: string }>) (out[t.classification] ??= []).push(t.port);
   for (const k of Object.keys(out)) out[k]!.sort((a, b) => a - b);
   return out;
 }
@@ -211,8 +218,8 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
 
   it('classifies every one of 100 mixed targets exactly', () => {
     const r = result(run.report, 'sweep', 'mixed');
-    expect(r.details).toMatchObject({ expect: 'reachable', total: 100, tested: 100, ports: 100, truncated: false, connectTimeoutMs: CONNECT_TIMEOUT_MS });
-    expect(r.details.targets).toHaveLength(100);
+    expect(r.facts).toMatchObject({ expect: 'reachable', total: 100, tested: 100, ports: 100, truncated: false, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    expect(r.facts.targets).toHaveLength(100);
     // Exact sets, per classification.
     expect(byClassification(r)).toEqual({
       ok: BY_KIND.ok,
@@ -220,7 +227,7 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       filtered: BY_KIND.filtered,
       unreachable: BY_KIND.unreachable,
     });
-    for (const t of r.details.targets as Array<Record<string, unknown>>) {
+    for (const t of r.facts.targets as Array<Record<string, unknown>>) {
       expect(t.host).toBe('sw.sr.test');
       expect(t.address).toBe(ns!.nsIp);
       if (t.classification === 'ok') {
@@ -232,60 +239,60 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       }
     }
     // Target order: the ports as given (duplicate dropped), not completion order.
-    expect((r.details.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(PORTS);
+    expect((r.facts.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(PORTS);
     const m = Object.fromEntries(r.measurements.map((x) => [x.id, x.value]));
     expect(m).toMatchObject({ targets: 100, open: 30, refused: 30, filtered: 20, unreachable: 20, 'dns-failure': 0 });
-    expect(r.details.counts).toEqual({ open: 30, refused: 30, filtered: 20, unreachable: 20, 'dns-failure': 0 });
-    expect(r.details.hosts).toEqual([{ host: 'sw.sr.test', addresses: [ns!.nsIp] }]);
+    expect(r.facts.counts).toEqual({ open: 30, refused: 30, filtered: 20, unreachable: 20, 'dns-failure': 0 });
+    expect(r.facts.hosts).toEqual([{ host: 'sw.sr.test', addresses: [ns!.nsIp] }]);
   });
 
-  it('expect reachable: fails, listing the first blocked host:port pairs and the remediation', () => {
-    const r = result(run.report, 'sweep', 'mixed');
+  it('expect reachable: fails, listing the first blocked host:port pairs and the remediation', async () => {
+    const r = result(await englishReport(run.report), 'sweep', 'mixed');
     expect(r.status).toBe('fail');
     expect(r.score).toBeGreaterThan(0);
     expect(r.score).toBeLessThan(0.5);
     expect(r.findings).toHaveLength(1);
     const f = r.findings[0]!;
     expect(f).toMatchObject({ id: 'sweep.blocked', severity: 'high' });
-    expect(f.message).toContain('70 of 100 targets');
-    expect(f.message).toContain('and 50 more');
+    expect(f.text).toContain('70 of 100 targets');
+    expect(f.text).toContain('and 50 more');
     expect(f.evidence).toMatchObject({ blocked: 70, byClassification: { refused: 30, filtered: 20, unreachable: 20 } });
     const listed = f.evidence!.targets as Array<{ port: number; classification: string }>;
     expect(listed).toHaveLength(20);
     const notOpen = PORTS.filter((p) => !BY_KIND.ok.includes(p)).slice(0, 20);
     expect(listed.map((t) => t.port)).toEqual(notOpen);
-    expect(f.message).toContain(`sw.sr.test:${notOpen[0]}`);
-    expect((f as { remediation?: unknown }).remediation).toBeTruthy();
+    expect(f.text).toContain(`sw.sr.test:${notOpen[0]}`);
+    expect(f.fix).toBeTruthy();
   });
 
   it('expect blocked: passes when nothing accepts, whatever the way it is closed', () => {
     const r = result(run.report, 'sweep', 'closed-as-required');
     expect(r).toMatchObject({ status: 'pass', score: 1, findings: [] });
-    expect(r.details.counts).toEqual({ open: 0, refused: 5, filtered: 5, unreachable: 5, 'dns-failure': 0 });
+    expect(r.facts.counts).toEqual({ open: 0, refused: 5, filtered: 5, unreachable: 5, 'dns-failure': 0 });
   });
 
-  it('expect blocked: fails on exactly the open ports, with the sweep\'s severity', () => {
-    const r = result(run.report, 'sweep', 'admin-ports');
+  it('expect blocked: fails on exactly the open ports, with the sweep\'s severity', async () => {
+    const r = result(await englishReport(run.report), 'sweep', 'admin-ports');
     expect(r.status).toBe('fail');
-    expect(r.details.counts).toEqual({ open: 3, refused: 3, filtered: 2, unreachable: 0, 'dns-failure': 0 });
+    expect(r.facts.counts).toEqual({ open: 3, refused: 3, filtered: 2, unreachable: 0, 'dns-failure': 0 });
     expect(r.findings).toHaveLength(1);
     const f = r.findings[0]!;
     expect(f).toMatchObject({ id: 'sweep.unexpectedly-open', severity: 'critical', evidence: { open: 3 } });
     expect((f.evidence!.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(BY_KIND.ok.slice(0, 3));
-    for (const p of BY_KIND.ok.slice(0, 3)) expect(f.message).toContain(`${ns!.nsIp}:${p}`);
-    for (const p of BY_KIND.refused.slice(0, 3)) expect(f.message).not.toContain(`${ns!.nsIp}:${p}`);
+    for (const p of BY_KIND.ok.slice(0, 3)) expect(f.text).toContain(`${ns!.nsIp}:${p}`);
+    for (const p of BY_KIND.refused.slice(0, 3)) expect(f.text).not.toContain(`${ns!.nsIp}:${p}`);
     expect(run.report.blockers).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'sweep', target: 'admin-ports', severity: 'critical' })]));
   });
 
   it('an unresolvable host: its ports are dns-failure, the other host is still swept', () => {
     const r = result(run.report, 'sweep', 'with-unknown-host');
     expect(r.status).toBe('fail');
-    expect(r.details.counts).toEqual({ open: 1, refused: 1, filtered: 0, unreachable: 0, 'dns-failure': 2 });
-    expect(r.details.hosts).toEqual([
+    expect(r.facts.counts).toEqual({ open: 1, refused: 1, filtered: 0, unreachable: 0, 'dns-failure': 2 });
+    expect(r.facts.hosts).toEqual([
       { host: 'nope.sr.test', addresses: [], classification: 'dns-failure', kind: 'nxdomain' },
       { host: 'sw.sr.test', addresses: [ns!.nsIp] },
     ]);
-    const targets = r.details.targets as Array<Record<string, unknown>>;
+    const targets = r.facts.targets as Array<Record<string, unknown>>;
     expect(targets).toEqual([
       { host: 'nope.sr.test', port: BY_KIND.ok[0], classification: 'dns-failure' },
       { host: 'nope.sr.test', port: BY_KIND.refused[0], classification: 'dns-failure' },
@@ -321,7 +328,7 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const r = result(report, 'sweep', 'mixed');
     expect(r.error).toBeUndefined();
-    expect(r.details).toMatchObject({ concurrency: 8, connectTimeoutMs: 400, tested: 100 });
+    expect(r.facts).toMatchObject({ concurrency: 8, connectTimeoutMs: 400, tested: 100 });
     expect(byClassification(r)).toEqual({ ok: BY_KIND.ok, refused: BY_KIND.refused, filtered: BY_KIND.filtered, unreachable: BY_KIND.unreachable });
   }, 30_000);
 
@@ -344,12 +351,12 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     // Not a task timeout: the check ended by itself, with what it measured.
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('error');
-    expect(r.details.tested).toBeGreaterThan(0);
-    expect(r.details.tested).toBeLessThan(20);
-    expect(r.measurements.find((m) => m.id === 'untested')?.value).toBe(20 - (r.details.tested as number));
-    expect(r.details.counts.filtered).toBe(r.details.tested);
-    const untested = (r.details.targets as Array<{ classification: string }>).filter((t) => t.classification === 'untested');
-    expect(untested).toHaveLength(20 - (r.details.tested as number));
+    expect(r.facts.tested).toBeGreaterThan(0);
+    expect(r.facts.tested).toBeLessThan(20);
+    expect(r.measurements.find((m) => m.id === 'untested')?.value).toBe(20 - (r.facts.tested as number));
+    expect(r.facts.counts.filtered).toBe(r.facts.tested);
+    const untested = (r.facts.targets as Array<{ classification: string }>).filter((t) => t.classification === 'untested');
+    expect(untested).toHaveLength(20 - (r.facts.tested as number));
     expect(r.findings.map((f) => f.id)).toEqual(['sweep.incomplete']);
     const validate = await reportValidator();
     expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
@@ -360,6 +367,7 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + DETAILS_LIMIT}`] }]);
     const [t] = sweepCheck.targets(site, DEFAULTS);
     const out = await sweepCheck.run(fakeContext(site, DEFAULTS), t!);
+    // A run() check (not measure/judge) still returns `details`; the runner reports them as facts.
     const d = out.details as Record<string, any>;
     expect(d).toMatchObject({ total: DETAILS_LIMIT + 1, tested: DETAILS_LIMIT + 1, truncated: true });
     expect(d.targets).toHaveLength(DETAILS_LIMIT);

@@ -18,6 +18,7 @@ import {
   type Dnsmasq,
   type TempDir,
 } from '../helpers/peers.js';
+import { englishReport } from '../helpers/report-text.js';
 
 const available = requireTool(netnsSupported(), 'root with ip netns and iptables') && requireTool(hasTool('dnsmasq'), 'dnsmasq');
 
@@ -85,61 +86,63 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
 
   it('open port: ok, pass, connect time measured', () => {
     const r = result(run.report, 'tcp', 'open');
-    expect(r.details.classification).toBe('ok');
+    expect(r.facts.classification).toBe('ok');
     expect(r.status).toBe('pass');
-    expect(r.details.addresses).toEqual([expect.objectContaining({ address: ns!.nsIp, classification: 'ok' })]);
+    expect(r.facts).toMatchObject({ path: 'direct', direct: { classification: 'ok' } });
+    expect(r.facts.direct.attempts).toEqual([expect.objectContaining({ address: ns!.nsIp, classification: 'ok' })]);
     expect(r.measurements.find((m) => m.id === 'connectMs')?.value).toEqual(expect.any(Number));
     expect(r.findings.map((f) => f.id)).not.toContain('tcp.refused');
   });
 
   it('closed port: refused (RST), critical for an api endpoint', () => {
     const r = result(run.report, 'tcp', 'refused');
-    expect(r.details.classification).toBe('refused');
+    expect(r.facts.classification).toBe('refused');
     expect(r.status).toBe('fail');
     expect(r.score).toBe(0);
-    expect(r.details.addresses[0]).toMatchObject({ address: ns!.nsIp, classification: 'refused', code: 'ECONNREFUSED' });
+    expect(r.facts.direct.attempts[0]).toMatchObject({ address: ns!.nsIp, classification: 'refused', code: 'ECONNREFUSED' });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'tcp.refused', severity: 'critical' })]);
   });
 
-  it('dropped SYN: filtered after the connect timeout', () => {
-    const r = result(run.report, 'tcp', 'filtered');
-    expect(r.details.classification).toBe('filtered');
+  it('dropped SYN: filtered after the connect timeout', async () => {
+    const r = result(await englishReport(run.report), 'tcp', 'filtered');
+    expect(r.facts.classification).toBe('filtered');
     expect(r.status).toBe('fail');
-    expect(r.details.addresses[0]).toMatchObject({ classification: 'filtered', code: 'CONNECT_TIMEOUT' });
+    expect(r.facts.direct.attempts[0]).toMatchObject({ classification: 'filtered', code: 'CONNECT_TIMEOUT' });
     expect(r.findings[0]).toMatchObject({ id: 'tcp.filtered', severity: 'critical' });
-    expect(r.findings[0]!.message).toContain(`${CONNECT_TIMEOUT_MS} ms`);
+    expect(r.findings[0]!.text).toContain(`${CONNECT_TIMEOUT_MS} ms`);
   });
 
   it('ICMP host-unreachable: unreachable (EHOSTUNREACH)', () => {
     const r = result(run.report, 'tcp', 'unreachable');
-    expect(r.details.classification).toBe('unreachable');
+    expect(r.facts.classification).toBe('unreachable');
     expect(r.status).toBe('fail');
-    expect(r.details.addresses[0]).toMatchObject({ classification: 'unreachable', code: 'EHOSTUNREACH' });
+    expect(r.facts.direct.attempts[0]).toMatchObject({ classification: 'unreachable', code: 'EHOSTUNREACH' });
     expect(r.findings[0]).toMatchObject({ id: 'tcp.unreachable', severity: 'critical' });
   });
 
   it('NXDOMAIN from the site resolver: dns-failure in tcp and dns', () => {
     const r = result(run.report, 'tcp', 'no-such-host');
-    expect(r.details.classification).toBe('dns-failure');
+    expect(r.facts.classification).toBe('dns-failure');
     expect(r.status).toBe('fail');
     expect(r.findings[0]).toMatchObject({ id: 'tcp.dns-failure', evidence: expect.objectContaining({ kind: 'nxdomain' }) });
     const d = result(run.report, 'dns', 'nope.sr.test');
     expect(d.status).toBe('fail');
-    expect(d.details).toMatchObject({ classification: 'dns-failure', kind: 'nxdomain' });
+    expect(d.facts).toMatchObject({ classification: 'dns-failure', kind: 'nxdomain' });
     const ok = result(run.report, 'dns', 'ok.sr.test');
     expect(ok.status).toBe('pass');
-    expect(ok.details.addresses).toEqual([{ address: ns!.nsIp, family: 4 }]);
+    expect(ok.facts.addresses).toEqual([{ address: ns!.nsIp, family: 4 }]);
   });
 
   it('expect: blocked passes on the closed port and fails on the open one', () => {
     const closed = result(run.report, 'tcp', 'admin-closed');
     expect(closed).toMatchObject({ status: 'pass', score: 1 });
-    expect(closed.details).toMatchObject({ classification: 'refused', expect: 'blocked' });
+    // The facts say what was measured; expect: blocked is the judgement's (the site's), not a fact.
+    expect(closed.facts).toMatchObject({ classification: 'refused', direct: { classification: 'refused' } });
     expect(closed.findings).toEqual([]);
 
     const open = result(run.report, 'tcp', 'admin-open');
     expect(open).toMatchObject({ status: 'fail', score: 0 });
-    expect(open.details).toMatchObject({ classification: 'ok', expect: 'blocked' });
+    expect(open.facts).toMatchObject({ classification: 'ok', direct: { classification: 'ok' } });
     expect(open.findings).toEqual([
       expect.objectContaining({ id: 'tcp.unexpectedly-open', evidence: { openOn: ['direct'], openAddresses: [ns!.nsIp] } }),
     ]);
@@ -163,7 +166,8 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
     const gated = await assess(site, tmp!.path, ['--fail-on', 'high'], 'gated.json');
     expect(gated.cli.code, gated.cli.stderr).toBe(1);
     expect(gated.report.gate).toMatchObject({ passed: false });
-    expect(gated.report.gate!.reasons.join('\n')).toMatch(/high/);
+    expect(gated.report.gate!.reasons.map((r) => r.id)).toContain('gate.failOn');
+    expect((await englishReport(gated.report)).gate!.text.join('\n')).toMatch(/high/);
   }, 30_000);
 
   it('one critical failure caps an otherwise excellent grade', async () => {
@@ -184,7 +188,7 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
     );
     const { cli, report } = await assess(capped, tmp!.path, [], 'cap.json');
     expect(cli.code, cli.stderr).toBe(0);
-    expect(result(report, 'tcp', 'signalling').details.classification).toBe('refused');
+    expect(result(report, 'tcp', 'signalling').facts.classification).toBe('refused');
     expect(report.score).toBe(expectedScore(report));
     expect(report.score!).toBeGreaterThanOrEqual(80); // 9 of 10 open, dns fine: an A by the numbers
     expect(report.uncappedGrade).toBe('A');

@@ -23,7 +23,7 @@ const MOZ_INTERMEDIATE = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA
 interface Audit {
   report: Report;
   result: ReportResult;
-  details: Record<string, any>;
+  facts: Record<string, any>;
   /** `TLSv1.2 0xC02F` … */
   accepted: string[];
   findingIds: string[];
@@ -55,14 +55,14 @@ async function audit(port: number, extra: string[] = []): Promise<Audit> {
   expect([0, 1], cli.stderr).toContain(cli.code);
   const report = JSON.parse(cli.stdout) as Report;
   const result = report.results.find((r) => r.check === 'tls')!;
-  const details = result.details as Record<string, any>;
+  const facts = result.facts as Record<string, any>;
   return {
     report,
     result,
-    details,
-    accepted: ((details.accepted ?? []) as Array<{ version: string; code: string }>).map((a) => `${a.version} ${a.code}`).sort(),
+    facts,
+    accepted: ((facts.accepted ?? []) as Array<{ version: string; code: string }>).map((a) => `${a.version} ${a.code}`).sort(),
     findingIds: result.findings.map((f) => f.id),
-    failedRules: ((details.rules ?? []) as Array<{ id: string; passed: boolean; evaluated?: boolean }>).filter((r) => r.evaluated !== false && !r.passed).map((r) => r.id),
+    failedRules: ((facts.rules ?? []) as Array<{ id: string; passed: boolean; evaluated?: boolean }>).filter((r) => r.evaluated !== false && !r.passed).map((r) => r.id),
   };
 }
 
@@ -104,9 +104,9 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
     expect(a.accepted).toEqual(['TLSv1.3 0x1301', 'TLSv1.3 0x1302', 'TLSv1.3 0x1303']);
-    expect(a.details.versions).toMatchObject({ 'TLSv1.3': true, 'TLSv1.2': false, 'TLSv1.0': false, SSLv3: false });
-    expect(a.details.grade.grade).toMatch(/^A/);
-    expect(a.details.certificate).toMatchObject({ trusted: true, hostnameMatch: true });
+    expect(a.facts.versions).toMatchObject({ 'TLSv1.3': true, 'TLSv1.2': false, 'TLSv1.0': false, SSLv3: false });
+    expect(a.facts.grade.grade).toMatch(/^A/);
+    expect(a.facts.certificate).toMatchObject({ trusted: true, hostnameMatch: true });
     const validate = await reportValidator();
     expect(validate(a.report), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -134,9 +134,9 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
       expect(a.accepted).toEqual(sslscan(port));
       expect(a.accepted).toContain('TLSv1.2 0xC02B');
       expect(a.failedRules.filter((r) => /^mozilla-intermediate\.(protocols|cipher-suites|tls13-cipher-suites|groups)$/.test(r))).toEqual([]);
-      expect(a.details.preference['TLSv1.2']).toBe('client');
-      expect(a.details.certificate).toMatchObject({ trusted: true });
-      expect(a.details.certificate.chain[0]).toMatchObject({ keyType: 'EC' });
+      expect(a.facts.preference['TLSv1.2']).toBe('client');
+      expect(a.facts.certificate).toMatchObject({ trusted: true });
+      expect(a.facts.certificate.chain[0]).toMatchObject({ keyType: 'EC' });
     } finally {
       await nginx.stop();
     }
@@ -149,11 +149,11 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     expect(a.accepted).toEqual(theirs);
     // 3DES (0x000A) is asked for too; OpenSSL 3 builds without it offer it to neither tool.
     expect(a.accepted).toContain('TLSv1.0 0x002F');
-    expect(a.details.versions).toMatchObject({ 'TLSv1.0': true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': false });
+    expect(a.facts.versions).toMatchObject({ 'TLSv1.0': true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': false });
     // B for TLS 1.0/1.1 (2020 rule), C as well where this OpenSSL still offers 3DES.
-    const capIds = a.details.grade.caps.map((c: { id: string }) => c.id);
+    const capIds = a.facts.grade.caps.map((c: { id: string }) => c.id);
     expect(capIds).toEqual(expect.arrayContaining(['tls-grade.tls10', 'tls-grade.tls11']));
-    expect(a.accepted.some((x) => x.endsWith('0x000A')) ? ['C', 'D', 'E', 'F'] : ['B']).toContain(a.details.grade.grade);
+    expect(a.accepted.some((x) => x.endsWith('0x000A')) ? ['C', 'D', 'E', 'F'] : ['B']).toContain(a.facts.grade.grade);
     expect(a.failedRules).toEqual(expect.arrayContaining(['mozilla-intermediate.protocols', 'mozilla-intermediate.cipher-suites']));
     expect(a.result.status).toBe('warn');
   });
@@ -163,8 +163,8 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
     expect(a.accepted).toEqual(['TLSv1.2 0x003C', 'TLSv1.2 0x009C', 'TLSv1.2 0x009D']);
-    expect(a.details.accepted.every((x: { forwardSecrecy: boolean }) => !x.forwardSecrecy)).toBe(true);
-    expect(a.details.grade.caps.map((c: { id: string }) => c.id)).toContain('tls-grade.no-forward-secrecy');
+    expect(a.facts.accepted.every((x: { forwardSecrecy: boolean }) => !x.forwardSecrecy)).toBe(true);
+    expect(a.facts.grade.caps.map((c: { id: string }) => c.id)).toContain('tls-grade.no-forward-secrecy');
     expect(a.failedRules).toContain('mozilla-intermediate.cipher-suites');
   });
 
@@ -172,28 +172,28 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     const port = await sServer(['-cert', rsa.cert, '-key', rsa.key, '-no_tls1_3', '-dhparam', dh1024, '-cipher', 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0']);
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
-    expect(a.details.dhMinBits).toBe(1024);
-    expect(['B', 'C', 'D', 'E', 'F']).toContain(a.details.grade.grade);
-    const dhRule = (a.details.rules as Array<{ id: string; passed: boolean; offending: string[] }>).find((r) => r.id === 'mozilla-intermediate.dh-parameters' || /dh/i.test(r.id));
-    expect(dhRule, JSON.stringify(a.details.rules.map((r: { id: string }) => r.id))).toBeDefined();
+    expect(a.facts.dhMinBits).toBe(1024);
+    expect(['B', 'C', 'D', 'E', 'F']).toContain(a.facts.grade.grade);
+    const dhRule = (a.facts.rules as Array<{ id: string; passed: boolean; offending: string[] }>).find((r) => r.id === 'mozilla-intermediate.dh-parameters' || /dh/i.test(r.id));
+    expect(dhRule, JSON.stringify(a.facts.rules.map((r: { id: string }) => r.id))).toBeDefined();
     expect(dhRule!.passed).toBe(false);
     expect(dhRule!.offending.join(' ')).toContain('1024');
   });
 
   it('expired, self-signed and wrong-host certificates: T, T and M, each with its reason', async () => {
     const exp = await audit(await sServer(['-cert', expired.cert, '-key', expired.key]));
-    expect(exp.details.certificate).toMatchObject({ expired: true });
-    expect(exp.details.grade.grade).toBe('T');
+    expect(exp.facts.certificate).toMatchObject({ expired: true });
+    expect(exp.facts.grade.grade).toBe('T');
     expect(exp.result.status).toBe('fail');
 
     const selfSigned = await makeCert({ dir: tmp.path, name: 'self', key: 'rsa2048', commonName: 'localhost', dnsNames: ['localhost'], days: 30 });
     const self = await audit(await sServer(['-cert', selfSigned.cert, '-key', selfSigned.key]));
-    expect(self.details.certificate).toMatchObject({ trusted: false });
-    expect(self.details.grade.grade).toBe('T');
+    expect(self.facts.certificate).toMatchObject({ trusted: false });
+    expect(self.facts.grade.grade).toBe('T');
 
     const wrong = await audit(await sServer(['-cert', wrongHost.cert, '-key', wrongHost.key]));
-    expect(wrong.details.certificate).toMatchObject({ trusted: true, hostnameMatch: false });
-    expect(wrong.details.grade.grade).toBe('M');
+    expect(wrong.facts.certificate).toMatchObject({ trusted: true, hostnameMatch: false });
+    expect(wrong.facts.grade.grade).toBe('M');
     expect(wrong.findingIds).toContain('tls.cap.hostname-mismatch');
   });
 
@@ -201,8 +201,8 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     const port = await sServer(['-cert', ecdsa.cert, '-key', ecdsa.key, '-cipher', 'ALL:@SECLEVEL=0']);
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
-    expect(a.details.certificate.chain[0]).toMatchObject({ keyType: 'EC', curve: 'prime256v1' });
-    const legacy = (a.details.accepted as Array<{ version: string; name: string }>).filter((x) => x.version !== 'TLSv1.3');
+    expect(a.facts.certificate.chain[0]).toMatchObject({ keyType: 'EC', curve: 'prime256v1' });
+    const legacy = (a.facts.accepted as Array<{ version: string; name: string }>).filter((x) => x.version !== 'TLSv1.3');
     expect(legacy.length).toBeGreaterThan(0);
     for (const s of legacy) expect(s.name).toMatch(/ECDSA|anon|PSK|SRP/);
   });
@@ -234,7 +234,7 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
       for (const r of report.results) {
         expect(r.error, r.target).toBeUndefined();
         expect(r.status, r.target).toBe('fail');
-        expect(r.details.classification, r.target).toBe('tls-failure');
+        expect(r.facts.classification, r.target).toBe('tls-failure');
         expect(r.findings[0]!.id).toBe('tls.tls-failure');
       }
     });

@@ -24,6 +24,7 @@ import {
   type Nginx,
   type TempDir,
 } from '../helpers/peers.js';
+import { englishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('nginx'), 'nginx') && requireTool(hasTool('dnsmasq'), 'dnsmasq');
 
@@ -142,27 +143,27 @@ describe.skipIf(!available)('websocket check through nginx', () => {
   it('wss through nginx: ok, subprotocol negotiated, ping/pong measured', () => {
     const r = result(run.report, 'websocket', 'signalling');
     expect(r.status).toMatch(/^(pass|warn)$/);
-    expect(r.details).toMatchObject({ classification: 'ok', protocol: 'im.v1', address: '127.0.0.1' });
-    expect(r.details.tls).toMatchObject({ authorized: true });
-    expect(r.details.pingRttMs).toHaveLength(3);
+    expect(r.facts).toMatchObject({ classification: 'ok', protocol: 'im.v1', address: '127.0.0.1' });
+    expect(r.facts.tls).toMatchObject({ authorized: true });
+    expect(r.facts.pingRttMs).toHaveLength(3);
     expect(r.findings.map((f) => f.id)).not.toContain('websocket.no-subprotocol');
     expect(upstreamProtocols).toContain('im.v1'); // nginx passed Sec-WebSocket-Protocol through
   });
 
-  it('server that agrees to no subprotocol: websocket.no-subprotocol', () => {
-    const r = result(run.report, 'websocket', 'old-server');
+  it('server that agrees to no subprotocol: websocket.no-subprotocol', async () => {
+    const r = result(await englishReport(run.report), 'websocket', 'old-server');
     expect(r.status).toBe('fail');
     expect(r.score).toBe(0);
     expect(r.findings).toEqual([expect.objectContaining({ id: 'websocket.no-subprotocol', severity: 'high' })]);
-    expect(r.findings[0]!.message).toContain('im.v1');
+    expect(r.findings[0]!.text).toContain('im.v1');
   });
 
-  it('upgrade answered with 403: http-error', () => {
-    const r = result(run.report, 'websocket', 'forbidden');
+  it('upgrade answered with 403: http-error', async () => {
+    const r = result(await englishReport(run.report), 'websocket', 'forbidden');
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'http-error', code: 'HTTP_403' });
+    expect(r.facts).toMatchObject({ classification: 'http-error', code: 'HTTP_403' });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'websocket.http-error', severity: 'critical' })]);
-    expect(r.findings[0]!.message).toContain('HTTP 403');
+    expect(r.findings[0]!.text).toContain('HTTP 403');
   });
 
   it('silent server (accepts, never answers the upgrade): timeout, reported by the check before its deadline', () => {
@@ -170,18 +171,18 @@ describe.skipIf(!available)('websocket check through nginx', () => {
     // Not status "error" (the runner's deadline): the probe has its own upgrade deadline.
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'timeout', phase: 'application', code: 'WS_UPGRADE_TIMEOUT' });
+    expect(r.facts).toMatchObject({ classification: 'timeout', phase: 'application', code: 'WS_UPGRADE_TIMEOUT' });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'websocket.timeout', severity: 'critical' })]);
     // The TCP path itself is open: the silence is above it.
-    expect(result(run.report, 'tcp', 'silent').details.classification).toBe('ok');
+    expect(result(run.report, 'tcp', 'silent').facts.classification).toBe('ok');
   });
 
   it('silent server on a wss URL: the TLS handshake never finishes (tls-failure, TLS_TIMEOUT)', () => {
     const r = result(run.report, 'websocket', 'silent-tls');
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('fail');
-    expect(r.details).toMatchObject({ classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT' });
-    expect(result(run.report, 'tcp', 'silent-tls').details.classification).toBe('ok');
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT' });
+    expect(result(run.report, 'tcp', 'silent-tls').facts.classification).toBe('ok');
   });
 
   it('the silent peers cost a grade, and the run still finished with a complete report', () => {

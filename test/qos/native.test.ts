@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTool } from '../helpers/cli.js';
-import { dscpSupport, loadDscp, markTcpSocket, socketFd, type MarkedDatagram, type NativeUdpSocket } from '../../src/qos/native.js';
+import { dscpSupport, loadDscp, markTcpSocket, socketFd, type MarkedDatagram, type NativeUdpSocket } from '../../src/net/dscp.js';
 
 const support = dscpSupport();
 /** Child processes and workers load the compiled module wrapper. */
-const BUILT_NATIVE = join(ROOT, 'dist/src/qos/native.js');
+const BUILT_NATIVE = join(ROOT, 'dist/src/net/dscp.js');
 const available = requireTool(support.available, 'the DSCP module (build it with `npm run install`; needs make, a C compiler and python3)');
 const hasV6 = await ipv6Loopback();
 

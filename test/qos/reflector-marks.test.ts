@@ -20,7 +20,7 @@ import {
   type UdpProbe,
 } from '../../src/probe/protocol.js';
 import { startReflector, type RunningReflector } from '../../src/probe/server.js';
-import { dscpSupport, type MarkedDatagram } from '../../src/qos/native.js';
+import { dscpSupport, type MarkedDatagram } from '../../src/net/dscp.js';
 
 const support = dscpSupport();
 const available = requireTool(support.available, 'the DSCP module (build it with `npm run install`)');
@@ -118,10 +118,10 @@ describe.skipIf(!available)('reflector without marks (qos: false)', () => {
   it('`siteready run qos` against it: every class unsupported both ways, status error, the reason and the fix', async () => {
     const r = await runCli(['run', 'qos', `127.0.0.1:${reflector.port}`, '--json', '--quiet'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
-    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string; message: string; remediation: string }>; details: any }> }).results.find((x) => x.check === 'qos')!;
+    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string; message: string; remediation: string }>; facts: any }> }).results.find((x) => x.check === 'qos')!;
     expect(result.status).toBe('error');
-    expect(result.details.unsupported).toEqual({ side: 'reflector', reason: 'turned-off' });
-    expect(result.details.classes.map((c: any) => [c.name, c.forward.outcome, c.return.outcome])).toEqual([
+    expect(result.facts.unsupported).toEqual({ side: 'reflector', reason: 'turned-off' });
+    expect(result.facts.classes.map((c: any) => [c.name, c.forward.outcome, c.return.outcome])).toEqual([
       ['ef', 'unsupported', 'unsupported'],
       ['af41', 'unsupported', 'unsupported'],
       ['af21', 'unsupported', 'unsupported'],
@@ -141,10 +141,10 @@ describe.skipIf(!available)('`siteready run qos` on loopback', () => {
   it('--classes ef,af41,af21,cs0: every class preserved both ways, the report contract', async () => {
     const r = await runCli(['run', 'qos', `127.0.0.1:${reflector.port}`, '--classes', 'ef,af41,af21,cs0', '--duration', '1', '--json', '--quiet'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
-    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; details: any }> }).results.find((x) => x.check === 'qos')!;
+    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: any }> }).results.find((x) => x.check === 'qos')!;
     expect(result.status).toBe('pass');
     expect(result.target).toBe('reflector/marks');
-    const classes = result.details.classes as Array<{ name: string; dscpSent: number; forward: any; return: any }>;
+    const classes = result.facts.classes as Array<{ name: string; dscpSent: number; forward: any; return: any }>;
     expect(classes.map((c) => [c.name, c.dscpSent])).toEqual([
       ['ef', 46],
       ['af41', 34],
@@ -158,7 +158,7 @@ describe.skipIf(!available)('`siteready run qos` on loopback', () => {
         expect(way.packets).toBe(100);
       }
     }
-    expect(result.details.hops).toEqual({ forward: 0, return: 0 });
+    expect(result.facts.hops).toEqual({ forward: 0, return: 0 });
   }, 30_000);
 
   it('--classes with a name that is not DSCP: exit 2 with the names', async () => {

@@ -1,7 +1,7 @@
 // The comparison of two reports as a function: what counts as a regression, and its Chinese text.
 
 import { describe, expect, it } from 'vitest';
-import { en } from '../../src/report/i18n/en.js';
+import { en } from '../../src/i18n/en.js';
 import { compareReports } from '../../src/report/render/compare-diff.js';
 import { renderComparison } from '../../src/report/render/compare.js';
 import { catalogValues, englishPieces, leaks } from './english-leaks.js';
@@ -35,7 +35,7 @@ describe('compareReports', () => {
     const rule = after.results.find((r) => r.check === 'compliance' && r.status === 'pass')!;
     rule.status = 'fail';
     const c = compareReports(before, after);
-    expect(c.regressed.map((x) => x.target)).toEqual([`${rule.target}.${String(rule.details.rule)}`]);
+    expect(c.regressed.map((x) => x.target)).toEqual([`${rule.target}.${String(rule.facts.rule)}`]);
   });
 
   it('zh-CN text has no English from the compare catalog', () => {

@@ -11,8 +11,8 @@ import { catalogsOf } from '../../src/cli/output.js';
 import { loadProfileRef } from '../../src/compliance/registry.js';
 import { complianceCheck } from '../../src/compliance/stage.js';
 import type { Catalog } from '../../src/plugin-api.js';
-import { en } from '../../src/report/i18n/en.js';
-import { zhCN } from '../../src/report/i18n/zh-CN.js';
+import { en } from '../../src/i18n/en.js';
+import { zhCN } from '../../src/i18n/zh-CN.js';
 import type { Report } from '../../src/report/model.js';
 import { renderHtml } from '../../src/report/render/html.js';
 import { changeKind, effortOf } from '../../src/report/render/html-effort.js';
@@ -43,8 +43,8 @@ function hostile(): Report {
   idle.findings[0]!.params = { ...idle.findings[0]!.params, endpoint: attack };
   idle.target = attack;
   r.blockers.find((b) => b.check === 'idle')!.target = attack;
-  const tls = r.results.find((x) => x.check === 'tls' && Array.isArray(x.details.accepted))!;
-  (tls.details as Record<string, any>).certificate.chain[0].subject = `CN=${attack}`;
+  const tls = r.results.find((x) => x.check === 'tls' && Array.isArray(x.facts.accepted))!;
+  (tls.facts as Record<string, any>).certificate.chain[0].subject = `CN=${attack}`;
   r.waivers[0]!.justification = attack;
   r.siteDescription = { site: { name: attack } };
   return r;
@@ -128,7 +128,7 @@ describe('HTML report', () => {
     Object.assign(report, { score: null, grade: null, gradeNote: 'unreachable', verdict: 'NOT READY', complete: false, compliance: undefined, waivers: [], siteDescription: undefined });
     delete report.gradeCap;
     delete report.uncappedGrade;
-    report.results = report.results.filter((r) => r.check === 'dns').map((r) => ({ ...r, status: 'error', measurements: [], details: {}, findings: [], error: { kind: 'timeout', message: 'no answer' } }) as Report['results'][number]);
+    report.results = report.results.filter((r) => r.check === 'dns').map((r) => ({ ...r, status: 'error', measurements: [], facts: {}, findings: [], error: { kind: 'timeout', message: 'no answer' } }) as Report['results'][number]);
     report.categories = report.categories.map((c) => ({ ...c, score: null, status: c.id === 'network' ? 'incomplete' : 'not-applicable' }));
     for (const lang of ['en', 'zh-CN'] as const) {
       const out = renderHtml(report, { lang, catalogs });

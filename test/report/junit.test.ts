@@ -10,7 +10,8 @@ import { renderJunit } from '../../src/report/render/junit.js';
 import { stripIllegalXml, xmlAttr, xmlText } from '../../src/report/render/xml-escape.js';
 import { requireTool } from '../helpers/cli.js';
 import { hasTool } from '../helpers/peers.js';
-import { fixtureReport } from './report-fixture.js';
+import { englishMessages } from '../helpers/report-text.js';
+import { fixtureCatalogs, fixtureReport } from './report-fixture.js';
 
 interface XmlNode {
   name: string;
@@ -86,12 +87,17 @@ describe('xml escaping', () => {
   });
 });
 
-describe('junit from the fixture', () => {
+describe('junit from the fixture', async () => {
   const report = fixtureReport();
-  // Hostile data: markup, quotes, control characters and a CDATA terminator in a message.
+  // A 2.0.0 report carries the compliance profiles' catalogs; the fixture predates that.
+  report.catalogs = { compliance: (await fixtureCatalogs(report)).get('compliance')! };
+  // Hostile data: markup, quotes, control characters and a CDATA terminator in a message. Reports
+  // carry ids and parameters, so it comes in as a parameter rendered into the English text.
   const hostile = report.results.find((r) => r.status === 'fail' && !r.waiver)!;
-  hostile.findings[0]!.message = `<script>"x" & 'y' ]]> \u0000\u0007\u001b end`;
-  const xml = renderJunit(report);
+  const hostileMessage = hostile.findings[0]!.message;
+  hostileMessage.params = { ...hostileMessage.params, why: `<script>"x" & 'y' ]]> \u0000\u0007\u001b end` };
+  const english = await englishMessages(report);
+  const xml = renderJunit(report, english);
 
   it('is well-formed XML', () => {
     const root = parseXml(xml);
@@ -143,7 +149,8 @@ describe('junit from the fixture', () => {
     const root = parseXml(xml);
     const cases = all(root, 'testcase');
     const failure = cases.flatMap((c) => c.children).find((x) => x.name === 'failure' && x.attrs.message!.includes('<script>'))!;
-    expect(failure.attrs.message).toBe(`<script>"x" & 'y' ]]>  end`);
+    expect(failure.attrs.message).toBe(english(hostile.check, hostileMessage).replace(/[\u0000\u0007\u001b]/g, ''));
+    expect(failure.attrs.message).toMatch(/: <script>"x" & 'y' \]\]>  end$/);
     expect(failure.attrs.type).toMatch(/^(critical|high|medium|low|info):/);
     const withFix = cases.flatMap((c) => c.children).find((x) => x.name === 'failure' && x.text.includes('Remediation: '));
     expect(withFix).toBeDefined();
@@ -154,12 +161,13 @@ describe('junit from the fixture', () => {
     expect(na.children[0]!.attrs.message).toMatch(/^not applicable/);
   });
 
-  it('an unwaived error result is an <error>', () => {
+  it('an unwaived error result is an <error>', async () => {
     const r = fixtureReport();
+    r.catalogs = report.catalogs;
     const e = r.results.find((x) => x.status === 'error')!;
     delete e.waiver;
-    const cases = all(parseXml(renderJunit(r)), 'testcase');
-    const c = cases.find((x) => x.attrs.name === `${e.check} · ${e.target}.${String(e.details.rule)}`)!;
+    const cases = all(parseXml(renderJunit(r, await englishMessages(r))), 'testcase');
+    const c = cases.find((x) => x.attrs.name === `${e.check} · ${e.target}.${String(e.facts.rule)}`)!;
     expect(c.children[0]!.name).toBe('error');
   });
 });

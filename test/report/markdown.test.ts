@@ -2,7 +2,7 @@
 // catalog text left in it.
 
 import { describe, expect, it } from 'vitest';
-import { en } from '../../src/report/i18n/en.js';
+import { en } from '../../src/i18n/en.js';
 import { renderMarkdown } from '../../src/report/render/markdown.js';
 import { mdCell, mdCode, mdText } from '../../src/report/render/markdown-escape.js';
 import { catalogValues, englishPieces, leaks } from './english-leaks.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoLab, type DemoLab } from '../../src/lab/demo-lab.js';
-import { en } from '../../src/report/i18n/en.js';
+import { en } from '../../src/i18n/en.js';
 import { runCli } from '../helpers/cli.js';
 import { catalogValues, englishPieces, leaks } from './english-leaks.js';
 import { fixtureCatalogs } from './report-fixture.js';
@@ -35,8 +35,8 @@ describe('secrets never appear in any format', () => {
     const outputs: Record<string, string> = { terminal: run.stdout, stderr: run.stderr };
     for (const f of FORMATS) outputs[f] = await readFile(join(dir, `assess.${f}`), 'utf8');
     // The proxy was used with its password: the secret was there to leak.
-    const report = JSON.parse(outputs.json!) as { results: Array<{ details: { path?: string } }> };
-    expect(report.results.some((r) => r.details.path === 'proxy')).toBe(true);
+    const report = JSON.parse(outputs.json!) as { results: Array<{ facts: { path?: string } }> };
+    expect(report.results.some((r) => r.facts.path === 'proxy')).toBe(true);
 
     // The same report rendered again, in both languages, must not bring them back either.
     for (const lang of ['en', 'zh-CN']) {

@@ -66,7 +66,7 @@ describe('siteready report', () => {
     expect(passing.stdout).toContain('Gate passed.');
     const grade = await runCli(['report', FIXTURE, '--min-grade', 'A', '--json']);
     expect(grade.code).toBe(1);
-    expect((JSON.parse(grade.stdout) as { gate: { passed: boolean; reasons: string[] } }).gate).toMatchObject({ passed: false, reasons: ['grade B is below A'] });
+    expect((JSON.parse(grade.stdout) as { gate: { passed: boolean; reasons: unknown[] } }).gate).toMatchObject({ passed: false, reasons: [{ id: 'gate.minGrade', params: { grade: 'B', limit: 'A' } }] });
   });
 
   it('a broken file exits 2 with a clear message, before rendering anything', async () => {
@@ -100,7 +100,7 @@ describe('siteready compare', () => {
     bb.status = 'fail';
     bb.score = 0.2;
     bb.measurements[0]!.value = 180;
-    bb.findings = [{ id: 'bufferbloat.high', severity: 'high', message: 'Latency grows by 180 ms under load.', messageId: 'bufferbloat.high' }];
+    bb.findings = [{ id: 'bufferbloat.high', severity: 'high', message: { id: 'bufferbloat.high', params: { ms: 180 } } }];
     r.results = r.results.filter((x) => !(x.check === 'idle' && x.target === 'presence'));
     r.score = 79;
     r.grade = 'C';

@@ -1,7 +1,7 @@
 // The terminal report in Chinese: no English catalog text left, check findings and fixes included.
 
 import { describe, expect, it } from 'vitest';
-import { en } from '../../src/report/i18n/en.js';
+import { en } from '../../src/i18n/en.js';
 import { renderTerminal } from '../../src/report/render/terminal.js';
 import { catalogValues, englishPieces, leaks } from './english-leaks.js';
 import { fixtureCatalogs, fixtureReport } from './report-fixture.js';

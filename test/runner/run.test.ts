@@ -87,14 +87,14 @@ describe('runPlan', () => {
     };
     const results = await runPlan(planAssessment(site, [check('acme/a', run), check('acme/b', run)]), { concurrency: 4 });
     expect(computed).toBe(1);
-    expect(results.map((r) => r.details.v)).toEqual([42, 42, 42, 42]);
+    expect(results.map((r) => r.facts.v)).toEqual([42, 42, 42, 42]);
   });
 
   it('reports a check with no targets as not applicable, not as a pass', async () => {
     const { site } = loadSite();
     const none = check('acme/none', async () => ({ status: 'pass', score: 1 }), { targets: () => [] });
     const results = await runPlan(planAssessment(site, [none]));
-    expect(results).toEqual([expect.objectContaining({ check: 'acme/none', status: 'skipped', details: { reason: 'not-applicable' } })]);
+    expect(results).toEqual([expect.objectContaining({ check: 'acme/none', status: 'skipped', facts: { reason: 'not-applicable' } })]);
   });
 
   it('stops when the caller aborts', async () => {
@@ -119,7 +119,7 @@ describe('runPlan', () => {
     const { site } = loadSite(`thresholds:\n  acme/t.rttMs: 42\n`);
     const c = check('acme/t', async (ctx) => ({ status: 'pass', score: 1, details: { t: ctx.threshold('rttMs', 100), d: ctx.threshold('other', 7) } }));
     const results = await runPlan(planAssessment(site, [c]));
-    expect(results[0]!.details).toEqual({ t: 42, d: 7 });
+    expect(results[0]!.facts).toEqual({ t: 42, d: 7 });
   });
 });
 

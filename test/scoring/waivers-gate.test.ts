@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/report/model.js';
-import { evaluateGate } from '../../src/scoring/gate.js';
+import { translator } from '../../src/i18n/index.js';
+import { evaluateGate } from '../../src/report/gate.js';
 import { applyWaivers, isExpired } from '../../src/scoring/waivers.js';
 import { Redactor } from '../../src/site/secrets.js';
 import { failing, loadSite, meta, result } from '../helpers/fixtures.js';
@@ -74,8 +75,11 @@ describe('gates', () => {
     expect(evaluateGate(r, { minGrade: 'F' }).passed).toBe(false);
   });
 
-  it('explains itself in Chinese too', () => {
+  it('stores its reasons as message ids, which read in English and in Chinese', () => {
     const r = report([result('tcp', 'a', { status: 'warn', score: 0.6 })]);
-    expect(evaluateGate(r, { failUnder: 90 }, 'zh-CN').reasons[0]).toContain('低于');
+    const [reason] = evaluateGate(r, { failUnder: 90 }).reasons;
+    expect(reason).toEqual({ id: 'gate.failUnder', params: { score: expect.any(Number), limit: 90 } });
+    expect(translator('zh-CN').t(reason!.id, reason!.params)).toContain('低于');
+    expect(translator('en').t(reason!.id, reason!.params)).toMatch(/is under 90/);
   });
 });

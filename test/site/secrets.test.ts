@@ -107,8 +107,8 @@ describe('Redactor.redactDeep', () => {
 function reportWithLeaks(secret: string): Report {
   const report = fixtureReport();
   const first = report.results.find((r) => r.findings.length)!;
-  first.details = { ...first.details, leak: leakyValue(secret) };
-  first.findings[0]!.message = `server said: ${secret}`;
+  first.facts = { ...first.facts, leak: leakyValue(secret) };
+  first.findings[0]!.message = { id: 'test.echo', params: { said: `server said: ${secret}` } };
   first.findings[0]!.evidence = leakyValue(secret) as unknown as Record<string, unknown>;
   return report;
 }

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../src/lab/cert.js';
 import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateSpki, certificateValidity, DerError } from '../../src/tls/der.js';
-import { spkiPin } from '../../src/net/cert-chain.js';
+import { spkiPin } from '../../src/tls/cert-chain.js';
 import { readOcspStaple } from '../../src/tls/ocsp-staple.js';
 import { requireTool } from '../helpers/cli.js';
 import { hasTool, tempDir, type TempDir } from '../helpers/peers.js';

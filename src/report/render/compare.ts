@@ -2,7 +2,7 @@
 // or as JSON for pipelines (field names and ids only, never translated).
 
 import { Chalk } from 'chalk';
-import { translator, type Lang } from '../i18n/index.js';
+import { translator, type Lang } from '../../i18n/index.js';
 import type { ReportComparison } from './compare-diff.js';
 import { mdText } from './markdown-escape.js';
 

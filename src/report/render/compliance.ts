@@ -7,7 +7,7 @@ import { cm } from '../../compliance/messages.js';
 import { whyIn } from '../../compliance/why-text.js';
 import type { Catalog } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
-import { format, translator, type Lang } from '../i18n/index.js';
+import { format, translator, type Lang } from '../../i18n/index.js';
 import type { Report, ReportResult } from '../model.js';
 
 interface Options {
@@ -34,20 +34,20 @@ export function renderCompliance(report: Report, o: Options): string[] {
     );
     const mine = report.results.filter((r) => r.check === 'compliance' && r.target === p.id);
     const order = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
-    mine.sort((a, b) => order.indexOf(String(a.details.outcome)) - order.indexOf(String(b.details.outcome)));
+    mine.sort((a, b) => order.indexOf(String(a.facts.outcome)) - order.indexOf(String(b.facts.outcome)));
     for (const r of mine) {
-      if (!o.verbose && r.details.outcome === 'not-applicable') continue;
+      if (!o.verbose && r.facts.outcome === 'not-applicable') continue;
       lines.push(...ruleLines(r, o, text));
     }
   }
-  const unverified = (report.results ?? []).some((r) => r.check === 'compliance' && (r.details.references as Reference[] | undefined)?.some((x) => x.verified === false));
+  const unverified = (report.results ?? []).some((r) => r.check === 'compliance' && (r.facts.references as Reference[] | undefined)?.some((x) => x.verified === false));
   if (unverified) lines.push(c.dim(`  * ${cm(o.lang, 'unverified')}`));
   return lines;
 }
 
 function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<string, string | number>) => string | undefined): string[] {
   const c = o.color;
-  const d = r.details as { profile: string; rule: string; title: string; outcome: string; severity: string; references: Reference[]; decidedBy: DecidedBy[]; why?: string };
+  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references: Reference[]; decidedBy: DecidedBy[]; why?: string };
   const id = `${d.profile}.${d.rule}`;
   const outcome = r.waiver ? c.dim(translator(o.lang).t('report.waived')) : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
   const title = text(`${id}.title`) ?? d.title;

@@ -191,3 +191,33 @@ function fmtAxis(v: number): string {
   if (v >= 1) return String(Math.round(v * 10) / 10);
   return String(Math.round(v * 1000) / 1000);
 }
+
+export interface LineSeries {
+  label: string;
+  values: number[];
+}
+
+const LINE_DASH = ['', '6 3', '2 3', '10 3 2 3'];
+
+/**
+ * Several series over their sample index on one axis, with the limits they are judged against;
+ * series are told apart by dash as well as colour so a greyscale print still reads.
+ */
+export function lineChart(series: LineSeries[], unit: string, limits: Array<{ value: number; label: string }>, aria: string): SafeHtml {
+  const W = 560, H = 200, L = 54, R = 14, T = 14, B = 30;
+  const all = series.flatMap((s) => s.values);
+  const xMax = Math.max(1, ...series.map((s) => s.values.length - 1));
+  const shown = limits.filter((l) => l.value <= Math.max(...all, 0) * 4);
+  const yTop = niceCeil(Math.max(...all, ...shown.map((l) => l.value), 0) * 1.1 || 1);
+  const x = (i: number) => L + (i / xMax) * (W - L - R);
+  const y = (v: number) => T + (1 - v / yTop) * (H - T - B);
+  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * yTop);
+  const colours = [ACCENT, '#c58a00', '#1e7b4a', '#b3261e'];
+  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${aria}">
+  ${yTicks.map((v) => html`<line x1="${L}" x2="${W - R}" y1="${n(y(v))}" y2="${n(y(v))}" stroke="${GRID}" stroke-width="1"/><text x="${L - 6}" y="${n(y(v) + 3)}" text-anchor="end" font-size="10" fill="${MUTED}">${fmtAxis(v)}</text>`)}
+  ${series.map((s, k) => html`<path d="${s.values.map((v, i) => `${i ? 'L' : 'M'} ${n(x(i))} ${n(y(v))}`).join(' ')}" fill="none" stroke="${colours[k % colours.length]}" stroke-width="1.6" stroke-dasharray="${LINE_DASH[k % LINE_DASH.length]}"/>`)}
+  ${shown.map((l) => html`<line x1="${L}" x2="${W - R}" y1="${n(y(l.value))}" y2="${n(y(l.value))}" stroke="${INK}" stroke-width="1" stroke-dasharray="10 4"/><text x="${W - R - 4}" y="${n(y(l.value) - 4)}" text-anchor="end" font-size="11" fill="${INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${l.label}</text>`)}
+  ${series.length > 1 ? series.map((s, k) => html`<text x="${L + 4 + k * 130}" y="${H - 8}" font-size="11" fill="${colours[k % colours.length]}">— ${s.label}</text>`) : ''}
+  <text x="12" y="${(T + H - B) / 2}" text-anchor="middle" font-size="11" fill="${MUTED}" transform="rotate(-90 12 ${(T + H - B) / 2})">${unit}</text>
+</svg>`;
+}

@@ -20,7 +20,7 @@ export function complianceSection(report: Report, x: HtmlText): SafeHtml {
   return html`<h3 id="compliance-rules">${x.t('html.compliance')}</h3>${report.compliance.map((p) => {
     const rules = report.results
       .filter((r) => r.check === 'compliance' && r.target === p.id)
-      .sort((a, b) => ORDER.indexOf(String(a.details.outcome)) - ORDER.indexOf(String(b.details.outcome)));
+      .sort((a, b) => ORDER.indexOf(String(a.facts.outcome)) - ORDER.indexOf(String(b.facts.outcome)));
     const title = x.fromCheck('compliance', `profile:${p.id}`) ?? p.title;
     return html`<h4>${x.t('html.compliance.profile', { title, id: p.id, version: p.version })}</h4>
 <p class="small">${cm(x.lang, 'summary', { passed: p.passed, failed: p.failed, notEvaluated: p.notEvaluated, notApplicable: p.notApplicable })}${p.waived ? html` · ${x.t('report.waived')} ${p.waived}` : ''}</p>
@@ -33,7 +33,7 @@ export function complianceSection(report: Report, x: HtmlText): SafeHtml {
 }
 
 function ruleRow(r: ReportResult, x: HtmlText): SafeHtml {
-  const d = r.details as { profile: string; rule: string; title: string; outcome: string; severity: string; references?: Reference[]; decidedBy?: DecidedBy[] };
+  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references?: Reference[]; decidedBy?: DecidedBy[] };
   const id = `${d.profile}.${d.rule}`;
   const title = x.fromCheck('compliance', `${id}.title`) ?? d.title;
   const outcomeClass = r.waiver ? 's-waived' : d.outcome === 'pass' ? 's-pass' : d.outcome === 'fail' ? 's-fail' : d.outcome === 'not-evaluated' ? 's-error' : 's-info';

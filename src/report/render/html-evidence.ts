@@ -2,6 +2,7 @@
 // measurements with their targets and sources, and the findings with what to do.
 
 import type { Report, ReportCheck, ReportResult } from '../model.js';
+import { htmlBlock } from './html-blocks.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { anchor, breakable, richText, statusBadge, statusCounts, thresholdText, valueText } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
@@ -33,11 +34,11 @@ function resultsTable(results: ReportResult[], x: HtmlText): SafeHtml {
 
 /** One row of facts; findings, fixes and waivers on a full-width row beneath, where text has room. */
 function resultRow(r: ReportResult, x: HtmlText): SafeHtml {
-  const classification = typeof r.details.classification === 'string' ? r.details.classification : '';
-  const path = r.details.path === 'proxy' || r.details.path === 'direct' ? String(r.details.path) : '';
+  const classification = typeof r.facts.classification === 'string' ? r.facts.classification : '';
+  const path = r.facts.path === 'proxy' || r.facts.path === 'direct' ? String(r.facts.path) : '';
   const outcome = outcomeCell(r, x);
   return html`<tr data-result="${r.check}|${r.target}"${outcome.value ? html` class="has-detail"` : ''}>
-  <td class="mono">${breakable(r.check === 'compliance' && typeof r.details.rule === 'string' ? `${r.target}.${r.details.rule}` : r.target)}</td>
+  <td class="mono">${breakable(r.check === 'compliance' && typeof r.facts.rule === 'string' ? `${r.target}.${r.facts.rule}` : r.target)}</td>
   <td>${statusBadge(x, r)}</td>
   <td class="mono small">${classification}${path ? html`<br><span class="muted">${path}</span>` : ''}</td>
   <td>${measurementList(r, x)}</td>
@@ -58,7 +59,7 @@ function measurementList(r: ReportResult, x: HtmlText): SafeHtml {
 function outcomeCell(r: ReportResult, x: HtmlText): SafeHtml {
   const parts: SafeHtml[] = [];
   if (r.status === 'skipped' && !r.findings.length) {
-    const reason = r.details.reason === 'disabled' ? 'report.disabled' : r.details.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable';
+    const reason = r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable';
     parts.push(html`<span class="muted small">${x.t(reason)}</span>`);
   }
   if (r.status === 'error' && !r.findings.length && r.error) parts.push(html`<span class="small">${x.t('report.error', { message: r.error.message })}</span>`);
@@ -68,6 +69,7 @@ function outcomeCell(r: ReportResult, x: HtmlText): SafeHtml {
       return html`<li><span class="badge sev-${f.severity}">${x.t(`severity.${f.severity}`)}</span> ${richText(x.finding(r.check, f, 'message'))}${fix ? html`<div class="fix"><strong>${x.t('report.fix')}:</strong> ${richText(fix)}</div>` : ''}</li>`;
     })}</ul>`);
   }
+  for (const b of r.blocks ?? []) parts.push(htmlBlock(b, x.blocks(r.check), x.t('html.chart.logScale')));
   if (r.waiver) parts.push(html`<div class="small muted">${x.t('html.waivedBecause', { justification: r.waiver.justification })}${r.waiver.expires ? ` (${r.waiver.expires})` : ''}</div>`);
   return html`${parts}`;
 }

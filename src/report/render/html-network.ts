@@ -17,12 +17,12 @@ function measured(r: ReportResult, id: string): { value?: number; max?: number; 
 }
 
 function profileOf(r: ReportResult): string {
-  return typeof r.details.profile === 'string' ? r.details.profile : r.target;
+  return typeof r.facts.profile === 'string' ? r.facts.profile : r.target;
 }
 
 /** Per-packet RTT series: [[ms since start, rtt ms], …] as the latency check records it. */
 function seriesOf(r: ReportResult): Array<[number, number]> {
-  const raw = r.details.series;
+  const raw = r.facts.series;
   if (!Array.isArray(raw)) return [];
   return raw.filter((p): p is [number, number] => Array.isArray(p) && num(p[0]) !== undefined && num(p[1]) !== undefined);
 }
@@ -33,7 +33,7 @@ export function latencyFigures(report: Report, x: HtmlText): SafeHtml {
   const charts: SafeHtml[] = [];
   const bullets: BulletRow[] = [];
   for (const r of streams) {
-    const rtt = rec(r.details.rttMs);
+    const rtt = rec(r.facts.rttMs);
     const p50 = num(rtt?.p50) ?? measured(r, 'rtt-p50').value;
     const p95m = measured(r, 'rtt-p95');
     const p95 = num(rtt?.p95) ?? p95m.value;
@@ -84,13 +84,13 @@ export function hasThroughputFigure(report: Report): boolean {
 export function throughputFigure(report: Report, x: HtmlText): SafeHtml {
   const throughput = report.results.filter((r) => r.check === 'throughput' && r.status !== 'skipped' && r.status !== 'error');
   const capacity = report.results.find((r) => r.check === 'capacity' && r.status !== 'skipped' && r.status !== 'error');
-  const perDirection = rec(capacity?.details.perDirection);
+  const perDirection = rec(capacity?.facts.perDirection);
   const mbps = (v: number) => x.t('html.chart.mbps', { value: x.number(v) });
   const groups: BarGroup[] = (['down', 'up'] as const).map((dir) => {
     const bars: BarGroup['bars'] = [];
     for (const r of throughput) {
       const v = measured(r, `throughput-${dir}`).value;
-      const transport = typeof r.details.transport === 'string' ? r.details.transport : r.target;
+      const transport = typeof r.facts.transport === 'string' ? r.facts.transport : r.target;
       if (v !== undefined) bars.push({ label: x.t('html.chart.measured', { transport }), value: v, kind: 'measured', text: mbps(v) });
     }
     const d = rec(perDirection?.[dir]);
@@ -110,7 +110,7 @@ export function throughputFigure(report: Report, x: HtmlText): SafeHtml {
 export function qosTable(report: Report, x: HtmlText): SafeHtml {
   const rows: SafeHtml[] = [];
   for (const r of report.results.filter((y) => y.check === 'qos')) {
-    const classes = Array.isArray(r.details.classes) ? (r.details.classes as Rec[]) : [];
+    const classes = Array.isArray(r.facts.classes) ? (r.facts.classes as Rec[]) : [];
     for (const c of classes) {
       const fwd = rec(c.forward);
       const ret = rec(c.return);

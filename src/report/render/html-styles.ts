@@ -92,6 +92,15 @@ ol.blockers > li.sev-border-low, ol.blockers > li.sev-border-info { border-left-
 .check { margin: 18px 0 26px; }
 .check-head { display: flex; justify-content: space-between; gap: 12px; align-items: baseline; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 .check-head h3 { margin: 0; }
+.block { margin: 8px 0; break-inside: avoid; }
+.block-title { font-weight: 650; font-size: .85rem; margin-bottom: 2px; }
+.block-table { border-collapse: collapse; width: auto; }
+.block-table th, .block-table td { padding: 2px 10px 2px 0; text-align: left; border-bottom: 1px solid var(--line); }
+.block-table .num { text-align: right; font-variant-numeric: tabular-nums; }
+.block-kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0; }
+.block-kv dt { color: var(--muted); }
+.block-kv dd { margin: 0; }
+.block.chart svg { max-width: 560px; }
 ul.measures { list-style: none; margin: 0; padding: 0; }
 ul.measures li { padding: 1px 0; }
 ul.findings { margin: 4px 0 0; padding-left: 1.1em; }

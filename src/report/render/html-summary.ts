@@ -101,8 +101,8 @@ function blockerFacts(report: Report, b: ReportBlocker, n: number, x: HtmlText):
   return {
     b,
     n,
-    message: f ? x.finding(b.check, f, 'message') : b.message,
-    fix: f ? x.finding(b.check, f, 'remediation') : (b.remediation ?? ''),
+    message: f ? x.finding(b.check, f, 'message') : b.finding,
+    fix: f ? x.finding(b.check, f, 'remediation') : '',
     owner: owner.kind === 'waiver' ? x.t('html.owner.waiver', { owner: owner.name }) : x.t(`html.owner.${owner.category}`),
     effort: x.t(`html.effort.${effortOf(kind, b.severity)}`),
     kind: x.t(`html.kind.${kind}`),

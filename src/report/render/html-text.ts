@@ -3,8 +3,9 @@
 // is the fallback when a check's catalog is not at hand, e.g. an uninstalled plugin).
 
 import type { Catalog } from '../../plugin-api.js';
-import { format, type Lang } from '../i18n/index.js';
+import { format, type Lang } from '../../i18n/index.js';
 import type { Report, ReportFinding } from '../model.js';
+import { blockText, type BlockText } from './blocks.js';
 import { reportText } from './localize.js';
 
 export interface HtmlText {
@@ -16,6 +17,8 @@ export interface HtmlText {
   fromCheck(check: string, id: string, params?: Record<string, string | number>): string | undefined;
   number(n: number, digits?: number): string;
   date(iso: string): string;
+  /** Cells and labels of a check's blocks. */
+  blocks(check: string): BlockText;
 }
 
 export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Record<string, Catalog>>): HtmlText {
@@ -26,16 +29,18 @@ export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Reco
     const found = c?.[lang]?.[id] ?? c?.en?.[id];
     return found === undefined ? undefined : format(found, params);
   };
+  const number = (n: number, digits?: number) => {
+    const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : Math.abs(n) >= 1 ? 2 : 3);
+    return new Intl.NumberFormat(locale, { maximumFractionDigits: d }).format(n);
+  };
   return {
     lang,
     t: text.t,
+    blocks: (check) => blockText(text.tr, catalogs?.get(check), (n) => number(n)),
     finding: text.finding,
     checkTitle: (check) => text.checkTitle(report, check),
     fromCheck,
-    number(n, digits) {
-      const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : Math.abs(n) >= 1 ? 2 : 3);
-      return new Intl.NumberFormat(locale, { maximumFractionDigits: d }).format(n);
-    },
+    number,
     date(iso) {
       const d = new Date(iso);
       if (Number.isNaN(d.getTime())) return iso;

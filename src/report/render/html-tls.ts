@@ -18,12 +18,12 @@ interface Accepted {
 type Rec = Record<string, any>;
 
 export function tlsAudited(report: Report): ReportResult[] {
-  return report.results.filter((r) => r.check === 'tls' && Array.isArray(r.details.accepted));
+  return report.results.filter((r) => r.check === 'tls' && Array.isArray(r.facts.accepted));
 }
 
 export function tlsSection(report: Report, x: HtmlText): SafeHtml {
   const audited = tlsAudited(report);
-  const notAudited = report.results.filter((r) => r.check === 'tls' && r.status === 'skipped' && !Array.isArray(r.details.accepted) && r.target !== '-');
+  const notAudited = report.results.filter((r) => r.check === 'tls' && r.status === 'skipped' && !Array.isArray(r.facts.accepted) && r.target !== '-');
   if (!audited.length && !notAudited.length) return html``;
   return html`<h3 id="tls-matrix">${x.t('html.tls')}</h3>
 <p class="small muted">${x.t('html.tlsIntro')}</p>
@@ -32,7 +32,7 @@ ${notAudited.length ? html`<p class="small muted">${x.t('html.tls.notAudited', {
 }
 
 function endpoint(r: ReportResult, x: HtmlText): SafeHtml {
-  const d = r.details as Rec;
+  const d = r.facts as Rec;
   const grade = d.grade as { grade: string; score: number; caps?: Array<{ id?: string; reason: string; cap: string }> } | undefined;
   const accepted = d.accepted as Accepted[];
   const versions = (d.versions ?? {}) as Record<string, boolean | 'unknown'>;

@@ -3,7 +3,7 @@
 // resource; a Content-Security-Policy forbids fetching anything even if markup slipped through.
 
 import type { Catalog } from '../../plugin-api.js';
-import type { Lang } from '../i18n/index.js';
+import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
 import { appendixSection, waiversSection } from './html-appendix.js';
 import { complianceSection } from './html-compliance.js';
@@ -69,7 +69,7 @@ ${chapters}
 function notApplicableTable(report: Report, checks: Report['checks'], x: HtmlText): SafeHtml {
   const reason = (id: string) => {
     const r = report.results.find((y) => y.check === id);
-    const why = r?.details.reason;
+    const why = r?.facts.reason;
     return x.t(why === 'disabled' ? 'report.disabled' : why === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   };
   return html`<table class="not-applicable"><thead><tr><th>${x.t('col.check')}</th><th></th><th>${x.t('col.status')}</th></tr></thead>

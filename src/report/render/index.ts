@@ -3,10 +3,12 @@
 
 import { UsageError, errorMessage } from '../../errors.js';
 import { writeFileAtomic } from '../write-file.js';
-import type { Catalog } from '../../plugin-api.js';
+import type { Catalog, Message } from '../../plugin-api.js';
+import { translator } from '../../i18n/index.js';
+import { catalogsFor, messageText } from './localize.js';
 import type { Redactor } from '../../site/secrets.js';
 import { didYouMean } from '../../util/suggest.js';
-import type { Lang } from '../i18n/index.js';
+import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
@@ -72,8 +74,12 @@ export function render(report: Report, format: Format, ctx: RenderContext): stri
   return ctx.redactor ? ctx.redactor.redactRendered(text, TEXT_KIND[format]) : text;
 }
 
-function renderText(report: Report, format: Format, ctx: RenderContext): string {
-  const catalogs = ctx.catalogs ? { catalogs: ctx.catalogs } : {};
+function renderText(report: Report, format: Format, given: RenderContext): string {
+  // Plugins' and profiles' text travels in the report; the checks at hand win over it.
+  const ctx = { ...given, catalogs: catalogsFor(report, given.catalogs) };
+  const catalogs = { catalogs: ctx.catalogs };
+  const en = translator('en');
+  const english = (check: string, msg: Message) => messageText(en, ctx.catalogs.get(check), msg);
   switch (format) {
     case 'json':
       return renderJson(report);
@@ -82,9 +88,9 @@ function renderText(report: Report, format: Format, ctx: RenderContext): string 
     case 'html':
       return renderHtml(report, { lang: ctx.lang, ...catalogs });
     case 'junit':
-      return renderJunit(report);
+      return renderJunit(report, english);
     case 'sarif':
-      return renderSarif(report, ctx.descriptions ? { descriptions: ctx.descriptions } : {});
+      return renderSarif(report, { text: english, ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}) });
     case 'terminal':
       return renderTerminal(report, { lang: ctx.lang, color: ctx.color, ...(ctx.verbose ? { verbose: true } : {}), ...catalogs, ...(ctx.width ? { width: ctx.width } : {}) });
   }

@@ -4,7 +4,7 @@
 // warn and info pass and carry their findings in <system-out>. Messages are English: CI systems
 // show them next to English test names, and ids stay searchable.
 
-import type { Category } from '../../plugin-api.js';
+import type { Category, Message } from '../../plugin-api.js';
 import type { Report, ReportResult } from '../model.js';
 import { displayTarget } from './localize.js';
 import { xmlAttr, xmlText } from './xml-escape.js';
@@ -21,13 +21,16 @@ function classify(r: ReportResult): Case['kind'] {
   return 'pass';
 }
 
-function findingsText(r: ReportResult): string {
+/** A check's message in English, from the catalogs at hand. */
+export type MessageText = (check: string, msg: Message) => string;
+
+function findingsText(r: ReportResult, text: MessageText): string {
   return r.findings
     .map((f) => {
       const where = f.location ?? r.location;
       return [
-        `[${f.severity}] ${f.id}: ${f.message}`,
-        ...(f.remediation ? [`Remediation: ${f.remediation}`] : []),
+        `[${f.severity}] ${f.id}: ${text(r.check, f.message)}`,
+        ...(f.remediation ? [`Remediation: ${text(r.check, f.remediation)}`] : []),
         ...(where ? [`At: ${where.file}:${where.line}:${where.column}`] : []),
       ].join('\n');
     })
@@ -38,24 +41,24 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(3);
 }
 
-function testcase(c: Case): string[] {
+function testcase(c: Case, text: MessageText): string[] {
   const r = c.result;
   const open = `    <testcase classname="${xmlAttr(r.category)}" name="${xmlAttr(`${r.check} · ${displayTarget(r)}`)}" time="${seconds(r.durationMs)}"`;
   const worst = r.findings.reduce<ReportResult['findings'][number] | undefined>((w, f) => (w && rank(w.severity) >= rank(f.severity) ? w : f), undefined);
   switch (c.kind) {
     case 'skipped': {
-      const why = r.waiver ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}` : `not applicable${typeof r.details.reason === 'string' ? ` (${r.details.reason})` : ''}`;
+      const why = r.waiver ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}` : `not applicable${typeof r.facts.reason === 'string' ? ` (${r.facts.reason})` : ''}`;
       return [`${open}>`, `      <skipped message="${xmlAttr(why)}"/>`, '    </testcase>'];
     }
     case 'failure':
     case 'error': {
-      const message = worst ? worst.message : (r.error?.message ?? `${r.check} ${r.status}`);
+      const message = worst ? text(r.check, worst.message) : (r.error?.message ?? `${r.check} ${r.status}`);
       const type = worst ? `${worst.severity}:${worst.id}` : (r.error?.kind ?? r.status);
-      const body = findingsText(r) || r.error?.message || '';
+      const body = findingsText(r, text) || r.error?.message || '';
       return [`${open}>`, `      <${c.kind} message="${xmlAttr(message)}" type="${xmlAttr(type)}">${xmlText(body)}</${c.kind}>`, '    </testcase>'];
     }
     case 'pass': {
-      const body = findingsText(r);
+      const body = findingsText(r, text);
       return body ? [`${open}>`, `      <system-out>${xmlText(body)}</system-out>`, '    </testcase>'] : [`${open}/>`];
     }
   }
@@ -66,7 +69,7 @@ function rank(s: keyof typeof SEVERITY_RANK): number {
   return SEVERITY_RANK[s];
 }
 
-export function renderJunit(report: Report): string {
+export function renderJunit(report: Report, text: MessageText): string {
   const byCategory = new Map<Category, Case[]>();
   for (const r of report.results) {
     const list = byCategory.get(r.category) ?? [];
@@ -91,7 +94,7 @@ export function renderJunit(report: Report): string {
       `      <property name="siteready.version" value="${xmlAttr(report.tool.version)}"/>`,
       '    </properties>',
     );
-    for (const c of cases) lines.push(...testcase(c));
+    for (const c of cases) lines.push(...testcase(c, text));
     lines.push('  </testsuite>');
   }
   lines.push('</testsuites>');

@@ -18,15 +18,15 @@ interface TlsDetails {
 }
 
 export function hasTlsAuditMd(report: Report): boolean {
-  return report.results.some((r) => r.check === 'tls' && Array.isArray(r.details.accepted));
+  return report.results.some((r) => r.check === 'tls' && Array.isArray(r.facts.accepted));
 }
 
 export function tlsSection(report: Report, x: ReportText): string[] {
   const { t } = x;
   const rows = report.results
-    .filter((r) => r.check === 'tls' && Array.isArray(r.details.accepted))
+    .filter((r) => r.check === 'tls' && Array.isArray(r.facts.accepted))
     .map((r) => {
-      const d = r.details as unknown as TlsDetails;
+      const d = r.facts as unknown as TlsDetails;
       const versions = VERSIONS.filter((v) => d.versions?.[v] === true).map((v) => v.replace('TLSv', 'TLS ')).join(', ');
       const suites = STRENGTHS.map((s) => [s, d.accepted.filter((a) => a.strength === s).length] as const)
         .filter(([, n]) => n > 0)

@@ -3,9 +3,10 @@
 // GitHub-flavoured tables, in the reader's language.
 
 import type { Catalog, Status } from '../../plugin-api.js';
-import type { Lang } from '../i18n/index.js';
+import type { Lang } from '../../i18n/index.js';
 import type { Report, ReportResult } from '../model.js';
 import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
+import { blockText, textBlock } from './blocks.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
 import { hasTlsAuditMd, tlsSection } from './markdown-tls.js';
 
@@ -51,7 +52,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     '',
   );
   if (report.gate) {
-    out.push(report.gate.passed ? `**${mdText(t('report.gate.passed'))}**` : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.join('; ') }))}**`, '');
+    out.push(report.gate.passed ? `**${mdText(t('report.gate.passed'))}**` : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') }))}**`, '');
   }
 
   out.push(`## ${mdText(t('report.blockers'))}`, '');
@@ -63,8 +64,8 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
         report.blockers.map((b, i) => {
           const r = resultOfBlocker(report, b);
           const f = r?.findings.find((y) => y.id === b.finding);
-          const message = r && f ? x.finding(b.check, f, 'message') : b.message;
-          const fix = r && f ? x.finding(b.check, f, 'remediation') : (b.remediation ?? '');
+          const message = r && f ? x.finding(b.check, f, 'message') : b.finding;
+          const fix = r && f ? x.finding(b.check, f, 'remediation') : '';
           return [String(i + 1), `**${mdText(t(`severity.${b.severity}`))}**`, mdCell(x.checkTitle(report, b.check)), mdCode(r ? displayTarget(r) : b.target), mdCell(message), mdCell(fix), loc(b.location)];
         }),
       ),
@@ -102,6 +103,19 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   );
   if (shown.length < sorted.length) out.push(`_${mdText(t('md.passingHidden', { count: sorted.length - shown.length }))}_`, '');
 
+  // What the checks show of their facts, one folded section per result (GitHub renders <details>).
+  const shownWithBlocks = shown.filter((r) => r.blocks?.length);
+  for (const r of shownWithBlocks) {
+    out.push(`<details><summary>${mdText(`${x.checkTitle(report, r.check)} · ${r.target}`)}</summary>`, '');
+    for (const b of r.blocks!) {
+      const tb = textBlock(b, blockText(x.tr, opts.catalogs?.get(r.check), String), x.tr);
+      if (tb.title) out.push(`**${mdText(tb.title)}**`, '');
+      out.push(...mdTable((tb.header ?? ['', '']).map(mdCell), tb.rows.map((row) => row.map(mdCell))), '');
+      if (tb.note) out.push(`_${mdText(tb.note)}_`, '');
+    }
+    out.push('</details>', '');
+  }
+
   if (hasTlsAuditMd(report)) out.push(...tlsSection(report, x));
   if (report.compliance?.length) out.push(...complianceSection(report, x, Boolean(opts.verbose)));
 
@@ -134,11 +148,11 @@ function summary(r: ReportResult, x: ReportText): string {
     const why = r.findings[0] ? x.finding(r.check, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : r.details.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped') return t(r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return x.finding(r.check, first, 'message');
   const parts: string[] = [];
-  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? `${r.details.classification} (${t('md.viaProxy')})` : r.details.classification);
+  if (typeof r.facts.classification === 'string') parts.push(r.facts.path === 'proxy' ? `${r.facts.classification} (${t('md.viaProxy')})` : r.facts.classification);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
@@ -162,13 +176,13 @@ function complianceSection(report: Report, x: ReportText, verbose: boolean): str
     out.push(mdText(t('md.profileSummary', { passed: p.passed, failed: p.failed, notEvaluated: p.notEvaluated, notApplicable: p.notApplicable, waived: p.waived })), '');
     const mine = report.results
       .filter((r) => r.check === 'compliance' && r.target === p.id)
-      .filter((r) => verbose || r.details.outcome !== 'not-applicable')
-      .sort((a, b) => order.indexOf(String(a.details.outcome)) - order.indexOf(String(b.details.outcome)));
+      .filter((r) => verbose || r.facts.outcome !== 'not-applicable')
+      .sort((a, b) => order.indexOf(String(a.facts.outcome)) - order.indexOf(String(b.facts.outcome)));
     out.push(
       ...mdTable(
         [mdCell(t('md.outcome')), mdCell(t('md.rule')), mdCell(t('md.severity')), mdCell(t('md.clause')), mdCell(t('md.finding')), mdCell(t('report.fix')), mdCell(t('md.location'))],
         mine.map((r) => {
-          const d = r.details as unknown as RuleDetails;
+          const d = r.facts as unknown as RuleDetails;
           const id = `${d.profile}.${d.rule}`;
           const outcome = r.waiver ? t('report.waived') : t(`outcome.${d.outcome}`);
           const finding = r.findings[0];

@@ -8,12 +8,15 @@ import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity, SourceLocation } from '../../plugin-api.js';
 import type { Report, ReportCheck, ReportFinding, ReportResult } from '../model.js';
+import type { MessageText } from './junit.js';
 
 export interface SarifOptions {
   /** Checks' descriptions (from their definitions), for the rules' help text. */
   descriptions?: Map<string, string>;
   /** Where relative site-file paths start: the repository checkout. Default: the working directory. */
   root?: string;
+  /** A check's message in English (SARIF results are English whatever the runner's language). */
+  text?: MessageText;
 }
 
 /**
@@ -50,8 +53,8 @@ function findingsOf(report: Report): Located[] {
     if (r.findings.length) {
       for (const f of r.findings) out.push({ result: r, finding: f });
     } else if (r.status === 'error') {
-      const message = `${r.check} could not measure ${r.target}: ${r.error?.message ?? 'no result'}`;
-      out.push({ result: r, finding: { id: `${r.check}.not-measured`, severity: 'medium', message, messageId: 'not-measured' } });
+      const detail = r.error?.message ?? 'no result';
+      out.push({ result: r, finding: { id: `${r.check}.not-measured`, severity: 'medium', message: { id: 'sarif.not-measured', params: { check: r.check, target: r.target, detail } } } });
     }
   }
   return out;
@@ -73,10 +76,11 @@ function physicalLocation(loc: SourceLocation, root: string) {
   };
 }
 
-function rule(id: string, located: Located[], check: ReportCheck | undefined, description: string | undefined) {
+function rule(id: string, located: Located[], check: ReportCheck | undefined, description: string | undefined, text: MessageText) {
   const severity = located.reduce<Severity>((w, l) => (SEVERITY_RANK[l.finding.severity] > SEVERITY_RANK[w] ? l.finding.severity : w), 'info');
   const first = located[0]!;
-  const remediation = located.find((l) => l.finding.remediation)?.finding.remediation;
+  const withFix = located.find((l) => l.finding.remediation);
+  const remediation = withFix ? text(withFix.result.check, withFix.finding.remediation!) : undefined;
   const about = description ?? check?.title ?? first.result.check;
   const url = check?.references.find((r) => r.url)?.url;
   const references = (check?.references ?? []).map((r) => `${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
@@ -106,6 +110,9 @@ function rule(id: string, located: Located[], check: ReportCheck | undefined, de
 
 export function renderSarif(report: Report, opts: SarifOptions = {}): string {
   const root = opts.root ?? process.cwd();
+  // Findings the tool adds itself (an error without findings) are worded here, not in a check's catalog.
+  const text: MessageText = (check, msg) =>
+    msg.id === 'sarif.not-measured' ? `${msg.params?.check} could not measure ${msg.params?.target}: ${msg.params?.detail}` : (opts.text ?? ((_c, m) => m.id))(check, msg);
   const located = findingsOf(report);
   const byRule = new Map<string, Located[]>();
   for (const l of located) byRule.set(l.finding.id, [...(byRule.get(l.finding.id) ?? []), l]);
@@ -114,7 +121,7 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
   const rules = ruleIds.map((id) => {
     const list = byRule.get(id)!;
     const check = list[0]!.result.check;
-    return rule(id, list, checks.get(check), opts.descriptions?.get(check));
+    return rule(id, list, checks.get(check), opts.descriptions?.get(check), text);
   });
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   const results = located.map(({ result: r, finding: f }) => {
@@ -123,7 +130,7 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
       ruleId: f.id,
       ruleIndex: index.get(f.id)!,
       level: LEVEL[f.severity],
-      message: { text: `${f.message}${f.remediation ? ` Remediation: ${f.remediation}` : ''}` },
+      message: { text: `${text(r.check, f.message)}${f.remediation ? ` Remediation: ${text(r.check, f.remediation)}` : ''}` },
       ...(where ? { locations: [physicalLocation(where, root)] } : {}),
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r.check, r.target, f.id) },
       ...(r.waiver ? { suppressions: [{ kind: 'external', status: 'accepted', justification: r.waiver.justification, ...(r.waiver.location ? { location: physicalLocation(r.waiver.location, root) } : {}) }] } : {}),

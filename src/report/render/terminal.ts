@@ -2,11 +2,12 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Catalog, Message, Status } from '../../plugin-api.js';
-import { pad, truncate } from '../../util/text.js';
-import { translator, type Lang } from '../i18n/index.js';
+import { displayWidth, pad, truncate } from '../../util/text.js';
+import { translator, type Lang } from '../../i18n/index.js';
 import type { Report, ReportFinding, ReportResult } from '../model.js';
 import { renderCompliance } from './compliance.js';
-import { resultOfBlocker } from './localize.js';
+import { blockText, textBlock, type TextBlock } from './blocks.js';
+import { messageText, resultOfBlocker } from './localize.js';
 import { hasTlsAudit, renderTlsAudit } from './tls.js';
 
 export interface TerminalOptions {
@@ -26,12 +27,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const { t } = tr;
   const width = Math.max(80, Math.min(opts.width ?? 100, 160));
   const findingText = (r: { check: string }, f: ReportFinding, kind: 'message' | 'remediation'): string => {
-    const catalogs = opts.catalogs?.get(r.check);
-    const id = kind === 'message' ? f.messageId : f.remediationId;
-    const fallback = kind === 'message' ? f.message : f.remediation;
-    if (!catalogs || !id) return fallback ?? '';
-    const msg: Message = { id, ...((kind === 'message' ? f.params : f.remediationParams) ? { params: (kind === 'message' ? f.params : f.remediationParams)! } : {}) };
-    return tr.check(catalogs, msg);
+    const msg = kind === 'message' ? f.message : f.remediation;
+    return msg ? messageText(tr, opts.catalogs?.get(r.check), msg) : '';
   };
   const statusColor = (s: Status, text: string) =>
     s === 'pass' ? c.green(text) : s === 'fail' ? c.red(text) : s === 'warn' ? c.yellow(text) : s === 'error' ? c.magenta(text) : c.dim(text);
@@ -60,8 +57,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     const f = r?.findings.find((x) => x.id === b.finding);
     const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
     out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
-    out(`     ${r && f ? findingText(r, f, 'message') : b.message}`);
-    const fix = r && f ? findingText(r, f, 'remediation') : b.remediation;
+    out(`     ${r && f ? findingText(r, f, 'message') : b.finding}`);
+    const fix = r && f ? findingText(r, f, 'remediation') : undefined;
     if (fix) out(`     ${c.cyan(t('report.fixLabel'))} ${fix}`);
     if (b.location) out(c.dim(`     ${b.location.file}:${b.location.line}:${b.location.column}`));
   });
@@ -93,6 +90,8 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out(
       `  ${r.waiver ? c.dim(status) : statusColor(r.status, status)} ${pad(truncate(r.check, checkW), checkW)} ${pad(truncate(r.target, targetW), targetW)} ${pad(summary, width - fixedW)} ${c.dim(`${r.durationMs} ms`)}`,
     );
+    // What the check shows of its facts, under its row: with --verbose, where there is room to read it.
+    if (opts.verbose) for (const b of r.blocks ?? []) lines.push(...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)));
   }
   if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
   out();
@@ -116,11 +115,23 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out();
   }
   if (report.gate) {
-    out(report.gate.passed ? c.green(t('report.gate.passed')) : c.red.bold(t('report.gate.failed', { reasons: report.gate.reasons.join('; ') })));
+    out(report.gate.passed ? c.green(t('report.gate.passed')) : c.red.bold(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') })));
   }
   const checks = new Set(report.results.map((r) => r.check)).size;
   out(c.dim(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks })));
   return `${lines.join('\n')}\n`;
+}
+
+/** A block as aligned columns, cut to the width. */
+function blockLines(b: TextBlock, width: number): string[] {
+  const rows = b.header ? [b.header, ...b.rows] : b.rows;
+  const cols = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: cols }, (_, i) => Math.min(40, Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))));
+  return [
+    ...(b.title ? [b.title] : []),
+    ...rows.map((r) => truncate(r.map((cell, i) => (i < cols - 1 ? pad(truncate(cell, widths[i]!), widths[i]!) : cell)).join('  '), width)),
+    ...(b.note ? [b.note] : []),
+  ];
 }
 
 function resultSummary(
@@ -132,11 +143,11 @@ function resultSummary(
     const why = r.findings[0] ? findingText(r, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.details.reason === 'disabled' ? 'report.disabled' : r.details.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped') return t(r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
-  if (typeof r.details.classification === 'string') parts.push(r.details.path === 'proxy' ? t('report.viaProxy', { classification: r.details.classification }) : r.details.classification);
+  if (typeof r.facts.classification === 'string') parts.push(r.facts.path === 'proxy' ? t('report.viaProxy', { classification: r.facts.classification }) : r.facts.classification);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }

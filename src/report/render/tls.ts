@@ -4,7 +4,7 @@
 
 import type { ChalkInstance } from 'chalk';
 import { pad, truncate } from '../../util/text.js';
-import { format, type Lang } from '../i18n/index.js';
+import { format, type Lang } from '../../i18n/index.js';
 import type { Report, ReportResult } from '../model.js';
 
 interface Options {
@@ -81,20 +81,20 @@ interface Accepted {
 }
 
 export function hasTlsAudit(report: Report): boolean {
-  return report.results.some((r) => r.check === 'tls' && Array.isArray(r.details.accepted));
+  return report.results.some((r) => r.check === 'tls' && Array.isArray(r.facts.accepted));
 }
 
 export function renderTlsAudit(report: Report, o: Options): string[] {
   const c = o.color;
   const t = (id: string, params?: Record<string, string | number>) => format(TEXT[o.lang][id] ?? TEXT.en[id] ?? id, params);
   const lines = [c.bold(t('section'))];
-  for (const r of report.results.filter((x) => x.check === 'tls' && Array.isArray(x.details.accepted))) lines.push(...endpointLines(r, o, t));
+  for (const r of report.results.filter((x) => x.check === 'tls' && Array.isArray(x.facts.accepted))) lines.push(...endpointLines(r, o, t));
   return lines;
 }
 
 function endpointLines(r: ReportResult, o: Options, t: (id: string, p?: Record<string, string | number>) => string): string[] {
   const c = o.color;
-  const d = r.details as Record<string, any>;
+  const d = r.facts as Record<string, any>;
   const grade = d.grade as { grade: string; score: number } | undefined;
   const gradeText = grade ? t('grade', { grade: grade.grade, score: grade.score }) : '';
   const paintGrade = !grade ? c.dim : /^A/.test(grade.grade) ? c.green.bold : /^[BC]$/.test(grade.grade) ? c.yellow.bold : c.red.bold;

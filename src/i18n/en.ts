@@ -1,4 +1,4 @@
-import type { Catalog } from '../../plugin-api.js';
+import type { Catalog } from './types.js';
 import { htmlEn } from './html.js';
 
 export const en: Catalog = {
@@ -17,6 +17,9 @@ export const en: Catalog = {
   'report.results': 'Results',
   'report.waivers': 'Waivers',
   'report.incomplete': 'incomplete',
+  'block.yes': 'yes',
+  'block.no': 'no',
+  'block.series': 'min {min} · median {p50} · p95 {p95} · max {max} {unit} ({count} samples)',
   'report.interrupted': 'INCOMPLETE: the run was stopped by {signal} before every check finished; this report holds what was measured until then.',
   'report.fix': 'Fix',
   'report.fixLabel': 'Fix:',
@@ -55,6 +58,7 @@ export const en: Catalog = {
   'cap.high': 'an unwaived high-severity failure',
   'grade.unreachable': 'no target could be reached, so nothing could be assessed',
   'grade.nothing': 'no check could measure anything',
+  'gate.legacy': '{text}',
   'gate.failUnder': 'score {score} is under {limit}',
   'gate.minGrade': 'grade {grade} is below {limit}',
   'gate.failOn': '{count} unwaived finding(s) of severity {limit} or higher',

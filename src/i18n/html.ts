@@ -1,6 +1,6 @@
 // Text of the HTML report (html.*), merged into the core catalogs.
 
-import type { Catalog } from '../../plugin-api.js';
+import type { Catalog } from './types.js';
 
 export const htmlEn: Catalog = {
   'html.preparedFor': 'Prepared for {organisation}',

@@ -1,4 +1,4 @@
-import type { Catalog } from '../../plugin-api.js';
+import type { Catalog } from './types.js';
 import { htmlZhCN } from './html.js';
 
 export const zhCN: Catalog = {
@@ -17,6 +17,9 @@ export const zhCN: Catalog = {
   'report.results': '检查结果',
   'report.waivers': '豁免',
   'report.incomplete': '不完整',
+  'block.yes': '是',
+  'block.no': '否',
+  'block.series': '最小 {min} · 中位数 {p50} · p95 {p95} · 最大 {max} {unit}（{count} 个样本）',
   'report.interrupted': '不完整：运行在所有检查完成前被 {signal} 中止；本报告只包含中止前已测得的结果。',
   'report.fix': '修复',
   'report.fixLabel': '修复：',
@@ -55,6 +58,7 @@ export const zhCN: Catalog = {
   'cap.high': '存在未豁免的高危失败项',
   'grade.unreachable': '所有目标均不可达，无法评估',
   'grade.nothing': '没有任何检查完成测量',
+  'gate.legacy': '{text}',
   'gate.failUnder': '得分 {score} 低于 {limit}',
   'gate.minGrade': '等级 {grade} 低于 {limit}',
   'gate.failOn': '存在 {count} 个严重程度不低于 {limit} 的未豁免问题',

@@ -4,7 +4,7 @@
 
 import { X509Certificate, createHash } from 'node:crypto';
 import { rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import { certificateSpki } from '../tls/der.js';
+import { certificateSpki } from './der.js';
 
 export interface PresentedCert {
   subject: string;

@@ -1,9 +1,8 @@
 // CI gates over a report. Works on the report model alone, so a saved report can be re-gated.
 
-import type { Severity } from '../plugin-api.js';
-import type { Report, ReportGate } from '../report/model.js';
-import { translator, type Lang } from '../report/i18n/index.js';
-import { gradeRank, severityRank, type Grade } from './score.js';
+import type { Message, Severity } from '../plugin-api.js';
+import type { Report, ReportGate } from './model.js';
+import { gradeRank, severityRank, type Grade } from '../scoring/score.js';
 
 export interface GateOptions {
   failUnder?: number;
@@ -17,9 +16,10 @@ export function hasGate(o: GateOptions): boolean {
   return o.failUnder !== undefined || o.minGrade !== undefined || o.failOn !== undefined;
 }
 
-export function evaluateGate(report: Report, o: GateOptions, lang: Lang = 'en'): ReportGate {
-  const { t } = translator(lang);
-  const reasons: string[] = [];
+/** The gate's verdict; its reasons are message ids (gate.*) with parameters, translated when shown. */
+export function evaluateGate(report: Report, o: GateOptions): ReportGate {
+  const reasons: Message[] = [];
+  const t = (id: string, params?: Record<string, string | number>): Message => ({ id, ...(params ? { params } : {}) });
   if (o.failUnder !== undefined && (report.score === null || report.score < o.failUnder)) {
     reasons.push(t('gate.failUnder', { score: report.score ?? '—', limit: o.failUnder }));
   }

@@ -1,0 +1,31 @@
+// `siteready/plugin`: everything a built-in check uses, so a third-party check is first class. The
+// contract (types, defineCheck) comes from plugin-api.ts; the rest are the protocol primitives the
+// built-in checks measure with: route-aware connects through the site's proxy, DNS through the
+// run's shared lookup, TCP/TLS dialling, HTTP, failure classification and the findings for failed
+// paths, deadlines.
+
+export * from './plugin-api.js';
+
+// Routes and proxies: which path an endpoint takes (direct, proxy, PAC), and a CONNECT tunnel.
+export { routeFor, openTunnel, type Route, type ProxyServer, type Tunnel } from './net/proxy.js';
+export { opener, type OpenTarget, type Opened } from './net/route-connect.js';
+
+// DNS, memoised per run; TCP and TLS dialling with phase-aware errors.
+export { lookupOnce, addressesOf, trustFor, probeBudgetMs, unreachableSeverity, timingScore, median } from './net/shared.js';
+export { DnsLookupError, type DnsAnswer, type DnsFailureKind, type ResolvedAddress } from './net/dns.js';
+export { dial, dialFirst, keepErrors, errorSeen, type DialOptions, type Dialed, type DialTimings } from './net/dial.js';
+
+// HTTP(S) through the route, every hop recorded.
+export { httpProbe, type HttpProbeOptions, type HttpProbeResult, type HttpHop } from './net/http.js';
+
+// Failures: classification, phases, protocol errors, and the findings (en and zh-CN) for a failed path.
+export { PathError, ProtocolError, errorCode, failureDetails, toPathError, type Phase, type TlsFailureKind, type BrokenProtocol } from './net/classify.js';
+export {
+  pathMessages,
+  pathFinding,
+  pathFailureFinding,
+  pathFailureOf,
+  pathFailureSchema,
+  pathDetails,
+  type PathFailure,
+} from './net/path-messages.js';
