@@ -15,7 +15,8 @@ export { lookupOnce, addressesOf, trustFor, probeBudgetMs, unreachableSeverity, 
 export { DnsLookupError, type DnsAnswer, type DnsFailureKind, type ResolvedAddress } from './net/dns.js';
 export { dial, dialFirst, keepErrors, errorSeen, type DialOptions, type Dialed, type DialTimings } from './net/dial.js';
 
-// HTTP(S) through the route, every hop recorded.
+// HTTP(S) through the route, every hop recorded: one call for an endpoint, or the primitive.
+export { fetchEndpoint, type FetchEndpointOptions } from './net/fetch-endpoint.js';
 export { httpProbe, type HttpProbeOptions, type HttpProbeResult, type HttpHop } from './net/http.js';
 
 // Failures: classification, phases, protocol errors, and the findings (en and zh-CN) for a failed path.
