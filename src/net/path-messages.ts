@@ -26,7 +26,7 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.proxy-auth-required': '{endpoint}: the proxy {proxy} wants credentials (407; it offers {schemes}){sent}{kerberos}.',
     'path.proxy-auth-required.fix': '{authFix}{kerberosFix}',
     'proxy.sent-credentials': ' and refused the ones configured',
-    'proxy.fix.basic': 'Set network.proxy.username and password: ${PROXY_PASSWORD} in the site file — and make sure every IM client is configured with proxy credentials, or exempt the platform\'s hosts from proxy authentication.',
+    'proxy.fix.basic': 'Set network.proxy.username and password: {passwordRef} in the site file — and make sure every IM client is configured with proxy credentials, or exempt the platform\'s hosts from proxy authentication.',
     'proxy.fix.ntlm': 'This proxy only offers {schemes}, which siteready does not speak (it answers Basic, and Negotiate with a Kerberos ticket). IM clients usually cannot either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Negotiate (Kerberos), or Basic over a TLS connection to the proxy.',
     'proxy.fix.windows': 'This proxy only offers NTLM/Negotiate (Windows-integrated authentication): siteready answers Negotiate with the Kerberos ticket of the user running it, never NTLM. IM clients that cannot use Kerberos will not pass either: exempt the platform\'s hosts from proxy authentication (allow-list them), or offer Basic over a TLS connection to the proxy.',
     'proxy.kerberos.no-ticket': '; no Kerberos ticket is available to answer Negotiate ({kerberosError})',
@@ -96,7 +96,7 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.proxy-auth-required': '{endpoint}：代理 {proxy} 要求身份验证（407；支持 {schemes}）{sent}{kerberos}。',
     'path.proxy-auth-required.fix': '{authFix}{kerberosFix}',
     'proxy.sent-credentials': '，且拒绝了所配置的凭据',
-    'proxy.fix.basic': '在站点文件中设置 network.proxy.username 和 password: ${PROXY_PASSWORD}——并确保每个 IM 客户端都配置了代理凭据，或将平台主机排除在代理认证之外。',
+    'proxy.fix.basic': '在站点文件中设置 network.proxy.username 和 password: {passwordRef}——并确保每个 IM 客户端都配置了代理凭据，或将平台主机排除在代理认证之外。',
     'proxy.fix.ntlm': '该代理只提供 {schemes}，siteready 不支持（它支持 Basic，以及使用 Kerberos 票据的 Negotiate），IM 客户端通常也不支持：请将平台主机加入白名单免于代理认证，或提供 Negotiate（Kerberos），或在到代理的 TLS 连接上提供 Basic 认证。',
     'proxy.fix.windows': '该代理只提供 NTLM/Negotiate（Windows 集成身份验证）：siteready 用运行它的用户的 Kerberos 票据应答 Negotiate，不支持 NTLM。无法使用 Kerberos 的 IM 客户端同样无法通过：请将平台主机加入白名单免于代理认证，或在到代理的 TLS 连接上提供 Basic 认证。',
     'proxy.kerberos.no-ticket': '；没有可用于应答 Negotiate 的 Kerberos 票据（{kerberosError}）',
@@ -221,8 +221,8 @@ export function pathFinding(checkId: string, err: PathError | DnsLookupError, en
 }
 
 /**
- * The finding for a failed path, from its facts. Params that start with "@" are message ids,
- * translated too. `checkId` prefixes the finding id so SARIF rules and waivers can name it.
+ * The finding for a failed path, from its facts; phrases the code chooses are nested messages.
+ * `checkId` prefixes the finding id so SARIF rules and waivers can name it.
  */
 export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
   const base = { endpoint: endpoint.name, host: endpoint.host, port: endpoint.port };
@@ -258,6 +258,8 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
       spn: kerberos?.spn ?? '-',
       kerberosError: kerberos?.error ?? '-',
       schemes: schemes.join(', ') || '?',
+      // A literal of the site file's syntax, given as a parameter so the catalogs hold no braces of their own.
+      passwordRef: '${PROXY_PASSWORD}',
     };
     // A refused ticket is its own clause: "refused the ones configured" is about Basic credentials.
     const basicRefused = Boolean(d.sentCredentials) && kerberos?.outcome !== 'refused';
@@ -266,14 +268,14 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
       severity,
       message: {
         id: 'path.proxy-auth-required',
-        params: { ...base, ...k, proxy, sent: basicRefused ? '@proxy.sent-credentials' : '', kerberos: kerberos ? `@proxy.kerberos.${kerberos.outcome}` : '' },
+        params: { ...base, ...k, proxy, sent: basicRefused ? { id: 'proxy.sent-credentials' } : '', kerberos: kerberos ? { id: `proxy.kerberos.${kerberos.outcome}`, params: k } : '' },
       },
       remediation: {
         id: 'path.proxy-auth-required.fix',
         params: {
           ...k,
-          authFix: onlyWindows ? (negotiable ? '@proxy.fix.windows' : '@proxy.fix.ntlm') : '@proxy.fix.basic',
-          kerberosFix: kerberos ? `@proxy.fix.kerberos.${kerberos.outcome}` : '',
+          authFix: { id: onlyWindows ? (negotiable ? 'proxy.fix.windows' : 'proxy.fix.ntlm') : 'proxy.fix.basic', params: k },
+          kerberosFix: kerberos ? { id: `proxy.fix.kerberos.${kerberos.outcome}`, params: k } : '',
         },
       },
       evidence,
@@ -281,7 +283,8 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
   }
   if (c === 'proxy-denied' && (err.code === 'NO_PROXY_CONFIGURED' || err.code === 'PAC_FAILED')) {
     // Not a proxy's answer: the route decision found no proxy for a via: proxy endpoint.
-    const params = { ...base, why: err.code === 'PAC_FAILED' ? '@proxy.pac-failed' : '@proxy.none-configured', pacError: typeof d.pacError === 'string' ? d.pacError : '-' };
+    const pacError = typeof d.pacError === 'string' ? d.pacError : '-';
+    const params = { ...base, why: err.code === 'PAC_FAILED' ? { id: 'proxy.pac-failed', params: { pacError } } : { id: 'proxy.none-configured' } };
     return { id: `${checkId}.proxy-denied`, severity, message: { id: 'path.no-proxy', params }, remediation: { id: 'path.no-proxy.fix' }, evidence };
   }
   if (c === 'proxy-denied') {
@@ -293,7 +296,7 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
     return {
       id: `${checkId}.tls-failure`,
       severity,
-      message: { id: 'path.tls-failure', params: { ...base, kind: `@tls.${kind}`, code: err.code ?? '-' } },
+      message: { id: 'path.tls-failure', params: { ...base, kind: { id: `tls.${kind}` }, code: err.code ?? '-' } },
       remediation: { id: TLS_FIX[kind] },
       evidence,
     };

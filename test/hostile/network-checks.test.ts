@@ -56,7 +56,7 @@ const SLOW = new Set([
 ]);
 /**
  * Peers whose bytes break the protocol (checks that speak it: http, websocket, idle): the result is
- * a `fail` whose details say `kind: protocol-error` — not a crash, not a timeout, not "unreachable".
+ * a `fail` whose facts name the protocol broken (`failure.protocol`) — not a crash, not a timeout, not "unreachable".
  */
 const PROTOCOL_ERRORS: Record<string, readonly string[]> = {
   http: ['garbage', 'endless', 'status-absurd', 'header-garbage', 'headers-endless', 'content-length-absurd', 'chunked-absurd-size', 'chunked-garbage-size'],
@@ -193,13 +193,24 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
     return out;
   }
   if ((c.via === 'direct' || c.via === 'tls' || c.via === 'assess') && PROTOCOL_ERRORS[c.check]?.includes(c.behaviour)) {
-    const kind = (r.facts as { kind?: string }).kind;
+    const { kind } = failureOf(r);
     if (r.status !== 'fail' || kind !== 'protocol-error') out.push(`expected a fail of kind protocol-error, got ${r.status} ${classification} kind ${kind}`);
   }
   const verdict = hostileVerdictProblem(r);
   // idle's classification is the path's (the WebSocket opened); its verdict is the idle fate.
   if (verdict && !(c.check === 'idle' && classification === 'ok' && r.status === 'fail')) out.push(verdict);
   return out;
+}
+
+/**
+ * What a result's facts say of its failure: the error code, and kind protocol-error when the peer
+ * broke its protocol. The connection checks keep the failure in `facts.failure`; dns keeps its
+ * failure kind and resolver code beside its classification.
+ */
+function failureOf(r: ReportResult): { kind?: string; code?: string } {
+  const facts = (r.facts ?? {}) as { failure?: { protocol?: string; code?: string }; kind?: string; code?: string };
+  if (facts.failure) return { ...(facts.failure.protocol ? { kind: 'protocol-error' } : {}), ...(facts.failure.code ? { code: facts.failure.code } : {}) };
+  return { ...(facts.kind ? { kind: facts.kind } : {}), ...(facts.code ? { code: facts.code } : {}) };
 }
 
 /** A sweep result holds one entry per host:port; the case is the entry for its peer. */
@@ -374,7 +385,7 @@ describe('hostile peers × network checks', () => {
         const r = got.report.results.find((x) => x.check === c.check && x.target === c.id);
         outcomes.set(key(c), {
           problems: [...issues, ...problems(c, r, TASK_TIMEOUT_S[check])],
-          ...(r ? { status: r.status, classification: r.facts?.classification, kind: r.facts?.kind, code: r.facts?.code, ms: (r as { durationMs?: number }).durationMs } : {}),
+          ...(r ? { status: r.status, classification: r.facts?.classification, ...failureOf(r), ms: (r as { durationMs?: number }).durationMs } : {}),
         });
       }
     };

@@ -161,7 +161,7 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
   function expectTlsFailure(target: string, kind: string, code: string): void {
     const r = result(trusted.report, 'http', target);
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: kind, code });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', tlsKind: kind, code } });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'http.tls-failure', severity: 'critical', evidence: expect.objectContaining({ tlsKind: kind }) })]);
     // The TCP path is fine: only TLS is broken.
     expect(result(trusted.report, 'tcp', target).facts.classification).toBe('ok');
@@ -180,14 +180,14 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
   it('a certificate from a CA the client was not given: untrusted-issuer', async () => {
     const r = result(await englishReport(untrustedRun.report), 'http', 'valid');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer' });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { tlsKind: 'untrusted-issuer' } });
     expect(r.findings[0]!.text).toMatch(/CA this client does not trust/);
   });
 
   it('plain HTTP on an https URL: tls-failure, not-tls (the peer does not speak TLS)', () => {
     const r = result(trusted.report, 'http', 'plain-http');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' } });
   });
 
   it('HTTP 503: http-error with the status', async () => {
@@ -257,7 +257,7 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
       expect(cli.code, cli.stderr).toBe(0);
       const r = result(await englishReport(report), 'http', 'legacy');
       expect(r.status).toBe('fail');
-      expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', tlsKind: 'protocol-mismatch' });
+      expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', tlsKind: 'protocol-mismatch' } });
       expect(r.findings[0]!.text).toMatch(/share no TLS version/);
     });
   });

@@ -162,7 +162,7 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
     expect(f.text).toContain(`the issuer is CN=${MITM_CA}`);
     const http = result(untrustedEn, 'http', 'untrusted');
     expect(http.status).toBe('fail');
-    expect(http.facts).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer', path: 'proxy' });
+    expect(http.facts).toMatchObject({ classification: 'tls-failure', failure: { tlsKind: 'untrusted-issuer' }, path: 'proxy' });
     expect(finding(http, 'http.tls-failure').text).toMatch(/CA this client does not trust/);
   });
 

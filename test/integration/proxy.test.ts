@@ -279,7 +279,7 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     it('another port: proxy-denied, with squid identifying itself in the evidence', () => {
       const r = get('policy', 'http', 'other-port');
       expect(r.status).toBe('fail');
-      expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy', phase: 'proxy' });
+      expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy', failure: { phase: 'proxy' } });
       const f = finding(r, 'http.proxy-denied');
       expect(f.evidence).toMatchObject({ status: 403, server: expect.stringMatching(/^squid/), proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/), proxy: squidPolicy.url });
       expect(f.text).toMatch(new RegExp(`refuses 127\\.0\\.0\\.1:${other.port} \\(403 Forbidden, squid`));
@@ -456,7 +456,7 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
   it('a name the proxy cannot resolve: dns-failure through the proxy (not the proxy\'s policy)', () => {
     const r = result(english, 'http', 'nxdomain');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy', phase: 'proxy' });
+    expect(r.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy', failure: { phase: 'proxy' } });
     const f = finding(r, 'http.dns-failure');
     expect(f.evidence).toMatchObject({ server: expect.stringMatching(/^squid/), proxyError: expect.any(String) });
     const tcp = result(english, 'tcp', 'nxdomain');
