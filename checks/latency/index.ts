@@ -1,8 +1,9 @@
-import { defineCheck, statusFromScore, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
-import { MEDIA_PROFILES, latencyOnce, probeName, probeSession, probeTargets, DEFAULT_PROBE_PORT } from '../../src/probe/context.js';
-import { tcpEchoRtt } from '../../src/probe/tcp-rtt.js';
-import { limitScore, probeFailureOutcome } from '../../src/probe/check-support.js';
+import { MEDIA_PROFILES, latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
+import { tcpEchoRtt, type TcpRttResult } from '../../src/probe/tcp-rtt.js';
+import { limitScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
+import type { Percentiles, UdpStreamResult } from '../../src/probe/udp-stream.js';
 
 const messages = {
   en: {
@@ -18,6 +19,25 @@ const messages = {
     'metric.loss': 'loss in the worst 15 s',
     'metric.burst-loss': 'loss in the worst 200 ms',
     'metric.reorder': 'reordering',
+    'latency.block.rtt': 'Round trip per probe, {profile} stream (UDP)',
+    'latency.block.targets': 'Against the Teams targets, {profile} stream ({transport})',
+    'latency.series.rtt': 'Round trip',
+    'latency.limit.rtt': 'Teams target (95th percentile)',
+    'latency.col.metric': 'Metric',
+    'latency.col.value': 'Measured',
+    'latency.col.target': 'Target',
+    'latency.m.rtt-p50': 'Round trip, median',
+    'latency.m.rtt-p95': 'Round trip, 95th percentile',
+    'latency.m.jitter': 'Jitter, worse direction',
+    'latency.m.jitter-up': 'Jitter upstream',
+    'latency.m.jitter-down': 'Jitter downstream',
+    'latency.m.loss': 'Loss, whole stream',
+    'latency.m.loss-up': 'Loss upstream',
+    'latency.m.loss-down': 'Loss downstream',
+    'latency.m.loss-15s-max': 'Loss, worst 15 s',
+    'latency.m.burst-loss-200ms-max': 'Loss, worst 200 ms',
+    'latency.m.reorder': 'Reordering',
+    'latency.m.duplicates': 'Duplicates',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
@@ -32,6 +52,25 @@ const messages = {
     'metric.loss': '最差 15 秒内的丢包率',
     'metric.burst-loss': '最差 200 毫秒内的丢包率',
     'metric.reorder': '乱序率',
+    'latency.block.rtt': '逐包往返时延，{profile} 流（UDP）',
+    'latency.block.targets': '与 Teams 目标对比，{profile} 流（{transport}）',
+    'latency.series.rtt': '往返时延',
+    'latency.limit.rtt': 'Teams 目标（第 95 百分位）',
+    'latency.col.metric': '指标',
+    'latency.col.value': '实测',
+    'latency.col.target': '目标',
+    'latency.m.rtt-p50': '往返时延中位数',
+    'latency.m.rtt-p95': '往返时延第 95 百分位',
+    'latency.m.jitter': '抖动（较差方向）',
+    'latency.m.jitter-up': '上行抖动',
+    'latency.m.jitter-down': '下行抖动',
+    'latency.m.loss': '丢包率（整条流）',
+    'latency.m.loss-up': '上行丢包率',
+    'latency.m.loss-down': '下行丢包率',
+    'latency.m.loss-15s-max': '丢包率（最差 15 秒）',
+    'latency.m.burst-loss-200ms-max': '丢包率（最差 200 毫秒）',
+    'latency.m.reorder': '乱序率',
+    'latency.m.duplicates': '重复包',
   },
 };
 
@@ -41,11 +80,60 @@ interface Options {
   drainMs: number;
 }
 
+/**
+ * One media stream's round trips to the reflector. The UDP stream's own numbers sit at the top
+ * level (as `UdpStreamResult` has them); `tcp` holds the echo round trips when UDP got no answer.
+ */
+export interface LatencyFacts extends ProbeFacts, Partial<UdpStreamResult> {
+  profile: string;
+  /** How the round trips were measured: UDP probes, the reflector's TCP echo (UDP blocked), or not at all. */
+  transport?: 'udp' | 'tcp-fallback' | 'none';
+  /** The stream as it was sent (the latency and call-quality checks share it; the first to ask sets its length). */
+  stream?: MediaStream;
+  tcp?: TcpRttResult;
+}
+
+const percentilesSchema = {
+  type: ['object', 'null'],
+  required: ['min', 'p50', 'p95', 'p99', 'max', 'mean'],
+  properties: { min: { type: 'number' }, p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' }, mean: { type: 'number' } },
+} as const;
+const nullableNumber = { type: ['number', 'null'] } as const;
+
+const factsSchema = {
+  type: 'object',
+  required: [...probeFactsRequired, 'profile'],
+  properties: {
+    ...probeFactsProperties,
+    profile: { type: 'string' },
+    transport: { enum: ['udp', 'tcp-fallback', 'none'] },
+    stream: mediaStreamSchema,
+    sent: { type: 'integer', minimum: 0 },
+    replies: { type: 'integer', minimum: 0 },
+    blocked: { type: 'boolean' },
+    rttMs: percentilesSchema,
+    jitterUpMs: nullableNumber,
+    jitterDownMs: nullableNumber,
+    lossPercent: { type: 'number' },
+    lossUpPercent: nullableNumber,
+    lossDownPercent: nullableNumber,
+    worstLoss15sPercent: { type: 'number' },
+    worstBurst200msPercent: { type: 'number' },
+    reorderPercent: { type: 'number' },
+    reorderUpPercent: nullableNumber,
+    duplicates: { type: 'integer', minimum: 0 },
+    burstRatio: { type: 'number' },
+    series: { type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } },
+    tcp: { type: 'object', required: ['samples', 'rttMs'], properties: { samples: { type: 'integer', minimum: 0 }, rttMs: percentilesSchema } },
+  },
+} as const;
+
 // Microsoft Teams network targets, client → Microsoft edge (DESIGN §6).
 const LIMITS = { rtt: 100, jitter: 30, loss: 1, burst: 10, reorder: 0.05 };
+const SOURCE = 'Teams: client → edge';
 
 /** RTT, RFC 3550 jitter, loss, burst loss and reordering of RTP-like UDP streams, per direction. */
-export default defineCheck<Options>({
+export default defineCheck<Options, LatencyFacts>({
   meta: {
     id: 'latency',
     title: 'Latency, jitter and loss meet real-time media targets',
@@ -80,93 +168,139 @@ export default defineCheck<Options>({
     },
     defaults: { profiles: ['audio', 'video'], durationMs: 15000, drainMs: 1000 },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site, options) {
     return probeTargets(site, options.profiles);
   },
   deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
-  async run(ctx, target) {
+
+  async measure(ctx, target) {
     const profile = target.data!.suffix as string;
-    let r;
     try {
-      r = await latencyOnce(ctx, profile, ctx.options);
-    } catch (err) {
-      return probeFailureOutcome(ctx, 'latency', err);
-    }
-    const session = await probeSession(ctx).then((x) => x.session).catch(() => undefined);
-    const port = session?.udpPort ?? ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
-    if (r.blocked || !r.rttMs) {
-      // UDP is blocked: still measure the round trip, over TCP, and say which transport it was.
+      const { stream, result } = await latencyOnce(ctx, profile, ctx.options);
       const { endpoint, session } = await probeSession(ctx);
-      const tcp = await tcpEchoRtt(endpoint, session, Math.max(5, Math.min(50, Math.round(ctx.options.durationMs / 100))), 50, ctx.signal).catch(() => undefined);
+      const base = { reflector: reflectorOf(ctx.site, session.udpPort), profile, stream, ...result };
+      if (!result.blocked && result.rttMs) return { ...base, classification: 'ok', transport: 'udp' };
+      // UDP is blocked: still measure the round trip, over TCP, and say which transport it was.
+      const count = Math.max(5, Math.min(50, Math.round(ctx.options.durationMs / 100)));
+      const tcp = await tcpEchoRtt(endpoint, session, count, 50, ctx.signal).catch(() => undefined);
+      return { ...base, classification: 'filtered', transport: tcp?.rttMs ? 'tcp-fallback' : 'none', ...(tcp ? { tcp } : {}) };
+    } catch (err) {
+      return { ...probeFailureFacts(ctx, err), profile };
+    }
+  },
+
+  judge(facts, { threshold }) {
+    const failed = probeFailureJudgement('latency', facts);
+    if (failed) return failed;
+    const rtt = threshold('rttMs', LIMITS.rtt);
+    if (facts.blocked || !facts.rttMs) {
+      const tcp = facts.tcp?.rttMs;
+      const port = facts.reflector.udpPort;
       return {
-        status: 'fail',
         score: 0,
-        measurements: tcp?.rttMs
+        measurements: tcp
           ? [
-              { id: 'rtt-p50', value: tcp.rttMs.p50, unit: 'ms' },
-              { id: 'rtt-p95', value: tcp.rttMs.p95, unit: 'ms', threshold: { max: ctx.threshold('rttMs', LIMITS.rtt), source: 'Teams: client → edge' } },
+              { id: 'rtt-p50', value: tcp.p50, unit: 'ms' },
+              { id: 'rtt-p95', value: tcp.p95, unit: 'ms', threshold: { max: rtt, source: SOURCE } },
             ]
           : [],
-        findings: [{ id: 'latency.udp-blocked', severity: 'high', message: { id: 'probe.udp-blocked', params: { probe: probeName(ctx.site), port } }, remediation: { id: 'probe.udp-blocked.fix', params: { port } } }],
-        details: { classification: 'filtered', transport: tcp?.rttMs ? 'tcp-fallback' : 'none', udp: { sent: r.sent, replies: r.replies }, ...(tcp ? { tcp } : {}) },
+        findings: [
+          { id: 'latency.udp-blocked', severity: 'high', message: { id: 'probe.udp-blocked', params: { probe: facts.reflector.name, port } }, remediation: { id: 'probe.udp-blocked.fix', params: { port } } },
+        ],
       };
     }
     const limits = {
-      rtt: ctx.threshold('rttMs', LIMITS.rtt),
-      jitter: ctx.threshold('jitterMs', LIMITS.jitter),
-      loss: ctx.threshold('lossPercent', LIMITS.loss),
-      burst: ctx.threshold('burstLossPercent', LIMITS.burst),
-      reorder: ctx.threshold('reorderPercent', LIMITS.reorder),
+      rtt,
+      jitter: threshold('jitterMs', LIMITS.jitter),
+      loss: threshold('lossPercent', LIMITS.loss),
+      burst: threshold('burstLossPercent', LIMITS.burst),
+      reorder: threshold('reorderPercent', LIMITS.reorder),
     };
-    const jitter = Math.max(r.jitterUpMs ?? 0, r.jitterDownMs ?? 0);
-    const reorder = Math.max(r.reorderPercent, r.reorderUpPercent ?? 0);
+    const s = stream(facts);
+    const jitter = Math.max(s.jitterUpMs ?? 0, s.jitterDownMs ?? 0);
+    const reorder = Math.max(s.reorderPercent, s.reorderUpPercent ?? 0);
     // A short stream cannot resolve 0.05 %: one reordered packet of 750 is 0.13 %. Judge against the
     // finest step the stream can see, so a single packet never fails a short test.
-    const reorderLimit = Math.max(limits.reorder, 100 / Math.max(1, r.replies));
-    const src = 'Teams: client → edge';
+    const reorderLimit = Math.max(limits.reorder, 100 / Math.max(1, s.replies));
     const measurements: Measurement[] = [
-      { id: 'rtt-p50', value: r.rttMs.p50, unit: 'ms' },
-      { id: 'rtt-p95', value: r.rttMs.p95, unit: 'ms', threshold: { max: limits.rtt, source: src } },
-      { id: 'jitter', value: jitter, unit: 'ms', threshold: { max: limits.jitter, source: src } },
-      { id: 'loss', value: r.lossPercent, unit: '%' },
-      { id: 'loss-15s-max', value: r.worstLoss15sPercent, unit: '%', threshold: { max: limits.loss, source: `${src}, any 15 s` } },
-      { id: 'burst-loss-200ms-max', value: r.worstBurst200msPercent, unit: '%', threshold: { max: limits.burst, source: `${src}, any 200 ms` } },
-      { id: 'reorder', value: reorder, unit: '%', threshold: { max: limits.reorder, source: src } },
-      ...(r.jitterUpMs !== null ? [{ id: 'jitter-up', value: r.jitterUpMs, unit: 'ms' }] : []),
-      ...(r.jitterDownMs !== null ? [{ id: 'jitter-down', value: r.jitterDownMs, unit: 'ms' }] : []),
-      ...(r.lossUpPercent !== null ? [{ id: 'loss-up', value: r.lossUpPercent, unit: '%' }] : []),
-      ...(r.lossDownPercent !== null ? [{ id: 'loss-down', value: r.lossDownPercent, unit: '%' }] : []),
-      { id: 'duplicates', value: r.duplicates, unit: 'count' },
+      { id: 'rtt-p50', value: s.rttMs.p50, unit: 'ms' },
+      { id: 'rtt-p95', value: s.rttMs.p95, unit: 'ms', threshold: { max: limits.rtt, source: SOURCE } },
+      { id: 'jitter', value: jitter, unit: 'ms', threshold: { max: limits.jitter, source: SOURCE } },
+      { id: 'loss', value: s.lossPercent, unit: '%' },
+      { id: 'loss-15s-max', value: s.worstLoss15sPercent, unit: '%', threshold: { max: limits.loss, source: `${SOURCE}, any 15 s` } },
+      { id: 'burst-loss-200ms-max', value: s.worstBurst200msPercent, unit: '%', threshold: { max: limits.burst, source: `${SOURCE}, any 200 ms` } },
+      { id: 'reorder', value: reorder, unit: '%', threshold: { max: limits.reorder, source: SOURCE } },
+      ...(s.jitterUpMs !== null ? [{ id: 'jitter-up', value: s.jitterUpMs, unit: 'ms' }] : []),
+      ...(s.jitterDownMs !== null ? [{ id: 'jitter-down', value: s.jitterDownMs, unit: 'ms' }] : []),
+      ...(s.lossUpPercent !== null ? [{ id: 'loss-up', value: s.lossUpPercent, unit: '%' }] : []),
+      ...(s.lossDownPercent !== null ? [{ id: 'loss-down', value: s.lossDownPercent, unit: '%' }] : []),
+      { id: 'duplicates', value: s.duplicates, unit: 'count' },
     ];
-    const checksToRun: Array<[string, number, number, string, string]> = [
-      ['rtt-p95', r.rttMs.p95, limits.rtt, 'ms', '@fix.rtt'],
-      ['jitter', jitter, limits.jitter, 'ms', '@fix.jitter'],
-      ['loss', r.worstLoss15sPercent, limits.loss, '%', '@fix.loss'],
-      ['burst-loss', r.worstBurst200msPercent, limits.burst, '%', '@fix.loss'],
-      ['reorder', reorder, reorderLimit, '%', '@fix.reorder'],
+    const scored: Array<[metric: string, value: number, limit: number, unit: string, fix: string]> = [
+      ['rtt-p95', s.rttMs.p95, limits.rtt, 'ms', 'fix.rtt'],
+      ['jitter', jitter, limits.jitter, 'ms', 'fix.jitter'],
+      ['loss', s.worstLoss15sPercent, limits.loss, '%', 'fix.loss'],
+      ['burst-loss', s.worstBurst200msPercent, limits.burst, '%', 'fix.loss'],
+      ['reorder', reorder, reorderLimit, '%', 'fix.reorder'],
     ];
     const findings: Finding[] = [];
     const scores: number[] = [];
-    for (const [metric, value, limit, unit, fix] of checksToRun) {
+    for (const [metric, value, limit, unit, fix] of scored) {
       const score = limitScore(value, limit);
       scores.push(score);
       if (score < 1) {
         findings.push({
           id: `latency.${metric}`,
           severity: score < 0.5 ? 'high' : 'medium',
-          message: { id: 'latency.over', params: { profile, metric: `@metric.${metric}`, value, limit, unit } },
-          remediation: { id: 'latency.over.fix', params: { fix } },
+          message: { id: 'latency.over', params: { profile: facts.profile, metric: { id: `metric.${metric}` }, value, limit, unit } },
+          remediation: { id: 'latency.over.fix', params: { fix: { id: fix } } },
         });
       }
     }
-    const score = Math.min(...scores);
-    return {
-      status: statusFromScore(score),
-      score,
-      measurements,
-      findings,
-      details: { classification: 'ok', transport: 'udp', profile, ...r },
-    };
+    return { score: Math.min(...scores), measurements, findings };
+  },
+
+  present(facts, { judgement }) {
+    const blocks: Block[] = [];
+    const rttTarget = judgement.measurements?.find((m) => m.id === 'rtt-p95')?.threshold?.max;
+    const points = facts.series ?? [];
+    if (points.length >= 2) {
+      blocks.push({
+        kind: 'series',
+        title: { id: 'latency.block.rtt', params: { profile: facts.profile } },
+        unit: 'ms',
+        series: [{ label: { id: 'latency.series.rtt' }, values: points.map((p) => p[1]) }],
+        ...(rttTarget !== undefined ? { limits: [{ value: rttTarget, label: { id: 'latency.limit.rtt' } }] } : {}),
+      });
+    }
+    const measured = judgement.measurements ?? [];
+    if (measured.length) {
+      const limitOf = (id: string) => measured.find((m) => m.id === id)?.threshold?.max;
+      // The per-direction figures are judged through their worse direction.
+      const targetOf = (id: string) => limitOf(id) ?? (id.startsWith('jitter-') ? limitOf('jitter') : undefined);
+      blocks.push({
+        kind: 'table',
+        title: { id: 'latency.block.targets', params: { profile: facts.profile, transport: facts.transport ?? 'udp' } },
+        columns: [
+          { key: 'metric', label: { id: 'latency.col.metric' } },
+          { key: 'value', label: { id: 'latency.col.value' }, numeric: true },
+          { key: 'target', label: { id: 'latency.col.target' }, numeric: true },
+        ],
+        rows: measured.map((m) => {
+          const unit = m.unit === 'count' ? undefined : m.unit;
+          const target = targetOf(m.id);
+          const cell = (v: number) => (unit ? { value: v, unit } : v);
+          return { metric: { id: `latency.m.${m.id}` }, value: typeof m.value === 'number' ? cell(m.value) : null, target: target !== undefined ? cell(target) : null };
+        }),
+      });
+    }
+    return blocks;
   },
 });
+
+/** The stream's numbers, once the judge knows UDP answered. */
+function stream(f: LatencyFacts): UdpStreamResult & { rttMs: Percentiles } {
+  return f as UdpStreamResult & { rttMs: Percentiles };
+}

@@ -1,27 +1,86 @@
-// The outcome of a probe check whose reflector could not be used: an error (nothing measured)
-// that still carries a finding saying why and what to do.
+// What every probe-based check's facts say about the reflector itself, and the verdict when it
+// could not be used: an error (nothing measured) that still carries a finding saying why and what
+// to do. Measuring turns a reflector failure into facts; judging turns those facts into the finding.
 
-import type { MeasureContext, CheckOutcome } from '../plugin-api.js';
+import type { Judgement, MeasureContext, Site } from '../plugin-api.js';
 import { PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
+import { pathFailureOf, pathFailureSchema, type PathFailure } from '../net/path-messages.js';
 import { DEFAULT_PROBE_PORT, probeName } from './context.js';
-import { isProbeProtocolError, probeFailureFinding } from './messages.js';
+import { isProbeProtocolFailure, probeFailureFinding } from './messages.js';
 
-export function probeFailureOutcome(ctx: MeasureContext<any>, checkId: string, err: unknown): CheckOutcome {
+/** The reflector the facts were measured against, as the site named it. */
+export interface ReflectorFacts {
+  /** `probe.name`, else `probe.host`: how findings name it. */
+  name: string;
+  host: string;
+  /** TCP port of the reflector (the session, the streams). */
+  port: number;
+  /** UDP port the probes went to: `probe.udpPort`, else the one the session announced, else `port`. */
+  udpPort: number;
+}
+
+/** What every probe check's facts carry: the reflector, and whether it could be used. */
+export interface ProbeFacts {
+  reflector: ReflectorFacts;
+  /** ok, or how the reflector (or UDP to it) failed: refused, filtered, dns-failure, … */
+  classification: string;
+  /** The reflector answered, but not as the probe protocol allows. */
+  kind?: 'protocol-error';
+  /** Why the reflector could not be used at all (nothing else was measured). */
+  failure?: PathFailure;
+}
+
+export const reflectorSchema = {
+  type: 'object',
+  required: ['name', 'host', 'port', 'udpPort'],
+  properties: {
+    name: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    udpPort: { type: 'integer', minimum: 0, maximum: 65535 },
+  },
+} as const;
+
+/** Schema properties of ProbeFacts, for each check's facts schema. */
+export const probeFactsProperties = {
+  reflector: reflectorSchema,
+  classification: { type: 'string' },
+  kind: { enum: ['protocol-error'] },
+  failure: pathFailureSchema,
+} as const;
+
+export const probeFactsRequired = ['reflector', 'classification'] as const;
+
+export function reflectorOf(site: Site, udpPort?: number): ReflectorFacts {
+  const probe = site.probe!;
+  const port = probe.port ?? DEFAULT_PROBE_PORT;
+  return { name: probeName(site), host: probe.host, port, udpPort: udpPort ?? probe.udpPort ?? port };
+}
+
+/**
+ * A reflector that could not be used, as facts: its classification and the failure. Anything that
+ * is not a path or DNS failure (a bug, an abort) is thrown on: that is not a fact about the path.
+ */
+export function probeFailureFacts(ctx: MeasureContext<any>, err: unknown): ProbeFacts {
   if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
-  const port = ctx.site.probe?.port ?? DEFAULT_PROBE_PORT;
+  const failure = pathFailureOf(err);
   return {
-    status: 'error',
+    reflector: reflectorOf(ctx.site),
+    classification: failure.classification,
+    // As the other checks say it: the peer was reached and broke its protocol.
+    ...(isProbeProtocolFailure(failure) ? { kind: 'protocol-error' as const } : {}),
+    failure,
+  };
+}
+
+/** The verdict on facts whose reflector could not be used; undefined when it could. */
+export function probeFailureJudgement(checkId: string, facts: ProbeFacts): Judgement | undefined {
+  if (!facts.failure) return undefined;
+  return {
     score: null,
-    findings: [probeFailureFinding(checkId, err, probeName(ctx.site), port)],
-    details: {
-      classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
-      // As the other checks say it: the peer was reached and broke its protocol.
-      ...(isProbeProtocolError(err) ? { kind: 'protocol-error' } : {}),
-      expect: 'reachable',
-      ...(err instanceof PathError && err.code ? { code: err.code } : {}),
-      error: err.message,
-    },
+    error: `the reflector ${facts.reflector.name} could not be used: ${facts.failure.message}`,
+    findings: [probeFailureFinding(checkId, facts.failure, facts.reflector.name, facts.reflector.port)],
   };
 }
 
@@ -37,4 +96,15 @@ export function floorScore(value: number, floor: number): number {
   if (value >= floor) return 1;
   if (value >= floor / 2) return 0.6;
   return 0.2;
+}
+
+/** Rounded to hundredths, for measurements and message parameters. */
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** Legacy `run` checks: the outcome of a reflector that could not be used. */
+export function probeFailureOutcome(ctx: MeasureContext<any>, checkId: string, err: unknown): import('../plugin-api.js').CheckOutcome {
+  const facts = probeFailureFacts(ctx, err);
+  return { status: 'error', score: null, findings: probeFailureJudgement(checkId, facts)!.findings!, details: { ...facts } };
 }

@@ -1,8 +1,8 @@
-// What the probe-based checks share: one reflector session per run, and each measurement as an
+// What the probe-based checks share: one reflector session per run, and each measurement as a typed
 // artifact, so the latency check and the call-quality check read the same stream, and the
 // throughput check and the capacity check the same test.
 
-import type { MeasureContext, Site, Target } from '../plugin-api.js';
+import { defineArtifact, type MeasureContext, type Site, type Target } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
 import { PathError } from '../net/classify.js';
 import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
@@ -35,13 +35,26 @@ export async function probeEndpoint(ctx: MeasureContext<any>): Promise<ProbeEndp
   };
 }
 
-export function probeSession(ctx: MeasureContext<any>): Promise<{ endpoint: ProbeEndpoint; session: ProbeSession }> {
-  return ctx.artifact('probe:session', async (signal) => {
-    const endpoint = await probeEndpoint(ctx);
-    const session = await openSession(endpoint, { timeoutMs: 5000, signal });
+/** A reflector and the session open with it. */
+export interface ProbeLink {
+  endpoint: ProbeEndpoint;
+  session: ProbeSession;
+}
+
+/** The run's one session with the reflector, closed when the run ends. */
+export const probeSessionArtifact = defineArtifact<ProbeEndpoint, ProbeLink>({
+  id: 'probe:session',
+  key: (ep) => `${ep.address}:${ep.port}`,
+  async compute(ctx, endpoint) {
+    const session = await openSession(endpoint, { timeoutMs: 5000, signal: ctx.signal });
     if (ctx.site.probe?.udpPort) session.udpPort = ctx.site.probe.udpPort;
     return { endpoint, session };
-  }, ({ endpoint, session }) => closeSession(endpoint, session));
+  },
+  dispose: ({ endpoint, session }) => closeSession(endpoint, session),
+});
+
+export async function probeSession(ctx: MeasureContext<any>): Promise<ProbeLink> {
+  return ctx.use(probeSessionArtifact, await probeEndpoint(ctx));
 }
 
 export interface ThroughputOptions {
@@ -50,11 +63,22 @@ export interface ThroughputOptions {
   streams: number;
 }
 
-export function throughputOnce(ctx: MeasureContext<any>, direction: Direction, transport: Transport, o: ThroughputOptions): Promise<ThroughputResult> {
-  return ctx.artifact(`probe:throughput:${transport}:${direction}`, async (signal) => {
-    const { endpoint, session } = await probeSession(ctx);
-    return runThroughput({ endpoint, session, direction, transport, streams: o.streams, durationMs: o.durationMs, omitMs: o.omitMs }, signal);
-  });
+interface ThroughputInput extends ProbeLink, ThroughputOptions {
+  direction: Direction;
+  transport: Transport;
+}
+
+/** One throughput test per transport and direction per run, whichever check asks first (its options rule). */
+export const throughputArtifact = defineArtifact<ThroughputInput, ThroughputResult>({
+  id: 'probe:throughput',
+  key: (i) => `${i.transport}:${i.direction}`,
+  compute: (ctx, i) =>
+    runThroughput({ endpoint: i.endpoint, session: i.session, direction: i.direction, transport: i.transport, streams: i.streams, durationMs: i.durationMs, omitMs: i.omitMs }, ctx.signal),
+});
+
+export async function throughputOnce(ctx: MeasureContext<any>, direction: Direction, transport: Transport, o: ThroughputOptions): Promise<ThroughputResult> {
+  const link = await probeSession(ctx);
+  return ctx.use(throughputArtifact, { ...link, direction, transport, durationMs: o.durationMs, omitMs: o.omitMs, streams: o.streams });
 }
 
 export interface MediaProfile {
@@ -71,15 +95,50 @@ export const MEDIA_PROFILES: Record<string, MediaProfile> = {
   video: { pps: 160, size: 1200 },
 };
 
+/** A media stream as it was sent: the cadence (after the reflector's rate cap) and its timing. */
+export interface MediaStream {
+  profile: string;
+  pps: number;
+  size: number;
+  durationMs: number;
+  drainMs: number;
+}
+
+export const mediaStreamSchema = {
+  type: 'object',
+  required: ['profile', 'pps', 'size', 'durationMs', 'drainMs'],
+  properties: { profile: { type: 'string' }, pps: { type: 'number' }, size: { type: 'number' }, durationMs: { type: 'number' }, drainMs: { type: 'number' } },
+} as const;
+
+export interface LatencyStream {
+  stream: MediaStream;
+  result: UdpStreamResult;
+}
+
+interface LatencyInput extends ProbeLink {
+  profile: string;
+  durationMs: number;
+  drainMs: number;
+}
+
 let streamCounter = 0;
 
-export function latencyOnce(ctx: MeasureContext<any>, profile: string, o: { durationMs: number; drainMs: number }): Promise<UdpStreamResult> {
-  return ctx.artifact(`probe:latency:${profile}`, async (signal) => {
-    const { endpoint, session } = await probeSession(ctx);
-    const media = MEDIA_PROFILES[profile];
-    if (!media) throw new Error(`unknown media profile ${profile}`);
-    return runUdpStream({ endpoint, session, stream: ++streamCounter, ...media, durationMs: o.durationMs, drainMs: o.drainMs, firstReplyTimeoutMs: 2000, signal });
-  });
+/** One stream per media profile per run: the latency and call-quality checks judge the same packets. */
+export const latencyArtifact = defineArtifact<LatencyInput, LatencyStream>({
+  id: 'probe:latency',
+  key: (i) => i.profile,
+  async compute(ctx, i) {
+    const media = MEDIA_PROFILES[i.profile];
+    if (!media) throw new Error(`unknown media profile ${i.profile}`);
+    const result = await runUdpStream({ endpoint: i.endpoint, session: i.session, stream: ++streamCounter, ...media, durationMs: i.durationMs, drainMs: i.drainMs, firstReplyTimeoutMs: 2000, signal: ctx.signal });
+    const pps = Math.max(1, Math.min(i.session.limits.maxUdpPps ?? 5000, media.pps));
+    return { stream: { profile: i.profile, pps, size: media.size, durationMs: i.durationMs, drainMs: i.drainMs }, result };
+  },
+});
+
+export async function latencyOnce(ctx: MeasureContext<any>, profile: string, o: { durationMs: number; drainMs: number }): Promise<LatencyStream> {
+  const link = await probeSession(ctx);
+  return ctx.use(latencyArtifact, { ...link, profile, durationMs: o.durationMs, drainMs: o.drainMs });
 }
 
 export function nextStreamId(): number {
