@@ -1,7 +1,7 @@
-import { defineCheck, statusFromScore, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Finding, type Measurement, type Site } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { probeTargets, throughputOnce } from '../../src/probe/context.js';
-import { floorScore, probeFailureOutcome } from '../../src/probe/check-support.js';
+import { floorScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, round2, type ProbeFacts } from '../../src/probe/check-support.js';
 import type { Direction, ThroughputResult, Transport } from '../../src/probe/throughput.js';
 
 const messages = {
@@ -13,6 +13,15 @@ const messages = {
     'throughput.ws-slower.fix': 'Check firewall and IPS policies for WebSocket / long-lived connection handling between this site and the reflector.',
     'basis.declared': '80 % of the declared link capacity',
     'basis.threshold': 'the site\'s threshold',
+    'dir.down': 'download',
+    'dir.up': 'upload',
+    'throughput.block.down': 'Download over {transport}',
+    'throughput.block.up': 'Upload over {transport}',
+    'throughput.block.samples': 'Goodput per interval over {transport}',
+    'throughput.bar.measured': 'measured',
+    'throughput.bar.p10': '10th percentile of intervals',
+    'throughput.bar.declared': 'declared link capacity',
+    'throughput.bar.expected': 'expected',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
@@ -22,6 +31,15 @@ const messages = {
     'throughput.ws-slower.fix': '检查本站点与反射器之间的防火墙和 IPS 策略对 WebSocket / 长连接的处理。',
     'basis.declared': '声明链路容量的 80%',
     'basis.threshold': '站点设定的阈值',
+    'dir.down': '下载',
+    'dir.up': '上传',
+    'throughput.block.down': '{transport} 下载',
+    'throughput.block.up': '{transport} 上传',
+    'throughput.block.samples': '{transport} 逐区间有效吞吐',
+    'throughput.bar.measured': '实测',
+    'throughput.bar.p10': '区间第 10 百分位',
+    'throughput.bar.declared': '声明的链路容量',
+    'throughput.bar.expected': '预期',
   },
 };
 
@@ -33,8 +51,53 @@ interface Options {
   directions: Direction[];
 }
 
+const DIRECTIONS: readonly Direction[] = ['down', 'up'];
+
+export interface ThroughputFacts extends ProbeFacts {
+  transport: Transport;
+  /** Each direction measured, as the test reported it. */
+  results: Partial<Record<Direction, ThroughputResult>>;
+  /** Σ of `network.links` rates per direction when the test ran, Mbit/s; null when no link declares one. */
+  declaredMbps: Record<Direction, number | null>;
+  /** WebSocket target: the raw TCP goodput of the same run per direction, Mbit/s, when TCP was measured too. */
+  tcpMbps?: Partial<Record<Direction, number>>;
+}
+
+const resultSchema = {
+  type: 'object',
+  required: ['direction', 'transport', 'streams', 'mbps', 'bytes', 'measuredMs', 'omitMs', 'samples', 'p10', 'p50', 'p90', 'countedBy'],
+  properties: {
+    direction: { enum: ['down', 'up'] },
+    transport: { enum: ['tcp', 'ws'] },
+    streams: { type: 'integer', minimum: 1 },
+    mbps: { type: 'number', minimum: 0 },
+    bytes: { type: 'number', minimum: 0 },
+    measuredMs: { type: 'number', minimum: 0 },
+    omitMs: { type: 'number', minimum: 0 },
+    samples: { type: 'array', items: { type: 'number' } },
+    p10: { type: 'number' },
+    p50: { type: 'number' },
+    p90: { type: 'number' },
+    countedBy: { enum: ['client', 'reflector'] },
+  },
+} as const;
+const perDirection = (schema: object) => ({ type: 'object', additionalProperties: false, properties: { down: schema, up: schema } }) as const;
+const nullableMbps = { type: ['number', 'null'], minimum: 0 } as const;
+
+const factsSchema = {
+  type: 'object',
+  required: [...probeFactsRequired, 'transport', 'results', 'declaredMbps'],
+  properties: {
+    ...probeFactsProperties,
+    transport: { enum: ['tcp', 'ws'] },
+    results: perDirection(resultSchema),
+    declaredMbps: { type: 'object', required: ['down', 'up'], properties: { down: nullableMbps, up: nullableMbps } },
+    tcpMbps: perDirection({ type: 'number', minimum: 0 }),
+  },
+} as const;
+
 /** Download and upload goodput against the reflector, TCP (N streams) and WebSocket (ndt7-style). */
-export default defineCheck<Options>({
+export default defineCheck<Options, ThroughputFacts>({
   meta: {
     id: 'throughput',
     title: 'Throughput to the reflector meets the link',
@@ -71,77 +134,120 @@ export default defineCheck<Options>({
     },
     defaults: { durationMs: 10000, omitMs: 1000, streams: 4, transports: ['tcp', 'ws'], directions: ['down', 'up'] },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site, options) {
     return probeTargets(site, options.transports);
   },
   deadlineMs: (o) => o.directions.length * (o.durationMs + 5000) + 10_000,
-  async run(ctx, target) {
+
+  async measure(ctx, target) {
     const transport = target.data!.suffix as Transport;
-    const results: Partial<Record<Direction, ThroughputResult>> = {};
+    const base = { transport, declaredMbps: declaredMbps(ctx.site) };
+    const results: ThroughputFacts['results'] = {};
     try {
-      for (const direction of ctx.options.directions) {
-        results[direction] = await throughputOnce(ctx, direction, transport, ctx.options);
-      }
+      for (const direction of ctx.options.directions) results[direction] = await throughputOnce(ctx, direction, transport, ctx.options);
     } catch (err) {
-      return probeFailureOutcome(ctx, 'throughput', err);
+      return { ...probeFailureFacts(ctx, err), ...base, results };
     }
-    const links = ctx.site.network.links;
-    const declared = (dir: Direction) => {
-      const sum = links.reduce((a, l) => a + ((dir === 'down' ? l.downMbps : l.upMbps) ?? 0), 0);
-      return sum > 0 ? sum : undefined;
-    };
+    const facts: ThroughputFacts = { reflector: reflectorOf(ctx.site), classification: 'ok', ...base, results };
+    if (transport === 'ws' && ctx.options.transports.includes('tcp')) {
+      // The same run's raw TCP figure (usually measured already, by the tcp target): a WebSocket
+      // rate well under it says the path treats WebSocket specially.
+      const tcpMbps: Partial<Record<Direction, number>> = {};
+      for (const direction of ctx.options.directions) {
+        const tcp = await throughputOnce(ctx, direction, 'tcp', ctx.options).catch(() => undefined);
+        if (tcp) tcpMbps[direction] = tcp.mbps;
+      }
+      facts.tcpMbps = tcpMbps;
+    }
+    return facts;
+  },
+
+  judge(facts, { threshold }) {
+    const failed = probeFailureJudgement('throughput', facts);
+    if (failed) return failed;
     const measurements: Measurement[] = [];
     const findings: Finding[] = [];
     const scores: number[] = [];
-    for (const direction of ctx.options.directions) {
-      const r = results[direction]!;
-      const explicit = ctx.threshold(`${direction}Mbps`, NaN);
-      const expected = Number.isFinite(explicit) ? explicit : declared(direction) !== undefined ? Math.round(0.8 * declared(direction)! * 100) / 100 : undefined;
-      measurements.push({
-        id: `throughput-${direction}`,
-        value: r.mbps,
-        unit: 'Mbit/s',
-        ...(expected !== undefined ? { threshold: { min: expected, source: Number.isFinite(explicit) ? 'site threshold' : '80 % of declared link capacity' } } : {}),
-      });
-      measurements.push({ id: `throughput-${direction}-p10`, value: r.p10, unit: 'Mbit/s' });
-      measurements.push({ id: `throughput-${direction}-p90`, value: r.p90, unit: 'Mbit/s' });
-      if (expected === undefined) continue;
-      const score = floorScore(r.mbps, expected);
+    for (const direction of DIRECTIONS) {
+      const r = facts.results[direction];
+      if (!r) continue;
+      const expected = expectation(facts, direction, threshold);
+      measurements.push(
+        { id: `throughput-${direction}`, value: r.mbps, unit: 'Mbit/s', ...(expected ? { threshold: { min: expected.mbps, source: expected.source } } : {}) },
+        { id: `throughput-${direction}-p10`, value: r.p10, unit: 'Mbit/s' },
+        { id: `throughput-${direction}-p90`, value: r.p90, unit: 'Mbit/s' },
+      );
+      if (!expected) continue;
+      const score = floorScore(r.mbps, expected.mbps);
       scores.push(score);
       if (score < 1) {
         findings.push({
           id: 'throughput.low',
           severity: score < 0.5 ? 'high' : 'medium',
-          message: { id: 'throughput.low', params: { direction, transport, mbps: r.mbps, expected, basis: Number.isFinite(explicit) ? '@basis.threshold' : '@basis.declared' } },
+          message: { id: 'throughput.low', params: { direction: { id: `dir.${direction}` }, transport: facts.transport, mbps: r.mbps, expected: expected.mbps, basis: { id: expected.basis } } },
           remediation: { id: 'throughput.low.fix' },
           evidence: { samples: r.samples.length, p10: r.p10, p90: r.p90 },
         });
       }
-    }
-    if (transport === 'ws' && ctx.options.transports.includes('tcp')) {
-      for (const direction of ctx.options.directions) {
-        const tcp = await throughputOnce(ctx, direction, 'tcp', ctx.options).catch(() => undefined);
-        const ws = results[direction]!;
-        const m = measurements.find((x) => x.id === `throughput-${direction}`);
-        // Only worth a finding when the WebSocket rate is also short of what the site needs.
-        if (tcp && ws.mbps < 0.5 * tcp.mbps && m?.threshold?.min !== undefined && ws.mbps < m.threshold.min) {
-          findings.push({
-            id: 'throughput.ws-slower',
-            severity: 'medium',
-            message: { id: 'throughput.ws-slower', params: { direction, ws: ws.mbps, tcp: tcp.mbps } },
-            remediation: { id: 'throughput.ws-slower.fix' },
-          });
-        }
+      const tcp = facts.tcpMbps?.[direction];
+      // Only worth a finding when the WebSocket rate is also short of what the site needs.
+      if (facts.transport === 'ws' && tcp !== undefined && r.mbps < 0.5 * tcp && r.mbps < expected.mbps) {
+        findings.push({
+          id: 'throughput.ws-slower',
+          severity: 'medium',
+          message: { id: 'throughput.ws-slower', params: { direction: { id: `dir.${direction}` }, ws: r.mbps, tcp } },
+          remediation: { id: 'throughput.ws-slower.fix' },
+        });
       }
     }
-    const score = scores.length ? Math.min(...scores) : null;
-    return {
-      status: score === null ? 'info' : statusFromScore(score),
-      score,
-      measurements,
-      findings,
-      details: { classification: 'ok', transport, results },
-    };
+    return { score: scores.length ? Math.min(...scores) : null, measurements, findings };
+  },
+
+  present(facts, { judgement }) {
+    const blocks: Block[] = [];
+    const measured = DIRECTIONS.filter((d) => facts.results[d]);
+    for (const direction of measured) {
+      const r = facts.results[direction]!;
+      const declared = facts.declaredMbps[direction];
+      const expected = judgement.measurements?.find((m) => m.id === `throughput-${direction}`)?.threshold?.min;
+      blocks.push({
+        kind: 'bars',
+        title: { id: `throughput.block.${direction}`, params: { transport: facts.transport } },
+        unit: 'Mbit/s',
+        bars: [
+          { label: { id: 'throughput.bar.measured' }, value: r.mbps, role: 'measured' },
+          { label: { id: 'throughput.bar.p10' }, value: r.p10, role: 'measured' },
+          ...(declared !== null ? [{ label: { id: 'throughput.bar.declared' }, value: declared, role: 'capacity' as const }] : []),
+          ...(expected !== undefined ? [{ label: { id: 'throughput.bar.expected' }, value: expected, role: 'limit' as const }] : []),
+        ],
+      });
+    }
+    const sampled = measured.filter((d) => facts.results[d]!.samples.length >= 2);
+    if (sampled.length) {
+      blocks.push({
+        kind: 'series',
+        title: { id: 'throughput.block.samples', params: { transport: facts.transport } },
+        unit: 'Mbit/s',
+        series: sampled.map((d) => ({ label: { id: `dir.${d}` }, values: facts.results[d]!.samples })),
+      });
+    }
+    return blocks;
   },
 });
+
+/** What a direction should reach: the site's threshold, else 80 % of the declared capacity, else nothing. */
+function expectation(facts: ThroughputFacts, direction: Direction, threshold: (name: string, fallback: number) => number): { mbps: number; source: string; basis: string } | undefined {
+  const explicit = threshold(`${direction}Mbps`, NaN);
+  if (Number.isFinite(explicit)) return { mbps: explicit, source: 'site threshold', basis: 'basis.threshold' };
+  const declared = facts.declaredMbps[direction];
+  if (declared === null) return undefined;
+  return { mbps: round2(0.8 * declared), source: '80 % of declared link capacity', basis: 'basis.declared' };
+}
+
+/** Σ of the links' declared rates per direction (backup links included), null when none declares one. */
+function declaredMbps(site: Site): Record<Direction, number | null> {
+  const sum = (d: Direction) => site.network.links.reduce((a, l) => a + ((d === 'down' ? l.downMbps : l.upMbps) ?? 0), 0);
+  return { down: sum('down') > 0 ? sum('down') : null, up: sum('up') > 0 ? sum('up') : null };
+}
