@@ -8,15 +8,17 @@ import { compilePattern, type PatternTest } from './safe-regex.js';
 import { cidrContains, parseAddress, parseCidr, type Cidr } from './cidr.js';
 import { sourceOf, type Facts, type Origin } from './facts.js';
 import { parsePath, type Segment } from './paths.js';
+import type { Message } from '../i18n/types.js';
 import type { Condition, FactUse, LeafCondition, LeafOperator, MissingPolicy, Quantifier } from './types.js';
+import { allOf, anyOf, need, why } from './why.js';
 
 export type Truth = true | false | 'unknown';
 
 export interface Evaluation {
   value: Truth;
   uses: FactUse[];
-  /** Short explanations of the leaves that decided the value. */
-  why: string[];
+  /** Why, in messages: the leaves that decided the value. */
+  why: Message[];
 }
 
 interface Binding {
@@ -35,8 +37,8 @@ interface Resolved {
   rest: Array<string | number>;
   /** Whether the path went through measured facts (results, resolved addresses). */
   measured: boolean;
-  /** For a missing fact: which part was missing, in words. */
-  missing?: string;
+  /** For a missing fact: which part was missing. */
+  missing?: Message;
 }
 
 /** Facts that only exist when a check ran; missing ones make a rule "not evaluated", not failed. */
@@ -67,7 +69,7 @@ export class Evaluator {
       }
       case 'not': {
         const inner = this.evaluate(cond.of, vars);
-        return { ...inner, value: inner.value === 'unknown' ? 'unknown' : !inner.value, why: inner.why.map((w) => `not (${w})`) };
+        return { ...inner, value: inner.value === 'unknown' ? 'unknown' : !inner.value, why: inner.why.map((w) => why.not(w)) };
       }
       case 'all':
       case 'any':
@@ -82,9 +84,9 @@ export class Evaluator {
     const list = this.resolveAll(q.each, vars);
     if (list.length === 1 && !list[0]!.found) {
       const r = list[0]!;
-      if (r.measured) return { value: 'unknown', uses: [this.use(r)], why: [r.missing ?? `${r.display} is missing`] };
+      if (r.measured) return { value: 'unknown', uses: [this.use(r)], why: [r.missing ?? why.missing(r.display)] };
       // An undeclared list in the site file holds nothing.
-      return q.ifEmpty ? policyOutcome(q.ifEmpty, [this.use(r)], `${r.display} is not declared`) : outcomeOfEmpty(kind, [this.use(r)]);
+      return q.ifEmpty ? policyOutcome(q.ifEmpty, [this.use(r)], why.notDeclared(r.display)) : outcomeOfEmpty(kind, [this.use(r)]);
     }
     const items: Binding[] = [];
     for (const r of list) {
@@ -110,15 +112,15 @@ export class Evaluator {
         continue;
       }
       // Without `satisfy`, matching `where` is what counts: its facts are the evidence.
-      verdicts.push(q.satisfy ? this.evaluate(q.satisfy, scope) : (w ?? { value: true, uses: [], why: [`${item.display} exists`] }));
+      verdicts.push(q.satisfy ? this.evaluate(q.satisfy, scope) : (w ?? { value: true, uses: [], why: [why.exists(item.display)] }));
     }
     if (verdicts.length === 0) {
       const searched = merge(false, unmatched);
       const uses = [...listUses, ...searched.uses].slice(0, MAX_DECIDED_BY);
-      const why = `no element of ${q.each} matches${searched.why.length ? ` (${searched.why.slice(0, 3).join('; ')})` : ''}`;
-      if (q.ifEmpty) return policyOutcome(q.ifEmpty, uses, why);
+      const none = why.noneMatches(q.each, searched.why.length ? allOf(searched.why.slice(0, 3)) : undefined);
+      if (q.ifEmpty) return policyOutcome(q.ifEmpty, uses, none);
       if (kind !== 'any') return outcomeOfEmpty(kind, listUses);
-      return { value: false, uses, why: [why] };
+      return { value: false, uses, why: [none] };
     }
     const trues = verdicts.filter((v) => v.value === true);
     const falses = verdicts.filter((v) => v.value === false);
@@ -134,7 +136,7 @@ export class Evaluator {
       return merge(false, falses);
     }
     // none: the elements that satisfy the condition are what breaks it.
-    if (trues.length) return { ...merge(false, trues), why: trues.flatMap((t) => t.why).map((w) => `unexpected: ${w}`) };
+    if (trues.length) return { ...merge(false, trues), why: trues.flatMap((t) => t.why).map((w) => why.unexpected(w)) };
     if (unknowns.length) return merge('unknown', unknowns);
     return merge(true, falses);
   }
@@ -149,28 +151,28 @@ export class Evaluator {
     if (!wildcard && !first.found) {
       if ('exists' in leaf.ops) {
         const want = leaf.ops.exists === true;
-        return { value: !want, uses, why: [`${first.display} is ${want ? 'not declared' : 'absent'}`] };
+        return { value: !want, uses, why: [want ? why.notDeclared(first.display) : why.absent(first.display)] };
       }
       const policy: MissingPolicy = leaf.ifMissing ?? (first.measured ? 'not-evaluated' : 'fail');
       if (policy === 'pass') return { value: true, uses: [], why: [] }; // absence decided nothing
-      if (policy === 'fail') return { value: false, uses, why: [`${first.display} is not declared`] };
-      return { value: 'unknown', uses, why: [first.missing ?? `${first.display} was not measured`] };
+      if (policy === 'fail') return { value: false, uses, why: [why.notDeclared(first.display)] };
+      return { value: 'unknown', uses, why: [first.missing ?? why.notMeasured(first.display)] };
     }
     const value = wildcard ? present.map((r) => r.value) : first.value;
     const display = wildcard ? leaf.fact : first.display;
-    const whys: string[] = [];
+    const whys: Message[] = [];
     let unknown = false;
     for (const [op, operand] of Object.entries(leaf.ops) as Array<[LeafOperator, unknown]>) {
       const res = this.operate(op, value, operand, vars, uses);
       if (res === 'unknown') unknown = true;
-      else if (!res.ok) whys.push(`${display} = ${show(value)}; needs ${res.need}`);
+      else if (!res.ok) whys.push(why.valueNeeds(display, show(value), res.need));
     }
     if (whys.length) return { value: false, uses, why: whys };
-    if (unknown) return { value: 'unknown', uses, why: [`${display}: an operand could not be resolved`] };
-    return { value: true, uses, why: [`${display} = ${show(value)}`] };
+    if (unknown) return { value: 'unknown', uses, why: [why.unresolved(display)] };
+    return { value: true, uses, why: [why.value(display, show(value))] };
   }
 
-  private operate(op: LeafOperator, value: unknown, operand: unknown, vars: Map<string, Binding>, uses: FactUse[]): { ok: boolean; need: string } | 'unknown' {
+  private operate(op: LeafOperator, value: unknown, operand: unknown, vars: Map<string, Binding>, uses: FactUse[]): { ok: boolean; need: Message } | 'unknown' {
     const resolveOperand = (o: unknown): unknown | typeof UNKNOWN => {
       if (o && typeof o === 'object' && !Array.isArray(o) && typeof (o as { fact?: unknown }).fact === 'string') {
         const rs = this.resolveAll((o as { fact: string }).fact, vars);
@@ -199,14 +201,14 @@ export class Evaluator {
         const o = resolveOperand(operand);
         if (o === UNKNOWN) return 'unknown';
         const same = o !== MISSING && equal(value, o);
-        return op === 'eq' ? { ok: same, need: `= ${show(o)}` } : { ok: !same, need: `≠ ${show(o)}` };
+        return op === 'eq' ? { ok: same, need: need.eq(show(o)) } : { ok: !same, need: need.ne(show(o)) };
       }
       case 'in':
       case 'notIn': {
         const set = listOperand(operand);
         if (set === UNKNOWN) return 'unknown';
         const hit = set.some((s) => equal(value, s));
-        return op === 'in' ? { ok: hit, need: `one of ${show(set)}` } : { ok: !hit, need: `none of ${show(set)}` };
+        return op === 'in' ? { ok: hit, need: need.in(show(set)) } : { ok: !hit, need: need.notIn(show(set)) };
       }
       case 'gt':
       case 'gte':
@@ -215,9 +217,9 @@ export class Evaluator {
         const o = resolveOperand(operand);
         if (o === UNKNOWN) return 'unknown';
         const sym = { gt: '>', gte: '≥', lt: '<', lte: '≤' }[op];
-        if (typeof value !== 'number' || typeof o !== 'number') return { ok: false, need: `a number ${sym} ${show(o)}` };
+        if (typeof value !== 'number' || typeof o !== 'number') return { ok: false, need: need.number(sym, show(o)) };
         const ok = op === 'gt' ? value > o : op === 'gte' ? value >= o : op === 'lt' ? value < o : value <= o;
-        return { ok, need: `${sym} ${o}` };
+        return { ok, need: need.compare(sym, o) };
       }
       case 'matches': {
         const pattern = String(operand);
@@ -228,15 +230,15 @@ export class Evaluator {
         }
         const values = Array.isArray(value) ? value : [value];
         for (const v of values) {
-          if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, need: `text matching /${pattern}/` };
+          if (typeof v !== 'string' && typeof v !== 'number') return { ok: false, need: need.textMatching(pattern) };
           const text = String(v);
           if (text.length > MAX_MATCH_INPUT) return 'unknown';
-          if (!re(text)) return { ok: false, need: `to match /${pattern}/` };
+          if (!re(text)) return { ok: false, need: need.match(pattern) };
         }
-        return { ok: true, need: '' };
+        return { ok: true, need: NO_NEED };
       }
       case 'exists':
-        return { ok: operand === true, need: operand === true ? 'to be declared' : 'to be absent' };
+        return { ok: operand === true, need: operand === true ? need.declared() : need.absent() };
       case 'inCidr':
       case 'notInCidr': {
         const list = listOperand(operand);
@@ -244,18 +246,18 @@ export class Evaluator {
         const blocks: Cidr[] = [];
         for (const b of list) {
           const c = typeof b === 'string' ? parseCidr(b) : undefined;
-          if (!c) return { ok: false, need: `valid CIDR ranges (got ${show(b)})` };
+          if (!c) return { ok: false, need: need.cidr(show(b)) };
           blocks.push(c);
         }
         const addrs = (Array.isArray(value) ? value : [value]).map((v) => (v && typeof v === 'object' && 'address' in v ? (v as { address: unknown }).address : v));
         for (const a of addrs) {
           const parsed = typeof a === 'string' ? parseAddress(a) : undefined;
-          if (!parsed) return { ok: false, need: `an IP address (got ${show(a)})` };
+          if (!parsed) return { ok: false, need: need.ip(show(a)) };
           const inside = blocks.some((b) => cidrContains(b, parsed));
-          if (op === 'inCidr' && !inside) return { ok: false, need: blocks.length ? `inside ${show(blocks.map((b) => b.text))}` : 'inside a declared range (none declared)' };
-          if (op === 'notInCidr' && inside) return { ok: false, need: `outside ${show(blocks.map((b) => b.text))}` };
+          if (op === 'inCidr' && !inside) return { ok: false, need: blocks.length ? need.inside(show(blocks.map((b) => b.text))) : need.insideNone() };
+          if (op === 'notInCidr' && inside) return { ok: false, need: need.outside(show(blocks.map((b) => b.text))) };
         }
-        return { ok: true, need: '' };
+        return { ok: true, need: NO_NEED };
       }
       case 'containsAny':
       case 'containsNone': {
@@ -263,7 +265,7 @@ export class Evaluator {
         if (set === UNKNOWN) return 'unknown';
         const values = Array.isArray(value) ? value : [value];
         const hit = values.some((v) => set.some((s) => equal(v, s)));
-        return op === 'containsAny' ? { ok: hit, need: `to contain one of ${show(set)}` } : { ok: !hit, need: `to contain none of ${show(set)}` };
+        return op === 'containsAny' ? { ok: hit, need: need.containsAny(show(set)) } : { ok: !hit, need: need.containsNone(show(set)) };
       }
     }
   }
@@ -271,7 +273,7 @@ export class Evaluator {
   /** Every value a path reaches (one unless it has [*]); a missing one is reported with where it broke off. */
   private resolveAll(text: string, vars: Map<string, Binding>): Resolved[] {
     const path = parsePath(text);
-    if ('error' in path) return [{ found: false, display: text, origin: undefined, rest: [], measured: false, missing: path.error }];
+    if ('error' in path) return [{ found: false, display: text, origin: undefined, rest: [], measured: false, missing: why.raw(path.error) }];
     const bound = vars.get(path.root);
     let frontier: Resolved[];
     if (bound) {
@@ -291,7 +293,7 @@ export class Evaluator {
         }
         if ('any' in seg) {
           if (!Array.isArray(r.value)) {
-            next.push({ ...r, found: false, missing: `${r.display} is not a list` });
+            next.push({ ...r, found: false, missing: why.notList(r.display) });
             continue;
           }
           r.value.forEach((v, i) => next.push(this.step(r, i, v)));
@@ -337,32 +339,31 @@ export class Evaluator {
 }
 
 const UNKNOWN = Symbol('unknown');
+/** The need of a condition that held: never shown. */
+const NO_NEED: Message = { id: 'why.nothing' };
 const MISSING = Symbol('missing');
 
-function joinAlternatives(whys: string[]): string[] {
-  const byFact = new Map<string, string[]>();
-  const order: string[] = [];
+/** "x = 1; needs one of [..]" and "x = 1; needs = 2" from one `or` read as one requirement. */
+function joinAlternatives(whys: Message[]): Message[] {
+  const byFact = new Map<string, { head: Message; needs: Message[] }>();
   for (const w of whys) {
-    const at = w.indexOf('; needs ');
-    const head = at >= 0 ? w.slice(0, at) : w;
-    if (!byFact.has(head)) {
-      byFact.set(head, []);
-      order.push(head);
-    }
-    if (at >= 0) byFact.get(head)!.push(w.slice(at + '; needs '.length));
+    const needs = w.id === 'why.value-needs' ? (w.params!.needs as Message) : undefined;
+    const head = needs ? why.value(String(w.params!.fact), String(w.params!.value)) : w;
+    const key = JSON.stringify(head);
+    if (!byFact.has(key)) byFact.set(key, { head, needs: [] });
+    if (needs) byFact.get(key)!.needs.push(needs);
   }
-  return order.map((head) => {
-    const needs = byFact.get(head)!;
-    return needs.length ? `${head}; needs ${needs.join(', or ')}` : head;
-  }).slice(0, 6);
+  return [...byFact.values()]
+    .map(({ head, needs }) => (needs.length ? why.valueNeeds(String(head.params!.fact), String(head.params!.value), anyOf(needs)) : head))
+    .slice(0, 6);
 }
 
-function policyOutcome(policy: MissingPolicy, uses: FactUse[], why: string): Evaluation {
-  return { value: policy === 'pass' ? true : policy === 'fail' ? false : 'unknown', uses, why: [why] };
+function policyOutcome(policy: MissingPolicy, uses: FactUse[], reason: Message): Evaluation {
+  return { value: policy === 'pass' ? true : policy === 'fail' ? false : 'unknown', uses, why: [reason] };
 }
 
 function outcomeOfEmpty(kind: 'all' | 'any' | 'none', uses: FactUse[]): Evaluation {
-  return { value: kind !== 'any', uses, why: [kind === 'any' ? 'no element matches' : 'no elements'] };
+  return { value: kind !== 'any', uses, why: [kind === 'any' ? why.noElementMatches() : why.noElements()] };
 }
 
 function merge(value: Truth, parts: Evaluation[]): Evaluation {
@@ -373,8 +374,12 @@ function merge(value: Truth, parts: Evaluation[]): Evaluation {
     seen.add(u.path);
     uses.push(u);
   }
-  const why = [...new Set(parts.flatMap((p) => p.why))].slice(0, 6);
-  return { value, uses, why };
+  const seenWhy = new Set<string>();
+  const reasons = parts.flatMap((p) => p.why).filter((w) => {
+    const k = JSON.stringify(w);
+    return !seenWhy.has(k) && seenWhy.add(k);
+  });
+  return { value, uses, why: reasons.slice(0, 6) };
 }
 
 /** endpoints[2] reads better as endpoints[files]: list elements with a name or target show it. */
@@ -386,17 +391,15 @@ function appendDisplay(base: string, key: string | number, value: unknown): stri
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `${base}.${key}` : `${base}["${key}"]`;
 }
 
-function missingText(display: string, key: string, origin?: Origin): string {
-  if (display === 'results') return 'no check results';
+function missingText(display: string, key: string, origin?: Origin): Message {
+  if (display === 'results') return why.noResults();
   const m = /^results\.([^.[]+)$/.exec(display);
-  if (m) return `the ${m[1]} check has no results (not run, disabled, not applicable or not installed)`;
+  if (m) return why.checkNoResults(m[1]!);
   const ep = /^(.*)\.results\.([^.[]+)$/.exec(display);
-  if (ep) return `${ep[1]} has no ${ep[2]} result`;
-  if (key === 'resolved') return `${display.replace(/\.resolved$/, '')} has no resolved addresses (the dns check did not answer for it)`;
-  if (origin?.kind === 'result' && !['pass', 'warn', 'fail'].includes(origin.status)) {
-    return `${display} is missing (${origin.check} on ${origin.target}: ${origin.status}${origin.note ? `, ${origin.note}` : ''})`;
-  }
-  return `${display} is missing`;
+  if (ep) return why.noResult(ep[1]!, ep[2]!);
+  if (key === 'resolved') return why.noAddresses(display.replace(/\.resolved$/, ''));
+  if (origin?.kind === 'result' && !['pass', 'warn', 'fail'].includes(origin.status)) return why.missingFrom(display, origin.check, origin.target, origin.status, origin.note);
+  return why.missing(display);
 }
 
 function equal(a: unknown, b: unknown): boolean {

@@ -24,8 +24,8 @@ export const complianceMessages = {
     fix: 'fix',
   },
   'zh-CN': {
-    ruleFailed: '{title}：{whyZh}',
-    ruleNotEvaluated: '{title}：无法评估——{whyZh}',
+    ruleFailed: '{title}：{why}',
+    ruleNotEvaluated: '{title}：无法评估——{why}',
     section: '合规',
     outcome_pass: '通过',
     outcome_fail: '不通过',

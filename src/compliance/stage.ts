@@ -15,7 +15,9 @@ import type { Site } from '../site/types.js';
 import { BudgetExceeded, Evaluator } from './evaluate.js';
 import { buildFacts } from './facts.js';
 import { complianceMessages } from './messages.js';
-import { whyIn } from './why-text.js';
+import { translator } from '../i18n/index.js';
+import type { Message } from '../i18n/types.js';
+import { allOf, why as whyMsg, whyCatalogs } from './why.js';
 import { COMPLIANCE_CHECK_ID } from './registry.js';
 import type { FactUse, Profile, ReportedFactUse, Rule, RuleOutcome, SiteSize } from './types.js';
 
@@ -33,20 +35,20 @@ export function evaluateProfiles(profiles: Profile[], site: Site, results: TaskR
         if (rule.applies) {
           const a = ev.evaluate(rule.applies);
           if (a.value === false) {
-            out.push({ ...base, outcome: 'not-applicable', why: a.why.join('; '), decidedBy: a.uses });
+            out.push({ ...base, outcome: 'not-applicable', why: allOf(a.why), decidedBy: a.uses });
             continue;
           }
           if (a.value === 'unknown') {
-            out.push({ ...base, outcome: 'not-evaluated', why: a.why.join('; '), decidedBy: a.uses });
+            out.push({ ...base, outcome: 'not-evaluated', why: allOf(a.why), decidedBy: a.uses });
             continue;
           }
         }
         const r = ev.evaluate(rule.assert);
         const outcome = r.value === true ? 'pass' : r.value === false ? 'fail' : 'not-evaluated';
-        out.push({ ...base, outcome, why: r.why.join('; '), decidedBy: r.uses });
+        out.push({ ...base, outcome, why: allOf(r.why), decidedBy: r.uses });
       } catch (err) {
         if (!(err instanceof BudgetExceeded)) throw err;
-        out.push({ ...base, outcome: 'not-evaluated', why: `the rule is too expensive to evaluate (${err.message})`, decidedBy: [] });
+        out.push({ ...base, outcome: 'not-evaluated', why: whyMsg.budget(err.message), decidedBy: [] });
       }
     }
   }
@@ -72,7 +74,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
       severity: o.severity,
       references: referencesOf(o.profile, o.rule),
       decidedBy: o.decidedBy.map(describeUse),
-      ...(o.why ? { why: o.why } : {}),
+      ...(o.why.id !== 'why.nothing' ? { why: o.why } : {}),
     };
     const base = {
       key: `${COMPLIANCE_CHECK_ID}:${id}`,
@@ -97,7 +99,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
             {
               id,
               severity: o.severity,
-              message: { id, params: whyParams(o.why || o.rule.title.en) },
+              message: { id, params: { why: o.why.id !== 'why.nothing' ? o.why : { id: `${id}.title` } } },
               remediation: { id: `${id}.fix` },
               evidence: { references: o.rule.references.map((r) => `${r.standard} ${r.clause}`), decidedBy: facts.decidedBy },
               ...(location ? { location } : {}),
@@ -109,16 +111,16 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
           ...base,
           status: 'error',
           score: null,
-          findings: [{ id, severity: 'info', message: { id: `${id}.not-evaluated`, params: whyParams(o.why) }, ...(location ? { location } : {}) }],
-          error: { kind: 'not-evaluated', message: `${o.rule.title.en}: not evaluated — ${o.why}` },
+          findings: [{ id, severity: 'info', message: { id: `${id}.not-evaluated`, params: { why: o.why } }, ...(location ? { location } : {}) }],
+          error: { kind: 'not-evaluated', message: `${o.rule.title.en}: not evaluated — ${englishWhy(o.why)}` },
         };
     }
   });
 }
 
-/** The explanation for each catalog: English as the engine wrote it, and its Chinese rendering. */
-function whyParams(why: string): { why: string; whyZh: string } {
-  return { why, whyZh: whyIn('zh-CN', why) };
+/** An explanation in English, for the one place text is stored as such: an error's message. */
+function englishWhy(why: Message): string {
+  return translator('en').check({ en: whyCatalogs.en }, why);
 }
 
 /** A rule's references with the profile source they name filled in (full title, edition, URL). */
@@ -168,8 +170,9 @@ export function complianceCheck(profiles: Profile[]): LoadedCheck {
 }
 
 export function complianceCatalogs(profiles: Profile[]): { en: Catalog } & Record<string, Catalog> {
-  const en: Catalog = {};
-  const zh: Catalog = {};
+  // The engine's explanations are phrases of the same catalog (nested in the rules' messages).
+  const en: Catalog = { ...whyCatalogs.en };
+  const zh: Catalog = { ...whyCatalogs['zh-CN'] };
   const m = complianceMessages;
   for (const p of profiles) {
     en[`profile:${p.id}`] = p.title.en;

@@ -1,3 +1,4 @@
+import type { Message } from '../i18n/types.js';
 // The compliance profile contract: what a profile file says (after loading and validation) and
 // what evaluating one rule gives. Profiles are data: a fixed set of operators over one facts
 // document, nothing in them is ever executed.
@@ -133,7 +134,7 @@ export interface RuleOutcome {
   rule: Rule;
   outcome: Outcome;
   severity: Severity;
-  /** Why, in words built from the facts: "security.auditLog.retentionDays = 90, needs ≥ 180". */
-  why: string;
+  /** Why, as a message built from the facts: "security.auditLog.retentionDays = 90; needs ≥ 180". */
+  why: Message;
   decidedBy: FactUse[];
 }

@@ -20,9 +20,12 @@ export function migrateReport(data: unknown): unknown {
     results: results.map((r) => {
       const { details, ...rest } = r;
       const findings = Array.isArray(r.findings) ? (r.findings as Json[]) : [];
+      // A compliance rule's explanation was English text; it stays that text, as data.
+      const facts = (details ?? {}) as Json;
+      if (r.check === 'compliance' && typeof facts.why === 'string') facts.why = { id: 'why.raw', params: { text: facts.why } };
       return {
         ...rest,
-        facts: details ?? {},
+        facts,
         findings: findings.map((f) => {
           const { messageId, params, remediationId, remediationParams, message: _text, remediation: _fix, ...keep } = f;
           return {

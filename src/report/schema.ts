@@ -73,7 +73,7 @@ const complianceDetails = {
       },
     },
     decidedBy,
-    why: { type: 'string' },
+    why: { ...message, description: 'Why the rule came out as it did: a message of the compliance catalog (carried in the report), with fact paths and values as parameters.' },
   },
 } as const;
 

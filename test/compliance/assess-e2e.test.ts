@@ -7,6 +7,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/plugin-api.js';
+import { whyText } from './helpers.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool, runCli } from '../helpers/cli.js';
 import {
@@ -135,8 +137,8 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
   it('storage that resolves outside network.onPremises fails, traced to the dns check and target', () => {
     const r = rule('storage-where-declared');
     expect(r.status).toBe('fail');
-    const d = r.facts as { decidedBy: DecidedBy[]; why: string };
-    expect(d.why).toMatch(/endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/);
+    const d = r.facts as { decidedBy: DecidedBy[]; why: Message };
+    expect(whyText(d.why)).toMatch(/endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/);
     expect(d.decidedBy).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ source: 'check', check: 'dns', target: 'cloud.sr.test', field: 'facts.addresses[0].address', value: '127.0.0.2' }),

@@ -1,3 +1,5 @@
+import { translator } from '../../src/i18n/index.js';
+import { whyCatalogs } from '../../src/compliance/why.js';
 // Builders for compliance tests: a site from YAML text or an object, results from short specs.
 
 import { stringify } from 'yaml';
@@ -48,4 +50,10 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** An outcome's explanation as a reader gets it (English by default). */
+export function whyText(why: import('../../src/plugin-api.js').Message | undefined, lang: 'en' | 'zh-CN' = 'en'): string {
+  if (!why) return '';
+  return translator(lang).check({ en: whyCatalogs.en, 'zh-CN': whyCatalogs['zh-CN'] }, why);
 }

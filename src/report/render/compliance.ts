@@ -4,8 +4,9 @@
 import type { ChalkInstance } from 'chalk';
 import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import { cm } from '../../compliance/messages.js';
-import { whyIn } from '../../compliance/why-text.js';
-import type { Catalog } from '../../plugin-api.js';
+import { whyCatalogs } from '../../compliance/why.js';
+import { messageText } from './localize.js';
+import type { Catalog, Message } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
 import { format, translator, type Lang } from '../../i18n/index.js';
 import type { Report, ReportResult } from '../model.js';
@@ -47,7 +48,7 @@ export function renderCompliance(report: Report, o: Options): string[] {
 
 function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<string, string | number>) => string | undefined): string[] {
   const c = o.color;
-  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references: Reference[]; decidedBy: DecidedBy[]; why?: string };
+  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references: Reference[]; decidedBy: DecidedBy[]; why?: Message };
   const id = `${d.profile}.${d.rule}`;
   const outcome = r.waiver ? c.dim(translator(o.lang).t('report.waived')) : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
   const title = text(`${id}.title`) ?? d.title;
@@ -55,7 +56,7 @@ function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<st
   const out = [`    ${pad(outcome, 13)} ${c.bold(d.rule)} ${title} ${c.dim(`[${translator(o.lang).t(`severity.${d.severity}`)}]`)}`];
   out.push(c.dim(`                  ${truncate(clause, o.width - 20)}`));
   if (d.outcome === 'fail' || d.outcome === 'not-evaluated') {
-    if (d.why) out.push(`                  ${truncate(whyIn(o.lang, d.why), o.width - 20)}`);
+    if (d.why) out.push(`                  ${truncate(messageText(translator(o.lang), o.catalogs ?? { en: whyCatalogs.en, 'zh-CN': whyCatalogs['zh-CN'] }, d.why), o.width - 20)}`);
     const fix = d.outcome === 'fail' ? text(`${id}.fix`) : undefined;
     if (fix) out.push(`                  ${c.cyan(`${cm(o.lang, 'fix')}:`)} ${truncate(fix, o.width - 26)}`);
   }
