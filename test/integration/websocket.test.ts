@@ -161,7 +161,7 @@ describe.skipIf(!available)('websocket check through nginx', () => {
   it('upgrade answered with 403: http-error', async () => {
     const r = result(await englishReport(run.report), 'websocket', 'forbidden');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'http-error', code: 'HTTP_403' });
+    expect(r.facts).toMatchObject({ classification: 'http-error', failure: { code: 'HTTP_403' } });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'websocket.http-error', severity: 'critical' })]);
     expect(r.findings[0]!.text).toContain('HTTP 403');
   });
@@ -171,7 +171,7 @@ describe.skipIf(!available)('websocket check through nginx', () => {
     // Not status "error" (the runner's deadline): the probe has its own upgrade deadline.
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'timeout', phase: 'application', code: 'WS_UPGRADE_TIMEOUT' });
+    expect(r.facts).toMatchObject({ classification: 'timeout', failure: { phase: 'application', code: 'WS_UPGRADE_TIMEOUT' } });
     expect(r.findings).toEqual([expect.objectContaining({ id: 'websocket.timeout', severity: 'critical' })]);
     // The TCP path itself is open: the silence is above it.
     expect(result(run.report, 'tcp', 'silent').facts.classification).toBe('ok');
@@ -181,7 +181,7 @@ describe.skipIf(!available)('websocket check through nginx', () => {
     const r = result(run.report, 'websocket', 'silent-tls');
     expect(r.error).toBeUndefined();
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT' });
+    expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', code: 'TLS_TIMEOUT' } });
     expect(result(run.report, 'tcp', 'silent-tls').facts.classification).toBe('ok');
   });
 
