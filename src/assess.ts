@@ -3,8 +3,8 @@
 import { dirname, resolve } from 'node:path';
 import { allChecks } from './runner/registry.js';
 import { planAssessment, type Plan } from './runner/plan.js';
-import { assertProfilesExist } from './runner/profiles.js';
-import { loadSiteProfiles } from './compliance/registry.js';
+
+import { assertProfilesExist, loadSiteProfiles } from './compliance/registry.js';
 import { complianceCheck, evaluateProfiles, outcomesToResults } from './compliance/stage.js';
 import type { Profile } from './compliance/types.js';
 import { Interrupted } from './runner/interruption.js';

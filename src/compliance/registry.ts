@@ -150,3 +150,30 @@ function waiverProblems(site: Site, profiles: Profile[]): Diagnostic[] {
   });
   return out;
 }
+
+/**
+ * Every profile the site names exists: shipped, a file relative to the site file, or (resolved and
+ * checked when loaded) `<package>/<id>` from a plugin package. An unknown name is a configuration
+ * error found before anything runs.
+ */
+export function assertProfilesExist(site: Site, siteDir: string): void {
+  const known = shippedProfileIds();
+  const problems: Diagnostic[] = [];
+  site.compliance.profiles.forEach((name, i) => {
+    const isPath = isProfilePath(name);
+    if (!isPath && name.includes('/')) return;
+    if (isPath ? existsSync(resolve(siteDir, name)) : known.includes(name)) return;
+    const loc = site.locate(`/compliance/profiles/${i}`);
+    problems.push({
+      file: loc.file,
+      line: loc.line,
+      column: loc.column,
+      path: loc.path,
+      message: isPath ? `profile file "${name}" not found` : `unknown compliance profile "${name}"`,
+      hint: isPath
+        ? `paths are relative to the site file (${siteDir})`
+        : (didYouMean(name, known) ?? (known.length ? `shipped profiles: ${known.join(', ')}` : 'no compliance profiles ship with this version; give a path to a profile file')),
+    });
+  });
+  if (problems.length) throw new ConfigError(`${problems.length} unknown compliance profile(s)`, problems);
+}

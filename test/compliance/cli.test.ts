@@ -81,6 +81,19 @@ describe('validate with compliance profiles', () => {
     expect(r.stderr).toMatch(/hostile\.yaml:10:\d+: error: .*unknown fact path prefix "process"/);
   });
 
+  it('profile files are named with either extension (.yaml or .yml), and a missing one says so', async () => {
+    const profile = 'id: mine\ntitle: { en: Mine }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: low\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: security.sso.enabled, eq: true }\n    remediation: { en: fix }\n';
+    await writeFile(join(dir, 'mine.yml'), profile);
+    await writeFile(join(dir, 'yml.yaml'), SITE('[./mine.yml]'));
+    const ok = await runCli(['validate', join(dir, 'yml.yaml')]);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    await writeFile(join(dir, 'gone.yaml'), SITE('[./missing.yml]'));
+    const gone = await runCli(['validate', join(dir, 'gone.yaml')]);
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toMatch(/profile file "\.\/missing\.yml" not found/);
+  });
+
   it('a site with shipped profiles validates', async () => {
     await writeFile(join(dir, 'ok.yaml'), SITE('[baseline, finance-cn]', 'security:\n  mfa: { admins: true }\n'));
     const r = await runCli(['validate', join(dir, 'ok.yaml')]);
