@@ -2,7 +2,7 @@ import { defineCheck, type Block, type Finding, type Measurement } from '../../s
 import { probeMessages } from '../../src/probe/messages.js';
 import { MEDIA_PROFILES, latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
 import { tcpEchoRtt, type TcpRttResult } from '../../src/probe/tcp-rtt.js';
-import { limitScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
+import { limitScore, percentilesSchema, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
 import type { Percentiles, UdpStreamResult } from '../../src/probe/udp-stream.js';
 
 const messages = {
@@ -93,11 +93,6 @@ export interface LatencyFacts extends ProbeFacts, Partial<UdpStreamResult> {
   tcp?: TcpRttResult;
 }
 
-const percentilesSchema = {
-  type: ['object', 'null'],
-  required: ['min', 'p50', 'p95', 'p99', 'max', 'mean'],
-  properties: { min: { type: 'number' }, p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' }, mean: { type: 'number' } },
-} as const;
 const nullableNumber = { type: ['number', 'null'] } as const;
 
 const factsSchema = {

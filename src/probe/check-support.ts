@@ -52,6 +52,13 @@ export const probeFactsProperties = {
 
 export const probeFactsRequired = ['reflector', 'classification'] as const;
 
+/** JSON Schema of round-trip percentiles (`Percentiles`), null when no reply came back. */
+export const percentilesSchema = {
+  type: ['object', 'null'],
+  required: ['min', 'p50', 'p95', 'p99', 'max', 'mean'],
+  properties: { min: { type: 'number' }, p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' }, mean: { type: 'number' } },
+} as const;
+
 export function reflectorOf(site: Site, udpPort?: number): ReflectorFacts {
   const probe = site.probe!;
   const port = probe.port ?? DEFAULT_PROBE_PORT;
