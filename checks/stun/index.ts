@@ -1,20 +1,27 @@
-import { isIP } from 'node:net';
-import { commonOptions, defineCheck, type Classification, type Finding, type Measurement } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
-import { DnsLookupError } from '../../src/net/dns.js';
-import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
-import {
-  StunClientError,
-  defaultTransports,
-  expandPorts,
-  stunBinding,
-  sweepUdpPorts,
-  isStunProtocolError,
-  type StunTransport,
-} from '../../src/net/stun-client.js';
-import { discoverNatBehaviour } from '../../src/net/stun-nat.js';
+// STUN Binding per transport (reachability, reflexive address, round trip), then, over UDP, the
+// NAT's behaviour (RFC 5780) and a sweep of the endpoint's UDP ports: measured once into facts,
+// judged from them alone.
+
+import { commonOptions, defineCheck, type Block, type Cell, type Classification, type Finding, type Measurement, type Message } from '../../src/plugin-api.js';
+import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
+import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { defaultTransports, stunBinding, sweepUdpPorts } from '../../src/net/stun-client.js';
+import { discoverNatBehaviour, type NatBehaviourKind, type NatNote } from '../../src/net/stun-nat.js';
 import { formatAddress } from '../../src/net/stun.js';
+import { expandPorts, formatPorts, PortRangeError } from '../../src/util/port-ranges.js';
+import {
+  asPathError,
+  bestTransport,
+  failureOf,
+  round,
+  serverAddress,
+  stunTlsOptions,
+  transportFailure,
+  transportFailureProperties,
+  transportList,
+  transportsFailedFinding,
+  type TransportFacts,
+} from './common.js';
 
 const messages = {
   en: {
@@ -43,6 +50,40 @@ const messages = {
     'stun.ports-silent.fix': 'Allow outbound UDP to {host} on these ports (and the return traffic), or remove them from the endpoint\'s ports if the service does not use them.',
     'stun.unexpectedly-open': '{endpoint}: {host}:{port} answers STUN over {transports}, but the site policy says it must be blocked.',
     'stun.unexpectedly-open.fix': 'Add deny rules for {host}:{port} (UDP and TCP) at the site firewall, then re-run the assessment.',
+    'stun.nat.kind.endpoint-independent': 'endpoint-independent',
+    'stun.nat.kind.address-dependent': 'address-dependent',
+    'stun.nat.kind.address-and-port-dependent': 'address-and-port-dependent',
+    'stun.nat.kind.unknown': 'unknown (a test to the alternate address failed)',
+    'stun.nat.kind.not-supported': 'not testable (the server ignores CHANGE-REQUEST)',
+    'stun.nat.note.no-other-address': 'The server returns no OTHER-ADDRESS: it does not support NAT behaviour discovery (RFC 5780).',
+    'stun.nat.note.change-request-ignored': 'The server ignores CHANGE-REQUEST: filtering cannot be tested against it.',
+    'stun.nat.note.same-ip-alternate': 'OTHER-ADDRESS has the server\'s own IP: only port dependence can be tested.',
+    'stun.nat.note.no-nat': 'No NAT between this host and the server: the reflexive address is the local one.',
+    'stun.block.transports': 'STUN Binding per transport',
+    'stun.col.transport': 'Transport',
+    'stun.col.result': 'Result',
+    'stun.col.rtt': 'Round trip (ms)',
+    'stun.col.reflexive': 'Reflexive address',
+    'stun.col.code': 'Code',
+    'stun.block.nat': 'NAT behaviour (RFC 5780)',
+    'stun.kv.natted': 'Behind a NAT',
+    'stun.kv.local': 'Local address',
+    'stun.kv.reflexive': 'Reflexive address',
+    'stun.kv.other-address': 'Server\'s alternate address',
+    'stun.kv.mapping': 'Mapping',
+    'stun.kv.filtering': 'Filtering',
+    'stun.kv.note': 'Note',
+    'stun.kv.error': 'Discovery failed',
+    'stun.kv.mapping-error': 'Mapping test failed',
+    'stun.kv.filtering-error': 'Filtering test failed',
+    'stun.block.sweep': 'UDP ports swept with STUN Binding requests',
+    'stun.kv.swept': 'Ports tested',
+    'stun.swept': '{tested} of {total}',
+    'stun.swept.truncated': '{tested} of {total} (only the first {maxPorts}: maxSweepPorts)',
+    'stun.kv.answered': 'Answered',
+    'stun.kv.refused': 'Refused (ICMP port unreachable)',
+    'stun.kv.filtered': 'No answer (filtered)',
+    'stun.kv.other': 'Other',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -70,6 +111,40 @@ const messages = {
     'stun.ports-silent.fix': '放行到 {host} 这些端口的 UDP 出站（及回程流量）；如果服务不使用这些端口，请将其从端点的 ports 中删除。',
     'stun.unexpectedly-open': '{endpoint}：{host}:{port} 经 {transports} 应答 STUN，但站点策略要求必须阻断。',
     'stun.unexpectedly-open.fix': '在站点防火墙上为 {host}:{port}（UDP 和 TCP）添加拒绝规则，然后重新评估。',
+    'stun.nat.kind.endpoint-independent': '与端点无关',
+    'stun.nat.kind.address-dependent': '与地址相关',
+    'stun.nat.kind.address-and-port-dependent': '与地址和端口相关',
+    'stun.nat.kind.unknown': '未知（到备用地址的测试失败）',
+    'stun.nat.kind.not-supported': '无法测试（服务器忽略 CHANGE-REQUEST）',
+    'stun.nat.note.no-other-address': '服务器未返回 OTHER-ADDRESS：它不支持 NAT 行为发现（RFC 5780）。',
+    'stun.nat.note.change-request-ignored': '服务器忽略 CHANGE-REQUEST：无法用它测试过滤行为。',
+    'stun.nat.note.same-ip-alternate': 'OTHER-ADDRESS 与服务器 IP 相同：只能测试与端口的相关性。',
+    'stun.nat.note.no-nat': '本机与服务器之间没有 NAT：反射地址就是本地地址。',
+    'stun.block.transports': '各传输方式的 STUN Binding',
+    'stun.col.transport': '传输方式',
+    'stun.col.result': '结果',
+    'stun.col.rtt': '往返时间（毫秒）',
+    'stun.col.reflexive': '反射地址',
+    'stun.col.code': '代码',
+    'stun.block.nat': 'NAT 行为（RFC 5780）',
+    'stun.kv.natted': '位于 NAT 之后',
+    'stun.kv.local': '本地地址',
+    'stun.kv.reflexive': '反射地址',
+    'stun.kv.other-address': '服务器备用地址',
+    'stun.kv.mapping': '映射',
+    'stun.kv.filtering': '过滤',
+    'stun.kv.note': '说明',
+    'stun.kv.error': '发现失败',
+    'stun.kv.mapping-error': '映射测试失败',
+    'stun.kv.filtering-error': '过滤测试失败',
+    'stun.block.sweep': '用 STUN Binding 请求扫描的 UDP 端口',
+    'stun.kv.swept': '已测试端口',
+    'stun.swept': '{total} 个中的 {tested} 个',
+    'stun.swept.truncated': '{total} 个中的 {tested} 个（仅前 {maxPorts} 个：maxSweepPorts）',
+    'stun.kv.answered': '有应答',
+    'stun.kv.refused': '被拒绝（ICMP 端口不可达）',
+    'stun.kv.filtered': '无应答（已过滤）',
+    'stun.kv.other': '其他',
   },
 };
 
@@ -84,19 +159,152 @@ interface Options {
   maxSweepPorts: number;
 }
 
-interface TransportOutcome {
-  transport: StunTransport;
-  classification: Classification;
+/** One transport's Binding: the answer (reflexive address, round trip), or how it failed. */
+export interface StunTransportFacts extends TransportFacts {
+  /** From the last transmission to the answer, ms. */
   rttMs?: number;
+  /** UDP: requests sent before the answer (retransmissions + 1). */
   transmissions?: number;
+  /** This site as the server sees it, "ip:port". */
   reflexive?: string;
+  /** OTHER-ADDRESS: the server supports RFC 5780 from there. */
   otherAddress?: string;
   software?: string;
-  code?: string;
-  /** `protocol-error`: the server answered and broke STUN. */
-  kind?: 'protocol-error';
-  error?: string;
 }
+
+/** RFC 5780 discovery over UDP. */
+export interface StunNatFacts {
+  supported: boolean;
+  /** The reflexive address differs from the local one. */
+  natted: boolean;
+  local: string;
+  reflexive: string;
+  otherAddress?: string;
+  mapping?: NatBehaviourKind | 'unknown';
+  filtering?: NatBehaviourKind | 'not-supported' | 'unknown';
+  notes?: NatNote[];
+  mappingError?: string;
+  filteringError?: string;
+  /** Deadline of each discovery transaction, ms: silence this long was the filtering tests' answer. */
+  timeoutMs: number;
+}
+
+/** The discovery could not even start (the first Binding failed). */
+export interface StunNatFailure {
+  error: string;
+  timeoutMs: number;
+}
+
+/** The endpoint's `ports`, each asked for a Binding over UDP. */
+export interface StunSweepFacts {
+  /** Ports the endpoint lists (ranges expanded). */
+  total: number;
+  /** Ports that got an answer or a verdict before the deadline. */
+  tested: number;
+  /** Only the first `maxPorts` were swept. */
+  truncated?: boolean;
+  maxPorts?: number;
+  answered: number[];
+  refused: number[];
+  filtered: number[];
+  other: Array<{ port: number; classification: Classification; code?: string }>;
+  /** Deadline of each Binding, ms. */
+  timeoutMs: number;
+}
+
+export interface StunFacts {
+  /** The best transport's classification. */
+  classification: Classification;
+  /** `protocol-error`: the best transport's server answered and broke STUN. */
+  kind?: 'protocol-error';
+  /** STUN/TURN never goes through the HTTP proxy. */
+  path: 'direct';
+  /** The endpoint's `expect` when measured (the NAT tests and sweep run only for reachable endpoints). */
+  expect: 'reachable' | 'blocked';
+  host: string;
+  port: number;
+  /** The address asked (IPv4 preferred). */
+  address?: string;
+  /** Deadline of one Binding transaction, retransmissions included, ms. */
+  transactionTimeoutMs: number;
+  /** The host did not resolve: nothing was sent. */
+  dnsFailure?: PathFailure;
+  transports: StunTransportFacts[];
+  nat?: StunNatFacts | StunNatFailure;
+  sweep?: StunSweepFacts;
+}
+
+const natKinds = ['endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
+const factsSchema = {
+  type: 'object',
+  required: ['classification', 'path', 'expect', 'host', 'port', 'transactionTimeoutMs', 'transports'],
+  properties: {
+    classification: { type: 'string' },
+    kind: { const: 'protocol-error' },
+    path: { const: 'direct' },
+    expect: { enum: ['reachable', 'blocked'] },
+    host: { type: 'string' },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    address: { type: 'string' },
+    transactionTimeoutMs: { type: 'number', minimum: 0 },
+    dnsFailure: pathFailureSchema,
+    transports: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['transport', 'classification'],
+        properties: {
+          ...transportFailureProperties,
+          rttMs: { type: 'number', minimum: 0 },
+          transmissions: { type: 'integer', minimum: 0 },
+          reflexive: { type: 'string' },
+          otherAddress: { type: 'string' },
+          software: { type: 'string' },
+        },
+      },
+    },
+    nat: {
+      anyOf: [
+        { type: 'object', required: ['error', 'timeoutMs'], properties: { error: { type: 'string' }, timeoutMs: { type: 'number' } } },
+        {
+          type: 'object',
+          required: ['supported', 'natted', 'local', 'reflexive', 'timeoutMs'],
+          properties: {
+            supported: { type: 'boolean' },
+            natted: { type: 'boolean' },
+            local: { type: 'string' },
+            reflexive: { type: 'string' },
+            otherAddress: { type: 'string' },
+            mapping: { enum: [...natKinds, 'unknown'] },
+            filtering: { enum: [...natKinds, 'not-supported', 'unknown'] },
+            notes: { type: 'array', items: { enum: ['no-other-address', 'change-request-ignored', 'same-ip-alternate', 'no-nat'] } },
+            mappingError: { type: 'string' },
+            filteringError: { type: 'string' },
+            timeoutMs: { type: 'number', minimum: 0 },
+          },
+        },
+      ],
+    },
+    sweep: {
+      type: 'object',
+      required: ['total', 'tested', 'answered', 'refused', 'filtered', 'other', 'timeoutMs'],
+      properties: {
+        total: { type: 'integer', minimum: 0 },
+        tested: { type: 'integer', minimum: 0 },
+        truncated: { type: 'boolean' },
+        maxPorts: { type: 'integer' },
+        answered: { type: 'array', items: { type: 'integer' } },
+        refused: { type: 'array', items: { type: 'integer' } },
+        filtered: { type: 'array', items: { type: 'integer' } },
+        other: {
+          type: 'array',
+          items: { type: 'object', required: ['port', 'classification'], properties: { port: { type: 'integer' }, classification: { type: 'string' }, code: { type: 'string' } } },
+        },
+        timeoutMs: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+} as const;
 
 const STUN_PROTOCOLS = new Set(['stun', 'turn', 'turns']);
 // Best first: when transports disagree, the endpoint is as good as its best transport.
@@ -105,7 +313,7 @@ const SYMMETRIC = new Set(['address-dependent', 'address-and-port-dependent']);
 const FINDING_PORTS = 20;
 
 /** STUN Binding per transport (reachability, reflexive address, RTT), NAT behaviour, UDP port sweep. */
-export default defineCheck<Options>({
+export default defineCheck<Options, StunFacts>({
   meta: {
     id: 'stun',
     title: 'STUN/TURN servers answer',
@@ -149,53 +357,37 @@ export default defineCheck<Options>({
     },
     defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, slowMs: 100, natDiscovery: true, natTimeoutMs: 1500, sweepTimeoutMs: 1500, sweepConcurrency: 16, maxSweepPorts: 256 },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     return site.platform.endpoints
       .filter((ep) => STUN_PROTOCOLS.has(ep.protocol))
       .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
   },
-  async run(ctx, target) {
+
+  async measure(ctx, target) {
     const ep = target.endpoint!;
     const o = ctx.options;
-    const severity = unreachableSeverity(ep);
     const budget = (ms: number) => Math.max(100, Math.min(ms, ctx.remainingMs() - 300));
     const transactionTimeoutMs = budget(o.transactionTimeoutMs);
-    const slowMs = ctx.threshold('rttMs', o.slowMs);
+    // A port list that cannot be read is the site file's mistake: said before anything is sent.
+    const sweepPorts = ep.ports?.length ? portsOf(ep.name, ep.ports) : undefined;
+    const base = { path: 'direct' as const, expect: ep.expect, host: ep.host, port: ep.port, transactionTimeoutMs };
+
+    const server = await serverAddress(ctx, ep.host);
+    if ('dnsFailure' in server) return { classification: 'dns-failure', ...base, dnsFailure: server.dnsFailure, transports: [] };
+    const { address } = server;
+
     const transports = defaultTransports(ep);
-    const base = { path: 'direct' as const, expect: ep.expect, host: ep.host, port: ep.port };
-
-    let address: string;
-    try {
-      const answer = await lookupOnce(ctx, ep.host);
-      address = (answer.addresses.find((a) => a.family === 4) ?? answer.addresses[0])!.address;
-    } catch (err) {
-      if (!(err instanceof DnsLookupError)) throw err;
-      const blocked = ep.expect === 'blocked';
-      return {
-        status: blocked ? 'pass' : 'fail',
-        score: blocked ? 1 : 0,
-        findings: blocked ? [] : [pathFinding('stun', err, ep, severity, transactionTimeoutMs)],
-        details: { classification: 'dns-failure', ...base, transports: [] },
-      };
-    }
-
-    const tlsOptions = transports.includes('tls') ? await tlsFor(ctx, ep) : undefined;
-    const attempts = await Promise.all(
-      transports.map(async (transport): Promise<{ outcome: TransportOutcome; error?: PathError }> => {
+    const tls = transports.includes('tls') ? await stunTlsOptions(ctx, ep) : undefined;
+    const outcomes = await Promise.all(
+      transports.map(async (transport): Promise<StunTransportFacts> => {
         try {
           const r = await stunBinding(
-            {
-              transport,
-              address,
-              port: ep.port,
-              connectTimeoutMs: budget(o.connectTimeoutMs),
-              ...(transport === 'tls' ? { tls: tlsOptions } : {}),
-              signal: ctx.signal,
-            },
+            { transport, address, port: ep.port, connectTimeoutMs: budget(o.connectTimeoutMs), ...(transport === 'tls' ? { tls } : {}), signal: ctx.signal },
             { timeoutMs: transactionTimeoutMs, signal: ctx.signal },
           );
-          const outcome: TransportOutcome = {
+          return {
             transport,
             classification: 'ok',
             rttMs: r.rttMs,
@@ -204,86 +396,127 @@ export default defineCheck<Options>({
             ...(r.otherAddress ? { otherAddress: formatAddress(r.otherAddress) } : {}),
             ...(r.software ? { software: r.software.slice(0, 120) } : {}),
           };
-          return { outcome };
         } catch (err) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
-          const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
-          return { outcome: { transport, classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(isStunProtocolError(pe) ? { kind: 'protocol-error' as const } : {}), error: pe.message }, error: pe };
+          return { transport, ...transportFailure(asPathError(err)) };
         }
       }),
     );
-    const outcomes = attempts.map((a) => a.outcome);
-    const errors = new Map(attempts.filter((a) => a.error).map((a) => [a.outcome.transport, a.error!] as const));
-    const ok = outcomes.filter((t) => t.classification === 'ok');
-    const best = [...outcomes].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
-    const details: Record<string, unknown> = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, transports: outcomes };
-    const list = (xs: TransportOutcome[]) => xs.map((t) => t.transport.toUpperCase()).join(', ');
+    const best = bestTransport(outcomes, ORDER)!;
+    const facts: StunFacts = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, transports: outcomes };
+    const udpOk = outcomes.some((t) => t.transport === 'udp' && t.classification === 'ok');
+    if (ep.expect === 'blocked' || best.classification !== 'ok') return facts;
 
-    if (ep.expect === 'blocked') {
-      if (ok.length === 0) return { status: 'pass', score: 1, details };
+    // Then, in parallel: NAT behaviour over UDP, and the UDP port sweep.
+    const phase = AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.floor(Math.max(200, ctx.remainingMs() - 400)))]);
+    const natTimeoutMs = budget(o.natTimeoutMs);
+    const sweepTimeoutMs = budget(o.sweepTimeoutMs);
+    const swept = sweepPorts?.slice(0, o.maxSweepPorts);
+    const [nat, sweep] = await Promise.all([
+      udpOk && o.natDiscovery
+        ? discoverNatBehaviour({ address, port: ep.port }, { timeoutMs: natTimeoutMs, signal: phase }).then(
+            (n): StunNatFacts => ({
+              supported: n.supported,
+              natted: n.natted,
+              local: formatAddress(n.local),
+              reflexive: formatAddress(n.mapped),
+              ...(n.otherAddress ? { otherAddress: formatAddress(n.otherAddress) } : {}),
+              ...(n.mapping ? { mapping: n.mapping } : {}),
+              ...(n.filtering ? { filtering: n.filtering } : {}),
+              ...(n.notes.length ? { notes: n.notes } : {}),
+              ...(n.mappingError ? { mappingError: n.mappingError } : {}),
+              ...(n.filteringError ? { filteringError: n.filteringError } : {}),
+              timeoutMs: natTimeoutMs,
+            }),
+            (err: unknown): StunNatFailure => {
+              if (ctx.signal.aborted) throw ctx.signal.reason;
+              return { error: err instanceof Error ? err.message : String(err), timeoutMs: natTimeoutMs };
+            },
+          )
+        : undefined,
+      swept ? sweepUdpPorts(address, swept, { concurrency: o.sweepConcurrency, timeoutMs: sweepTimeoutMs, signal: phase }) : undefined,
+    ]);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (nat) facts.nat = nat;
+    if (sweep && sweepPorts) {
+      const truncated = sweepPorts.length > o.maxSweepPorts;
+      const silent = sweep.filter((r) => r.classification !== 'ok');
+      facts.sweep = {
+        total: sweepPorts.length,
+        tested: sweep.length,
+        ...(truncated ? { truncated: true, maxPorts: o.maxSweepPorts } : {}),
+        answered: sweep.filter((r) => r.classification === 'ok').map((r) => r.port),
+        refused: silent.filter((r) => r.classification === 'refused').map((r) => r.port),
+        filtered: silent.filter((r) => r.classification === 'filtered').map((r) => r.port),
+        other: silent
+          .filter((r) => r.classification !== 'refused' && r.classification !== 'filtered')
+          .map((r) => ({ port: r.port, classification: r.classification, ...(r.code ? { code: r.code } : {}) })),
+        timeoutMs: sweepTimeoutMs,
+      };
+    }
+    return facts;
+  },
+
+  judge(facts, { options, threshold, target }) {
+    const ep = target.endpoint!;
+    const severity = unreachableSeverity(ep);
+    const timeoutMs = facts.transactionTimeoutMs;
+    const blocked = ep.expect === 'blocked';
+    if (facts.dnsFailure) return blocked ? { score: 1 } : { score: 0, findings: [pathFailureFinding('stun', facts.dnsFailure, ep, severity, timeoutMs)] };
+    const outcomes = facts.transports;
+    const best = bestTransport(outcomes, ORDER);
+    if (!best) return { score: null, error: 'no transport was tried' };
+    const ok = outcomes.filter((t) => t.classification === 'ok');
+
+    if (blocked) {
+      if (ok.length === 0) return { score: 1 };
       return {
-        status: 'fail',
         score: 0,
         findings: [
           {
             id: 'stun.unexpectedly-open',
             severity: ep.severity ?? 'high',
-            message: { id: 'stun.unexpectedly-open', params: { endpoint: ep.name, host: ep.host, port: ep.port, transports: list(ok) } },
+            message: { id: 'stun.unexpectedly-open', params: { endpoint: ep.name, host: ep.host, port: ep.port, transports: transportList(ok) } },
             remediation: { id: 'stun.unexpectedly-open.fix', params: { host: ep.host, port: ep.port } },
             evidence: { transports: ok.map((t) => t.transport) },
           },
         ],
-        details,
       };
     }
-
     if (ok.length === 0) {
       const failed = outcomes.filter((t) => t.classification === best.classification);
-      return { status: 'fail', score: 0, findings: [failureFinding(ep, best, failed, errors.get(best.transport), severity, transactionTimeoutMs)], details };
+      return { score: 0, findings: [transportsFailedFinding('stun', ep, best, failed, severity, timeoutMs)] };
     }
 
-    // Phase 2, in parallel: NAT behaviour over UDP, and the UDP port sweep.
-    const udpOk = ok.some((t) => t.transport === 'udp');
-    const phase = AbortSignal.any([ctx.signal, AbortSignal.timeout(Math.floor(Math.max(200, ctx.remainingMs() - 400)))]);
-    const sweepSpec = ep.ports?.length ? expandPorts(ep.ports, o.maxSweepPorts) : undefined;
-    const [nat, sweep] = await Promise.all([
-      udpOk && o.natDiscovery
-        ? discoverNatBehaviour({ address, port: ep.port }, { timeoutMs: budget(o.natTimeoutMs), signal: phase }).catch((err: unknown): { error: string } => {
-            if (ctx.signal.aborted) throw ctx.signal.reason;
-            return { error: err instanceof Error ? err.message : String(err) };
-          })
-        : Promise.resolve(undefined),
-      sweepSpec ? sweepUdpPorts(address, sweepSpec.ports, { concurrency: o.sweepConcurrency, timeoutMs: budget(o.sweepTimeoutMs), signal: phase }) : Promise.resolve(undefined),
-    ]);
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-
+    const slowMs = threshold('rttMs', options.slowMs);
     const findings: Finding[] = [];
     let score = 1;
     const udp = outcomes.find((t) => t.transport === 'udp');
-    if (udp && udp.classification !== 'ok') {
+    const udpOk = udp?.classification === 'ok';
+    if (udp && !udpOk) {
       score = Math.min(score, 0.6);
       findings.push({
         id: 'stun.udp-blocked',
         severity: 'medium',
-        message: { id: 'stun.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: list(ok) } },
+        message: { id: 'stun.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) } },
         remediation: { id: 'stun.udp-blocked.fix', params: { host: ep.host, port: ep.port } },
         evidence: { udp: { classification: udp.classification, ...(udp.code ? { code: udp.code } : {}) } },
       });
     }
     for (const t of outcomes) {
       if (t.transport === 'udp' || t.classification === 'ok') continue;
-      const err = errors.get(t.transport);
-      if (t.classification === 'tls-failure' && err) {
+      if (t.classification === 'tls-failure') {
         score = Math.min(score, 0.7);
-        findings.push({ ...pathFinding('stun', err, ep, 'medium', transactionTimeoutMs) });
+        findings.push(pathFailureFinding('stun', failureOf(t), ep, 'medium', timeoutMs));
         continue;
       }
       score = Math.min(score, udpOk ? 0.8 : 0.6);
+      const transport = t.transport.toUpperCase();
       findings.push({
         id: 'stun.transport-failed',
         severity: 'low',
-        message: { id: 'stun.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport: t.transport.toUpperCase(), classification: t.classification } },
-        remediation: { id: 'stun.transport-failed.fix', params: { host: ep.host, port: ep.port, transport: t.transport.toUpperCase() } },
+        message: { id: 'stun.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification } },
+        remediation: { id: 'stun.transport-failed.fix', params: { host: ep.host, port: ep.port, transport } },
         evidence: { transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}) },
       });
     }
@@ -300,51 +533,30 @@ export default defineCheck<Options>({
       });
     }
 
-    if (nat) {
-      details.nat =
-        'error' in nat
-          ? nat
-          : {
-              supported: nat.supported,
-              natted: nat.natted,
-              local: formatAddress(nat.local),
-              reflexive: formatAddress(nat.mapped),
-              ...(nat.otherAddress ? { otherAddress: formatAddress(nat.otherAddress) } : {}),
-              ...(nat.mapping ? { mapping: nat.mapping } : {}),
-              ...(nat.filtering ? { filtering: nat.filtering } : {}),
-              ...(nat.notes.length ? { notes: nat.notes } : {}),
-            };
-      if ('mapping' in nat && nat.mapping && SYMMETRIC.has(nat.mapping)) {
-        findings.push({
-          id: 'stun.nat-symmetric',
-          severity: 'info',
-          message: { id: 'stun.nat-symmetric', params: { endpoint: ep.name, mapping: `@stun.nat.${nat.mapping}` } },
-          remediation: { id: 'stun.nat-symmetric.fix' },
-          evidence: { mapping: nat.mapping, ...(nat.filtering ? { filtering: nat.filtering } : {}) },
-        });
-      }
+    const nat = facts.nat && 'supported' in facts.nat ? facts.nat : undefined;
+    if (nat?.mapping && SYMMETRIC.has(nat.mapping)) {
+      // Informative: the relay carries those calls, and the turn check judges the relay.
+      findings.push({
+        id: 'stun.nat-symmetric',
+        severity: 'info',
+        message: { id: 'stun.nat-symmetric', params: { endpoint: ep.name, mapping: { id: `stun.nat.${nat.mapping}` } } },
+        remediation: { id: 'stun.nat-symmetric.fix' },
+        evidence: { mapping: nat.mapping, ...(nat.filtering ? { filtering: nat.filtering } : {}), reflexive: nat.reflexive, local: nat.local },
+      });
     }
 
-    if (sweep && sweepSpec) {
-      const tested = sweep;
-      const answered = tested.filter((r) => r.classification === 'ok').map((r) => r.port);
-      const silent = tested.filter((r) => r.classification !== 'ok');
-      details.sweep = {
-        total: sweepSpec.ports.length,
-        tested: tested.length,
-        ...(sweepSpec.truncated ? { truncated: true, maxPorts: o.maxSweepPorts } : {}),
-        answered,
-        refused: silent.filter((r) => r.classification === 'refused').map((r) => r.port),
-        filtered: silent.filter((r) => r.classification === 'filtered').map((r) => r.port),
-        other: silent.filter((r) => r.classification !== 'refused' && r.classification !== 'filtered').map((r) => ({ port: r.port, classification: r.classification })),
-      };
+    const sweep = facts.sweep;
+    if (sweep) {
+      const silent = [...sweep.refused.map((port) => ({ port, classification: 'refused' })), ...sweep.filtered.map((port) => ({ port, classification: 'filtered' })), ...sweep.other].sort(
+        (a, b) => a.port - b.port,
+      );
       if (silent.length) {
         score = Math.min(score, 0.7);
         const shown = silent.slice(0, FINDING_PORTS).map((r) => `${r.port} (${r.classification})`).join(', ');
         findings.push({
           id: 'stun.ports-silent',
           severity: 'medium',
-          message: { id: 'stun.ports-silent', params: { endpoint: ep.name, host: ep.host, count: silent.length, total: tested.length, ports: silent.length > FINDING_PORTS ? `${shown}, …` : shown } },
+          message: { id: 'stun.ports-silent', params: { endpoint: ep.name, host: ep.host, count: silent.length, total: sweep.tested, ports: silent.length > FINDING_PORTS ? `${shown}, …` : shown } },
           remediation: { id: 'stun.ports-silent.fix', params: { host: ep.host } },
           evidence: { ports: silent.map((r) => r.port) },
         });
@@ -357,56 +569,72 @@ export default defineCheck<Options>({
       unit: 'ms',
       threshold: { max: slowMs, source: 'Teams: RTT < 100 ms client → media edge' },
     }));
-    if (details.sweep) measurements.push({ id: 'portsAnswering', value: (details.sweep as { answered: number[] }).answered.length });
-    const scoring = findings.some((f) => f.severity !== 'info');
-    return {
-      status: score < 0.5 ? 'fail' : scoring || score < 1 ? 'warn' : 'pass',
-      score: round(score),
-      measurements,
-      findings,
-      details,
-    };
+    if (sweep) measurements.push({ id: 'portsAnswering', value: sweep.answered.length });
+    // A finding above info is never a pass, whatever the score says.
+    if (findings.some((f) => f.severity !== 'info')) score = Math.min(score, 0.89);
+    return { score: round(score), measurements, findings };
+  },
+
+  present(facts) {
+    const blocks: Block[] = [];
+    if (facts.transports.length) {
+      blocks.push({
+        kind: 'table',
+        title: { id: 'stun.block.transports' },
+        columns: [
+          { key: 'transport', label: { id: 'stun.col.transport' } },
+          { key: 'result', label: { id: 'stun.col.result' } },
+          { key: 'rtt', label: { id: 'stun.col.rtt' }, numeric: true },
+          { key: 'reflexive', label: { id: 'stun.col.reflexive' } },
+          { key: 'code', label: { id: 'stun.col.code' } },
+        ],
+        rows: facts.transports.map((t) => ({ transport: t.transport.toUpperCase(), result: t.classification, rtt: t.rttMs ?? null, reflexive: t.reflexive ?? null, code: t.code ?? null })),
+      });
+    }
+    if (facts.nat) blocks.push(natBlock(facts.nat));
+    if (facts.sweep) blocks.push(sweepBlock(facts.sweep));
+    return blocks;
   },
 });
 
-async function tlsFor(ctx: Parameters<typeof trustFor>[0], ep: NonNullable<Parameters<typeof trustFor>[1]>) {
-  const ca = await trustFor(ctx, ep);
-  const tls = ep.extra.tls as { serverName?: string } | undefined;
-  const serverName = tls?.serverName ?? (isIP(ep.host) ? undefined : ep.host);
-  return { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) };
+function portsOf(endpoint: string, spec: ReadonlyArray<number | string>): number[] {
+  try {
+    return expandPorts(spec);
+  } catch (err) {
+    if (err instanceof PortRangeError) throw new Error(`endpoint ${endpoint}, ports: ${err.message}`);
+    throw err;
+  }
 }
 
-function failureFinding(
-  ep: { name: string; host: string; port: number },
-  best: TransportOutcome,
-  failed: TransportOutcome[],
-  err: PathError | undefined,
-  severity: Finding['severity'],
-  timeoutMs: number,
-): Finding {
-  const c = best.classification;
-  if (c === 'tls-failure' && err) return pathFinding('stun', err, ep as Parameters<typeof pathFinding>[2], severity, timeoutMs);
-  const known = ['filtered', 'refused', 'unreachable', 'timeout', 'server-error'];
-  const id = known.includes(c) ? c : 'unreachable';
-  const params = {
-    endpoint: ep.name,
-    host: ep.host,
-    port: ep.port,
-    transports: failed.map((t) => t.transport.toUpperCase()).join(', '),
-    timeoutMs,
-    code: best.code ?? '-',
-    detail: best.error ?? c,
-  };
-  return {
-    id: `stun.${id}`,
-    severity,
-    message: { id: `stun.${id}`, params },
-    remediation: { id: `stun.${id}.fix`, params },
-    evidence: { transports: failed.map((t) => ({ transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}), ...(t.error ? { error: t.error } : {}) })) },
-  };
+function natBlock(nat: StunNatFacts | StunNatFailure): Block {
+  const items: Array<{ label: { id: string }; value: Cell }> = [];
+  if ('error' in nat) items.push({ label: { id: 'stun.kv.error' }, value: nat.error });
+  else {
+    items.push(
+      { label: { id: 'stun.kv.natted' }, value: nat.natted },
+      { label: { id: 'stun.kv.local' }, value: nat.local },
+      { label: { id: 'stun.kv.reflexive' }, value: nat.reflexive },
+    );
+    if (nat.otherAddress) items.push({ label: { id: 'stun.kv.other-address' }, value: nat.otherAddress });
+    if (nat.mapping) items.push({ label: { id: 'stun.kv.mapping' }, value: { id: `stun.nat.kind.${nat.mapping}` } });
+    if (nat.filtering) items.push({ label: { id: 'stun.kv.filtering' }, value: { id: `stun.nat.kind.${nat.filtering}` } });
+    if (nat.mappingError) items.push({ label: { id: 'stun.kv.mapping-error' }, value: nat.mappingError });
+    if (nat.filteringError) items.push({ label: { id: 'stun.kv.filtering-error' }, value: nat.filteringError });
+    for (const note of nat.notes ?? []) items.push({ label: { id: 'stun.kv.note' }, value: { id: `stun.nat.note.${note}` } });
+  }
+  return { kind: 'key-value', title: { id: 'stun.block.nat' }, items };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
+function sweepBlock(sweep: StunSweepFacts): Block {
+  const swept: Message = sweep.truncated
+    ? { id: 'stun.swept.truncated', params: { tested: sweep.tested, total: sweep.total, maxPorts: sweep.maxPorts ?? sweep.tested } }
+    : { id: 'stun.swept', params: { tested: sweep.tested, total: sweep.total } };
+  const items: Array<{ label: { id: string }; value: Cell }> = [
+    { label: { id: 'stun.kv.swept' }, value: swept },
+    { label: { id: 'stun.kv.answered' }, value: formatPorts(sweep.answered) || '—' },
+  ];
+  if (sweep.refused.length) items.push({ label: { id: 'stun.kv.refused' }, value: formatPorts(sweep.refused) });
+  if (sweep.filtered.length) items.push({ label: { id: 'stun.kv.filtered' }, value: formatPorts(sweep.filtered) });
+  if (sweep.other.length) items.push({ label: { id: 'stun.kv.other' }, value: sweep.other.map((r) => `${r.port} ${r.classification}`).join(', ') });
+  return { kind: 'key-value', title: { id: 'stun.block.sweep' }, items };
 }
-

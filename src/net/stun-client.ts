@@ -69,6 +69,8 @@ export interface StunClientErrorOptions {
   stun?: StunErrorInfo;
   /** The realm the server named (with auth-refused). */
   realm?: string;
+  /** Successes discarded for their MESSAGE-INTEGRITY (with INTEGRITY_MISSING / INTEGRITY_MISMATCH). */
+  discarded?: number;
 }
 
 /** Codes of a server that answered and broke STUN (not a path failure, not a named error response). */
@@ -83,12 +85,14 @@ export function isStunProtocolError(err: unknown): boolean {
 export class StunClientError extends PathError {
   readonly stun?: StunErrorInfo;
   readonly realm?: string;
+  readonly discarded?: number;
 
   constructor(classification: Classification, phase: Phase, message: string, opts: StunClientErrorOptions = {}) {
     super(classification, phase, message, opts.code, opts.tlsKind);
     this.name = 'StunClientError';
     if (opts.stun) this.stun = opts.stun;
     if (opts.realm !== undefined) this.realm = opts.realm;
+    if (opts.discarded !== undefined) this.discarded = opts.discarded;
   }
 }
 
@@ -357,7 +361,7 @@ export class StunConnection {
               'server-error',
               'application',
               `${where} answered ${n} time${n === 1 ? '' : 's'} with a success ${invalid ? 'whose MESSAGE-INTEGRITY does not match the credentials' : 'without MESSAGE-INTEGRITY'}: discarded, as RFC 8489 §9.2.5 requires`,
-              { code: invalid ? 'INTEGRITY_MISMATCH' : 'INTEGRITY_MISSING' },
+              { code: invalid ? 'INTEGRITY_MISMATCH' : 'INTEGRITY_MISSING', discarded: n },
             ),
           );
         } else if (garbage) {
@@ -558,36 +562,6 @@ export async function sweepUdpPorts(
 export function defaultTransports(ep: { protocol: string; transports?: StunTransport[] }): StunTransport[] {
   if (ep.transports?.length) return [...new Set(ep.transports)];
   return ep.protocol === 'turns' ? ['tls'] : ['udp', 'tcp'];
-}
-
-/** Expands [3478, "3479-3481"] into [3478, 3479, 3480, 3481] (deduplicated, in order), at most `max`. */
-export function expandPorts(spec: ReadonlyArray<number | string>, max = Infinity): { ports: number[]; truncated: boolean } {
-  const seen = new Set<number>();
-  const ports: number[] = [];
-  let truncated = false;
-  const add = (p: number) => {
-    if (!Number.isInteger(p) || p < 1 || p > 65535 || seen.has(p)) return;
-    if (ports.length >= max) {
-      truncated = true;
-      return;
-    }
-    seen.add(p);
-    ports.push(p);
-  };
-  for (const s of spec) {
-    if (typeof s === 'number') add(s);
-    else {
-      const m = /^(\d{1,5})-(\d{1,5})$/.exec(s.trim());
-      if (!m) {
-        add(Number(s));
-        continue;
-      }
-      const [a, b] = [Number(m[1]), Number(m[2])].sort((x, y) => x - y) as [number, number];
-      for (let p = a; p <= b && !truncated; p++) add(p);
-    }
-    if (truncated) break;
-  }
-  return { ports, truncated };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,15 @@ import { sameAddress, type ChangeRequest, type TransportAddress } from './stun.j
 
 export type NatBehaviourKind = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
 
+/**
+ * What limited the discovery, as codes a report words in its reader's language:
+ * `no-other-address` — the server returns no OTHER-ADDRESS, so it does not support RFC 5780;
+ * `change-request-ignored` — it ignores CHANGE-REQUEST (or refuses it), so filtering cannot be tested;
+ * `same-ip-alternate` — OTHER-ADDRESS has the server's own IP, so only port dependence can be tested;
+ * `no-nat` — the reflexive address is the local one: nothing translates between here and the server.
+ */
+export type NatNote = 'no-other-address' | 'change-request-ignored' | 'same-ip-alternate' | 'no-nat';
+
 export interface NatBehaviour {
   /** The server returned OTHER-ADDRESS, i.e. it supports RFC 5780. */
   supported: boolean;
@@ -34,7 +43,11 @@ export interface NatBehaviour {
   otherAddress?: TransportAddress;
   mapping?: NatBehaviourKind | 'unknown';
   filtering?: NatBehaviourKind | 'not-supported' | 'unknown';
-  notes: string[];
+  notes: NatNote[];
+  /** Why the mapping tests failed (mapping `unknown`). */
+  mappingError?: string;
+  /** Why the filtering tests failed (filtering `unknown`). */
+  filteringError?: string;
 }
 
 export interface NatDiscoveryOptions {
@@ -45,8 +58,6 @@ export interface NatDiscoveryOptions {
 }
 
 type FilteringAnswer = 'answered' | 'silent' | 'unsupported';
-
-const NOT_SUPPORTED = 'CHANGE-REQUEST is not supported by this server: filtering behaviour cannot be tested';
 
 /** The local address the kernel would use to reach `server` (a connected UDP socket tells). */
 async function localAddressFor(server: Endpoint): Promise<string | undefined> {
@@ -80,7 +91,7 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
     });
 
   const conn = await openSocket();
-  const notes: string[] = [];
+  const notes: NatNote[] = [];
   try {
     // Test I: the primary address. It tells whether there is a NAT at all, and the alternate address.
     const first = await binding(conn, server);
@@ -89,7 +100,7 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
     const natted = !sameAddress(first.mapped, local);
     const base: NatBehaviour = { supported: false, local, mapped: first.mapped, natted, notes };
     if (!first.otherAddress) {
-      notes.push('the server returns no OTHER-ADDRESS: NAT behaviour discovery (RFC 5780) is not supported by this server');
+      notes.push('no-other-address');
       return base;
     }
     const result: NatBehaviour = { ...base, supported: true, otherAddress: first.otherAddress };
@@ -97,16 +108,16 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
     // Filtering runs even without a NAT: a stateful firewall filters too.
     try {
       result.filtering = await discoverFiltering(server, openSocket, binding, opts.signal);
-      if (result.filtering === 'not-supported') notes.push(NOT_SUPPORTED);
+      if (result.filtering === 'not-supported') notes.push('change-request-ignored');
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       result.filtering = 'unknown';
-      notes.push(`filtering test failed: ${(err as Error).message}`);
+      result.filteringError = (err as Error).message;
     }
 
     if (!natted) {
       result.mapping = 'endpoint-independent';
-      notes.push('no NAT between this host and the server (the reflexive address is the local one)');
+      notes.push('no-nat');
       return result;
     }
     try {
@@ -114,7 +125,7 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       result.mapping = 'unknown';
-      notes.push(`mapping test to the alternate address failed: ${(err as Error).message}`);
+      result.mappingError = (err as Error).message;
     }
     return result;
   } finally {
@@ -133,12 +144,12 @@ async function discoverMapping(
   other: TransportAddress,
   firstMapped: TransportAddress,
   binding: (conn: StunConnection, to: Endpoint) => Promise<BindingResult>,
-  notes: string[],
+  notes: NatNote[],
 ): Promise<NatBehaviourKind> {
   const sameIp = other.address === server.address;
   if (sameIp) {
     // Only the port can differ, so address dependence cannot be told from independence.
-    notes.push('OTHER-ADDRESS has the same IP as the server: only port dependence can be tested');
+    notes.push('same-ip-alternate');
     const third = await binding(conn, { address: other.address, port: other.port });
     return sameAddress(third.mapped, firstMapped) ? 'endpoint-independent' : 'address-and-port-dependent';
   }
