@@ -1,18 +1,31 @@
-import { isIP } from 'node:net';
-import { commonOptions, defineCheck, type CheckContext, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
-import { DnsLookupError } from '../../src/net/dns.js';
-import { pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { lookupOnce, timingScore, trustFor, unreachableSeverity } from '../../src/net/shared.js';
-import { StunClientError, StunConnection, TurnClient, defaultTransports, isStunProtocolError, relayRoundTrip, type StunTransport } from '../../src/net/stun-client.js';
+// TURN per transport: an authenticated Allocate, a permission, a round trip through the relay and
+// back, and the deallocation — measured once into facts, judged from them alone.
+
+import { commonOptions, defineCheck, type Block, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
+import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { StunClientError, StunConnection, TurnClient, defaultTransports, relayRoundTrip } from '../../src/net/stun-client.js';
 import { formatAddress } from '../../src/net/stun.js';
+import {
+  asPathError,
+  bestTransport,
+  failureOf,
+  round,
+  serverAddress,
+  stunTlsOptions,
+  transportFailure,
+  transportFailureProperties,
+  transportList,
+  transportsFailedFinding,
+  type TransportFacts,
+} from '../stun/common.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
     'turn.no-credentials': '{endpoint}: no TURN credentials, so the relay cannot be tested (TURN servers allocate only for authenticated users).',
     'turn.no-credentials.fix':
-      'Add credentials to the endpoint in the site file — `credentials: {username: ..., password: ${TURN_PASSWORD}}`, the password always from an environment variable, never written in the file. With `siteready run turn`, set SITEREADY_TURN_USERNAME and SITEREADY_TURN_PASSWORD.',
+      'Add credentials to the endpoint in the site file — `credentials: {username: ..., password: {passwordRef}}`, the password always from an environment variable, never written in the file. With `siteready run turn`, set SITEREADY_TURN_USERNAME and SITEREADY_TURN_PASSWORD.',
     'turn.auth-refused': '{endpoint}: the TURN server {host}:{port} is reachable but refused the credentials of user {username} over {transports} ({detail}).',
     'turn.auth-refused.fix':
       'Check the username and the password in the environment variable the site file names against the TURN server\'s users (realm {realm}). For time-limited (REST API) credentials, generate fresh ones before the run.',
@@ -42,12 +55,26 @@ const messages = {
       'The relay could not reach this site, or this site drops UDP from the relay\'s port range: allow inbound-return UDP from {host}\'s relay ports, and check the server does not deny this site\'s address (denied-peer-ip).',
     'turn.slow': '{endpoint}: relayed round trip {ms} ms over {transport} (target ≤ {limit} ms).',
     'turn.slow.fix': 'Every relayed call pays this twice (to the relay and back): use a TURN server closer to this site, or check routing to {host}.',
+    'turn.block.transports': 'TURN per transport',
+    'turn.col.transport': 'Transport',
+    'turn.col.result': 'Result',
+    'turn.col.stage': 'Got as far as',
+    'turn.col.allocate': 'Allocate (ms)',
+    'turn.col.relayed': 'Relayed address',
+    'turn.col.relay-rtt': 'Relayed round trip (ms)',
+    'turn.col.deallocated': 'Deallocated',
+    'turn.col.code': 'Code',
+    'turn.stage.connect': 'connect',
+    'turn.stage.allocate': 'allocate',
+    'turn.stage.relay': 'relay',
+    'turn.stage.deallocate': 'deallocate',
+    'turn.stage.done': 'done',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
     'turn.no-credentials': '{endpoint}：没有 TURN 凭据，无法测试中继（TURN 服务器只为已认证用户分配中继）。',
     'turn.no-credentials.fix':
-      '在站点文件中为该端点添加凭据——`credentials: {username: ..., password: ${TURN_PASSWORD}}`，密码必须来自环境变量，切勿写在文件中。使用 `siteready run turn` 时，请设置 SITEREADY_TURN_USERNAME 和 SITEREADY_TURN_PASSWORD。',
+      '在站点文件中为该端点添加凭据——`credentials: {username: ..., password: {passwordRef}}`，密码必须来自环境变量，切勿写在文件中。使用 `siteready run turn` 时，请设置 SITEREADY_TURN_USERNAME 和 SITEREADY_TURN_PASSWORD。',
     'turn.auth-refused': '{endpoint}：TURN 服务器 {host}:{port} 可达，但经 {transports} 拒绝了用户 {username} 的凭据（{detail}）。',
     'turn.auth-refused.fix': '核对用户名以及站点文件所指环境变量中的密码是否与 TURN 服务器的用户（realm {realm}）一致。如使用限时（REST API）凭据，请在运行前重新生成。',
     'turn.filtered': '{endpoint}：{timeoutMs} 毫秒内经 {transports} 未收到 TURN 服务器 {host}:{port} 的应答：数据包被静默丢弃。',
@@ -75,6 +102,20 @@ const messages = {
     'turn.relay-failed.fix': '中继无法到达本站点，或本站点丢弃了来自中继端口范围的 UDP：请放行来自 {host} 中继端口的回程 UDP，并确认服务器没有拒绝本站点的地址（denied-peer-ip）。',
     'turn.slow': '{endpoint}：经 {transport} 的中继往返时间为 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
     'turn.slow.fix': '每次中继通话都要付出两倍的代价（到中继再返回）：请使用离本站点更近的 TURN 服务器，或检查到 {host} 的路由。',
+    'turn.block.transports': '各传输方式的 TURN',
+    'turn.col.transport': '传输方式',
+    'turn.col.result': '结果',
+    'turn.col.stage': '进行到',
+    'turn.col.allocate': '分配（毫秒）',
+    'turn.col.relayed': '中继地址',
+    'turn.col.relay-rtt': '中继往返时间（毫秒）',
+    'turn.col.deallocated': '已释放',
+    'turn.col.code': '代码',
+    'turn.stage.connect': '连接',
+    'turn.stage.allocate': '分配',
+    'turn.stage.relay': '中继',
+    'turn.stage.deallocate': '释放',
+    'turn.stage.done': '完成',
   },
 };
 
@@ -87,33 +128,124 @@ interface Options {
   peerStunPort?: number;
 }
 
-interface TransportOutcome {
-  transport: StunTransport;
-  classification: Classification;
+type Stage = 'connect' | 'allocate' | 'relay' | 'deallocate' | 'done';
+
+/**
+ * Authenticated successes the client discarded (RFC 8489 §9.2.5): none carried a MESSAGE-INTEGRITY
+ * (`absent`), or one that does not match the credentials (`invalid`).
+ */
+export interface TurnIntegrityFacts {
+  problem: 'absent' | 'invalid';
+  /** The stage whose request was answered that way. */
+  stage: Stage;
+  /** How many answers were discarded. */
+  discarded?: number;
+}
+
+/** One transport: how far it got, what the server granted, and how it failed. */
+export interface TurnTransportFacts extends TransportFacts {
   /** How far it got: connect → allocate → relay → deallocate → done. */
-  stage: 'connect' | 'allocate' | 'relay' | 'deallocate' | 'done';
+  stage: Stage;
+  /** Round trip of the authenticated Allocate that succeeded, ms. */
   allocateMs?: number;
   relayed?: string;
+  /** This site as the server sees it. */
   mapped?: string;
+  /** Seconds granted. */
   lifetime?: number;
+  /** The realm the server named (also with `auth-refused`). */
   realm?: string;
   permissionMs?: number;
+  /** Send indication out, Data indication back through the relay, ms. */
   relayRttMs?: number;
   peer?: string;
-  peerAddressFrom?: string;
+  peerAddressFrom?: 'binding' | 'mapped' | 'local';
+  /** The allocation worked, the relayed round trip did not. */
   relayError?: { code?: string; message: string; stun?: { code: number; name: string } };
   deallocated?: boolean;
-  code?: string;
-  /** `protocol-error`: the server answered and broke STUN. */
-  kind?: 'protocol-error';
+  /** The STUN error response that ended it: 401/441 with `auth-refused`, else a named error (437, 486, 508, ...). */
   stun?: { code: number; name: string; reason: string };
-  error?: string;
+  integrity?: TurnIntegrityFacts;
 }
+
+export interface TurnFacts {
+  /**
+   * The best transport's classification. `auth-refused` is "reachable, credentials refused" (401
+   * or 441 after authenticating); `filtered`, `refused`, `unreachable` are "blocked". Absent when
+   * nothing was measured (no credentials).
+   */
+  classification?: Classification;
+  kind?: 'protocol-error';
+  /** `no-credentials`: the endpoint has none, so nothing was sent. */
+  reason?: 'no-credentials';
+  path: 'direct';
+  host: string;
+  port: number;
+  address?: string;
+  username?: string;
+  /** Deadline of each TURN transaction, ms. */
+  transactionTimeoutMs: number;
+  /** Deadline of the relayed round trip (all attempts), ms. */
+  relayTimeoutMs: number;
+  dnsFailure?: PathFailure;
+  transports: TurnTransportFacts[];
+}
+
+const stages = ['connect', 'allocate', 'relay', 'deallocate', 'done'];
+const factsSchema = {
+  type: 'object',
+  required: ['path', 'host', 'port', 'transactionTimeoutMs', 'relayTimeoutMs', 'transports'],
+  properties: {
+    classification: { type: 'string' },
+    kind: { const: 'protocol-error' },
+    reason: { const: 'no-credentials' },
+    path: { const: 'direct' },
+    host: { type: 'string' },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    address: { type: 'string' },
+    username: { type: 'string' },
+    transactionTimeoutMs: { type: 'number', minimum: 0 },
+    relayTimeoutMs: { type: 'number', minimum: 0 },
+    dnsFailure: pathFailureSchema,
+    transports: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['transport', 'classification', 'stage'],
+        properties: {
+          ...transportFailureProperties,
+          stage: { enum: stages },
+          allocateMs: { type: 'number', minimum: 0 },
+          relayed: { type: 'string' },
+          mapped: { type: 'string' },
+          lifetime: { type: 'number' },
+          realm: { type: 'string' },
+          permissionMs: { type: 'number', minimum: 0 },
+          relayRttMs: { type: 'number', minimum: 0 },
+          peer: { type: 'string' },
+          peerAddressFrom: { enum: ['binding', 'mapped', 'local'] },
+          relayError: {
+            type: 'object',
+            required: ['message'],
+            properties: { code: { type: 'string' }, message: { type: 'string' }, stun: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'integer' }, name: { type: 'string' } } } },
+          },
+          deallocated: { type: 'boolean' },
+          stun: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'integer' }, name: { type: 'string' }, reason: { type: 'string' } } },
+          integrity: {
+            type: 'object',
+            required: ['problem', 'stage'],
+            properties: { problem: { enum: ['absent', 'invalid'] }, stage: { enum: stages }, discarded: { type: 'integer', minimum: 0 } },
+          },
+        },
+      },
+    },
+  },
+} as const;
 
 const ORDER: Classification[] = ['ok', 'auth-refused', 'server-error', 'timeout', 'tls-failure', 'refused', 'unreachable', 'filtered', 'dns-failure'];
 
 /** TURN Allocate with long-term credentials, CreatePermission, a relayed round trip, deallocation. */
-export default defineCheck<Options>({
+export default defineCheck<Options, TurnFacts>({
   meta: {
     id: 'turn',
     title: 'TURN relays allocate and relay',
@@ -152,54 +284,36 @@ export default defineCheck<Options>({
     },
     defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, relayTimeoutMs: 3000, slowMs: 200 },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     return site.platform.endpoints
       .filter((ep) => (ep.protocol === 'turn' || ep.protocol === 'turns') && ep.expect === 'reachable')
       .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
   },
-  async run(ctx, target) {
+
+  async measure(ctx, target) {
     const ep = target.endpoint!;
     const o = ctx.options;
-    const severity = unreachableSeverity(ep);
     const budget = (ms: number) => Math.max(100, Math.min(ms, ctx.remainingMs() - 300));
     const transactionTimeoutMs = budget(o.transactionTimeoutMs);
-    const slowMs = ctx.threshold('relayRttMs', o.slowMs);
-    const transports = defaultTransports(ep);
-    const base = { path: 'direct' as const, host: ep.host, port: ep.port };
+    const relayTimeoutMs = budget(o.relayTimeoutMs);
+    const base = { path: 'direct' as const, host: ep.host, port: ep.port, transactionTimeoutMs, relayTimeoutMs };
 
     const creds = credentialsOf(ep);
-    if (!creds) {
-      // Not measured, but not "not applicable" either: the relay is untested until credentials are given.
-      return {
-        status: 'warn',
-        score: null,
-        findings: [
-          {
-            id: 'turn.no-credentials',
-            severity: 'medium',
-            message: { id: 'turn.no-credentials', params: { endpoint: ep.name } },
-            remediation: { id: 'turn.no-credentials.fix' },
-          },
-        ],
-        details: { reason: 'no-credentials', ...base, transports: [] },
-      };
-    }
+    // TURN servers allocate only for authenticated users: without credentials there is nothing to send.
+    if (!creds) return { reason: 'no-credentials', ...base, transports: [] };
 
-    let address: string;
-    try {
-      const answer = await lookupOnce(ctx, ep.host);
-      address = (answer.addresses.find((a) => a.family === 4) ?? answer.addresses[0])!.address;
-    } catch (err) {
-      if (!(err instanceof DnsLookupError)) throw err;
-      return { status: 'fail', score: 0, findings: [pathFinding('turn', err, ep, severity, transactionTimeoutMs)], details: { classification: 'dns-failure', ...base, transports: [] } };
-    }
+    const server = await serverAddress(ctx, ep.host);
+    if ('dnsFailure' in server) return { classification: 'dns-failure', ...base, username: creds.username, dnsFailure: server.dnsFailure, transports: [] };
+    const { address } = server;
 
-    const tls = transports.includes('tls') ? await tlsFor(ctx, ep) : undefined;
+    const transports = defaultTransports(ep);
+    const tls = transports.includes('tls') ? await stunTlsOptions(ctx, ep) : undefined;
     const peerStunPort = o.peerStunPort ?? (ep.protocol === 'turns' ? 3478 : ep.port);
-    const attempts = await Promise.all(
-      transports.map(async (transport): Promise<{ outcome: TransportOutcome; error?: PathError }> => {
-        const out: TransportOutcome = { transport, classification: 'ok', stage: 'connect' };
+    const outcomes = await Promise.all(
+      transports.map(async (transport): Promise<TurnTransportFacts> => {
+        const out: TurnTransportFacts = { transport, classification: 'ok', stage: 'connect' };
         let conn: StunConnection | undefined;
         try {
           conn = await StunConnection.open({ transport, address, port: ep.port, connectTimeoutMs: budget(o.connectTimeoutMs), ...(transport === 'tls' ? { tls } : {}), signal: ctx.signal });
@@ -211,7 +325,7 @@ export default defineCheck<Options>({
           out.stage = 'relay';
           try {
             const rt = await relayRoundTrip(turn, a.relayed, {
-              timeoutMs: budget(o.relayTimeoutMs),
+              timeoutMs: budget(relayTimeoutMs),
               signal: ctx.signal,
               stunServer: { address, port: peerStunPort },
               ...(a.mapped ? { fallbackIp: a.mapped.address } : {}),
@@ -219,9 +333,10 @@ export default defineCheck<Options>({
             Object.assign(out, { relayRttMs: rt.rttMs, permissionMs: rt.permissionMs, peer: formatAddress(rt.peer), peerAddressFrom: rt.peerAddressFrom });
           } catch (err) {
             if (ctx.signal.aborted) throw err;
-            const pe = err instanceof PathError ? err : new StunClientError('timeout', 'application', String(err));
-            const s = (pe as StunClientError).stun;
+            const pe = asPathError(err);
+            const s = pe instanceof StunClientError ? pe.stun : undefined;
             out.relayError = { ...(pe.code ? { code: pe.code } : {}), message: pe.message, ...(s ? { stun: { code: s.code, name: s.name } } : {}) };
+            recordIntegrity(out, pe);
           }
           out.stage = 'deallocate';
           try {
@@ -230,27 +345,47 @@ export default defineCheck<Options>({
           } catch (err) {
             if (ctx.signal.aborted) throw err;
             out.deallocated = false;
+            recordIntegrity(out, err);
           }
           out.stage = 'done';
-          return { outcome: out };
+          return out;
         } catch (err) {
           if (ctx.signal.aborted) throw ctx.signal.reason;
-          const pe = err instanceof PathError ? err : new StunClientError('unreachable', 'connect', String(err));
-          const s = (pe as StunClientError).stun;
-          const realm = pe instanceof StunClientError ? pe.realm : undefined;
-          Object.assign(out, { classification: pe.classification, ...(pe.code ? { code: pe.code } : {}), ...(isStunProtocolError(pe) ? { kind: 'protocol-error' as const } : {}), ...(s ? { stun: s } : {}), ...(realm ? { realm } : {}), error: pe.message });
-          return { outcome: out, error: pe };
+          const pe = asPathError(err);
+          Object.assign(out, transportFailure(pe));
+          if (pe instanceof StunClientError) {
+            if (pe.stun) out.stun = pe.stun;
+            if (pe.realm) out.realm = pe.realm;
+          }
+          recordIntegrity(out, pe);
+          return out;
         } finally {
           conn?.close();
         }
       }),
     );
-    const outcomes = attempts.map((a) => a.outcome);
-    const errors = new Map(attempts.filter((a) => a.error).map((a) => [a.outcome.transport, a.error!] as const));
+    const best = bestTransport(outcomes, ORDER)!;
+    return { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, username: creds.username, transports: outcomes };
+  },
+
+  judge(facts, { options, threshold, target }) {
+    const ep = target.endpoint!;
+    const severity = unreachableSeverity(ep);
+    const timeoutMs = facts.transactionTimeoutMs;
+    if (facts.reason === 'no-credentials') {
+      // Not measured, but not "not applicable" either: the relay stays untested until credentials are given.
+      return {
+        score: null,
+        findings: [{ id: 'turn.no-credentials', severity: 'medium', message: { id: 'turn.no-credentials', params: { endpoint: ep.name } }, remediation: { id: 'turn.no-credentials.fix', params: { passwordRef: '${TURN_PASSWORD}' } } }],
+      };
+    }
+    if (facts.dnsFailure) return { score: 0, findings: [pathFailureFinding('turn', facts.dnsFailure, ep, severity, timeoutMs)] };
+    const outcomes = facts.transports;
+    const best = bestTransport(outcomes, ORDER);
+    if (!best) return { score: null, error: 'no transport was tried' };
+    const slowMs = threshold('relayRttMs', options.slowMs);
+    const measurements = measurementsOf(outcomes, slowMs);
     const ok = outcomes.filter((t) => t.classification === 'ok');
-    const best = [...outcomes].sort((a, b) => ORDER.indexOf(a.classification) - ORDER.indexOf(b.classification))[0]!;
-    const details: Record<string, unknown> = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, username: creds.username, transports: outcomes };
-    const list = (xs: TransportOutcome[]) => xs.map((t) => t.transport.toUpperCase()).join(', ');
     const findings: Finding[] = [];
 
     // Credentials refused anywhere is its own finding: the path works, the account does not.
@@ -262,19 +397,16 @@ export default defineCheck<Options>({
         severity,
         message: {
           id: 'turn.auth-refused',
-          params: { endpoint: ep.name, host: ep.host, port: ep.port, username: creds.username, transports: list(refused), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : (r.code ?? '-') },
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, username: facts.username ?? '-', transports: transportList(refused), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : (r.code ?? '-') },
         },
-        remediation: { id: 'turn.auth-refused.fix', params: { realm: realmOf(errors.get(r.transport)) } },
+        remediation: { id: 'turn.auth-refused.fix', params: { realm: r.realm ?? '-' } },
         evidence: { transports: refused.map((t) => ({ transport: t.transport, ...(t.stun ? { stunCode: t.stun.code } : {}) })) },
       });
     }
 
     if (ok.length === 0) {
-      if (!refused.length) {
-        const failed = outcomes.filter((t) => t.classification === best.classification);
-        findings.push(failureFinding(ep, best, failed, errors.get(best.transport), severity, transactionTimeoutMs));
-      }
-      return { status: 'fail', score: 0, findings, details, measurements: measurementsOf(outcomes, slowMs) };
+      if (!refused.length) findings.push(failureFinding(ep, best, outcomes.filter((t) => t.classification === best.classification), severity, timeoutMs));
+      return { score: 0, findings, measurements };
     }
 
     let score = refused.length ? 0.3 : 1;
@@ -284,49 +416,49 @@ export default defineCheck<Options>({
       findings.push({
         id: 'turn.udp-blocked',
         severity: 'medium',
-        message: { id: 'turn.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: list(ok) } },
+        message: { id: 'turn.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) } },
         remediation: { id: 'turn.udp-blocked.fix', params: { host: ep.host, port: ep.port } },
         evidence: { udp: { classification: udp.classification, ...(udp.code ? { code: udp.code } : {}) } },
       });
     }
     for (const t of outcomes) {
       if (t.transport === 'udp' || t.classification === 'ok' || t.classification === 'auth-refused') continue;
-      const err = errors.get(t.transport);
-      if (t.classification === 'tls-failure' && err) {
+      if (t.classification === 'tls-failure') {
         score = Math.min(score, 0.7);
-        findings.push(pathFinding('turn', err, ep, 'medium', transactionTimeoutMs));
+        findings.push(pathFailureFinding('turn', failureOf(t), ep, 'medium', timeoutMs));
         continue;
       }
       if (t.classification === 'server-error') {
         score = Math.min(score, 0.6);
-        findings.push(failureFinding(ep, t, [t], err, 'medium', transactionTimeoutMs));
+        findings.push(failureFinding(ep, t, [t], 'medium', timeoutMs));
         continue;
       }
       score = Math.min(score, 0.8);
+      const transport = t.transport.toUpperCase();
       findings.push({
         id: 'turn.transport-failed',
         severity: 'low',
-        message: { id: 'turn.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport: t.transport.toUpperCase(), classification: t.classification } },
-        remediation: { id: 'turn.transport-failed.fix', params: { host: ep.host, port: ep.port, transport: t.transport.toUpperCase() } },
+        message: { id: 'turn.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification } },
+        remediation: { id: 'turn.transport-failed.fix', params: { host: ep.host, port: ep.port, transport } },
         evidence: { transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}) },
       });
     }
 
     const relayFailed = ok.filter((t) => t.relayError);
     if (relayFailed.length) {
-      score = Math.min(score, relayFailed.length === ok.length ? 0.5 : 0.7);
+      const all = relayFailed.length === ok.length;
+      score = Math.min(score, all ? 0.5 : 0.7);
       const r = relayFailed[0]!.relayError!;
       findings.push({
         id: 'turn.relay-failed',
-        severity: relayFailed.length === ok.length ? 'high' : 'medium',
-        message: { id: 'turn.relay-failed', params: { endpoint: ep.name, transports: list(relayFailed), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : r.message } },
+        severity: all ? 'high' : 'medium',
+        message: { id: 'turn.relay-failed', params: { endpoint: ep.name, transports: transportList(relayFailed), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : r.message } },
         remediation: { id: 'turn.relay-failed.fix', params: { host: ep.host } },
         evidence: { transports: relayFailed.map((t) => ({ transport: t.transport, ...t.relayError })) },
       });
     }
 
-    const relayed = ok.filter((t) => t.relayRttMs !== undefined).sort((a, b) => a.relayRttMs! - b.relayRttMs!);
-    const fastest = relayed[0];
+    const fastest = ok.filter((t) => t.relayRttMs !== undefined).sort((a, b) => a.relayRttMs! - b.relayRttMs!)[0];
     if (fastest) {
       score = Math.min(score, timingScore(fastest.relayRttMs!, slowMs, slowMs * 3));
       if (fastest.relayRttMs! > slowMs) {
@@ -338,13 +470,38 @@ export default defineCheck<Options>({
         });
       }
     }
-    return {
-      status: score < 0.5 ? 'fail' : findings.length || score < 1 ? 'warn' : 'pass',
-      score: round(score),
-      measurements: measurementsOf(outcomes, slowMs),
-      findings,
-      details,
+    // Every turn finding is above info: one of them is never a pass, whatever the score says.
+    if (findings.length) score = Math.min(score, 0.89);
+    return { score: round(score), measurements, findings };
+  },
+
+  present(facts) {
+    if (!facts.transports.length) return [];
+    const block: Block = {
+      kind: 'table',
+      title: { id: 'turn.block.transports' },
+      columns: [
+        { key: 'transport', label: { id: 'turn.col.transport' } },
+        { key: 'result', label: { id: 'turn.col.result' } },
+        { key: 'stage', label: { id: 'turn.col.stage' } },
+        { key: 'allocate', label: { id: 'turn.col.allocate' }, numeric: true },
+        { key: 'relayed', label: { id: 'turn.col.relayed' } },
+        { key: 'relayRtt', label: { id: 'turn.col.relay-rtt' }, numeric: true },
+        { key: 'deallocated', label: { id: 'turn.col.deallocated' } },
+        { key: 'code', label: { id: 'turn.col.code' } },
+      ],
+      rows: facts.transports.map((t) => ({
+        transport: t.transport.toUpperCase(),
+        result: t.classification,
+        stage: { id: `turn.stage.${t.stage}` },
+        allocate: t.allocateMs ?? null,
+        relayed: t.relayed ?? null,
+        relayRtt: t.relayRttMs ?? null,
+        deallocated: t.deallocated ?? null,
+        code: (t.stun ? `${t.stun.code} ${t.stun.name}` : t.code) ?? t.relayError?.code ?? null,
+      })),
     };
+    return [block];
   },
 });
 
@@ -354,11 +511,13 @@ function credentialsOf(ep: Endpoint): { username: string; password: string } | u
   return { username: c.username, password: c.password };
 }
 
-function realmOf(err: PathError | undefined): string {
-  return err instanceof StunClientError && err.realm ? err.realm : '-';
+/** Notes in the transport's facts that answers were discarded for their MESSAGE-INTEGRITY, at the stage it had reached. */
+function recordIntegrity(out: TurnTransportFacts, err: unknown): void {
+  if (!(err instanceof StunClientError) || (err.code !== 'INTEGRITY_MISSING' && err.code !== 'INTEGRITY_MISMATCH')) return;
+  out.integrity ??= { problem: err.code === 'INTEGRITY_MISSING' ? 'absent' : 'invalid', stage: out.stage, ...(err.discarded !== undefined ? { discarded: err.discarded } : {}) };
 }
 
-function measurementsOf(outcomes: TransportOutcome[], slowMs: number): Measurement[] {
+function measurementsOf(outcomes: TurnTransportFacts[], slowMs: number): Measurement[] {
   const out: Measurement[] = [];
   for (const t of outcomes) {
     out.push({ id: `${t.transport}AllocateMs`, value: t.allocateMs !== undefined ? round(t.allocateMs) : null, unit: 'ms' });
@@ -367,48 +526,20 @@ function measurementsOf(outcomes: TransportOutcome[], slowMs: number): Measureme
   return out;
 }
 
-async function tlsFor(ctx: CheckContext<any>, ep: Endpoint) {
-  const ca = await trustFor(ctx, ep);
-  const tls = ep.extra.tls as { serverName?: string } | undefined;
-  const serverName = tls?.serverName ?? (isIP(ep.host) ? undefined : ep.host);
-  return { ...(ca ? { secureContext: ca } : {}), ...(serverName ? { servername: serverName } : {}) };
-}
-
-function failureFinding(ep: Endpoint, best: TransportOutcome, failed: TransportOutcome[], err: PathError | undefined, severity: Finding['severity'], timeoutMs: number): Finding {
-  const c = best.classification;
-  if (c === 'tls-failure' && err) return pathFinding('turn', err, ep, severity, timeoutMs);
-  if (best.code === 'INTEGRITY_MISSING' || best.code === 'INTEGRITY_MISMATCH') {
-    const params = { endpoint: ep.name, host: ep.host, port: ep.port, transports: failed.map((t) => t.transport.toUpperCase()).join(', '), what: `@turn.integrity.${best.code === 'INTEGRITY_MISSING' ? 'absent' : 'invalid'}` };
+/** A failure of the allocation: unsigned or wrongly signed successes are turn.integrity, the rest as stun words them. */
+function failureFinding(ep: Endpoint, best: TurnTransportFacts, failed: TurnTransportFacts[], severity: Finding['severity'], timeoutMs: number): Finding {
+  if (best.integrity && best.classification === 'server-error') {
+    const params = { endpoint: ep.name, host: ep.host, port: ep.port, transports: transportList(failed), what: { id: `turn.integrity.${best.integrity.problem}` } };
     return {
       id: 'turn.integrity',
       severity,
       message: { id: 'turn.integrity', params },
       remediation: { id: 'turn.integrity.fix' },
-      evidence: { transports: failed.map((t) => ({ transport: t.transport, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.error ? { error: t.error } : {}) })), rfc: 'RFC 8489 §9.2.5' },
+      evidence: {
+        transports: failed.map((t) => ({ transport: t.transport, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.integrity?.discarded !== undefined ? { discarded: t.integrity.discarded } : {}), ...(t.error ? { error: t.error } : {}) })),
+        rfc: 'RFC 8489 §9.2.5',
+      },
     };
   }
-  const known = ['filtered', 'refused', 'unreachable', 'timeout', 'server-error'];
-  const id = known.includes(c) ? c : 'unreachable';
-  const params = {
-    endpoint: ep.name,
-    host: ep.host,
-    port: ep.port,
-    transports: failed.map((t) => t.transport.toUpperCase()).join(', '),
-    timeoutMs,
-    code: best.code ?? '-',
-    detail: best.stun ? `${best.stun.code} ${best.stun.name}` : (best.error ?? c),
-  };
-  return {
-    id: `turn.${id}`,
-    severity,
-    message: { id: `turn.${id}`, params },
-    remediation: { id: `turn.${id}.fix`, params },
-    evidence: {
-      transports: failed.map((t) => ({ transport: t.transport, classification: t.classification, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.stun ? { stunCode: t.stun.code } : {}), ...(t.error ? { error: t.error } : {}) })),
-    },
-  };
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
+  return transportsFailedFinding('turn', ep, best, failed, severity, timeoutMs, best.stun ? `${best.stun.code} ${best.stun.name}` : undefined);
 }

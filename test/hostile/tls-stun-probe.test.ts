@@ -241,6 +241,7 @@ describe.concurrent('hostile peers: turn', () => {
     const r = (await englishReport(run.report)).results[0]!;
     expect(r.status).toBe('fail');
     expect(r.facts.transports[0].code).toBe('INTEGRITY_MISSING');
+    expect(r.facts.transports[0].integrity).toMatchObject({ problem: 'absent', stage: 'allocate', discarded: expect.any(Number) });
     const f = r.findings.find((x) => x.id === 'turn.integrity');
     expect(f?.text).toMatch(/MESSAGE-INTEGRITY/);
     expect(f?.text).toMatch(/discarded/);

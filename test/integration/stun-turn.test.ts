@@ -386,12 +386,14 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     let run: Awaited<ReturnType<typeof assessWithEnv>>;
     /** The report with its findings' English text. */
     let english: EnglishReport<Report>;
+    /** The site file's content, for the re-judging with other thresholds. */
+    let siteSpec: Record<string, unknown>;
 
     beforeAll(async () => {
       const P = coturn!.port;
       const T = coturn!.tlsPort!;
       const creds = { username: 'alice', password: `\${${PASSWORD_ENV}}` };
-      const site = await writeSite(tmp!.path, {
+      siteSpec = {
         site: { name: 'stun and turn' },
         platform: {
           endpoints: [
@@ -407,7 +409,8 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
           ],
         },
         checks: CHECK_OPTIONS,
-      });
+      };
+      const site = await writeSite(tmp!.path, siteSpec);
       run = await assessWithEnv(site, tmp!.path, { [PASSWORD_ENV]: 'secret', [WRONG_ENV]: 'wrong-password' });
       english = await englishReport(run.report);
     }, 90_000);
@@ -492,12 +495,35 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       expect(r.findings[0]!.text).not.toMatch(/filtered|blocked/);
     });
 
-    it('turn: no credentials → a finding that says how to provide them', () => {
+    it('turn: no credentials → informative (nothing measured, no score), with a finding that says how to provide them', () => {
       const r = result(run.report, 'turn', 'turn-nocreds');
-      expect(r.status).toBe('warn');
+      expect(r.status).toBe('info');
       expect(r.score).toBeNull();
+      expect(r.facts).toMatchObject({ reason: 'no-credentials', transports: [] });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'turn.no-credentials' })]);
       expect(r.findings[0]!.evidence).toBeUndefined();
+    });
+
+    it('the saved facts judged again with stricter thresholds: the same measurements, slow now', async () => {
+      const saved = join(tmp!.path, 'saved.json');
+      await writeFile(saved, run.text);
+      const stricter = await writeSite(tmp!.path, { ...siteSpec, thresholds: { 'stun.rttMs': 0.001, 'turn.relayRttMs': 0.001 } }, 'stricter.yaml');
+      const out = join(tmp!.path, 'rejudged.json');
+      const cli = await runCli(['report', saved, '--rejudge', '--site', stricter, '--format', `json=${out}`, '--quiet'], { prefix: ['unshare', '-n'], env: { [PASSWORD_ENV]: 'secret', [WRONG_ENV]: 'wrong-password' }, timeoutMs: 30_000 });
+      const { readFile } = await import('node:fs/promises');
+      const again = JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & { rejudged: { notRejudged: unknown[] } };
+      expect(again.rejudged.notRejudged).toEqual([]);
+      for (const [check, target, finding] of [['stun', 'stun-ok', 'stun.slow'], ['turn', 'turn-ok', 'turn.slow']] as const) {
+        const before = result(run.report, check, target);
+        const after = result(again, check, target);
+        expect(before.factsVersion).toBe(1);
+        expect(after.facts).toEqual(before.facts);
+        expect(after.findings.map((f) => f.id)).toContain(finding);
+        expect(after.status).toBe('warn');
+      }
+      // Facts that say nothing was reachable keep their verdict: there is no timing to judge.
+      expect(result(again, 'stun', 'stun-closed')).toMatchObject({ status: 'fail', findings: [expect.objectContaining({ id: 'stun.refused' })] });
+      expect(result(again, 'turn', 'turn-wrong').findings.map((f) => f.id)).toEqual(['turn.auth-refused']);
     });
 
     it('siteready run stun host:port and stun: URI', async () => {
