@@ -16,7 +16,7 @@
 //   siteready  node bin/siteready.js assess <site> --json --quiet, the site holding one sweep
 //              (hosts × ports) and checks.sweep {connectTimeoutMs, concurrency}; one endpoint
 //              restricted to `checks: [sweep]` so nothing else runs. Wall time is spawn to exit,
-//              so it includes starting the CLI; the task's durationMs and details.sweepMs (the
+//              so it includes starting the CLI; the task's durationMs and facts.sweepMs (the
 //              connects alone) are recorded too.
 //   nmap       nmap -sT -Pn -n --max-retries 0 --host-timeout 300s
 //                   --initial-rtt-timeout T --min-rtt-timeout T --max-rtt-timeout T
@@ -270,9 +270,9 @@ function runSiteready(site) {
   const report = JSON.parse(stdout);
   const r = report.results.find((x) => x.check === 'sweep' && x.target === 'bench');
   if (!r || r.error) throw new Error(`no sweep result in the report: ${JSON.stringify(r?.error ?? report.results.map((x) => `${x.check}:${x.target}`))}`);
-  if (r.details.truncated) throw new Error('details.targets was truncated: lower --hosts × --ports to ≤ 5000');
-  const states = new Map(r.details.targets.map((t) => [`${t.address}:${t.port}`, t.classification]));
-  return { ms, taskMs: r.durationMs, sweepMs: r.details.sweepMs, states };
+  if (r.facts.truncated) throw new Error('facts.targets was truncated: lower --hosts × --ports to ≤ 5000');
+  const states = new Map(r.facts.targets.map((t) => [`${t.address}:${t.port}`, t.classification]));
+  return { ms, taskMs: r.durationMs, sweepMs: r.facts.sweepMs, states };
 }
 
 function nmapArgs(opts, ports, pinned) {
@@ -415,7 +415,7 @@ async function main() {
   const rows = [
     ['`siteready assess` (wall, CLI start included)', f0(stats.siteready.median), f0(stats.siteready.p10), f0(stats.siteready.p90), `${f2(ratio)}×`, pct(agreement.siteready_truth)],
     ['↳ sweep task (`durationMs`, in process)', f0(taskStats.median), f0(taskStats.p10), f0(taskStats.p90), `${f2(taskStats.median / stats.nmap.median)}×`, ''],
-    ['↳ connects only (`details.sweepMs`)', f0(sweepStats.median), f0(sweepStats.p10), f0(sweepStats.p90), `${f2(sweepStats.median / stats.nmap.median)}×`, ''],
+    ['↳ connects only (`facts.sweepMs`)', f0(sweepStats.median), f0(sweepStats.p10), f0(sweepStats.p90), `${f2(sweepStats.median / stats.nmap.median)}×`, ''],
     [`\`nmap -sT\`, rtt timeouts pinned to ${opts.timeoutMs} ms (anchor)`, f0(stats.nmap.median), f0(stats.nmap.p10), f0(stats.nmap.p90), '1.00×', pct(agreement.nmap_truth)],
     ...(auto
       ? [

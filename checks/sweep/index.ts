@@ -1,9 +1,14 @@
+// Many host:port pairs at once, each classified as the tcp check would (open, refused, filtered,
+// unreachable, dns-failure): measured into counts and a bounded list of targets, judged from them
+// against what the sweep expects.
+
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { defineCheck, type Classification, type Finding, type Measurement, type Severity, type Target } from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Classification, type Finding, type Measurement, type Severity, type Target } from '../../src/plugin-api.js';
 import { connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { lookupOnce, unreachableSeverity } from '../../src/net/shared.js';
+import { expandPorts, PortRangeError } from '../../src/util/port-ranges.js';
 
 const messages = {
   en: {
@@ -20,6 +25,27 @@ const messages = {
     'sweep.incomplete': '{sweep}: only {tested} of {total} targets were tested before the task deadline ({timeoutMs} ms per connect).',
     'sweep.incomplete.fix': 'Raise checks.sweep.timeoutMs (and the run\'s --timeout) or checks.sweep.concurrency, or split the sweep: the worst case is about targets ÷ concurrency × connectTimeoutMs.',
     'sweep.more': ' and {rest} more',
+    'sweep.block.summary': 'Sweep',
+    'sweep.kv.targets': 'Targets',
+    'sweep.kv.tested': 'Tested',
+    'sweep.kv.open': 'Open',
+    'sweep.kv.refused': 'Refused (RST)',
+    'sweep.kv.filtered': 'Filtered (no answer)',
+    'sweep.kv.unreachable': 'Unreachable (ICMP)',
+    'sweep.kv.dns-failure': 'Name does not resolve',
+    'sweep.kv.connect-timeout': 'Connect timeout',
+    'sweep.kv.concurrency': 'Connects in flight',
+    'sweep.kv.duration': 'Sweep time',
+    'sweep.block.closed': 'Targets that do not accept connections (first 20)',
+    'sweep.block.open': 'Targets that accept connections although they must be blocked (first 20)',
+    'sweep.block.unresolved': 'Hosts that do not resolve',
+    'sweep.col.host': 'Host',
+    'sweep.col.port': 'Port',
+    'sweep.col.address': 'Address',
+    'sweep.col.result': 'Result',
+    'sweep.col.code': 'Code',
+    'sweep.col.dns': 'DNS answer',
+    'sweep.note.more': 'and {rest} more',
   },
   'zh-CN': {
     'sweep.blocked': '{sweep}：{total} 个目标中有 {count} 个不接受 TCP 连接（{summary}）：{list}{more}。',
@@ -35,6 +61,27 @@ const messages = {
     'sweep.incomplete': '{sweep}：任务截止前只测试了 {total} 个目标中的 {tested} 个（每次连接 {timeoutMs} 毫秒）。',
     'sweep.incomplete.fix': '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency，或拆分扫描：最坏情况约为 目标数 ÷ 并发数 × connectTimeoutMs。',
     'sweep.more': ' 等另外 {rest} 个',
+    'sweep.block.summary': '扫描',
+    'sweep.kv.targets': '目标',
+    'sweep.kv.tested': '已测试',
+    'sweep.kv.open': '开放',
+    'sweep.kv.refused': '被拒绝（RST）',
+    'sweep.kv.filtered': '已过滤（无应答）',
+    'sweep.kv.unreachable': '不可达（ICMP）',
+    'sweep.kv.dns-failure': '名称无法解析',
+    'sweep.kv.connect-timeout': '连接超时',
+    'sweep.kv.concurrency': '并发连接数',
+    'sweep.kv.duration': '扫描用时',
+    'sweep.block.closed': '不接受连接的目标（前 20 个）',
+    'sweep.block.open': '应被阻断却接受连接的目标（前 20 个）',
+    'sweep.block.unresolved': '无法解析的主机',
+    'sweep.col.host': '主机',
+    'sweep.col.port': '端口',
+    'sweep.col.address': '地址',
+    'sweep.col.result': '结果',
+    'sweep.col.code': '代码',
+    'sweep.col.dns': 'DNS 应答',
+    'sweep.note.more': '另外还有 {rest} 个',
   },
 };
 
@@ -47,11 +94,11 @@ interface Options {
 
 /** Same set as the tcp check: protocols carried over TCP. UDP (stun, turn, udp) is not swept. */
 const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
-/** Entries in details.targets; the counts always cover every target. */
-export const DETAILS_LIMIT = 5000;
-/** host:port pairs named in a finding's message (all of them are in details.targets). */
+/** Entries in facts.targets; the counts always cover every target. */
+export const TARGETS_LIMIT = 5000;
+/** host:port pairs named in a finding's message and shown in a table. */
 const FINDING_LIST = 20;
-/** Time kept back at the end of the task to build the outcome: no connect starts later than this. */
+/** Time kept back at the end of the task to build the facts: no connect starts later than this. */
 const RESERVE_MS = 250;
 /** Host names resolved at once (each through the run's shared DNS artifact). */
 const DNS_CONCURRENCY = 32;
@@ -65,8 +112,90 @@ const UNREACHABLE = 4;
 const DNS_FAILURE = 5;
 const NAMES = ['untested', 'ok', 'refused', 'filtered', 'unreachable', 'dns-failure'] as const;
 const CODE_OF: Partial<Record<Classification, number>> = { ok: OK, refused: REFUSED, filtered: FILTERED, unreachable: UNREACHABLE, 'dns-failure': DNS_FAILURE };
-/** Measurement ids, in this order. */
-const COUNTED: Array<[string, number]> = [['open', OK], ['refused', REFUSED], ['filtered', FILTERED], ['unreachable', UNREACHABLE], ['dns-failure', DNS_FAILURE]];
+/** Measurement ids and count keys, in this order. */
+const COUNTED: Array<[keyof SweepCounts, number]> = [['open', OK], ['refused', REFUSED], ['filtered', FILTERED], ['unreachable', UNREACHABLE], ['dns-failure', DNS_FAILURE]];
+
+/** One host:port (one address of the host when `allAddresses`). */
+export interface SweepTargetFacts {
+  host: string;
+  port: number;
+  /** The address dialled; absent when the host did not resolve. */
+  address?: string;
+  /** `untested`: the task's deadline came first. */
+  classification: (typeof NAMES)[number];
+  /** Handshake time, ms (open targets). */
+  connectMs?: number;
+  /** Why it is not open: ECONNREFUSED, CONNECT_TIMEOUT, EHOSTUNREACH, ... */
+  code?: string;
+}
+
+/** Targets per classification, over every target (listed or not). */
+export interface SweepCounts {
+  open: number;
+  refused: number;
+  filtered: number;
+  unreachable: number;
+  'dns-failure': number;
+}
+
+export interface SweepFacts {
+  /** The sweep's name (or `<endpoint>/ports`). */
+  sweep: string;
+  /** What the sweep expected when measured (the judge reads the site's). */
+  expect: 'reachable' | 'blocked';
+  hosts: Array<{ host: string; addresses: string[]; classification?: 'dns-failure'; kind?: string }>;
+  /** Distinct ports (ranges expanded). */
+  ports: number;
+  /** Targets: swept addresses (or unresolved hosts) × ports. */
+  total: number;
+  /** Targets classified before the deadline. */
+  tested: number;
+  counts: SweepCounts;
+  concurrency: number;
+  /** The connect deadline used, ms: silence this long was `filtered`. */
+  connectTimeoutMs: number;
+  /** The connects alone, ms. */
+  sweepMs: number;
+  /** The first TARGETS_LIMIT targets, hosts × ports in the order given. */
+  targets: SweepTargetFacts[];
+  /** More targets than `targets` lists. */
+  truncated: boolean;
+}
+
+const count = { type: 'integer', minimum: 0 } as const;
+const factsSchema = {
+  type: 'object',
+  required: ['sweep', 'expect', 'hosts', 'ports', 'total', 'tested', 'counts', 'concurrency', 'connectTimeoutMs', 'sweepMs', 'targets', 'truncated'],
+  properties: {
+    sweep: { type: 'string' },
+    expect: { enum: ['reachable', 'blocked'] },
+    hosts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['host', 'addresses'],
+        properties: { host: { type: 'string' }, addresses: { type: 'array', items: { type: 'string' } }, classification: { const: 'dns-failure' }, kind: { type: 'string' } },
+      },
+    },
+    ports: count,
+    total: count,
+    tested: count,
+    counts: { type: 'object', required: ['open', 'refused', 'filtered', 'unreachable', 'dns-failure'], properties: { open: count, refused: count, filtered: count, unreachable: count, 'dns-failure': count } },
+    concurrency: { type: 'integer', minimum: 1 },
+    connectTimeoutMs: { type: 'number', minimum: 0 },
+    sweepMs: { type: 'number', minimum: 0 },
+    targets: {
+      type: 'array',
+      maxItems: TARGETS_LIMIT,
+      items: {
+        type: 'object',
+        required: ['host', 'port', 'classification'],
+        properties: { host: { type: 'string' }, port: { type: 'integer' }, address: { type: 'string' }, classification: { enum: [...NAMES] }, connectMs: { type: 'number' }, code: { type: 'string' } },
+      },
+    },
+    truncated: { type: 'boolean' },
+  },
+} as const;
 
 interface SweepData {
   kind: 'sweep' | 'endpoint';
@@ -77,7 +206,7 @@ interface SweepData {
 }
 
 /** Many host:port pairs at once: open / refused / filtered / unreachable / dns-failure for each. */
-export default defineCheck<Options>({
+export default defineCheck<Options, SweepFacts>({
   meta: {
     id: 'sweep',
     title: 'Port sweeps reach what they should',
@@ -114,6 +243,7 @@ export default defineCheck<Options>({
     },
     defaults: { concurrency: 256, connectTimeoutMs: 1000, allAddresses: false, maxTargets: 100_000 },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     const out: Target[] = [];
@@ -144,9 +274,15 @@ export default defineCheck<Options>({
     }
     return out;
   },
-  async run(ctx, target) {
+  async measure(ctx, target) {
     const data = target.data as unknown as SweepData;
-    const ports = expandPorts(data.ports);
+    let ports: number[];
+    try {
+      ports = expandPorts(data.ports);
+    } catch (err) {
+      if (err instanceof PortRangeError) throw new Error(`${target.id}: ${err.message}`);
+      throw err;
+    }
     const hosts = uniqueHosts(data.hosts);
     if (hosts.length * ports.length > ctx.options.maxTargets) {
       throw new Error(
@@ -202,16 +338,15 @@ export default defineCheck<Options>({
     });
     const sweepMs = round(performance.now() - t0);
 
-    // 3. Outcome.
+    // 3. Facts: counts over every target, the targets themselves up to TARGETS_LIMIT.
     const counts = new Array<number>(NAMES.length).fill(0);
     for (let i = 0; i < total; i++) counts[state[i]!]!++;
-    const untested = counts[UNTESTED]!;
-    const tested = total - untested;
-    const blocked = data.expect === 'blocked';
-    const entry = (i: number) => {
+    const listed = Math.min(total, TARGETS_LIMIT);
+    const targets = new Array<SweepTargetFacts>(listed);
+    for (let i = 0; i < listed; i++) {
       const lane = lanes[Math.floor(i / ports.length)]!;
       const s = state[i]!;
-      return {
+      targets[i] = {
         host: lane.host,
         port: ports[i % ports.length]!,
         ...(lane.address !== undefined ? { address: lane.address } : {}),
@@ -219,59 +354,53 @@ export default defineCheck<Options>({
         ...(s === OK ? { connectMs: round(connectMs[i]!) } : {}),
         ...(codeIndex[i] ? { code: codes[codeIndex[i]!]! } : {}),
       };
-    };
-    const listed = Math.min(total, DETAILS_LIMIT);
-    const details: Record<string, unknown> = {
+    }
+    return {
       sweep: target.id,
       expect: data.expect,
-      hosts: resolved.map((r) => ({
-        host: r.host,
-        addresses: r.addresses,
-        ...(r.dnsFailure ? { classification: 'dns-failure', kind: r.dnsFailure } : {}),
-      })),
+      hosts: resolved.map((r) => ({ host: r.host, addresses: r.addresses, ...(r.dnsFailure ? { classification: 'dns-failure' as const, kind: r.dnsFailure } : {}) })),
       ports: ports.length,
       total,
-      tested,
-      counts: Object.fromEntries(COUNTED.map(([id, code]) => [id, counts[code]!])),
+      tested: total - counts[UNTESTED]!,
+      counts: { open: counts[OK]!, refused: counts[REFUSED]!, filtered: counts[FILTERED]!, unreachable: counts[UNREACHABLE]!, 'dns-failure': counts[DNS_FAILURE]! },
       concurrency: ctx.options.concurrency,
       connectTimeoutMs,
       sweepMs,
-      targets: Array.from({ length: listed }, (_, i) => entry(i)),
+      targets,
       truncated: total > listed,
     };
+  },
+
+  judge(facts, { target }) {
+    const data = target.data as unknown as SweepData;
+    const blocked = data.expect === 'blocked';
+    const { total, tested, counts } = facts;
+    const untested = total - tested;
     const measurements: Measurement[] = [
       { id: 'targets', value: total },
-      ...COUNTED.map(([id, code]): Measurement => ({
+      ...COUNTED.map(([id]): Measurement => ({
         id,
-        value: counts[code]!,
+        value: counts[id],
         ...(id === 'open' ? { threshold: blocked ? { max: 0, source: 'expect: blocked' } : { min: total, source: 'expect: reachable' } } : {}),
       })),
       ...(untested ? [{ id: 'untested', value: untested }] : []),
-      { id: 'sweepMs', value: sweepMs, unit: 'ms' },
+      { id: 'sweepMs', value: facts.sweepMs, unit: 'ms' },
     ];
 
-    // Targets that are not what the sweep expects: open ones for `blocked`, every other one for `reachable`.
-    const wrong: number[] = [];
-    let wrongCount = 0;
-    for (let i = 0; i < total; i++) {
-      const s = state[i]!;
-      if (s === UNTESTED || (blocked ? s !== OK : s === OK)) continue;
-      wrongCount++;
-      if (wrong.length < FINDING_LIST) wrong.push(i);
-    }
+    // Targets that are not what the sweep expects: open ones for `blocked`, every other tested one for `reachable`.
+    const closedKinds = COUNTED.filter(([id]) => id !== 'open' && counts[id]).map(([id]) => id);
+    const wrongCount = blocked ? counts.open : closedKinds.reduce((n, id) => n + counts[id], 0);
+    const list = firstWrong(facts.targets, blocked, FINDING_LIST);
     const findings: Finding[] = [];
     if (wrongCount) {
-      const list = wrong.map((i) => entry(i));
       const params = {
         sweep: target.id,
         count: wrongCount,
         total,
         list: list.map((e) => (blocked ? hostPort(e.host, e.port) : `${hostPort(e.host, e.port)} ${e.classification}`)).join(', '),
-        more: wrongCount > list.length ? '@sweep.more' : '',
-        rest: wrongCount - list.length,
-        summary: COUNTED.filter(([, c]) => c !== OK && counts[c]).map(([id, c]) => `${id} ${counts[c]}`).join(', '),
+        more: wrongCount > list.length ? { id: 'sweep.more', params: { rest: wrongCount - list.length } } : '',
+        summary: closedKinds.map((id) => `${id} ${counts[id]}`).join(', '),
       };
-      const kinds = COUNTED.filter(([, c]) => c !== OK && counts[c]).map(([id]) => id);
       findings.push(
         blocked
           ? {
@@ -285,8 +414,8 @@ export default defineCheck<Options>({
               id: 'sweep.blocked',
               severity: data.severity,
               message: { id: 'sweep.blocked', params },
-              remediation: { id: kinds.length === 1 ? `sweep.blocked.fix.${kinds[0]}` : 'sweep.blocked.fix' },
-              evidence: { blocked: wrongCount, byClassification: Object.fromEntries(kinds.map((k) => [k, counts[CODE_OF[k as Classification]!]!])), targets: list },
+              remediation: { id: closedKinds.length === 1 ? `sweep.blocked.fix.${closedKinds[0]}` : 'sweep.blocked.fix' },
+              evidence: { blocked: wrongCount, byClassification: Object.fromEntries(closedKinds.map((id) => [id, counts[id]])), targets: list },
             },
       );
     }
@@ -294,49 +423,79 @@ export default defineCheck<Options>({
       findings.push({
         id: 'sweep.incomplete',
         severity: 'medium',
-        message: { id: 'sweep.incomplete', params: { sweep: target.id, tested, total, timeoutMs: connectTimeoutMs } },
+        message: { id: 'sweep.incomplete', params: { sweep: target.id, tested, total, timeoutMs: facts.connectTimeoutMs } },
         remediation: { id: 'sweep.incomplete.fix' },
         evidence: { tested, total, untested },
       });
     }
+    // A fail, with a score that still tells 1 bad target in 1,000 from all of them (below 0.5 to stay a fail).
+    if (wrongCount) return { score: round3((0.49 * (tested - wrongCount)) / Math.max(1, tested)), measurements, findings };
+    // Nothing wrong among the targets tested, but not all were: the rest could not be measured.
+    if (untested) return { score: null, error: `only ${tested} of ${total} targets were tested before the task deadline`, measurements, findings };
+    return { score: 1, measurements, findings };
+  },
 
-    if (wrongCount) {
-      // Fail, with a score that still tells 1 bad target in 1,000 from all of them (kept below 0.5 to agree with the status).
-      return { status: 'fail', score: round3((0.49 * (tested - wrongCount)) / Math.max(1, tested)), measurements, findings, details };
+  present(facts, { target }) {
+    const data = target.data as unknown as SweepData | undefined;
+    const blocks: Block[] = [
+      {
+        kind: 'key-value',
+        title: { id: 'sweep.block.summary' },
+        items: [
+          { label: { id: 'sweep.kv.targets' }, value: facts.total },
+          { label: { id: 'sweep.kv.tested' }, value: facts.tested },
+          ...COUNTED.map(([id]) => ({ label: { id: `sweep.kv.${id}` }, value: facts.counts[id] })),
+          { label: { id: 'sweep.kv.connect-timeout' }, value: { value: facts.connectTimeoutMs, unit: 'ms' } },
+          { label: { id: 'sweep.kv.concurrency' }, value: facts.concurrency },
+          { label: { id: 'sweep.kv.duration' }, value: { value: facts.sweepMs, unit: 'ms' } },
+        ],
+      },
+    ];
+    const wrong = firstWrong(facts.targets, (data?.expect ?? facts.expect) === 'blocked', FINDING_LIST);
+    if (wrong.length) {
+      blocks.push({
+        kind: 'table',
+        title: { id: (data?.expect ?? facts.expect) === 'blocked' ? 'sweep.block.open' : 'sweep.block.closed' },
+        columns: [
+          { key: 'host', label: { id: 'sweep.col.host' } },
+          { key: 'port', label: { id: 'sweep.col.port' }, numeric: true },
+          { key: 'address', label: { id: 'sweep.col.address' } },
+          { key: 'result', label: { id: 'sweep.col.result' } },
+          { key: 'code', label: { id: 'sweep.col.code' } },
+        ],
+        rows: wrong.map((t) => ({ host: t.host, port: t.port, address: t.address ?? null, result: t.classification, code: t.code ?? null })),
+      });
     }
-    // Nothing wrong among the targets tested, but not all were: we could not measure the rest.
-    if (untested) return { status: 'error', score: null, measurements, findings, details };
-    return { status: 'pass', score: 1, measurements, findings, details };
+    const unresolved = facts.hosts.filter((h) => h.classification === 'dns-failure');
+    if (unresolved.length) {
+      blocks.push({
+        kind: 'table',
+        title: { id: 'sweep.block.unresolved' },
+        columns: [
+          { key: 'host', label: { id: 'sweep.col.host' } },
+          { key: 'kind', label: { id: 'sweep.col.dns' } },
+        ],
+        rows: unresolved.slice(0, FINDING_LIST).map((h) => ({ host: h.host, kind: h.kind ?? null })),
+        ...(unresolved.length > FINDING_LIST ? { note: { id: 'sweep.note.more', params: { rest: unresolved.length - FINDING_LIST } } } : {}),
+      });
+    }
+    return blocks;
   },
 });
 
-// ---------------------------------------------------------------------------------------------
-// Targets
-
-/** [443, "3478-3481", 443] → [443, 3478, 3479, 3480, 3481]: ranges expanded, duplicates dropped, order kept. */
-export function expandPorts(spec: Array<number | string>): number[] {
-  const seen = new Uint8Array(65536);
-  const out: number[] = [];
-  const add = (p: number) => {
-    if (!seen[p]) {
-      seen[p] = 1;
-      out.push(p);
-    }
-  };
-  for (const item of spec) {
-    if (typeof item === 'number') {
-      if (!Number.isInteger(item) || item < 1 || item > 65535) throw new Error(`port ${item} is not in 1-65535`);
-      add(item);
-      continue;
-    }
-    const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(String(item));
-    const lo = m ? Number(m[1]) : NaN;
-    const hi = m ? Number(m[2] ?? m[1]) : NaN;
-    if (!m || lo < 1 || hi > 65535 || lo > hi) throw new Error(`port range "${item}" is not "low-high" within 1-65535`);
-    for (let p = lo; p <= hi; p++) add(p);
+/** The first `max` listed targets that are not what the sweep expects (untested ones are neither). */
+function firstWrong(targets: SweepTargetFacts[], blocked: boolean, max: number): SweepTargetFacts[] {
+  const out: SweepTargetFacts[] = [];
+  for (const t of targets) {
+    if (out.length >= max) break;
+    if (t.classification === 'untested' || (blocked ? t.classification !== 'ok' : t.classification === 'ok')) continue;
+    out.push(t);
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Targets
 
 function uniqueHosts(hosts: string[]): string[] {
   const seen = new Set<string>();

@@ -2,13 +2,14 @@
 // the namespace), refused (nothing listens: RST), filtered (iptables DROP) or unreachable (REJECT
 // with ICMP host-unreachable), assigned in a shuffled order; names from a real dnsmasq on loopback
 // that knows only .test (so an unknown name is NXDOMAIN and nothing leaves the machine). Plus the
-// pure parts (port ranges, targets, limits) and in-process runs for abort and truncation.
+// pure parts (port ranges, targets, limits) and in-process measuring for abort and truncation.
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sweepCheck, { DETAILS_LIMIT, expandPorts } from '../../checks/sweep/index.js';
-import type { ArtifactDefinition, CheckContext, Site } from '../../src/plugin-api.js';
+import sweepCheck, { TARGETS_LIMIT } from '../../checks/sweep/index.js';
+import type { ArtifactDefinition, MeasureContext, Site } from '../../src/plugin-api.js';
+import { expandPorts, formatPorts, portItemProblem } from '../../src/util/port-ranges.js';
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
 import {
@@ -77,7 +78,7 @@ function fakeSite(sweeps: unknown[], endpoints: unknown[] = []): Site {
 }
 
 /** What the runner hands a check, minus the runner: for in-process runs. */
-function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortController().signal): CheckContext<typeof DEFAULTS> {
+function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortController().signal): MeasureContext<typeof DEFAULTS> {
   const artifacts = new Map<string, Promise<unknown>>();
   const log = { debug: () => undefined };
   return {
@@ -94,7 +95,6 @@ function fakeContext(site: Site, options: typeof DEFAULTS, signal = new AbortCon
       if (!artifacts.has(key)) artifacts.set(key, artifact.compute({ site, signal, log }, input));
       return artifacts.get(key) as Promise<V>;
     },
-    threshold: (_n, fallback) => fallback,
     log,
   };
 }
@@ -104,8 +104,31 @@ describe('sweep targets and ports (no network)', () => {
     expect(expandPorts([443, '3478-3481', 443, '80', ' 8080 - 8081 '])).toEqual([443, 3478, 3479, 3480, 3481, 80, 8080, 8081]);
     expect(expandPorts(['1-1'])).toEqual([1]);
     expect(expandPorts(['65535-65535'])).toHaveLength(1);
-    for (const bad of ['10-5', '0-3', '65530-65536', 'http', '1-2-3', '']) expect(() => expandPorts([bad]), bad).toThrow(/not "low-high"/);
-    for (const bad of [0, 65536, 1.5]) expect(() => expandPorts([bad]), String(bad)).toThrow(/1-65535/);
+    expect(expandPorts(['1-65535'])).toHaveLength(65535);
+    for (const bad of ['http', '1-2-3', '', '3478,3479', null, {}]) expect(() => expandPorts([bad]), String(bad)).toThrow(/not a port or a "low-high" port range/);
+    for (const bad of ['0-3', '65530-65536', '0', '99999']) expect(() => expandPorts([bad]), bad).toThrow(/not within 1-65535/);
+    for (const bad of [0, 65536, 1.5]) expect(() => expandPorts([bad]), String(bad)).toThrow(/not an integer in 1-65535/);
+  });
+
+  it('a range written backwards is refused, not swapped or dropped, and the site\'s validation can say why', () => {
+    expect(() => expandPorts([443, '9-3'])).toThrow('port range "9-3" runs backwards: write it low-high ("3-9")');
+    expect(portItemProblem('9-3')).toMatch(/runs backwards/);
+    expect(portItemProblem(' 3 - 9 ')).toBeUndefined();
+    expect(portItemProblem(443)).toBeUndefined();
+  });
+
+  it('the stun check reads an endpoint\'s ports with the same rules: a bad range fails its task before anything is sent', async () => {
+    const { default: stunCheck } = await import('../../checks/stun/index.js');
+    const loc = { file: 'site.yaml', line: 3, column: 5, path: '/platform/endpoints/0' };
+    const site = fakeSite([], [{ name: 'relay', role: 'stun', protocol: 'stun', host: 'relay.sr.test', port: 3478, expect: 'reachable', via: 'direct', location: loc, extra: {}, ports: [3478, '3481-3479'] }]);
+    const [t] = stunCheck.targets(site, {} as never);
+    const ctx = { ...fakeContext(site, DEFAULTS), options: stunCheck.inputs!.defaults } as unknown as Parameters<typeof stunCheck.measure>[0];
+    await expect(stunCheck.measure(ctx, t!)).rejects.toThrow('endpoint relay, ports: port range "3481-3479" runs backwards');
+  });
+
+  it('port lists as a person reads them', () => {
+    expect(formatPorts([3480, 3478, 3479, 5000, 7000, 7001])).toBe('3478-3480, 5000, 7000-7001');
+    expect(formatPorts([])).toBe('');
   });
 
   it('one task per sweep and per TCP endpoint with ports; UDP endpoints and plain ones are left out', () => {
@@ -126,7 +149,14 @@ describe('sweep targets and ports (no network)', () => {
   it('refuses a sweep over maxTargets before sending anything', async () => {
     const site = fakeSite([{ name: 'huge', hosts: ['127.0.0.1', '127.0.0.2'], ports: ['1-65535'] }]);
     const [t] = sweepCheck.targets(site, DEFAULTS);
-    await expect(sweepCheck.run(fakeContext(site, DEFAULTS), t!)).rejects.toThrow(/131070 targets, over maxTargets \(100000\)/);
+    await expect(sweepCheck.measure(fakeContext(site, DEFAULTS), t!)).rejects.toThrow(/131070 targets, over maxTargets \(100000\)/);
+  });
+
+  it('a bad range in one sweep fails that sweep\'s task only, with the sweep\'s name', async () => {
+    const site = fakeSite([{ name: 'typo', hosts: ['127.0.0.1'], ports: [443, '9-3'] }, { name: 'fine', hosts: ['127.0.0.1'], ports: [443] }]);
+    const targets = sweepCheck.targets(site, DEFAULTS);
+    expect(targets.map((t) => t.id)).toEqual(['typo', 'fine']);
+    await expect(sweepCheck.measure(fakeContext(site, DEFAULTS), targets[0]!)).rejects.toThrow('typo: port range "9-3" runs backwards');
   });
 });
 
@@ -348,8 +378,8 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     const { cli, report } = await assess(site, tmp!.path, [], 'deadline.json');
     expect(cli.code, cli.stderr).toBe(0);
     const r = result(report, 'sweep', 'slow');
-    // Not a task timeout: the check ended by itself, with what it measured.
-    expect(r.error).toBeUndefined();
+    // Not a task timeout: the check ended by itself, with what it measured, and the judge says the rest was not.
+    expect(r.error?.kind).toBe('not-measured');
     expect(r.status).toBe('error');
     expect(r.facts.tested).toBeGreaterThan(0);
     expect(r.facts.tested).toBeLessThan(20);
@@ -362,18 +392,17 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
   }, 30_000);
 
-  it('lists at most DETAILS_LIMIT targets and says so; the counts cover all (in process)', async () => {
+  it('lists at most TARGETS_LIMIT targets and says so; the counts cover all (in process)', async () => {
     // Nothing listens on these ports in the namespace and no rule touches them: all RST.
-    const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + DETAILS_LIMIT}`] }]);
+    const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + TARGETS_LIMIT}`] }]);
     const [t] = sweepCheck.targets(site, DEFAULTS);
-    const out = await sweepCheck.run(fakeContext(site, DEFAULTS), t!);
-    // A run() check (not measure/judge) still returns `details`; the runner reports them as facts.
-    const d = out.details as Record<string, any>;
-    expect(d).toMatchObject({ total: DETAILS_LIMIT + 1, tested: DETAILS_LIMIT + 1, truncated: true });
-    expect(d.targets).toHaveLength(DETAILS_LIMIT);
-    expect(d.targets[DETAILS_LIMIT - 1]).toMatchObject({ port: 30000 + DETAILS_LIMIT - 1, classification: 'refused' });
-    expect(d.counts).toEqual({ open: 0, refused: DETAILS_LIMIT + 1, filtered: 0, unreachable: 0, 'dns-failure': 0 });
-    expect(out.findings![0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: DETAILS_LIMIT + 1 } });
+    const facts = await sweepCheck.measure(fakeContext(site, DEFAULTS), t!);
+    expect(facts).toMatchObject({ total: TARGETS_LIMIT + 1, tested: TARGETS_LIMIT + 1, truncated: true });
+    expect(facts.targets).toHaveLength(TARGETS_LIMIT);
+    expect(facts.targets[TARGETS_LIMIT - 1]).toMatchObject({ port: 30000 + TARGETS_LIMIT - 1, classification: 'refused' });
+    expect(facts.counts).toEqual({ open: 0, refused: TARGETS_LIMIT + 1, filtered: 0, unreachable: 0, 'dns-failure': 0 });
+    const judged = sweepCheck.judge(facts, { options: DEFAULTS, threshold: (_n, fallback) => fallback, target: t!, site });
+    expect(judged.findings![0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: TARGETS_LIMIT + 1 } });
   }, 30_000);
 
   it('an abort closes every socket in flight (in process)', async () => {
@@ -391,7 +420,7 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       before = now;
     }
     const [target] = sweepCheck.targets(site, options);
-    const running = sweepCheck.run(ctx, target!);
+    const running = sweepCheck.measure(ctx, target!);
     running.catch(() => undefined);
     for (let i = 0; i < 100 && sockets() < before + BY_KIND.filtered.length; i++) await delay(20);
     expect(sockets()).toBe(before + BY_KIND.filtered.length);
