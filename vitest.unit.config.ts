@@ -7,7 +7,7 @@ export default defineConfig({
     include: [
       'checks/**/*.test.ts',
       'examples/**/*.test.ts',
-      'test/{architecture,testing,scoring,runner,site,compliance,report,capacity,quality,tls,net,probe}/**/*.test.ts',
+      'test/{architecture,testing,i18n,scoring,runner,site,compliance,report,capacity,quality,tls,net,probe}/**/*.test.ts',
     ],
     exclude: ['test/report/real-run.test.ts', 'test/report/report-compare-cli.test.ts', 'test/report/html.test.ts', 'test/compliance/cli.test.ts', 'test/compliance/assess-e2e.test.ts', 'test/tls/scan-openssl.test.ts', 'test/tls/certificate.test.ts', 'test/tls/hsts.test.ts', '**/node_modules/**'],
     testTimeout: 30_000,
