@@ -12,6 +12,7 @@ import { parseEndpoint } from './endpoints.js';
 import { interpolate } from './interpolate.js';
 import { buildPositionIndex, lookupPosition, type NodePosition } from './positions.js';
 import { siteSchema } from './schema.js';
+import { portItemProblem } from '../util/port-ranges.js';
 import { Redactor } from './secrets.js';
 import type { Endpoint, Site, SourceLocation, Waiver } from './types.js';
 import { usePrecompiled, validateAgainst, type SchemaProblem } from './validate.js';
@@ -170,7 +171,20 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     } else names.set(name, i);
     if (endpoint) endpoints.push(endpoint);
   });
-  if (problems.length) throw new ConfigError(`${display}: ${problems.length} problem(s) in endpoints`, problems);
+  // Port lists the schema lets through but no check can use (a range that runs backwards, "0-80")
+  // are named where they are written, not refused only when a check runs.
+  const portLists: Array<[string, unknown]> = [
+    ...((data.network?.sweeps ?? []) as Array<{ ports?: unknown[] }>).map((sw, i) => [`/network/sweeps/${i}/ports`, sw.ports] as [string, unknown]),
+    ...((data.platform.endpoints ?? []) as Array<{ ports?: unknown[] }>).map((ep, i) => [`/platform/endpoints/${i}/ports`, ep.ports] as [string, unknown]),
+  ];
+  for (const [pointer, list] of portLists) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((item, j) => {
+      const problem = portItemProblem(item);
+      if (problem) problems.push(diag({ path: `${pointer}/${j}`, message: problem, hint: 'ports are 1-65535, ranges are written "low-high"' }));
+    });
+  }
+  if (problems.length) throw new ConfigError(`${display}: ${problems.length} problem(s) in endpoints and port lists`, problems);
 
   const waivers: Waiver[] = ((data.compliance?.waivers ?? []) as Omit<Waiver, 'location'>[]).map((w, i) => ({
     ...w,

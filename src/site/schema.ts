@@ -102,7 +102,7 @@ export const siteSchema = {
               ports: {
                 type: 'array',
                 minItems: 1,
-                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\d{1,5}-\\d{1,5}$' }] },
+                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' }] },
               },
               expect: { type: 'string', enum: ['reachable', 'blocked'], default: 'reachable' },
               severity,
@@ -179,7 +179,7 @@ export const siteSchema = {
               },
               ports: {
                 type: 'array',
-                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\d{1,5}-\\d{1,5}$' }] },
+                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' }] },
                 description: 'Extra ports to sweep on this host, e.g. a media range: [3478, "3479-3481"].',
               },
               expectStatus: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },

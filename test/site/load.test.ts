@@ -319,6 +319,28 @@ platform:
   });
 });
 
+describe('port lists', () => {
+  it('a range that runs backwards or leaves 1-65535 is refused where it is written, as the checks would refuse it', async () => {
+    const text = `version: 1
+site: { name: Ports }
+network:
+  sweeps:
+    - { name: media, hosts: [127.0.0.1], ports: [443, "9-3", " 3478 - 3481 ", "0-80"] }
+platform:
+  endpoints:
+    - { name: turn, host: turn.example.test, port: 3478, protocol: turn, ports: ["50000-49152"] }
+`;
+    const err = await loadError(text);
+    expect(err.diagnostics.map((d) => [d.path, d.line])).toEqual([
+      ['/network/sweeps/0/ports/1', 5],
+      ['/network/sweeps/0/ports/3', 5],
+      ['/platform/endpoints/0/ports/0', 8],
+    ]);
+    expect(err.diagnostics[0]!.message).toMatch(/runs backwards: write it low-high \("3-9"\)/);
+    expect(err.diagnostics[1]!.message).toMatch(/not within 1-65535/);
+  });
+});
+
 describe('endpoints', () => {
   it('duplicate endpoint names are reported at the second one', async () => {
     const text = minimal(
