@@ -1,23 +1,56 @@
-import { defineCheck, type Finding, type Measurement } from '../../src/plugin-api.js';
-import { assessCapacity, toDemandSpec, type MediaQuality } from '../../src/capacity/demand.js';
+import { defineCheck, type Block, type Finding, type Measurement } from '../../src/plugin-api.js';
+import {
+  assessCapacity,
+  DIRECTIONS,
+  planMessages,
+  toDemandSpec,
+  type CapacityAssessment,
+  type DemandSpec,
+  type Direction,
+  type MediaQuality,
+} from '../../src/capacity/demand.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { pathFailureOf } from '../../src/net/path-messages.js';
+import { errorMessage } from '../../src/errors.js';
 import { throughputOnce } from '../../src/probe/context.js';
+import type { Link } from '../../src/site/types.js';
 
 const messages = {
   en: {
+    // The plan's own phrases (`siteready plan`): notes, directions, bases, column labels.
+    ...planMessages.en,
     'capacity.short': 'At peak, real-time media needs {demand} Mbit/s {direction} but may use {allowance} Mbit/s ({share} % of {capacity} Mbit/s, {basis}): {short} Mbit/s short.',
     'capacity.short.fix': 'Add capacity, raise the share real-time media may use (with QoS so it is protected), or lower video quality; {calls} concurrent 1:1 video calls fit today.',
     'capacity.dir.down': 'down',
     'capacity.dir.up': 'up',
     'capacity.tight': 'Headroom {direction} is only {headroom} Mbit/s ({percent} % of the media allowance).',
     'capacity.tight.fix': 'Demand grows with adoption: plan capacity before the rollout reaches every persona.',
+    'capacity.block.down': 'Download: capacity against real-time demand',
+    'capacity.block.up': 'Upload: capacity against real-time demand',
+    'capacity.bar.measured': 'measured (TCP)',
+    'capacity.bar.declared': 'declared',
+    'capacity.bar.allowance': 'real-time allowance',
+    'capacity.bar.demand': 'peak real-time demand',
+    'capacity.block.notes': 'Notes',
+    'capacity.col.note': 'Note',
   },
   'zh-CN': {
+    ...planMessages['zh-CN'],
     'capacity.short': '高峰时实时媒体{direction}需要 {demand} Mbit/s，但可用 {allowance} Mbit/s（{capacity} Mbit/s 的 {share}%，{basis}）：缺口 {short} Mbit/s。',
     'capacity.short.fix': '扩容、提高实时媒体可用比例（并配合 QoS 保护），或降低视频质量；目前可容纳 {calls} 路并发一对一视频通话。',
     'capacity.dir.down': '下行',
     'capacity.dir.up': '上行',
     'capacity.tight': '{direction}余量仅 {headroom} Mbit/s（占媒体可用带宽的 {percent}%）。',
     'capacity.tight.fix': '需求会随推广增长：在推广覆盖所有用户群之前规划容量。',
+    'capacity.block.down': '下行：容量与实时媒体需求',
+    'capacity.block.up': '上行：容量与实时媒体需求',
+    'capacity.bar.measured': '实测（TCP）',
+    'capacity.bar.declared': '声明值',
+    'capacity.bar.allowance': '实时媒体配额',
+    'capacity.bar.demand': '高峰实时需求',
+    'capacity.block.notes': '说明',
+    'capacity.col.note': '说明',
   },
 };
 
@@ -27,8 +60,69 @@ interface Options {
   useMeasured: boolean;
 }
 
+/** A measurement that did not happen: the reflector's failure (classification, code) or another error. */
+export interface MeasureFailure {
+  message: string;
+  classification?: string;
+  code?: string;
+}
+
+/** A link as declared: its rates and the share real-time media may use of it. */
+export type CapacityLink = Pick<Link, 'name' | 'downMbps' | 'upMbps' | 'realtimeShare'>;
+
+/**
+ * What the plan is computed from: the site's demand and links as they were when measured, and the
+ * reflector's TCP goodput. The assessment itself (allowance, demand, headroom) is the judge's.
+ */
+export interface CapacityFacts {
+  demand: DemandSpec;
+  links: CapacityLink[];
+  /** Measured TCP goodput per direction, Mbit/s (with a reflector and `useMeasured`). */
+  measured?: { downMbps?: number; upMbps?: number };
+  /** Why a direction could not be measured: the declared rates serve for it. */
+  measureFailures?: Partial<Record<Direction, MeasureFailure>>;
+  /** The rates per direction, declared (Σ of the links) and measured, Mbit/s; null when unknown. */
+  perDirection: Record<Direction, { declaredMbps: number | null; measuredMbps: number | null }>;
+}
+
+const share = { type: 'number', minimum: 0, maximum: 1 } as const;
+const mbps = { type: 'number', minimum: 0 } as const;
+const nullableMbps = { type: ['number', 'null'], minimum: 0 } as const;
+const failureSchema = { type: 'object', required: ['message'], properties: { message: { type: 'string' }, classification: { type: 'string' }, code: { type: 'string' } } } as const;
+const rates = { type: 'object', required: ['declaredMbps', 'measuredMbps'], properties: { declaredMbps: nullableMbps, measuredMbps: nullableMbps } } as const;
+const factsSchema = {
+  type: 'object',
+  required: ['demand', 'links', 'perDirection'],
+  properties: {
+    demand: {
+      type: 'object',
+      required: ['personas'],
+      properties: {
+        peakConcurrency: share,
+        realtimeShare: share,
+        quality: { enum: ['minimum', 'recommended', 'best'] },
+        personas: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name', 'users'],
+            properties: { name: { type: 'string' }, users: { type: 'number', minimum: 0 }, audio: share, video: share, screenShare: share, meetings: share },
+          },
+        },
+      },
+    },
+    links: {
+      type: 'array',
+      items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, downMbps: mbps, upMbps: mbps, realtimeShare: share } },
+    },
+    measured: { type: 'object', properties: { downMbps: { type: 'number' }, upMbps: { type: 'number' } } },
+    measureFailures: { type: 'object', additionalProperties: false, properties: { down: failureSchema, up: failureSchema } },
+    perDirection: { type: 'object', required: ['down', 'up'], properties: { down: rates, up: rates } },
+  },
+} as const;
+
 /** Peak real-time demand from the site's personas vs the link's media allowance. */
-export default defineCheck<Options>({
+export default defineCheck<Options, CapacityFacts>({
   meta: {
     id: 'capacity',
     title: 'Links carry the peak real-time demand',
@@ -62,31 +156,53 @@ export default defineCheck<Options>({
     },
     defaults: { useMeasured: true },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     // Capacity comes from declared links or, with a reflector, from measuring.
     if (!toDemandSpec(site.demand)?.personas.length || (!site.network.links.length && !site.probe)) return [];
     return [{ id: site.site.name.replace(/[^A-Za-z0-9._-]+/g, '-') || 'site', location: site.locate('/demand') }];
   },
-  async run(ctx) {
-    const quality = ctx.options.quality ?? ((ctx.site.demand?.quality as MediaQuality | undefined) ?? 'recommended');
-    let measured: { downMbps?: number; upMbps?: number } | undefined;
+
+  async measure(ctx) {
+    const links: CapacityLink[] = ctx.site.network.links.map((l) => ({
+      name: l.name,
+      ...(l.downMbps !== undefined ? { downMbps: l.downMbps } : {}),
+      ...(l.upMbps !== undefined ? { upMbps: l.upMbps } : {}),
+      ...(l.realtimeShare !== undefined ? { realtimeShare: l.realtimeShare } : {}),
+    }));
+    const facts: CapacityFacts = { demand: toDemandSpec(ctx.site.demand)!, links, perDirection: { down: rates0(), up: rates0() } };
     if (ctx.options.useMeasured && ctx.site.probe) {
       // The throughput check's own measurement (shared artifact); when it cannot run, declared rates are used.
       const t = (ctx.site.checks.throughput ?? {}) as { durationMs?: number; omitMs?: number; streams?: number };
       const o = { durationMs: t.durationMs ?? 10000, omitMs: t.omitMs ?? 1000, streams: t.streams ?? 4 };
+      const measured: NonNullable<CapacityFacts['measured']> = {};
+      const failures: NonNullable<CapacityFacts['measureFailures']> = {};
       // One direction at a time: a measurement must not share the link with another.
-      const down = await throughputOnce(ctx, 'down', 'tcp', o).catch(() => undefined);
-      const up = await throughputOnce(ctx, 'up', 'tcp', o).catch(() => undefined);
-      measured = { ...(down ? { downMbps: down.mbps } : {}), ...(up ? { upMbps: up.mbps } : {}) };
+      for (const d of DIRECTIONS) {
+        try {
+          measured[d === 'down' ? 'downMbps' : 'upMbps'] = (await throughputOnce(ctx, d, 'tcp', o)).mbps;
+        } catch (err) {
+          // The throughput check reports the reflector; here a failed measurement only means "declared rates".
+          if (ctx.signal.aborted) throw err;
+          failures[d] = measureFailure(err);
+        }
+      }
+      facts.measured = measured;
+      if (Object.keys(failures).length) facts.measureFailures = failures;
     }
-    const a = assessCapacity({ demand: ctx.site.demand, links: ctx.site.network.links, ...(measured ? { measured } : {}), quality });
-    const headrooms = (['down', 'up'] as const).map((d) => a.headroomMbps[d]).filter((h): h is number => h !== null);
-    if (!headrooms.length) return { status: 'info', score: null, details: { ...a } };
-    const headroom = Math.round(Math.min(...headrooms) * 100) / 100;
+    const a = assessCapacity({ demand: facts.demand, links, ...(facts.measured ? { measured: facts.measured } : {}) });
+    for (const d of DIRECTIONS) facts.perDirection[d] = { declaredMbps: a.perDirection[d].declaredMbps, measuredMbps: a.perDirection[d].measuredMbps };
+    return facts;
+  },
+
+  judge(facts, { options }) {
+    const a = assess(facts, options);
+    const headrooms = DIRECTIONS.map((d) => a.headroomMbps[d]).filter((h): h is number => h !== null);
+    if (!headrooms.length) return { score: null };
     const findings: Finding[] = [];
     let score = 1;
-    for (const d of ['down', 'up'] as const) {
+    for (const d of DIRECTIONS) {
       const p = a.perDirection[d];
       if (p.headroomMbps === null || p.allowanceMbps === null || p.demandMbps === null) continue;
       if (p.headroomMbps < 0) {
@@ -96,7 +212,15 @@ export default defineCheck<Options>({
           severity: 'high',
           message: {
             id: 'capacity.short',
-            params: { direction: `@capacity.dir.${d}`, demand: r2(p.demandMbps), allowance: r2(p.allowanceMbps), share: Math.round(p.realtimeShare * 100), capacity: r2(p.capacityMbps ?? 0), basis: p.basis ?? '-', short: r2(-p.headroomMbps) },
+            params: {
+              direction: { id: `capacity.dir.${d}` },
+              demand: r2(p.demandMbps),
+              allowance: r2(p.allowanceMbps),
+              share: Math.round(p.realtimeShare * 100),
+              capacity: r2(p.capacityMbps ?? 0),
+              basis: p.basis ? { id: `basis.${p.basis}` } : '-',
+              short: r2(-p.headroomMbps),
+            },
           },
           remediation: { id: 'capacity.short.fix', params: { calls: a.concurrentVideoCalls?.supported ?? 0 } },
         });
@@ -105,7 +229,7 @@ export default defineCheck<Options>({
         findings.push({
           id: 'capacity.tight',
           severity: 'medium',
-          message: { id: 'capacity.tight', params: { direction: `@capacity.dir.${d}`, headroom: r2(p.headroomMbps), percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps) } },
+          message: { id: 'capacity.tight', params: { direction: { id: `capacity.dir.${d}` }, headroom: r2(p.headroomMbps), percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps) } },
           remediation: { id: 'capacity.tight.fix' },
         });
       }
@@ -113,11 +237,11 @@ export default defineCheck<Options>({
     const measurements: Measurement[] = [
       {
         id: 'capacity-headroom',
-        value: headroom,
+        value: r2(Math.min(...headrooms)),
         unit: 'Mbit/s',
         threshold: { min: 0, source: `Teams bandwidth table, ${Math.round(100 * (a.perDirection.down.realtimeShare ?? 0.3))} % real-time share` },
       },
-      ...(['down', 'up'] as const).flatMap((d) => {
+      ...DIRECTIONS.flatMap((d) => {
         const p = a.perDirection[d];
         return [
           ...(p.demandMbps !== null ? [{ id: `demand-${d}`, value: r2(p.demandMbps), unit: 'Mbit/s' }] : []),
@@ -126,9 +250,72 @@ export default defineCheck<Options>({
       }),
       ...(a.concurrentVideoCalls ? [{ id: 'concurrent-video-calls', value: a.concurrentVideoCalls.supported, unit: 'count' }] : []),
     ];
-    return { status: score >= 0.9 ? 'pass' : score >= 0.5 ? 'warn' : 'fail', score, measurements, findings, details: { ...a } };
+    return { score, measurements, findings };
+  },
+
+  present(facts, { options }) {
+    const a = assess(facts, options);
+    const blocks: Block[] = [];
+    for (const d of DIRECTIONS) {
+      const p = a.perDirection[d];
+      const bars = [
+        ...(p.measuredMbps !== null ? [{ label: { id: 'capacity.bar.measured' }, value: r2(p.measuredMbps), role: 'measured' as const }] : []),
+        ...(p.declaredMbps !== null ? [{ label: { id: 'capacity.bar.declared' }, value: r2(p.declaredMbps), role: 'capacity' as const }] : []),
+        ...(p.allowanceMbps !== null ? [{ label: { id: 'capacity.bar.allowance' }, value: r2(p.allowanceMbps), role: 'allowance' as const }] : []),
+        ...(p.demandMbps !== null ? [{ label: { id: 'capacity.bar.demand' }, value: r2(p.demandMbps), role: 'demand' as const }] : []),
+      ];
+      if (bars.length) blocks.push({ kind: 'bars', title: { id: `capacity.block.${d}` }, unit: 'Mbit/s', bars });
+    }
+    const num = (x: number | null) => (x === null ? null : { value: r2(x), unit: 'Mbit/s' });
+    blocks.push({
+      kind: 'table',
+      title: { id: 'section.capacity' },
+      columns: [
+        { key: 'direction', label: { id: 'col.direction' } },
+        { key: 'capacity', label: { id: 'col.capacity' }, numeric: true },
+        { key: 'basis', label: { id: 'col.basis' } },
+        { key: 'share', label: { id: 'col.share' }, numeric: true },
+        { key: 'allowance', label: { id: 'col.allowance' }, numeric: true },
+        { key: 'demand', label: { id: 'col.demand' }, numeric: true },
+        { key: 'headroom', label: { id: 'col.headroom' }, numeric: true },
+      ],
+      rows: DIRECTIONS.map((d) => {
+        const p = a.perDirection[d];
+        return {
+          direction: { id: `dir.${d}` },
+          capacity: num(p.capacityMbps),
+          basis: p.basis ? { id: `basis.${p.basis}` } : null,
+          share: { value: Math.round(p.realtimeShare * 1000) / 10, unit: '%' },
+          allowance: num(p.allowanceMbps),
+          demand: num(p.demandMbps),
+          headroom: num(p.headroomMbps),
+        };
+      }),
+    });
+    if (a.messages.length) {
+      blocks.push({ kind: 'table', title: { id: 'capacity.block.notes' }, columns: [{ key: 'note', label: { id: 'capacity.col.note' } }], rows: a.messages.map((m) => ({ note: m })) });
+    }
+    return blocks;
   },
 });
+
+function measureFailure(err: unknown): MeasureFailure {
+  if (err instanceof PathError || err instanceof DnsLookupError) {
+    const f = pathFailureOf(err);
+    return { message: f.message, classification: f.classification, ...(f.code ? { code: f.code } : {}) };
+  }
+  return { message: errorMessage(err) };
+}
+
+function rates0(): { declaredMbps: number | null; measuredMbps: number | null } {
+  return { declaredMbps: null, measuredMbps: null };
+}
+
+/** The plan on the facts: quality from the options, else the demand's own, else recommended. */
+function assess(facts: CapacityFacts, options: Options): CapacityAssessment {
+  const quality = options.quality ?? facts.demand.quality ?? 'recommended';
+  return assessCapacity({ demand: facts.demand, links: facts.links, ...(facts.measured ? { measured: facts.measured } : {}), quality });
+}
 
 function r2(n: number): number {
   return Math.round(n * 100) / 100;

@@ -178,18 +178,25 @@ const ZH_CN: Record<PlanMessageId, string> = {
 export type PlanLang = 'en' | 'zh-CN';
 const CATALOGS: Record<PlanLang, Record<PlanMessageId, string>> = { en: EN, 'zh-CN': ZH_CN };
 
-/** A note in machine form; `notes` carries the same in English. Params starting with "@" are message ids. */
+/** The plan's phrases as message catalogs, for the capacity check (its findings and blocks name them). */
+export const planMessages: { en: Record<PlanMessageId, string>; 'zh-CN': Record<PlanMessageId, string> } = { en: EN, 'zh-CN': ZH_CN };
+
+/** A note in machine form; `notes` carries the same in English. A parameter may be a phrase of the plan (`{ id: 'dir.down' }`). */
 export interface PlanMessage {
   id: PlanMessageId;
-  params?: Record<string, string | number>;
+  params?: Record<string, PlanParam>;
 }
 
-function render(lang: PlanLang, id: PlanMessageId, params?: Record<string, string | number>): string {
-  const catalog = CATALOGS[lang];
-  return catalog[id].replace(/\{(\w+)\}/g, (m, k: string) => {
+export type PlanParam = string | number | PlanMessage;
+
+/** A direction as a phrase, for a message parameter. */
+const dirPhrase = (dir: Direction): PlanMessage => ({ id: `dir.${dir}` });
+
+function render(lang: PlanLang, id: PlanMessageId, params?: Record<string, PlanParam>): string {
+  return CATALOGS[lang][id].replace(/\{(\w+)\}/g, (m, k: string) => {
     const v = params?.[k];
     if (v === undefined) return m;
-    return typeof v === 'string' && v.startsWith('@') ? (catalog[v.slice(1) as PlanMessageId] ?? v.slice(1)) : String(v);
+    return typeof v === 'object' ? render(lang, v.id, v.params) : String(v);
   });
 }
 
@@ -417,7 +424,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
         declared += mbps;
         declaredAllowance += mbps * (link.realtimeShare ?? defaultShare);
       } else {
-        messages.push({ id: 'note.linkMissing', params: { link: link.name, direction: `@dir.${dir}` } });
+        messages.push({ id: 'note.linkMissing', params: { link: link.name, direction: dirPhrase(dir) } });
       }
     }
     const declaredMbps = declaring > 0 ? declared : null;
@@ -427,7 +434,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     const rawMeasured = measured[dir === 'down' ? 'downMbps' : 'upMbps'];
     let measuredMbps: number | null = null;
     if (usable(rawMeasured)) measuredMbps = rawMeasured;
-    else if (rawMeasured !== undefined) messages.push({ id: 'note.measuredInvalid', params: { direction: `@dir.${dir}`, value: String(rawMeasured) } });
+    else if (rawMeasured !== undefined) messages.push({ id: 'note.measuredInvalid', params: { direction: dirPhrase(dir), value: String(rawMeasured) } });
 
     let capacityMbps: number | null = null;
     let basis: CapacityBasis | null = null;
@@ -435,7 +442,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
       capacityMbps = Math.min(declaredMbps, measuredMbps);
       basis = 'min-of-both';
       if (measuredMbps < declaredMbps) {
-        messages.push({ id: 'note.measuredBelow', params: { direction: `@dir.${dir}`, measured: round(measuredMbps), declared: round(declaredMbps) } });
+        messages.push({ id: 'note.measuredBelow', params: { direction: dirPhrase(dir), measured: round(measuredMbps), declared: round(declaredMbps) } });
       }
     } else if (declaredMbps !== null) {
       capacityMbps = declaredMbps;
@@ -444,7 +451,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
       capacityMbps = measuredMbps;
       basis = 'measured';
     } else if (links.length > 0 || anyMeasured) {
-      messages.push({ id: 'note.noCapacity', params: { direction: `@dir.${dir}` } });
+      messages.push({ id: 'note.noCapacity', params: { direction: dirPhrase(dir) } });
     }
 
     const allowanceMbps = capacityMbps === null ? null : capacityMbps * realtimeShare;
@@ -470,7 +477,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     for (const d of known) if ((perDirection[d].allowanceMbps as number) < (perDirection[limitedBy].allowanceMbps as number)) limitedBy = d;
     const supported = floorSafe(((perDirection[limitedBy].allowanceMbps as number) * 1000) / VIDEO_CALL_KBPS);
     concurrentVideoCalls = { supported, atRecommended: true, perCallKbps: VIDEO_CALL_KBPS, limitedBy };
-    if (known.length === 1) messages.push({ id: 'note.callsOneDirection', params: { direction: `@dir.${limitedBy}` } });
+    if (known.length === 1) messages.push({ id: 'note.callsOneDirection', params: { direction: dirPhrase(limitedBy) } });
   }
 
   const basis: CapacityBasis | null = anyDeclared && anyMeasured ? 'min-of-both' : anyMeasured ? 'measured' : anyDeclared ? 'declared' : null;
@@ -523,7 +530,7 @@ function table(headers: string[], rows: string[][], rightAligned: (i: number) =>
 
 /** The `siteready plan` text: demand per persona and kind, each direction against its allowance, video calls. */
 export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): string {
-  const t = (id: PlanMessageId, params?: Record<string, string | number>) => render(lang, id, params);
+  const t = (id: PlanMessageId, params?: Record<string, PlanParam>) => render(lang, id, params);
   const out: string[] = [t('title', { quality: t(`quality.${result.quality}`) }), ''];
 
   out.push(t('section.demand'));

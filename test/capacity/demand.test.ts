@@ -220,6 +220,13 @@ describe('assessCapacity', () => {
     expect(a.notes).toContain('Link down-only declares no up capacity; the up total may be understated.');
   });
 
+  it('names directions as phrases of the plan, never as text to look up', () => {
+    const a = assessCapacity({ demand: office, links: [{ name: 'down-only', downMbps: 100 }] });
+    expect(a.messages.find((m) => m.id === 'note.linkMissing')!.params).toEqual({ link: 'down-only', direction: { id: 'dir.up' } });
+    expect(JSON.stringify(a.messages)).not.toContain('@');
+    expect(formatPlan(a, 'zh-CN')).toContain('链路 down-only 未声明上行带宽；上行合计可能偏低。');
+  });
+
   it('ignores a measurement that is not a positive number', () => {
     const a = assessCapacity({ demand: office, links: [link100], measured: { downMbps: Number.NaN, upMbps: 0 } });
     expect(a.basis).toBe('declared');
