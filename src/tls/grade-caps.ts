@@ -8,7 +8,9 @@
 // enforces its order (what a modern client would get); RC4 and 64-bit block ciphers count whenever
 // they are accepted with TLS 1.1 or newer — the stricter reading, since a client may offer them.
 
-import { certificateKeyLabel, certificateRsaBits, ephemeralKeyLabel, ephemeralRsaBits, signatureDigest } from './key-strength.js';
+import type { MessageParam } from '../i18n/types.js';
+import { certificateKeyLabel, certificateRsaBits, dhOrRsaBits, ephemeralKeyLabel, ephemeralRsaBits, signatureDigest } from './key-strength.js';
+import { listOf, phrase, uniquePhrases, type Phrase } from './phrases.js';
 import {
   has64BitBlock,
   highestVersion,
@@ -17,7 +19,6 @@ import {
   isExport,
   isNullCipher,
   isRc4,
-  listed,
   suiteLabel,
   suitesAt,
   unique,
@@ -28,7 +29,8 @@ import type { AcceptedSuite, Grade, TlsScan, TlsVersionName } from './types.js';
 export interface Cap {
   id: string;
   cap: Grade;
-  params?: Record<string, string | number>;
+  /** What the reason names: data, or phrases (phrases.ts). */
+  params?: Record<string, MessageParam>;
   source: string;
 }
 
@@ -48,7 +50,9 @@ const CERT_INSPECTION = 'SSL Server Rating Guide, Certificate Inspection; T and 
 /** A+ needs HSTS with a long max-age; SSL Labs' threshold is 180 days. */
 export const HSTS_A_PLUS_SECONDS = 180 * 24 * 3600;
 
-const labels = (suites: AcceptedSuite[]): string => listed(unique(suites.map(suiteLabel)));
+/** Enough of a list to say what is wrong without flooding a cap reason. */
+const CAP_LISTED = 3;
+const labels = (suites: AcceptedSuite[]): Phrase => listOf(unique(suites.map(suiteLabel)), CAP_LISTED);
 const modern = (s: AcceptedSuite): boolean => versionRank(s.version) >= versionRank('TLSv1.1');
 
 function protocolCaps(scan: TlsScan, offered: TlsVersionName[]): Cap[] {
@@ -137,16 +141,16 @@ function keyCaps(scan: TlsScan): Cap[] {
     else if (certBits < 2048) caps.push({ id: 'tls-grade.key-weak', cap: 'B', source: GUIDE_2009E, params: { key: certificateKeyLabel(leaf) } });
   }
   const ephemeral = scan.accepted.filter((s) => s.forwardSecrecy && !isExport(s));
-  const weakest = (below: number) => unique(ephemeral.filter((s) => (ephemeralRsaBits(s) ?? Infinity) < below).map(ephemeralKeyLabel));
+  const weakest = (below: number) => uniquePhrases(ephemeral.filter((s) => (ephemeralRsaBits(s) ?? Infinity) < below).map(ephemeralKeyLabel));
   const dhMin = scan.dhMinBits;
   const insecure = weakest(1024);
-  if (dhMin !== undefined && dhMin < 1024 && !insecure.length) insecure.push(`DH ${dhMin} bits`);
+  if (dhMin !== undefined && dhMin < 1024 && !insecure.length) insecure.push(dhOrRsaBits('DH', dhMin));
   if (insecure.length) {
-    caps.push({ id: 'tls-grade.dh-insecure', cap: 'F', source: SSLLABS_1_17, params: { keys: listed(insecure) } });
+    caps.push({ id: 'tls-grade.dh-insecure', cap: 'F', source: SSLLABS_1_17, params: { keys: listOf(insecure, CAP_LISTED) } });
   } else {
     const weak = weakest(2048);
-    if (dhMin !== undefined && dhMin < 2048 && !weak.length) weak.push(`DH ${dhMin} bits`);
-    if (weak.length) caps.push({ id: 'tls-grade.dh-weak', cap: 'B', source: SSLLABS_1_17, params: { keys: listed(weak) } });
+    if (dhMin !== undefined && dhMin < 2048 && !weak.length) weak.push(dhOrRsaBits('DH', dhMin));
+    if (weak.length) caps.push({ id: 'tls-grade.dh-weak', cap: 'B', source: SSLLABS_1_17, params: { keys: listOf(weak, CAP_LISTED) } });
   }
   return caps;
 }
@@ -171,7 +175,7 @@ function certificateCaps(scan: TlsScan): Cap[] {
   if (leaf?.selfSigned) caps.push({ id: 'tls-grade.self-signed', cap: 'T', source: CERT_INSPECTION });
   // Not trusted for a reason not already given above (unknown CA, broken signature …).
   if (!c.trusted && !c.expired && !c.notYetValid && !leaf?.selfSigned) {
-    caps.push({ id: 'tls-grade.untrusted', cap: 'T', source: CERT_INSPECTION, params: { error: c.trustError ?? 'unknown reason' } });
+    caps.push({ id: 'tls-grade.untrusted', cap: 'T', source: CERT_INSPECTION, params: { error: c.trustError ?? phrase('tls.item.unknown-reason') } });
   }
   // The 2009 guide gives a revoked certificate a zero score (F).
   if (c.ocspStatus === 'revoked') caps.push({ id: 'tls-grade.revoked', cap: 'F', source: CERT_INSPECTION });

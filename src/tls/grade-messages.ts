@@ -1,7 +1,7 @@
 // Why a TLS grade is capped, in the report's languages. Keyed by cap id; `{param}` placeholders
-// are filled from the cap's params (the same format() the report uses).
+// are filled from the cap's params, which may be phrases of phrase-messages.ts themselves.
 
-import { format, type Lang } from '../i18n/index.js';
+import type { Lang } from '../i18n/index.js';
 
 export const gradeMessages: Record<Lang, Record<string, string>> = {
   en: {
@@ -99,8 +99,3 @@ export const gradeMessages: Record<Lang, Record<string, string>> = {
     'tls-grade.hsts-unknown': '无法检查 HSTS（{error}）',
   },
 };
-
-/** A cap's reason in `lang`, falling back to English, then to the id. */
-export function capReason(id: string, params: Record<string, string | number> | undefined, lang: Lang = 'en'): string {
-  return format(gradeMessages[lang][id] ?? gradeMessages.en[id] ?? id, params);
-}

@@ -5,7 +5,6 @@
 // E ≥ 20, else F. The grade is then capped by the rules in grade-caps.ts.
 
 import { gradeCaps, type Cap } from './grade-caps.js';
-import { capReason } from './grade-messages.js';
 import { certificateRsaBits, ephemeralRsaBits } from './key-strength.js';
 import { is3Des, isAnonymous, isExport, kxOf, offeredVersions } from './suite-traits.js';
 import type { AcceptedSuite, Grade, GradeResult, TlsScan, TlsVersionName } from './types.js';
@@ -120,7 +119,7 @@ export function gradeTls(scan: TlsScan): GradeResult {
     grade: trust ?? letter,
     score,
     subscores,
-    caps: caps.map((c) => ({ reason: capReason(c.id, c.params), cap: c.cap, id: c.id, source: c.source, ...(c.params ? { params: c.params } : {}) })),
+    caps: caps.map((c) => ({ id: c.id, cap: c.cap, source: c.source, ...(c.params ? { params: c.params } : {}) })),
     ...(trust ? { gradeIgnoringTrust: letter } : {}),
     ...(missing.length ? { missing } : {}),
     criteria: GRADING_CRITERIA,

@@ -3,6 +3,7 @@
 // strengths of NIST SP 800-57 Part 1 Rev. 5, Table 2 (80 / 112 / 128 / 192 / 256-bit security ↔
 // 1024 / 2048 / 3072 / 7680 / 15360-bit RSA ↔ 160 / 224 / 256 / 384 / 512-bit EC).
 
+import { phrase, type Phrase } from './phrases.js';
 import { NAMED_GROUPS } from './registry.js';
 import { kxOf } from './suite-traits.js';
 import type { AcceptedSuite, CertificateInChain } from './types.js';
@@ -87,19 +88,27 @@ export function certificateRsaBits(cert: CertificateInChain): number | undefined
 }
 
 /** `RSA 2048 bits`, `EC prime256v1 (256 bits)`, `Ed25519`: a certificate key as findings name it. */
-export function certificateKeyLabel(cert: CertificateInChain): string {
-  if (cert.keyType === 'EC' || cert.keyType === 'SM2') return `${cert.keyType} ${cert.curve ?? 'unknown curve'} (${cert.keyBits} bits)`;
+export function certificateKeyLabel(cert: CertificateInChain): Phrase {
+  if (cert.keyType === 'EC' || cert.keyType === 'SM2') {
+    return phrase('tls.key.named', { type: cert.keyType, name: cert.curve ?? phrase('tls.key.unknown-curve'), bits: cert.keyBits });
+  }
   if (cert.keyType === 'Ed25519' || cert.keyType === 'Ed448') return cert.keyType;
-  return `${cert.keyType} ${cert.keyBits} bits`;
+  return dhOrRsaBits(cert.keyType, cert.keyBits);
 }
 
-/** `DH 1024 bits`, `ECDH secp192r1 (192 bits)`: an ephemeral key as findings name it. */
-export function ephemeralKeyLabel(s: AcceptedSuite): string {
+/** `DH 1024 bits`, `DH ffdhe2048 (2048 bits)`, `ECDH secp192r1 (192 bits)`: an ephemeral key as findings name it. */
+export function ephemeralKeyLabel(s: AcceptedSuite): Phrase {
   if (isFiniteFieldKx(s)) {
-    const bits = s.kxBits ?? groupRsaBits(s.group ?? '');
-    return s.group && !/^DH /i.test(s.group) ? `DH ${s.group} (${bits} bits)` : `DH ${bits} bits`;
+    const bits = s.kxBits ?? groupRsaBits(s.group ?? '') ?? '?';
+    return s.group && !/^DH /i.test(s.group) ? phrase('tls.key.named', { type: 'DH', name: s.group, bits }) : dhOrRsaBits('DH', bits);
   }
-  return `ECDH ${s.group ?? 'unknown group'}${s.kxBits ? ` (${s.kxBits} bits)` : ''}`;
+  const name = s.group ?? phrase('tls.key.unknown-group');
+  return s.kxBits ? phrase('tls.key.named', { type: 'ECDH', name, bits: s.kxBits }) : phrase('tls.key.group', { type: 'ECDH', name });
+}
+
+/** `DH 1024 bits`, `RSA 2048 bits`. */
+export function dhOrRsaBits(type: string, bits: number | string): Phrase {
+  return phrase('tls.key.bits', { type, bits });
 }
 
 /** Digest the certificate was signed with: md5, sha1, sha256 … or undefined for EdDSA and the unknown. */

@@ -1,5 +1,6 @@
 // The compliance rule sets a TLS scan is checked against. Each set lives in rulesets/; this module
-// names the results, looks up their title and fix in the chosen language and says pass or fail.
+// names the results and says pass or fail. A rule's title and fix are messages of rule-messages.ts
+// keyed by its id, looked up only where text is wanted (`siteready checks tls`).
 
 import type { Lang } from '../i18n/index.js';
 import { ruleText } from './rule-messages.js';
@@ -20,19 +21,16 @@ export const RULE_SETS: Readonly<Record<RuleSetId, (scan: TlsScan) => RuleOutcom
 
 export const RULE_SET_IDS = Object.keys(RULE_SETS) as RuleSetId[];
 
-export function evaluateTlsRules(scan: TlsScan, sets: RuleSetId[], lang: Lang = 'en'): RuleResult[] {
+export function evaluateTlsRules(scan: TlsScan, sets: readonly RuleSetId[]): RuleResult[] {
   return sets.flatMap((set) =>
     RULE_SETS[set](scan).map((r): RuleResult => {
-      const id = `${set}.${r.key}`;
       const offending = r.offending;
       const evaluated = offending !== undefined;
       return {
         ruleSet: set,
-        id,
-        title: ruleText(id, lang),
+        id: `${set}.${r.key}`,
         passed: evaluated && offending.length === 0,
         offending: offending ?? [],
-        fix: ruleText(`${id}.fix`, lang),
         source: r.source,
         level: r.level,
         ...(evaluated ? {} : { evaluated: false as const }),
@@ -70,7 +68,12 @@ function emptyScan(): TlsScan {
   };
 }
 
+export interface RuleDescription extends Pick<RuleResult, 'ruleSet' | 'id' | 'source' | 'level'> {
+  title: string;
+  fix: string;
+}
+
 /** Every rule of the given sets — id, title, fix, source, level — for `siteready checks tls`. */
-export function describeTlsRules(sets: readonly RuleSetId[] = RULE_SET_IDS, lang: Lang = 'en'): Array<Pick<RuleResult, 'ruleSet' | 'id' | 'title' | 'fix' | 'source' | 'level'>> {
-  return evaluateTlsRules(emptyScan(), [...sets], lang).map(({ ruleSet, id, title, fix, source, level }) => ({ ruleSet, id, title, fix, source, ...(level ? { level } : {}) }));
+export function describeTlsRules(sets: readonly RuleSetId[] = RULE_SET_IDS, lang: Lang = 'en'): RuleDescription[] {
+  return evaluateTlsRules(emptyScan(), sets).map(({ ruleSet, id, source, level }) => ({ ruleSet, id, title: ruleText(id, lang), fix: ruleText(`${id}.fix`, lang), source, level }));
 }

@@ -55,11 +55,6 @@ export function suitesAt(scan: TlsScan, version: TlsVersionName): AcceptedSuite[
   return scan.accepted.filter((s) => s.version === version);
 }
 
-/** Up to `max` labels, then an ellipsis: enough to say what is wrong without flooding a cap reason. */
-export function listed(labels: string[], max = 3): string {
-  return labels.length <= max ? labels.join(', ') : `${labels.slice(0, max).join(', ')}, …`;
-}
-
 export function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
 }

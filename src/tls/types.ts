@@ -2,6 +2,8 @@
 // finds (CertificateFacts), and what grading and the rule sets make of them. The codec, the
 // enumeration, the certificate analysis, the grading and the check each own one side of it.
 
+import type { MessageParam } from '../i18n/types.js';
+
 /** Names as the report contract spells them (details.accepted[].version). */
 export type TlsVersionName = 'SSLv2' | 'SSLv3' | 'TLSv1.0' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
 
@@ -234,16 +236,15 @@ export interface GradeResult {
   /** 0–100, SSL Labs: 30 % protocol, 30 % key exchange, 40 % cipher strength. */
   score: number;
   subscores: { protocol: number; keyExchange: number; cipher: number };
-  /** Why the grade is lower than the score alone gives: "TLS 1.0 offered → B", … */
+  /** Why the grade is lower than the score alone gives: TLS 1.0 offered → B, … */
   caps: Array<{
-    reason: string;
+    /** Stable id (`tls-grade.tls10`): the message of the reason in grade-messages.ts. */
+    id: string;
     cap: Grade;
-    /** Stable id (`tls-grade.tls10`): the key of the reason in grade-messages.ts, for other languages. */
-    id?: string;
-    /** Values the reason was filled with. */
-    params?: Record<string, string | number>;
+    /** What the reason names: data, or phrases of phrase-messages.ts. */
+    params?: Record<string, MessageParam>;
     /** The rating-guide revision or announcement the cap comes from. */
-    source?: string;
+    source: string;
   }>;
   /** The letter the caps give when T and M are set aside, as SSL Labs shows "if trust issues are ignored". */
   gradeIgnoringTrust?: Grade;
@@ -255,16 +256,17 @@ export interface GradeResult {
 
 export type RuleSetId = 'mozilla-modern' | 'mozilla-intermediate' | 'nist-800-52r2' | 'bsi-tr-02102-2' | 'pci-dss-4';
 
+/**
+ * One rule of a rule set judged on a scan. Its title and fix are the messages `<id>` and
+ * `<id>.fix` of rule-messages.ts.
+ */
 export interface RuleResult {
   ruleSet: RuleSetId;
   /** Stable: `mozilla-intermediate.protocols`. */
   id: string;
-  title: string;
   passed: boolean;
-  /** What broke it: versions, suites (`TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA`), key sizes. */
-  offending: string[];
-  /** What to change, with a concrete nginx/OpenSSL setting where one exists. */
-  fix: string;
+  /** What broke it: versions, suites (`TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA`), keys, as data or phrases. */
+  offending: MessageParam[];
   /** Document and clause. */
   source: string;
   /**
@@ -273,5 +275,5 @@ export interface RuleResult {
    */
   evaluated?: false;
   /** How the document words it: a requirement (shall, must) or a recommendation (should). */
-  level?: 'required' | 'recommended';
+  level: 'required' | 'recommended';
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gradeTls, letterForScore } from '../../src/tls/grade.js';
-import { capReason, gradeMessages } from '../../src/tls/grade-messages.js';
+import { gradeMessages } from '../../src/tls/grade-messages.js';
+import { phrase } from '../../src/tls/phrases.js';
 import type { GradeResult, TlsScan } from '../../src/tls/types.js';
 import {
   certificate,
@@ -25,9 +26,14 @@ import {
   versionsOf,
   wrongHost,
 } from './fixtures.js';
+import { en, zh } from './text.js';
 
 const capIds = (g: GradeResult) => g.caps.map((c) => c.id).sort();
-const capOf = (g: GradeResult, id: string) => g.caps.find((c) => c.id === id);
+/** A cap with its reason as an English reader gets it. */
+const capOf = (g: GradeResult, id: string) => {
+  const c = g.caps.find((x) => x.id === id);
+  return c && { ...c, reason: en(phrase(c.id, c.params)) };
+};
 
 describe('SSL Labs score (2009 method)', () => {
   it('maps scores to letters with the guide\'s bands', () => {
@@ -101,7 +107,7 @@ describe('grades of the classic configurations', () => {
   it('DHE with a 1024-bit group: B (Logjam-era weak DH)', () => {
     const g = gradeTls(dhe1024);
     expect(g.grade).toBe('B');
-    expect(capOf(g, 'tls-grade.dh-weak')).toMatchObject({ cap: 'B', params: { keys: 'DH 1024 bits' } });
+    expect(capOf(g, 'tls-grade.dh-weak')).toMatchObject({ cap: 'B', reason: 'The ephemeral key exchange is weak: DH 1024 bits (below 2048 bits)' });
     expect(capIds(g)).toEqual(['tls-grade.dh-weak', 'tls-grade.no-tls13']);
   });
 
@@ -211,13 +217,13 @@ describe('individual caps', () => {
 
   it('certificate keys: RSA 1024 → B, RSA 512 → F', () => {
     const withKey = (keyBits: number) => grade({ certificate: certificate({}, [{ ...RSA_LEAF, keyBits }, RSA_INTERMEDIATE]) });
-    expect(capOf(withKey(1024), 'tls-grade.key-weak')).toMatchObject({ cap: 'B', params: { key: 'RSA 1024 bits' } });
+    expect(capOf(withKey(1024), 'tls-grade.key-weak')).toMatchObject({ cap: 'B', reason: 'The certificate key is weak: RSA 1024 bits (below 2048-bit RSA strength)' });
     expect(withKey(512).grade).toBe('F');
   });
 
   it('DH below 1024 bits → F', () => {
     const g = gradeTls({ ...dhe1024, accepted: suitesFor(['TLSv1.2'], [0x009e], { group: 'DH 512', kxBits: 512 }), dhMinBits: 512 });
-    expect(capOf(g, 'tls-grade.dh-insecure')).toMatchObject({ cap: 'F', params: { keys: 'DH 512 bits' } });
+    expect(capOf(g, 'tls-grade.dh-insecure')).toMatchObject({ cap: 'F', reason: 'The ephemeral key exchange is insecure: DH 512 bits (below 1024 bits)' });
   });
 
   it('compression → C; no secure renegotiation → A-; no fallback SCSV → A', () => {
@@ -246,7 +252,7 @@ describe('individual caps', () => {
     expect(short.caps).toEqual([expect.objectContaining({ id: 'tls-grade.hsts-short', cap: 'A', params: { maxAge: 15551999 } })]);
     expect(capIds(grade({ hsts: undefined }))).toEqual(['tls-grade.hsts-not-checked']);
     const failed = grade({ hsts: { present: false, error: 'connection reset' } });
-    expect([failed.grade, failed.caps[0]?.reason]).toEqual(['A', 'HSTS could not be checked (connection reset)']);
+    expect([failed.grade, capOf(failed, 'tls-grade.hsts-unknown')?.reason]).toEqual(['A', 'HSTS could not be checked (connection reset)']);
     expect(failed.missing).toEqual(['hsts']);
   });
 
@@ -269,7 +275,7 @@ describe('what the grade cannot see', () => {
     const noHandshake = gradeTls({ ...noCertificate, certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'certificate does not parse' } });
     expect(noHandshake.grade).toBe('F');
     expect(capIds(noHandshake)).toContain('tls-grade.no-finished-handshake');
-    expect(noHandshake.caps.find((c) => c.id === 'tls-grade.no-finished-handshake')?.reason).toMatch(/certificate does not parse/);
+    expect(capOf(noHandshake, 'tls-grade.no-finished-handshake')?.reason).toMatch(/certificate does not parse/);
     const unreadable = gradeTls({ ...noCertificate, certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' } });
     expect(unreadable.grade).toBe('F');
     expect(capIds(unreadable)).toContain('tls-grade.certificate-unreadable');
@@ -303,14 +309,16 @@ describe('cap reasons in both languages', () => {
     }
   });
 
-  it('renders a cap in Chinese from its id and params', () => {
-    const g = gradeTls(dhe1024);
-    const cap = capOf(g, 'tls-grade.dh-weak');
-    expect(capReason(cap?.id ?? '', cap?.params, 'zh-CN')).toBe('临时密钥交换偏弱：DH 1024 bits（低于 2048 位）');
+  it('renders a cap in Chinese from its id and params, the key size included', () => {
+    const cap = gradeTls(dhe1024).caps.find((c) => c.id === 'tls-grade.dh-weak')!;
+    expect(zh(phrase(cap.id, cap.params))).toBe('临时密钥交换偏弱：DH 1024 位（低于 2048 位）');
   });
 
-  it('every cap the grader can raise has a message', () => {
+  it('every cap the grader can raise has a message in both languages, with every parameter it names', () => {
     const raised = [legacy, rsaKxOnly, dhe1024, sslv3, heartbleed, expired, selfSigned, wrongHost, noCertificate].flatMap((s) => gradeTls(s).caps);
-    for (const c of raised) expect(c.reason).not.toBe(c.id);
+    for (const c of raised) {
+      expect(en(phrase(c.id, c.params))).not.toContain('{');
+      expect(zh(phrase(c.id, c.params))).not.toContain('{');
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ruleMessages } from '../../src/tls/rule-messages.js';
-import { evaluateTlsRules, RULE_SET_IDS } from '../../src/tls/rules.js';
+import { ruleMessages, ruleText } from '../../src/tls/rule-messages.js';
+import { describeTlsRules, evaluateTlsRules, RULE_SET_IDS } from '../../src/tls/rules.js';
 import type { RuleResult, RuleSetId, TlsScan } from '../../src/tls/types.js';
 import { dhe1024, ecdsa, expired, intermediate, legacy, modern, noCertificate, rsaKxOnly, selfSigned, sslv3, suite, wrongHost } from './fixtures.js';
+import { en, zh } from './text.js';
 
 const key = (r: RuleResult) => r.id.slice(r.ruleSet.length + 1);
 
@@ -15,11 +16,12 @@ function verdicts(scan: TlsScan, set: RuleSetId) {
   };
 }
 
-const rule = (scan: TlsScan, id: string): RuleResult => {
+/** One rule's result, its offending items and fix in English as a reader gets them. */
+const rule = (scan: TlsScan, id: string): Omit<RuleResult, 'offending'> & { offending: string[]; fix: string } => {
   const set = RULE_SET_IDS.find((s) => id.startsWith(`${s}.`));
   const found = evaluateTlsRules(scan, set ? [set] : []).find((r) => r.id === id);
   if (!found) throw new Error(`no rule ${id}`);
-  return found;
+  return { ...found, offending: found.offending.map(en), fix: ruleText(`${id}.fix`) };
 };
 
 const PASS = { failed: [], notEvaluated: [] };
@@ -278,10 +280,11 @@ describe('message catalogs', () => {
   });
 
   it('render results in Chinese with the same configuration lines', () => {
-    const zh = evaluateTlsRules(legacy, ['mozilla-intermediate'], 'zh-CN').find((r) => r.id === 'mozilla-intermediate.protocols');
-    expect(zh?.title).toBe('提供 TLS 1.2 和 TLS 1.3，不提供更旧的版本');
-    expect(zh?.fix).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
-    expect(zh?.offending).toEqual(['TLSv1.0', 'TLSv1.1', 'TLSv1.3 (not offered)']);
+    const described = describeTlsRules(['mozilla-intermediate'], 'zh-CN').find((r) => r.id === 'mozilla-intermediate.protocols');
+    expect(described?.title).toBe('提供 TLS 1.2 和 TLS 1.3，不提供更旧的版本');
+    expect(described?.fix).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    const result = evaluateTlsRules(legacy, ['mozilla-intermediate']).find((r) => r.id === 'mozilla-intermediate.protocols');
+    expect(result?.offending.map(zh)).toEqual(['TLSv1.0', 'TLSv1.1', 'TLSv1.3（未提供）']);
   });
 });
 

@@ -3,9 +3,11 @@
 // with later end dates, DHE suites recommended only until 2029 and TLS 1.2 until 2031; its text was
 // not available here, so its changes are not encoded.
 
+import { phrase } from '../phrases.js';
 import type { TlsScan } from '../types.js';
 import {
   certificateKeyFindings,
+  compressionFindings,
   groupsOutside,
   offersBelowTls13,
   requiredFacts,
@@ -69,7 +71,7 @@ export function bsiRules(scan: TlsScan): RuleOutcome[] {
         ? requiredFacts([
             ['renegotiation_info', f.secureRenegotiation],
             ['extended_master_secret', f.extendedMasterSecret],
-            ['no heartbeat', f.heartbeat === 'unknown' ? 'unknown' : !f.heartbeat],
+            [phrase('tls.item.no-heartbeat'), f.heartbeat === 'unknown' ? 'unknown' : !f.heartbeat],
           ])
         : [],
     },
@@ -77,7 +79,7 @@ export function bsiRules(scan: TlsScan): RuleOutcome[] {
       key: 'compression',
       level: 'required',
       source: `${DOC} §3.3.4.3`,
-      offending: f.compression === 'unknown' ? undefined : f.compression ? ['compression'] : [],
+      offending: compressionFindings(scan),
     },
   ];
 }

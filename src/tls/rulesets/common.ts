@@ -1,8 +1,10 @@
 // Checks the rule sets share: which versions, suites and groups a scan shows outside an allowed
-// set, how strong its keys are. Each returns the offending items, or undefined when the scan does
-// not have the facts to tell (the rule is then reported as not evaluated).
+// set, how strong its keys are. Each returns the offending items (data, or phrases of
+// phrases.ts), or undefined when the scan does not have the facts to tell (the rule is then
+// reported as not evaluated).
 
-import { canonicalGroup, certificateKeyLabel, certificateRsaBits, ephemeralKeyLabel, groupRsaBits, isFiniteFieldKx, signatureDigest } from '../key-strength.js';
+import { canonicalGroup, certificateKeyLabel, certificateRsaBits, dhOrRsaBits, ephemeralKeyLabel, groupRsaBits, isFiniteFieldKx, signatureDigest } from '../key-strength.js';
+import { eitherOf, phrase, uniquePhrases, type Phrase } from '../phrases.js';
 import { NAMED_GROUPS } from '../registry.js';
 import { offeredVersions, suiteCode, suiteLabel, unique } from '../suite-traits.js';
 import type { AcceptedSuite, CertificateFacts, CertificateInChain, TlsScan, TlsVersionName, Tristate } from '../types.js';
@@ -14,7 +16,7 @@ export interface RuleOutcome {
   source: string;
   level: 'required' | 'recommended';
   /** undefined: not evaluated. */
-  offending: string[] | undefined;
+  offending: Phrase[] | undefined;
 }
 
 export interface VersionPolicy {
@@ -26,13 +28,13 @@ export interface VersionPolicy {
 }
 
 /** Versions offered outside `allowed`, and required versions that are not offered. */
-export function versionFindings(scan: TlsScan, policy: VersionPolicy): string[] | undefined {
+export function versionFindings(scan: TlsScan, policy: VersionPolicy): Phrase[] | undefined {
   const offered = offeredVersions(scan);
   const unknown = (v: TlsVersionName) => scan.versions[v] === 'unknown' && !offered.includes(v);
-  const offending: string[] = offered.filter((v) => !policy.allowed.includes(v));
-  for (const v of policy.required ?? []) if (!offered.includes(v) && !unknown(v)) offending.push(`${v} (not offered)`);
+  const offending: Phrase[] = offered.filter((v) => !policy.allowed.includes(v));
+  for (const v of policy.required ?? []) if (!offered.includes(v) && !unknown(v)) offending.push(phrase('tls.item.not-offered', { versions: v }));
   const any = policy.requiredAny ?? [];
-  if (any.length && !any.some((v) => offered.includes(v)) && !any.some(unknown)) offending.push(`${any.join(' or ')} (not offered)`);
+  if (any.length && !any.some((v) => offered.includes(v)) && !any.some(unknown)) offending.push(phrase('tls.item.not-offered', { versions: eitherOf(any) }));
   if (offending.length) return offending;
   const undecided = Object.keys(scan.versions).some((v) => unknown(v as TlsVersionName));
   return undecided ? undefined : [];
@@ -45,7 +47,7 @@ function inScope(s: AcceptedSuite, scope: SuiteScope): boolean {
 }
 
 /** Accepted suites of the scope whose IANA value is not in `allowed`. */
-export function suitesOutside(scan: TlsScan, scope: SuiteScope, allowed: ReadonlySet<number>): string[] {
+export function suitesOutside(scan: TlsScan, scope: SuiteScope, allowed: ReadonlySet<number>): Phrase[] {
   return scan.accepted.filter((s) => inScope(s, scope) && !allowed.has(suiteCode(s))).map(suiteLabel);
 }
 
@@ -72,23 +74,27 @@ function ecFieldBits(s: AcceptedSuite): number | undefined {
 }
 
 /** Ephemeral keys below the minimum sizes: finite-field DH in bits of the prime, ECDH in bits of the field. */
-export function weakEphemeralKeys(scan: TlsScan, minDhBits: number, minEcBits: number): string[] {
-  const offending: string[] = [];
+export function weakEphemeralKeys(scan: TlsScan, minDhBits: number, minEcBits: number): Phrase[] {
+  const offending: Phrase[] = [];
+  let weakDh = false;
   for (const s of scan.accepted.filter((x) => x.forwardSecrecy)) {
     if (isFiniteFieldKx(s)) {
       const bits = s.kxBits ?? (s.group ? groupRsaBits(s.group) : undefined);
-      if (bits !== undefined && bits < minDhBits) offending.push(ephemeralKeyLabel(s));
+      if (bits !== undefined && bits < minDhBits) {
+        offending.push(ephemeralKeyLabel(s));
+        weakDh = true;
+      }
     } else {
       const bits = ecFieldBits(s);
       if (bits !== undefined && bits < minEcBits) offending.push(ephemeralKeyLabel(s));
     }
   }
-  if (scan.dhMinBits !== undefined && scan.dhMinBits < minDhBits && !offending.some((o) => o.startsWith('DH '))) offending.push(`DH ${scan.dhMinBits} bits`);
-  return unique(offending);
+  if (scan.dhMinBits !== undefined && scan.dhMinBits < minDhBits && !weakDh) offending.push(dhOrRsaBits('DH', scan.dhMinBits));
+  return uniquePhrases(offending);
 }
 
 /** Runs a certificate check, or reports not evaluated when the scan has no certificate facts. */
-export function withCertificate(scan: TlsScan, check: (c: CertificateFacts, leaf: CertificateInChain) => string[]): string[] | undefined {
+export function withCertificate(scan: TlsScan, check: (c: CertificateFacts, leaf: CertificateInChain) => Phrase[]): Phrase[] | undefined {
   const c = scan.certificate;
   const leaf = c?.chain[0];
   return c && leaf ? check(c, leaf) : undefined;
@@ -107,7 +113,7 @@ export interface KeyPolicy {
   rsa?: boolean;
 }
 
-export function certificateKeyFindings(leaf: CertificateInChain, policy: KeyPolicy): string[] {
+export function certificateKeyFindings(leaf: CertificateInChain, policy: KeyPolicy): Phrase[] {
   const label = certificateKeyLabel(leaf);
   switch (leaf.keyType) {
     case 'RSA':
@@ -128,18 +134,18 @@ export function certificateKeyFindings(leaf: CertificateInChain, policy: KeyPoli
 }
 
 /** Certificates (leaf and intermediates; a root's self-signature is never checked) signed with a digest outside `allowed`. */
-export function signatureFindings(c: CertificateFacts, allowed: readonly string[], leafOnly = false): string[] {
+export function signatureFindings(c: CertificateFacts, allowed: readonly string[], leafOnly = false): Phrase[] {
   const certs = leafOnly ? c.chain.slice(0, 1) : c.chain.filter((x, i) => i === 0 || !x.selfSigned);
   return certs
     .filter((x) => {
       const d = signatureDigest(x);
       return d === undefined ? !/ed25519|ed448/i.test(x.signatureAlgorithm) : !allowed.includes(d);
     })
-    .map((x) => `${x.signatureAlgorithm} (${x.subject})`);
+    .map((x) => phrase('tls.item.signed', { algorithm: x.signatureAlgorithm, subject: x.subject }));
 }
 
 /** Items for handshake facts that must be true: their names when false; undefined when one cannot be told. */
-export function requiredFacts(facts: Array<[name: string, value: Tristate | 'n/a']>): string[] | undefined {
+export function requiredFacts(facts: Array<[name: Phrase, value: Tristate | 'n/a']>): Phrase[] | undefined {
   const failing = facts.filter(([, v]) => v === false).map(([n]) => n);
   if (failing.length) return failing;
   return facts.some(([, v]) => v === 'unknown') ? undefined : [];
@@ -155,3 +161,13 @@ export function stapling(scan: TlsScan): Tristate {
   return scan.certificate ? scan.certificate.ocspStapled : 'unknown';
 }
 
+
+export function compressionFindings(scan: TlsScan): Phrase[] | undefined {
+  const c = scan.facts.compression;
+  return c === 'unknown' ? undefined : c ? [phrase('tls.item.compression')] : [];
+}
+
+/** `not trusted (CERT_HAS_EXPIRED)`: OpenSSL's reason is data. */
+export function notTrusted(trustError: string | undefined): Phrase {
+  return phrase('tls.item.not-trusted', { error: trustError ?? phrase('tls.item.unknown-reason') });
+}

@@ -3,6 +3,7 @@
 // src/static/guidelines/6.0.json). The fixes in rule-messages.ts are the generator's own nginx
 // lines for 6.0.
 
+import { phrase, type Phrase } from '../phrases.js';
 import type { TlsScan, TlsVersionName } from '../types.js';
 import {
   certificateKeyFindings,
@@ -103,7 +104,7 @@ export function mozillaRules(scan: TlsScan, p: MozillaProfile): RuleOutcome[] {
       key: 'certificate-lifespan',
       level: 'required',
       source: source(p, 'maximum_certificate_lifespan'),
-      offending: withCertificate(scan, (c) => (c.lifetimeDays > p.maximumCertificateLifespan ? [`lifetime ${c.lifetimeDays} days`] : [])),
+      offending: withCertificate(scan, (c) => (c.lifetimeDays > p.maximumCertificateLifespan ? [phrase('tls.item.lifetime', { days: c.lifetimeDays })] : [])),
     },
     { key: 'ocsp-stapling', level: 'recommended', source: source(p, 'ocsp_staple'), offending: ocspFindings(scan) },
     { key: 'hsts', level: 'recommended', source: source(p, 'hsts_min_age'), offending: hstsFindings(scan, p.hstsMinAge) },
@@ -112,21 +113,21 @@ export function mozillaRules(scan: TlsScan, p: MozillaProfile): RuleOutcome[] {
       key: 'cipher-preference',
       level: 'recommended',
       source: source(p, 'server_preferred_order'),
-      offending: p.tlsVersions.filter((v) => scan.preference[v] === 'server').map((v) => `${v} server preference`),
+      offending: p.tlsVersions.filter((v) => scan.preference[v] === 'server').map((version) => phrase('tls.item.preference.server', { version })),
     },
   );
   return rules;
 }
 
-function ocspFindings(scan: TlsScan): string[] | undefined {
+function ocspFindings(scan: TlsScan): Phrase[] | undefined {
   const s = stapling(scan);
-  return s === 'unknown' ? undefined : s ? [] : ['no OCSP staple'];
+  return s === 'unknown' ? undefined : s ? [] : [phrase('tls.item.no-ocsp-staple')];
 }
 
-export function hstsFindings(scan: TlsScan, minAge: number): string[] | undefined {
+export function hstsFindings(scan: TlsScan, minAge: number): Phrase[] | undefined {
   const h = scan.hsts;
   if (!h || h.error) return undefined;
-  if (!h.present) return [h.invalid ? `HSTS ignored: ${h.invalid}` : 'no HSTS header'];
+  if (!h.present) return [h.invalid ? phrase('tls.item.hsts-ignored', { reason: h.invalid }) : phrase('tls.item.no-hsts')];
   const maxAge = h.maxAgeSeconds ?? 0;
-  return maxAge < minAge ? [`HSTS max-age ${maxAge}`] : [];
+  return maxAge < minAge ? [phrase('tls.item.hsts-max-age', { maxAge })] : [];
 }

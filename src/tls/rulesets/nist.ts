@@ -4,11 +4,14 @@
 // not and TLS 1.0 / SSL shall not be used. (Citizen- or business-facing servers may keep TLS 1.0
 // and 1.1 where interoperability needs them; that looser profile is not modelled.)
 
+import { phrase, type Phrase } from '../phrases.js';
 import type { TlsScan } from '../types.js';
 import { highestVersion, isCbc, offeredVersions, suitesAt } from '../suite-traits.js';
 import {
   certificateKeyFindings,
+  compressionFindings,
   groupsOutside,
+  notTrusted,
   offersBelowTls13,
   requiredFacts,
   signatureFindings,
@@ -81,14 +84,14 @@ export function nistRules(scan: TlsScan): RuleOutcome[] {
       level: 'required',
       source: `${DOC} §3.2.1, §3.2.2`,
       offending: withCertificate(scan, (c) => {
-        const out: string[] = [];
-        if (!c.trusted) out.push(`not trusted (${c.trustError ?? 'unknown reason'})`);
-        if (c.expired) out.push(`expired ${c.notAfter}`);
-        if (c.notYetValid) out.push(`not valid before ${c.notBefore}`);
+        const out: Phrase[] = [];
+        if (!c.trusted) out.push(notTrusted(c.trustError));
+        if (c.expired) out.push(phrase('tls.item.expired', { date: c.notAfter }));
+        if (c.notYetValid) out.push(phrase('tls.item.not-yet-valid', { date: c.notBefore }));
         // The subjectAltName shall carry the server's DNS name.
-        if (!c.hostnameMatch) out.push(`no SAN matches ${c.checkedName}`);
+        if (!c.hostnameMatch) out.push(phrase('tls.item.no-san-match', { name: c.checkedName }));
         // Validity period: 3 years or less.
-        if (c.lifetimeDays > 1096) out.push(`lifetime ${c.lifetimeDays} days`);
+        if (c.lifetimeDays > 1096) out.push(phrase('tls.item.lifetime', { days: c.lifetimeDays }));
         return out;
       }),
     },
@@ -97,31 +100,31 @@ export function nistRules(scan: TlsScan): RuleOutcome[] {
       key: 'compression',
       level: 'required',
       source: `${DOC} §3.7`,
-      offending: scan.facts.compression === 'unknown' ? undefined : scan.facts.compression ? ['compression'] : [],
+      offending: compressionFindings(scan),
     },
   ];
 }
 
-function tls13Findings(scan: TlsScan): string[] | undefined {
+function tls13Findings(scan: TlsScan): Phrase[] | undefined {
   if (offeredVersions(scan).includes('TLSv1.3')) return [];
-  return scan.versions['TLSv1.3'] === 'unknown' ? undefined : ['TLSv1.3 (not offered)'];
+  return scan.versions['TLSv1.3'] === 'unknown' ? undefined : [phrase('tls.item.not-offered', { versions: 'TLSv1.3' })];
 }
 
 /**
  * §3.3.1: prefer ephemeral key exchange and then AEAD. Nothing to order when every suite offered
  * at TLS 1.2 already is both; otherwise the server must enforce its order and put such a suite first.
  */
-function preferenceFindings(scan: TlsScan): string[] {
+function preferenceFindings(scan: TlsScan): Phrase[] {
   const top = highestVersion(scan);
   const v = top === 'TLSv1.3' ? 'TLSv1.2' : top;
   if (!v) return [];
   const suites = suitesAt(scan, v);
   const best = (s: (typeof suites)[number]) => s.forwardSecrecy && s.aead && !isCbc(s);
   if (suites.every(best)) return [];
-  if (!suites.some(best)) return [`${v} no ephemeral AEAD suite`];
+  if (!suites.some(best)) return [phrase('tls.item.no-ephemeral-aead', { version: v })];
   const first = suites[0];
-  if (scan.preference[v] !== 'server') return [`${v} ${scan.preference[v] ?? 'client'} preference`];
-  return first && !best(first) ? [`${v} first choice ${first.code} ${first.name}`] : [];
+  if (scan.preference[v] !== 'server') return [phrase(`tls.item.preference.${scan.preference[v] ?? 'client'}`, { version: v })];
+  return first && !best(first) ? [phrase('tls.item.first-choice', { version: v, suite: `${first.code} ${first.name}` })] : [];
 }
 
 /**
@@ -129,8 +132,8 @@ function preferenceFindings(scan: TlsScan): string[] {
  * only; TLS 1.3 has neither) and status_request (OCSP stapling). server_name and
  * signature_algorithms are not observable from the server side of a scan.
  */
-function extensionFindings(scan: TlsScan): string[] | undefined {
-  const facts: Array<[string, boolean | 'unknown' | 'n/a']> = [['status_request (OCSP stapling)', stapling(scan)]];
+function extensionFindings(scan: TlsScan): Phrase[] | undefined {
+  const facts: Array<[Phrase, boolean | 'unknown' | 'n/a']> = [[phrase('tls.item.status-request'), stapling(scan)]];
   if (offersBelowTls13(scan)) {
     facts.push(['renegotiation_info', scan.facts.secureRenegotiation], ['extended_master_secret', scan.facts.extendedMasterSecret]);
   }

@@ -9,7 +9,8 @@
 import type { TlsScan } from '../types.js';
 import { certificateRsaBits, certificateKeyLabel } from '../key-strength.js';
 import { has64BitBlock, isAnonymous, isExport, isNullCipher, isRc4, suiteLabel } from '../suite-traits.js';
-import { versionFindings, weakEphemeralKeys, withCertificate, type RuleOutcome } from './common.js';
+import { phrase, type Phrase } from '../phrases.js';
+import { notTrusted, versionFindings, weakEphemeralKeys, withCertificate, type RuleOutcome } from './common.js';
 
 const DOC = 'PCI DSS v4.0.1 Req. 4.2.1';
 
@@ -49,9 +50,9 @@ export function pciRules(scan: TlsScan): RuleOutcome[] {
       level: 'required',
       source: `${DOC} (bullet 1: only trusted keys and certificates)`,
       offending: withCertificate(scan, (c, leaf) => {
-        const out: string[] = [];
-        if (!c.trusted) out.push(leaf.selfSigned ? 'self-signed' : `not trusted (${c.trustError ?? 'unknown reason'})`);
-        if (!c.hostnameMatch) out.push(`does not match ${c.checkedName}`);
+        const out: Phrase[] = [];
+        if (!c.trusted) out.push(leaf.selfSigned ? phrase('tls.item.self-signed') : notTrusted(c.trustError));
+        if (!c.hostnameMatch) out.push(phrase('tls.item.name-mismatch', { name: c.checkedName }));
         return out;
       }),
     },
@@ -60,10 +61,10 @@ export function pciRules(scan: TlsScan): RuleOutcome[] {
       level: 'required',
       source: `${DOC} (bullet 2: valid, not expired or revoked)`,
       offending: withCertificate(scan, (c) => {
-        const out: string[] = [];
-        if (c.expired) out.push(`expired ${c.notAfter}`);
-        if (c.notYetValid) out.push(`not valid before ${c.notBefore}`);
-        if (c.ocspStatus === 'revoked') out.push('revoked (stapled OCSP response)');
+        const out: Phrase[] = [];
+        if (c.expired) out.push(phrase('tls.item.expired', { date: c.notAfter }));
+        if (c.notYetValid) out.push(phrase('tls.item.not-yet-valid', { date: c.notBefore }));
+        if (c.ocspStatus === 'revoked') out.push(phrase('tls.item.revoked'));
         return out;
       }),
     },
