@@ -1,40 +1,79 @@
-import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Finding, type Severity } from '../../src/plugin-api.js';
-import { PathError, ProtocolError, failureDetails } from '../../src/net/classify.js';
+// How long an idle flow survives on the endpoint's path, and how it dies: one WebSocket per rung
+// of a ladder of idle times, held at once (and, with a reflector, server push after the same
+// times). Measuring records each rung's fate; judging brackets the timeout and holds it against
+// the IM client's keep-alive interval.
+
+import { commonOptions, defineCheck, type Block, type Endpoint, type Finding, type MeasureContext, type Message, type Target } from '../../src/plugin-api.js';
+import { PathError, ProtocolError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
+import { pathFailureFinding, pathFailureOf, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
+import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachMessages, type EndpointTls, type ReachFacts } from '../../src/net/reach.js';
+import { opener, type OpenTarget, type Opened } from '../../src/net/route-connect.js';
+import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
+import { openWebSocket } from '../../src/net/websocket.js';
 import { openTcpStream } from '../../src/probe/client.js';
 import { probeSession, probeTargets } from '../../src/probe/context.js';
 import { PUSH_MESSAGE } from '../../src/probe/protocol.js';
-import { pathDetails, pathFinding, pathMessages } from '../../src/net/path-messages.js';
-import { routeFor, type Route } from '../../src/net/proxy.js';
-import { opener } from '../../src/net/route-connect.js';
-import { lookupOnce, probeBudgetMs, trustFor, unreachableSeverity } from '../../src/net/shared.js';
-import { openWebSocket } from '../../src/net/websocket.js';
+
+const FATES = ['alive', 'rst', 'fin', 'silent', 'error'] as const;
 
 const messages = {
   en: {
     ...pathMessages.en,
+    ...reachMessages.en,
     'idle.timeout': '{endpoint}: an idle connection survives {survived} but not {died} ({death}); the IM client sends a keep-alive only every {client}.',
     'idle.timeout.fix': 'Make the client send a keep-alive at least every {keepAlive} (WebSocket ping or an application heartbeat), or raise the idle timeout on the firewall / NAT / proxy for the platform\'s hosts to at least 2 × the client\'s interval.',
     'idle.short': '{endpoint}: idle connections survive {survived} but not {died} ({death}); clients stay connected only because they send keep-alives every {client}.',
     'idle.short.fix': 'Mobile clients stretch their keep-alives to save battery: consider raising the idle timeout for the platform\'s hosts to at least 5 minutes.',
-    'death.rst': 'reset (RST)',
-    'death.fin': 'closed (FIN)',
-    'death.silent': 'silently dropped — no reply, no reset',
-    'death.error': 'failed',
-    'fmt.unknown': 'an unknown time',
+    'idle.fate.alive': 'alive',
+    'idle.fate.rst': 'reset (RST)',
+    'idle.fate.fin': 'closed (FIN)',
+    'idle.fate.silent': 'silently dropped — no reply, no reset',
+    'idle.fate.error': 'failed',
+    'idle.duration.ms': '{n} ms',
+    'idle.duration.s': '{n} s',
+    'idle.duration.min': '{n} min',
+    'idle.duration.unknown': 'an unknown time',
+    'idle.direction': 'Direction',
+    'idle.direction.client-probe': 'client probes after the hold (WebSocket ping)',
+    'idle.direction.server-push': 'server pushes after the hold (reflector)',
+    'idle.block.rungs': 'Idle holds',
+    'idle.block.direct': 'Idle holds on the direct path',
+    'idle.col.hold': 'Held (s)',
+    'idle.col.fate': 'Fate',
+    'idle.col.diedAfter': 'Died after (ms)',
+    'idle.col.reply': 'Reply (ms)',
+    'idle.col.code': 'Code',
+    'idle.direct.failed': 'The direct path could not be held: {message}',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
+    ...reachMessages['zh-CN'],
     'idle.timeout': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；IM 客户端每 {client} 才发送一次保活。',
     'idle.timeout.fix': '让客户端至少每 {keepAlive} 发送一次保活（WebSocket ping 或应用层心跳），或将防火墙 / NAT / 代理对平台主机的空闲超时提高到至少客户端间隔的 2 倍。',
     'idle.short': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；客户端仅因每 {client} 发送保活而得以维持。',
     'idle.short.fix': '移动客户端为省电会拉长保活间隔：建议将平台主机的空闲超时提高到至少 5 分钟。',
-    'death.rst': '被重置（RST）',
-    'death.fin': '被关闭（FIN）',
-    'death.silent': '被静默丢弃——无应答、无重置',
-    'death.error': '失败',
-    'fmt.unknown': '未知时长',
+    'idle.fate.alive': '存活',
+    'idle.fate.rst': '被重置（RST）',
+    'idle.fate.fin': '被关闭（FIN）',
+    'idle.fate.silent': '被静默丢弃——无应答、无重置',
+    'idle.fate.error': '失败',
+    'idle.duration.ms': '{n} 毫秒',
+    'idle.duration.s': '{n} 秒',
+    'idle.duration.min': '{n} 分钟',
+    'idle.duration.unknown': '未知时长',
+    'idle.direction': '方向',
+    'idle.direction.client-probe': '保持后由客户端探测（WebSocket ping）',
+    'idle.direction.server-push': '保持后由服务器推送（反射器）',
+    'idle.block.rungs': '空闲保持',
+    'idle.block.direct': '直连路径上的空闲保持',
+    'idle.col.hold': '保持（秒）',
+    'idle.col.fate': '结果',
+    'idle.col.diedAfter': '断开于（毫秒）',
+    'idle.col.reply': '应答（毫秒）',
+    'idle.col.code': '代码',
+    'idle.direct.failed': '无法在直连路径上保持连接：{message}',
   },
 };
 
@@ -46,8 +85,54 @@ interface Options {
   connectTimeoutMs: number;
 }
 
-/** How long an idle WebSocket survives on this path, how it dies, and the keep-alive that beats it. */
-export default defineCheck<Options>({
+export type { IdleStepResult };
+
+/** The rungs held on one path, or why they could not be. */
+export interface IdleFacts extends ReachFacts {
+  /** client-probe: WebSocket rungs along the endpoint's route, pinged after the hold; server-push: reflector streams that push after it. */
+  direction: 'client-probe' | 'server-push';
+  /** How long the reply to each rung's probe (or the push) could take, ms. */
+  replyTimeoutMs: number;
+  /** Every rung, shortest hold first. */
+  steps?: IdleStepResult[];
+  /** Through a proxy, with compareDirect: the same ladder held on the direct path, at the same time. */
+  direct?: { steps: IdleStepResult[] } | { failure: PathFailure };
+}
+
+const stepSchema = {
+  type: 'object',
+  required: ['holdMs', 'fate'],
+  properties: {
+    holdMs: { type: 'number', minimum: 0 },
+    fate: { enum: FATES },
+    diedAfterMs: { type: 'number', minimum: 0 },
+    replyMs: { type: 'number', minimum: 0 },
+    detail: { type: 'string' },
+    code: { type: 'string' },
+  },
+} as const;
+
+const factsSchema = {
+  type: 'object',
+  required: [...reachFactsRequired, 'direction', 'replyTimeoutMs'],
+  properties: {
+    ...reachFactsProperties,
+    direction: { enum: ['client-probe', 'server-push'] },
+    replyTimeoutMs: { type: 'number', minimum: 0 },
+    steps: { type: 'array', items: stepSchema, minItems: 1 },
+    direct: {
+      anyOf: [
+        { type: 'object', required: ['steps'], properties: { steps: { type: 'array', items: stepSchema } } },
+        { type: 'object', required: ['failure'], properties: { failure: pathFailureSchema } },
+      ],
+    },
+  },
+} as const;
+
+/** The deadline the reflector's push streams get to open. */
+const PUSH_OPEN_TIMEOUT_MS = 5000;
+
+export default defineCheck<Options, IdleFacts>({
   meta: {
     id: 'idle',
     title: 'Idle connections survive long enough',
@@ -86,6 +171,7 @@ export default defineCheck<Options>({
     },
     defaults: { ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'], replyTimeoutMs: 5000, clientKeepAliveMs: 30_000, connectTimeoutMs: 3000, compareDirect: true },
   },
+  facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
     return [
@@ -97,142 +183,176 @@ export default defineCheck<Options>({
     ];
   },
   deadlineMs: (o) => Math.max(...o.ladder.map((t) => parseDuration(t) ?? 0)) + o.replyTimeoutMs + 30_000,
-  async run(ctx, target) {
-    if (target.data?.suffix === 'push') return serverPush(ctx, target.id);
+
+  async measure(ctx, target) {
+    if (isPush(target)) return serverPush(ctx);
     const ep = target.endpoint!;
-    const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
-    const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
-    let route: Route = { path: 'direct' };
-    const trust = await trustFor(ctx, ep);
-    const serverName = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
-    // All rungs of one path at once: the whole ladder takes as long as its longest rung.
-    const ladderOn = async (r: Route): Promise<IdleStepResult[]> => {
-      if (r.path === 'direct') await lookupOnce(ctx, ep.host);
-      const open = opener(ctx, r, connectTimeoutMs);
-      const opening = await Promise.allSettled(
-        ladder.map(() =>
-          openWebSocket({
-            url: ep.url!,
-            open,
-            ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
-            ...(trust || serverName ? { tls: { ...(trust ? { secureContext: trust } : {}), ...(serverName ? { servername: serverName } : {}) } } : {}),
-            connectTimeoutMs,
-            timeoutMs: Math.min(10_000, probeBudgetMs(ctx)),
-            signal: ctx.signal,
-          }),
-        ),
-      );
-      const conns = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
-      const refused = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-      if (refused) {
-        // One rung could not open: the ones that did are not held for nothing.
-        for (const c of conns) c.ws.terminate();
-        throw refused.reason;
-      }
-      const steps = await Promise.all(conns.map((c, i) => holdWebSocket(c, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
-      // A frame that breaks the protocol is the server's fault, not the path forgetting the flow.
-      const broken = conns.map((c) => c.ended()).find((e) => e instanceof ProtocolError);
-      if (broken) throw broken;
-      return steps;
-    };
-    let steps: IdleStepResult[];
-    let direct: { steps?: IdleStepResult[]; error?: string } | undefined;
-    try {
-      route = await routeFor(ctx, ep);
+    const ladder = ladderOf(ctx.options);
+    const got = await reach(ctx, ep, ctx.options.connectTimeoutMs, async ({ route, open, tls, connectTimeoutMs }) => {
       // Through a proxy, the direct path is held too (at the same time): which hop forgets idle flows?
-      const [onRoute, onDirect] = await Promise.all([
-        ladderOn(route),
-        route.path === 'proxy' && ctx.options.compareDirect
-          ? ladderOn({ path: 'direct' }).then(
-              (s) => ({ steps: s }),
-              (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
-            )
-          : Promise.resolve(undefined),
+      const [steps, direct] = await Promise.all([
+        holdLadder(ctx, ep, open, tls, connectTimeoutMs, ladder),
+        route.path === 'proxy' && ctx.options.compareDirect ? holdDirect(ctx, ep, tls, connectTimeoutMs, ladder) : undefined,
       ]);
-      steps = onRoute;
-      direct = onDirect;
-    } catch (err) {
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+      return { steps, direct };
+    });
+    const base = { ...got.facts, direction: 'client-probe' as const, replyTimeoutMs: ctx.options.replyTimeoutMs };
+    if (!got.value) return base;
+    return { ...base, steps: got.value.steps, ...(got.value.direct ? { direct: got.value.direct } : {}) };
+  },
+
+  judge(facts, { options, threshold, target }) {
+    const ep = target.endpoint;
+    const name = ep?.name ?? target.id;
+    if (facts.failure || !facts.steps?.length) {
       // The server broke the WebSocket protocol: nothing about idle flows can be learnt from it, and
       // no client can use it — a failure, not "unreachable".
-      if (err instanceof ProtocolError) {
-        return {
-          status: 'fail',
-          score: 0,
-          findings: [pathFinding('idle', err, ep, unreachableSeverity(ep), connectTimeoutMs)],
-          details: { classification: err.classification, expect: ep.expect, ...pathDetails(route), ...failureDetails(err), error: err.message },
-        };
-      }
-      return {
-        status: 'skipped',
-        score: null,
-        details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, ...pathDetails(route), ...(err instanceof PathError ? failureDetails(err) : {}), error: err.message },
-      };
+      if (facts.failure?.protocol && ep) return { score: 0, findings: [pathFailureFinding('idle', facts.failure, ep, unreachableSeverity(ep), facts.connectTimeoutMs)] };
+      // Not reachable at all: the websocket (or probe) checks report that.
+      return { score: null, notApplicable: 'unreachable' };
     }
-    const directDetails = direct ? { direct: direct.steps ? { steps: direct.steps, ...bracket(direct.steps) } : { error: direct.error } } : {};
-    return judge(ctx, ep.name, steps, { classification: 'ok', expect: ep.expect, ...pathDetails(route), direction: 'client-probe', ...directDetails }, unreachableSeverity(ep));
+    const v = bracket(facts.steps);
+    const client = threshold('clientKeepAliveMs', options.clientKeepAliveMs);
+    const measurements = [
+      { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
+      ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
+      ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
+    ];
+    if (v.diedMs === undefined) return { score: 1, measurements };
+    const params = {
+      endpoint: name,
+      survived: v.survivedMs !== undefined ? duration(v.survivedMs) : { id: 'idle.duration.unknown' },
+      died: duration(v.diedMs),
+      death: { id: `idle.fate.${v.death ?? 'error'}` },
+      client: duration(client),
+      keepAlive: duration(v.keepAliveMs ?? 0),
+    };
+    // The client survives when its keep-alives come before the path forgets the flow.
+    if ((v.survivedMs ?? 0) >= client) {
+      const finding: Finding = { id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } };
+      return { score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings: [finding] };
+    }
+    // A silent drop is what clients cannot notice: as severe as losing the endpoint.
+    const silentSeverity = ep && !isPush(target) ? unreachableSeverity(ep) : 'high';
+    const finding: Finding = {
+      id: 'idle.timeout',
+      severity: v.death === 'silent' ? silentSeverity : 'high',
+      message: { id: 'idle.timeout', params },
+      remediation: { id: 'idle.timeout.fix', params },
+    };
+    // Died at or before the client's interval: the client loses the flow. Otherwise the timeout lies between
+    // the survived and the failed rung, around the client's interval: a risk, not yet a certainty.
+    return { score: v.diedMs <= client ? 0 : 0.6, measurements, findings: [finding] };
+  },
+
+  present(facts) {
+    const connection = connectionBlock(facts);
+    connection.items.unshift({ label: { id: 'idle.direction' }, value: { id: `idle.direction.${facts.direction}` } });
+    if (facts.direct && 'failure' in facts.direct) {
+      connection.items.push({ label: { id: 'idle.block.direct' }, value: { id: 'idle.direct.failed', params: { message: facts.direct.failure.message } } });
+    }
+    const blocks: Block[] = [connection];
+    if (facts.steps?.length) blocks.push(rungTable('idle.block.rungs', facts.steps));
+    if (facts.direct && 'steps' in facts.direct && facts.direct.steps.length) blocks.push(rungTable('idle.block.direct', facts.direct.steps));
+    if (facts.failure) blocks.push(failureBlock(facts.failure));
+    return blocks;
   },
 });
 
-/** Server push after idle, against the reflector: one push stream per rung, all at once. */
-async function serverPush(ctx: CheckContext<Options>, name: string): Promise<CheckOutcome> {
-  const ladder = ctx.options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
-  let steps: IdleStepResult[];
+function isPush(target: Target): boolean {
+  return target.data?.suffix === 'push';
+}
+
+function ladderOf(options: Options): number[] {
+  return options.ladder.map((t) => parseDuration(t)!).sort((a, b) => a - b);
+}
+
+/** Every rung of the ladder at once, along one path: the whole ladder takes as long as its longest rung. */
+async function holdLadder(
+  ctx: MeasureContext<Options>,
+  ep: Endpoint,
+  open: (t: OpenTarget) => Promise<Opened>,
+  tls: EndpointTls | undefined,
+  connectTimeoutMs: number,
+  ladder: number[],
+): Promise<IdleStepResult[]> {
+  const opening = await Promise.allSettled(
+    ladder.map(() =>
+      openWebSocket({
+        url: ep.url!,
+        open,
+        ...(ep.subprotocols ? { subprotocols: ep.subprotocols } : {}),
+        ...(tls ? { tls } : {}),
+        connectTimeoutMs,
+        timeoutMs: Math.min(10_000, probeBudgetMs(ctx)),
+        signal: ctx.signal,
+      }),
+    ),
+  );
+  const conns = opening.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  const refused = opening.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (refused) {
+    // One rung could not open: the ones that did are not held for nothing.
+    for (const c of conns) c.ws.terminate();
+    throw refused.reason;
+  }
+  const steps = await Promise.all(conns.map((c, i) => holdWebSocket(c, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+  // A frame that breaks the protocol is the server's fault, not the path forgetting the flow.
+  const broken = conns.map((c) => c.ended()).find((e) => e instanceof ProtocolError);
+  if (broken) throw broken;
+  return steps;
+}
+
+/** The same ladder on the direct path, for comparison; a direct path that cannot be held only says why. */
+async function holdDirect(ctx: MeasureContext<Options>, ep: Endpoint, tls: EndpointTls | undefined, connectTimeoutMs: number, ladder: number[]): Promise<IdleFacts['direct']> {
   try {
-    const { endpoint, session } = await probeSession(ctx);
-    const streams = await Promise.all(
-      ladder.map((holdMs) => openTcpStream(endpoint, session, 'push', holdMs, { timeoutMs: 5000, signal: ctx.signal, headers: { 'x-sr-push-after-ms': String(holdMs) } })),
-    );
-    steps = await Promise.all(streams.map((sock, i) => holdForPush(sock, PUSH_MESSAGE, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+    return { steps: await holdLadder(ctx, ep, opener(ctx, { path: 'direct' }, connectTimeoutMs), tls, connectTimeoutMs, ladder) };
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
-    return { status: 'skipped', score: null, details: { reason: 'unreachable', classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification, path: 'direct', error: err.message } };
+    return { failure: pathFailureOf(err) };
   }
-  return judge(ctx, name, steps, { classification: 'ok', path: 'direct', direction: 'server-push' }, 'high');
 }
 
-/** Brackets the timeout from the rungs and judges it against the client's keep-alive interval. */
-function judge(ctx: CheckContext<Options>, name: string, steps: IdleStepResult[], base: Record<string, unknown>, silentSeverity: Severity): CheckOutcome {
-  const v = bracket(steps);
-  const client = ctx.options.clientKeepAliveMs;
-  const details = { ...base, steps, ...v, clientKeepAliveMs: client };
-  const measurements = [
-    { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
-    ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
-    ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
-  ];
-  if (v.diedMs === undefined) return { status: 'pass', score: 1, measurements, details };
-  const params = {
-    endpoint: name,
-    survived: v.survivedMs !== undefined ? fmt(v.survivedMs) : '@fmt.unknown',
-    died: fmt(v.diedMs),
-    death: `@death.${v.death}`,
-    client: fmt(client),
-    keepAlive: fmt(v.keepAliveMs ?? 0),
+/** Server push after idle, against the reflector: one push stream per rung, all at once, direct as all reflector traffic goes. */
+async function serverPush(ctx: MeasureContext<Options>): Promise<IdleFacts> {
+  const ladder = ladderOf(ctx.options);
+  const base = { direction: 'server-push' as const, path: 'direct' as const, connectTimeoutMs: PUSH_OPEN_TIMEOUT_MS, replyTimeoutMs: ctx.options.replyTimeoutMs };
+  try {
+    const { endpoint, session } = await probeSession(ctx);
+    const streams = await Promise.all(
+      ladder.map((holdMs) => openTcpStream(endpoint, session, 'push', holdMs, { timeoutMs: PUSH_OPEN_TIMEOUT_MS, signal: ctx.signal, headers: { 'x-sr-push-after-ms': String(holdMs) } })),
+    );
+    const steps = await Promise.all(streams.map((sock, i) => holdForPush(sock, PUSH_MESSAGE, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+    return { ...base, classification: 'ok', steps };
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+    const failure = pathFailureOf(err);
+    return { ...base, classification: failure.classification, failure };
+  }
+}
+
+function rungTable(title: string, steps: IdleStepResult[]): Block {
+  return {
+    kind: 'table',
+    title: { id: title },
+    columns: [
+      { key: 'hold', label: { id: 'idle.col.hold' }, numeric: true },
+      { key: 'fate', label: { id: 'idle.col.fate' } },
+      { key: 'diedAfter', label: { id: 'idle.col.diedAfter' }, numeric: true },
+      { key: 'reply', label: { id: 'idle.col.reply' }, numeric: true },
+      { key: 'code', label: { id: 'idle.col.code' } },
+    ],
+    rows: [...steps]
+      .sort((a, b) => a.holdMs - b.holdMs)
+      .map((s) => ({ hold: s.holdMs / 1000, fate: { id: `idle.fate.${s.fate}` }, diedAfter: s.diedAfterMs ?? null, reply: s.replyMs ?? null, code: s.code ?? null })),
   };
-  const findings: Finding[] = [];
-  // The client survives when its keep-alives come before the path forgets the flow.
-  if ((v.survivedMs ?? 0) >= client) {
-    findings.push({ id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } });
-    return { status: v.diedMs < 300_000 ? 'warn' : 'pass', score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings, details };
-  }
-  findings.push({
-    id: 'idle.timeout',
-    severity: v.death === 'silent' ? silentSeverity : 'high',
-    message: { id: 'idle.timeout', params },
-    remediation: { id: 'idle.timeout.fix', params },
-  });
-  // Died at or before the client's interval: the client loses the flow. Otherwise the timeout lies between
-  // the survived and the failed rung, around the client's interval: a risk, not yet a certainty.
-  return v.diedMs <= client
-    ? { status: 'fail', score: 0, measurements, findings, details }
-    : { status: 'warn', score: 0.6, measurements, findings, details };
 }
 
-function fmt(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
-  return `${Math.round(ms / 6000) / 10} min`;
+/** A duration as a reader says it: ms under a second, seconds under two minutes, then minutes. */
+function duration(ms: number): Message {
+  if (ms < 1000) return { id: 'idle.duration.ms', params: { n: ms } };
+  if (ms < 120_000) return { id: 'idle.duration.s', params: { n: Math.round(ms / 100) / 10 } };
+  return { id: 'idle.duration.min', params: { n: Math.round(ms / 6000) / 10 } };
 }
