@@ -131,10 +131,28 @@ const hsts = {
     maxAgeSeconds: { type: 'number', minimum: 0 },
     includeSubDomains: { type: 'boolean' },
     preload: { type: 'boolean' },
-    error: { type: 'string' },
+    error: {
+      type: 'object',
+      required: ['kind', 'message'],
+      properties: {
+        kind: { enum: ['not-http', 'closed', 'no-http-answer', 'no-connection', 'failed'] },
+        message: { type: 'string' },
+        timeoutMs: { type: 'number' },
+        classification: { type: 'string' },
+        tlsKind: { type: 'string' },
+      },
+    },
     status: { type: 'integer' },
     header: { type: 'string' },
-    invalid: { type: 'string' },
+    invalid: {
+      type: 'object',
+      required: ['problem'],
+      properties: {
+        problem: { enum: ['no-max-age', 'max-age-not-number', 'no-valid-value', 'repeated', 'include-subdomains-value', 'unexpected'] },
+        directive: { type: 'string' },
+        found: { type: 'string' },
+      },
+    },
   },
 } as const;
 

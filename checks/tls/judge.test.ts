@@ -67,6 +67,12 @@ tester.run({
       findings: ['tls.cert-expiring'],
     },
     {
+      name: 'HSTS that could not be asked for: no A+, and the HSTS rule is not evaluated',
+      facts: factsOf({ ...intermediate, hsts: { present: false, error: { kind: 'not-http', message: 'Parse Error: Expected HTTP/' } } }),
+      status: 'pass',
+      findings: ['tls.cap.hsts-unknown'],
+    },
+    {
       name: 'reached only through the proxy: not audited, with a note',
       facts: { host: 'target.example.test', port: 443, ...deadlines, path: 'proxy', reason: 'proxy-only' },
       status: 'skipped',
@@ -116,6 +122,12 @@ tester.run({
       status: 'warn',
       score: 0.89,
       findings: ['tls.rule.mozilla-intermediate.cipher-preference'],
+    },
+    {
+      name: 'an HSTS header browsers ignore: no A+, and the HSTS rule says why',
+      facts: factsOf({ ...intermediate, hsts: { present: false, status: 200, header: 'max-age=10; max-age=20', invalid: { problem: 'repeated', directive: 'max-age' } } }),
+      status: 'warn',
+      findings: ['tls.cap.hsts-missing', 'tls.rule.mozilla-intermediate.hsts'],
     },
     { name: 'a 1024-bit DH group: B', facts: factsOf(dhe1024), status: 'warn', score: 0.8, measurements: { grade: 'B' } },
     { name: 'Heartbleed: F', facts: factsOf(heartbleed), status: 'fail', score: 0, findings: ['tls.cap.heartbleed'] },
@@ -244,6 +256,15 @@ describe('tls findings and blocks', () => {
       'certificates sent: 2; complete and in order',
       'status unknown',
     ]);
+  });
+
+  it('an ignored HSTS header is worded in both languages', () => {
+    const v = verdict(factsOf({ ...intermediate, hsts: { present: false, invalid: { problem: 'repeated', directive: 'max-age' } } }));
+    const rule = v.findings.find((f) => f.id === 'tls.rule.mozilla-intermediate.hsts')!;
+    expect(en(rule.message)).toMatch(/: HSTS ignored: directive max-age appears more than once\.$/);
+    expect(zh(rule.message)).toMatch(/：HSTS 被忽略：指令 max-age 出现了不止一次。$/);
+    const handshake = block<'key-value'>(v.blocks, 'tls.block.handshake');
+    expect(en(handshake.items.at(-1)!.value as never)).toBe('sent but ignored by browsers: directive max-age appears more than once');
   });
 
   it('the grade of an untrusted certificate says what it would be otherwise', () => {

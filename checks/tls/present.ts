@@ -4,7 +4,7 @@
 
 import type { Block, Cell, KeyValueBlock, Message, PresentContext, TableBlock } from '../../src/plugin.js';
 import { certificateKeyLabel } from '../../src/tls/key-strength.js';
-import { listOf, phrase } from '../../src/tls/phrases.js';
+import { hstsFailure, hstsProblem, listOf, phrase } from '../../src/tls/phrases.js';
 import { RULE_SET_IDS } from '../../src/tls/rules.js';
 import type { RuleSetId, SuiteStrength, TlsVersionName, Tristate } from '../../src/tls/types.js';
 import type { TlsFacts } from './facts.js';
@@ -154,8 +154,8 @@ function handshake(facts: TlsFacts): KeyValueBlock {
 
 function hsts({ hsts: h }: TlsFacts): Cell {
   if (!h) return m('tls.value.not-checked');
-  if (h.error) return m('tls.value.hsts-error', { error: h.error });
-  if (!h.present) return h.invalid ? m('tls.value.hsts-invalid', { reason: h.invalid }) : m('tls.value.hsts-missing');
+  if (h.error) return m('tls.value.hsts-error', { error: hstsFailure(h.error) });
+  if (!h.present) return h.invalid ? m('tls.value.hsts-invalid', { reason: hstsProblem(h.invalid) }) : m('tls.value.hsts-missing');
   const extras = [h.includeSubDomains ? 'includeSubDomains' : '', h.preload ? 'preload' : ''].filter(Boolean).join('; ');
   return m('tls.value.hsts', { maxAge: h.maxAgeSeconds ?? 0, extras: extras ? `; ${extras}` : '' });
 }

@@ -10,7 +10,7 @@
 
 import type { MessageParam } from '../i18n/types.js';
 import { certificateKeyLabel, certificateRsaBits, dhOrRsaBits, ephemeralKeyLabel, ephemeralRsaBits, signatureDigest } from './key-strength.js';
-import { listOf, phrase, uniquePhrases, type Phrase } from './phrases.js';
+import { hstsFailure, listOf, phrase, uniquePhrases, type Phrase } from './phrases.js';
 import {
   has64BitBlock,
   highestVersion,
@@ -194,7 +194,7 @@ function certificateCaps(scan: TlsScan): Cap[] {
 function hstsCaps(scan: TlsScan): Cap[] {
   const h = scan.hsts;
   if (!h) return [{ id: 'tls-grade.hsts-not-checked', cap: 'A', source: GUIDE_2009E }];
-  if (h.error) return [{ id: 'tls-grade.hsts-unknown', cap: 'A', source: GUIDE_2009E, params: { error: h.error } }];
+  if (h.error) return [{ id: 'tls-grade.hsts-unknown', cap: 'A', source: GUIDE_2009E, params: { error: hstsFailure(h.error) } }];
   if (!h.present) return [{ id: 'tls-grade.hsts-missing', cap: 'A', source: GUIDE_2009E }];
   const maxAge = h.maxAgeSeconds ?? 0;
   if (maxAge < HSTS_A_PLUS_SECONDS) return [{ id: 'tls-grade.hsts-short', cap: 'A', source: GUIDE_2009E, params: { maxAge } }];

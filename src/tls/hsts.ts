@@ -10,11 +10,11 @@ import { dialTracked } from '../net/dial.js';
 import { DEFAULT_MAX_BODY_BYTES, httpProbe } from '../net/http.js';
 import type { Opened } from '../net/route-connect.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
-import type { HstsFacts } from './types.js';
+import type { HstsError, HstsFacts, HstsInvalid } from './types.js';
 
 export type StsParse =
   | { ok: true; maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean }
-  | { ok: false; reason: string };
+  | { ok: false; invalid: HstsInvalid };
 
 /**
  * `GET /` on the target; HSTS facts from the first answer (redirects are not followed: the
@@ -62,7 +62,7 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
     const first = Array.isArray(fields) ? fields[0] : fields;
     if (first === undefined) return { present: false, status: res.status };
     const parsed = parseStrictTransportSecurity(first);
-    if (!parsed.ok) return { present: false, status: res.status, header: first, invalid: parsed.reason };
+    if (!parsed.ok) return { present: false, status: res.status, header: first, invalid: parsed.invalid };
     return {
       present: true,
       maxAgeSeconds: parsed.maxAgeSeconds,
@@ -79,19 +79,15 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
   }
 }
 
-/** What went wrong, worded for a report: not HTTP, no answer, or how the connection failed. */
-function describeFailure(err: unknown, timeoutMs: number, stage: 'dialing' | 'http'): string {
+/** What went wrong: not HTTP, no answer, or how the connection failed. */
+function describeFailure(err: unknown, timeoutMs: number, stage: 'dialing' | 'http'): HstsError {
   const e = toPathError(err, 'application');
   // llhttp's parse errors: bytes came back, but not an HTTP response. undici does not always give
   // them an HPE_ code, only its message.
-  if (e.code?.startsWith('HPE_') || /does not match the HTTP\/1\.1 protocol|parse error/i.test(e.message)) {
-    return `not HTTP: the answer to GET / is not an HTTP response (${e.message})`;
-  }
-  if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return `not HTTP: the connection closed without an answer to GET / (${e.message})`;
-  if (e.classification === 'timeout') {
-    return stage === 'http' ? `no HTTP answer within ${timeoutMs} ms` : `no TLS connection within ${timeoutMs} ms`;
-  }
-  return `${e.classification}${e.tlsKind ? ` (${e.tlsKind})` : ''}: ${e.message}`;
+  if (e.code?.startsWith('HPE_') || /does not match the HTTP\/1\.1 protocol|parse error/i.test(e.message)) return { kind: 'not-http', message: e.message };
+  if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return { kind: 'closed', message: e.message };
+  if (e.classification === 'timeout') return { kind: stage === 'http' ? 'no-http-answer' : 'no-connection', message: e.message, timeoutMs };
+  return { kind: 'failed', message: e.message, classification: e.classification, ...(e.tlsKind ? { tlsKind: e.tlsKind } : {}) };
 }
 
 /** RFC 7230 tchar. */
@@ -124,18 +120,18 @@ export function parseStrictTransportSecurity(value: string): StsParse {
         const token = quoted ? undefined : rest.match(TOKEN);
         if (quoted) directiveValue = quoted[1]!.replace(/\\(.)/g, '$1');
         else if (token) directiveValue = token[0];
-        else return { ok: false, reason: `directive ${name} has no valid value` };
+        else return { ok: false, invalid: { problem: 'no-valid-value', directive: name } };
         rest = rest.slice((quoted ?? token)![0].length).replace(OWS, '');
       }
-      if (seen.has(name)) return { ok: false, reason: `directive ${name} appears more than once` };
+      if (seen.has(name)) return { ok: false, invalid: { problem: 'repeated', directive: name } };
       seen.add(name);
       if (name === 'max-age') {
         if (directiveValue === undefined || !/^\d+$/.test(directiveValue)) {
-          return { ok: false, reason: `max-age must be a number of seconds, got ${directiveValue === undefined ? 'no value' : JSON.stringify(directiveValue)}` };
+          return { ok: false, invalid: { problem: 'max-age-not-number', ...(directiveValue === undefined ? {} : { found: JSON.stringify(directiveValue) }) } };
         }
         maxAge = Math.min(Number(directiveValue), Number.MAX_SAFE_INTEGER);
       } else if (name === 'includesubdomains') {
-        if (directiveValue !== undefined) return { ok: false, reason: 'includeSubDomains takes no value' };
+        if (directiveValue !== undefined) return { ok: false, invalid: { problem: 'include-subdomains-value' } };
         includeSubDomains = true;
       } else if (name === 'preload') {
         // Not an RFC 6797 directive: with a value it is just an unknown one.
@@ -143,9 +139,9 @@ export function parseStrictTransportSecurity(value: string): StsParse {
       }
     }
     if (rest === '') break;
-    if (!rest.startsWith(';')) return { ok: false, reason: `unexpected ${JSON.stringify(rest.slice(0, 20))}` };
+    if (!rest.startsWith(';')) return { ok: false, invalid: { problem: 'unexpected', found: JSON.stringify(rest.slice(0, 20)) } };
     rest = rest.slice(1);
   }
-  if (maxAge === undefined) return { ok: false, reason: 'the required max-age directive is missing' };
+  if (maxAge === undefined) return { ok: false, invalid: { problem: 'no-max-age' } };
   return { ok: true, maxAgeSeconds: maxAge, includeSubDomains, preload };
 }

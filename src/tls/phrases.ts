@@ -3,6 +3,7 @@
 // word around it is a message of phrase-messages.ts, so each report language words it itself.
 
 import type { Message, MessageParam } from '../i18n/types.js';
+import type { HstsError, HstsInvalid } from './types.js';
 
 /** One thing named: plain data, or a phrase with its parameters. */
 export type Phrase = MessageParam;
@@ -41,4 +42,16 @@ export function uniquePhrases<T extends Phrase>(items: readonly T[]): T[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Why browsers ignore the Strict-Transport-Security field that was sent. */
+export function hstsProblem(invalid: HstsInvalid): Message {
+  const { problem, directive, found } = invalid;
+  return phrase(`tls.hsts.invalid.${problem}`, { directive: directive ?? '-', found: found ?? phrase('tls.hsts.no-value') });
+}
+
+/** Why the HSTS request got no answer to read; what the client said stays as it said it. */
+export function hstsFailure(error: HstsError): Message {
+  const failure = `${error.classification ?? 'failed'}${error.tlsKind ? ` (${error.tlsKind})` : ''}`;
+  return phrase(`tls.hsts.error.${error.kind}`, { message: error.message, timeoutMs: error.timeoutMs ?? '-', failure });
 }

@@ -173,22 +173,43 @@ export interface CertificateFacts {
   protocol?: string;
 }
 
+/** Why browsers ignore a Strict-Transport-Security field (RFC 6797 §6.1). */
+export interface HstsInvalid {
+  problem: 'no-max-age' | 'max-age-not-number' | 'no-valid-value' | 'repeated' | 'include-subdomains-value' | 'unexpected';
+  /** The directive concerned (no-valid-value, repeated). */
+  directive?: string;
+  /** What stood where a value belonged (max-age-not-number: absent when there was none; unexpected: the text). */
+  found?: string;
+}
+
+/** Why the HSTS request gave no answer to read. */
+export interface HstsError {
+  /**
+   * not-http — the answer to GET / is not HTTP; closed — the connection closed without one;
+   * no-http-answer / no-connection — nothing within timeoutMs, connected or not; failed — the
+   * connection failed (classification, tlsKind).
+   */
+  kind: 'not-http' | 'closed' | 'no-http-answer' | 'no-connection' | 'failed';
+  /** What the HTTP client or the connection said, as it said it. */
+  message: string;
+  timeoutMs?: number;
+  classification?: string;
+  tlsKind?: string;
+}
+
 export interface HstsFacts {
   present: boolean;
   maxAgeSeconds?: number;
   includeSubDomains?: boolean;
   preload?: boolean;
   /** What went wrong asking for it (not HTTP, request failed). */
-  error?: string;
+  error?: HstsError;
   /** HTTP status of the answer to GET /. */
   status?: number;
   /** The first Strict-Transport-Security field as received (browsers process only the first, RFC 6797 §8.1). */
   header?: string;
-  /**
-   * Why browsers ignore the header that was sent (RFC 6797 §6.1: no max-age, a repeated
-   * directive, bad syntax); `present` is then false.
-   */
-  invalid?: string;
+  /** Why browsers ignore the header that was sent (no max-age, a repeated directive, bad syntax); `present` is then false. */
+  invalid?: HstsInvalid;
 }
 
 export interface TlsScan {

@@ -251,8 +251,8 @@ describe('individual caps', () => {
     expect(short.grade).toBe('A');
     expect(short.caps).toEqual([expect.objectContaining({ id: 'tls-grade.hsts-short', cap: 'A', params: { maxAge: 15551999 } })]);
     expect(capIds(grade({ hsts: undefined }))).toEqual(['tls-grade.hsts-not-checked']);
-    const failed = grade({ hsts: { present: false, error: 'connection reset' } });
-    expect([failed.grade, capOf(failed, 'tls-grade.hsts-unknown')?.reason]).toEqual(['A', 'HSTS could not be checked (connection reset)']);
+    const failed = grade({ hsts: { present: false, error: { kind: 'closed', message: 'connection reset' } } });
+    expect([failed.grade, capOf(failed, 'tls-grade.hsts-unknown')?.reason]).toEqual(['A', 'HSTS could not be checked (not HTTP: the connection closed without an answer to GET / (connection reset))']);
     expect(failed.missing).toEqual(['hsts']);
   });
 

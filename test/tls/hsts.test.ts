@@ -8,10 +8,16 @@ import { createServer as createTlsServer, type Server as TlsServer } from 'node:
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate, type KeyAndCert } from '../../src/lab/cert.js';
 import { fetchHsts, parseStrictTransportSecurity } from '../../src/tls/hsts.js';
+import { hstsFailure, hstsProblem } from '../../src/tls/phrases.js';
+import type { HstsFacts } from '../../src/tls/types.js';
 import type { AuditTarget } from '../../src/tls/audit-client.js';
 import { requireTool } from '../helpers/cli.js';
 import { freePort, hasTool, startNginx, startProcess, tempDir, withRetries, type Nginx, type Peer, type TempDir } from '../helpers/peers.js';
 import { writePair } from './openssl-certs.js';
+import { en, zh } from './text.js';
+
+/** Why the request failed, in English as a reader gets it. */
+const failureText = (f: HstsFacts): string => (f.error ? en(hstsFailure(f.error)) : '');
 
 describe('parseStrictTransportSecurity (RFC 6797 §6.1)', () => {
   it.each([
@@ -44,7 +50,13 @@ describe('parseStrictTransportSecurity (RFC 6797 §6.1)', () => {
   ])('%j is ignored: %s', (header, reason) => {
     const r = parseStrictTransportSecurity(header);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(reason);
+    if (!r.ok) expect(en(hstsProblem(r.invalid))).toMatch(reason);
+  });
+
+  it('says why in Chinese too, keeping what was found', () => {
+    const r = parseStrictTransportSecurity('max-age=abc');
+    expect(r).toEqual({ ok: false, invalid: { problem: 'max-age-not-number', found: '"abc"' } });
+    if (!r.ok) expect(zh(hstsProblem(r.invalid))).toBe('max-age 必须是秒数，实际为 "abc"');
   });
 });
 
@@ -124,12 +136,12 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
       present: false,
       status: 200,
       header: 'max-age=abc; includeSubDomains',
-      invalid: expect.stringMatching(/max-age must be a number/),
+      invalid: { problem: 'max-age-not-number', found: '"abc"' },
     });
   });
 
   it('a repeated directive invalidates the header', async () => {
-    expect(await fetch(target(port.duplicate))).toMatchObject({ present: false, invalid: expect.stringMatching(/more than once/) });
+    expect(await fetch(target(port.duplicate))).toMatchObject({ present: false, invalid: { problem: 'repeated' } });
   });
 
   it('two fields: only the first counts (§8.1)', async () => {
@@ -147,12 +159,13 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
   it('plain HTTP on the port: an error naming the TLS failure', async () => {
     const f = await fetch(target(port.plain));
     expect(f.present).toBe(false);
-    expect(f.error).toMatch(/tls-failure \(not-tls\)/);
+    expect(failureText(f)).toMatch(/tls-failure \(not-tls\)/);
   });
 
   it('a closed port: refused', async () => {
     const f = await fetch(target(await freePort()));
-    expect(f).toMatchObject({ present: false, error: expect.stringMatching(/^refused/) });
+    expect(f).toMatchObject({ present: false, error: { kind: 'failed', classification: 'refused' } });
+    expect(failureText(f)).toMatch(/^refused/);
   });
 
   describe('TLS services that do not speak HTTP', () => {
@@ -201,21 +214,24 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
     it('s_server -rev (answers, but not in HTTP): not HTTP, at once', async () => {
       const t0 = Date.now();
       const f = await fetch(target(reverserPort));
-      expect(f).toEqual({ present: false, error: expect.stringMatching(/^not HTTP: the answer to GET \/ is not an HTTP response/) });
+      expect(f).toEqual({ present: false, error: expect.objectContaining({ kind: 'not-http' }) });
+      expect(failureText(f)).toMatch(/^not HTTP: the answer to GET \/ is not an HTTP response/);
       expect(Date.now() - t0).toBeLessThan(2000);
     });
 
     it('LDAPS-like (BER notice, then close): not HTTP, at once', async () => {
       const t0 = Date.now();
       const f = await fetch(target(ldapsLike));
-      expect(f).toEqual({ present: false, error: expect.stringMatching(/^not HTTP/) });
+      expect(f).toEqual({ present: false, error: expect.objectContaining({ kind: expect.stringMatching(/^(not-http|closed)$/) }) });
+      expect(failureText(f)).toMatch(/^not HTTP/);
       expect(Date.now() - t0).toBeLessThan(2000);
     });
 
     it('closes on the request: not HTTP, at once', async () => {
       const t0 = Date.now();
       const f = await fetch(target(closesOnData));
-      expect(f).toEqual({ present: false, error: expect.stringMatching(/^not HTTP: the connection closed/) });
+      expect(f).toEqual({ present: false, error: expect.objectContaining({ kind: 'closed' }) });
+      expect(failureText(f)).toMatch(/^not HTTP: the connection closed/);
       expect(Date.now() - t0).toBeLessThan(2000);
     });
 
@@ -226,7 +242,8 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
       const t0 = Date.now();
       const f = await fetch(target(portOf()), 800);
       const elapsed = Date.now() - t0;
-      expect(f).toEqual({ present: false, error: expect.stringMatching(message) });
+      expect(f).toEqual({ present: false, error: expect.objectContaining({ kind: expect.any(String) }) });
+      expect(failureText(f)).toMatch(message);
       // undici's own headers timer may fire a little early; never late.
       expect(elapsed).toBeGreaterThanOrEqual(600);
       expect(elapsed).toBeLessThan(1500);

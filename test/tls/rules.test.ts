@@ -234,7 +234,7 @@ describe('missing facts are not evaluated, never passed', () => {
     expect(rule(noRi, 'nist-800-52r2.extensions')).toMatchObject({ passed: false, offending: ['renegotiation_info'] });
   });
   it('HSTS that could not be asked for', () => {
-    const noHsts: TlsScan = { ...intermediate, hsts: { present: false, error: 'not HTTP' } };
+    const noHsts: TlsScan = { ...intermediate, hsts: { present: false, error: { kind: 'not-http', message: 'Parse Error' } } };
     expect(rule(noHsts, 'mozilla-intermediate.hsts').evaluated).toBe(false);
   });
   it('a version the probes could not tell keeps an otherwise clean protocol rule undecided', () => {

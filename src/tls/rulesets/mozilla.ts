@@ -3,7 +3,7 @@
 // src/static/guidelines/6.0.json). The fixes in rule-messages.ts are the generator's own nginx
 // lines for 6.0.
 
-import { phrase, type Phrase } from '../phrases.js';
+import { hstsProblem, phrase, type Phrase } from '../phrases.js';
 import type { TlsScan, TlsVersionName } from '../types.js';
 import {
   certificateKeyFindings,
@@ -127,7 +127,7 @@ function ocspFindings(scan: TlsScan): Phrase[] | undefined {
 export function hstsFindings(scan: TlsScan, minAge: number): Phrase[] | undefined {
   const h = scan.hsts;
   if (!h || h.error) return undefined;
-  if (!h.present) return [h.invalid ? phrase('tls.item.hsts-ignored', { reason: h.invalid }) : phrase('tls.item.no-hsts')];
+  if (!h.present) return [h.invalid ? phrase('tls.item.hsts-ignored', { reason: hstsProblem(h.invalid) }) : phrase('tls.item.no-hsts')];
   const maxAge = h.maxAgeSeconds ?? 0;
   return maxAge < minAge ? [phrase('tls.item.hsts-max-age', { maxAge })] : [];
 }
