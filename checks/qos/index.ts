@@ -1,13 +1,13 @@
-import { isIP } from 'node:net';
-import { defineCheck, statusFromScore, type CheckContext, type CheckOutcome, type Finding, type Measurement, type Site, type Target } from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Finding, type Judgement, type Measurement, type Message, type Site, type Target } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
-import { probeName, probeTargets } from '../../src/probe/context.js';
-import { probeFailureOutcome } from '../../src/probe/check-support.js';
+import { probeTargets } from '../../src/probe/context.js';
+import { probeFailureJudgement } from '../../src/probe/check-support.js';
 import type { Direction } from '../../src/probe/throughput.js';
-import { qosClasses, underLoadWanted, type QosClass } from '../../src/qos/classes.js';
-import { classifyDirection, unsupportedDirection, type DirectionVerdict, type MarkOutcome } from '../../src/qos/classify.js';
+import { qosClasses, underLoadWanted } from '../../src/qos/classes.js';
+import type { MarkOutcome } from '../../src/qos/classify.js';
 import { dscpLabel } from '../../src/qos/dscp-names.js';
-import { marksOnce, qosReadiness, underLoadOnce, type ClassStream, type QosOptions, type QosReadiness } from '../../src/qos/measure.js';
+import { measureQos, type QosOptions } from '../../src/qos/measure.js';
+import { nothingArrived, qosFactsSchema, type ClassMarks, type LoadedClass, type QosFacts } from '../../src/qos/facts.js';
 import { judgePriority, type PriorityJudgement } from '../../src/qos/priority.js';
 
 const where =
@@ -82,6 +82,34 @@ const messages = {
       'The load did not congest the path {load} (unmarked round trip +{controlDelay} ms, loss {controlLoss} %): whether ' +
       'priority is honoured cannot be told.',
     'qos.load-inconclusive.fix': 'Test where the link is the bottleneck (a branch uplink, not a data-centre LAN), or with more load streams (checks.qos.streams).',
+    'qos.block.marks': 'DSCP marks per class, each way',
+    'qos.block.under-load': 'Marked classes against the unmarked control while the link is saturated',
+    'qos.col.class': 'Class',
+    'qos.col.traffic': 'Traffic',
+    'qos.col.dscp': 'DSCP sent',
+    'qos.col.forward': 'Upstream (site → reflector)',
+    'qos.col.return': 'Downstream (reflector → site)',
+    'qos.col.packets': 'Arrived upstream',
+    'qos.col.load': 'Load',
+    'qos.col.verdict': 'Priority',
+    'qos.col.marked-delay': 'Round trip added',
+    'qos.col.control-delay': 'Added for the control',
+    'qos.col.marked-loss': 'Loss',
+    'qos.col.control-loss': 'Loss of the control',
+    'qos.outcome.preserved': 'preserved',
+    'qos.outcome.bleached': 'bleached',
+    'qos.outcome.remarked': 're-marked',
+    'qos.outcome.mixed': 'mixed',
+    'qos.outcome.unknown': 'unknown',
+    'qos.outcome.unsupported': 'not testable',
+    'qos.outcome.seen': '{outcome} → {seen}',
+    'qos.traffic.audio': 'audio',
+    'qos.traffic.video': 'video',
+    'qos.traffic.screen-share': 'screen share',
+    'qos.traffic.default': 'default (control)',
+    'qos.verdict.honoured': 'honoured',
+    'qos.verdict.not-honoured': 'not honoured',
+    'qos.verdict.inconclusive': 'inconclusive (no congestion)',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
@@ -131,18 +159,50 @@ const messages = {
       '（或你出口处的入向整形器）来完成。',
     'qos.load-inconclusive': '负载没有使{load}路径拥塞（未标记数据包往返时延增加 {controlDelay} 毫秒，丢包率 {controlLoss} %）：无法判断优先级是否生效。',
     'qos.load-inconclusive.fix': '请在链路确实是瓶颈的位置测试（分支机构上行链路，而不是数据中心局域网），或增加负载流数量（checks.qos.streams）。',
+    'qos.block.marks': '各类别双向 DSCP 标记',
+    'qos.block.under-load': '链路饱和时带标记类别与未标记对照组的对比',
+    'qos.col.class': '类别',
+    'qos.col.traffic': '流量',
+    'qos.col.dscp': '发送的 DSCP',
+    'qos.col.forward': '上行（站点 → 反射器）',
+    'qos.col.return': '下行（反射器 → 站点）',
+    'qos.col.packets': '上行到达',
+    'qos.col.load': '负载',
+    'qos.col.verdict': '优先级',
+    'qos.col.marked-delay': '往返时延增加',
+    'qos.col.control-delay': '对照组时延增加',
+    'qos.col.marked-loss': '丢包率',
+    'qos.col.control-loss': '对照组丢包率',
+    'qos.outcome.preserved': '保留',
+    'qos.outcome.bleached': '被清零',
+    'qos.outcome.remarked': '被改写',
+    'qos.outcome.mixed': '部分改变',
+    'qos.outcome.unknown': '未知',
+    'qos.outcome.unsupported': '无法测试',
+    'qos.outcome.seen': '{outcome} → {seen}',
+    'qos.traffic.audio': '语音',
+    'qos.traffic.video': '视频',
+    'qos.traffic.screen-share': '屏幕共享',
+    'qos.traffic.default': '默认（对照组）',
+    'qos.verdict.honoured': '生效',
+    'qos.verdict.not-honoured': '未生效',
+    'qos.verdict.inconclusive': '无法判断（未拥塞）',
   },
 };
 
 type Options = QosOptions;
 
+export type { QosFacts, ClassMarks, LoadedDirection, LoadedClass } from '../../src/qos/facts.js';
+
 /** Outcome → score of one marked class in one direction (the control is not scored). */
 const OUTCOME_SCORE: Partial<Record<MarkOutcome, number>> = { preserved: 1, mixed: 0.5, remarked: 0.5, bleached: 0.2 };
-const DIRECTIONS = ['forward', 'return'] as const;
-type Way = (typeof DIRECTIONS)[number];
+const WAYS = ['forward', 'return'] as const;
+type Way = (typeof WAYS)[number];
+const LOADS: readonly Direction[] = ['down', 'up'];
+const TRAFFIC = new Set(['audio', 'video', 'screen-share', 'default']);
 
 /** Are DSCP marks (audio EF, video AF41, screen share AF21) preserved on the path, each way — and honoured under load? */
-export default defineCheck<Options>({
+export default defineCheck<Options, QosFacts>({
   meta: {
     id: 'qos',
     title: 'QoS marks survive the path',
@@ -185,6 +245,7 @@ export default defineCheck<Options>({
     },
     defaults: { durationMs: 2000, pps: 100, size: 200, drainMs: 500, loadMs: 10000, streams: 4, directions: ['down', 'up'] },
   },
+  facts: { version: 1, schema: qosFactsSchema },
   messages,
   targets(site) {
     const base = probeTargets(site)[0];
@@ -195,94 +256,58 @@ export default defineCheck<Options>({
     return [marks, { id: `${base.id}/under-load`, ...(site.qos ? { location: site.locate('/qos/underLoad') } : {}), data: { part: 'under-load' } }];
   },
   deadlineMs: (o) => Math.max(o.durationMs + o.drainMs + 15_000, o.durationMs + o.drainMs + o.directions.length * (o.loadMs + o.drainMs + 6000) + 15_000),
-  async run(ctx, target) {
-    let ready: QosReadiness;
-    try {
-      ready = await qosReadiness(ctx);
-    } catch (err) {
-      return probeFailureOutcome(ctx, 'qos', err);
-    }
-    const classes = qosClasses(ctx.site);
-    if (!ready.ok) return unsupportedOutcome(ctx, classes, ready);
-    try {
-      const idle = await marksOnce(ctx, ready, classes, ctx.options);
-      if (target.data?.part === 'under-load') return await underLoadOutcome(ctx, ready, classes, idle);
-      return marksOutcome(ctx, ready, idle);
-    } catch (err) {
-      return probeFailureOutcome(ctx, 'qos', err);
-    }
+
+  measure(ctx, target) {
+    return measureQos(ctx, target.data?.part === 'under-load' ? 'under-load' : 'marks');
+  },
+
+  judge(facts, { site }) {
+    const failed = probeFailureJudgement('qos', facts);
+    if (failed) return failed;
+    if (facts.unsupported) return unsupportedJudgement(facts, facts.unsupported, site);
+    if (facts.underLoad) return underLoadJudgement(facts.underLoad, site);
+    return marksJudgement(facts, site);
+  },
+
+  present(facts) {
+    if (facts.underLoad) return underLoadBlocks(facts.underLoad);
+    if (!facts.classes?.length || facts.unsupported) return [];
+    return [marksBlock(facts.classes)];
   },
 });
 
+/** A finding on a class declared in the site file points at its line there. */
+function classLocation(site: Site, name: string): Pick<Finding, 'location'> | Record<string, never> {
+  const pointer = qosClasses(site).find((c) => c.name === name)?.pointer;
+  return pointer ? { location: site.locate(pointer) } : {};
+}
+
 // ---- marks -----------------------------------------------------------------------------------
 
-interface ClassReport {
-  name: string;
-  dscpSent: number;
-  traffic?: string;
-  control: boolean;
-  sent: number;
-  forward: DirectionVerdict & { ecn?: Record<string, number> };
-  return: DirectionVerdict & { ecn?: Record<string, number> };
-}
-
-function classReport(cs: ClassStream): ClassReport {
-  const r = cs.result;
-  const ecn = (m: Map<number, number>) => Object.fromEntries([...m].map(([k, v]) => [String(k), v]));
-  // Replies the reflector did not mark say nothing about the return path (it cannot mark).
-  const back = r.replies > 0 && r.repliesMarked === 0 ? unsupportedDirection() : classifyDirection(cs.cls.dscp, r.returned);
-  return {
-    name: cs.cls.name,
-    dscpSent: cs.cls.dscp,
-    ...(cs.cls.traffic ? { traffic: cs.cls.traffic } : {}),
-    control: cs.cls.control,
-    sent: r.sent,
-    forward: { ...classifyDirection(cs.cls.dscp, r.forward), ecn: ecn(r.forwardEcn) },
-    return: { ...back, ecn: ecn(r.returnEcn) },
-  };
-}
-
-function classLocation(ctx: CheckContext<Options>, cls: QosClass) {
-  return cls.pointer ? { location: ctx.site.locate(cls.pointer) } : {};
-}
-
-function marksOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, { ok: true }>, idle: ClassStream[]): CheckOutcome {
-  const reports = idle.map(classReport);
-  const control = reports.find((c) => c.control)!;
-  const first = idle[0]!.result;
-  const details = {
-    classification: 'ok',
-    family: isIP(ready.endpoint.address) === 6 ? 'IPv6' : 'IPv4',
-    forwardCountedBy: first.forwardSource,
-    hops: first.hops,
-    classes: reports,
-    streams: idle.map((cs) => ({ name: cs.cls.name, sent: cs.result.sent, replies: cs.result.replies, reflectorReceived: cs.result.reflectorReceived, rttMs: cs.result.rttMs, lossUpPercent: cs.result.lossUpPercent, lossDownPercent: cs.result.lossDownPercent, ttl: cs.result.ttl })),
-  };
-  if (idle.every((cs) => (cs.result.reflectorReceived ?? cs.result.replies) === 0 && cs.result.replies === 0)) {
+function marksJudgement(facts: QosFacts, site: Site): Judgement {
+  const reports = facts.classes ?? [];
+  const control = reports.find((c) => c.control);
+  if (!control || nothingArrived(facts.streams ?? [])) {
+    const port = facts.reflector.udpPort;
     return {
-      status: 'info',
       score: null,
       findings: [
         {
           id: 'qos.udp-blocked',
           severity: 'info',
-          message: { id: 'qos.udp-blocked', params: { probe: probeName(ctx.site) } },
-          remediation: { id: 'qos.udp-blocked.fix', params: { fix: '@probe.udp-blocked.fix', port: ctx.site.probe?.udpPort ?? ctx.site.probe?.port ?? 7000 } },
+          message: { id: 'qos.udp-blocked', params: { probe: facts.reflector.name } },
+          remediation: { id: 'qos.udp-blocked.fix', params: { fix: { id: 'probe.udp-blocked.fix', params: { port } } } },
         },
       ],
-      details: { ...details, classification: 'filtered' },
     };
   }
-
   const findings: Finding[] = [];
   const scores: number[] = [];
-  const dirParam = (way: Way) => `@dir.${way}`;
-  for (const [i, rep] of reports.entries()) {
-    const cls = idle[i]!.cls;
-    for (const way of DIRECTIONS) {
+  for (const rep of reports) {
+    for (const way of WAYS) {
       const v = rep[way];
-      const common = { class: cls.name.toUpperCase(), sent: dscpLabel(cls.dscp), direction: dirParam(way), packets: v.packets, changed: v.changed, seen: v.dscpSeen.map(dscpLabel).join(', ') };
-      const evidence = { class: cls.name, dscpSent: cls.dscp, direction: way, counts: v.counts };
+      const common = { class: rep.name.toUpperCase(), sent: dscpLabel(rep.dscpSent), direction: { id: `dir.${way}` }, packets: v.packets, changed: v.changed, seen: v.dscpSeen.map(dscpLabel).join(', ') };
+      const evidence = { class: rep.name, dscpSent: rep.dscpSent, direction: way, counts: v.counts };
       if (rep.control) {
         if (v.outcome === 'remarked' || v.outcome === 'mixed') {
           findings.push({ id: 'qos.control-remarked', severity: 'low', message: { id: 'qos.control-remarked', params: common }, remediation: { id: 'qos.control-remarked.fix' }, evidence });
@@ -295,7 +320,7 @@ function marksOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, {
         const couldReturn = way === 'forward' || rep.forward.packets > 0 || rep.forward.outcome === 'unsupported';
         if (control[way].packets > 0 && couldReturn) {
           scores.push(0);
-          findings.push({ id: 'qos.dropped', severity: 'high', message: { id: 'qos.dropped', params: common }, remediation: { id: 'qos.dropped.fix' }, evidence, ...classLocation(ctx, cls) });
+          findings.push({ id: 'qos.dropped', severity: 'high', message: { id: 'qos.dropped', params: common }, remediation: { id: 'qos.dropped.fix' }, evidence, ...classLocation(site, rep.name) });
         }
         continue;
       }
@@ -303,118 +328,157 @@ function marksOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, {
       if (score === undefined) continue;
       scores.push(score);
       if (v.outcome !== 'preserved') {
-        findings.push({ id: `qos.${v.outcome}`, severity: 'medium', message: { id: `qos.${v.outcome}`, params: common }, remediation: { id: `qos.${v.outcome}.fix`, params: common }, evidence, ...classLocation(ctx, cls) });
+        findings.push({ id: `qos.${v.outcome}`, severity: 'medium', message: { id: `qos.${v.outcome}`, params: common }, remediation: { id: `qos.${v.outcome}.fix`, params: common }, evidence, ...classLocation(site, rep.name) });
       }
     }
   }
   const marked = reports.filter((c) => !c.control);
-  const preserved = marked.flatMap((c) => DIRECTIONS.map((w) => c[w].outcome)).filter((o) => o === 'preserved').length;
+  const preserved = marked.flatMap((c) => WAYS.map((w) => c[w].outcome)).filter((o) => o === 'preserved').length;
   const measurements: Measurement[] = [
     { id: 'marks-preserved', value: `${preserved}/${marked.length * 2}`, unit: 'class-directions' },
-    ...reports.flatMap((c) => DIRECTIONS.map((w) => ({ id: `${c.name}-${w}`, value: c[w].outcome }))),
-    ...(first.hops.forward !== null ? [{ id: 'hops-forward', value: first.hops.forward, unit: 'hops' }] : []),
-    ...(first.hops.return !== null ? [{ id: 'hops-return', value: first.hops.return, unit: 'hops' }] : []),
+    ...reports.flatMap((c) => WAYS.map((w) => ({ id: `${c.name}-${w}`, value: c[w].outcome }))),
+    ...(facts.hops?.forward != null ? [{ id: 'hops-forward', value: facts.hops.forward, unit: 'hops' }] : []),
+    ...(facts.hops?.return != null ? [{ id: 'hops-return', value: facts.hops.return, unit: 'hops' }] : []),
   ];
-  if (!scores.length) return { status: 'info', score: null, measurements, findings, details };
-  const score = Math.min(...scores);
-  return { status: statusFromScore(score), score, measurements, findings, details };
+  return { score: scores.length ? Math.min(...scores) : null, measurements, findings };
+}
+
+function marksBlock(classes: ClassMarks[]): Block {
+  const outcome = (v: ClassMarks[Way]): Message => {
+    const o: Message = { id: `qos.outcome.${v.outcome}` };
+    return v.outcome === 'preserved' || !v.dscpSeen.length ? o : { id: 'qos.outcome.seen', params: { outcome: o, seen: v.dscpSeen.map(dscpLabel).join(', ') } };
+  };
+  return {
+    kind: 'table',
+    title: { id: 'qos.block.marks' },
+    columns: [
+      { key: 'class', label: { id: 'qos.col.class' } },
+      { key: 'traffic', label: { id: 'qos.col.traffic' } },
+      { key: 'dscp', label: { id: 'qos.col.dscp' }, numeric: true },
+      { key: 'forward', label: { id: 'qos.col.forward' } },
+      { key: 'return', label: { id: 'qos.col.return' } },
+      { key: 'packets', label: { id: 'qos.col.packets' }, numeric: true },
+    ],
+    rows: classes.map((c) => ({
+      class: c.name,
+      traffic: c.traffic === undefined ? null : TRAFFIC.has(c.traffic) ? { id: `qos.traffic.${c.traffic}` } : c.traffic,
+      dscp: c.dscpSent,
+      forward: outcome(c.forward),
+      return: outcome(c.return),
+      packets: `${c.forward.packets} / ${c.sent}`,
+    })),
+  };
 }
 
 // ---- under load ------------------------------------------------------------------------------
 
-async function underLoadOutcome(ctx: CheckContext<Options>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], idle: ClassStream[]): Promise<CheckOutcome> {
+type Loaded = NonNullable<QosFacts['underLoad']>;
+
+/** Each marked class against the control, per saturated direction (pure: judge and present share it). */
+function priorities(underLoad: Loaded): Array<{ direction: Direction; loadMbps: number; cls: LoadedClass; j: PriorityJudgement }> {
+  return LOADS.flatMap((direction) => {
+    const d = underLoad[direction];
+    if (!d) return [];
+    return d.classes.map((cls) => ({ direction, loadMbps: d.loadMbps, cls, j: judgePriority(cls, d.control) }));
+  });
+}
+
+function underLoadJudgement(underLoad: Loaded, site: Site): Judgement {
   const findings: Finding[] = [];
   const scores: number[] = [];
   const measurements: Measurement[] = [];
-  const byDirection: Record<string, unknown> = {};
-  const idleOf = (name: string) => idle.find((cs) => cs.cls.name === name)?.result.rttMs?.p50 ?? null;
-  for (const direction of ctx.options.directions as Direction[]) {
-    const loaded = await underLoadOnce(ctx, ready, classes, ctx.options, direction);
-    const controlStream = loaded.streams.find((cs) => cs.cls.control)!;
-    const control = { idleRttP50: idleOf(controlStream.cls.name), loadedRttP50: controlStream.result.rttMs?.p50 ?? null, lossPercent: controlStream.result.lossPercent };
-    const perClass: Array<{ name: string; dscpSent: number } & PriorityJudgement> = [];
-    let inconclusive = false;
-    for (const cs of loaded.streams.filter((s) => !s.cls.control)) {
-      const j = judgePriority({ idleRttP50: idleOf(cs.cls.name), loadedRttP50: cs.result.rttMs?.p50 ?? null, lossPercent: cs.result.lossPercent }, control);
-      perClass.push({ name: cs.cls.name, dscpSent: cs.cls.dscp, ...j });
-      const params = {
-        class: cs.cls.name.toUpperCase(),
-        load: `@load.${direction}`,
-        markedDelay: j.markedDelayMs ?? '—',
-        controlDelay: j.controlDelayMs ?? '—',
-        markedLoss: j.markedLossPercent,
-        controlLoss: j.controlLossPercent,
-      };
-      measurements.push({ id: `${cs.cls.name}-${direction}`, value: j.verdict });
-      if (j.verdict === 'inconclusive') inconclusive = true;
-      else scores.push(j.verdict === 'honoured' ? 1 : 0.3);
-      if (j.verdict === 'not-honoured') {
-        findings.push({
-          id: 'qos.priority-not-honoured',
-          severity: 'medium',
-          message: { id: 'qos.priority-not-honoured', params },
-          remediation: { id: 'qos.priority-not-honoured.fix' },
-          evidence: { class: cs.cls.name, direction, ...j },
-          ...classLocation(ctx, cs.cls),
-        });
-      }
+  const inconclusive = new Map<Direction, { j: PriorityJudgement; loadMbps: number }>();
+  for (const { direction, loadMbps, cls, j } of priorities(underLoad)) {
+    measurements.push({ id: `${cls.name}-${direction}`, value: j.verdict });
+    if (j.verdict === 'inconclusive') {
+      if (!inconclusive.has(direction)) inconclusive.set(direction, { j, loadMbps });
+      continue;
     }
-    if (inconclusive) {
-      const j = perClass[0]!;
+    scores.push(j.verdict === 'honoured' ? 1 : 0.3);
+    if (j.verdict === 'not-honoured') {
       findings.push({
-        id: 'qos.load-inconclusive',
-        severity: 'info',
-        message: { id: 'qos.load-inconclusive', params: { load: `@load.${direction}`, controlDelay: j.controlDelayMs ?? '—', controlLoss: j.controlLossPercent } },
-        remediation: { id: 'qos.load-inconclusive.fix' },
-        evidence: { direction, loadMbps: loaded.loadMbps },
+        id: 'qos.priority-not-honoured',
+        severity: 'medium',
+        message: {
+          id: 'qos.priority-not-honoured',
+          params: {
+            class: cls.name.toUpperCase(),
+            load: { id: `load.${direction}` },
+            markedDelay: j.markedDelayMs ?? '—',
+            controlDelay: j.controlDelayMs ?? '—',
+            markedLoss: j.markedLossPercent,
+            controlLoss: j.controlLossPercent,
+          },
+        },
+        remediation: { id: 'qos.priority-not-honoured.fix' },
+        evidence: { class: cls.name, direction, ...j },
+        ...classLocation(site, cls.name),
       });
     }
-    byDirection[direction] = {
-      loadMbps: loaded.loadMbps,
-      control: { name: controlStream.cls.name, ...control, rttMs: controlStream.result.rttMs },
-      classes: perClass.map((c) => ({ ...c, rttMs: loaded.streams.find((s) => s.cls.name === c.name)?.result.rttMs ?? null })),
-    };
   }
-  const details = { classification: 'ok', underLoad: byDirection };
-  if (!scores.length) return { status: 'info', score: null, measurements, findings, details };
-  const score = Math.min(...scores);
-  return { status: statusFromScore(score), score, measurements, findings, details };
+  for (const [direction, { j, loadMbps }] of inconclusive) {
+    findings.push({
+      id: 'qos.load-inconclusive',
+      severity: 'info',
+      message: { id: 'qos.load-inconclusive', params: { load: { id: `load.${direction}` }, controlDelay: j.controlDelayMs ?? '—', controlLoss: j.controlLossPercent } },
+      remediation: { id: 'qos.load-inconclusive.fix' },
+      evidence: { direction, loadMbps },
+    });
+  }
+  return { score: scores.length ? Math.min(...scores) : null, measurements, findings };
+}
+
+function underLoadBlocks(underLoad: Loaded): Block[] {
+  const rows = priorities(underLoad);
+  if (!rows.length) return [];
+  const ms = (v: number | null) => (v === null ? null : { value: v, unit: 'ms' });
+  return [
+    {
+      kind: 'table',
+      title: { id: 'qos.block.under-load' },
+      columns: [
+        { key: 'class', label: { id: 'qos.col.class' } },
+        { key: 'load', label: { id: 'qos.col.load' } },
+        { key: 'verdict', label: { id: 'qos.col.verdict' } },
+        { key: 'markedDelay', label: { id: 'qos.col.marked-delay' }, numeric: true },
+        { key: 'controlDelay', label: { id: 'qos.col.control-delay' }, numeric: true },
+        { key: 'markedLoss', label: { id: 'qos.col.marked-loss' }, numeric: true },
+        { key: 'controlLoss', label: { id: 'qos.col.control-loss' }, numeric: true },
+      ],
+      rows: rows.map(({ direction, cls, j }) => ({
+        class: cls.name,
+        load: { id: `load.${direction}` },
+        verdict: { id: `qos.verdict.${j.verdict}` },
+        markedDelay: ms(j.markedDelayMs),
+        controlDelay: ms(j.controlDelayMs),
+        markedLoss: { value: j.markedLossPercent, unit: '%' },
+        controlLoss: { value: j.controlLossPercent, unit: '%' },
+      })),
+    },
+  ];
 }
 
 // ---- cannot test -----------------------------------------------------------------------------
+
+const KNOWN_REASONS = new Set(['windows', 'platform', 'not-built', 'load-error', 'turned-off', 'outdated']);
 
 /**
  * Not measurable here (no DSCP module on this side or the reflector's): never a pass. When the site
  * file asks for QoS (a `qos:` section) that is an error — the network category is incomplete and
  * gates fail unless --allow-incomplete; when the check only runs with its defaults, informative.
  */
-function unsupportedOutcome(ctx: CheckContext<Options>, classes: QosClass[], why: Extract<QosReadiness, { ok: false }>): CheckOutcome {
-  const asked = explicitlyAsked(ctx.site);
+function unsupportedJudgement(facts: QosFacts, why: NonNullable<QosFacts['unsupported']>, site: Site): Judgement {
+  const asked = site.qos !== undefined;
   // A reflector's reason code is whatever it sent: only known ones are looked up.
   const reason = KNOWN_REASONS.has(why.reason) ? why.reason : 'outdated';
-  const fix = why.side === 'reflector' && reason !== 'turned-off' ? '@fix.reflector' : `@fix.${reason}`;
-  return {
-    status: asked ? 'error' : 'info',
-    score: null,
-    findings: [
-      {
-        id: 'qos.unsupported',
-        severity: asked ? 'medium' : 'info',
-        message: { id: `qos.unsupported.${why.side}`, params: { probe: probeName(ctx.site), why: `@why.${reason}`, detail: why.detail ?? '' } },
-        remediation: { id: 'qos.unsupported.fix', params: { fix, detail: why.detail ?? '' } },
-        evidence: { side: why.side, reason },
-      },
-    ],
-    details: {
-      classification: 'unsupported',
-      unsupported: { side: why.side, reason, ...(why.detail ? { detail: why.detail } : {}) },
-      classes: classes.map((c) => ({ name: c.name, dscpSent: c.dscp, control: c.control, forward: unsupportedDirection(), return: unsupportedDirection() })),
-    },
+  const detail = why.detail ?? '';
+  const fix: Message = why.side === 'reflector' && reason !== 'turned-off' ? { id: 'fix.reflector' } : { id: `fix.${reason}` };
+  const finding: Finding = {
+    id: 'qos.unsupported',
+    severity: asked ? 'medium' : 'info',
+    message: { id: `qos.unsupported.${why.side}`, params: { probe: facts.reflector.name, why: { id: `why.${reason}`, params: { detail } } } },
+    remediation: { id: 'qos.unsupported.fix', params: { fix } },
+    evidence: { side: why.side, reason },
   };
-}
-
-const KNOWN_REASONS = new Set(['windows', 'platform', 'not-built', 'load-error', 'turned-off', 'outdated']);
-
-function explicitlyAsked(site: Site): boolean {
-  return site.qos !== undefined;
+  return asked ? { score: null, error: `DSCP marks cannot be tested (${why.side}: ${reason})`, findings: [finding] } : { score: null, findings: [finding] };
 }

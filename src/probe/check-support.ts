@@ -109,9 +109,3 @@ export function floorScore(value: number, floor: number): number {
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
-
-/** Legacy `run` checks: the outcome of a reflector that could not be used. */
-export function probeFailureOutcome(ctx: MeasureContext<any>, checkId: string, err: unknown): import('../plugin-api.js').CheckOutcome {
-  const facts = probeFailureFacts(ctx, err);
-  return { status: 'error', score: null, findings: probeFailureJudgement(checkId, facts)!.findings!, details: { ...facts } };
-}

@@ -4,7 +4,6 @@
 
 import { defineArtifact, type MeasureContext, type Site, type Target } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
-import { PathError } from '../net/classify.js';
 import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
 import { runThroughput } from './run-throughput.js';
 import type { Direction, ThroughputResult, Transport } from './throughput.js';
@@ -143,8 +142,4 @@ export async function latencyOnce(ctx: MeasureContext<any>, profile: string, o: 
 
 export function nextStreamId(): number {
   return ++streamCounter;
-}
-
-export function isProbeFailure(err: unknown): err is PathError {
-  return err instanceof PathError;
 }

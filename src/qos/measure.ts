@@ -2,13 +2,15 @@
 // at the reflector), the marked streams on an idle path, and the same streams while TCP saturates
 // the link in one direction.
 
-import type { MeasureContext } from '../plugin-api.js';
+import { defineArtifact, type MeasureContext } from '../plugin-api.js';
 import type { ProbeEndpoint, ProbeSession } from '../probe/client.js';
 import { nextStreamId, probeSession } from '../probe/context.js';
 import { runThroughput } from '../probe/run-throughput.js';
 import type { Direction } from '../probe/throughput.js';
 import { abortableDelay } from '../probe/udp-stream.js';
-import type { QosClass } from './classes.js';
+import { probeFailureFacts, reflectorOf } from '../probe/check-support.js';
+import { qosClasses, type QosClass } from './classes.js';
+import { loadedFacts, marksFacts, untestedClasses, type LoadedDirection, type QosFacts } from './facts.js';
 import { runMarkedStreams, type MarkedStreamResult } from './marked-streams.js';
 import { dscpSupport, type DscpSupport } from '../net/dscp.js';
 
@@ -49,9 +51,17 @@ function pair(specs: ReturnType<typeof streamsFor>, results: MarkedStreamResult[
   return specs.map(({ cls, spec }) => ({ cls, result: results.find((r) => r.stream === spec.stream)! }));
 }
 
-/** Every class at once on an idle path; also the idle baseline of the load test. */
-export function marksOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions): Promise<ClassStream[]> {
-  return ctx.artifact('probe:qos:marks', async (signal) => {
+interface MarksInput {
+  ready: Extract<QosReadiness, { ok: true }>;
+  classes: QosClass[];
+  o: QosOptions;
+}
+
+/** Every class at once on an idle path, once per run: the marks target and the under-load baseline read it. */
+export const marksArtifact = defineArtifact<MarksInput, ClassStream[]>({
+  id: 'probe:qos:marks',
+  key: () => 'idle',
+  async compute(ctx, { ready, classes, o }) {
     const specs = streamsFor(classes);
     const results = await runMarkedStreams({
       endpoint: ready.endpoint,
@@ -62,10 +72,14 @@ export function marksOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness,
       size: o.size,
       durationMs: o.durationMs,
       drainMs: o.drainMs,
-      signal,
+      signal: ctx.signal,
     });
     return pair(specs, results);
-  });
+  },
+});
+
+export function marksOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions): Promise<ClassStream[]> {
+  return ctx.use(marksArtifact, { ready, classes, o });
 }
 
 export interface LoadedStreams {
@@ -97,4 +111,32 @@ export async function underLoadOnce(ctx: MeasureContext<any>, ready: Extract<Qos
   });
   const t = await load;
   return { direction, loadMbps: t.mbps, streams: pair(specs, results) };
+}
+
+/**
+ * The QoS facts of one target: the idle marks, or the classes under load in each direction of
+ * `o.directions`. A reflector that cannot be used, and marks that cannot be tested, are facts too.
+ */
+export async function measureQos(ctx: MeasureContext<QosOptions>, part: 'marks' | 'under-load'): Promise<QosFacts> {
+  const classes = qosClasses(ctx.site);
+  let ready: QosReadiness;
+  try {
+    ready = await qosReadiness(ctx);
+  } catch (err) {
+    return probeFailureFacts(ctx, err);
+  }
+  if (!ready.ok) {
+    const unsupported = { side: ready.side, reason: ready.reason, ...(ready.detail ? { detail: ready.detail } : {}) };
+    return { reflector: reflectorOf(ctx.site), classification: 'unsupported', unsupported, classes: untestedClasses(classes) };
+  }
+  const reflector = reflectorOf(ctx.site, ready.session.udpPort);
+  try {
+    const idle = await marksOnce(ctx, ready, classes, ctx.options);
+    if (part === 'marks') return { reflector, ...marksFacts(ready.endpoint.address, idle) };
+    const underLoad: Partial<Record<Direction, LoadedDirection>> = {};
+    for (const direction of ctx.options.directions) underLoad[direction] = loadedFacts(idle, await underLoadOnce(ctx, ready, classes, ctx.options, direction));
+    return { reflector, classification: 'ok', underLoad };
+  } catch (err) {
+    return probeFailureFacts(ctx, err);
+  }
 }

@@ -13,6 +13,7 @@ import { netnsSupported, run } from '../helpers/netns.js';
 import { hasTool, tempDir, type TempDir } from '../helpers/peers.js';
 import { createRoutedLab, type RoutedLab } from '../helpers/routed-netns.js';
 import { dscpSupport } from '../../src/net/dscp.js';
+import type { LoadedDirection } from '../../src/qos/facts.js';
 
 const available =
   requireTool(netnsSupported(), 'root with ip netns and iptables') &&
@@ -42,6 +43,7 @@ interface Result {
   target: string;
   status: string;
   findings: Array<{ id: string; evidence?: Record<string, unknown> }>;
+  measurements: Array<{ id: string; value: unknown }>;
   facts: { classes?: ClassResult[]; hops?: { forward: number | null; return: number | null }; family?: string; underLoad?: any };
 }
 
@@ -208,18 +210,31 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
       if (prioritiseEf) await tc(['filter', 'add', 'dev', dev(), 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dsfield', '0xb8', '0xfc', 'flowid', '1:10']);
     }
 
+    /** Per class: the judge's verdict (its measurement) and the delay and loss the facts hold for it and for the control. */
     async function underLoad(): Promise<Record<string, { verdict: string; markedDelayMs: number | null; controlDelayMs: number | null; markedLossPercent: number; controlLossPercent: number }>> {
       const results = await runQos(v4(), ['--under-load', '--direction', 'down', '--load-duration', '5', '--streams', '4']);
       const load = results.find((r) => r.target.endsWith('/under-load'))!;
-      const down = load.facts.underLoad.down;
-      const byClass = Object.fromEntries((down.classes as Array<{ name: string }>).map((c) => [c.name, c]));
+      const down = load.facts.underLoad.down as LoadedDirection;
+      const added = (c: { idleRttP50: number | null; loadedRttP50: number | null }) => (c.idleRttP50 === null || c.loadedRttP50 === null ? null : Math.round((c.loadedRttP50 - c.idleRttP50) * 100) / 100);
+      const byClass = Object.fromEntries(
+        down.classes.map((c) => [
+          c.name,
+          {
+            verdict: String(load.measurements.find((m) => m.id === `${c.name}-down`)?.value),
+            markedDelayMs: added(c),
+            controlDelayMs: added(down.control),
+            markedLossPercent: c.lossPercent,
+            controlLossPercent: down.control.lossPercent,
+          },
+        ]),
+      );
       console.log(
         `under load (${down.loadMbps} Mbit/s down): ` +
           Object.entries(byClass)
-            .map(([n, c]: [string, any]) => `${n} ${c.verdict} +${c.markedDelayMs} ms ${c.markedLossPercent} % (cs0 +${c.controlDelayMs} ms ${c.controlLossPercent} %)`)
+            .map(([n, c]) => `${n} ${c.verdict} +${c.markedDelayMs} ms ${c.markedLossPercent} % (cs0 +${c.controlDelayMs} ms ${c.controlLossPercent} %)`)
             .join(' · '),
       );
-      return byClass as never;
+      return byClass;
     }
 
     it('EF prioritised by the router: the check sees priority honoured for EF, not for AF41/AF21', async () => {
