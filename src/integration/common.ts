@@ -1,32 +1,32 @@
-// What the integration checks (directory, sso, api, storage, org-sync) share: the connect budget,
-// TLS options for an endpoint, the resolved addresses they publish for residency rules, and the
-// outcome of a path that failed before the protocol could be judged.
+// What the integration checks (directory, sso, api, storage, org-sync) share on the network: the
+// connect budget, TLS options for an endpoint, the resolved addresses they publish for residency
+// rules, and HTTP requests along the endpoint's route that follow redirects as a client would.
 
-import type { SecureContext } from 'node:tls';
-import type { Catalog, MeasureContext, CheckOutcome, Endpoint, Finding, Severity } from '../plugin-api.js';
+import type { Catalog, CheckOutcome, MeasureContext, Endpoint, Finding, Severity } from '../plugin-api.js';
 import { failureDetails, PathError, ProtocolError } from '../net/classify.js';
+import { pathDetails, pathFinding } from '../net/path-messages.js';
 import { DnsLookupError } from '../net/dns.js';
 import { isIpLiteral } from '../net/host.js';
 import { first, httpFetch, type HttpFetchOptions, type HttpFetchResult } from '../net/http-fetch.js';
-import { pathDetails, pathFinding } from '../net/path-messages.js';
 import { basicAuth, type Route } from '../net/proxy.js';
+import { connectBudgetMs as connectBudget, type EndpointTls } from '../net/reach.js';
 import { opener } from '../net/route-connect.js';
 import { lookupOnce, probeBudgetMs, trustFor } from '../net/shared.js';
 import { peerText } from './peer-text.js';
 
 export { peerText };
 
+/** The check's connect deadline, shortened to what is left of the task. */
 export function connectBudgetMs(ctx: MeasureContext<{ connectTimeoutMs: number }>): number {
-  return Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - 200));
+  return connectBudget(ctx, ctx.options.connectTimeoutMs);
 }
 
-export interface EndpointTls {
-  secureContext?: SecureContext;
-  servername?: string;
-}
-
-/** The trust store and SNI name the endpoint asks for (security.trust.caFile, tls.ca, tls.serverName). */
-export async function endpointTls(ctx: MeasureContext<any>, ep: Endpoint, host = ep.host): Promise<EndpointTls> {
+/**
+ * The trust store and SNI name for a connection to `host` (security.trust.caFile, tls.ca,
+ * tls.serverName): always a server name for a host name, which a secondary URL (a token
+ * endpoint, a redirect target) on another host needs as much as the endpoint does.
+ */
+export async function endpointTls(ctx: MeasureContext<unknown>, ep: Endpoint, host = ep.host): Promise<EndpointTls> {
   const ca = await trustFor(ctx, ep);
   const configured = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
   const servername = host === ep.host ? (configured ?? (isIpLiteral(host) ? undefined : host)) : isIpLiteral(host) ? undefined : host;
@@ -34,11 +34,11 @@ export async function endpointTls(ctx: MeasureContext<any>, ep: Endpoint, host =
 }
 
 /**
- * The addresses the host resolves to, published as `details.addresses` so that residency rules
+ * The addresses the host resolves to, published as `facts.addresses` so that residency rules
  * (declared on-premises / in-country CIDRs) can test them. Resolved even when the endpoint goes
  * through a proxy: where the data lives does not depend on who resolves the name.
  */
-export async function residency(ctx: MeasureContext<any>, host: string): Promise<{ addresses: string[]; dnsFailure?: string }> {
+export async function residency(ctx: MeasureContext<unknown>, host: string): Promise<{ addresses: string[]; dnsFailure?: string }> {
   try {
     return { addresses: (await lookupOnce(ctx, host)).addresses.map((a) => a.address) };
   } catch (err) {
@@ -133,6 +133,48 @@ export function bodyTooLarge(res: HttpFetchResult, limit: number): ProtocolError
   return new ProtocolError('http', `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`, 'HTTP_BODY_TOO_LARGE', { status: res.status, limit });
 }
 
+const REDIRECT_FAILURES = new Set(['HTTP_REDIRECT_LOOP', 'HTTP_TOO_MANY_REDIRECTS', 'HTTP_BAD_REDIRECT']);
+
+/** A redirect chain that leads nowhere: a loop, too many hops, a Location that is not http(s). */
+export function isRedirectFailure(err: unknown): err is PathError {
+  return err instanceof PathError && REDIRECT_FAILURES.has(err.code ?? '');
+}
+
+export interface UrlProbe {
+  url: string;
+  /** ok: answered with a status below 500 (a login page, 400 "missing parameters" or 405 all mean reachable). */
+  classification: string;
+  status?: number;
+  ttfbMs?: number;
+  error?: string;
+}
+
+/** Is a URL the endpoint points at (an OIDC token endpoint, a SAML SSO location) reachable? */
+export async function probeUrl(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
+  try {
+    const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 4096, timeoutMs });
+    // Reachability only: a login page may be large or redirect further; the status is the answer.
+    return { url, classification: res.status < 500 ? 'ok' : 'http-error', status: res.status, ttfbMs: res.timings.ttfbMs };
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    if (err instanceof DnsLookupError) return { url, classification: 'dns-failure', error: peerText(err.message, 300) };
+    if (err instanceof PathError) return { url, classification: err.classification, error: peerText(err.tlsKind ? `${err.tlsKind}: ${err.message}` : err.message, 300) };
+    throw err;
+  }
+}
+
+/** JSON from a body that may be anything: an object, or undefined. */
+export function jsonObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- Until every integration check measures facts: the one-step outcome helpers. ----
+
 /** Findings an HTTP answer itself earns (a redirect loop, a body without end), worded once for every integration check. */
 export const httpAnswerMessages: { en: Catalog; 'zh-CN': Catalog } = {
   en: {
@@ -154,13 +196,6 @@ export const httpAnswerMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'integration.body-too-large.fix': '如此大（或永不结束）的服务应答说明服务器行为异常，或在该地址应答的是其他东西：请检查 URL 及其后端服务。',
   },
 };
-
-const REDIRECT_FAILURES = new Set(['HTTP_REDIRECT_LOOP', 'HTTP_TOO_MANY_REDIRECTS', 'HTTP_BAD_REDIRECT']);
-
-/** A redirect chain that leads nowhere: a loop, too many hops, a Location that is not http(s). */
-export function isRedirectFailure(err: unknown): err is PathError {
-  return err instanceof PathError && REDIRECT_FAILURES.has(err.code ?? '');
-}
 
 /** The finding for an answer-level HTTP failure (codes HTTP_REDIRECT_LOOP, HTTP_TOO_MANY_REDIRECTS, HTTP_BAD_REDIRECT, HTTP_BODY_TOO_LARGE); undefined for others. */
 export function httpAnswerFinding(checkId: string, err: PathError, ep: Endpoint, severity: Severity): Finding | undefined {
@@ -220,35 +255,3 @@ export function isProtocolError(err: unknown): err is PathError {
   return err instanceof PathError && err.classification === 'server-error';
 }
 
-export interface UrlProbe {
-  url: string;
-  /** ok: answered with a status below 500 (a login page, 400 "missing parameters" or 405 all mean reachable). */
-  classification: string;
-  status?: number;
-  ttfbMs?: number;
-  error?: string;
-}
-
-/** Is a URL the endpoint points at (an OIDC token endpoint, a SAML SSO location) reachable? */
-export async function probeUrl(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
-  try {
-    const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 4096, timeoutMs });
-    // Reachability only: a login page may be large or redirect further; the status is the answer.
-    return { url, classification: res.status < 500 ? 'ok' : 'http-error', status: res.status, ttfbMs: res.timings.ttfbMs };
-  } catch (err) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (err instanceof DnsLookupError) return { url, classification: 'dns-failure', error: err.message };
-    if (err instanceof PathError) return { url, classification: err.classification, ...(err.tlsKind ? { error: `${err.tlsKind}: ${err.message}` } : { error: err.message }) };
-    throw err;
-  }
-}
-
-/** JSON from a body that may be anything: an object, or undefined. */
-export function jsonObject(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(body.toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

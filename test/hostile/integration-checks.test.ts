@@ -22,6 +22,7 @@ import {
   httpScripts,
   LDAP_PAYLOAD,
   LDAP_SCRIPTS,
+  ldapDisconnectEchoPassword,
   ldapEchoPassword,
   ldapLongDiagnostic,
   OIDC_SCRIPTS,
@@ -167,8 +168,9 @@ describe('hostile peers: integration checks', () => {
       ...(await genericCases('directory', 'ldaps-', ldaps, { tls, payload: LDAP_PAYLOAD })),
       ...(await scriptCases('directory', 'ldaps-', LDAP_SCRIPTS, ldaps, { tls }, { 'ldap-echo-request': finding('directory.not-ldap'), 'ber-absurd-length': finding('directory.not-ldap') })),
       ...(await scriptCases('directory', 'ldap-', STARTTLS_SCRIPTS, (port) => `ldap://127.0.0.1:${port}`, {}, { 'starttls-wrong-op': finding('directory.not-ldap'), 'starttls-then-garbage': finding('directory.tls-failure') })),
-      ...(await scriptCases('directory', 'ldaps-', { 'slapd-echoes-password': ldapEchoPassword, 'ldap-long-diagnostic': ldapLongDiagnostic }, ldaps, { tls }, {
+      ...(await scriptCases('directory', 'ldaps-', { 'slapd-echoes-password': ldapEchoPassword, 'disconnect-echoes-password': ldapDisconnectEchoPassword, 'ldap-long-diagnostic': ldapLongDiagnostic }, ldaps, { tls }, {
         'slapd-echoes-password': finding('directory.invalid-credentials'),
+        'disconnect-echoes-password': (r) => finding('directory.not-ldap')!(r) ?? (r.facts.messageWithheld === true ? undefined : 'the failure message that quotes the password was kept'),
         'ldap-long-diagnostic': (r) => finding('directory.invalid-credentials')!(r) ?? (r.findings[0]!.text.length < 600 ? undefined : `a ${r.findings[0]!.text.length}-character message`),
       })),
     ];

@@ -339,6 +339,17 @@ export const ldapEchoPassword: Script = ldapScript((req, s) => {
   s.write(reply(req, 49, `invalid credentials for "${req.dn}" with password "${pw}" (b64 ${Buffer.from(pw).toString('base64')}, basic ${Buffer.from(`${req.dn}:${pw}`).toString('base64')})`));
 });
 
+/**
+ * A server that answers the service account's bind by hanging up with a notice of disconnection
+ * (RFC 4511 §4.4.1) whose text quotes the password: the client's error message carries it, so the
+ * failure recorded in the facts must not.
+ */
+export const ldapDisconnectEchoPassword: Script = ldapScript((req, s) => {
+  if (req.op !== 0x60) return s.write(reply(req, 2, 'unsupported extended operation'));
+  if (!req.password) return s.write(reply(req, 53, 'anonymous bind disallowed'));
+  s.end(ldapResponse(0, 0x78, 52, `bind of ${req.dn} with "${req.password}" refused, goodbye`, [tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036'))]));
+});
+
 // ---------------------------------------------------------------------------------------------
 // SMB2
 
