@@ -1,18 +1,21 @@
-import { commonOptions, defineCheck, type CheckContext, type CheckOutcome, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
-import { PathError } from '../../src/net/classify.js';
-import { DnsLookupError } from '../../src/net/dns.js';
-import { pathDetails, pathMessages } from '../../src/net/path-messages.js';
-import { routeFor, type Route } from '../../src/net/proxy.js';
-import { lookupOnce, probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
-import { connectBudgetMs, fetchAlong, httpAnswerMessages, jsonObject, MAX_REDIRECTS, pathFailure, peerText, probeUrl, residency, type UrlProbe } from '../../src/integration/common.js';
-import { discoveryLocation, MIN_RSA_BITS, reviewDiscovery, reviewJwks, type DiscoveryProblem, type KeyProblem } from '../../src/integration/oidc.js';
-import { reviewMetadata } from '../../src/integration/saml.js';
-import { XmlError } from '../../src/util/xml.js';
+// Single sign-on: the OpenID provider's configuration and key set, or the SAML IdP's metadata and
+// signing certificates, published correctly and reachable along the endpoint's route. Measuring is
+// in measure.ts, the verdict in judge.ts, the facts in facts.ts.
+
+import { commonOptions, defineCheck } from '../../src/plugin-api.js';
+import { pathMessages } from '../../src/net/path-messages.js';
+import { integrationTargets, measureAlong } from '../../src/integration/facts.js';
+import { integrationMessages } from '../../src/integration/findings.js';
+import { ssoFactsSchema, type SsoFacts } from './facts.js';
+import { judgeSso, presentSso } from './judge.js';
+import { readProvider, ssoKind, type Options } from './measure.js';
+
+export type { SsoFacts } from './facts.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
-    ...httpAnswerMessages.en,
+    ...integrationMessages.en,
     'sso.status': '{endpoint}: {url} answered HTTP {status} instead of the {what}.',
     'sso.status.fix': 'Check the URL in the site file: the OpenID configuration lives at <issuer>/.well-known/openid-configuration, SAML metadata at the URL the identity provider publishes.',
     'sso.not-json': '{endpoint}: {url} is not a JSON object{truncated}.',
@@ -58,10 +61,47 @@ const messages = {
     'sso.no-sso-endpoint.fix': 'The metadata must name at least one SingleSignOnService location (SAML metadata §2.4.3).',
     'sso.bad-answer': '{endpoint}: {detail}.',
     'sso.bad-answer.fix': 'Something that is not the identity provider answers at this address (a proxy or middlebox?).',
+    'sso.what.oidc': 'OpenID configuration',
+    'sso.what.saml': 'SAML metadata',
+    'sso.too-large': ' (larger than {limit} bytes)',
+    'sso.http-status': ', HTTP {status}',
+    'sso.jwks.status': 'HTTP {status}',
+    'sso.jwks.too-large': 'larger than {limit} bytes',
+    'sso.jwks.not-json': 'not a JSON object',
+    'sso.jwks.no-keys-array': 'no "keys" array',
+    'sso.jwks.no-keys': 'no keys',
+    'sso.jwks.no-usable-key': 'no usable key',
+    'sso.key.not-object': 'a key that is not an object',
+    'sso.key.no-kty': 'no "kty"',
+    'sso.key.no-modulus': 'an RSA key without a modulus',
+    'sso.no-kid': '(no kid)',
+    'sso.block.provider': 'Identity provider',
+    'sso.item.kind': 'Protocol',
+    'sso.item.issuer': 'Issuer',
+    'sso.item.algs': 'ID token signing algorithms',
+    'sso.item.entity': 'Entity ID',
+    'sso.item.valid-until': 'Metadata valid until',
+    'sso.block.endpoints': 'Endpoints',
+    'sso.col.endpoint': 'Endpoint',
+    'sso.col.url': 'URL',
+    'sso.col.result': 'Result',
+    'sso.col.status': 'HTTP status',
+    'sso.col.ttfb': 'First byte (ms)',
+    'sso.block.keys': 'Signing keys (JWKS)',
+    'sso.col.kid': 'Key id',
+    'sso.col.kty': 'Type',
+    'sso.col.alg': 'Algorithm',
+    'sso.col.use': 'Use',
+    'sso.col.size': 'Size',
+    'sso.block.certs': 'Signing certificates',
+    'sso.col.subject': 'Subject',
+    'sso.col.valid-to': 'Valid until',
+    'sso.col.days-left': 'Days left',
+    'sso.col.key': 'Key',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
-    ...httpAnswerMessages['zh-CN'],
+    ...integrationMessages['zh-CN'],
     'sso.status': '{endpoint}：{url} 返回 HTTP {status}，而不是{what}。',
     'sso.status.fix': '检查站点文件中的 URL：OpenID 配置位于 <issuer>/.well-known/openid-configuration，SAML 元数据位于身份提供方公布的 URL。',
     'sso.not-json': '{endpoint}：{url} 不是 JSON 对象{truncated}。',
@@ -107,20 +147,48 @@ const messages = {
     'sso.no-sso-endpoint.fix': '元数据必须至少包含一个 SingleSignOnService 地址（SAML 元数据规范 §2.4.3）。',
     'sso.bad-answer': '{endpoint}：{detail}。',
     'sso.bad-answer.fix': '在该地址应答的不是身份提供方（可能是代理或中间设备？）。',
+    'sso.what.oidc': 'OpenID 配置',
+    'sso.what.saml': 'SAML 元数据',
+    'sso.too-large': '（大于 {limit} 字节）',
+    'sso.http-status': '，HTTP {status}',
+    'sso.jwks.status': 'HTTP {status}',
+    'sso.jwks.too-large': '大于 {limit} 字节',
+    'sso.jwks.not-json': '不是 JSON 对象',
+    'sso.jwks.no-keys-array': '没有 "keys" 数组',
+    'sso.jwks.no-keys': '没有密钥',
+    'sso.jwks.no-usable-key': '没有可用的密钥',
+    'sso.key.not-object': '密钥不是对象',
+    'sso.key.no-kty': '没有 "kty"',
+    'sso.key.no-modulus': 'RSA 密钥没有模数',
+    'sso.no-kid': '（无 kid）',
+    'sso.block.provider': '身份提供方',
+    'sso.item.kind': '协议',
+    'sso.item.issuer': '签发者（issuer）',
+    'sso.item.algs': 'ID 令牌签名算法',
+    'sso.item.entity': '实体 ID',
+    'sso.item.valid-until': '元数据有效期至',
+    'sso.block.endpoints': '端点',
+    'sso.col.endpoint': '端点',
+    'sso.col.url': 'URL',
+    'sso.col.result': '结果',
+    'sso.col.status': 'HTTP 状态',
+    'sso.col.ttfb': '首字节（毫秒）',
+    'sso.block.keys': '签名密钥（JWKS）',
+    'sso.col.kid': '密钥 ID',
+    'sso.col.kty': '类型',
+    'sso.col.alg': '算法',
+    'sso.col.use': '用途',
+    'sso.col.size': '长度',
+    'sso.block.certs': '签名证书',
+    'sso.col.subject': '主题',
+    'sso.col.valid-to': '有效期至',
+    'sso.col.days-left': '剩余天数',
+    'sso.col.key': '密钥',
   },
 };
 
-interface Options {
-  connectTimeoutMs: number;
-  certWarnDays: number;
-  slowMs: number;
-}
-
-const DOC_BYTES = 256 * 1024;
-const METADATA_BYTES = 1 << 20;
-
 /** OIDC discovery + JWKS, or SAML IdP metadata: valid, keys strong, certificates current, endpoints reachable. */
-export default defineCheck<Options>({
+export default defineCheck<Options, SsoFacts>({
   meta: {
     id: 'sso',
     title: 'Single sign-on (OIDC / SAML) is correctly published and reachable',
@@ -158,221 +226,15 @@ export default defineCheck<Options>({
     },
     defaults: { connectTimeoutMs: 3000, certWarnDays: 30, slowMs: 1000 },
   },
+  facts: { version: 1, schema: ssoFactsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => ep.role === 'sso' && (ep.protocol === 'https' || ep.protocol === 'http') && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return integrationTargets(site, (ep) => ep.role === 'sso' && (ep.protocol === 'https' || ep.protocol === 'http'));
   },
-  async run(ctx, target) {
+  measure(ctx, target) {
     const ep = target.endpoint!;
-    const severity = unreachableSeverity(ep);
-    const connectTimeoutMs = connectBudgetMs(ctx);
-    const where = await residency(ctx, ep.host);
-    let route: Route | undefined;
-    try {
-      route = await routeFor(ctx, ep);
-      if (route.path === 'direct') await lookupOnce(ctx, ep.host);
-      const kind = ssoKind(ep);
-      const outcome = kind === 'saml' ? await saml(ctx, ep, route) : await oidc(ctx, ep, route);
-      outcome.details = { ...outcome.details, kind, ...pathDetails(route), ...where };
-      return outcome;
-    } catch (err) {
-      if (err instanceof PathError && err.classification === 'server-error') {
-        if (ctx.signal.aborted) throw ctx.signal.reason;
-        return { status: 'fail', score: 0, findings: [{ id: 'sso.bad-answer', severity, message: { id: 'sso.bad-answer', params: { endpoint: ep.name, detail: peerText(err.message, 200) } }, remediation: { id: 'sso.bad-answer.fix' } }], details: { classification: 'server-error', ...where } };
-      }
-      return pathFailure('sso', ctx, err, ep, severity, connectTimeoutMs, route, where);
-    }
+    return measureAlong<SsoFacts>(ctx, ep, (route, facts) => readProvider(ctx, ep, route, facts), { init: { ssoKind: ssoKind(ep), measuredAt: new Date().toISOString() } });
   },
+  judge: judgeSso,
+  present: presentSso,
 });
-
-function ssoKind(ep: Endpoint): 'oidc' | 'saml' {
-  const configured = (ep.extra.sso as { kind?: 'oidc' | 'saml' } | undefined)?.kind;
-  if (configured) return configured;
-  return /metadata|\.xml$|\/saml/i.test(new URL(ep.url!).pathname) ? 'saml' : 'oidc';
-}
-
-type Ctx = CheckContext<Options>;
-
-/**
- * Findings that mean the provider answered, but with nothing a relying party can use: the
- * result is then classified `server-error`, not `ok`. Weak keys or expiring certificates are
- * policy findings about a provider that works.
- */
-const UNUSABLE = new Set(['sso.missing', 'sso.wrong-type', 'sso.issuer-mismatch', 'sso.jwks-invalid', 'sso.not-idp', 'sso.no-signing-cert', 'sso.no-sso-endpoint']);
-
-function grade(findings: Finding[], measurements: Measurement[], details: Record<string, unknown>): CheckOutcome {
-  const worst = findings.reduce((w, f) => Math.max(w, ['info', 'low', 'medium', 'high', 'critical'].indexOf(f.severity)), 0);
-  const score = worst >= 3 ? 0 : worst === 2 ? 0.6 : worst === 1 ? 0.85 : 1;
-  const failed = worst >= 3;
-  const classification = details.classification ?? (findings.some((f) => UNUSABLE.has(f.id)) ? 'server-error' : 'ok');
-  return { status: failed ? 'fail' : findings.some((f) => f.severity !== 'info') ? 'warn' : 'pass', score, measurements, findings, details: { ...details, classification } };
-}
-
-/** Secondary URLs (endpoints, key set) get part of what is left, so one stall cannot eat the whole task. */
-function shareOfBudget(ctx: Ctx): number {
-  return Math.max(300, Math.min(5000, probeBudgetMs(ctx) / 2));
-}
-
-async function oidc(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome> {
-  const name = ep.name;
-  const configuredIssuer = (ep.extra.sso as { issuer?: string } | undefined)?.issuer;
-  const { discoveryUrl, expectedIssuer } = discoveryLocation(ep.url!, configuredIssuer);
-  const res = await fetchAlong(ctx, ep, route, discoveryUrl, { maxBodyBytes: DOC_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
-  const measurements: Measurement[] = [{ id: 'discoveryTtfbMs', value: res.timings.ttfbMs, unit: 'ms', threshold: { max: ctx.threshold('discoveryTtfbMs', ctx.options.slowMs) } }];
-  const details: Record<string, unknown> = { discoveryUrl, expectedIssuer, status: res.status, ...(res.tls ? { tls: res.tls } : {}) };
-  const findings: Finding[] = [];
-  const sev = unreachableSeverity(ep);
-  if (res.status !== 200) {
-    findings.push({ id: 'sso.status', severity: sev, message: { id: 'sso.status', params: { endpoint: name, url: discoveryUrl, status: res.status, what: 'OpenID configuration' } }, remediation: { id: 'sso.status.fix' } });
-    return grade(findings, measurements, { ...details, classification: 'http-error' });
-  }
-  const doc = res.truncated ? undefined : jsonObject(res.body);
-  if (!doc) {
-    findings.push({ id: 'sso.not-json', severity: sev, message: { id: 'sso.not-json', params: { endpoint: name, url: discoveryUrl, truncated: res.truncated ? ` (larger than ${DOC_BYTES} bytes)` : '' } }, remediation: { id: 'sso.not-json.fix' } });
-    return grade(findings, measurements, { ...details, classification: 'http-error' });
-  }
-  const review = reviewDiscovery(doc, expectedIssuer);
-  details.issuer = review.issuer;
-  details.endpoints = review.endpoints;
-  details.idTokenSigningAlgs = review.signingAlgs;
-  findings.push(...discoveryFindings(name, review.problems, review.signingAlgs));
-
-  // Endpoints and key set in parallel, each with a share of the budget.
-  const budget = shareOfBudget(ctx);
-  const probes: Array<[string, string]> = Object.entries(review.endpoints).filter(([f]) => f !== 'jwks_uri');
-  const [reach, jwks] = await Promise.all([
-    Promise.all(probes.map(async ([field, url]) => [field, await probeUrl(ctx, ep, route, url, budget)] as const)),
-    review.endpoints.jwks_uri ? keySet(ctx, ep, route, review.endpoints.jwks_uri, budget) : Promise.resolve(undefined),
-  ]);
-  details.reachability = Object.fromEntries(reach);
-  for (const [field, p] of reach) if (p.classification !== 'ok') findings.push(unreachable(name, field, p));
-  if (jwks) {
-    details.jwks = jwks.details;
-    findings.push(...jwks.findings);
-    // Without its keys no ID token can be verified: the key set's failure is the endpoint's.
-    const failed = jwks.details.classification;
-    if (typeof failed === 'string' && failed !== 'ok') details.classification = failed;
-  }
-  return grade(findings, measurements, details);
-}
-
-function unreachable(endpoint: string, field: string, p: UrlProbe): Finding {
-  return {
-    id: 'sso.endpoint-unreachable',
-    severity: 'high',
-    message: { id: 'sso.endpoint-unreachable', params: { endpoint, field, url: p.url, classification: p.classification, status: p.status ? `, HTTP ${p.status}` : '' } },
-    remediation: { id: 'sso.endpoint-unreachable.fix' },
-    ...(p.error ? { evidence: { error: p.error } } : {}),
-  };
-}
-
-function discoveryFindings(endpoint: string, problems: DiscoveryProblem[], algs: string[]): Finding[] {
-  const out: Finding[] = [];
-  const missing = problems.filter((p) => p.kind === 'missing').map((p) => (p as { field: string }).field);
-  if (missing.length) out.push({ id: 'sso.missing', severity: 'high', message: { id: 'sso.missing', params: { endpoint, fields: missing.join(', ') } }, remediation: { id: 'sso.missing.fix' } });
-  for (const p of problems) {
-    if (p.kind === 'issuer-mismatch') out.push({ id: 'sso.issuer-mismatch', severity: 'high', message: { id: 'sso.issuer-mismatch', params: { endpoint, issuer: p.issuer, expected: p.expected } }, remediation: { id: 'sso.issuer-mismatch.fix' } });
-    if (p.kind === 'not-https' || p.kind === 'bad-url') out.push({ id: 'sso.not-https', severity: 'high', message: { id: 'sso.not-https', params: { endpoint, field: p.field, value: p.value } }, remediation: { id: 'sso.not-https.fix' } });
-    if (p.kind === 'alg-none') out.push({ id: 'sso.alg-none', severity: 'medium', message: { id: 'sso.alg-none', params: { endpoint } }, remediation: { id: 'sso.alg-none.fix' } });
-    if (p.kind === 'wrong-type') out.push({ id: 'sso.wrong-type', severity: 'high', message: { id: 'sso.wrong-type', params: { endpoint, field: p.field, expected: `@sso.type.${p.expected}` } }, remediation: { id: 'sso.missing.fix' } });
-    if (p.kind === 'no-rs256') out.push({ id: 'sso.no-rs256', severity: 'low', message: { id: 'sso.no-rs256', params: { endpoint, algs: algs.join(', ') } } });
-  }
-  return out;
-}
-
-async function keySet(ctx: Ctx, ep: Endpoint, route: Route, url: string, budget: number): Promise<{ details: Record<string, unknown>; findings: Finding[] }> {
-  const endpoint = ep.name;
-  const invalid = (why: string, extra: Record<string, unknown> = {}) => ({
-    details: { url, ...extra },
-    findings: [{ id: 'sso.jwks-invalid', severity: 'high' as const, message: { id: 'sso.jwks-invalid', params: { endpoint, url, why } }, remediation: { id: 'sso.jwks-invalid.fix' } }],
-  });
-  let res;
-  try {
-    res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: DOC_BYTES, timeoutMs: budget, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
-  } catch (err) {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
-    const classification = err instanceof PathError ? err.classification : 'dns-failure';
-    return { details: { url, classification }, findings: [unreachable(endpoint, 'jwks_uri', { url, classification, error: err.message })] };
-  }
-  if (res.status !== 200) return invalid(`HTTP ${res.status}`, { status: res.status });
-  const doc = res.truncated ? undefined : jsonObject(res.body);
-  if (!doc) return invalid(res.truncated ? `larger than ${DOC_BYTES} bytes` : 'not a JSON object');
-  const review = reviewJwks(doc);
-  if (review.error) return invalid(review.error);
-  if (!review.keys.length) return invalid(review.problems.length ? 'no usable key' : 'no keys');
-  const findings: Finding[] = review.problems.map((p) => keyFinding(endpoint, p));
-  return { details: { url, keys: review.keys }, findings };
-}
-
-function keyFinding(endpoint: string, p: KeyProblem): Finding {
-  const kid = p.kid ?? '(no kid)';
-  switch (p.kind) {
-    case 'symmetric':
-      return { id: 'sso.symmetric-key', severity: 'high', message: { id: 'sso.symmetric-key', params: { endpoint, kid } }, remediation: { id: 'sso.symmetric-key.fix' } };
-    case 'alg-none':
-      return { id: 'sso.key-alg-none', severity: 'high', message: { id: 'sso.key-alg-none', params: { endpoint, kid } }, remediation: { id: 'sso.key-alg-none.fix' } };
-    case 'weak-rsa':
-      return { id: 'sso.weak-key', severity: 'high', message: { id: 'sso.weak-key', params: { endpoint, kid, bits: p.bits, min: MIN_RSA_BITS } }, remediation: { id: 'sso.weak-key.fix' } };
-    default:
-      return { id: 'sso.bad-key', severity: 'medium', message: { id: 'sso.bad-key', params: { endpoint, kid, why: p.why } }, remediation: { id: 'sso.jwks-invalid.fix' } };
-  }
-}
-
-async function saml(ctx: Ctx, ep: Endpoint, route: Route): Promise<CheckOutcome> {
-  const endpoint = ep.name;
-  const url = ep.url!;
-  const sev = unreachableSeverity(ep);
-  const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: METADATA_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
-  const measurements: Measurement[] = [{ id: 'metadataTtfbMs', value: res.timings.ttfbMs, unit: 'ms', threshold: { max: ctx.threshold('metadataTtfbMs', ctx.options.slowMs) } }];
-  const details: Record<string, unknown> = { metadataUrl: url, status: res.status, ...(res.tls ? { tls: res.tls } : {}) };
-  const findings: Finding[] = [];
-  if (res.status !== 200) {
-    findings.push({ id: 'sso.status', severity: sev, message: { id: 'sso.status', params: { endpoint, url, status: res.status, what: 'SAML metadata' } }, remediation: { id: 'sso.status.fix' } });
-    return grade(findings, measurements, { ...details, classification: 'http-error' });
-  }
-  let review;
-  try {
-    if (res.truncated) throw new XmlError('too-large', `larger than ${METADATA_BYTES} bytes`);
-    review = reviewMetadata(res.body.toString('utf8'));
-  } catch (err) {
-    if (!(err instanceof XmlError)) throw err;
-    findings.push({ id: 'sso.metadata-invalid', severity: sev, message: { id: 'sso.metadata-invalid', params: { endpoint, url, why: `${err.kind}: ${peerText(err.message, 200)}` } }, remediation: { id: 'sso.metadata-invalid.fix' }, evidence: { kind: err.kind } });
-    return grade(findings, measurements, { ...details, classification: 'http-error' });
-  }
-  details.entityId = review.entityId;
-  details.signing = review.signing;
-  details.samlEndpoints = review.endpoints;
-  if (review.validUntil) details.validUntil = review.validUntil;
-  if (!review.idp) {
-    findings.push({ id: 'sso.not-idp', severity: sev, message: { id: 'sso.not-idp', params: { endpoint, url } }, remediation: { id: 'sso.not-idp.fix' } });
-    return grade(findings, measurements, details);
-  }
-  if (review.validUntil && Date.parse(review.validUntil) < Date.now()) {
-    findings.push({ id: 'sso.metadata-expired', severity: 'medium', message: { id: 'sso.metadata-expired', params: { endpoint, validUntil: review.validUntil } }, remediation: { id: 'sso.metadata-expired.fix' } });
-  }
-  if (!review.signing.length) findings.push({ id: 'sso.no-signing-cert', severity: 'high', message: { id: 'sso.no-signing-cert', params: { endpoint } }, remediation: { id: 'sso.no-signing-cert.fix' }, ...(review.unreadable.length ? { evidence: { unreadable: review.unreadable } } : {}) });
-  const warnDays = ctx.threshold('certDaysLeft', ctx.options.certWarnDays);
-  // During a rollover the metadata holds the old and the new certificate: one current certificate is enough.
-  const current = review.signing.filter((c) => c.daysLeft >= 0);
-  for (const c of review.signing) {
-    const params = { endpoint, subject: c.subject, validTo: c.validTo.slice(0, 10), days: c.daysLeft, bits: c.bits ?? 0, min: MIN_RSA_BITS };
-    if (c.daysLeft < 0) findings.push({ id: 'sso.cert-expired', severity: current.length ? 'medium' : 'high', message: { id: 'sso.cert-expired', params }, remediation: { id: 'sso.cert-expired.fix' }, evidence: { fingerprint256: c.fingerprint256 } });
-    else if (c.daysLeft < warnDays) findings.push({ id: 'sso.cert-expiring', severity: 'medium', message: { id: 'sso.cert-expiring', params }, remediation: { id: 'sso.cert-expiring.fix' } });
-    if (c.bits !== undefined && c.bits < MIN_RSA_BITS) findings.push({ id: 'sso.cert-weak', severity: 'high', message: { id: 'sso.cert-weak', params }, remediation: { id: 'sso.cert-weak.fix' } });
-  }
-  if (review.signing.length) {
-    const soonest = Math.min(...review.signing.map((c) => c.daysLeft));
-    measurements.push({ id: 'certDaysLeft', value: Math.max(...review.signing.map((c) => c.daysLeft)), unit: 'days', threshold: { min: warnDays } });
-    details.soonestExpiryDays = soonest;
-  }
-  if (!review.endpoints.some((e) => e.kind === 'sso')) findings.push({ id: 'sso.no-sso-endpoint', severity: 'high', message: { id: 'sso.no-sso-endpoint', params: { endpoint } }, remediation: { id: 'sso.no-sso-endpoint.fix' } });
-  const urls = [...new Map(review.endpoints.map((e) => [e.location, e])).values()].slice(0, 6);
-  const budget = shareOfBudget(ctx);
-  const reach = await Promise.all(urls.map(async (e) => [`${e.kind}:${e.binding}`, await probeUrl(ctx, ep, route, e.location, budget)] as const));
-  details.reachability = reach.map(([k, p]) => ({ endpoint: k, ...p }));
-  for (const [k, p] of reach) if (p.classification !== 'ok') findings.push(unreachable(endpoint, k.startsWith('sso') ? 'SingleSignOnService' : 'SingleLogoutService', p));
-  return grade(findings, measurements, details);
-}

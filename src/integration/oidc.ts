@@ -111,7 +111,8 @@ export type KeyProblem =
   | { kind: 'symmetric'; kid?: string }
   | { kind: 'alg-none'; kid?: string }
   | { kind: 'weak-rsa'; kid?: string; bits: number }
-  | { kind: 'malformed'; kid?: string; why: string };
+  /** A key no one can verify with: not an object, no `kty`, an RSA key without a modulus. */
+  | { kind: 'malformed'; kid?: string; why: 'not-object' | 'no-kty' | 'no-modulus' };
 
 /** NIST SP 800-131A Rev. 2 §3: RSA signatures with keys shorter than 2048 bits are disallowed. */
 export const MIN_RSA_BITS = 2048;
@@ -124,7 +125,7 @@ export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProbl
   const problems: KeyProblem[] = [];
   for (const raw of list.slice(0, MAX_KEYS)) {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-      problems.push({ kind: 'malformed', why: 'a key that is not an object' });
+      problems.push({ kind: 'malformed', why: 'not-object' });
       continue;
     }
     const k = raw as Record<string, unknown>;
@@ -139,7 +140,7 @@ export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProbl
     const kid = facts.kid !== undefined ? { kid: facts.kid } : {};
     // RFC 7517 §4.1: kty is REQUIRED; a key without it is no key.
     if (typeof k.kty !== 'string' || !k.kty) {
-      problems.push({ kind: 'malformed', ...kid, why: 'no "kty"' });
+      problems.push({ kind: 'malformed', ...kid, why: 'no-kty' });
       continue;
     }
     if (facts.kty === 'oct' || /^HS\d+$/i.test(facts.alg ?? '')) problems.push({ kind: 'symmetric', ...kid });
@@ -148,7 +149,7 @@ export function reviewJwks(doc: unknown): { keys: KeyFacts[]; problems: KeyProbl
       const n = typeof k.n === 'string' ? Buffer.from(k.n, 'base64url') : undefined;
       if (!n?.length) {
         // Not a key anyone can verify with: reported, and not counted among the keys.
-        problems.push({ kind: 'malformed', ...kid, why: 'RSA key without a modulus' });
+        problems.push({ kind: 'malformed', ...kid, why: 'no-modulus' });
         continue;
       } else {
         let start = 0;

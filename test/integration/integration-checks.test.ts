@@ -148,7 +148,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('a good provider: discovery valid, endpoints reachable, keys reported', () => {
       const r = result(report, 'sso', 'oidc-good');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.facts).toMatchObject({ classification: 'ok', kind: 'oidc', issuer: `${fake!.base}/good`, path: 'direct', addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({ classification: 'ok', ssoKind: 'oidc', issuer: `${fake!.base}/good`, path: 'direct', addresses: ['127.0.0.1'] });
       expect(r.facts.reachability.authorization_endpoint).toMatchObject({ classification: 'ok', status: 400 });
       expect(r.facts.reachability.token_endpoint).toMatchObject({ classification: 'ok', status: 405 });
       expect(r.facts.jwks.keys).toEqual([
@@ -201,7 +201,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('valid metadata: signing certificate, days left, SSO/SLO reachable', () => {
       const r = result(report, 'sso', 'saml-valid');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.facts.kind).toBe('saml');
+      expect(r.facts.ssoKind).toBe('saml');
       expect(r.facts.signing).toEqual([expect.objectContaining({ subject: expect.stringContaining('saml-signing'), keyType: 'ec', namedCurve: 'prime256v1' })]);
       expect(r.facts.signing[0].daysLeft).toBeGreaterThan(360);
       expect(r.facts.samlEndpoints.map((e: { kind: string; binding: string }) => `${e.kind}:${e.binding}`)).toEqual(['slo:HTTP-Redirect', 'sso:HTTP-Redirect', 'sso:HTTP-POST']);
