@@ -2,9 +2,8 @@
 // connect budget, TLS options for an endpoint, the resolved addresses they publish for residency
 // rules, and HTTP requests along the endpoint's route that follow redirects as a client would.
 
-import type { Catalog, CheckOutcome, MeasureContext, Endpoint, Finding, Severity } from '../plugin-api.js';
-import { failureDetails, PathError, ProtocolError } from '../net/classify.js';
-import { pathDetails, pathFinding } from '../net/path-messages.js';
+import type { MeasureContext, Endpoint } from '../plugin-api.js';
+import { PathError, ProtocolError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { isIpLiteral } from '../net/host.js';
 import { first, httpFetch, type HttpFetchOptions, type HttpFetchResult } from '../net/http-fetch.js';
@@ -172,86 +171,3 @@ export function jsonObject(body: Buffer): Record<string, unknown> | undefined {
     return undefined;
   }
 }
-
-// ---- Until every integration check measures facts: the one-step outcome helpers. ----
-
-/** Findings an HTTP answer itself earns (a redirect loop, a body without end), worded once for every integration check. */
-export const httpAnswerMessages: { en: Catalog; 'zh-CN': Catalog } = {
-  en: {
-    'integration.redirect-loop': '{endpoint}: {url} redirects in a loop ({chain}): clients give up without an answer.',
-    'integration.too-many-redirects': '{endpoint}: {url} redirects more than {limit} times ({chain}): clients give up without an answer.',
-    'integration.redirect.fix': 'Fix the redirect rules of the server or the gateway in front of it (a common cause: http↔https or trailing-slash rules that undo each other behind a TLS-terminating proxy), or point the site file at the final URL.',
-    'integration.bad-redirect': '{endpoint}: {url} redirects (HTTP {status}) to {location}, which is not an http(s) URL.',
-    'integration.bad-redirect.fix': 'Fix the Location the server sends; the IM platform can only follow http(s) redirects.',
-    'integration.body-too-large': '{endpoint}: the answer from {url} (HTTP {status}) did not end within {limit} bytes and was cut off there.',
-    'integration.body-too-large.fix': 'A service answer this large (or one that never ends) is a misbehaving server or something else answering at this address: check the URL and the service behind it.',
-  },
-  'zh-CN': {
-    'integration.redirect-loop': '{endpoint}：{url} 循环重定向（{chain}）：客户端得不到应答就会放弃。',
-    'integration.too-many-redirects': '{endpoint}：{url} 重定向超过 {limit} 次（{chain}）：客户端得不到应答就会放弃。',
-    'integration.redirect.fix': '修正服务器或其前端网关的重定向规则（常见原因：在终结 TLS 的代理之后，http↔https 或末尾斜杠规则相互抵消），或在站点文件中使用最终的 URL。',
-    'integration.bad-redirect': '{endpoint}：{url} 重定向（HTTP {status}）到 {location}，该地址不是 http(s) URL。',
-    'integration.bad-redirect.fix': '修正服务器发送的 Location；IM 平台只能跟随 http(s) 重定向。',
-    'integration.body-too-large': '{endpoint}：{url} 的应答（HTTP {status}）在 {limit} 字节内没有结束，已在此处截断。',
-    'integration.body-too-large.fix': '如此大（或永不结束）的服务应答说明服务器行为异常，或在该地址应答的是其他东西：请检查 URL 及其后端服务。',
-  },
-};
-
-/** The finding for an answer-level HTTP failure (codes HTTP_REDIRECT_LOOP, HTTP_TOO_MANY_REDIRECTS, HTTP_BAD_REDIRECT, HTTP_BODY_TOO_LARGE); undefined for others. */
-export function httpAnswerFinding(checkId: string, err: PathError, ep: Endpoint, severity: Severity): Finding | undefined {
-  const d = err.detail ?? {};
-  const url = peerText(ep.url ?? `${ep.host}:${ep.port}`, 200);
-  const chain = Array.isArray(d.chain) ? (d.chain as string[]).join(' → ') : '-';
-  const evidence = { code: err.code ?? '-', error: err.message, ...d };
-  switch (err.code) {
-    case 'HTTP_REDIRECT_LOOP':
-    case 'HTTP_TOO_MANY_REDIRECTS':
-      return {
-        id: `${checkId}.redirect-loop`,
-        severity,
-        message: { id: err.code === 'HTTP_REDIRECT_LOOP' ? 'integration.redirect-loop' : 'integration.too-many-redirects', params: { endpoint: ep.name, url, chain, limit: Number(d.limit ?? MAX_REDIRECTS) } },
-        remediation: { id: 'integration.redirect.fix' },
-        evidence,
-      };
-    case 'HTTP_BAD_REDIRECT':
-      return { id: `${checkId}.bad-redirect`, severity, message: { id: 'integration.bad-redirect', params: { endpoint: ep.name, url, status: Number(d.status ?? 0), location: String(d.location ?? '-') } }, remediation: { id: 'integration.bad-redirect.fix' }, evidence };
-    case 'HTTP_BODY_TOO_LARGE':
-      return { id: `${checkId}.body-too-large`, severity, message: { id: 'integration.body-too-large', params: { endpoint: ep.name, url, status: Number(d.status ?? 0), limit: Number(d.limit ?? 0) } }, remediation: { id: 'integration.body-too-large.fix' }, evidence };
-    default:
-      return undefined;
-  }
-}
-
-/** A path that failed (DNS, connect, proxy, TLS, no answer): the shared path finding and the facts. */
-export function pathFailure(
-  checkId: string,
-  ctx: MeasureContext<any>,
-  err: unknown,
-  ep: Endpoint,
-  severity: Severity,
-  connectTimeoutMs: number,
-  route: Route | undefined,
-  extra: Record<string, unknown> = {},
-): CheckOutcome {
-  if (ctx.signal.aborted) throw ctx.signal.reason;
-  if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
-  return {
-    status: 'fail',
-    score: 0,
-    findings: [(err instanceof PathError ? httpAnswerFinding(checkId, err, ep, severity) : undefined) ?? pathFinding(checkId, err, ep, severity, connectTimeoutMs)],
-    details: {
-      classification: err instanceof DnsLookupError ? 'dns-failure' : err.classification,
-      ...(route ? pathDetails(route) : { path: 'proxy' }),
-      ...(err instanceof PathError
-        ? failureDetails(err)
-        : { dnsKind: err.kind }),
-      ...extra,
-    },
-  };
-}
-
-/** True for a PathError the shared path messages cannot word (an answer that is not the protocol). */
-export function isProtocolError(err: unknown): err is PathError {
-  return err instanceof PathError && err.classification === 'server-error';
-}
-

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate, type KeyAndCert } from '../../src/lab/cert.js';
-import { requireTool } from '../helpers/cli.js';
+import { requireTool, runCli } from '../helpers/cli.js';
 import { runOk } from '../helpers/netns.js';
 import { startFakeServices, startHostileTcp, startSlapd, type FakeServices, type Listening, type Slapd } from '../helpers/integration-peers.js';
 import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, withRetries, writeSite, type Dnsmasq, type Peer, type Report, type TempDir } from '../helpers/peers.js';
@@ -35,6 +35,9 @@ describe.skipIf(!available)('integration checks against local peers', () => {
   /** The report with its findings' English text. */
   let english: EnglishReport<Report>;
   let sslPorts: { valid: number; expired: number };
+  let siteSpec: Record<string, unknown>;
+  /** The report as written, for judging it again. */
+  let reportText = '';
 
   /** openssl s_server in -www mode: a TLS-only peer that never reads stdin (and so never hangs up on its own). */
   async function sServer(cert: string, key: string): Promise<{ peer: Peer; port: number }> {
@@ -109,23 +112,21 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       // Org-structure sync
       { name: 'org-source', role: 'directory-sync', url: `https://sync.sr.test:${p}/crm/protected`, ...only('org-sync') },
     ];
-    const site = await writeSite(
-      dir,
-      {
-        site: { name: 'integration checks' },
-        network: { dns: { servers: [dns.server], timeoutMs: 2000 } },
-        platform: { endpoints },
-        security: { trust: { caFile } },
-        checks: {
-          sso: { timeoutMs: 6000 },
-          directory: { timeoutMs: 4000, anonymousBind: false },
-          api: { timeoutMs: 6000 },
-          storage: { timeoutMs: 6000 },
-        },
+    siteSpec = {
+      site: { name: 'integration checks' },
+      network: { dns: { servers: [dns.server], timeoutMs: 2000 } },
+      platform: { endpoints },
+      security: { trust: { caFile } },
+      checks: {
+        sso: { timeoutMs: 6000 },
+        directory: { timeoutMs: 4000, anonymousBind: false },
+        api: { timeoutMs: 6000 },
+        storage: { timeoutMs: 6000 },
       },
-      'integration.yaml',
-    );
+    };
+    const site = await writeSite(dir, siteSpec, 'integration.yaml');
     const run = await assessWithEnv(site, dir, 'integration.json', { env: { SR_UNUSED_PW: 'never-sent-9f2c' } });
+    reportText = run.text;
     expect(run.cli.code, run.cli.stderr).toBe(0);
     report = run.report;
     english = await englishReport(report);
@@ -271,7 +272,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('an S3-compatible endpoint is recognised by its error document; addresses published', () => {
       const r = result(report, 'storage', 's3');
       expect(r.status).toBe('pass');
-      expect(r.facts).toMatchObject({ kind: 's3', detected: 's3', s3: { code: 'AccessDenied', listing: false }, addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({ storageKind: 's3', detected: 's3', s3: { code: 'AccessDenied', listing: false }, addresses: ['127.0.0.1'] });
     });
 
     it('a bucket listed to anyone is a finding', () => {
@@ -283,7 +284,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('WebDAV: DAV header from OPTIONS, GET wants credentials', () => {
       const r = result(report, 'storage', 'dav');
       expect(r.status).toBe('pass');
-      expect(r.facts).toMatchObject({ kind: 'webdav', detected: 'webdav', options: { status: 200, dav: '1, 2' }, status: 401 });
+      expect(r.facts).toMatchObject({ storageKind: 'webdav', detected: 'webdav', options: { status: 200, dav: '1, 2' }, status: 401 });
     });
 
     it('a web page configured as S3 is reported', () => {
@@ -295,7 +296,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('SMB: NEGOTIATE answered with SMB 3.1.1, signing required', () => {
       const r = result(report, 'storage', 'nas');
       expect(r.status).toBe('pass');
-      expect(r.facts).toMatchObject({ kind: 'smb', smb: { dialect: '3.1.1', signingRequired: true }, addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({ storageKind: 'smb', smb: { dialect: '3.1.1', signingRequired: true }, addresses: ['127.0.0.1'] });
     });
 
     it('SMB1 only: a finding', () => {
@@ -354,6 +355,37 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     expect(r.facts).toMatchObject({ classification: 'ok', status: 401 });
   });
 
+  describe('judged again from the saved facts, without a network', () => {
+    const CHECKS = new Set(['directory', 'sso', 'api', 'storage', 'org-sync']);
+    async function rejudge(spec: Record<string, unknown>, name: string): Promise<Report & { rejudged: { notRejudged: unknown[] } }> {
+      const saved = join(dir, `${name}-saved.json`);
+      await writeFile(saved, reportText);
+      const site = await writeSite(dir, spec, `${name}.yaml`);
+      const out = join(dir, `${name}.json`);
+      const cli = await runCli(['report', saved, '--rejudge', '--site', site, '--format', `json=${out}`, '--quiet'], { prefix: ['unshare', '-n'], timeoutMs: 30_000 });
+      return JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & { rejudged: { notRejudged: unknown[] } };
+    }
+
+    it('the same site: every verdict as measured', async () => {
+      const again = await rejudge(siteSpec, 'same');
+      expect(again.rejudged.notRejudged).toEqual([]);
+      for (const before of report.results.filter((r) => CHECKS.has(r.check))) {
+        const after = result(again, before.check, before.target);
+        expect(before.factsVersion, `${before.check}:${before.target}`).toBe(1);
+        expect({ status: after.status, score: after.score, findings: after.findings.map((f) => f.id) }, `${before.check}:${before.target}`).toEqual({ status: before.status, score: before.score, findings: before.findings.map((f) => f.id) });
+        expect(after.facts).toEqual(before.facts);
+      }
+    });
+
+    it('stricter thresholds and a looser StartTLS policy change the verdicts, not the facts', async () => {
+      const again = await rejudge({ ...siteSpec, thresholds: { 'sso.certDaysLeft': 400, 'api.ttfbMs': 0.001 }, checks: { ...(siteSpec.checks as object), directory: { startTls: 'try' } } }, 'edited');
+      expect(again.rejudged.notRejudged).toEqual([]);
+      expect(result(again, 'sso', 'saml-valid')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'sso.cert-expiring' })] });
+      expect(result(again, 'api', 'crm-protected')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'api.slow' })] });
+      expect(result(again, 'directory', 'ldap-no-tls')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'directory.starttls-refused', severity: 'medium' })] });
+    });
+  });
+
   describe('siteready run', () => {
     it('run sso <issuer>', async () => {
       const { cli, report: r } = await runWithEnv(['sso', `${fake!.base}/good`, '--ca', caFile, '--dns-server', dns!.server]);
@@ -365,7 +397,7 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       const api = await runWithEnv(['api', `https://api.sr.test:${fake!.port}/hr/open`, '--ca', caFile, '--dns-server', dns!.server]);
       expect(api.report.results[0]).toMatchObject({ check: 'api', status: 'fail' });
       const storage = await runWithEnv(['storage', `https://files.sr.test:${fake!.port}/s3/x/`, `smb://files.sr.test:${hostile.smb2!.port}`, '--ca', caFile, '--dns-server', dns!.server]);
-      expect(storage.report.results.map((x) => x.facts.kind)).toEqual(['s3', 'smb']);
+      expect(storage.report.results.map((x) => x.facts.storageKind)).toEqual(['s3', 'smb']);
     });
 
   });
