@@ -180,11 +180,11 @@ function runTool(tool, port) {
     const r = sh(process.execPath, [CLI, 'run', 'tls', `127.0.0.1:${port}`, '--json'], { env: { ...process.env, NO_COLOR: '1' } });
     const ms = performance.now() - t0;
     const res = JSON.parse(r.stdout).results.find((x) => x.check === 'tls');
-    if (!res?.details?.accepted) throw new Error(`siteready gave no TLS result: ${r.stderr}`);
-    set = res.details.accepted.map((a) => `${a.version} ${a.code}`);
+    if (!res?.facts?.accepted) throw new Error(`siteready gave no TLS result: ${r.stderr}`);
+    set = res.facts.accepted.map((a) => `${a.version} ${a.code}`);
     // The report names every code, so nmap's suite names can be compared through it.
-    const nameOf = new Map(res.details.accepted.map((a) => [`${a.version} ${a.code}`, `${a.version} ${a.name}`]));
-    return { ms, set, probes: res.details.probes, nameOf };
+    const nameOf = new Map(res.facts.accepted.map((a) => [`${a.version} ${a.code}`, `${a.version} ${a.name}`]));
+    return { ms, set, probes: res.facts.probes, nameOf };
   }
   if (tool === 'nmap') {
     const r = sh('nmap', ['-Pn', '-n', '-p', String(port), '--script', 'ssl-enum-ciphers', '127.0.0.1', '-oX', '-']);
