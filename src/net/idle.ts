@@ -144,7 +144,8 @@ export function holdForPush(socket: Duplex, expected: string, holdMs: number, re
     const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
     const onData = (d: Buffer) => {
       received += d.toString('latin1');
-      if (received.includes(expected)) finish({ holdMs, fate: 'alive', replyMs: Math.round((performance.now() - t0 - holdMs) * 10) / 10 });
+      // The far side's timer may fire a little before ours: a push that comes early came at once.
+      if (received.includes(expected)) finish({ holdMs, fate: 'alive', replyMs: Math.max(0, Math.round((performance.now() - t0 - holdMs) * 10) / 10) });
       // Only the push is expected: a stream that keeps sending something else is not it.
       else if (received.length > 64 * 1024) finish({ holdMs, fate: 'error', diedAfterMs: Math.round(performance.now() - t0), detail: 'the stream sent something other than the push' });
     };

@@ -6,8 +6,8 @@
 // CLI, several targets per invocation.
 //
 // Each case: the run ends in bounded time with exit 0 or 1, writes a report valid against the
-// schema, prints no stack trace, has no `uncaught` error, and calls nothing hostile a pass (or
-// `ok`). tcp and sweep measure the TCP handshake only (nothing is sent): a peer that completes it is
+// schema (and facts valid against their check's facts schema), prints no stack trace, has no
+// `uncaught` error, and calls nothing hostile a pass (or `ok`). tcp and sweep measure the TCP handshake only (nothing is sent): a peer that completes it is
 // open, whatever it does afterwards, and that is what they must say — except a peer that resets at
 // once, which tcp reports. A protocol error must be known at once: such cases have a short bound.
 
@@ -20,6 +20,7 @@ import type { ValidateFunction } from 'ajv';
 import { WebSocketServer } from 'ws';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { runCli } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type HostilePeer, type Script } from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type Report, type ReportResult, type TempDir } from '../helpers/peers.js';
 import {
@@ -374,7 +375,7 @@ describe('hostile peers × network checks', () => {
       ['dns-tcp-rst', { check: 'dns', env: noProxy, extra: ['--dns-server', dnsTcpRst.server] }],
     ]);
 
-    const judgeRun = (name: string, check: Check, got: CheckRun) => {
+    const judgeRun = async (name: string, check: Check, got: CheckRun) => {
       const issues: string[] = [];
       if (got.cli.code !== 0 && got.cli.code !== 1) issues.push(`exit ${got.cli.code}`);
       const crash = crashSigns(got.cli.stderr);
@@ -383,8 +384,10 @@ describe('hostile peers × network checks', () => {
       runProblems.set(name, issues);
       for (const c of CASES.filter((x) => x.run === name && x.check === check)) {
         const r = got.report.results.find((x) => x.check === c.check && x.target === c.id);
+        // What a hostile peer made the check measure must still be facts a saved report can be judged on.
+        const schema = r ? (await factsSchemaProblems([r as ReportResult & { factsVersion?: number }])).map((p) => `facts do not match the schema: ${p}`) : [];
         outcomes.set(key(c), {
-          problems: [...issues, ...problems(c, r, TASK_TIMEOUT_S[check])],
+          problems: [...issues, ...problems(c, r, TASK_TIMEOUT_S[check]), ...schema],
           ...(r ? { status: r.status, classification: r.facts?.classification, ...failureOf(r), ms: (r as { durationMs?: number }).durationMs } : {}),
         });
       }
@@ -397,7 +400,7 @@ describe('hostile peers × network checks', () => {
       const targets = CASES.filter((c) => c.run === name).map((c) => c.target!);
       const args = ['-c', '24', '--task-timeout', String(TASK_TIMEOUT_S[spec.check]), ...spec.extra];
       try {
-        judgeRun(name, spec.check, await runCheck(spec.check, targets, tmp.path, args, spec.env, 60_000));
+        await judgeRun(name, spec.check, await runCheck(spec.check, targets, tmp.path, args, spec.env, 60_000));
       } catch (err) {
         for (const c of CASES.filter((x) => x.run === name)) outcomes.set(key(c), { problems: [String(err)] });
       }
@@ -430,7 +433,7 @@ describe('hostile peers × network checks', () => {
         const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.http)], { env: noProxy, timeoutMs: 60_000 });
         try {
           const report = JSON.parse(await readFile(out, 'utf8')) as Report;
-          judgeRun(`pac-${b}`, 'http', { cli, report });
+          await judgeRun(`pac-${b}`, 'http', { cli, report });
           // The endpoint that may go direct does, and says why.
           const auto = report.results.find((x) => x.check === 'http' && x.target === 'auto');
           const o = outcomes.get(key(c!))!;
@@ -454,7 +457,7 @@ describe('hostile peers × network checks', () => {
       const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '-c', '24', '--task-timeout', String(TASK_TIMEOUT_S.idle)], { env: noProxy, timeoutMs: 60_000 });
       try {
         const report = JSON.parse(await readFile(out, 'utf8')) as Report;
-        for (const check of ['websocket', 'idle'] as const) judgeRun('assess', check, { cli, report });
+        for (const check of ['websocket', 'idle'] as const) await judgeRun('assess', check, { cli, report });
       } catch (err) {
         for (const c of mine) outcomes.set(key(c), { problems: [`no report (exit ${cli.code}): ${String(err)}\n${cli.stderr}`] });
       }

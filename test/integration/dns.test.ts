@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import {
   assess,
   delay,
@@ -74,6 +75,7 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     expect(cli.code, cli.stderr).toBe(0);
     const validate = await reportValidator();
     expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(await factsSchemaProblems(report.results)).toEqual([]);
 
     const both = result(report, 'dns', 'both.sr.test');
     expect(both.status).toBe('pass');

@@ -26,6 +26,7 @@ import {
   type TempDir,
   writeSite,
 } from '../helpers/peers.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { englishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('nginx'), 'nginx') && requireTool(hasTool('dnsmasq'), 'dnsmasq');
@@ -146,7 +147,10 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     expect(trusted.cli.code, trusted.cli.stderr).toBe(0);
     expect(untrustedRun.cli.code, untrustedRun.cli.stderr).toBe(0);
     const validate = await reportValidator();
-    for (const { report } of [trusted, untrustedRun]) expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    for (const { report } of [trusted, untrustedRun]) {
+      expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+      expect(await factsSchemaProblems(report.results)).toEqual([]);
+    }
   });
 
   it('valid certificate + security.trust.caFile: ok, 200, TLS facts recorded', () => {

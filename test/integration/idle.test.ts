@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { startIdleDroppingRelay, type IdleRelay } from '../../src/lab/idle-relay.js';
 import { runCli } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { freePort } from '../../src/lab/demo-lab.js';
 import { startReflector, type RunningReflector } from '../../src/probe/server.js';
 import { startLabProxy, type LabProxy } from '../../src/lab/connect-proxy.js';
@@ -50,7 +51,8 @@ async function relay(mode: 'silent' | 'rst' | 'fin'): Promise<number> {
 async function idle(port: number, keepalive: string) {
   const r = await runCli(['run', 'idle', `wss://127.0.0.1:${port}/`, '--ladder', '0.5s,3s', '--keepalive', keepalive, '--ca', caFile, '--json', '-q']);
   expect(r.code, r.stderr).toBe(0);
-  const report = JSON.parse(r.stdout) as { results: Array<{ status: string; facts: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
+  const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
+  expect(await factsSchemaProblems(report.results)).toEqual([]);
   return report.results[0]!;
 }
 
@@ -122,6 +124,7 @@ checks:
     const r = await runCli(['assess', join(dir, 'push.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: Record<string, any> }> };
+    expect(await factsSchemaProblems(report.results)).toEqual([]);
     const push = report.results.find((x) => x.check === 'idle' && x.target === 'far-side/push')!;
     expect(push.facts.direction).toBe('server-push');
     expect(push.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);
@@ -157,6 +160,7 @@ checks:
     const r = await runCli(['assess', join(dir, 'via-proxy.yaml'), '--json', '-q']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; facts: Record<string, any> }> };
+    expect(await factsSchemaProblems(report.results)).toEqual([]);
     const idle = report.results.find((x) => x.check === 'idle' && x.target === 'push')!;
     expect(idle.facts.path).toBe('proxy');
     expect(idle.facts.steps.map((s: { fate: string }) => s.fate)).toEqual(['alive', 'silent']);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { spkiPin } from '../../src/tls/cert-chain.js';
 import { requireTool } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { startMitmProxy, type MitmProxy } from '../helpers/mitm-proxy.js';
 import { hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
 import { assessWithEnv, cleanupAll, settleAll, startTlsUpstream, type EnvRun, type Upstream } from '../helpers/proxies.js';
@@ -112,6 +113,7 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
     for (const run of [trusted, untrusted]) {
       expect(run.cli.code, run.cli.stderr).toBe(0);
       expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+      expect(await factsSchemaProblems(run.report.results)).toEqual([]);
     }
   });
 

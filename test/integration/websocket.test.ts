@@ -24,6 +24,7 @@ import {
   type Nginx,
   type TempDir,
 } from '../helpers/peers.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { englishReport } from '../helpers/report-text.js';
 
 const available = requireTool(hasTool('nginx'), 'nginx') && requireTool(hasTool('dnsmasq'), 'dnsmasq');
@@ -138,6 +139,7 @@ describe.skipIf(!available)('websocket check through nginx', () => {
     expect(run.cli.code, run.cli.stderr).toBe(0);
     const validate = await reportValidator();
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(await factsSchemaProblems(run.report.results)).toEqual([]);
   });
 
   it('wss through nginx: ok, subprotocol negotiated, ping/pong measured', () => {
