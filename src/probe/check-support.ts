@@ -86,7 +86,7 @@ export function probeFailureJudgement(checkId: string, facts: ProbeFacts): Judge
   if (!facts.failure) return undefined;
   return {
     score: null,
-    error: `the reflector ${facts.reflector.name} could not be used: ${facts.failure.message}`,
+    error: `the reflector at ${facts.reflector.host}:${facts.reflector.port} could not be used: ${facts.failure.message}`,
     findings: [probeFailureFinding(checkId, facts.failure, facts.reflector.name, facts.reflector.port)],
   };
 }
