@@ -2,6 +2,7 @@
 
 import { expect, it } from 'vitest';
 import latency, { type LatencyFacts } from './index.js';
+import type { Classification } from '../../src/plugin-api.js';
 import { CheckTester } from '../../test/helpers/check-tester.js';
 import { probeSite as site, reflector, reflectorFailure } from '../../test/probe/judge-fixtures.js';
 
@@ -63,7 +64,7 @@ const blocked = (tcp?: LatencyFacts['tcp']): LatencyFacts => ({
   ...(tcp ? { tcp } : {}),
 });
 
-const failed = (code: string, classification = 'refused', protocol = false): LatencyFacts => ({ ...reflectorFailure(classification, code, protocol), profile: 'audio' });
+const failed = (code: string, classification: Classification = 'refused', protocol = false): LatencyFacts => ({ ...reflectorFailure(classification, code, protocol), profile: 'audio' });
 
 const tester = new CheckTester(latency);
 

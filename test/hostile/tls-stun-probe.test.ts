@@ -15,6 +15,7 @@ import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert
 import { remoteStream } from '../../src/probe/client.js';
 import { uploadReport } from '../../src/probe/throughput.js';
 import { replyRoundTripUs } from '../../src/probe/udp-stream.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type GenericBehaviour, type HostilePeer } from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
 import { englishReport } from '../helpers/report-text.js';
@@ -264,7 +265,11 @@ describe.concurrent('hostile peers: the reflector checks', () => {
           const peer = reflectors.get(b)!;
           const c: Case = { check, behaviour: b, peer, target: `127.0.0.1:${peer.port}` };
           const run = await limit(() => runCheck(check, [c.target], dir.path, PROBE_ARGS[check], { SITEREADY_TOKEN: TOKEN }, BOUND_MS.probe + 30_000)).catch((err: Error) => err);
-          const p = run instanceof Error ? [`${check} × ${b}: ${run.message.replace(/\s+/g, ' ').slice(0, 400)}`] : await caseProblems(c, run, run.report.results, BOUND_MS.probe);
+          // What a hostile reflector made the check measure must still be facts a saved report can be judged on.
+          const p =
+            run instanceof Error
+              ? [`${check} × ${b}: ${run.message.replace(/\s+/g, ' ').slice(0, 400)}`]
+              : [...(await caseProblems(c, run, run.report.results, BOUND_MS.probe)), ...(await factsSchemaProblems(run.report.results)).map((x) => `${check} × ${b}: facts do not match the schema: ${x}`)];
           count([c], p);
           problems.push(...p);
         }),

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/lab/demo-lab.js';
 import { startReflector, type RunningReflector } from '../../src/probe/server.js';
 import { runCli } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 
 const TOKEN = 'fallback-test-token-0123456789';
 let reflector: RunningReflector;
@@ -42,7 +43,8 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'site.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }>; facts: Record<string, unknown> }> };
+    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }>; facts: Record<string, unknown>; factsVersion?: number }> };
+    expect(await factsSchemaProblems(report.results)).toEqual([]);
     const latency = report.results.find((x) => x.check === 'latency')!;
     expect(latency.status).toBe('fail');
     expect(latency.findings.map((f) => f.id)).toEqual(['latency.udp-blocked']);

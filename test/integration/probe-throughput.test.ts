@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, requireTool } from '../helpers/cli.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 import { createNetns, netnsSupported, run, runOk, type Netns } from '../helpers/netns.js';
 import { assess, hasTool, reportValidator, result, tempDir, writeSite, type AssessRun, type TempDir } from '../helpers/peers.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
@@ -122,6 +123,7 @@ describe.skipIf(!available)('throughput through a tbf-shaped veth (50 Mbit/s eac
     expect(run.cli.code, run.cli.stderr).toBe(0);
     const validate = await reportValidator();
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    expect(await factsSchemaProblems(run.report.results)).toEqual([]);
     const r = result(run.report, 'throughput', 'ns-reflector/tcp');
     expect(r.status, JSON.stringify(r)).toBe('info'); // no threshold and no declared link: informative
     for (const direction of ['down', 'up'] as const) {

@@ -14,6 +14,7 @@ import { hasTool, tempDir, type TempDir } from '../helpers/peers.js';
 import { createRoutedLab, type RoutedLab } from '../helpers/routed-netns.js';
 import { dscpSupport } from '../../src/net/dscp.js';
 import type { LoadedDirection } from '../../src/qos/facts.js';
+import { factsSchemaProblems } from '../helpers/facts-schema.js';
 
 const available =
   requireTool(netnsSupported(), 'root with ip netns and iptables') &&
@@ -44,6 +45,7 @@ interface Result {
   status: string;
   findings: Array<{ id: string; evidence?: Record<string, unknown> }>;
   measurements: Array<{ id: string; value: unknown }>;
+  factsVersion?: number;
   facts: { classes?: ClassResult[]; hops?: { forward: number | null; return: number | null }; family?: string; underLoad?: any };
 }
 
@@ -91,7 +93,10 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
       timeoutMs: 90_000,
     });
     expect(r.code, r.stderr).toBe(0);
-    return (JSON.parse(r.stdout) as { results: Result[] }).results.filter((x) => x.check === 'qos');
+    const results = (JSON.parse(r.stdout) as { results: Result[] }).results.filter((x) => x.check === 'qos');
+    // Facts a saved report can be judged on again.
+    expect(await factsSchemaProblems(results)).toEqual([]);
+    return results;
   }
 
   async function marks(target: string): Promise<Result> {

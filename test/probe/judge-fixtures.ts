@@ -1,6 +1,9 @@
 // What the probe checks' judge tests share: a site with a reflector, and that reflector as the
 // facts record it.
 
+import type { Classification } from '../../src/plugin-api.js';
+import type { ProbeFacts } from '../../src/probe/check-support.js';
+
 export const probeSite = {
   version: 1,
   site: { name: 'probe judge' },
@@ -11,7 +14,7 @@ export const probeSite = {
 export const reflector = { name: 'dc', host: 'reflector.example.test', port: 7000, udpPort: 7000 };
 
 /** A reflector failure as measure records it. */
-export function reflectorFailure(classification: string, code: string, protocol = false) {
+export function reflectorFailure(classification: Classification, code: string, protocol = false): ProbeFacts {
   return {
     reflector,
     classification,
