@@ -128,7 +128,8 @@ export class CheckTester<Options = Record<string, unknown>, Facts = unknown> {
       for (const m of messages) {
         const text = catalog[m.id];
         if (text === undefined) throw new Error(`message id "${m.id}" is not in the check's ${lang} catalog`);
-        for (const [, name] of text.matchAll(/\{(\w+)\}/g)) {
+        // A placeholder is {name}; "${NAME}" in a text is a literal environment reference, not one.
+        for (const [, name] of text.matchAll(/(?<!\$)\{(\w+)\}/g)) {
           if (!m.params || !(name! in m.params)) throw new Error(`message "${m.id}" (${lang}) names {${name}} but the judgement gives no such parameter`);
         }
       }

@@ -681,7 +681,7 @@ describe.skipIf(!requireTool(netnsSupported(), 'root with ip netns and iptables'
       expect(new Set(results.map((r) => r.check))).toEqual(new Set(PROBE_CHECKS));
       for (const r of results) {
         expect(r.status, `${r.check}:${r.target}`).toBe('error');
-        expect(r.error, `${r.check}:${r.target} ended by the runner: ${JSON.stringify(r.error)}`).toBeUndefined();
+        expect(r.error?.kind, `${r.check}:${r.target} ended by the runner: ${JSON.stringify(r.error)}`).toBe('not-measured');
         expect(r.facts.classification).toBe(classification);
         expect(r.findings).toEqual([expect.objectContaining({ id: `${r.check}.probe-unreachable`, severity: 'high', evidence: expect.objectContaining({ classification }) })]);
       }
@@ -696,7 +696,7 @@ describe.skipIf(!requireTool(netnsSupported(), 'root with ip netns and iptables'
     expect(new Set(results.map((r) => r.check))).toEqual(new Set(PROBE_CHECKS));
     for (const r of results) {
       expect(r.status).toBe('error');
-      expect(r.error).toBeUndefined();
+      expect(r.error?.kind).toBe('not-measured');
       expect(r.findings).toEqual([expect.objectContaining({ id: `${r.check}.probe-unauthorized` })]);
     }
     expect(JSON.stringify(report)).not.toContain('the-wrong-token-0123456789abcdef');
