@@ -26,15 +26,16 @@ const messages = {
     'idle.timeout.fix': 'Make the client send a keep-alive at least every {keepAlive} (WebSocket ping or an application heartbeat), or raise the idle timeout on the firewall / NAT / proxy for the platform\'s hosts to at least 2 × the client\'s interval.',
     'idle.short': '{endpoint}: idle connections survive {survived} but not {died} ({death}); clients stay connected only because they send keep-alives every {client}.',
     'idle.short.fix': 'Mobile clients stretch their keep-alives to save battery: consider raising the idle timeout for the platform\'s hosts to at least 5 minutes.',
-    'idle.fate.alive': 'alive',
-    'idle.fate.rst': 'reset (RST)',
-    'idle.fate.fin': 'closed (FIN)',
-    'idle.fate.silent': 'silently dropped — no reply, no reset',
-    'idle.fate.error': 'failed',
+    // Fates and "unknown" keep the ids that findings of reports saved earlier name.
+    'death.alive': 'alive',
+    'death.rst': 'reset (RST)',
+    'death.fin': 'closed (FIN)',
+    'death.silent': 'silently dropped — no reply, no reset',
+    'death.error': 'failed',
     'idle.duration.ms': '{n} ms',
     'idle.duration.s': '{n} s',
     'idle.duration.min': '{n} min',
-    'idle.duration.unknown': 'an unknown time',
+    'fmt.unknown': 'an unknown time',
     'idle.direction': 'Direction',
     'idle.direction.client-probe': 'client probes after the hold (WebSocket ping)',
     'idle.direction.server-push': 'server pushes after the hold (reflector)',
@@ -54,15 +55,15 @@ const messages = {
     'idle.timeout.fix': '让客户端至少每 {keepAlive} 发送一次保活（WebSocket ping 或应用层心跳），或将防火墙 / NAT / 代理对平台主机的空闲超时提高到至少客户端间隔的 2 倍。',
     'idle.short': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；客户端仅因每 {client} 发送保活而得以维持。',
     'idle.short.fix': '移动客户端为省电会拉长保活间隔：建议将平台主机的空闲超时提高到至少 5 分钟。',
-    'idle.fate.alive': '存活',
-    'idle.fate.rst': '被重置（RST）',
-    'idle.fate.fin': '被关闭（FIN）',
-    'idle.fate.silent': '被静默丢弃——无应答、无重置',
-    'idle.fate.error': '失败',
+    'death.alive': '存活',
+    'death.rst': '被重置（RST）',
+    'death.fin': '被关闭（FIN）',
+    'death.silent': '被静默丢弃——无应答、无重置',
+    'death.error': '失败',
     'idle.duration.ms': '{n} 毫秒',
     'idle.duration.s': '{n} 秒',
     'idle.duration.min': '{n} 分钟',
-    'idle.duration.unknown': '未知时长',
+    'fmt.unknown': '未知时长',
     'idle.direction': '方向',
     'idle.direction.client-probe': '保持后由客户端探测（WebSocket ping）',
     'idle.direction.server-push': '保持后由服务器推送（反射器）',
@@ -221,9 +222,9 @@ export default defineCheck<Options, IdleFacts>({
     if (v.diedMs === undefined) return { score: 1, measurements };
     const params = {
       endpoint: name,
-      survived: v.survivedMs !== undefined ? duration(v.survivedMs) : { id: 'idle.duration.unknown' },
+      survived: v.survivedMs !== undefined ? duration(v.survivedMs) : { id: 'fmt.unknown' },
       died: duration(v.diedMs),
-      death: { id: `idle.fate.${v.death ?? 'error'}` },
+      death: { id: `death.${v.death ?? 'error'}` },
       client: duration(client),
       keepAlive: duration(v.keepAliveMs ?? 0),
     };
@@ -346,7 +347,7 @@ function rungTable(title: string, steps: IdleStepResult[]): Block {
     ],
     rows: [...steps]
       .sort((a, b) => a.holdMs - b.holdMs)
-      .map((s) => ({ hold: s.holdMs / 1000, fate: { id: `idle.fate.${s.fate}` }, diedAfter: s.diedAfterMs ?? null, reply: s.replyMs ?? null, code: s.code ?? null })),
+      .map((s) => ({ hold: s.holdMs / 1000, fate: { id: `death.${s.fate}` }, diedAfter: s.diedAfterMs ?? null, reply: s.replyMs ?? null, code: s.code ?? null })),
   };
 }
 

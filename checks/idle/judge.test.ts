@@ -119,6 +119,6 @@ describe('idle present', () => {
     );
     expect(v.blocks?.map((b) => b.title)).toEqual([{ id: 'reach.block.connection' }, { id: 'idle.block.rungs' }, { id: 'idle.block.direct' }]);
     const rungs = v.blocks?.[1];
-    expect(rungs?.kind === 'table' && rungs.rows.map((r) => r.fate)).toEqual([{ id: 'idle.fate.alive' }, { id: 'idle.fate.silent' }]);
+    expect(rungs?.kind === 'table' && rungs.rows.map((r) => r.fate)).toEqual([{ id: 'death.alive' }, { id: 'death.silent' }]);
   });
 });
