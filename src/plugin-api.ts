@@ -73,6 +73,12 @@ export interface CheckMeta {
   optIn?: boolean;
   /** Version of a plugin check (built-in checks carry the tool's version). */
   version?: string;
+  /**
+   * What fixing a failure usually takes, for the effort a report estimates: a setting changed
+   * (configuration, the default), a decision made and written down (policy), or new links,
+   * capacity or a different network path (infrastructure).
+   */
+  fixKind?: 'configuration' | 'policy' | 'infrastructure';
 }
 
 export interface Threshold {
@@ -194,6 +200,11 @@ export interface Judgement {
   notApplicable?: string;
   /** The facts show nothing could be measured (a reflector that broke its protocol, say). */
   error?: string;
+  /**
+   * How the path behaved, when the verdict says more than the facts' own `classification` (an
+   * expected issuer that was missed: `intercepted`). Default: `facts.classification`.
+   */
+  classification?: Classification;
   measurements?: Measurement[];
   findings?: Finding[];
 }

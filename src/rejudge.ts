@@ -74,6 +74,9 @@ function asTaskResult(r: ReportResult): TaskResult {
     facts: r.facts,
     ...(r.factsVersion !== undefined ? { factsVersion: r.factsVersion } : {}),
     ...(r.blocks ? { blocks: r.blocks } : {}),
+    ...(r.classification ? { classification: r.classification } : {}),
+    ...(r.path ? { path: r.path } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
     ...(r.location ? { location: r.location } : {}),
     ...(r.error ? { error: r.error } : {}),
   };
@@ -125,13 +128,16 @@ export async function rejudgeReport(saved: Report, opts: RejudgeOptions = {}): P
       continue;
     }
     const verdict = judgeFacts(def, structuredClone(old.facts), { options: task.options, site, target: task.target });
-    const { error: _old, blocks: _shown, ...rest } = kept;
+    const { error: _old, blocks: _shown, classification: _c, path: _p, reason: _r, ...rest } = kept;
     results.push({
       ...rest,
       status: verdict.status,
       score: verdict.score,
       measurements: verdict.measurements,
       findings: verdict.findings,
+      ...(verdict.classification ? { classification: verdict.classification } : {}),
+      ...(verdict.path ? { path: verdict.path } : {}),
+      ...(verdict.reason ? { reason: verdict.reason } : {}),
       ...(verdict.blocks ? { blocks: verdict.blocks } : {}),
       ...(verdict.error ? { error: verdict.error } : {}),
     });

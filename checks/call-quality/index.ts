@@ -140,6 +140,8 @@ export default defineCheck<Options, CallQualityFacts>({
     category: 'network',
     severity: 'high',
     weight: 2,
+    // Fixing it takes new links, more capacity or another network path, not a setting.
+    fixKind: 'infrastructure',
     timeoutMs: 90_000,
     exclusive: 'probe',
     references: [

@@ -137,6 +137,8 @@ export default defineCheck<Options, CapacityFacts>({
     category: 'capacity',
     severity: 'high',
     weight: 1,
+    // Fixing it takes new links, more capacity or another network path, not a setting.
+    fixKind: 'infrastructure',
     timeoutMs: 90_000,
     exclusive: 'probe',
     references: [

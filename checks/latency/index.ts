@@ -143,6 +143,8 @@ export default defineCheck<Options, LatencyFacts>({
     category: 'network',
     severity: 'high',
     weight: 3,
+    // Fixing it takes new links, more capacity or another network path, not a setting.
+    fixKind: 'infrastructure',
     timeoutMs: 90_000,
     exclusive: 'probe',
     references: [

@@ -112,6 +112,8 @@ export default defineCheck<Options, ThroughputFacts>({
     category: 'network',
     severity: 'high',
     weight: 2,
+    // Fixing it takes new links, more capacity or another network path, not a setting.
+    fixKind: 'infrastructure',
     timeoutMs: 60_000,
     exclusive: 'probe',
     references: [

@@ -33,6 +33,8 @@ export interface ResultFacts {
   measurements: Record<string, unknown>;
   facts: Record<string, unknown>;
   details: Record<string, unknown>;
+  /** How the path behaved, as the check judged it (may say more than the facts: intercepted). */
+  classification?: string;
   findings: string[];
   error?: string;
 }
@@ -59,6 +61,7 @@ export function buildFacts(site: Site, results: TaskResult[]): Facts {
       measurements: Object.fromEntries(r.measurements.map((m) => [m.id, m.value])),
       facts: r.facts,
       details: r.facts,
+      ...(r.classification ? { classification: r.classification } : {}),
       findings: r.findings.map((x) => x.id),
       ...(r.error ? { error: r.error.message } : {}),
     };

@@ -25,6 +25,9 @@ export function migrateReport(data: unknown): unknown {
       if (r.check === 'compliance' && typeof facts.why === 'string') facts.why = { id: 'why.raw', params: { text: facts.why } };
       return {
         ...rest,
+        ...(typeof facts.classification === 'string' ? { classification: facts.classification } : {}),
+        ...(facts.path === 'direct' || facts.path === 'proxy' ? { path: facts.path } : {}),
+        ...(typeof facts.reason === 'string' ? { reason: facts.reason } : {}),
         facts,
         findings: findings.map((f) => {
           const { messageId, params, remediationId, remediationParams, message: _text, remediation: _fix, ...keep } = f;

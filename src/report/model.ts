@@ -40,6 +40,12 @@ export interface ReportResult {
   factsVersion?: number;
   /** What the check shows of its facts, for renderers. */
   blocks?: Block[];
+  /** How the path to the target behaved (ok, refused, filtered, tls-failure …), when the check says. */
+  classification?: string;
+  /** The route the check took. */
+  path?: 'direct' | 'proxy';
+  /** Why the result is skipped: not-applicable, disabled, opt-in, or the check's own reason. */
+  reason?: string;
   findings: ReportFinding[];
   error?: TaskResult['error'];
   waiver?: AppliedWaiver;
@@ -58,6 +64,8 @@ export interface ReportCheck {
   version: string;
   score: number | null;
   references: Array<{ title: string; url?: string; clause?: string }>;
+  /** What fixing a failure of this check usually takes (from its definition). */
+  fixKind?: 'configuration' | 'policy' | 'infrastructure';
 }
 
 /** A blocker names the finding; its text is the finding's, rendered in the reader's language. */
@@ -191,6 +199,9 @@ export function buildReport(input: BuildReportInput): Report {
     facts: r.facts,
     ...(r.factsVersion !== undefined ? { factsVersion: r.factsVersion } : {}),
     ...(r.blocks ? { blocks: r.blocks } : {}),
+    ...(r.classification ? { classification: r.classification } : {}),
+    ...(r.path ? { path: r.path } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
     findings: r.findings.map((f) => ({
       id: f.id,
       severity: f.severity,
@@ -255,6 +266,7 @@ export function buildReport(input: BuildReportInput): Report {
         return s === undefined || s === null ? null : round3(s);
       })(),
       references: c.def?.meta.references ?? [],
+      ...(c.def?.meta.fixKind ? { fixKind: c.def.meta.fixKind } : {}),
     })),
     results: reportResults,
     blockers,

@@ -202,6 +202,12 @@ export const reportSchema = {
               },
             },
           },
+          classification: {
+            type: 'string',
+            description: 'How the path to the target behaved: ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout | proxy-auth-required | proxy-denied | intercepted | auth-refused | server-error; checks may add words.',
+          },
+          path: { enum: ['direct', 'proxy'], description: 'The route the check took.' },
+          reason: { type: 'string', description: 'Why the result is skipped: not-applicable, disabled, opt-in, or the check\'s own reason (proxy-only, udp-blocked …).' },
           factsVersion: { type: 'integer', minimum: 1, description: "Version of the check's facts schema; absent: the facts cannot be judged again." },
           blocks: {
             type: 'array',

@@ -13,6 +13,12 @@ export interface Verdict {
   measurements: Measurement[];
   findings: Finding[];
   blocks?: Block[];
+  /** How the path behaved: the judgement's word, else the facts' `classification`. */
+  classification?: string;
+  /** The route the facts say was taken (`facts.path`: direct or proxy). */
+  path?: 'direct' | 'proxy';
+  /** Why the check does not apply here (status skipped). */
+  reason?: string;
   /** The judgement says nothing could be measured, or the judge itself failed. */
   error?: { kind: 'not-measured' | 'judge-error'; message: string };
 }
@@ -62,8 +68,13 @@ export function judgeFacts<O, F>(def: MeasuredCheck<O, F>, facts: F, ctx: { opti
     blocks = undefined;
   }
   const status = statusOf(judgement);
+  const f = facts as { classification?: unknown; path?: unknown };
+  const classification = judgement.classification ?? (typeof f?.classification === 'string' ? f.classification : undefined);
   return {
     status,
+    ...(classification ? { classification } : {}),
+    ...(f?.path === 'direct' || f?.path === 'proxy' ? { path: f.path } : {}),
+    ...(judgement.notApplicable !== undefined ? { reason: judgement.notApplicable } : {}),
     score: status === 'skipped' || status === 'error' ? null : judgement.score,
     measurements: judgement.measurements ?? [],
     findings: placeFindings(judgement.findings ?? [], ctx.target),

@@ -29,6 +29,12 @@ export interface TaskResult {
   factsVersion?: number;
   /** What the check shows of its facts. */
   blocks?: Block[];
+  /** How the path to the target behaved (ok, refused, filtered, tls-failure …), when the check says. */
+  classification?: string;
+  /** The route the check took: direct, or through the site's proxy. */
+  path?: 'direct' | 'proxy';
+  /** Why the check did not run or does not apply here (status skipped): not-applicable, disabled, opt-in, or the check's own reason. */
+  reason?: string;
   location?: SourceLocation;
   /**
    * Why the check could not measure (status error); `not-evaluated`: a compliance rule whose facts are
@@ -198,6 +204,9 @@ async function runTask(
         findings: verdict.findings,
         facts: facts as Record<string, unknown>,
         factsVersion: def.facts.version,
+        ...(verdict.classification ? { classification: verdict.classification } : {}),
+        ...(verdict.path ? { path: verdict.path } : {}),
+        ...(verdict.reason ? { reason: verdict.reason } : {}),
         ...(verdict.blocks ? { blocks: verdict.blocks } : {}),
         ...(verdict.error ? { error: verdict.error } : {}),
       };
@@ -214,6 +223,7 @@ async function runTask(
       measurements: outcome.measurements ?? [],
       findings: placeFindings(outcome.findings ?? [], task.target),
       facts: outcome.details ?? {},
+      ...legacyFields(outcome.details),
     };
   } catch (err) {
     if (err instanceof UncaughtFault) {
@@ -272,7 +282,17 @@ function unplannedResult(u: Plan['unplanned'][number]): TaskResult {
   if (u.reason === 'load-error' || u.reason === 'targets-error') {
     return { ...base, status: 'error', score: null, facts: {}, error: { kind: u.reason, message: u.message ?? u.reason } };
   }
-  return { ...base, status: 'skipped', score: null, facts: { reason: u.reason } };
+  return { ...base, status: 'skipped', score: null, facts: {}, reason: u.reason };
+}
+
+/** A one-step check's details name the same things, by the same convention. */
+function legacyFields(details: Record<string, unknown> | undefined): Pick<TaskResult, 'classification' | 'path' | 'reason'> {
+  const d = details ?? {};
+  return {
+    ...(typeof d.classification === 'string' ? { classification: d.classification } : {}),
+    ...(d.path === 'direct' || d.path === 'proxy' ? { path: d.path } : {}),
+    ...(typeof d.reason === 'string' ? { reason: d.reason } : {}),
+  };
 }
 
 const STATUSES: Status[] = ['pass', 'warn', 'fail', 'info', 'skipped', 'error'];

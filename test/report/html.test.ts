@@ -91,13 +91,13 @@ describe('HTML report', () => {
     expect(out).toContain('Serve every messaging, API, file and directory endpoint over TLS');
     for (const c of report.categories) expect(out).toContain(`id="cat-${c.id}"`);
     for (const label of ['Network', 'Security', 'Compliance', 'Integration', 'Capacity']) expect(out).toContain(label);
-    // Charts, TLS matrix, compliance, QoS, waivers, appendix.
-    expect(out).toContain('data-chart="latency-series"');
-    expect(out).toContain('data-chart="throughput-demand"');
-    expect(out).toContain('data-tls="legacy-gateway"');
+    // What the checks show of their facts — the RTT series and throughput bars as charts, the TLS
+    // matrix and the QoS classes as tables — then compliance, waivers, appendix.
+    expect((out.match(/<div class="block chart">(?:<div class="block-title">[^<]*<\/div>)?<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(out).toContain('Protocol versions × cipher suites accepted');
+    expect(out).toContain('DSCP marks per class, each way');
     expect(out).toContain('data-rule="baseline.encryption-in-transit"');
     expect(out).toContain('CIS Controls v8 Safeguard 3.10');
-    expect(out).toContain('id="qos-classes"');
     expect(out).toContain('2030-12-31');
     expect(out).toContain('it-infra@example.com');
     expect(out).toContain('${SITEREADY_LAB_PROXY_PASSWORD}');
@@ -116,11 +116,12 @@ describe('HTML report', () => {
   });
 
   it('estimates effort from the kind of change and the severity', () => {
-    expect(effortOf(changeKind({ check: 'tls', category: 'security' }), 'low')).toBe('hours');
-    expect(effortOf(changeKind({ check: 'tls', category: 'security' }), 'critical')).toBe('days');
-    expect(effortOf(changeKind({ check: 'compliance', category: 'compliance' }), 'medium')).toBe('days');
-    expect(effortOf(changeKind({ check: 'compliance', category: 'compliance' }), 'high')).toBe('weeks');
-    expect(effortOf(changeKind({ check: 'capacity', category: 'capacity' }), 'low')).toBe('weeks');
+    const report = { checks: [{ id: 'capacity', fixKind: 'infrastructure' as const }, { id: 'tls' }, { id: 'compliance' }] };
+    expect(effortOf(changeKind(report, { check: 'tls', category: 'security' }), 'low')).toBe('hours');
+    expect(effortOf(changeKind(report, { check: 'tls', category: 'security' }), 'critical')).toBe('days');
+    expect(effortOf(changeKind(report, { check: 'compliance', category: 'compliance' }), 'medium')).toBe('days');
+    expect(effortOf(changeKind(report, { check: 'compliance', category: 'compliance' }), 'high')).toBe('weeks');
+    expect(effortOf(changeKind(report, { check: 'capacity', category: 'capacity' }), 'low')).toBe('weeks');
   });
 
   it('renders a report where nothing could be measured, with every series and section missing', () => {
@@ -224,7 +225,7 @@ describe.skipIf(!requireTool(chromium !== undefined, 'chromium'))('HTML report i
     for (const b of report.blockers) {
       expect(dom).toContain(`${b.check} · ${b.target}`);
     }
-    expect(dom).toMatch(/data-fact="tls-grade"><span class="grade [^"]*">B</);
+    expect(dom).toMatch(/<dt>Grade<\/dt><dd>B \(score \d+\)<\/dd>/);
     expect(dom).toContain('data-rule="baseline.audit-logging"');
     expect(dom).toContain('<svg');
     expect(externalReferences(dom)).toEqual([]);

@@ -9,11 +9,10 @@ import type { Report, ReportBlocker } from '../model.js';
 export type ChangeKind = 'configuration' | 'policy' | 'infrastructure';
 export type Effort = 'hours' | 'days' | 'weeks';
 
-/** Checks whose fixes mean new links, more capacity or a different network path. */
-const INFRASTRUCTURE_CHECKS = new Set(['capacity', 'throughput', 'latency', 'bufferbloat', 'call-quality']);
-
-export function changeKind(b: Pick<ReportBlocker, 'check' | 'category'>): ChangeKind {
-  if (INFRASTRUCTURE_CHECKS.has(b.check)) return 'infrastructure';
+/** What the check says fixing it takes (its definition's fixKind), else what its category suggests. */
+export function changeKind(report: Pick<Report, 'checks'>, b: Pick<ReportBlocker, 'check' | 'category'>): ChangeKind {
+  const declared = report.checks.find((c) => c.id === b.check)?.fixKind;
+  if (declared) return declared;
   // Compliance rules are met by deciding and documenting how the organisation works.
   if (b.category === 'compliance') return 'policy';
   return 'configuration';

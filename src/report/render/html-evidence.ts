@@ -34,8 +34,8 @@ function resultsTable(results: ReportResult[], x: HtmlText): SafeHtml {
 
 /** One row of facts; findings, fixes and waivers on a full-width row beneath, where text has room. */
 function resultRow(r: ReportResult, x: HtmlText): SafeHtml {
-  const classification = typeof r.facts.classification === 'string' ? r.facts.classification : '';
-  const path = r.facts.path === 'proxy' || r.facts.path === 'direct' ? String(r.facts.path) : '';
+  const classification = r.classification ?? '';
+  const path = r.path ?? '';
   const outcome = outcomeCell(r, x);
   return html`<tr data-result="${r.check}|${r.target}"${outcome.value ? html` class="has-detail"` : ''}>
   <td class="mono">${breakable(r.check === 'compliance' && typeof r.facts.rule === 'string' ? `${r.target}.${r.facts.rule}` : r.target)}</td>
@@ -52,14 +52,14 @@ function measurementList(r: ReportResult, x: HtmlText): SafeHtml {
   const shown = ordered.slice(0, MAX_MEASUREMENTS);
   return html`<ul class="measures small">${shown.map((m) => {
     const th = thresholdText(x, m);
-    return html`<li><span class="mono">${m.id}</span> <strong>${valueText(x, m, r.check)}</strong>${th ? html` <span class="muted">(${th}${m.threshold?.source ? html` · ${m.threshold.source}` : ''})</span>` : ''}</li>`;
+    return html`<li><span class="mono">${m.id}</span> <strong>${valueText(x, m)}</strong>${th ? html` <span class="muted">(${th}${m.threshold?.source ? html` · ${m.threshold.source}` : ''})</span>` : ''}</li>`;
   })}${ordered.length > shown.length ? html`<li class="muted">${x.t('html.moreMeasurements', { count: ordered.length - shown.length })}</li>` : ''}</ul>`;
 }
 
 function outcomeCell(r: ReportResult, x: HtmlText): SafeHtml {
   const parts: SafeHtml[] = [];
   if (r.status === 'skipped' && !r.findings.length) {
-    const reason = r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable';
+    const reason = r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable';
     parts.push(html`<span class="muted small">${x.t(reason)}</span>`);
   }
   if (r.status === 'error' && !r.findings.length && r.error) parts.push(html`<span class="small">${x.t('report.error', { message: r.error.message })}</span>`);

@@ -27,8 +27,8 @@ export function locationText(loc: SourceLocation | undefined): string {
   return loc ? `${loc.file}:${loc.line}` : '';
 }
 
-export function valueText(x: HtmlText, m: Pick<Measurement, 'value' | 'unit'>, check?: string): string {
-  const v = typeof m.value === 'number' ? x.number(m.value) : check === 'qos' && typeof m.value === 'string' ? qosOutcome(x, m.value) : String(m.value);
+export function valueText(x: HtmlText, m: Pick<Measurement, 'value' | 'unit'>): string {
+  const v = typeof m.value === 'number' ? x.number(m.value) : String(m.value);
   return m.unit && m.unit !== 'count' ? `${v} ${m.unit}` : v;
 }
 
@@ -69,9 +69,3 @@ export function richText(text: string): SafeHtml {
   return html`${pieces.map((p, i) => (i % 2 ? html`<code>${p}</code>` : html`${p}`))}`;
 }
 
-/** A DSCP outcome (preserved, bleached, …) in the reader's language; unknown words stay as they are. */
-export function qosOutcome(x: HtmlText, value: string): string {
-  const key = `html.qos.${value}`;
-  const text = x.t(key);
-  return text === key ? value : text;
-}

@@ -96,7 +96,7 @@ interface BlockerFacts {
 function blockerFacts(report: Report, b: ReportBlocker, n: number, x: HtmlText): BlockerFacts {
   const r = resultOfBlocker(report, b);
   const f = r?.findings.find((y) => y.id === b.finding);
-  const kind = changeKind(b);
+  const kind = changeKind(report, b);
   const owner = ownerOf(report, b);
   return {
     b,

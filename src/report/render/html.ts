@@ -9,12 +9,10 @@ import { appendixSection, waiversSection } from './html-appendix.js';
 import { complianceSection } from './html-compliance.js';
 import { html, trusted, type SafeHtml } from './html-escape.js';
 import { checkBlock } from './html-evidence.js';
-import { hasThroughputFigure, latencyFigures, qosTable, throughputFigure } from './html-network.js';
 import { anchor } from './html-parts.js';
 import { HTML_STYLES, pageStyles } from './html-styles.js';
 import { summarySection } from './html-summary.js';
 import { htmlText, type HtmlText } from './html-text.js';
-import { tlsSection } from './html-tls.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
@@ -69,7 +67,7 @@ ${chapters}
 function notApplicableTable(report: Report, checks: Report['checks'], x: HtmlText): SafeHtml {
   const reason = (id: string) => {
     const r = report.results.find((y) => y.check === id);
-    const why = r?.facts.reason;
+    const why = r?.reason;
     return x.t(why === 'disabled' ? 'report.disabled' : why === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   };
   return html`<table class="not-applicable"><thead><tr><th>${x.t('col.check')}</th><th></th><th>${x.t('col.status')}</th></tr></thead>
@@ -79,14 +77,9 @@ function notApplicableTable(report: Report, checks: Report['checks'], x: HtmlTex
 function categoryChapter(report: Report, category: Report['categories'][number], x: HtmlText): SafeHtml {
   const checks = report.checks.filter((c) => c.category === category.id && report.results.some((r) => r.check === c.id));
   const results = report.results.filter((r) => r.category === category.id);
+  // What each check shows of its facts (charts, matrices, tables) is drawn with its evidence below;
+  // the compliance rules, a stage of the core rather than a check, get their own table here.
   const visuals: SafeHtml[] = [];
-  if (category.id === 'network') {
-    visuals.push(latencyFigures(report, x));
-    if (!report.results.some((r) => r.check === 'capacity' && r.status !== 'skipped') && hasThroughputFigure(report)) visuals.push(throughputFigure(report, x));
-    visuals.push(qosTable(report, x));
-  }
-  if (category.id === 'capacity' && hasThroughputFigure(report)) visuals.push(throughputFigure(report, x));
-  if (category.id === 'security') visuals.push(tlsSection(report, x));
   if (category.id === 'compliance') visuals.push(complianceSection(report, x));
   // Compliance rules are shown as the rules table above, not again as generic results.
   const shown = checks.filter((c) => c.id !== 'compliance');

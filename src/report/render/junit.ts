@@ -47,7 +47,7 @@ function testcase(c: Case, text: MessageText): string[] {
   const worst = r.findings.reduce<ReportResult['findings'][number] | undefined>((w, f) => (w && rank(w.severity) >= rank(f.severity) ? w : f), undefined);
   switch (c.kind) {
     case 'skipped': {
-      const why = r.waiver ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}` : `not applicable${typeof r.facts.reason === 'string' ? ` (${r.facts.reason})` : ''}`;
+      const why = r.waiver ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}` : `not applicable${r.reason ? ` (${r.reason})` : ''}`;
       return [`${open}>`, `      <skipped message="${xmlAttr(why)}"/>`, '    </testcase>'];
     }
     case 'failure':

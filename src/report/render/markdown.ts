@@ -8,7 +8,6 @@ import type { Report, ReportResult } from '../model.js';
 import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
 import { blockText, textBlock } from './blocks.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
-import { hasTlsAuditMd, tlsSection } from './markdown-tls.js';
 
 export interface MarkdownOptions {
   lang: Lang;
@@ -116,7 +115,6 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     out.push('</details>', '');
   }
 
-  if (hasTlsAuditMd(report)) out.push(...tlsSection(report, x));
   if (report.compliance?.length) out.push(...complianceSection(report, x, Boolean(opts.verbose)));
 
   if (report.waivers.length) {
@@ -148,11 +146,11 @@ function summary(r: ReportResult, x: ReportText): string {
     const why = r.findings[0] ? x.finding(r.check, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped') return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return x.finding(r.check, first, 'message');
   const parts: string[] = [];
-  if (typeof r.facts.classification === 'string') parts.push(r.facts.path === 'proxy' ? `${r.facts.classification} (${t('md.viaProxy')})` : r.facts.classification);
+  if (r.classification !== undefined) parts.push(r.path === 'proxy' ? `${r.classification!} (${t('md.viaProxy')})` : r.classification!);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }

@@ -8,7 +8,6 @@ import type { Report, ReportFinding, ReportResult } from '../model.js';
 import { renderCompliance } from './compliance.js';
 import { blockText, textBlock, type TextBlock } from './blocks.js';
 import { messageText, resultOfBlocker } from './localize.js';
-import { hasTlsAudit, renderTlsAudit } from './tls.js';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -20,6 +19,8 @@ export interface TerminalOptions {
 }
 
 const STATUS_ORDER: Status[] = ['fail', 'error', 'warn', 'info', 'pass', 'skipped'];
+/** Blocks shown under a failing or warning result without --verbose. */
+const DEFAULT_BLOCKS = 3;
 
 export function renderTerminal(report: Report, opts: TerminalOptions): string {
   const c: ChalkInstance = new Chalk({ level: opts.color ? 1 : 0 });
@@ -90,16 +91,13 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out(
       `  ${r.waiver ? c.dim(status) : statusColor(r.status, status)} ${pad(truncate(r.check, checkW), checkW)} ${pad(truncate(r.target, targetW), targetW)} ${pad(summary, width - fixedW)} ${c.dim(`${r.durationMs} ms`)}`,
     );
-    // What the check shows of its facts, under its row: with --verbose, where there is room to read it.
-    if (opts.verbose) for (const b of r.blocks ?? []) lines.push(...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)));
+    // What the check shows of its facts, under its row: every block with --verbose; otherwise the first
+    // few of a result that needs attention (a TLS audit's grade and matrix, say).
+    const shownBlocks = opts.verbose ? (r.blocks ?? []) : r.status === 'fail' || r.status === 'warn' ? (r.blocks ?? []).slice(0, DEFAULT_BLOCKS) : [];
+    for (const b of shownBlocks) lines.push(...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)));
   }
   if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
   out();
-
-  if (hasTlsAudit(report)) {
-    lines.push(...renderTlsAudit(report, { lang: opts.lang, color: c, verbose: Boolean(opts.verbose), width }));
-    out();
-  }
 
   if (report.compliance?.length) {
     lines.push(...renderCompliance(report, { lang: opts.lang, color: c, verbose: Boolean(opts.verbose), width, catalogs: opts.catalogs?.get('compliance') }));
@@ -143,11 +141,11 @@ function resultSummary(
     const why = r.findings[0] ? findingText(r, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.facts.reason === 'disabled' ? 'report.disabled' : r.facts.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped') return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
-  if (typeof r.facts.classification === 'string') parts.push(r.facts.path === 'proxy' ? t('report.viaProxy', { classification: r.facts.classification }) : r.facts.classification);
+  if (r.classification !== undefined) parts.push(r.path === 'proxy' ? t('report.viaProxy', { classification: r.classification! }) : r.classification!);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
