@@ -94,7 +94,7 @@ describe('runPlan', () => {
     const { site } = loadSite();
     const none = check('acme/none', async () => ({ status: 'pass', score: 1 }), { targets: () => [] });
     const results = await runPlan(planAssessment(site, [none]));
-    expect(results).toEqual([expect.objectContaining({ check: 'acme/none', status: 'skipped', facts: { reason: 'not-applicable' } })]);
+    expect(results).toEqual([expect.objectContaining({ check: 'acme/none', status: 'skipped', facts: {}, reason: 'not-applicable' })]);
   });
 
   it('stops when the caller aborts', async () => {

@@ -70,8 +70,8 @@ describe('scoreResults', () => {
   });
 
   it('gives no letter when every target is unreachable', () => {
-    const down = (t: string, classification: string) => ({ ...failing('tcp', t, 'critical'), facts: { classification, expect: 'reachable' } });
-    const s = scoreResults([down('a', 'refused'), down('b', 'filtered'), { ...failing('dns', 'h', 'critical'), facts: { classification: 'dns-failure' } }], metas, new Set());
+    const down = (t: string, classification: string) => ({ ...failing('tcp', t, 'critical'), classification, facts: { classification } });
+    const s = scoreResults([down('a', 'refused'), down('b', 'filtered'), { ...failing('dns', 'h', 'critical'), classification: 'dns-failure', facts: { classification: 'dns-failure' } }], metas, new Set());
     expect(s.grade).toBeNull();
     expect(s.gradeNote).toBe('unreachable');
     expect(s.verdict).toBe('NOT READY');
