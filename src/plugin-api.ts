@@ -332,3 +332,8 @@ export function statusOf(judgement: Judgement): Status {
   if (judgement.score === null) return 'info';
   return statusFromScore(judgement.score);
 }
+
+/** A target per endpoint of the site that `keep` accepts, named and located as the endpoint is. */
+export function endpointTargets(site: Site, keep: (endpoint: Endpoint) => boolean): Target[] {
+  return site.platform.endpoints.filter(keep).map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+}

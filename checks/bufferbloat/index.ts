@@ -1,10 +1,11 @@
 import { defineCheck, type Finding } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { MEDIA_PROFILES, nextStreamId, probeSession, probeTargets } from '../../src/probe/context.js';
-import { limitScore, percentilesSchema, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, round2, type ProbeFacts } from '../../src/probe/check-support.js';
+import { limitScore, percentilesSchema, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
 import type { Direction } from '../../src/probe/throughput.js';
 import { abortableDelay, runUdpStream, type Percentiles } from '../../src/probe/udp-stream.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -244,6 +245,6 @@ function loadedRows(facts: BufferbloatFacts, idle: Percentiles): LoadedRow[] {
     if (!l) return [];
     // No reply at all while loaded is the worst bloat: the round trip grew by at least the probe's length.
     const p50 = l.rttMs ? l.rttMs.p50 : idle.p50 + l.probeMs;
-    return [{ direction, p50, delta: round2(p50 - idle.p50) }];
+    return [{ direction, p50, delta: round(p50 - idle.p50) }];
   });
 }

@@ -3,6 +3,7 @@ import { probeMessages } from '../../src/probe/messages.js';
 import { latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
 import { probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
 import { CODECS, QUALITY_BANDS, mosFromR, qualityBand, rFactor, type CodecProfile, type QualityBand, type RFactorResult } from '../../src/quality/emodel.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -285,7 +286,3 @@ function eModel(codecName: string, p: CallQualityPath): EModel | undefined {
   return { codec, oneWayDelayMs, jitterMs, lossPercent, q, mos, band: qualityBand(mos) };
 }
 
-function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}

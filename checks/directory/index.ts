@@ -16,6 +16,7 @@ import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { endpointTls, peerText } from '../../src/integration/common.js';
 import { integrationFactsSchema, integrationTargets, measureAlong, tlsFactsSchema, type IntegrationFacts, type TlsFacts } from '../../src/integration/facts.js';
 import { addressesItem, failureFinding, integrationBlocks, integrationMessages, timingMeasurements } from '../../src/integration/findings.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -87,7 +88,6 @@ const messages = {
     'directory.bind.starttls-refused': '未尝试：StartTLS 被拒绝',
   },
 };
-
 
 type StartTlsPolicy = 'require' | 'try' | 'off';
 
@@ -395,6 +395,3 @@ function unbind(socket: Socket | TLSSocket, id: number): void {
   if (!socket.destroyed) socket.end(unbindRequest(id));
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}

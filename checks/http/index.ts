@@ -2,12 +2,13 @@
 // the TLS agreed, and the phase of a failure. Measuring records the answer; judging applies the
 // endpoint's expected statuses and the time-to-first-byte threshold.
 
-import { commonOptions, defineCheck, type Block, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
 import { BODY_TOO_LONG, DEFAULT_MAX_BODY_BYTES, httpProbe, type HttpHop } from '../../src/net/http.js';
 import { pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { basicAuth } from '../../src/net/proxy.js';
 import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachFailureFinding, reachMessages, tlsFactsSchema, type ReachFacts, type TlsFacts } from '../../src/net/reach.js';
 import { probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -166,9 +167,7 @@ export default defineCheck<Options, HttpFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => (ep.protocol === 'http' || ep.protocol === 'https') && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => (ep.protocol === 'http' || ep.protocol === 'https') && ep.expect === 'reachable');
   },
 
   async measure(ctx, target) {
@@ -295,6 +294,3 @@ function bodyTooLong(ep: Endpoint, failure: PathFailure, severity: Severity): Fi
   };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}

@@ -3,7 +3,7 @@
 // times). Measuring records each rung's fate; judging brackets the timeout and holds it against
 // the IM client's keep-alive interval.
 
-import { commonOptions, defineCheck, type Block, type Endpoint, type Finding, type MeasureContext, type Message, type Target } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type MeasureContext, type Message, type Target } from '../../src/plugin-api.js';
 import { PathError, ProtocolError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
@@ -176,9 +176,7 @@ export default defineCheck<Options, IdleFacts>({
   messages,
   targets(site) {
     return [
-      ...site.platform.endpoints
-        .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
-        .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location })),
+      ...endpointTargets(site, (ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable'),
       // With a reflector, server push after idle is tested too (it speaks first when the rung ends).
       ...probeTargets(site, ['push']),
     ];

@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { commonOptions, defineCheck, type Block, type Endpoint, type Finding, type MeasureContext } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type MeasureContext } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
@@ -155,9 +155,7 @@ export default defineCheck<Options, InterceptionFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable');
   },
 
   async measure(ctx, target) {

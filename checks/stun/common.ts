@@ -144,7 +144,4 @@ export function transportsFailedFinding(
   };
 }
 
-/** Milliseconds to two decimals. */
-export function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}
+export { round } from '../../src/util/number.js';

@@ -2,7 +2,7 @@
 // NAT's behaviour (RFC 5780) and a sweep of the endpoint's UDP ports: measured once into facts,
 // judged from them alone.
 
-import { commonOptions, defineCheck, type Block, type Cell, type Classification, type Finding, type Measurement, type Message } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Cell, type Classification, type Finding, type Measurement, type Message } from '../../src/plugin-api.js';
 import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { defaultTransports, stunBinding, sweepUdpPorts } from '../../src/net/stun-client.js';
@@ -360,9 +360,7 @@ export default defineCheck<Options, StunFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => STUN_PROTOCOLS.has(ep.protocol))
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => STUN_PROTOCOLS.has(ep.protocol));
   },
 
   async measure(ctx, target) {

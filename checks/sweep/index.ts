@@ -9,6 +9,8 @@ import { connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { lookupOnce, unreachableSeverity } from '../../src/net/shared.js';
 import { expandPorts, PortRangeError } from '../../src/util/port-ranges.js';
+import { round } from '../../src/util/number.js';
+import { Limiter } from '../../src/util/limiter.js';
 
 const messages = {
   en: {
@@ -429,7 +431,7 @@ export default defineCheck<Options, SweepFacts>({
       });
     }
     // A fail, with a score that still tells 1 bad target in 1,000 from all of them (below 0.5 to stay a fail).
-    if (wrongCount) return { score: round3((0.49 * (tested - wrongCount)) / Math.max(1, tested)), measurements, findings };
+    if (wrongCount) return { score: round((0.49 * (tested - wrongCount)) / Math.max(1, tested), 3), measurements, findings };
     // Nothing wrong among the targets tested, but not all were: the rest could not be measured.
     if (untested) return { score: null, error: `only ${tested} of ${total} targets were tested before the task deadline`, measurements, findings };
     return { score: 1, measurements, findings };
@@ -525,34 +527,9 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 // ---------------------------------------------------------------------------------------------
 // The sweep engine: a callback pump, no promise per target
 
-/**
- * Connect slots shared by every sweep task of a run (one instance per run, through ctx.artifact),
- * so `concurrency` bounds the sockets in flight however many sweeps run side by side. FIFO:
- * tasks interleave fairly.
- */
-export class Limiter {
-  active = 0;
-  private queue: Array<() => void> = [];
-  constructor(readonly capacity: number) {}
-  /** Calls `grant` (maybe synchronously) once a slot is the caller's; the caller must release() it. */
-  acquire(grant: () => void): void {
-    if (this.active < this.capacity) {
-      this.active++;
-      grant();
-    } else this.queue.push(grant);
-  }
-  release(): void {
-    const next = this.queue.shift();
-    if (next) next(); // the slot passes on; active stays
-    else this.active--;
-  }
-  /** Withdraws queued requests made with `grant`; returns how many. */
-  cancel(grant: () => void): number {
-    const before = this.queue.length;
-    this.queue = this.queue.filter((g) => g !== grant);
-    return before - this.queue.length;
-  }
-}
+// Connect slots are shared by every sweep task of a run (one Limiter per run, through
+// ctx.artifact), so `concurrency` bounds the sockets in flight however many sweeps run side by
+// side; its callback form keeps the pump free of a promise per target.
 
 interface SweepJob {
   lanes: Array<{ host: string; address?: string }>;
@@ -711,10 +688,3 @@ function sweepAll(job: SweepJob): Promise<void> {
   });
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
-
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   commonOptions,
-  defineCheck,
+  defineCheck, endpointTargets,
   dial,
   DnsLookupError,
   errorCode,
@@ -28,6 +28,7 @@ import {
   type PathFailure,
   type Route,
 } from '../../src/plugin.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -178,9 +179,7 @@ export default defineCheck<Options, TcpFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => TCP_PROTOCOLS.has(ep.protocol))
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => TCP_PROTOCOLS.has(ep.protocol));
   },
 
   async measure(ctx, target) {
@@ -377,9 +376,5 @@ async function proxyPath(ctx: MeasureContext<Options>, route: Extract<Route, { p
     if (!(err instanceof PathError)) throw err;
     return { classification: err.classification, failure: pathFailureOf(err) };
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }
 

@@ -1,8 +1,9 @@
 import { defineCheck, type Block, type Finding, type Measurement, type Site } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { probeTargets, throughputOnce } from '../../src/probe/context.js';
-import { floorScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, round2, type ProbeFacts } from '../../src/probe/check-support.js';
+import { floorScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
 import type { Direction, ThroughputResult, Transport } from '../../src/probe/throughput.js';
+import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
@@ -245,7 +246,7 @@ function expectation(facts: ThroughputFacts, direction: Direction, threshold: (n
   if (Number.isFinite(explicit)) return { mbps: explicit, source: 'site threshold', basis: 'basis.threshold' };
   const declared = facts.declaredMbps[direction];
   if (declared === null) return undefined;
-  return { mbps: round2(0.8 * declared), source: '80 % of declared link capacity', basis: 'basis.declared' };
+  return { mbps: round(0.8 * declared), source: '80 % of declared link capacity', basis: 'basis.declared' };
 }
 
 /** Σ of the links' declared rates per direction (backup links included), null when none declares one. */

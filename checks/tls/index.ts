@@ -1,7 +1,7 @@
 // The tls check: measure (raw hellos, one finished handshake, one HTTPS request) → facts →
 // judge (SSL Labs grade, rule sets) → present (the TLS matrix, caps, certificate, rules).
 
-import { commonOptions, defineCheck } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets } from '../../src/plugin-api.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import { gradeMessages } from '../../src/tls/grade-messages.js';
 import { phraseMessages } from '../../src/tls/phrase-messages.js';
@@ -88,9 +88,7 @@ export default defineCheck<TlsOptions, TlsFacts>({
     return lines;
   },
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable');
   },
   measure: measureTls,
   judge: judgeTls,

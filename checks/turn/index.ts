@@ -1,7 +1,7 @@
 // TURN per transport: an authenticated Allocate, a permission, a round trip through the relay and
 // back, and the deallocation — measured once into facts, judged from them alone.
 
-import { commonOptions, defineCheck, type Block, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
 import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { StunClientError, StunConnection, TurnClient, defaultTransports, relayRoundTrip } from '../../src/net/stun-client.js';
@@ -287,9 +287,7 @@ export default defineCheck<Options, TurnFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => (ep.protocol === 'turn' || ep.protocol === 'turns') && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => (ep.protocol === 'turn' || ep.protocol === 'turns') && ep.expect === 'reachable');
   },
 
   async measure(ctx, target) {

@@ -2,7 +2,7 @@
 // chose, and ping/pong round trips. Measuring records them; judging applies the RTT threshold and
 // whether a subprotocol that was asked for was agreed.
 
-import { commonOptions, defineCheck, type Block, type Endpoint, type Finding, type KeyValueBlock } from '../../src/plugin-api.js';
+import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type KeyValueBlock } from '../../src/plugin-api.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachFailureFinding, reachMessages, tlsFactsSchema, type ReachFacts, type TlsFacts } from '../../src/net/reach.js';
 import { median, probeBudgetMs, timingScore } from '../../src/net/shared.js';
@@ -125,9 +125,7 @@ export default defineCheck<Options, WebSocketFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return site.platform.endpoints
-      .filter((ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable')
-      .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+    return endpointTargets(site, (ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable');
   },
 
   async measure(ctx, target) {

@@ -30,6 +30,7 @@
 
 import type { Link } from '../site/types.js';
 import { displayWidth, pad } from '../util/text.js';
+import { round } from '../util/number.js';
 
 export type MediaQuality = 'minimum' | 'recommended' | 'best';
 export const MEDIA_QUALITIES: readonly MediaQuality[] = ['minimum', 'recommended', 'best'];
@@ -442,7 +443,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
       capacityMbps = Math.min(declaredMbps, measuredMbps);
       basis = 'min-of-both';
       if (measuredMbps < declaredMbps) {
-        messages.push({ id: 'note.measuredBelow', params: { direction: dirPhrase(dir), measured: round(measuredMbps), declared: round(declaredMbps) } });
+        messages.push({ id: 'note.measuredBelow', params: { direction: dirPhrase(dir), measured: round(measuredMbps, 1), declared: round(declaredMbps, 1) } });
       }
     } else if (declaredMbps !== null) {
       capacityMbps = declaredMbps;
@@ -497,11 +498,6 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
 // ---------------------------------------------------------------------------------------------
 // Plain-text plan for `siteready plan`.
 
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
 /** Fixed decimals, without a "-0.0". */
 function fixed(x: number, digits = 1): string {
   const s = x.toFixed(digits);
@@ -510,7 +506,7 @@ function fixed(x: number, digits = 1): string {
 
 /** Up to one decimal, trailing ".0" dropped: 20 → "20", 2.5 → "2.5". */
 function count(x: number): string {
-  return String(round(x));
+  return String(round(x, 1));
 }
 
 function padStart(text: string, width: number): string {

@@ -5,6 +5,7 @@
 // a throw.
 
 import type { Endpoint, MeasureContext, Site, Target } from '../plugin-api.js';
+import { endpointTargets } from '../plugin-api.js';
 import { failureDetails, PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { pathDetails, pathFailureOf } from '../net/path-messages.js';
@@ -83,7 +84,7 @@ export function integrationFactsSchema(properties: Record<string, unknown>, requ
 
 /** The check's targets: the reachable endpoints `keep` takes, one task each. */
 export function integrationTargets(site: Site, keep: (ep: Endpoint) => boolean): Target[] {
-  return site.platform.endpoints.filter((ep) => ep.expect === 'reachable' && keep(ep)).map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+  return endpointTargets(site, (ep) => ep.expect === 'reachable' && keep(ep));
 }
 
 export interface MeasureAlongOptions<F> {

@@ -8,6 +8,7 @@ import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { PathError, toPathError, type Phase } from './classify.js';
+import { round } from '../util/number.js';
 
 export interface DialOptions {
   address: string;
@@ -165,10 +166,6 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
     if (opts.tls) socket.once('secureConnect', onSecure);
   });
   return { socket, ready, phase: () => phase };
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
 
 /** Tries the addresses in order (as resolved) and keeps the first that connects. */

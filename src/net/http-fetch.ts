@@ -11,6 +11,7 @@ import { keepErrors, type Dialed } from './dial.js';
 import { isIpLiteral } from './host.js';
 import { proxyResponseError } from './proxy.js';
 import type { OpenTarget, Opened } from './route-connect.js';
+import { round } from '../util/number.js';
 
 export interface HttpFetchOptions {
   url: string;
@@ -164,6 +165,3 @@ function tlsOptions(given: HttpFetchOptions['tls'], host: string): ConnectionOpt
   return { ALPNProtocols: ['http/1.1'], ...given, ...(servername ? { servername } : {}) };
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}

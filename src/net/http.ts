@@ -9,6 +9,7 @@ import { keepErrors, type DialTimings, type Dialed } from './dial.js';
 import { routeConnector, type ConnectorState, type OpenTarget, type Opened } from './route-connect.js';
 import { authSchemes, negotiateRefused, negotiateWith, offersNegotiate, proxyResponseError, refusesCredentials, type ProxyIdentity } from './proxy.js';
 import { isIpLiteral } from './host.js';
+import { round } from '../util/number.js';
 
 export interface HttpProbeOptions {
   url: string;
@@ -228,7 +229,3 @@ function tlsOptions(given: HttpProbeOptions['tls'], host: string): ConnectionOpt
   return { ALPNProtocols: ['http/1.1'], ...given, ...(servername ? { servername } : {}) };
 }
 
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}

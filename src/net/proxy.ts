@@ -16,6 +16,7 @@ import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
 import { PacEvaluator, parsePacResult } from './pac.js';
 import { lookupOnce } from './shared.js';
+import { round } from '../util/number.js';
 
 export interface ProxyServer {
   host: string;
@@ -417,6 +418,3 @@ export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sent
   return say('proxy-denied', `the proxy ${proxy.label} refused the request: ${head.status} ${head.reason}`, `HTTP_${head.status}`);
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}

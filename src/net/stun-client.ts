@@ -42,6 +42,7 @@ import {
   type StunMessage,
   type TransportAddress,
 } from './stun.js';
+import { round } from '../util/number.js';
 
 export type StunTransport = 'udp' | 'tcp' | 'tls';
 
@@ -445,10 +446,6 @@ function udpError(err: Error, to: Endpoint): StunClientError {
   const where = `${to.address}:${to.port}/udp`;
   if (code === 'ECONNREFUSED') return new StunClientError('refused', 'connect', `${where}: ICMP port unreachable (nothing listens, or a firewall rejects)`, { code });
   return new StunClientError(connectFailure(code), 'connect', `${where}: ${err.message}`, code ? { code } : {});
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }
 
 function integrityReason(state: ReturnType<typeof integrityOf>): DiscardReason | undefined {

@@ -7,6 +7,7 @@ import { PathError, ProtocolError, errorCode, toPathError } from './classify.js'
 import { assertOpen, errorSeen, keepErrors, type DialTimings, type Dialed } from './dial.js';
 import type { OpenTarget, Opened } from './route-connect.js';
 import { isIpLiteral } from './host.js';
+import { round } from '../util/number.js';
 
 export interface WsProbeOptions {
   url: string;
@@ -231,6 +232,3 @@ function ping(ws: WebSocket, ended: () => PathError | undefined, timeoutMs: numb
   });
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}

@@ -105,7 +105,3 @@ export function floorScore(value: number, floor: number): number {
   return 0.2;
 }
 
-/** Rounded to hundredths, for measurements and message parameters. */
-export function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { PathError } from '../net/classify.js';
 import { closeSession, openCountingTcpDownload, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
+import { round } from '../util/number.js';
 
 export type Direction = 'down' | 'up';
 export type Transport = 'tcp' | 'ws';
@@ -385,6 +386,3 @@ function wsUploadOne(ws: WebSocket, durationMs: number, signal?: AbortSignal): P
   });
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}

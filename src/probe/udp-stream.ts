@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { checkTally, isBadAnswer, udpStats, type ProbeEndpoint, type ProbeSession } from './client.js';
 import { PathError, connectFailure, errorCode } from '../net/classify.js';
 import { UDP_TYPE_PROBE, UDP_TYPE_REPLY, encodeProbe, nowUs, peekProbe, verifyProbeMac, type UdpProbe } from './protocol.js';
+import { round } from '../util/number.js';
 
 export interface UdpStreamParams {
   endpoint: ProbeEndpoint;
@@ -183,7 +184,7 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
       if (lost(i - w)) l--;
       worst = Math.max(worst, l);
     }
-    return round((100 * worst) / w);
+    return round((100 * worst) / w, 3);
   };
 
   const values = Array.from(rtt.subarray(0, sent)).filter((v) => !Number.isNaN(v));
@@ -192,22 +193,22 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
   const series: Array<[number, number]> = [];
   for (let i = 0; i < sent; i += step) {
     const v = rtt[i]!;
-    if (!Number.isNaN(v)) series.push([round(Number(sendUs[i]! - sendUs[0]!) / 1000), round(v)]);
+    if (!Number.isNaN(v)) series.push([round(Number(sendUs[i]! - sendUs[0]!) / 1000, 3), round(v, 3)]);
   }
   return {
     sent,
     replies,
     blocked,
     rttMs: values.length ? percentiles(values) : null,
-    jitterUpMs: remote ? round(remote.jitterMs) : null,
-    jitterDownMs: replies > 1 ? round(jitterUs / 1000) : null,
-    lossPercent: sent ? round((100 * lossCount) / sent) : 0,
-    lossUpPercent: serverGot && sent ? round((100 * upLost) / sent) : null,
-    lossDownPercent: serverGot && sent - upLost > 0 ? round((100 * downLost) / (sent - upLost)) : null,
+    jitterUpMs: remote ? round(remote.jitterMs, 3) : null,
+    jitterDownMs: replies > 1 ? round(jitterUs / 1000, 3) : null,
+    lossPercent: sent ? round((100 * lossCount) / sent, 3) : 0,
+    lossUpPercent: serverGot && sent ? round((100 * upLost) / sent, 3) : null,
+    lossDownPercent: serverGot && sent - upLost > 0 ? round((100 * downLost) / (sent - upLost), 3) : null,
     worstLoss15sPercent: windowLoss(Math.max(1, Math.round(pps * 15))),
     worstBurst200msPercent: windowLoss(Math.max(1, Math.round(pps * 0.2))),
-    reorderPercent: replies ? round((100 * reordered) / replies) : 0,
-    reorderUpPercent: remote && remote.received ? round((100 * remote.reordered) / remote.received) : null,
+    reorderPercent: replies ? round((100 * reordered) / replies, 3) : 0,
+    reorderUpPercent: remote && remote.received ? round((100 * remote.reordered) / remote.received, 3) : null,
     duplicates: duplicates + (remote?.duplicates ?? 0),
     burstRatio: burstRatio(gotReply, sent),
     series,
@@ -245,12 +246,12 @@ export function percentiles(values: number[]): Percentiles {
   const s = [...values].sort((a, b) => a - b);
   const at = (f: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(f * s.length) - 1))]!;
   return {
-    min: round(s[0]!),
-    p50: round(at(0.5)),
-    p95: round(at(0.95)),
-    p99: round(at(0.99)),
-    max: round(s[s.length - 1]!),
-    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+    min: round(s[0]!, 3),
+    p50: round(at(0.5), 3),
+    p95: round(at(0.95), 3),
+    p99: round(at(0.99), 3),
+    max: round(s[s.length - 1]!, 3),
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length, 3),
   };
 }
 
@@ -271,9 +272,6 @@ export function burstRatio(received: Uint8Array, sent: number): number {
   }
   if (bursts === 0 || lostTotal === sent) return 1;
   const p = lostTotal / sent;
-  return round(Math.max(1, lostTotal / bursts / (1 / (1 - p))));
+  return round(Math.max(1, lostTotal / bursts / (1 / (1 - p))), 3);
 }
 
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -20,6 +20,7 @@ import {
 } from '../probe/protocol.js';
 import { abortableDelay, percentiles, replyRoundTripUs, type Percentiles } from '../probe/udp-stream.js';
 import type { DscpSupport, MarkedDatagram } from '../net/dscp.js';
+import { round } from '../util/number.js';
 
 export interface MarkedStreamSpec {
   stream: number;
@@ -245,9 +246,9 @@ function summarise(st: StreamState, remote: RemoteUdpStream | undefined, statsFe
     repliesMarked: st.repliesMarked,
     reflectorReceived,
     rttMs: st.rtt.length ? percentiles(st.rtt) : null,
-    lossPercent: st.sent ? round((100 * (st.sent - st.replies)) / st.sent) : 0,
-    lossUpPercent: reflectorReceived !== null && st.sent ? round((100 * Math.max(0, st.sent - reflectorReceived)) / st.sent) : null,
-    lossDownPercent: reflectorReceived ? round((100 * Math.max(0, reflectorReceived - st.replies)) / reflectorReceived) : null,
+    lossPercent: st.sent ? round((100 * (st.sent - st.replies)) / st.sent, 3) : 0,
+    lossUpPercent: reflectorReceived !== null && st.sent ? round((100 * Math.max(0, st.sent - reflectorReceived)) / st.sent, 3) : null,
+    lossDownPercent: reflectorReceived ? round((100 * Math.max(0, reflectorReceived - st.replies)) / reflectorReceived, 3) : null,
     hops: {
       forward: forwardTtl && sendTtl > 0 ? Math.max(0, sendTtl - forwardTtl.max) : null,
       return: st.returnTtl && reflectorTtl > 0 ? Math.max(0, reflectorTtl - st.returnTtl.max) : null,
@@ -256,6 +257,3 @@ function summarise(st: StreamState, remote: RemoteUdpStream | undefined, statsFe
   };
 }
 
-function round(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

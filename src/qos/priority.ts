@@ -3,6 +3,8 @@
 // its idle round trip and loses nothing while the control waits and drops; if it does not, both
 // suffer alike. Pure: the numbers come from the marked streams.
 
+import { round } from '../util/number.js';
+
 export type PriorityVerdict = 'honoured' | 'not-honoured' | 'inconclusive';
 
 export interface StreamUnderLoad {
@@ -55,6 +57,3 @@ export function judgePriority(marked: StreamUnderLoad, control: StreamUnderLoad)
   return { verdict: delayHonoured && lossHonoured ? 'honoured' : 'not-honoured', ...base };
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
-}

@@ -8,6 +8,7 @@ import { scoreResults, type Grade, type Verdict } from '../scoring/score.js';
 import { applyWaivers, type AppliedWaiver, type WaiverState } from '../scoring/waivers.js';
 import type { Redactor } from '../site/secrets.js';
 import type { Site } from '../site/types.js';
+import { round } from '../util/number.js';
 
 // 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
 // `compliance` summary; error kind `not-evaluated`. 1.2.0: `interruption` (a run stopped by a
@@ -193,7 +194,7 @@ export function buildReport(input: BuildReportInput): Report {
     target: r.target,
     category: metas.get(r.check)?.category ?? 'integration',
     status: r.status,
-    score: r.score === null ? null : round3(r.score),
+    score: r.score === null ? null : round(r.score, 3),
     durationMs: r.durationMs,
     measurements: r.measurements,
     facts: r.facts,
@@ -263,7 +264,7 @@ export function buildReport(input: BuildReportInput): Report {
       version: c.source === 'builtin' ? input.toolVersion : (c.def?.meta.version ?? 'unversioned'),
       score: (() => {
         const s = checkScores.get(c.id);
-        return s === undefined || s === null ? null : round3(s);
+        return s === undefined || s === null ? null : round(s, 3);
       })(),
       references: c.def?.meta.references ?? [],
       ...(c.def?.meta.fixKind ? { fixKind: c.def.meta.fixKind } : {}),
@@ -279,6 +280,3 @@ export function buildReport(input: BuildReportInput): Report {
   return input.redactor.redactDeep(report);
 }
 
-function round3(n: number): number {
-  return Math.round(n * 1000) / 1000;
-}

@@ -8,6 +8,7 @@ import { probe, type ProbeOptions, type ProbeResult } from './probe.js';
 import { emptyFlight } from './server-flight.js';
 import { legacyGroups, legacySignatureSchemes, tls13Groups, tls13SignatureSchemes } from './registry.js';
 import { VERSION_CODES, type TlsVersionName } from './types.js';
+import { Limiter } from '../util/limiter.js';
 
 export interface ScanTarget {
   host: string;
@@ -21,25 +22,6 @@ export interface ScanError {
   what: string;
   code: string;
   message: string;
-}
-
-/** A counting semaphore: at most `limit` probes to one host at once. */
-export class Limiter {
-  private active = 0;
-  private readonly queue: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.queue.shift()?.();
-    }
-  }
 }
 
 export interface ScanContextOptions {
