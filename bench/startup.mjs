@@ -15,7 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeSite } from './gen-site.mjs';
-import { benchArgs, gitCommit, percentile, summarize } from './lib/common.mjs';
+import { benchArgs, gitCommit, summarize } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -43,7 +43,6 @@ function parseOptions(argv) {
     { 'no-write': { key: 'write', value: false } },
   );
 }
-
 
 // ---- running -----------------------------------------------------------------------------------
 
@@ -74,7 +73,6 @@ function markdownTable(rows) {
   }
   return lines.join('\n');
 }
-
 
 async function main() {
   const opts = parseOptions(process.argv.slice(2));
@@ -119,7 +117,8 @@ async function main() {
         display: `node ${CLI} validate examples/demo-site.yaml`,
         args: [CLI, 'validate', 'examples/demo-site.yaml'],
         env: labEnv,
-        envNote: 'SITEREADY_LAB_HTTPS_PORT=1 SITEREADY_LAB_TCP_PORT=2 SITEREADY_LAB_CLOSED_PORT=3 SITEREADY_LAB_DNS=127.0.0.1:53 SITEREADY_LAB_CA=/dev/null SITEREADY_LAB_PROBE_PORT=4 SITEREADY_LAB_TOKEN=…',
+        envNote:
+          'SITEREADY_LAB_HTTPS_PORT=1 SITEREADY_LAB_TCP_PORT=2 SITEREADY_LAB_CLOSED_PORT=3 SITEREADY_LAB_DNS=127.0.0.1:53 SITEREADY_LAB_CA=/dev/null SITEREADY_LAB_PROBE_PORT=4 SITEREADY_LAB_TOKEN=…',
       },
     ];
     for (const c of commands) c.samples = [];
@@ -157,7 +156,9 @@ async function main() {
 
     const table = markdownTable(rows);
     process.stdout.write(`\n${table}\n\n`);
-    process.stdout.write(`Anchor: \`node -e 0\` (bare node start). ${opts.rounds} rounds after ${opts.warmup} warm-up; ${machine.cpus} CPUs, Node ${machine.node}.\n`);
+    process.stdout.write(
+      `Anchor: \`node -e 0\` (bare node start). ${opts.rounds} rounds after ${opts.warmup} warm-up; ${machine.cpus} CPUs, Node ${machine.node}.\n`,
+    );
     process.stdout.write(`\`validate examples/demo-site.yaml\` runs with ${rows[3].env}.\n`);
     process.stdout.write(`Target: \`--help\` within ${target}× bare node start — ${verdict} it (${help.ratio.toFixed(2)}×).\n`);
 

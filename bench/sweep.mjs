@@ -48,7 +48,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, gitCommit, intArg, machineInfo, percentile, summarize, table } from './lib/common.mjs';
+import { benchArgs, gitCommit, intArg, machineInfo, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -68,7 +68,7 @@ function usage(msg) {
       '  --hosts N         namespaces, i.e. target hosts (default 4)\n' +
       '  --ports N         ports per host, from 20000 (default 250)\n' +
       '  --timeout-ms MS   per-connect timeout for both tools (default 1000)\n' +
-      '  --concurrency N   siteready checks.sweep.concurrency (default 256, the check\'s default)\n' +
+      "  --concurrency N   siteready checks.sweep.concurrency (default 256, the check's default)\n" +
       '  --mix a:b:c       share of open:refused:filtered ports (default 34:33:33)\n' +
       '  --fast-timeout-ms MS  siteready-fast connect timeout (default 100)\n' +
       '  --no-informational    skip the informational runs (nmap adaptive timing, siteready-fast)\n' +
@@ -79,7 +79,9 @@ function usage(msg) {
 
 function parseOptions(argv) {
   const mix = (raw, fail) => {
-    const shares = String(raw).split(':').map((x) => intArg(fail, 'mix', x, 0));
+    const shares = String(raw)
+      .split(':')
+      .map((x) => intArg(fail, 'mix', x, 0));
     if (shares.length !== 3 || shares.reduce((x, y) => x + y, 0) === 0) fail('--mix wants three shares a:b:c, not all zero');
     return shares;
   };
@@ -99,7 +101,6 @@ function parseOptions(argv) {
     { 'no-informational': { key: 'informational', value: false }, 'no-write': { key: 'write', value: false } },
   );
 }
-
 
 // ---- processes and namespaces ------------------------------------------------------------------
 
@@ -168,7 +169,9 @@ for (const port of ports) {
 
 function startListener(ns, ports) {
   return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', ns.name, NODE, '-e', LISTENER, ns.ip, ports.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns.name, NODE, '-e', LISTENER, ns.ip, ports.join(',')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.add(child);
     child.once('exit', () => children.delete(child));
     let out = '';
@@ -192,7 +195,7 @@ function startListener(ns, ports) {
 /** Seeded shuffle (LCG): the same layout every run, different per host. */
 function layout(hostIndex, ports, mix) {
   let seed = 0x5eed + hostIndex * 7919;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const shuffled = [...ports];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
@@ -233,9 +236,18 @@ async function setupHosts(opts, ports) {
 
 function timed(argv, opts = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' }, ...opts });
+  const r = spawnSync(argv[0], argv.slice(1), {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+    env: { ...process.env, NO_COLOR: '1' },
+    ...opts,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.error || r.status !== 0) throw new Error(`${argv.slice(0, 4).join(' ')} … failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stderr || r.stdout || '').slice(0, 2000)}`);
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `${argv.slice(0, 4).join(' ')} … failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stderr || r.stdout || '').slice(0, 2000)}`,
+    );
   return { ms, stdout: r.stdout };
 }
 
@@ -269,7 +281,8 @@ function runSiteready(site) {
   const { ms, stdout } = timed([NODE, CLI, 'assess', site, '--json', '--quiet']);
   const report = JSON.parse(stdout);
   const r = report.results.find((x) => x.check === 'sweep' && x.target === 'bench');
-  if (!r || r.error) throw new Error(`no sweep result in the report: ${JSON.stringify(r?.error ?? report.results.map((x) => `${x.check}:${x.target}`))}`);
+  if (!r || r.error)
+    throw new Error(`no sweep result in the report: ${JSON.stringify(r?.error ?? report.results.map((x) => `${x.check}:${x.target}`))}`);
   if (r.facts.truncated) throw new Error('facts.targets was truncated: lower --hosts × --ports to ≤ 5000');
   const states = new Map(r.facts.targets.map((t) => [`${t.address}:${t.port}`, t.classification]));
   return { ms, taskMs: r.durationMs, sweepMs: r.facts.sweepMs, states };
@@ -278,11 +291,20 @@ function runSiteready(site) {
 function nmapArgs(opts, ports, pinned) {
   const t = `${opts.timeoutMs}ms`;
   return [
-    'nmap', '-sT', '-Pn', '-n', '--max-retries', '0', '--host-timeout', '300s',
+    'nmap',
+    '-sT',
+    '-Pn',
+    '-n',
+    '--max-retries',
+    '0',
+    '--host-timeout',
+    '300s',
     ...(pinned ? ['--initial-rtt-timeout', t, '--min-rtt-timeout', t, '--max-rtt-timeout', t] : []),
-    '-p', `${ports[0]}-${ports[ports.length - 1]}`,
+    '-p',
+    `${ports[0]}-${ports[ports.length - 1]}`,
     ...namespaces.map((n) => n.ip),
-    '-oX', '-',
+    '-oX',
+    '-',
   ];
 }
 
@@ -294,7 +316,8 @@ function parseNmap(xml) {
   for (const host of xml.matchAll(/<host\b[\s\S]*?<\/host>/g)) {
     const addr = /<address addr="([^"]+)"/.exec(host[0])?.[1];
     if (!addr) continue;
-    for (const m of host[0].matchAll(/<port protocol="tcp" portid="(\d+)"><state state="([a-z|]+)"/g)) states.set(`${addr}:${m[1]}`, NMAP_STATE[m[2]] ?? m[2]);
+    for (const m of host[0].matchAll(/<port protocol="tcp" portid="(\d+)"><state state="([a-z|]+)"/g))
+      states.set(`${addr}:${m[1]}`, NMAP_STATE[m[2]] ?? m[2]);
     for (const ex of host[0].matchAll(/<extraports state="([a-z|]+)"[\s\S]*?<\/extraports>/g)) {
       for (const reason of ex[0].matchAll(/<extrareasons [^>]*ports="([^"]*)"/g)) {
         for (const part of reason[1].split(',').filter(Boolean)) {
@@ -333,8 +356,6 @@ function compare(states, truthKeys, reference) {
 const f0 = (x) => x.toFixed(0);
 const f2 = (x) => x.toFixed(2);
 const pct = (a) => `${((100 * a.agree) / a.total).toFixed(1)} % (${a.agree}/${a.total})`;
-
-
 
 // ---- main --------------------------------------------------------------------------------------
 
@@ -384,7 +405,9 @@ async function main() {
     for (const t of order) {
       const s = t.run();
       if (!warm) t.samples.push(s);
-      process.stderr.write(`  round ${round + 1}/${total}${warm ? ' (warm-up)' : ''}: ${t.id} ${f0(s.ms)} ms${s.sweepMs !== undefined ? ` (task ${s.taskMs} ms, sweep ${f0(s.sweepMs)} ms)` : ''}\n`);
+      process.stderr.write(
+        `  round ${round + 1}/${total}${warm ? ' (warm-up)' : ''}: ${t.id} ${f0(s.ms)} ms${s.sweepMs !== undefined ? ` (task ${s.taskMs} ms, sweep ${f0(s.sweepMs)} ms)` : ''}\n`,
+      );
     }
   }
   machine.loadavgEnd = loadavg();
@@ -398,7 +421,12 @@ async function main() {
   const sweepStats = summarize(sr.samples.map((s) => s.sweepMs));
   const ratio = stats.siteready.median / stats.nmap.median;
   // Agreement, per round, then summed: every recorded run of every tool.
-  const sum = (list) => list.reduce((a, c) => ({ agree: a.agree + c.agree, total: a.total + c.total, off: [...a.off, ...c.off].slice(0, 20) }), { agree: 0, total: 0, off: [] });
+  const sum = (list) =>
+    list.reduce((a, c) => ({ agree: a.agree + c.agree, total: a.total + c.total, off: [...a.off, ...c.off].slice(0, 20) }), {
+      agree: 0,
+      total: 0,
+      off: [],
+    });
   const agreement = {
     siteready_truth: sum(sr.samples.map((s) => compare(s.states, truthKeys))),
     nmap_truth: sum(nm.samples.map((s) => compare(s.states, truthKeys))),
@@ -410,16 +438,55 @@ async function main() {
 
   const target = 1.0;
   const w = (s) => process.stdout.write(s);
-  w(`\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.nmap}, kernel ${machine.kernel}; load average ${machine.loadavgStart.map(f2).join(' ')} at start, ${machine.loadavgEnd.map(f2).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);
-  w(`\n### ${truthKeys.length} targets (${opts.hosts} namespaced hosts × ${opts.ports} ports: ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ${opts.timeoutMs} ms connect timeout, ${opts.rounds} interleaved rounds\n\n`);
+  w(
+    `\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.nmap}, kernel ${machine.kernel}; load average ${machine.loadavgStart.map(f2).join(' ')} at start, ${machine.loadavgEnd.map(f2).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`,
+  );
+  w(
+    `\n### ${truthKeys.length} targets (${opts.hosts} namespaced hosts × ${opts.ports} ports: ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ${opts.timeoutMs} ms connect timeout, ${opts.rounds} interleaved rounds\n\n`,
+  );
   const rows = [
-    ['`siteready assess` (wall, CLI start included)', f0(stats.siteready.median), f0(stats.siteready.p10), f0(stats.siteready.p90), `${f2(ratio)}×`, pct(agreement.siteready_truth)],
-    ['↳ sweep task (`durationMs`, in process)', f0(taskStats.median), f0(taskStats.p10), f0(taskStats.p90), `${f2(taskStats.median / stats.nmap.median)}×`, ''],
-    ['↳ connects only (`facts.sweepMs`)', f0(sweepStats.median), f0(sweepStats.p10), f0(sweepStats.p90), `${f2(sweepStats.median / stats.nmap.median)}×`, ''],
-    [`\`nmap -sT\`, rtt timeouts pinned to ${opts.timeoutMs} ms (anchor)`, f0(stats.nmap.median), f0(stats.nmap.p10), f0(stats.nmap.p90), '1.00×', pct(agreement.nmap_truth)],
+    [
+      '`siteready assess` (wall, CLI start included)',
+      f0(stats.siteready.median),
+      f0(stats.siteready.p10),
+      f0(stats.siteready.p90),
+      `${f2(ratio)}×`,
+      pct(agreement.siteready_truth),
+    ],
+    [
+      '↳ sweep task (`durationMs`, in process)',
+      f0(taskStats.median),
+      f0(taskStats.p10),
+      f0(taskStats.p90),
+      `${f2(taskStats.median / stats.nmap.median)}×`,
+      '',
+    ],
+    [
+      '↳ connects only (`facts.sweepMs`)',
+      f0(sweepStats.median),
+      f0(sweepStats.p10),
+      f0(sweepStats.p90),
+      `${f2(sweepStats.median / stats.nmap.median)}×`,
+      '',
+    ],
+    [
+      `\`nmap -sT\`, rtt timeouts pinned to ${opts.timeoutMs} ms (anchor)`,
+      f0(stats.nmap.median),
+      f0(stats.nmap.p10),
+      f0(stats.nmap.p90),
+      '1.00×',
+      pct(agreement.nmap_truth),
+    ],
     ...(auto
       ? [
-          ['`nmap -sT`, its adaptive timing (informational)', f0(stats['nmap-auto'].median), f0(stats['nmap-auto'].p10), f0(stats['nmap-auto'].p90), `${f2(stats['nmap-auto'].median / stats.nmap.median)}×`, pct(agreement.nmapAuto_truth)],
+          [
+            '`nmap -sT`, its adaptive timing (informational)',
+            f0(stats['nmap-auto'].median),
+            f0(stats['nmap-auto'].p10),
+            f0(stats['nmap-auto'].p90),
+            `${f2(stats['nmap-auto'].median / stats.nmap.median)}×`,
+            pct(agreement.nmapAuto_truth),
+          ],
           [
             `\`siteready assess\`, connectTimeoutMs ${opts.fastTimeoutMs} (informational; sweep ${f0(summarize(fast.samples.map((s) => s.sweepMs)).median)} ms)`,
             f0(stats['siteready-fast'].median),
@@ -431,11 +498,18 @@ async function main() {
         ]
       : []),
   ];
-  w(`${table(['run', 'median ms', 'p10 ms', 'p90 ms', 'ratio to nmap', 'matches ground truth'], ['l', 'r', 'r', 'r', 'r', 'r'], rows)}\n\n`);
-  w(`siteready vs nmap (pinned), per target and round: ${pct(agreement.siteready_nmap)} agree (open→ok, closed→refused, filtered→filtered).\n`);
-  for (const [k, a] of Object.entries(agreement)) if (a.off.length) w(`  ${k} disagreements (first ${a.off.length}): ${a.off.map((o) => `${o.target} ${o.got}≠${o.want}`).join(', ')}\n`);
+  w(
+    `${table(['run', 'median ms', 'p10 ms', 'p90 ms', 'ratio to nmap', 'matches ground truth'], ['l', 'r', 'r', 'r', 'r', 'r'], rows)}\n\n`,
+  );
+  w(
+    `siteready vs nmap (pinned), per target and round: ${pct(agreement.siteready_nmap)} agree (open→ok, closed→refused, filtered→filtered).\n`,
+  );
+  for (const [k, a] of Object.entries(agreement))
+    if (a.off.length) w(`  ${k} disagreements (first ${a.off.length}): ${a.off.map((o) => `${o.target} ${o.got}≠${o.want}`).join(', ')}\n`);
   const met = ratio <= target && agreement.siteready_nmap.agree === agreement.siteready_nmap.total;
-  w(`Target: siteready / nmap ≤ ${f2(target)}× with 100 % agreement — ${met ? 'met' : 'missed'} (${f2(ratio)}×, ${pct(agreement.siteready_nmap)}).\n`);
+  w(
+    `Target: siteready / nmap ≤ ${f2(target)}× with 100 % agreement — ${met ? 'met' : 'missed'} (${f2(ratio)}×, ${pct(agreement.siteready_nmap)}).\n`,
+  );
 
   if (opts.write) {
     const now = new Date();
@@ -453,16 +527,42 @@ async function main() {
       commands: {
         siteready: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.timeoutMs}> --json --quiet`,
         nmap: nmapArgs(opts, ports, true).join(' '),
-        ...(auto ? { nmapAuto: nmapArgs(opts, ports, false).join(' '), sitereadyFast: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.fastTimeoutMs}> --json --quiet` } : {}),
+        ...(auto
+          ? {
+              nmapAuto: nmapArgs(opts, ports, false).join(' '),
+              sitereadyFast: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.fastTimeoutMs}> --json --quiet`,
+            }
+          : {}),
       },
       target: { maxRatio: target, ratio, agreement: agreement.siteready_nmap.agree / agreement.siteready_nmap.total, met },
       results: {
-        ...Object.fromEntries(tools.map((t) => [t.id, { medianMs: stats[t.id].median, p10Ms: stats[t.id].p10, p90Ms: stats[t.id].p90, minMs: stats[t.id].min, maxMs: stats[t.id].max, samplesMs: t.samples.map((s) => s.ms) }])),
+        ...Object.fromEntries(
+          tools.map((t) => [
+            t.id,
+            {
+              medianMs: stats[t.id].median,
+              p10Ms: stats[t.id].p10,
+              p90Ms: stats[t.id].p90,
+              minMs: stats[t.id].min,
+              maxMs: stats[t.id].max,
+              samplesMs: t.samples.map((s) => s.ms),
+            },
+          ]),
+        ),
         sitereadyTask: { medianMs: taskStats.median, samplesMs: sr.samples.map((s) => s.taskMs) },
         sitereadySweep: { medianMs: sweepStats.median, samplesMs: sr.samples.map((s) => s.sweepMs) },
-        ...(fast ? { sitereadyFastSweep: { medianMs: summarize(fast.samples.map((s) => s.sweepMs)).median, samplesMs: fast.samples.map((s) => s.sweepMs) } } : {}),
+        ...(fast
+          ? {
+              sitereadyFastSweep: {
+                medianMs: summarize(fast.samples.map((s) => s.sweepMs)).median,
+                samplesMs: fast.samples.map((s) => s.sweepMs),
+              },
+            }
+          : {}),
       },
-      agreement: Object.fromEntries(Object.entries(agreement).map(([k, a]) => [k, { agree: a.agree, total: a.total, firstDisagreements: a.off }])),
+      agreement: Object.fromEntries(
+        Object.entries(agreement).map(([k, a]) => [k, { agree: a.agree, total: a.total, firstDisagreements: a.off }]),
+      ),
     };
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     w(`\nWrote ${relative(process.cwd(), file) || file}\n`);

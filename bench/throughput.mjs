@@ -30,11 +30,10 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchArgs, gitCommit, intArg, machineInfo, percentile, summarize, table } from './lib/common.mjs';
+import { benchArgs, gitCommit, intArg, machineInfo, summarize, table } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
-const CLI = join(ROOT, 'bin', 'siteready.js');
 const CLIENT = join(ROOT, 'bench', 'throughput-client.mjs');
 const RUN_THROUGHPUT = join(ROOT, 'dist', 'src', 'probe', 'run-throughput.js');
 const TOKEN = randomBytes(24).toString('hex');
@@ -77,7 +76,13 @@ function parseOptions(argv) {
       rounds: { default: 5, min: 1 },
       duration: { default: 5, min: 2 },
       omit: { default: 1 },
-      streams: { default: [1, 4], parse: (raw, fail) => String(raw).split(',').map((x) => intArg(fail, 'streams', x, 1)) },
+      streams: {
+        default: [1, 4],
+        parse: (raw, fail) =>
+          String(raw)
+            .split(',')
+            .map((x) => intArg(fail, 'streams', x, 1)),
+      },
       'shaped-rounds': { default: 3, min: 1 },
       'shaped-streams': { default: 1, min: 1 },
       rate: { default: 50, min: 1 },
@@ -91,7 +96,6 @@ function parseOptions(argv) {
   if (opts.omit >= opts.duration || opts.omit >= opts.memDuration) usage('--omit must be shorter than --duration and --mem-duration');
   return opts;
 }
-
 
 const median = (xs) => summarize(xs).median;
 
@@ -176,13 +180,22 @@ async function stopServer(server) {
 
 async function startReflector(ns, host, root = ROOT) {
   const env = { ...process.env, SITEREADY_TOKEN: TOKEN };
-  const s = await startServer(inNs(ns, [NODE, join(root, 'bin', 'siteready.js'), 'serve', '--listen', `${host}:0`, '--quiet']), /reflector on .*:(\d+) \(tcp\)/, 'siteready serve', env);
+  const s = await startServer(
+    inNs(ns, [NODE, join(root, 'bin', 'siteready.js'), 'serve', '--listen', `${host}:0`, '--quiet']),
+    /reflector on .*:(\d+) \(tcp\)/,
+    'siteready serve',
+    env,
+  );
   return { ...s, host, port: Number(s.match[1]) };
 }
 
 async function startIperfServer(ns, host) {
   const port = ns ? 5201 : await freePort(host);
-  const s = await startServer(inNs(ns, ['iperf3', '-s', '-B', host, '-p', String(port), '--forceflush']), /Server listening on/, 'iperf3 -s');
+  const s = await startServer(
+    inNs(ns, ['iperf3', '-s', '-B', host, '-p', String(port), '--forceflush']),
+    /Server listening on/,
+    'iperf3 -s',
+  );
   return { ...s, host, port };
 }
 
@@ -331,7 +344,21 @@ async function siteready(reflector, direction, streams, durationS, omitS, rt = r
 }
 
 function iperfArgs(server, direction, streams, durationS, omitS) {
-  return ['iperf3', '-c', server.host, '-p', String(server.port), '-t', String(durationS - omitS), '-O', String(omitS), '-P', String(streams), ...(direction === 'down' ? ['-R'] : []), '-J'];
+  return [
+    'iperf3',
+    '-c',
+    server.host,
+    '-p',
+    String(server.port),
+    '-t',
+    String(durationS - omitS),
+    '-O',
+    String(omitS),
+    '-P',
+    String(streams),
+    ...(direction === 'down' ? ['-R'] : []),
+    '-J',
+  ];
 }
 
 function parseIperf(stdout) {
@@ -346,7 +373,10 @@ function parseIperf(stdout) {
 async function iperf(server, direction, streams, durationS, omitS) {
   let clientPid;
   const cpu = steadyCpu([() => cpuSeconds(clientPid), () => cpuSeconds(server.pid)], durationS, omitS);
-  const { stdout } = await run(iperfArgs(server, direction, streams, durationS, omitS), { timeoutMs: durationS * 1000 + 20_000, onSpawn: (c) => (clientPid = c.pid) });
+  const { stdout } = await run(iperfArgs(server, direction, streams, durationS, omitS), {
+    timeoutMs: durationS * 1000 + 20_000,
+    onSpawn: (c) => (clientPid = c.pid),
+  });
   const [clientCpuPct, serverCpuPct] = cpu.result();
   const j = parseIperf(stdout);
   return {
@@ -457,7 +487,8 @@ async function loopbackPart(opts) {
   const ids = Object.keys(tools);
   try {
     const configs = [];
-    for (const direction of ['down', 'up']) for (const streams of opts.streams) configs.push({ direction, streams, ...Object.fromEntries(ids.map((id) => [id, []])) });
+    for (const direction of ['down', 'up'])
+      for (const streams of opts.streams) configs.push({ direction, streams, ...Object.fromEntries(ids.map((id) => [id, []])) });
     // Warm-up, not recorded: the reflector's JIT, the page cache, iperf3's first connection.
     progress('loopback warm-up (2 s per tool and direction, not recorded)');
     for (const d of ['down', 'up']) for (const id of ids) await tools[id](d, 1, 2, 0);
@@ -501,12 +532,15 @@ async function shapedPart(opts, link) {
       for (const c of configs) {
         const tools = round % 2 === 0 ? ['siteready', 'iperf3'] : ['iperf3', 'siteready'];
         for (const tool of tools) {
-          const r = tool === 'siteready'
-            ? await siteready(reflector, c.direction, opts.shapedStreams, opts.duration, opts.omit)
-            : await iperf(server, c.direction, opts.shapedStreams, opts.duration, opts.omit);
+          const r =
+            tool === 'siteready'
+              ? await siteready(reflector, c.direction, opts.shapedStreams, opts.duration, opts.omit)
+              : await iperf(server, c.direction, opts.shapedStreams, opts.duration, opts.omit);
           c[tool].push(r);
         }
-        progress(`shaped round ${round + 1}/${opts.shapedRounds} ${c.direction}: siteready ${c.siteready.at(-1).mbps.toFixed(2)}, iperf3 ${c.iperf3.at(-1).mbps.toFixed(2)} Mbit/s (expected ${link.expectedMbps.toFixed(2)})`);
+        progress(
+          `shaped round ${round + 1}/${opts.shapedRounds} ${c.direction}: siteready ${c.siteready.at(-1).mbps.toFixed(2)}, iperf3 ${c.iperf3.at(-1).mbps.toFixed(2)} Mbit/s (expected ${link.expectedMbps.toFixed(2)})`,
+        );
       }
     }
     const q1 = qdiscStats(link);
@@ -557,8 +591,22 @@ async function memoryPart(opts) {
         const report = JSON.parse(stdout.trim().split('\n').at(-1));
         const clientPeak = Math.max(report.after.vmHWMKiB, sampler.peak(pid) ?? 0);
         out.push(
-          { tool: 'siteready', role: 'reflector (siteready serve)', direction, mbps: report.result.mbps, idleRssMiB: mib(idle.vmRSSKiB), peakRssMiB: mib(sampler.peak(reflector.pid)) },
-          { tool: 'siteready', role: 'client (runThroughput + worker)', direction, mbps: report.result.mbps, idleRssMiB: mib(report.before.vmRSSKiB), peakRssMiB: mib(clientPeak) },
+          {
+            tool: 'siteready',
+            role: 'reflector (siteready serve)',
+            direction,
+            mbps: report.result.mbps,
+            idleRssMiB: mib(idle.vmRSSKiB),
+            peakRssMiB: mib(sampler.peak(reflector.pid)),
+          },
+          {
+            tool: 'siteready',
+            role: 'client (runThroughput + worker)',
+            direction,
+            mbps: report.result.mbps,
+            idleRssMiB: mib(report.before.vmRSSKiB),
+            peakRssMiB: mib(clientPeak),
+          },
         );
       } finally {
         sampler.stop();
@@ -580,8 +628,22 @@ async function memoryPart(opts) {
         const j = parseIperf(stdout);
         const mbps = j.end.sum_received.bits_per_second / 1e6;
         out.push(
-          { tool: 'iperf3', role: 'server (iperf3 -s)', direction, mbps, idleRssMiB: mib(idle.vmRSSKiB), peakRssMiB: mib(sampler.peak(server.pid)) },
-          { tool: 'iperf3', role: 'client (iperf3 -c)', direction, mbps, idleRssMiB: undefined, peakRssMiB: clientPid ? mib(sampler.peak(clientPid)) : undefined },
+          {
+            tool: 'iperf3',
+            role: 'server (iperf3 -s)',
+            direction,
+            mbps,
+            idleRssMiB: mib(idle.vmRSSKiB),
+            peakRssMiB: mib(sampler.peak(server.pid)),
+          },
+          {
+            tool: 'iperf3',
+            role: 'client (iperf3 -c)',
+            direction,
+            mbps,
+            idleRssMiB: undefined,
+            peakRssMiB: clientPid ? mib(sampler.peak(clientPid)) : undefined,
+          },
         );
       } finally {
         sampler.stop();
@@ -600,11 +662,20 @@ const f1 = (x) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
 const f2 = (x) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(2));
 const pct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)} %`;
 
-
 function loopbackTables(rows, target) {
   const altTable = rows[0]?.alt
     ? table(
-        ['configuration', 'siteready Mbit/s', 'alt Mbit/s (median)', 'min–max', 'iperf3 Mbit/s', 'siteready / iperf3', 'alt / iperf3', 'alt client ms/GB', 'alt reflector ms/GB'],
+        [
+          'configuration',
+          'siteready Mbit/s',
+          'alt Mbit/s (median)',
+          'min–max',
+          'iperf3 Mbit/s',
+          'siteready / iperf3',
+          'alt / iperf3',
+          'alt client ms/GB',
+          'alt reflector ms/GB',
+        ],
         ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
         rows.map((r) => [
           label(r.direction, r.streams),
@@ -620,7 +691,15 @@ function loopbackTables(rows, target) {
       )
     : undefined;
   const main = table(
-    ['configuration', 'siteready Mbit/s (median)', 'min–max', 'iperf3 Mbit/s (median)', 'min–max', 'ratio siteready / iperf3', `≥ ${target}`],
+    [
+      'configuration',
+      'siteready Mbit/s (median)',
+      'min–max',
+      'iperf3 Mbit/s (median)',
+      'min–max',
+      'ratio siteready / iperf3',
+      `≥ ${target}`,
+    ],
     ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
     rows.map((r) => [
       label(r.direction, r.streams),
@@ -633,7 +712,17 @@ function loopbackTables(rows, target) {
     ]),
   );
   const cpu = table(
-    ['configuration', 'siteready client', 'reflector', 'iperf3 client', 'iperf3 server', 'siteready client', 'reflector', 'iperf3 client', 'iperf3 server'],
+    [
+      'configuration',
+      'siteready client',
+      'reflector',
+      'iperf3 client',
+      'iperf3 server',
+      'siteready client',
+      'reflector',
+      'iperf3 client',
+      'iperf3 server',
+    ],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     [
       ['', '*CPU %*', '*CPU %*', '*CPU %*', '*CPU %*', '*ms/GB*', '*ms/GB*', '*ms/GB*', '*ms/GB*'],
@@ -658,7 +747,14 @@ function shapedTable(shaped, link) {
     ['direction', 'tool', 'Mbit/s (median)', 'min–max', `error vs expected ${link.expectedMbps.toFixed(2)}`, 'siteready vs iperf3'],
     ['l', 'l', 'r', 'r', 'r', 'r'],
     shaped.rows.flatMap((r) => [
-      [r.direction === 'down' ? 'download' : 'upload', 'siteready', f2(r.siteready.median), `${f2(r.siteready.min)}–${f2(r.siteready.max)}`, pct(r.siteready.error), pct(r.sitereadyVsIperf3)],
+      [
+        r.direction === 'down' ? 'download' : 'upload',
+        'siteready',
+        f2(r.siteready.median),
+        `${f2(r.siteready.min)}–${f2(r.siteready.max)}`,
+        pct(r.siteready.error),
+        pct(r.sitereadyVsIperf3),
+      ],
       ['', 'iperf3', f2(r.iperf3.median), `${f2(r.iperf3.min)}–${f2(r.iperf3.max)}`, pct(r.iperf3.error), ''],
     ]),
   );
@@ -668,10 +764,14 @@ function memoryTable(mem) {
   return table(
     ['process', 'test', 'RSS before MiB', 'peak RSS (VmHWM) MiB'],
     ['l', 'l', 'r', 'r'],
-    mem.map((m) => [m.role, `${m.direction === 'down' ? 'download' : 'upload'} (${f0(m.mbps)} Mbit/s)`, f1(m.idleRssMiB), f1(m.peakRssMiB)]),
+    mem.map((m) => [
+      m.role,
+      `${m.direction === 'down' ? 'download' : 'upload'} (${f0(m.mbps)} Mbit/s)`,
+      f1(m.idleRssMiB),
+      f1(m.peakRssMiB),
+    ]),
   );
 }
-
 
 // ---- main --------------------------------------------------------------------------------------
 
@@ -705,7 +805,14 @@ async function main() {
   const machine = machineInfo({ iperf3: iperfVersion.stdout.split('\n')[0].trim() });
   const started = Date.now();
   const target = 0.9;
-  const result = { benchmark: 'throughput', date: new Date().toISOString(), command: `node bench/throughput.mjs ${process.argv.slice(2).join(' ')}`.trim(), commit: gitCommit(), machine, options: opts };
+  const result = {
+    benchmark: 'throughput',
+    date: new Date().toISOString(),
+    command: `node bench/throughput.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    commit: gitCommit(),
+    machine,
+    options: opts,
+  };
 
   try {
     if (opts.parts.includes('shaped')) {
@@ -713,12 +820,26 @@ async function main() {
       link = setupShapedLink(opts.rate);
     }
     if (opts.parts.includes('loopback')) {
-      process.stderr.write(`throughput: loopback, ${opts.streams.length * 2} configurations × 2 tools × ${opts.rounds} rounds, ${opts.duration} s each (${opts.omit} s omitted)\n`);
+      process.stderr.write(
+        `throughput: loopback, ${opts.streams.length * 2} configurations × 2 tools × ${opts.rounds} rounds, ${opts.duration} s each (${opts.omit} s omitted)\n`,
+      );
       result.loopback = await loopbackPart(opts);
     }
     if (link) {
-      process.stderr.write(`throughput: shaped link (${link.tbf}, ${link.hostAddr} ↔ ${link.nsAddr} in ${link.ns}), ${opts.shapedRounds} rounds\n`);
-      result.shaped = { link: { tbf: link.tbf, mtu: link.mtu, timestamps: link.timestamps, frameBytes: link.frameBytes, payloadBytes: link.payloadBytes, expectedMbps: link.expectedMbps }, ...(await shapedPart(opts, link)) };
+      process.stderr.write(
+        `throughput: shaped link (${link.tbf}, ${link.hostAddr} ↔ ${link.nsAddr} in ${link.ns}), ${opts.shapedRounds} rounds\n`,
+      );
+      result.shaped = {
+        link: {
+          tbf: link.tbf,
+          mtu: link.mtu,
+          timestamps: link.timestamps,
+          frameBytes: link.frameBytes,
+          payloadBytes: link.payloadBytes,
+          expectedMbps: link.expectedMbps,
+        },
+        ...(await shapedPart(opts, link)),
+      };
       teardownShapedLink(link);
     }
     if (opts.parts.includes('memory')) {
@@ -732,12 +853,18 @@ async function main() {
   result.elapsedS = (Date.now() - started) / 1000;
 
   const w = (s) => process.stdout.write(s);
-  w(`\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.iperf3}; load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at end; ${result.elapsedS.toFixed(0)} s.\n`);
+  w(
+    `\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.iperf3}; load average ${machine.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${machine.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at end; ${result.elapsedS.toFixed(0)} s.\n`,
+  );
   if (result.loopback) {
     const t = loopbackTables(result.loopback, target);
-    w(`\n### Loopback TCP, siteready vs iperf3 (${plural(opts.rounds, 'interleaved round')}, ${opts.duration} s tests, first ${opts.omit} s omitted, receiver-side counts)\n\n${t.main}\n\n`);
+    w(
+      `\n### Loopback TCP, siteready vs iperf3 (${plural(opts.rounds, 'interleaved round')}, ${opts.duration} s tests, first ${opts.omit} s omitted, receiver-side counts)\n\n${t.main}\n\n`,
+    );
     if (t.altTable) w(`Alternative build (--alt ${opts.alt.root}), same rounds:\n\n${t.altTable}\n\n`);
-    w(`CPU per process in the steady part of each test (medians over rounds): % of one core, and CPU ms per GB moved (lower is cheaper):\n\n${t.cpu}\n\n`);
+    w(
+      `CPU per process in the steady part of each test (medians over rounds): % of one core, and CPU ms per GB moved (lower is cheaper):\n\n${t.cpu}\n\n`,
+    );
     const met = result.loopback.filter((r) => r.ratio >= target).length;
     w(`Target: siteready / iperf3 ≥ ${target} — met in ${met} of ${result.loopback.length} configurations.\n`);
     result.target = { minRatio: target, met: met === result.loopback.length, metIn: met, of: result.loopback.length };
@@ -745,11 +872,15 @@ async function main() {
   if (result.shaped) {
     const l = result.shaped.link;
     w(`\n### Shaped link: ${l.tbf} per direction (${plural(opts.shapedRounds, 'round')}, ${plural(opts.shapedStreams, 'stream')})\n\n`);
-    w(`Expected goodput = ${opts.rate} × ${l.payloadBytes} / ${l.frameBytes} = ${l.expectedMbps.toFixed(2)} Mbit/s (MTU ${l.mtu}, TCP timestamps ${l.timestamps ? 'on' : 'off'}).\n\n`);
+    w(
+      `Expected goodput = ${opts.rate} × ${l.payloadBytes} / ${l.frameBytes} = ${l.expectedMbps.toFixed(2)} Mbit/s (MTU ${l.mtu}, TCP timestamps ${l.timestamps ? 'on' : 'off'}).\n\n`,
+    );
     w(`${shapedTable(result.shaped, l)}\n`);
   }
   if (result.memory) {
-    w(`\n### Memory (one ${opts.memDuration} s loopback test per row pair, ${plural(opts.memStreams, 'stream')}, fresh server each)\n\n${memoryTable(result.memory)}\n`);
+    w(
+      `\n### Memory (one ${opts.memDuration} s loopback test per row pair, ${plural(opts.memStreams, 'stream')}, fresh server each)\n\n${memoryTable(result.memory)}\n`,
+    );
   }
 
   if (opts.write) {

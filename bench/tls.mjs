@@ -95,8 +95,26 @@ function freePort() {
 }
 
 function makeCerts() {
-  for (const [name, alg] of [['rsa', ['-newkey', 'rsa:2048']], ['ec', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']]]) {
-    sh('openssl', ['req', '-x509', '-nodes', ...alg, '-keyout', join(work, `${name}.key`), '-out', join(work, `${name}.crt`), '-days', '30', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+  for (const [name, alg] of [
+    ['rsa', ['-newkey', 'rsa:2048']],
+    ['ec', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']],
+  ]) {
+    sh('openssl', [
+      'req',
+      '-x509',
+      '-nodes',
+      ...alg,
+      '-keyout',
+      join(work, `${name}.key`),
+      '-out',
+      join(work, `${name}.crt`),
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
   }
 }
 
@@ -164,7 +182,22 @@ async function startSServer() {
   const port = await freePort();
   const child = spawn(
     'openssl',
-    ['s_server', '-accept', `127.0.0.1:${port}`, '-www', '-cipher', 'ALL:@SECLEVEL=0', '-cert', join(work, 'rsa.crt'), '-key', join(work, 'rsa.key'), '-dcert', join(work, 'ec.crt'), '-dkey', join(work, 'ec.key')],
+    [
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-www',
+      '-cipher',
+      'ALL:@SECLEVEL=0',
+      '-cert',
+      join(work, 'rsa.crt'),
+      '-key',
+      join(work, 'rsa.key'),
+      '-dcert',
+      join(work, 'ec.crt'),
+      '-dkey',
+      join(work, 'ec.key'),
+    ],
     { stdio: 'ignore' },
   );
   children.add(child);
@@ -201,11 +234,15 @@ function runTool(tool, port) {
   if (tool === 'sslscan') {
     const r = sh('sslscan', ['--no-colour', '--xml=-', `127.0.0.1:${port}`]);
     const ms = performance.now() - t0;
-    set = [...r.stdout.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* id="0x([0-9a-fA-F]+)"/g)].map((m) => `${m[1]} 0x${m[2].toUpperCase().padStart(4, '0')}`);
+    set = [...r.stdout.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* id="0x([0-9a-fA-F]+)"/g)].map(
+      (m) => `${m[1]} 0x${m[2].toUpperCase().padStart(4, '0')}`,
+    );
     return { ms, set };
   }
   const json = join(work, `testssl-${Date.now()}.json`);
-  sh('testssl', ['-p', '-E', '-S', '--quiet', '--color', '0', '--warnings', 'off', '--jsonfile', json, `127.0.0.1:${port}`], { timeout: 900_000 });
+  sh('testssl', ['-p', '-E', '-S', '--quiet', '--color', '0', '--warnings', 'off', '--jsonfile', json, `127.0.0.1:${port}`], {
+    timeout: 900_000,
+  });
   const ms = performance.now() - t0;
   const VERSIONS = { ssl3: 'SSLv3', tls1: 'TLSv1.0', tls1_1: 'TLSv1.1', tls1_2: 'TLSv1.2', tls1_3: 'TLSv1.3' };
   set = JSON.parse(readFileSync(json, 'utf8'))
@@ -301,7 +338,11 @@ const md = [
         `${r.min.toLocaleString('en')}–${r.max.toLocaleString('en')}`,
         r.tool === 'siteready' ? '—' : `${r.ratio.toFixed(3)}×`,
         r.accepted,
-        r.tool === 'siteready' ? '—' : r.same ? 'yes' : `no (only siteready: ${r.diff.onlyOurs.join(', ') || '—'}; only ${r.tool}: ${r.diff.onlyTheirs.join(', ') || '—'})`,
+        r.tool === 'siteready'
+          ? '—'
+          : r.same
+            ? 'yes'
+            : `no (only siteready: ${r.diff.onlyOurs.join(', ') || '—'}; only ${r.tool}: ${r.diff.onlyTheirs.join(', ') || '—'})`,
       ]),
     ),
   ),
@@ -312,6 +353,9 @@ if (opts.write) {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `tls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ benchmark: 'tls', date: new Date().toISOString(), command: `node bench/tls.mjs ${process.argv.slice(2).join(' ')}`.trim(), commit: gitCommit(), machine, results }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ benchmark: 'tls', date: new Date().toISOString(), command: `node bench/tls.mjs ${process.argv.slice(2).join(' ')}`.trim(), commit: gitCommit(), machine, results }, null, 2)}\n`,
+  );
   process.stderr.write(`Wrote ${relative(ROOT, file)}\n`);
 }

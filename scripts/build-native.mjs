@@ -55,7 +55,9 @@ try {
 if (r.status !== 0) {
   const reason = r.error
     ? 'node-gyp could not be started'
-    : /not found: (make|g\+\+|c\+\+|cc|gcc)\b|No such file or directory:? '?[^\s']*\b(make|g\+\+|c\+\+|cc|gcc|clang)'?|Could not find any Python/i.test(output)
+    : /not found: (make|g\+\+|c\+\+|cc|gcc)\b|No such file or directory:? '?[^\s']*\b(make|g\+\+|c\+\+|cc|gcc|clang)'?|Could not find any Python/i.test(
+          output,
+        )
       ? 'a C compiler, make or python3 is missing'
       : `node-gyp failed (see ${log})`;
   say(`QoS marking tests are unavailable: the DSCP module was not built (${reason}). Everything else works.`);

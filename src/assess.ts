@@ -77,7 +77,9 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     ...(opts.debug ? { debug: opts.debug } : {}),
   });
   // Compliance rules read the site and what was measured: evaluated once the run is over.
-  const results = plan.profiles?.length ? [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)] : measured;
+  const results = plan.profiles?.length
+    ? [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)]
+    : measured;
   const finishedAt = new Date();
   const stopped = opts.signal?.aborted && opts.signal.reason instanceof Interrupted ? opts.signal.reason : undefined;
   const report = buildReport({
@@ -89,7 +91,15 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     toolVersion: toolVersion(),
     redactor,
     ...(plan.profiles?.length ? { profiles: plan.profiles } : {}),
-    ...(stopped ? { interruption: { kind: 'signal' as const, signal: stopped.signal, message: `the run was stopped by ${stopped.signal} before every task finished` } } : {}),
+    ...(stopped
+      ? {
+          interruption: {
+            kind: 'signal' as const,
+            signal: stopped.signal,
+            message: `the run was stopped by ${stopped.signal} before every task finished`,
+          },
+        }
+      : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
   const gateOptions = { ...plan.site.gate, ...opts.gate } as GateOptions;

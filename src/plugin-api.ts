@@ -95,8 +95,6 @@ export interface Measurement {
   threshold?: Threshold;
 }
 
-
-
 export interface Finding {
   id: string;
   severity: Severity;
@@ -307,13 +305,17 @@ export function isMeasuredCheck<O, F>(def: CheckDefinition<O, F>): def is Measur
  */
 export const commonOptions = {
   /** `checks.<id>.timeoutMs`: the task's deadline; the runner reads it. */
-  timeoutMs: { type: 'integer', minimum: 100, description: 'Deadline of each task, ms (over the check\'s default).' },
+  timeoutMs: { type: 'integer', minimum: 100, description: "Deadline of each task, ms (over the check's default)." },
   connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP connect deadline, ms.' },
 } as const;
 
 /** Typed identity helper, like Vitest's defineConfig: gives plugin authors inference and checking. */
-export function defineCheck<Options = Record<string, unknown>, Facts = unknown>(def: MeasuredCheck<Options, Facts>): MeasuredCheck<Options, Facts>;
+export function defineCheck<Options = Record<string, unknown>, Facts = unknown>(
+  def: MeasuredCheck<Options, Facts>,
+): MeasuredCheck<Options, Facts>;
 export function defineCheck<Options = Record<string, unknown>>(def: RunCheck<Options>): RunCheck<Options>;
+// The implementation takes what the overloads above have typed already.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function defineCheck(def: CheckDefinition<any, any>): CheckDefinition<any, any> {
   return def;
 }

@@ -20,7 +20,16 @@ export { fetchEndpoint, type FetchEndpointOptions } from './net/fetch-endpoint.j
 export { httpProbe, type HttpProbeOptions, type HttpProbeResult, type HttpHop } from './net/http.js';
 
 // Failures: classification, phases, protocol errors, and the findings (en and zh-CN) for a failed path.
-export { PathError, ProtocolError, errorCode, failureDetails, toPathError, type Phase, type TlsFailureKind, type BrokenProtocol } from './net/classify.js';
+export {
+  PathError,
+  ProtocolError,
+  errorCode,
+  failureDetails,
+  toPathError,
+  type Phase,
+  type TlsFailureKind,
+  type BrokenProtocol,
+} from './net/classify.js';
 export {
   pathMessages,
   pathFinding,

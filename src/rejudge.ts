@@ -48,7 +48,10 @@ function factsProblem(def: MeasuredCheck<unknown, unknown>, facts: unknown): str
     factValidators.set(def.facts.schema, validate);
   }
   if (validate(facts)) return undefined;
-  return (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`).join('; ');
+  return (validate.errors ?? [])
+    .slice(0, 3)
+    .map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`)
+    .join('; ');
 }
 
 async function siteFor(report: Report, opts: RejudgeOptions): Promise<{ site: Site; dir: string }> {
@@ -83,7 +86,10 @@ function asTaskResult(r: ReportResult): TaskResult {
 }
 
 /** The saved report judged again; `rejudged` in it says with what, and what could not be. */
-export async function rejudgeReport(saved: Report, opts: RejudgeOptions = {}): Promise<Report & { rejudged: NonNullable<Report['rejudged']> }> {
+export async function rejudgeReport(
+  saved: Report,
+  opts: RejudgeOptions = {},
+): Promise<Report & { rejudged: NonNullable<Report['rejudged']> }> {
   const { site, dir } = await siteFor(saved, opts);
   if (opts.profiles) site.compliance.profiles = opts.profiles;
   const checks = await allChecks(site, dir);
@@ -102,7 +108,14 @@ export async function rejudgeReport(saved: Report, opts: RejudgeOptions = {}): P
     }
     const refuse = (reason: string) => {
       notRejudged.push({ check: old.check, target: old.target, reason });
-      results.push({ ...kept, status: 'error', score: null, measurements: [], findings: [], error: { kind: 'not-rejudged', message: reason } });
+      results.push({
+        ...kept,
+        status: 'error',
+        score: null,
+        measurements: [],
+        findings: [],
+        error: { kind: 'not-rejudged', message: reason },
+      });
     };
     const task = tasks.get(kept.key);
     const def = task?.check.def ?? checks.find((c) => c.id === old.check)?.def;

@@ -23,7 +23,11 @@ export function summarize(samples) {
 
 /** A GitHub-flavoured Markdown table; `align` holds 'r' for right-aligned columns. */
 export function table(head, align, rows) {
-  return [`| ${head.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? ' ---: ' : ' --- ')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? ' ---: ' : ' --- ')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function gitCommit() {
@@ -50,7 +54,8 @@ export function machineInfo(extra = {}) {
 /** An integer option within bounds, or the script's usage message naming the option. */
 export function intArg(usage, name, raw, min, max = Infinity) {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be an integer ${max === Infinity ? `>= ${min}` : `in ${min}..${max}`}, got ${raw}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    usage(`--${name} must be an integer ${max === Infinity ? `>= ${min}` : `in ${min}..${max}`}, got ${raw}`);
   return n;
 }
 

@@ -9,26 +9,55 @@ import { first } from '../../src/net/http-fetch.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import type { Route } from '../../src/net/proxy.js';
 import { probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
-import { bodyTooLarge, fetchAlong, isRedirectFailure, MAX_REDIRECTS, peerText, REDIRECT_STATUSES, redirectTarget, type FetchedAlong } from '../../src/integration/common.js';
-import { answerFacts, answerFactsProperties, integrationFactsSchema, integrationTargets, measureAlong, type AnswerFacts, type IntegrationFacts } from '../../src/integration/facts.js';
-import { addressesItem, failureFinding, httpItems, integrationBlocks, integrationMessages, timingMeasurements } from '../../src/integration/findings.js';
+import {
+  bodyTooLarge,
+  fetchAlong,
+  isRedirectFailure,
+  MAX_REDIRECTS,
+  peerText,
+  REDIRECT_STATUSES,
+  redirectTarget,
+  type FetchedAlong,
+} from '../../src/integration/common.js';
+import {
+  answerFacts,
+  answerFactsProperties,
+  integrationFactsSchema,
+  integrationTargets,
+  measureAlong,
+  type AnswerFacts,
+  type IntegrationFacts,
+} from '../../src/integration/facts.js';
+import {
+  addressesItem,
+  failureFinding,
+  httpItems,
+  integrationBlocks,
+  integrationMessages,
+  timingMeasurements,
+} from '../../src/integration/findings.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
     ...integrationMessages.en,
-    'api.open': '{endpoint}: {url} answered HTTP {status} to a request without credentials: the {role} API is open to anyone who can reach it.',
-    'api.open.fix': 'Put the API behind authentication (OAuth 2.0 bearer tokens, mutual TLS, or at least an API gateway that demands credentials) before the IM platform is connected to it; if this URL is a public health page, point the site file at the API itself.',
+    'api.open':
+      '{endpoint}: {url} answered HTTP {status} to a request without credentials: the {role} API is open to anyone who can reach it.',
+    'api.open.fix':
+      'Put the API behind authentication (OAuth 2.0 bearer tokens, mutual TLS, or at least an API gateway that demands credentials) before the IM platform is connected to it; if this URL is a public health page, point the site file at the API itself.',
     'api.no-challenge': '{endpoint}: {url} answered 401 without a WWW-Authenticate header.',
-    'api.no-challenge.fix': 'RFC 9110 §11.6.1 requires a challenge with every 401; clients and gateways rely on it to pick the authentication scheme.',
+    'api.no-challenge.fix':
+      'RFC 9110 §11.6.1 requires a challenge with every 401; clients and gateways rely on it to pick the authentication scheme.',
     'api.plaintext': '{endpoint}: the {role} API is plain HTTP ({url}): credentials and business data cross the network unencrypted.',
     'api.plaintext.fix': 'Serve the API over HTTPS (TLS 1.2+) and point the IM platform at the https:// URL.',
     'api.status': '{endpoint}: {url} answered HTTP {status}: the API is not there or not working.',
     'api.status.fix': 'Check the URL in the site file and the service behind it; a 5xx is the server or a gateway in front of it failing.',
-    'api.redirect': '{endpoint}: {url} redirects ({status}) to {location}, which is not a login page: whether the API wants credentials is not known.',
+    'api.redirect':
+      '{endpoint}: {url} redirects ({status}) to {location}, which is not a login page: whether the API wants credentials is not known.',
     'api.redirect.fix': 'Point the site file at the final API URL, so that its authentication can be checked.',
     'api.slow': '{endpoint}: first byte after {ms} ms (target ≤ {limit} ms).',
-    'api.slow.fix': 'Integrations call this API on every directory lookup, approval or ticket: check the path to {host} and the server\'s response time.',
+    'api.slow.fix':
+      "Integrations call this API on every directory lookup, approval or ticket: check the path to {host} and the server's response time.",
     'api.block.api': 'API',
     'api.item.auth': 'Without credentials',
     'api.item.schemes': 'Authentication schemes',
@@ -46,7 +75,8 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...integrationMessages['zh-CN'],
     'api.open': '{endpoint}：{url} 对未携带凭据的请求返回 HTTP {status}：{role} API 对所有能访问到它的人开放。',
-    'api.open.fix': '在接入 IM 平台之前为该 API 加上身份验证（OAuth 2.0 持有者令牌、双向 TLS，或至少一个要求凭据的 API 网关）；如果该 URL 是公开的健康检查页面，请在站点文件中改为指向 API 本身。',
+    'api.open.fix':
+      '在接入 IM 平台之前为该 API 加上身份验证（OAuth 2.0 持有者令牌、双向 TLS，或至少一个要求凭据的 API 网关）；如果该 URL 是公开的健康检查页面，请在站点文件中改为指向 API 本身。',
     'api.no-challenge': '{endpoint}：{url} 返回 401，但没有 WWW-Authenticate 头。',
     'api.no-challenge.fix': 'RFC 9110 §11.6.1 要求每个 401 都附带质询；客户端和网关依赖它来选择认证方式。',
     'api.plaintext': '{endpoint}：{role} API 使用明文 HTTP（{url}）：凭据和业务数据未加密传输。',
@@ -110,7 +140,14 @@ const factsSchema = integrationFactsSchema(
     schemes: { type: 'array', items: { type: 'string' } },
     loginUrl: { type: 'string' },
     location: { type: 'string' },
-    redirects: { type: 'array', items: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, status: { type: 'integer' }, error: { type: 'string' } } } },
+    redirects: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['url'],
+        properties: { url: { type: 'string' }, status: { type: 'integer' }, error: { type: 'string' } },
+      },
+    },
   },
   ['url'],
 );
@@ -128,7 +165,7 @@ export default defineCheck<Options, ApiFacts>({
     failureTitle: 'Business-system APIs are unreachable or unprotected',
     description:
       'For every endpoint with role `hr`, `oa`, `crm`, `ticketing` or `integration` (and `api` endpoints that list this ' +
-      'check in their `checks`), one request without credentials along the endpoint\'s route: the answer must be an ' +
+      "check in their `checks`), one request without credentials along the endpoint's route: the answer must be an " +
       'authentication challenge — 401 with `WWW-Authenticate` (RFC 9110 §11.6.1), a redirect to a login page (SSO), or ' +
       '403. A 2xx answer means the API serves anyone who can reach it: a finding. Plain `http://` is a finding; TLS ' +
       'failures are classified like the http check. Time to first byte is compared with `slowMs`.',
@@ -138,7 +175,11 @@ export default defineCheck<Options, ApiFacts>({
     timeoutMs: 15_000,
     references: [
       { title: 'RFC 9110 — HTTP Semantics', clause: '§11.6.1 (WWW-Authenticate), §15.5.2 (401), §15.5.4 (403)' },
-      { title: 'OWASP API Security Top 10 (2023)', url: 'https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/', clause: 'API2:2023 Broken Authentication' },
+      {
+        title: 'OWASP API Security Top 10 (2023)',
+        url: 'https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/',
+        clause: 'API2:2023 Broken Authentication',
+      },
     ],
   },
   inputs: {
@@ -147,7 +188,7 @@ export default defineCheck<Options, ApiFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        slowMs: { type: 'number', minimum: 1 },
+        slowMs: { type: 'number', minimum: 1, description: 'Time to first byte above which the result is a warning, ms (≥ 1).' },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -156,7 +197,12 @@ export default defineCheck<Options, ApiFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return integrationTargets(site, (ep) => (ep.protocol === 'http' || ep.protocol === 'https') && (API_ROLES.has(ep.role) || (ep.role === 'api' && Boolean(ep.checks?.includes('api')))));
+    return integrationTargets(
+      site,
+      (ep) =>
+        (ep.protocol === 'http' || ep.protocol === 'https') &&
+        (API_ROLES.has(ep.role) || (ep.role === 'api' && Boolean(ep.checks?.includes('api')))),
+    );
   },
 
   async measure(ctx, target) {
@@ -174,13 +220,26 @@ export default defineCheck<Options, ApiFacts>({
         const redirected = REDIRECT_STATUSES.has(res.status) && location !== undefined && location !== '';
         if (redirected) facts.redirects = await redirectChain(ctx, ep, route, res);
         const auth: ApiAuth =
-          res.status === 401 ? (challenge ? 'challenge' : 'challenge-without-scheme')
-          : res.status === 403 ? 'forbidden'
-          : redirected ? (looksLikeLogin(url, location) ? 'redirect-to-login' : 'redirect')
-          : res.status >= 200 && res.status < 300 ? 'none'
-          : 'unknown';
+          res.status === 401
+            ? challenge
+              ? 'challenge'
+              : 'challenge-without-scheme'
+            : res.status === 403
+              ? 'forbidden'
+              : redirected
+                ? looksLikeLogin(url, location)
+                  ? 'redirect-to-login'
+                  : 'redirect'
+                : res.status >= 200 && res.status < 300
+                  ? 'none'
+                  : 'unknown';
         facts.auth = auth;
-        if (challenge) facts.schemes = String(res.headers['www-authenticate']).split(',').map((c) => c.trim().split(/\s+/)[0]!).filter((c) => /^[A-Za-z][\w-]*$/.test(c)).slice(0, 10);
+        if (challenge)
+          facts.schemes = String(res.headers['www-authenticate'])
+            .split(',')
+            .map((c) => c.trim().split(/\s+/)[0]!)
+            .filter((c) => /^[A-Za-z][\w-]*$/.test(c))
+            .slice(0, 10);
         if (auth === 'redirect-to-login') facts.loginUrl = peerText(new URL(location!, url).toString(), 300);
         if (auth === 'redirect') facts.location = peerText(new URL(location!, url).toString(), 300);
         if (res.status >= 500 || auth === 'unknown') facts.classification = 'http-error';
@@ -200,34 +259,74 @@ export default defineCheck<Options, ApiFacts>({
       ...(facts.ttfbMs !== undefined ? [{ id: 'ttfbMs', value: facts.ttfbMs, unit: 'ms', threshold: { max: slowMs } }] : []),
       ...timingMeasurements(facts),
     ];
-    const open: Finding = { id: 'api.open', severity: 'high', message: { id: 'api.open', params: { ...base, status: facts.status ?? 0 } }, remediation: { id: 'api.open.fix' } };
+    const open: Finding = {
+      id: 'api.open',
+      severity: 'high',
+      message: { id: 'api.open', params: { ...base, status: facts.status ?? 0 } },
+      remediation: { id: 'api.open.fix' },
+    };
     if (facts.failure) {
       // An open API stays the finding to act on, whatever the size of what it serves.
-      return { score: 0, measurements, findings: [failureFinding('api', { ...facts, failure: facts.failure }, ep, severity), ...(facts.auth === 'none' ? [open] : [])] };
+      return {
+        score: 0,
+        measurements,
+        findings: [failureFinding('api', { ...facts, failure: facts.failure }, ep, severity), ...(facts.auth === 'none' ? [open] : [])],
+      };
     }
     if (facts.classification === 'http-error') {
-      return { score: 0, measurements, findings: [{ id: 'api.status', severity, message: { id: 'api.status', params: { ...base, status: facts.status ?? 0 } }, remediation: { id: 'api.status.fix' } }] };
+      return {
+        score: 0,
+        measurements,
+        findings: [
+          {
+            id: 'api.status',
+            severity,
+            message: { id: 'api.status', params: { ...base, status: facts.status ?? 0 } },
+            remediation: { id: 'api.status.fix' },
+          },
+        ],
+      };
     }
     const findings: Finding[] = [];
     const ttfbMs = facts.ttfbMs ?? 0;
     let score = timingScore(ttfbMs, slowMs, slowMs * 3);
     if (facts.url.startsWith('http:')) {
-      findings.push({ id: 'api.plaintext', severity: 'high', message: { id: 'api.plaintext', params: base }, remediation: { id: 'api.plaintext.fix' } });
+      findings.push({
+        id: 'api.plaintext',
+        severity: 'high',
+        message: { id: 'api.plaintext', params: base },
+        remediation: { id: 'api.plaintext.fix' },
+      });
       score = 0;
     }
     if (facts.auth === 'none') {
       findings.push(open);
       score = 0;
     } else if (facts.auth === 'challenge-without-scheme') {
-      findings.push({ id: 'api.no-challenge', severity: 'low', message: { id: 'api.no-challenge', params: base }, remediation: { id: 'api.no-challenge.fix' } });
+      findings.push({
+        id: 'api.no-challenge',
+        severity: 'low',
+        message: { id: 'api.no-challenge', params: base },
+        remediation: { id: 'api.no-challenge.fix' },
+      });
       score = Math.min(score, 0.85);
     }
     if (facts.auth === 'redirect') {
-      findings.push({ id: 'api.redirect', severity: 'low', message: { id: 'api.redirect', params: { ...base, status: facts.status ?? 0, location: facts.location ?? '-' } }, remediation: { id: 'api.redirect.fix' } });
+      findings.push({
+        id: 'api.redirect',
+        severity: 'low',
+        message: { id: 'api.redirect', params: { ...base, status: facts.status ?? 0, location: facts.location ?? '-' } },
+        remediation: { id: 'api.redirect.fix' },
+      });
       score = Math.min(score, 0.85);
     }
     if (ttfbMs > slowMs) {
-      findings.push({ id: 'api.slow', severity: 'medium', message: { id: 'api.slow', params: { ...base, ms: Math.round(ttfbMs), limit: slowMs } }, remediation: { id: 'api.slow.fix', params: base } });
+      findings.push({
+        id: 'api.slow',
+        severity: 'medium',
+        message: { id: 'api.slow', params: { ...base, ms: Math.round(ttfbMs), limit: slowMs } },
+        remediation: { id: 'api.slow.fix', params: base },
+      });
     }
     // A finding is never a pass, whatever the timing curve says.
     if (findings.length) score = Math.min(score, 0.89);
@@ -235,14 +334,21 @@ export default defineCheck<Options, ApiFacts>({
   },
 
   present(facts) {
-    return integrationBlocks({ id: 'api.block.api' }, [
-      ...httpItems(facts.status, facts.redirects?.map((h) => h.url)),
-      facts.auth && { label: { id: 'api.item.auth' }, value: { id: `api.auth.${facts.auth}` } },
-      Boolean(facts.schemes?.length) && { label: { id: 'api.item.schemes' }, value: facts.schemes!.join(', ') },
-      facts.loginUrl !== undefined && { label: { id: 'api.item.login' }, value: facts.loginUrl },
-      facts.location !== undefined && { label: { id: 'api.item.location' }, value: facts.location },
-      addressesItem(facts),
-    ], facts);
+    return integrationBlocks(
+      { id: 'api.block.api' },
+      [
+        ...httpItems(
+          facts.status,
+          facts.redirects?.map((h) => h.url),
+        ),
+        facts.auth && { label: { id: 'api.item.auth' }, value: { id: `api.auth.${facts.auth}` } },
+        Boolean(facts.schemes?.length) && { label: { id: 'api.item.schemes' }, value: facts.schemes!.join(', ') },
+        facts.loginUrl !== undefined && { label: { id: 'api.item.login' }, value: facts.loginUrl },
+        facts.location !== undefined && { label: { id: 'api.item.location' }, value: facts.location },
+        addressesItem(facts),
+      ],
+      facts,
+    );
   },
 });
 
@@ -257,12 +363,18 @@ async function redirectChain(ctx: MeasureContext<Options>, ep: Endpoint, route: 
   try {
     // The first URL counts as seen: A → B → A is a loop from the first hop on.
     // Half of what is left: a silent login host must leave time to report the API itself.
-    const rest = await fetchAlong(ctx, ep, route, next!, { maxBodyBytes: 4096, redirects: MAX_REDIRECTS - 1, seen: [res.url], timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2) });
+    const rest = await fetchAlong(ctx, ep, route, next!, {
+      maxBodyBytes: 4096,
+      redirects: MAX_REDIRECTS - 1,
+      seen: [res.url],
+      timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2),
+    });
     return rest.chain.map((u, i) => ({ url: peerText(u, 300), ...(i === rest.chain.length - 1 ? { status: rest.status } : {}) }));
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (isRedirectFailure(err)) throw err;
-    if (err instanceof PathError || err instanceof DnsLookupError) return [{ url: peerText(next!, 300), error: peerText(err.message, 200) }];
+    if (err instanceof PathError || err instanceof DnsLookupError)
+      return [{ url: peerText(next!, 300), error: peerText(err.message, 200) }];
     throw err;
   }
 }

@@ -1,7 +1,16 @@
 import { defineCheck, type Finding } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { MEDIA_PROFILES, nextStreamId, probeSession, probeTargets } from '../../src/probe/context.js';
-import { limitScore, percentilesSchema, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
+import {
+  limitScore,
+  percentilesSchema,
+  probeFactsProperties,
+  probeFactsRequired,
+  probeFailureFacts,
+  probeFailureJudgement,
+  reflectorOf,
+  type ProbeFacts,
+} from '../../src/probe/check-support.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
 import type { Direction } from '../../src/probe/throughput.js';
 import { abortableDelay, runUdpStream, type Percentiles } from '../../src/probe/udp-stream.js';
@@ -12,8 +21,10 @@ const messages = {
     ...probeMessages.en,
     'bufferbloat.dir.down': 'downstream',
     'bufferbloat.dir.up': 'upstream',
-    'bufferbloat.high': 'Round trips grow by {delta} ms while the link is saturated {direction} ({idle} ms idle → {loaded} ms loaded): buffer bloat.',
-    'bufferbloat.high.fix': 'A full queue delays every packet behind it: enable smart queue management (fq_codel / CAKE) on the WAN edge, shape slightly below the line rate, and prioritise media (DSCP EF/AF41).',
+    'bufferbloat.high':
+      'Round trips grow by {delta} ms while the link is saturated {direction} ({idle} ms idle → {loaded} ms loaded): buffer bloat.',
+    'bufferbloat.high.fix':
+      'A full queue delays every packet behind it: enable smart queue management (fq_codel / CAKE) on the WAN edge, shape slightly below the line rate, and prioritise media (DSCP EF/AF41).',
     'bufferbloat.block': 'Median round trip of an audio stream, idle and with the link saturated',
     'bufferbloat.col.load': 'Load',
     'bufferbloat.col.rtt-p50': 'Round trip, median',
@@ -29,7 +40,8 @@ const messages = {
     'bufferbloat.dir.down': '下行',
     'bufferbloat.dir.up': '上行',
     'bufferbloat.high': '链路{direction}饱和时往返时延增加 {delta} 毫秒（空闲 {idle} 毫秒 → 负载 {loaded} 毫秒）：存在缓冲膨胀。',
-    'bufferbloat.high.fix': '满队列会延迟其后的每个数据包：在 WAN 边缘启用智能队列管理（fq_codel / CAKE），整形速率略低于线路速率，并为媒体设置优先级（DSCP EF/AF41）。',
+    'bufferbloat.high.fix':
+      '满队列会延迟其后的每个数据包：在 WAN 边缘启用智能队列管理（fq_codel / CAKE），整形速率略低于线路速率，并为媒体设置优先级（DSCP EF/AF41）。',
     'bufferbloat.block': '音频流往返时延中位数：空闲时与链路饱和时',
     'bufferbloat.col.load': '负载',
     'bufferbloat.col.rtt-p50': '往返时延中位数',
@@ -76,7 +88,13 @@ export interface BufferbloatFacts extends ProbeFacts {
 const loadedSchema = {
   type: 'object',
   required: ['mbps', 'probeMs', 'sent', 'replies', 'rttMs'],
-  properties: { mbps: { type: 'number', minimum: 0 }, probeMs: { type: 'number', minimum: 0 }, sent: { type: 'integer', minimum: 0 }, replies: { type: 'integer', minimum: 0 }, rttMs: percentilesSchema },
+  properties: {
+    mbps: { type: 'number', minimum: 0 },
+    probeMs: { type: 'number', minimum: 0 },
+    sent: { type: 'integer', minimum: 0 },
+    replies: { type: 'integer', minimum: 0 },
+    rttMs: percentilesSchema,
+  },
 } as const;
 const factsSchema = {
   type: 'object',
@@ -119,11 +137,30 @@ export default defineCheck<Options, BufferbloatFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        idleMs: { type: 'integer', minimum: 500, maximum: 60000 },
-        loadMs: { type: 'integer', minimum: 1000, maximum: 60000 },
+        idleMs: {
+          type: 'integer',
+          minimum: 500,
+          maximum: 60000,
+          description: 'Length of the idle audio-cadence UDP stream that gives the baseline RTT, ms (500–60000).',
+        },
+        loadMs: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 60000,
+          description: 'Length of the TCP load in each direction, the loaded RTT probed inside it, ms (1000–60000).',
+        },
         streams: { type: 'integer', minimum: 1, maximum: 32, description: 'parallel TCP streams (the reflector allows 32 per session)' },
-        directions: { type: 'array', items: { enum: ['down', 'up'] }, minItems: 1 },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        directions: {
+          type: 'array',
+          items: { enum: ['down', 'up'] },
+          minItems: 1,
+          description: 'Directions loaded, in this order: down, up (at least one).',
+        },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from idleMs, loadMs and directions).",
+        },
       },
     },
     defaults: { idleMs: 5000, loadMs: 10000, streams: 4, directions: ['down', 'up'] },
@@ -141,15 +178,34 @@ export default defineCheck<Options, BufferbloatFacts>({
     const audio = MEDIA_PROFILES.audio!;
     try {
       const { endpoint, session } = await probeSession(ctx);
-      const facts: BufferbloatFacts = { reflector: reflectorOf(ctx.site, session.udpPort), classification: 'ok', ...run, idle: null, loaded: {} };
-      const stream = (durationMs: number) => runUdpStream({ endpoint, session, stream: nextStreamId(), ...audio, durationMs, drainMs: 500, firstReplyTimeoutMs: 2000, signal: ctx.signal });
+      const facts: BufferbloatFacts = {
+        reflector: reflectorOf(ctx.site, session.udpPort),
+        classification: 'ok',
+        ...run,
+        idle: null,
+        loaded: {},
+      };
+      const stream = (durationMs: number) =>
+        runUdpStream({
+          endpoint,
+          session,
+          stream: nextStreamId(),
+          ...audio,
+          durationMs,
+          drainMs: 500,
+          firstReplyTimeoutMs: 2000,
+          signal: ctx.signal,
+        });
       const idle = await stream(idleMs);
       if (!idle.rttMs) return { ...facts, classification: 'filtered' };
       facts.idle = idle.rttMs;
       for (const direction of ctx.options.directions) {
         // The probe stream starts after the load has left slow start, and ends before it stops.
         const omit = Math.min(1000, Math.floor(loadMs / 4));
-        const load = runThroughput({ endpoint, session, direction, transport: 'tcp', streams, durationMs: loadMs, omitMs: omit }, ctx.signal);
+        const load = runThroughput(
+          { endpoint, session, direction, transport: 'tcp', streams, durationMs: loadMs, omitMs: omit },
+          ctx.signal,
+        );
         // Awaited below, after the probe stream: a load that fails first must not be an unhandled rejection meanwhile.
         load.catch(() => undefined);
         // The worker needs a moment to start and the streams to leave slow start before probing.
@@ -183,13 +239,21 @@ export default defineCheck<Options, BufferbloatFacts>({
         id: 'bufferbloat.high',
         // Same steps as the score: beyond twice the limit is a failure.
         severity: r.delta > 2 * limit ? 'high' : 'medium',
-        message: { id: 'bufferbloat.high', params: { direction: { id: `bufferbloat.dir.${r.direction}` }, delta: r.delta, idle: facts.idle!.p50, loaded: r.p50 } },
+        message: {
+          id: 'bufferbloat.high',
+          params: { direction: { id: `bufferbloat.dir.${r.direction}` }, delta: r.delta, idle: facts.idle!.p50, loaded: r.p50 },
+        },
         remediation: { id: 'bufferbloat.high.fix' },
       }));
     return {
       score,
       measurements: [
-        { id: 'bufferbloat', value: worst, unit: 'ms', threshold: { max: limit, source: 'Microsoft 365 connectivity test: ≥ 100 ms flagged' } },
+        {
+          id: 'bufferbloat',
+          value: worst,
+          unit: 'ms',
+          threshold: { max: limit, source: 'Microsoft 365 connectivity test: ≥ 100 ms flagged' },
+        },
         { id: 'rtt-idle-p50', value: facts.idle.p50, unit: 'ms' },
         ...rows.map((r) => ({ id: `rtt-loaded-${r.direction}-p50`, value: r.p50, unit: 'ms' })),
       ],

@@ -1,15 +1,31 @@
 import { defineCheck, type Block, type Measurement, type Message } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
-import { probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
-import { CODECS, QUALITY_BANDS, mosFromR, qualityBand, rFactor, type CodecProfile, type QualityBand, type RFactorResult } from '../../src/quality/emodel.js';
+import {
+  probeFactsProperties,
+  probeFactsRequired,
+  probeFailureFacts,
+  probeFailureJudgement,
+  reflectorOf,
+  type ProbeFacts,
+} from '../../src/probe/check-support.js';
+import {
+  CODECS,
+  QUALITY_BANDS,
+  mosFromR,
+  qualityBand,
+  rFactor,
+  type CodecProfile,
+  type QualityBand,
+  type RFactorResult,
+} from '../../src/quality/emodel.js';
 import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {
     ...probeMessages.en,
     'call-quality.low': 'Predicted call quality with {codec}: MOS {mos} ({band}), R = {r}.',
-    'call-quality.low.fix': 'The E-model says what hurts most: {driver}. Fix that first (see the latency check\'s findings).',
+    'call-quality.low.fix': "The E-model says what hurts most: {driver}. Fix that first (see the latency check's findings).",
     'driver.delay': 'delay (one-way {delay} ms, including the jitter buffer)',
     'driver.loss': 'packet loss ({loss} %)',
     'band.excellent': 'excellent',
@@ -107,7 +123,17 @@ const factsSchema = {
     stream: mediaStreamSchema,
     path: {
       type: ['object', 'null'],
-      required: ['sent', 'replies', 'rttP50Ms', 'jitterUpMs', 'jitterDownMs', 'lossPercent', 'lossUpPercent', 'lossDownPercent', 'burstRatio'],
+      required: [
+        'sent',
+        'replies',
+        'rttP50Ms',
+        'jitterUpMs',
+        'jitterDownMs',
+        'lossPercent',
+        'lossUpPercent',
+        'lossDownPercent',
+        'burstRatio',
+      ],
       properties: {
         sent: { type: 'integer', minimum: 0 },
         replies: { type: 'integer', minimum: 0 },
@@ -135,7 +161,7 @@ export default defineCheck<Options, CallQualityFacts>({
       'Feeds the audio stream measured by the latency check (same stream, shared) into the ITU-T G.107 E-model: ' +
       'one-way delay = RTT p50 / 2 (no synchronised clocks, so the path is taken as symmetric) plus a jitter buffer of ' +
       '2 × jitter plus codec delay; effective equipment impairment from loss and burstiness (G.107 eq. 7-29, BurstR from ' +
-      'the measured loss pattern); R → MOS by G.107 Annex B. Rated with Twilio\'s bands: > 4.2 excellent, 4.1–4.2 great, ' +
+      "the measured loss pattern); R → MOS by G.107 Annex B. Rated with Twilio's bands: > 4.2 excellent, 4.1–4.2 great, " +
       '3.7–4.0 good, 3.1–3.6 fair, below degraded. Codec impairments from ITU-T G.113 Appendix I (Opus: an assumption, ' +
       'marked in the report).',
     category: 'network',
@@ -156,11 +182,30 @@ export default defineCheck<Options, CallQualityFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        codecs: { type: 'array', items: { enum: Object.keys(CODECS) }, minItems: 1 },
-        profile: { enum: ['audio', 'video'] },
-        durationMs: { type: 'integer', minimum: 500, maximum: 300000 },
-        drainMs: { type: 'integer', minimum: 100, maximum: 10000 },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        codecs: {
+          type: 'array',
+          items: { enum: Object.keys(CODECS) },
+          minItems: 1,
+          description: 'Codecs rated, one target each: G.711, G.729A, Opus (at least one).',
+        },
+        profile: { enum: ['audio', 'video'], description: "The latency check's stream the E-model is fed with: audio or video." },
+        durationMs: {
+          type: 'integer',
+          minimum: 500,
+          maximum: 300000,
+          description: 'Length of the UDP stream when checks.latency.durationMs is not set, ms (500–300000).',
+        },
+        drainMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 10000,
+          description: 'Wait for late replies after the last probe when checks.latency.drainMs is not set, ms (100–10000).',
+        },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from durationMs and drainMs).",
+        },
       },
     },
     defaults: { codecs: ['G.711', 'Opus'], profile: 'audio', durationMs: 15000, drainMs: 1000 },
@@ -178,7 +223,10 @@ export default defineCheck<Options, CallQualityFacts>({
     // The same stream as the latency check (one per profile); its duration is the latency check's when set there.
     const latency = ctx.site.checks.latency as Partial<Options> | undefined;
     try {
-      const { stream, result: r } = await latencyOnce(ctx, profile, { durationMs: latency?.durationMs ?? ctx.options.durationMs, drainMs: latency?.drainMs ?? ctx.options.drainMs });
+      const { stream, result: r } = await latencyOnce(ctx, profile, {
+        durationMs: latency?.durationMs ?? ctx.options.durationMs,
+        drainMs: latency?.drainMs ?? ctx.options.drainMs,
+      });
       const { session } = await probeSession(ctx);
       const base = { reflector: reflectorOf(ctx.site, session.udpPort), codec, profile, stream };
       if (!r.rttMs) return { ...base, classification: 'filtered', path: null };
@@ -216,7 +264,10 @@ export default defineCheck<Options, CallQualityFacts>({
     ];
     if (score >= 0.9) return { score, measurements };
     // What loss adds on top of the codec's own impairment, against what delay takes away.
-    const driverMessage: Message = q.id >= q.ieEff - codec.ie ? { id: 'driver.delay', params: { delay: Math.round(q.effectiveDelayMs) } } : { id: 'driver.loss', params: { loss: lossPercent } };
+    const driverMessage: Message =
+      q.id >= q.ieEff - codec.ie
+        ? { id: 'driver.delay', params: { delay: Math.round(q.effectiveDelayMs) } }
+        : { id: 'driver.loss', params: { loss: lossPercent } };
     return {
       score,
       measurements,
@@ -229,7 +280,14 @@ export default defineCheck<Options, CallQualityFacts>({
             id: 'call-quality.low.fix',
             params: { driver: driverMessage },
           },
-          evidence: { oneWayDelayMs: model.oneWayDelayMs, jitterMs: model.jitterMs, lossPercent, burstRatio: facts.path.burstRatio, id: q.id, ieEff: q.ieEff },
+          evidence: {
+            oneWayDelayMs: model.oneWayDelayMs,
+            jitterMs: model.jitterMs,
+            lossPercent,
+            burstRatio: facts.path.burstRatio,
+            id: q.id,
+            ieEff: q.ieEff,
+          },
         },
       ],
     };
@@ -285,4 +343,3 @@ function eModel(codecName: string, p: CallQualityPath): EModel | undefined {
   const mos = round(mosFromR(q.r), 2);
   return { codec, oneWayDelayMs, jitterMs, lossPercent, q, mos, band: qualityBand(mos) };
 }
-

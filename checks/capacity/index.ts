@@ -20,8 +20,10 @@ const messages = {
   en: {
     // The plan's own phrases (`siteready plan`): notes, directions, bases, column labels.
     ...planMessages.en,
-    'capacity.short': 'At peak, real-time media needs {demand} Mbit/s {direction} but may use {allowance} Mbit/s ({share} % of {capacity} Mbit/s, {basis}): {short} Mbit/s short.',
-    'capacity.short.fix': 'Add capacity, raise the share real-time media may use (with QoS so it is protected), or lower video quality; {calls} concurrent 1:1 video calls fit today.',
+    'capacity.short':
+      'At peak, real-time media needs {demand} Mbit/s {direction} but may use {allowance} Mbit/s ({share} % of {capacity} Mbit/s, {basis}): {short} Mbit/s short.',
+    'capacity.short.fix':
+      'Add capacity, raise the share real-time media may use (with QoS so it is protected), or lower video quality; {calls} concurrent 1:1 video calls fit today.',
     'capacity.dir.down': 'down',
     'capacity.dir.up': 'up',
     'capacity.tight': 'Headroom {direction} is only {headroom} Mbit/s ({percent} % of the media allowance).',
@@ -37,7 +39,8 @@ const messages = {
   },
   'zh-CN': {
     ...planMessages['zh-CN'],
-    'capacity.short': '高峰时实时媒体{direction}需要 {demand} Mbit/s，但可用 {allowance} Mbit/s（{capacity} Mbit/s 的 {share}%，{basis}）：缺口 {short} Mbit/s。',
+    'capacity.short':
+      '高峰时实时媒体{direction}需要 {demand} Mbit/s，但可用 {allowance} Mbit/s（{capacity} Mbit/s 的 {share}%，{basis}）：缺口 {short} Mbit/s。',
     'capacity.short.fix': '扩容、提高实时媒体可用比例（并配合 QoS 保护），或降低视频质量；目前可容纳 {calls} 路并发一对一视频通话。',
     'capacity.dir.down': '下行',
     'capacity.dir.up': '上行',
@@ -88,8 +91,16 @@ export interface CapacityFacts {
 const share = { type: 'number', minimum: 0, maximum: 1 } as const;
 const mbps = { type: 'number', minimum: 0 } as const;
 const nullableMbps = { type: ['number', 'null'], minimum: 0 } as const;
-const failureSchema = { type: 'object', required: ['message'], properties: { message: { type: 'string' }, classification: { type: 'string' }, code: { type: 'string' } } } as const;
-const rates = { type: 'object', required: ['declaredMbps', 'measuredMbps'], properties: { declaredMbps: nullableMbps, measuredMbps: nullableMbps } } as const;
+const failureSchema = {
+  type: 'object',
+  required: ['message'],
+  properties: { message: { type: 'string' }, classification: { type: 'string' }, code: { type: 'string' } },
+} as const;
+const rates = {
+  type: 'object',
+  required: ['declaredMbps', 'measuredMbps'],
+  properties: { declaredMbps: nullableMbps, measuredMbps: nullableMbps },
+} as const;
 const factsSchema = {
   type: 'object',
   required: ['demand', 'links', 'perDirection'],
@@ -106,14 +117,25 @@ const factsSchema = {
           items: {
             type: 'object',
             required: ['name', 'users'],
-            properties: { name: { type: 'string' }, users: { type: 'number', minimum: 0 }, audio: share, video: share, screenShare: share, meetings: share },
+            properties: {
+              name: { type: 'string' },
+              users: { type: 'number', minimum: 0 },
+              audio: share,
+              video: share,
+              screenShare: share,
+              meetings: share,
+            },
           },
         },
       },
     },
     links: {
       type: 'array',
-      items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, downMbps: mbps, upMbps: mbps, realtimeShare: share } },
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string' }, downMbps: mbps, upMbps: mbps, realtimeShare: share },
+      },
     },
     measured: { type: 'object', properties: { downMbps: { type: 'number' }, upMbps: { type: 'number' } } },
     measureFailures: { type: 'object', additionalProperties: false, properties: { down: failureSchema, up: failureSchema } },
@@ -129,7 +151,7 @@ export default defineCheck<Options, CapacityFacts>({
     failureTitle: 'Links cannot carry the peak real-time demand',
     description:
       'Computes peak real-time media demand from `demand.personas` (users × share in audio, video and screen sharing, ' +
-      '1:1 or in meetings) with Microsoft Teams\' per-stream bandwidth (minimum / recommended / best), and compares it ' +
+      "1:1 or in meetings) with Microsoft Teams' per-stream bandwidth (minimum / recommended / best), and compares it " +
       'with the share of the links real-time media may use (30 % by default, the Teams Network Planner default; ' +
       '`realtimeShare` per link or in `demand`). Capacity is the declared link rate, the measured throughput when a ' +
       'reflector is configured, or the lower of the two. Reports headroom in Mbit/s (negative when short) and how many ' +
@@ -142,8 +164,15 @@ export default defineCheck<Options, CapacityFacts>({
     timeoutMs: 90_000,
     exclusive: 'probe',
     references: [
-      { title: 'Microsoft Teams: prepare your organization\'s network — bandwidth requirements', url: 'https://learn.microsoft.com/microsoftteams/prepare-network' },
-      { title: 'Microsoft Teams Network Planner', url: 'https://learn.microsoft.com/microsoftteams/network-planner', clause: 'real-time media share of a link' },
+      {
+        title: "Microsoft Teams: prepare your organization's network — bandwidth requirements",
+        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
+      },
+      {
+        title: 'Microsoft Teams Network Planner',
+        url: 'https://learn.microsoft.com/microsoftteams/network-planner',
+        clause: 'real-time media share of a link',
+      },
     ],
   },
   inputs: {
@@ -151,9 +180,17 @@ export default defineCheck<Options, CapacityFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        quality: { enum: ['minimum', 'recommended', 'best'] },
-        useMeasured: { type: 'boolean' },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        quality: {
+          enum: ['minimum', 'recommended', 'best'],
+          description:
+            'Teams bandwidth column the demand is computed with: minimum, recommended or best (default: demand.quality, else recommended).',
+        },
+        useMeasured: {
+          type: 'boolean',
+          description:
+            'With a probe, measure TCP throughput down and up and use it as capacity (the smaller of declared and measured when both are known).',
+        },
+        timeoutMs: { type: 'integer', minimum: 1000, description: "Deadline of each task, ms (≥ 1000; over the check's default)." },
       },
     },
     defaults: { useMeasured: true },
@@ -194,7 +231,8 @@ export default defineCheck<Options, CapacityFacts>({
       if (Object.keys(failures).length) facts.measureFailures = failures;
     }
     const a = assessCapacity({ demand: facts.demand, links, ...(facts.measured ? { measured: facts.measured } : {}) });
-    for (const d of DIRECTIONS) facts.perDirection[d] = { declaredMbps: a.perDirection[d].declaredMbps, measuredMbps: a.perDirection[d].measuredMbps };
+    for (const d of DIRECTIONS)
+      facts.perDirection[d] = { declaredMbps: a.perDirection[d].declaredMbps, measuredMbps: a.perDirection[d].measuredMbps };
     return facts;
   },
 
@@ -231,7 +269,14 @@ export default defineCheck<Options, CapacityFacts>({
         findings.push({
           id: 'capacity.tight',
           severity: 'medium',
-          message: { id: 'capacity.tight', params: { direction: { id: `capacity.dir.${d}` }, headroom: r2(p.headroomMbps), percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps) } },
+          message: {
+            id: 'capacity.tight',
+            params: {
+              direction: { id: `capacity.dir.${d}` },
+              headroom: r2(p.headroomMbps),
+              percent: Math.round((100 * p.headroomMbps) / p.allowanceMbps),
+            },
+          },
           remediation: { id: 'capacity.tight.fix' },
         });
       }
@@ -241,7 +286,10 @@ export default defineCheck<Options, CapacityFacts>({
         id: 'capacity-headroom',
         value: r2(Math.min(...headrooms)),
         unit: 'Mbit/s',
-        threshold: { min: 0, source: `Teams bandwidth table, ${Math.round(100 * (a.perDirection.down.realtimeShare ?? 0.3))} % real-time share` },
+        threshold: {
+          min: 0,
+          source: `Teams bandwidth table, ${Math.round(100 * (a.perDirection.down.realtimeShare ?? 0.3))} % real-time share`,
+        },
       },
       ...DIRECTIONS.flatMap((d) => {
         const p = a.perDirection[d];
@@ -261,9 +309,15 @@ export default defineCheck<Options, CapacityFacts>({
     for (const d of DIRECTIONS) {
       const p = a.perDirection[d];
       const bars = [
-        ...(p.measuredMbps !== null ? [{ label: { id: 'capacity.bar.measured' }, value: r2(p.measuredMbps), role: 'measured' as const }] : []),
-        ...(p.declaredMbps !== null ? [{ label: { id: 'capacity.bar.declared' }, value: r2(p.declaredMbps), role: 'capacity' as const }] : []),
-        ...(p.allowanceMbps !== null ? [{ label: { id: 'capacity.bar.allowance' }, value: r2(p.allowanceMbps), role: 'allowance' as const }] : []),
+        ...(p.measuredMbps !== null
+          ? [{ label: { id: 'capacity.bar.measured' }, value: r2(p.measuredMbps), role: 'measured' as const }]
+          : []),
+        ...(p.declaredMbps !== null
+          ? [{ label: { id: 'capacity.bar.declared' }, value: r2(p.declaredMbps), role: 'capacity' as const }]
+          : []),
+        ...(p.allowanceMbps !== null
+          ? [{ label: { id: 'capacity.bar.allowance' }, value: r2(p.allowanceMbps), role: 'allowance' as const }]
+          : []),
         ...(p.demandMbps !== null ? [{ label: { id: 'capacity.bar.demand' }, value: r2(p.demandMbps), role: 'demand' as const }] : []),
       ];
       if (bars.length) blocks.push({ kind: 'bars', title: { id: `capacity.block.${d}` }, unit: 'Mbit/s', bars });
@@ -295,7 +349,12 @@ export default defineCheck<Options, CapacityFacts>({
       }),
     });
     if (a.messages.length) {
-      blocks.push({ kind: 'table', title: { id: 'capacity.block.notes' }, columns: [{ key: 'note', label: { id: 'capacity.col.note' } }], rows: a.messages.map((m) => ({ note: m })) });
+      blocks.push({
+        kind: 'table',
+        title: { id: 'capacity.block.notes' },
+        columns: [{ key: 'note', label: { id: 'capacity.col.note' } }],
+        rows: a.messages.map((m) => ({ note: m })),
+      });
     }
     return blocks;
   },

@@ -14,8 +14,21 @@ import { pathMessages } from '../../src/net/path-messages.js';
 import { opener } from '../../src/net/route-connect.js';
 import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { endpointTls, peerText } from '../../src/integration/common.js';
-import { integrationFactsSchema, integrationTargets, measureAlong, tlsFactsSchema, type IntegrationFacts, type TlsFacts } from '../../src/integration/facts.js';
-import { addressesItem, failureFinding, integrationBlocks, integrationMessages, timingMeasurements } from '../../src/integration/findings.js';
+import {
+  integrationFactsSchema,
+  integrationTargets,
+  measureAlong,
+  tlsFactsSchema,
+  type IntegrationFacts,
+  type TlsFacts,
+} from '../../src/integration/facts.js';
+import {
+  addressesItem,
+  failureFinding,
+  integrationBlocks,
+  integrationMessages,
+  timingMeasurements,
+} from '../../src/integration/findings.js';
 import { round } from '../../src/util/number.js';
 
 const messages = {
@@ -23,20 +36,28 @@ const messages = {
     ...pathMessages.en,
     ...integrationMessages.en,
     'directory.not-ldap': '{endpoint}: {host}:{port} accepts connections but does not answer in LDAP ({detail}).',
-    'directory.not-ldap.fix': 'Check that the directory service listens on this port ({port}); 636 is LDAPS, 389 is LDAP with StartTLS, 3268/3269 the Active Directory global catalog.',
-    'directory.starttls-refused': '{endpoint}: StartTLS on {host}:{port} was refused ({result}{diagnostic}): directory traffic, binds included, would cross the network in clear text.',
-    'directory.starttls-refused.fix': 'Enable StartTLS on the directory server (a certificate for {host}), or point the IM platform at LDAPS (port 636). Never let it bind over plain LDAP.',
-    'directory.plaintext': '{endpoint}: plain LDAP on {host}:{port} without StartTLS: binds and directory data cross the network in clear text.',
+    'directory.not-ldap.fix':
+      'Check that the directory service listens on this port ({port}); 636 is LDAPS, 389 is LDAP with StartTLS, 3268/3269 the Active Directory global catalog.',
+    'directory.starttls-refused':
+      '{endpoint}: StartTLS on {host}:{port} was refused ({result}{diagnostic}): directory traffic, binds included, would cross the network in clear text.',
+    'directory.starttls-refused.fix':
+      'Enable StartTLS on the directory server (a certificate for {host}), or point the IM platform at LDAPS (port 636). Never let it bind over plain LDAP.',
+    'directory.plaintext':
+      '{endpoint}: plain LDAP on {host}:{port} without StartTLS: binds and directory data cross the network in clear text.',
     'directory.plaintext.fix': 'Use ldaps:// (port 636) or enable StartTLS (ldap.startTls: require).',
     'directory.bind-not-tried': '{endpoint}: the service account bind was not tried, because the connection is not encrypted.',
-    'directory.invalid-credentials': '{endpoint}: the directory refused the service account {bindDn}: invalid credentials (49){diagnostic}.',
-    'directory.invalid-credentials.fix': 'Check the bind DN and the password in the environment variable the site file names; an expired or locked service account answers 49 as well (Active Directory puts the reason in the diagnostic: data 52e wrong password, 532 expired, 533 disabled, 775 locked).',
+    'directory.invalid-credentials':
+      '{endpoint}: the directory refused the service account {bindDn}: invalid credentials (49){diagnostic}.',
+    'directory.invalid-credentials.fix':
+      'Check the bind DN and the password in the environment variable the site file names; an expired or locked service account answers 49 as well (Active Directory puts the reason in the diagnostic: data 52e wrong password, 532 expired, 533 disabled, 775 locked).',
     'directory.bind-failed': '{endpoint}: binding as {bindDn} failed: {result}{diagnostic}.',
-    'directory.bind-failed.fix': 'Read the result code: strongerAuthRequired / confidentialityRequired mean the server wants TLS or signing, unwillingToPerform often a policy on simple binds; fix the account or the server policy the IM platform depends on.',
+    'directory.bind-failed.fix':
+      'Read the result code: strongerAuthRequired / confidentialityRequired mean the server wants TLS or signing, unwillingToPerform often a policy on simple binds; fix the account or the server policy the IM platform depends on.',
     'directory.anonymous-allowed': '{endpoint}: the directory accepts anonymous binds.',
-    'directory.anonymous-allowed.fix': 'If anonymous binds can read users and groups, anyone on the network can harvest the organisation\'s directory: restrict anonymous access (AD: dsHeuristics; OpenLDAP: disallow bind_anon or limit its ACLs).',
-    'directory.diagnostic-withheld': ' (the server\'s message repeats the password and is not shown)',
-    'directory.detail-withheld': 'the server\'s message repeats the password and is not shown',
+    'directory.anonymous-allowed.fix':
+      "If anonymous binds can read users and groups, anyone on the network can harvest the organisation's directory: restrict anonymous access (AD: dsHeuristics; OpenLDAP: disallow bind_anon or limit its ACLs).",
+    'directory.diagnostic-withheld': " (the server's message repeats the password and is not shown)",
+    'directory.detail-withheld': "the server's message repeats the password and is not shown",
     'directory.diagnostic.colon': ': {text}',
     'directory.diagnostic.paren': ' ({text})',
     'directory.block.directory': 'Directory',
@@ -57,18 +78,24 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...integrationMessages['zh-CN'],
     'directory.not-ldap': '{endpoint}：{host}:{port} 接受连接，但不以 LDAP 应答（{detail}）。',
-    'directory.not-ldap.fix': '确认目录服务在该端口（{port}）上监听：636 为 LDAPS，389 为支持 StartTLS 的 LDAP，3268/3269 为 Active Directory 全局编录。',
-    'directory.starttls-refused': '{endpoint}：{host}:{port} 拒绝了 StartTLS（{result}{diagnostic}）：目录流量（包括绑定凭据）将以明文在网络上传输。',
-    'directory.starttls-refused.fix': '在目录服务器上启用 StartTLS（为 {host} 配置证书），或让 IM 平台改用 LDAPS（端口 636）。切勿通过明文 LDAP 绑定。',
+    'directory.not-ldap.fix':
+      '确认目录服务在该端口（{port}）上监听：636 为 LDAPS，389 为支持 StartTLS 的 LDAP，3268/3269 为 Active Directory 全局编录。',
+    'directory.starttls-refused':
+      '{endpoint}：{host}:{port} 拒绝了 StartTLS（{result}{diagnostic}）：目录流量（包括绑定凭据）将以明文在网络上传输。',
+    'directory.starttls-refused.fix':
+      '在目录服务器上启用 StartTLS（为 {host} 配置证书），或让 IM 平台改用 LDAPS（端口 636）。切勿通过明文 LDAP 绑定。',
     'directory.plaintext': '{endpoint}：{host}:{port} 使用未启用 StartTLS 的明文 LDAP：绑定凭据和目录数据以明文传输。',
     'directory.plaintext.fix': '使用 ldaps://（端口 636）或启用 StartTLS（ldap.startTls: require）。',
     'directory.bind-not-tried': '{endpoint}：连接未加密，因此未尝试服务账号绑定。',
     'directory.invalid-credentials': '{endpoint}：目录拒绝了服务账号 {bindDn}：凭据无效（49）{diagnostic}。',
-    'directory.invalid-credentials.fix': '核对绑定 DN 以及站点文件所指环境变量中的密码；服务账号过期或被锁定时同样返回 49（Active Directory 会在诊断信息中说明原因：data 52e 密码错误，532 已过期，533 已禁用，775 已锁定）。',
+    'directory.invalid-credentials.fix':
+      '核对绑定 DN 以及站点文件所指环境变量中的密码；服务账号过期或被锁定时同样返回 49（Active Directory 会在诊断信息中说明原因：data 52e 密码错误，532 已过期，533 已禁用，775 已锁定）。',
     'directory.bind-failed': '{endpoint}：以 {bindDn} 绑定失败：{result}{diagnostic}。',
-    'directory.bind-failed.fix': '根据结果码处理：strongerAuthRequired / confidentialityRequired 表示服务器要求 TLS 或签名，unwillingToPerform 通常是针对简单绑定的策略；请修正 IM 平台所依赖的账号或服务器策略。',
+    'directory.bind-failed.fix':
+      '根据结果码处理：strongerAuthRequired / confidentialityRequired 表示服务器要求 TLS 或签名，unwillingToPerform 通常是针对简单绑定的策略；请修正 IM 平台所依赖的账号或服务器策略。',
     'directory.anonymous-allowed': '{endpoint}：目录允许匿名绑定。',
-    'directory.anonymous-allowed.fix': '如果匿名绑定可以读取用户和组，网络上的任何人都能获取整个组织的目录：请限制匿名访问（AD：dsHeuristics；OpenLDAP：禁用 bind_anon 或收紧其 ACL）。',
+    'directory.anonymous-allowed.fix':
+      '如果匿名绑定可以读取用户和组，网络上的任何人都能获取整个组织的目录：请限制匿名访问（AD：dsHeuristics；OpenLDAP：禁用 bind_anon 或收紧其 ACL）。',
     'directory.diagnostic-withheld': '（服务器的消息中重复了密码，不予显示）',
     'directory.detail-withheld': '服务器的消息中重复了密码，不予显示',
     'directory.diagnostic.colon': '：{text}',
@@ -113,7 +140,8 @@ export interface LdapAnswer {
   diagnosticWithheld?: true;
 }
 
-export type BindFacts = ({ attempted: true; bindDn: string } & LdapAnswer) | { attempted: false; reason: 'not-encrypted' | 'starttls-refused' };
+export type BindFacts =
+  ({ attempted: true; bindDn: string } & LdapAnswer) | { attempted: false; reason: 'not-encrypted' | 'starttls-refused' };
 
 export interface DirectoryFacts extends IntegrationFacts {
   /** How the connection was to be secured: implicit TLS, StartTLS, or none (startTls: off). */
@@ -148,7 +176,12 @@ const factsSchema = integrationFactsSchema(
     bind: {
       type: 'object',
       required: ['attempted'],
-      properties: { attempted: { type: 'boolean' }, bindDn: { type: 'string' }, reason: { enum: ['not-encrypted', 'starttls-refused'] }, ...answerProperties },
+      properties: {
+        attempted: { type: 'boolean' },
+        bindDn: { type: 'string' },
+        reason: { enum: ['not-encrypted', 'starttls-refused'] },
+        ...answerProperties,
+      },
       if: { properties: { attempted: { const: true } } },
       then: { required: ['bindDn', 'resultCode', 'result'] },
       else: { required: ['reason'] },
@@ -170,13 +203,13 @@ export default defineCheck<Options, DirectoryFacts>({
     failureTitle: 'The directory (LDAP) is not usable by the IM platform',
     description:
       'For every endpoint with role `directory` (ldaps:// or ldap:// URLs, or host:port with protocol ldaps / ldap / ' +
-      'tls, or tcp on 389 / 636 / 3268 / 3269; also `directory-sync` endpoints with ldap(s) URLs), along its route (direct or through the proxy\'s CONNECT ' +
+      "tls, or tcp on 389 / 636 / 3268 / 3269; also `directory-sync` endpoints with ldap(s) URLs), along its route (direct or through the proxy's CONNECT " +
       'tunnel): LDAPS — the TLS handshake with ' +
       'certificate verification (trust, host name, validity, protocol), classified like the http check; ldap:// — the ' +
       'StartTLS extended operation (RFC 4511 §4.14, OID 1.3.6.1.4.1.1466.20037) and then the same TLS handshake. Then an ' +
       'anonymous simple bind (allowed or refused is recorded) and, with `credentials.bindDn` and `credentials.password: ' +
       '${ENV}`, a simple bind as the service account: success, `invalidCredentials` (49) and other result codes are told ' +
-      'apart. A password is never sent over an unencrypted connection. The full TLS audit (versions, ciphers) is the tls check\'s.',
+      "apart. A password is never sent over an unencrypted connection. The full TLS audit (versions, ciphers) is the tls check's.",
     category: 'integration',
     severity: 'high',
     weight: 3,
@@ -193,7 +226,12 @@ export default defineCheck<Options, DirectoryFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        startTls: { type: 'string', enum: ['require', 'try', 'off'] },
+        startTls: {
+          type: 'string',
+          enum: ['require', 'try', 'off'],
+          description:
+            "StartTLS on ldap:// endpoints: require (a refusal fails), try (a refusal is a medium finding) or off (clear text); an endpoint's ldap.startTls wins.",
+        },
         anonymousBind: { type: 'boolean', description: 'Try an anonymous bind and report whether it is allowed (default true).' },
         timeoutMs: commonOptions.timeoutMs,
       },
@@ -206,7 +244,9 @@ export default defineCheck<Options, DirectoryFacts>({
     return integrationTargets(
       site,
       // An org-structure sync source that is a directory gets the same LDAP tests.
-      (ep) => (ep.role === 'directory' || (ep.role === 'directory-sync' && (ep.protocol === 'ldap' || ep.protocol === 'ldaps'))) && (DIRECTORY_PROTOCOLS.has(ep.protocol) || (ep.protocol === 'tcp' && LDAP_PORTS.has(ep.port))),
+      (ep) =>
+        (ep.role === 'directory' || (ep.role === 'directory-sync' && (ep.protocol === 'ldap' || ep.protocol === 'ldaps'))) &&
+        (DIRECTORY_PROTOCOLS.has(ep.protocol) || (ep.protocol === 'tcp' && LDAP_PORTS.has(ep.port))),
     );
   },
 
@@ -229,7 +269,11 @@ export default defineCheck<Options, DirectoryFacts>({
         ep,
         async (route, facts) => {
           const tls = await endpointTls(ctx, ep);
-          const opened = await opener(ctx, route, facts.connectTimeoutMs)({ host: ep.host, port: ep.port, ...(implicitTls ? { tls } : {}) });
+          const opened = await opener(
+            ctx,
+            route,
+            facts.connectTimeoutMs,
+          )({ host: ep.host, port: ep.port, ...(implicitTls ? { tls } : {}) });
           socket = opened.socket;
           keepErrors(socket);
           if (opened.timings.connectMs !== undefined) facts.connectMs = opened.timings.connectMs;
@@ -242,7 +286,12 @@ export default defineCheck<Options, DirectoryFacts>({
             facts.startTls = ldapAnswer(answer, secret);
             if (answer.resultCode === 0) {
               const t0 = performance.now();
-              const secured = await tlsOver(socket as Socket, { host: ep.host, ...tls }, Math.max(1000, Math.min(10_000, probeBudgetMs(ctx))), ctx.signal);
+              const secured = await tlsOver(
+                socket as Socket,
+                { host: ep.host, ...tls },
+                Math.max(1000, Math.min(10_000, probeBudgetMs(ctx))),
+                ctx.signal,
+              );
               socket = secured.socket;
               keepErrors(socket);
               facts.tls = secured.tls;
@@ -287,7 +336,8 @@ export default defineCheck<Options, DirectoryFacts>({
     const base = { endpoint: ep.name, host: ep.host, port: ep.port };
     if (facts.failure) {
       const severity = unreachableSeverity(ep);
-      if (facts.failure.classification !== 'server-error') return { score: 0, findings: [failureFinding('directory', { ...facts, failure: facts.failure }, ep, severity)] };
+      if (facts.failure.classification !== 'server-error')
+        return { score: 0, findings: [failureFinding('directory', { ...facts, failure: facts.failure }, ep, severity)] };
       const detail: Message | string = facts.messageWithheld ? { id: 'directory.detail-withheld' } : facts.failure.message;
       return {
         score: 0,
@@ -310,17 +360,30 @@ export default defineCheck<Options, DirectoryFacts>({
       findings.push({
         id: 'directory.starttls-refused',
         severity: policy === 'require' ? 'high' : 'medium',
-        message: { id: 'directory.starttls-refused', params: { ...base, result: facts.startTls.result, diagnostic: diagnostic(facts.startTls, 'colon') } },
+        message: {
+          id: 'directory.starttls-refused',
+          params: { ...base, result: facts.startTls.result, diagnostic: diagnostic(facts.startTls, 'colon') },
+        },
         remediation: { id: 'directory.starttls-refused.fix', params: base },
       });
       if (policy === 'require') failed = true;
       else score = Math.min(score, 0.6);
     } else if (facts.mode === 'plain') {
-      findings.push({ id: 'directory.plaintext', severity: 'high', message: { id: 'directory.plaintext', params: base }, remediation: { id: 'directory.plaintext.fix' } });
+      findings.push({
+        id: 'directory.plaintext',
+        severity: 'high',
+        message: { id: 'directory.plaintext', params: base },
+        remediation: { id: 'directory.plaintext.fix' },
+      });
       score = Math.min(score, 0.5);
     }
     if (facts.anonymousBind === 'allowed') {
-      findings.push({ id: 'directory.anonymous-allowed', severity: 'low', message: { id: 'directory.anonymous-allowed', params: base }, remediation: { id: 'directory.anonymous-allowed.fix' } });
+      findings.push({
+        id: 'directory.anonymous-allowed',
+        severity: 'low',
+        message: { id: 'directory.anonymous-allowed', params: base },
+        remediation: { id: 'directory.anonymous-allowed.fix' },
+      });
       score = Math.min(score, 0.8);
     }
     const bind = facts.bind;
@@ -338,16 +401,22 @@ export default defineCheck<Options, DirectoryFacts>({
 
   present(facts) {
     const bind = facts.bind;
-    return integrationBlocks({ id: 'directory.block.directory' }, [
-      { label: { id: 'directory.item.mode' }, value: { id: `directory.mode.${facts.mode}` } },
-      addressesItem(facts),
-      facts.startTls && { label: { id: 'directory.item.starttls' }, value: facts.startTls.result },
-      facts.anonymousBind && { label: { id: 'directory.item.anonymous' }, value: { id: `directory.anonymous.${facts.anonymousBind}` } },
-      bind && {
-        label: { id: 'directory.item.bind' },
-        value: bind.attempted ? { id: 'directory.bind.as', params: { bindDn: bind.bindDn, result: bind.result } } : { id: `directory.bind.${bind.reason}` },
-      },
-    ], facts);
+    return integrationBlocks(
+      { id: 'directory.block.directory' },
+      [
+        { label: { id: 'directory.item.mode' }, value: { id: `directory.mode.${facts.mode}` } },
+        addressesItem(facts),
+        facts.startTls && { label: { id: 'directory.item.starttls' }, value: facts.startTls.result },
+        facts.anonymousBind && { label: { id: 'directory.item.anonymous' }, value: { id: `directory.anonymous.${facts.anonymousBind}` } },
+        bind && {
+          label: { id: 'directory.item.bind' },
+          value: bind.attempted
+            ? { id: 'directory.bind.as', params: { bindDn: bind.bindDn, result: bind.result } }
+            : { id: `directory.bind.${bind.reason}` },
+        },
+      ],
+      facts,
+    );
   },
 });
 
@@ -376,7 +445,16 @@ function diagnostic(answer: LdapAnswer, wrap: 'colon' | 'paren'): Message | stri
  * servers quote the failed bind back): raw, JSON-escaped, URL-encoded, base64, base64 of dn:password.
  */
 function repeatsPassword(bindDn: string | undefined, password: string | undefined): (text: string) => boolean {
-  const forms = password && password.length >= 4 ? [password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password), Buffer.from(password).toString('base64'), ...(bindDn ? [Buffer.from(`${bindDn}:${password}`).toString('base64')] : [])] : [];
+  const forms =
+    password && password.length >= 4
+      ? [
+          password,
+          JSON.stringify(password).slice(1, -1),
+          encodeURIComponent(password),
+          Buffer.from(password).toString('base64'),
+          ...(bindDn ? [Buffer.from(`${bindDn}:${password}`).toString('base64')] : []),
+        ]
+      : [];
   return (text) => forms.some((f) => text.includes(f));
 }
 
@@ -394,4 +472,3 @@ function ldapAnswer(answer: LdapResult, secret: (text: string) => boolean): Ldap
 function unbind(socket: Socket | TLSSocket, id: number): void {
   if (!socket.destroyed) socket.end(unbindRequest(id));
 }
-

@@ -13,7 +13,7 @@ const messages = {
   en: {
     ...pathMessages.en,
     'dns.slow': '{host} took {ms} ms to resolve (over {limit} ms).',
-    'dns.slow.fix': 'Slow resolution delays every reconnect: check the site resolver\'s forwarders and caching.',
+    'dns.slow.fix': "Slow resolution delays every reconnect: check the site resolver's forwarders and caching.",
     'dns.block.lookup': 'Lookup',
     'dns.block.addresses': 'Addresses',
     'dns.resolver': 'Resolver',
@@ -108,7 +108,10 @@ export default defineCheck<Options, DnsFacts>({
     schema: {
       type: 'object',
       additionalProperties: false,
-      properties: { slowMs: { type: 'number', minimum: 1 }, timeoutMs: { type: 'integer', minimum: 100 } },
+      properties: {
+        slowMs: { type: 'number', minimum: 1, description: 'Resolution time above which the result is a warning, ms (≥ 1).' },
+        timeoutMs: { type: 'integer', minimum: 100, description: "Deadline of each task, ms (over the check's default)." },
+      },
     },
     defaults: { slowMs: 500 },
   },
@@ -166,7 +169,12 @@ export default defineCheck<Options, DnsFacts>({
         score: Math.min(timingScore(facts.resolveMs, slowMs, slowMs * 4, 0.7), 0.89),
         measurements,
         findings: [
-          { id: 'dns.slow', severity: 'low', message: { id: 'dns.slow', params: { host: facts.host, ms: facts.resolveMs, limit: slowMs } }, remediation: { id: 'dns.slow.fix' } },
+          {
+            id: 'dns.slow',
+            severity: 'low',
+            message: { id: 'dns.slow', params: { host: facts.host, ms: facts.resolveMs, limit: slowMs } },
+            remediation: { id: 'dns.slow.fix' },
+          },
         ],
       };
     }
@@ -175,13 +183,20 @@ export default defineCheck<Options, DnsFacts>({
     if (endpoints.length && endpoints.every((e) => e.expect === 'blocked')) return { score: 1, measurements };
     if (facts.path === 'proxy') return { score: null, measurements };
     const worst = endpoints.map(unreachableSeverity).sort((a, b) => rank(b) - rank(a))[0] ?? 'critical';
-    const failure = { classification: 'dns-failure' as const, message: facts.message ?? facts.kind ?? 'dns-failure', dns: { kind: facts.kind ?? 'other', ...(facts.code ? { code: facts.code } : {}), resolver: facts.resolver } };
+    const failure = {
+      classification: 'dns-failure' as const,
+      message: facts.message ?? facts.kind ?? 'dns-failure',
+      dns: { kind: facts.kind ?? 'other', ...(facts.code ? { code: facts.code } : {}), resolver: facts.resolver },
+    };
     const named = { ...target.endpoint!, name: endpoints.map((e) => e.name).join(', ') || facts.host };
     return { score: 0, measurements, findings: [pathFailureFinding('dns', failure, named, worst, 0)] };
   },
 
   present(facts) {
-    const resolver = facts.resolver === 'system' || facts.resolver === 'literal' ? { id: `dns.resolver.${facts.resolver}` } : [facts.resolver].flat().join(', ');
+    const resolver =
+      facts.resolver === 'system' || facts.resolver === 'literal'
+        ? { id: `dns.resolver.${facts.resolver}` }
+        : [facts.resolver].flat().join(', ');
     const lookup: KeyValueBlock = {
       kind: 'key-value',
       title: { id: 'dns.block.lookup' },

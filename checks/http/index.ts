@@ -2,11 +2,30 @@
 // the TLS agreed, and the phase of a failure. Measuring records the answer; judging applies the
 // endpoint's expected statuses and the time-to-first-byte threshold.
 
-import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Endpoint,
+  type Finding,
+  type Severity,
+} from '../../src/plugin-api.js';
 import { BODY_TOO_LONG, DEFAULT_MAX_BODY_BYTES, httpProbe, type HttpHop } from '../../src/net/http.js';
 import { pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { basicAuth } from '../../src/net/proxy.js';
-import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachFailureFinding, reachMessages, tlsFactsSchema, type ReachFacts, type TlsFacts } from '../../src/net/reach.js';
+import {
+  connectionBlock,
+  failureBlock,
+  reach,
+  reachFactsProperties,
+  reachFactsRequired,
+  reachFailureFinding,
+  reachMessages,
+  tlsFactsSchema,
+  type ReachFacts,
+  type TlsFacts,
+} from '../../src/net/reach.js';
 import { probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { round } from '../../src/util/number.js';
 
@@ -17,11 +36,12 @@ const messages = {
     'http.status': '{endpoint}: {url} answered HTTP {status}, expected {expected}.',
     'http.status.fix': 'Check the URL in the site file and the service behind it; a 5xx is the server or a gateway in front of it failing.',
     'http.slow': '{endpoint}: first byte after {ms} ms (target ≤ {limit} ms).',
-    'http.slow.fix': 'Slow first bytes delay logins and message history: check the path to {host} and the server\'s response time.',
+    'http.slow.fix': "Slow first bytes delay logins and message history: check the path to {host} and the server's response time.",
     'http.redirects': '{endpoint}: stopped after {count} redirects.',
     'http.redirects.fix': 'Point the site file at the final URL, or fix the redirect loop.',
-    'http.body-too-long': '{endpoint}: the answer\'s body was still coming after {limit} bytes ({framing}); it never completed.',
-    'http.body-too-long.fix': 'An endpoint URL answers with a page or a small document: check the URL, and a server or proxy that streams without end. If this endpoint really serves large files, raise checks.http.maxBodyBytes.',
+    'http.body-too-long': "{endpoint}: the answer's body was still coming after {limit} bytes ({framing}); it never completed.",
+    'http.body-too-long.fix':
+      'An endpoint URL answers with a page or a small document: check the URL, and a server or proxy that streams without end. If this endpoint really serves large files, raise checks.http.maxBodyBytes.',
     'http.framing.chunked': 'chunked, and the last chunk never came',
     'http.framing.length': 'it announced Content-Length {contentLength}',
     'http.framing.close': 'no length given: it ends only when the connection closes',
@@ -44,7 +64,8 @@ const messages = {
     'http.redirects': '{endpoint}：重定向 {count} 次后停止。',
     'http.redirects.fix': '在站点文件中使用最终 URL，或修复重定向循环。',
     'http.body-too-long': '{endpoint}：应答正文超过 {limit} 字节仍未结束（{framing}），始终没有完成。',
-    'http.body-too-long.fix': '端点 URL 应返回一个页面或一份小文档：请检查 URL，以及是否有服务器或代理在无休止地发送数据。若该端点确实提供大文件，请调高 checks.http.maxBodyBytes。',
+    'http.body-too-long.fix':
+      '端点 URL 应返回一个页面或一份小文档：请检查 URL，以及是否有服务器或代理在无休止地发送数据。若该端点确实提供大文件，请调高 checks.http.maxBodyBytes。',
     'http.framing.chunked': '分块传输，但最后一个分块始终未到',
     'http.framing.length': '声明的 Content-Length 为 {contentLength}',
     'http.framing.close': '未给出长度：只在连接关闭时结束',
@@ -140,7 +161,7 @@ export default defineCheck<Options, HttpFacts>({
       'version and cipher. A failure is classified by the phase it happened in: refused / filtered / unreachable at ' +
       'connect, `tls-failure` with its kind (expired, self-signed, untrusted issuer, hostname mismatch, protocol ' +
       'mismatch, reset during the handshake), or `http-error` (unexpected status). 401 and 403 count as reachable ' +
-      'unless `expectStatus` says otherwise. Certificates are verified against Node\'s roots plus `security.trust.caFile`.',
+      "unless `expectStatus` says otherwise. Certificates are verified against Node's roots plus `security.trust.caFile`.",
     category: 'network',
     severity: 'critical',
     weight: 3,
@@ -156,9 +177,22 @@ export default defineCheck<Options, HttpFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        maxRedirects: { type: 'integer', minimum: 0, maximum: 20 },
-        maxBodyBytes: { type: 'integer', minimum: 1024, description: 'the longest body an answer may have; one still coming past it fails' },
-        slowMs: { type: 'number', minimum: 1 },
+        maxRedirects: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 20,
+          description: 'Redirects followed, count (0–20); a redirect still pending after them fails.',
+        },
+        maxBodyBytes: {
+          type: 'integer',
+          minimum: 1024,
+          description: 'the longest body an answer may have; one still coming past it fails',
+        },
+        slowMs: {
+          type: 'number',
+          minimum: 1,
+          description: 'Time to first byte, summed over redirects, above which the result is a warning, ms (≥ 1).',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -204,7 +238,12 @@ export default defineCheck<Options, HttpFacts>({
     const ep = target.endpoint!;
     const severity = unreachableSeverity(ep);
     if (facts.failure || facts.status === undefined || !facts.hops) {
-      return { score: 0, findings: [facts.failure?.code === BODY_TOO_LONG ? bodyTooLong(ep, facts.failure, severity) : reachFailureFinding('http', facts, ep)] };
+      return {
+        score: 0,
+        findings: [
+          facts.failure?.code === BODY_TOO_LONG ? bodyTooLong(ep, facts.failure, severity) : reachFailureFinding('http', facts, ep),
+        ],
+      };
     }
     const { status, hops } = facts;
     const slowMs = threshold('ttfbMs', options.slowMs);
@@ -221,13 +260,23 @@ export default defineCheck<Options, HttpFacts>({
     if (!okStatus) {
       const finding: Finding =
         status >= 300 && status < 400
-          ? { id: 'http.redirects', severity, message: { id: 'http.redirects', params: { endpoint: ep.name, count: hops.length - 1 } }, remediation: { id: 'http.redirects.fix' } }
+          ? {
+              id: 'http.redirects',
+              severity,
+              message: { id: 'http.redirects', params: { endpoint: ep.name, count: hops.length - 1 } },
+              remediation: { id: 'http.redirects.fix' },
+            }
           : {
               id: 'http.status',
               severity,
               message: {
                 id: 'http.status',
-                params: { endpoint: ep.name, url: facts.finalUrl ?? facts.url, status, expected: ep.expectStatus?.join('/') ?? { id: 'http.expected.default' } },
+                params: {
+                  endpoint: ep.name,
+                  url: facts.finalUrl ?? facts.url,
+                  status,
+                  expected: ep.expectStatus?.join('/') ?? { id: 'http.expected.default' },
+                },
               },
               remediation: { id: 'http.status.fix' },
               evidence: { hops },
@@ -293,4 +342,3 @@ function bodyTooLong(ep: Endpoint, failure: PathFailure, severity: Severity): Fi
     evidence: { ...d },
   };
 }
-

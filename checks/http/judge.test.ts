@@ -44,12 +44,22 @@ const bodyTooLong = (framing: 'chunked' | 'length' | 'close'): HttpFacts =>
     message: 'the body did not end',
     detail: { limit: 1048576, framing, ...(framing === 'length' ? { contentLength: '99999999' } : {}) },
   });
-const siteWith = (endpoint: Record<string, unknown>) => ({ version: 1, site: { name: 'H' }, platform: { endpoints: [{ name: 'target', url: URL, role: 'api', ...endpoint }] } });
+const siteWith = (endpoint: Record<string, unknown>) => ({
+  version: 1,
+  site: { name: 'H' },
+  platform: { endpoints: [{ name: 'target', url: URL, role: 'api', ...endpoint }] },
+});
 
 const tester = new CheckTester(http);
 tester.run({
   valid: [
-    { name: '200, fast', facts: answer(200, 120), status: 'pass', score: 1, measurements: { status: 200, ttfbMs: 120, redirects: 0, connectMs: 5, tlsHandshakeMs: 8 } },
+    {
+      name: '200, fast',
+      facts: answer(200, 120),
+      status: 'pass',
+      score: 1,
+      measurements: { status: 200, ttfbMs: 120, redirects: 0, connectMs: 5, tlsHandshakeMs: 8 },
+    },
     { name: '401: an API that wants credentials is reachable', facts: answer(401, 50), status: 'pass' },
     {
       name: '301 → 200: every hop counts towards the first byte',
@@ -63,13 +73,31 @@ tester.run({
   ],
   invalid: [
     { name: '503', facts: answer(503, 30), status: 'fail', score: 0, findings: ['http.status'] },
-    { name: 'a 200 where the endpoint expects 204', facts: answer(200, 30), site: siteWith({ expectStatus: [204] }), status: 'fail', findings: ['http.status'] },
-    { name: 'a 401 where the endpoint expects 200', facts: answer(401, 30), site: siteWith({ expectStatus: [200] }), status: 'fail', findings: ['http.status'] },
+    {
+      name: 'a 200 where the endpoint expects 204',
+      facts: answer(200, 30),
+      site: siteWith({ expectStatus: [204] }),
+      status: 'fail',
+      findings: ['http.status'],
+    },
+    {
+      name: 'a 401 where the endpoint expects 200',
+      facts: answer(401, 30),
+      site: siteWith({ expectStatus: [200] }),
+      status: 'fail',
+      findings: ['http.status'],
+    },
     { name: 'a redirect loop', facts: loop, status: 'fail', score: 0, findings: ['http.redirects'], measurements: { redirects: 5 } },
     { name: 'slow first byte', facts: answer(200, 2000), status: 'warn', findings: ['http.slow'], score: [0.6, 0.89] },
     { name: 'just over the target: a warning, not a pass', facts: answer(200, 1010), status: 'warn', score: 0.89, findings: ['http.slow'] },
-    { name: 'far over the target: the curve\'s floor', facts: answer(200, 9000), status: 'warn', score: 0.6, findings: ['http.slow'] },
-    { name: 'the same facts against a stricter threshold', facts: answer(200, 400), thresholds: { ttfbMs: 200 }, status: 'warn', findings: ['http.slow'] },
+    { name: "far over the target: the curve's floor", facts: answer(200, 9000), status: 'warn', score: 0.6, findings: ['http.slow'] },
+    {
+      name: 'the same facts against a stricter threshold',
+      facts: answer(200, 400),
+      thresholds: { ttfbMs: 200 },
+      status: 'warn',
+      findings: ['http.slow'],
+    },
     { name: 'a body that never ends (chunked)', facts: bodyTooLong('chunked'), status: 'fail', score: 0, findings: ['http.body-too-long'] },
     { name: 'a body that never ends (Content-Length)', facts: bodyTooLong('length'), status: 'fail', findings: ['http.body-too-long'] },
     { name: 'a body that never ends (until close)', facts: bodyTooLong('close'), status: 'fail', findings: ['http.body-too-long'] },
@@ -79,7 +107,10 @@ tester.run({
 
 describe('http present', () => {
   it('shows every hop, the connection and its TLS', () => {
-    const verdict = tester.verify({ facts: answer(200, 0, { hops: [hop(301, 100, { location: '/next' }), hop(200, 200)] }), status: 'pass' }, true);
+    const verdict = tester.verify(
+      { facts: answer(200, 0, { hops: [hop(301, 100, { location: '/next' }), hop(200, 200)] }), status: 'pass' },
+      true,
+    );
     const [hops, connection] = verdict.blocks ?? [];
     expect(hops).toMatchObject({ kind: 'table', title: { id: 'http.block.hops' } });
     expect(hops?.kind === 'table' && hops.rows.map((r) => r.status)).toEqual([301, 200]);
@@ -88,7 +119,10 @@ describe('http present', () => {
   });
 
   it('shows where and why a request failed', () => {
-    const verdict = tester.verify({ facts: failed({ classification: 'refused', phase: 'connect', code: 'ECONNREFUSED', message: 'refused' }), status: 'fail' }, false);
+    const verdict = tester.verify(
+      { facts: failed({ classification: 'refused', phase: 'connect', code: 'ECONNREFUSED', message: 'refused' }), status: 'fail' },
+      false,
+    );
     expect(verdict.blocks?.map((b) => b.title)).toEqual([{ id: 'reach.block.connection' }, { id: 'reach.block.failure' }]);
   });
 });

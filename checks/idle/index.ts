@@ -3,12 +3,31 @@
 // times). Measuring records each rung's fate; judging brackets the timeout and holds it against
 // the IM client's keep-alive interval.
 
-import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type MeasureContext, type Message, type Target } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Endpoint,
+  type Finding,
+  type MeasureContext,
+  type Message,
+  type Target,
+} from '../../src/plugin-api.js';
 import { PathError, ProtocolError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { bracket, holdForPush, holdWebSocket, parseDuration, type IdleStepResult } from '../../src/net/idle.js';
 import { pathFailureFinding, pathFailureOf, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
-import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachMessages, type EndpointTls, type ReachFacts } from '../../src/net/reach.js';
+import {
+  connectionBlock,
+  failureBlock,
+  reach,
+  reachFactsProperties,
+  reachFactsRequired,
+  reachMessages,
+  type EndpointTls,
+  type ReachFacts,
+} from '../../src/net/reach.js';
 import { opener, type OpenTarget, type Opened } from '../../src/net/route-connect.js';
 import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { openWebSocket } from '../../src/net/websocket.js';
@@ -22,10 +41,14 @@ const messages = {
   en: {
     ...pathMessages.en,
     ...reachMessages.en,
-    'idle.timeout': '{endpoint}: an idle connection survives {survived} but not {died} ({death}); the IM client sends a keep-alive only every {client}.',
-    'idle.timeout.fix': 'Make the client send a keep-alive at least every {keepAlive} (WebSocket ping or an application heartbeat), or raise the idle timeout on the firewall / NAT / proxy for the platform\'s hosts to at least 2 × the client\'s interval.',
-    'idle.short': '{endpoint}: idle connections survive {survived} but not {died} ({death}); clients stay connected only because they send keep-alives every {client}.',
-    'idle.short.fix': 'Mobile clients stretch their keep-alives to save battery: consider raising the idle timeout for the platform\'s hosts to at least 5 minutes.',
+    'idle.timeout':
+      '{endpoint}: an idle connection survives {survived} but not {died} ({death}); the IM client sends a keep-alive only every {client}.',
+    'idle.timeout.fix':
+      "Make the client send a keep-alive at least every {keepAlive} (WebSocket ping or an application heartbeat), or raise the idle timeout on the firewall / NAT / proxy for the platform's hosts to at least 2 × the client's interval.",
+    'idle.short':
+      '{endpoint}: idle connections survive {survived} but not {died} ({death}); clients stay connected only because they send keep-alives every {client}.',
+    'idle.short.fix':
+      "Mobile clients stretch their keep-alives to save battery: consider raising the idle timeout for the platform's hosts to at least 5 minutes.",
     // Fates and "unknown" keep the ids that findings of reports saved earlier name.
     'death.alive': 'alive',
     'death.rst': 'reset (RST)',
@@ -52,7 +75,8 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...reachMessages['zh-CN'],
     'idle.timeout': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；IM 客户端每 {client} 才发送一次保活。',
-    'idle.timeout.fix': '让客户端至少每 {keepAlive} 发送一次保活（WebSocket ping 或应用层心跳），或将防火墙 / NAT / 代理对平台主机的空闲超时提高到至少客户端间隔的 2 倍。',
+    'idle.timeout.fix':
+      '让客户端至少每 {keepAlive} 发送一次保活（WebSocket ping 或应用层心跳），或将防火墙 / NAT / 代理对平台主机的空闲超时提高到至少客户端间隔的 2 倍。',
     'idle.short': '{endpoint}：空闲连接能保持 {survived}，但保持不了 {died}（{death}）；客户端仅因每 {client} 发送保活而得以维持。',
     'idle.short.fix': '移动客户端为省电会拉长保活间隔：建议将平台主机的空闲超时提高到至少 5 分钟。',
     'death.alive': '存活',
@@ -140,11 +164,11 @@ export default defineCheck<Options, IdleFacts>({
     failureTitle: 'Idle connections are dropped too early',
     description:
       'Opens one WebSocket per rung of a ladder of idle times (default 30 s … 20 min) at the same time, along the ' +
-      'endpoint\'s route (direct or through the proxy), keeps each completely idle (no TCP keep-alive, no pings), and ' +
+      "endpoint's route (direct or through the proxy), keeps each completely idle (no TCP keep-alive, no pings), and " +
       'then pings it with a reply deadline. The first rung that fails brackets the idle timeout of the firewall, NAT or ' +
       'proxy on the path, and how it failed is recorded: reset (RST), closed (FIN), or silently dropped (no reply, no ' +
       'reset — the case clients cannot notice). Passes when the longest idle time that survives is longer than the IM ' +
-      'client\'s keep-alive interval (`clientKeepAliveMs`). It takes as long as the longest rung, so it runs only ' +
+      "client's keep-alive interval (`clientKeepAliveMs`). It takes as long as the longest rung, so it runs only " +
       'when the site file has a `checks.idle` section (or with `siteready run idle`).',
     category: 'network',
     severity: 'high',
@@ -162,15 +186,41 @@ export default defineCheck<Options, IdleFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        ladder: { type: 'array', items: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|m|min|h)?\\s*$' }, minItems: 1, maxItems: 20 },
-        replyTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000 },
-        clientKeepAliveMs: { type: 'integer', minimum: 100 },
+        ladder: {
+          type: 'array',
+          items: { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|m|min|h)?\\s*$' },
+          minItems: 1,
+          maxItems: 20,
+          description:
+            'Idle hold times, one WebSocket each, held at once: a number with ms, s, sec, m, min or h (seconds without a unit); 1–20 of them.',
+        },
+        replyTimeoutMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 60000,
+          description: 'Deadline of the ping (or the push) at the end of each hold, ms (100–60000).',
+        },
+        clientKeepAliveMs: {
+          type: 'integer',
+          minimum: 100,
+          description: "The IM client's keep-alive interval: idle flows must survive at least this long, ms (≥ 100).",
+        },
         compareDirect: { type: 'boolean', description: 'Through a proxy, also hold the direct path (informative).' },
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from the longest rung and replyTimeoutMs).",
+        },
       },
     },
-    defaults: { ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'], replyTimeoutMs: 5000, clientKeepAliveMs: 30_000, connectTimeoutMs: 3000, compareDirect: true },
+    defaults: {
+      ladder: ['30s', '60s', '120s', '300s', '600s', '1200s'],
+      replyTimeoutMs: 5000,
+      clientKeepAliveMs: 30_000,
+      connectTimeoutMs: 3000,
+      compareDirect: true,
+    },
   },
   facts: { version: 1, schema: factsSchema },
   messages,
@@ -206,14 +256,20 @@ export default defineCheck<Options, IdleFacts>({
     if (facts.failure || !facts.steps?.length) {
       // The server broke the WebSocket protocol: nothing about idle flows can be learnt from it, and
       // no client can use it — a failure, not "unreachable".
-      if (facts.failure?.protocol && ep) return { score: 0, findings: [pathFailureFinding('idle', facts.failure, ep, unreachableSeverity(ep), facts.connectTimeoutMs)] };
+      if (facts.failure?.protocol && ep)
+        return { score: 0, findings: [pathFailureFinding('idle', facts.failure, ep, unreachableSeverity(ep), facts.connectTimeoutMs)] };
       // Not reachable at all: the websocket (or probe) checks report that.
       return { score: null, notApplicable: 'unreachable' };
     }
     const v = bracket(facts.steps);
     const client = threshold('clientKeepAliveMs', options.clientKeepAliveMs);
     const measurements = [
-      { id: 'idle-survived', value: (v.survivedMs ?? 0) / 1000, unit: 's', threshold: { min: client / 1000, source: 'the IM client\'s keep-alive interval' } },
+      {
+        id: 'idle-survived',
+        value: (v.survivedMs ?? 0) / 1000,
+        unit: 's',
+        threshold: { min: client / 1000, source: "the IM client's keep-alive interval" },
+      },
       ...(v.diedMs !== undefined ? [{ id: 'idle-died', value: v.diedMs / 1000, unit: 's' }] : []),
       ...(v.keepAliveMs !== undefined ? [{ id: 'keepalive-recommended', value: v.keepAliveMs / 1000, unit: 's' }] : []),
     ];
@@ -228,7 +284,12 @@ export default defineCheck<Options, IdleFacts>({
     };
     // The client survives when its keep-alives come before the path forgets the flow.
     if ((v.survivedMs ?? 0) >= client) {
-      const finding: Finding = { id: 'idle.short', severity: 'low', message: { id: 'idle.short', params }, remediation: { id: 'idle.short.fix' } };
+      const finding: Finding = {
+        id: 'idle.short',
+        severity: 'low',
+        message: { id: 'idle.short', params },
+        remediation: { id: 'idle.short.fix' },
+      };
       return { score: v.diedMs < 300_000 ? 0.8 : 1, measurements, findings: [finding] };
     }
     // A silent drop is what clients cannot notice: as severe as losing the endpoint.
@@ -248,11 +309,15 @@ export default defineCheck<Options, IdleFacts>({
     const connection = connectionBlock(facts);
     connection.items.unshift({ label: { id: 'idle.direction' }, value: { id: `idle.direction.${facts.direction}` } });
     if (facts.direct && 'failure' in facts.direct) {
-      connection.items.push({ label: { id: 'idle.block.direct' }, value: { id: 'idle.direct.failed', params: { message: facts.direct.failure.message } } });
+      connection.items.push({
+        label: { id: 'idle.block.direct' },
+        value: { id: 'idle.direct.failed', params: { message: facts.direct.failure.message } },
+      });
     }
     const blocks: Block[] = [connection];
     if (facts.steps?.length) blocks.push(rungTable('idle.block.rungs', facts.steps));
-    if (facts.direct && 'steps' in facts.direct && facts.direct.steps.length) blocks.push(rungTable('idle.block.direct', facts.direct.steps));
+    if (facts.direct && 'steps' in facts.direct && facts.direct.steps.length)
+      blocks.push(rungTable('idle.block.direct', facts.direct.steps));
     if (facts.failure) blocks.push(failureBlock(facts.failure));
     return blocks;
   },
@@ -303,7 +368,13 @@ async function holdLadder(
 }
 
 /** The same ladder on the direct path, for comparison; a direct path that cannot be held only says why. */
-async function holdDirect(ctx: MeasureContext<Options>, ep: Endpoint, tls: EndpointTls | undefined, connectTimeoutMs: number, ladder: number[]): Promise<IdleFacts['direct']> {
+async function holdDirect(
+  ctx: MeasureContext<Options>,
+  ep: Endpoint,
+  tls: EndpointTls | undefined,
+  connectTimeoutMs: number,
+  ladder: number[],
+): Promise<IdleFacts['direct']> {
   try {
     return { steps: await holdLadder(ctx, ep, opener(ctx, { path: 'direct' }, connectTimeoutMs), tls, connectTimeoutMs, ladder) };
   } catch (err) {
@@ -316,13 +387,26 @@ async function holdDirect(ctx: MeasureContext<Options>, ep: Endpoint, tls: Endpo
 /** Server push after idle, against the reflector: one push stream per rung, all at once, direct as all reflector traffic goes. */
 async function serverPush(ctx: MeasureContext<Options>): Promise<IdleFacts> {
   const ladder = ladderOf(ctx.options);
-  const base = { direction: 'server-push' as const, path: 'direct' as const, connectTimeoutMs: PUSH_OPEN_TIMEOUT_MS, replyTimeoutMs: ctx.options.replyTimeoutMs };
+  const base = {
+    direction: 'server-push' as const,
+    path: 'direct' as const,
+    connectTimeoutMs: PUSH_OPEN_TIMEOUT_MS,
+    replyTimeoutMs: ctx.options.replyTimeoutMs,
+  };
   try {
     const { endpoint, session } = await probeSession(ctx);
     const streams = await Promise.all(
-      ladder.map((holdMs) => openTcpStream(endpoint, session, 'push', holdMs, { timeoutMs: PUSH_OPEN_TIMEOUT_MS, signal: ctx.signal, headers: { 'x-sr-push-after-ms': String(holdMs) } })),
+      ladder.map((holdMs) =>
+        openTcpStream(endpoint, session, 'push', holdMs, {
+          timeoutMs: PUSH_OPEN_TIMEOUT_MS,
+          signal: ctx.signal,
+          headers: { 'x-sr-push-after-ms': String(holdMs) },
+        }),
+      ),
     );
-    const steps = await Promise.all(streams.map((sock, i) => holdForPush(sock, PUSH_MESSAGE, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)));
+    const steps = await Promise.all(
+      streams.map((sock, i) => holdForPush(sock, PUSH_MESSAGE, ladder[i]!, ctx.options.replyTimeoutMs, ctx.signal)),
+    );
     return { ...base, classification: 'ok', steps };
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -345,7 +429,13 @@ function rungTable(title: string, steps: IdleStepResult[]): Block {
     ],
     rows: [...steps]
       .sort((a, b) => a.holdMs - b.holdMs)
-      .map((s) => ({ hold: s.holdMs / 1000, fate: { id: `death.${s.fate}` }, diedAfter: s.diedAfterMs ?? null, reply: s.replyMs ?? null, code: s.code ?? null })),
+      .map((s) => ({
+        hold: s.holdMs / 1000,
+        fate: { id: `death.${s.fate}` },
+        diedAfter: s.diedAfterMs ?? null,
+        reply: s.replyMs ?? null,
+        code: s.code ?? null,
+      })),
   };
 }
 

@@ -4,11 +4,28 @@
 
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type MeasureContext } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Endpoint,
+  type Finding,
+  type MeasureContext,
+} from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
-import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachMessages, type EndpointTls, type ReachFacts } from '../../src/net/reach.js';
+import {
+  connectionBlock,
+  failureBlock,
+  reach,
+  reachFactsProperties,
+  reachFactsRequired,
+  reachMessages,
+  type EndpointTls,
+  type ReachFacts,
+} from '../../src/net/reach.js';
 import { opener, type OpenTarget, type Opened } from '../../src/net/route-connect.js';
 import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/tls/cert-chain.js';
 
@@ -16,12 +33,17 @@ const messages = {
   en: {
     ...pathMessages.en,
     ...reachMessages.en,
-    'interception.pin': '{endpoint}: none of the certificates presented for {host} matches the configured SPKI pins; the leaf is issued by {issuer}.',
-    'interception.private-ca': '{endpoint}: {host} presents a certificate from a private CA ({anchor}) that this site trusts; if {host} is a public service, something re-signs its traffic.',
-    'interception.private-ca.fix': 'Confirm with an expected issuer or SPKI pin for this endpoint (tls.expectedIssuer / tls.spkiPins). If it is interception, exempt the platform from TLS inspection.',
+    'interception.pin':
+      '{endpoint}: none of the certificates presented for {host} matches the configured SPKI pins; the leaf is issued by {issuer}.',
+    'interception.private-ca':
+      '{endpoint}: {host} presents a certificate from a private CA ({anchor}) that this site trusts; if {host} is a public service, something re-signs its traffic.',
+    'interception.private-ca.fix':
+      'Confirm with an expected issuer or SPKI pin for this endpoint (tls.expectedIssuer / tls.spkiPins). If it is interception, exempt the platform from TLS inspection.',
     'interception.untrusted': '{endpoint}: {host} presents a certificate this client does not trust ({error}); the issuer is {issuer}.',
-    'interception.untrusted.fix': 'If a proxy re-signs traffic with its own CA, either exempt the platform from inspection or install that CA on every client (and in security.trust.caFile); otherwise fix the server\'s certificate.',
-    'interception.differs': '{endpoint}: the certificate through the proxy ({proxyIssuer}) differs from the one on the direct path ({directIssuer}): the proxy re-signs TLS.',
+    'interception.untrusted.fix':
+      "If a proxy re-signs traffic with its own CA, either exempt the platform from inspection or install that CA on every client (and in security.trust.caFile); otherwise fix the server's certificate.",
+    'interception.differs':
+      '{endpoint}: the certificate through the proxy ({proxyIssuer}) differs from the one on the direct path ({directIssuer}): the proxy re-signs TLS.',
     'interception.block.chain': 'Certificates presented',
     'interception.col.subject': 'Subject',
     'interception.col.issuer': 'Issuer',
@@ -38,10 +60,13 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...reachMessages['zh-CN'],
     'interception.pin': '{endpoint}：{host} 提供的证书都不匹配配置的 SPKI 固定值；叶证书由 {issuer} 签发。',
-    'interception.private-ca': '{endpoint}：{host} 提供的证书来自本站点信任的私有 CA（{anchor}）；如果 {host} 是公网服务，说明有设备在重新签发其流量。',
-    'interception.private-ca.fix': '为该端点配置预期签发者或 SPKI 固定值以确认（tls.expectedIssuer / tls.spkiPins）。若确为拦截，请将平台排除在 TLS 检查之外。',
+    'interception.private-ca':
+      '{endpoint}：{host} 提供的证书来自本站点信任的私有 CA（{anchor}）；如果 {host} 是公网服务，说明有设备在重新签发其流量。',
+    'interception.private-ca.fix':
+      '为该端点配置预期签发者或 SPKI 固定值以确认（tls.expectedIssuer / tls.spkiPins）。若确为拦截，请将平台排除在 TLS 检查之外。',
     'interception.untrusted': '{endpoint}：{host} 提供的证书不受本客户端信任（{error}）；签发者为 {issuer}。',
-    'interception.untrusted.fix': '若代理用自己的 CA 重新签发流量，请将平台排除在检查之外，或在所有客户端（及 security.trust.caFile）安装该 CA；否则请修复服务器证书。',
+    'interception.untrusted.fix':
+      '若代理用自己的 CA 重新签发流量，请将平台排除在检查之外，或在所有客户端（及 security.trust.caFile）安装该 CA；否则请修复服务器证书。',
     'interception.differs': '{endpoint}：经代理得到的证书（{proxyIssuer}）与直连路径的证书（{directIssuer}）不同：代理在重新签发 TLS。',
     'interception.block.chain': '出示的证书',
     'interception.col.subject': '主体',
@@ -84,7 +109,13 @@ export interface InterceptionFacts extends ReachFacts {
 const certSchema = {
   type: 'object',
   required: ['subject', 'issuer', 'fingerprint256', 'spkiSha256', 'validTo'],
-  properties: { subject: { type: 'string' }, issuer: { type: 'string' }, fingerprint256: { type: 'string' }, spkiSha256: { type: 'string' }, validTo: { type: 'string' } },
+  properties: {
+    subject: { type: 'string' },
+    issuer: { type: 'string' },
+    fingerprint256: { type: 'string' },
+    spkiSha256: { type: 'string' },
+    validTo: { type: 'string' },
+  },
 } as const;
 
 const factsSchema = {
@@ -125,12 +156,12 @@ export default defineCheck<Options, InterceptionFacts>({
     title: 'TLS to the platform is not intercepted',
     failureTitle: 'TLS to the platform is intercepted',
     description:
-      'Completes a TLS handshake with every TLS endpoint along its route (direct, or inside the proxy\'s CONNECT ' +
+      "Completes a TLS handshake with every TLS endpoint along its route (direct, or inside the proxy's CONNECT " +
       'tunnel) and records the chain actually presented: subjects, issuers, SHA-256 fingerprints and SPKI pins, and ' +
-      'whether it ends at one of Node\'s public roots or at a private CA. With `tls.expectedIssuer` or `tls.spkiPins` on ' +
+      "whether it ends at one of Node's public roots or at a private CA. With `tls.expectedIssuer` or `tls.spkiPins` on " +
       'the endpoint, a chain that matches neither is `intercepted` — which catches a proxy that re-signs with a corporate ' +
       'CA the client trusts, where validation alone passes. Without them, a private CA and (through a proxy) a ' +
-      'certificate that differs from the direct path\'s are reported.',
+      "certificate that differs from the direct path's are reported.",
     category: 'security',
     severity: 'high',
     weight: 2,
@@ -146,7 +177,10 @@ export default defineCheck<Options, InterceptionFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        compareDirect: { type: 'boolean' },
+        compareDirect: {
+          type: 'boolean',
+          description: 'Through a proxy, also fetch the leaf on the direct path: a different key is interception.',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -192,7 +226,10 @@ export default defineCheck<Options, InterceptionFacts>({
       findings.push({
         id: 'interception.issuer',
         severity: 'high',
-        message: { id: 'path.intercepted', params: { endpoint: ep.name, host: ep.host, port: ep.port, issuer: leafIssuer, expected: tlsConf.expectedIssuer } },
+        message: {
+          id: 'path.intercepted',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, issuer: leafIssuer, expected: tlsConf.expectedIssuer },
+        },
         remediation: { id: 'path.intercepted.fix' },
         evidence: { presented: chain.certs.map((c) => c.issuer) },
       });
@@ -211,7 +248,10 @@ export default defineCheck<Options, InterceptionFacts>({
       findings.push({
         id: 'interception.differs',
         severity: 'high',
-        message: { id: 'interception.differs', params: { endpoint: ep.name, proxyIssuer: leafIssuer, directIssuer: directLeaf.leafIssuer ?? '?' } },
+        message: {
+          id: 'interception.differs',
+          params: { endpoint: ep.name, proxyIssuer: leafIssuer, directIssuer: directLeaf.leafIssuer ?? '?' },
+        },
         remediation: { id: 'path.intercepted.fix' },
       });
     }
@@ -223,7 +263,10 @@ export default defineCheck<Options, InterceptionFacts>({
           {
             id: 'interception.untrusted',
             severity: 'medium',
-            message: { id: 'interception.untrusted', params: { endpoint: ep.name, host: ep.host, error: chain.authorizationError ?? '?', issuer: leafIssuer } },
+            message: {
+              id: 'interception.untrusted',
+              params: { endpoint: ep.name, host: ep.host, error: chain.authorizationError ?? '?', issuer: leafIssuer },
+            },
             remediation: { id: 'interception.untrusted.fix' },
           },
         ],
@@ -291,11 +334,20 @@ function expectations(ep: Endpoint): Expectations {
  * The chain presented to a handshake with verification off: the chain is what we came to see, and
  * trust is judged from `authorized`. Nothing is sent over this connection.
  */
-async function look(open: (t: OpenTarget) => Promise<Opened>, ep: Endpoint, servername: string | undefined, tls: EndpointTls | undefined): Promise<PresentedChain> {
+async function look(
+  open: (t: OpenTarget) => Promise<Opened>,
+  ep: Endpoint,
+  servername: string | undefined,
+  tls: EndpointTls | undefined,
+): Promise<PresentedChain> {
   const opened = await open({
     host: ep.host,
     port: ep.port,
-    tls: { rejectUnauthorized: false, ...(servername ? { servername } : {}), ...(tls?.secureContext ? { secureContext: tls.secureContext } : {}) },
+    tls: {
+      rejectUnauthorized: false,
+      ...(servername ? { servername } : {}),
+      ...(tls?.secureContext ? { secureContext: tls.secureContext } : {}),
+    },
   });
   try {
     return presentedChain(opened.socket as TLSSocket);

@@ -2,7 +2,16 @@ import { defineCheck, type Block, type Finding, type Measurement } from '../../s
 import { probeMessages } from '../../src/probe/messages.js';
 import { MEDIA_PROFILES, latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
 import { tcpEchoRtt, type TcpRttResult } from '../../src/probe/tcp-rtt.js';
-import { limitScore, percentilesSchema, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
+import {
+  limitScore,
+  percentilesSchema,
+  probeFactsProperties,
+  probeFactsRequired,
+  probeFailureFacts,
+  probeFailureJudgement,
+  reflectorOf,
+  type ProbeFacts,
+} from '../../src/probe/check-support.js';
 import type { Percentiles, UdpStreamResult } from '../../src/probe/udp-stream.js';
 
 const messages = {
@@ -11,8 +20,10 @@ const messages = {
     'latency.over': '{profile} stream: {metric} is {value} {unit}, over the target of {limit} {unit}.',
     'latency.over.fix': '{fix}',
     'fix.rtt': 'Shorten the path to the service edge (local internet breakout instead of backhaul over VPN/MPLS, nearer media relays).',
-    'fix.jitter': 'Jitter comes from queueing: prioritise real-time media (DSCP EF/AF41 honoured end to end) and avoid saturating the link.',
-    'fix.loss': 'Find where packets are dropped (congested uplink, Wi-Fi, policers, a firewall\'s UDP flood protection); QoS for media helps when the link is full.',
+    'fix.jitter':
+      'Jitter comes from queueing: prioritise real-time media (DSCP EF/AF41 honoured end to end) and avoid saturating the link.',
+    'fix.loss':
+      "Find where packets are dropped (congested uplink, Wi-Fi, policers, a firewall's UDP flood protection); QoS for media helps when the link is full.",
     'fix.reorder': 'Reordering usually comes from per-packet load balancing over unequal paths (ECMP, bonded links): balance per flow.',
     'metric.rtt-p95': 'the 95th percentile round trip',
     'metric.jitter': 'jitter (RFC 3550)',
@@ -119,7 +130,11 @@ const factsSchema = {
     duplicates: { type: 'integer', minimum: 0 },
     burstRatio: { type: 'number' },
     series: { type: 'array', items: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 } },
-    tcp: { type: 'object', required: ['samples', 'rttMs'], properties: { samples: { type: 'integer', minimum: 0 }, rttMs: percentilesSchema } },
+    tcp: {
+      type: 'object',
+      required: ['samples', 'rttMs'],
+      properties: { samples: { type: 'integer', minimum: 0 }, rttMs: percentilesSchema },
+    },
   },
 } as const;
 
@@ -137,7 +152,7 @@ export default defineCheck<Options, LatencyFacts>({
       'Sends RTP-like UDP streams to the reflector at media cadence (audio: 50 packets/s of 200 B; video: 160 packets/s ' +
       'of 1200 B), sequence-numbered and timestamped, and measures round-trip time percentiles, RFC 3550 interarrival ' +
       'jitter in each direction, loss in each direction (the reflector reports what it received), loss in the worst ' +
-      '15 s window, burst loss in the worst 200 ms window, reordering and duplicates. Targets are Microsoft Teams\' for ' +
+      "15 s window, burst loss in the worst 200 ms window, reordering and duplicates. Targets are Microsoft Teams' for " +
       'client → edge: RTT < 100 ms, jitter < 30 ms, loss < 1 % (15 s), burst loss < 10 % (200 ms), reorder < 0.05 %. ' +
       'When UDP gets no answer at all, the check says so (media would fall back to TCP relays).',
     category: 'network',
@@ -149,7 +164,11 @@ export default defineCheck<Options, LatencyFacts>({
     exclusive: 'probe',
     references: [
       { title: 'RFC 3550 — RTP', clause: '§6.4.1 (interarrival jitter), Appendix A.8' },
-      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network', clause: 'network performance requirements' },
+      {
+        title: "Microsoft Teams: prepare your organization's network",
+        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
+        clause: 'network performance requirements',
+      },
     ],
   },
   inputs: {
@@ -157,10 +176,24 @@ export default defineCheck<Options, LatencyFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        profiles: { type: 'array', items: { enum: Object.keys(MEDIA_PROFILES) }, minItems: 1 },
-        durationMs: { type: 'integer', minimum: 500, maximum: 300000 },
-        drainMs: { type: 'integer', minimum: 100, maximum: 10000 },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        profiles: {
+          type: 'array',
+          items: { enum: Object.keys(MEDIA_PROFILES) },
+          minItems: 1,
+          description: 'Media streams measured, one target each: audio, video (at least one).',
+        },
+        durationMs: { type: 'integer', minimum: 500, maximum: 300000, description: 'Length of each UDP stream, ms (500–300000).' },
+        drainMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 10000,
+          description: 'Wait for late replies after the last probe, ms (100–10000).',
+        },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from durationMs and drainMs).",
+        },
       },
     },
     defaults: { profiles: ['audio', 'video'], durationMs: 15000, drainMs: 1000 },
@@ -204,7 +237,12 @@ export default defineCheck<Options, LatencyFacts>({
             ]
           : [],
         findings: [
-          { id: 'latency.udp-blocked', severity: 'high', message: { id: 'probe.udp-blocked', params: { probe: facts.reflector.name, port } }, remediation: { id: 'probe.udp-blocked.fix', params: { port } } },
+          {
+            id: 'latency.udp-blocked',
+            severity: 'high',
+            message: { id: 'probe.udp-blocked', params: { probe: facts.reflector.name, port } },
+            remediation: { id: 'probe.udp-blocked.fix', params: { port } },
+          },
         ],
       };
     }
@@ -227,7 +265,12 @@ export default defineCheck<Options, LatencyFacts>({
       { id: 'jitter', value: jitter, unit: 'ms', threshold: { max: limits.jitter, source: SOURCE } },
       { id: 'loss', value: s.lossPercent, unit: '%' },
       { id: 'loss-15s-max', value: s.worstLoss15sPercent, unit: '%', threshold: { max: limits.loss, source: `${SOURCE}, any 15 s` } },
-      { id: 'burst-loss-200ms-max', value: s.worstBurst200msPercent, unit: '%', threshold: { max: limits.burst, source: `${SOURCE}, any 200 ms` } },
+      {
+        id: 'burst-loss-200ms-max',
+        value: s.worstBurst200msPercent,
+        unit: '%',
+        threshold: { max: limits.burst, source: `${SOURCE}, any 200 ms` },
+      },
       { id: 'reorder', value: reorder, unit: '%', threshold: { max: limits.reorder, source: SOURCE } },
       ...(s.jitterUpMs !== null ? [{ id: 'jitter-up', value: s.jitterUpMs, unit: 'ms' }] : []),
       ...(s.jitterDownMs !== null ? [{ id: 'jitter-down', value: s.jitterDownMs, unit: 'ms' }] : []),
@@ -289,7 +332,11 @@ export default defineCheck<Options, LatencyFacts>({
           const unit = m.unit === 'count' ? undefined : m.unit;
           const target = targetOf(m.id);
           const cell = (v: number) => (unit ? { value: v, unit } : v);
-          return { metric: { id: `latency.m.${m.id}` }, value: typeof m.value === 'number' ? cell(m.value) : null, target: target !== undefined ? cell(target) : null };
+          return {
+            metric: { id: `latency.m.${m.id}` },
+            value: typeof m.value === 'number' ? cell(m.value) : null,
+            target: target !== undefined ? cell(target) : null,
+          };
         }),
       });
     }

@@ -11,18 +11,35 @@ import { pathMessages } from '../../src/net/path-messages.js';
 import { opener } from '../../src/net/route-connect.js';
 import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { bodyTooLarge, endpointTls, fetchAlong, MAX_REDIRECTS, peerText } from '../../src/integration/common.js';
-import { answerFacts, answerFactsProperties, integrationFactsSchema, integrationTargets, measureAlong, type AnswerFacts, type IntegrationFacts } from '../../src/integration/facts.js';
-import { addressesItem, failureFinding, httpItems, integrationBlocks, integrationMessages, timingMeasurements } from '../../src/integration/findings.js';
+import {
+  answerFacts,
+  answerFactsProperties,
+  integrationFactsSchema,
+  integrationTargets,
+  measureAlong,
+  type AnswerFacts,
+  type IntegrationFacts,
+} from '../../src/integration/facts.js';
+import {
+  addressesItem,
+  failureFinding,
+  httpItems,
+  integrationBlocks,
+  integrationMessages,
+  timingMeasurements,
+} from '../../src/integration/findings.js';
 
 const messages = {
   en: {
     ...pathMessages.en,
     ...integrationMessages.en,
     'org-sync.not-ldap': '{endpoint}: {host}:{port} accepts connections but does not answer an LDAP request ({detail}).',
-    'org-sync.not-ldap.fix': 'Check that the directory service listens on this port ({port}) and is healthy; 636 is LDAPS, 389 is LDAP, 3268/3269 the Active Directory global catalog.',
+    'org-sync.not-ldap.fix':
+      'Check that the directory service listens on this port ({port}) and is healthy; 636 is LDAPS, 389 is LDAP, 3268/3269 the Active Directory global catalog.',
     'org-sync.status': '{endpoint}: the organisation-structure source {url} answered HTTP {status}.',
     'org-sync.status.fix': 'The IM platform imports departments and users from here: check the URL and the service behind it.',
-    'org-sync.plaintext': '{endpoint}: the organisation structure is synchronised in clear text ({scheme}): names, departments and phone numbers cross the network unencrypted.',
+    'org-sync.plaintext':
+      '{endpoint}: the organisation structure is synchronised in clear text ({scheme}): names, departments and phone numbers cross the network unencrypted.',
     'org-sync.plaintext.fix': 'Use the https:// or ldaps:// address of the source (or StartTLS) for the synchronisation.',
     'org-sync.block.source': 'Sync source',
     'org-sync.item.ldap': 'LDAP "Who am I?"',
@@ -31,7 +48,8 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...integrationMessages['zh-CN'],
     'org-sync.not-ldap': '{endpoint}：{host}:{port} 接受连接，但不应答 LDAP 请求（{detail}）。',
-    'org-sync.not-ldap.fix': '确认目录服务在该端口（{port}）上监听且运行正常：636 为 LDAPS，389 为 LDAP，3268/3269 为 Active Directory 全局编录。',
+    'org-sync.not-ldap.fix':
+      '确认目录服务在该端口（{port}）上监听且运行正常：636 为 LDAPS，389 为 LDAP，3268/3269 为 Active Directory 全局编录。',
     'org-sync.status': '{endpoint}：组织架构同步源 {url} 返回 HTTP {status}。',
     'org-sync.status.fix': 'IM 平台从这里导入部门和用户：请检查该 URL 及其后端服务。',
     'org-sync.plaintext': '{endpoint}：组织架构以明文同步（{scheme}）：姓名、部门和电话号码未加密传输。',
@@ -74,7 +92,7 @@ export default defineCheck<Options, OrgSyncFacts>({
     failureTitle: 'The organisation-structure sync source is unreachable',
     description:
       'For every endpoint with role `directory-sync`, or any endpoint with `orgSync: true` (a directory or an HR / OA API ' +
-      'that is also the source of departments and users): along the endpoint\'s route, an http(s) URL must answer (any ' +
+      "that is also the source of departments and users): along the endpoint's route, an http(s) URL must answer (any " +
       'status below 500 — the sync authenticates with its own credentials — after at most 5 redirects, with a body that ' +
       'ends), an ldap(s) address must answer an LDAP request (RFC 4532 "Who am I?", no credentials), a tls / tcp address ' +
       'must accept the connection (with a verified TLS handshake for ldaps and tls). A clear-text source (http, tcp) is ' +
@@ -99,7 +117,12 @@ export default defineCheck<Options, OrgSyncFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return integrationTargets(site, (ep) => (ep.role === 'directory-sync' || ep.extra.orgSync === true) && ['http', 'https', 'ldap', 'ldaps', 'tls', 'tcp'].includes(ep.protocol));
+    return integrationTargets(
+      site,
+      (ep) =>
+        (ep.role === 'directory-sync' || ep.extra.orgSync === true) &&
+        ['http', 'https', 'ldap', 'ldaps', 'tls', 'tcp'].includes(ep.protocol),
+    );
   },
 
   async measure(ctx, target) {
@@ -137,7 +160,8 @@ export default defineCheck<Options, OrgSyncFacts>({
     const ep = target.endpoint!;
     const severity = orgSyncSeverity(ep);
     if (facts.failure) {
-      if (facts.failure.classification !== 'server-error') return { score: 0, findings: [failureFinding('org-sync', { ...facts, failure: facts.failure }, ep, severity)] };
+      if (facts.failure.classification !== 'server-error')
+        return { score: 0, findings: [failureFinding('org-sync', { ...facts, failure: facts.failure }, ep, severity)] };
       const base = { endpoint: ep.name, host: ep.host, port: ep.port };
       const finding: Finding = {
         id: 'org-sync.not-ldap',
@@ -149,14 +173,29 @@ export default defineCheck<Options, OrgSyncFacts>({
       return { score: 0, findings: [finding] };
     }
     if (facts.status !== undefined && facts.status >= 500) {
-      return { score: 0, findings: [{ id: 'org-sync.status', severity, message: { id: 'org-sync.status', params: { endpoint: ep.name, url: facts.url ?? ep.url ?? '-', status: facts.status } }, remediation: { id: 'org-sync.status.fix' } }] };
+      return {
+        score: 0,
+        findings: [
+          {
+            id: 'org-sync.status',
+            severity,
+            message: { id: 'org-sync.status', params: { endpoint: ep.name, url: facts.url ?? ep.url ?? '-', status: facts.status } },
+            remediation: { id: 'org-sync.status.fix' },
+          },
+        ],
+      };
     }
     const findings: Finding[] = [];
     // An https source that redirects to http is synchronised in clear text all the same.
     const downgraded = [facts.url, ...(facts.redirects ?? [])].some((u) => u?.startsWith('http:'));
     // ldap:// is the directory check's to judge (StartTLS): not reported here.
     if ((!TLS_PROTOCOLS.has(ep.protocol) && ep.protocol !== 'ldap') || downgraded) {
-      findings.push({ id: 'org-sync.plaintext', severity: 'medium', message: { id: 'org-sync.plaintext', params: { endpoint: ep.name, scheme: downgraded ? 'http' : ep.protocol } }, remediation: { id: 'org-sync.plaintext.fix' } });
+      findings.push({
+        id: 'org-sync.plaintext',
+        severity: 'medium',
+        message: { id: 'org-sync.plaintext', params: { endpoint: ep.name, scheme: downgraded ? 'http' : ep.protocol } },
+        remediation: { id: 'org-sync.plaintext.fix' },
+      });
     }
     return {
       score: findings.length ? 0.6 : 1,
@@ -166,11 +205,15 @@ export default defineCheck<Options, OrgSyncFacts>({
   },
 
   present(facts) {
-    return integrationBlocks({ id: 'org-sync.block.source' }, [
-      ...httpItems(facts.status, facts.redirects),
-      facts.ldap && { label: { id: 'org-sync.item.ldap' }, value: resultName(facts.ldap.resultCode) },
-      addressesItem(facts),
-    ], facts);
+    return integrationBlocks(
+      { id: 'org-sync.block.source' },
+      [
+        ...httpItems(facts.status, facts.redirects),
+        facts.ldap && { label: { id: 'org-sync.item.ldap' }, value: resultName(facts.ldap.resultCode) },
+        addressesItem(facts),
+      ],
+      facts,
+    );
   },
 });
 

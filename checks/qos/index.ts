@@ -1,4 +1,13 @@
-import { defineCheck, type Block, type Finding, type Judgement, type Measurement, type Message, type Site, type Target } from '../../src/plugin-api.js';
+import {
+  defineCheck,
+  type Block,
+  type Finding,
+  type Judgement,
+  type Measurement,
+  type Message,
+  type Site,
+  type Target,
+} from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { probeTargets } from '../../src/probe/context.js';
 import { probeFailureJudgement } from '../../src/probe/check-support.js';
@@ -12,8 +21,8 @@ import { judgePriority, type PriorityJudgement } from '../../src/qos/priority.js
 
 const where =
   'Usual places, nearest first: the access switch port (the trust boundary: trust DSCP from the IM clients or phones, ' +
-  'or classify the client\'s media ports there), the WAN edge router (an ingress policy that sets DSCP to default; on ' +
-  'MPLS, the provider\'s profile must accept the class), the firewall (some reset DSCP unless told to preserve it), and ' +
+  "or classify the client's media ports there), the WAN edge router (an ingress policy that sets DSCP to default; on " +
+  "MPLS, the provider's profile must accept the class), the firewall (some reset DSCP unless told to preserve it), and " +
   'the VPN concentrator (copy the inner DSCP to the tunnel header). Over the public internet providers commonly reset ' +
   'marks: there, prioritise at your own edge (shape the uplink slightly below its rate and queue by DSCP).';
 const whereZh =
@@ -33,7 +42,7 @@ const messages = {
     'qos.bleached.fix': `Something on that path resets the mark. ${where}`,
     'qos.remarked': '{class} packets ({sent}) arrive re-marked as {seen} on the {direction} path: {changed} of {packets}.',
     'qos.remarked.fix':
-      'A QoS policy on that path maps the class to another one. If it is the provider\'s class model (a 4- or 6-class MPLS ' +
+      "A QoS policy on that path maps the class to another one. If it is the provider's class model (a 4- or 6-class MPLS " +
       'service, say), make sure {seen} gets what {class} needs (strict priority for voice, guaranteed bandwidth for video); ' +
       `otherwise correct the mapping (table map or set-dscp action) where it is applied. ${where}`,
     'qos.mixed': '{changed} of {packets} {class} packets ({sent}) arrive re-marked on the {direction} path (seen: {seen}).',
@@ -48,7 +57,7 @@ const messages = {
     'qos.control-remarked': 'Unmarked packets (DSCP 0) arrive as {seen} on the {direction} path: the network marks traffic itself.',
     'qos.control-remarked.fix':
       'A classifier on the path marks by port or address. Make sure it does not put bulk traffic in a real-time class ' +
-      'and that it recognises the IM platform\'s media ports.',
+      "and that it recognises the IM platform's media ports.",
     'qos.udp-blocked': 'DSCP marks cannot be tested: UDP probes get nowhere (the reflector {probe} received none).',
     'qos.udp-blocked.fix': '{fix}',
     'qos.unsupported.local': 'DSCP marks cannot be tested from this machine: {why}.',
@@ -76,12 +85,13 @@ const messages = {
     'qos.priority-not-honoured.fix':
       'Marks only help where a queue acts on them. At the congested hop (usually the WAN edge or the internet uplink) ' +
       'queue by DSCP: a strict-priority (LLQ) queue for EF, bandwidth guarantees for AF41 and AF21, and shape slightly ' +
-      'below the line rate so the queue forms on your device rather than the provider\'s. Downstream, the provider (or an ' +
+      "below the line rate so the queue forms on your device rather than the provider's. Downstream, the provider (or an " +
       'ingress shaper at your edge) has to do it.',
     'qos.load-inconclusive':
       'The load did not congest the path {load} (unmarked round trip +{controlDelay} ms, loss {controlLoss} %): whether ' +
       'priority is honoured cannot be told.',
-    'qos.load-inconclusive.fix': 'Test where the link is the bottleneck (a branch uplink, not a data-centre LAN), or with more load streams (checks.qos.streams).',
+    'qos.load-inconclusive.fix':
+      'Test where the link is the bottleneck (a branch uplink, not a data-centre LAN), or with more load streams (checks.qos.streams).',
     'qos.block.marks': 'DSCP marks per class, each way',
     'qos.block.under-load': 'Marked classes against the unmarked control while the link is saturated',
     'qos.col.class': 'Class',
@@ -144,12 +154,14 @@ const messages = {
     'why.load-error': 'DSCP 模块无法加载（{detail}）',
     'why.turned-off': '已通过 SITEREADY_DSCP=off 关闭',
     'why.outdated': '其运行的 siteready 版本不支持 QoS 测试',
-    'fix.windows': '请在同一网段的 Linux 机器上运行 QoS 测试。对于 IM 客户端本身，请用基于策略的 QoS 组策略（按应用程序和端口范围）设置 DSCP；Windows 会忽略应用程序自行设置的标记。',
+    'fix.windows':
+      '请在同一网段的 Linux 机器上运行 QoS 测试。对于 IM 客户端本身，请用基于策略的 QoS 组策略（按应用程序和端口范围）设置 DSCP；Windows 会忽略应用程序自行设置的标记。',
     'fix.platform': '请在同一网段的 Linux 机器上运行 QoS 测试。',
     'fix.not-built': '安装 make、C 编译器和 python3，然后在 siteready 目录中运行 `npm run install`（或重新安装 siteready）。',
     'fix.load-error': '重新编译：在 siteready 目录中运行 `npm run install`（需要 make、C 编译器和 python3）。',
     'fix.turned-off': '取消设置 SITEREADY_DSCP。',
-    'fix.reflector': '使用最新版 siteready 在 Linux 上运行反射器（`siteready serve`），并确保安装时已编译 DSCP 模块（需要 make、C 编译器和 python3）。',
+    'fix.reflector':
+      '使用最新版 siteready 在 Linux 上运行反射器（`siteready serve`），并确保安装时已编译 DSCP 模块（需要 make、C 编译器和 python3）。',
     'qos.priority-not-honoured':
       '链路{load}饱和时，{class} 数据包并不比未标记的数据包表现更好：往返时延增加 {markedDelay} 毫秒（未标记 {controlDelay} 毫秒），' +
       '丢包率 {markedLoss} %（未标记 {controlLoss} %）。',
@@ -157,8 +169,10 @@ const messages = {
       '标记只有在队列按其调度时才有用。在拥塞点（通常是 WAN 边缘或互联网上行链路）按 DSCP 排队：为 EF 设置严格优先（LLQ）队列，' +
       '为 AF41 和 AF21 保证带宽，并把整形速率设得略低于线路速率，让队列出现在你自己的设备上而不是运营商那里。下行方向需要运营商' +
       '（或你出口处的入向整形器）来完成。',
-    'qos.load-inconclusive': '负载没有使{load}路径拥塞（未标记数据包往返时延增加 {controlDelay} 毫秒，丢包率 {controlLoss} %）：无法判断优先级是否生效。',
-    'qos.load-inconclusive.fix': '请在链路确实是瓶颈的位置测试（分支机构上行链路，而不是数据中心局域网），或增加负载流数量（checks.qos.streams）。',
+    'qos.load-inconclusive':
+      '负载没有使{load}路径拥塞（未标记数据包往返时延增加 {controlDelay} 毫秒，丢包率 {controlLoss} %）：无法判断优先级是否生效。',
+    'qos.load-inconclusive.fix':
+      '请在链路确实是瓶颈的位置测试（分支机构上行链路，而不是数据中心局域网），或增加负载流数量（checks.qos.streams）。',
     'qos.block.marks': '各类别双向 DSCP 标记',
     'qos.block.under-load': '链路饱和时带标记类别与未标记对照组的对比',
     'qos.col.class': '类别',
@@ -208,7 +222,7 @@ export default defineCheck<Options, QosFacts>({
     title: 'QoS marks survive the path',
     failureTitle: 'QoS marks are reset, changed or not honoured on the path',
     description:
-      'Sends a UDP probe stream per traffic class to the reflector, each packet marked with the class\'s DSCP (audio EF 46, ' +
+      "Sends a UDP probe stream per traffic class to the reflector, each packet marked with the class's DSCP (audio EF 46, " +
       'video AF41 34, screen share AF21 18 by default, with an unmarked CS0 control), and asks for replies marked the same. ' +
       'The reflector counts the marks its probes arrive with (upstream); the client reads the marks of the replies ' +
       '(downstream). Each direction is preserved, bleached (reset to 0), remarked (to another value), mixed (some packets ' +
@@ -225,7 +239,11 @@ export default defineCheck<Options, QosFacts>({
       { title: 'RFC 3246 — Expedited Forwarding PHB' },
       { title: 'RFC 2597 — Assured Forwarding PHB Group' },
       { title: 'RFC 4594 — Configuration Guidelines for DiffServ Service Classes', clause: '§4 (telephony, multimedia conferencing)' },
-      { title: 'Microsoft Teams: implement Quality of Service (QoS)', url: 'https://learn.microsoft.com/microsoftteams/qos-in-teams', clause: 'audio EF 46, video AF41 34, screen sharing AF21 18' },
+      {
+        title: 'Microsoft Teams: implement Quality of Service (QoS)',
+        url: 'https://learn.microsoft.com/microsoftteams/qos-in-teams',
+        clause: 'audio EF 46, video AF41 34, screen sharing AF21 18',
+      },
     ],
   },
   inputs: {
@@ -236,11 +254,26 @@ export default defineCheck<Options, QosFacts>({
         durationMs: { type: 'integer', minimum: 500, maximum: 60000, description: 'length of the marked streams on the idle path' },
         pps: { type: 'integer', minimum: 1, maximum: 1000, description: 'packets per second per class' },
         size: { type: 'integer', minimum: 64, maximum: 1472, description: 'UDP payload bytes per packet' },
-        drainMs: { type: 'integer', minimum: 100, maximum: 10000 },
+        drainMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 10000,
+          description: 'Wait for late replies after the last probe of each marked stream, ms (100–10000).',
+        },
         loadMs: { type: 'integer', minimum: 3000, maximum: 60000, description: 'under load: how long the link is saturated per direction' },
         streams: { type: 'integer', minimum: 1, maximum: 16, description: 'under load: parallel TCP streams of the load' },
-        directions: { type: 'array', items: { enum: ['down', 'up'] }, minItems: 1, description: 'under load: which directions to saturate' },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        directions: {
+          type: 'array',
+          items: { enum: ['down', 'up'] },
+          minItems: 1,
+          description: 'under load: which directions to saturate',
+        },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description:
+            "Deadline of each task, ms (≥ 1000; over the check's default, computed from durationMs, drainMs, loadMs and directions).",
+        },
       },
     },
     defaults: { durationMs: 2000, pps: 100, size: 200, drainMs: 500, loadMs: 10000, streams: 4, directions: ['down', 'up'] },
@@ -253,9 +286,13 @@ export default defineCheck<Options, QosFacts>({
     const location = site.qos ? site.locate('/qos') : base.location;
     const marks: Target = { id: `${base.id}/marks`, ...(location ? { location } : {}), data: { part: 'marks' } };
     if (!underLoadWanted(site)) return [marks];
-    return [marks, { id: `${base.id}/under-load`, ...(site.qos ? { location: site.locate('/qos/underLoad') } : {}), data: { part: 'under-load' } }];
+    return [
+      marks,
+      { id: `${base.id}/under-load`, ...(site.qos ? { location: site.locate('/qos/underLoad') } : {}), data: { part: 'under-load' } },
+    ];
   },
-  deadlineMs: (o) => Math.max(o.durationMs + o.drainMs + 15_000, o.durationMs + o.drainMs + o.directions.length * (o.loadMs + o.drainMs + 6000) + 15_000),
+  deadlineMs: (o) =>
+    Math.max(o.durationMs + o.drainMs + 15_000, o.durationMs + o.drainMs + o.directions.length * (o.loadMs + o.drainMs + 6000) + 15_000),
 
   measure(ctx, target) {
     return measureQos(ctx, target.data?.part === 'under-load' ? 'under-load' : 'marks');
@@ -306,11 +343,24 @@ function marksJudgement(facts: QosFacts, site: Site): Judgement {
   for (const rep of reports) {
     for (const way of WAYS) {
       const v = rep[way];
-      const common = { class: rep.name.toUpperCase(), sent: dscpLabel(rep.dscpSent), direction: { id: `dir.${way}` }, packets: v.packets, changed: v.changed, seen: v.dscpSeen.map(dscpLabel).join(', ') };
+      const common = {
+        class: rep.name.toUpperCase(),
+        sent: dscpLabel(rep.dscpSent),
+        direction: { id: `dir.${way}` },
+        packets: v.packets,
+        changed: v.changed,
+        seen: v.dscpSeen.map(dscpLabel).join(', '),
+      };
       const evidence = { class: rep.name, dscpSent: rep.dscpSent, direction: way, counts: v.counts };
       if (rep.control) {
         if (v.outcome === 'remarked' || v.outcome === 'mixed') {
-          findings.push({ id: 'qos.control-remarked', severity: 'low', message: { id: 'qos.control-remarked', params: common }, remediation: { id: 'qos.control-remarked.fix' }, evidence });
+          findings.push({
+            id: 'qos.control-remarked',
+            severity: 'low',
+            message: { id: 'qos.control-remarked', params: common },
+            remediation: { id: 'qos.control-remarked.fix' },
+            evidence,
+          });
         }
         continue;
       }
@@ -320,7 +370,14 @@ function marksJudgement(facts: QosFacts, site: Site): Judgement {
         const couldReturn = way === 'forward' || rep.forward.packets > 0 || rep.forward.outcome === 'unsupported';
         if (control[way].packets > 0 && couldReturn) {
           scores.push(0);
-          findings.push({ id: 'qos.dropped', severity: 'high', message: { id: 'qos.dropped', params: common }, remediation: { id: 'qos.dropped.fix' }, evidence, ...classLocation(site, rep.name) });
+          findings.push({
+            id: 'qos.dropped',
+            severity: 'high',
+            message: { id: 'qos.dropped', params: common },
+            remediation: { id: 'qos.dropped.fix' },
+            evidence,
+            ...classLocation(site, rep.name),
+          });
         }
         continue;
       }
@@ -328,7 +385,14 @@ function marksJudgement(facts: QosFacts, site: Site): Judgement {
       if (score === undefined) continue;
       scores.push(score);
       if (v.outcome !== 'preserved') {
-        findings.push({ id: `qos.${v.outcome}`, severity: 'medium', message: { id: `qos.${v.outcome}`, params: common }, remediation: { id: `qos.${v.outcome}.fix`, params: common }, evidence, ...classLocation(site, rep.name) });
+        findings.push({
+          id: `qos.${v.outcome}`,
+          severity: 'medium',
+          message: { id: `qos.${v.outcome}`, params: common },
+          remediation: { id: `qos.${v.outcome}.fix`, params: common },
+          evidence,
+          ...classLocation(site, rep.name),
+        });
       }
     }
   }
@@ -346,7 +410,9 @@ function marksJudgement(facts: QosFacts, site: Site): Judgement {
 function marksBlock(classes: ClassMarks[]): Block {
   const outcome = (v: ClassMarks[Way]): Message => {
     const o: Message = { id: `qos.outcome.${v.outcome}` };
-    return v.outcome === 'preserved' || !v.dscpSeen.length ? o : { id: 'qos.outcome.seen', params: { outcome: o, seen: v.dscpSeen.map(dscpLabel).join(', ') } };
+    return v.outcome === 'preserved' || !v.dscpSeen.length
+      ? o
+      : { id: 'qos.outcome.seen', params: { outcome: o, seen: v.dscpSeen.map(dscpLabel).join(', ') } };
   };
   return {
     kind: 'table',
@@ -420,7 +486,10 @@ function underLoadJudgement(underLoad: Loaded, site: Site): Judgement {
     findings.push({
       id: 'qos.load-inconclusive',
       severity: 'info',
-      message: { id: 'qos.load-inconclusive', params: { load: { id: `load.${direction}` }, controlDelay: j.controlDelayMs ?? '—', controlLoss: j.controlLossPercent } },
+      message: {
+        id: 'qos.load-inconclusive',
+        params: { load: { id: `load.${direction}` }, controlDelay: j.controlDelayMs ?? '—', controlLoss: j.controlLossPercent },
+      },
       remediation: { id: 'qos.load-inconclusive.fix' },
       evidence: { direction, loadMbps },
     });
@@ -476,9 +545,14 @@ function unsupportedJudgement(facts: QosFacts, why: NonNullable<QosFacts['unsupp
   const finding: Finding = {
     id: 'qos.unsupported',
     severity: asked ? 'medium' : 'info',
-    message: { id: `qos.unsupported.${why.side}`, params: { probe: facts.reflector.name, why: { id: `why.${reason}`, params: { detail } } } },
+    message: {
+      id: `qos.unsupported.${why.side}`,
+      params: { probe: facts.reflector.name, why: { id: `why.${reason}`, params: { detail } } },
+    },
     remediation: { id: 'qos.unsupported.fix', params: { fix } },
     evidence: { side: why.side, reason },
   };
-  return asked ? { score: null, error: `DSCP marks cannot be tested (${why.side}: ${reason})`, findings: [finding] } : { score: null, findings: [finding] };
+  return asked
+    ? { score: null, error: `DSCP marks cannot be tested (${why.side}: ${reason})`, findings: [finding] }
+    : { score: null, findings: [finding] };
 }

@@ -87,18 +87,43 @@ export const ssoFactsSchema = integrationFactsSchema(
     documentProblem: {
       type: 'object',
       required: ['reason'],
-      properties: { reason: { enum: ['too-large', 'not-json', 'xml'] }, limit: { type: 'integer' }, xmlKind: { type: 'string' }, message: { type: 'string' } },
+      properties: {
+        reason: { enum: ['too-large', 'not-json', 'xml'] },
+        limit: { type: 'integer' },
+        xmlKind: { type: 'string' },
+        message: { type: 'string' },
+      },
     },
     discoveryUrl: { type: 'string' },
     expectedIssuer: { type: 'string' },
     issuer: { type: 'string' },
     endpoints: { type: 'object', additionalProperties: { type: 'string' } },
     idTokenSigningAlgs: { type: 'array', items: { type: 'string' } },
-    problems: { type: 'array', items: { type: 'object', required: ['kind'], properties: { kind: { type: 'string' }, field: { type: 'string' }, expected: { type: 'string' }, issuer: { type: 'string' }, value: { type: 'string' } } } },
+    problems: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind'],
+        properties: {
+          kind: { type: 'string' },
+          field: { type: 'string' },
+          expected: { type: 'string' },
+          issuer: { type: 'string' },
+          value: { type: 'string' },
+        },
+      },
+    },
     reachability: {
       oneOf: [
         { type: 'object', additionalProperties: urlProbeSchema },
-        { type: 'array', items: { type: 'object', required: ['endpoint', 'url', 'classification'], properties: { endpoint: { type: 'string' }, ...urlProbeProperties } } },
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['endpoint', 'url', 'classification'],
+            properties: { endpoint: { type: 'string' }, ...urlProbeProperties },
+          },
+        },
       ],
     },
     jwks: {
@@ -111,8 +136,34 @@ export const ssoFactsSchema = integrationFactsSchema(
         status: { type: 'integer' },
         invalid: { enum: ['status', 'too-large', 'not-json', 'no-keys-array', 'no-keys', 'no-usable-key'] },
         limit: { type: 'integer' },
-        keys: { type: 'array', items: { type: 'object', required: ['kty'], properties: { kid: { type: 'string' }, kty: { type: 'string' }, alg: { type: 'string' }, use: { type: 'string' }, crv: { type: 'string' }, bits: { type: 'integer' } } } },
-        problems: { type: 'array', items: { type: 'object', required: ['kind'], properties: { kind: { enum: ['symmetric', 'alg-none', 'weak-rsa', 'malformed'] }, kid: { type: 'string' }, bits: { type: 'integer' }, why: { type: 'string' } } } },
+        keys: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['kty'],
+            properties: {
+              kid: { type: 'string' },
+              kty: { type: 'string' },
+              alg: { type: 'string' },
+              use: { type: 'string' },
+              crv: { type: 'string' },
+              bits: { type: 'integer' },
+            },
+          },
+        },
+        problems: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['kind'],
+            properties: {
+              kind: { enum: ['symmetric', 'alg-none', 'weak-rsa', 'malformed'] },
+              kid: { type: 'string' },
+              bits: { type: 'integer' },
+              why: { type: 'string' },
+            },
+          },
+        },
       },
     },
     metadataUrl: { type: 'string' },
@@ -139,7 +190,14 @@ export const ssoFactsSchema = integrationFactsSchema(
     },
     unreadableCerts: { type: 'array', items: { type: 'string' } },
     soonestExpiryDays: { type: 'integer' },
-    samlEndpoints: { type: 'array', items: { type: 'object', required: ['kind', 'binding', 'location'], properties: { kind: { enum: ['sso', 'slo'] }, binding: { type: 'string' }, location: { type: 'string' } } } },
+    samlEndpoints: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind', 'binding', 'location'],
+        properties: { kind: { enum: ['sso', 'slo'] }, binding: { type: 'string' }, location: { type: 'string' } },
+      },
+    },
   },
   ['ssoKind', 'measuredAt'],
 );
@@ -147,5 +205,8 @@ export const ssoFactsSchema = integrationFactsSchema(
 /** The provider answered with nothing a relying party can use: classified server-error, not ok. */
 export function unusable(facts: SsoFacts): boolean {
   if (facts.ssoKind === 'saml') return !facts.idp || !facts.signing?.length || !facts.samlEndpoints?.some((e) => e.kind === 'sso');
-  return Boolean(facts.jwks?.invalid) || Boolean(facts.problems?.some((p) => p.kind === 'missing' || p.kind === 'wrong-type' || p.kind === 'issuer-mismatch'));
+  return (
+    Boolean(facts.jwks?.invalid) ||
+    Boolean(facts.problems?.some((p) => p.kind === 'missing' || p.kind === 'wrong-type' || p.kind === 'issuer-mismatch'))
+  );
 }

@@ -17,42 +17,52 @@ const messages = {
     ...pathMessages.en,
     ...integrationMessages.en,
     'sso.status': '{endpoint}: {url} answered HTTP {status} instead of the {what}.',
-    'sso.status.fix': 'Check the URL in the site file: the OpenID configuration lives at <issuer>/.well-known/openid-configuration, SAML metadata at the URL the identity provider publishes.',
+    'sso.status.fix':
+      'Check the URL in the site file: the OpenID configuration lives at <issuer>/.well-known/openid-configuration, SAML metadata at the URL the identity provider publishes.',
     'sso.not-json': '{endpoint}: {url} is not a JSON object{truncated}.',
-    'sso.not-json.fix': 'The identity provider must serve its configuration as JSON (OpenID Connect Discovery 1.0 §4.2); something else answers at this URL (a login page, a proxy\'s error page?).',
+    'sso.not-json.fix':
+      "The identity provider must serve its configuration as JSON (OpenID Connect Discovery 1.0 §4.2); something else answers at this URL (a login page, a proxy's error page?).",
     'sso.missing': '{endpoint}: the OpenID configuration lacks required fields: {fields}.',
-    'sso.missing.fix': 'Fix the identity provider\'s discovery document (OpenID Connect Discovery 1.0 §3 lists the required metadata).',
+    'sso.missing.fix': "Fix the identity provider's discovery document (OpenID Connect Discovery 1.0 §3 lists the required metadata).",
     'sso.wrong-type': '{endpoint}: {field} in the OpenID configuration is not {expected}: relying parties cannot use it.',
     'sso.type.string': 'a string',
     'sso.type.array': 'a list of strings',
-    'sso.issuer-mismatch': '{endpoint}: the configuration names issuer {issuer}, but it was fetched for {expected}: relying parties must reject it (Discovery §4.3), and ID tokens will not validate.',
-    'sso.issuer-mismatch.fix': 'Configure the IM platform with the exact issuer the provider announces (scheme, host, path, no trailing "/" difference), or fix the provider\'s issuer / public URL setting (often wrong behind a reverse proxy).',
+    'sso.issuer-mismatch':
+      '{endpoint}: the configuration names issuer {issuer}, but it was fetched for {expected}: relying parties must reject it (Discovery §4.3), and ID tokens will not validate.',
+    'sso.issuer-mismatch.fix':
+      'Configure the IM platform with the exact issuer the provider announces (scheme, host, path, no trailing "/" difference), or fix the provider\'s issuer / public URL setting (often wrong behind a reverse proxy).',
     'sso.not-https': '{endpoint}: {field} is not an https URL ({value}).',
-    'sso.not-https.fix': 'Every OpenID endpoint must use TLS (OpenID Connect Core §3.1.2.1, §16.17): fix the provider\'s public URL setting.',
+    'sso.not-https.fix':
+      "Every OpenID endpoint must use TLS (OpenID Connect Core §3.1.2.1, §16.17): fix the provider's public URL setting.",
     'sso.alg-none': '{endpoint}: the provider offers unsigned ID tokens (alg "none").',
     'sso.alg-none.fix': 'Remove "none" from id_token_signing_alg_values_supported and make sure the IM platform rejects unsigned tokens.',
     'sso.no-rs256': '{endpoint}: RS256 is not among the ID token signing algorithms ({algs}); Discovery §3 requires it.',
     'sso.endpoint-unreachable': '{endpoint}: the {field} {url} cannot be reached ({classification}{status}).',
-    'sso.endpoint-unreachable.fix': 'Users log in through this URL: allow it on the firewall / proxy for this site, or fix the provider\'s public URL setting.',
+    'sso.endpoint-unreachable.fix':
+      "Users log in through this URL: allow it on the firewall / proxy for this site, or fix the provider's public URL setting.",
     'sso.jwks-invalid': '{endpoint}: the key set at {url} is unusable: {why}.',
-    'sso.jwks-invalid.fix': 'Serve a JSON Web Key Set (RFC 7517 §5) with the provider\'s current public signing keys at jwks_uri.',
+    'sso.jwks-invalid.fix': "Serve a JSON Web Key Set (RFC 7517 §5) with the provider's current public signing keys at jwks_uri.",
     'sso.symmetric-key': '{endpoint}: the published key set contains a symmetric key ({kid}): whoever reads it can sign tokens.',
-    'sso.symmetric-key.fix': 'Remove the key from the key set, rotate the secret now, and sign ID tokens with an asymmetric key (RS256/ES256).',
+    'sso.symmetric-key.fix':
+      'Remove the key from the key set, rotate the secret now, and sign ID tokens with an asymmetric key (RS256/ES256).',
     'sso.key-alg-none': '{endpoint}: key {kid} declares alg "none".',
     'sso.key-alg-none.fix': 'Publish only signing keys with a real algorithm (RS256, PS256, ES256 …).',
     'sso.weak-key': '{endpoint}: signing key {kid} is RSA-{bits} (minimum {min}).',
     'sso.weak-key.fix': 'Rotate to an RSA key of at least 2048 bits or an EC P-256 key (NIST SP 800-131A Rev. 2).',
     'sso.bad-key': '{endpoint}: key {kid} in the key set is malformed ({why}).',
     'sso.metadata-invalid': '{endpoint}: the SAML metadata at {url} cannot be read: {why}.',
-    'sso.metadata-invalid.fix': 'Serve the identity provider\'s metadata as plain XML (no DTD, under 1 MiB); download it from the provider\'s admin console to compare.',
+    'sso.metadata-invalid.fix':
+      "Serve the identity provider's metadata as plain XML (no DTD, under 1 MiB); download it from the provider's admin console to compare.",
     'sso.not-idp': '{endpoint}: the SAML metadata at {url} describes no identity provider (no IDPSSODescriptor).',
-    'sso.not-idp.fix': 'Point the site file at the IdP metadata, not the service provider\'s.',
+    'sso.not-idp.fix': "Point the site file at the IdP metadata, not the service provider's.",
     'sso.no-signing-cert': '{endpoint}: the IdP metadata holds no signing certificate: service providers cannot verify its assertions.',
     'sso.no-signing-cert.fix': 'Publish the signing certificate in a KeyDescriptor (use="signing") of the IDPSSODescriptor.',
     'sso.cert-expired': '{endpoint}: the IdP signing certificate {subject} expired on {validTo}: service providers reject its assertions.',
-    'sso.cert-expired.fix': 'Roll over the IdP signing certificate and update it in the IM platform\'s SAML settings (keep old and new in the metadata during the rollover).',
+    'sso.cert-expired.fix':
+      "Roll over the IdP signing certificate and update it in the IM platform's SAML settings (keep old and new in the metadata during the rollover).",
     'sso.cert-expiring': '{endpoint}: the IdP signing certificate {subject} expires in {days} days ({validTo}).',
-    'sso.cert-expiring.fix': 'Plan the rollover now: add the new certificate to the metadata next to the old one, update the IM platform, then remove the old one.',
+    'sso.cert-expiring.fix':
+      'Plan the rollover now: add the new certificate to the metadata next to the old one, update the IM platform, then remove the old one.',
     'sso.cert-weak': '{endpoint}: the IdP signing certificate {subject} has an RSA-{bits} key (minimum {min}).',
     'sso.cert-weak.fix': 'Issue a signing certificate with an RSA key of at least 2048 bits (NIST SP 800-131A Rev. 2).',
     'sso.metadata-expired': '{endpoint}: the SAML metadata is valid only until {validUntil}, which has passed.',
@@ -103,16 +113,20 @@ const messages = {
     ...pathMessages['zh-CN'],
     ...integrationMessages['zh-CN'],
     'sso.status': '{endpoint}：{url} 返回 HTTP {status}，而不是{what}。',
-    'sso.status.fix': '检查站点文件中的 URL：OpenID 配置位于 <issuer>/.well-known/openid-configuration，SAML 元数据位于身份提供方公布的 URL。',
+    'sso.status.fix':
+      '检查站点文件中的 URL：OpenID 配置位于 <issuer>/.well-known/openid-configuration，SAML 元数据位于身份提供方公布的 URL。',
     'sso.not-json': '{endpoint}：{url} 不是 JSON 对象{truncated}。',
-    'sso.not-json.fix': '身份提供方必须以 JSON 提供其配置（OpenID Connect Discovery 1.0 §4.2）；该 URL 上应答的是其他内容（登录页面或代理的错误页面？）。',
+    'sso.not-json.fix':
+      '身份提供方必须以 JSON 提供其配置（OpenID Connect Discovery 1.0 §4.2）；该 URL 上应答的是其他内容（登录页面或代理的错误页面？）。',
     'sso.missing': '{endpoint}：OpenID 配置缺少必需字段：{fields}。',
     'sso.missing.fix': '修正身份提供方的发现文档（OpenID Connect Discovery 1.0 §3 列出了必需的元数据）。',
     'sso.wrong-type': '{endpoint}：OpenID 配置中的 {field} 不是{expected}：依赖方无法使用。',
     'sso.type.string': '字符串',
     'sso.type.array': '字符串数组',
-    'sso.issuer-mismatch': '{endpoint}：配置中的 issuer 为 {issuer}，但请求的是 {expected}：依赖方必须拒绝该配置（Discovery §4.3），ID 令牌将无法通过验证。',
-    'sso.issuer-mismatch.fix': '在 IM 平台中配置与提供方公布完全一致的 issuer（协议、主机、路径以及末尾的“/”），或修正提供方的 issuer / 对外 URL 设置（在反向代理之后常出错）。',
+    'sso.issuer-mismatch':
+      '{endpoint}：配置中的 issuer 为 {issuer}，但请求的是 {expected}：依赖方必须拒绝该配置（Discovery §4.3），ID 令牌将无法通过验证。',
+    'sso.issuer-mismatch.fix':
+      '在 IM 平台中配置与提供方公布完全一致的 issuer（协议、主机、路径以及末尾的“/”），或修正提供方的 issuer / 对外 URL 设置（在反向代理之后常出错）。',
     'sso.not-https': '{endpoint}：{field} 不是 https URL（{value}）。',
     'sso.not-https.fix': '所有 OpenID 端点都必须使用 TLS（OpenID Connect Core §3.1.2.1、§16.17）：请修正提供方的对外 URL 设置。',
     'sso.alg-none': '{endpoint}：提供方允许未签名的 ID 令牌（alg 为 "none"）。',
@@ -200,14 +214,22 @@ export default defineCheck<Options, SsoFacts>({
       'endpoints answer; fetches the JWKS and reports every key (kty, alg, use, kid, RSA size): RSA keys under 2048 bits, ' +
       'alg `none` and symmetric keys are findings. **SAML**: fetches the IdP metadata (parsed without DTDs or entity ' +
       'expansion, 1 MiB cap), extracts the signing certificates (subject, expiry, days left, key size) and checks that the ' +
-      'SingleSignOn / SingleLogout locations answer. Requests follow the endpoint\'s route (direct or proxy).',
+      "SingleSignOn / SingleLogout locations answer. Requests follow the endpoint's route (direct or proxy).",
     category: 'integration',
     severity: 'critical',
     weight: 3,
     timeoutMs: 20_000,
     references: [
-      { title: 'OpenID Connect Discovery 1.0', url: 'https://openid.net/specs/openid-connect-discovery-1_0.html', clause: '§3 (provider metadata), §4 (obtaining it), §4.3 (issuer validation)' },
-      { title: 'OpenID Connect Core 1.0', url: 'https://openid.net/specs/openid-connect-core-1_0.html', clause: '§3.1.2.1 (TLS), §10.1 (signing)' },
+      {
+        title: 'OpenID Connect Discovery 1.0',
+        url: 'https://openid.net/specs/openid-connect-discovery-1_0.html',
+        clause: '§3 (provider metadata), §4 (obtaining it), §4.3 (issuer validation)',
+      },
+      {
+        title: 'OpenID Connect Core 1.0',
+        url: 'https://openid.net/specs/openid-connect-core-1_0.html',
+        clause: '§3.1.2.1 (TLS), §10.1 (signing)',
+      },
       { title: 'RFC 7517 — JSON Web Key (JWK)', clause: '§4 (key parameters), §5 (JWK Set)' },
       { title: 'OASIS SAML V2.0 Metadata (saml-metadata-2.0-os)', clause: '§2.4.1.1 (KeyDescriptor), §2.4.3 (IDPSSODescriptor)' },
       { title: 'NIST SP 800-131A Rev. 2', clause: '§3 (RSA signature keys ≥ 2048 bits)' },
@@ -219,8 +241,17 @@ export default defineCheck<Options, SsoFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        certWarnDays: { type: 'integer', minimum: 0, maximum: 3650 },
-        slowMs: { type: 'number', minimum: 1 },
+        certWarnDays: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 3650,
+          description: 'A SAML signing certificate with fewer days left is a warning, days (0–3650).',
+        },
+        slowMs: {
+          type: 'number',
+          minimum: 1,
+          description: 'Reference time to first byte of the discovery document or metadata, ms (≥ 1); informative, never a finding.',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -233,7 +264,9 @@ export default defineCheck<Options, SsoFacts>({
   },
   measure(ctx, target) {
     const ep = target.endpoint!;
-    return measureAlong<SsoFacts>(ctx, ep, (route, facts) => readProvider(ctx, ep, route, facts), { init: { ssoKind: ssoKind(ep), measuredAt: new Date().toISOString() } });
+    return measureAlong<SsoFacts>(ctx, ep, (route, facts) => readProvider(ctx, ep, route, facts), {
+      init: { ssoKind: ssoKind(ep), measuredAt: new Date().toISOString() },
+    });
   },
   judge: judgeSso,
   present: presentSso,

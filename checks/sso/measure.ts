@@ -49,7 +49,11 @@ async function oidc(ctx: Ctx, ep: Endpoint, route: Route, facts: SsoFacts): Prom
   const configuredIssuer = (ep.extra.sso as { issuer?: string } | undefined)?.issuer;
   const { discoveryUrl, expectedIssuer } = discoveryLocation(ep.url!, configuredIssuer);
   Object.assign(facts, { discoveryUrl, expectedIssuer });
-  const res = await fetchAlong(ctx, ep, route, discoveryUrl, { maxBodyBytes: DOC_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
+  const res = await fetchAlong(ctx, ep, route, discoveryUrl, {
+    maxBodyBytes: DOC_BYTES,
+    redirects: MAX_REDIRECTS,
+    headers: { accept: 'application/json' },
+  });
   Object.assign(facts, answerFacts(res));
   if (res.status !== 200) {
     facts.classification = 'http-error';
@@ -62,7 +66,12 @@ async function oidc(ctx: Ctx, ep: Endpoint, route: Route, facts: SsoFacts): Prom
     return;
   }
   const review = reviewDiscovery(doc, expectedIssuer);
-  Object.assign(facts, { ...(review.issuer !== undefined ? { issuer: review.issuer } : {}), endpoints: review.endpoints, idTokenSigningAlgs: review.signingAlgs, problems: review.problems });
+  Object.assign(facts, {
+    ...(review.issuer !== undefined ? { issuer: review.issuer } : {}),
+    endpoints: review.endpoints,
+    idTokenSigningAlgs: review.signingAlgs,
+    problems: review.problems,
+  });
 
   // Endpoints and key set in parallel, each with a share of the budget.
   const budget = shareOfBudget(ctx);
@@ -82,7 +91,12 @@ async function oidc(ctx: Ctx, ep: Endpoint, route: Route, facts: SsoFacts): Prom
 async function keySet(ctx: Ctx, ep: Endpoint, route: Route, url: string, budget: number): Promise<JwksFacts> {
   let res;
   try {
-    res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: DOC_BYTES, timeoutMs: budget, redirects: MAX_REDIRECTS, headers: { accept: 'application/json' } });
+    res = await fetchAlong(ctx, ep, route, url, {
+      maxBodyBytes: DOC_BYTES,
+      timeoutMs: budget,
+      redirects: MAX_REDIRECTS,
+      headers: { accept: 'application/json' },
+    });
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
@@ -102,7 +116,11 @@ async function keySet(ctx: Ctx, ep: Endpoint, route: Route, url: string, budget:
 async function saml(ctx: Ctx, ep: Endpoint, route: Route, facts: SsoFacts): Promise<void> {
   const url = ep.url!;
   facts.metadataUrl = url;
-  const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: METADATA_BYTES, redirects: MAX_REDIRECTS, headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
+  const res = await fetchAlong(ctx, ep, route, url, {
+    maxBodyBytes: METADATA_BYTES,
+    redirects: MAX_REDIRECTS,
+    headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+  });
   Object.assign(facts, answerFacts(res));
   if (res.status !== 200) {
     facts.classification = 'http-error';
@@ -131,5 +149,7 @@ async function saml(ctx: Ctx, ep: Endpoint, route: Route, facts: SsoFacts): Prom
   if (!review.idp) return;
   const locations = [...new Map(review.endpoints.map((e) => [e.location, e])).values()].slice(0, MAX_LOCATIONS);
   const budget = shareOfBudget(ctx);
-  facts.reachability = await Promise.all(locations.map(async (e) => ({ endpoint: `${e.kind}:${e.binding}`, ...(await probeUrl(ctx, ep, route, e.location, budget)) })));
+  facts.reachability = await Promise.all(
+    locations.map(async (e) => ({ endpoint: `${e.kind}:${e.binding}`, ...(await probeUrl(ctx, ep, route, e.location, budget)) })),
+  );
 }

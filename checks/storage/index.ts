@@ -13,8 +13,23 @@ import { opener } from '../../src/net/route-connect.js';
 import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
 import { smbNegotiate, type SmbNegotiation } from '../../src/net/smb.js';
 import { bodyTooLarge, endpointTls, fetchAlong, MAX_REDIRECTS, peerText } from '../../src/integration/common.js';
-import { answerFacts, answerFactsProperties, integrationFactsSchema, integrationTargets, measureAlong, type AnswerFacts, type IntegrationFacts } from '../../src/integration/facts.js';
-import { addressesItem, failureFinding, httpItems, integrationBlocks, integrationMessages, timingMeasurements } from '../../src/integration/findings.js';
+import {
+  answerFacts,
+  answerFactsProperties,
+  integrationFactsSchema,
+  integrationTargets,
+  measureAlong,
+  type AnswerFacts,
+  type IntegrationFacts,
+} from '../../src/integration/facts.js';
+import {
+  addressesItem,
+  failureFinding,
+  httpItems,
+  integrationBlocks,
+  integrationMessages,
+  timingMeasurements,
+} from '../../src/integration/findings.js';
 import { child, parseXml, XmlError } from '../../src/util/xml.js';
 
 const messages = {
@@ -24,17 +39,22 @@ const messages = {
     'storage.plaintext': '{endpoint}: file storage over plain HTTP ({url}): files cross the network unencrypted.',
     'storage.plaintext.fix': 'Serve the storage endpoint over HTTPS (TLS 1.2+) and point the IM platform at the https:// URL.',
     'storage.status': '{endpoint}: {url} answered HTTP {status}: the storage service is failing.',
-    'storage.status.fix': 'Check the storage service and any gateway in front of it; the IM platform cannot store or serve files while it answers 5xx.',
+    'storage.status.fix':
+      'Check the storage service and any gateway in front of it; the IM platform cannot store or serve files while it answers 5xx.',
     'storage.not-s3': '{endpoint}: {url} does not answer like an S3-compatible service (no S3 error document, no x-amz-request-id).',
-    'storage.not-s3.fix': 'Point the site file at the S3 endpoint (the service URL, or the bucket URL in path or virtual-host style); a proxy or a web page may answer here instead.',
+    'storage.not-s3.fix':
+      'Point the site file at the S3 endpoint (the service URL, or the bucket URL in path or virtual-host style); a proxy or a web page may answer here instead.',
     'storage.s3-public': '{endpoint}: {url} lists its contents to anyone without credentials.',
-    'storage.s3-public.fix': 'Remove public read / list access from the bucket policy and ACLs (S3 Block Public Access, or the equivalent setting of the storage product); chat files must not be world-readable.',
+    'storage.s3-public.fix':
+      'Remove public read / list access from the bucket policy and ACLs (S3 Block Public Access, or the equivalent setting of the storage product); chat files must not be world-readable.',
     'storage.not-webdav': '{endpoint}: {url} does not announce WebDAV (no DAV header in the answer to OPTIONS).',
-    'storage.not-webdav.fix': 'Enable WebDAV on the server for this path (RFC 4918 §10.1: servers announce their compliance class in DAV), or point the site file at the WebDAV root.',
+    'storage.not-webdav.fix':
+      'Enable WebDAV on the server for this path (RFC 4918 §10.1: servers announce their compliance class in DAV), or point the site file at the WebDAV root.',
     'storage.open': '{endpoint}: {url} serves content to requests without credentials (HTTP {status}).',
     'storage.open.fix': 'Require authentication on the storage endpoint; files shared in chat must not be reachable anonymously.',
     'storage.not-smb': '{endpoint}: {host}:{port} accepts connections but does not speak SMB 2/3 ({detail}).',
-    'storage.not-smb.fix': 'SMB1 is deprecated and disabled by default since Windows 10 1709 / Server 2019 (MS17-010 / WannaCry): enable SMB 2/3 on the file server, or point the site file at the right host and port.',
+    'storage.not-smb.fix':
+      'SMB1 is deprecated and disabled by default since Windows 10 1709 / Server 2019 (MS17-010 / WannaCry): enable SMB 2/3 on the file server, or point the site file at the right host and port.',
     'storage.smb-old': '{endpoint}: the file server negotiated SMB {dialect}; SMB 3.x adds encryption in transit.',
     'storage.smb-old.fix': 'Enable SMB 3.0 or later on the file server (and SMB encryption for shares holding chat files).',
     'storage.block.storage': 'Storage',
@@ -58,13 +78,16 @@ const messages = {
     'storage.not-s3': '{endpoint}：{url} 的应答不像兼容 S3 的服务（没有 S3 错误文档，也没有 x-amz-request-id）。',
     'storage.not-s3.fix': '将站点文件指向 S3 端点（服务 URL，或路径式 / 虚拟主机式的存储桶 URL）；此处应答的可能是代理或网页。',
     'storage.s3-public': '{endpoint}：{url} 向未携带凭据的任何人列出其内容。',
-    'storage.s3-public.fix': '从存储桶策略和 ACL 中移除公开读取 / 列举权限（S3 阻止公共访问，或存储产品的同类设置）；聊天文件不得被公开读取。',
+    'storage.s3-public.fix':
+      '从存储桶策略和 ACL 中移除公开读取 / 列举权限（S3 阻止公共访问，或存储产品的同类设置）；聊天文件不得被公开读取。',
     'storage.not-webdav': '{endpoint}：{url} 未声明支持 WebDAV（OPTIONS 应答中没有 DAV 头）。',
-    'storage.not-webdav.fix': '在服务器上为该路径启用 WebDAV（RFC 4918 §10.1：服务器在 DAV 头中声明其兼容级别），或将站点文件指向 WebDAV 根路径。',
+    'storage.not-webdav.fix':
+      '在服务器上为该路径启用 WebDAV（RFC 4918 §10.1：服务器在 DAV 头中声明其兼容级别），或将站点文件指向 WebDAV 根路径。',
     'storage.open': '{endpoint}：{url} 向未携带凭据的请求提供内容（HTTP {status}）。',
     'storage.open.fix': '为存储端点启用身份验证；聊天中共享的文件不得被匿名访问。',
     'storage.not-smb': '{endpoint}：{host}:{port} 接受连接，但不支持 SMB 2/3（{detail}）。',
-    'storage.not-smb.fix': 'SMB1 已被弃用，自 Windows 10 1709 / Server 2019 起默认禁用（MS17-010 / WannaCry）：请在文件服务器上启用 SMB 2/3，或将站点文件指向正确的主机和端口。',
+    'storage.not-smb.fix':
+      'SMB1 已被弃用，自 Windows 10 1709 / Server 2019 起默认禁用（MS17-010 / WannaCry）：请在文件服务器上启用 SMB 2/3，或将站点文件指向正确的主机和端口。',
     'storage.smb-old': '{endpoint}：文件服务器协商的是 SMB {dialect}；SMB 3.x 才支持传输加密。',
     'storage.smb-old.fix': '在文件服务器上启用 SMB 3.0 及以上版本（并为存放聊天文件的共享启用 SMB 加密）。',
     'storage.block.storage': '存储',
@@ -110,19 +133,34 @@ const factsSchema = integrationFactsSchema({
   url: { type: 'string' },
   ...answerFactsProperties,
   redirects: { type: 'array', items: { type: 'string' } },
-  s3: { type: 'object', required: ['listing'], properties: { code: { type: 'string' }, listing: { type: 'boolean' }, requestId: { const: true }, server: { type: 'string' } } },
+  s3: {
+    type: 'object',
+    required: ['listing'],
+    properties: { code: { type: 'string' }, listing: { type: 'boolean' }, requestId: { const: true }, server: { type: 'string' } },
+  },
   options: {
     type: 'object',
-    properties: { status: { type: 'integer' }, dav: { type: 'string' }, allow: { type: 'string' }, classification: { type: 'string' }, error: { type: 'string' } },
+    properties: {
+      status: { type: 'integer' },
+      dav: { type: 'string' },
+      allow: { type: 'string' },
+      classification: { type: 'string' },
+      error: { type: 'string' },
+    },
     anyOf: [{ required: ['status'] }, { required: ['classification', 'error'] }],
   },
-  smb: { type: 'object', required: ['dialect', 'dialectRevision', 'signingRequired'], properties: { dialect: { type: 'string' }, dialectRevision: { type: 'integer' }, signingRequired: { type: 'boolean' } } },
+  smb: {
+    type: 'object',
+    required: ['dialect', 'dialectRevision', 'signingRequired'],
+    properties: { dialect: { type: 'string' }, dialectRevision: { type: 'integer' }, signingRequired: { type: 'boolean' } },
+  },
 });
 
 /** An anonymous GET on a service root answers with an error document or a listing: 1 MiB holds a 1,000-key S3 page. */
 const BODY_BYTES = 1 << 20;
 const S3_SERVER = /AmazonS3|MinIO|Ceph|RGW|SeaweedFS|OSS|COS|OBS/i;
-const S3_ERRORS = /^(AccessDenied|NoSuchBucket|NoSuchKey|AllAccessDisabled|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidBucketName|AuthorizationHeaderMalformed|MissingSecurityHeader|InvalidRequest|PermanentRedirect)$/;
+const S3_ERRORS =
+  /^(AccessDenied|NoSuchBucket|NoSuchKey|AllAccessDisabled|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidBucketName|AuthorizationHeaderMalformed|MissingSecurityHeader|InvalidRequest|PermanentRedirect)$/;
 
 /** File storage (NAS/SMB, WebDAV, S3-compatible): reachable, TLS, answers as its kind; resolved addresses for residency. */
 export default defineCheck<Options, StorageFacts>({
@@ -146,7 +184,10 @@ export default defineCheck<Options, StorageFacts>({
       { title: 'RFC 4918 — HTTP Extensions for WebDAV', clause: '§9.1 (PROPFIND), §10.1 (DAV header)' },
       { title: 'Amazon S3 API Reference — Error responses', url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html' },
       { title: '[MS-SMB2] Server Message Block Protocol Versions 2 and 3', clause: '§2.2.3 / §2.2.4 (NEGOTIATE)' },
-      { title: 'Microsoft: SMBv1 is not installed by default in Windows 10 1709 and Windows Server 2019 and later', url: 'https://learn.microsoft.com/windows-server/storage/file-server/troubleshoot/smbv1-not-installed-by-default-in-windows' },
+      {
+        title: 'Microsoft: SMBv1 is not installed by default in Windows 10 1709 and Windows Server 2019 and later',
+        url: 'https://learn.microsoft.com/windows-server/storage/file-server/troubleshoot/smbv1-not-installed-by-default-in-windows',
+      },
     ],
   },
   inputs: {
@@ -163,17 +204,31 @@ export default defineCheck<Options, StorageFacts>({
   facts: { version: 1, schema: factsSchema },
   messages,
   targets(site) {
-    return integrationTargets(site, (ep) => (ep.role === 'storage' || (ep.role === 'files' && ep.extra.storage !== undefined)) && ['http', 'https', 'smb', 'tcp', 'tls'].includes(ep.protocol));
+    return integrationTargets(
+      site,
+      (ep) =>
+        (ep.role === 'storage' || (ep.role === 'files' && ep.extra.storage !== undefined)) &&
+        ['http', 'https', 'smb', 'tcp', 'tls'].includes(ep.protocol),
+    );
   },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;
     const configured = configuredKind(ep);
-    const kind: Kind | undefined = configured ?? (ep.protocol === 'smb' || ((ep.protocol === 'tcp' || ep.protocol === 'tls') && (ep.port === 445 || ep.port === 139)) ? 'smb' : undefined);
+    const kind: Kind | undefined =
+      configured ??
+      (ep.protocol === 'smb' || ((ep.protocol === 'tcp' || ep.protocol === 'tls') && (ep.port === 445 || ep.port === 139))
+        ? 'smb'
+        : undefined);
     return measureAlong<StorageFacts>(
       ctx,
       ep,
-      (route, facts) => (kind === 'smb' ? smb(ctx, ep, route, facts) : ep.url ? overHttp(ctx, ep, route, configured, facts) : connectOnly(ctx, ep, route, facts)),
+      (route, facts) =>
+        kind === 'smb'
+          ? smb(ctx, ep, route, facts)
+          : ep.url
+            ? overHttp(ctx, ep, route, configured, facts)
+            : connectOnly(ctx, ep, route, facts),
       { init: kind ? { storageKind: kind } : {} },
     );
   },
@@ -187,7 +242,8 @@ export default defineCheck<Options, StorageFacts>({
       ...timingMeasurements(facts),
     ];
     if (facts.failure) {
-      if (facts.failure.classification !== 'server-error') return { score: 0, findings: [failureFinding('storage', { ...facts, failure: facts.failure }, ep, severity)] };
+      if (facts.failure.classification !== 'server-error')
+        return { score: 0, findings: [failureFinding('storage', { ...facts, failure: facts.failure }, ep, severity)] };
       const finding: Finding = {
         id: 'storage.not-smb',
         severity,
@@ -199,7 +255,12 @@ export default defineCheck<Options, StorageFacts>({
     }
     if (facts.smb) {
       if (facts.smb.dialectRevision >= 0x0300) return { score: 1, measurements };
-      const finding: Finding = { id: 'storage.smb-old', severity: 'medium', message: { id: 'storage.smb-old', params: { endpoint: ep.name, dialect: facts.smb.dialect } }, remediation: { id: 'storage.smb-old.fix' } };
+      const finding: Finding = {
+        id: 'storage.smb-old',
+        severity: 'medium',
+        message: { id: 'storage.smb-old', params: { endpoint: ep.name, dialect: facts.smb.dialect } },
+        remediation: { id: 'storage.smb-old.fix' },
+      };
       return { score: 0.7, measurements, findings: [finding] };
     }
     if (facts.status === undefined) return { score: 1, measurements };
@@ -208,19 +269,24 @@ export default defineCheck<Options, StorageFacts>({
 
   present(facts) {
     const options = facts.options;
-    return integrationBlocks({ id: 'storage.block.storage' }, [
-      facts.storageKind && { label: { id: 'storage.item.kind' }, value: facts.storageKind },
-      facts.detected && { label: { id: 'storage.item.detected' }, value: facts.detected },
-      ...httpItems(facts.status, facts.redirects),
-      facts.s3?.code !== undefined && { label: { id: 'storage.item.s3-code' }, value: facts.s3.code },
-      facts.s3 && { label: { id: 'storage.item.s3-listing' }, value: facts.s3.listing },
-      options && 'status' in options && { label: { id: 'storage.item.dav' }, value: options.dav ?? null },
-      options && 'status' in options && options.allow !== undefined && { label: { id: 'storage.item.allow' }, value: options.allow },
-      options && 'error' in options && { label: { id: 'storage.item.options-failed' }, value: `${options.classification}: ${options.error}` },
-      facts.smb && { label: { id: 'storage.item.smb-dialect' }, value: facts.smb.dialect },
-      facts.smb && { label: { id: 'storage.item.smb-signing' }, value: facts.smb.signingRequired },
-      addressesItem(facts),
-    ], facts);
+    return integrationBlocks(
+      { id: 'storage.block.storage' },
+      [
+        facts.storageKind && { label: { id: 'storage.item.kind' }, value: facts.storageKind },
+        facts.detected && { label: { id: 'storage.item.detected' }, value: facts.detected },
+        ...httpItems(facts.status, facts.redirects),
+        facts.s3?.code !== undefined && { label: { id: 'storage.item.s3-code' }, value: facts.s3.code },
+        facts.s3 && { label: { id: 'storage.item.s3-listing' }, value: facts.s3.listing },
+        options && 'status' in options && { label: { id: 'storage.item.dav' }, value: options.dav ?? null },
+        options && 'status' in options && options.allow !== undefined && { label: { id: 'storage.item.allow' }, value: options.allow },
+        options &&
+          'error' in options && { label: { id: 'storage.item.options-failed' }, value: `${options.classification}: ${options.error}` },
+        facts.smb && { label: { id: 'storage.item.smb-dialect' }, value: facts.smb.dialect },
+        facts.smb && { label: { id: 'storage.item.smb-signing' }, value: facts.smb.signingRequired },
+        addressesItem(facts),
+      ],
+      facts,
+    );
   },
 });
 
@@ -235,28 +301,64 @@ function judgeHttp(facts: StorageFacts & { status: number }, ep: Endpoint, confi
   const s3 = facts.s3;
   const dav = facts.options && 'status' in facts.options ? facts.options.dav : undefined;
   if (status >= 500 && !s3) {
-    return { score: 0, measurements, findings: [{ id: 'storage.status', severity: unreachableSeverity(ep), message: { id: 'storage.status', params: { ...base, status } }, remediation: { id: 'storage.status.fix' } }] };
+    return {
+      score: 0,
+      measurements,
+      findings: [
+        {
+          id: 'storage.status',
+          severity: unreachableSeverity(ep),
+          message: { id: 'storage.status', params: { ...base, status } },
+          remediation: { id: 'storage.status.fix' },
+        },
+      ],
+    };
   }
   const findings: Finding[] = [];
   let score = 1;
   // An https URL that redirects to http serves its files in clear text all the same.
   if ([facts.url, ...(facts.redirects ?? [])].some((u) => u?.startsWith('http:'))) {
-    findings.push({ id: 'storage.plaintext', severity: 'high', message: { id: 'storage.plaintext', params: base }, remediation: { id: 'storage.plaintext.fix' } });
+    findings.push({
+      id: 'storage.plaintext',
+      severity: 'high',
+      message: { id: 'storage.plaintext', params: base },
+      remediation: { id: 'storage.plaintext.fix' },
+    });
     score = 0;
   }
   if (configured === 's3' && !s3) {
-    findings.push({ id: 'storage.not-s3', severity: 'medium', message: { id: 'storage.not-s3', params: base }, remediation: { id: 'storage.not-s3.fix' } });
+    findings.push({
+      id: 'storage.not-s3',
+      severity: 'medium',
+      message: { id: 'storage.not-s3', params: base },
+      remediation: { id: 'storage.not-s3.fix' },
+    });
     score = Math.min(score, 0.5);
   }
   if (configured === 'webdav' && !dav) {
-    findings.push({ id: 'storage.not-webdav', severity: 'medium', message: { id: 'storage.not-webdav', params: base }, remediation: { id: 'storage.not-webdav.fix' } });
+    findings.push({
+      id: 'storage.not-webdav',
+      severity: 'medium',
+      message: { id: 'storage.not-webdav', params: base },
+      remediation: { id: 'storage.not-webdav.fix' },
+    });
     score = Math.min(score, 0.5);
   }
   if (s3?.listing && status === 200) {
-    findings.push({ id: 'storage.s3-public', severity: 'high', message: { id: 'storage.s3-public', params: base }, remediation: { id: 'storage.s3-public.fix' } });
+    findings.push({
+      id: 'storage.s3-public',
+      severity: 'high',
+      message: { id: 'storage.s3-public', params: base },
+      remediation: { id: 'storage.s3-public.fix' },
+    });
     score = 0;
   } else if (!s3 && status >= 200 && status < 300 && (configured === 'webdav' || facts.detected === 'webdav')) {
-    findings.push({ id: 'storage.open', severity: 'high', message: { id: 'storage.open', params: { ...base, status } }, remediation: { id: 'storage.open.fix' } });
+    findings.push({
+      id: 'storage.open',
+      severity: 'high',
+      message: { id: 'storage.open', params: { ...base, status } },
+      remediation: { id: 'storage.open.fix' },
+    });
     score = 0;
   }
   return { score, measurements, findings };
@@ -285,7 +387,13 @@ async function connectOnly(ctx: MeasureContext<Options>, ep: Endpoint, route: Ro
   if (opened.tls) facts.tls = opened.tls;
 }
 
-async function overHttp(ctx: MeasureContext<Options>, ep: Endpoint, route: Route, configured: Kind | undefined, facts: StorageFacts): Promise<void> {
+async function overHttp(
+  ctx: MeasureContext<Options>,
+  ep: Endpoint,
+  route: Route,
+  configured: Kind | undefined,
+  facts: StorageFacts,
+): Promise<void> {
   const url = ep.url!;
   facts.url = url;
   const get = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: BODY_BYTES, redirects: MAX_REDIRECTS });
@@ -294,17 +402,34 @@ async function overHttp(ctx: MeasureContext<Options>, ep: Endpoint, route: Route
   const s3 = s3Signals(get);
   // A listing is judged from its start; any other answer that does not end is not one to judge.
   if (get.truncated && !s3.listing) throw bodyTooLarge(get, BODY_BYTES);
-  if (s3.like) facts.s3 = { ...(s3.code ? { code: s3.code } : {}), listing: s3.listing, ...(s3.requestId ? { requestId: true } : {}), ...(s3.server ? { server: s3.server } : {}) };
+  if (s3.like)
+    facts.s3 = {
+      ...(s3.code ? { code: s3.code } : {}),
+      listing: s3.listing,
+      ...(s3.requestId ? { requestId: true } : {}),
+      ...(s3.server ? { server: s3.server } : {}),
+    };
   // OPTIONS only matters for WebDAV; its failure (a stall, a reset) is recorded, not fatal.
-  const options = configured === 's3' ? undefined : await fetchAlong(ctx, ep, route, url, { method: 'OPTIONS', maxBodyBytes: 4096, timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2) }).catch((err: unknown) => {
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    return err instanceof PathError ? err : Promise.reject(err);
-  });
+  const options =
+    configured === 's3'
+      ? undefined
+      : await fetchAlong(ctx, ep, route, url, {
+          method: 'OPTIONS',
+          maxBodyBytes: 4096,
+          timeoutMs: Math.max(300, probeBudgetMs(ctx) / 2),
+        }).catch((err: unknown) => {
+          if (ctx.signal.aborted) throw ctx.signal.reason;
+          return err instanceof PathError ? err : Promise.reject(err);
+        });
   const dav = options && !(options instanceof PathError) ? first(options.headers.dav) : undefined;
   if (options instanceof PathError) facts.options = { classification: options.classification, error: peerText(options.message, 300) };
   else if (options) {
     const allow = first(options.headers.allow);
-    facts.options = { status: options.status, ...(dav ? { dav: peerText(dav, 200) } : {}), ...(allow ? { allow: peerText(allow, 300) } : {}) };
+    facts.options = {
+      status: options.status,
+      ...(dav ? { dav: peerText(dav, 200) } : {}),
+      ...(allow ? { allow: peerText(allow, 300) } : {}),
+    };
   }
   facts.detected = s3.like ? 's3' : dav ? 'webdav' : 'http';
   facts.storageKind = configured ?? facts.detected;
@@ -343,5 +468,11 @@ function s3Signals(res: HttpFetchResult): S3Signals {
       if (!(err instanceof XmlError)) throw err;
     }
   }
-  return { like: requestId || Boolean(server) || Boolean(code) || listing, ...(code ? { code } : {}), listing, requestId, ...(server ? { server } : {}) };
+  return {
+    like: requestId || Boolean(server) || Boolean(code) || listing,
+    ...(code ? { code } : {}),
+    listing,
+    requestId,
+    ...(server ? { server } : {}),
+  };
 }

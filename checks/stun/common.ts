@@ -41,7 +41,10 @@ export const transportFailureProperties = {
 } as const;
 
 /** The server's address: the first IPv4 address of the host, else the first; a DnsLookupError as a failure. */
-export async function serverAddress(ctx: MeasureContext<any>, host: string): Promise<{ address: string } | { dnsFailure: PathFailure }> {
+export async function serverAddress(
+  ctx: MeasureContext<unknown>,
+  host: string,
+): Promise<{ address: string } | { dnsFailure: PathFailure }> {
   try {
     const answer = await lookupOnce(ctx, host);
     return { address: (answer.addresses.find((a) => a.family === 4) ?? answer.addresses[0])!.address };
@@ -52,7 +55,7 @@ export async function serverAddress(ctx: MeasureContext<any>, host: string): Pro
 }
 
 /** TLS settings for STUN/TURN over TLS: the site's and the endpoint's CAs, and the name to check. */
-export async function stunTlsOptions(ctx: MeasureContext<any>, ep: Endpoint): Promise<ConnectionOptions> {
+export async function stunTlsOptions(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<ConnectionOptions> {
   const ca = await trustFor(ctx, ep);
   const tls = ep.extra.tls as { serverName?: string } | undefined;
   const serverName = tls?.serverName ?? (isIP(ep.host) ? undefined : ep.host);

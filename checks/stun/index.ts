@@ -2,7 +2,17 @@
 // NAT's behaviour (RFC 5780) and a sweep of the endpoint's UDP ports: measured once into facts,
 // judged from them alone.
 
-import { commonOptions, defineCheck, endpointTargets, type Block, type Cell, type Classification, type Finding, type Measurement, type Message } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Cell,
+  type Classification,
+  type Finding,
+  type Measurement,
+  type Message,
+} from '../../src/plugin-api.js';
 import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { defaultTransports, stunBinding, sweepUdpPorts } from '../../src/net/stun-client.js';
@@ -27,27 +37,40 @@ const messages = {
   en: {
     ...pathMessages.en,
     'stun.filtered': '{endpoint}: no STUN answer from {host}:{port} over {transports} within {timeoutMs} ms: packets are silently dropped.',
-    'stun.filtered.fix': 'A firewall drops STUN to {host}:{port}. Allow it outbound (UDP and TCP, and the return traffic) between this site and the server: IM clients use it to learn their public address and to reach the TURN relay.',
-    'stun.refused': '{endpoint}: {host}:{port} refuses STUN over {transports} (ICMP port unreachable / TCP RST): nothing listens there, or a firewall rejects it.',
-    'stun.refused.fix': 'Check that the STUN/TURN service runs on port {port}; if it does, allow {host}:{port} (UDP and TCP) outbound on the site firewall.',
+    'stun.filtered.fix':
+      'A firewall drops STUN to {host}:{port}. Allow it outbound (UDP and TCP, and the return traffic) between this site and the server: IM clients use it to learn their public address and to reach the TURN relay.',
+    'stun.refused':
+      '{endpoint}: {host}:{port} refuses STUN over {transports} (ICMP port unreachable / TCP RST): nothing listens there, or a firewall rejects it.',
+    'stun.refused.fix':
+      'Check that the STUN/TURN service runs on port {port}; if it does, allow {host}:{port} (UDP and TCP) outbound on the site firewall.',
     'stun.unreachable': '{endpoint}: {host} is unreachable ({code}): no route to the STUN server.',
     'stun.unreachable.fix': 'Check routing to {host} (default route, VPN split tunnel, ACLs that answer with ICMP unreachable).',
     'stun.timeout': '{endpoint}: {host}:{port} accepts connections over {transports} but never answers STUN.',
-    'stun.timeout.fix': 'Something other than a STUN server listens there (a web server, a load balancer that does not pass STUN): point the endpoint at the STUN/TURN port.',
+    'stun.timeout.fix':
+      'Something other than a STUN server listens there (a web server, a load balancer that does not pass STUN): point the endpoint at the STUN/TURN port.',
     'stun.server-error': '{endpoint}: {host}:{port} answered, but not with a usable STUN response: {detail}.',
-    'stun.server-error.fix': 'Check the server\'s STUN configuration, and compare with `turnutils_stunclient -p {port} {host}` from this site.',
-    'stun.udp-blocked': '{endpoint}: UDP {port} to {host} gets no answer ({classification}) while {working} works: media falls back to TCP/TLS relays.',
-    'stun.udp-blocked.fix': 'Allow outbound UDP to {host}:{port} and its return traffic (for most IM platforms also the media ports, e.g. UDP 3478–3481). Media over TCP/TLS suffers head-of-line blocking: more delay and jitter in every call.',
-    'stun.transport-failed': '{endpoint}: STUN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no fallback through this server.',
-    'stun.transport-failed.fix': 'If the server offers STUN/TURN over {transport}, allow it outbound to {host}:{port}; if it does not, list only the transports it offers (transports: [udp]).',
+    'stun.server-error.fix':
+      "Check the server's STUN configuration, and compare with `turnutils_stunclient -p {port} {host}` from this site.",
+    'stun.udp-blocked':
+      '{endpoint}: UDP {port} to {host} gets no answer ({classification}) while {working} works: media falls back to TCP/TLS relays.',
+    'stun.udp-blocked.fix':
+      'Allow outbound UDP to {host}:{port} and its return traffic (for most IM platforms also the media ports, e.g. UDP 3478–3481). Media over TCP/TLS suffers head-of-line blocking: more delay and jitter in every call.',
+    'stun.transport-failed':
+      '{endpoint}: STUN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no fallback through this server.',
+    'stun.transport-failed.fix':
+      'If the server offers STUN/TURN over {transport}, allow it outbound to {host}:{port}; if it does not, list only the transports it offers (transports: [udp]).',
     'stun.slow': '{endpoint}: STUN round trip {ms} ms over {transport} (target ≤ {limit} ms).',
-    'stun.slow.fix': 'A long round trip to the STUN/TURN server adds to every relayed call: check routing to {host}, or use a server closer to this site (Teams target: < 100 ms RTT to the media edge).',
-    'stun.nat-symmetric': '{endpoint}: this site\'s NAT is "symmetric": it gives {mapping}. The public address the STUN server reports is then not the one other peers would reach, so direct peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN.',
-    'stun.nat-symmetric.fix': 'Configure the NAT for endpoint-independent mapping of UDP (RFC 4787 REQ-1: one public address and port for every destination; on Linux, MASQUERADE or SNAT without --random / --random-fully). Until then every external call needs the relay: keep the TURN server reachable over UDP 3478 (and TCP/TLS 443 as a fallback) and sized for the site\'s peak calls.',
+    'stun.slow.fix':
+      'A long round trip to the STUN/TURN server adds to every relayed call: check routing to {host}, or use a server closer to this site (Teams target: < 100 ms RTT to the media edge).',
+    'stun.nat-symmetric':
+      '{endpoint}: this site\'s NAT is "symmetric": it gives {mapping}. The public address the STUN server reports is then not the one other peers would reach, so direct peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN.',
+    'stun.nat-symmetric.fix':
+      "Configure the NAT for endpoint-independent mapping of UDP (RFC 4787 REQ-1: one public address and port for every destination; on Linux, MASQUERADE or SNAT without --random / --random-fully). Until then every external call needs the relay: keep the TURN server reachable over UDP 3478 (and TCP/TLS 443 as a fallback) and sized for the site's peak calls.",
     'stun.nat.address-dependent': 'every destination address its own public port (address-dependent mapping)',
     'stun.nat.address-and-port-dependent': 'every destination address and port its own public port (address-and-port-dependent mapping)',
     'stun.ports-silent': '{endpoint}: {count} of {total} UDP ports on {host} do not answer STUN: {ports}.',
-    'stun.ports-silent.fix': 'Allow outbound UDP to {host} on these ports (and the return traffic), or remove them from the endpoint\'s ports if the service does not use them.',
+    'stun.ports-silent.fix':
+      "Allow outbound UDP to {host} on these ports (and the return traffic), or remove them from the endpoint's ports if the service does not use them.",
     'stun.unexpectedly-open': '{endpoint}: {host}:{port} answers STUN over {transports}, but the site policy says it must be blocked.',
     'stun.unexpectedly-open.fix': 'Add deny rules for {host}:{port} (UDP and TCP) at the site firewall, then re-run the assessment.',
     'stun.nat.kind.endpoint-independent': 'endpoint-independent',
@@ -57,7 +80,7 @@ const messages = {
     'stun.nat.kind.not-supported': 'not testable (the server ignores CHANGE-REQUEST)',
     'stun.nat.note.no-other-address': 'The server returns no OTHER-ADDRESS: it does not support NAT behaviour discovery (RFC 5780).',
     'stun.nat.note.change-request-ignored': 'The server ignores CHANGE-REQUEST: filtering cannot be tested against it.',
-    'stun.nat.note.same-ip-alternate': 'OTHER-ADDRESS has the server\'s own IP: only port dependence can be tested.',
+    'stun.nat.note.same-ip-alternate': "OTHER-ADDRESS has the server's own IP: only port dependence can be tested.",
     'stun.nat.note.no-nat': 'No NAT between this host and the server: the reflexive address is the local one.',
     'stun.block.transports': 'STUN Binding per transport',
     'stun.col.transport': 'Transport',
@@ -69,7 +92,7 @@ const messages = {
     'stun.kv.natted': 'Behind a NAT',
     'stun.kv.local': 'Local address',
     'stun.kv.reflexive': 'Reflexive address',
-    'stun.kv.other-address': 'Server\'s alternate address',
+    'stun.kv.other-address': "Server's alternate address",
     'stun.kv.mapping': 'Mapping',
     'stun.kv.filtering': 'Filtering',
     'stun.kv.note': 'Note',
@@ -88,7 +111,8 @@ const messages = {
   'zh-CN': {
     ...pathMessages['zh-CN'],
     'stun.filtered': '{endpoint}：{timeoutMs} 毫秒内经 {transports} 未收到 {host}:{port} 的 STUN 应答：数据包被静默丢弃。',
-    'stun.filtered.fix': '防火墙丢弃了到 {host}:{port} 的 STUN。请在本站点与服务器之间放行其出站流量（UDP 和 TCP，及回程流量）：IM 客户端用它获知自己的公网地址并访问 TURN 中继。',
+    'stun.filtered.fix':
+      '防火墙丢弃了到 {host}:{port} 的 STUN。请在本站点与服务器之间放行其出站流量（UDP 和 TCP，及回程流量）：IM 客户端用它获知自己的公网地址并访问 TURN 中继。',
     'stun.refused': '{endpoint}：{host}:{port} 经 {transports} 拒绝 STUN（ICMP 端口不可达 / TCP RST）：端口未监听或被防火墙拒绝。',
     'stun.refused.fix': '确认 STUN/TURN 服务在端口 {port} 上运行；如已运行，请在站点防火墙上放行 {host}:{port}（UDP 和 TCP）出站。',
     'stun.unreachable': '{endpoint}：{host} 不可达（{code}）：没有到 STUN 服务器的路由。',
@@ -98,13 +122,19 @@ const messages = {
     'stun.server-error': '{endpoint}：{host}:{port} 有应答，但不是可用的 STUN 响应：{detail}。',
     'stun.server-error.fix': '检查服务器的 STUN 配置，并在本站点用 `turnutils_stunclient -p {port} {host}` 对比。',
     'stun.udp-blocked': '{endpoint}：到 {host} 的 UDP {port} 无应答（{classification}），而 {working} 可用：媒体将回退到 TCP/TLS 中继。',
-    'stun.udp-blocked.fix': '放行到 {host}:{port} 的 UDP 出站及回程流量（多数 IM 平台还需要媒体端口，如 UDP 3478–3481）。经 TCP/TLS 传输的媒体存在队头阻塞：每次通话的延迟和抖动都会增加。',
-    'stun.transport-failed': '{endpoint}：经 {transport} 到 {host}:{port} 的 STUN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端无法经此服务器回退。',
-    'stun.transport-failed.fix': '如果服务器提供基于 {transport} 的 STUN/TURN，请放行到 {host}:{port} 的出站流量；如果不提供，请只列出它支持的传输方式（transports: [udp]）。',
+    'stun.udp-blocked.fix':
+      '放行到 {host}:{port} 的 UDP 出站及回程流量（多数 IM 平台还需要媒体端口，如 UDP 3478–3481）。经 TCP/TLS 传输的媒体存在队头阻塞：每次通话的延迟和抖动都会增加。',
+    'stun.transport-failed':
+      '{endpoint}：经 {transport} 到 {host}:{port} 的 STUN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端无法经此服务器回退。',
+    'stun.transport-failed.fix':
+      '如果服务器提供基于 {transport} 的 STUN/TURN，请放行到 {host}:{port} 的出站流量；如果不提供，请只列出它支持的传输方式（transports: [udp]）。',
     'stun.slow': '{endpoint}：经 {transport} 的 STUN 往返时间为 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
-    'stun.slow.fix': '到 STUN/TURN 服务器的往返时间过长会拖累每一次中继通话：检查到 {host} 的路由，或使用离本站点更近的服务器（Teams 目标：到媒体边缘 RTT < 100 毫秒）。',
-    'stun.nat-symmetric': '{endpoint}：本站点的 NAT 是“对称型” NAT：它为{mapping}。STUN 服务器报告的公网地址并不是其他终端能访问到的地址，因此与站点外大多数终端的点对点媒体直连会失败，这些通话将经 TURN 中继。',
-    'stun.nat-symmetric.fix': '将 NAT 配置为对 UDP 使用与端点无关的映射（RFC 4787 REQ-1：对所有目标使用同一个公网地址和端口；Linux 上即不带 --random / --random-fully 的 MASQUERADE 或 SNAT）。在此之前，所有外部通话都需要中继：确保 TURN 服务器可经 UDP 3478 访问（TCP/TLS 443 作为回退），且容量足以承载本站点的高峰通话。',
+    'stun.slow.fix':
+      '到 STUN/TURN 服务器的往返时间过长会拖累每一次中继通话：检查到 {host} 的路由，或使用离本站点更近的服务器（Teams 目标：到媒体边缘 RTT < 100 毫秒）。',
+    'stun.nat-symmetric':
+      '{endpoint}：本站点的 NAT 是“对称型” NAT：它为{mapping}。STUN 服务器报告的公网地址并不是其他终端能访问到的地址，因此与站点外大多数终端的点对点媒体直连会失败，这些通话将经 TURN 中继。',
+    'stun.nat-symmetric.fix':
+      '将 NAT 配置为对 UDP 使用与端点无关的映射（RFC 4787 REQ-1：对所有目标使用同一个公网地址和端口；Linux 上即不带 --random / --random-fully 的 MASQUERADE 或 SNAT）。在此之前，所有外部通话都需要中继：确保 TURN 服务器可经 UDP 3478 访问（TCP/TLS 443 作为回退），且容量足以承载本站点的高峰通话。',
     'stun.nat.address-dependent': '每个目标地址分配各自的公网端口（与地址相关的映射）',
     'stun.nat.address-and-port-dependent': '每个目标地址和端口分配各自的公网端口（与地址和端口相关的映射）',
     'stun.ports-silent': '{endpoint}：{host} 的 {total} 个 UDP 端口中有 {count} 个不应答 STUN：{ports}。',
@@ -298,7 +328,11 @@ const factsSchema = {
         filtered: { type: 'array', items: { type: 'integer' } },
         other: {
           type: 'array',
-          items: { type: 'object', required: ['port', 'classification'], properties: { port: { type: 'integer' }, classification: { type: 'string' }, code: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['port', 'classification'],
+            properties: { port: { type: 'integer' }, classification: { type: 'string' }, code: { type: 'string' } },
+          },
         },
         timeoutMs: { type: 'number', minimum: 0 },
       },
@@ -324,8 +358,8 @@ export default defineCheck<Options, StunFacts>({
       'server sees it) and the round trip. UDP requests are retransmitted as the RFC says (RTO 500 ms, doubling) within ' +
       'the deadline. It tells apart **filtered** (no answer: dropped), **refused** (ICMP port unreachable or TCP RST), ' +
       '**unreachable** (ICMP host/net unreachable) and **timeout** (connected but no STUN). UDP blocked while TCP/TLS ' +
-      'works is a warning: media then falls back to TCP/TLS relays. Where the server returns OTHER-ADDRESS, the NAT\'s ' +
-      'mapping and filtering behaviour are discovered (RFC 5780). The UDP ports listed in the endpoint\'s `ports` are ' +
+      "works is a warning: media then falls back to TCP/TLS relays. Where the server returns OTHER-ADDRESS, the NAT's " +
+      "mapping and filtering behaviour are discovered (RFC 5780). The UDP ports listed in the endpoint's `ports` are " +
       'swept with Binding requests to show which answer.',
     category: 'network',
     severity: 'critical',
@@ -336,7 +370,11 @@ export default defineCheck<Options, StunFacts>({
       { title: 'RFC 5780 — NAT Behavior Discovery Using STUN', clause: '§4.3 (mapping), §4.4 (filtering)' },
       { title: 'RFC 4787 — NAT Behavioral Requirements for Unicast UDP', clause: 'REQ-1, REQ-8' },
       { title: 'RFC 7064 / RFC 7065 — stun: and turn: URIs' },
-      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network', clause: 'UDP 3478–3481 to the media edge; RTT < 100 ms' },
+      {
+        title: "Microsoft Teams: prepare your organization's network",
+        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
+        clause: 'UDP 3478–3481 to the media edge; RTT < 100 ms',
+      },
     ],
   },
   inputs: {
@@ -344,18 +382,42 @@ export default defineCheck<Options, StunFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        transactionTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of one Binding transaction (UDP retransmissions included).' },
+        transactionTimeoutMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 60000,
+          description: 'Deadline of one Binding transaction (UDP retransmissions included).',
+        },
         connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP/TLS connect deadline.' },
         slowMs: { type: 'number', minimum: 1, description: 'Round trip above which the result is a warning.' },
         natDiscovery: { type: 'boolean', description: 'Run RFC 5780 NAT behaviour discovery when the server supports it.' },
         natTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each NAT discovery transaction.' },
         sweepTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each port-sweep Binding.' },
-        sweepConcurrency: { type: 'integer', minimum: 1, maximum: 256 },
-        maxSweepPorts: { type: 'integer', minimum: 1, maximum: 65535 },
+        sweepConcurrency: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 256,
+          description: 'Binding requests in flight at once during the port sweep (1–256).',
+        },
+        maxSweepPorts: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          description: 'Ports swept at most, in list order (1–65535); a longer list is cut and marked truncated.',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
-    defaults: { transactionTimeoutMs: 3000, connectTimeoutMs: 3000, slowMs: 100, natDiscovery: true, natTimeoutMs: 1500, sweepTimeoutMs: 1500, sweepConcurrency: 16, maxSweepPorts: 256 },
+    defaults: {
+      transactionTimeoutMs: 3000,
+      connectTimeoutMs: 3000,
+      slowMs: 100,
+      natDiscovery: true,
+      natTimeoutMs: 1500,
+      sweepTimeoutMs: 1500,
+      sweepConcurrency: 16,
+      maxSweepPorts: 256,
+    },
   },
   facts: { version: 1, schema: factsSchema },
   messages,
@@ -382,7 +444,14 @@ export default defineCheck<Options, StunFacts>({
       transports.map(async (transport): Promise<StunTransportFacts> => {
         try {
           const r = await stunBinding(
-            { transport, address, port: ep.port, connectTimeoutMs: budget(o.connectTimeoutMs), ...(transport === 'tls' ? { tls } : {}), signal: ctx.signal },
+            {
+              transport,
+              address,
+              port: ep.port,
+              connectTimeoutMs: budget(o.connectTimeoutMs),
+              ...(transport === 'tls' ? { tls } : {}),
+              signal: ctx.signal,
+            },
             { timeoutMs: transactionTimeoutMs, signal: ctx.signal },
           );
           return {
@@ -401,7 +470,13 @@ export default defineCheck<Options, StunFacts>({
       }),
     );
     const best = bestTransport(outcomes, ORDER)!;
-    const facts: StunFacts = { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, transports: outcomes };
+    const facts: StunFacts = {
+      classification: best.classification,
+      ...(best.kind ? { kind: best.kind } : {}),
+      ...base,
+      address,
+      transports: outcomes,
+    };
     const udpOk = outcomes.some((t) => t.transport === 'udp' && t.classification === 'ok');
     if (ep.expect === 'blocked' || best.classification !== 'ok') return facts;
 
@@ -460,7 +535,8 @@ export default defineCheck<Options, StunFacts>({
     const severity = unreachableSeverity(ep);
     const timeoutMs = facts.transactionTimeoutMs;
     const blocked = ep.expect === 'blocked';
-    if (facts.dnsFailure) return blocked ? { score: 1 } : { score: 0, findings: [pathFailureFinding('stun', facts.dnsFailure, ep, severity, timeoutMs)] };
+    if (facts.dnsFailure)
+      return blocked ? { score: 1 } : { score: 0, findings: [pathFailureFinding('stun', facts.dnsFailure, ep, severity, timeoutMs)] };
     const outcomes = facts.transports;
     const best = bestTransport(outcomes, ORDER);
     if (!best) return { score: null, error: 'no transport was tried' };
@@ -474,7 +550,10 @@ export default defineCheck<Options, StunFacts>({
           {
             id: 'stun.unexpectedly-open',
             severity: ep.severity ?? 'high',
-            message: { id: 'stun.unexpectedly-open', params: { endpoint: ep.name, host: ep.host, port: ep.port, transports: transportList(ok) } },
+            message: {
+              id: 'stun.unexpectedly-open',
+              params: { endpoint: ep.name, host: ep.host, port: ep.port, transports: transportList(ok) },
+            },
             remediation: { id: 'stun.unexpectedly-open.fix', params: { host: ep.host, port: ep.port } },
             evidence: { transports: ok.map((t) => t.transport) },
           },
@@ -496,7 +575,10 @@ export default defineCheck<Options, StunFacts>({
       findings.push({
         id: 'stun.udp-blocked',
         severity: 'medium',
-        message: { id: 'stun.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) } },
+        message: {
+          id: 'stun.udp-blocked',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) },
+        },
         remediation: { id: 'stun.udp-blocked.fix', params: { host: ep.host, port: ep.port } },
         evidence: { udp: { classification: udp.classification, ...(udp.code ? { code: udp.code } : {}) } },
       });
@@ -513,7 +595,10 @@ export default defineCheck<Options, StunFacts>({
       findings.push({
         id: 'stun.transport-failed',
         severity: 'low',
-        message: { id: 'stun.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification } },
+        message: {
+          id: 'stun.transport-failed',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification },
+        },
         remediation: { id: 'stun.transport-failed.fix', params: { host: ep.host, port: ep.port, transport } },
         evidence: { transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}) },
       });
@@ -526,7 +611,10 @@ export default defineCheck<Options, StunFacts>({
       findings.push({
         id: 'stun.slow',
         severity: 'medium',
-        message: { id: 'stun.slow', params: { endpoint: ep.name, ms: round(rttMs), transport: fastest.transport.toUpperCase(), limit: slowMs } },
+        message: {
+          id: 'stun.slow',
+          params: { endpoint: ep.name, ms: round(rttMs), transport: fastest.transport.toUpperCase(), limit: slowMs },
+        },
         remediation: { id: 'stun.slow.fix', params: { host: ep.host } },
       });
     }
@@ -539,22 +627,41 @@ export default defineCheck<Options, StunFacts>({
         severity: 'info',
         message: { id: 'stun.nat-symmetric', params: { endpoint: ep.name, mapping: { id: `stun.nat.${nat.mapping}` } } },
         remediation: { id: 'stun.nat-symmetric.fix' },
-        evidence: { mapping: nat.mapping, ...(nat.filtering ? { filtering: nat.filtering } : {}), reflexive: nat.reflexive, local: nat.local },
+        evidence: {
+          mapping: nat.mapping,
+          ...(nat.filtering ? { filtering: nat.filtering } : {}),
+          reflexive: nat.reflexive,
+          local: nat.local,
+        },
       });
     }
 
     const sweep = facts.sweep;
     if (sweep) {
-      const silent = [...sweep.refused.map((port) => ({ port, classification: 'refused' })), ...sweep.filtered.map((port) => ({ port, classification: 'filtered' })), ...sweep.other].sort(
-        (a, b) => a.port - b.port,
-      );
+      const silent = [
+        ...sweep.refused.map((port) => ({ port, classification: 'refused' })),
+        ...sweep.filtered.map((port) => ({ port, classification: 'filtered' })),
+        ...sweep.other,
+      ].sort((a, b) => a.port - b.port);
       if (silent.length) {
         score = Math.min(score, 0.7);
-        const shown = silent.slice(0, FINDING_PORTS).map((r) => `${r.port} (${r.classification})`).join(', ');
+        const shown = silent
+          .slice(0, FINDING_PORTS)
+          .map((r) => `${r.port} (${r.classification})`)
+          .join(', ');
         findings.push({
           id: 'stun.ports-silent',
           severity: 'medium',
-          message: { id: 'stun.ports-silent', params: { endpoint: ep.name, host: ep.host, count: silent.length, total: sweep.tested, ports: silent.length > FINDING_PORTS ? `${shown}, …` : shown } },
+          message: {
+            id: 'stun.ports-silent',
+            params: {
+              endpoint: ep.name,
+              host: ep.host,
+              count: silent.length,
+              total: sweep.tested,
+              ports: silent.length > FINDING_PORTS ? `${shown}, …` : shown,
+            },
+          },
           remediation: { id: 'stun.ports-silent.fix', params: { host: ep.host } },
           evidence: { ports: silent.map((r) => r.port) },
         });
@@ -586,7 +693,13 @@ export default defineCheck<Options, StunFacts>({
           { key: 'reflexive', label: { id: 'stun.col.reflexive' } },
           { key: 'code', label: { id: 'stun.col.code' } },
         ],
-        rows: facts.transports.map((t) => ({ transport: t.transport.toUpperCase(), result: t.classification, rtt: t.rttMs ?? null, reflexive: t.reflexive ?? null, code: t.code ?? null })),
+        rows: facts.transports.map((t) => ({
+          transport: t.transport.toUpperCase(),
+          result: t.classification,
+          rtt: t.rttMs ?? null,
+          reflexive: t.reflexive ?? null,
+          code: t.code ?? null,
+        })),
       });
     }
     if (facts.nat) blocks.push(natBlock(facts.nat));
@@ -599,7 +712,7 @@ function portsOf(endpoint: string, spec: ReadonlyArray<number | string>): number
   try {
     return expandPorts(spec);
   } catch (err) {
-    if (err instanceof PortRangeError) throw new Error(`endpoint ${endpoint}, ports: ${err.message}`);
+    if (err instanceof PortRangeError) throw new Error(`endpoint ${endpoint}, ports: ${err.message}`, { cause: err });
     throw err;
   }
 }
@@ -633,6 +746,7 @@ function sweepBlock(sweep: StunSweepFacts): Block {
   ];
   if (sweep.refused.length) items.push({ label: { id: 'stun.kv.refused' }, value: formatPorts(sweep.refused) });
   if (sweep.filtered.length) items.push({ label: { id: 'stun.kv.filtered' }, value: formatPorts(sweep.filtered) });
-  if (sweep.other.length) items.push({ label: { id: 'stun.kv.other' }, value: sweep.other.map((r) => `${r.port} ${r.classification}`).join(', ') });
+  if (sweep.other.length)
+    items.push({ label: { id: 'stun.kv.other' }, value: sweep.other.map((r) => `${r.port} ${r.classification}`).join(', ') });
   return { kind: 'key-value', title: { id: 'stun.block.sweep' }, items };
 }

@@ -6,14 +6,36 @@ import { CheckTester } from '../../test/helpers/check-tester.js';
 import stun, { type StunFacts, type StunNatFacts, type StunTransportFacts } from './index.js';
 
 const endpoint = { name: 'relay', host: 'turn.example.test', port: 3478, protocol: 'stun' };
-const siteWith = (extra: Record<string, unknown> = {}) => ({ version: 1, site: { name: 'S' }, platform: { endpoints: [{ ...endpoint, ...extra }] } });
+const siteWith = (extra: Record<string, unknown> = {}) => ({
+  version: 1,
+  site: { name: 'S' },
+  platform: { endpoints: [{ ...endpoint, ...extra }] },
+});
 const site = siteWith();
 const blockedSite = siteWith({ expect: 'blocked' });
 const tlsSite = siteWith({ transports: ['udp', 'tls'] });
 
-const base = { path: 'direct', expect: 'reachable', host: 'turn.example.test', port: 3478, address: '192.0.2.10', transactionTimeoutMs: 3000 } as const;
-const ok = (transport: 'udp' | 'tcp' | 'tls', rttMs: number): StunTransportFacts => ({ transport, classification: 'ok', rttMs, transmissions: 1, reflexive: '198.51.100.7:40000' });
-const failed = (transport: 'udp' | 'tcp' | 'tls', classification: StunTransportFacts['classification'], code: string, extra: Partial<StunTransportFacts> = {}): StunTransportFacts => ({
+const base = {
+  path: 'direct',
+  expect: 'reachable',
+  host: 'turn.example.test',
+  port: 3478,
+  address: '192.0.2.10',
+  transactionTimeoutMs: 3000,
+} as const;
+const ok = (transport: 'udp' | 'tcp' | 'tls', rttMs: number): StunTransportFacts => ({
+  transport,
+  classification: 'ok',
+  rttMs,
+  transmissions: 1,
+  reflexive: '198.51.100.7:40000',
+});
+const failed = (
+  transport: 'udp' | 'tcp' | 'tls',
+  classification: StunTransportFacts['classification'],
+  code: string,
+  extra: Partial<StunTransportFacts> = {},
+): StunTransportFacts => ({
   transport,
   classification,
   phase: 'connect',
@@ -52,7 +74,13 @@ const tester = new CheckTester(stun);
 tester.run({
   valid: [
     { name: 'UDP and TCP answer fast', facts: facts(both), site, status: 'pass', score: 1, measurements: { udpRttMs: 12, tcpRttMs: 15 } },
-    { name: 'a port-restricted cone NAT is no finding', facts: facts(both, { nat: nat('endpoint-independent') }), site, status: 'pass', score: 1 },
+    {
+      name: 'a port-restricted cone NAT is no finding',
+      facts: facts(both, { nat: nat('endpoint-independent') }),
+      site,
+      status: 'pass',
+      score: 1,
+    },
     {
       name: 'a symmetric NAT is an informative finding: the score stays',
       facts: facts(both, { nat: nat('address-and-port-dependent') }),
@@ -61,27 +89,95 @@ tester.run({
       score: 1,
       findings: ['stun.nat-symmetric'],
     },
-    { name: 'an address-dependent mapping is symmetric too', facts: facts(both, { nat: nat('address-dependent', 'endpoint-independent') }), site, status: 'pass', findings: ['stun.nat-symmetric'] },
-    { name: 'NAT discovery that failed changes nothing', facts: facts(both, { nat: { error: 'no answer', timeoutMs: 1500 } }), site, status: 'pass', score: 1 },
-    { name: 'every swept port answers', facts: facts(both, { sweep: sweep([3478, 3479, 3480]) }), site, status: 'pass', measurements: { portsAnswering: 3 } },
-    { name: 'a blocked endpoint that answers nothing', facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'refused', 'ECONNREFUSED')]), site: blockedSite, status: 'pass', score: 1 },
+    {
+      name: 'an address-dependent mapping is symmetric too',
+      facts: facts(both, { nat: nat('address-dependent', 'endpoint-independent') }),
+      site,
+      status: 'pass',
+      findings: ['stun.nat-symmetric'],
+    },
+    {
+      name: 'NAT discovery that failed changes nothing',
+      facts: facts(both, { nat: { error: 'no answer', timeoutMs: 1500 } }),
+      site,
+      status: 'pass',
+      score: 1,
+    },
+    {
+      name: 'every swept port answers',
+      facts: facts(both, { sweep: sweep([3478, 3479, 3480]) }),
+      site,
+      status: 'pass',
+      measurements: { portsAnswering: 3 },
+    },
+    {
+      name: 'a blocked endpoint that answers nothing',
+      facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'refused', 'ECONNREFUSED')]),
+      site: blockedSite,
+      status: 'pass',
+      score: 1,
+    },
     {
       name: 'a blocked endpoint that does not resolve',
-      facts: { ...base, classification: 'dns-failure', transports: [], dnsFailure: { classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } } },
+      facts: {
+        ...base,
+        classification: 'dns-failure',
+        transports: [],
+        dnsFailure: { classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } },
+      },
       site: blockedSite,
       status: 'pass',
     },
-    { name: 'slow by the default, fast enough by the site\'s threshold', facts: facts([ok('udp', 150)]), site, thresholds: { rttMs: 200 }, status: 'pass' },
-    { name: 'slow by the default, fast enough by the check\'s option', facts: facts([ok('udp', 150)]), site, options: { slowMs: 200 }, status: 'pass' },
+    {
+      name: "slow by the default, fast enough by the site's threshold",
+      facts: facts([ok('udp', 150)]),
+      site,
+      thresholds: { rttMs: 200 },
+      status: 'pass',
+    },
+    {
+      name: "slow by the default, fast enough by the check's option",
+      facts: facts([ok('udp', 150)]),
+      site,
+      options: { slowMs: 200 },
+      status: 'pass',
+    },
   ],
   invalid: [
-    { name: 'nothing answers: filtered', facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'filtered', 'CONNECT_TIMEOUT')]), site, status: 'fail', score: 0, findings: ['stun.filtered'] },
-    { name: 'refused on both', facts: facts([failed('udp', 'refused', 'ECONNREFUSED'), failed('tcp', 'refused', 'ECONNREFUSED')]), site, status: 'fail', findings: ['stun.refused'] },
-    { name: 'no route', facts: facts([failed('udp', 'unreachable', 'EHOSTUNREACH')]), site, status: 'fail', findings: ['stun.unreachable'] },
-    { name: 'TCP accepted, no STUN answer; UDP dropped', facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'timeout', 'STUN_TIMEOUT', { phase: 'application' })]), site, status: 'fail', findings: ['stun.timeout'] },
+    {
+      name: 'nothing answers: filtered',
+      facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'filtered', 'CONNECT_TIMEOUT')]),
+      site,
+      status: 'fail',
+      score: 0,
+      findings: ['stun.filtered'],
+    },
+    {
+      name: 'refused on both',
+      facts: facts([failed('udp', 'refused', 'ECONNREFUSED'), failed('tcp', 'refused', 'ECONNREFUSED')]),
+      site,
+      status: 'fail',
+      findings: ['stun.refused'],
+    },
+    {
+      name: 'no route',
+      facts: facts([failed('udp', 'unreachable', 'EHOSTUNREACH')]),
+      site,
+      status: 'fail',
+      findings: ['stun.unreachable'],
+    },
+    {
+      name: 'TCP accepted, no STUN answer; UDP dropped',
+      facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), failed('tcp', 'timeout', 'STUN_TIMEOUT', { phase: 'application' })]),
+      site,
+      status: 'fail',
+      findings: ['stun.timeout'],
+    },
     {
       name: 'garbage answers: a protocol error of the server',
-      facts: facts([failed('udp', 'server-error', 'NOT_STUN', { phase: 'application', kind: 'protocol-error' })], { kind: 'protocol-error' }),
+      facts: facts([failed('udp', 'server-error', 'NOT_STUN', { phase: 'application', kind: 'protocol-error' })], {
+        kind: 'protocol-error',
+      }),
       site,
       status: 'fail',
       findings: ['stun.server-error'],
@@ -95,14 +191,33 @@ tester.run({
     },
     {
       name: 'does not resolve',
-      facts: { ...base, classification: 'dns-failure', transports: [], dnsFailure: { classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } } },
+      facts: {
+        ...base,
+        classification: 'dns-failure',
+        transports: [],
+        dnsFailure: { classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } },
+      },
       site,
       status: 'fail',
       score: 0,
       findings: ['stun.dns-failure'],
     },
-    { name: 'UDP dropped while TCP works', facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), ok('tcp', 9)]), site, status: 'warn', score: 0.6, findings: ['stun.udp-blocked'] },
-    { name: 'TCP refused while UDP works', facts: facts([ok('udp', 9), failed('tcp', 'refused', 'ECONNREFUSED')]), site, status: 'warn', score: 0.8, findings: ['stun.transport-failed'] },
+    {
+      name: 'UDP dropped while TCP works',
+      facts: facts([failed('udp', 'filtered', 'NO_ANSWER'), ok('tcp', 9)]),
+      site,
+      status: 'warn',
+      score: 0.6,
+      findings: ['stun.udp-blocked'],
+    },
+    {
+      name: 'TCP refused while UDP works',
+      facts: facts([ok('udp', 9), failed('tcp', 'refused', 'ECONNREFUSED')]),
+      site,
+      status: 'warn',
+      score: 0.8,
+      findings: ['stun.transport-failed'],
+    },
     {
       name: 'TLS fails while UDP works',
       facts: facts([ok('udp', 9), failed('tls', 'tls-failure', 'CERT_HAS_EXPIRED', { phase: 'tls', tlsKind: 'expired' })]),
@@ -112,24 +227,61 @@ tester.run({
       findings: ['stun.tls-failure'],
     },
     { name: 'slow', facts: facts([ok('udp', 150)]), site, status: 'warn', findings: ['stun.slow'], measurements: { udpRttMs: 150 } },
-    { name: 'a little slow is still not a pass', facts: facts([ok('udp', 101)]), site, status: 'warn', score: 0.89, findings: ['stun.slow'] },
-    { name: 'the same facts against a stricter threshold', facts: facts(both), site, thresholds: { rttMs: 10 }, status: 'warn', findings: ['stun.slow'] },
+    {
+      name: 'a little slow is still not a pass',
+      facts: facts([ok('udp', 101)]),
+      site,
+      status: 'warn',
+      score: 0.89,
+      findings: ['stun.slow'],
+    },
+    {
+      name: 'the same facts against a stricter threshold',
+      facts: facts(both),
+      site,
+      thresholds: { rttMs: 10 },
+      status: 'warn',
+      findings: ['stun.slow'],
+    },
     {
       name: 'swept ports that do not answer',
-      facts: facts(both, { sweep: { ...sweep([3478], [3480], [3479]), other: [{ port: 3481, classification: 'server-error', code: 'NOT_STUN' }], total: 4, tested: 4 } }),
+      facts: facts(both, {
+        sweep: {
+          ...sweep([3478], [3480], [3479]),
+          other: [{ port: 3481, classification: 'server-error', code: 'NOT_STUN' }],
+          total: 4,
+          tested: 4,
+        },
+      }),
       site,
       status: 'warn',
       score: 0.7,
       findings: ['stun.ports-silent'],
       measurements: { portsAnswering: 1 },
     },
-    { name: 'a blocked endpoint that answers over UDP', facts: facts([ok('udp', 5), failed('tcp', 'refused', 'ECONNREFUSED')]), site: blockedSite, status: 'fail', score: 0, findings: ['stun.unexpectedly-open'] },
-    { name: 'facts with no transport tried cannot be judged', facts: { ...base, classification: 'ok', transports: [] }, site, status: 'error', score: null },
+    {
+      name: 'a blocked endpoint that answers over UDP',
+      facts: facts([ok('udp', 5), failed('tcp', 'refused', 'ECONNREFUSED')]),
+      site: blockedSite,
+      status: 'fail',
+      score: 0,
+      findings: ['stun.unexpectedly-open'],
+    },
+    {
+      name: 'facts with no transport tried cannot be judged',
+      facts: { ...base, classification: 'ok', transports: [] },
+      site,
+      status: 'error',
+      score: null,
+    },
   ],
 });
 
 it('the symmetric NAT finding names the mapping as a phrase of its own', () => {
-  const v = tester.verify({ facts: facts(both, { nat: nat('address-and-port-dependent') }), site, status: 'pass', findings: ['stun.nat-symmetric'] }, true);
+  const v = tester.verify(
+    { facts: facts(both, { nat: nat('address-and-port-dependent') }), site, status: 'pass', findings: ['stun.nat-symmetric'] },
+    true,
+  );
   const f = v.findings[0]!;
   expect(f.message.params?.mapping).toEqual({ id: 'stun.nat.address-and-port-dependent' });
   expect(f.evidence).toMatchObject({ mapping: 'address-and-port-dependent', filtering: 'address-and-port-dependent' });

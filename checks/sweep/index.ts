@@ -4,7 +4,15 @@
 
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { defineCheck, type Block, type Classification, type Finding, type Measurement, type Severity, type Target } from '../../src/plugin-api.js';
+import {
+  defineCheck,
+  type Block,
+  type Classification,
+  type Finding,
+  type Measurement,
+  type Severity,
+  type Target,
+} from '../../src/plugin-api.js';
 import { connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { lookupOnce, unreachableSeverity } from '../../src/net/shared.js';
@@ -18,14 +26,21 @@ const messages = {
     'sweep.blocked.fix':
       'Allow the listed host:port pairs (tcp, outbound, and the return traffic) on the firewalls between this site and the hosts. ' +
       'refused: nothing listens, or a firewall rejects; filtered: a firewall drops the SYN; unreachable: no route, or an ACL answers ICMP unreachable; dns-failure: the name does not resolve.',
-    'sweep.blocked.fix.refused': 'Nothing listens on these ports, or a firewall rejects them (TCP RST): check that the services run there, then allow the listed host:port pairs (tcp outbound) on the site firewall.',
-    'sweep.blocked.fix.filtered': 'A firewall silently drops these connections: add allow rules for the listed host:port pairs (tcp outbound, and the return traffic), or route them through the proxy.',
-    'sweep.blocked.fix.unreachable': 'There is no route to these hosts, or an ACL answers with ICMP unreachable: check routing (default route, VPN split tunnel) and the ACLs on the way.',
-    'sweep.blocked.fix.dns-failure': 'These hosts do not resolve: create their DNS records, or make the internal resolver forward the platform\'s zone (split DNS).',
-    'sweep.unexpectedly-open': '{sweep}: {count} of {total} targets accept TCP connections, but the site policy says they must be blocked: {list}{more}.',
-    'sweep.unexpectedly-open.fix': 'Add deny rules for the listed host:port pairs at the site firewall (or stop the services listening there), then re-run the assessment.',
+    'sweep.blocked.fix.refused':
+      'Nothing listens on these ports, or a firewall rejects them (TCP RST): check that the services run there, then allow the listed host:port pairs (tcp outbound) on the site firewall.',
+    'sweep.blocked.fix.filtered':
+      'A firewall silently drops these connections: add allow rules for the listed host:port pairs (tcp outbound, and the return traffic), or route them through the proxy.',
+    'sweep.blocked.fix.unreachable':
+      'There is no route to these hosts, or an ACL answers with ICMP unreachable: check routing (default route, VPN split tunnel) and the ACLs on the way.',
+    'sweep.blocked.fix.dns-failure':
+      "These hosts do not resolve: create their DNS records, or make the internal resolver forward the platform's zone (split DNS).",
+    'sweep.unexpectedly-open':
+      '{sweep}: {count} of {total} targets accept TCP connections, but the site policy says they must be blocked: {list}{more}.',
+    'sweep.unexpectedly-open.fix':
+      'Add deny rules for the listed host:port pairs at the site firewall (or stop the services listening there), then re-run the assessment.',
     'sweep.incomplete': '{sweep}: only {tested} of {total} targets were tested before the task deadline ({timeoutMs} ms per connect).',
-    'sweep.incomplete.fix': 'Raise checks.sweep.timeoutMs (and the run\'s --timeout) or checks.sweep.concurrency, or split the sweep: the worst case is about targets ÷ concurrency × connectTimeoutMs.',
+    'sweep.incomplete.fix':
+      "Raise checks.sweep.timeoutMs (and the run's --timeout) or checks.sweep.concurrency, or split the sweep: the worst case is about targets ÷ concurrency × connectTimeoutMs.",
     'sweep.more': ' and {rest} more',
     'sweep.block.summary': 'Sweep',
     'sweep.kv.targets': 'Targets',
@@ -54,14 +69,16 @@ const messages = {
     'sweep.blocked.fix':
       '在本站点与这些主机之间的防火墙上放行所列 host:port（tcp 出站及回程流量）。' +
       'refused：端口未监听或被防火墙拒绝；filtered：防火墙丢弃了 SYN；unreachable：没有路由或 ACL 返回 ICMP 不可达；dns-failure：名称无法解析。',
-    'sweep.blocked.fix.refused': '这些端口未监听，或被防火墙拒绝（TCP RST）：确认服务在其上运行，然后在站点防火墙上放行所列 host:port（tcp 出站）。',
+    'sweep.blocked.fix.refused':
+      '这些端口未监听，或被防火墙拒绝（TCP RST）：确认服务在其上运行，然后在站点防火墙上放行所列 host:port（tcp 出站）。',
     'sweep.blocked.fix.filtered': '防火墙静默丢弃了这些连接：为所列 host:port 添加放行规则（tcp 出站及回程流量），或经代理访问。',
     'sweep.blocked.fix.unreachable': '没有到这些主机的路由，或 ACL 返回 ICMP 不可达：检查路由（默认路由、VPN 分离隧道）及沿途的 ACL。',
     'sweep.blocked.fix.dns-failure': '这些主机无法解析：创建其 DNS 记录，或让内部 DNS 转发该平台的域名（分离 DNS）。',
     'sweep.unexpectedly-open': '{sweep}：{total} 个目标中有 {count} 个接受 TCP 连接，但站点策略要求必须阻断：{list}{more}。',
     'sweep.unexpectedly-open.fix': '在站点防火墙上为所列 host:port 添加拒绝规则（或停止在其上监听的服务），然后重新评估。',
     'sweep.incomplete': '{sweep}：任务截止前只测试了 {total} 个目标中的 {tested} 个（每次连接 {timeoutMs} 毫秒）。',
-    'sweep.incomplete.fix': '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency，或拆分扫描：最坏情况约为 目标数 ÷ 并发数 × connectTimeoutMs。',
+    'sweep.incomplete.fix':
+      '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency，或拆分扫描：最坏情况约为 目标数 ÷ 并发数 × connectTimeoutMs。',
     'sweep.more': ' 等另外 {rest} 个',
     'sweep.block.summary': '扫描',
     'sweep.kv.targets': '目标',
@@ -113,9 +130,21 @@ const FILTERED = 3;
 const UNREACHABLE = 4;
 const DNS_FAILURE = 5;
 const NAMES = ['untested', 'ok', 'refused', 'filtered', 'unreachable', 'dns-failure'] as const;
-const CODE_OF: Partial<Record<Classification, number>> = { ok: OK, refused: REFUSED, filtered: FILTERED, unreachable: UNREACHABLE, 'dns-failure': DNS_FAILURE };
+const CODE_OF: Partial<Record<Classification, number>> = {
+  ok: OK,
+  refused: REFUSED,
+  filtered: FILTERED,
+  unreachable: UNREACHABLE,
+  'dns-failure': DNS_FAILURE,
+};
 /** Measurement ids and count keys, in this order. */
-const COUNTED: Array<[keyof SweepCounts, number]> = [['open', OK], ['refused', REFUSED], ['filtered', FILTERED], ['unreachable', UNREACHABLE], ['dns-failure', DNS_FAILURE]];
+const COUNTED: Array<[keyof SweepCounts, number]> = [
+  ['open', OK],
+  ['refused', REFUSED],
+  ['filtered', FILTERED],
+  ['unreachable', UNREACHABLE],
+  ['dns-failure', DNS_FAILURE],
+];
 
 /** One host:port (one address of the host when `allAddresses`). */
 export interface SweepTargetFacts {
@@ -167,7 +196,20 @@ export interface SweepFacts {
 const count = { type: 'integer', minimum: 0 } as const;
 const factsSchema = {
   type: 'object',
-  required: ['sweep', 'expect', 'hosts', 'ports', 'total', 'tested', 'counts', 'concurrency', 'connectTimeoutMs', 'sweepMs', 'targets', 'truncated'],
+  required: [
+    'sweep',
+    'expect',
+    'hosts',
+    'ports',
+    'total',
+    'tested',
+    'counts',
+    'concurrency',
+    'connectTimeoutMs',
+    'sweepMs',
+    'targets',
+    'truncated',
+  ],
   properties: {
     sweep: { type: 'string' },
     expect: { enum: ['reachable', 'blocked'] },
@@ -176,13 +218,22 @@ const factsSchema = {
       items: {
         type: 'object',
         required: ['host', 'addresses'],
-        properties: { host: { type: 'string' }, addresses: { type: 'array', items: { type: 'string' } }, classification: { const: 'dns-failure' }, kind: { type: 'string' } },
+        properties: {
+          host: { type: 'string' },
+          addresses: { type: 'array', items: { type: 'string' } },
+          classification: { const: 'dns-failure' },
+          kind: { type: 'string' },
+        },
       },
     },
     ports: count,
     total: count,
     tested: count,
-    counts: { type: 'object', required: ['open', 'refused', 'filtered', 'unreachable', 'dns-failure'], properties: { open: count, refused: count, filtered: count, unreachable: count, 'dns-failure': count } },
+    counts: {
+      type: 'object',
+      required: ['open', 'refused', 'filtered', 'unreachable', 'dns-failure'],
+      properties: { open: count, refused: count, filtered: count, unreachable: count, 'dns-failure': count },
+    },
     concurrency: { type: 'integer', minimum: 1 },
     connectTimeoutMs: { type: 'number', minimum: 0 },
     sweepMs: { type: 'number', minimum: 0 },
@@ -192,7 +243,14 @@ const factsSchema = {
       items: {
         type: 'object',
         required: ['host', 'port', 'classification'],
-        properties: { host: { type: 'string' }, port: { type: 'integer' }, address: { type: 'string' }, classification: { enum: [...NAMES] }, connectMs: { type: 'number' }, code: { type: 'string' } },
+        properties: {
+          host: { type: 'string' },
+          port: { type: 'integer' },
+          address: { type: 'string' },
+          classification: { enum: [...NAMES] },
+          connectMs: { type: 'number' },
+          code: { type: 'string' },
+        },
       },
     },
     truncated: { type: 'boolean' },
@@ -217,7 +275,7 @@ export default defineCheck<Options, SweepFacts>({
       'For every sweep in `network.sweeps` (hosts × ports, ranges allowed) and every TCP endpoint that lists extra `ports`, ' +
       'resolves each host once (the shared DNS answer) and opens a TCP connection to every host:port, many at once ' +
       '(`concurrency`, default 256) with a per-connect timeout (`connectTimeoutMs`, default 1000 ms), closing each socket as soon as it is classified. ' +
-      'Classification is the tcp check\'s: **ok** (handshake completed), **refused** (RST), **filtered** (silence until the timeout, or a local firewall drop), ' +
+      "Classification is the tcp check's: **ok** (handshake completed), **refused** (RST), **filtered** (silence until the timeout, or a local firewall drop), " +
       '**unreachable** (ICMP host/network unreachable), **dns-failure**. `expect: reachable` (default) passes when every target is ok; ' +
       '`expect: blocked` passes when none is.',
     category: 'network',
@@ -228,7 +286,10 @@ export default defineCheck<Options, SweepFacts>({
     references: [
       { title: 'RFC 9293 — Transmission Control Protocol', clause: '§3.5 (connection establishment, reset)' },
       { title: 'RFC 1122 — Requirements for Internet Hosts', clause: '§3.2.2.1 (destination unreachable)' },
-      { title: 'Microsoft 365 URLs and IP address ranges', url: 'https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges' },
+      {
+        title: 'Microsoft 365 URLs and IP address ranges',
+        url: 'https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges',
+      },
     ],
   },
   inputs: {
@@ -236,7 +297,12 @@ export default defineCheck<Options, SweepFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        concurrency: { type: 'integer', minimum: 1, maximum: 4096, description: 'connects in flight at once, across all sweep tasks of the run' },
+        concurrency: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4096,
+          description: 'connects in flight at once, across all sweep tasks of the run',
+        },
         connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'silence longer than this is filtered' },
         allAddresses: { type: 'boolean', description: 'sweep every resolved address of a host, not only the first' },
         maxTargets: { type: 'integer', minimum: 1, description: 'refuse sweeps larger than this (guards against a mistyped range)' },
@@ -251,9 +317,16 @@ export default defineCheck<Options, SweepFacts>({
     const out: Target[] = [];
     const seen = new Set<string>();
     for (const [i, sw] of (site.network.sweeps ?? []).entries()) {
-      if (seen.has(sw.name)) throw new Error(`network.sweeps: the name "${sw.name}" is used twice; sweep names identify results and waivers`);
+      if (seen.has(sw.name))
+        throw new Error(`network.sweeps: the name "${sw.name}" is used twice; sweep names identify results and waivers`);
       seen.add(sw.name);
-      const data: SweepData = { kind: 'sweep', hosts: sw.hosts, ports: sw.ports, expect: sw.expect ?? 'reachable', severity: sw.severity ?? 'high' };
+      const data: SweepData = {
+        kind: 'sweep',
+        hosts: sw.hosts,
+        ports: sw.ports,
+        expect: sw.expect ?? 'reachable',
+        severity: sw.severity ?? 'high',
+      };
       out.push({
         id: sw.name,
         location: site.locate(`/network/sweeps/${i}`),
@@ -282,7 +355,7 @@ export default defineCheck<Options, SweepFacts>({
     try {
       ports = expandPorts(data.ports);
     } catch (err) {
-      if (err instanceof PortRangeError) throw new Error(`${target.id}: ${err.message}`);
+      if (err instanceof PortRangeError) throw new Error(`${target.id}: ${err.message}`, { cause: err });
       throw err;
     }
     const hosts = uniqueHosts(data.hosts);
@@ -360,11 +433,21 @@ export default defineCheck<Options, SweepFacts>({
     return {
       sweep: target.id,
       expect: data.expect,
-      hosts: resolved.map((r) => ({ host: r.host, addresses: r.addresses, ...(r.dnsFailure ? { classification: 'dns-failure' as const, kind: r.dnsFailure } : {}) })),
+      hosts: resolved.map((r) => ({
+        host: r.host,
+        addresses: r.addresses,
+        ...(r.dnsFailure ? { classification: 'dns-failure' as const, kind: r.dnsFailure } : {}),
+      })),
       ports: ports.length,
       total,
       tested: total - counts[UNTESTED]!,
-      counts: { open: counts[OK]!, refused: counts[REFUSED]!, filtered: counts[FILTERED]!, unreachable: counts[UNREACHABLE]!, 'dns-failure': counts[DNS_FAILURE]! },
+      counts: {
+        open: counts[OK]!,
+        refused: counts[REFUSED]!,
+        filtered: counts[FILTERED]!,
+        unreachable: counts[UNREACHABLE]!,
+        'dns-failure': counts[DNS_FAILURE]!,
+      },
       concurrency: ctx.options.concurrency,
       connectTimeoutMs,
       sweepMs,
@@ -383,7 +466,9 @@ export default defineCheck<Options, SweepFacts>({
       ...COUNTED.map(([id]): Measurement => ({
         id,
         value: counts[id],
-        ...(id === 'open' ? { threshold: blocked ? { max: 0, source: 'expect: blocked' } : { min: total, source: 'expect: reachable' } } : {}),
+        ...(id === 'open'
+          ? { threshold: blocked ? { max: 0, source: 'expect: blocked' } : { min: total, source: 'expect: reachable' } }
+          : {}),
       })),
       ...(untested ? [{ id: 'untested', value: untested }] : []),
       { id: 'sweepMs', value: facts.sweepMs, unit: 'ms' },
@@ -417,7 +502,11 @@ export default defineCheck<Options, SweepFacts>({
               severity: data.severity,
               message: { id: 'sweep.blocked', params },
               remediation: { id: closedKinds.length === 1 ? `sweep.blocked.fix.${closedKinds[0]}` : 'sweep.blocked.fix' },
-              evidence: { blocked: wrongCount, byClassification: Object.fromEntries(closedKinds.map((id) => [id, counts[id]])), targets: list },
+              evidence: {
+                blocked: wrongCount,
+                byClassification: Object.fromEntries(closedKinds.map((id) => [id, counts[id]])),
+                targets: list,
+              },
             },
       );
     }
@@ -433,7 +522,8 @@ export default defineCheck<Options, SweepFacts>({
     // A fail, with a score that still tells 1 bad target in 1,000 from all of them (below 0.5 to stay a fail).
     if (wrongCount) return { score: round((0.49 * (tested - wrongCount)) / Math.max(1, tested), 3), measurements, findings };
     // Nothing wrong among the targets tested, but not all were: the rest could not be measured.
-    if (untested) return { score: null, error: `only ${tested} of ${total} targets were tested before the task deadline`, measurements, findings };
+    if (untested)
+      return { score: null, error: `only ${tested} of ${total} targets were tested before the task deadline`, measurements, findings };
     return { score: 1, measurements, findings };
   },
 
@@ -465,7 +555,13 @@ export default defineCheck<Options, SweepFacts>({
           { key: 'result', label: { id: 'sweep.col.result' } },
           { key: 'code', label: { id: 'sweep.col.code' } },
         ],
-        rows: wrong.map((t) => ({ host: t.host, port: t.port, address: t.address ?? null, result: t.classification, code: t.code ?? null })),
+        rows: wrong.map((t) => ({
+          host: t.host,
+          port: t.port,
+          address: t.address ?? null,
+          result: t.classification,
+          code: t.code ?? null,
+        })),
       });
     }
     const unresolved = facts.hosts.filter((h) => h.classification === 'dns-failure');
@@ -478,7 +574,9 @@ export default defineCheck<Options, SweepFacts>({
           { key: 'kind', label: { id: 'sweep.col.dns' } },
         ],
         rows: unresolved.slice(0, FINDING_LIST).map((h) => ({ host: h.host, kind: h.kind ?? null })),
-        ...(unresolved.length > FINDING_LIST ? { note: { id: 'sweep.note.more', params: { rest: unresolved.length - FINDING_LIST } } } : {}),
+        ...(unresolved.length > FINDING_LIST
+          ? { note: { id: 'sweep.note.more', params: { rest: unresolved.length - FINDING_LIST } } }
+          : {}),
       });
     }
     return blocks;
@@ -664,7 +762,9 @@ function sweepAll(job: SweepJob): Promise<void> {
           live.delete(attempt);
           socket.destroy();
           limiter.release();
-          finish(new Error(`local limit while sweeping (${err.code}): lower checks.sweep.concurrency or raise the open-file limit (ulimit -n)`));
+          finish(
+            new Error(`local limit while sweeping (${err.code}): lower checks.sweep.concurrency or raise the open-file limit (ulimit -n)`),
+          );
           return;
         }
         settle(CODE_OF[connectFailure(err.code)]!, err.code ?? 'ERROR');
@@ -687,4 +787,3 @@ function sweepAll(job: SweepJob): Promise<void> {
     maybeDone();
   });
 }
-

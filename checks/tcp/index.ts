@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   commonOptions,
-  defineCheck, endpointTargets,
+  defineCheck,
+  endpointTargets,
   dial,
   DnsLookupError,
   errorCode,
@@ -34,11 +35,15 @@ const messages = {
   en: {
     ...pathMessages.en,
     'tcp.slow': '{endpoint}: TCP connect took {ms} ms (target ≤ {limit} ms).',
-    'tcp.slow.fix': 'A slow handshake usually means a long or congested path: check routing to {host}, and for real-time media the Teams target of < 100 ms RTT to the service edge.',
+    'tcp.slow.fix':
+      'A slow handshake usually means a long or congested path: check routing to {host}, and for real-time media the Teams target of < 100 ms RTT to the service edge.',
     'tcp.partial': '{endpoint}: {failed} of {total} addresses of {host} do not accept connections.',
-    'tcp.partial.fix': 'Clients that pick a failing address stall until they fall back: fix or remove the DNS records of the failing addresses ({addresses}).',
-    'tcp.reset-after-accept': '{endpoint}: {host}:{port} completes the TCP handshake and then resets the connection at once, before anything is sent.',
-    'tcp.reset-after-accept.fix': 'Something accepts for the service and then refuses it: a load balancer with no healthy backend, a firewall or proxy that rejects the flow after the handshake, or a service at its connection limit. Check the service and its pool behind {host}:{port}, then the rules between this site and it.',
+    'tcp.partial.fix':
+      'Clients that pick a failing address stall until they fall back: fix or remove the DNS records of the failing addresses ({addresses}).',
+    'tcp.reset-after-accept':
+      '{endpoint}: {host}:{port} completes the TCP handshake and then resets the connection at once, before anything is sent.',
+    'tcp.reset-after-accept.fix':
+      'Something accepts for the service and then refuses it: a load balancer with no healthy backend, a firewall or proxy that rejects the flow after the handshake, or a service at its connection limit. Check the service and its pool behind {host}:{port}, then the rules between this site and it.',
     'tcp.block.addresses': 'Addresses',
     'tcp.col.address': 'Address',
     'tcp.col.result': 'Result',
@@ -52,7 +57,8 @@ const messages = {
     'tcp.partial': '{endpoint}：{host} 的 {total} 个地址中有 {failed} 个不接受连接。',
     'tcp.partial.fix': '选中故障地址的客户端会卡住直到回退：修复或删除故障地址的 DNS 记录（{addresses}）。',
     'tcp.reset-after-accept': '{endpoint}：{host}:{port} 完成了 TCP 握手，随即在任何数据发送之前重置了连接。',
-    'tcp.reset-after-accept.fix': '有设备代替服务接受了连接，随后又拒绝了它：没有健康后端的负载均衡器、在握手后拒绝该流量的防火墙或代理，或已达连接上限的服务。请检查 {host}:{port} 后面的服务及其后端池，再检查本站点与它之间的规则。',
+    'tcp.reset-after-accept.fix':
+      '有设备代替服务接受了连接，随后又拒绝了它：没有健康后端的负载均衡器、在握手后拒绝该流量的防火墙或代理，或已达连接上限的服务。请检查 {host}:{port} 后面的服务及其后端池，再检查本站点与它之间的规则。',
     'tcp.block.addresses': '地址',
     'tcp.col.address': '地址',
     'tcp.col.result': '结果',
@@ -161,7 +167,11 @@ export default defineCheck<Options, TcpFacts>({
     timeoutMs: 10000,
     references: [
       { title: 'RFC 9293 — Transmission Control Protocol', clause: '§3.5 (connection establishment, reset)' },
-      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network', clause: 'network performance requirements' },
+      {
+        title: "Microsoft Teams: prepare your organization's network",
+        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
+        clause: 'network performance requirements',
+      },
     ],
   },
   inputs: {
@@ -170,7 +180,12 @@ export default defineCheck<Options, TcpFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        slowMs: { type: 'number', minimum: 1 },
+        slowMs: {
+          type: 'number',
+          minimum: 1,
+          description:
+            'Connect time above which the result is a warning, ms (≥ 1); a slow direct connect is tried twice more, the best counts.',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -196,7 +211,13 @@ export default defineCheck<Options, TcpFacts>({
     // The direct path is always tried; through a proxy, the CONNECT tunnel is the path that counts.
     const direct = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
     const viaProxy = route.path === 'proxy' ? await proxyPath(ctx, route, ep.host, ep.port, connectTimeoutMs) : undefined;
-    const facts: TcpFacts = { ...base, classification: (viaProxy ?? direct).classification, ...pathDetails(route), direct, ...(viaProxy ? { viaProxy } : {}) };
+    const facts: TcpFacts = {
+      ...base,
+      classification: (viaProxy ?? direct).classification,
+      ...pathDetails(route),
+      direct,
+      ...(viaProxy ? { viaProxy } : {}),
+    };
     if (!viaProxy && direct.classification === 'ok' && (direct.connectMs ?? 0) > ctx.options.slowMs) {
       // One slow handshake can be local scheduling noise: like ping's "min", the best of three counts.
       const again = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
@@ -209,7 +230,8 @@ export default defineCheck<Options, TcpFacts>({
   judge(facts, { options, threshold, target }) {
     const ep = target.endpoint!;
     const severity = unreachableSeverity(ep);
-    if (facts.routeFailure) return { score: 0, findings: [pathFailureFinding('tcp', facts.routeFailure, ep, severity, facts.connectTimeoutMs)] };
+    if (facts.routeFailure)
+      return { score: 0, findings: [pathFailureFinding('tcp', facts.routeFailure, ep, severity, facts.connectTimeoutMs)] };
     const primary = facts.viaProxy ?? facts.direct!;
     if (ep.expect === 'blocked') {
       const openOn = [facts.direct, facts.viaProxy].flatMap((p, i) => (p?.classification === 'ok' ? [i === 0 ? 'direct' : 'proxy'] : []));
@@ -238,7 +260,13 @@ export default defineCheck<Options, TcpFacts>({
               remediation: { id: 'tcp.reset-after-accept.fix', params: { host: ep.host, port: ep.port } },
               evidence: { code: RESET_AFTER_ACCEPT },
             }
-          : pathFailureFinding('tcp', primary.failure ?? { classification: primary.classification, message: primary.classification }, ep, severity, facts.connectTimeoutMs);
+          : pathFailureFinding(
+              'tcp',
+              primary.failure ?? { classification: primary.classification, message: primary.classification },
+              ep,
+              severity,
+              facts.connectTimeoutMs,
+            );
       return { score: 0, findings: [finding] };
     }
     const slowMs = threshold('connectMs', options.slowMs);
@@ -261,13 +289,18 @@ export default defineCheck<Options, TcpFacts>({
       findings.push({
         id: 'tcp.partial',
         severity: 'medium',
-        message: { id: 'tcp.partial', params: { endpoint: ep.name, host: ep.host, failed: failed.length, total: facts.direct!.attempts!.length } },
+        message: {
+          id: 'tcp.partial',
+          params: { endpoint: ep.name, host: ep.host, failed: failed.length, total: facts.direct!.attempts!.length },
+        },
         remediation: { id: 'tcp.partial.fix', params: { addresses: failed.map((f) => `${f.address} ${f.classification}`).join(', ') } },
       });
     }
     return {
       score,
-      measurements: [{ id: 'connectMs', value: round(connectMs), unit: 'ms', threshold: { max: slowMs, source: 'Teams: RTT < 100 ms client → edge' } }],
+      measurements: [
+        { id: 'connectMs', value: round(connectMs), unit: 'ms', threshold: { max: slowMs, source: 'Teams: RTT < 100 ms client → edge' } },
+      ],
       findings,
     };
   },
@@ -310,11 +343,20 @@ async function directPath(ctx: MeasureContext<Options>, host: string, port: numb
   };
 }
 
-async function attempt(ctx: MeasureContext<Options>, address: string, port: number, connectTimeoutMs: number): Promise<{ fact: TcpAttempt; failure?: PathFailure }> {
+async function attempt(
+  ctx: MeasureContext<Options>,
+  address: string,
+  port: number,
+  connectTimeoutMs: number,
+): Promise<{ fact: TcpAttempt; failure?: PathFailure }> {
   try {
     const d = await dial({ address, port, connectTimeoutMs, signal: ctx.signal });
     const connectMs = d.timings.connectMs ?? 0;
-    const reset = await resetAfterAccept(d.socket, Math.min(RESET_WINDOW_MAX_MS, Math.max(RESET_WINDOW_MIN_MS, 2 * connectMs + 50), ctx.remainingMs() - 100), ctx.signal);
+    const reset = await resetAfterAccept(
+      d.socket,
+      Math.min(RESET_WINDOW_MAX_MS, Math.max(RESET_WINDOW_MIN_MS, 2 * connectMs + 50), ctx.remainingMs() - 100),
+      ctx.signal,
+    );
     d.socket.destroy();
     if (reset) return resetAttempt(address, port);
     return { fact: { address, classification: 'ok', connectMs } };
@@ -328,7 +370,12 @@ async function attempt(ctx: MeasureContext<Options>, address: string, port: numb
 }
 
 function resetAttempt(address: string, port: number): { fact: TcpAttempt; failure: PathFailure } {
-  const pe = new PathError('refused', 'application', `${address}:${port} completed the TCP handshake and reset the connection at once`, RESET_AFTER_ACCEPT);
+  const pe = new PathError(
+    'refused',
+    'application',
+    `${address}:${port} completed the TCP handshake and reset the connection at once`,
+    RESET_AFTER_ACCEPT,
+  );
   return { fact: { address, classification: pe.classification, code: RESET_AFTER_ACCEPT }, failure: pathFailureOf(pe) };
 }
 
@@ -366,7 +413,13 @@ function resetAfterAccept(socket: Socket | TLSSocket, windowMs: number, signal: 
 }
 
 /** A CONNECT tunnel to host:port through the endpoint's proxy: what a proxied client gets. */
-async function proxyPath(ctx: MeasureContext<Options>, route: Extract<Route, { path: 'proxy' }>, host: string, port: number, connectTimeoutMs: number): Promise<TcpPath> {
+async function proxyPath(
+  ctx: MeasureContext<Options>,
+  route: Extract<Route, { path: 'proxy' }>,
+  host: string,
+  port: number,
+  connectTimeoutMs: number,
+): Promise<TcpPath> {
   try {
     const t = await openTunnel(ctx, route.proxy, { host, port }, { connectTimeoutMs, timeoutMs: Math.max(1000, ctx.remainingMs() - 300) });
     t.socket.destroy();
@@ -377,4 +430,3 @@ async function proxyPath(ctx: MeasureContext<Options>, route: Extract<Route, { p
     return { classification: err.classification, failure: pathFailureOf(err) };
   }
 }
-

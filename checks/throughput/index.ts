@@ -1,7 +1,15 @@
 import { defineCheck, type Block, type Finding, type Measurement, type Site } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { probeTargets, throughputOnce } from '../../src/probe/context.js';
-import { floorScore, probeFactsProperties, probeFactsRequired, probeFailureFacts, probeFailureJudgement, reflectorOf, type ProbeFacts } from '../../src/probe/check-support.js';
+import {
+  floorScore,
+  probeFactsProperties,
+  probeFactsRequired,
+  probeFailureFacts,
+  probeFailureJudgement,
+  reflectorOf,
+  type ProbeFacts,
+} from '../../src/probe/check-support.js';
 import type { Direction, ThroughputResult, Transport } from '../../src/probe/throughput.js';
 import { round } from '../../src/util/number.js';
 
@@ -9,11 +17,14 @@ const messages = {
   en: {
     ...probeMessages.en,
     'throughput.low': '{direction} goodput over {transport} is {mbps} Mbit/s, under the expected {expected} Mbit/s ({basis}).',
-    'throughput.low.fix': 'Find the bottleneck between this site and the reflector (link rate, shaping or policing, a proxy or firewall throughput limit); compare with the provider\'s committed rate.',
-    'throughput.ws-slower': 'WebSocket goodput ({ws} Mbit/s) is well under raw TCP ({tcp} Mbit/s) {direction}: something on the path handles WebSocket traffic specially.',
-    'throughput.ws-slower.fix': 'Check firewall and IPS policies for WebSocket / long-lived connection handling between this site and the reflector.',
+    'throughput.low.fix':
+      "Find the bottleneck between this site and the reflector (link rate, shaping or policing, a proxy or firewall throughput limit); compare with the provider's committed rate.",
+    'throughput.ws-slower':
+      'WebSocket goodput ({ws} Mbit/s) is well under raw TCP ({tcp} Mbit/s) {direction}: something on the path handles WebSocket traffic specially.',
+    'throughput.ws-slower.fix':
+      'Check firewall and IPS policies for WebSocket / long-lived connection handling between this site and the reflector.',
     'basis.declared': '80 % of the declared link capacity',
-    'basis.threshold': 'the site\'s threshold',
+    'basis.threshold': "the site's threshold",
     'dir.down': 'download',
     'dir.up': 'upload',
     'throughput.block.down': 'Download over {transport}',
@@ -28,7 +39,8 @@ const messages = {
     ...probeMessages['zh-CN'],
     'throughput.low': '{transport} {direction} 有效吞吐为 {mbps} Mbit/s，低于预期的 {expected} Mbit/s（{basis}）。',
     'throughput.low.fix': '查找本站点与反射器之间的瓶颈（链路速率、整形或限速、代理或防火墙吞吐上限）；与运营商承诺速率对比。',
-    'throughput.ws-slower': '{direction} WebSocket 有效吞吐（{ws} Mbit/s）明显低于原始 TCP（{tcp} Mbit/s）：路径上有设备对 WebSocket 流量做了特殊处理。',
+    'throughput.ws-slower':
+      '{direction} WebSocket 有效吞吐（{ws} Mbit/s）明显低于原始 TCP（{tcp} Mbit/s）：路径上有设备对 WebSocket 流量做了特殊处理。',
     'throughput.ws-slower.fix': '检查本站点与反射器之间的防火墙和 IPS 策略对 WebSocket / 长连接的处理。',
     'basis.declared': '声明链路容量的 80%',
     'basis.threshold': '站点设定的阈值',
@@ -82,7 +94,8 @@ const resultSchema = {
     countedBy: { enum: ['client', 'reflector'] },
   },
 } as const;
-const perDirection = (schema: object) => ({ type: 'object', additionalProperties: false, properties: { down: schema, up: schema } }) as const;
+const perDirection = (schema: object) =>
+  ({ type: 'object', additionalProperties: false, properties: { down: schema, up: schema } }) as const;
 const nullableMbps = { type: ['number', 'null'], minimum: 0 } as const;
 
 const factsSchema = {
@@ -127,12 +140,36 @@ export default defineCheck<Options, ThroughputFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        durationMs: { type: 'integer', minimum: 500, maximum: 60000 },
-        omitMs: { type: 'integer', minimum: 0, maximum: 10000 },
+        durationMs: {
+          type: 'integer',
+          minimum: 500,
+          maximum: 60000,
+          description: "Length of each test, per direction and transport, ms (500–60000; the reflector's maxTestMs caps it).",
+        },
+        omitMs: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 10000,
+          description: 'Start of each test left out of the rate (TCP slow start), ms (0–10000).',
+        },
         streams: { type: 'integer', minimum: 1, maximum: 32, description: 'parallel TCP streams (the reflector allows 32 per session)' },
-        transports: { type: 'array', items: { enum: ['tcp', 'ws'] }, minItems: 1 },
-        directions: { type: 'array', items: { enum: ['down', 'up'] }, minItems: 1 },
-        timeoutMs: { type: 'integer', minimum: 1000 },
+        transports: {
+          type: 'array',
+          items: { enum: ['tcp', 'ws'] },
+          minItems: 1,
+          description: 'Transports measured, one target each: tcp (raw TCP), ws (WebSocket); at least one.',
+        },
+        directions: {
+          type: 'array',
+          items: { enum: ['down', 'up'] },
+          minItems: 1,
+          description: 'Directions measured, in this order: down, up (at least one).',
+        },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1000,
+          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from durationMs and directions).",
+        },
       },
     },
     defaults: { durationMs: 10000, omitMs: 1000, streams: 4, transports: ['tcp', 'ws'], directions: ['down', 'up'] },
@@ -178,7 +215,12 @@ export default defineCheck<Options, ThroughputFacts>({
       if (!r) continue;
       const expected = expectation(facts, direction, threshold);
       measurements.push(
-        { id: `throughput-${direction}`, value: r.mbps, unit: 'Mbit/s', ...(expected ? { threshold: { min: expected.mbps, source: expected.source } } : {}) },
+        {
+          id: `throughput-${direction}`,
+          value: r.mbps,
+          unit: 'Mbit/s',
+          ...(expected ? { threshold: { min: expected.mbps, source: expected.source } } : {}),
+        },
         { id: `throughput-${direction}-p10`, value: r.p10, unit: 'Mbit/s' },
         { id: `throughput-${direction}-p90`, value: r.p90, unit: 'Mbit/s' },
       );
@@ -189,7 +231,16 @@ export default defineCheck<Options, ThroughputFacts>({
         findings.push({
           id: 'throughput.low',
           severity: score < 0.5 ? 'high' : 'medium',
-          message: { id: 'throughput.low', params: { direction: { id: `dir.${direction}` }, transport: facts.transport, mbps: r.mbps, expected: expected.mbps, basis: { id: expected.basis } } },
+          message: {
+            id: 'throughput.low',
+            params: {
+              direction: { id: `dir.${direction}` },
+              transport: facts.transport,
+              mbps: r.mbps,
+              expected: expected.mbps,
+              basis: { id: expected.basis },
+            },
+          },
           remediation: { id: 'throughput.low.fix' },
           evidence: { samples: r.samples.length, p10: r.p10, p90: r.p90 },
         });
@@ -241,7 +292,11 @@ export default defineCheck<Options, ThroughputFacts>({
 });
 
 /** What a direction should reach: the site's threshold, else 80 % of the declared capacity, else nothing. */
-function expectation(facts: ThroughputFacts, direction: Direction, threshold: (name: string, fallback: number) => number): { mbps: number; source: string; basis: string } | undefined {
+function expectation(
+  facts: ThroughputFacts,
+  direction: Direction,
+  threshold: (name: string, fallback: number) => number,
+): { mbps: number; source: string; basis: string } | undefined {
   const explicit = threshold(`${direction}Mbps`, NaN);
   if (Number.isFinite(explicit)) return { mbps: explicit, source: 'site threshold', basis: 'basis.threshold' };
   const declared = facts.declaredMbps[direction];

@@ -5,10 +5,32 @@
 import { pathFailureSchema, type Classification, type PathFailure } from '../../src/plugin.js';
 import type { TlsScan } from '../../src/tls/types.js';
 
-export type { AcceptedSuite, CertificateFacts, CertificateInChain, HandshakeFacts, HstsFacts, Preference, TlsVersionName, Tristate } from '../../src/tls/types.js';
+export type {
+  AcceptedSuite,
+  CertificateFacts,
+  CertificateInChain,
+  HandshakeFacts,
+  HstsFacts,
+  Preference,
+  TlsVersionName,
+  Tristate,
+} from '../../src/tls/types.js';
 
 /** The scan's parts, present once a hello was answered in TLS (`accepted` non-empty). */
-export type TlsScanFacts = Pick<TlsScan, 'versions' | 'accepted' | 'preference' | 'groups' | 'dhMinBits' | 'facts' | 'tlcp' | 'certificate' | 'certificateError' | 'hsts' | 'timings'>;
+export type TlsScanFacts = Pick<
+  TlsScan,
+  | 'versions'
+  | 'accepted'
+  | 'preference'
+  | 'groups'
+  | 'dhMinBits'
+  | 'facts'
+  | 'tlcp'
+  | 'certificate'
+  | 'certificateError'
+  | 'hsts'
+  | 'timings'
+>;
 
 export interface TlsFacts extends Partial<TlsScanFacts> {
   host: string;
@@ -62,7 +84,19 @@ const suiteRequired = ['code', 'name', 'strength', 'kx', 'bits', 'forwardSecrecy
 
 const certificateInChain = {
   type: 'object',
-  required: ['subject', 'issuer', 'serialNumber', 'notBefore', 'notAfter', 'fingerprint256', 'keyType', 'keyBits', 'signatureAlgorithm', 'selfSigned', 'isCA'],
+  required: [
+    'subject',
+    'issuer',
+    'serialNumber',
+    'notBefore',
+    'notAfter',
+    'fingerprint256',
+    'keyType',
+    'keyBits',
+    'signatureAlgorithm',
+    'selfSigned',
+    'isCA',
+  ],
   properties: {
     subject: { type: 'string' },
     issuer: { type: 'string' },
@@ -82,7 +116,21 @@ const certificateInChain = {
 
 const certificate = {
   type: 'object',
-  required: ['chain', 'trusted', 'hostnameMatch', 'checkedName', 'subjectAltNames', 'notBefore', 'notAfter', 'daysLeft', 'expired', 'notYetValid', 'lifetimeDays', 'ocspStapled', 'chainComplete'],
+  required: [
+    'chain',
+    'trusted',
+    'hostnameMatch',
+    'checkedName',
+    'subjectAltNames',
+    'notBefore',
+    'notAfter',
+    'daysLeft',
+    'expired',
+    'notYetValid',
+    'lifetimeDays',
+    'ocspStapled',
+    'chainComplete',
+  ],
   properties: {
     chain: { type: 'array', items: certificateInChain },
     trusted: { type: 'boolean' },
@@ -108,7 +156,18 @@ const certificate = {
 
 const handshakeFacts = {
   type: 'object',
-  required: ['secureRenegotiation', 'fallbackScsv', 'compression', 'extendedMasterSecret', 'sessionIdResumption', 'sessionTicket', 'heartbeat', 'heartbleed', 'alpn', 'ocspStapling'],
+  required: [
+    'secureRenegotiation',
+    'fallbackScsv',
+    'compression',
+    'extendedMasterSecret',
+    'sessionIdResumption',
+    'sessionTicket',
+    'heartbeat',
+    'heartbleed',
+    'alpn',
+    'ocspStapling',
+  ],
   properties: {
     secureRenegotiation: tristate,
     fallbackScsv: { anyOf: [{ type: 'boolean' }, { enum: ['unknown', 'n/a'] }] },
@@ -156,7 +215,11 @@ const hsts = {
   },
 } as const;
 
-const errorItem = { type: 'object', required: ['what', 'code', 'message'], properties: { what: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } as const;
+const errorItem = {
+  type: 'object',
+  required: ['what', 'code', 'message'],
+  properties: { what: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+} as const;
 
 export const factsSchema = {
   type: 'object',
@@ -182,7 +245,10 @@ export const factsSchema = {
       properties: Object.fromEntries(version.enum.map((v) => [v, tristate])),
       additionalProperties: false,
     },
-    accepted: { type: 'array', items: { type: 'object', required: ['version', ...suiteRequired], properties: { version, ...suiteProperties } } },
+    accepted: {
+      type: 'array',
+      items: { type: 'object', required: ['version', ...suiteRequired], properties: { version, ...suiteProperties } },
+    },
     preference: { type: 'object', propertyNames: version, additionalProperties: { enum: ['server', 'client', 'indeterminate'] } },
     groups: { type: 'array', items: { type: 'string' } },
     dhMinBits: { type: 'number', minimum: 0 },
@@ -190,7 +256,10 @@ export const factsSchema = {
     tlcp: {
       type: 'object',
       required: ['offered', 'accepted'],
-      properties: { offered: tristate, accepted: { type: 'array', items: { type: 'object', required: [...suiteRequired], properties: suiteProperties } } },
+      properties: {
+        offered: tristate,
+        accepted: { type: 'array', items: { type: 'object', required: [...suiteRequired], properties: suiteProperties } },
+      },
     },
     certificate,
     certificateError: {

@@ -24,7 +24,13 @@ function prefixed(prefix: string, catalog: Record<string, string>): Record<strin
 
 const messages = {
   en: { ...pathMessages.en, ...gradeMessages.en, ...phraseMessages.en, ...prefixed('tls.rule.', ruleMessages.en), ...tlsAuditMessages.en },
-  'zh-CN': { ...pathMessages['zh-CN'], ...gradeMessages['zh-CN'], ...phraseMessages['zh-CN'], ...prefixed('tls.rule.', ruleMessages['zh-CN']), ...tlsAuditMessages['zh-CN'] },
+  'zh-CN': {
+    ...pathMessages['zh-CN'],
+    ...gradeMessages['zh-CN'],
+    ...phraseMessages['zh-CN'],
+    ...prefixed('tls.rule.', ruleMessages['zh-CN']),
+    ...tlsAuditMessages['zh-CN'],
+  },
 };
 
 /** TLS audit: versions, every cipher suite, preference, groups, handshake facts, certificate, HSTS, grade and rule sets. */
@@ -57,7 +63,10 @@ export default defineCheck<TlsOptions, TlsFacts>({
       { title: 'BSI TR-02102-2 — Use of Transport Layer Security' },
       { title: 'PCI DSS v4.0.1', clause: 'Req. 4.2.1' },
       { title: 'RFC 8446 — TLS 1.3', clause: '§4.1.2–4.1.4, §4.2.1' },
-      { title: 'IANA TLS Cipher Suites registry', url: 'https://www.iana.org/assignments/tls-parameters/tls-parameters.xhtml#tls-parameters-4' },
+      {
+        title: 'IANA TLS Cipher Suites registry',
+        url: 'https://www.iana.org/assignments/tls-parameters/tls-parameters.xhtml#tls-parameters-4',
+      },
     ],
   },
   inputs: {
@@ -68,8 +77,17 @@ export default defineCheck<TlsOptions, TlsFacts>({
         connectTimeoutMs: commonOptions.connectTimeoutMs,
         probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of one raw hello: connect, send, answer.' },
         concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Hellos in flight to one server at once.' },
-        ruleSets: { type: 'array', items: { type: 'string', enum: [...RULE_SET_IDS] }, description: 'Overrides security.tls.ruleSets for this check.' },
-        expiryWarningDays: { type: 'integer', minimum: 0, maximum: 365 },
+        ruleSets: {
+          type: 'array',
+          items: { type: 'string', enum: [...RULE_SET_IDS] },
+          description: 'Overrides security.tls.ruleSets for this check.',
+        },
+        expiryWarningDays: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 365,
+          description: 'A certificate with this many days left or fewer is a finding (medium, high at 7 or fewer), days (0–365).',
+        },
         hsts: { type: 'boolean', description: 'Ask https/wss endpoints for Strict-Transport-Security (one GET /).' },
         timeoutMs: commonOptions.timeoutMs,
       },
@@ -83,7 +101,11 @@ export default defineCheck<TlsOptions, TlsFacts>({
     const lines = [l === 'zh-CN' ? '规则集（security.tls.ruleSets）：' : 'Rule sets (security.tls.ruleSets):'];
     for (const set of RULE_SET_IDS) {
       lines.push(`  ${set} — ${messages[l][`tls.set.${set}`] ?? set}`);
-      for (const r of describeTlsRules([set], l)) lines.push(`    ${r.id.slice(set.length + 1)}: ${r.title}${r.level === 'recommended' ? (l === 'zh-CN' ? '（建议）' : ' (recommended)') : ''}`, `      ${r.source}`);
+      for (const r of describeTlsRules([set], l))
+        lines.push(
+          `    ${r.id.slice(set.length + 1)}: ${r.title}${r.level === 'recommended' ? (l === 'zh-CN' ? '（建议）' : ' (recommended)') : ''}`,
+          `      ${r.source}`,
+        );
     }
     return lines;
   },

@@ -3,7 +3,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { CheckTester } from '../../test/helpers/check-tester.js';
-import { certificate, dhe1024, expired, heartbleed, intermediate, legacy, modern, preferenceOf, wrongHost } from '../../test/tls/fixtures.js';
+import {
+  certificate,
+  dhe1024,
+  expired,
+  heartbleed,
+  intermediate,
+  legacy,
+  modern,
+  preferenceOf,
+  wrongHost,
+} from '../../test/tls/fixtures.js';
 import { en, zh } from '../../test/tls/text.js';
 import type { Block, KeyValueBlock, TableBlock } from '../../src/plugin-api.js';
 import type { TlsScan } from '../../src/tls/types.js';
@@ -11,7 +21,13 @@ import tls, { type TlsFacts } from './index.js';
 
 const deadlines = { connectTimeoutMs: 3000, probeTimeoutMs: 5000 };
 /** A scan as the check's facts: what measure returns when hellos were answered. */
-const factsOf = (s: TlsScan, extra: Partial<TlsFacts> = {}): TlsFacts => ({ ...s, ...deadlines, path: 'direct', classification: s.certificateError ? 'tls-failure' : 'ok', ...extra });
+const factsOf = (s: TlsScan, extra: Partial<TlsFacts> = {}): TlsFacts => ({
+  ...s,
+  ...deadlines,
+  path: 'direct',
+  classification: s.certificateError ? 'tls-failure' : 'ok',
+  ...extra,
+});
 const unreached = (failure: NonNullable<TlsFacts['failure']>, extra: Partial<TlsFacts> = {}): TlsFacts => ({
   host: 'target.example.test',
   port: 443,
@@ -29,7 +45,11 @@ const siteWith = (endpoint: Record<string, unknown>, security: Record<string, un
 });
 const ldaps = siteWith({ host: 'dir.example.test', port: 636, protocol: 'ldaps' });
 const nistSite = siteWith({ url: 'https://target.example.test/' }, { tls: { ruleSets: ['nist-800-52r2'] } });
-const INTERMEDIATE_NIST_FAILS = ['tls.rule.nist-800-52r2.cipher-suites', 'tls.rule.nist-800-52r2.groups', 'tls.rule.nist-800-52r2.tls13-cipher-suites'];
+const INTERMEDIATE_NIST_FAILS = [
+  'tls.rule.nist-800-52r2.cipher-suites',
+  'tls.rule.nist-800-52r2.groups',
+  'tls.rule.nist-800-52r2.tls13-cipher-suites',
+];
 
 const tester = new CheckTester(tls);
 
@@ -40,18 +60,41 @@ tester.run({
       facts: factsOf(intermediate),
       status: 'pass',
       score: 1,
-      measurements: { grade: 'A+', gradeScore: 93, acceptedSuites: 6, weakSuites: 0, 'rules.mozilla-intermediate.failed': 0, certDaysLeft: 60 },
+      measurements: {
+        grade: 'A+',
+        gradeScore: 93,
+        acceptedSuites: 6,
+        weakSuites: 0,
+        'rules.mozilla-intermediate.failed': 0,
+        certDaysLeft: 60,
+      },
     },
-    { name: 'TLS 1.3 only, judged against Mozilla modern (an option)', facts: factsOf(modern), options: { ruleSets: ['mozilla-modern'] }, status: 'pass', measurements: { 'rules.mozilla-modern.failed': 0 } },
+    {
+      name: 'TLS 1.3 only, judged against Mozilla modern (an option)',
+      facts: factsOf(modern),
+      options: { ruleSets: ['mozilla-modern'] },
+      status: 'pass',
+      measurements: { 'rules.mozilla-modern.failed': 0 },
+    },
     {
       name: 'no TLS 1.3 is an A-: a pass with its cap as a finding',
-      facts: factsOf({ ...intermediate, versions: { ...intermediate.versions, 'TLSv1.3': false }, accepted: intermediate.accepted.filter((s) => s.version !== 'TLSv1.3') }),
+      facts: factsOf({
+        ...intermediate,
+        versions: { ...intermediate.versions, 'TLSv1.3': false },
+        accepted: intermediate.accepted.filter((s) => s.version !== 'TLSv1.3'),
+      }),
       options: { ruleSets: ['pci-dss-4'] },
       status: 'pass',
       score: 0.95,
       findings: ['tls.cap.no-tls13'],
     },
-    { name: 'an LDAPS endpoint is not held back for HSTS it cannot send', facts: factsOf({ ...intermediate, hsts: undefined }), site: ldaps, status: 'pass', score: 1 },
+    {
+      name: 'an LDAPS endpoint is not held back for HSTS it cannot send',
+      facts: factsOf({ ...intermediate, hsts: undefined }),
+      site: ldaps,
+      status: 'pass',
+      score: 1,
+    },
     // An expiry warning is a finding of its own: the grade, and so the status, stay what the configuration deserves.
     {
       name: 'a certificate that expires in 10 days: warned about',
@@ -99,7 +142,7 @@ tester.run({
       ],
     },
     {
-      name: 'an A+ server that fails the site\'s rule set (NIST) is no pass',
+      name: "an A+ server that fails the site's rule set (NIST) is no pass",
       facts: factsOf(intermediate),
       site: nistSite,
       status: 'warn',
@@ -108,12 +151,17 @@ tester.run({
       measurements: { grade: 'A+', 'rules.nist-800-52r2.failed': 3 },
     },
     {
-      name: 'the check\'s ruleSets option wins over the site\'s',
+      name: "the check's ruleSets option wins over the site's",
       facts: factsOf(intermediate),
       site: nistSite,
       options: { ruleSets: ['bsi-tr-02102-2', 'pci-dss-4'] },
       status: 'warn',
-      findings: ['tls.rule.bsi-tr-02102-2.certificate-key', 'tls.rule.bsi-tr-02102-2.cipher-suites', 'tls.rule.bsi-tr-02102-2.groups', 'tls.rule.bsi-tr-02102-2.tls13-cipher-suites'],
+      findings: [
+        'tls.rule.bsi-tr-02102-2.certificate-key',
+        'tls.rule.bsi-tr-02102-2.cipher-suites',
+        'tls.rule.bsi-tr-02102-2.groups',
+        'tls.rule.bsi-tr-02102-2.tls13-cipher-suites',
+      ],
       measurements: { 'rules.bsi-tr-02102-2.failed': 4, 'rules.pci-dss-4.failed': 0 },
     },
     {
@@ -125,13 +173,23 @@ tester.run({
     },
     {
       name: 'an HSTS header browsers ignore: no A+, and the HSTS rule says why',
-      facts: factsOf({ ...intermediate, hsts: { present: false, status: 200, header: 'max-age=10; max-age=20', invalid: { problem: 'repeated', directive: 'max-age' } } }),
+      facts: factsOf({
+        ...intermediate,
+        hsts: { present: false, status: 200, header: 'max-age=10; max-age=20', invalid: { problem: 'repeated', directive: 'max-age' } },
+      }),
       status: 'warn',
       findings: ['tls.cap.hsts-missing', 'tls.rule.mozilla-intermediate.hsts'],
     },
     { name: 'a 1024-bit DH group: B', facts: factsOf(dhe1024), status: 'warn', score: 0.8, measurements: { grade: 'B' } },
     { name: 'Heartbleed: F', facts: factsOf(heartbleed), status: 'fail', score: 0, findings: ['tls.cap.heartbleed'] },
-    { name: 'an expired certificate: T', facts: factsOf(expired), status: 'fail', score: 0, findings: ['tls.cap.expired'], measurements: { grade: 'T' } },
+    {
+      name: 'an expired certificate: T',
+      facts: factsOf(expired),
+      status: 'fail',
+      score: 0,
+      findings: ['tls.cap.expired'],
+      measurements: { grade: 'T' },
+    },
     { name: 'a certificate for another name: M', facts: factsOf(wrongHost), status: 'fail', findings: ['tls.cap.hostname-mismatch'] },
     {
       name: 'a trusted chain sent incomplete: B',
@@ -141,28 +199,53 @@ tester.run({
     },
     {
       name: 'hellos answered, but no handshake could be finished: F',
-      facts: factsOf({ ...intermediate, certificate: undefined, certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'the certificate does not parse' } }),
+      facts: factsOf({
+        ...intermediate,
+        certificate: undefined,
+        certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'the certificate does not parse' },
+      }),
       status: 'fail',
       score: 0,
       findings: ['tls.cap.no-finished-handshake', 'tls.certificate-unavailable'],
     },
     {
       name: 'a finished handshake whose certificate cannot be analysed: F',
-      facts: factsOf({ ...intermediate, certificate: undefined, certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' } }),
+      facts: factsOf({
+        ...intermediate,
+        certificate: undefined,
+        certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' },
+      }),
       status: 'fail',
       findings: ['tls.cap.certificate-unreadable', 'tls.certificate-unreadable'],
     },
-    { name: 'the name does not resolve', facts: unreached({ classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } }), status: 'fail', score: 0, findings: ['tls.dns-failure'] },
+    {
+      name: 'the name does not resolve',
+      facts: unreached({ classification: 'dns-failure', message: 'nx', dns: { kind: 'nxdomain' } }),
+      status: 'fail',
+      score: 0,
+      findings: ['tls.dns-failure'],
+    },
     {
       name: 'refused',
-      facts: unreached({ classification: 'refused', phase: 'connect', code: 'ECONNREFUSED', message: 'refused' }, { probes: 1, durationMs: 2, errors: [{ what: 'preflight', code: 'ECONNREFUSED', message: 'refused' }] }),
+      facts: unreached(
+        { classification: 'refused', phase: 'connect', code: 'ECONNREFUSED', message: 'refused' },
+        { probes: 1, durationMs: 2, errors: [{ what: 'preflight', code: 'ECONNREFUSED', message: 'refused' }] },
+      ),
       status: 'fail',
       findings: ['tls.refused'],
     },
-    { name: 'filtered', facts: unreached({ classification: 'filtered', phase: 'connect', code: 'CONNECT_TIMEOUT', message: 'no answer' }), status: 'fail', findings: ['tls.filtered'] },
+    {
+      name: 'filtered',
+      facts: unreached({ classification: 'filtered', phase: 'connect', code: 'CONNECT_TIMEOUT', message: 'no answer' }),
+      status: 'fail',
+      findings: ['tls.filtered'],
+    },
     {
       name: 'a port that answers with something that is not TLS',
-      facts: unreached({ classification: 'tls-failure', phase: 'tls', code: 'NOT_TLS', tlsKind: 'not-tls', message: 'SSH-2.0' }, { kind: 'protocol-error', probes: 1, durationMs: 3, errors: [{ what: 'preflight', code: 'NOT_TLS', message: 'SSH-2.0' }] }),
+      facts: unreached(
+        { classification: 'tls-failure', phase: 'tls', code: 'NOT_TLS', tlsKind: 'not-tls', message: 'SSH-2.0' },
+        { kind: 'protocol-error', probes: 1, durationMs: 3, errors: [{ what: 'preflight', code: 'NOT_TLS', message: 'SSH-2.0' }] },
+      ),
       status: 'fail',
       findings: ['tls.tls-failure'],
     },
@@ -182,16 +265,26 @@ describe('tls findings and blocks', () => {
   it('a failed rule names what broke it, in English and in Chinese, without translating data', () => {
     const v = verdict(factsOf(legacy), { status: 'warn' });
     const protocols = v.findings.find((f) => f.id === 'tls.rule.mozilla-intermediate.protocols')!;
-    expect(en(protocols.message)).toBe('target: Mozilla intermediate — TLS 1.2 and TLS 1.3 are offered, nothing older: TLSv1.0; TLSv1.1; TLSv1.3 (not offered).');
-    expect(zh(protocols.message)).toBe('target：Mozilla 中级配置 — 提供 TLS 1.2 和 TLS 1.3，不提供更旧的版本：TLSv1.0；TLSv1.1；TLSv1.3（未提供）。');
+    expect(en(protocols.message)).toBe(
+      'target: Mozilla intermediate — TLS 1.2 and TLS 1.3 are offered, nothing older: TLSv1.0; TLSv1.1; TLSv1.3 (not offered).',
+    );
+    expect(zh(protocols.message)).toBe(
+      'target：Mozilla 中级配置 — 提供 TLS 1.2 和 TLS 1.3，不提供更旧的版本：TLSv1.0；TLSv1.1；TLSv1.3（未提供）。',
+    );
     expect(en(protocols.remediation!)).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
     const cap = v.findings.find((f) => f.id === 'tls.cap.64-bit-block')!;
-    expect(en(cap.message)).toBe('target: grade capped at C: 64-bit block ciphers (3DES, IDEA) are accepted with TLS 1.1 or newer (SWEET32): TLSv1.2 0x000A TLS_RSA_WITH_3DES_EDE_CBC_SHA; TLSv1.1 0x000A TLS_RSA_WITH_3DES_EDE_CBC_SHA.');
+    expect(en(cap.message)).toBe(
+      'target: grade capped at C: 64-bit block ciphers (3DES, IDEA) are accepted with TLS 1.1 or newer (SWEET32): TLSv1.2 0x000A TLS_RSA_WITH_3DES_EDE_CBC_SHA; TLSv1.1 0x000A TLS_RSA_WITH_3DES_EDE_CBC_SHA.',
+    );
     expect(cap.evidence).toMatchObject({ cap: 'C', source: expect.stringContaining('2017') });
   });
 
   it('a long list of offending suites names eight and counts the rest', () => {
-    const many = factsOf({ ...legacy, accepted: [...legacy.accepted, ...legacy.accepted.map((s) => ({ ...s, version: 'SSLv3' as const }))], versions: { ...legacy.versions, SSLv3: true } });
+    const many = factsOf({
+      ...legacy,
+      accepted: [...legacy.accepted, ...legacy.accepted.map((s) => ({ ...s, version: 'SSLv3' as const }))],
+      versions: { ...legacy.versions, SSLv3: true },
+    });
     const v = verdict(many, { status: 'warn' });
     const suites = v.findings.find((f) => f.id === 'tls.rule.mozilla-intermediate.cipher-suites')!;
     expect(en(suites.message)).toMatch(/; … \(\d+ more\)\.$/);
@@ -199,9 +292,12 @@ describe('tls findings and blocks', () => {
   });
 
   it('an id the catalog lacks fails the judge test (here: one phrase of an offending item)', () => {
-    const without = (catalog: Record<string, string>) => Object.fromEntries(Object.entries(catalog).filter(([k]) => k !== 'tls.item.not-offered'));
+    const without = (catalog: Record<string, string>) =>
+      Object.fromEntries(Object.entries(catalog).filter(([k]) => k !== 'tls.item.not-offered'));
     const broken = new CheckTester({ ...tls, messages: { en: without(tls.messages.en), 'zh-CN': without(tls.messages['zh-CN']!) } });
-    expect(() => broken.verify({ facts: factsOf(legacy), status: 'warn' }, false)).toThrow(/message id "tls.item.not-offered" is not in the check's en catalog/);
+    expect(() => broken.verify({ facts: factsOf(legacy), status: 'warn' }, false)).toThrow(
+      /message id "tls.item.not-offered" is not in the check's en catalog/,
+    );
   });
 
   it('shows the TLS matrix, what caps the grade, the certificate, the handshake and the failed rules', () => {
@@ -235,7 +331,9 @@ describe('tls findings and blocks', () => {
     expect(suites.rows).toHaveLength(legacy.accepted.length);
     expect(suites.rows[0]).toMatchObject({ version: 'TLS 1.2', code: '0xC02F', fs: true, aead: true });
     const rules = block<'table'>(v.blocks, 'tls.block.rule-sets') as TableBlock;
-    expect(rules.rows).toEqual([{ set: { id: 'tls.set.mozilla-intermediate' }, result: { id: 'tls.value.rules-failed' }, passed: 7, failed: 4, notEvaluated: 0 }]);
+    expect(rules.rows).toEqual([
+      { set: { id: 'tls.set.mozilla-intermediate' }, result: { id: 'tls.value.rules-failed' }, passed: 7, failed: 4, notEvaluated: 0 },
+    ]);
     const failed = block<'table'>(v.blocks, 'tls.block.failed-rules') as TableBlock;
     expect(failed.rows.map((r) => (r.rule as { id: string }).id)).toEqual([
       'tls.rule.mozilla-intermediate.protocols',
@@ -269,11 +367,16 @@ describe('tls findings and blocks', () => {
 
   it('the grade of an untrusted certificate says what it would be otherwise', () => {
     const v = verdict(factsOf(expired), { status: 'fail' });
-    expect(en(block<'key-value'>(v.blocks, 'tls.block.audit').items[0]!.value as never)).toBe('T (score 93; A+ if trust issues are ignored)');
+    expect(en(block<'key-value'>(v.blocks, 'tls.block.audit').items[0]!.value as never)).toBe(
+      'T (score 93; A+ if trust issues are ignored)',
+    );
   });
 
   it('a port that does not answer in TLS shows the probes that failed, nothing else', () => {
-    const facts = unreached({ classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT', tlsKind: 'handshake-timeout', message: 'no answer' }, { probes: 2, durationMs: 5000, errors: [{ what: 'preflight', code: 'TIMEOUT', message: 'no answer within 5000 ms' }] });
+    const facts = unreached(
+      { classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT', tlsKind: 'handshake-timeout', message: 'no answer' },
+      { probes: 2, durationMs: 5000, errors: [{ what: 'preflight', code: 'TIMEOUT', message: 'no answer within 5000 ms' }] },
+    );
     const v = verdict(facts, { status: 'fail' });
     expect(v.blocks?.map((b) => b.title?.id)).toEqual(['tls.block.errors']);
   });

@@ -2,7 +2,18 @@
 // asks for, the certificate's expiry and chain. Pure: grading and the rule sets are functions of
 // the scan, so the same facts judged against other rule sets (re-judging) need no network.
 
-import { pathFailureFinding, unreachableSeverity, type Endpoint, type Finding, type JudgeContext, type Judgement, type Measurement, type PathFailure, type Severity, type Site } from '../../src/plugin.js';
+import {
+  pathFailureFinding,
+  unreachableSeverity,
+  type Endpoint,
+  type Finding,
+  type JudgeContext,
+  type Judgement,
+  type Measurement,
+  type PathFailure,
+  type Severity,
+  type Site,
+} from '../../src/plugin.js';
 import { gradeTls } from '../../src/tls/grade.js';
 import { listOf, phrase } from '../../src/tls/phrases.js';
 import { RULE_SET_IDS, evaluateTlsRules } from '../../src/tls/rules.js';
@@ -23,7 +34,18 @@ export const HTTP_PROTOCOLS: ReadonlySet<string> = new Set(['https', 'wss']);
 
 /** Grade → score: the SSL Labs letter is the verdict; T and M (trust, name) make the endpoint unusable. */
 const GRADE_SCORE: Record<Grade, number> = { 'A+': 1, A: 1, 'A-': 0.95, B: 0.8, C: 0.6, D: 0.4, E: 0.2, F: 0, T: 0, M: 0 };
-const CAP_SEVERITY: Record<Grade, Severity> = { 'A+': 'info', A: 'low', 'A-': 'low', B: 'medium', C: 'high', D: 'high', E: 'high', F: 'critical', T: 'critical', M: 'high' };
+const CAP_SEVERITY: Record<Grade, Severity> = {
+  'A+': 'info',
+  A: 'low',
+  'A-': 'low',
+  B: 'medium',
+  C: 'high',
+  D: 'high',
+  E: 'high',
+  F: 'critical',
+  T: 'critical',
+  M: 'high',
+};
 /** A failed rule is a finding, so never a pass whatever the grade. */
 const FAILED_RULE_SCORE = 0.89;
 const RULE_SET_DOCUMENTS: Record<RuleSetId, string> = {
@@ -71,7 +93,13 @@ export function judgeTls(facts: TlsFacts, { options, target, site }: JudgeContex
     return {
       score: null,
       notApplicable: 'proxy-only',
-      findings: [{ id: 'tls.proxy-only', severity: 'info', message: { id: 'tls.proxy-only', params: { endpoint: ep.name, host: ep.host, port: ep.port } } }],
+      findings: [
+        {
+          id: 'tls.proxy-only',
+          severity: 'info',
+          message: { id: 'tls.proxy-only', params: { endpoint: ep.name, host: ep.host, port: ep.port } },
+        },
+      ],
     };
   }
   const sets = ruleSetsFor(options.ruleSets, site);
@@ -93,7 +121,10 @@ export function judgeTls(facts: TlsFacts, { options, target, site }: JudgeContex
 
 /** Nothing to grade: the name, the path, or a port that does not answer in TLS. */
 function unreachable(facts: TlsFacts, ep: Endpoint): Finding {
-  const failure: PathFailure = facts.failure ?? { classification: facts.classification ?? 'tls-failure', message: 'no hello was answered in TLS' };
+  const failure: PathFailure = facts.failure ?? {
+    classification: facts.classification ?? 'tls-failure',
+    message: 'no hello was answered in TLS',
+  };
   // A connect that timed out waited for the connect deadline, not for the hello's.
   const timeoutMs = failure.code === 'CONNECT_TIMEOUT' ? facts.connectTimeoutMs : facts.probeTimeoutMs;
   return pathFailureFinding('tls', failure, ep, unreachableSeverity(ep), timeoutMs);
@@ -115,16 +146,31 @@ function certificateFindings(ep: Endpoint, facts: TlsFacts, warnDays: number): F
   if (cert) {
     const base = { endpoint: ep.name, host: ep.host, notAfter: cert.notAfter, days: cert.daysLeft };
     if (!cert.expired && !cert.notYetValid && cert.daysLeft <= warnDays) {
-      out.push({ id: 'tls.cert-expiring', severity: cert.daysLeft <= 7 ? 'high' : 'medium', message: { id: 'tls.cert-expiring', params: base }, remediation: { id: 'tls.cert-expiring.fix' } });
+      out.push({
+        id: 'tls.cert-expiring',
+        severity: cert.daysLeft <= 7 ? 'high' : 'medium',
+        message: { id: 'tls.cert-expiring', params: base },
+        remediation: { id: 'tls.cert-expiring.fix' },
+      });
     }
     if (!cert.chainComplete && cert.trusted) {
-      out.push({ id: 'tls.chain-incomplete', severity: 'medium', message: { id: 'tls.chain-incomplete', params: base }, remediation: { id: 'tls.chain-incomplete.fix' } });
+      out.push({
+        id: 'tls.chain-incomplete',
+        severity: 'medium',
+        message: { id: 'tls.chain-incomplete', params: base },
+        remediation: { id: 'tls.chain-incomplete.fix' },
+      });
     }
   }
   const e = facts.certificateError;
   if (e) {
     const id = e.stage === 'certificate' ? 'tls.certificate-unreadable' : 'tls.certificate-unavailable';
-    out.push({ id, severity: 'medium', message: { id, params: { endpoint: ep.name, host: ep.host, error: e.message } }, evidence: { error: e.message, code: e.code } });
+    out.push({
+      id,
+      severity: 'medium',
+      message: { id, params: { endpoint: ep.name, host: ep.host, error: e.message } },
+      evidence: { error: e.message, code: e.code },
+    });
   }
   return out;
 }
@@ -135,7 +181,12 @@ function ruleFinding(ep: Endpoint, r: RuleResult): Finding {
     severity: r.level === 'recommended' ? 'low' : 'medium',
     message: {
       id: 'tls.rule-failed',
-      params: { endpoint: ep.name, rule: phrase(`tls.rule.${r.id}`), ruleSet: phrase(`tls.set.${r.ruleSet}`), offending: listOf(r.offending, OFFENDING_LISTED) },
+      params: {
+        endpoint: ep.name,
+        rule: phrase(`tls.rule.${r.id}`),
+        ruleSet: phrase(`tls.set.${r.ruleSet}`),
+        offending: listOf(r.offending, OFFENDING_LISTED),
+      },
     },
     remediation: { id: `tls.rule.${r.id}.fix` },
     evidence: { ruleSet: r.ruleSet, source: r.source, level: r.level, offending: r.offending },
@@ -155,7 +206,12 @@ function measurementsOf(a: Assessment, sets: readonly RuleSetId[]): Measurement[
   if (scan.certificate) out.push({ id: 'certDaysLeft', value: scan.certificate.daysLeft, unit: 'days' });
   for (const set of sets) {
     const mine = a.rules.filter((r) => r.ruleSet === set);
-    out.push({ id: ruleSetMeasurement(set), value: mine.filter(isFailed).length, unit: 'count', threshold: { max: 0, source: RULE_SET_DOCUMENTS[set] } });
+    out.push({
+      id: ruleSetMeasurement(set),
+      value: mine.filter(isFailed).length,
+      unit: 'count',
+      threshold: { max: 0, source: RULE_SET_DOCUMENTS[set] },
+    });
   }
   return out;
 }

@@ -40,15 +40,27 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
   // their result would be thrown away, and a silent peer would hold the task for their budget.
   const legs = new AbortController();
   const signal = AbortSignal.any([ctx.signal, legs.signal]);
-  const scanned = scanTls(auditTarget, { signal: ctx.signal, timeoutMs: ctx.options.probeTimeoutMs, connectTimeoutMs: ctx.options.connectTimeoutMs, concurrency: ctx.options.concurrency }).then((s) => {
+  const scanned = scanTls(auditTarget, {
+    signal: ctx.signal,
+    timeoutMs: ctx.options.probeTimeoutMs,
+    connectTimeoutMs: ctx.options.connectTimeoutMs,
+    concurrency: ctx.options.concurrency,
+  }).then((s) => {
     if (!s.accepted.length) legs.abort(new Error('the scan found nothing to grade'));
     return s;
   });
   const [scan, certificate, hsts] = await Promise.all([
     scanned,
-    inspectCertificate(auditTarget, { signal, timeoutMs: Math.min(budget, 15_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch((err: unknown) => err),
+    inspectCertificate(auditTarget, {
+      signal,
+      timeoutMs: Math.min(budget, 15_000),
+      connectTimeoutMs: ctx.options.connectTimeoutMs,
+      ca,
+    }).catch((err: unknown) => err),
     ctx.options.hsts && HTTP_PROTOCOLS.has(ep.protocol)
-      ? fetchHsts(auditTarget, { signal, timeoutMs: Math.min(budget, 10_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch(() => undefined)
+      ? fetchHsts(auditTarget, { signal, timeoutMs: Math.min(budget, 10_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch(
+          () => undefined,
+        )
       : Promise.resolve(undefined),
   ]);
   if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -93,8 +105,10 @@ function noHandshakeError(scan: TlsScan): PathError {
   const pre = scan.errors.find((e) => e.what === 'preflight') ?? scan.errors[0];
   const code = pre?.code ?? 'NO_COMMON_SUITE';
   const message = pre?.message ?? 'the server accepted none of the versions and suites offered';
-  if (['ECONNREFUSED', 'CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNCLOSED'].includes(code)) return new PathError(connectFailure(code), 'connect', message, code);
-  if (code === 'TIMEOUT') return new PathError('tls-failure', 'tls', `no answer to a ClientHello: ${message}`, 'TLS_TIMEOUT', 'handshake-timeout');
+  if (['ECONNREFUSED', 'CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNCLOSED'].includes(code))
+    return new PathError(connectFailure(code), 'connect', message, code);
+  if (code === 'TIMEOUT')
+    return new PathError('tls-failure', 'tls', `no answer to a ClientHello: ${message}`, 'TLS_TIMEOUT', 'handshake-timeout');
   if (code === 'ECONNRESET' || code === 'RESET') return new PathError('tls-failure', 'tls', message, code, 'reset-during-handshake');
   if (code === 'CLOSED') return new PathError('tls-failure', 'tls', message, code, 'closed-during-handshake');
   if (code === 'NO_COMMON_SUITE' || /ALERT/i.test(code)) return new PathError('tls-failure', 'tls', message, code, 'handshake-failure');
@@ -102,5 +116,9 @@ function noHandshakeError(scan: TlsScan): PathError {
 }
 
 function certificateErrorOf(err: Error): NonNullable<TlsScan['certificateError']> {
-  return { stage: err instanceof CertificateUnreadableError ? 'certificate' : 'handshake', code: (err instanceof PathError && err.code) || 'TLS_FAILED', message: err.message };
+  return {
+    stage: err instanceof CertificateUnreadableError ? 'certificate' : 'handshake',
+    code: (err instanceof PathError && err.code) || 'TLS_FAILED',
+    message: err.message,
+  };
 }

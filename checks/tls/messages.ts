@@ -4,15 +4,21 @@
 
 export const tlsAuditMessages = {
   en: {
-    'tls.proxy-only': '{endpoint}: {host}:{port} is reached only through the proxy from here; the TLS audit speaks to servers directly. Run `siteready run tls {host}:{port}` where it is reachable.',
+    'tls.proxy-only':
+      '{endpoint}: {host}:{port} is reached only through the proxy from here; the TLS audit speaks to servers directly. Run `siteready run tls {host}:{port}` where it is reachable.',
     'tls.grade-cap': '{endpoint}: grade capped at {cap}: {reason}.',
-    'tls.grade-cap.fix': 'Change the TLS configuration of {host} as the failed rules below say (protocols, cipher suites, certificate); the grade follows.',
+    'tls.grade-cap.fix':
+      'Change the TLS configuration of {host} as the failed rules below say (protocols, cipher suites, certificate); the grade follows.',
     'tls.cert-expiring': '{endpoint}: the certificate of {host} expires in {days} days ({notAfter}).',
     'tls.cert-expiring.fix': 'Renew and deploy the certificate now, and automate renewal (ACME) so it never lapses during a rollout.',
-    'tls.chain-incomplete': '{endpoint}: {host} does not send a complete, ordered certificate chain; clients without the missing intermediate cannot verify it.',
-    'tls.chain-incomplete.fix': 'Serve the leaf followed by every intermediate in order (nginx: `ssl_certificate` pointing at the full-chain file).',
-    'tls.certificate-unavailable': '{endpoint}: no finished TLS handshake with {host} to read its certificate ({error}): clients cannot connect, so the audit grades it F.',
-    'tls.certificate-unreadable': '{endpoint}: the TLS handshake with {host} completed, but its certificate could not be analysed ({error}), so the audit grades it F.',
+    'tls.chain-incomplete':
+      '{endpoint}: {host} does not send a complete, ordered certificate chain; clients without the missing intermediate cannot verify it.',
+    'tls.chain-incomplete.fix':
+      'Serve the leaf followed by every intermediate in order (nginx: `ssl_certificate` pointing at the full-chain file).',
+    'tls.certificate-unavailable':
+      '{endpoint}: no finished TLS handshake with {host} to read its certificate ({error}): clients cannot connect, so the audit grades it F.',
+    'tls.certificate-unreadable':
+      '{endpoint}: the TLS handshake with {host} completed, but its certificate could not be analysed ({error}), so the audit grades it F.',
     'tls.rule-failed': '{endpoint}: {ruleSet} — {rule}: {offending}.',
     'tls.set.mozilla-modern': 'Mozilla modern',
     'tls.set.mozilla-intermediate': 'Mozilla intermediate',
@@ -127,7 +133,8 @@ export const tlsAuditMessages = {
     'tls.ocsp.malformed': 'unreadable',
   },
   'zh-CN': {
-    'tls.proxy-only': '{endpoint}：从此处只能经代理访问 {host}:{port}；TLS 审计直接与服务器通信。请在可直接访问的位置运行 `siteready run tls {host}:{port}`。',
+    'tls.proxy-only':
+      '{endpoint}：从此处只能经代理访问 {host}:{port}；TLS 审计直接与服务器通信。请在可直接访问的位置运行 `siteready run tls {host}:{port}`。',
     'tls.grade-cap': '{endpoint}：评级被限制为 {cap}：{reason}。',
     'tls.grade-cap.fix': '按下面未通过的规则修改 {host} 的 TLS 配置（协议、密码套件、证书），评级随之提升。',
     'tls.cert-expiring': '{endpoint}：{host} 的证书将在 {days} 天后过期（{notAfter}）。',

@@ -61,16 +61,36 @@ function summary(facts: TlsFacts, { grade }: Assessment): KeyValueBlock {
 function matrix(facts: TlsFacts): TableBlock {
   const accepted = facts.accepted ?? [];
   const counts = (suites: ReadonlyArray<{ strength: SuiteStrength }>) =>
-    Object.fromEntries(STRENGTHS.map((s) => [s, suites.filter((x) => x.strength === s).length || null])) as Record<SuiteStrength, number | null>;
+    Object.fromEntries(STRENGTHS.map((s) => [s, suites.filter((x) => x.strength === s).length || null])) as Record<
+      SuiteStrength,
+      number | null
+    >;
   const rows: Array<Record<string, Cell>> = NEWEST_FIRST.map((v) => {
     const on = facts.versions?.[v];
-    const state = on === true ? (OBSOLETE.has(v) ? 'tls.state.obsolete' : 'tls.state.offered') : on === 'unknown' ? 'tls.state.unknown' : 'tls.state.not-offered';
+    const state =
+      on === true
+        ? OBSOLETE.has(v)
+          ? 'tls.state.obsolete'
+          : 'tls.state.offered'
+        : on === 'unknown'
+          ? 'tls.state.unknown'
+          : 'tls.state.not-offered';
     const pref = facts.preference?.[v];
-    return { version: versionName(v), state: m(state), ...counts(accepted.filter((a) => a.version === v)), preference: pref ? m(`tls.pref.${pref}`) : null };
+    return {
+      version: versionName(v),
+      state: m(state),
+      ...counts(accepted.filter((a) => a.version === v)),
+      preference: pref ? m(`tls.pref.${pref}`) : null,
+    };
   });
   const tlcp = facts.tlcp;
   if (tlcp && tlcp.offered !== false) {
-    rows.push({ version: 'TLCP', state: m(tlcp.offered === true ? 'tls.state.offered' : 'tls.state.unknown'), ...counts(tlcp.accepted), preference: null });
+    rows.push({
+      version: 'TLCP',
+      state: m(tlcp.offered === true ? 'tls.state.offered' : 'tls.state.unknown'),
+      ...counts(tlcp.accepted),
+      preference: null,
+    });
   }
   return {
     kind: 'table',
@@ -103,7 +123,16 @@ function certificate(facts: TlsFacts): KeyValueBlock {
   const title = m('tls.block.certificate');
   if (!c) {
     const e = facts.certificateError;
-    return { kind: 'key-value', title, items: [{ label: m('tls.label.certificate-error'), value: e ? m(`tls.value.certificate-error.${e.stage}`, { error: e.message }) : m('tls.value.not-checked') }] };
+    return {
+      kind: 'key-value',
+      title,
+      items: [
+        {
+          label: m('tls.label.certificate-error'),
+          value: e ? m(`tls.value.certificate-error.${e.stage}`, { error: e.message }) : m('tls.value.not-checked'),
+        },
+      ],
+    };
   }
   const leaf = c.chain[0];
   const items: KeyValueBlock['items'] = [];
@@ -117,9 +146,21 @@ function certificate(facts: TlsFacts): KeyValueBlock {
   }
   items.push(
     { label: m('tls.label.valid-until'), value: m('tls.value.expires', { date: c.notAfter.slice(0, 10), days: c.daysLeft }) },
-    { label: m('tls.label.trust'), value: c.trusted ? m('tls.value.trusted') : m('tls.value.untrusted', { error: c.trustError ?? phrase('tls.item.unknown-reason') }) },
-    { label: m('tls.label.name'), value: c.hostnameMatch ? m('tls.value.name-matches', { name: c.checkedName }) : m('tls.value.name-mismatch', { name: c.checkedName }) },
-    { label: m('tls.label.chain'), value: m('tls.value.chain', { count: c.chain.length, issues: c.chainIssues?.length ? listOf(c.chainIssues.map((i) => m(`tls.chain.${i}`))) : m('tls.chain.none') }) },
+    {
+      label: m('tls.label.trust'),
+      value: c.trusted ? m('tls.value.trusted') : m('tls.value.untrusted', { error: c.trustError ?? phrase('tls.item.unknown-reason') }),
+    },
+    {
+      label: m('tls.label.name'),
+      value: c.hostnameMatch ? m('tls.value.name-matches', { name: c.checkedName }) : m('tls.value.name-mismatch', { name: c.checkedName }),
+    },
+    {
+      label: m('tls.label.chain'),
+      value: m('tls.value.chain', {
+        count: c.chain.length,
+        issues: c.chainIssues?.length ? listOf(c.chainIssues.map((i) => m(`tls.chain.${i}`))) : m('tls.chain.none'),
+      }),
+    },
     { label: m('tls.label.ocsp-staple'), value: c.ocspStapled ? m(`tls.ocsp.${c.ocspStatus ?? 'unknown'}`) : m('tls.value.none') },
   );
   return { kind: 'key-value', title, items };

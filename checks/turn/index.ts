@@ -1,7 +1,16 @@
 // TURN per transport: an authenticated Allocate, a permission, a round trip through the relay and
 // back, and the deallocation — measured once into facts, judged from them alone.
 
-import { commonOptions, defineCheck, endpointTargets, type Block, type Classification, type Endpoint, type Finding, type Measurement } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Classification,
+  type Endpoint,
+  type Finding,
+  type Measurement,
+} from '../../src/plugin-api.js';
 import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
 import { StunClientError, StunConnection, TurnClient, defaultTransports, relayRoundTrip } from '../../src/net/stun-client.js';
@@ -23,38 +32,49 @@ import {
 const messages = {
   en: {
     ...pathMessages.en,
-    'turn.no-credentials': '{endpoint}: no TURN credentials, so the relay cannot be tested (TURN servers allocate only for authenticated users).',
+    'turn.no-credentials':
+      '{endpoint}: no TURN credentials, so the relay cannot be tested (TURN servers allocate only for authenticated users).',
     'turn.no-credentials.fix':
       'Add credentials to the endpoint in the site file — `credentials: {username: ..., password: {passwordRef}}`, the password always from an environment variable, never written in the file. With `siteready run turn`, set SITEREADY_TURN_USERNAME and SITEREADY_TURN_PASSWORD.',
-    'turn.auth-refused': '{endpoint}: the TURN server {host}:{port} is reachable but refused the credentials of user {username} over {transports} ({detail}).',
+    'turn.auth-refused':
+      '{endpoint}: the TURN server {host}:{port} is reachable but refused the credentials of user {username} over {transports} ({detail}).',
     'turn.auth-refused.fix':
-      'Check the username and the password in the environment variable the site file names against the TURN server\'s users (realm {realm}). For time-limited (REST API) credentials, generate fresh ones before the run.',
-    'turn.filtered': '{endpoint}: no answer from the TURN server {host}:{port} over {transports} within {timeoutMs} ms: packets are silently dropped.',
-    'turn.filtered.fix': 'A firewall drops traffic to {host}:{port}. Allow it outbound (UDP and TCP, and the return traffic): without the relay, calls between networks that cannot reach each other directly fail.',
-    'turn.refused': '{endpoint}: {host}:{port} refuses TURN over {transports} (ICMP port unreachable / TCP RST): nothing listens there, or a firewall rejects it.',
+      "Check the username and the password in the environment variable the site file names against the TURN server's users (realm {realm}). For time-limited (REST API) credentials, generate fresh ones before the run.",
+    'turn.filtered':
+      '{endpoint}: no answer from the TURN server {host}:{port} over {transports} within {timeoutMs} ms: packets are silently dropped.',
+    'turn.filtered.fix':
+      'A firewall drops traffic to {host}:{port}. Allow it outbound (UDP and TCP, and the return traffic): without the relay, calls between networks that cannot reach each other directly fail.',
+    'turn.refused':
+      '{endpoint}: {host}:{port} refuses TURN over {transports} (ICMP port unreachable / TCP RST): nothing listens there, or a firewall rejects it.',
     'turn.refused.fix': 'Check that the TURN service runs on port {port}; if it does, allow {host}:{port} outbound on the site firewall.',
     'turn.unreachable': '{endpoint}: {host} is unreachable ({code}): no route to the TURN server.',
     'turn.unreachable.fix': 'Check routing to {host} (default route, VPN split tunnel, ACLs that answer with ICMP unreachable).',
     'turn.timeout': '{endpoint}: {host}:{port} accepts connections over {transports} but does not answer TURN.',
-    'turn.timeout.fix': 'Something other than a TURN server listens there, or a middlebox holds the traffic: point the endpoint at the TURN port.',
+    'turn.timeout.fix':
+      'Something other than a TURN server listens there, or a middlebox holds the traffic: point the endpoint at the TURN port.',
     'turn.server-error': '{endpoint}: the TURN server {host}:{port} refused the allocation over {transports}: {detail}.',
     'turn.server-error.fix':
       'The server named why: 486 Allocation Quota Reached — the user has too many allocations (raise user-quota); 508 Insufficient Capacity — the server is out of relay ports or bandwidth; 403 Forbidden — policy forbids this client; 437 Allocation Mismatch — a stale allocation on this 5-tuple. Fix it on the TURN server.',
     'turn.integrity':
       '{endpoint}: {host}:{port} answered the authenticated TURN requests over {transports} with a success that {what}: the answers were discarded (RFC 8489 §9.2.5 — only the server that holds the credentials can sign them), so no relay was allocated.',
     'turn.integrity.fix':
-      'Point the endpoint at the TURN server itself, not at a load balancer, a STUN-only service or another product on that port, and check that nothing on the path (a firewall\'s STUN/SIP helper, a transparent proxy) rewrites or answers STUN for the server.',
+      "Point the endpoint at the TURN server itself, not at a load balancer, a STUN-only service or another product on that port, and check that nothing on the path (a firewall's STUN/SIP helper, a transparent proxy) rewrites or answers STUN for the server.",
     'turn.integrity.absent': 'carries no MESSAGE-INTEGRITY',
     'turn.integrity.invalid': 'carries a MESSAGE-INTEGRITY that does not match the credentials',
-    'turn.udp-blocked': '{endpoint}: TURN over UDP {port} to {host} fails ({classification}) while {working} works: media falls back to TCP/TLS relays.',
-    'turn.udp-blocked.fix': 'Allow outbound UDP to {host}:{port} and its return traffic. Media relayed over TCP/TLS suffers head-of-line blocking: more delay and jitter in every relayed call.',
-    'turn.transport-failed': '{endpoint}: TURN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no relay.',
-    'turn.transport-failed.fix': 'Allow TURN over {transport} to {host}:{port} outbound (clients behind UDP-blocking firewalls depend on it), or list only the transports the server offers.',
+    'turn.udp-blocked':
+      '{endpoint}: TURN over UDP {port} to {host} fails ({classification}) while {working} works: media falls back to TCP/TLS relays.',
+    'turn.udp-blocked.fix':
+      'Allow outbound UDP to {host}:{port} and its return traffic. Media relayed over TCP/TLS suffers head-of-line blocking: more delay and jitter in every relayed call.',
+    'turn.transport-failed':
+      '{endpoint}: TURN over {transport} to {host}:{port} fails ({classification}) while UDP works: clients on networks that block UDP have no relay.',
+    'turn.transport-failed.fix':
+      'Allow TURN over {transport} to {host}:{port} outbound (clients behind UDP-blocking firewalls depend on it), or list only the transports the server offers.',
     'turn.relay-failed': '{endpoint}: allocation over {transports} works, but relayed data did not come back ({detail}).',
     'turn.relay-failed.fix':
-      'The relay could not reach this site, or this site drops UDP from the relay\'s port range: allow inbound-return UDP from {host}\'s relay ports, and check the server does not deny this site\'s address (denied-peer-ip).',
+      "The relay could not reach this site, or this site drops UDP from the relay's port range: allow inbound-return UDP from {host}'s relay ports, and check the server does not deny this site's address (denied-peer-ip).",
     'turn.slow': '{endpoint}: relayed round trip {ms} ms over {transport} (target ≤ {limit} ms).',
-    'turn.slow.fix': 'Every relayed call pays this twice (to the relay and back): use a TURN server closer to this site, or check routing to {host}.',
+    'turn.slow.fix':
+      'Every relayed call pays this twice (to the relay and back): use a TURN server closer to this site, or check routing to {host}.',
     'turn.block.transports': 'TURN per transport',
     'turn.col.transport': 'Transport',
     'turn.col.result': 'Result',
@@ -76,9 +96,11 @@ const messages = {
     'turn.no-credentials.fix':
       '在站点文件中为该端点添加凭据——`credentials: {username: ..., password: {passwordRef}}`，密码必须来自环境变量，切勿写在文件中。使用 `siteready run turn` 时，请设置 SITEREADY_TURN_USERNAME 和 SITEREADY_TURN_PASSWORD。',
     'turn.auth-refused': '{endpoint}：TURN 服务器 {host}:{port} 可达，但经 {transports} 拒绝了用户 {username} 的凭据（{detail}）。',
-    'turn.auth-refused.fix': '核对用户名以及站点文件所指环境变量中的密码是否与 TURN 服务器的用户（realm {realm}）一致。如使用限时（REST API）凭据，请在运行前重新生成。',
+    'turn.auth-refused.fix':
+      '核对用户名以及站点文件所指环境变量中的密码是否与 TURN 服务器的用户（realm {realm}）一致。如使用限时（REST API）凭据，请在运行前重新生成。',
     'turn.filtered': '{endpoint}：{timeoutMs} 毫秒内经 {transports} 未收到 TURN 服务器 {host}:{port} 的应答：数据包被静默丢弃。',
-    'turn.filtered.fix': '防火墙丢弃了到 {host}:{port} 的流量。请放行其出站流量（UDP 和 TCP，及回程流量）：没有中继，无法直接互通的网络之间的通话会失败。',
+    'turn.filtered.fix':
+      '防火墙丢弃了到 {host}:{port} 的流量。请放行其出站流量（UDP 和 TCP，及回程流量）：没有中继，无法直接互通的网络之间的通话会失败。',
     'turn.refused': '{endpoint}：{host}:{port} 经 {transports} 拒绝 TURN（ICMP 端口不可达 / TCP RST）：端口未监听或被防火墙拒绝。',
     'turn.refused.fix': '确认 TURN 服务在端口 {port} 上运行；如已运行，请在站点防火墙上放行 {host}:{port} 出站。',
     'turn.unreachable': '{endpoint}：{host} 不可达（{code}）：没有到 TURN 服务器的路由。',
@@ -94,12 +116,17 @@ const messages = {
       '请将端点指向 TURN 服务器本身，而不是负载均衡器、仅提供 STUN 的服务或该端口上的其他产品；并确认路径上没有设备（防火墙的 STUN/SIP 助手、透明代理）改写或代答服务器的 STUN 报文。',
     'turn.integrity.absent': '不含 MESSAGE-INTEGRITY',
     'turn.integrity.invalid': '所含 MESSAGE-INTEGRITY 与凭据不匹配',
-    'turn.udp-blocked': '{endpoint}：经 UDP {port} 到 {host} 的 TURN 失败（{classification}），而 {working} 可用：媒体将回退到 TCP/TLS 中继。',
-    'turn.udp-blocked.fix': '放行到 {host}:{port} 的 UDP 出站及回程流量。经 TCP/TLS 中继的媒体存在队头阻塞：每次中继通话的延迟和抖动都会增加。',
-    'turn.transport-failed': '{endpoint}：经 {transport} 到 {host}:{port} 的 TURN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端没有中继可用。',
-    'turn.transport-failed.fix': '放行到 {host}:{port} 的 {transport} TURN 出站流量（位于阻断 UDP 的防火墙后的客户端依赖它），或只列出服务器支持的传输方式。',
+    'turn.udp-blocked':
+      '{endpoint}：经 UDP {port} 到 {host} 的 TURN 失败（{classification}），而 {working} 可用：媒体将回退到 TCP/TLS 中继。',
+    'turn.udp-blocked.fix':
+      '放行到 {host}:{port} 的 UDP 出站及回程流量。经 TCP/TLS 中继的媒体存在队头阻塞：每次中继通话的延迟和抖动都会增加。',
+    'turn.transport-failed':
+      '{endpoint}：经 {transport} 到 {host}:{port} 的 TURN 失败（{classification}），而 UDP 可用：在阻断 UDP 的网络中，客户端没有中继可用。',
+    'turn.transport-failed.fix':
+      '放行到 {host}:{port} 的 {transport} TURN 出站流量（位于阻断 UDP 的防火墙后的客户端依赖它），或只列出服务器支持的传输方式。',
     'turn.relay-failed': '{endpoint}：经 {transports} 的分配成功，但中继的数据没有返回（{detail}）。',
-    'turn.relay-failed.fix': '中继无法到达本站点，或本站点丢弃了来自中继端口范围的 UDP：请放行来自 {host} 中继端口的回程 UDP，并确认服务器没有拒绝本站点的地址（denied-peer-ip）。',
+    'turn.relay-failed.fix':
+      '中继无法到达本站点，或本站点丢弃了来自中继端口范围的 UDP：请放行来自 {host} 中继端口的回程 UDP，并确认服务器没有拒绝本站点的地址（denied-peer-ip）。',
     'turn.slow': '{endpoint}：经 {transport} 的中继往返时间为 {ms} 毫秒（目标 ≤ {limit} 毫秒）。',
     'turn.slow.fix': '每次中继通话都要付出两倍的代价（到中继再返回）：请使用离本站点更近的 TURN 服务器，或检查到 {host} 的路由。',
     'turn.block.transports': '各传输方式的 TURN',
@@ -227,10 +254,18 @@ const factsSchema = {
           relayError: {
             type: 'object',
             required: ['message'],
-            properties: { code: { type: 'string' }, message: { type: 'string' }, stun: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'integer' }, name: { type: 'string' } } } },
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string' },
+              stun: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'integer' }, name: { type: 'string' } } },
+            },
           },
           deallocated: { type: 'boolean' },
-          stun: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'integer' }, name: { type: 'string' }, reason: { type: 'string' } } },
+          stun: {
+            type: 'object',
+            required: ['code', 'name'],
+            properties: { code: { type: 'integer' }, name: { type: 'string' }, reason: { type: 'string' } },
+          },
           integrity: {
             type: 'object',
             required: ['problem', 'stage'],
@@ -242,7 +277,17 @@ const factsSchema = {
   },
 } as const;
 
-const ORDER: Classification[] = ['ok', 'auth-refused', 'server-error', 'timeout', 'tls-failure', 'refused', 'unreachable', 'filtered', 'dns-failure'];
+const ORDER: Classification[] = [
+  'ok',
+  'auth-refused',
+  'server-error',
+  'timeout',
+  'tls-failure',
+  'refused',
+  'unreachable',
+  'filtered',
+  'dns-failure',
+];
 
 /** TURN Allocate with long-term credentials, CreatePermission, a relayed round trip, deallocation. */
 export default defineCheck<Options, TurnFacts>({
@@ -252,7 +297,7 @@ export default defineCheck<Options, TurnFacts>({
     failureTitle: 'TURN relays do not work from this site',
     description:
       'For every turn/turns endpoint and each of its transports (default UDP and TCP; TLS for turns): an Allocate ' +
-      'with the endpoint\'s long-term credentials (RFC 8656; 401 → REALM/NONCE → authenticated retry, a stale nonce ' +
+      "with the endpoint's long-term credentials (RFC 8656; 401 → REALM/NONCE → authenticated retry, a stale nonce " +
       'retried once), a CreatePermission for a UDP peer socket on this host, a Send indication that the peer echoes ' +
       'back through the relay as a Data indication (the relayed round trip), and a Refresh with lifetime 0 to ' +
       'deallocate. "Reachable but credentials refused" (401/441 after authenticating: `auth-refused`) is a different ' +
@@ -263,10 +308,17 @@ export default defineCheck<Options, TurnFacts>({
     weight: 3,
     timeoutMs: 20000,
     references: [
-      { title: 'RFC 8656 — Traversal Using Relays around NAT (TURN)', clause: '§7 (Allocate), §9 (CreatePermission), §11 (Send and Data), §7.2 (Refresh)' },
+      {
+        title: 'RFC 8656 — Traversal Using Relays around NAT (TURN)',
+        clause: '§7 (Allocate), §9 (CreatePermission), §11 (Send and Data), §7.2 (Refresh)',
+      },
       { title: 'RFC 8489 — Session Traversal Utilities for NAT (STUN)', clause: '§9.2 (long-term credential mechanism)' },
       { title: 'RFC 7065 — TURN URIs' },
-      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network', clause: 'UDP 3478–3481, TCP 443 fallback' },
+      {
+        title: "Microsoft Teams: prepare your organization's network",
+        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
+        clause: 'UDP 3478–3481, TCP 443 fallback',
+      },
     ],
   },
   inputs: {
@@ -274,11 +326,26 @@ export default defineCheck<Options, TurnFacts>({
       type: 'object',
       additionalProperties: false,
       properties: {
-        transactionTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each TURN transaction (UDP retransmissions included).' },
+        transactionTimeoutMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 60000,
+          description: 'Deadline of each TURN transaction (UDP retransmissions included).',
+        },
         connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP/TLS connect deadline.' },
-        relayTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of the relayed round trip (all attempts).' },
+        relayTimeoutMs: {
+          type: 'integer',
+          minimum: 100,
+          maximum: 60000,
+          description: 'Deadline of the relayed round trip (all attempts).',
+        },
         slowMs: { type: 'number', minimum: 1, description: 'Relayed round trip above which the result is a warning.' },
-        peerStunPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'UDP STUN port the relay peer asks for its own address.' },
+        peerStunPort: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          description: 'UDP STUN port the relay peer asks for its own address.',
+        },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -303,7 +370,8 @@ export default defineCheck<Options, TurnFacts>({
     if (!creds) return { reason: 'no-credentials', ...base, transports: [] };
 
     const server = await serverAddress(ctx, ep.host);
-    if ('dnsFailure' in server) return { classification: 'dns-failure', ...base, username: creds.username, dnsFailure: server.dnsFailure, transports: [] };
+    if ('dnsFailure' in server)
+      return { classification: 'dns-failure', ...base, username: creds.username, dnsFailure: server.dnsFailure, transports: [] };
     const { address } = server;
 
     const transports = defaultTransports(ep);
@@ -314,12 +382,25 @@ export default defineCheck<Options, TurnFacts>({
         const out: TurnTransportFacts = { transport, classification: 'ok', stage: 'connect' };
         let conn: StunConnection | undefined;
         try {
-          conn = await StunConnection.open({ transport, address, port: ep.port, connectTimeoutMs: budget(o.connectTimeoutMs), ...(transport === 'tls' ? { tls } : {}), signal: ctx.signal });
+          conn = await StunConnection.open({
+            transport,
+            address,
+            port: ep.port,
+            connectTimeoutMs: budget(o.connectTimeoutMs),
+            ...(transport === 'tls' ? { tls } : {}),
+            signal: ctx.signal,
+          });
           out.stage = 'allocate';
           const turn = new TurnClient(conn, creds);
           const tx = () => ({ timeoutMs: budget(transactionTimeoutMs), signal: ctx.signal });
           const a = await turn.allocate(tx());
-          Object.assign(out, { allocateMs: a.rttMs, relayed: formatAddress(a.relayed), lifetime: a.lifetime, realm: a.realm, ...(a.mapped ? { mapped: formatAddress(a.mapped) } : {}) });
+          Object.assign(out, {
+            allocateMs: a.rttMs,
+            relayed: formatAddress(a.relayed),
+            lifetime: a.lifetime,
+            realm: a.realm,
+            ...(a.mapped ? { mapped: formatAddress(a.mapped) } : {}),
+          });
           out.stage = 'relay';
           try {
             const rt = await relayRoundTrip(turn, a.relayed, {
@@ -328,12 +409,21 @@ export default defineCheck<Options, TurnFacts>({
               stunServer: { address, port: peerStunPort },
               ...(a.mapped ? { fallbackIp: a.mapped.address } : {}),
             });
-            Object.assign(out, { relayRttMs: rt.rttMs, permissionMs: rt.permissionMs, peer: formatAddress(rt.peer), peerAddressFrom: rt.peerAddressFrom });
+            Object.assign(out, {
+              relayRttMs: rt.rttMs,
+              permissionMs: rt.permissionMs,
+              peer: formatAddress(rt.peer),
+              peerAddressFrom: rt.peerAddressFrom,
+            });
           } catch (err) {
             if (ctx.signal.aborted) throw err;
             const pe = asPathError(err);
             const s = pe instanceof StunClientError ? pe.stun : undefined;
-            out.relayError = { ...(pe.code ? { code: pe.code } : {}), message: pe.message, ...(s ? { stun: { code: s.code, name: s.name } } : {}) };
+            out.relayError = {
+              ...(pe.code ? { code: pe.code } : {}),
+              message: pe.message,
+              ...(s ? { stun: { code: s.code, name: s.name } } : {}),
+            };
             recordIntegrity(out, pe);
           }
           out.stage = 'deallocate';
@@ -363,7 +453,14 @@ export default defineCheck<Options, TurnFacts>({
       }),
     );
     const best = bestTransport(outcomes, ORDER)!;
-    return { classification: best.classification, ...(best.kind ? { kind: best.kind } : {}), ...base, address, username: creds.username, transports: outcomes };
+    return {
+      classification: best.classification,
+      ...(best.kind ? { kind: best.kind } : {}),
+      ...base,
+      address,
+      username: creds.username,
+      transports: outcomes,
+    };
   },
 
   judge(facts, { options, threshold, target }) {
@@ -374,7 +471,14 @@ export default defineCheck<Options, TurnFacts>({
       // Not measured, but not "not applicable" either: the relay stays untested until credentials are given.
       return {
         score: null,
-        findings: [{ id: 'turn.no-credentials', severity: 'medium', message: { id: 'turn.no-credentials', params: { endpoint: ep.name } }, remediation: { id: 'turn.no-credentials.fix', params: { passwordRef: '${TURN_PASSWORD}' } } }],
+        findings: [
+          {
+            id: 'turn.no-credentials',
+            severity: 'medium',
+            message: { id: 'turn.no-credentials', params: { endpoint: ep.name } },
+            remediation: { id: 'turn.no-credentials.fix', params: { passwordRef: '${TURN_PASSWORD}' } },
+          },
+        ],
       };
     }
     if (facts.dnsFailure) return { score: 0, findings: [pathFailureFinding('turn', facts.dnsFailure, ep, severity, timeoutMs)] };
@@ -395,7 +499,14 @@ export default defineCheck<Options, TurnFacts>({
         severity,
         message: {
           id: 'turn.auth-refused',
-          params: { endpoint: ep.name, host: ep.host, port: ep.port, username: facts.username ?? '-', transports: transportList(refused), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : (r.code ?? '-') },
+          params: {
+            endpoint: ep.name,
+            host: ep.host,
+            port: ep.port,
+            username: facts.username ?? '-',
+            transports: transportList(refused),
+            detail: r.stun ? `${r.stun.code} ${r.stun.name}` : (r.code ?? '-'),
+          },
         },
         remediation: { id: 'turn.auth-refused.fix', params: { realm: r.realm ?? '-' } },
         evidence: { transports: refused.map((t) => ({ transport: t.transport, ...(t.stun ? { stunCode: t.stun.code } : {}) })) },
@@ -403,7 +514,16 @@ export default defineCheck<Options, TurnFacts>({
     }
 
     if (ok.length === 0) {
-      if (!refused.length) findings.push(failureFinding(ep, best, outcomes.filter((t) => t.classification === best.classification), severity, timeoutMs));
+      if (!refused.length)
+        findings.push(
+          failureFinding(
+            ep,
+            best,
+            outcomes.filter((t) => t.classification === best.classification),
+            severity,
+            timeoutMs,
+          ),
+        );
       return { score: 0, findings, measurements };
     }
 
@@ -414,7 +534,10 @@ export default defineCheck<Options, TurnFacts>({
       findings.push({
         id: 'turn.udp-blocked',
         severity: 'medium',
-        message: { id: 'turn.udp-blocked', params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) } },
+        message: {
+          id: 'turn.udp-blocked',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, classification: udp.classification, working: transportList(ok) },
+        },
         remediation: { id: 'turn.udp-blocked.fix', params: { host: ep.host, port: ep.port } },
         evidence: { udp: { classification: udp.classification, ...(udp.code ? { code: udp.code } : {}) } },
       });
@@ -436,7 +559,10 @@ export default defineCheck<Options, TurnFacts>({
       findings.push({
         id: 'turn.transport-failed',
         severity: 'low',
-        message: { id: 'turn.transport-failed', params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification } },
+        message: {
+          id: 'turn.transport-failed',
+          params: { endpoint: ep.name, host: ep.host, port: ep.port, transport, classification: t.classification },
+        },
         remediation: { id: 'turn.transport-failed.fix', params: { host: ep.host, port: ep.port, transport } },
         evidence: { transport: t.transport, classification: t.classification, ...(t.code ? { code: t.code } : {}) },
       });
@@ -450,7 +576,14 @@ export default defineCheck<Options, TurnFacts>({
       findings.push({
         id: 'turn.relay-failed',
         severity: all ? 'high' : 'medium',
-        message: { id: 'turn.relay-failed', params: { endpoint: ep.name, transports: transportList(relayFailed), detail: r.stun ? `${r.stun.code} ${r.stun.name}` : r.message } },
+        message: {
+          id: 'turn.relay-failed',
+          params: {
+            endpoint: ep.name,
+            transports: transportList(relayFailed),
+            detail: r.stun ? `${r.stun.code} ${r.stun.name}` : r.message,
+          },
+        },
         remediation: { id: 'turn.relay-failed.fix', params: { host: ep.host } },
         evidence: { transports: relayFailed.map((t) => ({ transport: t.transport, ...t.relayError })) },
       });
@@ -463,7 +596,10 @@ export default defineCheck<Options, TurnFacts>({
         findings.push({
           id: 'turn.slow',
           severity: 'medium',
-          message: { id: 'turn.slow', params: { endpoint: ep.name, ms: round(fastest.relayRttMs!), transport: fastest.transport.toUpperCase(), limit: slowMs } },
+          message: {
+            id: 'turn.slow',
+            params: { endpoint: ep.name, ms: round(fastest.relayRttMs!), transport: fastest.transport.toUpperCase(), limit: slowMs },
+          },
           remediation: { id: 'turn.slow.fix', params: { host: ep.host } },
         });
       }
@@ -512,32 +648,67 @@ function credentialsOf(ep: Endpoint): { username: string; password: string } | u
 /** Notes in the transport's facts that answers were discarded for their MESSAGE-INTEGRITY, at the stage it had reached. */
 function recordIntegrity(out: TurnTransportFacts, err: unknown): void {
   if (!(err instanceof StunClientError) || (err.code !== 'INTEGRITY_MISSING' && err.code !== 'INTEGRITY_MISMATCH')) return;
-  out.integrity ??= { problem: err.code === 'INTEGRITY_MISSING' ? 'absent' : 'invalid', stage: out.stage, ...(err.discarded !== undefined ? { discarded: err.discarded } : {}) };
+  out.integrity ??= {
+    problem: err.code === 'INTEGRITY_MISSING' ? 'absent' : 'invalid',
+    stage: out.stage,
+    ...(err.discarded !== undefined ? { discarded: err.discarded } : {}),
+  };
 }
 
 function measurementsOf(outcomes: TurnTransportFacts[], slowMs: number): Measurement[] {
   const out: Measurement[] = [];
   for (const t of outcomes) {
     out.push({ id: `${t.transport}AllocateMs`, value: t.allocateMs !== undefined ? round(t.allocateMs) : null, unit: 'ms' });
-    out.push({ id: `${t.transport}RelayRttMs`, value: t.relayRttMs !== undefined ? round(t.relayRttMs) : null, unit: 'ms', threshold: { max: slowMs, source: 'two legs of the Teams target: RTT < 100 ms to the media edge' } });
+    out.push({
+      id: `${t.transport}RelayRttMs`,
+      value: t.relayRttMs !== undefined ? round(t.relayRttMs) : null,
+      unit: 'ms',
+      threshold: { max: slowMs, source: 'two legs of the Teams target: RTT < 100 ms to the media edge' },
+    });
   }
   return out;
 }
 
 /** A failure of the allocation: unsigned or wrongly signed successes are turn.integrity, the rest as stun words them. */
-function failureFinding(ep: Endpoint, best: TurnTransportFacts, failed: TurnTransportFacts[], severity: Finding['severity'], timeoutMs: number): Finding {
+function failureFinding(
+  ep: Endpoint,
+  best: TurnTransportFacts,
+  failed: TurnTransportFacts[],
+  severity: Finding['severity'],
+  timeoutMs: number,
+): Finding {
   if (best.integrity && best.classification === 'server-error') {
-    const params = { endpoint: ep.name, host: ep.host, port: ep.port, transports: transportList(failed), what: { id: `turn.integrity.${best.integrity.problem}` } };
+    const params = {
+      endpoint: ep.name,
+      host: ep.host,
+      port: ep.port,
+      transports: transportList(failed),
+      what: { id: `turn.integrity.${best.integrity.problem}` },
+    };
     return {
       id: 'turn.integrity',
       severity,
       message: { id: 'turn.integrity', params },
       remediation: { id: 'turn.integrity.fix' },
       evidence: {
-        transports: failed.map((t) => ({ transport: t.transport, stage: t.stage, ...(t.code ? { code: t.code } : {}), ...(t.integrity?.discarded !== undefined ? { discarded: t.integrity.discarded } : {}), ...(t.error ? { error: t.error } : {}) })),
+        transports: failed.map((t) => ({
+          transport: t.transport,
+          stage: t.stage,
+          ...(t.code ? { code: t.code } : {}),
+          ...(t.integrity?.discarded !== undefined ? { discarded: t.integrity.discarded } : {}),
+          ...(t.error ? { error: t.error } : {}),
+        })),
         rfc: 'RFC 8489 §9.2.5',
       },
     };
   }
-  return transportsFailedFinding('turn', ep, best, failed, severity, timeoutMs, best.stun ? `${best.stun.code} ${best.stun.name}` : undefined);
+  return transportsFailedFinding(
+    'turn',
+    ep,
+    best,
+    failed,
+    severity,
+    timeoutMs,
+    best.stun ? `${best.stun.code} ${best.stun.name}` : undefined,
+  );
 }

@@ -2,9 +2,28 @@
 // chose, and ping/pong round trips. Measuring records them; judging applies the RTT threshold and
 // whether a subprotocol that was asked for was agreed.
 
-import { commonOptions, defineCheck, endpointTargets, type Block, type Endpoint, type Finding, type KeyValueBlock } from '../../src/plugin-api.js';
+import {
+  commonOptions,
+  defineCheck,
+  endpointTargets,
+  type Block,
+  type Endpoint,
+  type Finding,
+  type KeyValueBlock,
+} from '../../src/plugin-api.js';
 import { pathMessages } from '../../src/net/path-messages.js';
-import { connectionBlock, failureBlock, reach, reachFactsProperties, reachFactsRequired, reachFailureFinding, reachMessages, tlsFactsSchema, type ReachFacts, type TlsFacts } from '../../src/net/reach.js';
+import {
+  connectionBlock,
+  failureBlock,
+  reach,
+  reachFactsProperties,
+  reachFactsRequired,
+  reachFailureFinding,
+  reachMessages,
+  tlsFactsSchema,
+  type ReachFacts,
+  type TlsFacts,
+} from '../../src/net/reach.js';
 import { median, probeBudgetMs, timingScore } from '../../src/net/shared.js';
 import { NO_SUBPROTOCOL, wsProbe } from '../../src/net/websocket.js';
 
@@ -13,9 +32,11 @@ const messages = {
     ...pathMessages.en,
     ...reachMessages.en,
     'websocket.no-subprotocol': '{endpoint}: asked for subprotocol {wanted}, the server agreed to none.',
-    'websocket.no-subprotocol.fix': 'The client will not speak to this server: check the signalling URL and the server version (or a proxy that strips Sec-WebSocket-Protocol).',
+    'websocket.no-subprotocol.fix':
+      'The client will not speak to this server: check the signalling URL and the server version (or a proxy that strips Sec-WebSocket-Protocol).',
     'websocket.slow': '{endpoint}: ping/pong round trip {ms} ms (target ≤ {limit} ms).',
-    'websocket.slow.fix': 'Signalling round trips add to every call setup and message: check the path to {host}; Teams asks for < 100 ms RTT to the service edge.',
+    'websocket.slow.fix':
+      'Signalling round trips add to every call setup and message: check the path to {host}; Teams asks for < 100 ms RTT to the service edge.',
     'websocket.subprotocol': 'Subprotocol',
     'websocket.subprotocol.none': 'none',
     'websocket.extensions': 'Extensions',
@@ -106,7 +127,7 @@ export default defineCheck<Options, WebSocketFacts>({
     timeoutMs: 15000,
     references: [
       { title: 'RFC 6455 — The WebSocket Protocol', clause: '§4 (opening handshake), §5.5.2–5.5.3 (ping/pong)' },
-      { title: 'Microsoft Teams: prepare your organization\'s network', url: 'https://learn.microsoft.com/microsoftteams/prepare-network' },
+      { title: "Microsoft Teams: prepare your organization's network", url: 'https://learn.microsoft.com/microsoftteams/prepare-network' },
     ],
   },
   inputs: {
@@ -115,8 +136,8 @@ export default defineCheck<Options, WebSocketFacts>({
       additionalProperties: false,
       properties: {
         connectTimeoutMs: commonOptions.connectTimeoutMs,
-        pings: { type: 'integer', minimum: 1, maximum: 100 },
-        slowMs: { type: 'number', minimum: 1 },
+        pings: { type: 'integer', minimum: 1, maximum: 100, description: 'Ping/pong round trips after the upgrade, count (1–100).' },
+        slowMs: { type: 'number', minimum: 1, description: 'Median ping round trip above which the result is a warning, ms (≥ 1).' },
         timeoutMs: commonOptions.timeoutMs,
       },
     },
@@ -201,7 +222,8 @@ export default defineCheck<Options, WebSocketFacts>({
     });
     const items: KeyValueBlock['items'] = [];
     if (facts.timings) items.push({ label: { id: 'websocket.upgradeMs' }, value: facts.timings.upgradeMs });
-    if (facts.protocol !== undefined) items.push({ label: { id: 'websocket.subprotocol' }, value: facts.protocol || { id: 'websocket.subprotocol.none' } });
+    if (facts.protocol !== undefined)
+      items.push({ label: { id: 'websocket.subprotocol' }, value: facts.protocol || { id: 'websocket.subprotocol.none' } });
     if (facts.extensions) items.push({ label: { id: 'websocket.extensions' }, value: facts.extensions });
     const blocks: Block[] = [{ ...connection, items: [...connection.items, ...items] }];
     if (facts.pingRttMs?.length) {

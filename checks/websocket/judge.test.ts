@@ -21,20 +21,64 @@ const open = (pingRttMs: number[], extra: Partial<WebSocketFacts> = {}): WebSock
   ...extra,
 });
 const failed = (failure: PathFailure): WebSocketFacts => ({ ...base, classification: failure.classification, failure });
-const site = { version: 1, site: { name: 'W' }, platform: { endpoints: [{ name: 'target', url: URL, role: 'signalling', subprotocols: ['im.v1'] }] } };
+const site = {
+  version: 1,
+  site: { name: 'W' },
+  platform: { endpoints: [{ name: 'target', url: URL, role: 'signalling', subprotocols: ['im.v1'] }] },
+};
 
 const tester = new CheckTester(websocket);
 tester.run({
   valid: [
-    { name: 'fast round trips', facts: open([10, 12, 30]), site, status: 'pass', score: 1, measurements: { rttMs: 12, rttMaxMs: 30, upgradeMs: 20 } },
-    { name: 'the subprotocol asked for, agreed', facts: open([10, 11, 12], { subprotocols: ['im.v1'], protocol: 'im.v1' }), site, status: 'pass' },
-    { name: 'one slow round trip: the median counts', facts: open([10, 400, 12]), site, status: 'pass', measurements: { rttMs: 12, rttMaxMs: 400 } },
+    {
+      name: 'fast round trips',
+      facts: open([10, 12, 30]),
+      site,
+      status: 'pass',
+      score: 1,
+      measurements: { rttMs: 12, rttMaxMs: 30, upgradeMs: 20 },
+    },
+    {
+      name: 'the subprotocol asked for, agreed',
+      facts: open([10, 11, 12], { subprotocols: ['im.v1'], protocol: 'im.v1' }),
+      site,
+      status: 'pass',
+    },
+    {
+      name: 'one slow round trip: the median counts',
+      facts: open([10, 400, 12]),
+      site,
+      status: 'pass',
+      measurements: { rttMs: 12, rttMaxMs: 400 },
+    },
     { name: 'a looser threshold from the site', facts: open([150, 160, 170]), site, thresholds: { rttMs: 200 }, status: 'pass' },
   ],
   invalid: [
-    { name: 'slow round trips', facts: open([150, 160, 170]), site, status: 'warn', findings: ['websocket.slow'], score: [0.6, 0.89], measurements: { rttMs: 160 } },
-    { name: 'just over the target: a warning, not a pass', facts: open([101, 101, 101]), site, status: 'warn', score: 0.89, findings: ['websocket.slow'] },
-    { name: 'a stricter slowMs option', facts: open([60, 60, 60]), site, options: { slowMs: 50 }, status: 'warn', findings: ['websocket.slow'] },
+    {
+      name: 'slow round trips',
+      facts: open([150, 160, 170]),
+      site,
+      status: 'warn',
+      findings: ['websocket.slow'],
+      score: [0.6, 0.89],
+      measurements: { rttMs: 160 },
+    },
+    {
+      name: 'just over the target: a warning, not a pass',
+      facts: open([101, 101, 101]),
+      site,
+      status: 'warn',
+      score: 0.89,
+      findings: ['websocket.slow'],
+    },
+    {
+      name: 'a stricter slowMs option',
+      facts: open([60, 60, 60]),
+      site,
+      options: { slowMs: 50 },
+      status: 'warn',
+      findings: ['websocket.slow'],
+    },
     {
       name: 'asked for a subprotocol, the server agreed to none',
       facts: { ...base, classification: 'ok', path: 'direct', subprotocols: ['im.v1'], protocol: '' },
@@ -53,7 +97,13 @@ tester.run({
     },
     {
       name: 'a frame glued to the 101 that breaks the protocol',
-      facts: failed({ classification: 'http-error', phase: 'application', code: 'WS_ERR_UNEXPECTED_RSV_1', message: 'RSV1 must be clear', protocol: 'websocket' }),
+      facts: failed({
+        classification: 'http-error',
+        phase: 'application',
+        code: 'WS_ERR_UNEXPECTED_RSV_1',
+        message: 'RSV1 must be clear',
+        protocol: 'websocket',
+      }),
       site,
       status: 'fail',
       findings: ['websocket.protocol-error'],
@@ -64,7 +114,10 @@ tester.run({
 
 describe('websocket present', () => {
   it('shows the connection with the subprotocol, and the round trips against the target', () => {
-    const verdict = tester.verify({ facts: open([10, 11, 12], { subprotocols: ['im.v1'], protocol: 'im.v1' }), site, status: 'pass' }, true);
+    const verdict = tester.verify(
+      { facts: open([10, 11, 12], { subprotocols: ['im.v1'], protocol: 'im.v1' }), site, status: 'pass' },
+      true,
+    );
     const [connection, pings] = verdict.blocks ?? [];
     expect(connection?.kind === 'key-value' && connection.items.find((i) => i.label.id === 'websocket.subprotocol')?.value).toBe('im.v1');
     expect(pings).toMatchObject({ kind: 'series', unit: 'ms', series: [{ values: [10, 11, 12] }], limits: [{ value: 100 }] });

@@ -114,11 +114,13 @@ const EN = {
   'note.noLinks': 'No links are described (network.links) and nothing was measured: capacity is unknown.',
   'note.noCapacity': 'No {direction} capacity is known: no link declares it and nothing was measured.',
   'note.linkMissing': 'Link {link} declares no {direction} capacity; the {direction} total may be understated.',
-  'note.measuredBelow': 'Measured {direction} throughput {measured} Mbit/s is below the declared {declared} Mbit/s: the measured figure is used.',
+  'note.measuredBelow':
+    'Measured {direction} throughput {measured} Mbit/s is below the declared {declared} Mbit/s: the measured figure is used.',
   'note.measuredInvalid': 'Measured {direction} throughput {value} is not a positive number and was ignored.',
   'note.noDemand': 'No demand is described (demand.personas): demand and headroom are not computed.',
   'note.peakConcurrency': 'demand.peakConcurrency is not applied: the persona shares already describe the busiest moment.',
-  'note.meetingsDefault': 'Persona {persona} gives no meetings share: all its video and sharing is assumed to be in meetings (the higher rates).',
+  'note.meetingsDefault':
+    'Persona {persona} gives no meetings share: all its video and sharing is assumed to be in meetings (the higher rates).',
   'note.audioRaised': 'Persona {persona}: audio share raised to its video share ({share}), as every video call carries audio.',
   'note.callsOneDirection': 'Only the {direction} capacity is known: the video-call count ignores the other direction.',
 } as const;
@@ -386,8 +388,7 @@ export interface CapacityAssessment {
 }
 
 /** Kbit/s, each way, of one recommended-quality 1:1 video call including its audio. */
-export const VIDEO_CALL_KBPS =
-  BANDWIDTH_KBPS.kinds.video1to1.recommended.up + BANDWIDTH_KBPS.kinds.audio.recommended.up;
+export const VIDEO_CALL_KBPS = BANDWIDTH_KBPS.kinds.video1to1.recommended.up + BANDWIDTH_KBPS.kinds.audio.recommended.up;
 
 const linkMbps = (link: Link, dir: Direction) => (dir === 'down' ? link.downMbps : link.upMbps);
 const usable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
@@ -435,7 +436,8 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     const rawMeasured = measured[dir === 'down' ? 'downMbps' : 'upMbps'];
     let measuredMbps: number | null = null;
     if (usable(rawMeasured)) measuredMbps = rawMeasured;
-    else if (rawMeasured !== undefined) messages.push({ id: 'note.measuredInvalid', params: { direction: dirPhrase(dir), value: String(rawMeasured) } });
+    else if (rawMeasured !== undefined)
+      messages.push({ id: 'note.measuredInvalid', params: { direction: dirPhrase(dir), value: String(rawMeasured) } });
 
     let capacityMbps: number | null = null;
     let basis: CapacityBasis | null = null;
@@ -443,7 +445,10 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
       capacityMbps = Math.min(declaredMbps, measuredMbps);
       basis = 'min-of-both';
       if (measuredMbps < declaredMbps) {
-        messages.push({ id: 'note.measuredBelow', params: { direction: dirPhrase(dir), measured: round(measuredMbps, 1), declared: round(declaredMbps, 1) } });
+        messages.push({
+          id: 'note.measuredBelow',
+          params: { direction: dirPhrase(dir), measured: round(measuredMbps, 1), declared: round(declaredMbps, 1) },
+        });
       }
     } else if (declaredMbps !== null) {
       capacityMbps = declaredMbps;
@@ -481,7 +486,8 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     if (known.length === 1) messages.push({ id: 'note.callsOneDirection', params: { direction: dirPhrase(limitedBy) } });
   }
 
-  const basis: CapacityBasis | null = anyDeclared && anyMeasured ? 'min-of-both' : anyMeasured ? 'measured' : anyDeclared ? 'declared' : null;
+  const basis: CapacityBasis | null =
+    anyDeclared && anyMeasured ? 'min-of-both' : anyMeasured ? 'measured' : anyDeclared ? 'declared' : null;
   return {
     quality,
     demand,
@@ -541,7 +547,13 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
       fixed(p.downKbps / 1000),
     ]);
     const users = d.perPersona.reduce((s, p) => s + p.users, 0);
-    rows.push([t('row.total'), count(users), ...STREAM_KINDS.map((k) => String(d.streams[k])), fixed(d.upKbps / 1000), fixed(d.downKbps / 1000)]);
+    rows.push([
+      t('row.total'),
+      count(users),
+      ...STREAM_KINDS.map((k) => String(d.streams[k])),
+      fixed(d.upKbps / 1000),
+      fixed(d.downKbps / 1000),
+    ]);
     out.push(...table(headers, rows, (i) => i > 0));
   } else {
     out.push(t('noPersonas'));
@@ -551,7 +563,15 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
   out.push(t('section.capacity'));
   const unknown = t('unknown');
   const num = (x: number | null) => (x === null ? unknown : fixed(x));
-  const headers = [t('col.direction'), t('col.capacity'), t('col.basis'), t('col.share'), t('col.allowance'), t('col.demand'), t('col.headroom')];
+  const headers = [
+    t('col.direction'),
+    t('col.capacity'),
+    t('col.basis'),
+    t('col.share'),
+    t('col.allowance'),
+    t('col.demand'),
+    t('col.headroom'),
+  ];
   const rows = DIRECTIONS.map((dir) => {
     const p = result.perDirection[dir];
     return [

@@ -28,7 +28,10 @@ export async function measureAndEmit(
 ): Promise<number> {
   await checkOutputTargets(targets);
   maskFaultsWith((text) => redactor.redact(text));
-  const progress = await createProgress({ quiet: Boolean(flags.quiet), color: colorEnabled(process.stderr, flags.color === false ? false : undefined) });
+  const progress = await createProgress({
+    quiet: Boolean(flags.quiet),
+    color: colorEnabled(process.stderr, flags.color === false ? false : undefined),
+  });
   const controller = new AbortController();
   const release = interceptSignals((signal) => controller.abort(new Interrupted(signal)));
   try {
@@ -44,7 +47,10 @@ export async function measureAndEmit(
     progress.stop();
     // The report has them as errors; a fault nothing caught is also a defect worth reporting upstream.
     for (const r of report.results) {
-      if (r.error?.kind === 'uncaught') process.stderr.write(`siteready: ${r.check} on ${r.target}: ${r.error.message} (recorded as an error of this task; please report it)\n`);
+      if (r.error?.kind === 'uncaught')
+        process.stderr.write(
+          `siteready: ${r.check} on ${r.target}: ${r.error.message} (recorded as an error of this task; please report it)\n`,
+        );
     }
     return await emitReport(report, targets, flags, plan.checks, redactor);
   } finally {

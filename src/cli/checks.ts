@@ -11,7 +11,13 @@ export async function checksCommand(id: string | undefined, flags: { json?: bool
   const { t } = translator(flags.lang ?? detectLang());
   if (!id) {
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(checks.map((c) => describe(c.def!.meta, c.def!.inputs)), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(
+          checks.map((c) => describe(c.def!.meta, c.def!.inputs)),
+          null,
+          2,
+        )}\n`,
+      );
       return;
     }
     for (const c of checks) {
@@ -22,7 +28,11 @@ export async function checksCommand(id: string | undefined, flags: { json?: bool
     return;
   }
   const check = checks.find((c) => c.id === id);
-  if (!check) throw unknownCheckError(id, checks.map((c) => c.id));
+  if (!check)
+    throw unknownCheckError(
+      id,
+      checks.map((c) => c.id),
+    );
   const { meta, inputs } = check.def!;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(describe(meta, inputs), null, 2)}\n`);
@@ -40,7 +50,9 @@ export async function checksCommand(id: string | undefined, flags: { json?: bool
     lines.push(`Options (checks.${meta.id} in the site file):`);
     for (const [name, p] of Object.entries(props)) {
       const def = (inputs?.defaults as Record<string, unknown> | undefined)?.[name];
-      lines.push(`  ${pad(name, 18)} ${pad(p.type ?? '', 8)} ${def !== undefined ? `default ${JSON.stringify(def)}` : ''}${p.description ? `  ${p.description}` : ''}`);
+      lines.push(
+        `  ${pad(name, 18)} ${pad(p.type ?? '', 8)} ${def !== undefined ? `default ${JSON.stringify(def)}` : ''}${p.description ? `  ${p.description}` : ''}`,
+      );
     }
     lines.push('');
   }

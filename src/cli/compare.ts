@@ -19,9 +19,12 @@ export interface CompareFlags extends OutputFlags {
 }
 
 export async function compareCommand(beforeFile: string, afterFile: string, flags: CompareFlags): Promise<void> {
-  const targets = flags.json ? parseFormats('json', flags.out, COMPARE_FORMATS) : parseFormats(flags.format ?? 'terminal', flags.out, COMPARE_FORMATS);
+  const targets = flags.json
+    ? parseFormats('json', flags.out, COMPARE_FORMATS)
+    : parseFormats(flags.format ?? 'terminal', flags.out, COMPARE_FORMATS);
   const tolerancePercent = flags.tolerance === undefined ? 10 : Number(flags.tolerance);
-  if (!Number.isFinite(tolerancePercent) || tolerancePercent < 0) throw new UsageError(`--tolerance must be a percentage of 0 or more, got "${flags.tolerance}"`);
+  if (!Number.isFinite(tolerancePercent) || tolerancePercent < 0)
+    throw new UsageError(`--tolerance must be a percentage of 0 or more, got "${flags.tolerance}"`);
   const [before, after] = [await loadReportFile(beforeFile), await loadReportFile(afterFile)];
   if (before.site.name !== after.site.name && !flags.quiet) {
     process.stderr.write(`siteready: note: the reports are of different sites ("${before.site.name}" and "${after.site.name}")\n`);
@@ -31,7 +34,9 @@ export async function compareCommand(beforeFile: string, afterFile: string, flag
   for (const target of targets) {
     const format = target.format as CompareFormat;
     if (target.path === '-') {
-      process.stdout.write(renderComparison(comparison, format, { lang, color: colorEnabled(process.stdout, flags.color === false ? false : undefined) }));
+      process.stdout.write(
+        renderComparison(comparison, format, { lang, color: colorEnabled(process.stdout, flags.color === false ? false : undefined) }),
+      );
     } else {
       await mkdir(dirname(target.path), { recursive: true });
       await writeFile(target.path, renderComparison(comparison, format, { lang, color: false }), 'utf8');

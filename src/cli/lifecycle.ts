@@ -64,7 +64,9 @@ export function interceptSignals(onFirst: (signal: InterruptSignal) => void): ()
         process.exit(SIGNAL_EXIT[signal]);
       }
       state.interrupted = signal;
-      writeErr(`\nsiteready: ${signal}: stopping; writing the report of what was measured (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to quit at once)\n`);
+      writeErr(
+        `\nsiteready: ${signal}: stopping; writing the report of what was measured (${signal === 'SIGINT' ? 'Ctrl-C' : 'send it'} again to quit at once)\n`,
+      );
       onFirst(signal);
     };
     process.on(signal, handler);

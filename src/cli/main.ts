@@ -17,7 +17,11 @@ Exit codes:
 
 function outputOptions(cmd: Command): Command {
   return cmd
-    .option('-f, --format <list>', 'terminal, json, md, html, junit, sarif; several at once: terminal,json=report.json,sarif=siteready.sarif', 'terminal')
+    .option(
+      '-f, --format <list>',
+      'terminal, json, md, html, junit, sarif; several at once: terminal,json=report.json,sarif=siteready.sarif',
+      'terminal',
+    )
     .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
     .option('--json', 'shorthand for --format json (to stdout)')
     .addOption(new Option('--lang <lang>', 'report language (default from LANG)').choices(['en', 'zh-CN']))
@@ -32,7 +36,15 @@ function gateOptions(cmd: Command): Command {
   return cmd
     .option('--fail-under <score>', 'gate: fail (exit 1) when the score is below this (0-100)')
     .addOption(new Option('--min-grade <grade>', 'gate: fail when the grade is worse').choices(['A', 'B', 'C', 'D', 'E', 'F']))
-    .addOption(new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices(['info', 'low', 'medium', 'high', 'critical']))
+    .addOption(
+      new Option('--fail-on <severity>', 'gate: fail on any unwaived finding this severe or worse').choices([
+        'info',
+        'low',
+        'medium',
+        'high',
+        'critical',
+      ]),
+    )
     .option('--allow-incomplete', 'gate: do not fail because a check could not measure');
 }
 
@@ -40,7 +52,7 @@ function runOptions(cmd: Command): Command {
   return cmd
     .option('-c, --concurrency <n>', 'tasks run at once', '8')
     .option('-t, --timeout <seconds>', 'deadline for the whole run', '300')
-    .option('--task-timeout <seconds>', 'deadline per task, over the checks\' defaults (a site\'s checks.<id>.timeoutMs still wins)');
+    .option('--task-timeout <seconds>', "deadline per task, over the checks' defaults (a site's checks.<id>.timeoutMs still wins)");
 }
 
 export function buildProgram(): Command {
@@ -65,14 +77,16 @@ Examples:
 ${EXIT_CODES}`,
     );
 
-  gateOptions(runOptions(
-    outputOptions(
-      program
-        .command('assess')
-        .description('run every applicable check against a site and write the scored report')
-        .argument('<site.yaml>', 'site description'),
+  gateOptions(
+    runOptions(
+      outputOptions(
+        program
+          .command('assess')
+          .description('run every applicable check against a site and write the scored report')
+          .argument('<site.yaml>', 'site description'),
+      ),
     ),
-  ))
+  )
     .addHelpText(
       'after',
       `
@@ -96,7 +110,10 @@ ${EXIT_CODES}`,
     .option('--json', 'machine-readable result')
     .option('--load-plugins', 'also import the plugins the file names and check them (runs their code: only for files you trust)')
     .option('--no-color', 'no colours')
-    .addHelpText('after', '\nExamples:\n  $ siteready validate site.yaml\n  $ siteready validate site.yaml --json | jq .diagnostics\n  $ siteready validate site.yaml --load-plugins   # a file you trust: load its plugins too\n\nPlugins named in the file are found but not run unless --load-plugins is given.\nExit code 0 when valid, 2 when not.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ siteready validate site.yaml\n  $ siteready validate site.yaml --json | jq .diagnostics\n  $ siteready validate site.yaml --load-plugins   # a file you trust: load its plugins too\n\nPlugins named in the file are found but not run unless --load-plugins is given.\nExit code 0 when valid, 2 when not.',
+    )
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { validateCommand } = await import('./validate.js');
       return validateCommand(file, opts);
@@ -107,7 +124,10 @@ ${EXIT_CODES}`,
     .description('print the JSON Schema of site files (or of reports with --report, of compliance profiles with --profile)')
     .option('--report', 'the report schema instead')
     .option('--profile', 'the compliance profile schema instead')
-    .addHelpText('after', '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json\n  $ siteready schema --profile > profile.schema.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json\n  $ siteready schema --profile > profile.schema.json',
+    )
     .action(async (opts: Record<string, unknown>) => {
       const { schemaCommand } = await import('./schema.js');
       return schemaCommand(opts);
@@ -131,34 +151,41 @@ ${EXIT_CODES}`,
     .argument('[id]', 'a profile id, or the path of a profile file')
     .option('--json', 'machine-readable: the profile with its rules, each with references[]')
     .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
-    .addHelpText('after', '\nExamples:\n  $ siteready profiles\n  $ siteready profiles finance-cn\n  $ siteready profiles ./my-profile.yaml --json\n  $ siteready profiles mlps-2.0-l3 --lang zh-CN')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ siteready profiles\n  $ siteready profiles finance-cn\n  $ siteready profiles ./my-profile.yaml --json\n  $ siteready profiles mlps-2.0-l3 --lang zh-CN',
+    )
     .action(async (id: string | undefined, opts: Record<string, unknown>) => {
       const { profilesCommand } = await import('./profiles.js');
       return profilesCommand(id, opts);
     });
 
-  gateOptions(runOptions(
-    outputOptions(
-      program
-        .command('run')
-        .description('run one check against ad-hoc targets, without a site file')
-        .argument('<check>', 'check id (see `siteready checks`)')
-        .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://)')
-        .option('--ca <file>', 'extra trusted CA certificates (PEM)')
-        .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
-        .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
-        .option('--duration <seconds>', 'probe checks: length of each measurement')
-        .option('--streams <n>', 'throughput, bufferbloat, qos --under-load: parallel TCP streams')
-        .addOption(new Option('--direction <dir>', 'throughput, bufferbloat, qos --under-load: which direction').choices(['down', 'up', 'both']))
-        .addOption(new Option('--transport <t>', 'throughput: raw TCP, WebSocket or both').choices(['tcp', 'ws', 'both']))
-        .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both']))
-        .option('--classes <list>', 'qos: traffic classes to test, e.g. ef,af41,af21,cs0 (names or DSCP numbers)')
-        .option('--under-load', 'qos: also saturate the link and compare marked with unmarked traffic')
-        .option('--load-duration <seconds>', 'qos --under-load: how long the link is saturated per direction')
-        .option('--ladder <list>', 'idle: hold times, e.g. 2s,5s,10s')
-        .option('--keepalive <duration>', 'idle: the IM client\'s keep-alive interval (default 30s)'),
+  gateOptions(
+    runOptions(
+      outputOptions(
+        program
+          .command('run')
+          .description('run one check against ad-hoc targets, without a site file')
+          .argument('<check>', 'check id (see `siteready checks`)')
+          .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://)')
+          .option('--ca <file>', 'extra trusted CA certificates (PEM)')
+          .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
+          .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
+          .option('--duration <seconds>', 'probe checks: length of each measurement')
+          .option('--streams <n>', 'throughput, bufferbloat, qos --under-load: parallel TCP streams')
+          .addOption(
+            new Option('--direction <dir>', 'throughput, bufferbloat, qos --under-load: which direction').choices(['down', 'up', 'both']),
+          )
+          .addOption(new Option('--transport <t>', 'throughput: raw TCP, WebSocket or both').choices(['tcp', 'ws', 'both']))
+          .addOption(new Option('--profile <p>', 'latency: media cadence').choices(['audio', 'video', 'both']))
+          .option('--classes <list>', 'qos: traffic classes to test, e.g. ef,af41,af21,cs0 (names or DSCP numbers)')
+          .option('--under-load', 'qos: also saturate the link and compare marked with unmarked traffic')
+          .option('--load-duration <seconds>', 'qos --under-load: how long the link is saturated per direction')
+          .option('--ladder <list>', 'idle: hold times, e.g. 2s,5s,10s')
+          .option('--keepalive <duration>', "idle: the IM client's keep-alive interval (default 30s)"),
+      ),
     ),
-  ))
+  )
     .addHelpText(
       'after',
       `
@@ -184,9 +211,12 @@ ${EXIT_CODES}`,
         .command('report')
         .description('render and gate a saved JSON report again, or judge its facts again, without measuring (any format, any language)')
         .argument('<report.json>', 'a report written by --format json=FILE')
-        .option('--rejudge', 'judge the saved facts again with the thresholds, check options, waivers and profiles of the site file (no network)')
+        .option(
+          '--rejudge',
+          'judge the saved facts again with the thresholds, check options, waivers and profiles of the site file (no network)',
+        )
         .option('--site <site.yaml>', 'with --rejudge: the site file to judge with (default: the site the report describes)')
-        .option('--profile <id...>', 'with --rejudge: compliance profiles (ids or paths) instead of the site file\'s'),
+        .option('--profile <id...>', "with --rejudge: compliance profiles (ids or paths) instead of the site file's"),
     ),
   )
     .addHelpText(
@@ -250,7 +280,10 @@ Exit codes:
     .option('--udp-port <port>', 'UDP port for media-like probes (default: the TCP port)')
     .option('--token-file <file>', 'file holding the shared token (default: $SITEREADY_TOKEN)')
     .option('--max-sessions <n>', 'concurrent sessions allowed (default 16)')
-    .option('--max-per-source <n>', 'connections not yet authenticated allowed at once from one address (an IPv6 /64); the oldest is closed to make room (default 64)')
+    .option(
+      '--max-per-source <n>',
+      'connections not yet authenticated allowed at once from one address (an IPv6 /64); the oldest is closed to make room (default 64)',
+    )
     .option('-q, --quiet', 'no log lines')
     .addHelpText(
       'after',
@@ -302,14 +335,12 @@ export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   // Subcommands copy settings only when created: override each, or their parse errors exit 1 directly.
   for (const cmd of [program, ...program.commands]) cmd.exitOverride();
-  let code: number = EXIT.OK;
   try {
     await program.parseAsync(argv);
-    code = typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
-    code = await handleError(err, argv.includes('--debug'));
+    return handleError(err, argv.includes('--debug'));
   }
-  return code;
 }
 
 async function handleError(err: unknown, debug: boolean): Promise<number> {

@@ -40,7 +40,8 @@ export interface RunFlags {
 
 export function outputTargets(flags: OutputFlags): OutputTarget[] {
   if (flags.json) {
-    if (flags.format && flags.format !== 'terminal' && flags.format !== 'json') throw new UsageError('--json cannot be combined with --format');
+    if (flags.format && flags.format !== 'terminal' && flags.format !== 'json')
+      throw new UsageError('--json cannot be combined with --format');
     return parseFormats('json', flags.out);
   }
   return parseFormats(flags.format ?? 'terminal', flags.out);
@@ -54,7 +55,9 @@ function positiveNumber(name: string, v: string | undefined, { integer = false, 
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0 || n > max || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${name} must be a ${integer ? 'whole ' : ''}number above 0${max < Infinity ? ` and at most ${max}` : ''}, got "${v}"`);
+    throw new UsageError(
+      `${name} must be a ${integer ? 'whole ' : ''}number above 0${max < Infinity ? ` and at most ${max}` : ''}, got "${v}"`,
+    );
   }
   return n;
 }
@@ -87,7 +90,13 @@ export function descriptionsOf(checks: LoadedCheck[]): Map<string, string> {
 }
 
 /** Writes the report everywhere asked and returns the exit code (1 when a gate failed). */
-export async function emitReport(report: Report, targets: OutputTarget[], flags: OutputFlags, checks: LoadedCheck[], redactor?: Redactor): Promise<number> {
+export async function emitReport(
+  report: Report,
+  targets: OutputTarget[],
+  flags: OutputFlags,
+  checks: LoadedCheck[],
+  redactor?: Redactor,
+): Promise<number> {
   const ctx: RenderContext = {
     lang: langOf(flags),
     color: colorEnabled(process.stdout, flags.color === false ? false : undefined),
@@ -101,7 +110,9 @@ export async function emitReport(report: Report, targets: OutputTarget[], flags:
   if (stdout !== undefined) await writeStdout(stdout);
   for (const f of failures) {
     const where = f.target.path === '-' ? 'standard output' : f.target.path;
-    process.stderr.write(`siteready: the ${f.target.format} report ${f.stage === 'render' ? 'could not be rendered (internal error' : `could not be written to ${where} (`}${redactor ? redactor.redact(f.message) : f.message}); the other formats were written\n`);
+    process.stderr.write(
+      `siteready: the ${f.target.format} report ${f.stage === 'render' ? 'could not be rendered (internal error' : `could not be written to ${where} (`}${redactor ? redactor.redact(f.message) : f.message}); the other formats were written\n`,
+    );
   }
   const summary = stepSummaryPath(flags.stepSummary);
   if (summary) await appendStepSummary(summary, render(report, 'md', { ...ctx, color: false }));
@@ -119,7 +130,13 @@ export async function checkOutputTargets(targets: OutputTarget[]): Promise<void>
   for (const t of targets) {
     if (t.path === '-') continue;
     const problem = await outputPathProblem(t.path);
-    if (problem) problems.push({ file: t.path, message: `cannot write the ${t.format} report to ${t.path}: ${problem}`, hint: 'choose another path with --format FORMAT=FILE (or --out FILE)' });
+    if (problem)
+      problems.push({
+        file: t.path,
+        message: `cannot write the ${t.format} report to ${t.path}: ${problem}`,
+        hint: 'choose another path with --format FORMAT=FILE (or --out FILE)',
+      });
   }
-  if (problems.length) throw new ConfigError(problems.length === 1 ? problems[0]!.message : `${problems.length} output files cannot be written`, problems);
+  if (problems.length)
+    throw new ConfigError(problems.length === 1 ? problems[0]!.message : `${problems.length} output files cannot be written`, problems);
 }

@@ -8,7 +8,13 @@ export async function planCommand(file: string, flags: { json?: boolean; lang?: 
   if (!toDemandSpec(site.demand)?.personas.length) {
     const loc = site.locate('/demand');
     throw new ConfigError('nothing to plan: the site describes no demand', [
-      { file: loc.file, line: loc.line, column: loc.column, message: 'the site has no demand.personas', hint: 'add demand: { personas: [{ name: staff, users: 200, audio: 0.1, video: 0.05 }] }' },
+      {
+        file: loc.file,
+        line: loc.line,
+        column: loc.column,
+        message: 'the site has no demand.personas',
+        hint: 'add demand: { personas: [{ name: staff, users: 200, audio: 0.1, video: 0.05 }] }',
+      },
     ]);
   }
   const quality = (site.demand?.quality as 'minimum' | 'recommended' | 'best' | undefined) ?? 'recommended';

@@ -19,7 +19,9 @@ export async function profilesCommand(id: string | undefined, flags: { json?: bo
     }
     process.stdout.write(`${cm(lang, 'listHeader')}\n\n`);
     for (const p of profiles) {
-      process.stdout.write(`  ${pad(p.id, 26)} ${pad(`v${p.version}`, 8)} ${pad(cm(lang, 'rules', { count: p.rules.length }), 12)} ${local(p.title)}\n`);
+      process.stdout.write(
+        `  ${pad(p.id, 26)} ${pad(`v${p.version}`, 8)} ${pad(cm(lang, 'rules', { count: p.rules.length }), 12)} ${local(p.title)}\n`,
+      );
     }
     process.stdout.write(`\n${cm(lang, 'listFooter')}\n`);
     return;
@@ -36,10 +38,16 @@ export async function profilesCommand(id: string | undefined, flags: { json?: bo
   for (const s of profile.sources) lines.push(`  [${s.id}] ${s.title}${s.edition ? `, ${s.edition}` : ''}${s.url ? ` <${s.url}>` : ''}`);
   for (const r of json.rules) {
     lines.push('', `${r.key} — ${local(r.title)}`);
-    const bySize = r.severityBySize ? ` (${cm(lang, 'bySize')}: ${Object.entries(r.severityBySize).map(([k, v]) => `${k} ${t(`severity.${v}`)}`).join(', ')})` : '';
+    const bySize = r.severityBySize
+      ? ` (${cm(lang, 'bySize')}: ${Object.entries(r.severityBySize)
+          .map(([k, v]) => `${k} ${t(`severity.${v}`)}`)
+          .join(', ')})`
+      : '';
     lines.push(`  ${cm(lang, 'severity')}: ${t(`severity.${r.severity}`)}${bySize}`);
     for (const ref of r.references) {
-      lines.push(`  ${cm(lang, 'references')}: ${ref.standard} ${ref.clause}${ref.verified ? '' : ` — ${cm(lang, 'unverified')}`}${ref.note ? ` (${ref.note})` : ''}`);
+      lines.push(
+        `  ${cm(lang, 'references')}: ${ref.standard} ${ref.clause}${ref.verified ? '' : ` — ${cm(lang, 'unverified')}`}${ref.note ? ` (${ref.note})` : ''}`,
+      );
     }
     if (r.applies) lines.push(`  ${cm(lang, 'applies')}: ${r.applies}`);
     lines.push(`  ${cm(lang, 'checks')}: ${r.assert}`);

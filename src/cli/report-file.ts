@@ -17,7 +17,10 @@ function validateReport(data: unknown): ErrorObject[] {
     // Loaded on first use: only `report` and `compare` read reports back.
     const { Ajv } = require('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
-    ajv.addFormat('date-time', (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)));
+    ajv.addFormat(
+      'date-time',
+      (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    );
     validator = ajv.compile(reportSchema);
   }
   return validator(data) ? [] : (validator.errors ?? []);
@@ -26,7 +29,8 @@ function validateReport(data: unknown): ErrorObject[] {
 function describe(e: ErrorObject): string {
   const where = e.instancePath || '(top level)';
   if (e.keyword === 'required') return `${where}: missing "${(e.params as { missingProperty: string }).missingProperty}"`;
-  if (e.keyword === 'additionalProperties') return `${where}: unexpected "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: unexpected "${(e.params as { additionalProperty: string }).additionalProperty}"`;
   return `${where}: ${e.message ?? e.keyword}`;
 }
 
@@ -42,7 +46,11 @@ export async function loadReportFile(file: string): Promise<Report> {
     data = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`${file} is not JSON`, [
-      { file, message: `not a JSON report: ${errorMessage(err)}`, hint: 'give the file written by --format json=FILE (or siteready demo --report-file)' },
+      {
+        file,
+        message: `not a JSON report: ${errorMessage(err)}`,
+        hint: 'give the file written by --format json=FILE (or siteready demo --report-file)',
+      },
     ]);
   }
   data = migrateReport(data);
@@ -54,7 +62,9 @@ export async function loadReportFile(file: string): Promise<Report> {
       ...(e.instancePath ? { path: e.instancePath } : {}),
       message: describe(e),
       ...(i === shown.length - 1
-        ? { hint: `${errors.length > shown.length ? `${errors.length - shown.length} more problem(s); ` : ''}the file does not match \`siteready schema --report\`: was it written by siteready, and by a compatible version?` }
+        ? {
+            hint: `${errors.length > shown.length ? `${errors.length - shown.length} more problem(s); ` : ''}the file does not match \`siteready schema --report\`: was it written by siteready, and by a compatible version?`,
+          }
         : {}),
     }));
     throw new ConfigError(`${file} is not a valid siteready report`, diagnostics);

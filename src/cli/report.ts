@@ -22,21 +22,29 @@ export async function reportCommand(file: string, flags: OutputFlags & RunFlags 
   await checkOutputTargets(targets);
   const saved = await loadReportFile(file);
   const report = flags.rejudge
-    ? await rejudgeReport(saved, { ...(flags.site ? { siteFile: flags.site } : {}), ...(flags.profile ? { profiles: flags.profile } : {}), ...(hasGate(gate) ? { gate } : {}) })
+    ? await rejudgeReport(saved, {
+        ...(flags.site ? { siteFile: flags.site } : {}),
+        ...(flags.profile ? { profiles: flags.profile } : {}),
+        ...(hasGate(gate) ? { gate } : {}),
+      })
     : saved;
   if (!flags.rejudge) regate(report, gate);
   else if (report.rejudged?.notRejudged.length && !flags.quiet) {
-    process.stderr.write(`siteready: ${report.rejudged.notRejudged.length} result(s) could not be judged again (errors of kind not-rejudged in the report); for example ${report.rejudged.notRejudged[0]!.check} · ${report.rejudged.notRejudged[0]!.target}: ${report.rejudged.notRejudged[0]!.reason}\n`);
+    process.stderr.write(
+      `siteready: ${report.rejudged.notRejudged.length} result(s) could not be judged again (errors of kind not-rejudged in the report); for example ${report.rejudged.notRejudged[0]!.check} · ${report.rejudged.notRejudged[0]!.target}: ${report.rejudged.notRejudged[0]!.reason}\n`,
+    );
   }
   const checks = await knownChecks(report);
   process.exitCode = await emitReport(report, targets, flags, checks);
 }
 
-
-
 /** Gates given on the command line replace the saved gate; without any, the saved gate is evaluated again. */
 function regate(report: Report, fromFlags: GateOptions): void {
   const saved = report.gate?.options as GateOptions | undefined;
-  const options = hasGate(fromFlags) ? fromFlags : saved && hasGate(saved) ? { ...saved, ...(fromFlags.allowIncomplete ? { allowIncomplete: true } : {}) } : undefined;
+  const options = hasGate(fromFlags)
+    ? fromFlags
+    : saved && hasGate(saved)
+      ? { ...saved, ...(fromFlags.allowIncomplete ? { allowIncomplete: true } : {}) }
+      : undefined;
   if (options) report.gate = evaluateGate(report, options);
 }

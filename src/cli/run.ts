@@ -15,9 +15,25 @@ import type { EndpointProtocol } from '../site/types.js';
 import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 
-const URL_CHECKS: Record<string, EndpointProtocol> = { http: 'https', websocket: 'wss', idle: 'wss', interception: 'https', directory: 'ldaps', sso: 'https', api: 'https', storage: 'https', 'org-sync': 'https' };
+const URL_CHECKS: Record<string, EndpointProtocol> = {
+  http: 'https',
+  websocket: 'wss',
+  idle: 'wss',
+  interception: 'https',
+  directory: 'ldaps',
+  sso: 'https',
+  api: 'https',
+  storage: 'https',
+  'org-sync': 'https',
+};
 /** Integration checks select endpoints by role: an ad-hoc target gets the role its check looks for. */
-const ROLE_FOR_CHECK: Record<string, string> = { directory: 'directory', sso: 'sso', api: 'integration', storage: 'storage', 'org-sync': 'directory-sync' };
+const ROLE_FOR_CHECK: Record<string, string> = {
+  directory: 'directory',
+  sso: 'sso',
+  api: 'integration',
+  storage: 'storage',
+  'org-sync': 'directory-sync',
+};
 /** The service-account bind `siteready run directory` tries when both are set; never from the command line. */
 const LDAP_ENV = ['SITEREADY_LDAP_BIND_DN', 'SITEREADY_LDAP_PASSWORD'] as const;
 /** Checks whose targets are host:port or stun:/turn:/turns: URIs (RFC 7064/7065). */
@@ -50,7 +66,11 @@ export interface ProbeFlags {
   loadDuration?: string;
 }
 
-export async function runCommand(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] | string }): Promise<void> {
+export async function runCommand(
+  checkId: string,
+  targets: string[],
+  flags: OutputFlags & RunFlags & ProbeFlags & { ca?: string; dnsServer?: string[] | string },
+): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
   // Only the check asked for is loaded: an ad-hoc run has no plugins and plans nothing else.
@@ -63,7 +83,8 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
   // TURN credentials come from the environment only (never argv: process lists, shell history).
   const turnEnv = checkId === 'turn' ? Object.fromEntries(TURN_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))) : {};
   const withCredentials = checkId === 'turn' && Object.keys(turnEnv).length > 0;
-  const ldapEnv = checkId === 'directory' && LDAP_ENV.every((k) => process.env[k]) ? Object.fromEntries(LDAP_ENV.map((k) => [k, process.env[k]!])) : {};
+  const ldapEnv =
+    checkId === 'directory' && LDAP_ENV.every((k) => process.env[k]) ? Object.fromEntries(LDAP_ENV.map((k) => [k, process.env[k]!])) : {};
   const withBind = Object.keys(ldapEnv).length > 0;
   const used = new Set<string>();
   const endpoints = targets.map((text, i) => {
@@ -71,12 +92,19 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     const urlScheme = checkId === 'directory' && /:(389|3268)$/.test(text) ? 'ldap' : URL_CHECKS[checkId];
     // A file server's SMB port is host:port, not a URL.
     const smbTarget = checkId === 'storage' && /:(445|139)$/.test(text);
-    const given = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || smbTarget ? text : urlScheme && /:\d+$/.test(text) ? `${urlScheme}://${text}${urlScheme === 'ldaps' || urlScheme === 'ldap' ? '' : '/'}` : text;
+    const given =
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || smbTarget
+        ? text
+        : urlScheme && /:\d+$/.test(text)
+          ? `${urlScheme}://${text}${urlScheme === 'ldaps' || urlScheme === 'ldap' ? '' : '/'}`
+          : text;
     const parsed = parseAdHocTarget(given, smbTarget ? 'smb' : (urlScheme ?? stunProtocol ?? (checkId === 'tls' ? 'tls' : 'tcp')));
     if (!parsed) {
       throw new UsageError(
         `target "${text}" is not host:port, [ipv6]:port or a URL`,
-        stunProtocol ? 'examples: turn.example.com:3478, stun:stun.example.com, turn:turn.example.com:3478?transport=udp, turns:turn.example.com:443' : 'examples: db.corp.example:5432, [2001:db8::1]:443, https://chat.example.com/',
+        stunProtocol
+          ? 'examples: turn.example.com:3478, stun:stun.example.com, turn:turn.example.com:3478?transport=udp, turns:turn.example.com:443'
+          : 'examples: db.corp.example:5432, [2001:db8::1]:443, https://chat.example.com/',
       );
     }
     let name = targetName(text, i);
@@ -99,13 +127,26 @@ export async function runCommand(checkId: string, targets: string[], flags: Outp
     platform: { endpoints },
     ...(flags.ca ? { security: { trust: { caFile: flags.ca } } } : {}),
     ...(checkId === 'idle' && (flags.ladder || flags.keepalive)
-      ? { checks: { idle: { ...(flags.ladder ? { ladder: flags.ladder.split(',').map((x) => x.trim()) } : {}), ...(flags.keepalive ? { clientKeepAliveMs: keepAliveMs(flags.keepalive) } : {}) } } }
+      ? {
+          checks: {
+            idle: {
+              ...(flags.ladder ? { ladder: flags.ladder.split(',').map((x) => x.trim()) } : {}),
+              ...(flags.keepalive ? { clientKeepAliveMs: keepAliveMs(flags.keepalive) } : {}),
+            },
+          },
+        }
       : {}),
   };
   const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { ...turnEnv, ...ldapEnv } });
-  const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
+  const plan = planAssessment(loaded, checks, {
+    only: [checkId],
+    ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),
+  });
   if (plan.tasks.length === 0) {
-    throw new UsageError(`check "${checkId}" does not apply to ${targets.join(', ')}`, `see \`siteready checks ${checkId}\` for the endpoints it takes`);
+    throw new UsageError(
+      `check "${checkId}" does not apply to ${targets.join(', ')}`,
+      `see \`siteready checks ${checkId}\` for the endpoints it takes`,
+    );
   }
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
 }
@@ -116,32 +157,56 @@ function dnsServers(flags: { dnsServer?: string[] | string }): string[] {
 }
 
 function targetName(text: string, i: number): string {
-  const cleaned = text.replace(/^(https?|wss?):\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = text
+    .replace(/^(https?|wss?):\/\//i, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return /^[A-Za-z0-9]/.test(cleaned) ? cleaned.slice(0, 90) : `target-${i + 1}`;
 }
 
-async function runProbeCheck(checkId: string, targets: string[], flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] | string }, checks: LoadedCheck[]): Promise<void> {
+async function runProbeCheck(
+  checkId: string,
+  targets: string[],
+  flags: OutputFlags & RunFlags & ProbeFlags & { dnsServer?: string[] | string },
+  checks: LoadedCheck[],
+): Promise<void> {
   const outputs = outputTargets(flags);
   const settings = runSettings(flags);
-  if (targets.length !== 1) throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);
+  if (targets.length !== 1)
+    throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);
   const parsed = parseAdHocTarget(targets[0]!, 'tcp');
   if (!parsed || parsed.url) throw new UsageError(`target "${targets[0]}" is not host:port`, 'e.g. 127.0.0.1:7000 or [::1]:7000');
   // The token never comes from the command line: it would show in process lists and shell history.
   const token = flags.tokenFile
-    ? (await readFile(flags.tokenFile, 'utf8').catch(() => {
-        throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
-      })).trim()
+    ? (
+        await readFile(flags.tokenFile, 'utf8').catch(() => {
+          throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
+        })
+      ).trim()
     : process.env.SITEREADY_TOKEN;
-  if (!token) throw new UsageError('no reflector token: set SITEREADY_TOKEN or pass --token-file FILE', 'use the token the reflector (`siteready serve`) was started with');
+  if (!token)
+    throw new UsageError(
+      'no reflector token: set SITEREADY_TOKEN or pass --token-file FILE',
+      'use the token the reflector (`siteready serve`) was started with',
+    );
   const duration = flags.duration === undefined ? undefined : Number(flags.duration);
-  if (duration !== undefined && !(duration >= 0.5 && duration <= 60)) throw new UsageError(`--duration must be 0.5–60 seconds (the reflector's limit per test), got "${flags.duration}"`);
+  if (duration !== undefined && !(duration >= 0.5 && duration <= 60))
+    throw new UsageError(`--duration must be 0.5–60 seconds (the reflector's limit per test), got "${flags.duration}"`);
   const streams = flags.streams === undefined ? undefined : Number(flags.streams);
-  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 64)) throw new UsageError(`--streams must be 1–64, got "${flags.streams}"`);
-  const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined => (v === undefined ? undefined : v === 'both' ? all : [v]);
+  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 64))
+    throw new UsageError(`--streams must be 1–64, got "${flags.streams}"`);
+  const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined =>
+    v === undefined ? undefined : v === 'both' ? all : [v];
   const options: Record<string, unknown> = {
-    ...(duration !== undefined ? (checkId === 'bufferbloat' ? { loadMs: Math.round(duration * 1000) } : { durationMs: Math.round(duration * 1000) }) : {}),
+    ...(duration !== undefined
+      ? checkId === 'bufferbloat'
+        ? { loadMs: Math.round(duration * 1000) }
+        : { durationMs: Math.round(duration * 1000) }
+      : {}),
     ...(streams !== undefined && (checkId === 'throughput' || checkId === 'bufferbloat' || checkId === 'qos') ? { streams } : {}),
-    ...(checkId === 'throughput' || checkId === 'bufferbloat' || checkId === 'qos' ? { ...(both(flags.direction, ['down', 'up']) ? { directions: both(flags.direction, ['down', 'up']) } : {}) } : {}),
+    ...(checkId === 'throughput' || checkId === 'bufferbloat' || checkId === 'qos'
+      ? { ...(both(flags.direction, ['down', 'up']) ? { directions: both(flags.direction, ['down', 'up']) } : {}) }
+      : {}),
     ...(checkId === 'throughput' && both(flags.transport, ['tcp', 'ws']) ? { transports: both(flags.transport, ['tcp', 'ws']) } : {}),
     ...(checkId === 'latency' && both(flags.profile, ['audio', 'video']) ? { profiles: both(flags.profile, ['audio', 'video']) } : {}),
   };
@@ -162,7 +227,10 @@ async function runProbeCheck(checkId: string, targets: string[], flags: OutputFl
     ...(Object.keys(options).length ? { checks: { [checkId]: options } } : {}),
   };
   const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { SITEREADY_TOKEN: token } });
-  const plan = planAssessment(loaded, checks, { only: [checkId], ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}) });
+  const plan = planAssessment(loaded, checks, {
+    only: [checkId],
+    ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),
+  });
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
 }
 

@@ -15,7 +15,11 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
     if (broken.length) {
       throw new ConfigError(
         `${broken.length} check(s) cannot run`,
-        broken.map((u) => ({ ...(u.check.location ?? {}), message: `${u.check.origin}: ${u.message ?? u.reason}`, hint: 'fix the plugin, or remove it from plugins:' })),
+        broken.map((u) => ({
+          ...(u.check.location ?? {}),
+          message: `${u.check.origin}: ${u.message ?? u.reason}`,
+          hint: 'fix the plugin, or remove it from plugins:',
+        })),
       );
     }
     const summary = {
@@ -30,7 +34,10 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
       profiles: (plan.profiles ?? []).map((p) => ({ id: p.id, version: p.version, rules: p.rules.length, file: p.file })),
       plugins: { named: site.plugins.length, loaded: loadPlugins && site.plugins.length > 0 },
     };
-    const unloaded = site.plugins.length && !loadPlugins ? `; ${site.plugins.length} plugin(s) found but not loaded (--load-plugins runs their code to check them)` : '';
+    const unloaded =
+      site.plugins.length && !loadPlugins
+        ? `; ${site.plugins.length} plugin(s) found but not loaded (--load-plugins runs their code to check them)`
+        : '';
     if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       process.stdout.write(

@@ -31,8 +31,19 @@ function wrap(c: Condition): string {
 }
 
 const OP_TEXT: Record<string, string> = {
-  eq: '=', ne: '≠', in: 'in', notIn: 'not in', gt: '>', gte: '≥', lt: '<', lte: '≤', matches: 'matches',
-  inCidr: 'inside', notInCidr: 'outside', containsAny: 'contains any of', containsNone: 'contains none of',
+  eq: '=',
+  ne: '≠',
+  in: 'in',
+  notIn: 'not in',
+  gt: '>',
+  gte: '≥',
+  lt: '<',
+  lte: '≤',
+  matches: 'matches',
+  inCidr: 'inside',
+  notInCidr: 'outside',
+  containsAny: 'contains any of',
+  containsNone: 'contains none of',
 };
 
 function leafText(l: LeafCondition): string {
@@ -136,7 +147,13 @@ export const profileJsonSchema = {
             items: {
               type: 'object',
               required: ['standard', 'clause', 'verified'],
-              properties: { standard: { type: 'string' }, clause: { type: 'string' }, verified: { type: 'boolean' }, url: { type: 'string' }, note: { type: 'string' } },
+              properties: {
+                standard: { type: 'string' },
+                clause: { type: 'string' },
+                verified: { type: 'boolean' },
+                url: { type: 'string' },
+                note: { type: 'string' },
+              },
             },
           },
           applies: { type: 'string' },

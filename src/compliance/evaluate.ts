@@ -172,7 +172,13 @@ export class Evaluator {
     return { value: true, uses, why: [why.value(display, show(value))] };
   }
 
-  private operate(op: LeafOperator, value: unknown, operand: unknown, vars: Map<string, Binding>, uses: FactUse[]): { ok: boolean; need: Message } | 'unknown' {
+  private operate(
+    op: LeafOperator,
+    value: unknown,
+    operand: unknown,
+    vars: Map<string, Binding>,
+    uses: FactUse[],
+  ): { ok: boolean; need: Message } | 'unknown' {
     const resolveOperand = (o: unknown): unknown | typeof UNKNOWN => {
       if (o && typeof o === 'object' && !Array.isArray(o) && typeof (o as { fact?: unknown }).fact === 'string') {
         const rs = this.resolveAll((o as { fact: string }).fact, vars);
@@ -249,12 +255,15 @@ export class Evaluator {
           if (!c) return { ok: false, need: need.cidr(show(b)) };
           blocks.push(c);
         }
-        const addrs = (Array.isArray(value) ? value : [value]).map((v) => (v && typeof v === 'object' && 'address' in v ? (v as { address: unknown }).address : v));
+        const addrs = (Array.isArray(value) ? value : [value]).map((v) =>
+          v && typeof v === 'object' && 'address' in v ? (v as { address: unknown }).address : v,
+        );
         for (const a of addrs) {
           const parsed = typeof a === 'string' ? parseAddress(a) : undefined;
           if (!parsed) return { ok: false, need: need.ip(show(a)) };
           const inside = blocks.some((b) => cidrContains(b, parsed));
-          if (op === 'inCidr' && !inside) return { ok: false, need: blocks.length ? need.inside(show(blocks.map((b) => b.text))) : need.insideNone() };
+          if (op === 'inCidr' && !inside)
+            return { ok: false, need: blocks.length ? need.inside(show(blocks.map((b) => b.text))) : need.insideNone() };
           if (op === 'notInCidr' && inside) return { ok: false, need: need.outside(show(blocks.map((b) => b.text))) };
         }
         return { ok: true, need: NO_NEED };
@@ -273,15 +282,28 @@ export class Evaluator {
   /** Every value a path reaches (one unless it has [*]); a missing one is reported with where it broke off. */
   private resolveAll(text: string, vars: Map<string, Binding>): Resolved[] {
     const path = parsePath(text);
-    if ('error' in path) return [{ found: false, display: text, origin: undefined, rest: [], measured: false, missing: why.raw(path.error) }];
+    if ('error' in path)
+      return [{ found: false, display: text, origin: undefined, rest: [], measured: false, missing: why.raw(path.error) }];
     const bound = vars.get(path.root);
     let frontier: Resolved[];
     if (bound) {
-      frontier = [{ found: true, value: bound.value, display: bound.display, origin: bound.origin, rest: [...bound.rest], measured: bound.measured }];
+      frontier = [
+        { found: true, value: bound.value, display: bound.display, origin: bound.origin, rest: [...bound.rest], measured: bound.measured },
+      ];
     } else {
       const value = this.facts.root[path.root];
       const origin = value && typeof value === 'object' ? this.facts.origins.get(value) : undefined;
-      frontier = [{ found: value !== undefined && value !== null, value, display: path.root, origin, rest: origin ? [] : [path.root], measured: MEASURED.has(path.root), ...(value === undefined ? { missing: missingText(path.root, path.root) } : {}) }];
+      frontier = [
+        {
+          found: value !== undefined && value !== null,
+          value,
+          display: path.root,
+          origin,
+          rest: origin ? [] : [path.root],
+          measured: MEASURED.has(path.root),
+          ...(value === undefined ? { missing: missingText(path.root, path.root) } : {}),
+        },
+      ];
       if (!origin && path.root !== 'results' && path.root !== 'endpoints') frontier[0]!.origin = { kind: 'site', pointer: '' };
     }
     for (const seg of path.segments) {
@@ -304,7 +326,15 @@ export class Evaluator {
         const v = container && typeof container === 'object' ? container[key] : undefined;
         if (v === undefined || v === null) {
           const display = appendDisplay(r.display, key, undefined);
-          next.push({ ...r, found: false, value: undefined, display, rest: [...r.rest, key], measured: r.measured || MEASURED.has(String(key)), missing: missingText(display, String(key), r.origin) });
+          next.push({
+            ...r,
+            found: false,
+            value: undefined,
+            display,
+            rest: [...r.rest, key],
+            measured: r.measured || MEASURED.has(String(key)),
+            missing: missingText(display, String(key), r.origin),
+          });
           continue;
         }
         next.push(this.step(r, key, v));
@@ -375,17 +405,20 @@ function merge(value: Truth, parts: Evaluation[]): Evaluation {
     uses.push(u);
   }
   const seenWhy = new Set<string>();
-  const reasons = parts.flatMap((p) => p.why).filter((w) => {
-    const k = JSON.stringify(w);
-    return !seenWhy.has(k) && seenWhy.add(k);
-  });
+  const reasons = parts
+    .flatMap((p) => p.why)
+    .filter((w) => {
+      const k = JSON.stringify(w);
+      return !seenWhy.has(k) && seenWhy.add(k);
+    });
   return { value, uses, why: reasons.slice(0, 6) };
 }
 
 /** endpoints[2] reads better as endpoints[files]: list elements with a name or target show it. */
 function appendDisplay(base: string, key: string | number, value: unknown): string {
   if (typeof key === 'number') {
-    const label = value && typeof value === 'object' ? ((value as { name?: unknown }).name ?? (value as { target?: unknown }).target) : undefined;
+    const label =
+      value && typeof value === 'object' ? ((value as { name?: unknown }).name ?? (value as { target?: unknown }).target) : undefined;
     return `${base}[${typeof label === 'string' ? label : key}]`;
   }
   return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `${base}.${key}` : `${base}["${key}"]`;
@@ -398,7 +431,8 @@ function missingText(display: string, key: string, origin?: Origin): Message {
   const ep = /^(.*)\.results\.([^.[]+)$/.exec(display);
   if (ep) return why.noResult(ep[1]!, ep[2]!);
   if (key === 'resolved') return why.noAddresses(display.replace(/\.resolved$/, ''));
-  if (origin?.kind === 'result' && !['pass', 'warn', 'fail'].includes(origin.status)) return why.missingFrom(display, origin.check, origin.target, origin.status, origin.note);
+  if (origin?.kind === 'result' && !['pass', 'warn', 'fail'].includes(origin.status))
+    return why.missingFrom(display, origin.check, origin.target, origin.status, origin.note);
   return why.missing(display);
 }
 

@@ -11,8 +11,7 @@ import type { Site } from '../site/types.js';
 import type { FactSource } from './types.js';
 
 export type Origin =
-  | { kind: 'site'; pointer: string }
-  | { kind: 'result'; check: string; target: string; status: string; field: string; note?: string };
+  { kind: 'site'; pointer: string } | { kind: 'result'; check: string; target: string; status: string; field: string; note?: string };
 
 export interface Facts {
   root: Record<string, unknown>;
@@ -108,7 +107,12 @@ export function buildFacts(site: Site, results: TaskResult[]): Facts {
  * The addresses clients reach an endpoint at: the host itself when it is an IP literal, else the
  * dns check's answer. Absent when there is no answer (the rule then cannot be evaluated).
  */
-function resolvedAddresses(host: string, dns: ResultFacts | undefined, origins: WeakMap<object, Origin>, pointer: string): Array<{ address: string; family: number }> | undefined {
+function resolvedAddresses(
+  host: string,
+  dns: ResultFacts | undefined,
+  origins: WeakMap<object, Origin>,
+  pointer: string,
+): Array<{ address: string; family: number }> | undefined {
   const family = isIP(host);
   if (family) {
     const literal = { address: host, family };
@@ -135,7 +139,14 @@ export function sourceOf(facts: Facts, origin: Origin | undefined, rest: Array<s
   const restText = rest.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('');
   const field = `${origin.field}${restText}`.replace(/^\./, '');
   const measurement = rest[0] === 'measurements' && typeof rest[1] === 'string' ? rest[1] : undefined;
-  return { kind: 'result', check: origin.check, target: origin.target, field, ...(measurement ? { measurement } : {}), status: origin.status };
+  return {
+    kind: 'result',
+    check: origin.check,
+    target: origin.target,
+    field,
+    ...(measurement ? { measurement } : {}),
+    status: origin.status,
+  };
 }
 
 /** /security/auditLog/retentionDays → security.auditLog.retentionDays; list indices as [n]. */

@@ -20,6 +20,11 @@ usePrecompiled(profileSchema, 'profile-validator.cjs');
 import { regexProblem } from './safe-regex.js';
 import { LEAF_OPERATORS, type Condition, type LeafCondition, type LocalText, type Profile, type Rule } from './types.js';
 
+// A profile is read after it matched the profile schema, and its YAML tree is walked for tags: both
+// by shape, as the schema and the YAML library describe them, not by a TypeScript type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Schemaless = any;
+
 /** Roots a fact path may start with, besides variables bound by a quantifier. */
 export function factRoots(): string[] {
   const sections = Object.keys(siteSchema.properties).filter((k) => k !== 'checks' && k !== '$schema');
@@ -31,11 +36,17 @@ export function loadProfileFile(path: string, display: string, origin: Profile['
   try {
     size = statSync(path).size;
   } catch (err) {
-    throw new ConfigError(`${display}: cannot read the profile (${(err as NodeJS.ErrnoException).code ?? String(err)})`, [{ file: display, message: 'cannot read the profile file' }]);
+    throw new ConfigError(`${display}: cannot read the profile (${(err as NodeJS.ErrnoException).code ?? String(err)})`, [
+      { file: display, message: 'cannot read the profile file' },
+    ]);
   }
   if (size > MAX_PROFILE_BYTES) {
     throw new ConfigError(`${display} is too large for a profile`, [
-      { file: display, message: `profile is ${size} bytes; at most ${MAX_PROFILE_BYTES} are allowed`, hint: 'split it into several profiles' },
+      {
+        file: display,
+        message: `profile is ${size} bytes; at most ${MAX_PROFILE_BYTES} are allowed`,
+        hint: 'split it into several profiles',
+      },
     ]);
   }
   return parseProfileText(readFileSync(path, 'utf8'), display, origin);
@@ -53,7 +64,14 @@ export function parseProfileText(text: string, display: string, origin: Profile[
       errors.map((e) => {
         const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
         const hint = yamlHint(e.code);
-        return { file: display, line: pos.line, column: pos.col, message: `YAML syntax error: ${e.message.split('\n')[0]}`, ...(hint ? { hint } : {}), source: sourceLines[pos.line - 1] };
+        return {
+          file: display,
+          line: pos.line,
+          column: pos.col,
+          message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+          ...(hint ? { hint } : {}),
+          source: sourceLines[pos.line - 1],
+        };
       }),
     );
   }
@@ -61,7 +79,14 @@ export function parseProfileText(text: string, display: string, origin: Profile[
   if (tagged) {
     const pos = lineCounter.linePos(tagged.offset);
     throw new ConfigError(`${display}: YAML tags are not allowed in profiles`, [
-      { file: display, line: pos.line, column: pos.col, message: `YAML tag ${tagged.tag} is not allowed in a profile`, hint: 'profiles are plain data: remove the tag', source: sourceLines[pos.line - 1] },
+      {
+        file: display,
+        line: pos.line,
+        column: pos.col,
+        message: `YAML tag ${tagged.tag} is not allowed in a profile`,
+        hint: 'profiles are plain data: remove the tag',
+        source: sourceLines[pos.line - 1],
+      },
     ]);
   }
   let raw: unknown;
@@ -75,26 +100,47 @@ export function parseProfileText(text: string, display: string, origin: Profile[
     const pos: NodePosition = lookupPosition(positions, p.path ?? '');
     const line = p.keyPosition && pos.keyLine ? pos.keyLine : pos.line;
     const column = p.keyPosition && pos.keyColumn ? pos.keyColumn : pos.column;
-    return { file: display, line, column, path: p.path || '/', message: p.message, ...(p.hint ? { hint: p.hint } : {}), source: sourceLines[line - 1] };
+    return {
+      file: display,
+      line,
+      column,
+      path: p.path || '/',
+      message: p.message,
+      ...(p.hint ? { hint: p.hint } : {}),
+      source: sourceLines[line - 1],
+    };
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(`${display}: not a compliance profile`, [diag({ path: '', message: 'expected a mapping with id, title, version, sources and rules' })]);
+    throw new ConfigError(`${display}: not a compliance profile`, [
+      diag({ path: '', message: 'expected a mapping with id, title, version, sources and rules' }),
+    ]);
   }
   const deep = tooDeep(raw, '', 0);
   if (deep) {
-    throw new ConfigError(`${display}: nesting too deep`, [diag({ path: deep, message: `nesting deeper than ${MAX_YAML_DEPTH} levels`, hint: 'profiles this deep are not hand-written; flatten the conditions' })]);
+    throw new ConfigError(`${display}: nesting too deep`, [
+      diag({
+        path: deep,
+        message: `nesting deeper than ${MAX_YAML_DEPTH} levels`,
+        hint: 'profiles this deep are not hand-written; flatten the conditions',
+      }),
+    ]);
   }
   const schemaProblems = validateAgainst(profileSchema, raw);
-  if (schemaProblems.length) throw new ConfigError(`${display}: ${schemaProblems.length} problem(s) against the profile schema`, schemaProblems.map(diag));
+  if (schemaProblems.length)
+    throw new ConfigError(`${display}: ${schemaProblems.length} problem(s) against the profile schema`, schemaProblems.map(diag));
 
-  const data = raw as Record<string, any>;
+  const data = raw as Record<string, Schemaless>;
   const problems: SchemaProblem[] = [];
   const roots = factRoots();
   if ((data.rules as unknown[]).length > MAX_RULES) problems.push({ path: '/rules', message: `more than ${MAX_RULES} rules` });
 
-  const parseCondition = (node: any, at: string, vars: string[], depth: number): Condition | undefined => {
+  const parseCondition = (node: Schemaless, at: string, vars: string[], depth: number): Condition | undefined => {
     if (depth > MAX_CONDITION_DEPTH) {
-      problems.push({ path: at, message: `conditions nested deeper than ${MAX_CONDITION_DEPTH} levels`, hint: 'split the rule into several rules' });
+      problems.push({
+        path: at,
+        message: `conditions nested deeper than ${MAX_CONDITION_DEPTH} levels`,
+        hint: 'split the rule into several rules',
+      });
       return undefined;
     }
     const keys = Object.keys(node);
@@ -105,7 +151,9 @@ export function parseProfileText(text: string, display: string, origin: Profile[
         path: `${at}/${first}`,
         keyPosition: true,
         message: `unknown operator "${first}"`,
-        hint: didYouMean(first, [...CONDITION_KEYS, ...LEAF_OPERATORS]) ?? `a condition is one of: and, or, not, all, any, none, or {fact: <path>, <operator>: ...} with ${LEAF_OPERATORS.join(', ')}`,
+        hint:
+          didYouMean(first, [...CONDITION_KEYS, ...LEAF_OPERATORS]) ??
+          `a condition is one of: and, or, not, all, any, none, or {fact: <path>, <operator>: ...} with ${LEAF_OPERATORS.join(', ')}`,
       });
       return undefined;
     }
@@ -118,16 +166,39 @@ export function parseProfileText(text: string, display: string, origin: Profile[
       return of ? { kind, of, at } : undefined;
     }
     if (kind === 'all' || kind === 'any' || kind === 'none') {
-      const q = node[kind] as { each: string; as?: string; where?: unknown; satisfy?: unknown; ifEmpty?: 'pass' | 'fail' | 'not-evaluated' };
+      const q = node[kind] as {
+        each: string;
+        as?: string;
+        where?: unknown;
+        satisfy?: unknown;
+        ifEmpty?: 'pass' | 'fail' | 'not-evaluated';
+      };
       const qAt = `${at}/${kind}`;
       checkPath(q.each, `${qAt}/each`, vars);
       const name = q.as ?? 'item';
-      if (roots.includes(name)) problems.push({ path: `${qAt}/as`, message: `"${name}" is a fact root and cannot name an element`, hint: 'pick another name, e.g. ep' });
+      if (roots.includes(name))
+        problems.push({
+          path: `${qAt}/as`,
+          message: `"${name}" is a fact root and cannot name an element`,
+          hint: 'pick another name, e.g. ep',
+        });
       const inner = [...vars, name];
       const where = q.where === undefined ? undefined : parseCondition(q.where, `${qAt}/where`, inner, depth + 1);
       const satisfy = q.satisfy === undefined ? undefined : parseCondition(q.satisfy, `${qAt}/satisfy`, inner, depth + 1);
-      if (kind === 'all' && q.satisfy === undefined) problems.push({ path: qAt, message: '"all" needs "satisfy": the condition every element must meet' });
-      return { kind, q: { each: q.each, as: name, ...(where ? { where } : {}), ...(satisfy ? { satisfy } : {}), ...(q.ifEmpty ? { ifEmpty: q.ifEmpty } : {}), at: qAt }, at };
+      if (kind === 'all' && q.satisfy === undefined)
+        problems.push({ path: qAt, message: '"all" needs "satisfy": the condition every element must meet' });
+      return {
+        kind,
+        q: {
+          each: q.each,
+          as: name,
+          ...(where ? { where } : {}),
+          ...(satisfy ? { satisfy } : {}),
+          ...(q.ifEmpty ? { ifEmpty: q.ifEmpty } : {}),
+          at: qAt,
+        },
+        at,
+      };
     }
     // A leaf: {fact: path, <operator>: operand, ...}
     checkPath(node.fact, `${at}/fact`, vars);
@@ -141,7 +212,8 @@ export function parseProfileText(text: string, display: string, origin: Profile[
       const bad = regexProblem(node.matches);
       if (bad) problems.push({ path: `${at}/matches`, message: bad.message, hint: bad.hint });
     }
-    if (Object.keys(ops).length === 0) problems.push({ path: at, message: 'a fact condition needs an operator', hint: `one of ${LEAF_OPERATORS.join(', ')}` });
+    if (Object.keys(ops).length === 0)
+      problems.push({ path: at, message: 'a fact condition needs an operator', hint: `one of ${LEAF_OPERATORS.join(', ')}` });
     return { kind: 'leaf', leaf: { fact: node.fact, ops, ...(node.ifMissing ? { ifMissing: node.ifMissing } : {}), at }, at };
   };
 
@@ -155,14 +227,16 @@ export function parseProfileText(text: string, display: string, origin: Profile[
       problems.push({
         path: at,
         message: `unknown fact path prefix "${p.root}" in "${text}"`,
-        hint: didYouMean(p.root, [...roots, ...vars]) ?? `a path starts with a site section (${roots.filter((r) => r !== 'results' && r !== 'endpoints').join(', ')}), results, endpoints${vars.length ? `, or ${vars.join(', ')}` : ''}`,
+        hint:
+          didYouMean(p.root, [...roots, ...vars]) ??
+          `a path starts with a site section (${roots.filter((r) => r !== 'results' && r !== 'endpoints').join(', ')}), results, endpoints${vars.length ? `, or ${vars.join(', ')}` : ''}`,
       });
     }
   };
 
   const seen = new Set<string>();
   const rules: Rule[] = [];
-  (data.rules as Array<Record<string, any>>).forEach((r, i) => {
+  (data.rules as Array<Record<string, Schemaless>>).forEach((r, i) => {
     const at = `/rules/${i}`;
     if (seen.has(r.id)) problems.push({ path: `${at}/id`, message: `rule id "${r.id}" is used twice in this profile` });
     seen.add(r.id);
@@ -230,7 +304,7 @@ function tooDeep(node: unknown, pointer: string, depth: number): string | undefi
 /** The first explicitly tagged node (`!!js/function`, `!custom`, even `!!str`), if any: the parser sets `tag` only for those. */
 function findTag(doc: Document): { tag: string; offset: number } | undefined {
   let found: { tag: string; offset: number } | undefined;
-  const visit = (node: any, depth: number): void => {
+  const visit = (node: Schemaless, depth: number): void => {
     if (found || !node || typeof node !== 'object' || depth > MAX_YAML_DEPTH + 5) return;
     if (typeof node.tag === 'string' && Array.isArray(node.range)) {
       found = { tag: node.tag.replace(/^tag:yaml\.org,2002:/, '!!'), offset: node.range[0] };

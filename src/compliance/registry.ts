@@ -70,25 +70,41 @@ export function loadProfileRef(name: string, baseDir: string, plugins: string[] 
   if (fromPackage) {
     if (!plugins.includes(fromPackage.pkg)) {
       throw new ConfigError(`profile "${name}" comes from package "${fromPackage.pkg}", which the site does not name`, [
-        { message: `profile "${name}": package "${fromPackage.pkg}" is not listed under plugins:`, hint: `add "${fromPackage.pkg}" to plugins: to use the profiles it ships` },
+        {
+          message: `profile "${name}": package "${fromPackage.pkg}" is not listed under plugins:`,
+          hint: `add "${fromPackage.pkg}" to plugins: to use the profiles it ships`,
+        },
       ]);
     }
     const root = packageRootOf(fromPackage.pkg, baseDir);
     const file = root ? join(root, 'profiles', `${fromPackage.id}.yaml`) : undefined;
     if (!file || !existsSync(file)) {
       throw new ConfigError(`profile "${name}" not found`, [
-        { message: `profile "${name}" not found`, hint: root ? `${fromPackage.pkg} has no profiles/${fromPackage.id}.yaml` : `install ${fromPackage.pkg} next to the site file` },
+        {
+          message: `profile "${name}" not found`,
+          hint: root ? `${fromPackage.pkg} has no profiles/${fromPackage.id}.yaml` : `install ${fromPackage.pkg} next to the site file`,
+        },
       ]);
     }
     const profile = loadProfileFile(file, `${fromPackage.pkg}/profiles/${fromPackage.id}.yaml`, 'file');
     if (profile.id !== fromPackage.id) {
-      throw new ConfigError(`${name} declares id "${profile.id}"`, [{ file: `${fromPackage.pkg}/profiles/${fromPackage.id}.yaml`, line: 1, column: 1, message: `declares id "${profile.id}", expected "${fromPackage.id}"` }]);
+      throw new ConfigError(`${name} declares id "${profile.id}"`, [
+        {
+          file: `${fromPackage.pkg}/profiles/${fromPackage.id}.yaml`,
+          line: 1,
+          column: 1,
+          message: `declares id "${profile.id}", expected "${fromPackage.id}"`,
+        },
+      ]);
     }
     return profile;
   }
   if (isProfilePath(name)) {
     const full = resolve(baseDir, name);
-    if (!existsSync(full)) throw new ConfigError(`profile file "${name}" not found`, [{ message: `profile file "${name}" not found`, hint: `paths are relative to ${baseDir}` }]);
+    if (!existsSync(full))
+      throw new ConfigError(`profile file "${name}" not found`, [
+        { message: `profile file "${name}" not found`, hint: `paths are relative to ${baseDir}` },
+      ]);
     return loadProfileFile(full, relative(process.cwd(), full) || full, 'file');
   }
   const known = shippedProfileIds();
@@ -99,7 +115,9 @@ export function loadProfileRef(name: string, baseDir: string, plugins: string[] 
   }
   const profile = loadProfileFile(join(shippedProfileDir(), `${name}.yaml`), `profiles/${name}.yaml`, 'shipped');
   if (profile.id !== name) {
-    throw new ConfigError(`profiles/${name}.yaml declares id "${profile.id}"`, [{ file: `profiles/${name}.yaml`, line: 1, column: 1, message: `declares id "${profile.id}", expected "${name}"` }]);
+    throw new ConfigError(`profiles/${name}.yaml declares id "${profile.id}"`, [
+      { file: `profiles/${name}.yaml`, line: 1, column: 1, message: `declares id "${profile.id}", expected "${name}"` },
+    ]);
   }
   return profile;
 }
@@ -117,13 +135,21 @@ export function loadSiteProfiles(site: Site, siteDir: string): Profile[] {
       if (!(err instanceof ConfigError)) throw err;
       const loc = site.locate(`/compliance/profiles/${i}`);
       // Problems inside a profile file point into it; the others point at the site's entry.
-      for (const d of err.diagnostics) problems.push(d.file ? d : { ...d, file: loc.file, line: loc.line, column: loc.column, path: loc.path });
+      for (const d of err.diagnostics)
+        problems.push(d.file ? d : { ...d, file: loc.file, line: loc.line, column: loc.column, path: loc.path });
       return;
     }
     const prior = ids.get(profile.id);
     if (prior !== undefined) {
       const loc = site.locate(`/compliance/profiles/${i}`);
-      problems.push({ file: loc.file, line: loc.line, column: loc.column, path: loc.path, message: `profile "${profile.id}" is named twice (also entry #${prior + 1})`, hint: 'remove one of them' });
+      problems.push({
+        file: loc.file,
+        line: loc.line,
+        column: loc.column,
+        path: loc.path,
+        message: `profile "${profile.id}" is named twice (also entry #${prior + 1})`,
+        hint: 'remove one of them',
+      });
       return;
     }
     ids.set(profile.id, i);
@@ -141,11 +167,23 @@ function waiverProblems(site: Site, profiles: Profile[]): Diagnostic[] {
     if (w.check !== COMPLIANCE_CHECK_ID) return;
     if (w.target && !profiles.some((p) => p.id === w.target)) {
       const loc = site.locate(`/compliance/waivers/${i}/target`);
-      out.push({ ...loc, message: `waiver target "${w.target}" is not a profile this site names`, hint: didYouMean(w.target, profiles.map((p) => p.id)) ?? `compliance waivers name a profile (target) and/or a rule (finding: <profile>.<rule>)` });
+      out.push({
+        ...loc,
+        message: `waiver target "${w.target}" is not a profile this site names`,
+        hint:
+          didYouMean(
+            w.target,
+            profiles.map((p) => p.id),
+          ) ?? `compliance waivers name a profile (target) and/or a rule (finding: <profile>.<rule>)`,
+      });
     }
     if (w.finding && !ruleIds.includes(w.finding)) {
       const loc = site.locate(`/compliance/waivers/${i}/finding`);
-      out.push({ ...loc, message: `waiver finding "${w.finding}" is not a rule of the named profiles`, hint: didYouMean(w.finding, ruleIds) ?? 'write finding: <profile>.<rule>, e.g. baseline.admin-mfa' });
+      out.push({
+        ...loc,
+        message: `waiver finding "${w.finding}" is not a rule of the named profiles`,
+        hint: didYouMean(w.finding, ruleIds) ?? 'write finding: <profile>.<rule>, e.g. baseline.admin-mfa',
+      });
     }
   });
   return out;
@@ -172,7 +210,10 @@ export function assertProfilesExist(site: Site, siteDir: string): void {
       message: isPath ? `profile file "${name}" not found` : `unknown compliance profile "${name}"`,
       hint: isPath
         ? `paths are relative to the site file (${siteDir})`
-        : (didYouMean(name, known) ?? (known.length ? `shipped profiles: ${known.join(', ')}` : 'no compliance profiles ship with this version; give a path to a profile file')),
+        : (didYouMean(name, known) ??
+          (known.length
+            ? `shipped profiles: ${known.join(', ')}`
+            : 'no compliance profiles ship with this version; give a path to a profile file')),
     });
   });
   if (problems.length) throw new ConfigError(`${problems.length} unknown compliance profile(s)`, problems);

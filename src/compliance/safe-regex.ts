@@ -12,14 +12,25 @@ export type RegexProblem = { message: string; hint: string };
 
 export function regexProblem(pattern: string): RegexProblem | undefined {
   if (pattern.length > MAX_REGEX_LENGTH) {
-    return { message: `pattern is ${pattern.length} characters long; at most ${MAX_REGEX_LENGTH} are allowed`, hint: 'match a shorter, anchored pattern, or use eq / in' };
+    return {
+      message: `pattern is ${pattern.length} characters long; at most ${MAX_REGEX_LENGTH} are allowed`,
+      hint: 'match a shorter, anchored pattern, or use eq / in',
+    };
   }
-  if (/\\[1-9]|\\k</.test(pattern)) return { message: 'back-references are not allowed in patterns', hint: 'they cannot be matched in linear time; compare with eq instead' };
-  if (/\(\?<?[=!]/.test(pattern)) return { message: 'lookaround assertions are not allowed in patterns', hint: 'split the rule into two conditions with and / not' };
+  if (/\\[1-9]|\\k</.test(pattern))
+    return {
+      message: 'back-references are not allowed in patterns',
+      hint: 'they cannot be matched in linear time; compare with eq instead',
+    };
+  if (/\(\?<?[=!]/.test(pattern))
+    return { message: 'lookaround assertions are not allowed in patterns', hint: 'split the rule into two conditions with and / not' };
   try {
     RE2JS.compile(pattern);
   } catch (err) {
-    return { message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`, hint: 'patterns use RE2 syntax (as JavaScript, without back-references and lookarounds)' };
+    return {
+      message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+      hint: 'patterns use RE2 syntax (as JavaScript, without back-references and lookarounds)',
+    };
   }
   return undefined;
 }

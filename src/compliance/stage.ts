@@ -62,7 +62,9 @@ export function ruleKey(profile: Profile, rule: Rule): string {
 export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResult[] {
   return outcomes.map((o) => {
     const id = ruleKey(o.profile, o.rule);
-    const entry = site.compliance.profiles.findIndex((p) => p === o.profile.id || p.endsWith(`/${o.profile.id}`) || p.endsWith(`${o.profile.id}.yaml`));
+    const entry = site.compliance.profiles.findIndex(
+      (p) => p === o.profile.id || p.endsWith(`/${o.profile.id}`) || p.endsWith(`${o.profile.id}.yaml`),
+    );
     const profileLocation = entry >= 0 ? site.locate(`/compliance/profiles/${entry}`) : undefined;
     const location = siteLocationOf(o.decidedBy) ?? profileLocation;
     const facts = {
@@ -111,7 +113,9 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
           ...base,
           status: 'error',
           score: null,
-          findings: [{ id, severity: 'info', message: { id: `${id}.not-evaluated`, params: { why: o.why } }, ...(location ? { location } : {}) }],
+          findings: [
+            { id, severity: 'info', message: { id: `${id}.not-evaluated`, params: { why: o.why } }, ...(location ? { location } : {}) },
+          ],
           error: { kind: 'not-evaluated', message: `${o.rule.title.en}: not evaluated — ${englishWhy(o.why)}` },
         };
     }
@@ -128,7 +132,12 @@ export function referencesOf(profile: Profile, rule: Rule): Array<Rule['referenc
   return rule.references.map((ref) => {
     const src = profile.sources.find((x) => x.id === ref.standard);
     if (!src) return ref;
-    return { ...ref, sourceTitle: src.title, ...(src.edition ? { edition: src.edition } : {}), ...(!ref.url && src.url ? { url: src.url } : {}) };
+    return {
+      ...ref,
+      sourceTitle: src.title,
+      ...(src.edition ? { edition: src.edition } : {}),
+      ...(!ref.url && src.url ? { url: src.url } : {}),
+    };
   });
 }
 
@@ -138,7 +147,15 @@ export function describeUse(u: FactUse): ReportedFactUse {
   const base: ReportedFactUse = { fact: u.path, ...(u.missing ? { missing: true } : { value: u.value }) };
   if (!s) return base;
   if (s.kind === 'site') return { ...base, source: 'site', yamlPath: s.path || '/', location: s.location };
-  return { ...base, source: 'check', check: s.check, target: s.target, field: s.field, ...(s.measurement ? { measurement: s.measurement } : {}), status: s.status };
+  return {
+    ...base,
+    source: 'check',
+    check: s.check,
+    target: s.target,
+    field: s.field,
+    ...(s.measurement ? { measurement: s.measurement } : {}),
+    status: s.status,
+  };
 }
 
 function siteLocationOf(uses: FactUse[]): SourceLocation | undefined {
@@ -160,7 +177,9 @@ export function complianceCheck(profiles: Profile[]): LoadedCheck {
       category: 'compliance',
       severity: 'high',
       weight: 1,
-      references: profiles.flatMap((p) => p.sources.map((s) => ({ title: s.title, ...(s.url ? { url: s.url } : {}), ...(s.edition ? { clause: s.edition } : {}) }))),
+      references: profiles.flatMap((p) =>
+        p.sources.map((s) => ({ title: s.title, ...(s.url ? { url: s.url } : {}), ...(s.edition ? { clause: s.edition } : {}) })),
+      ),
     },
     messages: complianceCatalogs(profiles),
     targets: () => [],

@@ -35,7 +35,20 @@ export type SiteSize = 'small' | 'medium' | 'large' | 'enterprise';
 
 /** The operators a leaf may use (each takes an operand; `exists` takes true/false). */
 export const LEAF_OPERATORS = [
-  'eq', 'ne', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'matches', 'exists', 'inCidr', 'notInCidr', 'containsAny', 'containsNone',
+  'eq',
+  'ne',
+  'in',
+  'notIn',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'matches',
+  'exists',
+  'inCidr',
+  'notInCidr',
+  'containsAny',
+  'containsNone',
 ] as const;
 export type LeafOperator = (typeof LEAF_OPERATORS)[number];
 

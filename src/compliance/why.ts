@@ -27,7 +27,8 @@ export const why = {
   unresolved: (fact: string) => m('why.unresolved', { fact }),
   value: (fact: string, value: string) => m('why.value', { fact, value }),
   valueNeeds: (fact: string, value: string, needs: Message) => m('why.value-needs', { fact, value, needs }),
-  noneMatches: (each: string, reasons?: Message) => (reasons ? m('why.none-matches-because', { each, reasons }) : m('why.none-matches', { each })),
+  noneMatches: (each: string, reasons?: Message) =>
+    reasons ? m('why.none-matches-because', { each, reasons }) : m('why.none-matches', { each }),
   not: (inner: Message) => m('why.not', { inner }),
   unexpected: (inner: Message) => m('why.unexpected', { inner }),
   noElementMatches: () => m('why.no-element-matches'),

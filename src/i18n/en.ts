@@ -20,7 +20,8 @@ export const en: Catalog = {
   'block.yes': 'yes',
   'block.no': 'no',
   'block.series': 'min {min} · median {p50} · p95 {p95} · max {max} {unit} ({count} samples)',
-  'report.interrupted': 'INCOMPLETE: the run was stopped by {signal} before every check finished; this report holds what was measured until then.',
+  'report.interrupted':
+    'INCOMPLETE: the run was stopped by {signal} before every check finished; this report holds what was measured until then.',
   'report.fix': 'Fix',
   'report.fixLabel': 'Fix:',
   'report.viaProxy': '{classification} via proxy',

@@ -9,7 +9,8 @@ export const htmlEn: Catalog = {
   'html.contents': 'Contents',
   'html.summary': 'Executive summary',
   'html.lead.READY': 'The site meets the requirements for the rollout: no blocking issue was found.',
-  'html.lead.READY WITH RISKS': 'The rollout can go ahead, but the issues below should be fixed, or consciously accepted, before it reaches every user.',
+  'html.lead.READY WITH RISKS':
+    'The rollout can go ahead, but the issues below should be fixed, or consciously accepted, before it reaches every user.',
   'html.lead.NOT READY': 'The site is not ready: the issues below must be fixed before the rollout.',
   'html.gauge': 'Readiness score',
   'html.outOf': 'out of 100',

@@ -34,7 +34,8 @@ export function translator(lang: Lang): Translator {
   return {
     lang,
     t: function t(id, params): string {
-      const plain = params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? t(v.id, v.params) : v]));
+      const plain =
+        params && Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'object' ? t(v.id, v.params) : v]));
       return format(core[id] ?? CORE.en[id] ?? id, plain);
     },
     check: (catalogs, msg) => {

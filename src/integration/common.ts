@@ -65,7 +65,13 @@ export interface FetchedAlong extends HttpFetchResult {
 }
 
 /** One request along the endpoint's route with the site's trust store; the deadline is what is left of the task. */
-export async function fetchAlong(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra = {}): Promise<FetchedAlong> {
+export async function fetchAlong(
+  ctx: MeasureContext<{ connectTimeoutMs: number }>,
+  ep: Endpoint,
+  route: Route,
+  url: string,
+  extra: FetchExtra = {},
+): Promise<FetchedAlong> {
   // Compared as the redirect targets are (absolute, no fragment), so A → A is a loop at the first hop.
   const chain = [absolute(url) ?? url];
   for (;;) {
@@ -77,9 +83,15 @@ export async function fetchAlong(ctx: MeasureContext<{ connectTimeoutMs: number 
     const before = [...(extra.seen ?? []), ...chain];
     if (before.includes(next)) {
       const loop = [...before.slice(before.indexOf(next)), next].map((u) => peerText(u, 200));
-      throw new PathError('http-error', 'application', `redirect loop: ${loop.join(' → ')}`, 'HTTP_REDIRECT_LOOP', undefined, { chain: loop });
+      throw new PathError('http-error', 'application', `redirect loop: ${loop.join(' → ')}`, 'HTTP_REDIRECT_LOOP', undefined, {
+        chain: loop,
+      });
     }
-    if (chain.length > extra.redirects) throw new PathError('http-error', 'application', `more than ${extra.redirects} redirects`, 'HTTP_TOO_MANY_REDIRECTS', undefined, { chain: chain.map((u) => peerText(u, 200)), limit: extra.redirects });
+    if (chain.length > extra.redirects)
+      throw new PathError('http-error', 'application', `more than ${extra.redirects} redirects`, 'HTTP_TOO_MANY_REDIRECTS', undefined, {
+        chain: chain.map((u) => peerText(u, 200)),
+        limit: extra.redirects,
+      });
     chain.push(next);
   }
 }
@@ -90,7 +102,14 @@ export function redirectTarget(res: HttpFetchResult): string | PathError | undef
   if (!REDIRECT_STATUSES.has(res.status) || location === undefined) return undefined;
   const next = absolute(location, res.url);
   if (!next || !/^https?:/.test(next)) {
-    return new PathError('http-error', 'application', `HTTP ${res.status} to ${peerText(location, 200)}, which is not an http(s) URL`, 'HTTP_BAD_REDIRECT', undefined, { status: res.status, location: peerText(location, 200) });
+    return new PathError(
+      'http-error',
+      'application',
+      `HTTP ${res.status} to ${peerText(location, 200)}, which is not an http(s) URL`,
+      'HTTP_BAD_REDIRECT',
+      undefined,
+      { status: res.status, location: peerText(location, 200) },
+    );
   }
   return next;
 }
@@ -106,7 +125,13 @@ function absolute(url: string, base?: string): string | undefined {
   }
 }
 
-async function fetchOnce(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, extra: FetchExtra): Promise<HttpFetchResult> {
+async function fetchOnce(
+  ctx: MeasureContext<{ connectTimeoutMs: number }>,
+  ep: Endpoint,
+  route: Route,
+  url: string,
+  extra: FetchExtra,
+): Promise<HttpFetchResult> {
   let host: string;
   try {
     host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
@@ -129,7 +154,12 @@ async function fetchOnce(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: 
 
 /** An answer whose body did not end within `limit` bytes: cut there, and a protocol error rather than something to judge. */
 export function bodyTooLarge(res: HttpFetchResult, limit: number): ProtocolError {
-  return new ProtocolError('http', `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`, 'HTTP_BODY_TOO_LARGE', { status: res.status, limit });
+  return new ProtocolError(
+    'http',
+    `the answer from ${peerText(res.url, 200)} (HTTP ${res.status}) did not end within ${limit} bytes`,
+    'HTTP_BODY_TOO_LARGE',
+    { status: res.status, limit },
+  );
 }
 
 const REDIRECT_FAILURES = new Set(['HTTP_REDIRECT_LOOP', 'HTTP_TOO_MANY_REDIRECTS', 'HTTP_BAD_REDIRECT']);
@@ -149,7 +179,13 @@ export interface UrlProbe {
 }
 
 /** Is a URL the endpoint points at (an OIDC token endpoint, a SAML SSO location) reachable? */
-export async function probeUrl(ctx: MeasureContext<{ connectTimeoutMs: number }>, ep: Endpoint, route: Route, url: string, timeoutMs: number): Promise<UrlProbe> {
+export async function probeUrl(
+  ctx: MeasureContext<{ connectTimeoutMs: number }>,
+  ep: Endpoint,
+  route: Route,
+  url: string,
+  timeoutMs: number,
+): Promise<UrlProbe> {
   try {
     const res = await fetchAlong(ctx, ep, route, url, { maxBodyBytes: 4096, timeoutMs });
     // Reachability only: a login page may be large or redirect further; the status is the answer.
@@ -157,7 +193,12 @@ export async function probeUrl(ctx: MeasureContext<{ connectTimeoutMs: number }>
   } catch (err) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (err instanceof DnsLookupError) return { url, classification: 'dns-failure', error: peerText(err.message, 300) };
-    if (err instanceof PathError) return { url, classification: err.classification, error: peerText(err.tlsKind ? `${err.tlsKind}: ${err.message}` : err.message, 300) };
+    if (err instanceof PathError)
+      return {
+        url,
+        classification: err.classification,
+        error: peerText(err.tlsKind ? `${err.tlsKind}: ${err.message}` : err.message, 300),
+      };
     throw err;
   }
 }

@@ -57,7 +57,13 @@ export const answerFactsProperties = {
 /** An HTTP answer's status, timings and TLS, as facts. */
 export function answerFacts(res: HttpFetchResult): AnswerFacts {
   const t = res.timings;
-  return { status: res.status, ttfbMs: t.ttfbMs, ...(t.connectMs !== undefined ? { connectMs: t.connectMs } : {}), ...(t.tlsMs !== undefined ? { tlsHandshakeMs: t.tlsMs } : {}), ...(res.tls ? { tls: res.tls } : {}) };
+  return {
+    status: res.status,
+    ttfbMs: t.ttfbMs,
+    ...(t.connectMs !== undefined ? { connectMs: t.connectMs } : {}),
+    ...(t.tlsMs !== undefined ? { tlsHandshakeMs: t.tlsMs } : {}),
+    ...(res.tls ? { tls: res.tls } : {}),
+  };
 }
 
 const baseProperties = {
@@ -122,7 +128,10 @@ export async function measureAlong<F extends IntegrationFacts>(
   return facts;
 }
 
-type FailureFacts = Pick<IntegrationFacts, 'classification' | 'failure' | 'messageWithheld' | 'phase' | 'code' | 'tlsKind' | 'kind' | 'protocol' | 'dnsKind'>;
+type FailureFacts = Pick<
+  IntegrationFacts,
+  'classification' | 'failure' | 'messageWithheld' | 'phase' | 'code' | 'tlsKind' | 'kind' | 'protocol' | 'dnsKind'
+>;
 
 /**
  * A failure as facts. The message is bounded and cleaned, as anything a peer may have said; one
@@ -134,5 +143,10 @@ export function failureFacts(err: PathError | DnsLookupError, secret?: (text: st
   failure.message = withheld ? '-' : peerText(failure.message, 500);
   const marks = withheld ? { messageWithheld: true as const } : {};
   if (err instanceof DnsLookupError) return { classification: 'dns-failure', failure, ...marks, dnsKind: err.kind };
-  return { classification: err.classification, failure, ...marks, ...(failureDetails(err) as Pick<IntegrationFacts, 'phase' | 'code' | 'tlsKind' | 'kind' | 'protocol'>) };
+  return {
+    classification: err.classification,
+    failure,
+    ...marks,
+    ...(failureDetails(err) as Pick<IntegrationFacts, 'phase' | 'code' | 'tlsKind' | 'kind' | 'protocol'>),
+  };
 }

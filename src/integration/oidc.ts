@@ -29,7 +29,13 @@ export const REQUIRED_FIELDS = [
   'id_token_signing_alg_values_supported',
 ] as const;
 
-export const ENDPOINT_FIELDS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint'] as const;
+export const ENDPOINT_FIELDS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'end_session_endpoint',
+] as const;
 
 export type DiscoveryProblem =
   | { kind: 'missing'; field: string }
@@ -53,7 +59,8 @@ export function reviewDiscovery(doc: Record<string, unknown>, expectedIssuer: st
     const v = doc[f];
     const expected = f.endsWith('_supported') ? 'array' : 'string';
     if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) problems.push({ kind: 'missing', field: f });
-    else if (expected === 'array' ? !Array.isArray(v) || !v.every((x) => typeof x === 'string') : typeof v !== 'string') problems.push({ kind: 'wrong-type', field: f, expected });
+    else if (expected === 'array' ? !Array.isArray(v) || !v.every((x) => typeof x === 'string') : typeof v !== 'string')
+      problems.push({ kind: 'wrong-type', field: f, expected });
   }
   // Values from another server end up in findings and details: bounded like any peer text.
   const raw = typeof doc.issuer === 'string' ? doc.issuer : undefined;
@@ -68,7 +75,12 @@ export function reviewDiscovery(doc: Record<string, unknown>, expectedIssuer: st
     const usable = checkHttps(f, v, problems);
     if (usable) endpoints[f] = usable;
   }
-  const algs = Array.isArray(doc.id_token_signing_alg_values_supported) ? doc.id_token_signing_alg_values_supported.filter((a): a is string => typeof a === 'string').slice(0, 50).map((a) => peerText(a, 50)) : [];
+  const algs = Array.isArray(doc.id_token_signing_alg_values_supported)
+    ? doc.id_token_signing_alg_values_supported
+        .filter((a): a is string => typeof a === 'string')
+        .slice(0, 50)
+        .map((a) => peerText(a, 50))
+    : [];
   if (algs.some((a) => a.toLowerCase() === 'none')) problems.push({ kind: 'alg-none' });
   if (algs.length && !algs.includes('RS256')) problems.push({ kind: 'no-rs256' });
   return { ...(issuer !== undefined ? { issuer } : {}), endpoints, signingAlgs: algs, problems };

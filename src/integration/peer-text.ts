@@ -1,6 +1,5 @@
 // Quoting what other servers said (diagnostics, issuers, key ids, URLs) in a report.
 
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g;
 
 /**

@@ -64,7 +64,12 @@ export function reviewMetadata(xml: string, now = Date.now()): MetadataReview {
       if (!kind || endpoints.length >= MAX_ENDPOINTS) continue;
       const location = el.attrs.Location;
       // An over-long Location is kept cut (and so fails as a URL): it is reported, never requested whole.
-      if (location) endpoints.push({ kind, binding: peerText((el.attrs.Binding ?? '').replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, ''), 100), location: peerText(location, 2048) });
+      if (location)
+        endpoints.push({
+          kind,
+          binding: peerText((el.attrs.Binding ?? '').replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, ''), 100),
+          location: peerText(location, 2048),
+        });
     }
   }
   return {

@@ -5,15 +5,7 @@
  * The DER encoder below covers exactly the ASN.1 a certificate needs and
  * nothing more; node:crypto does the key generation and the ECDSA signature.
  */
-import {
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  X509Certificate,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 export interface KeyAndCert {
@@ -156,7 +148,7 @@ function readElement(der: Buffer, offset: number): Element {
 
 function childrenOf(der: Buffer, parent: Element): Element[] {
   const out: Element[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const child = readElement(der, at);
     out.push(child);
     at = child.end;

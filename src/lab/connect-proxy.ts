@@ -54,10 +54,19 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
     }
     opts.resolve(target.hostname).then(
       (address) => {
-        const up = httpRequest({ host: address, port: Number(target.port) || 80, path: target.pathname + target.search, method: req.method, headers: { ...req.headers, host: target.host, 'proxy-authorization': undefined } }, (ur) => {
-          res.writeHead(ur.statusCode ?? 502, { ...ur.headers, via: `1.1 ${IDENTITY}` });
-          ur.pipe(res);
-        });
+        const up = httpRequest(
+          {
+            host: address,
+            port: Number(target.port) || 80,
+            path: target.pathname + target.search,
+            method: req.method,
+            headers: { ...req.headers, host: target.host, 'proxy-authorization': undefined },
+          },
+          (ur) => {
+            res.writeHead(ur.statusCode ?? 502, { ...ur.headers, via: `1.1 ${IDENTITY}` });
+            ur.pipe(res);
+          },
+        );
         up.on('error', () => res.writeHead(502, { server: IDENTITY }).end());
         req.pipe(up);
       },

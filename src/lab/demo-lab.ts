@@ -41,7 +41,12 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     const ca = createCertificateAuthority('siteready lab CA', { notAfter: new Date(Date.now() + 2 * 365 * 86_400_000) });
     // A year's validity, like a real server certificate: a short-lived lab certificate would make
     // every demo warn that it is about to expire.
-    const leaf = issueCertificate(ca, { commonName: `chat.${LAB_ZONE}`, dnsNames: [...LAB_HOSTS, 'localhost'], ipAddresses: [host], notAfter: new Date(Date.now() + 365 * 86_400_000) });
+    const leaf = issueCertificate(ca, {
+      commonName: `chat.${LAB_ZONE}`,
+      dnsNames: [...LAB_HOSTS, 'localhost'],
+      ipAddresses: [host],
+      notAfter: new Date(Date.now() + 365 * 86_400_000),
+    });
     const caFile = join(dir, 'lab-ca.pem');
     await writeFile(caFile, ca.certPem);
 
@@ -134,7 +139,17 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     const turn = await startLabTurnServer({ host, realm: LAB_ZONE, users: { lab: turnPassword } });
     closers.push(() => turn.close());
 
-    const ports = { https: port(https), legacyTls: port(legacy), tcp: port(tcp), closed, dns: dns.port, probe: reflector.port, firewall: firewall.port, proxy: proxy.port, turn: turn.port };
+    const ports = {
+      https: port(https),
+      legacyTls: port(legacy),
+      tcp: port(tcp),
+      closed,
+      dns: dns.port,
+      probe: reflector.port,
+      firewall: firewall.port,
+      proxy: proxy.port,
+      turn: turn.port,
+    };
     return {
       env: {
         SITEREADY_LAB_HTTPS_PORT: String(ports.https),

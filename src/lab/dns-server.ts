@@ -193,12 +193,7 @@ function buildResponse(query: Query, rcode: number, answerType = 0, rdatas: Buff
 }
 
 /** undefined means "stay silent". */
-function respond(
-  query: Query,
-  table: Map<string, Rrsets>,
-  servfail: Set<string>,
-  silent: Set<string>,
-): Buffer | undefined {
+function respond(query: Query, table: Map<string, Rrsets>, servfail: Set<string>, silent: Set<string>): Buffer | undefined {
   if ((query.flags & MASK_OPCODE) !== 0) return buildResponse(query, RCODE_NOTIMP);
   const name = query.name;
   if (name !== undefined && silent.has(name)) return undefined;

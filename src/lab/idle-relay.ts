@@ -9,7 +9,13 @@ export interface IdleRelay {
   close(): Promise<void>;
 }
 
-export async function startIdleDroppingRelay(opts: { host?: string; targetHost: string; targetPort: number; idleMs: number; mode?: 'silent' | 'rst' | 'fin' }): Promise<IdleRelay> {
+export async function startIdleDroppingRelay(opts: {
+  host?: string;
+  targetHost: string;
+  targetPort: number;
+  idleMs: number;
+  mode?: 'silent' | 'rst' | 'fin';
+}): Promise<IdleRelay> {
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -33,9 +39,12 @@ export async function startIdleDroppingRelay(opts: { host?: string; targetHost: 
       }
     };
     // A stateful firewall forgets the flow on its own clock, whether or not a packet comes.
-    const timer = setInterval(() => {
-      if (!dead && Date.now() - last > opts.idleMs) forget();
-    }, Math.max(50, Math.floor(opts.idleMs / 10)));
+    const timer = setInterval(
+      () => {
+        if (!dead && Date.now() - last > opts.idleMs) forget();
+      },
+      Math.max(50, Math.floor(opts.idleMs / 10)),
+    );
     const relay = (from: Socket, to: Socket) =>
       from.on('data', (chunk: Buffer) => {
         if (dead) return; // swallowed: the firewall has no state for this flow any more

@@ -450,7 +450,12 @@ export async function startLabTurnServer(opts: LabTurnServerOptions): Promise<La
       return;
     }
     // Too big for one Data indication (attributes ≤ 65535 bytes): encodeMessage throws, the caller drops it.
-    a.link.send(encodeMessage({ method: Method.Data, cls: 'indication', attributes: [attr.xorPeerAddress(peer), attr.data(data)] }, { fingerprint: true }));
+    a.link.send(
+      encodeMessage(
+        { method: Method.Data, cls: 'indication', attributes: [attr.xorPeerAddress(peer), attr.data(data)] },
+        { fingerprint: true },
+      ),
+    );
   };
 
   // -------------------------------------------------------------------------------------------

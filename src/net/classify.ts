@@ -54,9 +54,9 @@ export function tlsFailureKind(code: string | undefined, message = ''): TlsFailu
 /** Error codes seen while opening a connection (before any TLS), and what they mean for the path. */
 export function connectFailure(code: string | undefined): Classification {
   switch (code) {
-    case 'ECONNREFUSED':
     // A peer that accepts and resets at once can beat the connect callback: the handshake then
-    // reports the reset. It is a refusal by RST, not a missing route.
+    // reports the reset (ECONNRESET). It is a refusal by RST, not a missing route.
+    case 'ECONNREFUSED':
     case 'ECONNRESET':
       return 'refused';
     case 'EHOSTUNREACH':
@@ -122,7 +122,8 @@ function brokenProtocol(code: string | undefined): BrokenProtocol | undefined {
   if (!code) return undefined;
   if (code.startsWith('WS_ERR_')) return 'websocket';
   if (code.startsWith('HPE_')) return 'http';
-  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'http';
+  if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE')
+    return 'http';
   return undefined;
 }
 

@@ -96,7 +96,9 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
   const t0 = performance.now();
   const timings: DialTimings = {};
   let phase: Phase | 'established' = 'connect';
-  const raw = keepErrors(netConnect({ host: opts.address, port: opts.port, noDelay: true, ...(opts.onread && !opts.tls ? { onread: opts.onread } : {}) }));
+  const raw = keepErrors(
+    netConnect({ host: opts.address, port: opts.port, noDelay: true, ...(opts.onread && !opts.tls ? { onread: opts.onread } : {}) }),
+  );
   // Nothing hidden may keep an idle line alive (idle-timeout tests depend on it).
   raw.setKeepAlive(false);
   const socket: Socket | TLSSocket = opts.tls ? keepErrors(tlsConnect({ ...opts.tls, socket: raw })) : raw;
@@ -114,7 +116,12 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
     // The verdict waits one more turn of the event loop: on a busy CPU a completed handshake may be
     // sitting unread, and "filtered" must mean silence, not a late callback.
     const connectTimer = setTimeout(
-      () => setImmediate(() => fail(new PathError('filtered', 'connect', `no answer to the TCP handshake within ${opts.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'))),
+      () =>
+        setImmediate(() =>
+          fail(
+            new PathError('filtered', 'connect', `no answer to the TCP handshake within ${opts.connectTimeoutMs} ms`, 'CONNECT_TIMEOUT'),
+          ),
+        ),
       opts.connectTimeoutMs,
     );
     let tlsTimer: NodeJS.Timeout | undefined;
@@ -125,12 +132,22 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
       if (!opts.tls) return done();
       phase = 'tls';
       tlsTimer = setTimeout(
-        () => fail(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${opts.tlsTimeoutMs ?? opts.connectTimeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout')),
+        () =>
+          fail(
+            new PathError(
+              'tls-failure',
+              'tls',
+              `TLS handshake did not finish within ${opts.tlsTimeoutMs ?? opts.connectTimeoutMs} ms`,
+              'TLS_TIMEOUT',
+              'handshake-timeout',
+            ),
+          ),
         opts.tlsTimeoutMs ?? opts.connectTimeoutMs,
       );
     };
     const onSecure = () => done();
-    const onClose = () => fail(Object.assign(new Error('connection closed during the handshake'), { code: phase === 'tls' ? 'ECONNRESET' : 'ECONNCLOSED' }));
+    const onClose = () =>
+      fail(Object.assign(new Error('connection closed during the handshake'), { code: phase === 'tls' ? 'ECONNRESET' : 'ECONNCLOSED' }));
     const done = () => {
       if (settled) return;
       settled = true;
@@ -185,7 +202,12 @@ export async function dialFirst(addresses: string[], opts: Omit<DialOptions, 'ad
 }
 
 /** TLS over an established stream (a proxy tunnel): the same phase-aware failure as dial(). */
-export function tlsOver(socket: Socket, options: ConnectionOptions, timeoutMs: number, signal?: AbortSignal): Promise<{ socket: TLSSocket; tlsMs: number; tls: NonNullable<Dialed['tls']> }> {
+export function tlsOver(
+  socket: Socket,
+  options: ConnectionOptions,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ socket: TLSSocket; tlsMs: number; tls: NonNullable<Dialed['tls']> }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     try {
@@ -211,13 +233,24 @@ export function tlsOver(socket: Socket, options: ConnectionOptions, timeoutMs: n
         resolve({
           socket: tlsSocket,
           tlsMs: round(performance.now() - t0),
-          tls: { protocol: tlsSocket.getProtocol(), cipher: tlsSocket.getCipher()?.name ?? null, alpn: tlsSocket.alpnProtocol, authorized: tlsSocket.authorized },
+          tls: {
+            protocol: tlsSocket.getProtocol(),
+            cipher: tlsSocket.getCipher()?.name ?? null,
+            alpn: tlsSocket.alpnProtocol,
+            authorized: tlsSocket.authorized,
+          },
         });
       }
     };
     const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
     const onClose = () => finish(Object.assign(new Error('connection closed during the TLS handshake'), { code: 'ECONNRESET' }));
-    const timer = setTimeout(() => finish(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${timeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout')), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${timeoutMs} ms`, 'TLS_TIMEOUT', 'handshake-timeout'),
+        ),
+      timeoutMs,
+    );
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     tlsSocket.once('secureConnect', () => finish());

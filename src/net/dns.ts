@@ -88,7 +88,9 @@ export async function resolveHost(host: string, opts: ResolveOptions): Promise<D
   const resolverName: DnsAnswer['resolver'] = opts.servers?.length ? opts.servers : 'system';
   // Queries still out at the deadline are cancelled, not left to their own retries.
   const stop = new AbortController();
-  const work = opts.servers?.length ? viaServers(host, opts.servers, opts.timeoutMs, opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal) : viaSystem(host);
+  const work = opts.servers?.length
+    ? viaServers(host, opts.servers, opts.timeoutMs, opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal)
+    : viaSystem(host);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const deadline = new Promise<never>((_, reject) => {

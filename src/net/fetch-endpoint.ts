@@ -20,7 +20,11 @@ export interface FetchEndpointOptions {
 }
 
 /** Rejects with a PathError (or DnsLookupError) saying how the path failed; `pathFailureOf` makes it facts. */
-export async function fetchEndpoint(ctx: MeasureContext<any>, endpoint: Endpoint, opts: FetchEndpointOptions = {}): Promise<HttpProbeResult & { path: 'direct' | 'proxy' }> {
+export async function fetchEndpoint(
+  ctx: MeasureContext<unknown>,
+  endpoint: Endpoint,
+  opts: FetchEndpointOptions = {},
+): Promise<HttpProbeResult & { path: 'direct' | 'proxy' }> {
   const route = await routeFor(ctx, endpoint);
   // Through a proxy the client never resolves the name itself: the proxy does.
   if (route.path === 'direct') await lookupOnce(ctx, endpoint.host);

@@ -51,12 +51,19 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
     // URLs come from other servers' documents (discovery, metadata, Location): not our defect.
     throw new PathError('http-error', 'application', `not a URL: ${opts.url.slice(0, 200)}`, 'BAD_URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PathError('http-error', 'application', `unsupported URL scheme ${url.protocol}`, 'BAD_SCHEME');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new PathError('http-error', 'application', `unsupported URL scheme ${url.protocol}`, 'BAD_SCHEME');
   const secure = url.protocol === 'https:';
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const t0 = performance.now();
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new PathError('timeout', 'application', `no complete answer from ${url.host} within ${opts.timeoutMs} ms`, 'HTTP_DEADLINE')), opts.timeoutMs);
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new PathError('timeout', 'application', `no complete answer from ${url.host} within ${opts.timeoutMs} ms`, 'HTTP_DEADLINE'),
+      ),
+    opts.timeoutMs,
+  );
   const signal = AbortSignal.any([opts.signal, deadline.signal]);
   let dialed: Opened | undefined;
   let dialError: unknown;
@@ -109,7 +116,11 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
     keepErrors(res.body);
     if (absolute && dialed?.proxy && isProxyOwnAnswer(res.statusCode, res.headers)) {
       res.body.destroy();
-      throw proxyResponseError(dialed.proxy, { status: res.statusCode, reason: '', ...(first(res.headers.server) ? { server: first(res.headers.server)! } : {}) }, Boolean(opts.proxyForPlainHttp?.authorization));
+      throw proxyResponseError(
+        dialed.proxy,
+        { status: res.statusCode, reason: '', ...(first(res.headers.server) ? { server: first(res.headers.server)! } : {}) },
+        Boolean(opts.proxyForPlainHttp?.authorization),
+      );
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -137,7 +148,12 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
       body: Buffer.concat(chunks, size),
       truncated,
       ...(dialed ? { address: dialed.address, path: dialed.path } : {}),
-      timings: { ...(dialed?.timings.connectMs !== undefined ? { connectMs: dialed.timings.connectMs } : {}), ...(dialed?.timings.tlsMs !== undefined ? { tlsMs: dialed.timings.tlsMs } : {}), ttfbMs, totalMs: round(performance.now() - t0) },
+      timings: {
+        ...(dialed?.timings.connectMs !== undefined ? { connectMs: dialed.timings.connectMs } : {}),
+        ...(dialed?.timings.tlsMs !== undefined ? { tlsMs: dialed.timings.tlsMs } : {}),
+        ttfbMs,
+        totalMs: round(performance.now() - t0),
+      },
       ...(dialed?.tls ? { tls: dialed.tls } : {}),
     };
   } catch (err) {
@@ -164,4 +180,3 @@ function tlsOptions(given: HttpFetchOptions['tls'], host: string): ConnectionOpt
   const servername = given?.servername ?? (isIpLiteral(host) ? undefined : host);
   return { ALPNProtocols: ['http/1.1'], ...given, ...(servername ? { servername } : {}) };
 }
-

@@ -7,7 +7,15 @@ import type { ConnectionOptions } from 'node:tls';
 import { PathError, ProtocolError, toPathError } from './classify.js';
 import { keepErrors, type DialTimings, type Dialed } from './dial.js';
 import { routeConnector, type ConnectorState, type OpenTarget, type Opened } from './route-connect.js';
-import { authSchemes, negotiateRefused, negotiateWith, offersNegotiate, proxyResponseError, refusesCredentials, type ProxyIdentity } from './proxy.js';
+import {
+  authSchemes,
+  negotiateRefused,
+  negotiateWith,
+  offersNegotiate,
+  proxyResponseError,
+  refusesCredentials,
+  type ProxyIdentity,
+} from './proxy.js';
 import { isIpLiteral } from './host.js';
 import { round } from '../util/number.js';
 
@@ -60,7 +68,10 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
   // One deadline for every hop and every byte: undici's body timeout is the gap between two
   // chunks, which a peer that trickles a byte a second never reaches.
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new PathError('timeout', 'application', `no complete answer within ${opts.timeoutMs} ms`, 'HTTP_DEADLINE')), opts.timeoutMs);
+  const timer = setTimeout(
+    () => deadline.abort(new PathError('timeout', 'application', `no complete answer within ${opts.timeoutMs} ms`, 'HTTP_DEADLINE')),
+    opts.timeoutMs,
+  );
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   const limit = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const hops: HttpHop[] = [];
@@ -75,7 +86,12 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
       const agent = new Agent({
         connections: 1,
         pipelining: 0,
-        connect: routeConnector(opts.open, { host, secure, tls: tlsOptions(opts.tls, host), absoluteForm: !secure && Boolean(opts.proxyForPlainHttp) }, signal, state),
+        connect: routeConnector(
+          opts.open,
+          { host, secure, tls: tlsOptions(opts.tls, host), absoluteForm: !secure && Boolean(opts.proxyForPlainHttp) },
+          signal,
+          state,
+        ),
       });
       let reading = false;
       let bodyBytes = 0;
@@ -139,7 +155,14 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
         // completes for a client either.
         if (!ended) {
           const framing = bodyFraming(res.headers);
-          throw new PathError('http-error', 'application', `the answer's body did not end within ${limit} bytes (${framing.text})`, BODY_TOO_LONG, undefined, { limit, framing: framing.kind, ...(framing.length ? { contentLength: framing.length } : {}) });
+          throw new PathError(
+            'http-error',
+            'application',
+            `the answer's body did not end within ${limit} bytes (${framing.text})`,
+            BODY_TOO_LONG,
+            undefined,
+            { limit, framing: framing.kind, ...(framing.length ? { contentLength: framing.length } : {}) },
+          );
         }
         const location = header(res.headers.location);
         const current: HttpHop = {
@@ -176,7 +199,12 @@ export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult
         const pe = toPathError(err, 'application');
         // The head arrived and the body stopped short of its end: an answer cut off.
         if (reading && !(pe instanceof ProtocolError)) {
-          throw new PathError('http-error', 'application', `the answer was cut off after ${bodyBytes} bytes of body: ${pe.message}`, 'HTTP_BODY_CUT_OFF');
+          throw new PathError(
+            'http-error',
+            'application',
+            `the answer was cut off after ${bodyBytes} bytes of body: ${pe.message}`,
+            'HTTP_BODY_CUT_OFF',
+          );
         }
         throw pe;
       } finally {
@@ -195,7 +223,9 @@ function bodyFraming(h: Headers): { kind: 'chunked' | 'length' | 'close'; text: 
   const te = header(h['transfer-encoding']);
   if (te && /chunked/i.test(te)) return { kind: 'chunked', text: 'chunked, no last chunk' };
   const length = header(h['content-length']);
-  return length ? { kind: 'length', text: `Content-Length ${length}`, length } : { kind: 'close', text: 'no length, until the connection closes' };
+  return length
+    ? { kind: 'length', text: `Content-Length ${length}`, length }
+    : { kind: 'close', text: 'no length, until the connection closes' };
 }
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -228,4 +258,3 @@ function tlsOptions(given: HttpProbeOptions['tls'], host: string): ConnectionOpt
   const servername = given?.servername ?? (isIpLiteral(host) ? undefined : host);
   return { ALPNProtocols: ['http/1.1'], ...given, ...(servername ? { servername } : {}) };
 }
-

@@ -37,7 +37,12 @@ export function parseDuration(text: string): number | undefined {
  * that has already ended (a bad frame glued to the 101, a reset right after it) is not an idle
  * measurement: it comes back at once as an 'error' step with the reason.
  */
-export function holdWebSocket(conn: OpenedWebSocket, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+export function holdWebSocket(
+  conn: OpenedWebSocket,
+  holdMs: number,
+  replyTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<IdleStepResult> {
   const { ws, opened } = conn;
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -62,7 +67,13 @@ export function holdWebSocket(conn: OpenedWebSocket, holdMs: number, replyTimeou
     const onAbort = () => finish({ holdMs, fate: 'error', detail: 'aborted' });
     // After the upgrade ws emits 'error' only for frames that break the protocol (WS_ERR_*).
     const onError = (err: NodeJS.ErrnoException) => {
-      finish({ holdMs, fate: err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error', diedAfterMs: elapsed(), detail: err.message, ...(err.code ? { code: err.code } : {}) });
+      finish({
+        holdMs,
+        fate: err.code === 'ECONNRESET' || err.code === 'EPIPE' ? 'rst' : 'error',
+        diedAfterMs: elapsed(),
+        detail: err.message,
+        ...(err.code ? { code: err.code } : {}),
+      });
     };
     const onClose = (code: number) => {
       // 1006: the connection ended without a closing handshake — a FIN, or a reset. ws swallows
@@ -114,7 +125,12 @@ export function bracket(steps: IdleStepResult[]): IdleVerdict {
   const survivedMs = alive.at(-1)?.holdMs;
   return {
     ...(survivedMs !== undefined ? { survivedMs } : {}),
-    ...(firstDead ? { diedMs: firstDead.diedAfterMs !== undefined ? Math.min(firstDead.holdMs, firstDead.diedAfterMs) : firstDead.holdMs, death: firstDead.fate } : {}),
+    ...(firstDead
+      ? {
+          diedMs: firstDead.diedAfterMs !== undefined ? Math.min(firstDead.holdMs, firstDead.diedAfterMs) : firstDead.holdMs,
+          death: firstDead.fate,
+        }
+      : {}),
     // The timeout lies somewhere above the longest survived hold: stay safely under it.
     ...(firstDead ? { keepAliveMs: Math.floor(0.8 * (survivedMs ?? firstDead.holdMs / 2)) } : {}),
   };
@@ -124,7 +140,13 @@ export function bracket(steps: IdleStepResult[]): IdleVerdict {
  * Holds a raw stream idle until the far side is due to push `expected` (after `holdMs`), and says
  * whether it arrived: the server→client direction that a forgotten flow breaks first.
  */
-export function holdForPush(socket: Duplex, expected: string, holdMs: number, replyTimeoutMs: number, signal?: AbortSignal): Promise<IdleStepResult> {
+export function holdForPush(
+  socket: Duplex,
+  expected: string,
+  holdMs: number,
+  replyTimeoutMs: number,
+  signal?: AbortSignal,
+): Promise<IdleStepResult> {
   keepErrors(socket);
   return new Promise((resolve) => {
     const t0 = performance.now();
@@ -145,9 +167,16 @@ export function holdForPush(socket: Duplex, expected: string, holdMs: number, re
     const onData = (d: Buffer) => {
       received += d.toString('latin1');
       // The far side's timer may fire a little before ours: a push that comes early came at once.
-      if (received.includes(expected)) finish({ holdMs, fate: 'alive', replyMs: Math.max(0, Math.round((performance.now() - t0 - holdMs) * 10) / 10) });
+      if (received.includes(expected))
+        finish({ holdMs, fate: 'alive', replyMs: Math.max(0, Math.round((performance.now() - t0 - holdMs) * 10) / 10) });
       // Only the push is expected: a stream that keeps sending something else is not it.
-      else if (received.length > 64 * 1024) finish({ holdMs, fate: 'error', diedAfterMs: Math.round(performance.now() - t0), detail: 'the stream sent something other than the push' });
+      else if (received.length > 64 * 1024)
+        finish({
+          holdMs,
+          fate: 'error',
+          diedAfterMs: Math.round(performance.now() - t0),
+          detail: 'the stream sent something other than the push',
+        });
     };
     const onClose = () => {
       const reset = resetCode(errorSeen(socket));
@@ -155,7 +184,10 @@ export function holdForPush(socket: Duplex, expected: string, holdMs: number, re
     };
     if (socket.destroyed) return onClose();
     if (signal?.aborted) return onAbort();
-    timer = setTimeout(() => finish({ holdMs, fate: 'silent', detail: `no push within ${replyTimeoutMs} ms of its time` }), holdMs + replyTimeoutMs);
+    timer = setTimeout(
+      () => finish({ holdMs, fate: 'silent', detail: `no push within ${replyTimeoutMs} ms of its time` }),
+      holdMs + replyTimeoutMs,
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('data', onData);
     socket.once('close', onClose);

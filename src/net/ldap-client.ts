@@ -16,7 +16,14 @@ const EVIDENCE_BYTES = 8;
  * Sends `request` (message `messageId`) and resolves with the server's answer to it, which must be
  * of the `expect` kind (a BindResponse to a bind, an ExtendedResponse to StartTLS or Who am I).
  */
-export function ldapExchange(socket: Socket, request: Buffer, messageId: number, expect: 'bind' | 'extended', timeoutMs: number, signal: AbortSignal): Promise<LdapResult> {
+export function ldapExchange(
+  socket: Socket,
+  request: Buffer,
+  messageId: number,
+  expect: 'bind' | 'extended',
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<LdapResult> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     let settled = false;
@@ -35,11 +42,18 @@ export function ldapExchange(socket: Socket, request: Buffer, messageId: number,
       else resolve(value!);
     };
     const notLdap = (why: string, bytes: Buffer) =>
-      new PathError('server-error', 'application', `the answer is not LDAP (${why})`, 'LDAP_BAD_ANSWER', undefined, { first: bytes.subarray(0, EVIDENCE_BYTES).toString('hex') });
-    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no LDAP answer within ${timeoutMs} ms`, 'LDAP_TIMEOUT')), timeoutMs);
+      new PathError('server-error', 'application', `the answer is not LDAP (${why})`, 'LDAP_BAD_ANSWER', undefined, {
+        first: bytes.subarray(0, EVIDENCE_BYTES).toString('hex'),
+      });
+    const timer = setTimeout(
+      () => finish(new PathError('timeout', 'application', `no LDAP answer within ${timeoutMs} ms`, 'LDAP_TIMEOUT')),
+      timeoutMs,
+    );
     const onAbort = () => finish(signal.reason);
-    const onError = (err: Error) => finish(new PathError('server-error', 'application', `the connection failed: ${err.message}`, 'LDAP_CLOSED'));
-    const onClose = () => finish(new PathError('server-error', 'application', 'the server closed the connection without an LDAP answer', 'LDAP_CLOSED'));
+    const onError = (err: Error) =>
+      finish(new PathError('server-error', 'application', `the connection failed: ${err.message}`, 'LDAP_CLOSED'));
+    const onClose = () =>
+      finish(new PathError('server-error', 'application', 'the server closed the connection without an LDAP answer', 'LDAP_CLOSED'));
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       let message = buf;
@@ -51,18 +65,27 @@ export function ldapExchange(socket: Socket, request: Buffer, messageId: number,
           buf = buf.subarray(n);
           const answer = decodeResponse(message);
           if (answer.messageId === 0 && answer.responseName === NOTICE_OF_DISCONNECTION_OID) {
-            return finish(new PathError('server-error', 'application', `the server disconnected: ${answer.diagnosticMessage || 'notice of disconnection'}`, 'LDAP_DISCONNECT'));
+            return finish(
+              new PathError(
+                'server-error',
+                'application',
+                `the server disconnected: ${answer.diagnosticMessage || 'notice of disconnection'}`,
+                'LDAP_DISCONNECT',
+              ),
+            );
           }
           if (answer.messageId === messageId) {
             // An echo of the request, or any answer of the wrong kind, is not the server's result.
-            if (answer.op !== expect) return finish(notLdap(`message ${messageId} answered with operation ${answer.op}, not a ${expect} response`, message));
+            if (answer.op !== expect)
+              return finish(notLdap(`message ${messageId} answered with operation ${answer.op}, not a ${expect} response`, message));
             // Listeners off and paused first: unshift on a flowing socket would hand the rest straight back to onData.
             const rest = buf;
             finish(undefined, answer);
             if (rest.length) socket.unshift(rest);
             return;
           }
-          if (++unsolicited > MAX_UNSOLICITED) return finish(notLdap(`more than ${MAX_UNSOLICITED} answers to requests never sent`, message));
+          if (++unsolicited > MAX_UNSOLICITED)
+            return finish(notLdap(`more than ${MAX_UNSOLICITED} answers to requests never sent`, message));
         }
       } catch (err) {
         finish(notLdap(err instanceof BerError ? `${err.kind}: ${err.message}` : String(err), message));

@@ -67,12 +67,21 @@ const TAG = {
 } as const;
 
 export function bindRequest(messageId: number, dn: string, password: string): Buffer {
-  const op = tlv(TAG.bindRequest, berInteger(TAG.integer, 3), tlv(TAG.octetString, Buffer.from(dn, 'utf8')), tlv(TAG.simpleAuth, Buffer.from(password, 'utf8')));
+  const op = tlv(
+    TAG.bindRequest,
+    berInteger(TAG.integer, 3),
+    tlv(TAG.octetString, Buffer.from(dn, 'utf8')),
+    tlv(TAG.simpleAuth, Buffer.from(password, 'utf8')),
+  );
   return tlv(TAG.sequence, berInteger(TAG.integer, messageId), op);
 }
 
 export function extendedRequest(messageId: number, oid: string): Buffer {
-  return tlv(TAG.sequence, berInteger(TAG.integer, messageId), tlv(TAG.extendedRequest, tlv(TAG.extRequestName, Buffer.from(oid, 'ascii'))));
+  return tlv(
+    TAG.sequence,
+    berInteger(TAG.integer, messageId),
+    tlv(TAG.extendedRequest, tlv(TAG.extRequestName, Buffer.from(oid, 'ascii'))),
+  );
 }
 
 export function startTlsRequest(messageId: number): Buffer {
@@ -101,7 +110,8 @@ export interface Tlv {
 export function readTlv(buf: Buffer, offset = 0): Tlv {
   if (offset >= buf.length) throw new BerError('truncated', 'no tag byte');
   const tag = buf[offset]!;
-  if ((tag & 0x1f) === 0x1f) throw new BerError('high-tag', `tag 0x${tag.toString(16)} uses the high-tag-number form, which LDAP never does`);
+  if ((tag & 0x1f) === 0x1f)
+    throw new BerError('high-tag', `tag 0x${tag.toString(16)} uses the high-tag-number form, which LDAP never does`);
   if (offset + 1 >= buf.length) throw new BerError('truncated', 'no length byte');
   const first = buf[offset + 1]!;
   let length: number;
@@ -125,7 +135,7 @@ export function readTlv(buf: Buffer, offset = 0): Tlv {
 export function children(value: Buffer, depth: number): Tlv[] {
   if (depth > MAX_DEPTH) throw new BerError('too-deep', `nested more than ${MAX_DEPTH} levels`);
   const out: Tlv[] = [];
-  for (let off = 0; off < value.length; ) {
+  for (let off = 0; off < value.length;) {
     const t = readTlv(value, off);
     out.push(t);
     off = t.end;
@@ -153,7 +163,8 @@ function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
  */
 export function messageLength(buf: Buffer): number {
   if (buf.length === 0) return 0;
-  if (buf[0] !== TAG.sequence) throw new BerError('unexpected-tag', `the answer starts with 0x${buf[0]!.toString(16)}, not an LDAP message (0x30)`);
+  if (buf[0] !== TAG.sequence)
+    throw new BerError('unexpected-tag', `the answer starts with 0x${buf[0]!.toString(16)}, not an LDAP message (0x30)`);
   if (buf.length < 2) return 0;
   const first = buf[1]!;
   if (first === 0x80) throw new BerError('bad-length', 'indefinite length (forbidden in LDAP)');
@@ -193,7 +204,14 @@ export function decodeResponse(message: Buffer): LdapResult {
   const matchedDn = expectTag(parts[1], TAG.octetString, 'matchedDN').value.toString('utf8');
   const diagnosticMessage = expectTag(parts[2], TAG.octetString, 'diagnosticMessage').value.toString('utf8').slice(0, 500);
   const name = parts.slice(3).find((p) => p.tag === TAG.extResponseName);
-  return { messageId, op: kind, resultCode, matchedDn, diagnosticMessage, ...(name ? { responseName: name.value.toString('latin1').slice(0, 100) } : {}) };
+  return {
+    messageId,
+    op: kind,
+    resultCode,
+    matchedDn,
+    diagnosticMessage,
+    ...(name ? { responseName: name.value.toString('latin1').slice(0, 100) } : {}),
+  };
 }
 
 /** RFC 4511 Appendix A result codes a bind or StartTLS can answer with. */

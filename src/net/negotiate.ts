@@ -81,10 +81,18 @@ export async function negotiateAuthorization(host: string, opts: { timeoutMs: nu
 }
 
 /** Classifies a GSS-API failure by the text MIT and Heimdal give it (the addon has no codes). */
-async function explain(krb: KerberosModule, service: string, spn: string, message: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<KerberosError> {
+async function explain(
+  krb: KerberosModule,
+  service: string,
+  spn: string,
+  message: string,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<KerberosError> {
   const unknown = /Server (\S+) not found in Kerberos database/i.exec(message);
-  if (unknown || /not found in Kerberos database|S_PRINCIPAL_UNKNOWN/i.test(message)) return new KerberosError('spn-unknown', spn, message, unknown?.[1]);
-  if (/Cannot contact any KDC|Cannot find KDC|Cannot resolve network address for KDC|KDC.*unreachable/i.test(message)) return new KerberosError('kdc-unreachable', spn, message);
+  if (unknown || /not found in Kerberos database|S_PRINCIPAL_UNKNOWN/i.test(message))
+    return new KerberosError('spn-unknown', spn, message, unknown?.[1]);
+  if (/Cannot contact any KDC|Cannot find KDC|Cannot resolve network address for KDC|KDC.*unreachable/i.test(message))
+    return new KerberosError('kdc-unreachable', spn, message);
   if (/no credentials|credentials cache|ccache|Ticket expired|cannot find mechanisms|no Kerberos credentials/i.test(message)) {
     // SPNEGO hides the Kerberos mechanism's own reason, which names the cache it looked in.
     return new KerberosError('no-ticket', spn, (await krb5Reason(krb, service, opts)) ?? message);
@@ -92,7 +100,11 @@ async function explain(krb: KerberosModule, service: string, spn: string, messag
   return new KerberosError('failed', spn, message);
 }
 
-async function krb5Reason(krb: KerberosModule, service: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string | undefined> {
+async function krb5Reason(
+  krb: KerberosModule,
+  service: string,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<string | undefined> {
   const timedOut = new Error('timed out');
   try {
     await within(

@@ -7,13 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 export class PacError extends Error {
-  constructor(message: string, readonly kind: 'timeout' | 'script' | 'load') {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'script' | 'load',
+  ) {
     super(message);
     this.name = 'PacError';
   }
 }
 
-export type PacDecision = { kind: 'direct' } | { kind: 'proxy'; host: string; port: number; secure: boolean } | { kind: 'unsupported'; entry: string };
+export type PacDecision =
+  { kind: 'direct' } | { kind: 'proxy'; host: string; port: number; secure: boolean } | { kind: 'unsupported'; entry: string };
 
 /** "PROXY a:3128; HTTPS b:443; DIRECT" → the first entry siteready can use, in order. */
 export function parsePacResult(result: string): PacDecision[] {
@@ -52,7 +56,10 @@ function workerFile(): URL {
 export class PacEvaluator {
   private running: { worker: Worker; loaded: Promise<void> } | undefined;
   private next = 0;
-  private readonly pending = new Map<number, { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout }
+  >();
 
   constructor(
     private readonly script: string,
@@ -66,7 +73,10 @@ export class PacEvaluator {
   ) {}
 
   private start(): { worker: Worker; loaded: Promise<void> } {
-    const w = new Worker(workerFile(), { workerData: { script: this.script, myIp: this.myIp }, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const w = new Worker(workerFile(), {
+      workerData: { script: this.script, myIp: this.myIp },
+      resourceLimits: { maxOldGenerationSizeMb: 64 },
+    });
     w.unref();
     let markLoaded!: () => void;
     const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
@@ -109,11 +119,17 @@ export class PacEvaluator {
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      const settle = <T>(fn: (v: T) => void) => (v: T) => {
-        signal?.removeEventListener('abort', onAbort);
-        fn(v);
+      const settle =
+        <T>(fn: (v: T) => void) =>
+        (v: T) => {
+          signal?.removeEventListener('abort', onAbort);
+          fn(v);
+        };
+      const entry: { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = {
+        worker,
+        resolve: settle(resolve),
+        reject: settle(reject),
       };
-      const entry: { worker: Worker; resolve: (v: string) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout } = { worker, resolve: settle(resolve), reject: settle(reject) };
       const expire = (message: string) => () => {
         this.pending.delete(id);
         // An endless script never yields: the only way out is to end its thread.

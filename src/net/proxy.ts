@@ -72,21 +72,31 @@ function proxyFromUrl(text: string, source: ProxyServer['source'], auth?: ProxyS
   const port = u.port ? Number(u.port) : secure ? 443 : 8080;
   const inline = u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
   const creds = auth ?? inline;
-  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port, secure, ...(creds ? { auth: creds } : {}), source, label: `${u.protocol}//${u.host}` };
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    secure,
+    ...(creds ? { auth: creds } : {}),
+    source,
+    label: `${u.protocol}//${u.host}`,
+  };
 }
 
 // ---- route decision ------------------------------------------------------------------------
 
 /** Where the endpoint's traffic goes, as the IM client would decide it. Computed once per endpoint. */
-export function routeFor(ctx: MeasureContext<any>, endpoint: Endpoint): Promise<Route> {
+export function routeFor(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<Route> {
   return ctx.artifact(`route:${endpoint.name}`, () => decideRoute(ctx, endpoint));
 }
 
-async function decideRoute(ctx: MeasureContext<any>, ep: Endpoint): Promise<Route> {
+async function decideRoute(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<Route> {
   if (ep.via === 'direct') return { path: 'direct' };
   const p = ctx.site.network.proxy;
   const secureTarget = ep.protocol === 'https' || ep.protocol === 'wss' || ep.protocol === 'tls' || ep.protocol === 'turns';
-  const targetUrl = ep.url && /^(https?|wss?):/.test(ep.url) ? ep.url.replace(/^ws/, 'http') : `${secureTarget ? 'https' : 'http'}://${ep.host}:${ep.port}/`;
+  const targetUrl =
+    ep.url && /^(https?|wss?):/.test(ep.url)
+      ? ep.url.replace(/^ws/, 'http')
+      : `${secureTarget ? 'https' : 'http'}://${ep.host}:${ep.port}/`;
   const auth = p?.username && p.password !== undefined ? { username: p.username, password: p.password } : undefined;
   const noProxy = [...(p?.noProxy ?? [])];
   const forced = ep.via === 'proxy';
@@ -98,19 +108,35 @@ async function decideRoute(ctx: MeasureContext<any>, ep: Endpoint): Promise<Rout
   if (p?.pac) {
     let result: string;
     try {
-      const evaluator = await ctx.artifact('pac:evaluator', async () => new PacEvaluator(await loadPac(ctx, p.pac!)), (e) => e.close());
+      const evaluator = await ctx.artifact(
+        'pac:evaluator',
+        async () => new PacEvaluator(await loadPac(ctx, p.pac!)),
+        (e) => e.close(),
+      );
       result = await evaluator.find(targetUrl, ep.host, ctx.signal);
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       // Clients go DIRECT when the PAC file cannot be had or its script fails; the report says it did.
       const why = err instanceof Error ? err.message : String(err);
-      if (forced) throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED', undefined, { pacError: why });
+      if (forced)
+        throw new PathError('proxy-denied', 'proxy', `no proxy for ${ep.name}: ${why}`, 'PAC_FAILED', undefined, { pacError: why });
       return { path: 'direct', note: `PAC failed: ${why}` };
     }
     for (const d of parsePacResult(result)) {
       if (d.kind === 'direct' && !forced) return { path: 'direct', note: `PAC: ${result}` };
       if (d.kind === 'proxy') {
-        return { path: 'proxy', proxy: { host: d.host, port: d.port, secure: d.secure, ...(auth ? { auth } : {}), source: 'pac', label: `${d.secure ? 'https' : 'http'}://${d.host}:${d.port}` }, note: `PAC: ${result}` };
+        return {
+          path: 'proxy',
+          proxy: {
+            host: d.host,
+            port: d.port,
+            secure: d.secure,
+            ...(auth ? { auth } : {}),
+            source: 'pac',
+            label: `${d.secure ? 'https' : 'http'}://${d.host}:${d.port}`,
+          },
+          note: `PAC: ${result}`,
+        };
       }
     }
     return { path: 'direct', note: `PAC: ${result} (nothing usable: SOCKS is not supported)` };
@@ -125,7 +151,8 @@ async function decideRoute(ctx: MeasureContext<any>, ep: Endpoint): Promise<Rout
       return { path: 'proxy', proxy: proxyFromUrl(fromEnv, 'env', auth) };
     }
   }
-  if (forced) throw new PathError('proxy-denied', 'proxy', `${ep.name} must go through a proxy, but none is configured`, 'NO_PROXY_CONFIGURED');
+  if (forced)
+    throw new PathError('proxy-denied', 'proxy', `${ep.name} must go through a proxy, but none is configured`, 'NO_PROXY_CONFIGURED');
   return { path: 'direct' };
 }
 
@@ -133,7 +160,7 @@ async function decideRoute(ctx: MeasureContext<any>, ep: Endpoint): Promise<Rout
 const PAC_MAX_BYTES = 1 << 20;
 const PAC_TIMEOUT_MS = 5000;
 
-async function loadPac(ctx: MeasureContext<any>, where: string): Promise<string> {
+async function loadPac(ctx: MeasureContext<unknown>, where: string): Promise<string> {
   if (/^https?:\/\//i.test(where)) {
     const { request } = await import('undici');
     // One deadline for the whole file: undici's body timeout is the gap between two chunks, which
@@ -160,7 +187,8 @@ async function loadPac(ctx: MeasureContext<any>, where: string): Promise<string>
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (err instanceof PathError) throw err;
-      if (signal.aborted) throw new PathError('timeout', 'application', `PAC file ${where}: not read within ${PAC_TIMEOUT_MS} ms`, 'PAC_TIMEOUT');
+      if (signal.aborted)
+        throw new PathError('timeout', 'application', `PAC file ${where}: not read within ${PAC_TIMEOUT_MS} ms`, 'PAC_TIMEOUT');
       throw toPathError(err, 'application');
     }
   }
@@ -189,7 +217,7 @@ export function basicAuth(auth: { username: string; password: string }): string 
 }
 
 export async function openTunnel(
-  ctx: MeasureContext<any>,
+  ctx: MeasureContext<unknown>,
   proxy: ProxyServer,
   target: { host: string; port: number },
   opts: { connectTimeoutMs: number; timeoutMs: number },
@@ -199,7 +227,14 @@ export async function openTunnel(
   try {
     addresses = (await lookupOnce(ctx, proxy.host)).addresses.map((a) => a.address);
   } catch (err) {
-    throw new PathError('dns-failure', 'proxy', `the proxy ${proxy.label} does not resolve: ${err instanceof Error ? err.message : String(err)}`, 'PROXY_DNS', undefined, { proxy: proxy.label, hop: 'proxy' });
+    throw new PathError(
+      'dns-failure',
+      'proxy',
+      `the proxy ${proxy.label} does not resolve: ${err instanceof Error ? err.message : String(err)}`,
+      'PROXY_DNS',
+      undefined,
+      { proxy: proxy.label, hop: 'proxy' },
+    );
   }
   const ask = (authorization: string | undefined) => askConnect(ctx, proxy, addresses, target, authorization, opts);
   let answered = await ask(proxy.auth ? basicAuth(proxy.auth) : undefined);
@@ -219,7 +254,11 @@ export async function openTunnel(
     // A 200 may carry the proxy's own Negotiate token (mutual authentication). It proves the proxy's
     // identity, not the path, which is what is assessed here: it is not verified.
     if (head.rest.length) dialed.socket.unshift(head.rest);
-    return { socket: dialed.socket, proxyAddress: dialed.address, timings: { proxyConnectMs: round(proxyConnectMs), tunnelMs: round(performance.now() - t0 - proxyConnectMs) } };
+    return {
+      socket: dialed.socket,
+      proxyAddress: dialed.address,
+      timings: { proxyConnectMs: round(proxyConnectMs), tunnelMs: round(performance.now() - t0 - proxyConnectMs) },
+    };
   }
   dialed.socket.destroy();
   if (negotiated && refusesCredentials(head)) throw negotiateRefused(proxy, head);
@@ -230,7 +269,7 @@ type Head = ProxyIdentity & { headers: Record<string, string[]>; rest: Buffer };
 
 /** One connection to the proxy and its answer to CONNECT (with this Proxy-Authorization, if any). */
 async function askConnect(
-  ctx: MeasureContext<any>,
+  ctx: MeasureContext<unknown>,
   proxy: ProxyServer,
   addresses: string[],
   target: { host: string; port: number },
@@ -249,12 +288,22 @@ async function askConnect(
   } catch (err) {
     const pe = err instanceof PathError ? err : new PathError('unreachable', 'connect', String(err));
     // The proxy itself is down or blocked: same classification, but the hop is the proxy.
-    throw new PathError(pe.classification, 'proxy', `the proxy ${proxy.label} cannot be reached: ${pe.message}`, pe.code, pe.tlsKind, { proxy: proxy.label, hop: 'proxy' });
+    throw new PathError(pe.classification, 'proxy', `the proxy ${proxy.label} cannot be reached: ${pe.message}`, pe.code, pe.tlsKind, {
+      proxy: proxy.label,
+      hop: 'proxy',
+    });
   }
   const connectMs = performance.now() - t0;
   const socket = dialed.socket;
   if (socket.destroyed) {
-    throw new PathError('proxy-denied', 'proxy', `the proxy ${proxy.label} reset the connection before it was asked anything`, errorCode(errorSeen(socket)) ?? 'PROXY_CLOSED', undefined, { proxy: proxy.label, reason: 'reset at once' });
+    throw new PathError(
+      'proxy-denied',
+      'proxy',
+      `the proxy ${proxy.label} reset the connection before it was asked anything`,
+      errorCode(errorSeen(socket)) ?? 'PROXY_CLOSED',
+      undefined,
+      { proxy: proxy.label, reason: 'reset at once' },
+    );
   }
   const authority = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
   socket.write(
@@ -264,7 +313,11 @@ async function askConnect(
   );
   const head = await readHead(socket, proxy.label, opts.timeoutMs, ctx.signal).catch((err: unknown) => {
     socket.destroy();
-    throw err instanceof PathError ? err : new PathError('timeout', 'proxy', `the proxy ${proxy.label} did not answer CONNECT: ${String(err)}`, 'PROXY_TIMEOUT', undefined, { proxy: proxy.label });
+    throw err instanceof PathError
+      ? err
+      : new PathError('timeout', 'proxy', `the proxy ${proxy.label} did not answer CONNECT: ${String(err)}`, 'PROXY_TIMEOUT', undefined, {
+          proxy: proxy.label,
+        });
   });
   return { dialed, head, connectMs };
 }
@@ -276,7 +329,10 @@ const FIELD_LINE = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:|[ \t])/;
 function readHead(socket: Socket, label: string, timeoutMs: number, signal: AbortSignal): Promise<Head> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => done(new PathError('timeout', 'proxy', `no answer to CONNECT within ${timeoutMs} ms`, 'PROXY_TIMEOUT')), timeoutMs);
+    const timer = setTimeout(
+      () => done(new PathError('timeout', 'proxy', `no answer to CONNECT within ${timeoutMs} ms`, 'PROXY_TIMEOUT')),
+      timeoutMs,
+    );
     const onAbort = () => done(signal.reason);
     const done = (err?: unknown, value?: Head) => {
       clearTimeout(timer);
@@ -287,10 +343,16 @@ function readHead(socket: Socket, label: string, timeoutMs: number, signal: Abor
       if (err) reject(err);
       else resolve(value!);
     };
-    const denied = (message: string, code: string, reason: string) => new PathError('proxy-denied', 'proxy', message, code, undefined, { proxy: label, reason });
+    const denied = (message: string, code: string, reason: string) =>
+      new PathError('proxy-denied', 'proxy', message, code, undefined, { proxy: label, reason });
     const onError = (err: NodeJS.ErrnoException) =>
-      done(err.code === 'ECONNRESET' || err.code === 'EPIPE' ? denied(`the proxy reset the connection instead of answering CONNECT (${err.code})`, err.code, 'reset instead of an answer') : new PathError('refused', 'proxy', `the proxy closed the connection: ${err.message}`, err.code));
-    const onClose = () => done(denied('the proxy closed the connection without answering CONNECT', 'PROXY_CLOSED', 'closed without an answer'));
+      done(
+        err.code === 'ECONNRESET' || err.code === 'EPIPE'
+          ? denied(`the proxy reset the connection instead of answering CONNECT (${err.code})`, err.code, 'reset instead of an answer')
+          : new PathError('refused', 'proxy', `the proxy closed the connection: ${err.message}`, err.code),
+      );
+    const onClose = () =>
+      done(denied('the proxy closed the connection without answering CONNECT', 'PROXY_CLOSED', 'closed without an answer'));
     const bad = (what: string) => done(denied(`the proxy answered CONNECT with ${what}`, 'PROXY_BAD_ANSWER', 'an answer that is not HTTP'));
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -365,12 +427,22 @@ export function offersNegotiate(head: ProxyIdentity): boolean {
  * `Negotiate <token>` answering the proxy's 407, or, when no token can be made, the
  * proxy-auth-required error that says why (no ticket, unknown service principal, ...).
  */
-export async function negotiateWith(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string> {
+export async function negotiateWith(
+  proxy: ProxyServer,
+  head: ProxyIdentity,
+  sentCredentials: boolean,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<string> {
   try {
     return await negotiateAuthorization(proxy.host, opts);
   } catch (err) {
     if (!(err instanceof KerberosError)) throw err;
-    const outcome: NegotiateOutcome = { outcome: err.kind, spn: err.spn, error: err.message, ...(err.unknownPrincipal ? { unknownPrincipal: err.unknownPrincipal } : {}) };
+    const outcome: NegotiateOutcome = {
+      outcome: err.kind,
+      spn: err.spn,
+      error: err.message,
+      ...(err.unknownPrincipal ? { unknownPrincipal: err.unknownPrincipal } : {}),
+    };
     throw proxyResponseError(proxy, head, sentCredentials, outcome);
   }
 }
@@ -389,7 +461,12 @@ export function negotiateRefused(proxy: ProxyServer, head: ProxyIdentity): PathE
 }
 
 /** A non-2xx answer from the proxy, as a classification with the proxy's identity as evidence. */
-export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sentCredentials: boolean, negotiate?: NegotiateOutcome): PathError {
+export function proxyResponseError(
+  proxy: ProxyServer,
+  head: ProxyIdentity,
+  sentCredentials: boolean,
+  negotiate?: NegotiateOutcome,
+): PathError {
   const identity = {
     proxy: proxy.label,
     status: head.status,
@@ -403,18 +480,32 @@ export function proxyResponseError(proxy: ProxyServer, head: ProxyIdentity, sent
   };
   const say = (c: Classification, msg: string, code: string) => new PathError(c, 'proxy', msg, code, undefined, identity);
   // A 401 to CONNECT can only be the proxy's own (no tunnel yet): credentials refused, as a 407.
-  if (head.status === 407 || head.status === 401) return say('proxy-auth-required', `the proxy ${proxy.label} wants credentials (${(head.authenticate ?? ['?']).join(', ')})`, `HTTP_${head.status}`);
+  if (head.status === 407 || head.status === 401)
+    return say(
+      'proxy-auth-required',
+      `the proxy ${proxy.label} wants credentials (${(head.authenticate ?? ['?']).join(', ')})`,
+      `HTTP_${head.status}`,
+    );
   // What the proxy says about the upstream connection it tried for us.
   const e = `${head.squidError ?? ''} ${head.reason}`.toLowerCase();
   if (head.status >= 500) {
     // Squid 5 reports a name it cannot resolve as ERR_CANNOT_FORWARD (no destination found), not ERR_DNS_FAIL.
-    if (/err_cannot_forward/.test(e)) return say('dns-failure', `the proxy found no address to forward to: the host does not resolve at the proxy (${head.status} ${head.reason}, ${head.squidError})`, `PROXY_${head.status}`);
-    if (/dns|resolve|name|unknown host/.test(e)) return say('dns-failure', `the proxy could not resolve the host (${head.status} ${head.reason})`, `PROXY_${head.status}`);
-    if (/\b111\b|refused/.test(e)) return say('refused', `the proxy's connection was refused upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
-    if (/\b113\b|no route|unreachable/.test(e)) return say('unreachable', `the proxy found no route upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
-    if (head.status === 504 || /\b110\b|time/.test(e)) return say('filtered', `the proxy's connection timed out upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
-    if (/unable to connect|connect_fail/.test(e)) return say('refused', `the proxy could not connect upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/err_cannot_forward/.test(e))
+      return say(
+        'dns-failure',
+        `the proxy found no address to forward to: the host does not resolve at the proxy (${head.status} ${head.reason}, ${head.squidError})`,
+        `PROXY_${head.status}`,
+      );
+    if (/dns|resolve|name|unknown host/.test(e))
+      return say('dns-failure', `the proxy could not resolve the host (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/\b111\b|refused/.test(e))
+      return say('refused', `the proxy's connection was refused upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/\b113\b|no route|unreachable/.test(e))
+      return say('unreachable', `the proxy found no route upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (head.status === 504 || /\b110\b|time/.test(e))
+      return say('filtered', `the proxy's connection timed out upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
+    if (/unable to connect|connect_fail/.test(e))
+      return say('refused', `the proxy could not connect upstream (${head.status} ${head.reason})`, `PROXY_${head.status}`);
   }
   return say('proxy-denied', `the proxy ${proxy.label} refused the request: ${head.status} ${head.reason}`, `HTTP_${head.status}`);
 }
-

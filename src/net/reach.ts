@@ -63,7 +63,7 @@ export const reachFactsProperties = {
 export const reachFactsRequired = ['classification', 'path', 'connectTimeoutMs'] as const;
 
 /** The connect deadline an option asks for, shortened to what is left of the task. */
-export function connectBudgetMs(ctx: MeasureContext<any>, optionMs: number): number {
+export function connectBudgetMs(ctx: MeasureContext<unknown>, optionMs: number): number {
   return Math.min(optionMs, Math.max(50, ctx.remainingMs() - 200));
 }
 
@@ -73,7 +73,7 @@ export interface EndpointTls {
   servername?: string;
 }
 
-export async function endpointTls(ctx: MeasureContext<any>, ep: Endpoint): Promise<EndpointTls | undefined> {
+export async function endpointTls(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<EndpointTls | undefined> {
   const secureContext = await trustFor(ctx, ep);
   const servername = (ep.extra.tls as { serverName?: string } | undefined)?.serverName;
   return secureContext || servername ? { ...(secureContext ? { secureContext } : {}), ...(servername ? { servername } : {}) } : undefined;
@@ -94,7 +94,12 @@ export type Reached<T> = { facts: ReachFacts; value: T } | { facts: ReachFacts &
  * from deciding the route, resolving the name or the attempt itself) becomes facts; anything else
  * is not a measurement and is thrown, as is the task's own abort.
  */
-export async function reach<T>(ctx: MeasureContext<any>, ep: Endpoint, connectTimeoutOptionMs: number, attempt: (r: Reaching) => Promise<T>): Promise<Reached<T>> {
+export async function reach<T>(
+  ctx: MeasureContext<unknown>,
+  ep: Endpoint,
+  connectTimeoutOptionMs: number,
+  attempt: (r: Reaching) => Promise<T>,
+): Promise<Reached<T>> {
   const connectTimeoutMs = connectBudgetMs(ctx, connectTimeoutOptionMs);
   // Unset only when the route decision itself failed: a via: proxy endpoint with no usable proxy.
   let route: Route | undefined;
@@ -109,7 +114,9 @@ export async function reach<T>(ctx: MeasureContext<any>, ep: Endpoint, connectTi
     if (ctx.signal.aborted) throw ctx.signal.reason;
     if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
     const failure = pathFailureOf(err);
-    return { facts: { classification: failure.classification, ...(route ? pathDetails(route) : { path: 'proxy' }), connectTimeoutMs, failure } };
+    return {
+      facts: { classification: failure.classification, ...(route ? pathDetails(route) : { path: 'proxy' }), connectTimeoutMs, failure },
+    };
   }
 }
 
@@ -166,9 +173,15 @@ export const reachMessages: { en: Catalog; 'zh-CN': Catalog } = {
  * The connection as a person reads it: the path, where it went, how long each step took and what
  * TLS was agreed — or, when it failed, where and why.
  */
-export function connectionBlock(facts: ReachFacts, seen: { address?: string; timings?: { connectMs?: number; tunnelMs?: number; tlsMs?: number }; tls?: TlsFacts } = {}): KeyValueBlock {
+export function connectionBlock(
+  facts: ReachFacts,
+  seen: { address?: string; timings?: { connectMs?: number; tunnelMs?: number; tlsMs?: number }; tls?: TlsFacts } = {},
+): KeyValueBlock {
   const items: KeyValueBlock['items'] = [
-    { label: { id: 'reach.path' }, value: facts.path === 'proxy' ? { id: 'reach.path.proxy', params: { proxy: facts.proxy ?? '?' } } : { id: 'reach.path.direct' } },
+    {
+      label: { id: 'reach.path' },
+      value: facts.path === 'proxy' ? { id: 'reach.path.proxy', params: { proxy: facts.proxy ?? '?' } } : { id: 'reach.path.direct' },
+    },
   ];
   if (facts.route) items.push({ label: { id: 'reach.route' }, value: facts.route });
   if (seen.address) items.push({ label: { id: 'reach.address' }, value: seen.address });

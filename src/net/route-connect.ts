@@ -18,7 +18,7 @@ export interface OpenTarget {
 
 export type Opened = Dialed & { path: 'direct' | 'proxy'; proxy?: ProxyServer; timings: Dialed['timings'] & { tunnelMs?: number } };
 
-export function opener(ctx: MeasureContext<any>, route: Route, connectTimeoutMs: number): (t: OpenTarget) => Promise<Opened> {
+export function opener(ctx: MeasureContext<unknown>, route: Route, connectTimeoutMs: number): (t: OpenTarget) => Promise<Opened> {
   return async (target) => {
     // TLS over an already-open socket checks the certificate against `servername ?? host`, and
     // `host` defaults to "localhost": an IP-literal target (no SNI) must name itself.
@@ -31,15 +31,32 @@ export function opener(ctx: MeasureContext<any>, route: Route, connectTimeoutMs:
     const proxy = route.proxy;
     if (t.absoluteForm && !t.tls) {
       const addresses = (await lookupOnce(ctx, proxy.host)).addresses.map((a) => a.address);
-      const d = await dialFirst(addresses, { port: proxy.port, connectTimeoutMs, ...(proxy.secure ? { tls: { servername: proxy.host } } : {}), signal: ctx.signal });
+      const d = await dialFirst(addresses, {
+        port: proxy.port,
+        connectTimeoutMs,
+        ...(proxy.secure ? { tls: { servername: proxy.host } } : {}),
+        signal: ctx.signal,
+      });
       return { ...d, path: 'proxy', proxy };
     }
     // The proxy's silence is classified by this deadline, before the task's own turns it into an error.
-    const tunnel = await openTunnel(ctx, proxy, { host: t.host, port: t.port }, { connectTimeoutMs, timeoutMs: Math.max(1000, probeBudgetMs(ctx)) });
+    const tunnel = await openTunnel(
+      ctx,
+      proxy,
+      { host: t.host, port: t.port },
+      { connectTimeoutMs, timeoutMs: Math.max(1000, probeBudgetMs(ctx)) },
+    );
     const timings = { connectMs: tunnel.timings.proxyConnectMs, tunnelMs: tunnel.timings.tunnelMs };
     if (!t.tls) return { socket: tunnel.socket, address: tunnel.proxyAddress, timings, path: 'proxy', proxy };
     const secured = await tlsOver(tunnel.socket, t.tls, Math.max(1000, Math.min(10_000, ctx.remainingMs() - 200)), ctx.signal);
-    return { socket: secured.socket, address: tunnel.proxyAddress, timings: { ...timings, tlsMs: secured.tlsMs }, tls: secured.tls, path: 'proxy', proxy };
+    return {
+      socket: secured.socket,
+      address: tunnel.proxyAddress,
+      timings: { ...timings, tlsMs: secured.tlsMs },
+      tls: secured.tls,
+      path: 'proxy',
+      proxy,
+    };
   };
 }
 

@@ -10,7 +10,7 @@ import { resolveHost, type DnsAnswer } from './dns.js';
 export const DEFAULT_DNS_TIMEOUT_MS = 3000;
 
 /** The run's DNS answer for a host (computed once, shared by dns, tcp, http, websocket, ...). */
-export function lookupOnce(ctx: MeasureContext<any>, host: string): Promise<DnsAnswer> {
+export function lookupOnce(ctx: MeasureContext<unknown>, host: string): Promise<DnsAnswer> {
   const dns = ctx.site.network.dns;
   return ctx.artifact(`dns:${host.toLowerCase()}`, (signal) =>
     resolveHost(host, {
@@ -21,12 +21,12 @@ export function lookupOnce(ctx: MeasureContext<any>, host: string): Promise<DnsA
   );
 }
 
-export async function addressesOf(ctx: MeasureContext<any>, host: string): Promise<string[]> {
+export async function addressesOf(ctx: MeasureContext<unknown>, host: string): Promise<string[]> {
   return (await lookupOnce(ctx, host)).addresses.map((a) => a.address);
 }
 
 /** The CA files the site (security.trust.caFile) and the endpoint (tls.ca) add, resolved against the site file. */
-function extraCaFiles(ctx: MeasureContext<any>, endpoint: Endpoint): string[] {
+function extraCaFiles(ctx: MeasureContext<unknown>, endpoint: Endpoint): string[] {
   const files = [ctx.site.security.trust?.caFile, (endpoint.extra.tls as { ca?: string } | undefined)?.ca].filter(
     (f): f is string => typeof f === 'string' && f.length > 0,
   );
@@ -35,7 +35,7 @@ function extraCaFiles(ctx: MeasureContext<any>, endpoint: Endpoint): string[] {
 }
 
 /** The PEM text of those extra CAs, read once per run. */
-export async function extraCaPems(ctx: MeasureContext<any>, endpoint: Endpoint): Promise<string[]> {
+export async function extraCaPems(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<string[]> {
   const paths = extraCaFiles(ctx, endpoint);
   if (!paths.length) return [];
   return ctx.artifact(`tls-ca-pem:${paths.join('|')}`, () => Promise.all(paths.map((p) => readFile(p, 'utf8'))));
@@ -46,7 +46,7 @@ export async function extraCaPems(ctx: MeasureContext<any>, endpoint: Endpoint):
  * own: passing `ca` to node:tls replaces the defaults, so both are needed. Built once per run:
  * a context with ~150 roots costs tens of milliseconds, which would show up as handshake time.
  */
-export async function trustFor(ctx: MeasureContext<any>, endpoint: Endpoint): Promise<SecureContext | undefined> {
+export async function trustFor(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<SecureContext | undefined> {
   const paths = extraCaFiles(ctx, endpoint);
   if (!paths.length) return undefined;
   const extra = await extraCaPems(ctx, endpoint);
@@ -58,7 +58,7 @@ export async function trustFor(ctx: MeasureContext<any>, endpoint: Endpoint): Pr
  * classified by the probe's own deadline (a finding with a phase) before the runner's deadline
  * turns the task into an error. The margin grows with the budget: timers fire late on a busy host.
  */
-export function probeBudgetMs(ctx: MeasureContext<any>): number {
+export function probeBudgetMs(ctx: MeasureContext<unknown>): number {
   const left = ctx.remainingMs();
   return Math.max(100, left - Math.min(1000, Math.max(150, left * 0.15)));
 }
@@ -81,5 +81,5 @@ export function timingScore(valueMs: number, good: number, poor: number, floorSc
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : ((s[mid - 1]! + s[mid]!) / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }

@@ -14,7 +14,14 @@ const MAX_ANSWER = 64 * 1024;
  * Every DialectRevision MS-SMB2 defines (§2.2.4): the five dialects, and 0x02FF, the wildcard a
  * server answers a multi-protocol negotiate with. Anything else is not an SMB2 server's answer.
  */
-export const DIALECT_NAMES: Readonly<Record<number, string>> = { 0x0202: '2.0.2', 0x0210: '2.1', 0x0300: '3.0', 0x0302: '3.0.2', 0x0311: '3.1.1', 0x02ff: '2.???' };
+export const DIALECT_NAMES: Readonly<Record<number, string>> = {
+  0x0202: '2.0.2',
+  0x0210: '2.1',
+  0x0300: '3.0',
+  0x0302: '3.0.2',
+  0x0311: '3.1.1',
+  0x02ff: '2.???',
+};
 /** SMB2 header (§2.2.1) plus the fixed part of the NEGOTIATE response (§2.2.4: StructureSize 65, one byte of it the variable buffer). */
 const RESPONSE_MIN = 64 + 64;
 const SMB2_FLAGS_SERVER_TO_REDIR = 0x00000001;
@@ -59,7 +66,10 @@ export function negotiateRequest(): Buffer {
 
 /** Parses a NEGOTIATE response; throws PathError('server-error') when the answer is not one. */
 export function parseNegotiateResponse(frame: Buffer): SmbNegotiation {
-  const bad = (why: string) => new PathError('server-error', 'application', `not an SMB2 answer: ${why}`, 'SMB_BAD_ANSWER', undefined, { first: frame.subarray(0, 8).toString('hex') });
+  const bad = (why: string) =>
+    new PathError('server-error', 'application', `not an SMB2 answer: ${why}`, 'SMB_BAD_ANSWER', undefined, {
+      first: frame.subarray(0, 8).toString('hex'),
+    });
   if (frame.length >= 4 && frame[0] === 0xff && frame.toString('latin1', 1, 4) === 'SMB') {
     throw new PathError('server-error', 'application', 'the server answered in SMB1 only', 'SMB1_ONLY');
   }
@@ -68,14 +78,27 @@ export function parseNegotiateResponse(frame: Buffer): SmbNegotiation {
   if (frame.readUInt16LE(12) !== 0) throw bad('not a NEGOTIATE response');
   if ((frame.readUInt32LE(16) & SMB2_FLAGS_SERVER_TO_REDIR) === 0) throw bad('a request, not a response (SERVER_TO_REDIR flag not set)');
   const status = frame.readUInt32LE(8);
-  if (status !== 0) throw new PathError('server-error', 'application', `NEGOTIATE refused with status 0x${status.toString(16).padStart(8, '0')}`, 'SMB_STATUS');
+  if (status !== 0)
+    throw new PathError(
+      'server-error',
+      'application',
+      `NEGOTIATE refused with status 0x${status.toString(16).padStart(8, '0')}`,
+      'SMB_STATUS',
+    );
   if (frame.length < RESPONSE_MIN) throw bad(`a NEGOTIATE response cut short (${frame.length} bytes, at least ${RESPONSE_MIN} needed)`);
   if (frame.readUInt16LE(64) !== 65) throw bad(`NEGOTIATE response StructureSize ${frame.readUInt16LE(64)}, not 65`);
   const securityMode = frame.readUInt16LE(64 + 2);
   const dialectRevision = frame.readUInt16LE(64 + 4);
   const dialect = DIALECT_NAMES[dialectRevision];
   if (dialect === undefined) {
-    throw new PathError('server-error', 'application', `not an SMB2 answer: dialect 0x${dialectRevision.toString(16).padStart(4, '0')} is none that MS-SMB2 defines`, 'SMB_BAD_DIALECT', undefined, { dialectRevision: `0x${dialectRevision.toString(16).padStart(4, '0')}` });
+    throw new PathError(
+      'server-error',
+      'application',
+      `not an SMB2 answer: dialect 0x${dialectRevision.toString(16).padStart(4, '0')} is none that MS-SMB2 defines`,
+      'SMB_BAD_DIALECT',
+      undefined,
+      { dialectRevision: `0x${dialectRevision.toString(16).padStart(4, '0')}` },
+    );
   }
   return { dialect, dialectRevision, signingRequired: (securityMode & 0x0002) !== 0 };
 }
@@ -96,9 +119,20 @@ export function smbNegotiate(socket: Socket, timeoutMs: number, signal: AbortSig
       if (err) reject(err);
       else resolve(value!);
     };
-    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no answer to SMB2 NEGOTIATE within ${timeoutMs} ms`, 'SMB_TIMEOUT')), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new PathError('timeout', 'application', `no answer to SMB2 NEGOTIATE within ${timeoutMs} ms`, 'SMB_TIMEOUT')),
+      timeoutMs,
+    );
     const onAbort = () => finish(signal.reason);
-    const onEnd = () => finish(new PathError('server-error', 'application', 'the server closed the connection without answering SMB2 NEGOTIATE (SMB1 only, or not SMB)', 'SMB_CLOSED'));
+    const onEnd = () =>
+      finish(
+        new PathError(
+          'server-error',
+          'application',
+          'the server closed the connection without answering SMB2 NEGOTIATE (SMB1 only, or not SMB)',
+          'SMB_CLOSED',
+        ),
+      );
     const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 4) return;
@@ -106,9 +140,15 @@ export function smbNegotiate(socket: Socket, timeoutMs: number, signal: AbortSig
       while (buf.length >= 4 && buf[0] === 0x85 && (buf.readUInt32BE(0) & 0xffffff) === 0) buf = buf.subarray(4);
       if (buf.length < 4) return;
       // An SMB1 server may answer without the 0x00 NBSS type byte; anything else is not SMB.
-      if (buf[0] !== 0x00) return finish(new PathError('server-error', 'application', 'the answer is not an SMB frame', 'SMB_BAD_ANSWER', undefined, { first: buf.subarray(0, 8).toString('hex') }));
+      if (buf[0] !== 0x00)
+        return finish(
+          new PathError('server-error', 'application', 'the answer is not an SMB frame', 'SMB_BAD_ANSWER', undefined, {
+            first: buf.subarray(0, 8).toString('hex'),
+          }),
+        );
       const length = buf.readUInt32BE(0) & 0xffffff;
-      if (length > MAX_ANSWER) return finish(new PathError('server-error', 'application', `an SMB frame of ${length} bytes`, 'SMB_BAD_ANSWER'));
+      if (length > MAX_ANSWER)
+        return finish(new PathError('server-error', 'application', `an SMB frame of ${length} bytes`, 'SMB_BAD_ANSWER'));
       if (buf.length < 4 + length) return;
       try {
         finish(undefined, parseNegotiateResponse(buf.subarray(4, 4 + length)));

@@ -220,7 +220,12 @@ export class StunConnection {
       });
     } catch (err) {
       conn.close();
-      throw new StunClientError(connectFailure(errorCode(err)), 'connect', `cannot open a UDP socket to ${opts.address}:${opts.port}: ${(err as Error).message}`, errorCode(err) ? { code: errorCode(err)! } : {});
+      throw new StunClientError(
+        connectFailure(errorCode(err)),
+        'connect',
+        `cannot open a UDP socket to ${opts.address}:${opts.port}: ${(err as Error).message}`,
+        errorCode(err) ? { code: errorCode(err)! } : {},
+      );
     }
     sock.on('message', (buf, rinfo: RemoteInfo) => conn.onMessage(buf, { address: rinfo.address, port: rinfo.port }));
     return conn;
@@ -237,7 +242,11 @@ export class StunConnection {
         } catch (err) {
           this.notStun++;
           const detail = err instanceof StunDecodeError ? err.message : String(err);
-          this.fail(new StunClientError('server-error', 'application', `${this.describe()} answered with something that is not STUN (${detail})`, { code: 'NOT_STUN' }));
+          this.fail(
+            new StunClientError('server-error', 'application', `${this.describe()} answered with something that is not STUN (${detail})`, {
+              code: 'NOT_STUN',
+            }),
+          );
           return;
         }
         if (!frame || buffered.length < frame.length) return;
@@ -249,10 +258,21 @@ export class StunConnection {
     });
     socket.on('error', (err) => {
       const code = errorCode(err);
-      this.fail(new StunClientError(code === 'ECONNRESET' ? 'timeout' : connectFailure(code), 'application', `${this.describe()}: ${err.message}`, code ? { code } : {}));
+      this.fail(
+        new StunClientError(
+          code === 'ECONNRESET' ? 'timeout' : connectFailure(code),
+          'application',
+          `${this.describe()}: ${err.message}`,
+          code ? { code } : {},
+        ),
+      );
     });
     socket.on('close', () => {
-      this.fail(new StunClientError('timeout', 'application', `${this.describe()} closed the connection without answering`, { code: 'ECONNCLOSED' }));
+      this.fail(
+        new StunClientError('timeout', 'application', `${this.describe()} closed the connection without answering`, {
+          code: 'ECONNCLOSED',
+        }),
+      );
     });
   }
 
@@ -263,7 +283,9 @@ export class StunConnection {
   /** The local address the socket is bound to. */
   localAddress(): TransportAddress | undefined {
     try {
-      const a = this.udp ? this.udp.address() : (this.stream?.address() as { address?: string; family?: string; port?: number } | undefined);
+      const a = this.udp
+        ? this.udp.address()
+        : (this.stream?.address() as { address?: string; family?: string; port?: number } | undefined);
       if (!a || a.address === undefined || a.port === undefined) return undefined;
       return { family: a.family === 'IPv6' ? 6 : 4, address: a.address, port: a.port };
     } catch {
@@ -309,7 +331,10 @@ export class StunConnection {
   transact(msg: Omit<OutgoingMessage, 'cls' | 'transactionId'>, enc: EncodeOptions, opts: TransactionOptions): Promise<TransactionResult> {
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
     if (this.failure) return Promise.reject(this.failure);
-    if (this.closed) return Promise.reject(new StunClientError('timeout', 'application', `${this.describe()}: connection closed`, { code: 'ECONNCLOSED' }));
+    if (this.closed)
+      return Promise.reject(
+        new StunClientError('timeout', 'application', `${this.describe()}: connection closed`, { code: 'ECONNCLOSED' }),
+      );
     const tid = newTransactionId();
     const key = tid.toString('hex');
     const bytes = encodeMessage({ ...msg, cls: 'request', transactionId: tid }, enc);
@@ -348,7 +373,8 @@ export class StunConnection {
         lastSend = performance.now();
         this.sendRaw(bytes, to);
         // A send can fail synchronously and settle the transaction: then nothing more is scheduled.
-        if (this.pending.has(key) && udp && transmissions < maxTransmissions) retransmitTimer = setTimeout(transmit, rto * 2 ** (transmissions - 1));
+        if (this.pending.has(key) && udp && transmissions < maxTransmissions)
+          retransmitTimer = setTimeout(transmit, rto * 2 ** (transmissions - 1));
       };
       const deadline = setTimeout(() => {
         finish();
@@ -368,11 +394,32 @@ export class StunConnection {
         } else if (garbage) {
           reject(new StunClientError('server-error', 'application', `${where} answered, but not with STUN`, { code: 'NOT_STUN' }));
         } else if (this.foreign > foreignBefore) {
-          reject(new StunClientError('server-error', 'application', `${where} answered ${this.foreign - foreignBefore} times, never to this request (other transaction ids)`, { code: 'WRONG_TRANSACTION' }));
+          reject(
+            new StunClientError(
+              'server-error',
+              'application',
+              `${where} answered ${this.foreign - foreignBefore} times, never to this request (other transaction ids)`,
+              { code: 'WRONG_TRANSACTION' },
+            ),
+          );
         } else if (udp) {
-          reject(new StunClientError('filtered', 'connect', `no answer from ${where} within ${Math.round(deadlineMs)} ms (${transmissions} transmissions)`, { code: 'NO_ANSWER' }));
+          reject(
+            new StunClientError(
+              'filtered',
+              'connect',
+              `no answer from ${where} within ${Math.round(deadlineMs)} ms (${transmissions} transmissions)`,
+              { code: 'NO_ANSWER' },
+            ),
+          );
         } else {
-          reject(new StunClientError('timeout', 'application', `${where} accepted the connection but sent no STUN answer within ${Math.round(deadlineMs)} ms`, { code: 'STUN_TIMEOUT' }));
+          reject(
+            new StunClientError(
+              'timeout',
+              'application',
+              `${where} accepted the connection but sent no STUN answer within ${Math.round(deadlineMs)} ms`,
+              { code: 'STUN_TIMEOUT' },
+            ),
+          );
         }
       }, deadlineMs);
       this.pending.set(key, {
@@ -436,7 +483,8 @@ export class StunConnection {
       // already closed
     }
     this.stream?.destroy();
-    const err = this.failure ?? new StunClientError('timeout', 'application', `${this.describe()}: connection closed`, { code: 'ECONNCLOSED' });
+    const err =
+      this.failure ?? new StunClientError('timeout', 'application', `${this.describe()}: connection closed`, { code: 'ECONNCLOSED' });
     for (const p of [...this.pending.values()]) p.reject(err);
   }
 }
@@ -444,7 +492,8 @@ export class StunConnection {
 function udpError(err: Error, to: Endpoint): StunClientError {
   const code = errorCode(err);
   const where = `${to.address}:${to.port}/udp`;
-  if (code === 'ECONNREFUSED') return new StunClientError('refused', 'connect', `${where}: ICMP port unreachable (nothing listens, or a firewall rejects)`, { code });
+  if (code === 'ECONNREFUSED')
+    return new StunClientError('refused', 'connect', `${where}: ICMP port unreachable (nothing listens, or a firewall rejects)`, { code });
   return new StunClientError(connectFailure(code), 'connect', `${where}: ${err.message}`, code ? { code } : {});
 }
 
@@ -460,7 +509,10 @@ function stunErrorOf(m: StunMessage): StunErrorInfo {
 
 function namedError(what: string, info: StunErrorInfo): StunClientError {
   const reason = info.reason && info.reason.toLowerCase() !== info.name.toLowerCase() ? ` ("${info.reason.slice(0, 120)}")` : '';
-  return new StunClientError('server-error', 'application', `${what}: ${info.code} ${info.name}${reason}`, { code: 'STUN_ERROR', stun: info });
+  return new StunClientError('server-error', 'application', `${what}: ${info.code} ${info.name}${reason}`, {
+    code: 'STUN_ERROR',
+    stun: info,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,7 +530,10 @@ export interface BindingResult {
   from: Endpoint;
 }
 
-export async function bindingRequest(conn: StunConnection, opts: TransactionOptions & { changeRequest?: ChangeRequest }): Promise<BindingResult> {
+export async function bindingRequest(
+  conn: StunConnection,
+  opts: TransactionOptions & { changeRequest?: ChangeRequest },
+): Promise<BindingResult> {
   const attributes: AttributeInput[] = [attr.software(SOFTWARE)];
   if (opts.changeRequest) attributes.push(attr.changeRequest(opts.changeRequest));
   const r = await conn.transact({ method: Method.Binding, attributes }, { fingerprint: true }, opts);
@@ -542,7 +597,10 @@ export async function sweepUdpPorts(
       if (i >= ports.length || opts.signal?.aborted) return;
       const port = ports[i]!;
       try {
-        const r = await stunBinding({ transport: 'udp', address, port, ...(opts.signal ? { signal: opts.signal } : {}) }, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+        const r = await stunBinding(
+          { transport: 'udp', address, port, ...(opts.signal ? { signal: opts.signal } : {}) },
+          { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) },
+        );
         results[i] = { port, classification: 'ok', rttMs: r.rttMs };
       } catch (err) {
         if (opts.signal?.aborted) return;
@@ -599,13 +657,27 @@ export class TurnClient {
     const attributes = [attr.requestedTransport(), ...(opts.lifetime !== undefined ? [attr.lifetime(opts.lifetime)] : [])];
     const r = await this.request(Method.Allocate, attributes, opts, 'Allocate');
     const relayed = getAddress(r.response, Attr.XOR_RELAYED_ADDRESS);
-    if (!relayed) throw new StunClientError('server-error', 'application', 'the Allocate response has no XOR-RELAYED-ADDRESS', { code: 'NO_RELAYED_ADDRESS' });
+    if (!relayed)
+      throw new StunClientError('server-error', 'application', 'the Allocate response has no XOR-RELAYED-ADDRESS', {
+        code: 'NO_RELAYED_ADDRESS',
+      });
     const mapped = getAddress(r.response, Attr.XOR_MAPPED_ADDRESS);
-    return { relayed, ...(mapped ? { mapped } : {}), lifetime: getUint32(r.response, Attr.LIFETIME) ?? 0, rttMs: r.rttMs, realm: this.realm ?? '' };
+    return {
+      relayed,
+      ...(mapped ? { mapped } : {}),
+      lifetime: getUint32(r.response, Attr.LIFETIME) ?? 0,
+      rttMs: r.rttMs,
+      realm: this.realm ?? '',
+    };
   }
 
   async createPermission(peers: TransportAddress[], opts: TransactionOptions): Promise<number> {
-    const r = await this.request(Method.CreatePermission, peers.map((p) => attr.xorPeerAddress(p)), opts, 'CreatePermission');
+    const r = await this.request(
+      Method.CreatePermission,
+      peers.map((p) => attr.xorPeerAddress(p)),
+      opts,
+      'CreatePermission',
+    );
     return r.rttMs;
   }
 
@@ -640,7 +712,10 @@ export class TurnClient {
       // RFC 8489 §9.2.5: once authenticated, a success without valid integrity is not the server's
       // answer (an on-path forgery, or not the server that holds the credentials): discarded.
       // Error responses are read as they come: 438 and 401 arrive without integrity.
-      const discard = authed && key ? (m: StunMessage): DiscardReason | undefined => (m.cls !== 'success' ? undefined : integrityReason(integrityOf(m, key))) : undefined;
+      const discard =
+        authed && key
+          ? (m: StunMessage): DiscardReason | undefined => (m.cls !== 'success' ? undefined : integrityReason(integrityOf(m, key)))
+          : undefined;
       const r = await this.conn.transact(
         { method, attributes: [...attributes, attr.software(SOFTWARE), ...auth] },
         { ...(authed ? { integrityKey: this.key! } : {}), fingerprint: true },
@@ -652,7 +727,13 @@ export class TurnClient {
       const newNonce = findAttribute(m, Attr.NONCE)?.value;
       const newRealm = getString(m, Attr.REALM);
       if (info.code === 401 && !authed && !challenged) {
-        if (!newRealm || !newNonce) throw new StunClientError('server-error', 'application', `${what}: 401 without REALM and NONCE: not the long-term credential mechanism`, { code: 'STUN_ERROR', stun: info });
+        if (!newRealm || !newNonce)
+          throw new StunClientError(
+            'server-error',
+            'application',
+            `${what}: 401 without REALM and NONCE: not the long-term credential mechanism`,
+            { code: 'STUN_ERROR', stun: info },
+          );
         this.realm = newRealm;
         this.nonce = Buffer.from(newNonce);
         this.key = longTermKey(this.credentials.username, newRealm, this.credentials.password);
@@ -660,11 +741,16 @@ export class TurnClient {
         continue;
       }
       if (info.code === 401 || info.code === 441) {
-        throw new StunClientError('auth-refused', 'application', `${what}: the server refused the credentials of user "${this.credentials.username}" (${info.code} ${info.name})`, {
-          code: 'AUTH_REFUSED',
-          stun: info,
-          ...(this.realm !== undefined ? { realm: this.realm } : {}),
-        });
+        throw new StunClientError(
+          'auth-refused',
+          'application',
+          `${what}: the server refused the credentials of user "${this.credentials.username}" (${info.code} ${info.name})`,
+          {
+            code: 'AUTH_REFUSED',
+            stun: info,
+            ...(this.realm !== undefined ? { realm: this.realm } : {}),
+          },
+        );
       }
       if (info.code === 438 && !staleRetried && newNonce) {
         staleRetried = true;
@@ -708,7 +794,11 @@ export interface RelayRoundTripResult {
  * permission for it, sends a Send indication to it through the relay, the peer echoes the bytes
  * back to the relayed address, and the relay delivers them to the client as a Data indication.
  */
-export async function relayRoundTrip(turn: TurnClient, relayed: TransportAddress, opts: RelayRoundTripOptions): Promise<RelayRoundTripResult> {
+export async function relayRoundTrip(
+  turn: TurnClient,
+  relayed: TransportAddress,
+  opts: RelayRoundTripOptions,
+): Promise<RelayRoundTripResult> {
   const t0 = performance.now();
   const left = () => opts.timeoutMs - (performance.now() - t0);
   const signalOpt = opts.signal ? { signal: opts.signal } : {};
@@ -731,7 +821,11 @@ export async function relayRoundTrip(turn: TurnClient, relayed: TransportAddress
     let peerAddressFrom: RelayRoundTripResult['peerAddressFrom'] = 'local';
     if (opts.stunServer) {
       try {
-        const b = await bindingRequest(peerConn, { timeoutMs: Math.max(200, Math.min(1500, left() / 3)), to: opts.stunServer, ...signalOpt });
+        const b = await bindingRequest(peerConn, {
+          timeoutMs: Math.max(200, Math.min(1500, left() / 3)),
+          to: opts.stunServer,
+          ...signalOpt,
+        });
         if (b.mapped) {
           peer = b.mapped;
           peerAddressFrom = 'binding';
@@ -770,9 +864,14 @@ export async function relayRoundTrip(turn: TurnClient, relayed: TransportAddress
         if (attempt >= attempts || left() <= 0) {
           return done(() =>
             reject(
-              new StunClientError('timeout', 'application', `relayed data did not come back through ${formatAddress(relayed)} within ${Math.round(opts.timeoutMs)} ms (${attempt} attempts)`, {
-                code: 'RELAY_NO_ANSWER',
-              }),
+              new StunClientError(
+                'timeout',
+                'application',
+                `relayed data did not come back through ${formatAddress(relayed)} within ${Math.round(opts.timeoutMs)} ms (${attempt} attempts)`,
+                {
+                  code: 'RELAY_NO_ANSWER',
+                },
+              ),
             ),
           );
         }
@@ -793,4 +892,3 @@ export async function relayRoundTrip(turn: TurnClient, relayed: TransportAddress
     peerConn.close();
   }
 }
-

@@ -80,7 +80,13 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
   const localIp = await localAddressFor(server);
   // Unconnected: one socket talks to the server's primary and alternate addresses.
   const openSocket = () =>
-    StunConnection.open({ transport: 'udp', ...server, connected: false, ...(localIp ? { localAddress: localIp } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    StunConnection.open({
+      transport: 'udp',
+      ...server,
+      connected: false,
+      ...(localIp ? { localAddress: localIp } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   const binding = (conn: StunConnection, to: Endpoint, changeRequest?: ChangeRequest): Promise<BindingResult> =>
     bindingRequest(conn, {
       timeoutMs: opts.timeoutMs,
@@ -96,7 +102,10 @@ export async function discoverNatBehaviour(server: Endpoint, opts: NatDiscoveryO
     // Test I: the primary address. It tells whether there is a NAT at all, and the alternate address.
     const first = await binding(conn, server);
     const local = conn.localAddress()!;
-    if (!first.mapped) throw new StunClientError('server-error', 'application', 'the Binding response has no (XOR-)MAPPED-ADDRESS', { code: 'NO_MAPPED_ADDRESS' });
+    if (!first.mapped)
+      throw new StunClientError('server-error', 'application', 'the Binding response has no (XOR-)MAPPED-ADDRESS', {
+        code: 'NO_MAPPED_ADDRESS',
+      });
     const natted = !sameAddress(first.mapped, local);
     const base: NatBehaviour = { supported: false, local, mapped: first.mapped, natted, notes };
     if (!first.otherAddress) {
@@ -186,7 +195,10 @@ async function discoverFiltering(
     }
   };
   // allSettled: neither socket outlives this function, whatever the other one does.
-  const [ipAndPort, portOnly] = await Promise.allSettled([probe({ changeIp: true, changePort: true }), probe({ changeIp: false, changePort: true })]);
+  const [ipAndPort, portOnly] = await Promise.allSettled([
+    probe({ changeIp: true, changePort: true }),
+    probe({ changeIp: false, changePort: true }),
+  ]);
   if (ipAndPort.status === 'rejected') throw ipAndPort.reason;
   if (ipAndPort.value === 'answered') return 'endpoint-independent';
   if (ipAndPort.value === 'unsupported') return 'not-supported';

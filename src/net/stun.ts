@@ -233,7 +233,9 @@ export function prepareSecret(text: string): string {
 
 /** Long-term credential key: MD5(username ":" realm ":" password). */
 export function longTermKey(username: string, realm: string, password: string): Buffer {
-  return createHash('md5').update(`${username}:${prepareSecret(realm)}:${prepareSecret(password)}`, 'utf8').digest();
+  return createHash('md5')
+    .update(`${username}:${prepareSecret(realm)}:${prepareSecret(password)}`, 'utf8')
+    .digest();
 }
 
 /** Short-term credential key: the password itself. */
@@ -260,7 +262,8 @@ function ipv6ToBytes(address: string): Buffer {
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const headGroups = head ? head.split(':') : [];
   const tailGroups = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const groups =
+    tail === undefined ? headGroups : [...headGroups, ...Array(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
   groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) & 0xffff, i * 2));
   return out;
 }
@@ -271,7 +274,7 @@ export function formatIpv6(bytes: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -329,11 +332,24 @@ function xorAddressInPlace(value: Buffer, transactionId: Buffer): void {
 }
 
 function decodeAddressValue(type: number, value: Buffer, transactionId: Buffer, xor: boolean): TransportAddress {
-  if (value.length < 4) throw new StunDecodeError('bad-attribute', `${attrName(type)}: ${value.length} bytes, an address needs at least 8`, undefined, type);
+  if (value.length < 4)
+    throw new StunDecodeError('bad-attribute', `${attrName(type)}: ${value.length} bytes, an address needs at least 8`, undefined, type);
   const family = value[1];
   const want = family === 0x01 ? 8 : family === 0x02 ? 20 : -1;
-  if (want < 0) throw new StunDecodeError('bad-attribute', `${attrName(type)}: unknown address family 0x${(family ?? 0).toString(16)}`, undefined, type);
-  if (value.length !== want) throw new StunDecodeError('bad-attribute', `${attrName(type)}: ${value.length} bytes for an IPv${family === 1 ? 4 : 6} address (want ${want})`, undefined, type);
+  if (want < 0)
+    throw new StunDecodeError(
+      'bad-attribute',
+      `${attrName(type)}: unknown address family 0x${(family ?? 0).toString(16)}`,
+      undefined,
+      type,
+    );
+  if (value.length !== want)
+    throw new StunDecodeError(
+      'bad-attribute',
+      `${attrName(type)}: ${value.length} bytes for an IPv${family === 1 ? 4 : 6} address (want ${want})`,
+      undefined,
+      type,
+    );
   const copy = Buffer.from(value);
   if (xor) xorAddressInPlace(copy, transactionId);
   const port = copy.readUInt16BE(2);
@@ -357,8 +373,14 @@ export const attr = {
   nonce: (s: string | Buffer): AttributeInput => ({ type: Attr.NONCE, value: typeof s === 'string' ? utf8(s) : s }),
   software: (s: string): AttributeInput => ({ type: Attr.SOFTWARE, value: utf8(s) }),
   lifetime: (seconds: number): AttributeInput => ({ type: Attr.LIFETIME, value: u32(seconds) }),
-  requestedTransport: (protocol = TRANSPORT_UDP): AttributeInput => ({ type: Attr.REQUESTED_TRANSPORT, value: Buffer.from([protocol & 0xff, 0, 0, 0]) }),
-  changeRequest: (c: ChangeRequest): AttributeInput => ({ type: Attr.CHANGE_REQUEST, value: u32((c.changeIp ? 4 : 0) | (c.changePort ? 2 : 0)) }),
+  requestedTransport: (protocol = TRANSPORT_UDP): AttributeInput => ({
+    type: Attr.REQUESTED_TRANSPORT,
+    value: Buffer.from([protocol & 0xff, 0, 0, 0]),
+  }),
+  changeRequest: (c: ChangeRequest): AttributeInput => ({
+    type: Attr.CHANGE_REQUEST,
+    value: u32((c.changeIp ? 4 : 0) | (c.changePort ? 2 : 0)),
+  }),
   channelNumber: (n: number): AttributeInput => {
     const b = Buffer.alloc(4);
     b.writeUInt16BE(n & 0xffff);
@@ -421,7 +443,10 @@ export function encodeMessage(msg: OutgoingMessage, opts: EncodeOptions = {}): B
 export function appendIntegrity(message: Buffer, key: Buffer): Buffer {
   const out = Buffer.concat([message, Buffer.from([0x00, 0x08, 0x00, 0x14]), Buffer.alloc(20)]);
   out.writeUInt16BE(out.length - HEADER_LENGTH, 2);
-  createHmac('sha1', key).update(out.subarray(0, message.length)).digest().copy(out, message.length + 4);
+  createHmac('sha1', key)
+    .update(out.subarray(0, message.length))
+    .digest()
+    .copy(out, message.length + 4);
   return out;
 }
 
@@ -461,10 +486,17 @@ export function decodeMessage(input: Uint8Array): StunMessage {
   if (buf.length < HEADER_LENGTH) throw new StunDecodeError('too-short', `${buf.length} bytes is shorter than a STUN header (20)`);
   if ((buf[0]! & 0xc0) !== 0) throw new StunDecodeError('not-stun', 'the two leading bits are not zero: not a STUN message', 0);
   const length = buf.readUInt16BE(2);
-  if (buf.readUInt32BE(4) !== MAGIC_COOKIE) throw new StunDecodeError('bad-magic-cookie', 'no magic cookie 0x2112A442 (not STUN, or RFC 3489 classic STUN)', 4);
+  if (buf.readUInt32BE(4) !== MAGIC_COOKIE)
+    throw new StunDecodeError('bad-magic-cookie', 'no magic cookie 0x2112A442 (not STUN, or RFC 3489 classic STUN)', 4);
   if (length % 4 !== 0) throw new StunDecodeError('bad-length', `message length ${length} is not a multiple of 4`, 2);
-  if (buf.length < HEADER_LENGTH + length) throw new StunDecodeError('truncated', `header announces ${length} bytes of attributes, ${buf.length - HEADER_LENGTH} present`, 2);
-  if (buf.length > HEADER_LENGTH + length) throw new StunDecodeError('trailing-bytes', `${buf.length - HEADER_LENGTH - length} bytes after the announced end of the message`, HEADER_LENGTH + length);
+  if (buf.length < HEADER_LENGTH + length)
+    throw new StunDecodeError('truncated', `header announces ${length} bytes of attributes, ${buf.length - HEADER_LENGTH} present`, 2);
+  if (buf.length > HEADER_LENGTH + length)
+    throw new StunDecodeError(
+      'trailing-bytes',
+      `${buf.length - HEADER_LENGTH - length} bytes after the announced end of the message`,
+      HEADER_LENGTH + length,
+    );
   const { method, cls } = splitMessageType(buf.readUInt16BE(0));
   const transactionId = buf.subarray(8, 20);
 
@@ -479,13 +511,18 @@ export function decodeMessage(input: Uint8Array): StunMessage {
     const type = buf.readUInt16BE(offset);
     const len = buf.readUInt16BE(offset + 2);
     if (offset + 4 + len > end) {
-      throw new StunDecodeError('truncated-attribute', `${attrName(type)} announces ${len} bytes, ${end - offset - 4} remain`, offset, type);
+      throw new StunDecodeError(
+        'truncated-attribute',
+        `${attrName(type)} announces ${len} bytes, ${end - offset - 4} remain`,
+        offset,
+        type,
+      );
     }
     const value = buf.subarray(offset + 4, offset + 4 + len);
     const a: StunAttribute = { type, value, offset };
     if (type === Attr.FINGERPRINT) {
       if (len !== 4) throw new StunDecodeError('bad-attribute', `FINGERPRINT is ${len} bytes (want 4)`, offset, type);
-      fingerprint = ((crc32(buf.subarray(0, offset)) ^ FINGERPRINT_XOR) >>> 0) === value.readUInt32BE(0) ? 'valid' : 'invalid';
+      fingerprint = (crc32(buf.subarray(0, offset)) ^ FINGERPRINT_XOR) >>> 0 === value.readUInt32BE(0) ? 'valid' : 'invalid';
       attributes.push(a);
     } else if (!afterIntegrity || type === Attr.MESSAGE_INTEGRITY_SHA256) {
       validateAttribute(a, transactionId);
@@ -498,19 +535,29 @@ export function decodeMessage(input: Uint8Array): StunMessage {
 }
 
 /** Like decodeMessage, but returns the error instead of throwing it. */
-export function tryDecodeMessage(input: Uint8Array): { message: StunMessage; error?: undefined } | { message?: undefined; error: StunDecodeError } {
+export function tryDecodeMessage(
+  input: Uint8Array,
+): { message: StunMessage; error?: undefined } | { message?: undefined; error: StunDecodeError } {
   try {
     return { message: decodeMessage(input) };
   } catch (err) {
     if (err instanceof StunDecodeError) return { error: err };
     // Defensive: nothing else should escape, but a caller must never see anything else either.
-    return { error: new StunDecodeError('bad-attribute', `unexpected decoder failure: ${err instanceof Error ? err.message : String(err)}`) };
+    return {
+      error: new StunDecodeError('bad-attribute', `unexpected decoder failure: ${err instanceof Error ? err.message : String(err)}`),
+    };
   }
 }
 
 const ADDRESS_TYPES = new Set<number>([Attr.MAPPED_ADDRESS, Attr.RESPONSE_ORIGIN, Attr.OTHER_ADDRESS, Attr.ALTERNATE_SERVER]);
 const XOR_ADDRESS_TYPES = new Set<number>([Attr.XOR_MAPPED_ADDRESS, Attr.XOR_PEER_ADDRESS, Attr.XOR_RELAYED_ADDRESS]);
-const U32_TYPES = new Set<number>([Attr.LIFETIME, Attr.CHANGE_REQUEST, Attr.REQUESTED_TRANSPORT, Attr.CHANNEL_NUMBER, Attr.REQUESTED_ADDRESS_FAMILY]);
+const U32_TYPES = new Set<number>([
+  Attr.LIFETIME,
+  Attr.CHANGE_REQUEST,
+  Attr.REQUESTED_TRANSPORT,
+  Attr.CHANNEL_NUMBER,
+  Attr.REQUESTED_ADDRESS_FAMILY,
+]);
 
 function validateAttribute(a: StunAttribute, tid: Buffer): void {
   const t = a.type;
@@ -527,7 +574,8 @@ function validateAttribute(a: StunAttribute, tid: Buffer): void {
   } else if (t === Attr.MESSAGE_INTEGRITY) {
     if (a.value.length !== 20) throw bad(`${a.value.length} bytes (want 20)`);
   } else if (t === Attr.MESSAGE_INTEGRITY_SHA256) {
-    if (a.value.length < 16 || a.value.length > 32 || a.value.length % 4) throw bad(`${a.value.length} bytes (want 16..32, a multiple of 4)`);
+    if (a.value.length < 16 || a.value.length > 32 || a.value.length % 4)
+      throw bad(`${a.value.length} bytes (want 16..32, a multiple of 4)`);
   } else if (t === Attr.ERROR_CODE) {
     if (a.value.length < 4) throw bad(`${a.value.length} bytes (want at least 4)`);
     const cls = a.value[2]! & 0x07;
@@ -574,8 +622,12 @@ export function getErrorCode(msg: StunMessage): ErrorCodeValue | undefined {
   const a = findAttribute(msg, Attr.ERROR_CODE);
   if (!a || a.value.length < 4) return undefined;
   // Some servers (coturn) end the reason phrase with NUL: drop control characters.
-  // eslint-disable-next-line no-control-regex
-  const reason = a.value.subarray(4).toString('utf8').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+
+  const reason = a.value
+    .subarray(4)
+    .toString('utf8')
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim();
   return { code: (a.value[2]! & 0x07) * 100 + a.value[3]!, reason };
 }
 

@@ -72,7 +72,11 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<OpenedWebSocke
   const servername = opts.tls?.servername ?? (isIpLiteral(host) ? undefined : host);
   // ws is loaded before connecting, so nothing awaits between the connection and ws taking it over.
   const { default: WebSocketClass } = await import('ws');
-  const opened = await opts.open({ host, port, ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}) });
+  const opened = await opts.open({
+    host,
+    port,
+    ...(secure ? { tls: { ALPNProtocols: ['http/1.1'], ...opts.tls, ...(servername ? { servername } : {}) } } : {}),
+  });
   try {
     // A peer that accepted and reset at once: say so now, not after the upgrade deadline.
     assertOpen(opened.socket, 'application');
@@ -100,9 +104,14 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<OpenedWebSocke
     closed = true;
     // ws reports a reset of its socket only as close 1006; the socket itself says what happened.
     const socketError = errorSeen(opened.socket);
-    failure ??= socketError ? toPathError(socketError, 'application') : new PathError('http-error', 'application', `the server closed the WebSocket (${code})`, `WS_CLOSE_${code}`);
+    failure ??= socketError
+      ? toPathError(socketError, 'application')
+      : new PathError('http-error', 'application', `the server closed the WebSocket (${code})`, `WS_CLOSE_${code}`);
   });
-  const ended = () => (closed || ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED ? (failure ?? new PathError('http-error', 'application', 'the WebSocket is closing', 'WS_CLOSING')) : undefined);
+  const ended = () =>
+    closed || ws.readyState === ws.CLOSING || ws.readyState === ws.CLOSED
+      ? (failure ?? new PathError('http-error', 'application', 'the WebSocket is closing', 'WS_CLOSING'))
+      : undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       let noSubprotocol = false;
@@ -110,7 +119,10 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<OpenedWebSocke
       // ws's handshakeTimeout needs the socket timeout that net.createConnection would set from the
       // request options; our createConnection does not, so the upgrade gets its own deadline.
       const timer = setTimeout(
-        () => settle(() => reject(new PathError('timeout', 'application', `no answer to the upgrade within ${opts.timeoutMs} ms`, 'WS_UPGRADE_TIMEOUT'))),
+        () =>
+          settle(() =>
+            reject(new PathError('timeout', 'application', `no answer to the upgrade within ${opts.timeoutMs} ms`, 'WS_UPGRADE_TIMEOUT')),
+          ),
         left(),
       );
       const onUpgrade = (res: { headers: Record<string, string | string[] | undefined> }) => {
@@ -126,12 +138,19 @@ export async function openWebSocket(opts: WsOpenOptions): Promise<OpenedWebSocke
         // A 101 that Node did not take for an upgrade lacks its Upgrade header: a broken handshake, not a refusal.
         const err =
           status === 101
-            ? new ProtocolError('websocket', 'the server answered 101 Switching Protocols without upgrading the connection', 'WS_BAD_HANDSHAKE')
+            ? new ProtocolError(
+                'websocket',
+                'the server answered 101 Switching Protocols without upgrading the connection',
+                'WS_BAD_HANDSHAKE',
+              )
             : new PathError('http-error', 'application', `upgrade refused with HTTP ${status}`, `HTTP_${status}`);
         settle(() => reject(err));
       };
       const onError = (err: Error) => {
-        if (noSubprotocol) return settle(() => reject(new PathError('http-error', 'application', 'the server agreed to none of the requested subprotocols', NO_SUBPROTOCOL)));
+        if (noSubprotocol)
+          return settle(() =>
+            reject(new PathError('http-error', 'application', 'the server agreed to none of the requested subprotocols', NO_SUBPROTOCOL)),
+          );
         settle(() => reject(wsFailure(err, false)));
       };
       // Only this promise's own listeners go: the ones above, kept for the life of `ws`, stay.
@@ -210,7 +229,10 @@ function ping(ws: WebSocket, ended: () => PathError | undefined, timeoutMs: numb
     if (signal?.aborted) return reject(signal.reason);
     const payload = Buffer.from(String(Math.random()).slice(2, 10));
     const t0 = performance.now();
-    const timer = setTimeout(() => finish(new PathError('timeout', 'application', `no pong within ${Math.round(timeoutMs)} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new PathError('timeout', 'application', `no pong within ${Math.round(timeoutMs)} ms`)),
+      timeoutMs,
+    );
     const onPong = (data: Buffer) => {
       if (data.equals(payload)) finish();
     };
@@ -231,4 +253,3 @@ function ping(ws: WebSocket, ended: () => PathError | undefined, timeoutMs: numb
     ws.ping(payload);
   });
 }
-

@@ -56,7 +56,14 @@ export const probeFactsRequired = ['reflector', 'classification'] as const;
 export const percentilesSchema = {
   type: ['object', 'null'],
   required: ['min', 'p50', 'p95', 'p99', 'max', 'mean'],
-  properties: { min: { type: 'number' }, p50: { type: 'number' }, p95: { type: 'number' }, p99: { type: 'number' }, max: { type: 'number' }, mean: { type: 'number' } },
+  properties: {
+    min: { type: 'number' },
+    p50: { type: 'number' },
+    p95: { type: 'number' },
+    p99: { type: 'number' },
+    max: { type: 'number' },
+    mean: { type: 'number' },
+  },
 } as const;
 
 export function reflectorOf(site: Site, udpPort?: number): ReflectorFacts {
@@ -69,7 +76,7 @@ export function reflectorOf(site: Site, udpPort?: number): ReflectorFacts {
  * A reflector that could not be used, as facts: its classification and the failure. Anything that
  * is not a path or DNS failure (a bug, an abort) is thrown on: that is not a fact about the path.
  */
-export function probeFailureFacts(ctx: MeasureContext<any>, err: unknown): ProbeFacts {
+export function probeFailureFacts(ctx: MeasureContext<unknown>, err: unknown): ProbeFacts {
   if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
   const failure = pathFailureOf(err);
   return {
@@ -104,4 +111,3 @@ export function floorScore(value: number, floor: number): number {
   if (value >= floor / 2) return 0.6;
   return 0.2;
 }
-

@@ -74,7 +74,8 @@ function requestOptions(ep: ProbeEndpoint, method: string, path: string, headers
 }
 
 function statusError(status: number, what: string): PathError {
-  if (status === 401) return new PathError('http-error', 'application', `the reflector refused our token (HTTP 401) on ${what}`, UNAUTHORIZED);
+  if (status === 401)
+    return new PathError('http-error', 'application', `the reflector refused our token (HTTP 401) on ${what}`, UNAUTHORIZED);
   return new PathError('http-error', 'application', `the reflector answered HTTP ${status} on ${what}`, `HTTP_${status}`);
 }
 
@@ -130,7 +131,12 @@ function badAnswer(what: string): PathError {
  * does: an answer cut short, one that never ends, one larger than MAX_ANSWER_BYTES, silence (the
  * deadline) or an abort each reject with a PathError.
  */
-export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<T> {
+export function probeRequest<T>(
+  ep: ProbeEndpoint,
+  method: string,
+  path: string,
+  opts: { signal?: AbortSignal; timeoutMs: number },
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     let phase: 'connect' | 'application' = 'connect';
@@ -141,10 +147,12 @@ export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string,
       let bytes = 0;
       res.on('error', fail);
       const announced = Number(res.headers['content-length']);
-      if (announced > MAX_ANSWER_BYTES) return x.settle(() => reject(badAnswer(`announced an answer of ${announced} bytes on ${method} ${path}`)));
+      if (announced > MAX_ANSWER_BYTES)
+        return x.settle(() => reject(badAnswer(`announced an answer of ${announced} bytes on ${method} ${path}`)));
       res.on('data', (d: Buffer) => {
         bytes += d.length;
-        if (bytes > MAX_ANSWER_BYTES) return x.settle(() => reject(badAnswer(`sent more than ${MAX_ANSWER_BYTES} bytes on ${method} ${path}`)));
+        if (bytes > MAX_ANSWER_BYTES)
+          return x.settle(() => reject(badAnswer(`sent more than ${MAX_ANSWER_BYTES} bytes on ${method} ${path}`)));
         chunks.push(d);
       });
       res.on('end', () => {
@@ -161,7 +169,12 @@ export function probeRequest<T>(ep: ProbeEndpoint, method: string, path: string,
         if (!res.complete) x.settle(() => reject(badAnswer(`closed the connection in the middle of its answer to ${method} ${path}`)));
       });
     });
-    const x = exchange(opts, reject, () => new PathError('timeout', phase, `no answer from the reflector within ${opts.timeoutMs} ms`, 'ETIMEDOUT'), () => req.destroy());
+    const x = exchange(
+      opts,
+      reject,
+      () => new PathError('timeout', phase, `no answer from the reflector within ${opts.timeoutMs} ms`, 'ETIMEDOUT'),
+      () => req.destroy(),
+    );
     const fail = x.fail(dial, () => phase);
     req.on('socket', (s: Socket) => s.once('connect', () => (phase = 'application')));
     req.on('error', fail);
@@ -180,7 +193,8 @@ export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSigna
   const a = r as { session?: unknown; udpPort?: unknown; limits?: unknown; qos?: unknown; qosReason?: unknown };
   if (typeof a.session !== 'string' || !/^[0-9a-f]{16}$/.test(a.session)) throw badAnswer('sent a malformed session id');
   const udpPort = bounded(a.udpPort, 1, 65535);
-  if (udpPort === undefined || !Number.isInteger(udpPort)) throw badAnswer(`named an impossible UDP port (${JSON.stringify(a.udpPort)?.slice(0, 20)})`);
+  if (udpPort === undefined || !Number.isInteger(udpPort))
+    throw badAnswer(`named an impossible UDP port (${JSON.stringify(a.udpPort)?.slice(0, 20)})`);
   if (typeof a.limits !== 'object' || a.limits === null) throw badAnswer('sent a session without its limits');
   const l = a.limits as Record<string, unknown>;
   // Limits steer how hard the client sends: an absurd one is refused, a missing one takes the reflector's default.
@@ -189,9 +203,11 @@ export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSigna
     maxUdpPps: bounded(l.maxUdpPps ?? 5000, 1, 1_000_000),
     maxStreamsPerSession: bounded(l.maxStreamsPerSession ?? 32, 1, 1024),
   };
-  if (limits.maxTestMs === undefined || limits.maxUdpPps === undefined || limits.maxStreamsPerSession === undefined) throw badAnswer(`sent impossible limits (${JSON.stringify(a.limits).slice(0, 120)})`);
+  if (limits.maxTestMs === undefined || limits.maxUdpPps === undefined || limits.maxStreamsPerSession === undefined)
+    throw badAnswer(`sent impossible limits (${JSON.stringify(a.limits).slice(0, 120)})`);
   // A reflector that predates QoS tests leaves the field out; anything else must be false or TTLs.
-  if (a.qos !== undefined && a.qos !== false && !isTtls(a.qos)) throw badAnswer(`sent impossible QoS facts (${JSON.stringify(a.qos).slice(0, 80)})`);
+  if (a.qos !== undefined && a.qos !== false && !isTtls(a.qos))
+    throw badAnswer(`sent impossible QoS facts (${JSON.stringify(a.qos).slice(0, 80)})`);
   const qos = a.qos === false ? false : isTtls(a.qos) ? { ttl: a.qos.ttl, hopLimit: a.qos.hopLimit } : undefined;
   return {
     id: a.session,
@@ -206,7 +222,14 @@ export async function openSession(ep: ProbeEndpoint, opts: { signal?: AbortSigna
 /** TTL and hop limit are 0–255 on the wire; −1 is the reflector's "not IPv6". */
 function isTtls(v: unknown): v is { ttl: number; hopLimit: number } {
   const t = v as { ttl?: unknown; hopLimit?: unknown } | null;
-  return typeof v === 'object' && t !== null && Number.isInteger(t.ttl) && bounded(t.ttl, -1, 255) !== undefined && Number.isInteger(t.hopLimit) && bounded(t.hopLimit, -1, 255) !== undefined;
+  return (
+    typeof v === 'object' &&
+    t !== null &&
+    Number.isInteger(t.ttl) &&
+    bounded(t.ttl, -1, 255) !== undefined &&
+    Number.isInteger(t.hopLimit) &&
+    bounded(t.hopLimit, -1, 255) !== undefined
+  );
 }
 
 export async function closeSession(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
@@ -250,9 +273,27 @@ export function remoteStream(v: unknown): RemoteUdpStream | undefined {
   // Both are newer than the first reflectors: absent means 0 and not counted.
   const bitmapFrom = count(r.bitmapFrom ?? 0);
   const stale = r.stale === undefined ? undefined : count(r.stale);
-  if (received === undefined || duplicates === undefined || reordered === undefined || maxSeq === undefined || jitterMs === undefined || bitmap === undefined || bitmapFrom === undefined) return undefined;
+  if (
+    received === undefined ||
+    duplicates === undefined ||
+    reordered === undefined ||
+    maxSeq === undefined ||
+    jitterMs === undefined ||
+    bitmap === undefined ||
+    bitmapFrom === undefined
+  )
+    return undefined;
   if (r.stale !== undefined && stale === undefined) return undefined;
-  const out: RemoteUdpStream = { received, duplicates, reordered, maxSeq, jitterMs, bitmap, bitmapFrom, ...(stale !== undefined ? { stale } : {}) };
+  const out: RemoteUdpStream = {
+    received,
+    duplicates,
+    reordered,
+    maxSeq,
+    jitterMs,
+    bitmap,
+    bitmapFrom,
+    ...(stale !== undefined ? { stale } : {}),
+  };
   if (r.tos !== undefined) {
     if (typeof r.tos !== 'object' || r.tos === null) return undefined;
     const tos: Record<string, number> = {};
@@ -276,7 +317,11 @@ export function remoteStream(v: unknown): RemoteUdpStream | undefined {
  * The reflector's tally per stream. A tally that cannot be a reflector's (see remoteStream) is a
  * PROBE_BAD_ANSWER: the loss, jitter and marks judged from it would be invented.
  */
-export async function udpStats(ep: ProbeEndpoint, s: ProbeSession, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<{ streams: Record<string, RemoteUdpStream> }> {
+export async function udpStats(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  opts: { signal?: AbortSignal; timeoutMs: number },
+): Promise<{ streams: Record<string, RemoteUdpStream> }> {
   const r = await probeRequest<unknown>(ep, 'GET', `/v1/session/${s.id}/udp`, opts);
   const raw = typeof r === 'object' && r !== null ? (r as { streams?: unknown }).streams : undefined;
   if (typeof raw !== 'object' || raw === null) throw badAnswer('answered the statistics request without statistics');
@@ -313,17 +358,28 @@ export function openTcpStream(
     const dial = dialer(ep);
     let upgraded = false;
     const req = httpRequest(
-      requestOptions(ep, 'GET', path, {
-        connection: 'Upgrade',
-        upgrade: TCP_UPGRADE,
-        'x-sr-session': s.id,
-        'x-sr-mode': mode,
-        'x-sr-duration-ms': String(durationMs),
-        ...opts.headers,
-      }, dial),
+      requestOptions(
+        ep,
+        'GET',
+        path,
+        {
+          connection: 'Upgrade',
+          upgrade: TCP_UPGRADE,
+          'x-sr-session': s.id,
+          'x-sr-mode': mode,
+          'x-sr-duration-ms': String(durationMs),
+          ...opts.headers,
+        },
+        dial,
+      ),
     );
     // The upgraded socket is the caller's: only a failed attempt is torn down.
-    const x = exchange(opts, reject, () => new PathError('timeout', 'application', `no upgrade answer within ${opts.timeoutMs} ms`, 'ETIMEDOUT'), () => upgraded || req.destroy());
+    const x = exchange(
+      opts,
+      reject,
+      () => new PathError('timeout', 'application', `no upgrade answer within ${opts.timeoutMs} ms`, 'ETIMEDOUT'),
+      () => upgraded || req.destroy(),
+    );
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
       // node:http lets go of the socket here: until the caller listens, errors must land somewhere.
       socket.on('error', () => undefined);
@@ -334,7 +390,10 @@ export function openTcpStream(
       x.settle(() => resolve(socket));
     });
     req.on('response', (res: IncomingMessage) => x.refused(res, 'a TCP stream'));
-    req.on('error', x.fail(dial, () => 'connect'));
+    req.on(
+      'error',
+      x.fail(dial, () => 'connect'),
+    );
     req.end();
   });
 }
@@ -380,12 +439,22 @@ export function openCountingTcpDownload(
       answer = Buffer.concat([answer, buf.subarray(0, n)]);
       const end = answer.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (answer.length > MAX_UPGRADE_ANSWER_BYTES) finish(new PathError('http-error', 'application', 'the reflector sent no end to its upgrade answer', 'PROBE_BAD_ANSWER'));
+        if (answer.length > MAX_UPGRADE_ANSWER_BYTES)
+          finish(new PathError('http-error', 'application', 'the reflector sent no end to its upgrade answer', 'PROBE_BAD_ANSWER'));
         return;
       }
       const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(answer.toString('latin1', 0, Math.min(end + 2, 256)))?.[1] ?? 0);
       if (status !== 101) {
-        return finish(status ? statusError(status, 'a TCP stream') : new PathError('http-error', 'application', 'the reflector answered the upgrade with something that is not HTTP', 'PROBE_BAD_ANSWER'));
+        return finish(
+          status
+            ? statusError(status, 'a TCP stream')
+            : new PathError(
+                'http-error',
+                'application',
+                'the reflector answered the upgrade with something that is not HTTP',
+                'PROBE_BAD_ANSWER',
+              ),
+        );
       }
       const early = answer.length - end - 4;
       answer = undefined;
@@ -401,9 +470,20 @@ export function openCountingTcpDownload(
     });
     const socket = tracked.socket;
     const onAbort = () => finish(opts.signal?.reason ?? new Error('aborted'));
-    const onClose = () => finish(new PathError('http-error', 'application', 'the reflector closed the connection before answering the upgrade', 'PROBE_BAD_ANSWER'));
+    const onClose = () =>
+      finish(
+        new PathError('http-error', 'application', 'the reflector closed the connection before answering the upgrade', 'PROBE_BAD_ANSWER'),
+      );
     const timer = setTimeout(
-      () => finish(new PathError('timeout', tracked.phase() === 'established' ? 'application' : 'connect', `no upgrade answer within ${opts.timeoutMs} ms`, 'ETIMEDOUT')),
+      () =>
+        finish(
+          new PathError(
+            'timeout',
+            tracked.phase() === 'established' ? 'application' : 'connect',
+            `no upgrade answer within ${opts.timeoutMs} ms`,
+            'ETIMEDOUT',
+          ),
+        ),
       opts.timeoutMs,
     );
     socket.on('error', () => undefined);
@@ -422,7 +502,11 @@ export function openCountingTcpDownload(
           'X-SR-Mode': 'download',
           'X-SR-Duration-Ms': String(durationMs),
         };
-        socket.write(`GET ${path} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+        socket.write(
+          `GET ${path} HTTP/1.1\r\n${Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join('')}\r\n`,
+        );
       },
       (err: unknown) => finish(err),
     );
@@ -451,13 +535,21 @@ export async function openWsStream(
       maxPayload: MAX_WS_MESSAGE_BYTES,
       createConnection: dial.createConnection,
     });
-    const x = exchange(opts, reject, () => new PathError('timeout', 'application', 'no WebSocket upgrade answer in time', 'WS_UPGRADE_TIMEOUT'), () => open || ws.terminate());
+    const x = exchange(
+      opts,
+      reject,
+      () => new PathError('timeout', 'application', 'no WebSocket upgrade answer in time', 'WS_UPGRADE_TIMEOUT'),
+      () => open || ws.terminate(),
+    );
     ws.once('open', () => {
       open = true;
       x.settle(() => resolve(ws));
     });
     ws.once('unexpected-response', (_req, res) => x.refused(res, 'a WebSocket stream'));
     // For the socket's whole life, not once: ws may report a second error (a bad frame after a reset).
-    ws.on('error', x.fail(dial, () => 'connect'));
+    ws.on(
+      'error',
+      x.fail(dial, () => 'connect'),
+    );
   });
 }

@@ -22,7 +22,7 @@ export function probeTargets(site: Site, suffixes: string[] = ['']): Target[] {
   return suffixes.map((s) => ({ id: s ? `${probeName(site)}/${s}` : probeName(site), location, data: { suffix: s } }));
 }
 
-export async function probeEndpoint(ctx: MeasureContext<any>): Promise<ProbeEndpoint> {
+export async function probeEndpoint(ctx: MeasureContext<unknown>): Promise<ProbeEndpoint> {
   const probe = ctx.site.probe!;
   const answer = await lookupOnce(ctx, probe.host);
   return {
@@ -52,7 +52,7 @@ export const probeSessionArtifact = defineArtifact<ProbeEndpoint, ProbeLink>({
   dispose: ({ endpoint, session }) => closeSession(endpoint, session),
 });
 
-export async function probeSession(ctx: MeasureContext<any>): Promise<ProbeLink> {
+export async function probeSession(ctx: MeasureContext<unknown>): Promise<ProbeLink> {
   return ctx.use(probeSessionArtifact, await probeEndpoint(ctx));
 }
 
@@ -72,10 +72,26 @@ export const throughputArtifact = defineArtifact<ThroughputInput, ThroughputResu
   id: 'probe:throughput',
   key: (i) => `${i.transport}:${i.direction}`,
   compute: (ctx, i) =>
-    runThroughput({ endpoint: i.endpoint, session: i.session, direction: i.direction, transport: i.transport, streams: i.streams, durationMs: i.durationMs, omitMs: i.omitMs }, ctx.signal),
+    runThroughput(
+      {
+        endpoint: i.endpoint,
+        session: i.session,
+        direction: i.direction,
+        transport: i.transport,
+        streams: i.streams,
+        durationMs: i.durationMs,
+        omitMs: i.omitMs,
+      },
+      ctx.signal,
+    ),
 });
 
-export async function throughputOnce(ctx: MeasureContext<any>, direction: Direction, transport: Transport, o: ThroughputOptions): Promise<ThroughputResult> {
+export async function throughputOnce(
+  ctx: MeasureContext<unknown>,
+  direction: Direction,
+  transport: Transport,
+  o: ThroughputOptions,
+): Promise<ThroughputResult> {
   const link = await probeSession(ctx);
   return ctx.use(throughputArtifact, { ...link, direction, transport, durationMs: o.durationMs, omitMs: o.omitMs, streams: o.streams });
 }
@@ -106,7 +122,13 @@ export interface MediaStream {
 export const mediaStreamSchema = {
   type: 'object',
   required: ['profile', 'pps', 'size', 'durationMs', 'drainMs'],
-  properties: { profile: { type: 'string' }, pps: { type: 'number' }, size: { type: 'number' }, durationMs: { type: 'number' }, drainMs: { type: 'number' } },
+  properties: {
+    profile: { type: 'string' },
+    pps: { type: 'number' },
+    size: { type: 'number' },
+    durationMs: { type: 'number' },
+    drainMs: { type: 'number' },
+  },
 } as const;
 
 export interface LatencyStream {
@@ -129,13 +151,26 @@ export const latencyArtifact = defineArtifact<LatencyInput, LatencyStream>({
   async compute(ctx, i) {
     const media = MEDIA_PROFILES[i.profile];
     if (!media) throw new Error(`unknown media profile ${i.profile}`);
-    const result = await runUdpStream({ endpoint: i.endpoint, session: i.session, stream: ++streamCounter, ...media, durationMs: i.durationMs, drainMs: i.drainMs, firstReplyTimeoutMs: 2000, signal: ctx.signal });
+    const result = await runUdpStream({
+      endpoint: i.endpoint,
+      session: i.session,
+      stream: ++streamCounter,
+      ...media,
+      durationMs: i.durationMs,
+      drainMs: i.drainMs,
+      firstReplyTimeoutMs: 2000,
+      signal: ctx.signal,
+    });
     const pps = Math.max(1, Math.min(i.session.limits.maxUdpPps ?? 5000, media.pps));
     return { stream: { profile: i.profile, pps, size: media.size, durationMs: i.durationMs, drainMs: i.drainMs }, result };
   },
 });
 
-export async function latencyOnce(ctx: MeasureContext<any>, profile: string, o: { durationMs: number; drainMs: number }): Promise<LatencyStream> {
+export async function latencyOnce(
+  ctx: MeasureContext<unknown>,
+  profile: string,
+  o: { durationMs: number; drainMs: number },
+): Promise<LatencyStream> {
   const link = await probeSession(ctx);
   return ctx.use(latencyArtifact, { ...link, profile, durationMs: o.durationMs, drainMs: o.drainMs });
 }

@@ -39,7 +39,7 @@ export function countReads(socket: Socket, onBytes: (bytes: number) => void, dis
   const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Uint8Array) => void } })._handle;
   const fields = socket as unknown as Record<symbol, unknown>;
   if (!k || typeof handle?.useUserBuffer !== 'function' || fields[k.kBuffer]) return false;
-  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null; ) onBytes(chunk.length);
+  for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) onBytes(chunk.length);
   fields[k.kBuffer] = SHARED;
   fields[k.kBufferCb] = (n: number) => {
     onBytes(n);

@@ -38,21 +38,38 @@ export function runThroughput(params: ThroughputParams, signal?: AbortSignal): P
     const onAbort = () => settle(() => reject(signal?.reason));
     // The worker's own timers bound every step; this is the backstop should one of them not.
     const deadline = setTimeout(
-      () => settle(() => reject(new PathError('timeout', 'application', `the throughput test did not finish within ${params.durationMs + WORKER_SLACK_MS} ms`, 'ETIMEDOUT'))),
+      () =>
+        settle(() =>
+          reject(
+            new PathError(
+              'timeout',
+              'application',
+              `the throughput test did not finish within ${params.durationMs + WORKER_SLACK_MS} ms`,
+              'ETIMEDOUT',
+            ),
+          ),
+        ),
       params.durationMs + WORKER_SLACK_MS,
     );
     signal?.addEventListener('abort', onAbort, { once: true });
-    worker.once('message', (m: { ok: boolean; result?: ThroughputResult; error?: { message: string; code?: string; classification?: string; phase?: string } }) => {
-      if (m.ok) return settle(() => resolve(m.result!));
-      const e = m.error!;
-      settle(() =>
-        reject(
-          e.classification
-            ? new PathError(e.classification as Classification, (e.phase as PathError['phase']) ?? 'application', e.message, e.code)
-            : Object.assign(new Error(e.message), { code: e.code }),
-        ),
-      );
-    });
+    worker.once(
+      'message',
+      (m: {
+        ok: boolean;
+        result?: ThroughputResult;
+        error?: { message: string; code?: string; classification?: string; phase?: string };
+      }) => {
+        if (m.ok) return settle(() => resolve(m.result!));
+        const e = m.error!;
+        settle(() =>
+          reject(
+            e.classification
+              ? new PathError(e.classification as Classification, (e.phase as PathError['phase']) ?? 'application', e.message, e.code)
+              : Object.assign(new Error(e.message), { code: e.code }),
+          ),
+        );
+      },
+    );
     worker.on('error', (err) => settle(() => reject(err)));
     worker.once('exit', (code) => settle(() => reject(new Error(`throughput worker exited with code ${code}`))));
   });

@@ -253,7 +253,15 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       else counters.evicted++;
       const count = counters.timedOut + counters.evicted;
       // Logged at most once per 1000: whoever makes us close connections must not fill the log too.
-      if (count % 1000 === 1) log({ level: 'warn', msg: 'unauthenticated connection closed', why, from: sock instanceof Socket ? sock.remoteAddress : undefined, evicted: counters.evicted, timedOut: counters.timedOut });
+      if (count % 1000 === 1)
+        log({
+          level: 'warn',
+          msg: 'unauthenticated connection closed',
+          why,
+          from: sock instanceof Socket ? sock.remoteAddress : undefined,
+          evicted: counters.evicted,
+          timedOut: counters.timedOut,
+        });
       sock.destroy();
     },
   );
@@ -273,13 +281,18 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
    */
   const admit = (sock: Duplex, deadlineMs?: number) => {
     pending.delete(sock);
-    if (deadlineMs !== undefined) sock.once('close', later(deadlineMs, () => sock.destroy()));
+    if (deadlineMs !== undefined)
+      sock.once(
+        'close',
+        later(deadlineMs, () => sock.destroy()),
+      );
   };
 
   const authFailed = (why: string, req: IncomingMessage) => {
     counters.authFailures++;
     // Logged at most once per 100 failures: a flood must not flood the log too.
-    if (counters.authFailures % 100 === 1) log({ level: 'warn', msg: 'authentication failed', why, from: req.socket.remoteAddress, count: counters.authFailures });
+    if (counters.authFailures % 100 === 1)
+      log({ level: 'warn', msg: 'authentication failed', why, from: req.socket.remoteAddress, count: counters.authFailures });
   };
   const authenticate = (req: IncomingMessage): boolean => {
     const failure = verifyAuth(opts.token, header(req, 'authorization'), req.method ?? 'GET', req.url ?? '/', nonces);
@@ -311,7 +324,14 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         bucket: { tokens: limits.maxUdpPps, at: now },
       });
       log({ level: 'info', msg: 'session opened', session: id, from: req.socket.remoteAddress });
-      return reply(res, 201, { session: id, udpPort, limits, serverTimeMs: now, qos: udp.qos, ...(udp.qosReason ? { qosReason: udp.qosReason } : {}) });
+      return reply(res, 201, {
+        session: id,
+        udpPort,
+        limits,
+        serverTimeMs: now,
+        qos: udp.qos,
+        ...(udp.qosReason ? { qosReason: udp.qosReason } : {}),
+      });
     }
     const m = /^\/v1\/session\/([0-9a-f]{16})(\/udp)?$/.exec(url.pathname);
     const s = m ? sessions.get(m[1]!) : undefined;
@@ -409,7 +429,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   }
 
   function serveTcp(socket: Duplex, mode: TcpMode, durationMs: number) {
-    socket.once('close', later(durationMs + 2000, () => socket.destroy()));
+    socket.once(
+      'close',
+      later(durationMs + 2000, () => socket.destroy()),
+    );
     if (mode === 'echo') {
       socket.pipe(socket);
       return;
@@ -490,7 +513,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       if (!closed) setImmediate(loop);
     };
     loop();
-    ws.once('close', later(durationMs + 2000, () => ws.terminate()));
+    ws.once(
+      'close',
+      later(durationMs + 2000, () => ws.terminate()),
+    );
   }
 
   function wsUpload(ws: WebSocket, durationMs: number) {
@@ -509,7 +535,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       }
     }, 250);
     ws.on('close', () => clearInterval(tick));
-    ws.once('close', later(durationMs + 2000, () => ws.terminate()));
+    ws.once(
+      'close',
+      later(durationMs + 2000, () => ws.terminate()),
+    );
   }
 
   // ---- UDP ------------------------------------------------------------------------------------

@@ -13,7 +13,13 @@ export interface TcpRttResult {
 /** Echoes missed in a row after which the stream is taken for dead (a silent or broken echo). */
 const MAX_MISSES = 3;
 
-export async function tcpEchoRtt(ep: ProbeEndpoint, s: ProbeSession, count: number, intervalMs: number, signal?: AbortSignal): Promise<TcpRttResult> {
+export async function tcpEchoRtt(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  count: number,
+  intervalMs: number,
+  signal?: AbortSignal,
+): Promise<TcpRttResult> {
   const sock = await openTcpStream(ep, s, 'echo', count * intervalMs + 2000, { timeoutMs: 5000, ...(signal ? { signal } : {}) });
   const rtts: number[] = [];
   let pending: { seq: number; t0: number; resolve: () => void } | undefined;

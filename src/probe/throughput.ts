@@ -8,7 +8,15 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { PathError } from '../net/classify.js';
-import { closeSession, openCountingTcpDownload, openSession, openTcpStream, openWsStream, type ProbeEndpoint, type ProbeSession } from './client.js';
+import {
+  closeSession,
+  openCountingTcpDownload,
+  openSession,
+  openTcpStream,
+  openWsStream,
+  type ProbeEndpoint,
+  type ProbeSession,
+} from './client.js';
 import { round } from '../util/number.js';
 
 export type Direction = 'down' | 'up';
@@ -127,11 +135,23 @@ interface StreamsEnd {
  */
 function checkDownload(p: ThroughputParams, end: StreamsEnd): void {
   const where = `${p.transport === 'tcp' ? 'TCP' : 'WebSocket'} download`;
-  if (end.bytes === 0) throw new PathError('http-error', 'application', `the reflector sent nothing on the ${where} streams`, 'PROBE_NO_DATA');
+  if (end.bytes === 0)
+    throw new PathError('http-error', 'application', `the reflector sent nothing on the ${where} streams`, 'PROBE_NO_DATA');
   if (end.lastEndMs < p.durationMs / 2) {
-    throw new PathError('http-error', 'application', `the ${where} streams ended after ${Math.round(end.lastEndMs)} ms of the ${p.durationMs} ms test`, 'PROBE_STREAM_ENDED');
+    throw new PathError(
+      'http-error',
+      'application',
+      `the ${where} streams ended after ${Math.round(end.lastEndMs)} ms of the ${p.durationMs} ms test`,
+      'PROBE_STREAM_ENDED',
+    );
   }
-  if (end.overran) throw new PathError('http-error', 'application', `the reflector did not end the ${where} streams when the test was over`, 'PROBE_STREAM_OVERRUN');
+  if (end.overran)
+    throw new PathError(
+      'http-error',
+      'application',
+      `the reflector did not end the ${where} streams when the test was over`,
+      'PROBE_STREAM_OVERRUN',
+    );
 }
 
 /**
@@ -150,7 +170,11 @@ async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: num
     bytes += n;
     add(buckets, t0 === undefined ? 0 : Math.floor((performance.now() - t0) / intervalMs), n);
   };
-  const sockets = await openAll(streamsOf(p), () => openCountingTcpDownload(p.endpoint, s, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }, count), (sock) => sock.destroy());
+  const sockets = await openAll(
+    streamsOf(p),
+    () => openCountingTcpDownload(p.endpoint, s, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }, count),
+    (sock) => sock.destroy(),
+  );
   t0 = performance.now();
   const end: StreamsEnd = { bytes: 0, lastEndMs: 0, overran: false };
   await Promise.all(
@@ -181,7 +205,11 @@ async function tcpDownload(p: ThroughputParams, s: ProbeSession, intervalMs: num
 }
 
 async function tcpUpload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
-  const sockets = await openAll(streamsOf(p), () => openTcpStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }), (sock) => sock.destroy());
+  const sockets = await openAll(
+    streamsOf(p),
+    () => openTcpStream(p.endpoint, s, 'upload', p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }),
+    (sock) => sock.destroy(),
+  );
   const reports = await Promise.all(sockets.map((sock) => uploadOne(sock, p.durationMs, signal)));
   // The reflector counted per 100 ms since each stream began; streams start together, so sum by index.
   const buckets: Buckets = [];
@@ -205,11 +233,20 @@ export function uploadReport(text: string, durationMs: number): { bytes: number;
     return undefined;
   }
   const o = r as { bytes?: unknown; intervals?: unknown } | null;
-  if (typeof o !== 'object' || o === null || typeof o.bytes !== 'number' || !Number.isFinite(o.bytes) || o.bytes < 0 || !Array.isArray(o.intervals)) return undefined;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.bytes !== 'number' ||
+    !Number.isFinite(o.bytes) ||
+    o.bytes < 0 ||
+    !Array.isArray(o.intervals)
+  )
+    return undefined;
   const lastMs = durationMs + 10_000;
   if (o.intervals.length > lastMs / 10) return undefined;
   for (const i of o.intervals) {
-    if (!Array.isArray(i) || i.length !== 2 || !(i[0] >= 0 && i[0] <= lastMs) || !(i[1] >= 0 && i[1] <= Number.MAX_SAFE_INTEGER)) return undefined;
+    if (!Array.isArray(i) || i.length !== 2 || !(i[0] >= 0 && i[0] <= lastMs) || !(i[1] >= 0 && i[1] <= Number.MAX_SAFE_INTEGER))
+      return undefined;
   }
   return { bytes: o.bytes, intervals: o.intervals as Array<[number, number]> };
 }
@@ -254,7 +291,12 @@ function uploadOne(sock: Socket, durationMs: number, signal?: AbortSignal): Prom
     sock.once('end', () => {
       const r = uploadReport(answer.trim(), durationMs);
       if (r) return settle(() => resolve(r));
-      fail(answer.trim() ? 'the reflector sent something that is not an upload report' : 'the reflector closed the upload stream without a report', answer.trim() ? 'PROBE_BAD_ANSWER' : 'PROBE_NO_REPORT');
+      fail(
+        answer.trim()
+          ? 'the reflector sent something that is not an upload report'
+          : 'the reflector closed the upload stream without a report',
+        answer.trim() ? 'PROBE_BAD_ANSWER' : 'PROBE_NO_REPORT',
+      );
     });
     // A reset before the end of the test is a 'close' without 'end'.
     sock.once('close', () => fail('the reflector closed the upload stream without a report', 'PROBE_NO_REPORT'));
@@ -278,7 +320,11 @@ async function openAll<T>(n: number, open: () => Promise<T>, close: (stream: T) 
 }
 
 function openWsStreams(p: ThroughputParams, s: ProbeSession, mode: 'download' | 'upload', signal?: AbortSignal): Promise<WebSocket[]> {
-  return openAll(streamsOf(p), () => openWsStream(p.endpoint, s, mode, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }), (ws) => ws.terminate());
+  return openAll(
+    streamsOf(p),
+    () => openWsStream(p.endpoint, s, mode, p.durationMs, { timeoutMs: 5000, ...(signal ? { signal } : {}) }),
+    (ws) => ws.terminate(),
+  );
 }
 
 async function wsDownload(p: ThroughputParams, s: ProbeSession, intervalMs: number, signal?: AbortSignal): Promise<Buckets> {
@@ -324,7 +370,12 @@ async function wsUpload(p: ThroughputParams, s: ProbeSession, signal?: AbortSign
   const perStream = await Promise.all(sockets.map((ws) => wsUploadOne(ws, p.durationMs, signal)));
   if (signal?.aborted) throw signal.reason;
   if (perStream.every((points) => points.length === 0)) {
-    throw new PathError('http-error', 'application', 'the reflector sent no measurement messages for the WebSocket upload', 'PROBE_NO_REPORT');
+    throw new PathError(
+      'http-error',
+      'application',
+      'the reflector sent no measurement messages for the WebSocket upload',
+      'PROBE_NO_REPORT',
+    );
   }
   const buckets: Buckets = [];
   for (const points of perStream) {
@@ -359,7 +410,13 @@ function wsUploadOne(ws: WebSocket, durationMs: number, signal?: AbortSignal): P
         const el = m.AppInfo?.ElapsedTime;
         const n = m.AppInfo?.NumBytes;
         const prev = points[points.length - 1];
-        if (typeof el !== 'number' || typeof n !== 'number' || !(el >= (prev?.[0] ?? 0) && el <= lastUs) || !(n >= (prev?.[1] ?? 0) && n <= Number.MAX_SAFE_INTEGER)) return;
+        if (
+          typeof el !== 'number' ||
+          typeof n !== 'number' ||
+          !(el >= (prev?.[0] ?? 0) && el <= lastUs) ||
+          !(n >= (prev?.[1] ?? 0) && n <= Number.MAX_SAFE_INTEGER)
+        )
+          return;
         points.push([el, n]);
       } catch {
         // not a measurement message
@@ -385,4 +442,3 @@ function wsUploadOne(ws: WebSocket, durationMs: number, signal?: AbortSignal): P
     loop();
   });
 }
-

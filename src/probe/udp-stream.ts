@@ -82,7 +82,15 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     const recvUs = nowUs();
     const r = peekProbe(msg);
     // A reply is the probe's own buffer sent back: any other size is not the reflector's answer.
-    if (!r || msg.length !== buf.length || r.type !== UDP_TYPE_REPLY || r.session !== p.session.id || r.stream !== p.stream || r.seq >= total) return;
+    if (
+      !r ||
+      msg.length !== buf.length ||
+      r.type !== UDP_TYPE_REPLY ||
+      r.session !== p.session.id ||
+      r.stream !== p.stream ||
+      r.seq >= total
+    )
+      return;
     if (!verifyProbeMac(p.session.key, msg)) return;
     const rttUs = replyRoundTripUs(r, recvUs, sendUs[r.seq]);
     if (rttUs === undefined) return;
@@ -108,7 +116,12 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
     });
   } catch (err) {
     sock.close();
-    throw new PathError(connectFailure(errorCode(err)), 'connect', `cannot send UDP probes to ${p.endpoint.address}:${p.session.udpPort}: ${(err as Error).message}`, errorCode(err));
+    throw new PathError(
+      connectFailure(errorCode(err)),
+      'connect',
+      `cannot send UDP probes to ${p.endpoint.address}:${p.session.udpPort}: ${(err as Error).message}`,
+      errorCode(err),
+    );
   }
 
   const t0 = performance.now();
@@ -126,7 +139,19 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
           sendUs[sent] = now;
           const pkt = encodeProbe(
             p.session.key,
-            { type: UDP_TYPE_PROBE, flags: 0, tos: 0, ttl: 0, session: p.session.id, stream: p.stream, seq: sent, clientSendUs: now, serverRecvUs: 0n, serverSendUs: 0n, serverReceived: 0 },
+            {
+              type: UDP_TYPE_PROBE,
+              flags: 0,
+              tos: 0,
+              ttl: 0,
+              session: p.session.id,
+              stream: p.stream,
+              seq: sent,
+              clientSendUs: now,
+              serverRecvUs: 0n,
+              serverSendUs: 0n,
+              serverReceived: 0,
+            },
             buf.length,
           );
           sock.send(pkt);
@@ -137,7 +162,7 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
           return resolve();
         }
         if (sent >= total) return resolve();
-        const nextAt = ((sent / pps) * 1000) - (performance.now() - t0);
+        const nextAt = (sent / pps) * 1000 - (performance.now() - t0);
         setTimeout(tick, Math.max(0, Math.min(nextAt - 1, 20)));
       };
       tick();
@@ -150,7 +175,9 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
   let remote: Awaited<ReturnType<typeof udpStats>>['streams'][string] | undefined;
   if (!blocked) {
     try {
-      remote = (await udpStats(p.endpoint, p.session, { timeoutMs: 5000, ...(p.signal ? { signal: p.signal } : {}) })).streams[String(p.stream)];
+      remote = (await udpStats(p.endpoint, p.session, { timeoutMs: 5000, ...(p.signal ? { signal: p.signal } : {}) })).streams[
+        String(p.stream)
+      ];
     } catch (err) {
       // A lost statistics request leaves the upstream side unknown; nonsense from the reflector is its failure.
       if (isBadAnswer(err)) throw err;
@@ -161,7 +188,8 @@ export async function runUdpStream(p: UdpStreamParams): Promise<UdpStreamResult>
   const serverGot = remote ? Buffer.from(remote.bitmap, 'base64') : undefined;
   const from = remote?.bitmapFrom ?? 0;
   // Bit (seq − bitmapFrom). Before the window's start the reflector no longer knows: not counted as lost.
-  const reachedServer = (seq: number) => (serverGot ? seq < from || ((serverGot[(seq - from) >>> 3] ?? 0) & (1 << ((seq - from) & 7))) !== 0 : false);
+  const reachedServer = (seq: number) =>
+    serverGot ? seq < from || ((serverGot[(seq - from) >>> 3] ?? 0) & (1 << ((seq - from) & 7))) !== 0 : false;
 
   const lost = (seq: number) => gotReply[seq] === 0;
   let upLost = 0;
@@ -274,4 +302,3 @@ export function burstRatio(received: Uint8Array, sent: number): number {
   const p = lostTotal / sent;
   return round(Math.max(1, lostTotal / bursts / (1 / (1 - p))), 3);
 }
-

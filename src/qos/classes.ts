@@ -32,7 +32,13 @@ interface SiteClass {
 export function qosClasses(site: Site): QosClass[] {
   const declared = (site.qos?.classes as SiteClass[] | undefined) ?? undefined;
   const classes: QosClass[] = declared?.length
-    ? declared.map((c, i) => ({ name: c.name, dscp: c.dscp, ...(c.traffic ? { traffic: c.traffic } : {}), control: false, pointer: `/qos/classes/${i}` }))
+    ? declared.map((c, i) => ({
+        name: c.name,
+        dscp: c.dscp,
+        ...(c.traffic ? { traffic: c.traffic } : {}),
+        control: false,
+        pointer: `/qos/classes/${i}`,
+      }))
     : DEFAULT_CLASSES.map((c) => ({ ...c, control: false }));
   const control = classes.find((c) => c.dscp === 0);
   if (control) control.control = true;

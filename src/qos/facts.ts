@@ -98,7 +98,11 @@ const classSchema = {
   },
 } as const;
 const nullableNumber = { type: ['number', 'null'] } as const;
-const ttlRange = { type: ['object', 'null'], required: ['min', 'max'], properties: { min: { type: 'number' }, max: { type: 'number' } } } as const;
+const ttlRange = {
+  type: ['object', 'null'],
+  required: ['min', 'max'],
+  properties: { min: { type: 'number' }, max: { type: 'number' } },
+} as const;
 const streamSchema = {
   type: 'object',
   required: ['name', 'sent', 'replies', 'rttMs'],
@@ -116,12 +120,23 @@ const streamSchema = {
 const loadedClassSchema = {
   type: 'object',
   required: ['name', 'idleRttP50', 'loadedRttP50', 'lossPercent'],
-  properties: { name: { type: 'string' }, dscpSent: { type: 'integer' }, idleRttP50: nullableNumber, loadedRttP50: nullableNumber, lossPercent: { type: 'number', minimum: 0 }, rttMs: percentilesSchema },
+  properties: {
+    name: { type: 'string' },
+    dscpSent: { type: 'integer' },
+    idleRttP50: nullableNumber,
+    loadedRttP50: nullableNumber,
+    lossPercent: { type: 'number', minimum: 0 },
+    rttMs: percentilesSchema,
+  },
 } as const;
 const loadedDirectionSchema = {
   type: 'object',
   required: ['loadMbps', 'control', 'classes'],
-  properties: { loadMbps: { type: 'number', minimum: 0 }, control: loadedClassSchema, classes: { type: 'array', items: { ...loadedClassSchema, required: [...loadedClassSchema.required, 'dscpSent'] } } },
+  properties: {
+    loadMbps: { type: 'number', minimum: 0 },
+    control: loadedClassSchema,
+    classes: { type: 'array', items: { ...loadedClassSchema, required: [...loadedClassSchema.required, 'dscpSent'] } },
+  },
 } as const;
 
 export const qosFactsSchema = {
@@ -129,7 +144,11 @@ export const qosFactsSchema = {
   required: [...probeFactsRequired],
   properties: {
     ...probeFactsProperties,
-    unsupported: { type: 'object', required: ['side', 'reason'], properties: { side: { enum: ['local', 'reflector'] }, reason: { type: 'string' }, detail: { type: 'string' } } },
+    unsupported: {
+      type: 'object',
+      required: ['side', 'reason'],
+      properties: { side: { enum: ['local', 'reflector'] }, reason: { type: 'string' }, detail: { type: 'string' } },
+    },
     family: { enum: ['IPv4', 'IPv6'] },
     forwardCountedBy: { enum: ['reflector', 'replies'] },
     hops: { type: 'object', required: ['forward', 'return'], properties: { forward: nullableNumber, return: nullableNumber } },
@@ -161,7 +180,10 @@ export function nothingArrived(streams: Array<Pick<StreamSummary, 'reflectorRece
 }
 
 /** The idle marked streams as facts. */
-export function marksFacts(address: string, idle: ClassStream[]): Pick<QosFacts, 'classification' | 'family' | 'forwardCountedBy' | 'hops' | 'classes' | 'streams'> {
+export function marksFacts(
+  address: string,
+  idle: ClassStream[],
+): Pick<QosFacts, 'classification' | 'family' | 'forwardCountedBy' | 'hops' | 'classes' | 'streams'> {
   const first = idle[0]!.result;
   const streams: StreamSummary[] = idle.map((cs) => ({
     name: cs.cls.name,
@@ -201,5 +223,13 @@ export function loadedFacts(idle: ClassStream[], loaded: { loadMbps: number; str
 
 /** Every class as untestable, for the facts of a path whose marks cannot be read. */
 export function untestedClasses(classes: QosClass[]): ClassMarks[] {
-  return classes.map((c) => ({ name: c.name, dscpSent: c.dscp, ...(c.traffic ? { traffic: c.traffic } : {}), control: c.control, sent: 0, forward: unsupportedDirection(), return: unsupportedDirection() }));
+  return classes.map((c) => ({
+    name: c.name,
+    dscpSent: c.dscp,
+    ...(c.traffic ? { traffic: c.traffic } : {}),
+    control: c.control,
+    sent: 0,
+    forward: unsupportedDirection(),
+    return: unsupportedDirection(),
+  }));
 }

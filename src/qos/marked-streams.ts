@@ -218,7 +218,13 @@ export async function runMarkedStreams(p: MarkedStreamsParams): Promise<MarkedSt
   return [...states.values()].map((st) => summarise(st, remote?.[String(st.spec.stream)], remote !== undefined, sendTtl, reflectorTtl));
 }
 
-function summarise(st: StreamState, remote: RemoteUdpStream | undefined, statsFetched: boolean, sendTtl: number, reflectorTtl: number): MarkedStreamResult {
+function summarise(
+  st: StreamState,
+  remote: RemoteUdpStream | undefined,
+  statsFetched: boolean,
+  sendTtl: number,
+  reflectorTtl: number,
+): MarkedStreamResult {
   // The reflector's own tally counts every probe that reached it, even when its reply was lost.
   const fromReflector = remote?.tos !== undefined || (statsFetched && !remote);
   const forward = new Map<number, number>();
@@ -232,7 +238,11 @@ function summarise(st: StreamState, remote: RemoteUdpStream | undefined, statsFe
     }
   }
   const reflectorReceived = statsFetched ? (remote?.received ?? 0) : null;
-  const forwardTtl = fromReflector ? (remote?.ttl?.min != null && remote.ttl.max != null ? { min: remote.ttl.min, max: remote.ttl.max } : null) : st.echoTtl;
+  const forwardTtl = fromReflector
+    ? remote?.ttl?.min != null && remote.ttl.max != null
+      ? { min: remote.ttl.min, max: remote.ttl.max }
+      : null
+    : st.echoTtl;
   return {
     stream: st.spec.stream,
     dscp: st.spec.dscp,
@@ -256,4 +266,3 @@ function summarise(st: StreamState, remote: RemoteUdpStream | undefined, statsFe
     ttl: { forward: forwardTtl, return: st.returnTtl },
   };
 }
-

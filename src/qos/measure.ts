@@ -30,11 +30,12 @@ export type QosReadiness =
   | { ok: false; side: 'local' | 'reflector'; reason: string; detail?: string };
 
 /** Throws what probeSession throws (the reflector cannot be used at all). */
-export async function qosReadiness(ctx: MeasureContext<any>): Promise<QosReadiness> {
+export async function qosReadiness(ctx: MeasureContext<unknown>): Promise<QosReadiness> {
   const dscp = dscpSupport();
   if (!dscp.available) return { ok: false, side: 'local', reason: dscp.reason, ...(dscp.detail ? { detail: dscp.detail } : {}) };
   const { endpoint, session } = await probeSession(ctx);
-  if (!session.qos) return { ok: false, side: 'reflector', reason: session.qos === false ? (session.qosReason ?? 'not-built') : 'outdated' };
+  if (!session.qos)
+    return { ok: false, side: 'reflector', reason: session.qos === false ? (session.qosReason ?? 'not-built') : 'outdated' };
   return { ok: true, endpoint, session, dscp };
 }
 
@@ -78,7 +79,12 @@ export const marksArtifact = defineArtifact<MarksInput, ClassStream[]>({
   },
 });
 
-export function marksOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions): Promise<ClassStream[]> {
+export function marksOnce(
+  ctx: MeasureContext<unknown>,
+  ready: Extract<QosReadiness, { ok: true }>,
+  classes: QosClass[],
+  o: QosOptions,
+): Promise<ClassStream[]> {
   return ctx.use(marksArtifact, { ready, classes, o });
 }
 
@@ -89,12 +95,29 @@ export interface LoadedStreams {
 }
 
 /** The classes again while TCP streams saturate the link in `direction` (the throughput machinery). */
-export async function underLoadOnce(ctx: MeasureContext<any>, ready: Extract<QosReadiness, { ok: true }>, classes: QosClass[], o: QosOptions, direction: Direction): Promise<LoadedStreams> {
+export async function underLoadOnce(
+  ctx: MeasureContext<unknown>,
+  ready: Extract<QosReadiness, { ok: true }>,
+  classes: QosClass[],
+  o: QosOptions,
+  direction: Direction,
+): Promise<LoadedStreams> {
   const signal = ctx.signal;
   // The marked streams start once the load has left slow start, and end before it stops.
   const omit = Math.min(1000, Math.floor(o.loadMs / 4));
   const startup = 300;
-  const load = runThroughput({ endpoint: ready.endpoint, session: ready.session, direction, transport: 'tcp', streams: o.streams, durationMs: o.loadMs, omitMs: omit }, signal);
+  const load = runThroughput(
+    {
+      endpoint: ready.endpoint,
+      session: ready.session,
+      direction,
+      transport: 'tcp',
+      streams: o.streams,
+      durationMs: o.loadMs,
+      omitMs: omit,
+    },
+    signal,
+  );
   load.catch(() => undefined);
   await abortableDelay(omit + startup, signal);
   const specs = streamsFor(classes);
@@ -134,7 +157,8 @@ export async function measureQos(ctx: MeasureContext<QosOptions>, part: 'marks' 
     const idle = await marksOnce(ctx, ready, classes, ctx.options);
     if (part === 'marks') return { reflector, ...marksFacts(ready.endpoint.address, idle) };
     const underLoad: Partial<Record<Direction, LoadedDirection>> = {};
-    for (const direction of ctx.options.directions) underLoad[direction] = loadedFacts(idle, await underLoadOnce(ctx, ready, classes, ctx.options, direction));
+    for (const direction of ctx.options.directions)
+      underLoad[direction] = loadedFacts(idle, await underLoadOnce(ctx, ready, classes, ctx.options, direction));
     return { reflector, classification: 'ok', underLoad };
   } catch (err) {
     return probeFailureFacts(ctx, err);

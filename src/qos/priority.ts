@@ -52,8 +52,9 @@ export function judgePriority(marked: StreamUnderLoad, control: StreamUnderLoad)
   if (!queued && !dropped) return { verdict: 'inconclusive', ...base };
   // Judged on what the load did to the control: queueing, dropping, or both.
   const delayHonoured =
-    !queued || (markedDelay !== null && (Number.isFinite(controlDelay) ? markedDelay <= HONOURED_SHARE * controlDelay! : Number.isFinite(markedDelay)));
+    !queued ||
+    (markedDelay !== null &&
+      (Number.isFinite(controlDelay) ? markedDelay <= HONOURED_SHARE * controlDelay! : Number.isFinite(markedDelay)));
   const lossHonoured = !dropped || marked.lossPercent <= HONOURED_SHARE * control.lossPercent;
   return { verdict: delayHonoured && lossHonoured ? 'honoured' : 'not-honoured', ...base };
 }
-

@@ -44,7 +44,9 @@ export function migrateReport(data: unknown): unknown {
       ? {
           gate: {
             ...(report.gate as Json),
-            reasons: ((report.gate as Json).reasons as unknown[] | undefined ?? []).map((text) => (typeof text === 'string' ? { id: 'gate.legacy', params: { text } } : text)),
+            reasons: (((report.gate as Json).reasons as unknown[] | undefined) ?? []).map((text) =>
+              typeof text === 'string' ? { id: 'gate.legacy', params: { text } } : text,
+            ),
           },
         }
       : {}),

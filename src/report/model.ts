@@ -121,7 +121,13 @@ export interface Report {
   complete: boolean;
   /** Why the run stopped before every task finished (complete is then false). */
   interruption?: ReportInterruption;
-  categories: Array<{ id: Category; score: number | null; status: 'scored' | 'incomplete' | 'not-applicable'; weight: number; checks: string[] }>;
+  categories: Array<{
+    id: Category;
+    score: number | null;
+    status: 'scored' | 'incomplete' | 'not-applicable';
+    weight: number;
+    checks: string[];
+  }>;
   checks: ReportCheck[];
   results: ReportResult[];
   blockers: ReportBlocker[];
@@ -184,7 +190,9 @@ export function buildReport(input: BuildReportInput): Report {
   // Built-in checks' text ships with siteready; a plugin's or a profile's may not be at hand when the
   // report is rendered again elsewhere, so the report carries those catalogs itself.
   const carried = Object.fromEntries(
-    checks.filter((c) => c.def && (c.source === 'plugin' || c.id === 'compliance')).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]),
+    checks
+      .filter((c) => c.def && (c.source === 'plugin' || c.id === 'compliance'))
+      .map((c) => [c.id, c.def!.messages as Record<string, Catalog>]),
   );
   const { waived, states } = applyWaivers(results, site.compliance.waivers, now);
   const scored = scoreResults(results, metas, new Set(waived.keys()));
@@ -279,4 +287,3 @@ export function buildReport(input: BuildReportInput): Report {
   // Belt and braces: a secret that slipped into a message, an error or evidence is still masked.
   return input.redactor.redactDeep(report);
 }
-

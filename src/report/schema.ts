@@ -73,7 +73,11 @@ const complianceDetails = {
       },
     },
     decidedBy,
-    why: { ...message, description: 'Why the rule came out as it did: a message of the compliance catalog (carried in the report), with fact paths and values as parameters.' },
+    why: {
+      ...message,
+      description:
+        'Why the rule came out as it did: a message of the compliance catalog (carried in the report), with fact paths and values as parameters.',
+    },
   },
 } as const;
 
@@ -83,8 +87,22 @@ export const reportSchema = {
   title: 'siteready report',
   type: 'object',
   required: [
-    'schemaVersion', 'tool', 'site', 'startedAt', 'finishedAt', 'durationMs', 'score', 'grade', 'verdict',
-    'complete', 'categories', 'checks', 'results', 'blockers', 'waivers', 'siteDescription',
+    'schemaVersion',
+    'tool',
+    'site',
+    'startedAt',
+    'finishedAt',
+    'durationMs',
+    'score',
+    'grade',
+    'verdict',
+    'complete',
+    'categories',
+    'checks',
+    'results',
+    'blockers',
+    'waivers',
+    'siteDescription',
   ],
   properties: {
     schemaVersion: { type: 'string', pattern: '^2\\.\\d+\\.\\d+$' },
@@ -120,7 +138,8 @@ export const reportSchema = {
     interruption: {
       type: 'object',
       required: ['kind', 'message'],
-      description: 'Present when the run was stopped before every task finished: the report holds what was measured until then (complete is false).',
+      description:
+        'Present when the run was stopped before every task finished: the report holds what was measured until then (complete is false).',
       properties: {
         kind: { enum: ['signal'] },
         signal: { enum: ['SIGINT', 'SIGTERM', 'SIGHUP'] },
@@ -159,7 +178,11 @@ export const reportSchema = {
           score: { type: ['number', 'null'], minimum: 0, maximum: 1 },
           references: {
             type: 'array',
-            items: { type: 'object', required: ['title'], properties: { title: { type: 'string' }, url: { type: 'string' }, clause: { type: 'string' } } },
+            items: {
+              type: 'object',
+              required: ['title'],
+              properties: { title: { type: 'string' }, url: { type: 'string' }, clause: { type: 'string' } },
+            },
           },
         },
       },
@@ -194,21 +217,32 @@ export const reportSchema = {
           },
           facts: {
             type: 'object',
-            description: "What the check measured, as its facts schema (versioned by factsVersion) describes; each check's README documents them. For a compliance rule: what decided it.",
+            description:
+              "What the check measured, as its facts schema (versioned by factsVersion) describes; each check's README documents them. For a compliance rule: what decided it.",
             properties: {
               classification: {
                 type: 'string',
-                description: 'ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout; later checks extend it.',
+                description:
+                  'ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout; later checks extend it.',
               },
             },
           },
           classification: {
             type: 'string',
-            description: 'How the path to the target behaved: ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout | proxy-auth-required | proxy-denied | intercepted | auth-refused | server-error; checks may add words.',
+            description:
+              'How the path to the target behaved: ok | dns-failure | refused | filtered | unreachable | tls-failure | http-error | timeout | proxy-auth-required | proxy-denied | intercepted | auth-refused | server-error; checks may add words.',
           },
           path: { enum: ['direct', 'proxy'], description: 'The route the check took.' },
-          reason: { type: 'string', description: 'Why the result is skipped: not-applicable, disabled, opt-in, or the check\'s own reason (proxy-only, udp-blocked …).' },
-          factsVersion: { type: 'integer', minimum: 1, description: "Version of the check's facts schema; absent: the facts cannot be judged again." },
+          reason: {
+            type: 'string',
+            description:
+              "Why the result is skipped: not-applicable, disabled, opt-in, or the check's own reason (proxy-only, udp-blocked …).",
+          },
+          factsVersion: {
+            type: 'integer',
+            minimum: 1,
+            description: "Version of the check's facts schema; absent: the facts cannot be judged again.",
+          },
           blocks: {
             type: 'array',
             description: 'What the check shows of its facts: tables, key-value lists, series and bars labelled by message ids.',
@@ -237,7 +271,21 @@ export const reportSchema = {
             type: 'object',
             required: ['kind', 'message'],
             properties: {
-              kind: { enum: ['timeout', 'exception', 'invalid-outcome', 'cancelled', 'load-error', 'targets-error', 'not-evaluated', 'uncaught', 'not-measured', 'judge-error', 'not-rejudged'] },
+              kind: {
+                enum: [
+                  'timeout',
+                  'exception',
+                  'invalid-outcome',
+                  'cancelled',
+                  'load-error',
+                  'targets-error',
+                  'not-evaluated',
+                  'uncaught',
+                  'not-measured',
+                  'judge-error',
+                  'not-rejudged',
+                ],
+              },
               message: { type: 'string' },
             },
           },
@@ -315,20 +363,26 @@ export const reportSchema = {
     rejudged: {
       type: 'object',
       required: ['at', 'site', 'measuredWith', 'notRejudged'],
-      description: 'Present when the saved facts were judged again: when, with which site file, and the results that could not be (they are errors of kind not-rejudged).',
+      description:
+        'Present when the saved facts were judged again: when, with which site file, and the results that could not be (they are errors of kind not-rejudged).',
       properties: {
         at: { type: 'string', format: 'date-time' },
         site: { type: 'object', required: ['file', 'sha256'], properties: { file: { type: 'string' }, sha256: { type: 'string' } } },
         measuredWith: { type: 'string' },
         notRejudged: {
           type: 'array',
-          items: { type: 'object', required: ['check', 'target', 'reason'], properties: { check: { type: 'string' }, target: { type: 'string' }, reason: { type: 'string' } } },
+          items: {
+            type: 'object',
+            required: ['check', 'target', 'reason'],
+            properties: { check: { type: 'string' }, target: { type: 'string' }, reason: { type: 'string' } },
+          },
         },
       },
     },
     catalogs: {
       type: 'object',
-      description: "Message catalogs (language → id → text) of the plugins and compliance profiles the report names; built-in checks' ship with siteready.",
+      description:
+        "Message catalogs (language → id → text) of the plugins and compliance profiles the report names; built-in checks' ship with siteready.",
       additionalProperties: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'string' } } },
     },
     siteDescription: {},

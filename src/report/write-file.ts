@@ -79,7 +79,11 @@ export async function outputPathProblem(path: string): Promise<string | undefine
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOSPC' ? 'no space left on its device' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `its directory is not writable (${code})` : (err as Error).message;
+    return code === 'ENOSPC'
+      ? 'no space left on its device'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+        ? `its directory is not writable (${code})`
+        : (err as Error).message;
   } finally {
     await unlink(temp).catch(() => undefined);
   }

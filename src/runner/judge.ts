@@ -36,7 +36,7 @@ export function placeFindings(findings: Finding[], target: Target): Finding[] {
   return findings.map((f) => ({
     ...f,
     severity: target.severity && f.severity !== 'info' ? target.severity : f.severity,
-    ...(f.location ?? target.location ? { location: f.location ?? target.location } : {}),
+    ...((f.location ?? target.location) ? { location: f.location ?? target.location } : {}),
   }));
 }
 
@@ -56,10 +56,23 @@ export function judgeFacts<O, F>(def: MeasuredCheck<O, F>, facts: F, ctx: { opti
   try {
     judgement = def.judge(facts, judgeCtx);
   } catch (err) {
-    return { status: 'error', score: null, measurements: [], findings: [], error: { kind: 'judge-error', message: `the check's judge failed: ${errorMessage(err)}` } };
+    return {
+      status: 'error',
+      score: null,
+      measurements: [],
+      findings: [],
+      error: { kind: 'judge-error', message: `the check's judge failed: ${errorMessage(err)}` },
+    };
   }
   const problem = judgementProblem(judgement);
-  if (problem) return { status: 'error', score: null, measurements: [], findings: [], error: { kind: 'judge-error', message: `the check's judge returned an invalid judgement: ${problem}` } };
+  if (problem)
+    return {
+      status: 'error',
+      score: null,
+      measurements: [],
+      findings: [],
+      error: { kind: 'judge-error', message: `the check's judge returned an invalid judgement: ${problem}` },
+    };
   let blocks: Block[] | undefined;
   try {
     blocks = def.present?.(facts, { options: ctx.options, target: ctx.target, judgement });

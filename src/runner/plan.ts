@@ -78,7 +78,14 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
       const found = validateAgainst(c.def.inputs.schema, rest, `/checks/${c.id}`);
       for (const p of found) {
         const loc = site.locate(p.path ?? '');
-        problems.push({ file: loc.file, line: loc.line, column: loc.column, path: p.path, message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+        problems.push({
+          file: loc.file,
+          line: loc.line,
+          column: loc.column,
+          path: p.path,
+          message: p.message,
+          ...(p.hint ? { hint: p.hint } : {}),
+        });
       }
     }
     optionsById.set(c.id, { ...(c.def?.inputs?.defaults as Record<string, unknown> | undefined), ...rest });
@@ -114,7 +121,10 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
       continue;
     }
     // The site's own setting wins, then the command line, then the check's default.
-    const timeoutMs = numberOr(options.timeoutMs, opts.taskTimeoutMs ?? check.def.deadlineMs?.(options) ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS);
+    const timeoutMs = numberOr(
+      options.timeoutMs,
+      opts.taskTimeoutMs ?? check.def.deadlineMs?.(options) ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
+    );
     for (const target of targets) {
       tasks.push({ key: `${check.id}:${target.id}`, check, target, options, timeoutMs });
     }

@@ -12,9 +12,13 @@ import type { Site } from '../site/types.js';
 import { didYouMean } from '../util/suggest.js';
 import { usePrecompiled } from '../site/validate.js';
 
+// A registry holds checks of every option and facts type; their own code is typed, the list is not.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCheck = CheckDefinition<any, any>;
+
 export interface LoadedCheck {
   id: string;
-  def?: CheckDefinition<any>;
+  def?: AnyCheck;
   source: 'builtin' | 'plugin';
   /** Folder, path or package it came from. */
   origin: string;
@@ -66,7 +70,7 @@ function checkFile(folder: string): string | undefined {
 async function load(folder: string): Promise<LoadedCheck> {
   const file = checkFile(folder);
   if (!file) throw new Error(`no built-in check ${folder}`);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: CheckDefinition<any> };
+  const mod = (await import(pathToFileURL(file).href)) as { default?: AnyCheck };
   const def = mod.default;
   const problem = shapeProblem(def, false);
   if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
@@ -89,9 +93,10 @@ function resolvePlugins(site: Site, siteFileDir: string): Array<{ spec: string; 
           column: location.column,
           path: `/plugins/${i}`,
           message: `plugin "${spec}" not found`,
-          hint: spec.startsWith('.') || isAbsolute(spec)
-            ? `paths are relative to the site file (${siteFileDir}); ${pluginPathHint(spec, siteFileDir) ?? 'check the file exists'}`
-            : `install it next to the site file (npm install ${spec}) or give a path starting with ./`,
+          hint:
+            spec.startsWith('.') || isAbsolute(spec)
+              ? `paths are relative to the site file (${siteFileDir}); ${pluginPathHint(spec, siteFileDir) ?? 'check the file exists'}`
+              : `install it next to the site file (npm install ${spec}) or give a path starting with ./`,
         },
       ]);
     }
@@ -115,10 +120,17 @@ export async function loadPlugins(site: Site, siteFileDir: string): Promise<Load
       const problem = shapeProblem(def, true);
       if (problem) {
         throw new ConfigError(`plugin "${spec}" is not a siteready check`, [
-          { file: location.file, line: location.line, column: location.column, path: `/plugins/${i}`, message: `plugin "${spec}": ${problem}`, hint: "export default defineCheck({...}) from 'siteready/plugin'" },
+          {
+            file: location.file,
+            line: location.line,
+            column: location.column,
+            path: `/plugins/${i}`,
+            message: `plugin "${spec}": ${problem}`,
+            hint: "export default defineCheck({...}) from 'siteready/plugin'",
+          },
         ]);
       }
-      const d = def as CheckDefinition<any>;
+      const d = def as AnyCheck;
       out.push({ id: d.meta.id, def: d, source: 'plugin', origin: spec, location });
     }
   }
@@ -138,7 +150,11 @@ export async function allChecks(site?: Site, siteFileDir?: string, opts: { execu
     const prior = seen.get(c.id);
     if (prior) {
       throw new ConfigError(`check id "${c.id}" is defined twice`, [
-        { ...(c.location ?? {}), message: `check id "${c.id}" from ${c.origin} is already defined by ${prior.origin}`, hint: 'give the plugin check a different namespaced id' },
+        {
+          ...(c.location ?? {}),
+          message: `check id "${c.id}" from ${c.origin} is already defined by ${prior.origin}`,
+          hint: 'give the plugin check a different namespaced id',
+        },
       ]);
     }
     seen.set(c.id, c);
@@ -146,7 +162,11 @@ export async function allChecks(site?: Site, siteFileDir?: string, opts: { execu
   return [...seen.values()];
 }
 
-export function unknownCheckError(id: string, known: string[], where?: { file: string; line: number; column: number; path?: string }): ConfigError {
+export function unknownCheckError(
+  id: string,
+  known: string[],
+  where?: { file: string; line: number; column: number; path?: string },
+): ConfigError {
   return new ConfigError(`unknown check "${id}"`, [
     { ...(where ?? {}), message: `unknown check "${id}"`, hint: didYouMean(id, known) ?? `known checks: ${known.join(', ')}` },
   ]);
@@ -176,7 +196,9 @@ function shapeProblem(def: unknown, plugin: boolean): string | undefined {
   const m = d.meta;
   if (!m || typeof m !== 'object') return 'missing meta';
   if (typeof m.id !== 'string' || !(plugin ? PLUGIN_ID : ID).test(m.id)) {
-    return plugin ? `meta.id "${String(m.id)}" must be namespaced, e.g. "acme/sip-options"` : `meta.id "${String(m.id)}" must be kebab-case`;
+    return plugin
+      ? `meta.id "${String(m.id)}" must be namespaced, e.g. "acme/sip-options"`
+      : `meta.id "${String(m.id)}" must be kebab-case`;
   }
   if (typeof m.title !== 'string' || typeof m.failureTitle !== 'string') return 'meta.title and meta.failureTitle are required';
   if (!CATEGORIES.includes(m.category)) return `meta.category must be one of ${CATEGORIES.join(', ')}`;

@@ -74,7 +74,10 @@ export interface RunOptions {
 }
 
 export class DeadlineError extends Error {
-  constructor(readonly ms: number, what: string) {
+  constructor(
+    readonly ms: number,
+    what: string,
+  ) {
     super(`${what} did not finish within ${ms} ms`);
     this.name = 'DeadlineError';
   }
@@ -98,7 +101,12 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
   const disposers: Array<() => Promise<void>> = [];
   // The task that first asks for an artifact computes it under its own deadline as well as the
   // run's: a measurement must not outlive the task that started it and overlap the next one.
-  const artifact = <T>(key: string, compute: (signal: AbortSignal) => Promise<T>, dispose: ((v: T) => Promise<void> | void) | undefined, taskSignal: AbortSignal): Promise<T> => {
+  const artifact = <T>(
+    key: string,
+    compute: (signal: AbortSignal) => Promise<T>,
+    dispose: ((v: T) => Promise<void> | void) | undefined,
+    taskSignal: AbortSignal,
+  ): Promise<T> => {
     let p = artifacts.get(key) as Promise<T> | undefined;
     if (!p) {
       const signal = AbortSignal.any([runSignal, taskSignal]);
@@ -160,18 +168,29 @@ async function runTask(
   task: Task,
   timeoutMs: number,
   runSignal: AbortSignal,
-  artifact: <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose: ((v: T) => Promise<void> | void) | undefined, taskSignal: AbortSignal) => Promise<T>,
+  artifact: <T>(
+    key: string,
+    compute: (s: AbortSignal) => Promise<T>,
+    dispose: ((v: T) => Promise<void> | void) | undefined,
+    taskSignal: AbortSignal,
+  ) => Promise<T>,
   debug: RunOptions['debug'],
 ): Promise<TaskResult> {
   const t0 = performance.now();
-  const base = { key: task.key, check: task.check.id, target: task.target.id, ...(task.target.location ? { location: task.target.location } : {}) };
+  const base = {
+    key: task.key,
+    check: task.check.id,
+    target: task.target.id,
+    ...(task.target.location ? { location: task.target.location } : {}),
+  };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DeadlineError(timeoutMs, `${task.check.id} on ${task.target.id}`)), timeoutMs);
   const signal = AbortSignal.any([controller.signal, runSignal]);
   setMaxListeners(0, signal);
   const def = task.check.def!;
   const log = { debug: (msg: string, fields?: Record<string, unknown>) => debug?.(`[${task.key}] ${msg}`, fields) };
-  const shared = <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) => raceAbort(artifact(key, compute, dispose, signal), signal);
+  const shared = <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) =>
+    raceAbort(artifact(key, compute, dispose, signal), signal);
   const ctx: CheckContext = {
     site: plan.site,
     options: task.options,
@@ -179,7 +198,11 @@ async function runTask(
     remainingMs: () => Math.max(0, timeoutMs - (performance.now() - t0)),
     artifact: shared,
     use: <I, V>(a: ArtifactDefinition<I, V>, input: I) =>
-      shared(`${a.id}:${a.key(input)}`, (s) => a.compute({ site: plan.site, signal: s, log }, input), a.dispose ? (v: V) => a.dispose!(v) : undefined),
+      shared(
+        `${a.id}:${a.key(input)}`,
+        (s) => a.compute({ site: plan.site, signal: s, log }, input),
+        a.dispose ? (v: V) => a.dispose!(v) : undefined,
+      ),
     threshold: thresholdOf(plan.site, task.check.id),
     log,
   };
@@ -191,9 +214,15 @@ async function runTask(
   try {
     if (isMeasuredCheck(def)) {
       const { threshold: _judging, ...measureCtx } = ctx;
-      const work = runInTaskScope(scope, () => raceAbort(Promise.resolve().then(() => def.measure(measureCtx, task.target)), signal));
+      const work = runInTaskScope(scope, () =>
+        raceAbort(
+          Promise.resolve().then(() => def.measure(measureCtx, task.target)),
+          signal,
+        ),
+      );
       const facts = await Promise.race([work, faulted]);
-      if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return errorResult(base, t0, 'invalid-outcome', 'the check measured no facts (not an object)');
+      if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return errorResult(base, t0, 'invalid-outcome', 'the check measured no facts (not an object)');
       const verdict = judgeFacts(def, facts, { options: task.options, site: plan.site, target: task.target });
       return {
         ...base,
@@ -211,7 +240,12 @@ async function runTask(
         ...(verdict.error ? { error: verdict.error } : {}),
       };
     }
-    const work = runInTaskScope(scope, () => raceAbort(Promise.resolve().then(() => def.run(ctx, task.target)), signal));
+    const work = runInTaskScope(scope, () =>
+      raceAbort(
+        Promise.resolve().then(() => def.run(ctx, task.target)),
+        signal,
+      ),
+    );
     const outcome = await Promise.race([work, faulted]);
     const problem = outcomeProblem(outcome);
     if (problem) return errorResult(base, t0, 'invalid-outcome', `check returned an invalid outcome: ${problem}`);
@@ -264,7 +298,12 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 'measurements' | 'findings' | 'facts'>, t0: number, kind: TaskErrorKind, message: string): TaskResult {
+function errorResult(
+  base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 'measurements' | 'findings' | 'facts'>,
+  t0: number,
+  kind: TaskErrorKind,
+  message: string,
+): TaskResult {
   return {
     ...base,
     status: 'error',
@@ -278,7 +317,15 @@ function errorResult(base: Omit<TaskResult, 'status' | 'score' | 'durationMs' | 
 }
 
 function unplannedResult(u: Plan['unplanned'][number]): TaskResult {
-  const base = { key: `${u.check.id}:-`, check: u.check.id, target: '-', durationMs: 0, measurements: [], findings: [], ...(u.check.location ? { location: u.check.location } : {}) };
+  const base = {
+    key: `${u.check.id}:-`,
+    check: u.check.id,
+    target: '-',
+    durationMs: 0,
+    measurements: [],
+    findings: [],
+    ...(u.check.location ? { location: u.check.location } : {}),
+  };
   if (u.reason === 'load-error' || u.reason === 'targets-error') {
     return { ...base, status: 'error', score: null, facts: {}, error: { kind: u.reason, message: u.message ?? u.reason } };
   }

@@ -155,7 +155,9 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
   let gradeNote: Scored['gradeNote'];
   const measured = results.filter((r) => r.status !== 'skipped' && r.status !== 'error');
   // An endpoint expected to be blocked passes when it is unreachable: that is not "nothing reachable".
-  const reachability = results.filter((r) => r.classification !== undefined && !(r.status === 'pass' && UNREACHABLE.has(String(r.classification))));
+  const reachability = results.filter(
+    (r) => r.classification !== undefined && !(r.status === 'pass' && UNREACHABLE.has(String(r.classification))),
+  );
   if (score === null || measured.length === 0) gradeNote = 'nothing-measured';
   else if (reachability.length > 0 && reachability.every((r) => UNREACHABLE.has(String(r.classification)))) gradeNote = 'unreachable';
 

@@ -18,7 +18,18 @@ const URL_SCHEMES: Record<string, EndpointProtocol> = {
   'ldaps:': 'ldaps',
   'smb:': 'smb',
 };
-const DEFAULT_PORTS: Record<string, number> = { https: 443, http: 80, wss: 443, ws: 80, stun: 3478, turn: 3478, turns: 5349, ldap: 389, ldaps: 636, smb: 445 };
+const DEFAULT_PORTS: Record<string, number> = {
+  https: 443,
+  http: 80,
+  wss: 443,
+  ws: 80,
+  stun: 3478,
+  turn: 3478,
+  turns: 5349,
+  ldap: 389,
+  ldaps: 636,
+  smb: 445,
+};
 const HOSTNAME = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 export function isValidHost(host: string): boolean {
@@ -39,25 +50,37 @@ export function parseEndpoint(
   let port = typeof raw.port === 'number' ? raw.port : undefined;
   let url: string | undefined;
 
-  const stunUri = typeof raw.url === 'string' ? /^(stuns?|turns?):(?!\/\/)(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/i.exec(raw.url) : null;
+  const stunUri =
+    typeof raw.url === 'string'
+      ? /^(stuns?|turns?):(?!\/\/)(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/i.exec(raw.url)
+      : null;
   if (stunUri) {
     // RFC 7064 / 7065 URIs: stun:host[:port], turn:host[:port][?transport=udp|tcp], turns:...
     const scheme = stunUri[1]!.toLowerCase();
     protocol = (scheme === 'stuns' ? 'turns' : scheme) as EndpointProtocol;
     host = stunUri[2]!.replace(/^\[(.*)\]$/, '$1');
     port = stunUri[3] ? Number(stunUri[3]) : DEFAULT_PORTS[protocol];
-    if (port === 0 || (port !== undefined && port > 65535)) problems.push({ field: 'url', message: `port ${port} in the URL is out of range` });
+    if (port === 0 || (port !== undefined && port > 65535))
+      problems.push({ field: 'url', message: `port ${port} in the URL is out of range` });
     url = String(raw.url);
     if (stunUri[4] && !Array.isArray(raw.transports)) raw = { ...raw, transports: [stunUri[4].toLowerCase()] };
   } else if (typeof raw.url === 'string') {
     if (host !== undefined || port !== undefined) {
-      problems.push({ field: 'url', message: 'give either url, or host and port, not both', hint: 'remove host/port; the URL carries them' });
+      problems.push({
+        field: 'url',
+        message: 'give either url, or host and port, not both',
+        hint: 'remove host/port; the URL carries them',
+      });
     }
     let parsed: URL | undefined;
     try {
       parsed = new URL(raw.url);
     } catch {
-      problems.push({ field: 'url', message: `"${raw.url}" is not a valid URL`, hint: 'write it as https://host[:port]/path or wss://host[:port]/path' });
+      problems.push({
+        field: 'url',
+        message: `"${raw.url}" is not a valid URL`,
+        hint: 'write it as https://host[:port]/path or wss://host[:port]/path',
+      });
     }
     if (parsed) {
       const scheme = URL_SCHEMES[parsed.protocol];
@@ -75,14 +98,24 @@ export function parseEndpoint(
         host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
         port = parsed.port ? Number(parsed.port) : DEFAULT_PORTS[scheme];
         url = parsed.toString();
-        if (port === 0) problems.push({ field: 'url', message: 'port 0 in the URL is not a port a service can listen on', hint: 'give a port from 1 to 65535, or leave it out for the default' });
+        if (port === 0)
+          problems.push({
+            field: 'url',
+            message: 'port 0 in the URL is not a port a service can listen on',
+            hint: 'give a port from 1 to 65535, or leave it out for the default',
+          });
         if (parsed.username || parsed.password) {
-          problems.push({ field: 'url', message: 'credentials in the URL would end up in reports', hint: 'use credentials.username and credentials.password: ${ENV}' });
+          problems.push({
+            field: 'url',
+            message: 'credentials in the URL would end up in reports',
+            hint: 'use credentials.username and credentials.password: ${ENV}',
+          });
         }
       }
     }
   } else {
-    if (host === undefined) problems.push({ field: 'host', message: 'needs either url, or host and port', hint: 'e.g. host: chat.example.com and port: 443' });
+    if (host === undefined)
+      problems.push({ field: 'host', message: 'needs either url, or host and port', hint: 'e.g. host: chat.example.com and port: 443' });
     protocol ??= 'tcp';
     if (port === undefined) port = DEFAULT_PORTS[protocol];
     if (port === undefined && host !== undefined) problems.push({ field: 'port', message: `needs a port for protocol "${protocol}"` });
@@ -93,7 +126,22 @@ export function parseEndpoint(
   }
   if (problems.length || host === undefined || port === undefined || protocol === undefined) return { problems };
 
-  const known = new Set(['name', 'role', 'url', 'host', 'port', 'protocol', 'via', 'expect', 'severity', 'checks', 'subprotocols', 'expectStatus', 'transports', 'ports']);
+  const known = new Set([
+    'name',
+    'role',
+    'url',
+    'host',
+    'port',
+    'protocol',
+    'via',
+    'expect',
+    'severity',
+    'checks',
+    'subprotocols',
+    'expectStatus',
+    'transports',
+    'ports',
+  ]);
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!known.has(k)) extra[k] = v;
 

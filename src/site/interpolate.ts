@@ -21,7 +21,12 @@ export interface InterpolationResult {
  * `missingSecrets: 'placeholder'`: a secret whose variable is not set is left empty instead of
  * being an error — for work that never uses secrets (judging saved facts, checking a draft).
  */
-export function interpolate(input: unknown, env: NodeJS.ProcessEnv, redactor: Redactor, opts: { missingSecrets?: 'error' | 'placeholder' } = {}): InterpolationResult {
+export function interpolate(
+  input: unknown,
+  env: NodeJS.ProcessEnv,
+  redactor: Redactor,
+  opts: { missingSecrets?: 'error' | 'placeholder' } = {},
+): InterpolationResult {
   const problems: InterpolationResult['problems'] = [];
   const retyped = new Map<string, string>();
 

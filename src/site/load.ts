@@ -128,12 +128,18 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
 
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${display}: not a site description`, [
-      diag({ path: '', message: `expected a mapping at the top level, got ${Array.isArray(raw) ? 'a list' : typeof raw}`, hint: 'a site file starts with `version: 1`' }),
+      diag({
+        path: '',
+        message: `expected a mapping at the top level, got ${Array.isArray(raw) ? 'a list' : typeof raw}`,
+        hint: 'a site file starts with `version: 1`',
+      }),
     ]);
   }
 
   const redactor = opts.redactor ?? new Redactor();
-  const interpolated = interpolate(raw, opts.env ?? process.env, redactor, { missingSecrets: opts.secrets === 'placeholder' ? 'placeholder' : 'error' });
+  const interpolated = interpolate(raw, opts.env ?? process.env, redactor, {
+    missingSecrets: opts.secrets === 'placeholder' ? 'placeholder' : 'error',
+  });
   if (interpolated.problems.length) {
     throw new ConfigError(`${display}: unresolved references`, interpolated.problems.map(diag));
   }
@@ -141,7 +147,9 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
   // A value that is exactly one ${VAR} was given the type its text has; where the schema wants a
   // string after all (a site named "2024"), it gets its text back.
   let schemaProblems = validateAgainst(siteSchema, interpolated.value);
-  const restore = schemaProblems.filter((p) => p.path !== undefined && p.message.startsWith('expected string') && interpolated.retyped.has(p.path));
+  const restore = schemaProblems.filter(
+    (p) => p.path !== undefined && p.message.startsWith('expected string') && interpolated.retyped.has(p.path),
+  );
   if (restore.length) {
     for (const p of restore) setAt(interpolated.value, p.path!, interpolated.retyped.get(p.path!));
     for (const p of restore) setAt(interpolated.redacted, p.path!, interpolated.retyped.get(p.path!));
@@ -155,6 +163,8 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     const pos: NodePosition = lookupPosition(positions, pointer);
     return { file: display, line: pos.line, column: pos.column, path: pointer || '/' };
   };
+  // Validated against the site schema just above: read as the schema describes it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const data = interpolated.value as Record<string, any>;
   const problems: Diagnostic[] = [];
 
@@ -163,25 +173,37 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
   (data.platform.endpoints as Record<string, unknown>[]).forEach((rawEp, i) => {
     const pointer = `/platform/endpoints/${i}`;
     const { endpoint, problems: epProblems } = parseEndpoint(rawEp, locate(pointer));
-    for (const p of epProblems) problems.push(diag({ path: `${pointer}/${p.field}`, message: p.message, ...(p.hint ? { hint: p.hint } : {}) }));
+    for (const p of epProblems)
+      problems.push(diag({ path: `${pointer}/${p.field}`, message: p.message, ...(p.hint ? { hint: p.hint } : {}) }));
     const name = String(rawEp.name);
     const previous = names.get(name);
     if (previous !== undefined) {
-      problems.push(diag({ path: `${pointer}/name`, message: `endpoint name "${name}" is already used by endpoint #${previous + 1}`, hint: 'names identify endpoints in reports and waivers: make them unique' }));
+      problems.push(
+        diag({
+          path: `${pointer}/name`,
+          message: `endpoint name "${name}" is already used by endpoint #${previous + 1}`,
+          hint: 'names identify endpoints in reports and waivers: make them unique',
+        }),
+      );
     } else names.set(name, i);
     if (endpoint) endpoints.push(endpoint);
   });
   // Port lists the schema lets through but no check can use (a range that runs backwards, "0-80")
   // are named where they are written, not refused only when a check runs.
   const portLists: Array<[string, unknown]> = [
-    ...((data.network?.sweeps ?? []) as Array<{ ports?: unknown[] }>).map((sw, i) => [`/network/sweeps/${i}/ports`, sw.ports] as [string, unknown]),
-    ...((data.platform.endpoints ?? []) as Array<{ ports?: unknown[] }>).map((ep, i) => [`/platform/endpoints/${i}/ports`, ep.ports] as [string, unknown]),
+    ...((data.network?.sweeps ?? []) as Array<{ ports?: unknown[] }>).map(
+      (sw, i) => [`/network/sweeps/${i}/ports`, sw.ports] as [string, unknown],
+    ),
+    ...((data.platform.endpoints ?? []) as Array<{ ports?: unknown[] }>).map(
+      (ep, i) => [`/platform/endpoints/${i}/ports`, ep.ports] as [string, unknown],
+    ),
   ];
   for (const [pointer, list] of portLists) {
     if (!Array.isArray(list)) continue;
     list.forEach((item, j) => {
       const problem = portItemProblem(item);
-      if (problem) problems.push(diag({ path: `${pointer}/${j}`, message: problem, hint: 'ports are 1-65535, ranges are written "low-high"' }));
+      if (problem)
+        problems.push(diag({ path: `${pointer}/${j}`, message: problem, hint: 'ports are 1-65535, ranges are written "low-high"' }));
     });
   }
   if (problems.length) throw new ConfigError(`${display}: ${problems.length} problem(s) in endpoints and port lists`, problems);
@@ -222,7 +244,10 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
 }
 
 function setAt(root: unknown, pointer: string, value: unknown): void {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = root as Record<string, unknown>;
   for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
   node[parts.at(-1)!] = value;
@@ -247,14 +272,23 @@ async function readBounded(path: string, display: string, idleMs: number): Promi
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
         if (Date.now() - lastByte > idleMs) {
-          throw single(display, `${display}: nothing to read for ${Math.round(idleMs / 1000)} s`, 'is it a FIFO or terminal nobody writes to? Pass the path of a .yaml file');
+          throw single(
+            display,
+            `${display}: nothing to read for ${Math.round(idleMs / 1000)} s`,
+            'is it a FIFO or terminal nobody writes to? Pass the path of a .yaml file',
+          );
         }
         await new Promise((r) => setTimeout(r, 20));
         continue;
       }
       if (n === 0) return Buffer.concat(chunks);
       size += n;
-      if (size > MAX_SITE_BYTES) throw single(display, `${display} is larger than ${MAX_SITE_BYTES / 1048576} MiB`, 'is this the right file? A site with thousands of endpoints is still well under the limit');
+      if (size > MAX_SITE_BYTES)
+        throw single(
+          display,
+          `${display} is larger than ${MAX_SITE_BYTES / 1048576} MiB`,
+          'is this the right file? A site with thousands of endpoints is still well under the limit',
+        );
       chunks.push(Buffer.from(buf.subarray(0, n)));
       lastByte = Date.now();
     }

@@ -15,7 +15,8 @@ export const networkResidencyProperties = {
   onPremises: {
     type: 'array',
     items: cidr,
-    description: "Address ranges of the organisation's own networks and data centres. Data-residency rules require storage endpoints to resolve inside them (or inside `regions`).",
+    description:
+      "Address ranges of the organisation's own networks and data centres. Data-residency rules require storage endpoints to resolve inside them (or inside `regions`).",
   },
   regions: {
     type: 'array',
@@ -38,7 +39,8 @@ export const networkResidencyProperties = {
 export const endpointResidencyProperty = {
   residency: {
     type: 'boolean',
-    description: 'Data at rest or leaving the site goes through this endpoint: data-residency rules check where it resolves. Endpoints with role files or storage count without it.',
+    description:
+      'Data at rest or leaving the site goes through this endpoint: data-residency rules check where it resolves. Endpoints with role files or storage count without it.',
   },
 } as const;
 
@@ -72,7 +74,10 @@ export const securityPostureProperties = {
     properties: {
       enabled: { type: 'boolean' },
       retentionDays: { ...days, description: 'How long audit records are kept, in days.' },
-      tamperProtected: { type: 'boolean', description: 'Records cannot be changed or deleted by administrators (WORM storage, a separate log server, signed logs).' },
+      tamperProtected: {
+        type: 'boolean',
+        description: 'Records cannot be changed or deleted by administrators (WORM storage, a separate log server, signed logs).',
+      },
       exportedTo: { type: 'string', description: 'Where the records go, e.g. the SIEM.' },
     },
   },
@@ -102,7 +107,10 @@ export const dataSection = {
       properties: {
         messagesDays: { ...days, description: 'How long messages are kept, in days.' },
         filesDays: { ...days, description: 'How long shared files are kept, in days.' },
-        immutable: { type: 'boolean', description: 'Retained records are non-rewriteable and non-erasable (WORM) for the retention period.' },
+        immutable: {
+          type: 'boolean',
+          description: 'Retained records are non-rewriteable and non-erasable (WORM) for the retention period.',
+        },
         legalHold: { type: 'boolean', description: 'Records under legal hold are kept past their retention period.' },
       },
     },
@@ -113,7 +121,8 @@ export const dataSection = {
         location: {
           type: 'string',
           enum: ['on-premises', 'in-country', 'cloud'],
-          description: 'on-premises: the organisation\'s own data centres; in-country: a hosting provider inside `country`; cloud: a public cloud anywhere.',
+          description:
+            "on-premises: the organisation's own data centres; in-country: a hosting provider inside `country`; cloud: a public cloud anywhere.",
         },
         country,
         region: { type: 'string', description: 'Provider region, e.g. cn-shanghai, eu-central-1.' },
@@ -138,7 +147,15 @@ export const dataSection = {
         occurs: { type: 'boolean' },
         mechanism: {
           type: 'string',
-          enum: ['none', 'adequacy', 'standard-contractual-clauses', 'binding-corporate-rules', 'derogation', 'security-assessment', 'certification'],
+          enum: [
+            'none',
+            'adequacy',
+            'standard-contractual-clauses',
+            'binding-corporate-rules',
+            'derogation',
+            'security-assessment',
+            'certification',
+          ],
         },
         countries: { type: 'array', items: country },
       },

@@ -2,7 +2,14 @@
 // (YAML language server) and used by the loader. Adding optional fields keeps old files valid;
 // removing or retyping one needs `version: 2`.
 
-import { dataSection, endpointResidencyProperty, networkResidencyProperties, policySection, securityPostureProperties, vendorSection } from './schema-posture.js';
+import {
+  dataSection,
+  endpointResidencyProperty,
+  networkResidencyProperties,
+  policySection,
+  securityPostureProperties,
+  vendorSection,
+} from './schema-posture.js';
 
 const severity = { type: 'string', enum: ['info', 'low', 'medium', 'high', 'critical'] } as const;
 const name = {
@@ -84,8 +91,15 @@ export const siteSchema = {
             username: { type: 'string' },
             password: secretRef,
             pac: { type: 'string', description: 'PAC file: a path (relative to this file) or an http(s) URL.' },
-            noProxy: { type: 'array', items: { type: 'string' }, description: 'Hosts, domains (.corp.example) or CIDRs that bypass the proxy.' },
-            fromEnv: { type: 'boolean', description: 'Also honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY (default: true when no url or pac is given).' },
+            noProxy: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'Hosts, domains (.corp.example) or CIDRs that bypass the proxy.',
+            },
+            fromEnv: {
+              type: 'boolean',
+              description: 'Also honour HTTP_PROXY / HTTPS_PROXY / NO_PROXY (default: true when no url or pac is given).',
+            },
           },
           patternProperties: extensions,
         },
@@ -102,7 +116,12 @@ export const siteSchema = {
               ports: {
                 type: 'array',
                 minItems: 1,
-                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' }] },
+                items: {
+                  anyOf: [
+                    { type: 'integer', minimum: 1, maximum: 65535 },
+                    { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' },
+                  ],
+                },
               },
               expect: { type: 'string', enum: ['reachable', 'blocked'], default: 'reachable' },
               severity,
@@ -144,9 +163,26 @@ export const siteSchema = {
               role: {
                 type: 'string',
                 enum: [
-                  'signalling', 'api', 'web', 'media', 'stun', 'turn', 'files', 'push', 'directory', 'sso', 'update', 'other',
+                  'signalling',
+                  'api',
+                  'web',
+                  'media',
+                  'stun',
+                  'turn',
+                  'files',
+                  'push',
+                  'directory',
+                  'sso',
+                  'update',
+                  'other',
                   // Systems the IM platform integrates with (the directory, integration, api and storage checks).
-                  'hr', 'oa', 'crm', 'ticketing', 'integration', 'storage', 'directory-sync',
+                  'hr',
+                  'oa',
+                  'crm',
+                  'ticketing',
+                  'integration',
+                  'storage',
+                  'directory-sync',
                 ],
               },
               url: { type: 'string', description: 'http(s)://, ws(s)://, ldap(s):// or smb:// URL. Either url, or host and port.' },
@@ -160,7 +196,8 @@ export const siteSchema = {
                 type: 'string',
                 enum: ['direct', 'proxy', 'auto'],
                 default: 'auto',
-                description: 'auto: as the proxy settings (explicit, PAC, environment) decide for this URL; proxy: must go through it; direct: never.',
+                description:
+                  'auto: as the proxy settings (explicit, PAC, environment) decide for this URL; proxy: must go through it; direct: never.',
               },
               expect: {
                 type: 'string',
@@ -179,7 +216,12 @@ export const siteSchema = {
               },
               ports: {
                 type: 'array',
-                items: { anyOf: [{ type: 'integer', minimum: 1, maximum: 65535 }, { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' }] },
+                items: {
+                  anyOf: [
+                    { type: 'integer', minimum: 1, maximum: 65535 },
+                    { type: 'string', pattern: '^\\s*\\d{1,5}\\s*(-\\s*\\d{1,5}\\s*)?$' },
+                  ],
+                },
                 description: 'Extra ports to sweep on this host, e.g. a media range: [3478, "3479-3481"].',
               },
               expectStatus: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },
@@ -200,7 +242,11 @@ export const siteSchema = {
                   username: { type: 'string' },
                   password: secretRef,
                   token: secretRef,
-                  bindDn: { type: 'string', minLength: 1, description: 'Directory: the DN to bind as (with password) to test the service account.' },
+                  bindDn: {
+                    type: 'string',
+                    minLength: 1,
+                    description: 'Directory: the DN to bind as (with password) to test the service account.',
+                  },
                 },
               },
               ldap: {
@@ -220,8 +266,15 @@ export const siteSchema = {
                 additionalProperties: false,
                 description: 'Identity provider endpoints (the sso check).',
                 properties: {
-                  kind: { type: 'string', enum: ['oidc', 'saml'], description: 'Default: saml when the URL looks like metadata (…/metadata, .xml), else oidc.' },
-                  issuer: { type: 'string', description: 'OIDC: the issuer the discovery document must name (default: the URL it was fetched from).' },
+                  kind: {
+                    type: 'string',
+                    enum: ['oidc', 'saml'],
+                    description: 'Default: saml when the URL looks like metadata (…/metadata, .xml), else oidc.',
+                  },
+                  issuer: {
+                    type: 'string',
+                    description: 'OIDC: the issuer the discovery document must name (default: the URL it was fetched from).',
+                  },
                 },
               },
               storage: {
@@ -229,7 +282,11 @@ export const siteSchema = {
                 additionalProperties: false,
                 description: 'File storage endpoints (the storage check).',
                 properties: {
-                  kind: { type: 'string', enum: ['s3', 'webdav', 'smb', 'http'], description: 'Default: smb for smb/port 445, else detected from the answer.' },
+                  kind: {
+                    type: 'string',
+                    enum: ['s3', 'webdav', 'smb', 'http'],
+                    description: 'Default: smb for smb/port 445, else detected from the answer.',
+                  },
                 },
               },
               ...endpointResidencyProperty,
@@ -247,12 +304,18 @@ export const siteSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['host', 'token'],
-      description: 'A siteready reflector (`siteready serve`) on the far side of the path: enables throughput, latency, bufferbloat, call quality and measured capacity.',
+      description:
+        'A siteready reflector (`siteready serve`) on the far side of the path: enables throughput, latency, bufferbloat, call quality and measured capacity.',
       properties: {
         name: { ...name, description: 'Name shown in reports (default: host).' },
         host: { type: 'string', minLength: 1, maxLength: 253 },
         port: { type: 'integer', minimum: 1, maximum: 65535, default: 7000 },
-        udpPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'Default: the reflector announces it (normally the TCP port).' },
+        udpPort: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          description: 'Default: the reflector announces it (normally the TCP port).',
+        },
         token: { ...secretRef, description: 'The shared token the reflector was started with: ${SITEREADY_TOKEN}.' },
       },
       patternProperties: extensions,
@@ -351,7 +414,11 @@ export const siteSchema = {
               target: { type: 'string' },
               finding: { type: 'string' },
               justification: { type: 'string', minLength: 10, description: 'Why the risk is accepted; shown in every report.' },
-              expires: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD; the waiver stops applying after this day.' },
+              expires: {
+                type: 'string',
+                pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+                description: 'YYYY-MM-DD; the waiver stops applying after this day.',
+              },
               owner: { type: 'string' },
             },
           },

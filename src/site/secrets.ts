@@ -6,7 +6,8 @@
 // walking their values, never by editing serialised text: a secret containing a quote, or equal
 // to a JSON literal, must neither survive escaping nor break the document.
 
-const SECRET_KEY = /^(password|passwd|passphrase|secret|token|apiKey|api_key|credential|credentials|privateKey|private_key|sharedSecret|shared_secret)$/i;
+const SECRET_KEY =
+  /^(password|passwd|passphrase|secret|token|apiKey|api_key|credential|credentials|privateKey|private_key|sharedSecret|shared_secret)$/i;
 
 /** Keys whose sibling secret is the password of this user (base64(user:password) is registered). */
 const USER_KEY = /^(username|user|userName|login|bindDn|bind_dn)$/i;
@@ -153,11 +154,14 @@ export class Redactor {
         return this.redact(text);
       }
       const redacted = this.redactDeep(parsed);
-      return JSON.stringify(redacted) === JSON.stringify(parsed) ? text : `${JSON.stringify(redacted, null, indent)}${text.endsWith('\n') ? '\n' : ''}`;
+      return JSON.stringify(redacted) === JSON.stringify(parsed)
+        ? text
+        : `${JSON.stringify(redacted, null, indent)}${text.endsWith('\n') ? '\n' : ''}`;
     }
     if (kind === 'xml') {
       let out = text;
-      if (this.derived.size) for (const f of this.forms()) if (!UNSAFE_IN_MARKUP.test(f) && out.includes(f)) out = out.split(f).join(REDACTED);
+      if (this.derived.size)
+        for (const f of this.forms()) if (!UNSAFE_IN_MARKUP.test(f) && out.includes(f)) out = out.split(f).join(REDACTED);
       return maskAuthValues(out);
     }
     return this.redact(text);

@@ -8,7 +8,8 @@ export interface SourceLocation {
   path?: string;
 }
 
-export type EndpointProtocol = 'https' | 'http' | 'wss' | 'ws' | 'tcp' | 'tls' | 'udp' | 'stun' | 'turn' | 'turns' | 'ldap' | 'ldaps' | 'smb';
+export type EndpointProtocol =
+  'https' | 'http' | 'wss' | 'ws' | 'tcp' | 'tls' | 'udp' | 'stun' | 'turn' | 'turns' | 'ldap' | 'ldaps' | 'smb';
 
 export type EndpointRole =
   | 'signalling'

@@ -60,7 +60,9 @@ export class CheckTester<Options = Record<string, unknown>, Facts = unknown> {
     const { Ajv } = require('ajv') as typeof import('ajv');
     const validate = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(check.facts.schema);
     this.validateFacts = (facts) =>
-      validate(facts) ? undefined : (validate.errors ?? []).map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`).join('; ');
+      validate(facts)
+        ? undefined
+        : (validate.errors ?? []).map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`).join('; ');
   }
 
   run(cases: { valid?: JudgeCase<Options, Facts>[]; invalid?: JudgeCase<Options, Facts>[] }): void {
@@ -86,19 +88,25 @@ export class CheckTester<Options = Record<string, unknown>, Facts = unknown> {
     if (JSON.stringify(again) !== JSON.stringify(verdict)) throw new Error('the judge is not pure: the same facts gave two verdicts');
     if (verdict.error?.kind === 'judge-error') throw new Error(verdict.error.message);
 
-    if (valid && !['pass', 'info', 'skipped'].includes(c.status)) throw new Error(`a valid case expects pass, info or skipped, not ${c.status}`);
+    if (valid && !['pass', 'info', 'skipped'].includes(c.status))
+      throw new Error(`a valid case expects pass, info or skipped, not ${c.status}`);
     if (!valid && ['pass'].includes(c.status)) throw new Error('an invalid case cannot expect pass');
-    if (verdict.status !== c.status) throw new Error(`status ${verdict.status}, expected ${c.status} (score ${verdict.score}; findings ${ids(verdict)})`);
+    if (verdict.status !== c.status)
+      throw new Error(`status ${verdict.status}, expected ${c.status} (score ${verdict.score}; findings ${ids(verdict)})`);
     if (c.score !== undefined) {
-      const ok = Array.isArray(c.score) ? verdict.score !== null && verdict.score >= c.score[0] && verdict.score <= c.score[1] : verdict.score === c.score;
+      const ok = Array.isArray(c.score)
+        ? verdict.score !== null && verdict.score >= c.score[0] && verdict.score <= c.score[1]
+        : verdict.score === c.score;
       if (!ok) throw new Error(`score ${verdict.score}, expected ${JSON.stringify(c.score)}`);
     }
     const expected = c.findings ?? (valid ? [] : undefined);
-    if (expected && ids(verdict) !== [...expected].sort().join(', ')) throw new Error(`findings [${ids(verdict)}], expected [${[...expected].sort().join(', ')}]`);
+    if (expected && ids(verdict) !== [...expected].sort().join(', '))
+      throw new Error(`findings [${ids(verdict)}], expected [${[...expected].sort().join(', ')}]`);
     for (const [id, value] of Object.entries(c.measurements ?? {})) {
       const m = verdict.measurements.find((x) => x.id === id);
       if (!m) throw new Error(`no measurement ${id}`);
-      if (JSON.stringify(m.value) !== JSON.stringify(value)) throw new Error(`measurement ${id} = ${JSON.stringify(m.value)}, expected ${JSON.stringify(value)}`);
+      if (JSON.stringify(m.value) !== JSON.stringify(value))
+        throw new Error(`measurement ${id} = ${JSON.stringify(m.value)}, expected ${JSON.stringify(value)}`);
     }
     this.verifyMessages(verdict);
     return verdict;
@@ -130,7 +138,8 @@ export class CheckTester<Options = Record<string, unknown>, Facts = unknown> {
         if (text === undefined) throw new Error(`message id "${m.id}" is not in the check's ${lang} catalog`);
         // A placeholder is {name}; "${NAME}" in a text is a literal environment reference, not one.
         for (const [, name] of text.matchAll(/(?<!\$)\{(\w+)\}/g)) {
-          if (!m.params || !(name! in m.params)) throw new Error(`message "${m.id}" (${lang}) names {${name}} but the judgement gives no such parameter`);
+          if (!m.params || !(name! in m.params))
+            throw new Error(`message "${m.id}" (${lang}) names {${name}} but the judgement gives no such parameter`);
         }
       }
     }
@@ -151,16 +160,25 @@ function blockMessages(block: import('../plugin-api.js').Block): Message[] {
     block.columns.forEach((c) => add(c.label));
     add(block.note);
     block.rows.forEach((r) => Object.values(r).forEach(add));
-  } else if (block.kind === 'key-value') block.items.forEach((i) => (add(i.label), add(i.value)));
-  else if (block.kind === 'series') (block.series.forEach((s) => add(s.label)), (block.limits ?? []).forEach((l) => add(l.label)));
-  else block.bars.forEach((b) => add(b.label));
+  } else if (block.kind === 'key-value') {
+    for (const i of block.items) {
+      add(i.label);
+      add(i.value);
+    }
+  } else if (block.kind === 'series') {
+    for (const s of block.series) add(s.label);
+    for (const l of block.limits ?? []) add(l.label);
+  } else for (const b of block.bars) add(b.label);
   return out;
 }
 
 function ids(v: Verdict): string {
-  return v.findings.map((f) => f.id).sort().join(', ');
+  return v.findings
+    .map((f) => f.id)
+    .sort()
+    .join(', ');
 }
 
-function label(c: JudgeCase<any, any>): string {
+function label(c: JudgeCase<unknown, unknown>): string {
   return `${c.status}${c.findings?.length ? `: ${c.findings.join(', ')}` : ''}`;
 }

@@ -69,4 +69,3 @@ export function auditTlsOptions(target: AuditTarget, ca?: SecureContext | string
     checkServerIdentity: () => undefined,
   };
 }
-

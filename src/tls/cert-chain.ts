@@ -52,7 +52,13 @@ export function presentedChain(socket: TLSSocket): PresentedChain {
   while (c && c.raw && !seen.has(c.fingerprint256)) {
     seen.add(c.fingerprint256);
     const x = new X509Certificate(c.raw);
-    certs.push({ subject: x.subject.replace(/\n/g, ', '), issuer: x.issuer.replace(/\n/g, ', '), fingerprint256: x.fingerprint256, spkiSha256: spkiPin(x), validTo: x.validTo });
+    certs.push({
+      subject: x.subject.replace(/\n/g, ', '),
+      issuer: x.issuer.replace(/\n/g, ', '),
+      fingerprint256: x.fingerprint256,
+      spkiSha256: spkiPin(x),
+      validTo: x.validTo,
+    });
     c = c.issuerCertificate;
   }
   const top = certs.at(-1);
@@ -69,7 +75,11 @@ export function presentedChain(socket: TLSSocket): PresentedChain {
 
 /** "CN=Corp Proxy CA, O=Example" style match: every part of the expectation must appear in an issuer. */
 export function issuerMatches(chain: PresentedChain, expected: string): boolean {
-  const want = expected.toLowerCase().split(/[,\n]/).map((p) => p.trim()).filter(Boolean);
+  const want = expected
+    .toLowerCase()
+    .split(/[,\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   return chain.certs.some((c) => want.every((w) => c.issuer.toLowerCase().includes(w)));
 }
 

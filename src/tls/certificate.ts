@@ -48,7 +48,10 @@ export async function inspectCertificate(target: AuditTarget, opts: AuditOptions
   } catch (err) {
     // The handshake finished; what failed is reading the certificate it carried.
     const why = err instanceof Error ? err.message : String(err);
-    throw new CertificateUnreadableError(`the certificate could not be analysed: ${why}`, err instanceof PathError && err.code ? err.code : 'CERTIFICATE_UNREADABLE');
+    throw new CertificateUnreadableError(
+      `the certificate could not be analysed: ${why}`,
+      err instanceof PathError && err.code ? err.code : 'CERTIFICATE_UNREADABLE',
+    );
   } finally {
     handshake.socket.destroy();
   }
@@ -102,7 +105,16 @@ function secureOver(raw: Socket, options: ConnectionOptions, timeoutMs: number, 
     const onAbort = () => finish(signal?.reason ?? new Error('aborted'));
     const onClose = () => finish(Object.assign(new Error('connection closed during the TLS handshake'), { code: 'ECONNRESET' }));
     const timer = setTimeout(
-      () => finish(new PathError('tls-failure', 'tls', `TLS handshake did not finish within ${Math.round(timeoutMs)} ms`, 'TLS_TIMEOUT', 'handshake-timeout')),
+      () =>
+        finish(
+          new PathError(
+            'tls-failure',
+            'tls',
+            `TLS handshake did not finish within ${Math.round(timeoutMs)} ms`,
+            'TLS_TIMEOUT',
+            'handshake-timeout',
+          ),
+        ),
       timeoutMs,
     );
     if (signal?.aborted) return onAbort();
@@ -117,7 +129,8 @@ function describeHandshake(h: Handshake, target: AuditTarget): CertificateFacts 
   const { socket } = h;
   const reconstructed = verifiedChain(socket);
   const leafFromNode = reconstructed[0];
-  if (!leafFromNode) throw new PathError('tls-failure', 'tls', 'the server sent no certificate', 'NO_PEER_CERTIFICATE', 'handshake-failure');
+  if (!leafFromNode)
+    throw new PathError('tls-failure', 'tls', 'the server sent no certificate', 'NO_PEER_CERTIFICATE', 'handshake-failure');
 
   const protocol = socket.getProtocol();
   const sent = sentCertificates(h.recorder.received(), { protocol, cipher: socket.getCipher()?.standardName, keylog: h.keylog });
@@ -134,7 +147,13 @@ function describeHandshake(h: Handshake, target: AuditTarget): CertificateFacts 
   }
   const leaf = chain[0]!;
   const sentPrints = new Set(chain.map((c) => c.fingerprint256));
-  const verdict = chainSource === 'sent' ? judgeChain(chain, reconstructed.filter((c) => !sentPrints.has(c.fingerprint256))) : judgeReconstructed(reconstructed);
+  const verdict =
+    chainSource === 'sent'
+      ? judgeChain(
+          chain,
+          reconstructed.filter((c) => !sentPrints.has(c.fingerprint256)),
+        )
+      : judgeReconstructed(reconstructed);
 
   const checkedName = target.serverName ?? target.host;
   const described = chain.map(describeCertificate);

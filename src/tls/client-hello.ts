@@ -90,7 +90,10 @@ function keyShareExtension(shares: readonly KeyShareOffer[]): Buffer {
 }
 
 function alpnExtension(protocols: readonly string[]): Buffer {
-  return extension(ExtensionType.application_layer_protocol_negotiation, vec16(Buffer.concat(protocols.map((p) => vec8(Buffer.from(p, 'ascii'))))));
+  return extension(
+    ExtensionType.application_layer_protocol_negotiation,
+    vec16(Buffer.concat(protocols.map((p) => vec8(Buffer.from(p, 'ascii'))))),
+  );
 }
 
 function extensionsFor(o: ClientHelloOptions): Buffer[] {

@@ -96,7 +96,7 @@ export function expectElement(der: Uint8Array, offset: number, tag: number, limi
 export function childrenOf(der: Uint8Array, parent: DerElement): DerElement[] {
   if ((parent.tag & 0x20) === 0) throw new DerError('not a constructed element', parent.offset);
   const out: DerElement[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const child = readElement(der, at, parent.end);
     out.push(child);
     at = child.end;

@@ -43,10 +43,15 @@ const MIN_CHUNK_SIZE = 16;
 
 /** What nearly every TLS ≤ 1.2 server accepts one of: the probe for "is it the hello's size?". */
 const COMMON_SUITES: readonly number[] = [
-  0xc02f, 0xc02b, 0xc030, 0xc02c, 0xcca8, 0xcca9, 0xc013, 0xc009, 0xc014, 0xc00a, 0x009e, 0x009f, 0x0033, 0x0039, 0x009c, 0x009d, 0x002f, 0x0035, 0x000a, 0x0005,
+  0xc02f, 0xc02b, 0xc030, 0xc02c, 0xcca8, 0xcca9, 0xc013, 0xc009, 0xc014, 0xc00a, 0x009e, 0x009f, 0x0033, 0x0039, 0x009c, 0x009d, 0x002f,
+  0x0035, 0x000a, 0x0005,
 ];
 
-const CLEAN_REFUSALS = new Set<number>([AlertDescription.handshake_failure, AlertDescription.protocol_version, AlertDescription.insufficient_security]);
+const CLEAN_REFUSALS = new Set<number>([
+  AlertDescription.handshake_failure,
+  AlertDescription.protocol_version,
+  AlertDescription.insufficient_security,
+]);
 
 /** The negotiated version a hello for `version` must get back. */
 function expectedVersion(version: TlsVersionName | 'TLCP'): number {
@@ -125,7 +130,12 @@ export async function enumerateVersion(
   const chains = await Promise.all(chunks.map(run));
   // Every chunk refused oddly (a reset, a close, decode_error): the version may be fine and the
   // hello too big for the server. One small hello of common suites tells the two apart.
-  if (chunks.length > 0 && chains.every((c) => c.picks.length === 0) && chains.some((c) => c.first === 'odd') && !chains.some((c) => c.first === 'error')) {
+  if (
+    chunks.length > 0 &&
+    chains.every((c) => c.picks.length === 0) &&
+    chains.some((c) => c.first === 'odd') &&
+    !chains.some((c) => c.first === 'error')
+  ) {
     const common = COMMON_SUITES.filter((c) => candidates.includes(c));
     if (common.length > 0 && common.length < candidates.length) {
       const small = await run(common);
@@ -152,7 +162,12 @@ export async function enumerateVersion(
     const extra = await Promise.all(chunks.map((chunk, i) => (chains[i]!.first === 'odd' ? retry(chunk) : Promise.resolve([]))));
     chains.push(...extra.flat());
   }
-  return { version, picks: chains.flatMap((c) => c.picks), chains: chains.map((c) => c.picks).filter((p) => p.length > 0), offered: offeredFrom(chains) };
+  return {
+    version,
+    picks: chains.flatMap((c) => c.picks),
+    chains: chains.map((c) => c.picks).filter((p) => p.length > 0),
+    offered: offeredFrom(chains),
+  };
 }
 
 /** SSLv2: one CLIENT-HELLO with every kind; the SERVER-HELLO lists the ones the server shares. */

@@ -8,12 +8,38 @@
 
 import { performance } from 'node:perf_hooks';
 import { buildClientHello } from './client-hello.js';
-import { enumerateSslv2, enumerateTlcp, enumerateVersion, mergeInServerOrder, DEFAULT_CHUNK_SIZE, type SuitePick, type VersionEnumeration } from './enumerate-suites.js';
+import {
+  enumerateSslv2,
+  enumerateTlcp,
+  enumerateVersion,
+  mergeInServerOrder,
+  DEFAULT_CHUNK_SIZE,
+  type SuitePick,
+  type VersionEnumeration,
+} from './enumerate-suites.js';
 import { enumerateLegacyGroups, enumerateTls13Groups } from './groups.js';
 import { collectFacts, unknownFacts, type FactsPlan } from './handshake-facts.js';
-import { formatCode, groupByCode, groupName, legacyGroups, legacySignatureSchemes, legacySuites, suiteByCode, tls13Groups, tls13Suites } from './registry.js';
+import {
+  formatCode,
+  groupByCode,
+  groupName,
+  legacyGroups,
+  legacySignatureSchemes,
+  legacySuites,
+  suiteByCode,
+  tls13Groups,
+  tls13Suites,
+} from './registry.js';
 import { isProbeError, ScanContext, type ScanTarget } from './scan-context.js';
-import { TLS_VERSIONS, type AcceptedSuite, type HandshakeFacts, type Preference, type TlsScan, type TlsVersionName, type Tristate } from './types.js';
+import {
+  TLS_VERSIONS,
+  type AcceptedSuite,
+  type HandshakeFacts,
+  type Preference,
+  type TlsScan,
+  type TlsVersionName,
+  type Tristate,
+} from './types.js';
 
 export type { ScanTarget } from './scan-context.js';
 
@@ -56,7 +82,8 @@ export async function scanTls(target: ScanTarget, opts: ScanTlsOptions): Promise
   const versions = Object.fromEntries(TLS_VERSIONS.map((v) => [v, 'unknown'])) as Record<TlsVersionName, Tristate>;
 
   const scan = (parts: Partial<TlsScan>, timings: TlsScan['timings']): TlsScan => {
-    if (ctx.aborted && !ctx.errors.some((e) => e.code === 'ABORTED')) ctx.note('scan', 'ABORTED', 'the scan was stopped before it finished');
+    if (ctx.aborted && !ctx.errors.some((e) => e.code === 'ABORTED'))
+      ctx.note('scan', 'ABORTED', 'the scan was stopped before it finished');
     return {
       host: target.host,
       port: target.port,
@@ -84,8 +111,19 @@ export async function scanTls(target: ScanTarget, opts: ScanTlsOptions): Promise
   const runs = await Promise.all(
     tested.map((v): Promise<VersionEnumeration> => {
       if (v === 'SSLv2') return enumerateSslv2(ctx);
-      if (v === 'TLSv1.3') return enumerateVersion(ctx, v, tls13Suites().map((s) => s.code), opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
-      return enumerateVersion(ctx, v, legacySuites().map((s) => s.code), opts.chunkSize ?? DEFAULT_CHUNK_SIZE);
+      if (v === 'TLSv1.3')
+        return enumerateVersion(
+          ctx,
+          v,
+          tls13Suites().map((s) => s.code),
+          opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+        );
+      return enumerateVersion(
+        ctx,
+        v,
+        legacySuites().map((s) => s.code),
+        opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+      );
     }),
   );
   const byVersion = new Map<TlsVersionName, VersionEnumeration>(runs.map((r) => [r.version, r]));
@@ -111,7 +149,9 @@ export async function scanTls(target: ScanTarget, opts: ScanTlsOptions): Promise
   let legacyGroupNames: string[] = [];
   if (opts.groups !== false) {
     if (codesAt('TLSv1.3').length) work.push(enumerateTls13Groups(ctx, codesAt('TLSv1.3')).then((g) => void (tls13GroupNames = g)));
-    const ecdheAt = LEGACY_ORDER.map((v) => ({ v, suites: codesAt(v).filter((c) => /^ECDHE/.test(suiteByCode(c)?.kx ?? '')) })).find((x) => x.suites.length > 0);
+    const ecdheAt = LEGACY_ORDER.map((v) => ({ v, suites: codesAt(v).filter((c) => /^ECDHE/.test(suiteByCode(c)?.kx ?? '')) })).find(
+      (x) => x.suites.length > 0,
+    );
     if (ecdheAt) work.push(enumerateLegacyGroups(ctx, ecdheAt.v, ecdheAt.suites).then((g) => void (legacyGroupNames = g)));
   }
   let facts: HandshakeFacts = unknownFacts();
@@ -131,7 +171,10 @@ export async function scanTls(target: ScanTarget, opts: ScanTlsOptions): Promise
   const dhFromSuites = accepted.filter((a) => a.kxBits && /^(ffdhe|DH )/.test(a.group ?? '')).map((a) => a.kxBits!);
   const ffdheGroups = [...new Set(accepted.map((a) => a.group).filter((g): g is string => Boolean(g?.startsWith('ffdhe'))))];
   const groups = [...new Set([...tls13GroupNames, ...legacyGroupNames, ...ffdheGroups])];
-  const dhFromGroups = groups.map((g) => NAMED_BY_NAME.get(g)).filter((g) => g?.kind === 'ffdhe').map((g) => g!.bits);
+  const dhFromGroups = groups
+    .map((g) => NAMED_BY_NAME.get(g))
+    .filter((g) => g?.kind === 'ffdhe')
+    .map((g) => g!.bits);
   const dhBits = [...dhFromSuites, ...dhFromGroups];
   return scan(
     {
@@ -159,7 +202,12 @@ function preflightHello(target: ScanTarget): Buffer {
     .slice(0, 96);
   return buildClientHello({
     version: 0x0303,
-    suites: [...tls13Suites().filter((s) => !s.gm && s.cipher !== 'NULL').map((s) => s.code), ...common],
+    suites: [
+      ...tls13Suites()
+        .filter((s) => !s.gm && s.cipher !== 'NULL')
+        .map((s) => s.code),
+      ...common,
+    ],
     ...(target.serverName ? { serverName: target.serverName } : {}),
     supportedVersions: [0x0304, 0x0303, 0x0302, 0x0301],
     groups: [...new Set([...tls13Groups(), ...legacyGroups()].map((g) => g.code))],
@@ -193,7 +241,9 @@ function factsPlan(byVersion: Map<TlsVersionName, VersionEnumeration>): FactsPla
   const legacyVersion = LEGACY_ORDER.find((v) => picks(v).length > 0);
   const lower = spoken[1];
   return {
-    ...(legacyVersion ? { legacy: { version: legacyVersion, suites: picks(legacyVersion), sessionId: firstSessionId(byVersion.get(legacyVersion)!) } } : {}),
+    ...(legacyVersion
+      ? { legacy: { version: legacyVersion, suites: picks(legacyVersion), sessionId: firstSessionId(byVersion.get(legacyVersion)!) } }
+      : {}),
     tls13Only: picks('TLSv1.3').length > 0 && LEGACY_ORDER.every((v) => byVersion.get(v)?.offered === false),
     ...(lower ? { fallback: { version: lower, suites: picks(lower) } } : {}),
   };

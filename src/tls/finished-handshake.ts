@@ -75,10 +75,21 @@ export async function finishedHandshake(
       // Reading lets the ticket records be processed.
       socket.resume();
     });
-    return { alpn: typeof dialed.tls?.alpn === 'string' ? dialed.tls.alpn : null, ocspStapled, sessionTicket, protocol: dialed.tls?.protocol ?? null };
+    return {
+      alpn: typeof dialed.tls?.alpn === 'string' ? dialed.tls.alpn : null,
+      ocspStapled,
+      sessionTicket,
+      protocol: dialed.tls?.protocol ?? null,
+    };
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    return { alpn: null, ocspStapled, sessionTicket, protocol: null, error: { code: e.code ?? 'TLS_FAILED', message: e.message ?? String(err) } };
+    return {
+      alpn: null,
+      ocspStapled,
+      sessionTicket,
+      protocol: null,
+      error: { code: e.code ?? 'TLS_FAILED', message: e.message ?? String(err) },
+    };
   } finally {
     socket.destroy();
   }

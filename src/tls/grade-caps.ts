@@ -9,7 +9,14 @@
 // they are accepted with TLS 1.1 or newer — the stricter reading, since a client may offer them.
 
 import type { MessageParam } from '../i18n/types.js';
-import { certificateKeyLabel, certificateRsaBits, dhOrRsaBits, ephemeralKeyLabel, ephemeralRsaBits, signatureDigest } from './key-strength.js';
+import {
+  certificateKeyLabel,
+  certificateRsaBits,
+  dhOrRsaBits,
+  ephemeralKeyLabel,
+  ephemeralRsaBits,
+  signatureDigest,
+} from './key-strength.js';
 import { hstsFailure, listOf, phrase, uniquePhrases, type Phrase } from './phrases.js';
 import {
   has64BitBlock,
@@ -88,14 +95,24 @@ function cipherCaps(scan: TlsScan): Cap[] {
   // steer a client to them. The stricter reading caps at F (as testssl.sh's rating does).
   some('tls-grade.anonymous', 'F', GUIDE_2009E, all.filter(isAnonymous));
   some('tls-grade.null-cipher', 'F', GUIDE_2009E, all.filter(isNullCipher));
-  some('tls-grade.weak-cipher', 'F', CHANGES_2017, all.filter((s) => !isNullCipher(s) && s.bits < 112));
+  some(
+    'tls-grade.weak-cipher',
+    'F',
+    CHANGES_2017,
+    all.filter((s) => !isNullCipher(s) && s.bits < 112),
+  );
 
   const rc4 = all.filter(isRc4);
   if (rc4.length && rc4.length === all.length) caps.push({ id: 'tls-grade.rc4-only', cap: 'F', source: RC4_ONLY_2015 });
   else if (rc4.some(modern)) some('tls-grade.rc4-modern', 'C', SSLLABS_1_17, rc4.filter(modern));
   else some('tls-grade.rc4', 'B', END_OF_2014, rc4);
 
-  some('tls-grade.64-bit-block', 'C', JANUARY_2017, all.filter((s) => has64BitBlock(s) && modern(s)));
+  some(
+    'tls-grade.64-bit-block',
+    'C',
+    JANUARY_2017,
+    all.filter((s) => has64BitBlock(s) && modern(s)),
+  );
 
   // Forward secrecy and AEAD: what a modern client negotiates at the best version.
   const top = highestVersion(scan);
@@ -109,9 +126,11 @@ function cipherCaps(scan: TlsScan): Cap[] {
       return enforced && first && !has(first) ? [first] : [];
     };
     const noFs = lacking((s) => s.forwardSecrecy);
-    if (noFs.length) caps.push({ id: 'tls-grade.no-forward-secrecy', cap: 'B', source: FS_AEAD_2018, params: { version: top, suites: labels(noFs) } });
+    if (noFs.length)
+      caps.push({ id: 'tls-grade.no-forward-secrecy', cap: 'B', source: FS_AEAD_2018, params: { version: top, suites: labels(noFs) } });
     const noAead = lacking((s) => s.aead);
-    if (noAead.length) caps.push({ id: 'tls-grade.no-aead', cap: 'B', source: FS_AEAD_2018, params: { version: top, suites: labels(noAead) } });
+    if (noAead.length)
+      caps.push({ id: 'tls-grade.no-aead', cap: 'B', source: FS_AEAD_2018, params: { version: top, suites: labels(noAead) } });
   }
   return caps;
 }
@@ -137,11 +156,14 @@ function keyCaps(scan: TlsScan): Cap[] {
   const leaf = scan.certificate?.chain[0];
   const certBits = leaf ? certificateRsaBits(leaf) : undefined;
   if (leaf && certBits !== undefined) {
-    if (certBits < 1024) caps.push({ id: 'tls-grade.key-insecure', cap: 'F', source: GUIDE_2009E, params: { key: certificateKeyLabel(leaf) } });
-    else if (certBits < 2048) caps.push({ id: 'tls-grade.key-weak', cap: 'B', source: GUIDE_2009E, params: { key: certificateKeyLabel(leaf) } });
+    if (certBits < 1024)
+      caps.push({ id: 'tls-grade.key-insecure', cap: 'F', source: GUIDE_2009E, params: { key: certificateKeyLabel(leaf) } });
+    else if (certBits < 2048)
+      caps.push({ id: 'tls-grade.key-weak', cap: 'B', source: GUIDE_2009E, params: { key: certificateKeyLabel(leaf) } });
   }
   const ephemeral = scan.accepted.filter((s) => s.forwardSecrecy && !isExport(s));
-  const weakest = (below: number) => uniquePhrases(ephemeral.filter((s) => (ephemeralRsaBits(s) ?? Infinity) < below).map(ephemeralKeyLabel));
+  const weakest = (below: number) =>
+    uniquePhrases(ephemeral.filter((s) => (ephemeralRsaBits(s) ?? Infinity) < below).map(ephemeralKeyLabel));
   const dhMin = scan.dhMinBits;
   const insecure = weakest(1024);
   if (dhMin !== undefined && dhMin < 1024 && !insecure.length) insecure.push(dhOrRsaBits('DH', dhMin));
@@ -175,19 +197,28 @@ function certificateCaps(scan: TlsScan): Cap[] {
   if (leaf?.selfSigned) caps.push({ id: 'tls-grade.self-signed', cap: 'T', source: CERT_INSPECTION });
   // Not trusted for a reason not already given above (unknown CA, broken signature …).
   if (!c.trusted && !c.expired && !c.notYetValid && !leaf?.selfSigned) {
-    caps.push({ id: 'tls-grade.untrusted', cap: 'T', source: CERT_INSPECTION, params: { error: c.trustError ?? phrase('tls.item.unknown-reason') } });
+    caps.push({
+      id: 'tls-grade.untrusted',
+      cap: 'T',
+      source: CERT_INSPECTION,
+      params: { error: c.trustError ?? phrase('tls.item.unknown-reason') },
+    });
   }
   // The 2009 guide gives a revoked certificate a zero score (F).
   if (c.ocspStatus === 'revoked') caps.push({ id: 'tls-grade.revoked', cap: 'F', source: CERT_INSPECTION });
-  if (!c.hostnameMatch) caps.push({ id: 'tls-grade.hostname-mismatch', cap: 'M', source: CERT_INSPECTION, params: { name: c.checkedName } });
+  if (!c.hostnameMatch)
+    caps.push({ id: 'tls-grade.hostname-mismatch', cap: 'M', source: CERT_INSPECTION, params: { name: c.checkedName } });
 
   const leafDigest = leaf ? signatureDigest(leaf) : undefined;
   const brokenDigest = c.chain.map(signatureDigest).find((d) => d === 'md5' || d === 'md2');
-  if (brokenDigest) caps.push({ id: 'tls-grade.md5-signature', cap: 'F', source: GUIDE_2009E, params: { digest: brokenDigest.toUpperCase() } });
+  if (brokenDigest)
+    caps.push({ id: 'tls-grade.md5-signature', cap: 'F', source: GUIDE_2009E, params: { digest: brokenDigest.toUpperCase() } });
   if (leafDigest === 'sha1') caps.push({ id: 'tls-grade.sha1-leaf', cap: 'T', source: JANUARY_2017 });
   // A root's own signature is never checked, so only intermediates count.
-  if (c.chain.slice(1).some((x) => !x.selfSigned && signatureDigest(x) === 'sha1')) caps.push({ id: 'tls-grade.sha1-chain', cap: 'A', source: END_OF_2014 });
-  if (c.trusted && (!c.chainComplete || c.chainIssues?.includes('incomplete'))) caps.push({ id: 'tls-grade.incomplete-chain', cap: 'B', source: END_OF_2014 });
+  if (c.chain.slice(1).some((x) => !x.selfSigned && signatureDigest(x) === 'sha1'))
+    caps.push({ id: 'tls-grade.sha1-chain', cap: 'A', source: END_OF_2014 });
+  if (c.trusted && (!c.chainComplete || c.chainIssues?.includes('incomplete')))
+    caps.push({ id: 'tls-grade.incomplete-chain', cap: 'B', source: END_OF_2014 });
   return caps;
 }
 
@@ -202,5 +233,12 @@ function hstsCaps(scan: TlsScan): Cap[] {
 }
 
 export function gradeCaps(scan: TlsScan, offered: TlsVersionName[]): Cap[] {
-  return [...protocolCaps(scan, offered), ...cipherCaps(scan), ...keyCaps(scan), ...handshakeCaps(scan, offered), ...certificateCaps(scan), ...hstsCaps(scan)];
+  return [
+    ...protocolCaps(scan, offered),
+    ...cipherCaps(scan),
+    ...keyCaps(scan),
+    ...handshakeCaps(scan, offered),
+    ...certificateCaps(scan),
+    ...hstsCaps(scan),
+  ];
 }

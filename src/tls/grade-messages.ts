@@ -34,7 +34,8 @@ export const gradeMessages: Record<Lang, Record<string, string>> = {
     'tls-grade.dh-insecure': 'The ephemeral key exchange is insecure: {keys} (below 1024 bits)',
     'tls-grade.dh-weak': 'The ephemeral key exchange is weak: {keys} (below 2048 bits)',
     'tls-grade.certificate-unknown': 'The certificate was not analysed: its trust, name and key are not graded',
-    'tls-grade.no-finished-handshake': 'No TLS handshake with the server could be completed ({error}): a client cannot connect, and the certificate could not be read',
+    'tls-grade.no-finished-handshake':
+      'No TLS handshake with the server could be completed ({error}): a client cannot connect, and the certificate could not be read',
     'tls-grade.certificate-unreadable': 'The handshake completed but the certificate the server sent could not be analysed ({error})',
     'tls-grade.expired': 'The certificate expired on {date}',
     'tls-grade.not-yet-valid': 'The certificate is not valid before {date}',

@@ -13,7 +13,14 @@ export const GRADING_CRITERIA = 'SSL Labs SSL Server Rating Guide: 2009 score me
 
 // TLS 1.3 postdates the table; it scores as TLS 1.2 does (as testssl.sh's implementation does).
 // SSL 2.0 is 20 % in 2009e and 0 % in the later wiki text; it caps at F either way.
-const PROTOCOL_SCORE: Record<TlsVersionName, number> = { SSLv2: 0, SSLv3: 80, 'TLSv1.0': 90, 'TLSv1.1': 95, 'TLSv1.2': 100, 'TLSv1.3': 100 };
+const PROTOCOL_SCORE: Record<TlsVersionName, number> = {
+  SSLv2: 0,
+  SSLv3: 80,
+  'TLSv1.0': 90,
+  'TLSv1.1': 95,
+  'TLSv1.2': 100,
+  'TLSv1.3': 100,
+};
 
 function bestWorst(scores: number[]): number {
   if (!scores.length) return 0;
@@ -88,17 +95,20 @@ function missingFacts(scan: TlsScan): string[] {
   if (!scan.certificate) missing.push('certificate');
   if (!scan.hsts || scan.hsts.error) missing.push('hsts');
   const f = scan.facts;
-  for (const key of ['heartbleed', 'compression', 'secureRenegotiation', 'fallbackScsv'] as const) if (f[key] === 'unknown') missing.push(key);
+  for (const key of ['heartbleed', 'compression', 'secureRenegotiation', 'fallbackScsv'] as const)
+    if (f[key] === 'unknown') missing.push(key);
   return missing;
 }
 
 export function gradeTls(scan: TlsScan): GradeResult {
   const offered = offeredVersions(scan);
   const caps: Cap[] = [];
-  if (!offered.length || !scan.accepted.length) caps.push({ id: 'tls-grade.no-handshake', cap: 'F', source: 'SSL Server Rating Guide, Methodology Overview' });
+  if (!offered.length || !scan.accepted.length)
+    caps.push({ id: 'tls-grade.no-handshake', cap: 'F', source: 'SSL Server Rating Guide, Methodology Overview' });
 
   const kx = keyExchangeScore(scan);
-  if (scan.accepted.length && kx === undefined) caps.push({ id: 'tls-grade.kx-unknown', cap: 'F', source: 'SSL Server Rating Guide, Key Exchange' });
+  if (scan.accepted.length && kx === undefined)
+    caps.push({ id: 'tls-grade.kx-unknown', cap: 'F', source: 'SSL Server Rating Guide, Key Exchange' });
   const subscores = { protocol: protocolScore(offered), keyExchange: kx ?? 0, cipher: cipherScore(scan.accepted) };
   const anyZero = subscores.protocol === 0 || subscores.keyExchange === 0 || subscores.cipher === 0;
   // Weights as integers: 0.3 × 95 is not exactly 28.5 in binary floating point.

@@ -112,7 +112,10 @@ async function heartbleed(ctx: ScanContext, legacy: NonNullable<FactsPlan['legac
 async function legacyAlpn(ctx: ScanContext, legacy: NonNullable<FactsPlan['legacy']>): Promise<string[]> {
   const results = await Promise.all(
     ALPN_PROBED.map(async (proto) => {
-      const r = await ctx.send(`${legacy.version} ALPN ${proto}`, ctx.hello(legacy.version, legacy.suites, { noExtensions: false, alpn: [proto] }));
+      const r = await ctx.send(
+        `${legacy.version} ALPN ${proto}`,
+        ctx.hello(legacy.version, legacy.suites, { noExtensions: false, alpn: [proto] }),
+      );
       return r.flight.serverHello?.alpn === proto ? proto : undefined;
     }),
   );
@@ -141,7 +144,11 @@ async function tls13OnlyFacts(ctx: ScanContext, facts: HandshakeFacts): Promise<
   facts.compression = false;
   facts.sessionIdResumption = false;
   facts.heartbleed = false;
-  const target = { address: ctx.target.address, port: ctx.target.port, ...(ctx.target.serverName ? { serverName: ctx.target.serverName } : {}) };
+  const target = {
+    address: ctx.target.address,
+    port: ctx.target.port,
+    ...(ctx.target.serverName ? { serverName: ctx.target.serverName } : {}),
+  };
   const base = {
     timeoutMs: ctx.opts.timeoutMs,
     ...(ctx.opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: ctx.opts.connectTimeoutMs } : {}),

@@ -13,8 +13,7 @@ import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-cl
 import type { HstsError, HstsFacts, HstsInvalid } from './types.js';
 
 export type StsParse =
-  | { ok: true; maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean }
-  | { ok: false; invalid: HstsInvalid };
+  { ok: true; maxAgeSeconds: number; includeSubDomains: boolean; preload: boolean } | { ok: false; invalid: HstsInvalid };
 
 /**
  * `GET /` on the target; HSTS facts from the first answer (redirects are not followed: the
@@ -24,7 +23,10 @@ export type StsParse =
 export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promise<HstsFacts> {
   const t0 = performance.now();
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new PathError('timeout', 'application', `no answer within ${opts.timeoutMs} ms`, 'HSTS_TIMEOUT')), opts.timeoutMs);
+  const timer = setTimeout(
+    () => deadline.abort(new PathError('timeout', 'application', `no answer within ${opts.timeoutMs} ms`, 'HSTS_TIMEOUT')),
+    opts.timeoutMs,
+  );
   // Whether the connection was up when the budget ran out: "no HTTP answer" or "no connection".
   let stage: 'dialing' | 'http' = 'dialing';
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
@@ -84,7 +86,8 @@ function describeFailure(err: unknown, timeoutMs: number, stage: 'dialing' | 'ht
   const e = toPathError(err, 'application');
   // llhttp's parse errors: bytes came back, but not an HTTP response. undici does not always give
   // them an HPE_ code, only its message.
-  if (e.code?.startsWith('HPE_') || /does not match the HTTP\/1\.1 protocol|parse error/i.test(e.message)) return { kind: 'not-http', message: e.message };
+  if (e.code?.startsWith('HPE_') || /does not match the HTTP\/1\.1 protocol|parse error/i.test(e.message))
+    return { kind: 'not-http', message: e.message };
   if (e.code === 'UND_ERR_SOCKET' || e.code === 'ECONNRESET') return { kind: 'closed', message: e.message };
   if (e.classification === 'timeout') return { kind: stage === 'http' ? 'no-http-answer' : 'no-connection', message: e.message, timeoutMs };
   return { kind: 'failed', message: e.message, classification: e.classification, ...(e.tlsKind ? { tlsKind: e.tlsKind } : {}) };
@@ -127,7 +130,10 @@ export function parseStrictTransportSecurity(value: string): StsParse {
       seen.add(name);
       if (name === 'max-age') {
         if (directiveValue === undefined || !/^\d+$/.test(directiveValue)) {
-          return { ok: false, invalid: { problem: 'max-age-not-number', ...(directiveValue === undefined ? {} : { found: JSON.stringify(directiveValue) }) } };
+          return {
+            ok: false,
+            invalid: { problem: 'max-age-not-number', ...(directiveValue === undefined ? {} : { found: JSON.stringify(directiveValue) }) },
+          };
         }
         maxAge = Math.min(Number(directiveValue), Number.MAX_SAFE_INTEGER);
       } else if (name === 'includesubdomains') {

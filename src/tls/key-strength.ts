@@ -23,7 +23,13 @@ export function ecToRsaBits(bits: number): number {
 const GROUPS = new Map(NAMED_GROUPS.map((g) => [g.name.toLowerCase(), g]));
 
 /** OpenSSL and IANA spell some curves differently; the rule sets use the IANA names. */
-const ALIASES: Record<string, string> = { prime256v1: 'secp256r1', prime192v1: 'secp192r1', 'p-256': 'secp256r1', 'p-384': 'secp384r1', 'p-521': 'secp521r1' };
+const ALIASES: Record<string, string> = {
+  prime256v1: 'secp256r1',
+  prime192v1: 'secp192r1',
+  'p-256': 'secp256r1',
+  'p-384': 'secp384r1',
+  'p-521': 'secp521r1',
+};
 
 export function canonicalGroup(name: string): string {
   const lower = name.toLowerCase();

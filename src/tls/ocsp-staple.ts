@@ -2,7 +2,19 @@
 // staple's signature is not verified here (a TLS client checks it against the issuer); this reads
 // what the server is handing out, so a revoked, unknown, stale or foreign staple shows up.
 
-import { childrenOf, context, decodeOid, decodeTime, DerError, expectElement, integerHex, smallInteger, TAG, tryDer, type DerElement } from './der.js';
+import {
+  childrenOf,
+  context,
+  decodeOid,
+  decodeTime,
+  DerError,
+  expectElement,
+  integerHex,
+  smallInteger,
+  TAG,
+  tryDer,
+  type DerElement,
+} from './der.js';
 import type { OcspStapleStatus } from './types.js';
 
 export interface OcspStaple {
@@ -50,11 +62,14 @@ export function readOcspStaple(response: Uint8Array, leafSerial: string): OcspSt
 /** SingleResponse ::= SEQUENCE { certID, certStatus, thisUpdate, nextUpdate [0] OPTIONAL, … } */
 function singleResponse(der: Uint8Array, single: DerElement): { serial: string; staple: OcspStaple } {
   const [certId, certStatus, thisUpdate, ...rest] = childrenOf(der, single);
-  if (!certId || certId.tag !== TAG.SEQUENCE || !certStatus || !thisUpdate) throw new DerError('SingleResponse is malformed', single.offset);
+  if (!certId || certId.tag !== TAG.SEQUENCE || !certStatus || !thisUpdate)
+    throw new DerError('SingleResponse is malformed', single.offset);
   // CertID ::= SEQUENCE { hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber }
   const serialEl = childrenOf(der, certId)[3];
   if (!serialEl) throw new DerError('CertID has no serialNumber', certId.offset);
-  const status: OcspStapleStatus | undefined = ({ 0x80: 'good', 0xa1: 'revoked', 0x82: 'unknown' } as Record<number, OcspStapleStatus>)[certStatus.tag];
+  const status: OcspStapleStatus | undefined = ({ 0x80: 'good', 0xa1: 'revoked', 0x82: 'unknown' } as Record<number, OcspStapleStatus>)[
+    certStatus.tag
+  ];
   if (!status) throw new DerError('unknown CertStatus', certStatus.offset);
   const nextField = rest.find((r) => r.tag === context(0));
   const next = nextField ? childrenOf(der, nextField)[0] : undefined;

@@ -140,7 +140,8 @@ function exchange(
       const f = assembler.flight;
       const alert = f.alerts.find((a) => a.level === 2);
       const answered = Boolean(f.serverHello || f.sslv2);
-      const final: ProbeStatus = status === 'malformed' || status === 'aborted' ? status : answered ? 'answered' : alert ? 'alert' : (status ?? 'closed');
+      const final: ProbeStatus =
+        status === 'malformed' || status === 'aborted' ? status : answered ? 'answered' : alert ? 'alert' : (status ?? 'closed');
       resolve({
         status: final,
         flight: f,
@@ -169,7 +170,8 @@ function exchange(
 
     const onData = (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > MAX_REPLY_BYTES) return finish('malformed', { code: 'BAD_LENGTH', message: `more than ${MAX_REPLY_BYTES} bytes in reply to a hello` });
+      if (bytes > MAX_REPLY_BYTES)
+        return finish('malformed', { code: 'BAD_LENGTH', message: `more than ${MAX_REPLY_BYTES} bytes in reply to a hello` });
       try {
         assembler.add(reader.push(chunk));
       } catch (err) {

@@ -69,7 +69,10 @@ export function suiteByCode(code: number): RegistrySuite | undefined {
 
 /** `0xC02F`: four upper-case hex digits, six for a three-byte SSLv2 kind. */
 export function formatCode(code: number): string {
-  return `0x${code.toString(16).toUpperCase().padStart(code > 0xffff ? 6 : 4, '0')}`;
+  return `0x${code
+    .toString(16)
+    .toUpperCase()
+    .padStart(code > 0xffff ? 6 : 4, '0')}`;
 }
 
 /** A name for any value, assigned or not (servers may pick what no registry knows). */
@@ -109,7 +112,13 @@ export interface NamedGroup {
   tls13: boolean;
 }
 
-const g = (code: number, name: string, kind: NamedGroup['kind'], bits: number, tls13 = false): NamedGroup => ({ code, name, kind, bits, tls13 });
+const g = (code: number, name: string, kind: NamedGroup['kind'], bits: number, tls13 = false): NamedGroup => ({
+  code,
+  name,
+  kind,
+  bits,
+  tls13,
+});
 
 export const NAMED_GROUPS: readonly NamedGroup[] = Object.freeze([
   g(0x0001, 'sect163k1', 'ec', 163),
@@ -190,7 +199,9 @@ function preferredFirst(groups: NamedGroup[]): NamedGroup[] {
 
 /** Groups offered for (EC)DHE in TLS ≤ 1.2 hellos: every curve RFC 8422 and its predecessors defined, and ffdhe. */
 export function legacyGroups(): NamedGroup[] {
-  return preferredFirst(NAMED_GROUPS.filter((x) => x.kind === 'ec' || x.kind === 'ecx' || x.kind === 'ffdhe').filter((x) => !/tls13$|^GC/.test(x.name)));
+  return preferredFirst(
+    NAMED_GROUPS.filter((x) => x.kind === 'ec' || x.kind === 'ecx' || x.kind === 'ffdhe').filter((x) => !/tls13$|^GC/.test(x.name)),
+  );
 }
 
 /** Groups a TLS 1.3 hello can name. */

@@ -75,5 +75,12 @@ export interface RuleDescription extends Pick<RuleResult, 'ruleSet' | 'id' | 'so
 
 /** Every rule of the given sets — id, title, fix, source, level — for `siteready checks tls`. */
 export function describeTlsRules(sets: readonly RuleSetId[] = RULE_SET_IDS, lang: Lang = 'en'): RuleDescription[] {
-  return evaluateTlsRules(emptyScan(), sets).map(({ ruleSet, id, source, level }) => ({ ruleSet, id, title: ruleText(id, lang), fix: ruleText(`${id}.fix`, lang), source, level }));
+  return evaluateTlsRules(emptyScan(), sets).map(({ ruleSet, id, source, level }) => ({
+    ruleSet,
+    id,
+    title: ruleText(id, lang),
+    fix: ruleText(`${id}.fix`, lang),
+    source,
+    level,
+  }));
 }

@@ -70,7 +70,15 @@ export class ScanContext {
       if (this.aborted) {
         return probe(this.target, hello, { timeoutMs: 1, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
       }
-      if (this.stalled) return { status: 'timeout', flight: emptyFlight(), error: { code: 'STALLED', message: 'not sent: the server stopped answering' }, complete: false, bytesReceived: 0, ms: 0 };
+      if (this.stalled)
+        return {
+          status: 'timeout',
+          flight: emptyFlight(),
+          error: { code: 'STALLED', message: 'not sent: the server stopped answering' },
+          complete: false,
+          bytesReceived: 0,
+          ms: 0,
+        };
       this.probes++;
       const r = await probe(this.target, hello, {
         timeoutMs: this.opts.timeoutMs,
@@ -84,7 +92,11 @@ export class ScanContext {
       this.silentInARow = r.status === 'timeout' ? this.silentInARow + 1 : 0;
       if (!this.stalled && this.probes > 1 && this.silentInARow >= STALL_ROUNDS * Math.max(1, this.opts.concurrency)) {
         this.stalled = true;
-        this.note('scan', 'STALLED', `${this.silentInARow} hellos in a row got no answer within ${this.opts.timeoutMs} ms: the rest of the scan was not sent`);
+        this.note(
+          'scan',
+          'STALLED',
+          `${this.silentInARow} hellos in a row got no answer within ${this.opts.timeoutMs} ms: the rest of the scan was not sent`,
+        );
       }
       return r;
     });

@@ -101,7 +101,7 @@ interface TlsRecord {
 
 function readRecords(bytes: Buffer): TlsRecord[] {
   const out: TlsRecord[] = [];
-  for (let at = 0; at + 5 <= bytes.length; ) {
+  for (let at = 0; at + 5 <= bytes.length;) {
     const length = bytes.readUInt16BE(at + 3);
     if (at + 5 + length > bytes.length) break;
     out.push({ type: bytes[at]!, header: bytes.subarray(at, at + 5), fragment: bytes.subarray(at + 5, at + 5 + length) });
@@ -187,7 +187,11 @@ function hkdfExpandLabel(hash: 'sha256' | 'sha384', secret: Buffer, label: strin
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
   for (let i = 1; Buffer.concat(blocks).length < length; i++) {
-    previous = createHmac(hash, secret).update(previous).update(info).update(Buffer.from([i])).digest();
+    previous = createHmac(hash, secret)
+      .update(previous)
+      .update(info)
+      .update(Buffer.from([i]))
+      .digest();
     blocks.push(previous);
   }
   return Buffer.concat(blocks).subarray(0, length);
@@ -195,7 +199,7 @@ function hkdfExpandLabel(hash: 'sha256' | 'sha384', secret: Buffer, label: strin
 
 /** The body of the first handshake message of `type` in a stream of handshake messages. */
 function findMessage(stream: Buffer, type: number): Buffer | undefined {
-  for (let at = 0; at + 4 <= stream.length; ) {
+  for (let at = 0; at + 4 <= stream.length;) {
     const length = stream.readUIntBE(at + 1, 3);
     if (at + 4 + length > stream.length) return undefined;
     if (stream[at] === type) return stream.subarray(at + 4, at + 4 + length);

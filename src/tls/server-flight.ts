@@ -7,7 +7,16 @@
 // Input is hostile: every length is checked, and anything malformed raises TlsWireError.
 
 import { dhGroupName, groupByCode, groupName, primeBits, suiteByCode } from './registry.js';
-import { ByteReader, ContentType, ExtensionType, HandshakeType, MAX_RECORD_LENGTH, TlsWireError, alertName, handshakeTypeName } from './wire.js';
+import {
+  ByteReader,
+  ContentType,
+  ExtensionType,
+  HandshakeType,
+  MAX_RECORD_LENGTH,
+  TlsWireError,
+  alertName,
+  handshakeTypeName,
+} from './wire.js';
 
 /** RFC 8446 §4.1.3: a ServerHello with this random is a HelloRetryRequest. */
 export const HELLO_RETRY_REQUEST_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
@@ -158,7 +167,11 @@ export class RecordReader {
           const len = (this.handshake[1]! << 16) | (this.handshake[2]! << 8) | this.handshake[3]!;
           if (len > MAX_HANDSHAKE_MESSAGE) throw new TlsWireError('BAD_LENGTH', `${handshakeTypeName(msgType)} of ${len} bytes`);
           if (this.handshake.length < 4 + len) break;
-          out.push({ kind: 'handshake', recordVersion: version, message: { type: msgType, body: Buffer.from(this.handshake.subarray(4, 4 + len)) } });
+          out.push({
+            kind: 'handshake',
+            recordVersion: version,
+            message: { type: msgType, body: Buffer.from(this.handshake.subarray(4, 4 + len)) },
+          });
           this.handshake = this.handshake.subarray(4 + len);
         }
         return out;
@@ -171,7 +184,10 @@ export class RecordReader {
           const level = this.alertBuf[0]!;
           const description = this.alertBuf[1]!;
           if (level !== 1 && level !== 2) throw new TlsWireError('BAD_VALUE', `alert level ${level}`);
-          out.push({ kind: 'alert', alert: { level, levelName: level === 1 ? 'warning' : 'fatal', description, name: alertName(description) } });
+          out.push({
+            kind: 'alert',
+            alert: { level, levelName: level === 1 ? 'warning' : 'fatal', description, name: alertName(description) },
+          });
           this.alertBuf = this.alertBuf.subarray(2);
         }
         return out;
@@ -208,7 +224,8 @@ function isContentType(type: number): boolean {
 }
 
 function checkContentType(type: number): void {
-  if (!isContentType(type)) throw new TlsWireError('NOT_TLS', `the reply starts with byte 0x${type.toString(16).padStart(2, '0')}, not a TLS record`);
+  if (!isContentType(type))
+    throw new TlsWireError('NOT_TLS', `the reply starts with byte 0x${type.toString(16).padStart(2, '0')}, not a TLS record`);
 }
 
 function checkVersion(version: number, tlcp?: boolean): void {
@@ -238,7 +255,17 @@ function parseSslv2Message(body: Buffer): FlightEvent {
   r.end();
   const cipherKinds: number[] = [];
   for (let i = 0; i < specs.length; i += 3) cipherKinds.push((specs[i]! << 16) | (specs[i + 1]! << 8) | specs[i + 2]!);
-  return { kind: 'sslv2', hello: { sessionIdHit, certificateType, version, certificate: Buffer.from(certificate), cipherKinds, connectionId: Buffer.from(connectionId) } };
+  return {
+    kind: 'sslv2',
+    hello: {
+      sessionIdHit,
+      certificateType,
+      version,
+      certificate: Buffer.from(certificate),
+      cipherKinds,
+      connectionId: Buffer.from(connectionId),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,7 +405,14 @@ export function parseServerKeyExchange(body: Buffer, cipherSuite: number): Serve
       const namedCurve = r.u16('named curve');
       const point = r.vec8('public point', 1);
       const grp = groupByCode(namedCurve);
-      return { kind: 'ecdhe', curveType, namedCurve, group: groupName(namedCurve), ...(grp ? { bits: grp.bits } : {}), pointLength: point.length };
+      return {
+        kind: 'ecdhe',
+        curveType,
+        namedCurve,
+        group: groupName(namedCurve),
+        ...(grp ? { bits: grp.bits } : {}),
+        pointLength: point.length,
+      };
     }
     // Explicit curves (1, 2) are deprecated (RFC 8422 §5.4); the type is all a scan reports.
     return { kind: 'ecdhe', curveType, pointLength: 0 };
@@ -422,7 +456,15 @@ export interface ServerFlight {
 }
 
 export function emptyFlight(): ServerFlight {
-  return { certificateRequested: false, serverHelloDone: false, alerts: [], newSessionTicket: false, heartbeats: [], encrypted: false, messageTypes: [] };
+  return {
+    certificateRequested: false,
+    serverHelloDone: false,
+    alerts: [],
+    newSessionTicket: false,
+    heartbeats: [],
+    encrypted: false,
+    messageTypes: [],
+  };
 }
 
 /**
@@ -524,6 +566,7 @@ export function parseFlight(bytes: Buffer, opts: RecordReaderOptions = {}): Serv
   const reader = new RecordReader(opts);
   const assembler = new FlightAssembler();
   assembler.add(reader.push(bytes));
-  if (reader.pending > 0) throw new TlsWireError('TRUNCATED', `the reply ends inside a record or message (${reader.pending} bytes pending)`);
+  if (reader.pending > 0)
+    throw new TlsWireError('TRUNCATED', `the reply ends inside a record or message (${reader.pending} bytes pending)`);
   return assembler.flight;
 }

@@ -18,7 +18,8 @@ export class Limiter {
 
   release(): void {
     const next = this.queue.shift();
-    if (next) next(); // the slot passes on; active stays
+    if (next)
+      next(); // the slot passes on; active stays
     else this.active--;
   }
 

@@ -26,7 +26,8 @@ export function portRange(item: unknown): [number, number] {
   if (!m) throw new PortRangeError(item, `${JSON.stringify(item)} is not a port or a "low-high" port range`);
   const lo = Number(m[1]);
   const hi = Number(m[2] ?? m[1]);
-  if (lo < 1 || hi < 1 || lo > 65535 || hi > 65535) throw new PortRangeError(item, `port range "${String(item).trim()}" is not within 1-65535`);
+  if (lo < 1 || hi < 1 || lo > 65535 || hi > 65535)
+    throw new PortRangeError(item, `port range "${String(item).trim()}" is not within 1-65535`);
   // Silently swapping would hide a typo (was "9-3" meant as "3-9", or "9-30"?): the writer decides.
   if (lo > hi) throw new PortRangeError(item, `port range "${String(item).trim()}" runs backwards: write it low-high ("${hi}-${lo}")`);
   return [lo, hi];
@@ -65,7 +66,7 @@ export function expandPorts(spec: ReadonlyArray<unknown>): number[] {
 export function formatPorts(ports: ReadonlyArray<number>): string {
   const sorted = [...ports].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1]! <= sorted[j]! + 1) j++;
     parts.push(sorted[i] === sorted[j] ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);

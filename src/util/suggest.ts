@@ -35,7 +35,11 @@ export function suggest(input: string, candidates: Iterable<string>, max = 3): s
   }
   // Only the closest: a one-letter slip should not also suggest every name two edits away.
   const best = Math.min(...scored.map(([, d]) => d));
-  return scored.filter(([, d]) => d === best).sort((a, b) => a[1] - b[1]).slice(0, max).map(([c]) => c);
+  return scored
+    .filter(([, d]) => d === best)
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, max)
+    .map(([c]) => c);
 }
 
 export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {

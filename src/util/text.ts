@@ -1,6 +1,5 @@
 // Terminal column widths: CJK and full-width characters take two cells.
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 export function displayWidth(text: string): number {

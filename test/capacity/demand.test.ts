@@ -29,9 +29,7 @@ describe('computeDemand', () => {
     expect(d.streams).toEqual({ audio: 20, video1to1: 10, videoMeeting: 0, screenShare1to1: 0, screenShareMeeting: 0 });
     expect(d.upKbps).toBe(16160);
     expect(d.downKbps).toBe(16160);
-    expect(d.perPersona).toEqual([
-      { name: 'office', users: 200, streams: d.streams, upKbps: 16160, downKbps: 16160 },
-    ]);
+    expect(d.perPersona).toEqual([{ name: 'office', users: 200, streams: d.streams, upKbps: 16160, downKbps: 16160 }]);
   });
 
   it('uses separate up/down rates for meeting video and models sharing as described', () => {
@@ -117,7 +115,13 @@ describe('assessCapacity', () => {
   it('reproduces the worked example', () => {
     const a = assessCapacity({ demand: office, links: [link100] });
     expect(a.basis).toBe('declared');
-    expect(a.perDirection.down).toMatchObject({ declaredMbps: 100, capacityMbps: 100, basis: 'declared', realtimeShare: 0.3, shortfall: false });
+    expect(a.perDirection.down).toMatchObject({
+      declaredMbps: 100,
+      capacityMbps: 100,
+      basis: 'declared',
+      realtimeShare: 0.3,
+      shortfall: false,
+    });
     expect(a.perDirection.down.allowanceMbps).toBeCloseTo(30, 10);
     expect(a.perDirection.up.allowanceMbps).toBeCloseTo(6, 10);
     expect(a.perDirection.down.demandMbps).toBeCloseTo(16.16, 10);
@@ -130,7 +134,11 @@ describe('assessCapacity', () => {
   });
 
   it('uses the measured throughput when it is below the declared one', () => {
-    const a = assessCapacity({ demand: office, links: [{ name: 'fibre', downMbps: 1000, upMbps: 1000 }], measured: { downMbps: 200, upMbps: 100 } });
+    const a = assessCapacity({
+      demand: office,
+      links: [{ name: 'fibre', downMbps: 1000, upMbps: 1000 }],
+      measured: { downMbps: 200, upMbps: 100 },
+    });
     expect(a.basis).toBe('min-of-both');
     expect(a.perDirection.down).toMatchObject({ declaredMbps: 1000, measuredMbps: 200, capacityMbps: 200, basis: 'min-of-both' });
     expect(a.perDirection.down.allowanceMbps).toBeCloseTo(60, 10);
@@ -170,7 +178,10 @@ describe('assessCapacity', () => {
   });
 
   it('uses demand.realtimeShare for links without their own', () => {
-    const a = assessCapacity({ demand: { ...office, realtimeShare: 0.5 }, links: [link100, { name: 'b', downMbps: 100, upMbps: 100, realtimeShare: 0.1 }] });
+    const a = assessCapacity({
+      demand: { ...office, realtimeShare: 0.5 },
+      links: [link100, { name: 'b', downMbps: 100, upMbps: 100, realtimeShare: 0.1 }],
+    });
     expect(a.perDirection.down.allowanceMbps).toBeCloseTo(50 + 10, 10);
     expect(a.perDirection.up.allowanceMbps).toBeCloseTo(10 + 10, 10);
   });
@@ -197,7 +208,13 @@ describe('assessCapacity', () => {
       concurrentVideoCalls: null,
       basis: null,
     });
-    expect(a.perDirection.down).toMatchObject({ capacityMbps: null, allowanceMbps: null, demandMbps: null, headroomMbps: null, basis: null });
+    expect(a.perDirection.down).toMatchObject({
+      capacityMbps: null,
+      allowanceMbps: null,
+      demandMbps: null,
+      headroomMbps: null,
+      basis: null,
+    });
     expect(a.messages.map((m) => m.id)).toEqual(['note.noDemand', 'note.noLinks']);
     expect(JSON.stringify(a)).not.toMatch(/NaN|null,"realtimeShare":null/);
 
@@ -282,7 +299,10 @@ describe('formatPlan', () => {
   });
 
   it('aligns CJK columns by display width', () => {
-    const text = formatPlan(assessCapacity({ demand: { personas: [{ name: '研发', users: 10, audio: 0.5, meetings: 0 }] }, links: [link100] }), 'zh-CN');
+    const text = formatPlan(
+      assessCapacity({ demand: { personas: [{ name: '研发', users: 10, audio: 0.5, meetings: 0 }] }, links: [link100] }),
+      'zh-CN',
+    );
     const lines = text.split('\n');
     const header = lines.find((l) => l.startsWith('用户类型'));
     const rule = lines[lines.indexOf(header!) + 1];

@@ -52,7 +52,7 @@ platform:
 `;
 
 describe('malformed files', () => {
-  it('malformed YAML: the parser\'s reason at file:line:col, with the source line', async () => {
+  it("malformed YAML: the parser's reason at file:line:col, with the source line", async () => {
     const f = await writeSite('version: 1\nsite:\n  name: x\n  name: y\nplatform:\n  endpoints: []\n');
     const r = await cli(['validate', f]);
     expectUsageExit(r);
@@ -61,7 +61,7 @@ describe('malformed files', () => {
     expect(r.stderr).toMatch(/hint: /);
   });
 
-  it('YAML with tab indentation: reported at the tab\'s line', async () => {
+  it("YAML with tab indentation: reported at the tab's line", async () => {
     const f = await writeSite('version: 1\nsite:\n\tname: x\n');
     const r = await cli(['validate', f]);
     expectUsageExit(r);
@@ -93,7 +93,9 @@ platform:
   });
 
   it('the same through assess: exit 2 before any measuring', async () => {
-    const f = await writeSite('version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: 70000\n');
+    const f = await writeSite(
+      'version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: 70000\n',
+    );
     const r = await cli(['assess', f, '--quiet']);
     expectUsageExit(r);
     expect(r.stderr).toMatch(/site\.yaml:8:13: error: \/platform\/endpoints\/0\/port: must be <= 65535/);
@@ -161,10 +163,14 @@ compliance:
   });
 
   it('a missing ${VAR}: named, with its line', async () => {
-    const f = await writeSite('version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: ${SITEREADY_TEST_UNSET_HOST}\n      port: 443\n');
+    const f = await writeSite(
+      'version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: ${SITEREADY_TEST_UNSET_HOST}\n      port: 443\n',
+    );
     const r = await cli(['validate', f], { env: { SITEREADY_TEST_UNSET_HOST: undefined } });
     expectUsageExit(r);
-    expect(r.stderr).toMatch(/site\.yaml:7:13: error: \/platform\/endpoints\/0\/host: environment variable SITEREADY_TEST_UNSET_HOST is not set/);
+    expect(r.stderr).toMatch(
+      /site\.yaml:7:13: error: \/platform\/endpoints\/0\/host: environment variable SITEREADY_TEST_UNSET_HOST is not set/,
+    );
     expect(r.stderr).toMatch(/hint: export SITEREADY_TEST_UNSET_HOST=/);
   });
 });
@@ -265,7 +271,9 @@ platform:
     ['70000', /must be <= 65535, got 70000/],
     ['abc', /expected integer, got a string "abc"/],
   ])('port %s: exit 2 at its position', async (port, message) => {
-    const f = await writeSite(`version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: ${port}\n`);
+    const f = await writeSite(
+      `version: 1\nsite:\n  name: x\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: ${port}\n`,
+    );
     const r = await cli(['validate', f]);
     expectUsageExit(r);
     expect(r.stderr).toMatch(/site\.yaml:8:13: error: \/platform\/endpoints\/0\/port: /);

@@ -13,7 +13,6 @@ import { ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { DEMO_SITE_ENV } from '../helpers/lab-env.js';
 import { freePort } from '../../src/lab/demo-lab.js';
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/;
 
 let dir: string;
@@ -37,12 +36,15 @@ function expectOk(r: CliResult): void {
 }
 
 describe('help and version', () => {
-  it.each([[[]], [['assess']], [['validate']], [['schema']], [['checks']], [['run']], [['demo']]])('%j --help exits 0 with Examples', async (cmd) => {
-    const r = await runCli([...cmd, '--help']);
-    expectOk(r);
-    expect(r.stdout).toMatch(/^Usage: siteready/m);
-    expect(r.stdout).toContain('Examples');
-  });
+  it.each([[[]], [['assess']], [['validate']], [['schema']], [['checks']], [['run']], [['demo']]])(
+    '%j --help exits 0 with Examples',
+    async (cmd) => {
+      const r = await runCli([...cmd, '--help']);
+      expectOk(r);
+      expect(r.stdout).toMatch(/^Usage: siteready/m);
+      expect(r.stdout).toContain('Examples');
+    },
+  );
 
   it('--version prints the package.json version', async () => {
     const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -104,7 +106,10 @@ describe('checks', () => {
     const r = await runCli(['checks', '--json']);
     expectOk(r);
     const list = JSON.parse(r.stdout) as Array<{ id: string; category: string; inputs: unknown }>;
-    const folders = readdirSync(join(ROOT, 'checks'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const folders = readdirSync(join(ROOT, 'checks'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect(list.map((c) => c.id).sort()).toEqual(folders);
     expect(folders).toEqual(expect.arrayContaining(['dns', 'http', 'tcp', 'websocket']));
     for (const c of list) expect(c.category).toBeTruthy();
@@ -119,26 +124,44 @@ describe('validate', () => {
   it('examples/demo-site.yaml is valid with the lab variables set', async () => {
     const r = await runCli(['validate', 'examples/demo-site.yaml'], { env: labEnv });
     expectOk(r);
-    const endpoints = (parseYaml(await readFile(join(ROOT, 'examples/demo-site.yaml'), 'utf8')) as { platform: { endpoints: unknown[] } }).platform.endpoints.length;
+    const endpoints = (parseYaml(await readFile(join(ROOT, 'examples/demo-site.yaml'), 'utf8')) as { platform: { endpoints: unknown[] } })
+      .platform.endpoints.length;
     expect(r.stdout).toMatch(new RegExp(`examples/demo-site\\.yaml: valid — ${endpoints} endpoint\\(s\\)`));
     const json = await runCli(['validate', 'examples/demo-site.yaml', '--json'], { env: labEnv });
     expectOk(json);
-    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, endpoints, checks: expect.arrayContaining(['dns', 'tcp', 'http', 'websocket']) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      valid: true,
+      endpoints,
+      checks: expect.arrayContaining(['dns', 'tcp', 'http', 'websocket']),
+    });
   });
 
   it('--json of a bad file: {valid:false, diagnostics:[{file,line,column,path,message}]} and exit 2', async () => {
-    await writeFile(join(dir, 'bad.yaml'), 'version: 1\nsite:\n  name: x\n  users: 0\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: 443\n      via: proxi\n');
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'version: 1\nsite:\n  name: x\n  users: 0\nplatform:\n  endpoints:\n    - name: a\n      host: example.com\n      port: 443\n      via: proxi\n',
+    );
     const r = await runCli(['validate', 'bad.yaml', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     const out = JSON.parse(r.stdout) as { valid: boolean; diagnostics: Array<Record<string, unknown>> };
     expect(out.valid).toBe(false);
     expect(out.diagnostics).toHaveLength(2);
     for (const d of out.diagnostics) {
-      expect(d).toEqual(expect.objectContaining({ file: 'bad.yaml', line: expect.any(Number), column: expect.any(Number), path: expect.any(String), message: expect.any(String) }));
+      expect(d).toEqual(
+        expect.objectContaining({
+          file: 'bad.yaml',
+          line: expect.any(Number),
+          column: expect.any(Number),
+          path: expect.any(String),
+          message: expect.any(String),
+        }),
+      );
       expect(d).not.toHaveProperty('source');
     }
     expect(out.diagnostics).toContainEqual(expect.objectContaining({ line: 4, column: 10, path: '/site/users' }));
-    expect(out.diagnostics).toContainEqual(expect.objectContaining({ line: 10, column: 12, path: '/platform/endpoints/0/via', hint: 'did you mean "proxy"?' }));
+    expect(out.diagnostics).toContainEqual(
+      expect.objectContaining({ line: 10, column: 12, path: '/platform/endpoints/0/via', hint: 'did you mean "proxy"?' }),
+    );
   });
 
   it('--json of a missing file is still JSON, exit 2', async () => {
@@ -162,7 +185,10 @@ describe('demo', () => {
     expect(['READY', 'READY WITH RISKS', 'NOT READY']).toContain(fromFile.verdict);
 
     const ajv = new Ajv({ allErrors: true, strict: false });
-    ajv.addFormat('date-time', (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)));
+    ajv.addFormat(
+      'date-time',
+      (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+    );
     const validate = ajv.compile(reportSchema);
     expect(validate(fromFile), JSON.stringify(validate.errors, null, 2)).toBe(true);
   }, 90_000);

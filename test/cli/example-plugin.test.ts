@@ -67,10 +67,18 @@ describe.skipIf(!available)('the example plugin in a real assessment', () => {
     const bare = result(report, 'example/security-headers', 'bare');
     expect(hardened.status).toBe('pass');
     expect(bare.status).toBe('fail');
-    expect(bare.findings.map((f) => f.id)).toEqual(['example/security-headers.missing', 'example/security-headers.missing', 'example/security-headers.missing']);
+    expect(bare.findings.map((f) => f.id)).toEqual([
+      'example/security-headers.missing',
+      'example/security-headers.missing',
+      'example/security-headers.missing',
+    ]);
     expect(bare.findings[0]!.text).toMatch(/has no strict-transport-security header/);
     expect(hardened.facts).toMatchObject({ status: 200, headers: { 'x-content-type-options': 'nosniff' } });
-    expect((run.report as { results: Array<{ check: string; factsVersion?: number; blocks?: unknown[] }> }).results.find((r) => r.check === 'example/security-headers')).toMatchObject({ factsVersion: 1, blocks: [expect.objectContaining({ kind: 'table' })] });
+    expect(
+      (run.report as { results: Array<{ check: string; factsVersion?: number; blocks?: unknown[] }> }).results.find(
+        (r) => r.check === 'example/security-headers',
+      ),
+    ).toMatchObject({ factsVersion: 1, blocks: [expect.objectContaining({ kind: 'table' })] });
     // The plugin's catalog travels with the report, so it reads the same where the plugin is not installed.
     expect((run.report as { catalogs?: Record<string, unknown> }).catalogs?.['example/security-headers']).toBeDefined();
     expect(run.report.checks.find((c) => c.id === 'example/security-headers')).toMatchObject({ category: 'security' });

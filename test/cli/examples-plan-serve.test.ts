@@ -56,7 +56,10 @@ describe('plan', () => {
   });
   it('a site without demand is a configuration error (exit 2)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sr-plan-'));
-    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\n');
+    await writeFile(
+      join(dir, 's.yaml'),
+      'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\n',
+    );
     const r = await runCli(['plan', join(dir, 's.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no demand/);
@@ -80,7 +83,10 @@ describe('serve', () => {
   it('serves until SIGTERM, then stops cleanly; run throughput/latency work against it', async () => {
     const port = await freePort();
     const token = 'serve-test-token-0123456789';
-    const child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`], { env: { ...process.env, SITEREADY_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--listen', `127.0.0.1:${port}`], {
+      env: { ...process.env, SITEREADY_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let log = '';
     child.stderr.on('data', (d: Buffer) => (log += d.toString()));
     try {
@@ -88,19 +94,27 @@ describe('serve', () => {
         child.stdout.once('data', () => resolve());
         child.once('exit', (c) => reject(new Error(`serve exited ${c}: ${log}`)));
       });
-      const t = await runCli(['run', 'throughput', `127.0.0.1:${port}`, '--duration', '1', '--transport', 'tcp', '--json', '-q'], { env: { SITEREADY_TOKEN: token } });
+      const t = await runCli(['run', 'throughput', `127.0.0.1:${port}`, '--duration', '1', '--transport', 'tcp', '--json', '-q'], {
+        env: { SITEREADY_TOKEN: token },
+      });
       expect(t.code).toBe(0);
       const tr = JSON.parse(t.stdout) as { results: Array<{ measurements: Array<{ id: string; value: number }> }> };
       const ids = tr.results[0]!.measurements.map((m) => m.id);
       expect(ids).toEqual(expect.arrayContaining(['throughput-down', 'throughput-up']));
       expect(tr.results[0]!.measurements.find((m) => m.id === 'throughput-down')!.value).toBeGreaterThan(0);
-      const l = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--profile', 'audio', '--json', '-q'], { env: { SITEREADY_TOKEN: token } });
+      const l = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--profile', 'audio', '--json', '-q'], {
+        env: { SITEREADY_TOKEN: token },
+      });
       const lr = JSON.parse(l.stdout) as { results: Array<{ status: string; measurements: Array<{ id: string }> }> };
       expect(lr.results[0]!.status).toBe('pass');
-      expect(lr.results[0]!.measurements.map((m) => m.id)).toEqual(expect.arrayContaining(['rtt-p50', 'rtt-p95', 'jitter', 'loss', 'reorder']));
+      expect(lr.results[0]!.measurements.map((m) => m.id)).toEqual(
+        expect.arrayContaining(['rtt-p50', 'rtt-p95', 'jitter', 'loss', 'reorder']),
+      );
       // The token is in no output, and in no log line.
       expect(t.stdout + l.stdout + log).not.toContain(token);
-      const wrong = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--json', '-q'], { env: { SITEREADY_TOKEN: 'not-the-right-token' } });
+      const wrong = await runCli(['run', 'latency', `127.0.0.1:${port}`, '--duration', '1', '--json', '-q'], {
+        env: { SITEREADY_TOKEN: 'not-the-right-token' },
+      });
       const wr = JSON.parse(wrong.stdout) as { results: Array<{ status: string; findings: Array<{ id: string }> }> };
       expect(wr.results[0]!.status).toBe('error');
       expect(wr.results[0]!.findings[0]!.id).toBe('latency.probe-unauthorized');
@@ -121,14 +135,20 @@ describe('compliance profiles named in the site', () => {
   });
   it('an unknown profile is a configuration error with its line (exit 2)', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sr-prof-'));
-    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [no-such-profile]\n');
+    await writeFile(
+      join(dir, 's.yaml'),
+      'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [no-such-profile]\n',
+    );
     const r = await runCli(['validate', join(dir, 's.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/s\.yaml:7:\d+: error: .*unknown compliance profile "no-such-profile"/);
   });
   it('a profile given as a path must exist', async () => {
     dir = await mkdtemp(join(tmpdir(), 'sr-prof-'));
-    await writeFile(join(dir, 's.yaml'), 'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [./mine.yaml]\n');
+    await writeFile(
+      join(dir, 's.yaml'),
+      'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\ncompliance:\n  profiles: [./mine.yaml]\n',
+    );
     const r = await runCli(['validate', join(dir, 's.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/profile file "\.\/mine\.yaml" not found/);

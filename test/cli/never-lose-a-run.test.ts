@@ -27,7 +27,9 @@ beforeAll(async () => {
     held.add(s);
     s.on('close', () => held.delete(s));
   });
-  silentPort = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+  silentPort = await new Promise<number>((resolve) =>
+    silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)),
+  );
 });
 
 afterAll(async () => {
@@ -46,7 +48,10 @@ afterEach(async () => {
 async function slowSite(): Promise<string> {
   const path = join(dir, 'site.yaml');
   const endpoints = Array.from({ length: 4 }, (_, i) => `    - { name: slow${i}, url: "http://127.0.0.1:${silentPort}/p${i}" }`).join('\n');
-  await writeFile(path, `version: 1\nsite: { name: Interrupted }\nplatform:\n  endpoints:\n${endpoints}\n    - { name: fast, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\nchecks:\n  http: { timeoutMs: 60000 }\n`);
+  await writeFile(
+    path,
+    `version: 1\nsite: { name: Interrupted }\nplatform:\n  endpoints:\n${endpoints}\n    - { name: fast, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\nchecks:\n  http: { timeoutMs: 60000 }\n`,
+  );
   return path;
 }
 
@@ -90,7 +95,12 @@ describe('signals: the report of what was measured is written, marked incomplete
     ['SIGHUP', 129],
   ] as const)('%s → exit %i, every requested format written', async (signal, code) => {
     const site = await slowSite();
-    const s = start(['assess', site, '-f', 'terminal,json=out/report.json,md=out/report.md,sarif=out/report.sarif,html=out/report.html,junit=out/report.xml']);
+    const s = start([
+      'assess',
+      site,
+      '-f',
+      'terminal,json=out/report.json,md=out/report.md,sarif=out/report.sarif,html=out/report.html,junit=out/report.xml',
+    ]);
     await untilMeasuring(s, /pass\s+tcp:fast/);
     const sent = Date.now();
     s.child.kill(signal);
@@ -105,7 +115,8 @@ describe('signals: the report of what was measured is written, marked incomplete
     // The task that had finished is kept; the ones cut short say so.
     expect(report.results.find((r: { check: string; target: string }) => r.check === 'tcp' && r.target === 'fast').status).toBe('pass');
     expect(report.results.filter((r: { error?: { kind: string } }) => r.error?.kind === 'cancelled').length).toBeGreaterThan(0);
-    for (const f of ['report.md', 'report.sarif', 'report.html', 'report.xml']) expect((await readFile(join(dir, 'out', f), 'utf8')).length).toBeGreaterThan(100);
+    for (const f of ['report.md', 'report.sarif', 'report.html', 'report.xml'])
+      expect((await readFile(join(dir, 'out', f), 'utf8')).length).toBeGreaterThan(100);
     expect(s.stdout()).toMatch(/INCOMPLETE|interrupted/i);
   });
 
@@ -145,7 +156,10 @@ describe('outputs', () => {
 
   it('a closed stdout ends quietly: assess --json | head -c 100, the gate decides the exit code', async () => {
     const site = join(dir, 'quick.yaml');
-    await writeFile(site, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`);
+    await writeFile(
+      site,
+      `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`,
+    );
     const s = start(['assess', site, '--json', '--quiet']);
     let seen = 0;
     s.child.stdout!.on('data', (d: Buffer) => {
@@ -159,7 +173,10 @@ describe('outputs', () => {
 
   it('stdout on a full device: exit 2 with the reason; the files are still written', async () => {
     const site = join(dir, 'quick.yaml');
-    await writeFile(site, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`);
+    await writeFile(
+      site,
+      `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`,
+    );
     const full = openSync('/dev/full', 'w');
     try {
       const s = start(['assess', site, '-f', 'terminal,json=report.json', '--quiet'], full);
@@ -192,38 +209,47 @@ describe('outputs', () => {
     }
   });
 
-  it.skipIf(!requireTool(process.getuid?.() === 0, 'root (to mount a small tmpfs)'))('a disk that fills up: refused before measuring, or — filling during the write — the other formats still written', async () => {
-    const site = join(dir, 'quick.yaml');
-    await writeFile(site, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`);
-    // Sixty refused endpoints: a JSON report of ~180 KiB.
-    const many = join(dir, 'many.yaml');
-    const endpoints = Array.from({ length: 60 }, (_, i) => `    - { name: e${i}, host: 127.0.0.1, port: 1, protocol: tcp }`).join('\n');
-    await writeFile(many, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n${endpoints}\n`);
-    const mnt = join(dir, 'small');
-    await mkdir(mnt);
-    // 96 KiB: the 64 KiB pre-flight probe fits, the report does not.
-    await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', mnt]);
-    try {
-      const late = await runCli(['assess', many, '-f', `json=${join(mnt, 'r.json')},md=r.md`, '--quiet'], { cwd: dir });
-      expect(late.code, late.stderr).toBe(2);
-      expect(late.stderr).toContain(join(mnt, 'r.json'));
-      expect(late.stderr).toMatch(/ENOSPC/);
-      expect(crashSigns(late.stderr)).toEqual([]);
-      expect(await readFile(join(dir, 'r.md'), 'utf8')).toContain('Quick');
-      const { readdir } = await import('node:fs/promises');
-      expect(await readdir(mnt)).toEqual([]);
-      await writeFile(join(mnt, 'fill'), Buffer.alloc(60 * 1024));
-      const early = await runCli(['assess', site, '-f', `json=${join(mnt, 'r.json')}`, '--quiet'], { cwd: dir });
-      expect(early.code).toBe(2);
-      expect(early.stderr).toMatch(/no space left/);
-    } finally {
-      await execFileP('umount', [mnt]);
-    }
-  });
+  it.skipIf(!requireTool(process.getuid?.() === 0, 'root (to mount a small tmpfs)'))(
+    'a disk that fills up: refused before measuring, or — filling during the write — the other formats still written',
+    async () => {
+      const site = join(dir, 'quick.yaml');
+      await writeFile(
+        site,
+        `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`,
+      );
+      // Sixty refused endpoints: a JSON report of ~180 KiB.
+      const many = join(dir, 'many.yaml');
+      const endpoints = Array.from({ length: 60 }, (_, i) => `    - { name: e${i}, host: 127.0.0.1, port: 1, protocol: tcp }`).join('\n');
+      await writeFile(many, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n${endpoints}\n`);
+      const mnt = join(dir, 'small');
+      await mkdir(mnt);
+      // 96 KiB: the 64 KiB pre-flight probe fits, the report does not.
+      await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', mnt]);
+      try {
+        const late = await runCli(['assess', many, '-f', `json=${join(mnt, 'r.json')},md=r.md`, '--quiet'], { cwd: dir });
+        expect(late.code, late.stderr).toBe(2);
+        expect(late.stderr).toContain(join(mnt, 'r.json'));
+        expect(late.stderr).toMatch(/ENOSPC/);
+        expect(crashSigns(late.stderr)).toEqual([]);
+        expect(await readFile(join(dir, 'r.md'), 'utf8')).toContain('Quick');
+        const { readdir } = await import('node:fs/promises');
+        expect(await readdir(mnt)).toEqual([]);
+        await writeFile(join(mnt, 'fill'), Buffer.alloc(60 * 1024));
+        const early = await runCli(['assess', site, '-f', `json=${join(mnt, 'r.json')}`, '--quiet'], { cwd: dir });
+        expect(early.code).toBe(2);
+        expect(early.stderr).toMatch(/no space left/);
+      } finally {
+        await execFileP('umount', [mnt]);
+      }
+    },
+  );
 
   it('report files are replaced whole: no temporary file is left beside them', async () => {
     const site = join(dir, 'quick.yaml');
-    await writeFile(site, `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`);
+    await writeFile(
+      site,
+      `version: 1\nsite: { name: Quick }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`,
+    );
     await writeFile(join(dir, 'report.json'), 'old');
     const r = await runCli(['assess', site, '-f', 'json=report.json,md=report.md', '--quiet'], { cwd: dir });
     expect(r.code).toBe(0);
@@ -251,7 +277,10 @@ export default [
 `,
     );
     const site = join(dir, 'site.yaml');
-    await writeFile(site, `version: 1\nsite: { name: Guarded }\nplugins: [./faulty.mjs]\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`);
+    await writeFile(
+      site,
+      `version: 1\nsite: { name: Guarded }\nplugins: [./faulty.mjs]\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: ${silentPort}, protocol: tcp }\n`,
+    );
     const r = await runCli(['assess', site, '-f', 'json=report.json', '--quiet', '--task-timeout', '20'], { cwd: dir, timeoutMs: 30_000 });
     expect(crashSigns(r.stderr)).toEqual([]);
     expect(r.code, r.stderr).toBe(0);

@@ -35,7 +35,16 @@ afterEach(async () => {
 });
 
 const meta = (id: string) =>
-  JSON.stringify({ id, title: `${id} works`, failureTitle: `${id} fails`, description: 'test plugin', category: 'integration', severity: 'medium', weight: 1, references: [] });
+  JSON.stringify({
+    id,
+    title: `${id} works`,
+    failureTitle: `${id} fails`,
+    description: 'test plugin',
+    category: 'integration',
+    severity: 'medium',
+    weight: 1,
+    references: [],
+  });
 
 /** A plugin module whose run() body is given; it targets every endpoint. */
 function pluginSource(id: string, runBody: string, prelude = ''): string {
@@ -117,7 +126,11 @@ describe('plugins', () => {
 
     const { results } = await assessJson();
     expect(only(results, 'acme/throws')).toEqual([
-      expect.objectContaining({ target: 'local', status: 'error', error: { kind: 'exception', message: expect.stringMatching(/probe exploded/) } }),
+      expect.objectContaining({
+        target: 'local',
+        status: 'error',
+        error: { kind: 'exception', message: expect.stringMatching(/probe exploded/) },
+      }),
     ]);
     expect(only(results, 'acme/fine')).toEqual([expect.objectContaining({ status: 'warn' })]);
     expect(only(results, 'tcp')).toHaveLength(1);
@@ -130,7 +143,9 @@ describe('plugins', () => {
 
     const { r, results } = await assessJson();
     const hang = only(results, 'acme/hang');
-    expect(hang).toEqual([expect.objectContaining({ target: 'local', status: 'error', error: expect.objectContaining({ kind: 'timeout' }) })]);
+    expect(hang).toEqual([
+      expect.objectContaining({ target: 'local', status: 'error', error: expect.objectContaining({ kind: 'timeout' }) }),
+    ]);
     expect(hang[0]!.error!.message).toMatch(/300 ms/);
     expect(only(results, 'acme/fine')).toEqual([expect.objectContaining({ status: 'pass' })]);
     // The default task deadline is 15 s; the whole CLI must finish far sooner.
@@ -174,7 +189,10 @@ describe('plugins', () => {
   it('validate finds the plugins a file names but runs none of their code unless --load-plugins', async () => {
     // A site file from a pull request must not get code run by a CI job that only validates it.
     const marker = join(dir, 'plugin-ran');
-    await writePlugin('loud.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n${pluginSource('acme/loud', "async run() { return { status: 'pass', score: 1 }; }")}`);
+    await writePlugin(
+      'loud.mjs',
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'ran');\n${pluginSource('acme/loud', "async run() { return { status: 'pass', score: 1 }; }")}`,
+    );
     await writeSite(['./loud.mjs'], 'checks:\n  "acme/loud":\n    timeoutMs: 500\n');
     const quiet = await cli(['validate', 'site.yaml']);
     expect(quiet.code, quiet.stderr).toBe(0);

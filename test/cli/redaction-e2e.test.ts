@@ -34,7 +34,11 @@ beforeAll(async () => {
     // Plain-http requests through the proxy.
     const r = reflect(req.headers['proxy-authorization']);
     seen.push(req.headers['proxy-authorization'] ?? '');
-    res.writeHead(407, r.reason, { Server: r.server, 'Proxy-Authenticate': 'Basic realm="reflect"', 'Content-Type': 'text/html; charset=utf-8' });
+    res.writeHead(407, r.reason, {
+      Server: r.server,
+      'Proxy-Authenticate': 'Basic realm="reflect"',
+      'Content-Type': 'text/html; charset=utf-8',
+    });
     res.end(r.body);
   });
   proxy.on('connect', (req: IncomingMessage, socket: Socket) => {
@@ -50,7 +54,9 @@ beforeAll(async () => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  proxyPort = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+  proxyPort = await new Promise<number>((resolve) =>
+    proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)),
+  );
 });
 
 afterAll(async () => {
@@ -82,7 +88,11 @@ platform:
       );
       const before = seen.length;
       const formats = 'terminal,json=out/r.json,md=out/r.md,html=out/r.html,junit=out/r.xml,sarif=out/r.sarif';
-      const r = await runCli(['assess', 'site.yaml', '-f', formats, '--verbose', '--debug'], { cwd: dir, env: { PROXY_PASSWORD: password }, timeoutMs: 60_000 });
+      const r = await runCli(['assess', 'site.yaml', '-f', formats, '--verbose', '--debug'], {
+        cwd: dir,
+        env: { PROXY_PASSWORD: password },
+        timeoutMs: 60_000,
+      });
       expect(crashSigns(r.stderr)).toEqual([]);
       expect([0, 1]).toContain(r.code);
       // The proxy really was sent the credentials: there was something to leak.
@@ -91,17 +101,26 @@ platform:
       const outputs: Array<[string, string]> = [
         ['stdout', r.stdout],
         ['stderr', r.stderr],
-        ...(await Promise.all((await readdir(join(dir, 'out'))).map(async (f) => [f, await readFile(join(dir, 'out', f), 'utf8')] as [string, string]))),
+        ...(await Promise.all(
+          (await readdir(join(dir, 'out'))).map(async (f) => [f, await readFile(join(dir, 'out', f), 'utf8')] as [string, string]),
+        )),
       ];
       expect(outputs.length).toBe(7);
       const literal = /^(true|false|null|\d+)$/.test(password);
-      const forms = [...secretForms(password).filter((f) => f.length >= 4 && !(literal && f === password)), pair, pair.replace(/=+$/, ''), `${USER}:${password}`];
+      const forms = [
+        ...secretForms(password).filter((f) => f.length >= 4 && !(literal && f === password)),
+        pair,
+        pair.replace(/=+$/, ''),
+        `${USER}:${password}`,
+      ];
       for (const [name, text] of outputs) {
         for (const f of forms) expect(text.includes(f), `${name} contains ${JSON.stringify(f)}`).toBe(false);
       }
       // The JSON report is whole and says what the proxy did.
       const report = JSON.parse(outputs.find(([n]) => n === 'r.json')![1]);
-      expect(report.results.some((x: { facts: { classification?: string } }) => x.facts.classification === 'proxy-auth-required')).toBe(true);
+      expect(report.results.some((x: { facts: { classification?: string } }) => x.facts.classification === 'proxy-auth-required')).toBe(
+        true,
+      );
       expect(() => JSON.parse(outputs.find(([n]) => n === 'r.sarif')![1])).not.toThrow();
       // What the proxy said did reach the report — masked — so the test had a leak to stop.
       expect(outputs.find(([n]) => n === 'r.json')![1]).toMatch(/reflecting-proxy\/1\.0 \(\[REDACTED\]\)|for \[REDACTED\]/);

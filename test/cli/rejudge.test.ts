@@ -11,7 +11,10 @@ import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert
 import { ROOT, requireTool, runCli } from '../helpers/cli.js';
 import { assess, hasTool, reportValidator, startNginx, tempDir, type Nginx, type TempDir } from '../helpers/peers.js';
 
-const available = requireTool(hasTool('nginx'), 'nginx') && requireTool(hasTool('unshare'), 'unshare') && requireTool(process.getuid?.() === 0, 'root (unshare -n)');
+const available =
+  requireTool(hasTool('nginx'), 'nginx') &&
+  requireTool(hasTool('unshare'), 'unshare') &&
+  requireTool(process.getuid?.() === 0, 'root (unshare -n)');
 
 interface Result {
   check: string;
@@ -57,7 +60,9 @@ describe.skipIf(!available)('report --rejudge, without a network', () => {
   }`,
     });
     listener = createServer((s) => s.on('error', () => undefined).end());
-    const tcpPort = await new Promise<number>((r) => listener.listen(0, '127.0.0.1', () => r((listener.address() as { port: number }).port)));
+    const tcpPort = await new Promise<number>((r) =>
+      listener.listen(0, '127.0.0.1', () => r((listener.address() as { port: number }).port)),
+    );
     base = {
       version: 1,
       site: { name: 'Rejudge' },
@@ -88,7 +93,12 @@ describe.skipIf(!available)('report --rejudge, without a network', () => {
   }
 
   it('with a stricter site file: exactly the implied verdicts change, and the gate decides the exit', async () => {
-    const stricter = { ...base, thresholds: { 'tcp.connectMs': 0.001 }, checks: { 'example/security-headers': { require: ['strict-transport-security', 'referrer-policy'] } }, gate: { failOn: 'medium' } };
+    const stricter = {
+      ...base,
+      thresholds: { 'tcp.connectMs': 0.001 },
+      checks: { 'example/security-headers': { require: ['strict-transport-security', 'referrer-policy'] } },
+      gate: { failOn: 'medium' },
+    };
     await writeFile(join(tmp.path, 'stricter.yaml'), stringify(stricter));
     const r = await rejudge(['--site', 'stricter.yaml', '-f', 'json=rejudged.json', '--quiet']);
     expect(r.code, r.stderr).toBe(1);
@@ -102,11 +112,17 @@ describe.skipIf(!available)('report --rejudge, without a network', () => {
     expect(after('tcp', 'db')).toMatchObject({ status: 'warn', findings: [{ id: 'tcp.slow' }] });
     // A refused port stays refused: the facts did not change, the verdict has no reason to.
     const ids = (r: Result) => r.findings.map((f) => f.id);
-    expect([after('tcp', 'closed').status, ids(after('tcp', 'closed'))]).toEqual([before('tcp', 'closed').status, ids(before('tcp', 'closed'))]);
+    expect([after('tcp', 'closed').status, ids(after('tcp', 'closed'))]).toEqual([
+      before('tcp', 'closed').status,
+      ids(before('tcp', 'closed')),
+    ]);
     expect(before('tcp', 'closed').status).toBe('fail');
     // The plugin now also wants a Referrer-Policy, which the saved headers do not have.
     expect(before('example/security-headers', 'web').status).toBe('pass');
-    expect(after('example/security-headers', 'web')).toMatchObject({ status: 'warn', findings: [{ id: 'example/security-headers.missing' }] });
+    expect(after('example/security-headers', 'web')).toMatchObject({
+      status: 'warn',
+      findings: [{ id: 'example/security-headers.missing' }],
+    });
     // Every other result was either judged again the same way, or says it could not be.
     for (const old of saved.results) {
       if (['tcp', 'example/security-headers'].includes(old.check)) continue;
@@ -125,10 +141,16 @@ describe.skipIf(!available)('report --rejudge, without a network', () => {
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Saved;
     report.results.find((x) => x.check === 'tcp' && x.target === 'db')!.factsVersion = 99;
     await writeFile(join(tmp.path, 'old.json'), JSON.stringify(report));
-    const r = await runCli(['report', join(tmp.path, 'old.json'), '--rejudge', '--json', '--quiet'], { cwd: tmp.path, prefix: ['unshare', '-n'] });
+    const r = await runCli(['report', join(tmp.path, 'old.json'), '--rejudge', '--json', '--quiet'], {
+      cwd: tmp.path,
+      prefix: ['unshare', '-n'],
+    });
     expect([0, 1]).toContain(r.code);
     const again = JSON.parse(r.stdout) as Saved;
-    expect(again.results.find((x) => x.check === 'tcp' && x.target === 'db')).toMatchObject({ status: 'error', error: { kind: 'not-rejudged', message: expect.stringMatching(/version 99/) } });
+    expect(again.results.find((x) => x.check === 'tcp' && x.target === 'db')).toMatchObject({
+      status: 'error',
+      error: { kind: 'not-rejudged', message: expect.stringMatching(/version 99/) },
+    });
     expect(again.rejudged!.notRejudged).toContainEqual(expect.objectContaining({ check: 'tcp', target: 'db' }));
   });
 

@@ -92,7 +92,13 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
       policy: { externalFileTransfer: 'restricted' },
       compliance: {
         profiles: ['baseline'],
-        waivers: [{ check: 'compliance', finding: 'baseline.audit-logging', justification: 'The log archive with 400 days of retention opens next quarter.' }],
+        waivers: [
+          {
+            check: 'compliance',
+            finding: 'baseline.audit-logging',
+            justification: 'The log archive with 400 days of retention opens next quarter.',
+          },
+        ],
       },
       checks: { http: { connectTimeoutMs: 2000 } },
     });
@@ -138,10 +144,18 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
     const r = rule('storage-where-declared');
     expect(r.status).toBe('fail');
     const d = r.facts as { decidedBy: DecidedBy[]; why: Message };
-    expect(whyText(d.why)).toMatch(/endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/);
+    expect(whyText(d.why)).toMatch(
+      /endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/,
+    );
     expect(d.decidedBy).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ source: 'check', check: 'dns', target: 'cloud.sr.test', field: 'facts.addresses[0].address', value: '127.0.0.2' }),
+        expect.objectContaining({
+          source: 'check',
+          check: 'dns',
+          target: 'cloud.sr.test',
+          field: 'facts.addresses[0].address',
+          value: '127.0.0.2',
+        }),
         expect.objectContaining({ source: 'site', yamlPath: 'network.onPremises' }),
       ]),
     );
@@ -151,7 +165,9 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
     const r = rule('certificates-verified');
     expect(r.status).toBe('pass');
     const d = r.facts as { decidedBy: DecidedBy[] };
-    expect(d.decidedBy.some((u) => u.source === 'check' && u.check === 'http' && u.field === 'facts.classification' && u.value === 'ok')).toBe(true);
+    expect(
+      d.decidedBy.some((u) => u.source === 'check' && u.check === 'http' && u.field === 'facts.classification' && u.value === 'ok'),
+    ).toBe(true);
   });
 
   it('site facts decide the posture rules; a waived rule stays visible but leaves the blockers', () => {

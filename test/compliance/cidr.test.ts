@@ -7,7 +7,8 @@ describe('IPv4', () => {
   it('parses dotted quads and refuses the rest', () => {
     expect(parseIPv4('0.0.0.0')).toBe(0n);
     expect(parseIPv4('255.255.255.255')).toBe(0xffffffffn);
-    for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', '', 'a.b.c.d', '1..2.3']) expect(parseIPv4(bad), bad).toBeUndefined();
+    for (const bad of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', '', 'a.b.c.d', '1..2.3'])
+      expect(parseIPv4(bad), bad).toBeUndefined();
   });
   it('containment at the edges of a block', () => {
     expect(inside('10.0.0.0/8', '10.0.0.0')).toBe(true);
@@ -25,7 +26,8 @@ describe('IPv4', () => {
     expect(parseCidr('10.0.0.0')!.prefix).toBe(32);
   });
   it('refuses bad prefixes', () => {
-    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/08', '10.0.0.0/8/8', 'x/8']) expect(parseCidr(bad), bad).toBeUndefined();
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/08', '10.0.0.0/8/8', 'x/8'])
+      expect(parseCidr(bad), bad).toBeUndefined();
   });
 });
 

@@ -23,7 +23,18 @@ describe('siteready profiles', () => {
   it('lists the shipped profiles with version and rule count', async () => {
     const r = await runCli(['profiles']);
     expect(r.code).toBe(0);
-    for (const id of ['baseline', 'finance-cn', 'mlps-2.0-l3', 'finance-us', 'eu-gdpr', 'hipaa', 'tls-mozilla-intermediate', 'tls-nist-800-52r2', 'tls-bsi', 'tls-pci-dss-4']) {
+    for (const id of [
+      'baseline',
+      'finance-cn',
+      'mlps-2.0-l3',
+      'finance-us',
+      'eu-gdpr',
+      'hipaa',
+      'tls-mozilla-intermediate',
+      'tls-nist-800-52r2',
+      'tls-bsi',
+      'tls-pci-dss-4',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${id.replace(/\./g, '\\.')}\\s+v\\d+\\.\\d+\\.\\d+\\s+\\d+ rules`, 'm'));
     }
   });
@@ -65,7 +76,10 @@ describe('siteready profiles', () => {
 
   it('a broken profile file exits 2 with file:line:column', async () => {
     const file = join(dir, 'broken.yaml');
-    await writeFile(file, 'id: broken\ntitle: { en: B }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: high\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: security.sso.enabled, equals: true }\n    remediation: { en: fix }\n');
+    await writeFile(
+      file,
+      'id: broken\ntitle: { en: B }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: high\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: security.sso.enabled, equals: true }\n    remediation: { en: fix }\n',
+    );
     const r = await runCli(['profiles', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/broken\.yaml:10:\d+: error: .*unknown field "equals"/);
@@ -74,7 +88,10 @@ describe('siteready profiles', () => {
 
 describe('validate with compliance profiles', () => {
   it('validates the named profiles: a broken one exits 2 with its file:line', async () => {
-    await writeFile(join(dir, 'hostile.yaml'), 'id: hostile\ntitle: { en: H }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: high\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: process.env.SECRET, eq: "x" }\n    remediation: { en: fix }\n');
+    await writeFile(
+      join(dir, 'hostile.yaml'),
+      'id: hostile\ntitle: { en: H }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: high\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: process.env.SECRET, eq: "x" }\n    remediation: { en: fix }\n',
+    );
     await writeFile(join(dir, 's.yaml'), SITE('[baseline, ./hostile.yaml]'));
     const r = await runCli(['validate', join(dir, 's.yaml')]);
     expect(r.code).toBe(2);
@@ -82,7 +99,8 @@ describe('validate with compliance profiles', () => {
   });
 
   it('profile files are named with either extension (.yaml or .yml), and a missing one says so', async () => {
-    const profile = 'id: mine\ntitle: { en: Mine }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: low\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: security.sso.enabled, eq: true }\n    remediation: { en: fix }\n';
+    const profile =
+      'id: mine\ntitle: { en: Mine }\nversion: "1"\nsources: [{ id: s, title: S }]\nrules:\n  - id: r\n    title: { en: R }\n    severity: low\n    references: [{ standard: s, clause: "1", verified: true }]\n    assert: { fact: security.sso.enabled, eq: true }\n    remediation: { en: fix }\n';
     await writeFile(join(dir, 'mine.yml'), profile);
     await writeFile(join(dir, 'yml.yaml'), SITE('[./mine.yml]'));
     const ok = await runCli(['validate', join(dir, 'yml.yaml')]);
@@ -102,7 +120,10 @@ describe('validate with compliance profiles', () => {
   });
 
   it('a compliance waiver must name a rule of the named profiles', async () => {
-    await writeFile(join(dir, 'w.yaml'), `${SITE('[baseline]')}  waivers:\n    - { check: compliance, finding: baseline.admin-mfaa, justification: "Not needed for the pilot phase." }\n`);
+    await writeFile(
+      join(dir, 'w.yaml'),
+      `${SITE('[baseline]')}  waivers:\n    - { check: compliance, finding: baseline.admin-mfaa, justification: "Not needed for the pilot phase." }\n`,
+    );
     const r = await runCli(['validate', join(dir, 'w.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/w\.yaml:9:\d+: error: .*waiver finding "baseline\.admin-mfaa" is not a rule/);
@@ -143,6 +164,18 @@ describe('schemas', () => {
 
   it('the site schema has the posture fields the profiles read', async () => {
     const r = await runCli(['schema']);
-    for (const field of ['onPremises', 'regions', 'residency', 'auditLog', 'mfa', 'retention', 'crossBorderTransfer', 'externalFileTransfer', 'baa', 'dpa']) expect(r.stdout).toContain(`"${field}"`);
+    for (const field of [
+      'onPremises',
+      'regions',
+      'residency',
+      'auditLog',
+      'mfa',
+      'retention',
+      'crossBorderTransfer',
+      'externalFileTransfer',
+      'baa',
+      'dpa',
+    ])
+      expect(r.stdout).toContain(`"${field}"`);
   });
 });

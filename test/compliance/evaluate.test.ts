@@ -80,7 +80,17 @@ describe('operators', () => {
 describe('quantifiers over lists', () => {
   const dns: ResultSpec[] = [
     { check: 'dns', target: 'api.example.test', facts: { addresses: [{ address: '203.0.113.4', family: 4 }], endpoints: ['api'] } },
-    { check: 'dns', target: 'files.example.test', facts: { addresses: [{ address: '10.1.1.1', family: 4 }, { address: 'fd00::5', family: 6 }], endpoints: ['files'] } },
+    {
+      check: 'dns',
+      target: 'files.example.test',
+      facts: {
+        addresses: [
+          { address: '10.1.1.1', family: 4 },
+          { address: 'fd00::5', family: 6 },
+        ],
+        endpoints: ['files'],
+      },
+    },
   ];
   const residency = (where: string) =>
     `{ all: { each: endpoints, as: ep, where: ${where}, satisfy: { all: { each: ep.resolved, as: a, satisfy: { fact: a.address, inCidr: { fact: network.onPremises } } } } } }`;
@@ -93,9 +103,16 @@ describe('quantifiers over lists', () => {
   it('all: one address outside fails, and says which and where it came from', () => {
     const o = run(residency('{ fact: ep.expect, eq: reachable }'), dns);
     expect(o.outcome).toBe('fail');
-    expect(whyText(o.why)).toMatch(/endpoints\[api\]\.resolved\[0\]\.address = "203\.0\.113\.4"; needs inside \["10\.0\.0\.0\/8","fd00::\/8"\]/);
+    expect(whyText(o.why)).toMatch(
+      /endpoints\[api\]\.resolved\[0\]\.address = "203\.0\.113\.4"; needs inside \["10\.0\.0\.0\/8","fd00::\/8"\]/,
+    );
     const byCheck = o.decidedBy.find((u) => u.source?.kind === 'result');
-    expect(byCheck?.source).toMatchObject({ kind: 'result', check: 'dns', target: 'api.example.test', field: 'facts.addresses[0].address' });
+    expect(byCheck?.source).toMatchObject({
+      kind: 'result',
+      check: 'dns',
+      target: 'api.example.test',
+      field: 'facts.addresses[0].address',
+    });
     const bySite = o.decidedBy.find((u) => u.source?.kind === 'site');
     expect(bySite?.source).toMatchObject({ kind: 'site', path: 'network.onPremises', location: { file: 'fixture.yaml', line: 4 } });
   });
@@ -108,7 +125,8 @@ describe('quantifiers over lists', () => {
   });
 
   it('ifEmpty decides when nothing matches, so a rule cannot pass over nothing', () => {
-    const q = (ifEmpty: string) => `{ all: { each: endpoints, as: ep, where: { fact: ep.role, eq: media }, satisfy: { fact: ep.protocol, eq: https }, ifEmpty: ${ifEmpty} } }`;
+    const q = (ifEmpty: string) =>
+      `{ all: { each: endpoints, as: ep, where: { fact: ep.role, eq: media }, satisfy: { fact: ep.protocol, eq: https }, ifEmpty: ${ifEmpty} } }`;
     expect(run(q('not-evaluated')).outcome).toBe('not-evaluated');
     expect(run(q('fail')).outcome).toBe('fail');
     expect(run(q('pass')).outcome).toBe('pass');
@@ -132,10 +150,14 @@ describe('missing facts', () => {
   });
 
   it('an error result leaves its details missing: not evaluated, with the status', () => {
-    const o = run('{ fact: "endpoints[0].results.http.facts.classification", eq: ok }', [{ check: 'http', target: 'api', status: 'error' }]);
+    const o = run('{ fact: "endpoints[0].results.http.facts.classification", eq: ok }', [
+      { check: 'http', target: 'api', status: 'error' },
+    ]);
     expect(o.outcome).toBe('not-evaluated');
     expect(whyText(o.why)).toMatch(/classification is missing \(http on api: error\)/);
-    const skipped = run('{ fact: "results.tls[0].facts.accepted", containsAny: [x] }', [{ check: 'tls', target: 'api', status: 'skipped', facts: { reason: 'proxy-only' } }]);
+    const skipped = run('{ fact: "results.tls[0].facts.accepted", containsAny: [x] }', [
+      { check: 'tls', target: 'api', status: 'skipped', facts: { reason: 'proxy-only' } },
+    ]);
     expect(skipped.outcome).toBe('not-evaluated');
     expect(whyText(skipped.why)).toMatch(/\(tls on api: skipped, proxy-only\)/);
   });
@@ -162,9 +184,17 @@ describe('missing facts', () => {
   });
 
   it('measurements are addressed by id and traced to check, target and measurement', () => {
-    const o = run('{ fact: "results.http[0].measurements.ttfbMs", lt: 200 }', [{ check: 'http', target: 'api', measurements: { ttfbMs: 350 } }]);
+    const o = run('{ fact: "results.http[0].measurements.ttfbMs", lt: 200 }', [
+      { check: 'http', target: 'api', measurements: { ttfbMs: 350 } },
+    ]);
     expect(o.outcome).toBe('fail');
-    expect(o.decidedBy[0]!.source).toMatchObject({ kind: 'result', check: 'http', target: 'api', measurement: 'ttfbMs', field: 'measurements.ttfbMs' });
+    expect(o.decidedBy[0]!.source).toMatchObject({
+      kind: 'result',
+      check: 'http',
+      target: 'api',
+      measurement: 'ttfbMs',
+      field: 'measurements.ttfbMs',
+    });
   });
 });
 
@@ -178,7 +208,11 @@ describe('applies and the report entries', () => {
     expect(r).toMatchObject({ check: 'compliance', target: 't', status: 'fail', score: 0, key: 'compliance:t.r' });
     expect(r!.findings[0]).toMatchObject({ id: 't.r', severity: 'high', message: { id: 't.r' }, remediation: { id: 't.r.fix' } });
     expect(r!.facts).toMatchObject({ outcome: 'fail', references: [{ standard: 's', clause: '1' }] });
-    expect((r!.facts.decidedBy as Array<Record<string, unknown>>)[0]).toMatchObject({ source: 'site', yamlPath: 'security.auditLog.retentionDays', location: { line: 11 } });
+    expect((r!.facts.decidedBy as Array<Record<string, unknown>>)[0]).toMatchObject({
+      source: 'site',
+      yamlPath: 'security.auditLog.retentionDays',
+      location: { line: 11 },
+    });
     expect(r!.location).toMatchObject({ file: 'fixture.yaml', line: 11 });
   });
 

@@ -41,7 +41,11 @@ describe('broken profiles', () => {
   it('duplicate rule ids are refused', () => {
     const one = rule('{ fact: security.sso.enabled, eq: true }');
     const text = one + one.slice(one.indexOf('  - id: r'));
-    expect(problems(text).diagnostics.map((d) => d.message).join()).toMatch(/rule id "r" is used twice/);
+    expect(
+      problems(text)
+        .diagnostics.map((d) => d.message)
+        .join(),
+    ).toMatch(/rule id "r" is used twice/);
   });
 });
 
@@ -64,7 +68,9 @@ describe('hostile profiles', () => {
   });
 
   it('a variable is only in scope inside its quantifier', () => {
-    const e = problems(rule('{ and: [{ all: { each: endpoints, as: ep, satisfy: { fact: ep.role, eq: api } } }, { fact: ep.role, eq: api }] }'));
+    const e = problems(
+      rule('{ and: [{ all: { each: endpoints, as: ep, satisfy: { fact: ep.role, eq: api } } }, { fact: ep.role, eq: api }] }'),
+    );
     expect(e.diagnostics.map((d) => d.message).join()).toMatch(/unknown fact path prefix "ep"/);
   });
 
@@ -78,7 +84,9 @@ describe('hostile profiles', () => {
   });
 
   it('huge, back-referencing, lookaround and invalid patterns are refused', () => {
-    expect(problems(rule(`{ fact: security.sso.provider, matches: "${'a'.repeat(300)}" }`)).diagnostics[0]!.message).toMatch(/at most 200 are allowed/);
+    expect(problems(rule(`{ fact: security.sso.provider, matches: "${'a'.repeat(300)}" }`)).diagnostics[0]!.message).toMatch(
+      /at most 200 are allowed/,
+    );
     expect(problems(rule('{ fact: security.sso.provider, matches: "(x)\\\\1" }')).diagnostics[0]!.message).toMatch(/back-references/);
     expect(problems(rule('{ fact: security.sso.provider, matches: "a(?=b)" }')).diagnostics[0]!.message).toMatch(/lookaround/);
     expect(problems(rule('{ fact: security.sso.provider, matches: "[" }')).diagnostics[0]!.message).toMatch(/invalid regular expression/);
@@ -92,16 +100,25 @@ describe('hostile profiles', () => {
   });
 
   it('alias bombs stop at the alias limit', () => {
-    const bomb = 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
+    const bomb =
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n';
     expect(() => parseProfileText(bomb, 'bomb.yaml', 'file')).toThrow(ConfigError);
   });
 });
 
 describe('patterns', () => {
-  it.each([['^TLSv1\\.[23]$'], ['^(ECDHE|DHE)-'], ['^[A-Z]{2}$'], ['foo.*bar'], ['^(?:ab)$'], ['(a*)*'], ['(a+)+$'], ['((ab)*)+'], ['(a|b)+c'], ['^\\p{Han}+$']])(
-    'accepts %s',
-    (p) => expect(regexProblem(p)).toBeUndefined(),
-  );
+  it.each([
+    ['^TLSv1\\.[23]$'],
+    ['^(ECDHE|DHE)-'],
+    ['^[A-Z]{2}$'],
+    ['foo.*bar'],
+    ['^(?:ab)$'],
+    ['(a*)*'],
+    ['(a+)+$'],
+    ['((ab)*)+'],
+    ['(a|b)+c'],
+    ['^\\p{Han}+$'],
+  ])('accepts %s', (p) => expect(regexProblem(p)).toBeUndefined());
   it.each([['(?<=x)y'], ['(?=x)'], ['(x)\\1'], ['(?<n>x)\\k<n>'], ['[z-a]']])('refuses %s', (p) => expect(regexProblem(p)).toBeDefined());
   it('patterns that backtrack exponentially in JavaScript match in linear time', () => {
     const text = `${'a'.repeat(30_000)}!`;

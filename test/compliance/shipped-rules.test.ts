@@ -20,9 +20,21 @@ const fixtures = parse(readFileSync(new URL('./fixtures/shipped-rules.yaml', imp
 };
 
 /** Words only the engine's explanation templates use (fact paths and values never do here). */
-const ENGINE_WORDS = /\b(needs|missing|not declared|absent|not measured|no element|matches|operand|inside|outside|contain|a number|matching|unexpected|has no|is not a list|exists)\b/;
+const ENGINE_WORDS =
+  /\b(needs|missing|not declared|absent|not measured|no element|matches|operand|inside|outside|contain|a number|matching|unexpected|has no|is not a list|exists)\b/;
 
-const EXPECTED = ['baseline', 'finance-cn', 'mlps-2.0-l3', 'finance-us', 'eu-gdpr', 'hipaa', 'tls-mozilla-intermediate', 'tls-nist-800-52r2', 'tls-bsi', 'tls-pci-dss-4'];
+const EXPECTED = [
+  'baseline',
+  'finance-cn',
+  'mlps-2.0-l3',
+  'finance-us',
+  'eu-gdpr',
+  'hipaa',
+  'tls-mozilla-intermediate',
+  'tls-nist-800-52r2',
+  'tls-bsi',
+  'tls-pci-dss-4',
+];
 
 function outcome(profile: Profile, ruleId: string, c: Case) {
   const site = siteFrom(deepMerge(fixtures.base, c.site ?? {}) as Record<string, unknown>);
@@ -76,7 +88,11 @@ describe('shipped profiles', () => {
   it('TLS profiles are not evaluated when the tls check published nothing', () => {
     for (const id of ['tls-mozilla-intermediate', 'tls-nist-800-52r2', 'tls-bsi', 'tls-pci-dss-4']) {
       const profile = loadProfileRef(id, process.cwd());
-      const outcomes = evaluateProfiles([profile], siteFrom(fixtures.base), results([{ check: 'dns', target: 'api.example.test', facts: { addresses: [] } }]));
+      const outcomes = evaluateProfiles(
+        [profile],
+        siteFrom(fixtures.base),
+        results([{ check: 'dns', target: 'api.example.test', facts: { addresses: [] } }]),
+      );
       for (const o of outcomes) {
         expect(o.outcome).toBe('not-evaluated');
         expect(whyText(o.why)).toMatch(/the tls check has no results/);
@@ -92,10 +108,14 @@ describe('shipped profiles', () => {
 
   it('certificates are not "verified" by a run that reached no endpoint', () => {
     const profile = loadProfileRef('baseline', process.cwd());
-    const o = evaluateProfiles([{ ...profile, rules: profile.rules.filter((r) => r.id === 'certificates-verified') }], siteFrom(fixtures.base), results([
-      { check: 'http', target: 'api', status: 'fail', facts: { classification: 'dns-failure' } },
-      { check: 'websocket', target: 'chat', status: 'fail', facts: { classification: 'refused' } },
-    ]))[0]!;
+    const o = evaluateProfiles(
+      [{ ...profile, rules: profile.rules.filter((r) => r.id === 'certificates-verified') }],
+      siteFrom(fixtures.base),
+      results([
+        { check: 'http', target: 'api', status: 'fail', facts: { classification: 'dns-failure' } },
+        { check: 'websocket', target: 'chat', status: 'fail', facts: { classification: 'refused' } },
+      ]),
+    )[0]!;
     expect(o.outcome).toBe('not-evaluated');
     expect(whyText(o.why)).toMatch(/no element of endpoints matches/);
   });
@@ -104,7 +124,11 @@ describe('shipped profiles', () => {
     const profile = loadProfileRef('tls-nist-800-52r2', process.cwd());
     const rule = profile.rules.find((r) => r.id === 'rule-set')!;
     const only = (measurements: Record<string, number>) =>
-      evaluateProfiles([{ ...profile, rules: [rule] }], siteFrom(fixtures.base), results([{ check: 'tls', target: 'api', facts: { accepted: [] }, measurements }]))[0]!;
+      evaluateProfiles(
+        [{ ...profile, rules: [rule] }],
+        siteFrom(fixtures.base),
+        results([{ check: 'tls', target: 'api', facts: { accepted: [] }, measurements }]),
+      )[0]!;
     expect(only({ 'rules.mozilla-intermediate.failed': 0 }).outcome).toBe('not-evaluated');
     expect(only({ 'rules.nist-800-52r2.failed': 0 }).outcome).toBe('pass');
     expect(only({ 'rules.nist-800-52r2.failed': 2 }).outcome).toBe('fail');
@@ -114,10 +138,21 @@ describe('shipped profiles', () => {
     const profile = loadProfileRef('finance-cn', process.cwd());
     const rule = profile.rules.find((r) => r.id === 'national-cryptography')!;
     const site = siteFrom(deepMerge(fixtures.base, { security: { cryptography: { national: 'required' } } }) as Record<string, unknown>);
-    const o = evaluateProfiles([{ ...profile, rules: [rule] }], site, results([
-      { check: 'tls', target: 'api', facts: { accepted: [{ version: 'TLSv1.2', code: '0xC02F' }], tlcp: { offered: true, accepted: [{ code: '0xE013', name: 'ECC_SM4_CBC_SM3' }] } } },
-      { check: 'tls', target: 'chat', facts: { accepted: [{ version: 'TLSv1.3', code: '0x00C6' }] } },
-    ]))[0]!;
+    const o = evaluateProfiles(
+      [{ ...profile, rules: [rule] }],
+      site,
+      results([
+        {
+          check: 'tls',
+          target: 'api',
+          facts: {
+            accepted: [{ version: 'TLSv1.2', code: '0xC02F' }],
+            tlcp: { offered: true, accepted: [{ code: '0xE013', name: 'ECC_SM4_CBC_SM3' }] },
+          },
+        },
+        { check: 'tls', target: 'chat', facts: { accepted: [{ version: 'TLSv1.3', code: '0x00C6' }] } },
+      ]),
+    )[0]!;
     expect(o.outcome).toBe('pass');
     const notRequired = evaluateProfiles([{ ...profile, rules: [rule] }], siteFrom(fixtures.base), [])[0]!;
     expect(notRequired.outcome).toBe('not-applicable');
@@ -127,13 +162,21 @@ describe('shipped profiles', () => {
     const profile = loadProfileRef('baseline', process.cwd());
     const sso = profile.rules.find((r) => r.id === 'single-sign-on')!;
     const at = (size: string) =>
-      evaluateProfiles([{ ...profile, rules: [sso] }], siteFrom(deepMerge(fixtures.base, { site: { name: 'x', size } }) as Record<string, unknown>), [])[0]!;
+      evaluateProfiles(
+        [{ ...profile, rules: [sso] }],
+        siteFrom(deepMerge(fixtures.base, { site: { name: 'x', size } }) as Record<string, unknown>),
+        [],
+      )[0]!;
     expect(at('small').severity).toBe('low');
     expect(at('large').severity).toBe('high');
     expect(at('medium').severity).toBe('medium');
     const directory = profile.rules.find((r) => r.id === 'directory-integration')!;
     const dir = (size: string) =>
-      evaluateProfiles([{ ...profile, rules: [directory] }], siteFrom(deepMerge(fixtures.base, { site: { name: 'x', size } }) as Record<string, unknown>), [])[0]!;
+      evaluateProfiles(
+        [{ ...profile, rules: [directory] }],
+        siteFrom(deepMerge(fixtures.base, { site: { name: 'x', size } }) as Record<string, unknown>),
+        [],
+      )[0]!;
     expect(dir('small').outcome).toBe('not-applicable');
     expect(dir('large')).toMatchObject({ outcome: 'fail', severity: 'medium' });
     expect(dir('enterprise')).toMatchObject({ outcome: 'fail', severity: 'high' });

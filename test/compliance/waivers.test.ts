@@ -34,13 +34,18 @@ describe('waivers of compliance rules', () => {
 
   it('target: <profile> waives every failing or unevaluated rule of the profile', () => {
     const w = waived('{ check: compliance, target: baseline, justification: "Pilot site, baseline applies from go-live." }');
-    const failing = w.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => r.key).sort();
+    const failing = w.results
+      .filter((r) => r.status === 'fail' || r.status === 'error')
+      .map((r) => r.key)
+      .sort();
     expect(failing.length).toBeGreaterThan(2);
     expect(w.keys).toEqual(failing);
   });
 
   it('an expired waiver stops applying', () => {
-    const w = waived('{ check: compliance, finding: baseline.admin-mfa, justification: "MFA tokens arrive next month.", expires: "2026-01-31" }');
+    const w = waived(
+      '{ check: compliance, finding: baseline.admin-mfa, justification: "MFA tokens arrive next month.", expires: "2026-01-31" }',
+    );
     expect(w.keys).toEqual([]);
     expect(w.states[0]!.status).toBe('expired');
   });

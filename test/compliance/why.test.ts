@@ -13,7 +13,7 @@ import { results, siteText } from './helpers.js';
 const catalogs = { en: whyCatalogs.en, 'zh-CN': whyCatalogs['zh-CN'] };
 const text = (lang: 'en' | 'zh-CN', m: Message) => translator(lang).check(catalogs, m);
 
-describe('the engine\'s phrases', () => {
+describe("the engine's phrases", () => {
   it('exist in both languages with the same placeholders', () => {
     const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((x) => x[1]).sort();
     expect(Object.keys(whyCatalogs['zh-CN']).sort()).toEqual(Object.keys(whyCatalogs.en).sort());
@@ -59,16 +59,28 @@ security:
 
 describe('real evaluations, in both languages', () => {
   it.each([
-    ['{ fact: security.auditLog.retentionDays, gte: 90 }', 'security.auditLog.retentionDays = 30; needs ≥ 90', 'security.auditLog.retentionDays = 30；要求≥ 90'],
+    [
+      '{ fact: security.auditLog.retentionDays, gte: 90 }',
+      'security.auditLog.retentionDays = 30; needs ≥ 90',
+      'security.auditLog.retentionDays = 30；要求≥ 90',
+    ],
     [
       '{ or: [{ fact: "endpoints[0].protocol", in: [https, wss] }, { fact: "endpoints[0].protocol", eq: ldap }] }',
       'endpoints[directory].protocol = "tcp"; needs one of ["https","wss"], or = "ldap"',
       'endpoints[directory].protocol = "tcp"；要求为以下之一 ["https","wss"]，或= "ldap"',
     ],
     ['{ fact: security.mfa.admins, eq: true }', 'security.mfa is not declared', 'security.mfa 未声明'],
-    ['{ not: { fact: security.auditLog.enabled, eq: true } }', 'not (security.auditLog.enabled = true)', '非（security.auditLog.enabled = true）'],
+    [
+      '{ not: { fact: security.auditLog.enabled, eq: true } }',
+      'not (security.auditLog.enabled = true)',
+      '非（security.auditLog.enabled = true）',
+    ],
     // A value that looks like a phrase, braces or separators is data: shown as it is in both.
-    ['{ fact: security.sso.provider, eq: Azure }', 'security.sso.provider = "Corp; \\"IdP\\" {x}"; needs = "Azure"', 'security.sso.provider = "Corp; \\"IdP\\" {x}"；要求= "Azure"'],
+    [
+      '{ fact: security.sso.provider, eq: Azure }',
+      'security.sso.provider = "Corp; \\"IdP\\" {x}"; needs = "Azure"',
+      'security.sso.provider = "Corp; \\"IdP\\" {x}"；要求= "Azure"',
+    ],
   ])('%s', (assert, en, zh) => {
     const o = evaluate(assert);
     expect(o.outcome).toBe('fail');

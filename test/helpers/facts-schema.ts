@@ -20,11 +20,15 @@ function factValidators(): Promise<Map<string, ValidateFunction>> {
 }
 
 /** "check:target: problem" for every result with versioned facts that its check's schema refuses. */
-export async function factsSchemaProblems(results: Array<{ check: string; target: string; facts?: unknown; factsVersion?: number }>): Promise<string[]> {
+export async function factsSchemaProblems(
+  results: Array<{ check: string; target: string; facts?: unknown; factsVersion?: number }>,
+): Promise<string[]> {
   const byCheck = await factValidators();
   return results.flatMap((r) => {
     const validate = r.factsVersion === undefined ? undefined : byCheck.get(r.check);
     if (!validate || validate(r.facts)) return [];
-    return [`${r.check}:${r.target}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`).join('; ')}`];
+    return [
+      `${r.check}:${r.target}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '(facts)'} ${e.message ?? e.keyword}`).join('; ')}`,
+    ];
   });
 }

@@ -6,11 +6,32 @@ import type { TaskResult } from '../../src/runner/run.js';
 import { parseSiteText } from '../../src/site/load.js';
 
 export function meta(id: string, over: Partial<CheckMeta> = {}): CheckMeta {
-  return { id, title: id, failureTitle: `${id} failed`, description: '', category: 'network', severity: 'high', weight: 1, references: [], ...over };
+  return {
+    id,
+    title: id,
+    failureTitle: `${id} failed`,
+    description: '',
+    category: 'network',
+    severity: 'high',
+    weight: 1,
+    references: [],
+    ...over,
+  };
 }
 
 export function result(check: string, target: string, over: Partial<TaskResult> = {}): TaskResult {
-  return { key: `${check}:${target}`, check, target, status: 'pass', score: 1, durationMs: 1, measurements: [], findings: [], facts: {}, ...over };
+  return {
+    key: `${check}:${target}`,
+    check,
+    target,
+    status: 'pass',
+    score: 1,
+    durationMs: 1,
+    measurements: [],
+    findings: [],
+    facts: {},
+    ...over,
+  };
 }
 
 export function failing(check: string, target: string, severity: TaskResult['findings'][number]['severity'], score = 0): TaskResult {

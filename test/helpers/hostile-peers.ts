@@ -29,7 +29,14 @@ export type GenericBehaviour =
   /** Answer a byte every `trickleMs`, forever: each byte arrives before any idle timer fires. */
   | 'trickle';
 
-export const GENERIC_BEHAVIOURS: readonly GenericBehaviour[] = ['accept-rst', 'rst-after-request', 'silence', 'garbage', 'endless', 'trickle'];
+export const GENERIC_BEHAVIOURS: readonly GenericBehaviour[] = [
+  'accept-rst',
+  'rst-after-request',
+  'silence',
+  'garbage',
+  'endless',
+  'trickle',
+];
 
 /** A protocol-specific misbehaviour: what to do with a socket once the client spoke (`first`). */
 export type Script = (socket: Socket | TLSSocket, first: Buffer) => void;
@@ -103,7 +110,10 @@ function reset(s: Socket | TLSSocket): void {
  * A TCP (or TLS) server that misbehaves in one way. `behaviour` is a generic name or a script for
  * protocol-specific abuse; `label` names it in the matrix.
  */
-export async function startHostileTcpPeer(behaviour: GenericBehaviour | Script, opts: HostileOptions & { label?: string } = {}): Promise<HostilePeer> {
+export async function startHostileTcpPeer(
+  behaviour: GenericBehaviour | Script,
+  opts: HostileOptions & { label?: string } = {},
+): Promise<HostilePeer> {
   const script = typeof behaviour === 'function' ? behaviour : generic(behaviour, opts);
   const immediate = behaviour === 'accept-rst' || opts.speakFirst;
   const sockets = new Set<Socket>();
@@ -183,7 +193,14 @@ export interface CheckRun {
  * `siteready run <check> <targets…>` with a JSON report written to a file, as a user would run it.
  * Throws when no report was written — itself a failure of the case.
  */
-export async function runCheck(check: string, targets: string[], dir: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 90_000): Promise<CheckRun> {
+export async function runCheck(
+  check: string,
+  targets: string[],
+  dir: string,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 90_000,
+): Promise<CheckRun> {
   const path = join(dir, `${check}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
   await rm(path, { force: true });
   const cli = await runCli(['run', check, ...targets, '--format', `json=${path}`, '--quiet', ...extra], { env, timeoutMs });
@@ -195,7 +212,9 @@ export async function runCheck(check: string, targets: string[], dir: string, ex
 
 /** Lines that show a crash rather than a finding: stack frames and Node's unhandled-error banners. */
 export function crashSigns(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /^\s+at .+[(:]\d+|^Node\.js v\d+|node:internal|UnhandledPromiseRejection|ERR_UNHANDLED|^\s*throw er;/.test(l));
+  return stderr
+    .split('\n')
+    .filter((l) => /^\s+at .+[(:]\d+|^Node\.js v\d+|node:internal|UnhandledPromiseRejection|ERR_UNHANDLED|^\s*throw er;/.test(l));
 }
 
 /** Why a result against a hostile peer is unacceptable, or undefined when it is fine. */

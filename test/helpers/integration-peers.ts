@@ -47,7 +47,10 @@ function rsaJwk(bits: number, kid: string, extra: Record<string, unknown> = {}):
 function samlMetadata(entityId: string, certs: string[], base: string, extra = ''): string {
   const keys = certs
     .map((pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''))
-    .map((b64) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>\n${b64.replace(/(.{64})/g, '$1\n')}\n</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+    .map(
+      (b64) =>
+        `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>\n${b64.replace(/(.{64})/g, '$1\n')}\n</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!-- IdP metadata for tests -->
@@ -77,11 +80,21 @@ export interface FakeServices extends Listening {
  * One HTTPS server answering by path. `host` is the name the site file uses (resolved by the
  * test's dnsmasq to 127.0.0.1); the certificate must name it.
  */
-export async function startFakeServices(host: string, cert: KeyAndCert, saml: { valid: KeyAndCert; expired: KeyAndCert; weakRsaPem: string }): Promise<FakeServices> {
+export async function startFakeServices(
+  host: string,
+  cert: KeyAndCert,
+  saml: { valid: KeyAndCert; expired: KeyAndCert; weakRsaPem: string },
+): Promise<FakeServices> {
   const sockets = new Set<Socket>();
   let base = '';
   const goodKeys = { keys: [rsaJwk(2048, 'good-1'), { ...rsaJwk(2048, 'good-enc'), use: 'enc', alg: 'RSA-OAEP' }] };
-  const weakKeys = { keys: [rsaJwk(1024, 'weak-1024'), { kty: 'oct', kid: 'shared', alg: 'HS256', k: randomBytes(32).toString('base64url') }, rsaJwk(2048, 'unsigned', { alg: 'none' })] };
+  const weakKeys = {
+    keys: [
+      rsaJwk(1024, 'weak-1024'),
+      { kty: 'oct', kid: 'shared', alg: 'HS256', k: randomBytes(32).toString('base64url') },
+      rsaJwk(2048, 'unsigned', { alg: 'none' }),
+    ],
+  };
   const discovery = (issuer: string, prefix: string, algs = ['RS256']) => ({
     issuer,
     authorization_endpoint: `${base}${prefix}/authorize`,
@@ -101,9 +114,11 @@ export async function startFakeServices(host: string, cert: KeyAndCert, saml: { 
     res.on('error', () => undefined);
     // OpenID providers
     if (path === '/good/.well-known/openid-configuration') return json(res, 200, discovery(`${base}/good`, '/good'));
-    if (path === '/mismatch/.well-known/openid-configuration') return json(res, 200, discovery(`https://login.elsewhere.example/mismatch`, '/good'));
+    if (path === '/mismatch/.well-known/openid-configuration')
+      return json(res, 200, discovery(`https://login.elsewhere.example/mismatch`, '/good'));
     if (path === '/weak/.well-known/openid-configuration') return json(res, 200, discovery(`${base}/weak`, '/weak', ['RS256', 'none']));
-    if (path === '/broken/.well-known/openid-configuration') return json(res, 200, { issuer: `${base}/broken`, jwks_uri: `http://${host}:1/jwks` });
+    if (path === '/broken/.well-known/openid-configuration')
+      return json(res, 200, { issuer: `${base}/broken`, jwks_uri: `http://${host}:1/jwks` });
     if (path === '/good/jwks') return json(res, 200, goodKeys);
     if (path === '/weak/jwks') return json(res, 200, weakKeys);
     if (/^\/(good|weak)\/authorize$/.test(path)) return json(res, 400, { error: 'invalid_request' });
@@ -132,7 +147,8 @@ export async function startFakeServices(host: string, cert: KeyAndCert, saml: { 
     }
     // Business APIs
     if (path === '/hr/open') return json(res, 200, { employees: [] });
-    if (path === '/crm/protected') return json(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="crm", Basic realm="crm"' });
+    if (path === '/crm/protected')
+      return json(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="crm", Basic realm="crm"' });
     if (path === '/moved') {
       res.writeHead(301, { location: '/v2/tickets' });
       return res.end();
@@ -144,11 +160,15 @@ export async function startFakeServices(host: string, cert: KeyAndCert, saml: { 
     // Storage
     if (path.startsWith('/s3/')) {
       res.writeHead(403, { 'content-type': 'application/xml', 'x-amz-request-id': 'TX0001', server: 'MinIO' });
-      return res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied.</Message><Resource>/chat-files/</Resource></Error>');
+      return res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied.</Message><Resource>/chat-files/</Resource></Error>',
+      );
     }
     if (path.startsWith('/public-bucket')) {
       res.writeHead(200, { 'content-type': 'application/xml' });
-      return res.end('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>public-bucket</Name><Contents><Key>a.txt</Key></Contents></ListBucketResult>');
+      return res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>public-bucket</Name><Contents><Key>a.txt</Key></Contents></ListBucketResult>',
+      );
     }
     if (path.startsWith('/dav/')) {
       if (req.method === 'OPTIONS') {
@@ -187,7 +207,9 @@ export async function startFakeServices(host: string, cert: KeyAndCert, saml: { 
 }
 
 /** A TCP server that does something hostile to every connection. */
-export async function startHostileTcp(behaviour: 'garbage' | 'stall' | 'huge-ber' | 'smb2' | 'smb1' | 'http-garbage' | 'starttls-refused'): Promise<Listening> {
+export async function startHostileTcp(
+  behaviour: 'garbage' | 'stall' | 'huge-ber' | 'smb2' | 'smb1' | 'http-garbage' | 'starttls-refused',
+): Promise<Listening> {
   const sockets = new Set<Socket>();
   const server = createTcpServer((s) => {
     s.on('error', () => undefined);
@@ -200,7 +222,13 @@ export async function startHostileTcp(behaviour: 'garbage' | 'stall' | 'huge-ber
       // An LDAP server without TLS: ExtendedResponse protocolError (2) to the StartTLS request (message 1), then hang up.
       if (behaviour === 'starttls-refused') {
         const int = (tag: number, v: number) => tlv(tag, Buffer.from([v]));
-        s.end(tlv(0x30, int(0x02, 1), tlv(0x78, int(0x0a, 2), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.from('unsupported extended operation')))));
+        s.end(
+          tlv(
+            0x30,
+            int(0x02, 1),
+            tlv(0x78, int(0x0a, 2), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.from('unsupported extended operation'))),
+          ),
+        );
       }
       // stall: read and say nothing
     });
@@ -234,7 +262,12 @@ export interface Slapd extends Peer {
  * slapd with a throwaway slapd.conf: suffix dc=sr,dc=test, a root DN with a password, TLS with
  * the given certificate on ldaps:// and StartTLS on ldap://, anonymous binds as configured.
  */
-export async function startSlapd(dir: string, tls: { caFile: string; certFile: string; keyFile: string }, rootPassword: string, opts: { anonymous: boolean }): Promise<Slapd> {
+export async function startSlapd(
+  dir: string,
+  tls: { caFile: string; certFile: string; keyFile: string },
+  rootPassword: string,
+  opts: { anonymous: boolean },
+): Promise<Slapd> {
   return withRetries(5, async () => {
     const ldapPort = await freePort();
     let ldapsPort = await freePort();
@@ -263,18 +296,22 @@ export async function startSlapd(dir: string, tls: { caFile: string; certFile: s
         '',
       ].join('\n'),
     );
-    const peer = await startProcess('slapd', ['-d', '0', '-f', conf, '-h', `ldap://127.0.0.1:${ldapPort}/ ldaps://127.0.0.1:${ldapsPort}/`], {
-      name: 'slapd',
-      ready: async () => {
-        try {
-          await waitForTcp('127.0.0.1', ldapPort, 200);
-          await waitForTcp('127.0.0.1', ldapsPort, 200);
-          return true;
-        } catch {
-          return false;
-        }
+    const peer = await startProcess(
+      'slapd',
+      ['-d', '0', '-f', conf, '-h', `ldap://127.0.0.1:${ldapPort}/ ldaps://127.0.0.1:${ldapsPort}/`],
+      {
+        name: 'slapd',
+        ready: async () => {
+          try {
+            await waitForTcp('127.0.0.1', ldapPort, 200);
+            await waitForTcp('127.0.0.1', ldapsPort, 200);
+            return true;
+          } catch {
+            return false;
+          }
+        },
       },
-    });
+    );
     return Object.assign(peer, { ldapPort, ldapsPort, rootDn: 'cn=admin,dc=sr,dc=test' });
   });
 }

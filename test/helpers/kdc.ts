@@ -124,10 +124,18 @@ export async function startKdc(opts: KdcOptions): Promise<Kdc> {
   const { peer, port } = await withRetries(5, async () => {
     const port = await freeDualPort();
     await writeConfigs(port);
-    const peer = await startProcess('env', [`KRB5_CONFIG=${krb5Conf}`, `KRB5_KDC_PROFILE=${kdcConf}`, 'krb5kdc', '-n', '-r', realm, '-P', join(dir, 'kdc.pid')], {
-      name: 'krb5kdc',
-      ready: () => waitForTcp('127.0.0.1', port, 200).then(() => true, () => false),
-    });
+    const peer = await startProcess(
+      'env',
+      [`KRB5_CONFIG=${krb5Conf}`, `KRB5_KDC_PROFILE=${kdcConf}`, 'krb5kdc', '-n', '-r', realm, '-P', join(dir, 'kdc.pid')],
+      {
+        name: 'krb5kdc',
+        ready: () =>
+          waitForTcp('127.0.0.1', port, 200).then(
+            () => true,
+            () => false,
+          ),
+      },
+    );
     return { peer, port };
   });
 

@@ -84,7 +84,9 @@ export async function startMitmProxy(opts: MitmOptions): Promise<MitmProxy> {
       const fail = (err: Error) => {
         if (client.destroyed) return;
         const code = (err as NodeJS.ErrnoException).code ?? 'ERROR';
-        client.end(`HTTP/1.1 502 Bad Gateway\r\nServer: mitm-test-proxy\r\nX-Upstream-Error: ${code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+        client.end(
+          `HTTP/1.1 502 Bad Gateway\r\nServer: mitm-test-proxy\r\nX-Upstream-Error: ${code}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        );
       };
       upstream.once('error', fail);
       upstream.once('secureConnect', () => {

@@ -52,7 +52,11 @@ function blockAddresses(index: number) {
 
 export async function createNatLab(): Promise<NatLab> {
   const tag = randomBytes(3).toString('hex');
-  const names = { client: `sn-${process.pid}-${tag}-client`, router: `sn-${process.pid}-${tag}-router`, server: `sn-${process.pid}-${tag}-server` };
+  const names = {
+    client: `sn-${process.pid}-${tag}-client`,
+    router: `sn-${process.pid}-${tag}-router`,
+    server: `sn-${process.pid}-${tag}-server`,
+  };
   const links = { clientIn: `sn${tag}c`, routerIn: `sn${tag}ri`, routerOut: `sn${tag}ro`, serverOut: `sn${tag}s` };
   const addr = blockAddresses((process.pid * 131 + randomInt(BLOCKS)) % BLOCKS);
   const { started, created, destroy } = labTeardown();
@@ -66,8 +70,34 @@ export async function createNatLab(): Promise<NatLab> {
       await ip(ns, ['link', 'set', 'lo', 'up']);
     }
     // Each pair is born with its ends already in their namespaces.
-    await runOk('ip', ['link', 'add', links.routerIn, 'netns', names.router, 'type', 'veth', 'peer', 'name', links.clientIn, 'netns', names.client]);
-    await runOk('ip', ['link', 'add', links.routerOut, 'netns', names.router, 'type', 'veth', 'peer', 'name', links.serverOut, 'netns', names.server]);
+    await runOk('ip', [
+      'link',
+      'add',
+      links.routerIn,
+      'netns',
+      names.router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      links.clientIn,
+      'netns',
+      names.client,
+    ]);
+    await runOk('ip', [
+      'link',
+      'add',
+      links.routerOut,
+      'netns',
+      names.router,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      links.serverOut,
+      'netns',
+      names.server,
+    ]);
 
     await ip(names.client, ['addr', 'add', `${addr.inside.client}/30`, 'dev', links.clientIn]);
     await ip(names.client, ['link', 'set', links.clientIn, 'up']);

@@ -64,10 +64,11 @@ export interface ProxyPeer {
 
 function stopper(peer: Peer, dir: string): () => Promise<void> {
   let stopping: Promise<void> | undefined;
-  return () => (stopping ??= (async () => {
-    await peer.stop();
-    await rm(dir, { recursive: true, force: true });
-  })());
+  return () =>
+    (stopping ??= (async () => {
+      await peer.stop();
+      await rm(dir, { recursive: true, force: true });
+    })());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +103,11 @@ export async function startTinyproxy(opts: TinyproxyOptions = {}): Promise<Proxy
     try {
       peer = await startProcess('tinyproxy', ['-d', '-c', conf], {
         name: 'tinyproxy',
-        ready: () => waitForTcp('127.0.0.1', port, 200).then(() => true, () => false),
+        ready: () =>
+          waitForTcp('127.0.0.1', port, 200).then(
+            () => true,
+            () => false,
+          ),
       });
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
@@ -131,7 +136,13 @@ const NCSA_AUTH = ['/usr/lib/squid/basic_ncsa_auth', '/usr/lib64/squid/basic_ncs
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const p of paths) {
-    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+    if (
+      await access(p, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
   }
   return undefined;
 }
@@ -145,7 +156,9 @@ async function htpasswdLine(user: string, password: string): Promise<string> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(`${user}:${out.trim()}`) : reject(new Error(`openssl passwd exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(`${user}:${out.trim()}`) : reject(new Error(`openssl passwd exited ${code}: ${err}`)),
+    );
     child.stdin.end(`${password}\n`);
   });
 }
@@ -201,26 +214,43 @@ export async function startSquid(opts: SquidOptions = {}): Promise<ProxyPeer> {
     // It listens on loopback only: whoever reaches it may use it.
     lines.push('http_access allow all', '');
     await writeFile(join(dir, 'squid.conf'), lines.join('\n'));
-    if (opts.hosts) await writeFile(join(dir, 'hosts'), Object.entries(opts.hosts).map(([name, ip]) => `${ip} ${name}`).join('\n') + '\n');
+    if (opts.hosts)
+      await writeFile(
+        join(dir, 'hosts'),
+        Object.entries(opts.hosts)
+          .map(([name, ip]) => `${ip} ${name}`)
+          .join('\n') + '\n',
+      );
     if (opts.basicAuth) await writeFile(join(dir, 'htpasswd'), `${await htpasswdLine(opts.basicAuth.user, opts.basicAuth.password)}\n`);
     if (ids) {
       // Started as root, squid writes its logs and pid file (and runs its helpers) as SQUID_USER.
       await chmod(dir, 0o750);
-      for (const f of ['', 'squid.conf', ...(opts.hosts ? ['hosts'] : []), ...(opts.basicAuth ? ['htpasswd'] : [])]) await chown(join(dir, f), ids.uid, ids.gid);
+      for (const f of ['', 'squid.conf', ...(opts.hosts ? ['hosts'] : []), ...(opts.basicAuth ? ['htpasswd'] : [])])
+        await chown(join(dir, f), ids.uid, ids.gid);
     }
     let peer: Peer;
     try {
       peer = await startProcess('squid', ['-N', '-d', '1', '-f', join(dir, 'squid.conf')], {
         name: 'squid',
         timeoutMs: 20_000,
-        ready: () => waitForTcp('127.0.0.1', port, 200).then(() => true, () => false),
+        ready: () =>
+          waitForTcp('127.0.0.1', port, 200).then(
+            () => true,
+            () => false,
+          ),
       });
     } catch (err) {
       const log = await readFile(join(dir, 'cache.log'), 'utf8').catch(() => '');
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`${(err as Error).message}\n${log}`);
+      throw new Error(`${(err as Error).message}\n${log}`, { cause: err });
     }
-    return { port, url: `http://127.0.0.1:${port}`, dir, log: () => readFile(join(dir, 'access.log'), 'utf8').catch(() => ''), stop: stopper(peer, dir) };
+    return {
+      port,
+      url: `http://127.0.0.1:${port}`,
+      dir,
+      log: () => readFile(join(dir, 'access.log'), 'utf8').catch(() => ''),
+      stop: stopper(peer, dir),
+    };
   });
 }
 
@@ -459,7 +489,11 @@ export async function assessWithEnv(sitePath: string, dir: string, name: string,
   const out = join(dir, name);
   await rm(out, { force: true });
   const args = opts.loud ? ['--format', `terminal,json=${out}`, '--verbose', '--debug'] : ['--format', 'json', '--out', out, '--quiet'];
-  const cli = await runCli(['assess', sitePath, ...args], { env: { ...NO_PROXY_ENV, ...opts.env }, timeoutMs: 90_000, ...(opts.prefix ? { prefix: opts.prefix } : {}) });
+  const cli = await runCli(['assess', sitePath, ...args], {
+    env: { ...NO_PROXY_ENV, ...opts.env },
+    timeoutMs: 90_000,
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+  });
   const text = await readFile(out, 'utf8').catch(() => {
     throw new Error(`no report written (exit ${cli.code}):\n${cli.stderr}\n${cli.stdout}`);
   });

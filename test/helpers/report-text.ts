@@ -40,7 +40,9 @@ export interface EnglishText {
 }
 
 export type EnglishFinding<F> = F & EnglishText;
-export type EnglishResult<R extends ResultLike> = { [K in keyof R]: K extends 'findings' ? Array<EnglishFinding<R['findings'][number]>> : R[K] };
+export type EnglishResult<R extends ResultLike> = {
+  [K in keyof R]: K extends 'findings' ? Array<EnglishFinding<R['findings'][number]>> : R[K];
+};
 export type EnglishReport<R extends ReportLike> = {
   [K in keyof R]: K extends 'results'
     ? Array<EnglishResult<R['results'][number]>>
@@ -57,7 +59,9 @@ export type EnglishMessage = (check: string, msg: Message) => string;
 let builtins: Promise<Map<string, Record<string, Catalog>>> | undefined;
 
 function builtinCatalogs(): Promise<Map<string, Record<string, Catalog>>> {
-  builtins ??= builtinChecks().then((checks) => new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>])));
+  builtins ??= builtinChecks().then(
+    (checks) => new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>])),
+  );
   return builtins;
 }
 
@@ -73,7 +77,8 @@ export async function englishMessages(report: Pick<ReportLike, 'catalogs'>): Pro
     const c = catalogs.get(check);
     const nested = Object.values(msg.params ?? {}).flatMap((v) => (typeof v === 'string' && v.startsWith('@') ? [v.slice(1)] : []));
     for (const id of [msg.id, ...nested]) {
-      if (c?.en?.[id] === undefined) throw new Error(`no English text for ${check} message ${id} (${c ? 'not in its catalog' : 'no catalog for the check'})`);
+      if (c?.en?.[id] === undefined)
+        throw new Error(`no English text for ${check} message ${id} (${c ? 'not in its catalog' : 'no catalog for the check'})`);
     }
     return messageText(en, c, msg);
   };

@@ -39,8 +39,20 @@ function block(index: number): { low: string; high: string; all: string[] } {
 }
 
 async function taken(): Promise<{ text: string; names: Set<string> }> {
-  const [addrs, routes, netns] = await Promise.all([run('ip', ['-4', '-o', 'addr', 'show']), run('ip', ['-4', 'route', 'show']), run('ip', ['netns', 'list'])]);
-  return { text: `${addrs.stdout}\n${routes.stdout}`, names: new Set(netns.stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean)) };
+  const [addrs, routes, netns] = await Promise.all([
+    run('ip', ['-4', '-o', 'addr', 'show']),
+    run('ip', ['-4', 'route', 'show']),
+    run('ip', ['netns', 'list']),
+  ]);
+  return {
+    text: `${addrs.stdout}\n${routes.stdout}`,
+    names: new Set(
+      netns.stdout
+        .split('\n')
+        .map((l) => l.split(' ')[0]!)
+        .filter(Boolean),
+    ),
+  };
 }
 
 export async function createRoutedLab(): Promise<RoutedLab> {
@@ -61,7 +73,11 @@ export async function createRoutedLab(): Promise<RoutedLab> {
     const [left, right] = pair;
 
     const tag = randomBytes(3).toString('hex');
-    const ns: Record<Role, string> = { client: `sr-${process.pid}-${tag}-c`, router: `sr-${process.pid}-${tag}-r`, server: `sr-${process.pid}-${tag}-s` };
+    const ns: Record<Role, string> = {
+      client: `sr-${process.pid}-${tag}-c`,
+      router: `sr-${process.pid}-${tag}-r`,
+      server: `sr-${process.pid}-${tag}-s`,
+    };
     if (Object.values(ns).some((n) => used.names.has(n))) throw new Error(`namespace name taken: ${Object.values(ns).join(', ')}`);
     const v6 = `fd53:${(process.pid & 0xffff).toString(16)}:${tag.slice(0, 4)}`;
     const lab = {

@@ -15,7 +15,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
-import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, startHostileTcpPeer, type GenericBehaviour, type HostileOptions, type HostilePeer, type Script } from '../helpers/hostile-peers.js';
+import {
+  crashSigns,
+  GENERIC_BEHAVIOURS,
+  hostileVerdictProblem,
+  startHostileTcpPeer,
+  type GenericBehaviour,
+  type HostileOptions,
+  type HostilePeer,
+  type Script,
+} from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
 import { englishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
@@ -80,7 +89,14 @@ async function genericCases(check: string, prefix: string, target: (port: number
   return out;
 }
 
-async function scriptCases(check: string, prefix: string, scripts: Record<string, Script>, target: (port: number) => string, opts: HostileOptions = {}, expects: Record<string, Case['expect']> = {}): Promise<Case[]> {
+async function scriptCases(
+  check: string,
+  prefix: string,
+  scripts: Record<string, Script>,
+  target: (port: number) => string,
+  opts: HostileOptions = {},
+  expects: Record<string, Case['expect']> = {},
+): Promise<Case[]> {
   const out: Case[] = [];
   for (const [name, script] of Object.entries(scripts)) {
     const p = await peer(script, { ...opts, label: `${prefix}${name}` });
@@ -92,9 +108,11 @@ async function scriptCases(check: string, prefix: string, scripts: Record<string
 const https = (path: string) => (port: number) => `https://127.0.0.1:${port}${path}`;
 
 /** A finding whose id is `id` must be among the result's. */
-const finding = (id: string): Case['expect'] => (r) => (r.findings.some((f) => f.id === id) ? undefined : `expected finding ${id}, got ${r.findings.map((f) => f.id).join(', ') || 'none'}`);
+const finding =
+  (id: string): Case['expect'] =>
+  (r) =>
+    r.findings.some((f) => f.id === id) ? undefined : `expected finding ${id}, got ${r.findings.map((f) => f.id).join(', ') || 'none'}`;
 
-// eslint-disable-next-line no-control-regex
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** What is wrong with one result; empty when the check handled the hostile peer. */
@@ -105,9 +123,13 @@ function resultProblems(c: Case, r: Result): string[] {
   if (bad) out.push(bad);
   // The text a reader gets, parameters from the peer included: the message and the remediation.
   for (const f of r.findings) {
-    for (const [what, text] of [['message', f.text], ['remediation', f.fix]] as const) {
+    for (const [what, text] of [
+      ['message', f.text],
+      ['remediation', f.fix],
+    ] as const) {
       if (text === undefined) continue;
-      if (UNPRINTABLE.test(text)) out.push(`finding ${f.id}'s ${what} carries control or bidi characters: ${JSON.stringify(text.slice(0, 120))}`);
+      if (UNPRINTABLE.test(text))
+        out.push(`finding ${f.id}'s ${what} carries control or bidi characters: ${JSON.stringify(text.slice(0, 120))}`);
       if (text.length > 4000) out.push(`finding ${f.id}'s ${what} is ${text.length} characters long`);
     }
   }
@@ -117,8 +139,21 @@ function resultProblems(c: Case, r: Result): string[] {
 }
 
 /** One run over all of a check's cases; each result is matched to its case by the peer's port in the target name. */
-async function runMatrix(check: string, cases: Case[], env: NodeJS.ProcessEnv = {}, formats: string[] = []): Promise<{ problems: string[]; run: WrittenRun }> {
-  const run = await runCheckWritten(check, cases.map((c) => c.target), dir.path, formats, ['--ca', caFile, '--concurrency', '64', '--task-timeout', String(TASK_TIMEOUT_S)], env, RUN_BOUND_MS + 30_000);
+async function runMatrix(
+  check: string,
+  cases: Case[],
+  env: NodeJS.ProcessEnv = {},
+  formats: string[] = [],
+): Promise<{ problems: string[]; run: WrittenRun }> {
+  const run = await runCheckWritten(
+    check,
+    cases.map((c) => c.target),
+    dir.path,
+    formats,
+    ['--ca', caFile, '--concurrency', '64', '--task-timeout', String(TASK_TIMEOUT_S)],
+    env,
+    RUN_BOUND_MS + 30_000,
+  );
   const runProblems: string[] = [];
   if (run.cli.code !== 0 && run.cli.code !== 1) runProblems.push(`exit ${run.cli.code}`);
   if (run.cli.ms > RUN_BOUND_MS) runProblems.push(`took ${run.cli.ms} ms (bound ${RUN_BOUND_MS})`);
@@ -166,15 +201,47 @@ describe('hostile peers: integration checks', () => {
     const ldaps = (port: number) => `ldaps://127.0.0.1:${port}`;
     const cases = [
       ...(await genericCases('directory', 'ldaps-', ldaps, { tls, payload: LDAP_PAYLOAD })),
-      ...(await scriptCases('directory', 'ldaps-', LDAP_SCRIPTS, ldaps, { tls }, { 'ldap-echo-request': finding('directory.not-ldap'), 'ber-absurd-length': finding('directory.not-ldap') })),
-      ...(await scriptCases('directory', 'ldap-', STARTTLS_SCRIPTS, (port) => `ldap://127.0.0.1:${port}`, {}, { 'starttls-wrong-op': finding('directory.not-ldap'), 'starttls-then-garbage': finding('directory.tls-failure') })),
-      ...(await scriptCases('directory', 'ldaps-', { 'slapd-echoes-password': ldapEchoPassword, 'disconnect-echoes-password': ldapDisconnectEchoPassword, 'ldap-long-diagnostic': ldapLongDiagnostic }, ldaps, { tls }, {
-        'slapd-echoes-password': finding('directory.invalid-credentials'),
-        'disconnect-echoes-password': (r) => finding('directory.not-ldap')!(r) ?? (r.facts.messageWithheld === true ? undefined : 'the failure message that quotes the password was kept'),
-        'ldap-long-diagnostic': (r) => finding('directory.invalid-credentials')!(r) ?? (r.findings[0]!.text.length < 600 ? undefined : `a ${r.findings[0]!.text.length}-character message`),
-      })),
+      ...(await scriptCases(
+        'directory',
+        'ldaps-',
+        LDAP_SCRIPTS,
+        ldaps,
+        { tls },
+        { 'ldap-echo-request': finding('directory.not-ldap'), 'ber-absurd-length': finding('directory.not-ldap') },
+      )),
+      ...(await scriptCases(
+        'directory',
+        'ldap-',
+        STARTTLS_SCRIPTS,
+        (port) => `ldap://127.0.0.1:${port}`,
+        {},
+        { 'starttls-wrong-op': finding('directory.not-ldap'), 'starttls-then-garbage': finding('directory.tls-failure') },
+      )),
+      ...(await scriptCases(
+        'directory',
+        'ldaps-',
+        {
+          'slapd-echoes-password': ldapEchoPassword,
+          'disconnect-echoes-password': ldapDisconnectEchoPassword,
+          'ldap-long-diagnostic': ldapLongDiagnostic,
+        },
+        ldaps,
+        { tls },
+        {
+          'slapd-echoes-password': finding('directory.invalid-credentials'),
+          'disconnect-echoes-password': (r) =>
+            finding('directory.not-ldap')!(r) ??
+            (r.facts.messageWithheld === true ? undefined : 'the failure message that quotes the password was kept'),
+          'ldap-long-diagnostic': (r) =>
+            finding('directory.invalid-credentials')!(r) ??
+            (r.findings[0]!.text.length < 600 ? undefined : `a ${r.findings[0]!.text.length}-character message`),
+        },
+      )),
     ];
-    const { problems, run } = await runMatrix('directory', cases, { SITEREADY_LDAP_BIND_DN: BIND_DN, SITEREADY_LDAP_PASSWORD: PASSWORD }, ['sarif', 'md']);
+    const { problems, run } = await runMatrix('directory', cases, { SITEREADY_LDAP_BIND_DN: BIND_DN, SITEREADY_LDAP_PASSWORD: PASSWORD }, [
+      'sarif',
+      'md',
+    ]);
     directoryRun = run;
     expect(problems).toEqual([]);
   }, 90_000);
@@ -184,15 +251,20 @@ describe('hostile peers: integration checks', () => {
     const forms = {
       raw: PASSWORD,
       'JSON-escaped': JSON.stringify(PASSWORD).slice(1, -1),
-      'JSON-escaped (ASCII only)': JSON.stringify(PASSWORD).slice(1, -1).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`),
+      'JSON-escaped (ASCII only)': JSON.stringify(PASSWORD)
+        .slice(1, -1)
+        .replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`),
       base64: Buffer.from(PASSWORD).toString('base64'),
       'base64(dn:password)': Buffer.from(`${BIND_DN}:${PASSWORD}`).toString('base64'),
       'URL-encoded': encodeURIComponent(PASSWORD),
     };
     for (const [format, text] of Object.entries(directoryRun!.texts)) {
-      for (const [form, value] of Object.entries(forms)) expect(text.includes(value), `${form} password in the ${format} report`).toBe(false);
+      for (const [form, value] of Object.entries(forms))
+        expect(text.includes(value), `${form} password in the ${format} report`).toBe(false);
     }
-    const r = (await englishReport(directoryRun!.report)).results.find((x) => x.findings.some((f) => f.id === 'directory.invalid-credentials'));
+    const r = (await englishReport(directoryRun!.report)).results.find((x) =>
+      x.findings.some((f) => f.id === 'directory.invalid-credentials'),
+    );
     expect(r?.findings.find((f) => f.id === 'directory.invalid-credentials')?.text).toMatch(/not shown/);
   });
 
@@ -201,9 +273,30 @@ describe('hostile peers: integration checks', () => {
     const saml = https('/saml/metadata');
     const cases = [
       ...(await genericCases('sso', 'https-', oidc, { tls })),
-      ...(await scriptCases('sso', 'https-', httpScripts(200), oidc, { tls }, { 'redirect-self': finding('sso.redirect-loop'), 'chunked-endless': finding('sso.not-json') })),
-      ...(await scriptCases('sso', 'oidc-', OIDC_SCRIPTS, oidc, { tls }, { 'json-wrong-types': finding('sso.wrong-type'), 'jwks-deep': finding('sso.jwks-invalid'), 'json-huge': finding('sso.not-json') })),
-      ...(await scriptCases('sso', 'saml-', SAML_SCRIPTS, saml, { tls }, { 'xml-billion-laughs': finding('sso.metadata-invalid'), 'xml-deep': finding('sso.metadata-invalid') })),
+      ...(await scriptCases(
+        'sso',
+        'https-',
+        httpScripts(200),
+        oidc,
+        { tls },
+        { 'redirect-self': finding('sso.redirect-loop'), 'chunked-endless': finding('sso.not-json') },
+      )),
+      ...(await scriptCases(
+        'sso',
+        'oidc-',
+        OIDC_SCRIPTS,
+        oidc,
+        { tls },
+        { 'json-wrong-types': finding('sso.wrong-type'), 'jwks-deep': finding('sso.jwks-invalid'), 'json-huge': finding('sso.not-json') },
+      )),
+      ...(await scriptCases(
+        'sso',
+        'saml-',
+        SAML_SCRIPTS,
+        saml,
+        { tls },
+        { 'xml-billion-laughs': finding('sso.metadata-invalid'), 'xml-deep': finding('sso.metadata-invalid') },
+      )),
     ];
     const { problems } = await runMatrix('sso', cases);
     expect(problems).toEqual([]);
@@ -214,7 +307,18 @@ describe('hostile peers: integration checks', () => {
     const cases = [
       ...(await genericCases('api', 'https-', api, { tls })),
       // 401 with a challenge is what a protected API answers: the check would pass it if it were whole.
-      ...(await scriptCases('api', 'https-', httpScripts(401), api, { tls }, { 'redirect-ping-pong': finding('api.redirect-loop'), 'chunked-endless': finding('api.body-too-large'), 'redirect-bad-scheme': finding('api.bad-redirect') })),
+      ...(await scriptCases(
+        'api',
+        'https-',
+        httpScripts(401),
+        api,
+        { tls },
+        {
+          'redirect-ping-pong': finding('api.redirect-loop'),
+          'chunked-endless': finding('api.body-too-large'),
+          'redirect-bad-scheme': finding('api.bad-redirect'),
+        },
+      )),
     ];
     const { problems } = await runMatrix('api', cases);
     expect(problems).toEqual([]);
@@ -226,16 +330,34 @@ describe('hostile peers: integration checks', () => {
     const cases = [
       ...(await genericCases('storage', 'https-', bucket, { tls })),
       // 403 is what an S3 or WebDAV root answers without credentials: the check would pass it if it were whole.
-      ...(await scriptCases('storage', 'https-', httpScripts(403, 'application/xml'), bucket, { tls }, {
-        'redirect-self': finding('storage.redirect-loop'),
-        'redirect-ping-pong': finding('storage.redirect-loop'),
-        'redirect-endless': finding('storage.redirect-loop'),
-        'redirect-bad-scheme': finding('storage.bad-redirect'),
-        'chunked-endless': finding('storage.body-too-large'),
-        'content-length-absurd': finding('storage.body-too-large'),
-      })),
+      ...(await scriptCases(
+        'storage',
+        'https-',
+        httpScripts(403, 'application/xml'),
+        bucket,
+        { tls },
+        {
+          'redirect-self': finding('storage.redirect-loop'),
+          'redirect-ping-pong': finding('storage.redirect-loop'),
+          'redirect-endless': finding('storage.redirect-loop'),
+          'redirect-bad-scheme': finding('storage.bad-redirect'),
+          'chunked-endless': finding('storage.body-too-large'),
+          'content-length-absurd': finding('storage.body-too-large'),
+        },
+      )),
       ...(await genericCases('storage', 'smb-', smb, { payload: SMB_PAYLOAD })),
-      ...(await scriptCases('storage', '', SMB_SCRIPTS, smb, {}, { 'smb-dialect-0x0041': (r) => finding('storage.not-smb')!(r) ?? (r.facts.code === 'SMB_BAD_DIALECT' ? undefined : `code ${r.facts.code}, expected SMB_BAD_DIALECT`) })),
+      ...(await scriptCases(
+        'storage',
+        '',
+        SMB_SCRIPTS,
+        smb,
+        {},
+        {
+          'smb-dialect-0x0041': (r) =>
+            finding('storage.not-smb')!(r) ??
+            (r.facts.code === 'SMB_BAD_DIALECT' ? undefined : `code ${r.facts.code}, expected SMB_BAD_DIALECT`),
+        },
+      )),
     ];
     const { problems } = await runMatrix('storage', cases);
     expect(problems).toEqual([]);
@@ -246,12 +368,19 @@ describe('hostile peers: integration checks', () => {
     const ldaps = (port: number) => `ldaps://127.0.0.1:${port}`;
     const cases = [
       ...(await genericCases('org-sync', 'https-', org, { tls })),
-      ...(await scriptCases('org-sync', 'https-', httpScripts(401), org, { tls }, {
-        'redirect-self': finding('org-sync.redirect-loop'),
-        'redirect-endless': finding('org-sync.redirect-loop'),
-        'chunked-endless': finding('org-sync.body-too-large'),
-        'content-length-absurd': finding('org-sync.body-too-large'),
-      })),
+      ...(await scriptCases(
+        'org-sync',
+        'https-',
+        httpScripts(401),
+        org,
+        { tls },
+        {
+          'redirect-self': finding('org-sync.redirect-loop'),
+          'redirect-endless': finding('org-sync.redirect-loop'),
+          'chunked-endless': finding('org-sync.body-too-large'),
+          'content-length-absurd': finding('org-sync.body-too-large'),
+        },
+      )),
       ...(await genericCases('org-sync', 'ldaps-', ldaps, { tls, payload: LDAP_PAYLOAD })),
       ...(await scriptCases('org-sync', 'ldaps-', LDAP_SCRIPTS, ldaps, { tls }, { 'ldap-echo-request': finding('org-sync.not-ldap') })),
     ];

@@ -54,7 +54,11 @@ export function httpScript(respond: (req: HttpRequest, s: Sock) => void): Script
       s.off('data', onData);
       const lines = buf.subarray(0, end).toString('latin1').split('\r\n');
       const [method = '', path = '/'] = lines[0]!.split(' ');
-      const host = lines.find((l) => /^host:/i.test(l))?.slice(5).trim() ?? '';
+      const host =
+        lines
+          .find((l) => /^host:/i.test(l))
+          ?.slice(5)
+          .trim() ?? '';
       respond({ method, path, host }, s);
       return true;
     };
@@ -68,7 +72,12 @@ export function httpScript(respond: (req: HttpRequest, s: Sock) => void): Script
 }
 
 function head(status: number, headers: Record<string, string | number> = {}): Buffer {
-  return Buffer.from(`HTTP/1.1 ${status} X\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`, 'latin1');
+  return Buffer.from(
+    `HTTP/1.1 ${status} X\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')}\r\n`,
+    'latin1',
+  );
 }
 
 function answer(s: Sock, status: number, headers: Record<string, string | number>, body: string | Buffer = ''): void {
@@ -102,7 +111,12 @@ export function httpScripts(status: number, contentType = 'application/json'): R
     }),
     /** A chunk size of twenty hex digits. */
     'chunk-size-absurd': httpScript((_, s) => {
-      s.end(Buffer.concat([head(status, { 'content-type': contentType, 'transfer-encoding': 'chunked' }), Buffer.from('FFFFFFFFFFFFFFFFFFFF\r\nxx\r\n')]));
+      s.end(
+        Buffer.concat([
+          head(status, { 'content-type': contentType, 'transfer-encoding': 'chunked' }),
+          Buffer.from('FFFFFFFFFFFFFFFFFFFF\r\nxx\r\n'),
+        ]),
+      );
     }),
     /** Content-Length of 100 TB, and bytes that keep coming. */
     'content-length-absurd': httpScript((_, s) => {
@@ -116,7 +130,9 @@ export function httpScripts(status: number, contentType = 'application/json'): R
     /** Every URL redirects to itself. */
     'redirect-self': httpScript((req, s) => answer(s, 302, { location: req.path })),
     /** /a ↔ /login: a loop through a page that looks like a login, absolute URLs. */
-    'redirect-ping-pong': httpScript((req, s) => answer(s, 302, { location: `https://${req.host}${req.path.startsWith('/login') ? '/a' : '/login'}` })),
+    'redirect-ping-pong': httpScript((req, s) =>
+      answer(s, 302, { location: `https://${req.host}${req.path.startsWith('/login') ? '/a' : '/login'}` }),
+    ),
     /** Every answer a redirect to a new URL: /r/1 → /r/2 → … */
     'redirect-endless': httpScript((req, s) => answer(s, 307, { location: `/r/${Number(/\/r\/(\d+)/.exec(req.path)?.[1] ?? 0) + 1}` })),
     /** A redirect somewhere no HTTP client can go. */
@@ -151,7 +167,8 @@ function discovery(host: string, jwksPath: string): string {
 /** Good discovery, endpoints that answer, and this misbehaving key set at /jwks. */
 function withJwks(jwks: (s: Sock) => void): Script {
   return httpScript((req, s) => {
-    if (req.path.endsWith('/.well-known/openid-configuration')) return answer(s, 200, { 'content-type': 'application/json' }, discovery(req.host, '/jwks'));
+    if (req.path.endsWith('/.well-known/openid-configuration'))
+      return answer(s, 200, { 'content-type': 'application/json' }, discovery(req.host, '/jwks'));
     if (req.path === '/jwks') return jwks(s);
     answer(s, 400, { 'content-type': 'application/json' }, '{"error":"invalid_request"}');
   });
@@ -167,13 +184,40 @@ export const OIDC_SCRIPTS: Record<string, Script> = {
   /** An object nested 30,000 deep: JSON.parse takes it; nothing may walk it recursively. */
   'json-deep-object': json(nested(30_000, '{"a":', '}')),
   /** Every required field there, every one of the wrong type. */
-  'json-wrong-types': json(JSON.stringify({ issuer: 42, authorization_endpoint: ['x'], token_endpoint: { url: 'x' }, jwks_uri: null, response_types_supported: 'code', subject_types_supported: [1, 2], id_token_signing_alg_values_supported: { RS256: true } })),
+  'json-wrong-types': json(
+    JSON.stringify({
+      issuer: 42,
+      authorization_endpoint: ['x'],
+      token_endpoint: { url: 'x' },
+      jwks_uri: null,
+      response_types_supported: 'code',
+      subject_types_supported: [1, 2],
+      id_token_signing_alg_values_supported: { RS256: true },
+    }),
+  ),
   /** Not JSON at all: a login page. */
   'json-html': httpScript((_, s) => answer(s, 200, { 'content-type': 'text/html' }, '<html><body>Sign in</body></html>')),
   /** Content-Length 2000, a document cut off after its issuer. */
-  'json-truncated': httpScript((req, s) => s.end(Buffer.concat([head(200, { 'content-type': 'application/json', 'content-length': 2000 }), Buffer.from(discovery(req.host, '/jwks').slice(0, 60))]))),
+  'json-truncated': httpScript((req, s) =>
+    s.end(
+      Buffer.concat([
+        head(200, { 'content-type': 'application/json', 'content-length': 2000 }),
+        Buffer.from(discovery(req.host, '/jwks').slice(0, 60)),
+      ]),
+    ),
+  ),
   /** A control-character issuer 300 KiB long: bounded and cleaned before it reaches the report. */
-  'json-issuer-terminal-escape': httpScript((req, s) => answer(s, 200, { 'content-type': 'application/json' }, JSON.stringify({ ...JSON.parse(discovery(req.host, '/jwks')), issuer: `\u001b[2J\u001b]0;pwned\u0007${'\u202e'.repeat(10)}${'i'.repeat(250 * 1024)}` }))),
+  'json-issuer-terminal-escape': httpScript((req, s) =>
+    answer(
+      s,
+      200,
+      { 'content-type': 'application/json' },
+      JSON.stringify({
+        ...JSON.parse(discovery(req.host, '/jwks')),
+        issuer: `\u001b[2J\u001b]0;pwned\u0007${'\u202e'.repeat(10)}${'i'.repeat(250 * 1024)}`,
+      }),
+    ),
+  ),
   /** Good discovery; the key set never ends. */
   'jwks-endless': withJwks((s) => {
     s.write(head(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' }));
@@ -183,9 +227,18 @@ export const OIDC_SCRIPTS: Record<string, Script> = {
   /** Good discovery; the key set is an array nested 100,000 deep. */
   'jwks-deep': withJwks((s) => answer(s, 200, { 'content-type': 'application/json' }, `{"keys":${nested(100_000, '[', ']')}}`)),
   /** Good discovery; "keys" of every wrong type. */
-  'jwks-wrong-types': withJwks((s) => answer(s, 200, { 'content-type': 'application/json' }, JSON.stringify({ keys: [null, 7, 'RSA', { kty: 9, n: { x: 1 }, kid: ['a'] }, { kty: 'RSA', n: 12345 }] }))),
+  'jwks-wrong-types': withJwks((s) =>
+    answer(
+      s,
+      200,
+      { 'content-type': 'application/json' },
+      JSON.stringify({ keys: [null, 7, 'RSA', { kty: 9, n: { x: 1 }, kid: ['a'] }, { kty: 'RSA', n: 12345 }] }),
+    ),
+  ),
   /** Good discovery; the key set stalls after its first bytes. */
-  'jwks-stall': withJwks((s) => s.write(Buffer.concat([head(200, { 'content-type': 'application/json', 'content-length': 5000 }), Buffer.from('{"keys":[')]))),
+  'jwks-stall': withJwks((s) =>
+    s.write(Buffer.concat([head(200, { 'content-type': 'application/json', 'content-length': 5000 }), Buffer.from('{"keys":[')])),
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +251,9 @@ export const SAML_SCRIPTS: Record<string, Script> = {
   'xml-billion-laughs': xml(
     `<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]>\n<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&lol9;"/>`,
   ),
-  'xml-external-entity': xml(`<?xml version="1.0"?>\n<!DOCTYPE md [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n${ENTITY('<md:IDPSSODescriptor>&xxe;</md:IDPSSODescriptor>')}`),
+  'xml-external-entity': xml(
+    `<?xml version="1.0"?>\n<!DOCTYPE md [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n${ENTITY('<md:IDPSSODescriptor>&xxe;</md:IDPSSODescriptor>')}`,
+  ),
   'xml-undeclared-entity': xml(ENTITY('<md:IDPSSODescriptor>&xxe;</md:IDPSSODescriptor>')),
   'xml-deep': xml(ENTITY(nested(50_000, '<a>', '</a>', ''))),
   'xml-huge': xml(ENTITY(`<md:Extensions>${'<x/>'.repeat(300_000)}</md:Extensions>`)),
@@ -273,11 +328,22 @@ const int = (tag: number, v: number) => tlv(tag, Buffer.from([v]));
 
 /** An LDAPResult-carrying response: BindResponse (0x61) or ExtendedResponse (0x78). */
 export function ldapResponse(id: number, opTag: number, code: number, diagnostic: string | Buffer = '', extra: Buffer[] = []): Buffer {
-  return tlv(0x30, int(0x02, id), tlv(opTag, int(0x0a, code), tlv(0x04, Buffer.alloc(0)), tlv(0x04, Buffer.isBuffer(diagnostic) ? diagnostic : Buffer.from(diagnostic)), ...extra));
+  return tlv(
+    0x30,
+    int(0x02, id),
+    tlv(
+      opTag,
+      int(0x0a, code),
+      tlv(0x04, Buffer.alloc(0)),
+      tlv(0x04, Buffer.isBuffer(diagnostic) ? diagnostic : Buffer.from(diagnostic)),
+      ...extra,
+    ),
+  );
 }
 
 /** The right kind of response for a request, with this result code. */
-const reply = (req: LdapRequest, code: number, diagnostic: string | Buffer = '') => ldapResponse(req.id, req.op === 0x60 ? 0x61 : 0x78, code, diagnostic);
+const reply = (req: LdapRequest, code: number, diagnostic: string | Buffer = '') =>
+  ldapResponse(req.id, req.op === 0x60 ? 0x61 : 0x78, code, diagnostic);
 
 /** What an LDAP-like stream starts with for the generic endless and trickle peers: a message announcing 16,000 bytes (under the client's cap, so it waits for them). */
 export const LDAP_PAYLOAD = Buffer.from([0x30, 0x82, 0x3e, 0x80]);
@@ -286,7 +352,8 @@ export const LDAP_SCRIPTS: Record<string, Script> = {
   /** A message announcing 2 GiB. */
   'ber-absurd-length': (s) => s.write(Buffer.from([0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x02, 0x01, 0x01])),
   /** Indefinite length, which LDAP forbids. */
-  'ber-indefinite-length': (s) => s.write(Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x61, 0x80, 0x0a, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00])),
+  'ber-indefinite-length': (s) =>
+    s.write(Buffer.from([0x30, 0x80, 0x02, 0x01, 0x01, 0x61, 0x80, 0x0a, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00])),
   /** A nine-byte length field. */
   'ber-length-of-length': (s) => s.write(Buffer.from([0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9])),
   /** A message whose inner element claims more than the message holds. */
@@ -304,9 +371,13 @@ export const LDAP_SCRIPTS: Record<string, Script> = {
   /** The request sent straight back: the right message id, the wrong operation. */
   'ldap-echo-request': ldapScript((req, s) => s.write(req.raw)),
   /** Answers to message ids nobody used, without end. */
-  'ldap-unsolicited-flood': ldapScript((_, s) => pump(s, Buffer.concat(Array.from({ length: 64 }, (__, i) => ldapResponse(100 + i, 0x61, 0))))),
+  'ldap-unsolicited-flood': ldapScript((_, s) =>
+    pump(s, Buffer.concat(Array.from({ length: 64 }, (__, i) => ldapResponse(100 + i, 0x61, 0)))),
+  ),
   /** The unsolicited notice of disconnection (RFC 4511 §4.4.1), with ANSI escapes in its text. */
-  'ldap-notice-of-disconnection': ldapScript((_, s) => s.end(ldapResponse(0, 0x78, 52, '\u001b[31mshutting down\u001b[0m', [tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036'))]))),
+  'ldap-notice-of-disconnection': ldapScript((_, s) =>
+    s.end(ldapResponse(0, 0x78, 52, '\u001b[31mshutting down\u001b[0m', [tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036'))])),
+  ),
   /** A refusal whose diagnostic is 60 KB of terminal escapes and bidi overrides: more than any LDAP answer needs. */
   'ldap-huge-diagnostic': ldapScript((req, s) => s.write(reply(req, 49, ESCAPES.repeat(4000).slice(0, 60_000)))),
 };
@@ -319,7 +390,9 @@ export const ldapLongDiagnostic: Script = ldapScript((req, s) => s.write(reply(r
 /** StartTLS misbehaviour (plain ldap://): the directory check asks for StartTLS first. */
 export const STARTTLS_SCRIPTS: Record<string, Script> = {
   /** StartTLS accepted, then bytes that are not TLS. */
-  'starttls-then-garbage': ldapScript((req, s) => s.write(Buffer.concat([reply(req, 0), Buffer.from('this is not a TLS record\r\n'.repeat(20))]))),
+  'starttls-then-garbage': ldapScript((req, s) =>
+    s.write(Buffer.concat([reply(req, 0), Buffer.from('this is not a TLS record\r\n'.repeat(20))])),
+  ),
   /** StartTLS answered with a BindResponse. */
   'starttls-wrong-op': ldapScript((req, s) => s.write(ldapResponse(req.id, 0x61, 0))),
   /** StartTLS accepted, then silence where the ServerHello should be. */
@@ -336,7 +409,13 @@ export const ldapEchoPassword: Script = ldapScript((req, s) => {
   if (req.op !== 0x60) return s.write(reply(req, 2, 'unsupported extended operation'));
   if (!req.password) return s.write(reply(req, 53, 'anonymous bind disallowed'));
   const pw = req.password;
-  s.write(reply(req, 49, `invalid credentials for "${req.dn}" with password "${pw}" (b64 ${Buffer.from(pw).toString('base64')}, basic ${Buffer.from(`${req.dn}:${pw}`).toString('base64')})`));
+  s.write(
+    reply(
+      req,
+      49,
+      `invalid credentials for "${req.dn}" with password "${pw}" (b64 ${Buffer.from(pw).toString('base64')}, basic ${Buffer.from(`${req.dn}:${pw}`).toString('base64')})`,
+    ),
+  );
 });
 
 /**
@@ -347,7 +426,11 @@ export const ldapEchoPassword: Script = ldapScript((req, s) => {
 export const ldapDisconnectEchoPassword: Script = ldapScript((req, s) => {
   if (req.op !== 0x60) return s.write(reply(req, 2, 'unsupported extended operation'));
   if (!req.password) return s.write(reply(req, 53, 'anonymous bind disallowed'));
-  s.end(ldapResponse(0, 0x78, 52, `bind of ${req.dn} with "${req.password}" refused, goodbye`, [tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036'))]));
+  s.end(
+    ldapResponse(0, 0x78, 52, `bind of ${req.dn} with "${req.password}" refused, goodbye`, [
+      tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036')),
+    ]),
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +451,8 @@ export const SMB_SCRIPTS: Record<string, Script> = {
   'smb-dialect-0x0041': smbAnswer((b) => (b.writeUInt16LE(0x0041, SMB + 64 + 4), b)),
   'smb-dialect-0xffff': smbAnswer((b) => (b.writeUInt16LE(0xffff, SMB + 64 + 4), b)),
   /** An NBSS length of 16 MiB − 1: more than any NEGOTIATE response. */
-  'smb-nbss-absurd-length': (s) => s.write(Buffer.concat([Buffer.from([0x00, 0xff, 0xff, 0xff]), Buffer.from('\xfeSMB', 'latin1'), Buffer.alloc(60)])),
+  'smb-nbss-absurd-length': (s) =>
+    s.write(Buffer.concat([Buffer.from([0x00, 0xff, 0xff, 0xff]), Buffer.from('\xfeSMB', 'latin1'), Buffer.alloc(60)])),
   /** The frame says 129 bytes; 40 arrive, then the connection closes. */
   'smb-truncated-close': (s) => s.end(Buffer.from(smb2NegotiateResponse(0x0311, true)).subarray(0, 44)),
   /** The frame says 129 bytes; 40 arrive, then silence. */
@@ -406,10 +490,21 @@ export interface WrittenRun {
  * `siteready run <check> <targets…>` writing JSON and each of `formats` (sarif, md, …) to files, as
  * a user would; throws when a file was not written, itself a failure of the case.
  */
-export async function runCheckWritten(check: string, targets: string[], dir: string, formats: string[], extra: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<WrittenRun> {
+export async function runCheckWritten(
+  check: string,
+  targets: string[],
+  dir: string,
+  formats: string[],
+  extra: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<WrittenRun> {
   const stem = join(dir, `${check}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
   const files = ['json', ...formats].map((f) => [f, `${stem}.${f}`] as const);
-  const cli = await runCli(['run', check, ...targets, '--format', files.map(([f, path]) => `${f}=${path}`).join(','), '--quiet', ...extra], { env, timeoutMs });
+  const cli = await runCli(
+    ['run', check, ...targets, '--format', files.map(([f, path]) => `${f}=${path}`).join(','), '--quiet', ...extra],
+    { env, timeoutMs },
+  );
   const texts: Record<string, string> = {};
   for (const [f, path] of files) {
     texts[f] = await readFile(path, 'utf8').catch(() => {

@@ -21,7 +21,16 @@ import { WebSocketServer } from 'ws';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { runCli } from '../helpers/cli.js';
 import { factsSchemaProblems } from '../helpers/facts-schema.js';
-import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type HostilePeer, type Script } from '../helpers/hostile-peers.js';
+import {
+  crashSigns,
+  GENERIC_BEHAVIOURS,
+  hostileVerdictProblem,
+  runCheck,
+  startHostileTcpPeer,
+  type CheckRun,
+  type HostilePeer,
+  type Script,
+} from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type Report, type ReportResult, type TempDir } from '../helpers/peers.js';
 import {
   DNS_BEHAVIOURS,
@@ -60,7 +69,16 @@ const SLOW = new Set([
  * a `fail` whose facts name the protocol broken (`failure.protocol`) — not a crash, not a timeout, not "unreachable".
  */
 const PROTOCOL_ERRORS: Record<string, readonly string[]> = {
-  http: ['garbage', 'endless', 'status-absurd', 'header-garbage', 'headers-endless', 'content-length-absurd', 'chunked-absurd-size', 'chunked-garbage-size'],
+  http: [
+    'garbage',
+    'endless',
+    'status-absurd',
+    'header-garbage',
+    'headers-endless',
+    'content-length-absurd',
+    'chunked-absurd-size',
+    'chunked-garbage-size',
+  ],
   websocket: [
     'garbage',
     'endless',
@@ -126,13 +144,35 @@ add('http', 'generic', 'tls', 'https', generic);
 add('http', 'http', 'tls', 'https', http);
 add('http', 'tls', 'direct', 'https', tls);
 add('http', 'control', 'tls', 'https', ['control']);
-add('http', 'proxy', 'proxy', 'http-proxy', proxied.map((b) => `${b} (CONNECT)`));
-add('http', 'proxy', 'proxy', 'http-proxy', proxied.map((b) => `${b} (absolute-form)`));
+add(
+  'http',
+  'proxy',
+  'proxy',
+  'http-proxy',
+  proxied.map((b) => `${b} (CONNECT)`),
+);
+add(
+  'http',
+  'proxy',
+  'proxy',
+  'http-proxy',
+  proxied.map((b) => `${b} (absolute-form)`),
+);
 add('http', 'proxy', 'proxy', 'http-proxy-rst', ['accept-rst (CONNECT)', 'accept-rst (absolute-form)']);
 
 // The PAC file that routes the endpoints comes from a hostile server: clients go DIRECT, and an
 // endpoint that must use a proxy fails (one site file per PAC server).
-const PAC_BEHAVIOURS = ['accept-rst', 'silence', 'garbage', 'endless', 'trickle', 'chunked-endless', 'content-length-endless', 'chunked-trickle', 'redirect-loop'];
+const PAC_BEHAVIOURS = [
+  'accept-rst',
+  'silence',
+  'garbage',
+  'endless',
+  'trickle',
+  'chunked-endless',
+  'content-length-endless',
+  'chunked-trickle',
+  'redirect-loop',
+];
 for (const b of PAC_BEHAVIOURS) add('http', 'pac', 'pac', `pac-${b}`, [b]);
 
 add('websocket', 'generic', 'direct', 'websocket', generic);
@@ -178,14 +218,18 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
   if (r.error?.kind === 'uncaught') out.push(`uncaught: ${r.error.message}`);
   // The check's own deadlines classify a peer that never finishes, before the task's deadline does.
   if (r.status === 'error') out.push(`status error (${r.error?.kind}: ${r.error?.message})`);
-  const slow = SLOW.has(c.behaviour) || SLOW.has(`${c.behaviour}@${c.check}`) || (c.family === 'proxy' && SLOW.has(c.behaviour.replace(/ \(.*\)$/, '')));
+  const slow =
+    SLOW.has(c.behaviour) ||
+    SLOW.has(`${c.behaviour}@${c.check}`) ||
+    (c.family === 'proxy' && SLOW.has(c.behaviour.replace(/ \(.*\)$/, '')));
   const bound = slow || c.family === 'control' ? taskTimeoutS * 1000 + 1000 : FAST_MS;
   const ms = (r as ReportResult & { durationMs?: number }).durationMs;
   if (ms === undefined || ms > bound) out.push(`took ${ms} ms (bound ${bound} ms)`);
   const classification = (r.facts as { classification?: string } | undefined)?.classification;
   if (c.family === 'control') {
     // A warning is a pass with a remark (a resolver that drops AAAA is slow for clients too).
-    if (!(r.status === 'pass' || (r.status === 'warn' && classification === 'ok'))) out.push(`control did not pass: ${r.status} ${JSON.stringify(r.facts).slice(0, 300)}`);
+    if (!(r.status === 'pass' || (r.status === 'warn' && classification === 'ok')))
+      out.push(`control did not pass: ${r.status} ${JSON.stringify(r.facts).slice(0, 300)}`);
     return out;
   }
   // A handshake-only check: a peer that completed the handshake is open — the truth at that layer.
@@ -195,7 +239,8 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
   }
   if ((c.via === 'direct' || c.via === 'tls' || c.via === 'assess') && PROTOCOL_ERRORS[c.check]?.includes(c.behaviour)) {
     const { kind } = failureOf(r);
-    if (r.status !== 'fail' || kind !== 'protocol-error') out.push(`expected a fail of kind protocol-error, got ${r.status} ${classification} kind ${kind}`);
+    if (r.status !== 'fail' || kind !== 'protocol-error')
+      out.push(`expected a fail of kind protocol-error, got ${r.status} ${classification} kind ${kind}`);
   }
   const verdict = hostileVerdictProblem(r);
   // idle's classification is the path's (the WebSocket opened); its verdict is the idle fate.
@@ -210,7 +255,8 @@ function problems(c: Case, r: ReportResult | undefined, taskTimeoutS: number): s
  */
 function failureOf(r: ReportResult): { kind?: string; code?: string } {
   const facts = (r.facts ?? {}) as { failure?: { protocol?: string; code?: string }; kind?: string; code?: string };
-  if (facts.failure) return { ...(facts.failure.protocol ? { kind: 'protocol-error' } : {}), ...(facts.failure.code ? { code: facts.failure.code } : {}) };
+  if (facts.failure)
+    return { ...(facts.failure.protocol ? { kind: 'protocol-error' } : {}), ...(facts.failure.code ? { code: facts.failure.code } : {}) };
   return { ...(facts.kind ? { kind: facts.kind } : {}), ...(facts.code ? { code: facts.code } : {}) };
 }
 
@@ -264,11 +310,20 @@ describe('hostile peers × network checks', () => {
       peers.push(p);
       return p.port;
     };
-    const genericPorts = async (wrapTls = false) => Object.fromEntries(await Promise.all(generic.map(async (b) => [b, await peer(b, b, wrapTls)] as const)));
-    const scriptPorts = async (scripts: Record<string, Script>, wrapTls = false) => Object.fromEntries(await Promise.all(Object.entries(scripts).map(async ([b, s]) => [b, await peer(b, s, wrapTls)] as const)));
+    const genericPorts = async (wrapTls = false) =>
+      Object.fromEntries(await Promise.all(generic.map(async (b) => [b, await peer(b, b, wrapTls)] as const)));
+    const scriptPorts = async (scripts: Record<string, Script>, wrapTls = false) =>
+      Object.fromEntries(await Promise.all(Object.entries(scripts).map(async ([b, s]) => [b, await peer(b, s, wrapTls)] as const)));
     const plain = {
       ...(await genericPorts()),
-      ...Object.fromEntries(await Promise.all(SPEAK_FIRST.map(async (b) => [`${b}-first`, peers[peers.push(await startHostileTcpPeer(b, { label: `${b}-first`, speakFirst: true })) - 1]!.port] as const))),
+      ...Object.fromEntries(
+        await Promise.all(
+          SPEAK_FIRST.map(
+            async (b) =>
+              [`${b}-first`, peers[peers.push(await startHostileTcpPeer(b, { label: `${b}-first`, speakFirst: true })) - 1]!.port] as const,
+          ),
+        ),
+      ),
     };
     const plainTls = await genericPorts(true);
     const wsPlain = await scriptPorts(WS_SCRIPTS);
@@ -341,12 +396,25 @@ describe('hostile peers × network checks', () => {
           // Through a proxy: the host names the proxy's behaviour. Only the proxy is dialled: for
           // anyone else the name does not resolve (the hostile DNS answers NXDOMAIN outside its zone).
           const host = `${label}.${PROXY_ZONE}`;
-          const scheme = c.check === 'http' ? (b.endsWith('(absolute-form)') ? 'http' : 'https') : c.check === 'websocket' || c.check === 'idle' ? 'ws' : '';
+          const scheme =
+            c.check === 'http'
+              ? b.endsWith('(absolute-form)')
+                ? 'http'
+                : 'https'
+              : c.check === 'websocket' || c.check === 'idle'
+                ? 'ws'
+                : '';
           // Plain HTTP goes to the proxy in absolute form; its path keeps the two targets' names apart.
           c.target = scheme ? `${scheme}://${host}/${b.endsWith('(absolute-form)') ? 'plain' : ''}` : `${host}:443`;
         }
       }
-      c.id = c.check === 'dns' ? c.target.replace(/:\d+$/, '') : c.target.replace(/^(https?|wss?):\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+      c.id =
+        c.check === 'dns'
+          ? c.target.replace(/:\d+$/, '')
+          : c.target
+              .replace(/^(https?|wss?):\/\//i, '')
+              .replace(/[^A-Za-z0-9._-]+/g, '-')
+              .replace(/^-+|-+$/g, '');
     }
 
     // Invocations: every run's targets at once (-c), a few runs side by side.
@@ -385,10 +453,14 @@ describe('hostile peers × network checks', () => {
       for (const c of CASES.filter((x) => x.run === name && x.check === check)) {
         const r = got.report.results.find((x) => x.check === c.check && x.target === c.id);
         // What a hostile peer made the check measure must still be facts a saved report can be judged on.
-        const schema = r ? (await factsSchemaProblems([r as ReportResult & { factsVersion?: number }])).map((p) => `facts do not match the schema: ${p}`) : [];
+        const schema = r
+          ? (await factsSchemaProblems([r as ReportResult & { factsVersion?: number }])).map((p) => `facts do not match the schema: ${p}`)
+          : [];
         outcomes.set(key(c), {
           problems: [...issues, ...problems(c, r, TASK_TIMEOUT_S[check]), ...schema],
-          ...(r ? { status: r.status, classification: r.facts?.classification, ...failureOf(r), ms: (r as { durationMs?: number }).durationMs } : {}),
+          ...(r
+            ? { status: r.status, classification: r.facts?.classification, ...failureOf(r), ms: (r as { durationMs?: number }).durationMs }
+            : {}),
         });
       }
     };
@@ -430,14 +502,18 @@ describe('hostile peers × network checks', () => {
           }),
         );
         const out = join(tmp.path, `pac-${b}.json`);
-        const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.http)], { env: noProxy, timeoutMs: 60_000 });
+        const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.http)], {
+          env: noProxy,
+          timeoutMs: 60_000,
+        });
         try {
           const report = JSON.parse(await readFile(out, 'utf8')) as Report;
           await judgeRun(`pac-${b}`, 'http', { cli, report });
           // The endpoint that may go direct does, and says why.
           const auto = report.results.find((x) => x.check === 'http' && x.target === 'auto');
           const o = outcomes.get(key(c!))!;
-          if (auto?.status !== 'pass' || !/^PAC failed: /.test(String(auto.facts.route))) o.problems.push(`the via: auto endpoint did not go DIRECT with the reason: ${auto?.status} ${JSON.stringify(auto?.facts)}`);
+          if (auto?.status !== 'pass' || !/^PAC failed: /.test(String(auto.facts.route)))
+            o.problems.push(`the via: auto endpoint did not go DIRECT with the reason: ${auto?.status} ${JSON.stringify(auto?.facts)}`);
           if (o.code !== 'PAC_FAILED') o.problems.push(`expected code PAC_FAILED on the via: proxy endpoint, got ${o.code}`);
         } catch (err) {
           outcomes.set(key(c!), { problems: [`no report (exit ${cli.code}): ${String(err)}\n${cli.stderr}`] });
@@ -451,10 +527,16 @@ describe('hostile peers × network checks', () => {
       const behaviours = [...new Set(mine.map((c) => c.behaviour))];
       const endpoints = behaviours.map((b) => ({ name: b, url: mine.find((c) => c.behaviour === b)!.target, role: 'signalling' }));
       const site = join(tmp.path, 'assess.yaml');
-      await writeFile(site, JSON.stringify({ version: 1, site: { name: 'hostile assess' }, platform: { endpoints }, checks: { idle: { ladder: ['1s'] } } }));
+      await writeFile(
+        site,
+        JSON.stringify({ version: 1, site: { name: 'hostile assess' }, platform: { endpoints }, checks: { idle: { ladder: ['1s'] } } }),
+      );
       for (const c of mine) c.id = c.behaviour;
       const out = join(tmp.path, 'assess.json');
-      const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '-c', '24', '--task-timeout', String(TASK_TIMEOUT_S.idle)], { env: noProxy, timeoutMs: 60_000 });
+      const cli = await runCli(
+        ['assess', site, '--format', `json=${out}`, '--quiet', '-c', '24', '--task-timeout', String(TASK_TIMEOUT_S.idle)],
+        { env: noProxy, timeoutMs: 60_000 },
+      );
       try {
         const report = JSON.parse(await readFile(out, 'utf8')) as Report;
         for (const check of ['websocket', 'idle'] as const) await judgeRun('assess', check, { cli, report });
@@ -479,7 +561,10 @@ describe('hostile peers × network checks', () => {
         }),
       );
       const out = join(tmp.path, 'sweep.json');
-      const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.sweep)], { env: noProxy, timeoutMs: 60_000 });
+      const cli = await runCli(['assess', site, '--format', `json=${out}`, '--quiet', '--task-timeout', String(TASK_TIMEOUT_S.sweep)], {
+        env: noProxy,
+        timeoutMs: 60_000,
+      });
       try {
         const report = JSON.parse(await readFile(out, 'utf8')) as Report;
         const issues = [
@@ -519,10 +604,25 @@ describe('hostile peers × network checks', () => {
     );
     // SITEREADY_MATRIX_DUMP=file.json keeps what every case got, for a closer look.
     if (process.env.SITEREADY_MATRIX_DUMP) {
-      await writeFile(process.env.SITEREADY_MATRIX_DUMP, JSON.stringify(CASES.map((c) => ({ ...c, ...outcomes.get(key(c)) })), null, 1));
+      await writeFile(
+        process.env.SITEREADY_MATRIX_DUMP,
+        JSON.stringify(
+          CASES.map((c) => ({ ...c, ...outcomes.get(key(c)) })),
+          null,
+          1,
+        ),
+      );
     }
     await Promise.all(peers.map((p) => p.close()));
-    await Promise.all(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.closeAllConnections();
+            s.close(() => r());
+          }),
+      ),
+    );
     await tmp?.remove();
   });
 

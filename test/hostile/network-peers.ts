@@ -58,7 +58,9 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 function accept(request: Buffer): string {
   const key = /sec-websocket-key:[ \t]*([A-Za-z0-9+/=]+)/i.exec(request.toString('latin1'))?.[1] ?? '';
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 function switching(request: Buffer, opts: { accept?: string; upgrade?: boolean; extra?: string } = {}): Buffer {
@@ -74,7 +76,10 @@ function switching(request: Buffer, opts: { accept?: string; upgrade?: boolean; 
 }
 
 /** The 101 and a frame in one write: the frame arrives with the upgrade answer. */
-const glued = (frame: number[]): Script => (s, first) => void s.write(Buffer.concat([switching(first), Buffer.from(frame)]));
+const glued =
+  (frame: number[]): Script =>
+  (s, first) =>
+    void s.write(Buffer.concat([switching(first), Buffer.from(frame)]));
 
 /** What a WebSocket server can get wrong, from the upgrade answer to the first frames. */
 export const WS_SCRIPTS: Record<string, Script> = {
@@ -101,7 +106,8 @@ export const WS_SCRIPTS: Record<string, Script> = {
   'upgrade-then-silence': (s, first) => void s.write(switching(first)),
   'upgrade-then-endless': (s, first) => endless(s, switching(first), Buffer.alloc(64 * 1024, 0x61)),
   // A frame header announcing 65,535 bytes, then its payload a byte at a time.
-  'upgrade-then-trickle': (s, first) => trickle(s, Buffer.concat([switching(first), Buffer.from([0x82, 0x7e, 0xff, 0xff])]), Buffer.from('a')),
+  'upgrade-then-trickle': (s, first) =>
+    trickle(s, Buffer.concat([switching(first), Buffer.from([0x82, 0x7e, 0xff, 0xff])]), Buffer.from('a')),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -120,7 +126,8 @@ export const HTTP_SCRIPTS: Record<string, Script> = {
   'content-length-endless': (s) => endless(s, head(['HTTP/1.1 200 OK', 'Content-Length: 1000000000000000']), Buffer.alloc(64 * 1024, 0x61)),
   'content-length-short': (s) => void s.end(head(['HTTP/1.1 200 OK', 'Content-Length: 1000']) + 'only ten b'),
   'until-close-endless': (s) => endless(s, head(['HTTP/1.0 200 OK']), Buffer.alloc(64 * 1024, 0x61)),
-  'chunked-endless': (s) => endless(s, head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']), Buffer.from(`10000\r\n${'a'.repeat(0x10000)}\r\n`)),
+  'chunked-endless': (s) =>
+    endless(s, head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']), Buffer.from(`10000\r\n${'a'.repeat(0x10000)}\r\n`)),
   'chunked-trickle': (s) => trickle(s, head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']), Buffer.from('1\r\na\r\n')),
   'chunked-absurd-size': (s) => void s.end(head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']) + 'ffffffffffffffffffffffff\r\nabc'),
   'chunked-garbage-size': (s) => void s.end(head(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked']) + 'zz\r\nabc\r\n'),
@@ -136,7 +143,8 @@ export const HTTP_SCRIPTS: Record<string, Script> = {
 // ---------------------------------------------------------------------------------------------
 // TLS: records a client cannot get a handshake out of (the peer answers the ClientHello)
 
-const record = (type: number, body: Buffer, length = body.length): Buffer => Buffer.concat([Buffer.from([type, 0x03, 0x03, length >> 8, length & 0xff]), body]);
+const record = (type: number, body: Buffer, length = body.length): Buffer =>
+  Buffer.concat([Buffer.from([type, 0x03, 0x03, length >> 8, length & 0xff]), body]);
 
 export const TLS_SCRIPTS: Record<string, Script> = {
   // A handshake record announcing 65,535 bytes: past the 16 KiB + 2 KiB a record may carry.
@@ -225,7 +233,10 @@ const TC = 0x0200;
 const LOOPBACK = Buffer.from([127, 0, 0, 1]);
 
 function encodeName(name: string): Buffer {
-  return Buffer.concat([...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'latin1')])),
+    Buffer.from([0]),
+  ]);
 }
 
 /** The UDP answer (or answers) for a query; [] stays silent. */
@@ -300,7 +311,11 @@ function tcpAnswer(s: Socket, q: DnsQuery): void {
   const framed = (m: Buffer) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 0xff]), m]);
   switch (behaviour) {
     case 'tc-ok':
-      return void s.write(framed(Buffer.concat([dnsHeader(q.id, NOERROR, [1, q.qtype === 1 ? 1 : 0, 0, 0]), q.question, ...(q.qtype === 1 ? [rr(LOOPBACK)] : [])])));
+      return void s.write(
+        framed(
+          Buffer.concat([dnsHeader(q.id, NOERROR, [1, q.qtype === 1 ? 1 : 0, 0, 0]), q.question, ...(q.qtype === 1 ? [rr(LOOPBACK)] : [])]),
+        ),
+      );
     case 'tc-rst':
       return rst(s);
     case 'tc-silence':
@@ -418,12 +433,22 @@ function proxyAnswer(s: Socket, behaviour: string): void {
     case 'trickle':
       return trickle(s, '', Buffer.from('HTTP/1.1 200 Connection established\r\nX-Trickle: aaaaaaaa'));
     case 'auth-garbage':
-      return void s.end(Buffer.concat([Buffer.from('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: '), junk(64, 3).map((b) => (b === 13 || b === 10 ? 0x20 : b)), Buffer.from('\r\nContent-Length: 0\r\n\r\n')]));
+      return void s.end(
+        Buffer.concat([
+          Buffer.from('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: '),
+          junk(64, 3).map((b) => (b === 13 || b === 10 ? 0x20 : b)),
+          Buffer.from('\r\nContent-Length: 0\r\n\r\n'),
+        ]),
+      );
     // Negotiate offered, and offered again to whatever comes back.
     case 'auth-negotiate-again':
       return void s.end(head(['HTTP/1.1 407 Proxy Authentication Required', 'Proxy-Authenticate: Negotiate', 'Content-Length: 0']));
     case 'auth-endless-body':
-      return endless(s, head(['HTTP/1.1 407 Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="x"', 'Content-Length: 1000000000000000']), Buffer.alloc(64 * 1024, 0x61));
+      return endless(
+        s,
+        head(['HTTP/1.1 407 Proxy Authentication Required', 'Proxy-Authenticate: Basic realm="x"', 'Content-Length: 1000000000000000']),
+        Buffer.alloc(64 * 1024, 0x61),
+      );
     case 'established-garbage':
       return void s.end(Buffer.concat([Buffer.from('HTTP/1.1 200 Connection established\r\n'), junk(120, 5), Buffer.from('\r\n\r\n')]));
     case 'established-truncated':
@@ -433,7 +458,11 @@ function proxyAnswer(s: Socket, behaviour: string): void {
     case 'status-absurd':
       return void s.end('HTTP/1.1 99999 Nope\r\n\r\n');
     case 'headers-endless':
-      return endless(s, 'HTTP/1.1 200 Connection established\r\n', Buffer.from('X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(512)));
+      return endless(
+        s,
+        'HTTP/1.1 200 Connection established\r\n',
+        Buffer.from('X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(512)),
+      );
     default:
       return void s.end(head(['HTTP/1.1 502 Bad Gateway', 'Content-Length: 0']));
   }
@@ -464,7 +493,9 @@ export async function startHostileProxy(opts: { acceptRst?: boolean } = {}): Pro
     s.on('data', onData);
   });
   server.on('error', () => undefined);
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
   return {
     port,
     behaviour: opts.acceptRst ? 'accept-rst' : 'proxy',

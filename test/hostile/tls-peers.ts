@@ -24,8 +24,6 @@ import { decodeClientHello, ext, handshake, record, serverHello } from '../tls/h
 // ---------------------------------------------------------------------------------------------
 // TLS
 
-const u16 = (v: number) => Buffer.from([(v >> 8) & 0xff, v & 0xff]);
-
 /** The suite a real server would pick: the first one offered (any, the peer never finishes). */
 function offeredSuite(first: Buffer): number {
   return decodeClientHello(first)?.hello.suites.find((s) => s !== 0x00ff && s !== 0x5600) ?? 0xc02f;
@@ -42,7 +40,12 @@ export const TLS_SCRIPTS: Record<string, Script> = {
   },
   /** A ServerHello whose last extension says it is 200 bytes long and has 3. */
   'serverhello-truncated-extension': (s, first) => {
-    const hello = serverHello({ version: 0x0303, suite: offeredSuite(first), sessionId: Buffer.alloc(32, 5), extensions: [ext.renegotiationInfo()] });
+    const hello = serverHello({
+      version: 0x0303,
+      suite: offeredSuite(first),
+      sessionId: Buffer.alloc(32, 5),
+      extensions: [ext.renegotiationInfo()],
+    });
     // Rewrite the last extension's length field (the 2 bytes before its 1-byte body) to 200.
     const bad = Buffer.from(hello);
     bad.writeUInt16BE(200, bad.length - 3);
@@ -50,13 +53,23 @@ export const TLS_SCRIPTS: Record<string, Script> = {
   },
   /** A Certificate message whose certificate list length points past the message. */
   'certificate-absurd-length': (s, first) => {
-    const hello = serverHello({ version: 0x0303, suite: offeredSuite(first), sessionId: Buffer.alloc(32, 5), extensions: [ext.renegotiationInfo()] });
+    const hello = serverHello({
+      version: 0x0303,
+      suite: offeredSuite(first),
+      sessionId: Buffer.alloc(32, 5),
+      extensions: [ext.renegotiationInfo()],
+    });
     const cert = handshake(11, Buffer.concat([Buffer.from([0xff, 0xff, 0xf0]), Buffer.from([0, 0, 10]), Buffer.alloc(10, 0x30)]));
     s.write(record(22, 0x0303, Buffer.concat([hello, cert, handshake(14, Buffer.alloc(0))])));
   },
   /** A ServerHello, then handshake records that never end (a Certificate of 16 MiB, fed forever). */
   'endless-records': (s, first) => {
-    const hello = serverHello({ version: 0x0303, suite: offeredSuite(first), sessionId: Buffer.alloc(32, 5), extensions: [ext.renegotiationInfo()] });
+    const hello = serverHello({
+      version: 0x0303,
+      suite: offeredSuite(first),
+      sessionId: Buffer.alloc(32, 5),
+      extensions: [ext.renegotiationInfo()],
+    });
     s.write(record(22, 0x0303, Buffer.concat([hello, Buffer.from([11, 0xff, 0xff, 0xff])])));
     const chunk = record(22, 0x0303, Buffer.alloc(16_000, 0x30));
     const pump = () => {
@@ -71,7 +84,12 @@ export const TLS_SCRIPTS: Record<string, Script> = {
     return (s: Socket | TLSSocket, first: Buffer) => {
       if (answered) return;
       answered = true;
-      const hello = serverHello({ version: 0x0303, suite: offeredSuite(first), sessionId: Buffer.alloc(32, 5), extensions: [ext.renegotiationInfo()] });
+      const hello = serverHello({
+        version: 0x0303,
+        suite: offeredSuite(first),
+        sessionId: Buffer.alloc(32, 5),
+        extensions: [ext.renegotiationInfo()],
+      });
       s.write(record(22, 0x0303, Buffer.concat([hello, handshake(11, Buffer.from([0, 0, 0])), handshake(14, Buffer.alloc(0))])));
     };
   })(),
@@ -102,7 +120,11 @@ export type StunAnswer = (c: StunScriptContext) => Buffer | Buffer[] | undefined
 
 const MAPPED = { family: 4 as const, address: '127.0.0.1', port: 40000 };
 
-function success(req: StunMessage | undefined, attributes: ReturnType<typeof attr.software>[], opts: { integrityKey?: Buffer; fingerprint?: boolean } = { fingerprint: true }): Buffer | undefined {
+function success(
+  req: StunMessage | undefined,
+  attributes: ReturnType<typeof attr.software>[],
+  opts: { integrityKey?: Buffer; fingerprint?: boolean } = { fingerprint: true },
+): Buffer | undefined {
   if (!req) return undefined;
   return encodeMessage({ method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes }, opts);
 }
@@ -113,13 +135,26 @@ function wrongFamilyLength(req: StunMessage | undefined): Buffer | undefined {
   const value = Buffer.alloc(8);
   value[1] = 0x02;
   value.writeUInt16BE(0x1234, 2);
-  return encodeMessage({ method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes: [attr.raw(Attr.XOR_MAPPED_ADDRESS, value)] }, { fingerprint: true });
+  return encodeMessage(
+    {
+      method: req.method,
+      cls: 'success',
+      transactionId: Buffer.from(req.transactionId),
+      attributes: [attr.raw(Attr.XOR_MAPPED_ADDRESS, value)],
+    },
+    { fingerprint: true },
+  );
 }
 
 /** A success whose only attribute announces 100 bytes while 8 are there (the header length agrees with the 8). */
 function attributePastEnd(req: StunMessage | undefined): Buffer | undefined {
   if (!req) return undefined;
-  const m = encodeMessage({ method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes: [attr.xorMappedAddress(MAPPED)] });
+  const m = encodeMessage({
+    method: req.method,
+    cls: 'success',
+    transactionId: Buffer.from(req.transactionId),
+    attributes: [attr.xorMappedAddress(MAPPED)],
+  });
   m.writeUInt16BE(100, 22);
   return m;
 }
@@ -127,7 +162,12 @@ function attributePastEnd(req: StunMessage | undefined): Buffer | undefined {
 /** A header that announces 65532 bytes of attributes and brings 8. */
 function absurdHeaderLength(req: StunMessage | undefined): Buffer | undefined {
   if (!req) return undefined;
-  const m = encodeMessage({ method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes: [attr.xorMappedAddress(MAPPED)] });
+  const m = encodeMessage({
+    method: req.method,
+    cls: 'success',
+    transactionId: Buffer.from(req.transactionId),
+    attributes: [attr.xorMappedAddress(MAPPED)],
+  });
   m.writeUInt16BE(0xfffc, 2);
   return m;
 }
@@ -155,7 +195,10 @@ export const STUN_ANSWERS: Record<string, StunAnswer> = {
   silence: () => undefined,
   garbage: () => junk(512),
   /** Forty datagrams of noise and foreign transactions for every request. */
-  endless: (c) => [...Array.from({ length: 20 }, (_, i) => junk(300, i)), ...Array.from({ length: 20 }, () => otherTransaction(c.request)!).filter(Boolean)],
+  endless: (c) => [
+    ...Array.from({ length: 20 }, (_, i) => junk(300, i)),
+    ...Array.from({ length: 20 }, () => otherTransaction(c.request)!).filter(Boolean),
+  ],
   'attribute-past-end': (c) => attributePastEnd(c.request),
   'header-absurd-length': (c) => absurdHeaderLength(c.request),
   'xor-mapped-wrong-family-length': (c) => wrongFamilyLength(c.request),
@@ -171,7 +214,12 @@ const TURN_KEY = longTermKey(TURN_USER, TURN_REALM, TURN_PASSWORD);
 /** The long-term challenge, as a real server sends it to a request without credentials. */
 function challenge(req: StunMessage): Buffer {
   return encodeMessage(
-    { method: req.method, cls: 'error', transactionId: Buffer.from(req.transactionId), attributes: [attr.errorCode(401), attr.realm(TURN_REALM), attr.nonce('0123456789abcdef')] },
+    {
+      method: req.method,
+      cls: 'error',
+      transactionId: Buffer.from(req.transactionId),
+      attributes: [attr.errorCode(401), attr.realm(TURN_REALM), attr.nonce('0123456789abcdef')],
+    },
     { fingerprint: true },
   );
 }
@@ -191,24 +239,34 @@ function allocateSuccess(req: StunMessage, opts: { integrityKey?: Buffer; relaye
   const attributes =
     req.method === Method.Allocate
       ? [
-          opts.relayedValue ? attr.raw(Attr.XOR_RELAYED_ADDRESS, opts.relayedValue) : attr.xorRelayedAddress({ family: 4, address: '127.0.0.1', port: 50000 }),
+          opts.relayedValue
+            ? attr.raw(Attr.XOR_RELAYED_ADDRESS, opts.relayedValue)
+            : attr.xorRelayedAddress({ family: 4, address: '127.0.0.1', port: 50000 }),
           attr.xorMappedAddress(MAPPED),
           attr.lifetime(600),
         ]
       : req.method === Method.Refresh
         ? [attr.lifetime(0)]
         : [];
-  return encodeMessage({ method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes }, { ...(opts.integrityKey ? { integrityKey: opts.integrityKey } : {}), fingerprint: true });
+  return encodeMessage(
+    { method: req.method, cls: 'success', transactionId: Buffer.from(req.transactionId), attributes },
+    { ...(opts.integrityKey ? { integrityKey: opts.integrityKey } : {}), fingerprint: true },
+  );
 }
 
 /** Broken answers to TURN requests (the turn check), by behaviour. */
 export const TURN_ANSWERS: Record<string, StunAnswer> = {
   silence: () => undefined,
   garbage: () => junk(512),
-  endless: (c) => [...Array.from({ length: 20 }, (_, i) => junk(300, i)), ...(c.request ? Array.from({ length: 20 }, () => otherTransaction(c.request)!) : [])],
+  endless: (c) => [
+    ...Array.from({ length: 20 }, (_, i) => junk(300, i)),
+    ...(c.request ? Array.from({ length: 20 }, () => otherTransaction(c.request)!) : []),
+  ],
   /** RFC 8489 §9.2.5: a success to an authenticated request without MESSAGE-INTEGRITY must be discarded. */
   'success-without-integrity': afterChallenge((req) => allocateSuccess(req, {})),
-  'success-wrong-integrity': afterChallenge((req) => allocateSuccess(req, { integrityKey: longTermKey(TURN_USER, TURN_REALM, 'not-the-password') })),
+  'success-wrong-integrity': afterChallenge((req) =>
+    allocateSuccess(req, { integrityKey: longTermKey(TURN_USER, TURN_REALM, 'not-the-password') }),
+  ),
   /** MESSAGE-INTEGRITY placed, then a byte it covers changed (FINGERPRINT made afterwards, so only the HMAC tells). */
   'integrity-then-tampered': afterChallenge((req) => {
     const m = allocateSuccess(req, { integrityKey: TURN_KEY });
@@ -218,7 +276,17 @@ export const TURN_ANSWERS: Record<string, StunAnswer> = {
     return appendFingerprint(body);
   }),
   'unauthorised-without-realm': (c) =>
-    c.request ? encodeMessage({ method: c.request.method, cls: 'error', transactionId: Buffer.from(c.request.transactionId), attributes: [attr.errorCode(401)] }, { fingerprint: true }) : undefined,
+    c.request
+      ? encodeMessage(
+          {
+            method: c.request.method,
+            cls: 'error',
+            transactionId: Buffer.from(c.request.transactionId),
+            attributes: [attr.errorCode(401)],
+          },
+          { fingerprint: true },
+        )
+      : undefined,
   'attribute-past-end': afterChallenge((req) => attributePastEnd(req)),
   'xor-relayed-wrong-family-length': afterChallenge((req) => {
     const value = Buffer.alloc(8);
@@ -236,7 +304,9 @@ export const TURN_ANSWERS: Record<string, StunAnswer> = {
 const HEADER = 20;
 
 export function startStunUdpPeer(label: string, answer: StunAnswer): Promise<HostilePeer> {
-  return startHostileUdpPeer(label, (msg) => answer({ raw: msg, ...(tryDecodeMessage(msg).message ? { request: tryDecodeMessage(msg).message! } : {}) }));
+  return startHostileUdpPeer(label, (msg) =>
+    answer({ raw: msg, ...(tryDecodeMessage(msg).message ? { request: tryDecodeMessage(msg).message! } : {}) }),
+  );
 }
 
 /** The same answers over a stream: requests framed by their length, answers written as they are. */
@@ -262,7 +332,11 @@ export function stunStreamScript(answer: StunAnswer): Script {
 
 /** A STUN stream endlessly sending well-framed messages for transactions nobody started. */
 export const stunEndlessFrames: Script = (s) => {
-  const chunk = Buffer.concat(Array.from({ length: 64 }, () => encodeMessage({ method: Method.Binding, cls: 'success', attributes: [attr.xorMappedAddress(MAPPED)] }, { fingerprint: true })));
+  const chunk = Buffer.concat(
+    Array.from({ length: 64 }, () =>
+      encodeMessage({ method: Method.Binding, cls: 'success', attributes: [attr.xorMappedAddress(MAPPED)] }, { fingerprint: true }),
+    ),
+  );
   const pump = () => {
     while (!s.destroyed && s.write(chunk));
   };
@@ -366,18 +440,34 @@ export async function startFakeReflector(behaviour: ReflectorBehaviour, token: s
         return junk(msg.length, p.seq);
       case 'data-wrong-size': {
         // A valid reply cut to its header: the MAC covers only the first 56 bytes.
-        const r = encodeProbe(key, { ...p, type: UDP_TYPE_REPLY, serverRecvUs: p.clientSendUs, serverSendUs: p.clientSendUs, serverReceived: p.seq + 1 }, 64);
+        const r = encodeProbe(
+          key,
+          { ...p, type: UDP_TYPE_REPLY, serverRecvUs: p.clientSendUs, serverSendUs: p.clientSendUs, serverReceived: p.seq + 1 },
+          64,
+        );
         return msg.length > 64 ? r : Buffer.concat([r, Buffer.alloc(32)]);
       }
       case 'data-other-session':
-        return encodeProbe(otherKey, { ...p, session: OTHER_SESSION, type: UDP_TYPE_REPLY, serverRecvUs: 1n, serverSendUs: 2n, serverReceived: 1 }, msg.length);
+        return encodeProbe(
+          otherKey,
+          { ...p, session: OTHER_SESSION, type: UDP_TYPE_REPLY, serverRecvUs: 1n, serverSendUs: 2n, serverReceived: 1 },
+          msg.length,
+        );
       case 'data-absurd-times':
         // The reflector claims to have held the probe for ten days: the round trip would be negative.
-        return encodeProbe(key, { ...p, type: UDP_TYPE_REPLY, serverRecvUs: 0n, serverSendUs: 864_000_000_000n, serverReceived: 0xffffffff }, msg.length);
+        return encodeProbe(
+          key,
+          { ...p, type: UDP_TYPE_REPLY, serverRecvUs: 0n, serverSendUs: 864_000_000_000n, serverReceived: 0xffffffff },
+          msg.length,
+        );
       case 'data-bad-stats': {
         // Replies as a reflector sends them: the statistics and the streams are where it goes wrong.
         const now = nowUs();
-        return encodeProbe(key, { ...p, type: UDP_TYPE_REPLY, serverRecvUs: now, serverSendUs: now, serverReceived: p.seq + 1 }, msg.length);
+        return encodeProbe(
+          key,
+          { ...p, type: UDP_TYPE_REPLY, serverRecvUs: now, serverSendUs: now, serverReceived: p.seq + 1 },
+          msg.length,
+        );
       }
       default:
         return undefined;
@@ -397,19 +487,69 @@ export async function startFakeReflector(behaviour: ReflectorBehaviour, token: s
       case 'data-garbage':
         return json(200, '{"streams": {"1": {"received": "lots", "bitmap": 12, "jitterMs": null}');
       case 'data-wrong-size':
-        return json(200, { streams: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [String(i), { received: 1e12, duplicates: -5, reordered: 1e15, maxSeq: 2 ** 40, jitterMs: -3, bitmap: 'AAAA', tos: { '184': 1e12, '-1': 3, x: 'y' }, ttl: { min: -1, max: 1e9 } }])) });
+        return json(200, {
+          streams: Object.fromEntries(
+            Array.from({ length: 64 }, (_, i) => [
+              String(i),
+              {
+                received: 1e12,
+                duplicates: -5,
+                reordered: 1e15,
+                maxSeq: 2 ** 40,
+                jitterMs: -3,
+                bitmap: 'AAAA',
+                tos: { '184': 1e12, '-1': 3, x: 'y' },
+                ttl: { min: -1, max: 1e9 },
+              },
+            ]),
+          ),
+        });
       case 'data-absurd-times':
-        return json(200, { streams: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [String(i), { received: 3, duplicates: 0, reordered: 0, maxSeq: 3, jitterMs: 1e300, bitmap: Buffer.alloc(64, 0xff).toString('base64'), tos: { '184': 3 }, ttl: { min: 64, max: 64 } }])) });
+        return json(200, {
+          streams: Object.fromEntries(
+            Array.from({ length: 64 }, (_, i) => [
+              String(i),
+              {
+                received: 3,
+                duplicates: 0,
+                reordered: 0,
+                maxSeq: 3,
+                jitterMs: 1e300,
+                bitmap: Buffer.alloc(64, 0xff).toString('base64'),
+                tos: { '184': 3 },
+                ttl: { min: 64, max: 64 },
+              },
+            ]),
+          ),
+        });
       case 'data-bad-stats':
         // Well-formed, but every stream received more probes than any client sends in a test.
-        return json(200, { streams: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [String(i), { received: 4_000_000_000, duplicates: 0, reordered: 0, maxSeq: 10, jitterMs: 0, bitmap: Buffer.alloc(8, 0xff).toString('base64'), tos: { '184': 4_000_000_000 }, ttl: { min: 64, max: 64 } }])) });
+        return json(200, {
+          streams: Object.fromEntries(
+            Array.from({ length: 64 }, (_, i) => [
+              String(i),
+              {
+                received: 4_000_000_000,
+                duplicates: 0,
+                reordered: 0,
+                maxSeq: 10,
+                jitterMs: 0,
+                bitmap: Buffer.alloc(8, 0xff).toString('base64'),
+                tos: { '184': 4_000_000_000 },
+                ttl: { min: 64, max: 64 },
+              },
+            ]),
+          ),
+        });
       default:
         return json(404, { error: 'no such session' });
     }
   };
   const upgraded = (s: Socket, req: Request) => {
     const ws = req.headers.get('upgrade')?.toLowerCase() === 'websocket';
-    const head = ws ? wsAccept(req.headers.get('sec-websocket-key') ?? '') : 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: siteready-tcp\r\n\r\n';
+    const head = ws
+      ? wsAccept(req.headers.get('sec-websocket-key') ?? '')
+      : 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: siteready-tcp\r\n\r\n';
     switch (behaviour) {
       case 'data-garbage':
         s.end(Buffer.concat([Buffer.from(head), junk(700)]));
@@ -452,7 +592,9 @@ export async function startFakeReflector(behaviour: ReflectorBehaviour, token: s
           s.write('HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 99999999999999\r\n\r\n{"session":"');
           return;
         case 'ctl-truncated':
-          s.write(`HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{"session":"${SESSION}","udpPort":`);
+          s.write(
+            `HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{"session":"${SESSION}","udpPort":`,
+          );
           setTimeout(() => s.destroy(), 20);
           return;
         case 'ctl-endless-chunked':

@@ -16,7 +16,16 @@ import { remoteStream } from '../../src/probe/client.js';
 import { uploadReport } from '../../src/probe/throughput.js';
 import { replyRoundTripUs } from '../../src/probe/udp-stream.js';
 import { factsSchemaProblems } from '../helpers/facts-schema.js';
-import { crashSigns, GENERIC_BEHAVIOURS, hostileVerdictProblem, runCheck, startHostileTcpPeer, type CheckRun, type GenericBehaviour, type HostilePeer } from '../helpers/hostile-peers.js';
+import {
+  crashSigns,
+  GENERIC_BEHAVIOURS,
+  hostileVerdictProblem,
+  runCheck,
+  startHostileTcpPeer,
+  type CheckRun,
+  type GenericBehaviour,
+  type HostilePeer,
+} from '../helpers/hostile-peers.js';
 import { reportValidator, tempDir, type ReportResult, type TempDir } from '../helpers/peers.js';
 import { englishReport } from '../helpers/report-text.js';
 import { startScriptedServer } from '../tls/helpers/scripted-server.js';
@@ -105,7 +114,9 @@ async function caseProblems(c: Case, run: CheckRun, results: ReportResult[], bou
   for (const r of results) {
     if (process.env.HOSTILE_VERBOSE) {
       const code = r.facts?.code ?? r.facts?.transports?.map((t: { code?: string }) => t.code).join('/') ?? r.facts?.grade?.grade ?? '';
-      console.log(`${where} | ${r.target} | ${r.status} | ${r.facts?.classification ?? '-'} | ${code} | ${r.error ? `${r.error.kind}: ${r.error.message.slice(0, 80)}` : (r.findings[0]?.id ?? '')} | ${run.cli.ms} ms`);
+      console.log(
+        `${where} | ${r.target} | ${r.status} | ${r.facts?.classification ?? '-'} | ${code} | ${r.error ? `${r.error.kind}: ${r.error.message.slice(0, 80)}` : (r.findings[0]?.id ?? '')} | ${run.cli.ms} ms`,
+      );
     }
     if (r.error?.kind === 'uncaught') out.push(`${where}: ${r.target} uncaught: ${r.error.message}`);
     const bad = (c.verdict ?? hostileVerdictProblem)(r);
@@ -124,8 +135,23 @@ function count(cases: Case[], problems: string[]): void {
 }
 
 /** One run over many targets; each result is matched to its case by the peer's port in the target name. */
-async function runMany(check: string, cases: Case[], boundMs: number, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<string[]> {
-  const run = await limit(() => runCheck(check, cases.map((c) => c.target), dir.path, ['--concurrency', '32', ...extra], env, boundMs + 30_000));
+async function runMany(
+  check: string,
+  cases: Case[],
+  boundMs: number,
+  extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string[]> {
+  const run = await limit(() =>
+    runCheck(
+      check,
+      cases.map((c) => c.target),
+      dir.path,
+      ['--concurrency', '32', ...extra],
+      env,
+      boundMs + 30_000,
+    ),
+  );
   const problems: string[] = [];
   for (const c of cases) {
     const mine = run.report.results.filter((r) => new RegExp(`(^|\\D)${c.peer.port}(\\D|$)`).test(r.target));
@@ -154,9 +180,10 @@ afterAll(async () => {
   await dir?.remove();
   const perCheck = [...tally.checks].map((c) => `${c} ${[...tally.behaviours].filter((b) => b.startsWith(`${c}:`)).length}`);
   // The matrix size, as the issue's closing note quotes it: checks × behaviours each, cases, passes.
-  if (tally.cases) console.log(
-    `hostile matrix (tls, stun, turn, reflector checks): ${tally.checks.size} checks × behaviours (${perCheck.join(', ')}) = ${tally.cases} cases, ${tally.passed} passed, ${Math.round((Date.now() - started) / 1000)} s`,
-  );
+  if (tally.cases)
+    console.log(
+      `hostile matrix (tls, stun, turn, reflector checks): ${tally.checks.size} checks × behaviours (${perCheck.join(', ')}) = ${tally.cases} cases, ${tally.passed} passed, ${Math.round((Date.now() - started) / 1000)} s`,
+    );
 });
 
 describe.concurrent('hostile peers: tls', () => {
@@ -171,15 +198,30 @@ describe.concurrent('hostile peers: tls', () => {
       cases.push({ check: 'tls', behaviour: name, peer, target: `127.0.0.1:${peer.port}` });
     }
     // The issue's case: hellos answered with a certificate that does not parse, a handshake never finished.
-    const scripted = await startScriptedServer({ versions: [0x0303], suites: [0xc02f, 0xc030, 0x009e], serverPreference: true, secureRenegotiation: true, fallbackScsv: true });
-    const unparseable: HostilePeer = { port: scripted.port, behaviour: 'certificate-unparseable', connections: () => scripted.hellos, close: () => scripted.close() };
+    const scripted = await startScriptedServer({
+      versions: [0x0303],
+      suites: [0xc02f, 0xc030, 0x009e],
+      serverPreference: true,
+      secureRenegotiation: true,
+      fallbackScsv: true,
+    });
+    const unparseable: HostilePeer = {
+      port: scripted.port,
+      behaviour: 'certificate-unparseable',
+      connections: () => scripted.hellos,
+      close: () => scripted.close(),
+    };
     peers.push(unparseable);
     cases.push({ check: 'tls', behaviour: 'certificate-unparseable', peer: unparseable, target: `127.0.0.1:${scripted.port}` });
     // Inside a real TLS session: the HTTPS request for HSTS meets an endless and a trickling answer.
     // TLS itself works there (classified ok); what must hold is that the request ended, said why,
     // and that HSTS unknown keeps the grade from A+ (the untrusted lab CA makes it T anyway).
     const hstsUnknown = (r: ReportResult) =>
-      r.status === 'pass' ? `status pass (score ${r.score})` : !r.facts.hsts?.error ? `no HSTS error recorded: ${JSON.stringify(r.facts.hsts)}` : undefined;
+      r.status === 'pass'
+        ? `status pass (score ${r.score})`
+        : !r.facts.hsts?.error
+          ? `no HSTS error recorded: ${JSON.stringify(r.facts.hsts)}`
+          : undefined;
     for (const b of ['endless', 'trickle'] as const) {
       const peer = await keep(startHostileTcpPeer(b, { label: `tls-${b}`, tls: lab.tls }));
       cases.push({ check: 'tls', behaviour: `inside-tls-${b}`, peer, target: `https://127.0.0.1:${peer.port}/`, verdict: hstsUnknown });
@@ -189,8 +231,19 @@ describe.concurrent('hostile peers: tls', () => {
   }, 120_000);
 
   it('the unparseable certificate is graded as a failure and the finding says why', async () => {
-    const scripted = await startScriptedServer({ versions: [0x0303], suites: [0xc02f, 0xc030], serverPreference: true, secureRenegotiation: true, fallbackScsv: true });
-    peers.push({ port: scripted.port, behaviour: 'certificate-unparseable', connections: () => scripted.hellos, close: () => scripted.close() });
+    const scripted = await startScriptedServer({
+      versions: [0x0303],
+      suites: [0xc02f, 0xc030],
+      serverPreference: true,
+      secureRenegotiation: true,
+      fallbackScsv: true,
+    });
+    peers.push({
+      port: scripted.port,
+      behaviour: 'certificate-unparseable',
+      connections: () => scripted.hellos,
+      close: () => scripted.close(),
+    });
     const run = await limit(() => runCheck('tls', [`127.0.0.1:${scripted.port}`], dir.path, [], {}, 60_000));
     const r = run.report.results[0]!;
     expect(r.status).toBe('fail');
@@ -203,24 +256,38 @@ describe.concurrent('hostile peers: tls', () => {
  * STUN/TURN peers: every answer over UDP; every generic behaviour over TCP; the answers named in
  * `overTcp` framed on a TCP stream; those in `overTls` inside TLS (turns:, trusted through --ca).
  */
-async function stunCases(check: 'stun' | 'turn', answers: Record<string, StunAnswer>, overTcp: string[], overTls: string[]): Promise<Case[]> {
+async function stunCases(
+  check: 'stun' | 'turn',
+  answers: Record<string, StunAnswer>,
+  overTcp: string[],
+  overTls: string[],
+): Promise<Case[]> {
   const cases: Case[] = [];
-  const add = (behaviour: string, peer: HostilePeer, uri: (port: number) => string) => cases.push({ check, behaviour, peer, target: uri(peer.port) });
+  const add = (behaviour: string, peer: HostilePeer, uri: (port: number) => string) =>
+    cases.push({ check, behaviour, peer, target: uri(peer.port) });
   const udp = (port: number) => `${check}:127.0.0.1:${port}?transport=udp`;
   const tcp = (port: number) => `${check}:127.0.0.1:${port}?transport=tcp`;
   const tls = (port: number) => `turns:127.0.0.1:${port}`;
   for (const [name, answer] of Object.entries(answers)) add(`udp-${name}`, await keep(startStunUdpPeer(`udp-${name}`, answer)), udp);
   for (const b of GENERIC_BEHAVIOURS) add(`tcp-${b}`, await keep(startHostileTcpPeer(b, { label: `tcp-${b}` })), tcp);
-  for (const name of overTcp) add(`tcp-${name}`, await keep(startHostileTcpPeer(stunStreamScript(answers[name]!), { label: `tcp-${name}` })), tcp);
+  for (const name of overTcp)
+    add(`tcp-${name}`, await keep(startHostileTcpPeer(stunStreamScript(answers[name]!), { label: `tcp-${name}` })), tcp);
   add('tcp-endless-frames', await keep(startHostileTcpPeer(stunEndlessFrames, { label: 'tcp-endless-frames' })), tcp);
-  for (const name of overTls) add(`tls-${name}`, await keep(startHostileTcpPeer(stunStreamScript(answers[name]!), { label: `tls-${name}`, tls: lab.tls })), tls);
-  for (const b of ['accept-rst', 'garbage'] as const) add(`tls-${b}`, await keep(startHostileTcpPeer(b, { label: `tls-${b}`, tls: lab.tls })), tls);
+  for (const name of overTls)
+    add(`tls-${name}`, await keep(startHostileTcpPeer(stunStreamScript(answers[name]!), { label: `tls-${name}`, tls: lab.tls })), tls);
+  for (const b of ['accept-rst', 'garbage'] as const)
+    add(`tls-${b}`, await keep(startHostileTcpPeer(b, { label: `tls-${b}`, tls: lab.tls })), tls);
   return cases;
 }
 
 describe.concurrent('hostile peers: stun', () => {
   it('every hostile STUN server ends in a finding, never ok', async () => {
-    const cases = await stunCases('stun', STUN_ANSWERS, ['attribute-past-end', 'header-absurd-length', 'xor-mapped-wrong-family-length', 'fingerprint-wrong'], ['silence', 'attribute-past-end']);
+    const cases = await stunCases(
+      'stun',
+      STUN_ANSWERS,
+      ['attribute-past-end', 'header-absurd-length', 'xor-mapped-wrong-family-length', 'fingerprint-wrong'],
+      ['silence', 'attribute-past-end'],
+    );
     const problems = await runMany('stun', cases, BOUND_MS.stun, ['--ca', lab.caFile]);
     expect(problems).toEqual([]);
   }, 90_000);
@@ -230,7 +297,12 @@ describe.concurrent('hostile peers: turn', () => {
   const env = { SITEREADY_TURN_USERNAME: TURN_USER, SITEREADY_TURN_PASSWORD: TURN_PASSWORD };
 
   it('every hostile TURN server ends in a finding, never ok', async () => {
-    const cases = await stunCases('turn', TURN_ANSWERS, ['success-without-integrity', 'header-absurd-length'], ['success-without-integrity', 'silence']);
+    const cases = await stunCases(
+      'turn',
+      TURN_ANSWERS,
+      ['success-without-integrity', 'header-absurd-length'],
+      ['success-without-integrity', 'silence'],
+    );
     const problems = await runMany('turn', cases, BOUND_MS.turn, ['--ca', lab.caFile], env);
     expect(problems).toEqual([]);
   }, 90_000);
@@ -264,12 +336,17 @@ describe.concurrent('hostile peers: the reflector checks', () => {
         behaviours.map(async (b) => {
           const peer = reflectors.get(b)!;
           const c: Case = { check, behaviour: b, peer, target: `127.0.0.1:${peer.port}` };
-          const run = await limit(() => runCheck(check, [c.target], dir.path, PROBE_ARGS[check], { SITEREADY_TOKEN: TOKEN }, BOUND_MS.probe + 30_000)).catch((err: Error) => err);
+          const run = await limit(() =>
+            runCheck(check, [c.target], dir.path, PROBE_ARGS[check], { SITEREADY_TOKEN: TOKEN }, BOUND_MS.probe + 30_000),
+          ).catch((err: Error) => err);
           // What a hostile reflector made the check measure must still be facts a saved report can be judged on.
           const p =
             run instanceof Error
               ? [`${check} × ${b}: ${run.message.replace(/\s+/g, ' ').slice(0, 400)}`]
-              : [...(await caseProblems(c, run, run.report.results, BOUND_MS.probe)), ...(await factsSchemaProblems(run.report.results)).map((x) => `${check} × ${b}: facts do not match the schema: ${x}`)];
+              : [
+                  ...(await caseProblems(c, run, run.report.results, BOUND_MS.probe)),
+                  ...(await factsSchemaProblems(run.report.results)).map((x) => `${check} × ${b}: facts do not match the schema: ${x}`),
+                ];
           count([c], p);
           problems.push(...p);
         }),
@@ -307,7 +384,13 @@ describe('what the probe client believes of a reflector', () => {
   });
 
   it('an upload report indexes buckets only inside the test', () => {
-    expect(uploadReport('{"bytes":10,"intervals":[[100,5],[200,5]]}', 1000)).toEqual({ bytes: 10, intervals: [[100, 5], [200, 5]] });
+    expect(uploadReport('{"bytes":10,"intervals":[[100,5],[200,5]]}', 1000)).toEqual({
+      bytes: 10,
+      intervals: [
+        [100, 5],
+        [200, 5],
+      ],
+    });
     expect(uploadReport('{"bytes":10,"intervals":[[1e15,5]]}', 1000)).toBeUndefined();
     expect(uploadReport('{"bytes":10,"intervals":[[100,-1]]}', 1000)).toBeUndefined();
     expect(uploadReport('{"bytes":10,"intervals":[[100]]}', 1000)).toBeUndefined();

@@ -16,7 +16,10 @@ function problems(name: string, english: Catalog, chinese: Catalog): string[] {
   const out: string[] = [];
   for (const id of Object.keys(english)) {
     if (chinese[id] === undefined) out.push(`${name}: "${id}" has no Chinese text`);
-    else if (placeholders(chinese[id]!).join() !== placeholders(english[id]!).join()) out.push(`${name}: "${id}" placeholders differ: en {${placeholders(english[id]!).join(', ')}} zh {${placeholders(chinese[id]!).join(', ')}}`);
+    else if (placeholders(chinese[id]!).join() !== placeholders(english[id]!).join())
+      out.push(
+        `${name}: "${id}" placeholders differ: en {${placeholders(english[id]!).join(', ')}} zh {${placeholders(chinese[id]!).join(', ')}}`,
+      );
   }
   for (const id of Object.keys(chinese)) if (english[id] === undefined) out.push(`${name}: "${id}" is Chinese only`);
   return out;
@@ -24,7 +27,11 @@ function problems(name: string, english: Catalog, chinese: Catalog): string[] {
 
 describe('catalogs', () => {
   it('core, HTML and compliance-engine text', () => {
-    expect([...problems('core', en, zhCN), ...problems('html', htmlEn, htmlZhCN), ...problems('why', whyCatalogs.en, whyCatalogs['zh-CN'])]).toEqual([]);
+    expect([
+      ...problems('core', en, zhCN),
+      ...problems('html', htmlEn, htmlZhCN),
+      ...problems('why', whyCatalogs.en, whyCatalogs['zh-CN']),
+    ]).toEqual([]);
   });
 
   it('every built-in check', async () => {

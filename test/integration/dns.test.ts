@@ -164,7 +164,18 @@ describe.skipIf(!available)('dns check against dnsmasq', () => {
     // dns, tcp (×3), http, websocket, interception (×2) and tls (×2) all needed the address: 10 tasks, one lookup.
     const users = report.results.filter((r) => r.target === 'shared.sr.test' || ['directory', 'api', 'signalling'].includes(r.target));
     expect(users.map((r) => `${r.check}:${r.target}`).sort()).toEqual(
-      ['dns:shared.sr.test', 'http:api', 'interception:api', 'interception:signalling', 'tcp:api', 'tcp:directory', 'tcp:signalling', 'tls:api', 'tls:signalling', 'websocket:signalling'].sort(),
+      [
+        'dns:shared.sr.test',
+        'http:api',
+        'interception:api',
+        'interception:signalling',
+        'tcp:api',
+        'tcp:directory',
+        'tcp:signalling',
+        'tls:api',
+        'tls:signalling',
+        'websocket:signalling',
+      ].sort(),
     );
     for (const r of users.filter((u) => u.check !== 'dns')) expect(r.facts.classification, `${r.check}:${r.target}`).toBe('refused');
     expect(result(report, 'dns', 'shared.sr.test').facts.endpoints).toEqual(['directory', 'api', 'signalling']);

@@ -56,7 +56,24 @@ async function selfSignedLeaf(dir: string, host: string): Promise<KeyAndCert> {
   );
   const key = join(dir, 'selfsigned-openssl.key');
   const crt = join(dir, 'selfsigned-openssl.crt');
-  await runOk('openssl', ['req', '-x509', '-new', '-config', cfg, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', crt, '-days', '30']);
+  await runOk('openssl', [
+    'req',
+    '-x509',
+    '-new',
+    '-config',
+    cfg,
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    crt,
+    '-days',
+    '30',
+  ]);
   return { certPem: await readFile(crt, 'utf8'), keyPem: await readFile(key, 'utf8') };
 }
 
@@ -76,7 +93,11 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     const otherCa = createCertificateAuthority('some other CA');
     const certs: Record<string, KeyAndCert> = {
       valid: issueCertificate(ca, { commonName: 'valid.sr.test', dnsNames: ['valid.sr.test'] }),
-      expired: issueCertificate(ca, { commonName: 'expired.sr.test', notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) }),
+      expired: issueCertificate(ca, {
+        commonName: 'expired.sr.test',
+        notBefore: new Date(Date.now() - 60 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      }),
       mismatch: issueCertificate(ca, { commonName: 'other.example', dnsNames: ['other.example'] }),
       untrusted: issueCertificate(otherCa, { commonName: 'untrusted.sr.test' }),
     };
@@ -132,9 +153,20 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
       network: { dns: { servers: [dns.server], timeoutMs: 2000 } },
       checks: { http: { connectTimeoutMs: 2000 } },
     };
-    const trustedSite = await writeSite(dir, { site: { name: 'http tls' }, ...base, platform: { endpoints }, security: { trust: { caFile } } }, 'trusted.yaml');
-    const untrustedSite = await writeSite(dir, { site: { name: 'http tls, no CA' }, ...base, platform: { endpoints: [endpoints[0]!] } }, 'untrusted.yaml');
-    [trusted, untrustedRun] = await Promise.all([assess(trustedSite, dir, [], 'trusted.json'), assess(untrustedSite, dir, [], 'untrusted.json')]);
+    const trustedSite = await writeSite(
+      dir,
+      { site: { name: 'http tls' }, ...base, platform: { endpoints }, security: { trust: { caFile } } },
+      'trusted.yaml',
+    );
+    const untrustedSite = await writeSite(
+      dir,
+      { site: { name: 'http tls, no CA' }, ...base, platform: { endpoints: [endpoints[0]!] } },
+      'untrusted.yaml',
+    );
+    [trusted, untrustedRun] = await Promise.all([
+      assess(trustedSite, dir, [], 'trusted.json'),
+      assess(untrustedSite, dir, [], 'untrusted.json'),
+    ]);
   }, 60_000);
 
   afterAll(async () => {
@@ -166,7 +198,9 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
     const r = result(trusted.report, 'http', target);
     expect(r.status).toBe('fail');
     expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', tlsKind: kind, code } });
-    expect(r.findings).toEqual([expect.objectContaining({ id: 'http.tls-failure', severity: 'critical', evidence: expect.objectContaining({ tlsKind: kind }) })]);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ id: 'http.tls-failure', severity: 'critical', evidence: expect.objectContaining({ tlsKind: kind }) }),
+    ]);
     // The TCP path is fine: only TLS is broken.
     expect(result(trusted.report, 'tcp', target).facts.classification).toBe('ok');
   }
@@ -191,7 +225,10 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
   it('plain HTTP on an https URL: tls-failure, not-tls (the peer does not speak TLS)', () => {
     const r = result(trusted.report, 'http', 'plain-http');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'tls-failure', failure: { phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' } });
+    expect(r.facts).toMatchObject({
+      classification: 'tls-failure',
+      failure: { phase: 'tls', tlsKind: 'not-tls', code: 'ERR_SSL_WRONG_VERSION_NUMBER' },
+    });
   });
 
   it('HTTP 503: http-error with the status', async () => {
@@ -236,7 +273,19 @@ describe.skipIf(!available)('http check: TLS failure kinds, status and redirects
         return startProcess(
           'openssl',
           // TLS 1.1 needs security level 0 on OpenSSL 3; the Node client asks for 1.2+.
-          ['s_server', '-accept', `127.0.0.1:${sslPort}`, '-cert', join(dir, 'valid.crt'), '-key', join(dir, 'valid.key'), '-tls1_1', '-cipher', 'DEFAULT@SECLEVEL=0', '-www'],
+          [
+            's_server',
+            '-accept',
+            `127.0.0.1:${sslPort}`,
+            '-cert',
+            join(dir, 'valid.crt'),
+            '-key',
+            join(dir, 'valid.key'),
+            '-tls1_1',
+            '-cipher',
+            'DEFAULT@SECLEVEL=0',
+            '-www',
+          ],
           { name: 'openssl s_server', ready: /ACCEPT/ },
         );
       });

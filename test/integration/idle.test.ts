@@ -43,15 +43,41 @@ afterAll(async () => {
 });
 
 async function relay(mode: 'silent' | 'rst' | 'fin'): Promise<number> {
-  const r = await startIdleDroppingRelay({ targetHost: '127.0.0.1', targetPort: (server.address() as { port: number }).port, idleMs: 1500, mode });
+  const r = await startIdleDroppingRelay({
+    targetHost: '127.0.0.1',
+    targetPort: (server.address() as { port: number }).port,
+    idleMs: 1500,
+    mode,
+  });
   relays.push(r);
   return r.port;
 }
 
 async function idle(port: number, keepalive: string) {
-  const r = await runCli(['run', 'idle', `wss://127.0.0.1:${port}/`, '--ladder', '0.5s,3s', '--keepalive', keepalive, '--ca', caFile, '--json', '-q']);
+  const r = await runCli([
+    'run',
+    'idle',
+    `wss://127.0.0.1:${port}/`,
+    '--ladder',
+    '0.5s,3s',
+    '--keepalive',
+    keepalive,
+    '--ca',
+    caFile,
+    '--json',
+    '-q',
+  ]);
   expect(r.code, r.stderr).toBe(0);
-  const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: Record<string, any>; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }> }> };
+  const report = JSON.parse(r.stdout) as {
+    results: Array<{
+      check: string;
+      target: string;
+      status: string;
+      facts: Record<string, any>;
+      findings: Array<{ id: string }>;
+      measurements: Array<{ id: string; value: number }>;
+    }>;
+  };
   expect(await factsSchemaProblems(report.results)).toEqual([]);
   return report.results[0]!;
 }
@@ -101,9 +127,13 @@ describe('idle check, server push through the reflector', () => {
     await reflector?.close();
   });
 
-  it('a silently forgetting path loses the server\'s push after the timeout, not before', async () => {
+  it("a silently forgetting path loses the server's push after the timeout, not before", async () => {
     reflector = await startReflector({ host: '127.0.0.1', port: 0, token: TOKEN });
-    const relayPort = (await startIdleDroppingRelay({ targetHost: '127.0.0.1', targetPort: reflector.port, idleMs: 1500, mode: 'silent' }).then((r) => (relays.push(r), r))).port;
+    const relayPort = (
+      await startIdleDroppingRelay({ targetHost: '127.0.0.1', targetPort: reflector.port, idleMs: 1500, mode: 'silent' }).then(
+        (r) => (relays.push(r), r),
+      )
+    ).port;
     const closed = await freePort();
     await writeFile(
       join(dir, 'push.yaml'),
@@ -123,7 +153,9 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'push.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: Record<string, any> }> };
+    const report = JSON.parse(r.stdout) as {
+      results: Array<{ check: string; target: string; status: string; facts: Record<string, any> }>;
+    };
     expect(await factsSchemaProblems(report.results)).toEqual([]);
     const push = report.results.find((x) => x.check === 'idle' && x.target === 'far-side/push')!;
     expect(push.facts.direction).toBe('server-push');

@@ -9,8 +9,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate, type KeyAndCert } from '../../src/lab/cert.js';
 import { requireTool, runCli } from '../helpers/cli.js';
 import { runOk } from '../helpers/netns.js';
-import { startFakeServices, startHostileTcp, startSlapd, type FakeServices, type Listening, type Slapd } from '../helpers/integration-peers.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, withRetries, writeSite, type Dnsmasq, type Peer, type Report, type TempDir } from '../helpers/peers.js';
+import {
+  startFakeServices,
+  startHostileTcp,
+  startSlapd,
+  type FakeServices,
+  type Listening,
+  type Slapd,
+} from '../helpers/integration-peers.js';
+import {
+  freePort,
+  hasTool,
+  reportValidator,
+  result,
+  startDnsmasq,
+  startProcess,
+  tempDir,
+  withRetries,
+  writeSite,
+  type Dnsmasq,
+  type Peer,
+  type Report,
+  type TempDir,
+} from '../helpers/peers.js';
 import { assessWithEnv, runWithEnv, startTinyproxy, type ProxyPeer } from '../helpers/proxies.js';
 import { englishReport, type EnglishReport } from '../helpers/report-text.js';
 
@@ -43,7 +64,10 @@ describe.skipIf(!available)('integration checks against local peers', () => {
   async function sServer(cert: string, key: string): Promise<{ peer: Peer; port: number }> {
     return withRetries(5, async () => {
       const port = await freePort();
-      const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www'], { name: 'openssl s_server', ready: /ACCEPT/ });
+      const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-www'], {
+        name: 'openssl s_server',
+        ready: /ACCEPT/,
+      });
       return { peer, port };
     });
   }
@@ -53,9 +77,18 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     dir = tmp.path;
     const ca = createCertificateAuthority('siteready integration CA');
     const leaf = issueCertificate(ca, { commonName: 'idp.sr.test', dnsNames: NAMES });
-    const expired = issueCertificate(ca, { commonName: 'ldap.sr.test', dnsNames: ['ldap.sr.test'], notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = issueCertificate(ca, {
+      commonName: 'ldap.sr.test',
+      dnsNames: ['ldap.sr.test'],
+      notBefore: new Date(Date.now() - 60 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
     const samlValid = issueCertificate(ca, { commonName: 'saml-signing', notAfter: new Date(Date.now() + 365 * DAY) });
-    const samlExpired = issueCertificate(ca, { commonName: 'saml-signing-old', notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 10 * DAY) });
+    const samlExpired = issueCertificate(ca, {
+      commonName: 'saml-signing-old',
+      notBefore: new Date(Date.now() - 400 * DAY),
+      notAfter: new Date(Date.now() - 10 * DAY),
+    });
     caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
     const files = async (name: string, c: KeyAndCert) => {
@@ -67,9 +100,28 @@ describe.skipIf(!available)('integration checks against local peers', () => {
 
     dns = await startDnsmasq({ dir, records: ['--address=/sr.test/127.0.0.1'] });
     // An RSA-1024 signing certificate (cert.ts makes EC keys only): openssl still generates one.
-    await runOk('openssl', ['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', join(dir, 'weak.key'), '-out', join(dir, 'weak.crt'), '-days', '365', '-subj', '/CN=saml-weak']);
-    fake = await startFakeServices('idp.sr.test', leaf, { valid: samlValid, expired: samlExpired, weakRsaPem: await readFile(join(dir, 'weak.crt'), 'utf8') });
-    for (const b of ['garbage', 'stall', 'huge-ber', 'http-garbage', 'smb2', 'smb1', 'starttls-refused'] as const) hostile[b] = await startHostileTcp(b);
+    await runOk('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:1024',
+      '-nodes',
+      '-keyout',
+      join(dir, 'weak.key'),
+      '-out',
+      join(dir, 'weak.crt'),
+      '-days',
+      '365',
+      '-subj',
+      '/CN=saml-weak',
+    ]);
+    fake = await startFakeServices('idp.sr.test', leaf, {
+      valid: samlValid,
+      expired: samlExpired,
+      weakRsaPem: await readFile(join(dir, 'weak.crt'), 'utf8'),
+    });
+    for (const b of ['garbage', 'stall', 'huge-ber', 'http-garbage', 'smb2', 'smb1', 'starttls-refused'] as const)
+      hostile[b] = await startHostileTcp(b);
     const valid = await sServer(join(dir, 'leaf.crt'), join(dir, 'leaf.key'));
     const old = await sServer(join(dir, 'expired.crt'), join(dir, 'expired.key'));
     sServers.push(valid.peer, old.peer);
@@ -107,7 +159,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       { name: 'ldaps-expired', role: 'directory', url: `ldaps://ldap.sr.test:${sslPorts.expired}`, ...only('directory') },
       { name: 'ldap-garbage', role: 'directory', url: `ldap://ldap.sr.test:${hostile.garbage!.port}`, ...only('directory') },
       { name: 'ldap-stall', role: 'directory', url: `ldap://ldap.sr.test:${hostile.stall!.port}`, ...only('directory') },
-      { name: 'ldap-no-tls', role: 'directory', url: `ldap://ldap.sr.test:${hostile['starttls-refused']!.port}`, credentials: { bindDn: 'cn=svc,dc=sr,dc=test', password: '${SR_UNUSED_PW}' }, ...only('directory') },
+      {
+        name: 'ldap-no-tls',
+        role: 'directory',
+        url: `ldap://ldap.sr.test:${hostile['starttls-refused']!.port}`,
+        credentials: { bindDn: 'cn=svc,dc=sr,dc=test', password: '${SR_UNUSED_PW}' },
+        ...only('directory'),
+      },
       { name: 'ldap-huge', role: 'directory', url: `ldap://ldap.sr.test:${hostile['huge-ber']!.port}`, ...only('directory') },
       // Org-structure sync
       { name: 'org-source', role: 'directory-sync', url: `https://sync.sr.test:${p}/crm/protected`, ...only('org-sync') },
@@ -149,7 +207,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('a good provider: discovery valid, endpoints reachable, keys reported', () => {
       const r = result(report, 'sso', 'oidc-good');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.facts).toMatchObject({ classification: 'ok', ssoKind: 'oidc', issuer: `${fake!.base}/good`, path: 'direct', addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({
+        classification: 'ok',
+        ssoKind: 'oidc',
+        issuer: `${fake!.base}/good`,
+        path: 'direct',
+        addresses: ['127.0.0.1'],
+      });
       expect(r.facts.reachability.authorization_endpoint).toMatchObject({ classification: 'ok', status: 400 });
       expect(r.facts.reachability.token_endpoint).toMatchObject({ classification: 'ok', status: 405 });
       expect(r.facts.jwks.keys).toEqual([
@@ -203,9 +267,15 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       const r = result(report, 'sso', 'saml-valid');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
       expect(r.facts.ssoKind).toBe('saml');
-      expect(r.facts.signing).toEqual([expect.objectContaining({ subject: expect.stringContaining('saml-signing'), keyType: 'ec', namedCurve: 'prime256v1' })]);
+      expect(r.facts.signing).toEqual([
+        expect.objectContaining({ subject: expect.stringContaining('saml-signing'), keyType: 'ec', namedCurve: 'prime256v1' }),
+      ]);
       expect(r.facts.signing[0].daysLeft).toBeGreaterThan(360);
-      expect(r.facts.samlEndpoints.map((e: { kind: string; binding: string }) => `${e.kind}:${e.binding}`)).toEqual(['slo:HTTP-Redirect', 'sso:HTTP-Redirect', 'sso:HTTP-POST']);
+      expect(r.facts.samlEndpoints.map((e: { kind: string; binding: string }) => `${e.kind}:${e.binding}`)).toEqual([
+        'slo:HTTP-Redirect',
+        'sso:HTTP-Redirect',
+        'sso:HTTP-POST',
+      ]);
       expect(r.facts.reachability.every((x: { classification: string }) => x.classification === 'ok')).toBe(true);
     });
 
@@ -227,7 +297,9 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('metadata with a DTD (entity expansion) is refused unparsed', () => {
       const r = result(report, 'sso', 'saml-dtd');
       expect(r.status).toBe('fail');
-      expect(r.findings).toEqual([expect.objectContaining({ id: 'sso.metadata-invalid', evidence: expect.objectContaining({ kind: 'dtd' }) })]);
+      expect(r.findings).toEqual([
+        expect.objectContaining({ id: 'sso.metadata-invalid', evidence: expect.objectContaining({ kind: 'dtd' }) }),
+      ]);
     });
   });
 
@@ -272,7 +344,12 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('an S3-compatible endpoint is recognised by its error document; addresses published', () => {
       const r = result(report, 'storage', 's3');
       expect(r.status).toBe('pass');
-      expect(r.facts).toMatchObject({ storageKind: 's3', detected: 's3', s3: { code: 'AccessDenied', listing: false }, addresses: ['127.0.0.1'] });
+      expect(r.facts).toMatchObject({
+        storageKind: 's3',
+        detected: 's3',
+        s3: { code: 'AccessDenied', listing: false },
+        addresses: ['127.0.0.1'],
+      });
     });
 
     it('a bucket listed to anyone is a finding', () => {
@@ -330,7 +407,11 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('StartTLS refused (protocolError): a finding, and no bind over clear text', () => {
       const r = result(english, 'directory', 'ldap-no-tls');
       expect(r.status).toBe('fail');
-      expect(r.facts).toMatchObject({ classification: 'tls-failure', startTls: { resultCode: 2, result: 'protocolError' }, bind: { attempted: false, reason: 'starttls-refused' } });
+      expect(r.facts).toMatchObject({
+        classification: 'tls-failure',
+        startTls: { resultCode: 2, result: 'protocolError' },
+        bind: { attempted: false, reason: 'starttls-refused' },
+      });
       expect(r.findings).toEqual([expect.objectContaining({ id: 'directory.starttls-refused', severity: 'high' })]);
       expect(r.findings[0]!.text).toContain('unsupported extended operation');
     });
@@ -362,8 +443,13 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       await writeFile(saved, reportText);
       const site = await writeSite(dir, spec, `${name}.yaml`);
       const out = join(dir, `${name}.json`);
-      const cli = await runCli(['report', saved, '--rejudge', '--site', site, '--format', `json=${out}`, '--quiet'], { prefix: ['unshare', '-n'], timeoutMs: 30_000 });
-      return JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & { rejudged: { notRejudged: unknown[] } };
+      const cli = await runCli(['report', saved, '--rejudge', '--site', site, '--format', `json=${out}`, '--quiet'], {
+        prefix: ['unshare', '-n'],
+        timeoutMs: 30_000,
+      });
+      return JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & {
+        rejudged: { notRejudged: unknown[] };
+      };
     }
 
     it('the same site: every verdict as measured', async () => {
@@ -372,17 +458,36 @@ describe.skipIf(!available)('integration checks against local peers', () => {
       for (const before of report.results.filter((r) => CHECKS.has(r.check))) {
         const after = result(again, before.check, before.target);
         expect(before.factsVersion, `${before.check}:${before.target}`).toBe(1);
-        expect({ status: after.status, score: after.score, findings: after.findings.map((f) => f.id) }, `${before.check}:${before.target}`).toEqual({ status: before.status, score: before.score, findings: before.findings.map((f) => f.id) });
+        expect(
+          { status: after.status, score: after.score, findings: after.findings.map((f) => f.id) },
+          `${before.check}:${before.target}`,
+        ).toEqual({ status: before.status, score: before.score, findings: before.findings.map((f) => f.id) });
         expect(after.facts).toEqual(before.facts);
       }
     });
 
     it('stricter thresholds and a looser StartTLS policy change the verdicts, not the facts', async () => {
-      const again = await rejudge({ ...siteSpec, thresholds: { 'sso.certDaysLeft': 400, 'api.ttfbMs': 0.001 }, checks: { ...(siteSpec.checks as object), directory: { startTls: 'try' } } }, 'edited');
+      const again = await rejudge(
+        {
+          ...siteSpec,
+          thresholds: { 'sso.certDaysLeft': 400, 'api.ttfbMs': 0.001 },
+          checks: { ...(siteSpec.checks as object), directory: { startTls: 'try' } },
+        },
+        'edited',
+      );
       expect(again.rejudged.notRejudged).toEqual([]);
-      expect(result(again, 'sso', 'saml-valid')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'sso.cert-expiring' })] });
-      expect(result(again, 'api', 'crm-protected')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'api.slow' })] });
-      expect(result(again, 'directory', 'ldap-no-tls')).toMatchObject({ status: 'warn', findings: [expect.objectContaining({ id: 'directory.starttls-refused', severity: 'medium' })] });
+      expect(result(again, 'sso', 'saml-valid')).toMatchObject({
+        status: 'warn',
+        findings: [expect.objectContaining({ id: 'sso.cert-expiring' })],
+      });
+      expect(result(again, 'api', 'crm-protected')).toMatchObject({
+        status: 'warn',
+        findings: [expect.objectContaining({ id: 'api.slow' })],
+      });
+      expect(result(again, 'directory', 'ldap-no-tls')).toMatchObject({
+        status: 'warn',
+        findings: [expect.objectContaining({ id: 'directory.starttls-refused', severity: 'medium' })],
+      });
     });
   });
 
@@ -396,10 +501,17 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('run api and run storage', async () => {
       const api = await runWithEnv(['api', `https://api.sr.test:${fake!.port}/hr/open`, '--ca', caFile, '--dns-server', dns!.server]);
       expect(api.report.results[0]).toMatchObject({ check: 'api', status: 'fail' });
-      const storage = await runWithEnv(['storage', `https://files.sr.test:${fake!.port}/s3/x/`, `smb://files.sr.test:${hostile.smb2!.port}`, '--ca', caFile, '--dns-server', dns!.server]);
+      const storage = await runWithEnv([
+        'storage',
+        `https://files.sr.test:${fake!.port}/s3/x/`,
+        `smb://files.sr.test:${hostile.smb2!.port}`,
+        '--ca',
+        caFile,
+        '--dns-server',
+        dns!.server,
+      ]);
       expect(storage.report.results.map((x) => x.facts.storageKind)).toEqual(['s3', 'smb']);
     });
-
   });
 
   describe.skipIf(!withTinyproxy)('through a proxy (CONNECT)', () => {
@@ -436,7 +548,12 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     });
 
     it('api, storage (HTTPS and SMB) and directory go through the tunnel and say so', async () => {
-      for (const [check, target] of [['api', 'crm'], ['storage', 's3'], ['storage', 'nas'], ['directory', 'ldaps']] as const) {
+      for (const [check, target] of [
+        ['api', 'crm'],
+        ['storage', 's3'],
+        ['storage', 'nas'],
+        ['directory', 'ldaps'],
+      ] as const) {
         const r = result(proxied, check, target);
         expect(r.status, `${check}:${target} ${JSON.stringify(r.findings)}`).toBe('pass');
         expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: proxy!.url });
@@ -466,13 +583,24 @@ describe.skipIf(!available)('integration checks against local peers', () => {
         { name: 'starttls-bind', role: 'directory', url: `ldap://ldap.sr.test:${locked!.ldapPort}`, ...bind('${SR_LDAP_PW}') },
         { name: 'wrong-password', role: 'directory', url: `ldaps://ldap.sr.test:${locked!.ldapsPort}`, ...bind('${SR_LDAP_WRONG}') },
         { name: 'anonymous-open', role: 'directory', url: `ldaps://ldap.sr.test:${open!.ldapsPort}` },
-        { name: 'cleartext', role: 'directory', url: `ldap://ldap.sr.test:${locked!.ldapPort}`, ldap: { startTls: 'off' }, ...bind('${SR_LDAP_PW}') },
+        {
+          name: 'cleartext',
+          role: 'directory',
+          url: `ldap://ldap.sr.test:${locked!.ldapPort}`,
+          ldap: { startTls: 'off' },
+          ...bind('${SR_LDAP_PW}'),
+        },
         // An organisation-structure source that is a directory: it must answer an LDAP request, not only accept TLS.
         { name: 'org-ldaps', role: 'directory-sync', url: `ldaps://ldap.sr.test:${locked!.ldapsPort}`, checks: ['org-sync'] },
       ].map((e) => ({ checks: ['directory'], ...e }));
       const site = await writeSite(
         dir,
-        { site: { name: 'slapd' }, network: { dns: { servers: [dns!.server], timeoutMs: 2000 } }, platform: { endpoints }, security: { trust: { caFile } } },
+        {
+          site: { name: 'slapd' },
+          network: { dns: { servers: [dns!.server], timeoutMs: 2000 } },
+          platform: { endpoints },
+          security: { trust: { caFile } },
+        },
         'slapd.yaml',
       );
       const run = await assessWithEnv(site, dir, 'slapd.json', { env: { SR_LDAP_PW: ROOT_PW, SR_LDAP_WRONG: WRONG_PW } });
@@ -489,7 +617,11 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     it('LDAPS + service-account bind: success; anonymous bind refused', () => {
       const r = result(slapdReport, 'directory', 'ldaps-bind');
       expect(r.status, JSON.stringify(r.findings)).toBe('pass');
-      expect(r.facts).toMatchObject({ mode: 'ldaps', anonymousBind: 'refused', bind: { attempted: true, resultCode: 0, result: 'success' } });
+      expect(r.facts).toMatchObject({
+        mode: 'ldaps',
+        anonymousBind: 'refused',
+        bind: { attempted: true, resultCode: 0, result: 'success' },
+      });
       expect(r.measurements.map((m) => m.id)).toEqual(expect.arrayContaining(['connectMs', 'tlsHandshakeMs', 'bindMs']));
     });
 
@@ -531,17 +663,35 @@ describe.skipIf(!available)('integration checks against local peers', () => {
     });
 
     it('run directory <host:port> is LDAPS', async () => {
-      const { report: r } = await runWithEnv(['directory', `ldap.sr.test:${locked!.ldapsPort}`, '--ca', caFile, '--dns-server', dns!.server]);
-      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', facts: expect.objectContaining({ mode: 'ldaps', tls: expect.objectContaining({ authorized: true }) }) });
+      const { report: r } = await runWithEnv([
+        'directory',
+        `ldap.sr.test:${locked!.ldapsPort}`,
+        '--ca',
+        caFile,
+        '--dns-server',
+        dns!.server,
+      ]);
+      expect(r.results[0]).toMatchObject({
+        check: 'directory',
+        status: 'pass',
+        facts: expect.objectContaining({ mode: 'ldaps', tls: expect.objectContaining({ authorized: true }) }),
+      });
     });
 
     it('run directory with SITEREADY_LDAP_BIND_DN / SITEREADY_LDAP_PASSWORD', async () => {
-      const { cli, report: r } = await runWithEnv(['directory', `ldaps://ldap.sr.test:${locked!.ldapsPort}`, '--ca', caFile, '--dns-server', dns!.server], {
-        SITEREADY_LDAP_BIND_DN: locked!.rootDn,
-        SITEREADY_LDAP_PASSWORD: ROOT_PW,
-      });
+      const { cli, report: r } = await runWithEnv(
+        ['directory', `ldaps://ldap.sr.test:${locked!.ldapsPort}`, '--ca', caFile, '--dns-server', dns!.server],
+        {
+          SITEREADY_LDAP_BIND_DN: locked!.rootDn,
+          SITEREADY_LDAP_PASSWORD: ROOT_PW,
+        },
+      );
       expect(cli.code, cli.stderr).toBe(0);
-      expect(r.results[0]).toMatchObject({ check: 'directory', status: 'pass', facts: expect.objectContaining({ bind: expect.objectContaining({ resultCode: 0 }) }) });
+      expect(r.results[0]).toMatchObject({
+        check: 'directory',
+        status: 'pass',
+        facts: expect.objectContaining({ bind: expect.objectContaining({ resultCode: 0 }) }),
+      });
       expect(cli.stdout).not.toContain(ROOT_PW);
     });
   });

@@ -81,7 +81,13 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
             { name: 'issuer', role: 'api', url: url('issuer'), tls: { expectedIssuer: `CN=${REAL_CA}` } },
             { name: 'pin', role: 'api', url: url('pin'), tls: { spkiPins: [`sha256/${realPin}`] } },
             { name: 'differs', role: 'api', url: url('differs') },
-            { name: 'direct-ok', role: 'api', url: url('direct'), via: 'direct', tls: { expectedIssuer: `CN=${REAL_CA}`, spkiPins: [realPin] } },
+            {
+              name: 'direct-ok',
+              role: 'api',
+              url: url('direct'),
+              via: 'direct',
+              tls: { expectedIssuer: `CN=${REAL_CA}`, spkiPins: [realPin] },
+            },
           ],
         },
         security: { trust: { caFile: 'corp-bundle.pem' } },
@@ -100,7 +106,10 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
       },
       'untrusted.yaml',
     );
-    [trusted, untrusted] = await settleAll([assessWithEnv(trustedSite, dir, 'trusted.json'), assessWithEnv(untrustedSite, dir, 'untrusted.json')]);
+    [trusted, untrusted] = await settleAll([
+      assessWithEnv(trustedSite, dir, 'trusted.json'),
+      assessWithEnv(untrustedSite, dir, 'untrusted.json'),
+    ]);
     [trustedEn, untrustedEn] = await Promise.all([englishReport(trusted.report), englishReport(untrusted.report)]);
   }, 90_000);
 
@@ -133,11 +142,13 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
     expect(r.facts.chain.certs[0].issuer).toBe(`CN=${MITM_CA}`);
     const f = finding(r, 'interception.issuer');
     expect(f.severity).toBe('high');
-    expect(f.text).toBe(`issuer: TLS to ${HOST}:${upstream.port} is intercepted: the certificate is issued by CN=${MITM_CA}, not by the expected CN=${REAL_CA}.`);
+    expect(f.text).toBe(
+      `issuer: TLS to ${HOST}:${upstream.port} is intercepted: the certificate is issued by CN=${MITM_CA}, not by the expected CN=${REAL_CA}.`,
+    );
     expect(f.fix).toMatch(/Exempt the platform's hosts from TLS inspection/);
   });
 
-  it('tls.spkiPins = the real leaf\'s pin: intercepted (interception.pin)', () => {
+  it("tls.spkiPins = the real leaf's pin: intercepted (interception.pin)", () => {
     const r = result(trustedEn, 'interception', 'pin');
     expect(r.status).toBe('fail');
     expect(r.facts).toMatchObject({ classification: 'intercepted', path: 'proxy' });
@@ -149,10 +160,16 @@ describe.skipIf(!available)('interception check against a re-signing proxy', () 
   it('no expectations, but the direct path is reachable: the certificates differ (interception.differs)', () => {
     const r = result(trustedEn, 'interception', 'differs');
     expect(r.status).toBe('fail');
-    expect(r.facts).toMatchObject({ classification: 'intercepted', path: 'proxy', direct: { leafIssuer: `CN=${REAL_CA}`, spkiSha256: realPin } });
+    expect(r.facts).toMatchObject({
+      classification: 'intercepted',
+      path: 'proxy',
+      direct: { leafIssuer: `CN=${REAL_CA}`, spkiSha256: realPin },
+    });
     expect(r.facts.chain.certs[0].spkiSha256).not.toBe(realPin);
     expect(r.findings.map((f) => f.id)).toEqual(['interception.differs']);
-    expect(finding(r, 'interception.differs').text).toContain(`through the proxy (CN=${MITM_CA}) differs from the one on the direct path (CN=${REAL_CA})`);
+    expect(finding(r, 'interception.differs').text).toContain(
+      `through the proxy (CN=${MITM_CA}) differs from the one on the direct path (CN=${REAL_CA})`,
+    );
   });
 
   it('the inspection CA not trusted: interception.untrusted (warn), and the http check fails with untrusted-issuer', () => {

@@ -12,7 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
+import {
+  freePort,
+  hasTool,
+  reportValidator,
+  result,
+  startDnsmasq,
+  tempDir,
+  writeSite,
+  type Report,
+  type ReportResult,
+} from '../helpers/peers.js';
 import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
   assessWithEnv,
@@ -122,7 +132,10 @@ describe.skipIf(!available)('PAC files', () => {
       expect(run.cli.code, `${name}: ${run.cli.stderr}`).toBe(0);
       expect(validate(run.report), `${name}: ${JSON.stringify(validate.errors, null, 2)}`).toBe(true);
       expect(run.report.complete, name).toBe(true);
-      expect(run.report.results.filter((r) => r.status === 'error'), name).toEqual([]);
+      expect(
+        run.report.results.filter((r) => r.status === 'error'),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -130,11 +143,22 @@ describe.skipIf(!available)('PAC files', () => {
     ['file', 'a PAC file next to the site file (relative path)'],
     ['http', 'a PAC served over HTTP'],
   ])('%s: %s', (run) => {
-    it('the PAC\'s domain goes through the proxy it names, with its answer in facts.route', () => {
+    it("the PAC's domain goes through the proxy it names, with its answer in facts.route", () => {
       const answer = `PAC: PROXY 127.0.0.1:${squid.port}; DIRECT`;
-      for (const [check, target] of [['http', 'proxied'], ['tcp', 'proxied'], ['websocket', 'proxied-ws'], ['tcp', 'proxied-ws']]) {
+      for (const [check, target] of [
+        ['http', 'proxied'],
+        ['tcp', 'proxied'],
+        ['websocket', 'proxied-ws'],
+        ['tcp', 'proxied-ws'],
+      ]) {
         const r = get(run, check!, target!);
-        expect(r.facts, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'proxy', proxy: `http://127.0.0.1:${squid.port}`, proxySource: 'pac', route: answer });
+        expect(r.facts, `${check} ${target}`).toMatchObject({
+          classification: 'ok',
+          path: 'proxy',
+          proxy: `http://127.0.0.1:${squid.port}`,
+          proxySource: 'pac',
+          route: answer,
+        });
       }
     });
 
@@ -145,7 +169,7 @@ describe.skipIf(!available)('PAC files', () => {
     });
   });
 
-  it('the proxy really carried the PAC\'s domain, and only it', async () => {
+  it("the proxy really carried the PAC's domain, and only it", async () => {
     const log = await squid.log();
     expect(log).toContain(`CONNECT app.proxied.sr.test:${upstream.port}`);
     expect(log).not.toContain('app.direct.sr.test');
@@ -157,7 +181,12 @@ describe.skipIf(!available)('PAC files', () => {
     ['broken', 'a PAC that does not parse', /^the PAC script failed: /],
   ])('%s: %s', (run, _title, why) => {
     it('every endpoint falls back to DIRECT, with the reason in facts.route', () => {
-      for (const [check, target] of [['http', 'proxied'], ['tcp', 'proxied'], ['websocket', 'proxied-ws'], ['http', 'direct']]) {
+      for (const [check, target] of [
+        ['http', 'proxied'],
+        ['tcp', 'proxied'],
+        ['websocket', 'proxied-ws'],
+        ['http', 'direct'],
+      ]) {
         const r = get(run, check!, target!);
         expect(r.facts, `${check} ${target}`).toMatchObject({ classification: 'ok', path: 'direct' });
         expect(r.facts.route, `${check} ${target}`).toMatch(/^PAC failed: /);
@@ -209,11 +238,18 @@ describe.skipIf(!withNetns)('PAC myIpAddress() without dialling out', () => {
     await ns.iptables(['-A', 'OUTPUT', '-o', 'lo', '-j', 'ACCEPT']);
     await ns.iptables(['-A', 'OUTPUT', '-j', 'DROP']);
     // Control: a connection attempt from inside (to our own host end) is counted.
-    await ns.exec([process.execPath, '-e', `require('node:net').connect(9, '${ns.hostIp}').on('error', () => {}); setTimeout(() => process.exit(0), 300);`]);
+    await ns.exec([
+      process.execPath,
+      '-e',
+      `require('node:net').connect(9, '${ns.hostIp}').on('error', () => {}); setTimeout(() => process.exit(0), 300);`,
+    ]);
     controlPackets = await dropped();
     await ns.iptables(['-Z', 'OUTPUT']);
 
-    await writeFile(join(tmp.path, 'myip.pac'), 'function FindProxyForURL(url, host) {\n  return "DIRECT; PROXY " + myIpAddress() + ":3128";\n}\n');
+    await writeFile(
+      join(tmp.path, 'myip.pac'),
+      'function FindProxyForURL(url, host) {\n  return "DIRECT; PROXY " + myIpAddress() + ":3128";\n}\n',
+    );
     const site = await writeSite(tmp.path, {
       site: { name: 'pac myIpAddress' },
       network: { proxy: { pac: 'myip.pac' } },
@@ -233,7 +269,7 @@ describe.skipIf(!withNetns)('PAC myIpAddress() without dialling out', () => {
     expect(controlPackets).toBeGreaterThan(0);
   });
 
-  it('myIpAddress() is the namespace\'s own address, and not one packet left to find it', async () => {
+  it("myIpAddress() is the namespace's own address, and not one packet left to find it", async () => {
     expect(run.cli.code, run.cli.stderr).toBe(0);
     const validate = await reportValidator();
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);

@@ -43,7 +43,17 @@ checks:
     );
     const r = await runCli(['assess', join(dir, 'site.yaml'), '--json', '-q'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; findings: Array<{ id: string }>; measurements: Array<{ id: string; value: number }>; facts: Record<string, unknown>; factsVersion?: number }> };
+    const report = JSON.parse(r.stdout) as {
+      results: Array<{
+        check: string;
+        target: string;
+        status: string;
+        findings: Array<{ id: string }>;
+        measurements: Array<{ id: string; value: number }>;
+        facts: Record<string, unknown>;
+        factsVersion?: number;
+      }>;
+    };
     expect(await factsSchemaProblems(report.results)).toEqual([]);
     const latency = report.results.find((x) => x.check === 'latency')!;
     expect(latency.status).toBe('fail');

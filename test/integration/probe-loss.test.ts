@@ -71,7 +71,20 @@ describe.skipIf(!available)('UDP loss per direction against iptables random drop
   }
 
   it('2 % dropped on the way in (namespace INPUT): upstream loss 2 ± 0.5 %, downstream ~0', async () => {
-    const rule = ['-p', 'udp', '--dport', String(PORT), '-m', 'statistic', '--mode', 'random', '--probability', String(PROBABILITY), '-j', 'DROP'];
+    const rule = [
+      '-p',
+      'udp',
+      '--dport',
+      String(PORT),
+      '-m',
+      'statistic',
+      '--mode',
+      'random',
+      '--probability',
+      String(PROBABILITY),
+      '-j',
+      'DROP',
+    ];
     await ns!.iptables(['-A', 'INPUT', ...rule]);
     try {
       const r = await stream(1);
@@ -86,7 +99,24 @@ describe.skipIf(!available)('UDP loss per direction against iptables random drop
 
   it('2 % of the replies dropped at the host end (INPUT on our veth only): downstream loss 2 ± 0.5 %, upstream ~0', async () => {
     // Matches only replies from our reflector arriving on our own veth: nothing else on the host.
-    const rule = ['-i', ns!.hostIf, '-s', ns!.nsIp, '-p', 'udp', '--sport', String(PORT), '-m', 'statistic', '--mode', 'random', '--probability', String(PROBABILITY), '-j', 'DROP'];
+    const rule = [
+      '-i',
+      ns!.hostIf,
+      '-s',
+      ns!.nsIp,
+      '-p',
+      'udp',
+      '--sport',
+      String(PORT),
+      '-m',
+      'statistic',
+      '--mode',
+      'random',
+      '--probability',
+      String(PROBABILITY),
+      '-j',
+      'DROP',
+    ];
     hostRules.push(rule);
     await runOk('iptables', ['-w', '-I', 'INPUT', ...rule]);
     try {

@@ -97,7 +97,9 @@ describe.skipIf(!available)('throughput through a tbf-shaped veth (50 Mbit/s eac
     for (const direction of ['down', 'up'] as const) {
       it(`${transport} ${direction}: goodput within ± 5 % of what ${RATE_MBIT} Mbit/s leaves`, async () => {
         const r = await measure(transport, direction);
-        measured.push(`${transport} ${direction}: ${r.mbps} Mbit/s (${((100 * (r.mbps - expected)) / expected).toFixed(2)} %), p10 ${r.p10}, p90 ${r.p90}, ${r.measuredMs} ms counted`);
+        measured.push(
+          `${transport} ${direction}: ${r.mbps} Mbit/s (${((100 * (r.mbps - expected)) / expected).toFixed(2)} %), p10 ${r.p10}, p90 ${r.p90}, ${r.measuredMs} ms counted`,
+        );
         expect(r.countedBy).toBe(direction === 'down' ? 'client' : 'reflector');
         expect(r.measuredMs).toBeGreaterThanOrEqual(DURATION[transport].durationMs - DURATION[transport].omitMs - 1000);
         expect(Math.abs(r.mbps - expected) / expected).toBeLessThanOrEqual(TOLERANCE);

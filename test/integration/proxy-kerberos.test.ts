@@ -19,24 +19,64 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool } from '../helpers/cli.js';
 import { kdcToolsMissing, startKdc, type Kdc } from '../helpers/kdc.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, startProcess, tempDir, waitForTcp, withRetries, writeSite, type Peer, type Report, type ReportResult } from '../helpers/peers.js';
-import { assessWithEnv, cleanupAll, isRoot, settleAll, startHttpUpstream, startTlsUpstream, type EnvRun, type Upstream } from '../helpers/proxies.js';
+import {
+  freePort,
+  hasTool,
+  reportValidator,
+  result,
+  startDnsmasq,
+  startProcess,
+  tempDir,
+  waitForTcp,
+  withRetries,
+  writeSite,
+  type Peer,
+  type Report,
+  type ReportResult,
+} from '../helpers/peers.js';
+import {
+  assessWithEnv,
+  cleanupAll,
+  isRoot,
+  settleAll,
+  startHttpUpstream,
+  startTlsUpstream,
+  type EnvRun,
+  type Upstream,
+} from '../helpers/proxies.js';
 import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 
-const NEGOTIATE_HELPERS = ['/usr/lib/squid/negotiate_kerberos_auth', '/usr/lib64/squid/negotiate_kerberos_auth', '/usr/libexec/squid/negotiate_kerberos_auth'];
+const NEGOTIATE_HELPERS = [
+  '/usr/lib/squid/negotiate_kerberos_auth',
+  '/usr/lib64/squid/negotiate_kerberos_auth',
+  '/usr/libexec/squid/negotiate_kerberos_auth',
+];
 
 async function firstExecutable(paths: string[]): Promise<string | undefined> {
-  for (const p of paths) if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+  for (const p of paths)
+    if (
+      await access(p, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return p;
   return undefined;
 }
 
 const helper = await firstExecutable(NEGOTIATE_HELPERS);
-const kerberosModule = await import('kerberos').then(() => true, () => false);
+const kerberosModule = await import('kerberos').then(
+  () => true,
+  () => false,
+);
 const missingKdcTools = kdcToolsMissing();
 const available =
   requireTool(hasTool('squid'), 'squid') &&
   requireTool(hasTool('dnsmasq'), 'dnsmasq') &&
-  requireTool(missingKdcTools.length === 0, `the MIT Kerberos tools ${missingKdcTools.join(', ')} (krb5-kdc, krb5-admin-server, krb5-user)`) &&
+  requireTool(
+    missingKdcTools.length === 0,
+    `the MIT Kerberos tools ${missingKdcTools.join(', ')} (krb5-kdc, krb5-admin-server, krb5-user)`,
+  ) &&
   requireTool(helper !== undefined, `squid's negotiate_kerberos_auth (looked in ${NEGOTIATE_HELPERS.join(', ')})`) &&
   requireTool(kerberosModule, 'the kerberos npm module (an optional dependency: it builds during npm ci when libkrb5-dev is installed)');
 
@@ -150,13 +190,20 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
       // loud: terminal report, every result, --debug on stderr: more places a token could leak.
       ticket: [site(viaName, 'negotiate with a ticket', all), krb(await ticket('ticket')), true],
       noTicket: [site(viaName, 'negotiate, no ticket', all), krb(empty)],
-      noTicketZh: [site(viaName, 'negotiate, no ticket (zh-CN)'), krb(empty, { LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', LC_MESSAGES: undefined }), true],
+      noTicketZh: [
+        site(viaName, 'negotiate, no ticket (zh-CN)'),
+        krb(empty, { LANG: 'zh_CN.UTF-8', LC_ALL: 'zh_CN.UTF-8', LC_MESSAGES: undefined }),
+        true,
+      ],
       byAddress: [site(`http://127.0.0.1:${squid.port}`, 'proxy by IP address'), krb(await ticket('by-address'))],
       byAlias: [site(`http://${aliasHost}:${squid.port}`, 'proxy by an alias'), krb(await ticket('by-alias'))],
       foreignRealm: [site(`http://${foreignHost}:${squid.port}`, 'proxy in a domain of another realm'), krb(await ticket('foreign'))],
       refused: [site(`http://${otherHost}:${squid.port}`, 'a ticket the proxy cannot accept'), krb(await ticket('refused'))],
       kdcDown: [site(viaName, 'KDC out of reach'), { KRB5_CONFIG: unreachableConf, KRB5CCNAME: await ticket('kdc-down') }],
-      noModule: [site(viaName, 'no kerberos module'), krb(await ticket('no-module'), { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` })],
+      noModule: [
+        site(viaName, 'no kerberos module'),
+        krb(await ticket('no-module'), { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` }),
+      ],
       ntlmOnly: [site(`http://127.0.0.1:${ntlmPort}`, 'NTLM-only proxy'), krb(await ticket('ntlm'))],
     };
     await settleAll(
@@ -174,7 +221,14 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
 
   const get = (run: string, check: string, target: string) => result(english[run]!, check, target);
   /** The proxy-auth-required finding of every failing (check, target) of a run, checked alike. */
-  const authFindings = (run: string, pairs: Array<[string, string]> = [['http', 'https'], ['tcp', 'https'], ['http', 'plain']]) =>
+  const authFindings = (
+    run: string,
+    pairs: Array<[string, string]> = [
+      ['http', 'https'],
+      ['tcp', 'https'],
+      ['http', 'plain'],
+    ],
+  ) =>
     pairs.map(([check, target]) => {
       const r = get(run, check, target);
       expect(r.status, `${run} ${check}:${target}`).toBe('fail');
@@ -187,7 +241,10 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     for (const [name, run] of Object.entries(runs)) {
       expect(run.cli.code, `${name}: ${run.cli.stderr}`).toBe(0);
       expect(validate(run.report), `${name}: ${JSON.stringify(validate.errors, null, 2)}`).toBe(true);
-      expect(run.report.results.filter((r) => r.status === 'error'), name).toEqual([]);
+      expect(
+        run.report.results.filter((r) => r.status === 'error'),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -206,8 +263,14 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
     it('squid authenticated the user by Kerberos, for CONNECT and for the plain request', async () => {
       const log = await squid.log();
       const mine = log.split('\n').filter((l) => l.includes(user));
-      expect(mine.some((l) => l.includes(`CONNECT 127.0.0.1:${upstream.port}`)), log).toBe(true);
-      expect(mine.some((l) => l.includes(`GET http://127.0.0.1:${plain.port}/krb-plain`)), log).toBe(true);
+      expect(
+        mine.some((l) => l.includes(`CONNECT 127.0.0.1:${upstream.port}`)),
+        log,
+      ).toBe(true);
+      expect(
+        mine.some((l) => l.includes(`GET http://127.0.0.1:${plain.port}/krb-plain`)),
+        log,
+      ).toBe(true);
       // The proxy consumed the credentials: nothing reached the origin.
       const seen = plain.requests.find((q) => q.url === '/krb-plain');
       expect(seen).toBeDefined();
@@ -220,7 +283,11 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
       for (const name of ['ticket', 'noTicketZh']) {
         const { cli, text } = runs[name]!;
         expect(cli.stdout).toMatch(/siteready|就绪/); // the terminal report was rendered
-        for (const [where, out] of [['stdout', cli.stdout], ['stderr', cli.stderr], ['report', text]] as const) {
+        for (const [where, out] of [
+          ['stdout', cli.stdout],
+          ['stderr', cli.stderr],
+          ['report', text],
+        ] as const) {
           expect(TOKEN.test(out), `${name} ${where} contains a Negotiate token`).toBe(false);
           expect(out.includes(password), `${name} ${where} contains the password`).toBe(false);
         }
@@ -229,8 +296,19 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   });
 
   it('no ticket: proxy-auth-required, with the kinit / KRB5CCNAME hint', () => {
-    for (const f of [...authFindings('noTicket'), ...authFindings('noTicket', [['tcp', 'wss'], ['websocket', 'wss']])]) {
-      expect(f.evidence).toMatchObject({ status: 407, schemes: ['Negotiate'], sentCredentials: false, negotiate: { outcome: 'no-ticket', spn: `HTTP/${proxyHost}` } });
+    for (const f of [
+      ...authFindings('noTicket'),
+      ...authFindings('noTicket', [
+        ['tcp', 'wss'],
+        ['websocket', 'wss'],
+      ]),
+    ]) {
+      expect(f.evidence).toMatchObject({
+        status: 407,
+        schemes: ['Negotiate'],
+        sentCredentials: false,
+        negotiate: { outcome: 'no-ticket', spn: `HTTP/${proxyHost}` },
+      });
       // The Kerberos mechanism's own reason names the cache it looked in.
       expect(f.evidence?.negotiate.error).toContain('empty.ccache');
       expect(f.text).toContain('no Kerberos ticket is available to answer Negotiate');
@@ -244,7 +322,9 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   it('no ticket, in Chinese: the terminal report says it in zh-CN (the JSON report keeps message ids)', () => {
     for (const f of authFindings('noTicketZh')) expect(f.evidence).toMatchObject({ negotiate: { outcome: 'no-ticket' } });
     const out = runs.noTicketZh!.cli.stdout;
-    expect(out).toContain(`代理 http://${proxyHost}:${squid.port} 要求身份验证（407；支持 Negotiate）；没有可用于应答 Negotiate 的 Kerberos 票据`);
+    expect(out).toContain(
+      `代理 http://${proxyHost}:${squid.port} 要求身份验证（407；支持 Negotiate）；没有可用于应答 Negotiate 的 Kerberos 票据`,
+    );
     expect(out).toContain('运行 siteready 的用户需要持有 Kerberos 票据：请先执行 `kinit user@REALM`');
     expect(out).toContain('非默认的凭据缓存通过 KRB5CCNAME 指定');
     expect(out).not.toContain('no Kerberos ticket is available');
@@ -256,7 +336,11 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   ])('a proxy name without a service principal (%s): the SPN finding', (run, host) => {
     const spn = `HTTP/${host()}`;
     for (const f of authFindings(run)) {
-      expect(f.evidence).toMatchObject({ status: 407, sentCredentials: false, negotiate: { outcome: 'spn-unknown', spn, unknownPrincipal: `${spn}@${kdc.realm}` } });
+      expect(f.evidence).toMatchObject({
+        status: 407,
+        sentCredentials: false,
+        negotiate: { outcome: 'spn-unknown', spn, unknownPrincipal: `${spn}@${kdc.realm}` },
+      });
       expect(f.text).toContain(`the Kerberos KDC has no service principal ${spn}`);
       expect(f.fix).toContain('IP address or a DNS alias');
       expect(f.fix).toContain(`kvno ${spn}`);
@@ -266,15 +350,24 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   it('a proxy in a domain of another realm: the SPN finding names the missing cross-realm principal', () => {
     const foreignRealm = foreignDomain.toUpperCase();
     for (const f of authFindings('foreignRealm')) {
-      expect(f.evidence).toMatchObject({ negotiate: { outcome: 'spn-unknown', spn: `HTTP/${foreignHost}`, unknownPrincipal: `krbtgt/${foreignRealm}@${kdc.realm}` } });
+      expect(f.evidence).toMatchObject({
+        negotiate: { outcome: 'spn-unknown', spn: `HTTP/${foreignHost}`, unknownPrincipal: `krbtgt/${foreignRealm}@${kdc.realm}` },
+      });
       expect(f.fix).toContain('[domain_realm]');
     }
   });
 
   it('a ticket the proxy does not accept: "refused the Kerberos ticket", not "no ticket"', async () => {
     for (const f of authFindings('refused')) {
-      expect(f.evidence).toMatchObject({ status: 407, schemes: ['Negotiate'], sentCredentials: true, negotiate: { outcome: 'refused', spn: `HTTP/${otherHost}` } });
-      expect(f.text).toMatch(new RegExp(`\\(407; it offers Negotiate\\) and refused the Kerberos ticket for HTTP/${otherHost.replaceAll('.', '\\.')}\\.$`));
+      expect(f.evidence).toMatchObject({
+        status: 407,
+        schemes: ['Negotiate'],
+        sentCredentials: true,
+        negotiate: { outcome: 'refused', spn: `HTTP/${otherHost}` },
+      });
+      expect(f.text).toMatch(
+        new RegExp(`\\(407; it offers Negotiate\\) and refused the Kerberos ticket for HTTP/${otherHost.replaceAll('.', '\\.')}\\.$`),
+      );
       expect(f.text).not.toContain('refused the ones configured');
       expect(f.fix).toContain('keytab');
     }
@@ -299,11 +392,14 @@ describe.skipIf(!available)('Negotiate (Kerberos) proxy authentication: MIT KDC 
   });
 
   it('an NTLM-only proxy stays unsupported, with the allow-list workaround', () => {
-    for (const f of authFindings('ntlmOnly', [['http', 'https'], ['tcp', 'https']])) {
+    for (const f of authFindings('ntlmOnly', [
+      ['http', 'https'],
+      ['tcp', 'https'],
+    ])) {
       expect(f.evidence).toMatchObject({ status: 407, schemes: ['NTLM'], sentCredentials: false });
       expect(f.evidence?.negotiate).toBeUndefined();
       expect(f.fix).toMatch(/^This proxy only offers NTLM, which siteready does not speak/);
-      expect(f.fix).toContain('exempt the platform\'s hosts from proxy authentication');
+      expect(f.fix).toContain("exempt the platform's hosts from proxy authentication");
     }
   });
 });
@@ -371,11 +467,19 @@ async function startNegotiateSquid(opts: { helper: string; kdc: Kdc; spn: string
         for (const f of ['', 'squid.conf', 'proxy.keytab', 'krb5.conf', 'rcache']) await chown(join(dir, f), ids.uid, ids.gid);
       }
       // `env` execs squid, which hands the realm's configuration on to its helpers.
-      const peer: Peer = await startProcess('env', [`KRB5_CONFIG=${krb5Conf}`, `KRB5_KTNAME=FILE:${keytab}`, 'squid', '-N', '-d', '1', '-f', conf], {
-        name: 'squid (negotiate)',
-        timeoutMs: 20_000,
-        ready: () => waitForTcp('127.0.0.1', port, 200).then(() => true, () => false),
-      }).catch(async (err: Error) => {
+      const peer: Peer = await startProcess(
+        'env',
+        [`KRB5_CONFIG=${krb5Conf}`, `KRB5_KTNAME=FILE:${keytab}`, 'squid', '-N', '-d', '1', '-f', conf],
+        {
+          name: 'squid (negotiate)',
+          timeoutMs: 20_000,
+          ready: () =>
+            waitForTcp('127.0.0.1', port, 200).then(
+              () => true,
+              () => false,
+            ),
+        },
+      ).catch(async (err: Error) => {
         throw new Error(`${err.message}\n${await readFile(join(dir, 'cache.log'), 'utf8').catch(() => '')}`);
       });
       return { port, peer };

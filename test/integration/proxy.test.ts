@@ -11,7 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import { requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
-import { freePort, hasTool, reportValidator, result, startDnsmasq, tempDir, writeSite, type Report, type ReportResult } from '../helpers/peers.js';
+import {
+  freePort,
+  hasTool,
+  reportValidator,
+  result,
+  startDnsmasq,
+  tempDir,
+  writeSite,
+  type Report,
+  type ReportResult,
+} from '../helpers/peers.js';
 import { englishReport, type EnglishReport, type EnglishResult } from '../helpers/report-text.js';
 import {
   assessWithEnv,
@@ -89,13 +99,21 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     cleanups.push(() => tmp.remove());
     dir = tmp.path;
     const ca = createCertificateAuthority('siteready proxy-test CA');
-    const leaf = issueCertificate(ca, { commonName: 'app.sr.test', dnsNames: ['app.sr.test', 'api.internal.sr.test'], ipAddresses: ['127.0.0.1'] });
+    const leaf = issueCertificate(ca, {
+      commonName: 'app.sr.test',
+      dnsNames: ['app.sr.test', 'api.internal.sr.test'],
+      ipAddresses: ['127.0.0.1'],
+    });
     caFile = join(dir, 'ca.pem');
     await writeFile(caFile, ca.certPem);
 
     // Each peer is registered for cleanup as soon as it runs, even if a sibling fails to start.
     const started = <T extends { stop: () => Promise<void> }>(p: Promise<T>): Promise<T> => p.then((x) => (cleanups.push(x.stop), x));
-    [upstream, other, plain] = await settleAll([started(startTlsUpstream(leaf)), started(startTlsUpstream(leaf)), started(startHttpUpstream())]);
+    [upstream, other, plain] = await settleAll([
+      started(startTlsUpstream(leaf)),
+      started(startTlsUpstream(leaf)),
+      started(startHttpUpstream()),
+    ]);
     refusedPort = await freePort(); // nothing listens: the kernel answers RST
     const dns = await startDnsmasq({ dir, records: ['--address=/internal.sr.test/127.0.0.1'] });
     cleanups.push(() => dns.stop());
@@ -120,31 +138,48 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     });
     const sites: Record<string, [Record<string, unknown>, NodeJS.ProcessEnv?]> = {
       explicit: [
-        base({ url: tiny.url, noProxy: ['.internal.sr.test'] }, [
-          { name: 'https', role: 'api', url: `https://127.0.0.1:${U}/api/health` },
-          { name: 'wss', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, checks: WS_CHECKS },
-          { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/plain` },
-          { name: 'direct-only', role: 'api', url: `https://127.0.0.1:${U}/direct`, via: 'direct' },
-          { name: 'bypassed', role: 'api', url: `https://api.internal.sr.test:${U}/bypassed` },
-        ], 'explicit proxy'),
+        base(
+          { url: tiny.url, noProxy: ['.internal.sr.test'] },
+          [
+            { name: 'https', role: 'api', url: `https://127.0.0.1:${U}/api/health` },
+            { name: 'wss', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, checks: WS_CHECKS },
+            { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/plain` },
+            { name: 'direct-only', role: 'api', url: `https://127.0.0.1:${U}/direct`, via: 'direct' },
+            { name: 'bypassed', role: 'api', url: `https://api.internal.sr.test:${U}/bypassed` },
+          ],
+          'explicit proxy',
+        ),
       ],
       forcedNone: [
-        base(undefined, [
-          { name: 'must-proxy', role: 'api', url: `https://127.0.0.1:${U}/forced`, via: 'proxy' },
-          { name: 'must-proxy-ws', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, via: 'proxy', checks: WS_CHECKS },
-        ], 'via proxy, no proxy'),
+        base(
+          undefined,
+          [
+            { name: 'must-proxy', role: 'api', url: `https://127.0.0.1:${U}/forced`, via: 'proxy' },
+            { name: 'must-proxy-ws', role: 'signalling', url: `wss://127.0.0.1:${U}/ws`, via: 'proxy', checks: WS_CHECKS },
+          ],
+          'via proxy, no proxy',
+        ),
       ],
-      down: [base({ url: `http://127.0.0.1:${refusedPort}` }, [{ name: 'https', role: 'api', url: `https://127.0.0.1:${U}/` }], 'proxy down')],
+      down: [
+        base({ url: `http://127.0.0.1:${refusedPort}` }, [{ name: 'https', role: 'api', url: `https://127.0.0.1:${U}/` }], 'proxy down'),
+      ],
       ntlm: [base({ url: ntlm.url }, [{ name: 'https', role: 'api', url: `https://127.0.0.1:${U}/` }], 'ntlm-only proxy')],
       policy: [
-        base({ url: squidPolicy.url }, [
-          { name: 'allowed', role: 'api', url: `https://127.0.0.1:${U}/allowed` },
-          { name: 'other-port', role: 'api', url: `https://127.0.0.1:${other.port}/denied` },
-          { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/via-squid` },
-        ], 'squid CONNECT policy'),
+        base(
+          { url: squidPolicy.url },
+          [
+            { name: 'allowed', role: 'api', url: `https://127.0.0.1:${U}/allowed` },
+            { name: 'other-port', role: 'api', url: `https://127.0.0.1:${other.port}/denied` },
+            { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/via-squid` },
+          ],
+          'squid CONNECT policy',
+        ),
       ],
     };
-    for (const [kind, proxy] of [['tinyproxy', tinyAuth], ['squid', squidAuth]] as const) {
+    for (const [kind, proxy] of [
+      ['tinyproxy', tinyAuth],
+      ['squid', squidAuth],
+    ] as const) {
       const endpoints = [
         { name: 'https', role: 'api', url: `https://127.0.0.1:${U}/auth` },
         { name: 'plain', role: 'web', url: `http://127.0.0.1:${plain.port}/auth-${kind}` },
@@ -158,7 +193,10 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       Object.entries(sites).map(async ([name, [site, env]]) => {
         const path = await writeSite(dir, site, `${name}.yaml`);
         // The credential runs render everything (terminal report, --verbose, --debug): more places a secret could leak.
-        runs[name] = await assessWithEnv(path, dir, `${name}.json`, { ...(env ? { env } : {}), loud: name.includes('-right') || name.includes('-wrong') });
+        runs[name] = await assessWithEnv(path, dir, `${name}.json`, {
+          ...(env ? { env } : {}),
+          loud: name.includes('-right') || name.includes('-wrong'),
+        });
         english[name] = await englishReport(runs[name].report);
       }),
     );
@@ -175,7 +213,10 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     for (const [name, run] of Object.entries(runs)) {
       expect(run.cli.code, `${name}: ${run.cli.stderr}`).toBe(0);
       expect(validate(run.report), `${name}: ${JSON.stringify(validate.errors, null, 2)}`).toBe(true);
-      expect(run.report.results.filter((r) => r.status === 'error'), name).toEqual([]);
+      expect(
+        run.report.results.filter((r) => r.status === 'error'),
+        name,
+      ).toEqual([]);
     }
   });
 
@@ -204,7 +245,13 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
 
     it('tcp on the same endpoint: ok through the tunnel, the direct path recorded too', () => {
       const r = get('explicit', 'tcp', 'https');
-      expect(r.facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, direct: { classification: 'ok' }, viaProxy: { classification: 'ok' } });
+      expect(r.facts).toMatchObject({
+        classification: 'ok',
+        path: 'proxy',
+        proxy: tiny.url,
+        direct: { classification: 'ok' },
+        viaProxy: { classification: 'ok' },
+      });
     });
 
     it('a CONNECT-only proxy does not re-sign: the interception check sees no difference', () => {
@@ -229,12 +276,18 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
   });
 
   it('via: proxy with no proxy configured: a clear failure, not a crash', () => {
-    for (const [check, target] of [['http', 'must-proxy'], ['tcp', 'must-proxy'], ['websocket', 'must-proxy-ws']]) {
+    for (const [check, target] of [
+      ['http', 'must-proxy'],
+      ['tcp', 'must-proxy'],
+      ['websocket', 'must-proxy-ws'],
+    ]) {
       const r = get('forcedNone', check!, target!);
       expect(r.status).toBe('fail');
       expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy' });
       const f = finding(r, `${check}.proxy-denied`);
-      expect(f.text).toBe(`${target}: it must go through a proxy (via: proxy), but no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY).`);
+      expect(f.text).toBe(
+        `${target}: it must go through a proxy (via: proxy), but no proxy is configured (no network.proxy url or pac, no HTTPS_PROXY).`,
+      );
       expect(f.fix).toMatch(/^Configure the proxy the IM clients use/);
       expect(f.evidence).toMatchObject({ code: 'NO_PROXY_CONFIGURED' });
     }
@@ -281,7 +334,12 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
       expect(r.status).toBe('fail');
       expect(r.facts).toMatchObject({ classification: 'proxy-denied', path: 'proxy', failure: { phase: 'proxy' } });
       const f = finding(r, 'http.proxy-denied');
-      expect(f.evidence).toMatchObject({ status: 403, server: expect.stringMatching(/^squid/), proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/), proxy: squidPolicy.url });
+      expect(f.evidence).toMatchObject({
+        status: 403,
+        server: expect.stringMatching(/^squid/),
+        proxyError: expect.stringMatching(/^ERR_ACCESS_DENIED/),
+        proxy: squidPolicy.url,
+      });
       expect(f.text).toMatch(new RegExp(`refuses 127\\.0\\.0\\.1:${other.port} \\(403 Forbidden, squid`));
       expect(f.fix).toContain(`CONNECT to port ${other.port}`);
       const tcp = get('policy', 'tcp', 'other-port');
@@ -299,7 +357,11 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     const proxyOf = () => (kind === 'tinyproxy' ? tinyAuth : squidAuth);
 
     it('no credentials: proxy-auth-required, with the finding and its remediation', () => {
-      for (const [check, target] of [['http', 'https'], ['tcp', 'https'], ['http', 'plain']] as const) {
+      for (const [check, target] of [
+        ['http', 'https'],
+        ['tcp', 'https'],
+        ['http', 'plain'],
+      ] as const) {
         const r = get(`${kind}-none`, check, target);
         expect(r.status).toBe('fail');
         expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy', proxy: proxyOf().url });
@@ -313,7 +375,11 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     });
 
     it('wrong credentials: proxy-auth-required, "refused the ones configured"', () => {
-      for (const [check, target] of [['http', 'https'], ['tcp', 'https'], ['http', 'plain']] as const) {
+      for (const [check, target] of [
+        ['http', 'https'],
+        ['tcp', 'https'],
+        ['http', 'plain'],
+      ] as const) {
         const r = get(`${kind}-wrong`, check, target);
         expect(r.status).toBe('fail');
         expect(r.facts).toMatchObject({ classification: 'proxy-auth-required', path: 'proxy' });
@@ -331,14 +397,21 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     });
 
     it('the password (and the Proxy-Authorization made from it) appears nowhere in the output', () => {
-      for (const [run, secret] of [[`${kind}-right`, PROXY_PASSWORD], [`${kind}-wrong`, WRONG_PASSWORD]] as const) {
+      for (const [run, secret] of [
+        [`${kind}-right`, PROXY_PASSWORD],
+        [`${kind}-wrong`, WRONG_PASSWORD],
+      ] as const) {
         const { cli, text } = runs[run]!;
         // The terminal report was rendered, every result listed: stdout is really looked at.
         expect(cli.stdout).toContain('siteready readiness report');
         expect(cli.stdout).toMatch(/\bhttp\s+https\b/);
         expect(cli.stderr).toMatch(/\] \w+\s+http:https /); // --debug task log
         const token = Buffer.from(`${PROXY_USER}:${secret}`).toString('base64');
-        for (const [where, out] of [['stdout', cli.stdout], ['stderr', cli.stderr], ['report', text]] as const) {
+        for (const [where, out] of [
+          ['stdout', cli.stdout],
+          ['stderr', cli.stderr],
+          ['report', text],
+        ] as const) {
           expect(out.includes(secret), `${run} ${where} contains the password`).toBe(false);
           expect(out.includes(token), `${run} ${where} contains the Basic token`).toBe(false);
         }
@@ -359,7 +432,10 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
         wsProxy: [['websocket', `wss://127.0.0.1:${U}/ws`, '--ca', caFile], { https_proxy: tiny.url }],
         tcpProxy: [['tcp', `127.0.0.1:${U}`], both],
         tcpNoProxy: [['tcp', `127.0.0.1:${U}`], { ...both, no_proxy: '127.0.0.0/8' }],
-        tcpProxyDown: [['tcp', `127.0.0.1:${U}`], { HTTP_PROXY: `http://127.0.0.1:${refusedPort}`, HTTPS_PROXY: `http://127.0.0.1:${refusedPort}` }],
+        tcpProxyDown: [
+          ['tcp', `127.0.0.1:${U}`],
+          { HTTP_PROXY: `http://127.0.0.1:${refusedPort}`, HTTPS_PROXY: `http://127.0.0.1:${refusedPort}` },
+        ],
       };
       runsEnv = {};
       await settleAll(
@@ -379,11 +455,17 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
 
     it('the reports are schema-valid', async () => {
       const validate = await reportValidator();
-      for (const [name, report] of Object.entries(runsEnv)) expect(validate(report), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      for (const [name, report] of Object.entries(runsEnv))
+        expect(validate(report), `${name}: ${JSON.stringify(validate.errors)}`).toBe(true);
     });
 
     it('run http honours HTTPS_PROXY, and NO_PROXY bypasses it', () => {
-      expect(only(runsEnv.httpProxy!, 'http').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxy: tiny.url, proxySource: 'env' });
+      expect(only(runsEnv.httpProxy!, 'http').facts).toMatchObject({
+        classification: 'ok',
+        path: 'proxy',
+        proxy: tiny.url,
+        proxySource: 'env',
+      });
       expect(only(runsEnv.httpNoProxy!, 'http').facts).toMatchObject({ classification: 'ok', path: 'direct' });
     });
 
@@ -392,7 +474,12 @@ describe.skipIf(!available)('proxies: explicit, authenticated, policy, upstream 
     });
 
     it('run tcp honours HTTP(S)_PROXY, and a CIDR in no_proxy bypasses it', () => {
-      expect(only(runsEnv.tcpProxy!, 'tcp').facts).toMatchObject({ classification: 'ok', path: 'proxy', proxySource: 'env', direct: { classification: 'ok' } });
+      expect(only(runsEnv.tcpProxy!, 'tcp').facts).toMatchObject({
+        classification: 'ok',
+        path: 'proxy',
+        proxySource: 'env',
+        direct: { classification: 'ok' },
+      });
       expect(only(runsEnv.tcpNoProxy!, 'tcp').facts).toMatchObject({ classification: 'ok', path: 'direct' });
     });
 
@@ -453,7 +540,7 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
   });
 
-  it('a name the proxy cannot resolve: dns-failure through the proxy (not the proxy\'s policy)', () => {
+  it("a name the proxy cannot resolve: dns-failure through the proxy (not the proxy's policy)", () => {
     const r = result(english, 'http', 'nxdomain');
     expect(r.status).toBe('fail');
     expect(r.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy', failure: { phase: 'proxy' } });
@@ -462,7 +549,10 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
     const tcp = result(english, 'tcp', 'nxdomain');
     expect(tcp.facts).toMatchObject({ classification: 'dns-failure', path: 'proxy' });
     // siteready never needed the name itself: the dns check says so instead of failing.
-    expect(result(english, 'dns', 'nosuch.sr.test')).toMatchObject({ status: 'info', facts: { path: 'proxy', classification: 'dns-failure' } });
+    expect(result(english, 'dns', 'nosuch.sr.test')).toMatchObject({
+      status: 'info',
+      facts: { path: 'proxy', classification: 'dns-failure' },
+    });
   });
 
   it('a refused port behind the proxy: refused, the hop is the upstream (not proxy-unreachable)', () => {
@@ -471,7 +561,10 @@ describe.skipIf(!withRoot)('upstream failures behind squid (its own resolver on 
       expect(r.status).toBe('fail');
       expect(r.facts).toMatchObject({ classification: 'refused', path: 'proxy' });
       const f = finding(r, `${check}.refused`);
-      expect(f.evidence).toMatchObject({ proxyError: expect.stringMatching(/^ERR_CONNECT_FAIL 111/), server: expect.stringMatching(/^squid/) });
+      expect(f.evidence).toMatchObject({
+        proxyError: expect.stringMatching(/^ERR_CONNECT_FAIL 111/),
+        server: expect.stringMatching(/^squid/),
+      });
       expect(f.evidence?.hop).toBeUndefined();
     }
   });

@@ -87,11 +87,14 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   const router = (tool: 'iptables' | 'ip6tables', args: string[]) => lab!.exec('router', [tool, '-w', ...args]);
 
   async function runQos(target: string, extra: string[] = []): Promise<Result[]> {
-    const r = await runCli(['run', 'qos', target, '--classes', CLASSES.join(','), '--duration', DURATION_S, '--json', '--quiet', ...extra], {
-      prefix: lab!.prefix('client'),
-      env: { SITEREADY_TOKEN: TOKEN },
-      timeoutMs: 90_000,
-    });
+    const r = await runCli(
+      ['run', 'qos', target, '--classes', CLASSES.join(','), '--duration', DURATION_S, '--json', '--quiet', ...extra],
+      {
+        prefix: lab!.prefix('client'),
+        env: { SITEREADY_TOKEN: TOKEN },
+        timeoutMs: 90_000,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const results = (JSON.parse(r.stdout) as { results: Result[] }).results.filter((x) => x.check === 'qos');
     // Facts a saved report can be judged on again.
@@ -101,7 +104,9 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
 
   async function marks(target: string): Promise<Result> {
     const [result] = await runQos(target);
-    const summary = result!.facts.classes?.map((c) => `${c.name} ${c.forward.outcome}${JSON.stringify(c.forward.dscpSeen)}/${c.return.outcome}${JSON.stringify(c.return.dscpSeen)}`);
+    const summary = result!.facts.classes?.map(
+      (c) => `${c.name} ${c.forward.outcome}${JSON.stringify(c.forward.dscpSeen)}/${c.return.outcome}${JSON.stringify(c.return.dscpSeen)}`,
+    );
     console.log(`${target}: ${result!.status} ${summary?.join(' · ')}`);
     return result!;
   }
@@ -114,7 +119,12 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   it('no rules: every mark preserved both ways, one hop each way', async () => {
     const r = await marks(v4());
     expect(r.status).toBe('pass');
-    expect(outcomes(r)).toEqual({ ef: ['preserved', 'preserved'], af41: ['preserved', 'preserved'], af21: ['preserved', 'preserved'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['preserved', 'preserved'],
+      af41: ['preserved', 'preserved'],
+      af21: ['preserved', 'preserved'],
+      cs0: ['preserved', 'preserved'],
+    });
     expect(r.facts.hops).toEqual({ forward: 1, return: 1 });
     for (const c of r.facts.classes!) {
       expect(c.forward).toMatchObject({ dscpSeen: [c.dscpSent], packets: 100, changed: 0 });
@@ -125,7 +135,12 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   it('bleached to 0 on the way up only: forward bleached, return preserved', async () => {
     await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toClient, '-j', 'DSCP', '--set-dscp', '0']);
     const r = await marks(v4());
-    expect(outcomes(r)).toEqual({ ef: ['bleached', 'preserved'], af41: ['bleached', 'preserved'], af21: ['bleached', 'preserved'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['bleached', 'preserved'],
+      af41: ['bleached', 'preserved'],
+      af21: ['bleached', 'preserved'],
+      cs0: ['preserved', 'preserved'],
+    });
     expect(r.facts.classes!.find((c) => c.name === 'ef')!.forward).toMatchObject({ dscpSeen: [0], packets: 100, changed: 100 });
     expect(r.status).toBe('fail');
     expect(r.findings.filter((f) => f.id === 'qos.bleached').map((f) => f.evidence?.direction)).toEqual(['forward', 'forward', 'forward']);
@@ -134,7 +149,12 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   it('EF re-marked to AF11 (both ways): EF remarked to 10, the others preserved', async () => {
     await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-m', 'dscp', '--dscp', '46', '-j', 'DSCP', '--set-dscp', '10']);
     const r = await marks(v4());
-    expect(outcomes(r)).toEqual({ ef: ['remarked', 'remarked'], af41: ['preserved', 'preserved'], af21: ['preserved', 'preserved'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['remarked', 'remarked'],
+      af41: ['preserved', 'preserved'],
+      af21: ['preserved', 'preserved'],
+      cs0: ['preserved', 'preserved'],
+    });
     const ef = r.facts.classes!.find((c) => c.name === 'ef')!;
     expect(ef.forward.dscpSeen).toEqual([10]);
     expect(ef.return.dscpSeen).toEqual([10]);
@@ -142,9 +162,31 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   }, 60_000);
 
   it('30 % of the replies re-marked to 0 at random (statistic match): return mixed, forward preserved', async () => {
-    await router('iptables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toServer, '-m', 'statistic', '--mode', 'random', '--probability', '0.3', '-j', 'DSCP', '--set-dscp', '0']);
+    await router('iptables', [
+      '-t',
+      'mangle',
+      '-A',
+      'FORWARD',
+      '-i',
+      lab!.routerIf.toServer,
+      '-m',
+      'statistic',
+      '--mode',
+      'random',
+      '--probability',
+      '0.3',
+      '-j',
+      'DSCP',
+      '--set-dscp',
+      '0',
+    ]);
     const r = await marks(v4());
-    expect(outcomes(r)).toEqual({ ef: ['preserved', 'mixed'], af41: ['preserved', 'mixed'], af21: ['preserved', 'mixed'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['preserved', 'mixed'],
+      af41: ['preserved', 'mixed'],
+      af21: ['preserved', 'mixed'],
+      cs0: ['preserved', 'preserved'],
+    });
     for (const c of r.facts.classes!.filter((x) => x.dscpSent !== 0)) {
       expect(c.return.dscpSeen).toEqual([c.dscpSent, 0]);
       // 100 packets at p = 0.3: σ = 4.6 points; 15–45 % is more than 3 σ either side.
@@ -157,7 +199,12 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     await router('ip6tables', ['-t', 'mangle', '-A', 'FORWARD', '-i', lab!.routerIf.toServer, '-j', 'DSCP', '--set-dscp', '0']);
     const r = await marks(v6());
     expect(r.facts.family).toBe('IPv6');
-    expect(outcomes(r)).toEqual({ ef: ['preserved', 'bleached'], af41: ['preserved', 'bleached'], af21: ['preserved', 'bleached'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['preserved', 'bleached'],
+      af41: ['preserved', 'bleached'],
+      af21: ['preserved', 'bleached'],
+      cs0: ['preserved', 'preserved'],
+    });
     expect(r.facts.hops).toEqual({ forward: 1, return: 1 });
     // The IPv4 path is untouched by an ip6tables rule.
     expect(outcomes(await marks(v4())).ef).toEqual(['preserved', 'preserved']);
@@ -166,7 +213,12 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
   it('EF dropped on the way up (filter table): EF unknown with a "dropped" finding for the forward path only', async () => {
     await router('iptables', ['-A', 'FORWARD', '-i', lab!.routerIf.toClient, '-m', 'dscp', '--dscp', '46', '-j', 'DROP']);
     const r = await marks(v4());
-    expect(outcomes(r)).toEqual({ ef: ['unknown', 'unknown'], af41: ['preserved', 'preserved'], af21: ['preserved', 'preserved'], cs0: ['preserved', 'preserved'] });
+    expect(outcomes(r)).toEqual({
+      ef: ['unknown', 'unknown'],
+      af41: ['preserved', 'preserved'],
+      af21: ['preserved', 'preserved'],
+      cs0: ['preserved', 'preserved'],
+    });
     expect(r.findings.map((f) => [f.id, f.evidence?.direction])).toEqual([['qos.dropped', 'forward']]);
     expect(r.status).toBe('fail');
   }, 60_000);
@@ -206,21 +258,105 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
     // A short queue (100 packets ≈ 60 ms at 20 Mbit/s) keeps replies within the drain time.
     async function shaped(prioritiseEf: boolean): Promise<void> {
       await tc(['qdisc', 'add', 'dev', dev(), 'root', 'handle', '1:', 'htb', 'default', '20']);
-      await tc(['class', 'add', 'dev', dev(), 'parent', '1:', 'classid', '1:1', 'htb', 'rate', '20mbit', 'ceil', '20mbit', 'quantum', '1514']);
-      await tc(['class', 'add', 'dev', dev(), 'parent', '1:1', 'classid', '1:10', 'htb', 'rate', '2mbit', 'ceil', '20mbit', 'prio', '0', 'quantum', '1514']);
-      await tc(['class', 'add', 'dev', dev(), 'parent', '1:1', 'classid', '1:20', 'htb', 'rate', '18mbit', 'ceil', '20mbit', 'prio', '1', 'quantum', '1514']);
+      await tc([
+        'class',
+        'add',
+        'dev',
+        dev(),
+        'parent',
+        '1:',
+        'classid',
+        '1:1',
+        'htb',
+        'rate',
+        '20mbit',
+        'ceil',
+        '20mbit',
+        'quantum',
+        '1514',
+      ]);
+      await tc([
+        'class',
+        'add',
+        'dev',
+        dev(),
+        'parent',
+        '1:1',
+        'classid',
+        '1:10',
+        'htb',
+        'rate',
+        '2mbit',
+        'ceil',
+        '20mbit',
+        'prio',
+        '0',
+        'quantum',
+        '1514',
+      ]);
+      await tc([
+        'class',
+        'add',
+        'dev',
+        dev(),
+        'parent',
+        '1:1',
+        'classid',
+        '1:20',
+        'htb',
+        'rate',
+        '18mbit',
+        'ceil',
+        '20mbit',
+        'prio',
+        '1',
+        'quantum',
+        '1514',
+      ]);
       await tc(['qdisc', 'add', 'dev', dev(), 'parent', '1:10', 'handle', '10:', 'pfifo', 'limit', '100']);
       await tc(['qdisc', 'add', 'dev', dev(), 'parent', '1:20', 'handle', '20:', 'pfifo', 'limit', '100']);
       // Without prioritisation everything shares the default class, EF included.
-      if (prioritiseEf) await tc(['filter', 'add', 'dev', dev(), 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', 'match', 'ip', 'dsfield', '0xb8', '0xfc', 'flowid', '1:10']);
+      if (prioritiseEf)
+        await tc([
+          'filter',
+          'add',
+          'dev',
+          dev(),
+          'parent',
+          '1:',
+          'protocol',
+          'ip',
+          'prio',
+          '1',
+          'u32',
+          'match',
+          'ip',
+          'dsfield',
+          '0xb8',
+          '0xfc',
+          'flowid',
+          '1:10',
+        ]);
     }
 
     /** Per class: the judge's verdict (its measurement) and the delay and loss the facts hold for it and for the control. */
-    async function underLoad(): Promise<Record<string, { verdict: string; markedDelayMs: number | null; controlDelayMs: number | null; markedLossPercent: number; controlLossPercent: number }>> {
+    async function underLoad(): Promise<
+      Record<
+        string,
+        {
+          verdict: string;
+          markedDelayMs: number | null;
+          controlDelayMs: number | null;
+          markedLossPercent: number;
+          controlLossPercent: number;
+        }
+      >
+    > {
       const results = await runQos(v4(), ['--under-load', '--direction', 'down', '--load-duration', '5', '--streams', '4']);
       const load = results.find((r) => r.target.endsWith('/under-load'))!;
       const down = load.facts.underLoad.down as LoadedDirection;
-      const added = (c: { idleRttP50: number | null; loadedRttP50: number | null }) => (c.idleRttP50 === null || c.loadedRttP50 === null ? null : Math.round((c.loadedRttP50 - c.idleRttP50) * 100) / 100);
+      const added = (c: { idleRttP50: number | null; loadedRttP50: number | null }) =>
+        c.idleRttP50 === null || c.loadedRttP50 === null ? null : Math.round((c.loadedRttP50 - c.idleRttP50) * 100) / 100;
       const byClass = Object.fromEntries(
         down.classes.map((c) => [
           c.name,
@@ -236,7 +372,10 @@ describe.skipIf(!available)('QoS marks across a router in namespaces', () => {
       console.log(
         `under load (${down.loadMbps} Mbit/s down): ` +
           Object.entries(byClass)
-            .map(([n, c]) => `${n} ${c.verdict} +${c.markedDelayMs} ms ${c.markedLossPercent} % (cs0 +${c.controlDelayMs} ms ${c.controlLossPercent} %)`)
+            .map(
+              ([n, c]) =>
+                `${n} ${c.verdict} +${c.markedDelayMs} ms ${c.markedLossPercent} % (cs0 +${c.controlDelayMs} ms ${c.controlLossPercent} %)`,
+            )
             .join(' · '),
       );
       return byClass;

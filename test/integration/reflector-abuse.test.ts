@@ -17,7 +17,17 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, requireTool } from '../helpers/cli.js';
 import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
-import { assess, delay, reportValidator, startProcess, tempDir, writeSite, type Peer, type Report, type TempDir } from '../helpers/peers.js';
+import {
+  assess,
+  delay,
+  reportValidator,
+  startProcess,
+  tempDir,
+  writeSite,
+  type Peer,
+  type Report,
+  type TempDir,
+} from '../helpers/peers.js';
 import { closeSession, openSession, openTcpStream, type ProbeEndpoint, type ProbeSession } from '../../src/probe/client.js';
 import {
   AUTH_SKEW_MS,
@@ -111,7 +121,20 @@ function sendBatch(sock: UdpSocket, batch: Buffer[], port: number): Promise<void
 }
 
 function probe(session: string, seq: number, over: Partial<UdpProbe> = {}): UdpProbe {
-  return { type: UDP_TYPE_PROBE, flags: 0, tos: 0, ttl: 0, session, stream: 1, seq, clientSendUs: nowUs(), serverRecvUs: 0n, serverSendUs: 0n, serverReceived: 0, ...over };
+  return {
+    type: UDP_TYPE_PROBE,
+    flags: 0,
+    tos: 0,
+    ttl: 0,
+    session,
+    stream: 1,
+    seq,
+    clientSendUs: nowUs(),
+    serverRecvUs: 0n,
+    serverSendUs: 0n,
+    serverReceived: 0,
+    ...over,
+  };
 }
 
 async function startLoopbackReflector(limits?: Partial<ReflectorLimits>): Promise<RunningReflector> {
@@ -208,7 +231,16 @@ describe('reflector: authentication', () => {
       ['DELETE', '/v1/session/0123456789abcdef', {}],
       ['GET', '/', {}],
       ['GET', '/v1/tcp', { connection: 'Upgrade', upgrade: TCP_UPGRADE, 'x-sr-mode': 'download' }],
-      ['GET', '/v1/ws?mode=download', { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') }],
+      [
+        'GET',
+        '/v1/ws?mode=download',
+        {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': randomBytes(16).toString('base64'),
+        },
+      ],
     ];
     for (const [method, path, headers] of attempts) {
       const r = await rawRequest(port, method, path, headers);
@@ -232,7 +264,9 @@ describe('reflector: authentication', () => {
   it('stale (and future) timestamps are refused', async () => {
     const before = reflector!.stats().sessions;
     for (const skew of [-(AUTH_SKEW_MS + 60_000), AUTH_SKEW_MS + 60_000, -24 * 3_600_000]) {
-      const r = await rawRequest(reflector!.port, 'POST', '/v1/session', { authorization: authHeader(TOKEN, 'POST', '/v1/session', Date.now() + skew) });
+      const r = await rawRequest(reflector!.port, 'POST', '/v1/session', {
+        authorization: authHeader(TOKEN, 'POST', '/v1/session', Date.now() + skew),
+      });
       expect(r.status, `skew ${skew} ms`).toBe(401);
     }
     expect(reflector!.stats().sessions).toBe(before);
@@ -265,7 +299,8 @@ describe('reflector: UDP', () => {
     const badMac = Buffer.from(valid);
     badMac[63] = badMac[63]! ^ 0x80;
     const otherId = newSessionId();
-    const oversized = (size: number) => Buffer.concat([encodeProbe(key, probe(session.id, 2), UDP_MAX_BYTES), Buffer.alloc(size - UDP_MAX_BYTES, 0x42)]);
+    const oversized = (size: number) =>
+      Buffer.concat([encodeProbe(key, probe(session.id, 2), UDP_MAX_BYTES), Buffer.alloc(size - UDP_MAX_BYTES, 0x42)]);
     const bad: Array<[string, Buffer]> = [
       ['empty', Buffer.alloc(0)],
       ['one byte', Buffer.from([0x53])],
@@ -394,7 +429,13 @@ describe('reflector: a small anti-replay window', () => {
   });
 
   it('probes older than the window are not answered; the stats bitmap covers the window, with where it starts', async () => {
-    const endpoint: ProbeEndpoint = { address: '127.0.0.1', port: reflector!.port, host: '127.0.0.1', token: TOKEN, connectTimeoutMs: 2000 };
+    const endpoint: ProbeEndpoint = {
+      address: '127.0.0.1',
+      port: reflector!.port,
+      host: '127.0.0.1',
+      token: TOKEN,
+      connectTimeoutMs: 2000,
+    };
     const session = await openSession(endpoint, { timeoutMs: 5000 });
     const c = await udpClient(1 << 20);
     try {
@@ -460,7 +501,11 @@ describe('reflector: connections that do not authenticate', () => {
     let n = 0;
     const tick = setInterval(() => trickle.sock.write(`X-Trickle-${n++}: ${'x'.repeat(20)}\r\n`), 200);
     try {
-      await until('both closed', () => silent.closedAfterMs !== undefined && trickle.closedAfterMs !== undefined, LIMITS.authTimeoutMs + 5000);
+      await until(
+        'both closed',
+        () => silent.closedAfterMs !== undefined && trickle.closedAfterMs !== undefined,
+        LIMITS.authTimeoutMs + 5000,
+      );
     } finally {
       clearInterval(tick);
     }
@@ -549,10 +594,14 @@ describe('reflector: a loopback flood', () => {
     ];
     // Bounded in count and in time: 200k garbage within 8 s, then 20k valid probes within 2 s.
     const t0 = performance.now();
-    let validSeconds = 0;
+    let validSeconds: number;
     try {
       while (counts.garbage < 200_000 && performance.now() - t0 < 8000) {
-        await sendBatch(garbage.sock, Array.from({ length: 1000 }, (_, i) => junk[(counts.garbage + i) % junk.length]!), udpPort);
+        await sendBatch(
+          garbage.sock,
+          Array.from({ length: 1000 }, (_, i) => junk[(counts.garbage + i) % junk.length]!),
+          udpPort,
+        );
         counts.garbage += 1000;
       }
       // Valid probes at ~20,000/s: four times the session's limit, paced so that the reflector
@@ -651,7 +700,9 @@ describe.skipIf(!requireTool(netnsSupported(), 'root with ip netns and iptables'
     };
     // --timeout 60: the run's deadline; the failures must come from the probe client well before it.
     const runs = await Promise.all(
-      (Object.keys(files) as Array<keyof typeof files>).map(async (k) => [k, await assess(files[k], tmp!.path, ['--timeout', '60'], `${k}.json`)] as const),
+      (Object.keys(files) as Array<keyof typeof files>).map(
+        async (k) => [k, await assess(files[k], tmp!.path, ['--timeout', '60'], `${k}.json`)] as const,
+      ),
     );
     for (const [k, run] of runs) {
       reports[k] = run.report;
@@ -683,7 +734,13 @@ describe.skipIf(!requireTool(netnsSupported(), 'root with ip netns and iptables'
         expect(r.status, `${r.check}:${r.target}`).toBe('error');
         expect(r.error?.kind, `${r.check}:${r.target} ended by the runner: ${JSON.stringify(r.error)}`).toBe('not-measured');
         expect(r.facts.classification).toBe(classification);
-        expect(r.findings).toEqual([expect.objectContaining({ id: `${r.check}.probe-unreachable`, severity: 'high', evidence: expect.objectContaining({ classification }) })]);
+        expect(r.findings).toEqual([
+          expect.objectContaining({
+            id: `${r.check}.probe-unreachable`,
+            severity: 'high',
+            evidence: expect.objectContaining({ classification }),
+          }),
+        ]);
       }
       expect(report.complete).toBe(false);
     });

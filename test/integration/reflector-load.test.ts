@@ -10,7 +10,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
@@ -202,7 +201,10 @@ function startAttack(port: number, groups: Group[]): { stop(): Promise<AttackRep
   return {
     async stop() {
       worker.postMessage('stop');
-      const r = await Promise.race([report, delay(10_000).then(() => Promise.reject(new Error('the attack worker did not report within 10 s')))]);
+      const r = await Promise.race([
+        report,
+        delay(10_000).then(() => Promise.reject(new Error('the attack worker did not report within 10 s'))),
+      ]);
       await worker.terminate();
       return r;
     },
@@ -231,7 +233,8 @@ async function measure(endpoint: ProbeEndpoint, stream: number): Promise<Measure
   const session = await openSession(endpoint, { timeoutMs: 5000 });
   try {
     const latency = await runUdpStream({ endpoint, session, stream, pps: 50, size: 200, durationMs: 3000, drainMs: 500 });
-    const tput = (direction: 'down' | 'up', transport: 'tcp' | 'ws') => runThroughput({ endpoint, session, direction, transport, streams: 2, durationMs: 2500, omitMs: 500 });
+    const tput = (direction: 'down' | 'up', transport: 'tcp' | 'ws') =>
+      runThroughput({ endpoint, session, direction, transport, streams: 2, durationMs: 2500, omitMs: 500 });
     return { latency, down: await tput('down', 'tcp'), up: await tput('up', 'tcp'), ws: await tput('down', 'ws') };
   } finally {
     await closeSession(endpoint, session);
@@ -303,7 +306,10 @@ describe.skipIf(!SOURCES)(`siteready serve under a slowloris and a connection fl
       clearInterval(sampler);
     }
     const after = await memoryOf(pid);
-    const closedLines = reflector!.output().split('\n').filter((l) => l.includes('unauthenticated connection closed'));
+    const closedLines = reflector!
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('unauthenticated connection closed'));
 
     const groups = Object.entries(report.groups);
     const total = groups.reduce((n, [, g]) => n + g.opened, 0);

@@ -53,8 +53,32 @@ interface Scenario {
   keepsPort: boolean;
 }
 
-const masquerade = (lab: NatLab, ...extra: string[]) => ['-t', 'nat', '-A', 'POSTROUTING', '-o', lab.routerOutsideIf, '-j', 'MASQUERADE', ...extra];
-const toClient = (lab: NatLab, ...match: string[]) => ['-t', 'nat', '-A', 'PREROUTING', '-i', lab.routerOutsideIf, '-p', 'udp', ...match, '-j', 'DNAT', '--to-destination', lab.clientIp];
+const masquerade = (lab: NatLab, ...extra: string[]) => [
+  '-t',
+  'nat',
+  '-A',
+  'POSTROUTING',
+  '-o',
+  lab.routerOutsideIf,
+  '-j',
+  'MASQUERADE',
+  ...extra,
+];
+const toClient = (lab: NatLab, ...match: string[]) => [
+  '-t',
+  'nat',
+  '-A',
+  'PREROUTING',
+  '-i',
+  lab.routerOutsideIf,
+  '-p',
+  'udp',
+  ...match,
+  '-j',
+  'DNAT',
+  '--to-destination',
+  lab.clientIp,
+];
 
 const SCENARIOS: Scenario[] = [
   {
@@ -94,7 +118,22 @@ const SCENARIOS: Scenario[] = [
     name: 'MASQUERADE with DNAT from addresses the client has sent to (address-restricted cone)',
     rules: (lab) => [
       masquerade(lab),
-      ['-A', 'FORWARD', '-i', lab.routerInsideIf, '-o', lab.routerOutsideIf, '-p', 'udp', '-m', 'recent', '--name', 'contacted', '--rdest', '--set'],
+      [
+        '-A',
+        'FORWARD',
+        '-i',
+        lab.routerInsideIf,
+        '-o',
+        lab.routerOutsideIf,
+        '-p',
+        'udp',
+        '-m',
+        'recent',
+        '--name',
+        'contacted',
+        '--rdest',
+        '--set',
+      ],
       toClient(lab, '-m', 'recent', '--name', 'contacted', '--rsource', '--rcheck'),
     ],
     mapping: 'endpoint-independent',
@@ -115,7 +154,8 @@ for (const t of targets) {
 }
 `;
   const targets = [lab.serverIp, lab.serverAltIp].flatMap((ip) => [`${ip}:${STUN_PORT}`, `${ip}:${ALT_PORT}`]);
-  return async () => (await run('ip', ['netns', 'exec', lab.server, process.execPath, '--input-type=module', '-e', script, ...targets])).code === 0;
+  return async () =>
+    (await run('ip', ['netns', 'exec', lab.server, process.execPath, '--input-type=module', '-e', script, ...targets])).code === 0;
 }
 
 async function startCoturn(lab: NatLab, dir: string): Promise<void> {
@@ -123,22 +163,33 @@ async function startCoturn(lab: NatLab, dir: string): Promise<void> {
     [
       'turnserver',
       '-n',
-      '--listening-ip', lab.serverIp,
-      '--listening-ip', lab.serverAltIp,
-      '--relay-ip', lab.serverIp,
-      '--listening-port', String(STUN_PORT),
-      '--min-port', '49152',
-      '--max-port', '49199',
+      '--listening-ip',
+      lab.serverIp,
+      '--listening-ip',
+      lab.serverAltIp,
+      '--relay-ip',
+      lab.serverIp,
+      '--listening-port',
+      String(STUN_PORT),
+      '--min-port',
+      '49152',
+      '--max-port',
+      '49199',
       '--no-tls',
       '--no-dtls',
       '--no-cli',
       '--fingerprint',
       '--lt-cred-mech',
-      '--realm', 'test.local',
-      '--user', 'alice:secret',
-      '--userdb', join(dir, 'turndb'),
-      '--pidfile', join(dir, 'turnserver.pid'),
-      '--log-file', 'stdout',
+      '--realm',
+      'test.local',
+      '--user',
+      'alice:secret',
+      '--userdb',
+      join(dir, 'turndb'),
+      '--pidfile',
+      join(dir, 'turnserver.pid'),
+      '--log-file',
+      'stdout',
       '--simple-log',
     ],
     { name: 'coturn', ready: coturnReady(lab), timeoutMs: 15_000 },
@@ -157,7 +208,10 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
         lab = await createNatLab();
         for (const rule of scenario.rules(lab)) await lab.routerIptables(rule);
         await startCoturn(lab, tmp.path);
-        const out = await runCli(['run', 'stun', `${lab.serverIp}:${STUN_PORT}`, '--json', '-q'], { prefix: lab.inClient(), timeoutMs: 60_000 });
+        const out = await runCli(['run', 'stun', `${lab.serverIp}:${STUN_PORT}`, '--json', '-q'], {
+          prefix: lab.inClient(),
+          timeoutMs: 60_000,
+        });
         expect(out.code, out.stderr).toBe(0);
         stun = result(await englishReport(JSON.parse(out.stdout) as Report), 'stun', `${lab.serverIp}-${STUN_PORT}`);
       }, 60_000);
@@ -170,7 +224,7 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
         }
       });
 
-      it('the server answers through the NAT: its reflexive address is the NAT\'s outside address', () => {
+      it("the server answers through the NAT: its reflexive address is the NAT's outside address", () => {
         expect(stun.facts.classification).toBe('ok');
         const udp = (stun.facts.transports as Array<{ transport: string; reflexive?: string }>).find((t) => t.transport === 'udp');
         expect(udp?.reflexive).toMatch(new RegExp(`^${lab!.routerOutsideIp.replace(/\./g, '\\.')}:\\d+$`));
@@ -203,7 +257,9 @@ describe.skipIf(!available)('RFC 5780 NAT behaviour discovery behind a real Linu
           expect(finding).toMatchObject({ severity: 'info', evidence: { mapping: scenario.mapping, filtering: scenario.filtering } });
           expect(stun.score).toBe(1);
           expect(finding!.text).toContain('every destination address and port its own public port (address-and-port-dependent mapping)');
-          expect(finding!.text).toMatch(/peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN/);
+          expect(finding!.text).toMatch(
+            /peer-to-peer media fails with most peers outside the site, and those calls are relayed through TURN/,
+          );
           expect(finding!.fix).toMatch(/endpoint-independent mapping.*--random/);
           const zh = translator('zh-CN').check(stunCheck.messages, finding!.message);
           expect(zh).toContain('对称型');

@@ -98,23 +98,34 @@ async function startCoturn(dir: string, tls?: { cert: string; key: string }): Pr
     const tag = `${port}`;
     const args = [
       '-n',
-      '--listening-ip', LOCAL,
-      '--listening-ip', ALT,
-      '--relay-ip', LOCAL,
-      '--listening-port', String(port),
-      '--min-port', String(minPort),
-      '--max-port', String(minPort + 49),
+      '--listening-ip',
+      LOCAL,
+      '--listening-ip',
+      ALT,
+      '--relay-ip',
+      LOCAL,
+      '--listening-port',
+      String(port),
+      '--min-port',
+      String(minPort),
+      '--max-port',
+      String(minPort + 49),
       ...(tls ? ['--tls-listening-port', String(tlsPort), '--cert', tls.cert, '--pkey', tls.key] : ['--no-tls']),
       '--no-dtls',
       '--no-cli',
       '--fingerprint',
       '--lt-cred-mech',
-      '--realm', 'test.local',
-      '--user', 'alice:secret',
+      '--realm',
+      'test.local',
+      '--user',
+      'alice:secret',
       '--allow-loopback-peers',
-      '--userdb', join(dir, `turndb-${tag}`),
-      '--pidfile', join(dir, `turnserver-${tag}.pid`),
-      '--log-file', 'stdout',
+      '--userdb',
+      join(dir, `turndb-${tag}`),
+      '--pidfile',
+      join(dir, `turnserver-${tag}.pid`),
+      '--log-file',
+      'stdout',
       '--simple-log',
     ];
     const peer: Peer = await startProcess('turnserver', args, {
@@ -195,7 +206,11 @@ async function closedUdpPort(): Promise<number> {
   return port;
 }
 
-async function assessWithEnv(sitePath: string, dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; report: Report; text: string }> {
+async function assessWithEnv(
+  sitePath: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string; report: Report; text: string }> {
   const out = join(dir, `report-${Date.now()}.json`);
   const cli = await runCli(['assess', sitePath, '--format', 'json', '--out', out, '--quiet'], { env, timeoutMs: 90_000 });
   const { readFile } = await import('node:fs/promises');
@@ -212,7 +227,6 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
   let blocked: { port: number; close(): Promise<void> } | undefined;
   let closed = 0;
   let caFile = '';
-  let tlsError: string | undefined;
 
   beforeAll(async () => {
     tmp = await tempDir('sr-turn-');
@@ -251,12 +265,17 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
 
     it('Binding over TLS with the lab CA trusted', async () => {
       const { readFile } = await import('node:fs/promises');
-      const r = await stunBinding({ transport: 'tls', address: LOCAL, port: coturn!.tlsPort!, tls: { ca: await readFile(caFile, 'utf8') } }, { timeoutMs: 3000 });
+      const r = await stunBinding(
+        { transport: 'tls', address: LOCAL, port: coturn!.tlsPort!, tls: { ca: await readFile(caFile, 'utf8') } },
+        { timeoutMs: 3000 },
+      );
       expect(r.mapped?.address).toBe(LOCAL);
     });
 
     it('TLS without the CA: tls-failure (untrusted issuer), not "no answer"', async () => {
-      const err = await stunBinding({ transport: 'tls', address: LOCAL, port: coturn!.tlsPort! }, { timeoutMs: 3000 }).catch((e: unknown) => e);
+      const err = await stunBinding({ transport: 'tls', address: LOCAL, port: coturn!.tlsPort! }, { timeoutMs: 3000 }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(Error);
       expect(err).toMatchObject({ classification: 'tls-failure', tlsKind: 'untrusted-issuer' });
     });
@@ -266,7 +285,9 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       expect(refused).toBeInstanceOf(StunClientError);
       expect(refused).toMatchObject({ classification: 'refused', code: 'ECONNREFUSED' });
 
-      const dropped = await stunBinding({ transport: 'udp', address: LOCAL, port: silent!.port }, { timeoutMs: 1600, rtoMs: 200 }).catch((e: unknown) => e);
+      const dropped = await stunBinding({ transport: 'udp', address: LOCAL, port: silent!.port }, { timeoutMs: 1600, rtoMs: 200 }).catch(
+        (e: unknown) => e,
+      );
       expect(dropped).toBeInstanceOf(StunClientError);
       expect(dropped).toMatchObject({ classification: 'filtered', code: 'NO_ANSWER' });
       // Retransmitted (200, 400, 800 ms after the first send) before the deadline gave up.
@@ -276,7 +297,10 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
 
     it('an aborted transaction rejects with the abort reason and leaves no socket behind', async () => {
       const controller = new AbortController();
-      const p = stunBinding({ transport: 'udp', address: LOCAL, port: silent!.port, signal: controller.signal }, { timeoutMs: 10_000, signal: controller.signal });
+      const p = stunBinding(
+        { transport: 'udp', address: LOCAL, port: silent!.port, signal: controller.signal },
+        { timeoutMs: 10_000, signal: controller.signal },
+      );
       setTimeout(() => controller.abort(new Error('stop now')), 50);
       await expect(p).rejects.toThrow('stop now');
     });
@@ -291,7 +315,9 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       });
       await new Promise<void>((r) => http.listen(0, LOCAL, () => r()));
       try {
-        const u = await stunBinding({ transport: 'udp', address: LOCAL, port: echo.address().port }, { timeoutMs: 800 }).catch((e: unknown) => e);
+        const u = await stunBinding({ transport: 'udp', address: LOCAL, port: echo.address().port }, { timeoutMs: 800 }).catch(
+          (e: unknown) => e,
+        );
         expect(u).toMatchObject({ classification: 'server-error', code: 'NOT_STUN' });
         const port = (http.address() as { port: number }).port;
         const t = await stunBinding({ transport: 'tcp', address: LOCAL, port }, { timeoutMs: 2000 }).catch((e: unknown) => e);
@@ -323,7 +349,12 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       it(`TURN over ${transport}: 401 → authenticated Allocate, CreatePermission, relayed round trip, deallocate`, async () => {
         const { readFile } = await import('node:fs/promises');
         const port = transport === 'tls' ? coturn!.tlsPort! : coturn!.port;
-        const conn = await StunConnection.open({ transport, address: LOCAL, port, ...(transport === 'tls' ? { tls: { ca: await readFile(caFile, 'utf8') } } : {}) });
+        const conn = await StunConnection.open({
+          transport,
+          address: LOCAL,
+          port,
+          ...(transport === 'tls' ? { tls: { ca: await readFile(caFile, 'utf8') } } : {}),
+        });
         try {
           const turn = new TurnClient(conn, { username: 'alice', password: 'secret' });
           const a = await turn.allocate({ timeoutMs: 3000 });
@@ -331,7 +362,11 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
           expect(a.relayed.address).toBe(LOCAL);
           expect(a.mapped?.address).toBe(LOCAL);
           expect(a.lifetime).toBeGreaterThan(0);
-          const rt = await relayRoundTrip(turn, a.relayed, { timeoutMs: 4000, stunServer: { address: LOCAL, port: coturn!.port }, fallbackIp: a.mapped!.address });
+          const rt = await relayRoundTrip(turn, a.relayed, {
+            timeoutMs: 4000,
+            stunServer: { address: LOCAL, port: coturn!.port },
+            fallbackIp: a.mapped!.address,
+          });
           expect(rt.peer.address).toBe(LOCAL);
           expect(rt.peerAddressFrom).toBe('binding');
           expect(rt.rttMs).toBeGreaterThanOrEqual(0);
@@ -361,7 +396,9 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       for (const transport of ['udp', 'tcp'] as const) {
         const conn = await StunConnection.open({ transport, address: LOCAL, port: coturn!.port });
         try {
-          const err = await new TurnClient(conn, { username: 'alice', password: 'not-the-password' }).allocate({ timeoutMs: 3000 }).catch((e: unknown) => e);
+          const err = await new TurnClient(conn, { username: 'alice', password: 'not-the-password' })
+            .allocate({ timeoutMs: 3000 })
+            .catch((e: unknown) => e);
           expect(err).toBeInstanceOf(StunClientError);
           expect(err).toMatchObject({ classification: 'auth-refused', code: 'AUTH_REFUSED', realm: 'test.local', stun: { code: 401 } });
           expect(String((err as Error).message)).not.toContain('not-the-password');
@@ -397,12 +434,24 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
         site: { name: 'stun and turn' },
         platform: {
           endpoints: [
-            { name: 'stun-ok', host: LOCAL, port: P, protocol: 'stun', ports: [P, `${P + 1}-${P + 1}`, closed, silent!.port], checks: ['stun'] },
+            {
+              name: 'stun-ok',
+              host: LOCAL,
+              port: P,
+              protocol: 'stun',
+              ports: [P, `${P + 1}-${P + 1}`, closed, silent!.port],
+              checks: ['stun'],
+            },
             { name: 'stun-closed', host: LOCAL, port: closed, protocol: 'stun', transports: ['udp'], checks: ['stun'] },
             { name: 'stun-silent', host: LOCAL, port: silent!.port, protocol: 'stun', transports: ['udp'], checks: ['stun'] },
             { name: 'udp-blocked', host: LOCAL, port: blocked!.port, protocol: 'turn', credentials: creds, checks: ['stun', 'turn'] },
             { name: 'turn-ok', url: `turn:${LOCAL}:${P}`, credentials: creds, checks: ['turn'] },
-            { name: 'turn-wrong', url: `turn:${LOCAL}:${P}?transport=udp`, credentials: { username: 'alice', password: `\${${WRONG_ENV}}` }, checks: ['turn'] },
+            {
+              name: 'turn-wrong',
+              url: `turn:${LOCAL}:${P}?transport=udp`,
+              credentials: { username: 'alice', password: `\${${WRONG_ENV}}` },
+              checks: ['turn'],
+            },
             { name: 'turn-nocreds', url: `turn:${LOCAL}:${P}`, checks: ['turn'] },
             { name: 'turns-ok', url: `turns:${LOCAL}:${T}`, credentials: creds, tls: { ca: caFile }, checks: ['stun', 'turn'] },
             { name: 'turns-untrusted', url: `turns:${LOCAL}:${T}`, credentials: creds, checks: ['turn'] },
@@ -431,8 +480,19 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
         expect.objectContaining({ transport: 'udp', classification: 'ok', reflexive: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
         expect.objectContaining({ transport: 'tcp', classification: 'ok', reflexive: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
       ]);
-      expect(r.facts.nat).toMatchObject({ supported: true, natted: false, mapping: 'endpoint-independent', filtering: 'endpoint-independent' });
-      expect(r.facts.sweep).toMatchObject({ total: 4, tested: 4, answered: [coturn!.port, coturn!.port + 1], refused: [closed], filtered: [silent!.port] });
+      expect(r.facts.nat).toMatchObject({
+        supported: true,
+        natted: false,
+        mapping: 'endpoint-independent',
+        filtering: 'endpoint-independent',
+      });
+      expect(r.facts.sweep).toMatchObject({
+        total: 4,
+        tested: 4,
+        answered: [coturn!.port, coturn!.port + 1],
+        refused: [closed],
+        filtered: [silent!.port],
+      });
       expect(r.findings.map((f) => f.id)).toEqual(['stun.ports-silent']);
       expect(r.status).toBe('warn');
       expect(r.measurements.find((m) => m.id === 'udpRttMs')?.value).toEqual(expect.any(Number));
@@ -451,7 +511,10 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('stun and turn: UDP blocked while TCP works is a warning (degraded), not a failure', () => {
       const s = result(english, 'stun', 'udp-blocked');
       expect(s.status).toBe('warn');
-      expect(s.facts.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'filtered' }), expect.objectContaining({ transport: 'tcp', classification: 'ok' })]);
+      expect(s.facts.transports).toEqual([
+        expect.objectContaining({ transport: 'udp', classification: 'filtered' }),
+        expect.objectContaining({ transport: 'tcp', classification: 'ok' }),
+      ]);
       expect(s.findings).toEqual([expect.objectContaining({ id: 'stun.udp-blocked', severity: 'medium' })]);
       expect(s.findings[0]!.text).toMatch(/media falls back to TCP\/TLS relays/);
 
@@ -459,7 +522,13 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       expect(t.status).toBe('warn');
       expect(t.facts.transports).toEqual([
         expect.objectContaining({ transport: 'udp', classification: 'filtered' }),
-        expect.objectContaining({ transport: 'tcp', classification: 'ok', stage: 'done', deallocated: true, relayRttMs: expect.any(Number) }),
+        expect.objectContaining({
+          transport: 'tcp',
+          classification: 'ok',
+          stage: 'done',
+          deallocated: true,
+          relayRttMs: expect.any(Number),
+        }),
       ]);
       expect(t.findings.map((f) => f.id)).toEqual(['turn.udp-blocked']);
     });
@@ -469,8 +538,22 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       expect(r.status).toBe('pass');
       expect(r.facts.classification).toBe('ok');
       expect(r.facts.transports).toEqual([
-        expect.objectContaining({ transport: 'udp', classification: 'ok', stage: 'done', realm: 'test.local', relayed: expect.stringMatching(/^127\.0\.0\.1:\d+$/), relayRttMs: expect.any(Number), deallocated: true }),
-        expect.objectContaining({ transport: 'tcp', classification: 'ok', stage: 'done', relayRttMs: expect.any(Number), deallocated: true }),
+        expect.objectContaining({
+          transport: 'udp',
+          classification: 'ok',
+          stage: 'done',
+          realm: 'test.local',
+          relayed: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+          relayRttMs: expect.any(Number),
+          deallocated: true,
+        }),
+        expect.objectContaining({
+          transport: 'tcp',
+          classification: 'ok',
+          stage: 'done',
+          relayRttMs: expect.any(Number),
+          deallocated: true,
+        }),
       ]);
       expect(r.measurements.find((m) => m.id === 'udpRelayRttMs')?.value).toEqual(expect.any(Number));
     });
@@ -478,12 +561,18 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('turn over TLS (turns:) with the CA given on the endpoint; without it, a TLS failure', () => {
       const ok = result(run.report, 'turn', 'turns-ok');
       expect(ok.status).toBe('pass');
-      expect(ok.facts.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok', stage: 'done', deallocated: true })]);
-      expect(result(run.report, 'stun', 'turns-ok').facts.transports).toEqual([expect.objectContaining({ transport: 'tls', classification: 'ok' })]);
+      expect(ok.facts.transports).toEqual([
+        expect.objectContaining({ transport: 'tls', classification: 'ok', stage: 'done', deallocated: true }),
+      ]);
+      expect(result(run.report, 'stun', 'turns-ok').facts.transports).toEqual([
+        expect.objectContaining({ transport: 'tls', classification: 'ok' }),
+      ]);
       const bad = result(run.report, 'turn', 'turns-untrusted');
       expect(bad.status).toBe('fail');
       expect(bad.facts.classification).toBe('tls-failure');
-      expect(bad.findings).toEqual([expect.objectContaining({ id: 'turn.tls-failure', evidence: expect.objectContaining({ tlsKind: 'untrusted-issuer' }) })]);
+      expect(bad.findings).toEqual([
+        expect.objectContaining({ id: 'turn.tls-failure', evidence: expect.objectContaining({ tlsKind: 'untrusted-issuer' }) }),
+      ]);
     });
 
     it('turn: wrong password is auth-refused — reachable but credentials refused, not blocked', () => {
@@ -507,13 +596,26 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
     it('the saved facts judged again with stricter thresholds: the same measurements, slow now', async () => {
       const saved = join(tmp!.path, 'saved.json');
       await writeFile(saved, run.text);
-      const stricter = await writeSite(tmp!.path, { ...siteSpec, thresholds: { 'stun.rttMs': 0.001, 'turn.relayRttMs': 0.001 } }, 'stricter.yaml');
+      const stricter = await writeSite(
+        tmp!.path,
+        { ...siteSpec, thresholds: { 'stun.rttMs': 0.001, 'turn.relayRttMs': 0.001 } },
+        'stricter.yaml',
+      );
       const out = join(tmp!.path, 'rejudged.json');
-      const cli = await runCli(['report', saved, '--rejudge', '--site', stricter, '--format', `json=${out}`, '--quiet'], { prefix: ['unshare', '-n'], env: { [PASSWORD_ENV]: 'secret', [WRONG_ENV]: 'wrong-password' }, timeoutMs: 30_000 });
+      const cli = await runCli(['report', saved, '--rejudge', '--site', stricter, '--format', `json=${out}`, '--quiet'], {
+        prefix: ['unshare', '-n'],
+        env: { [PASSWORD_ENV]: 'secret', [WRONG_ENV]: 'wrong-password' },
+        timeoutMs: 30_000,
+      });
       const { readFile } = await import('node:fs/promises');
-      const again = JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & { rejudged: { notRejudged: unknown[] } };
+      const again = JSON.parse(await readFile(out, 'utf8').catch(() => Promise.reject(new Error(cli.stderr)))) as Report & {
+        rejudged: { notRejudged: unknown[] };
+      };
       expect(again.rejudged.notRejudged).toEqual([]);
-      for (const [check, target, finding] of [['stun', 'stun-ok', 'stun.slow'], ['turn', 'turn-ok', 'turn.slow']] as const) {
+      for (const [check, target, finding] of [
+        ['stun', 'stun-ok', 'stun.slow'],
+        ['turn', 'turn-ok', 'turn.slow'],
+      ] as const) {
         const before = result(run.report, check, target);
         const after = result(again, check, target);
         expect(before.factsVersion).toBe(1);
@@ -522,7 +624,10 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
         expect(after.status).toBe('warn');
       }
       // Facts that say nothing was reachable keep their verdict: there is no timing to judge.
-      expect(result(again, 'stun', 'stun-closed')).toMatchObject({ status: 'fail', findings: [expect.objectContaining({ id: 'stun.refused' })] });
+      expect(result(again, 'stun', 'stun-closed')).toMatchObject({
+        status: 'fail',
+        findings: [expect.objectContaining({ id: 'stun.refused' })],
+      });
       expect(result(again, 'turn', 'turn-wrong').findings.map((f) => f.id)).toEqual(['turn.auth-refused']);
     });
 
@@ -550,12 +655,16 @@ describe.skipIf(!available)('STUN/TURN against a real coturn', () => {
       expect(r.status).toBe('pass');
       expect(r.facts.transports).toEqual([expect.objectContaining({ transport: 'udp', classification: 'ok', stage: 'done' })]);
 
-      const wrong = await runCli(['run', 'turn', `turn:${LOCAL}:${coturn!.port}?transport=tcp`, '--json', '-q'], { env: { ...env, SITEREADY_TURN_PASSWORD: 'wrong-password' } });
+      const wrong = await runCli(['run', 'turn', `turn:${LOCAL}:${coturn!.port}?transport=tcp`, '--json', '-q'], {
+        env: { ...env, SITEREADY_TURN_PASSWORD: 'wrong-password' },
+      });
       expect(wrong.stdout).not.toContain('wrong-password');
       const wr = (JSON.parse(wrong.stdout) as Report).results.find((x) => x.check === 'turn')!;
       expect(wr.facts.classification).toBe('auth-refused');
 
-      const none = await runCli(['run', 'turn', `${LOCAL}:${coturn!.port}`, '--json', '-q'], { env: { SITEREADY_TURN_USERNAME: '', SITEREADY_TURN_PASSWORD: '' } });
+      const none = await runCli(['run', 'turn', `${LOCAL}:${coturn!.port}`, '--json', '-q'], {
+        env: { SITEREADY_TURN_USERNAME: '', SITEREADY_TURN_PASSWORD: '' },
+      });
       const nr = (JSON.parse(none.stdout) as Report).results.find((x) => x.check === 'turn')!;
       expect(nr.findings.map((f) => f.id)).toEqual(['turn.no-credentials']);
     }, 60_000);

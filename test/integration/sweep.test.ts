@@ -40,10 +40,15 @@ type Kind = 'ok' | 'refused' | 'filtered' | 'unreachable';
 // classification cannot come out right by accident of ordering.
 const FIRST = 7100;
 const PORTS = Array.from({ length: 100 }, (_, i) => FIRST + i);
-const KIND_SIZES: Array<[Kind, number]> = [['ok', 30], ['refused', 30], ['filtered', 20], ['unreachable', 20]];
+const KIND_SIZES: Array<[Kind, number]> = [
+  ['ok', 30],
+  ['refused', 30],
+  ['filtered', 20],
+  ['unreachable', 20],
+];
 const BY_KIND = (() => {
   let seed = 0x5eed;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
   const shuffled = [...PORTS];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
@@ -105,24 +110,43 @@ describe('sweep targets and ports (no network)', () => {
     expect(expandPorts(['1-1'])).toEqual([1]);
     expect(expandPorts(['65535-65535'])).toHaveLength(1);
     expect(expandPorts(['1-65535'])).toHaveLength(65535);
-    for (const bad of ['http', '1-2-3', '', '3478,3479', null, {}]) expect(() => expandPorts([bad]), String(bad)).toThrow(/not a port or a "low-high" port range/);
+    for (const bad of ['http', '1-2-3', '', '3478,3479', null, {}])
+      expect(() => expandPorts([bad]), String(bad)).toThrow(/not a port or a "low-high" port range/);
     for (const bad of ['0-3', '65530-65536', '0', '99999']) expect(() => expandPorts([bad]), bad).toThrow(/not within 1-65535/);
     for (const bad of [0, 65536, 1.5]) expect(() => expandPorts([bad]), String(bad)).toThrow(/not an integer in 1-65535/);
   });
 
-  it('a range written backwards is refused, not swapped or dropped, and the site\'s validation can say why', () => {
+  it("a range written backwards is refused, not swapped or dropped, and the site's validation can say why", () => {
     expect(() => expandPorts([443, '9-3'])).toThrow('port range "9-3" runs backwards: write it low-high ("3-9")');
     expect(portItemProblem('9-3')).toMatch(/runs backwards/);
     expect(portItemProblem(' 3 - 9 ')).toBeUndefined();
     expect(portItemProblem(443)).toBeUndefined();
   });
 
-  it('the stun check reads an endpoint\'s ports with the same rules: a bad range fails its task before anything is sent', async () => {
+  it("the stun check reads an endpoint's ports with the same rules: a bad range fails its task before anything is sent", async () => {
     const { default: stunCheck } = await import('../../checks/stun/index.js');
     const loc = { file: 'site.yaml', line: 3, column: 5, path: '/platform/endpoints/0' };
-    const site = fakeSite([], [{ name: 'relay', role: 'stun', protocol: 'stun', host: 'relay.sr.test', port: 3478, expect: 'reachable', via: 'direct', location: loc, extra: {}, ports: [3478, '3481-3479'] }]);
+    const site = fakeSite(
+      [],
+      [
+        {
+          name: 'relay',
+          role: 'stun',
+          protocol: 'stun',
+          host: 'relay.sr.test',
+          port: 3478,
+          expect: 'reachable',
+          via: 'direct',
+          location: loc,
+          extra: {},
+          ports: [3478, '3481-3479'],
+        },
+      ],
+    );
     const [t] = stunCheck.targets(site, {} as never);
-    const ctx = { ...fakeContext(site, DEFAULTS), options: stunCheck.inputs!.defaults } as unknown as Parameters<typeof stunCheck.measure>[0];
+    const ctx = { ...fakeContext(site, DEFAULTS), options: stunCheck.inputs!.defaults } as unknown as Parameters<
+      typeof stunCheck.measure
+    >[0];
     await expect(stunCheck.measure(ctx, t!)).rejects.toThrow('endpoint relay, ports: port range "3481-3479" runs backwards');
   });
 
@@ -133,17 +157,44 @@ describe('sweep targets and ports (no network)', () => {
 
   it('one task per sweep and per TCP endpoint with ports; UDP endpoints and plain ones are left out', () => {
     const loc = { file: 'site.yaml', line: 3, column: 5, path: '/platform/endpoints/0' };
-    const ep = (name: string, protocol: string, extra: Record<string, unknown> = {}) => ({ name, role: 'media', protocol, host: `${name}.sr.test`, port: 443, expect: 'reachable', via: 'direct', location: loc, extra: {}, ...extra });
+    const ep = (name: string, protocol: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      role: 'media',
+      protocol,
+      host: `${name}.sr.test`,
+      port: 443,
+      expect: 'reachable',
+      via: 'direct',
+      location: loc,
+      extra: {},
+      ...extra,
+    });
     const site = fakeSite(
-      [{ name: 'a', hosts: ['h'], ports: [1] }, { name: 'b', hosts: ['h'], ports: [2], expect: 'blocked', severity: 'low' }],
-      [ep('relay', 'turn', { ports: ['50000-50010'] }), ep('web', 'https', { ports: [8443] }), ep('plain', 'tcp'), ep('admin', 'tcp', { ports: [22], expect: 'blocked' })],
+      [
+        { name: 'a', hosts: ['h'], ports: [1] },
+        { name: 'b', hosts: ['h'], ports: [2], expect: 'blocked', severity: 'low' },
+      ],
+      [
+        ep('relay', 'turn', { ports: ['50000-50010'] }),
+        ep('web', 'https', { ports: [8443] }),
+        ep('plain', 'tcp'),
+        ep('admin', 'tcp', { ports: [22], expect: 'blocked' }),
+      ],
     );
     const targets = sweepCheck.targets(site, DEFAULTS);
     expect(targets.map((t) => t.id)).toEqual(['a', 'b', 'web/ports', 'admin/ports']);
     expect(targets[1]).toMatchObject({ severity: 'low', data: { expect: 'blocked', severity: 'low' } });
     expect(targets[2]).toMatchObject({ data: { hosts: ['web.sr.test'], ports: [8443], expect: 'reachable', severity: 'critical' } });
     expect(targets[3]).toMatchObject({ data: { expect: 'blocked', severity: 'high' } });
-    expect(() => sweepCheck.targets(fakeSite([{ name: 'a', hosts: ['h'], ports: [1] }, { name: 'a', hosts: ['i'], ports: [2] }]), DEFAULTS)).toThrow(/used twice/);
+    expect(() =>
+      sweepCheck.targets(
+        fakeSite([
+          { name: 'a', hosts: ['h'], ports: [1] },
+          { name: 'a', hosts: ['i'], ports: [2] },
+        ]),
+        DEFAULTS,
+      ),
+    ).toThrow(/used twice/);
   });
 
   it('refuses a sweep over maxTargets before sending anything', async () => {
@@ -152,8 +203,11 @@ describe('sweep targets and ports (no network)', () => {
     await expect(sweepCheck.measure(fakeContext(site, DEFAULTS), t!)).rejects.toThrow(/131070 targets, over maxTargets \(100000\)/);
   });
 
-  it('a bad range in one sweep fails that sweep\'s task only, with the sweep\'s name', async () => {
-    const site = fakeSite([{ name: 'typo', hosts: ['127.0.0.1'], ports: [443, '9-3'] }, { name: 'fine', hosts: ['127.0.0.1'], ports: [443] }]);
+  it("a bad range in one sweep fails that sweep's task only, with the sweep's name", async () => {
+    const site = fakeSite([
+      { name: 'typo', hosts: ['127.0.0.1'], ports: [443, '9-3'] },
+      { name: 'fine', hosts: ['127.0.0.1'], ports: [443] },
+    ]);
     const targets = sweepCheck.targets(site, DEFAULTS);
     expect(targets.map((t) => t.id)).toEqual(['typo', 'fine']);
     await expect(sweepCheck.measure(fakeContext(site, DEFAULTS), targets[0]!)).rejects.toThrow('typo: port range "9-3" runs backwards');
@@ -223,7 +277,15 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       platform: {
         endpoints: [
           // Extra ports on an endpoint's host: all open → pass.
-          { name: 'chat', role: 'signalling', host: 'sw.sr.test', port: BY_KIND.ok[0], protocol: 'tcp', ports: BY_KIND.ok.slice(1, 6), checks: ['sweep'] },
+          {
+            name: 'chat',
+            role: 'signalling',
+            host: 'sw.sr.test',
+            port: BY_KIND.ok[0],
+            protocol: 'tcp',
+            ports: BY_KIND.ok.slice(1, 6),
+            checks: ['sweep'],
+          },
         ],
       },
       checks: { sweep: { connectTimeoutMs: CONNECT_TIMEOUT_MS } },
@@ -241,14 +303,24 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect(run.cli.code, run.cli.stderr).toBe(0);
     const validate = await reportValidator();
     expect(validate(run.report), JSON.stringify(validate.errors, null, 2)).toBe(true);
-    const tasks = run.report.results.filter((r) => r.check === 'sweep').map((r) => r.target).sort();
+    const tasks = run.report.results
+      .filter((r) => r.check === 'sweep')
+      .map((r) => r.target)
+      .sort();
     expect(tasks).toEqual(['admin-ports', 'chat/ports', 'closed-as-required', 'mixed', 'with-unknown-host']);
     for (const r of run.report.results.filter((x) => x.check === 'sweep')) expect(r.error, r.target).toBeUndefined();
   });
 
   it('classifies every one of 100 mixed targets exactly', () => {
     const r = result(run.report, 'sweep', 'mixed');
-    expect(r.facts).toMatchObject({ expect: 'reachable', total: 100, tested: 100, ports: 100, truncated: false, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    expect(r.facts).toMatchObject({
+      expect: 'reachable',
+      total: 100,
+      tested: 100,
+      ports: 100,
+      truncated: false,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
     expect(r.facts.targets).toHaveLength(100);
     // Exact sets, per classification.
     expect(byClassification(r)).toEqual({
@@ -265,7 +337,9 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
         expect(t.code).toBeUndefined();
       } else {
         expect(t.connectMs).toBeUndefined();
-        expect(t.code).toBe({ refused: 'ECONNREFUSED', filtered: 'CONNECT_TIMEOUT', unreachable: 'EHOSTUNREACH' }[t.classification as string]);
+        expect(t.code).toBe(
+          { refused: 'ECONNREFUSED', filtered: 'CONNECT_TIMEOUT', unreachable: 'EHOSTUNREACH' }[t.classification as string],
+        );
       }
     }
     // Target order: the ports as given (duplicate dropped), not completion order.
@@ -301,7 +375,7 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect(r.facts.counts).toEqual({ open: 0, refused: 5, filtered: 5, unreachable: 5, 'dns-failure': 0 });
   });
 
-  it('expect blocked: fails on exactly the open ports, with the sweep\'s severity', async () => {
+  it("expect blocked: fails on exactly the open ports, with the sweep's severity", async () => {
     const r = result(await englishReport(run.report), 'sweep', 'admin-ports');
     expect(r.status).toBe('fail');
     expect(r.facts.counts).toEqual({ open: 3, refused: 3, filtered: 2, unreachable: 0, 'dns-failure': 0 });
@@ -311,7 +385,9 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect((f.evidence!.targets as Array<{ port: number }>).map((t) => t.port)).toEqual(BY_KIND.ok.slice(0, 3));
     for (const p of BY_KIND.ok.slice(0, 3)) expect(f.text).toContain(`${ns!.nsIp}:${p}`);
     for (const p of BY_KIND.refused.slice(0, 3)) expect(f.text).not.toContain(`${ns!.nsIp}:${p}`);
-    expect(run.report.blockers).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'sweep', target: 'admin-ports', severity: 'critical' })]));
+    expect(run.report.blockers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ check: 'sweep', target: 'admin-ports', severity: 'critical' })]),
+    );
   });
 
   it('an unresolvable host: its ports are dns-failure, the other host is still swept', () => {
@@ -329,10 +405,13 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       expect.objectContaining({ host: 'sw.sr.test', port: BY_KIND.ok[0], address: ns!.nsIp, classification: 'ok' }),
       { host: 'sw.sr.test', port: BY_KIND.refused[0], address: ns!.nsIp, classification: 'refused', code: 'ECONNREFUSED' },
     ]);
-    expect(r.findings[0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: 3, byClassification: { refused: 1, 'dns-failure': 2 } } });
+    expect(r.findings[0]).toMatchObject({
+      id: 'sweep.blocked',
+      evidence: { blocked: 3, byClassification: { refused: 1, 'dns-failure': 2 } },
+    });
   });
 
-  it('an endpoint\'s extra ports are swept as <endpoint>/ports', () => {
+  it("an endpoint's extra ports are swept as <endpoint>/ports", () => {
     const r = result(run.report, 'sweep', 'chat/ports');
     expect(r).toMatchObject({ status: 'pass', score: 1, findings: [] });
     expect(byClassification(r)).toEqual({ ok: BY_KIND.ok.slice(1, 6) });
@@ -348,7 +427,10 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       tmp!.path,
       {
         site: { name: 'sweep narrow' },
-        network: { dns: { servers: [dns!.server], timeoutMs: 5000 }, sweeps: [{ name: 'mixed', hosts: ['sw.sr.test'], ports: [`${FIRST}-${FIRST + 99}`] }] },
+        network: {
+          dns: { servers: [dns!.server], timeoutMs: 5000 },
+          sweeps: [{ name: 'mixed', hosts: ['sw.sr.test'], ports: [`${FIRST}-${FIRST + 99}`] }],
+        },
         platform: { endpoints: [{ name: 'anchor', host: ns!.nsIp, port: BY_KIND.ok[0], protocol: 'tcp', checks: ['sweep'] }] },
         checks: { sweep: { concurrency: 8, connectTimeoutMs: 400, timeoutMs: 30_000 } },
       },
@@ -359,7 +441,12 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     const r = result(report, 'sweep', 'mixed');
     expect(r.error).toBeUndefined();
     expect(r.facts).toMatchObject({ concurrency: 8, connectTimeoutMs: 400, tested: 100 });
-    expect(byClassification(r)).toEqual({ ok: BY_KIND.ok, refused: BY_KIND.refused, filtered: BY_KIND.filtered, unreachable: BY_KIND.unreachable });
+    expect(byClassification(r)).toEqual({
+      ok: BY_KIND.ok,
+      refused: BY_KIND.refused,
+      filtered: BY_KIND.filtered,
+      unreachable: BY_KIND.unreachable,
+    });
   }, 30_000);
 
   it('stops starting connects before the task deadline and says the sweep is incomplete', async () => {

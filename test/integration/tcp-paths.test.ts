@@ -49,7 +49,18 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
     await ns.start([process.execPath, '-e', SERVER, ns.nsIp, String(PORT.open)], { name: 'tcp listener', ready: /listening/ });
     // PORT.refused: nothing listens → the namespace's stack answers RST.
     await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT.filtered), '-j', 'DROP']);
-    await ns.iptables(['-A', 'INPUT', '-p', 'tcp', '--dport', String(PORT.unreachable), '-j', 'REJECT', '--reject-with', 'icmp-host-unreachable']);
+    await ns.iptables([
+      '-A',
+      'INPUT',
+      '-p',
+      'tcp',
+      '--dport',
+      String(PORT.unreachable),
+      '-j',
+      'REJECT',
+      '--reject-with',
+      'icmp-host-unreachable',
+    ]);
 
     dns = await startDnsmasq({ dir: tmp.path, records: [`--address=/ok.sr.test/${ns.nsIp}`] });
     site = await writeSite(tmp.path, {
@@ -178,7 +189,13 @@ describe.skipIf(!available)('tcp classification against a namespaced host', () =
         network: { dns: { servers: [dns!.server], timeoutMs: 5000 } },
         platform: {
           endpoints: [
-            ...Array.from({ length: 9 }, (_, i) => ({ name: `open-${i}`, role: 'web', host: 'ok.sr.test', port: PORT.open, protocol: 'tcp' })),
+            ...Array.from({ length: 9 }, (_, i) => ({
+              name: `open-${i}`,
+              role: 'web',
+              host: 'ok.sr.test',
+              port: PORT.open,
+              protocol: 'tcp',
+            })),
             { name: 'signalling', role: 'signalling', host: 'ok.sr.test', port: PORT.refused, protocol: 'tcp' },
           ],
         },

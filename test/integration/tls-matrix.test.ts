@@ -12,14 +12,27 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireTool, runCli } from '../helpers/cli.js';
 import { englishReport } from '../helpers/report-text.js';
-import { freePort, hasTool, reportValidator, startNginx, startProcess, tempDir, withRetries, type Nginx, type Peer, type TempDir } from '../helpers/peers.js';
+import {
+  freePort,
+  hasTool,
+  reportValidator,
+  startNginx,
+  startProcess,
+  tempDir,
+  withRetries,
+  type Nginx,
+  type Peer,
+  type TempDir,
+} from '../helpers/peers.js';
 import { makeCert, writePair, type CertFiles } from '../tls/openssl-certs.js';
 import { createCertificateAuthority, issueCertificate } from '../../src/lab/cert.js';
 import type { Report, ReportResult } from '../../src/report/model.js';
 
-const available = requireTool(hasTool('openssl'), 'openssl') && requireTool(hasTool('sslscan'), 'sslscan') && requireTool(hasTool('nginx'), 'nginx');
+const available =
+  requireTool(hasTool('openssl'), 'openssl') && requireTool(hasTool('sslscan'), 'sslscan') && requireTool(hasTool('nginx'), 'nginx');
 
-const MOZ_INTERMEDIATE = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
+const MOZ_INTERMEDIATE =
+  'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305';
 
 interface Audit {
   report: Report;
@@ -52,7 +65,10 @@ let dh1024 = '';
 async function sServer(args: string[]): Promise<number> {
   return withRetries(5, async () => {
     const port = await freePort();
-    const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', ...args], { name: 'openssl s_server', ready: /ACCEPT/ });
+    const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', ...args], {
+      name: 'openssl s_server',
+      ready: /ACCEPT/,
+    });
     peers.push(peer);
     return port;
   });
@@ -81,7 +97,10 @@ async function audit(port: number, extra: string[] = []): Promise<Audit> {
 
 /** sslscan's accepted (version, suite) pairs, from its XML. */
 function sslscan(port: number): string[] {
-  const out = spawnSync('sslscan', ['--no-colour', '--no-heartbleed', '--no-check-certificate', '--xml=-', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 60_000 }).stdout;
+  const out = spawnSync('sslscan', ['--no-colour', '--no-heartbleed', '--no-check-certificate', '--xml=-', `127.0.0.1:${port}`], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  }).stdout;
   return [...out.matchAll(/<cipher status="(?:accepted|preferred)" sslversion="([^"]+)"[^>]* id="0x([0-9a-fA-F]+)"/g)]
     .map((m) => `${m[1]} 0x${m[2]!.toUpperCase().padStart(4, '0')}`)
     .sort();
@@ -97,9 +116,26 @@ beforeAll(async () => {
   ca = await writePair(dir, 'ca', labCa);
   rsa = await makeCert({ dir, name: 'rsa', key: 'rsa2048', commonName: 'localhost', dnsNames: ['localhost'], issuer: ca, days: 200 });
   ecdsa = await makeCert({ dir, name: 'ecdsa', key: 'p256', commonName: 'localhost', dnsNames: ['localhost'], issuer: ca, days: 200 });
-  wrongHost = await makeCert({ dir, name: 'wrong', key: 'rsa2048', commonName: 'elsewhere.example', dnsNames: ['elsewhere.example'], issuer: ca, days: 200 });
+  wrongHost = await makeCert({
+    dir,
+    name: 'wrong',
+    key: 'rsa2048',
+    commonName: 'elsewhere.example',
+    dnsNames: ['elsewhere.example'],
+    issuer: ca,
+    days: 200,
+  });
   const day = 86_400_000;
-  expired = await writePair(dir, 'expired', issueCertificate(labCa, { commonName: 'localhost', dnsNames: ['localhost'], notBefore: new Date(Date.now() - 60 * day), notAfter: new Date(Date.now() - day) }));
+  expired = await writePair(
+    dir,
+    'expired',
+    issueCertificate(labCa, {
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      notBefore: new Date(Date.now() - 60 * day),
+      notAfter: new Date(Date.now() - day),
+    }),
+  );
   dh1024 = join(dir, 'dh1024.pem');
   spawnSync('openssl', ['dhparam', '-out', dh1024, '1024'], { encoding: 'utf8', timeout: 60_000 });
 }, 120_000);
@@ -120,7 +156,9 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     expect(a.facts.versions).toMatchObject({ 'TLSv1.3': true, 'TLSv1.2': false, 'TLSv1.0': false, SSLv3: false });
     expect(a.grade).toMatch(/^A/);
     expect(a.facts.certificate).toMatchObject({ trusted: true, hostnameMatch: true });
-    expect(a.result.blocks?.map((b) => b.title?.id)).toEqual(expect.arrayContaining(['tls.block.audit', 'tls.block.matrix', 'tls.block.certificate', 'tls.block.suites']));
+    expect(a.result.blocks?.map((b) => b.title?.id)).toEqual(
+      expect.arrayContaining(['tls.block.audit', 'tls.block.matrix', 'tls.block.certificate', 'tls.block.suites']),
+    );
     const validate = await reportValidator();
     expect(validate(a.report), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -147,7 +185,9 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
       const a = await audit(port);
       expect(a.accepted).toEqual(sslscan(port));
       expect(a.accepted).toContain('TLSv1.2 0xC02B');
-      expect(a.failedRules.filter((r) => /^mozilla-intermediate\.(protocols|cipher-suites|tls13-cipher-suites|groups)$/.test(r))).toEqual([]);
+      expect(a.failedRules.filter((r) => /^mozilla-intermediate\.(protocols|cipher-suites|tls13-cipher-suites|groups)$/.test(r))).toEqual(
+        [],
+      );
       expect(a.facts.preference['TLSv1.2']).toBe('client');
       expect(a.facts.certificate).toMatchObject({ trusted: true });
       expect(a.facts.certificate.chain[0]).toMatchObject({ keyType: 'EC' });
@@ -157,7 +197,15 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
   });
 
   it('legacy (TLS 1.0–1.2, CBC, RSA key exchange, 3DES where built): identical sets; capped for TLS 1.0/1.1; intermediate fails on protocols and suites', async () => {
-    const port = await sServer(['-cert', rsa.cert, '-key', rsa.key, '-no_tls1_3', '-cipher', 'AES128-SHA:DES-CBC3-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0']);
+    const port = await sServer([
+      '-cert',
+      rsa.cert,
+      '-key',
+      rsa.key,
+      '-no_tls1_3',
+      '-cipher',
+      'AES128-SHA:DES-CBC3-SHA:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0',
+    ]);
     const a = await audit(port);
     const theirs = sslscan(port);
     expect(a.accepted).toEqual(theirs);
@@ -172,7 +220,15 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
   });
 
   it('RSA key exchange only: no forward secrecy is named, with the suites', async () => {
-    const port = await sServer(['-cert', rsa.cert, '-key', rsa.key, '-no_tls1_3', '-cipher', 'AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256']);
+    const port = await sServer([
+      '-cert',
+      rsa.cert,
+      '-key',
+      rsa.key,
+      '-no_tls1_3',
+      '-cipher',
+      'AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256',
+    ]);
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
     expect(a.accepted).toEqual(['TLSv1.2 0x003C', 'TLSv1.2 0x009C', 'TLSv1.2 0x009D']);
@@ -182,7 +238,17 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
   });
 
   it('DHE with a 1024-bit group: dhMinBits 1024, grade capped, the DH rule fails with "DH 1024 bits"', async () => {
-    const port = await sServer(['-cert', rsa.cert, '-key', rsa.key, '-no_tls1_3', '-dhparam', dh1024, '-cipher', 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0']);
+    const port = await sServer([
+      '-cert',
+      rsa.cert,
+      '-key',
+      rsa.key,
+      '-no_tls1_3',
+      '-dhparam',
+      dh1024,
+      '-cipher',
+      'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0',
+    ]);
     const a = await audit(port);
     expect(a.accepted).toEqual(sslscan(port));
     expect(a.facts.dhMinBits).toBe(1024);
@@ -197,7 +263,14 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     expect(exp.grade).toBe('T');
     expect(exp.result.status).toBe('fail');
 
-    const selfSigned = await makeCert({ dir: tmp.path, name: 'self', key: 'rsa2048', commonName: 'localhost', dnsNames: ['localhost'], days: 30 });
+    const selfSigned = await makeCert({
+      dir: tmp.path,
+      name: 'self',
+      key: 'rsa2048',
+      commonName: 'localhost',
+      dnsNames: ['localhost'],
+      days: 30,
+    });
     const self = await audit(await sServer(['-cert', selfSigned.cert, '-key', selfSigned.key]));
     expect(self.facts.certificate).toMatchObject({ trusted: false });
     expect(self.grade).toBe('T');
@@ -251,4 +324,3 @@ describe.skipIf(!available)('tls check: accuracy matrix against openssl s_server
     });
   });
 });
-

@@ -124,14 +124,12 @@ describe('issueCertificate', () => {
   it('rejects bad input', () => {
     expect(() => issueCertificate(ca, { commonName: 'x', ipAddresses: ['not-an-ip'] })).toThrow(/not an IP/);
     expect(() => issueCertificate(ca, { commonName: 'x', dnsNames: ['bad name'] })).toThrow(/invalid DNS name/);
-    expect(() =>
-      issueCertificate(ca, { commonName: 'x', notBefore: new Date(), notAfter: new Date(Date.now() - DAY) }),
-    ).toThrow(/notAfter/);
+    expect(() => issueCertificate(ca, { commonName: 'x', notBefore: new Date(), notAfter: new Date(Date.now() - DAY) })).toThrow(
+      /notAfter/,
+    );
     expect(() => issueCertificate(leaf, { commonName: 'x' })).toThrow(/not a CA/);
     const other = createCertificateAuthority('other CA');
-    expect(() => issueCertificate({ certPem: ca.certPem, keyPem: other.keyPem }, { commonName: 'x' })).toThrow(
-      /does not match/,
-    );
+    expect(() => issueCertificate({ certPem: ca.certPem, keyPem: other.keyPem }, { commonName: 'x' })).toThrow(/does not match/);
   });
 
   it.skipIf(skipOpenssl)('is accepted by openssl x509 and openssl verify', () => {

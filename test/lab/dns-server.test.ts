@@ -55,9 +55,7 @@ async function exchange(port: number, packets: Buffer[], waitMs = 200): Promise<
   try {
     await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', () => resolve()));
     for (const packet of packets) {
-      await new Promise<void>((resolve, reject) =>
-        client.send(packet, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
-      );
+      await new Promise<void>((resolve, reject) => client.send(packet, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
     }
     await new Promise((resolve) => setTimeout(resolve, waitMs));
     return replies;
@@ -131,9 +129,7 @@ describe('startDnsServer', () => {
       expect(flags & 0x0100).toBe(0x0100); // RD copied
       expect(flags & 0x0080).toBe(0); // RA
       expect(flags & 0x000f).toBe(0); // NOERROR
-      expect([msg.readUInt16BE(4), msg.readUInt16BE(6), msg.readUInt16BE(8), msg.readUInt16BE(10)]).toEqual([
-        1, 2, 0, 0,
-      ]);
+      expect([msg.readUInt16BE(4), msg.readUInt16BE(6), msg.readUInt16BE(8), msg.readUInt16BE(10)]).toEqual([1, 2, 0, 0]);
       // The question is echoed byte for byte, original case included.
       const questionEnd = query.length;
       expect(msg.subarray(12, questionEnd)).toEqual(query.subarray(12));

@@ -63,7 +63,12 @@ async function withConn<T>(transport: StunTransport, fn: (conn: StunConnection) 
 }
 
 /** A request the long-term way by hand: unauthenticated (→ 401), then with the challenge's realm and nonce. */
-async function authed(conn: StunConnection, method: number, attributes: AttributeInput[], creds = ALICE): Promise<{ challenge: StunMessage; response: StunMessage }> {
+async function authed(
+  conn: StunConnection,
+  method: number,
+  attributes: AttributeInput[],
+  creds = ALICE,
+): Promise<{ challenge: StunMessage; response: StunMessage }> {
   const first = await conn.transact({ method, attributes }, { fingerprint: true }, TX);
   const realm = getString(first.response, Attr.REALM);
   const nonce = getString(first.response, Attr.NONCE);
@@ -225,7 +230,10 @@ describe('lab TURN server with the siteready client', () => {
       expect(getString(tcpRelay.challenge, Attr.NONCE)).toMatch(/^[0-9a-f]{24}$/);
       expect(getErrorCode(tcpRelay.response)?.code).toBe(442);
 
-      const v6 = await authed(conn, Method.Allocate, [attr.requestedTransport(), attr.raw(Attr.REQUESTED_ADDRESS_FAMILY, Buffer.from([2, 0, 0, 0]))]);
+      const v6 = await authed(conn, Method.Allocate, [
+        attr.requestedTransport(),
+        attr.raw(Attr.REQUESTED_ADDRESS_FAMILY, Buffer.from([2, 0, 0, 0])),
+      ]);
       expect(getErrorCode(v6.response)?.code).toBe(440);
 
       const noTransport = await authed(conn, Method.Allocate, []);
@@ -237,7 +245,10 @@ describe('lab TURN server with the siteready client', () => {
       // A stale (foreign) nonce is 438 with the server's own.
       const key = longTermKey('alice', REALM, 'secret');
       const stale = await conn.transact(
-        { method: Method.Allocate, attributes: [attr.requestedTransport(), attr.username('alice'), attr.realm(REALM), attr.nonce('not-the-nonce')] },
+        {
+          method: Method.Allocate,
+          attributes: [attr.requestedTransport(), attr.username('alice'), attr.realm(REALM), attr.nonce('not-the-nonce')],
+        },
         { integrityKey: key, fingerprint: true },
         TX,
       );
@@ -304,7 +315,9 @@ describe('lab TURN server with the siteready client', () => {
       expect((await out)?.toString()).toBe('hello');
       peer.send('world', a.relayed.port, a.relayed.address);
       await delay(200);
-      expect(fromRelay.map((b) => b.toString('hex'))).toEqual([Buffer.concat([Buffer.from([0x40, 0x01, 0x00, 0x05]), Buffer.from('world')]).toString('hex')]);
+      expect(fromRelay.map((b) => b.toString('hex'))).toEqual([
+        Buffer.concat([Buffer.from([0x40, 0x01, 0x00, 0x05]), Buffer.from('world')]).toString('hex'),
+      ]);
       await turn.refresh(0, TX);
     } finally {
       conn.close();
@@ -345,7 +358,10 @@ describe('lab TURN server with the siteready client', () => {
     const s = await startLabTurnServer({ host: HOST, realm: REALM, users: USERS });
     const udp = await open('udp', s.port);
     const tcp = await open('tcp', s.port);
-    const relays = [(await new TurnClient(udp, ALICE).allocate(TX)).relayed.port, (await new TurnClient(tcp, ALICE).allocate(TX)).relayed.port];
+    const relays = [
+      (await new TurnClient(udp, ALICE).allocate(TX)).relayed.port,
+      (await new TurnClient(tcp, ALICE).allocate(TX)).relayed.port,
+    ];
     await s.close();
     udp.close();
     tcp.close();
@@ -394,23 +410,35 @@ describe('lab TURN server with coturn clients', () => {
     { name: 'TCP, Send/Data indications', flags: ['-t', '-s'] },
   ];
   describe.concurrent('turnutils_uclient -y -c', () => {
-    it.for(modes)('allocates and echoes 2×5 messages through the relay ($name)', { skip: !haveUclient, timeout: 40_000 }, async ({ name, flags }, { expect }) => {
-      const args = ['-v', '-y', '-c', ...flags, '-u', 'alice', '-w', 'secret', '-p', String(server.port), '-n', '5', '-l', '100', HOST];
-      const r = await run('turnutils_uclient', args, 30_000);
-      const detail = `turnutils_uclient ${args.join(' ')} (${name}):\n${r.output.slice(-3000)}`;
-      expect(r.code, detail).toBe(0);
-      // The probe allocation and the two clients' allocations, each authenticated.
-      expect(r.output.match(/Received relay addr: 127\.0\.0\.1:\d+/g)?.length, detail).toBeGreaterThanOrEqual(3);
-      if (!flags.includes('-s')) expect(r.output.match(/success: 0x[4-7][0-9a-f]{3}/g)?.length, detail).toBe(2); // two channel binds
-      expect(r.output, detail).toMatch(/tot_send_msgs=10, tot_recv_msgs=10\b/);
-      expect(r.output, detail).toMatch(/Total lost packets 0 \(/);
-    });
+    it.for(modes)(
+      'allocates and echoes 2×5 messages through the relay ($name)',
+      { skip: !haveUclient, timeout: 40_000 },
+      async ({ name, flags }, { expect }) => {
+        const args = ['-v', '-y', '-c', ...flags, '-u', 'alice', '-w', 'secret', '-p', String(server.port), '-n', '5', '-l', '100', HOST];
+        const r = await run('turnutils_uclient', args, 30_000);
+        const detail = `turnutils_uclient ${args.join(' ')} (${name}):\n${r.output.slice(-3000)}`;
+        expect(r.code, detail).toBe(0);
+        // The probe allocation and the two clients' allocations, each authenticated.
+        expect(r.output.match(/Received relay addr: 127\.0\.0\.1:\d+/g)?.length, detail).toBeGreaterThanOrEqual(3);
+        if (!flags.includes('-s')) expect(r.output.match(/success: 0x[4-7][0-9a-f]{3}/g)?.length, detail).toBe(2); // two channel binds
+        expect(r.output, detail).toMatch(/tot_send_msgs=10, tot_recv_msgs=10\b/);
+        expect(r.output, detail).toMatch(/Total lost packets 0 \(/);
+      },
+    );
 
-    it.skipIf(!haveUclient)('fails to allocate with a wrong password', async ({ expect }) => {
-      const r = await run('turnutils_uclient', ['-y', '-c', '-u', 'alice', '-w', 'wrong', '-p', String(server.port), '-n', '1', HOST], 15_000);
-      expect(r.code).not.toBe(0);
-      expect(r.output).toMatch(/Cannot complete Allocation/);
-    }, 20_000);
+    it.skipIf(!haveUclient)(
+      'fails to allocate with a wrong password',
+      async ({ expect }) => {
+        const r = await run(
+          'turnutils_uclient',
+          ['-y', '-c', '-u', 'alice', '-w', 'wrong', '-p', String(server.port), '-n', '1', HOST],
+          15_000,
+        );
+        expect(r.code).not.toBe(0);
+        expect(r.output).toMatch(/Cannot complete Allocation/);
+      },
+      20_000,
+    );
   });
 });
 
@@ -424,7 +452,11 @@ describe('lab TURN server against malformed input', () => {
     try {
       const binding = encodeMessage({ method: Method.Binding, cls: 'request', attributes: [attr.software('x')] }, { fingerprint: true });
       const allocate = encodeMessage(
-        { method: Method.Allocate, cls: 'request', attributes: [attr.requestedTransport(), attr.username('alice'), attr.realm(REALM), attr.nonce('n'), attr.lifetime(600)] },
+        {
+          method: Method.Allocate,
+          cls: 'request',
+          attributes: [attr.requestedTransport(), attr.username('alice'), attr.realm(REALM), attr.nonce('n'), attr.lifetime(600)],
+        },
         { integrityKey: longTermKey('alice', REALM, 'secret'), fingerprint: true },
       );
       const badFingerprint = Buffer.from(binding);
@@ -445,8 +477,16 @@ describe('lab TURN server against malformed input', () => {
         Buffer.from([0x40, 0x00, 0xff, 0xff, 1, 2, 3]), // ChannelData announcing more than there is
         Buffer.from([0x7f, 0xff, 0x00, 0x00]), // ChannelData on a channel nobody bound
         Buffer.from([0x40]),
-        encodeMessage({ method: Method.Send, cls: 'indication', attributes: [attr.xorPeerAddress({ family: 4, address: HOST, port: 0 }), attr.data(Buffer.from('x'))] }),
-        encodeMessage({ method: Method.Send, cls: 'indication', attributes: [attr.xorPeerAddress({ family: 6, address: '::1', port: 9 })] }),
+        encodeMessage({
+          method: Method.Send,
+          cls: 'indication',
+          attributes: [attr.xorPeerAddress({ family: 4, address: HOST, port: 0 }), attr.data(Buffer.from('x'))],
+        }),
+        encodeMessage({
+          method: Method.Send,
+          cls: 'indication',
+          attributes: [attr.xorPeerAddress({ family: 6, address: '::1', port: 9 })],
+        }),
         encodeMessage({ method: 0xfff, cls: 'request', attributes: [] }),
         encodeMessage({ method: Method.Binding, cls: 'success', attributes: [] }),
       ];
@@ -469,11 +509,22 @@ describe('lab TURN server against malformed input', () => {
     await withConn('udp', async (conn) => {
       const unknownMethod = await conn.transact({ method: 0x0ff, attributes: [] }, { fingerprint: true }, TX);
       expect(getErrorCode(unknownMethod.response)?.code).toBe(400);
-      const changeRequest = await conn.transact({ method: Method.Binding, attributes: [attr.changeRequest({ changeIp: true, changePort: true }), attr.raw(0x7ffe, Buffer.alloc(4))] }, { fingerprint: true }, TX);
+      const changeRequest = await conn.transact(
+        {
+          method: Method.Binding,
+          attributes: [attr.changeRequest({ changeIp: true, changePort: true }), attr.raw(0x7ffe, Buffer.alloc(4))],
+        },
+        { fingerprint: true },
+        TX,
+      );
       expect(getErrorCode(changeRequest.response)?.code).toBe(420);
       expect(getUnknownAttributes(changeRequest.response)).toEqual([Attr.CHANGE_REQUEST, 0x7ffe]);
       // Comprehension-optional attributes it does not know are ignored.
-      const optional = await conn.transact({ method: Method.Binding, attributes: [attr.raw(0xc001, Buffer.alloc(3))] }, { fingerprint: true }, TX);
+      const optional = await conn.transact(
+        { method: Method.Binding, attributes: [attr.raw(0xc001, Buffer.alloc(3))] },
+        { fingerprint: true },
+        TX,
+      );
       expect(optional.response.cls).toBe('success');
     });
   });

@@ -39,7 +39,12 @@ describe('LDAP BER codec', () => {
   });
 
   it('decodes bind and extended responses, and the notice of disconnection', () => {
-    expect(decodeResponse(response(2, 0x61, 49, '80090308: data 52e'))).toMatchObject({ messageId: 2, op: 'bind', resultCode: 49, diagnosticMessage: '80090308: data 52e' });
+    expect(decodeResponse(response(2, 0x61, 49, '80090308: data 52e'))).toMatchObject({
+      messageId: 2,
+      op: 'bind',
+      resultCode: 49,
+      diagnosticMessage: '80090308: data 52e',
+    });
     const notice = response(0, 0x78, 52, 'going away', [tlv(0x8a, Buffer.from('1.3.6.1.4.1.1466.20036'))]);
     expect(decodeResponse(notice)).toMatchObject({ messageId: 0, op: 'extended', responseName: '1.3.6.1.4.1.1466.20036' });
   });
@@ -82,7 +87,9 @@ describe('LDAP BER codec', () => {
 
 describe('XML reader', () => {
   it('reads namespaced elements, attributes, CDATA and entities', () => {
-    const root = parseXml('<?xml version="1.0"?><!-- c --><md:A xmlns:md="urn:x" a="1 &amp; 2"><md:B>x &lt; y</md:B><C><![CDATA[<raw>]]></C><md:B/></md:A>');
+    const root = parseXml(
+      '<?xml version="1.0"?><!-- c --><md:A xmlns:md="urn:x" a="1 &amp; 2"><md:B>x &lt; y</md:B><C><![CDATA[<raw>]]></C><md:B/></md:A>',
+    );
     expect(root).toMatchObject({ name: 'md:A', local: 'A', attrs: { 'xmlns:md': 'urn:x', a: '1 & 2' } });
     expect(findAll(root, 'B').map((b) => b.text)).toEqual(['x < y', '']);
     expect(findAll(root, 'C')[0]!.text).toBe('<raw>');
@@ -162,9 +169,15 @@ describe('SMB2 NEGOTIATE', () => {
   };
 
   it('takes only the dialects MS-SMB2 defines (0x0202, 0x0210, 0x02FF, 0x0300, 0x0302, 0x0311)', () => {
-    expect(Object.keys(DIALECT_NAMES).map(Number).sort((a, b) => a - b)).toEqual([0x0202, 0x0210, 0x02ff, 0x0300, 0x0302, 0x0311]);
-    for (const d of Object.keys(DIALECT_NAMES).map(Number)) expect(parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))).dialectRevision).toBe(d);
-    for (const d of [0x0041, 0x0000, 0x0201, 0x0312, 0x02fe, 0xffff]) expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))))).toBe('SMB_BAD_DIALECT');
+    expect(
+      Object.keys(DIALECT_NAMES)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([0x0202, 0x0210, 0x02ff, 0x0300, 0x0302, 0x0311]);
+    for (const d of Object.keys(DIALECT_NAMES).map(Number))
+      expect(parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))).dialectRevision).toBe(d);
+    for (const d of [0x0041, 0x0000, 0x0201, 0x0312, 0x02fe, 0xffff])
+      expect(code(() => parseNegotiateResponse(frame((b) => b.writeUInt16LE(d, 64 + 4))))).toBe('SMB_BAD_DIALECT');
   });
 
   it('refuses answers that are cut short, mis-sized, or requests rather than responses', () => {
@@ -209,7 +222,9 @@ describe('LDAP exchange over a socket', () => {
     const socket: Socket = connect((server.address() as { port: number }).port, '127.0.0.1');
     socket.on('error', () => undefined);
     try {
-      await expect(ldapExchange(socket, bindRequest(1, 'cn=x', 'pw-secret'), 1, 'bind', 3000, new AbortController().signal)).rejects.toMatchObject({ code: 'LDAP_BAD_ANSWER', detail: { first: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+      await expect(
+        ldapExchange(socket, bindRequest(1, 'cn=x', 'pw-secret'), 1, 'bind', 3000, new AbortController().signal),
+      ).rejects.toMatchObject({ code: 'LDAP_BAD_ANSWER', detail: { first: expect.stringMatching(/^[0-9a-f]{16}$/) } });
     } finally {
       socket.destroy();
       server.close();
@@ -228,18 +243,41 @@ describe('peer text', () => {
 
 describe('OIDC discovery and JWKS reviews', () => {
   it('locates the configuration from an issuer or from the document URL', () => {
-    expect(discoveryLocation('https://idp.example/tenant/')).toEqual({ discoveryUrl: 'https://idp.example/tenant/.well-known/openid-configuration', expectedIssuer: 'https://idp.example/tenant' });
-    expect(discoveryLocation('https://idp.example/.well-known/openid-configuration')).toEqual({ discoveryUrl: 'https://idp.example/.well-known/openid-configuration', expectedIssuer: 'https://idp.example' });
+    expect(discoveryLocation('https://idp.example/tenant/')).toEqual({
+      discoveryUrl: 'https://idp.example/tenant/.well-known/openid-configuration',
+      expectedIssuer: 'https://idp.example/tenant',
+    });
+    expect(discoveryLocation('https://idp.example/.well-known/openid-configuration')).toEqual({
+      discoveryUrl: 'https://idp.example/.well-known/openid-configuration',
+      expectedIssuer: 'https://idp.example',
+    });
   });
 
   it('finds missing fields, a different issuer, http endpoints and alg none', () => {
-    const r = reviewDiscovery({ issuer: 'https://other.example', authorization_endpoint: 'http://idp.example/auth', id_token_signing_alg_values_supported: ['none'] }, 'https://idp.example');
-    expect(r.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['missing', 'issuer-mismatch', 'not-https', 'alg-none', 'no-rs256']));
+    const r = reviewDiscovery(
+      {
+        issuer: 'https://other.example',
+        authorization_endpoint: 'http://idp.example/auth',
+        id_token_signing_alg_values_supported: ['none'],
+      },
+      'https://idp.example',
+    );
+    expect(r.problems.map((p) => p.kind)).toEqual(
+      expect.arrayContaining(['missing', 'issuer-mismatch', 'not-https', 'alg-none', 'no-rs256']),
+    );
   });
 
   it('wrongly typed fields are problems of their own, and peer text is bounded', () => {
     const r = reviewDiscovery(
-      { issuer: 42, authorization_endpoint: ['x'], token_endpoint: 'https://idp.example/t', jwks_uri: 'https://idp.example/k', response_types_supported: 'code', subject_types_supported: [1], id_token_signing_alg_values_supported: ['RS256'] },
+      {
+        issuer: 42,
+        authorization_endpoint: ['x'],
+        token_endpoint: 'https://idp.example/t',
+        jwks_uri: 'https://idp.example/k',
+        response_types_supported: 'code',
+        subject_types_supported: [1],
+        id_token_signing_alg_values_supported: ['RS256'],
+      },
       'https://idp.example',
     );
     expect(r.problems).toEqual(
@@ -250,7 +288,10 @@ describe('OIDC discovery and JWKS reviews', () => {
         { kind: 'wrong-type', field: 'subject_types_supported', expected: 'array' },
       ]),
     );
-    const long = reviewDiscovery({ issuer: `\u001b]0;x\u0007${'i'.repeat(100_000)}`, jwks_uri: `https://idp.example/${'k'.repeat(5000)}` }, 'https://idp.example');
+    const long = reviewDiscovery(
+      { issuer: `\u001b]0;x\u0007${'i'.repeat(100_000)}`, jwks_uri: `https://idp.example/${'k'.repeat(5000)}` },
+      'https://idp.example',
+    );
     expect(long.issuer!.length).toBeLessThanOrEqual(301);
     expect(long.issuer).not.toMatch(/\u001b/);
     expect(long.endpoints.jwks_uri).toBeUndefined();
@@ -266,7 +307,14 @@ describe('OIDC discovery and JWKS reviews', () => {
   it('measures RSA moduli and flags weak, symmetric and alg-none keys', () => {
     const n2048 = Buffer.concat([Buffer.from([0xc0]), randomBytes(255)]).toString('base64url');
     const n1024 = Buffer.concat([Buffer.from([0x00, 0x80]), randomBytes(127)]).toString('base64url');
-    const r = reviewJwks({ keys: [{ kty: 'RSA', kid: 'a', n: n2048, e: 'AQAB' }, { kty: 'RSA', kid: 'b', n: n1024, e: 'AQAB', alg: 'none' }, { kty: 'oct', kid: 'c', k: 'c2VjcmV0' }, 'junk'] });
+    const r = reviewJwks({
+      keys: [
+        { kty: 'RSA', kid: 'a', n: n2048, e: 'AQAB' },
+        { kty: 'RSA', kid: 'b', n: n1024, e: 'AQAB', alg: 'none' },
+        { kty: 'oct', kid: 'c', k: 'c2VjcmV0' },
+        'junk',
+      ],
+    });
     expect(r.keys.map((k) => k.bits)).toEqual([2048, 1024, undefined]);
     expect(r.problems.map((p) => p.kind).sort()).toEqual(['alg-none', 'malformed', 'symmetric', 'weak-rsa']);
     expect(reviewJwks({ nokeys: true }).error).toMatch(/keys/);

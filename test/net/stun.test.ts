@@ -129,7 +129,12 @@ describe('RFC 5769 test vectors', () => {
       method: Method.Binding,
       cls: 'request',
       transactionId: tid,
-      attributes: [attr.software('STUN test client'), attr.raw(0x0024, hex('6e0001ff')), attr.raw(0x8029, hex('932ff9b151263b36')), attr.username('evtj:h6vY')],
+      attributes: [
+        attr.software('STUN test client'),
+        attr.raw(0x0024, hex('6e0001ff')),
+        attr.raw(0x8029, hex('932ff9b151263b36')),
+        attr.username('evtj:h6vY'),
+      ],
     });
     expect(sign(request, [[request.length - 3, request.length]]).toString('hex')).toBe(SAMPLE_REQUEST.toString('hex'));
 
@@ -145,7 +150,10 @@ describe('RFC 5769 test vectors', () => {
       method: Method.Binding,
       cls: 'success',
       transactionId: tid,
-      attributes: [attr.software('test vector'), attr.xorMappedAddress({ family: 6, address: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 })],
+      attributes: [
+        attr.software('test vector'),
+        attr.xorMappedAddress({ family: 6, address: '2001:db8:1234:5678:11:2233:4455:6677', port: 32853 }),
+      ],
     });
     expect(sign(ipv6, [[35, 36]]).toString('hex')).toBe(SAMPLE_IPV6_RESPONSE.toString('hex'));
 
@@ -232,7 +240,10 @@ describe('codec round trips', () => {
     bad[25] = bad[25]! ^ 1;
     expect(decodeMessage(bad).fingerprint).toBe('invalid');
 
-    const withMi = encodeMessage({ method: Method.Binding, cls: 'request', attributes: [attr.software('x')] }, { integrityKey: shortTermKey('pw12') });
+    const withMi = encodeMessage(
+      { method: Method.Binding, cls: 'request', attributes: [attr.software('x')] },
+      { integrityKey: shortTermKey('pw12') },
+    );
     // Append a SOFTWARE after MI and fix the length: it must be dropped, not read.
     const extra = Buffer.concat([withMi, hex('8022000479797979')]);
     extra.writeUInt16BE(extra.length - 20, 2);
@@ -244,12 +255,21 @@ describe('codec round trips', () => {
   it('MESSAGE-INTEGRITY-SHA256: full and truncated HMACs verify, a tampered one does not; integrityOf says which', () => {
     const key = longTermKey('alice', 'test.local', 'secret');
     const withSha256 = (macBytes: number) => {
-      const body = encodeMessage({ method: Method.Allocate, cls: 'success', transactionId: Buffer.alloc(12, 7), attributes: [attr.lifetime(600)] });
+      const body = encodeMessage({
+        method: Method.Allocate,
+        cls: 'success',
+        transactionId: Buffer.alloc(12, 7),
+        attributes: [attr.lifetime(600)],
+      });
       const out = Buffer.concat([body, Buffer.alloc(4 + macBytes)]);
       out.writeUInt16BE(out.length - 20, 2);
       out.writeUInt16BE(Attr.MESSAGE_INTEGRITY_SHA256, body.length);
       out.writeUInt16BE(macBytes, body.length + 2);
-      createHmac('sha256', key).update(out.subarray(0, body.length)).digest().subarray(0, macBytes).copy(out, body.length + 4);
+      createHmac('sha256', key)
+        .update(out.subarray(0, body.length))
+        .digest()
+        .subarray(0, macBytes)
+        .copy(out, body.length + 4);
       return out;
     };
     for (const n of [32, 16]) {
@@ -261,9 +281,13 @@ describe('codec round trips', () => {
     const tampered = withSha256(32);
     tampered[24] = tampered[24]! ^ 1;
     expect(integrityOf(decodeMessage(tampered), key)).toBe('invalid');
-    const sha1 = decodeMessage(encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] }, { integrityKey: key }));
+    const sha1 = decodeMessage(
+      encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] }, { integrityKey: key }),
+    );
     expect(integrityOf(sha1, key)).toBe('valid');
-    expect(integrityOf(decodeMessage(encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] })), key)).toBe('absent');
+    expect(
+      integrityOf(decodeMessage(encodeMessage({ method: Method.Allocate, cls: 'success', attributes: [attr.lifetime(1)] })), key),
+    ).toBe('absent');
   });
 
   it('CRC-32 is the IEEE one', () => {
@@ -324,7 +348,7 @@ describe('malformed input → StunDecodeError, nothing else', () => {
     try {
       return decodeMessage(buf);
     } catch (err) {
-      if (!(err instanceof StunDecodeError)) throw new Error(`decoder threw ${String(err)} for ${buf.toString('hex')}`);
+      if (!(err instanceof StunDecodeError)) throw new Error(`decoder threw ${String(err)} for ${buf.toString('hex')}`, { cause: err });
       expect(err.reason).toEqual(expect.any(String));
       return undefined;
     }

@@ -102,8 +102,19 @@ describe('countReads (a socket the server accepted)', () => {
 });
 
 describe('openCountingTcpDownload (the client side of a download stream)', () => {
-  const session: ProbeSession = { id: '0123456789abcdef', key: Buffer.alloc(32), udpPort: 0, limits: { maxTestMs: 1, maxUdpPps: 1, maxStreamsPerSession: 1 } };
-  const endpoint = (port: number): ProbeEndpoint => ({ address: '127.0.0.1', port, host: 'reflector.test', token: 'x'.repeat(32), connectTimeoutMs: 2000 });
+  const session: ProbeSession = {
+    id: '0123456789abcdef',
+    key: Buffer.alloc(32),
+    udpPort: 0,
+    limits: { maxTestMs: 1, maxUdpPps: 1, maxStreamsPerSession: 1 },
+  };
+  const endpoint = (port: number): ProbeEndpoint => ({
+    address: '127.0.0.1',
+    port,
+    host: 'reflector.test',
+    token: 'x'.repeat(32),
+    connectTimeoutMs: 2000,
+  });
 
   /** A peer that reads the request head, then does `answer` with it. */
   function peer(answer: (s: Socket, head: string) => void): Promise<number> {
@@ -160,11 +171,17 @@ describe('openCountingTcpDownload (the client side of a download stream)', () =>
 
   it('something that is not HTTP, an endless head, or a close before the answer: PROBE_BAD_ANSWER', async () => {
     const notHttp = await peer((s) => s.write('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
-    expect((await failure(openCountingTcpDownload(endpoint(notHttp), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe('PROBE_BAD_ANSWER');
+    expect((await failure(openCountingTcpDownload(endpoint(notHttp), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe(
+      'PROBE_BAD_ANSWER',
+    );
     const endless = await peer((s) => s.write(`HTTP/1.1 101 Switching Protocols\r\n${'X-Pad: y\r\n'.repeat(3000)}`));
-    expect((await failure(openCountingTcpDownload(endpoint(endless), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe('PROBE_BAD_ANSWER');
+    expect((await failure(openCountingTcpDownload(endpoint(endless), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe(
+      'PROBE_BAD_ANSWER',
+    );
     const closes = await peer((s) => s.destroy());
-    expect((await failure(openCountingTcpDownload(endpoint(closes), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe('PROBE_BAD_ANSWER');
+    expect((await failure(openCountingTcpDownload(endpoint(closes), session, 1000, { timeoutMs: 3000 }, () => undefined))).code).toBe(
+      'PROBE_BAD_ANSWER',
+    );
   });
 
   it('a peer that never answers the upgrade: a timeout in the application phase, at the deadline', async () => {

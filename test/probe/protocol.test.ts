@@ -66,7 +66,7 @@ describe('request authentication', () => {
     expect(v(withField(good, 'ts', String(NOW + 1)))).toBe('bad-mac');
     const otherNonce = (p.nonce[0] === '0' ? '1' : '0') + p.nonce.slice(1);
     expect(v(withField(good, 'nonce', otherNonce))).toBe('bad-mac');
-    const flipped = (p.mac[63] === '0' ? p.mac.slice(0, 63) + '1' : p.mac.slice(0, 63) + '0');
+    const flipped = p.mac[63] === '0' ? p.mac.slice(0, 63) + '1' : p.mac.slice(0, 63) + '0';
     expect(v(withField(good, 'mac', flipped))).toBe('bad-mac');
     expect(v(withField(good, 'mac', p.mac.toUpperCase() === p.mac ? 'zz' : p.mac.toUpperCase()))).toBe('bad-mac');
     expect(v(withField(good, 'mac', p.mac.slice(0, 62)))).toBe('bad-mac');

@@ -82,7 +82,7 @@ describe('ReplayWindow', () => {
     const w = new ReplayWindow(size);
     const seen = new Set<number>();
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let top = -1;
     for (let i = 0; i < 5000; i++) {
       const seq = Math.max(0, top + Math.floor(rnd() * 2 * size) - Math.floor(size * 1.2));

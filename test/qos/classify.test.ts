@@ -12,7 +12,13 @@ const counts = (o: Record<number, number>) => new Map(Object.entries(o).map(([k,
 
 describe('classifyDirection', () => {
   it('preserved: every packet kept its mark', () => {
-    expect(classifyDirection(46, counts({ 46: 200 }))).toEqual({ outcome: 'preserved', dscpSeen: [46], packets: 200, counts: { 46: 200 }, changed: 0 });
+    expect(classifyDirection(46, counts({ 46: 200 }))).toEqual({
+      outcome: 'preserved',
+      dscpSeen: [46],
+      packets: 200,
+      counts: { 46: 200 },
+      changed: 0,
+    });
     expect(classifyDirection(0, counts({ 0: 50 })).outcome).toBe('preserved');
   });
 
@@ -46,14 +52,22 @@ describe('judgePriority', () => {
   });
 
   it('not honoured: both queue alike, or the marked stream loses as much', () => {
-    expect(judgePriority({ ...idle, loadedRttP50: 280, lossPercent: 0 }, { ...idle, loadedRttP50: 300, lossPercent: 0 }).verdict).toBe('not-honoured');
-    expect(judgePriority({ ...idle, loadedRttP50: 2, lossPercent: 4 }, { ...idle, loadedRttP50: 2, lossPercent: 5 }).verdict).toBe('not-honoured');
+    expect(judgePriority({ ...idle, loadedRttP50: 280, lossPercent: 0 }, { ...idle, loadedRttP50: 300, lossPercent: 0 }).verdict).toBe(
+      'not-honoured',
+    );
+    expect(judgePriority({ ...idle, loadedRttP50: 2, lossPercent: 4 }, { ...idle, loadedRttP50: 2, lossPercent: 5 }).verdict).toBe(
+      'not-honoured',
+    );
     // Nothing came back for either while loaded: no priority.
-    expect(judgePriority({ ...idle, loadedRttP50: null, lossPercent: 100 }, { ...idle, loadedRttP50: null, lossPercent: 100 }).verdict).toBe('not-honoured');
+    expect(
+      judgePriority({ ...idle, loadedRttP50: null, lossPercent: 100 }, { ...idle, loadedRttP50: null, lossPercent: 100 }).verdict,
+    ).toBe('not-honoured');
   });
 
   it('honoured when only the control starves', () => {
-    expect(judgePriority({ ...idle, loadedRttP50: 3, lossPercent: 0 }, { ...idle, loadedRttP50: null, lossPercent: 100 }).verdict).toBe('honoured');
+    expect(judgePriority({ ...idle, loadedRttP50: 3, lossPercent: 0 }, { ...idle, loadedRttP50: null, lossPercent: 100 }).verdict).toBe(
+      'honoured',
+    );
   });
 
   it('inconclusive: the load did not congest the path (< 10 ms queue, < 1 % loss)', () => {
@@ -65,7 +79,9 @@ describe('judgePriority', () => {
 
 describe('DSCP names', () => {
   it('names and numbers both ways', () => {
-    expect(['ef', 'EF', 'af41', 'af21', 'af11', 'cs0', 'cs6', 'le', 'va', '46', '0'].map(dscpFromName)).toEqual([46, 46, 34, 18, 10, 0, 48, 1, 44, 46, 0]);
+    expect(['ef', 'EF', 'af41', 'af21', 'af11', 'cs0', 'cs6', 'le', 'va', '46', '0'].map(dscpFromName)).toEqual([
+      46, 46, 34, 18, 10, 0, 48, 1, 44, 46, 0,
+    ]);
     expect(dscpFromName('af51')).toBeUndefined();
     expect(dscpFromName('64')).toBeUndefined();
     expect(dscpName(46)).toBe('EF');
@@ -76,7 +92,9 @@ describe('DSCP names', () => {
 
 describe('qosClasses', () => {
   const site = (qos: string) =>
-    parseSiteText(`version: 1\nsite: { name: t }\nplatform: { endpoints: [{ name: a, host: a.example, port: 1 }] }\n${qos}`, 'site.yaml', { env: {} }).site;
+    parseSiteText(`version: 1\nsite: { name: t }\nplatform: { endpoints: [{ name: a, host: a.example, port: 1 }] }\n${qos}`, 'site.yaml', {
+      env: {},
+    }).site;
 
   it('defaults: EF, AF41, AF21 and CS0 as the control', () => {
     const c = qosClasses(site(''));
@@ -88,7 +106,7 @@ describe('qosClasses', () => {
     ]);
   });
 
-  it('the site file\'s classes, with an unmarked control added when none is listed', () => {
+  it("the site file's classes, with an unmarked control added when none is listed", () => {
     const c = qosClasses(site('qos:\n  classes:\n    - { name: voice, dscp: 46, traffic: audio }\n'));
     expect(c.map((x) => [x.name, x.dscp, x.control, x.pointer])).toEqual([
       ['voice', 46, false, '/qos/classes/0'],

@@ -237,7 +237,10 @@ describe('DSCP module loader: unavailable, with the reason', () => {
   it('Windows, other platforms, not built, turned off', () => {
     expect(loadDscp({ platform: 'win32' })).toEqual({ available: false, reason: 'windows' });
     expect(loadDscp({ platform: 'darwin' })).toEqual({ available: false, reason: 'platform', detail: 'darwin' });
-    expect(loadDscp({ platform: 'linux', file: join(ROOT, 'build', 'no-such-dir', 'siteready_dscp.node') })).toEqual({ available: false, reason: 'not-built' });
+    expect(loadDscp({ platform: 'linux', file: join(ROOT, 'build', 'no-such-dir', 'siteready_dscp.node') })).toEqual({
+      available: false,
+      reason: 'not-built',
+    });
     expect(loadDscp({ disabled: true })).toEqual({ available: false, reason: 'turned-off' });
   });
 

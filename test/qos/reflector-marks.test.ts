@@ -27,7 +27,20 @@ const available = requireTool(support.available, 'the DSCP module (build it with
 const TOKEN = `qos-reflector-${process.pid}-0123456789abcdef`;
 
 function probe(s: ProbeSession, seq: number, extra: Partial<UdpProbe> = {}): UdpProbe {
-  return { type: UDP_TYPE_PROBE, flags: 0, tos: 0, ttl: 0, session: s.id, stream: 1, seq, clientSendUs: nowUs(), serverRecvUs: 0n, serverSendUs: 0n, serverReceived: 0, ...extra };
+  return {
+    type: UDP_TYPE_PROBE,
+    flags: 0,
+    tos: 0,
+    ttl: 0,
+    session: s.id,
+    stream: 1,
+    seq,
+    clientSendUs: nowUs(),
+    serverRecvUs: 0n,
+    serverSendUs: 0n,
+    serverReceived: 0,
+    ...extra,
+  };
 }
 
 /** Sends probes with marks and collects the replies with the marks they arrived with. */
@@ -77,7 +90,14 @@ describe.skipIf(!available)('reflector with DSCP marks (loopback)', () => {
     const bySeq = new Map(replies.map((d) => [peekProbe(d.data)!.seq, d]));
     const h = (seq: number) => peekProbe(bySeq.get(seq)!.data)!;
     for (const d of replies) expect(verifyProbeMac(session.key, d.data)).toBe(true);
-    expect(h(0)).toMatchObject({ type: UDP_TYPE_REPLY, tos: 0xb8, ttl: 64, replyTos: 0x88, probeTos: 0xb8, flags: UDP_FLAG_MARK_REPLY | UDP_FLAG_MARKS_READ | UDP_FLAG_REPLY_MARKED });
+    expect(h(0)).toMatchObject({
+      type: UDP_TYPE_REPLY,
+      tos: 0xb8,
+      ttl: 64,
+      replyTos: 0x88,
+      probeTos: 0xb8,
+      flags: UDP_FLAG_MARK_REPLY | UDP_FLAG_MARKS_READ | UDP_FLAG_REPLY_MARKED,
+    });
     expect(bySeq.get(0)!.tos).toBe(0x88);
     expect(h(1).tos).toBe(0x48);
     expect(bySeq.get(1)!.tos).toBe(0xb8);
@@ -118,7 +138,16 @@ describe.skipIf(!available)('reflector without marks (qos: false)', () => {
   it('`siteready run qos` against it: every class unsupported both ways, status error, the reason and the fix', async () => {
     const r = await runCli(['run', 'qos', `127.0.0.1:${reflector.port}`, '--json', '--quiet'], { env: { SITEREADY_TOKEN: TOKEN } });
     expect(r.code, r.stderr).toBe(0);
-    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; status: string; findings: Array<{ id: string; message: string; remediation: string }>; facts: any }> }).results.find((x) => x.check === 'qos')!;
+    const result = (
+      JSON.parse(r.stdout) as {
+        results: Array<{
+          check: string;
+          status: string;
+          findings: Array<{ id: string; message: string; remediation: string }>;
+          facts: any;
+        }>;
+      }
+    ).results.find((x) => x.check === 'qos')!;
     expect(result.status).toBe('error');
     expect(result.facts.unsupported).toEqual({ side: 'reflector', reason: 'turned-off' });
     expect(result.facts.classes.map((c: any) => [c.name, c.forward.outcome, c.return.outcome])).toEqual([
@@ -139,9 +168,14 @@ describe.skipIf(!available)('`siteready run qos` on loopback', () => {
   afterAll(() => reflector.close());
 
   it('--classes ef,af41,af21,cs0: every class preserved both ways, the report contract', async () => {
-    const r = await runCli(['run', 'qos', `127.0.0.1:${reflector.port}`, '--classes', 'ef,af41,af21,cs0', '--duration', '1', '--json', '--quiet'], { env: { SITEREADY_TOKEN: TOKEN } });
+    const r = await runCli(
+      ['run', 'qos', `127.0.0.1:${reflector.port}`, '--classes', 'ef,af41,af21,cs0', '--duration', '1', '--json', '--quiet'],
+      { env: { SITEREADY_TOKEN: TOKEN } },
+    );
     expect(r.code, r.stderr).toBe(0);
-    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: any }> }).results.find((x) => x.check === 'qos')!;
+    const result = (JSON.parse(r.stdout) as { results: Array<{ check: string; target: string; status: string; facts: any }> }).results.find(
+      (x) => x.check === 'qos',
+    )!;
     expect(result.status).toBe('pass');
     expect(result.target).toBe('reflector/marks');
     const classes = result.facts.classes as Array<{ name: string; dscpSent: number; forward: any; return: any }>;

@@ -15,8 +15,10 @@ import {
   type CodecProfile,
 } from '../../src/quality/emodel.js';
 
-const at = (codec: CodecProfile, over: Partial<{ oneWayDelayMs: number; jitterMs: number; lossPercent: number; burstRatio: number }> = {}) =>
-  rFactor({ oneWayDelayMs: 20, jitterMs: 2, lossPercent: 0, codec, ...over });
+const at = (
+  codec: CodecProfile,
+  over: Partial<{ oneWayDelayMs: number; jitterMs: number; lossPercent: number; burstRatio: number }> = {},
+) => rFactor({ oneWayDelayMs: 20, jitterMs: 2, lossPercent: 0, codec, ...over });
 
 describe('rFactor reference points', () => {
   it('gives the G.107 default rating 93.2 (MOS 4.41) with no delay and no loss', () => {

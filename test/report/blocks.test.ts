@@ -21,8 +21,22 @@ const blocks: Block[] = [
     ],
   },
   { kind: 'key-value', items: [{ label: { id: 'tcp.col.code' }, value: { value: 42, unit: 'ms' } }] },
-  { kind: 'series', title: { id: 'tcp.col.connect' }, unit: 'ms', series: [{ label: 'probe', values: [10, 12, 11, 40, 13] }], limits: [{ value: 30, label: { id: 'tcp.col.code' } }] },
-  { kind: 'bars', title: { id: 'tcp.col.connect' }, unit: 'Mbit/s', bars: [{ label: 'down', value: 95, role: 'measured' }, { label: 'link', value: 100, role: 'capacity' }] },
+  {
+    kind: 'series',
+    title: { id: 'tcp.col.connect' },
+    unit: 'ms',
+    series: [{ label: 'probe', values: [10, 12, 11, 40, 13] }],
+    limits: [{ value: 30, label: { id: 'tcp.col.code' } }],
+  },
+  {
+    kind: 'bars',
+    title: { id: 'tcp.col.connect' },
+    unit: 'Mbit/s',
+    bars: [
+      { label: 'down', value: 95, role: 'measured' },
+      { label: 'link', value: 100, role: 'capacity' },
+    ],
+  },
 ];
 
 function withBlocks() {
@@ -36,7 +50,10 @@ describe('blocks in the human formats', () => {
   it('terminal (--verbose) and Markdown list every block, translated', async () => {
     const { report } = withBlocks();
     const catalogs = await fixtureCatalogs(report);
-    for (const [lang, heading, col] of [['en', 'Addresses', 'Connect (ms)'], ['zh-CN', '地址', '建连（毫秒）']] as const) {
+    for (const [lang, heading, col] of [
+      ['en', 'Addresses', 'Connect (ms)'],
+      ['zh-CN', '地址', '建连（毫秒）'],
+    ] as const) {
       const term = render(report, 'terminal', { lang, color: false, verbose: true, catalogs, width: 140 });
       expect(term).toContain(heading);
       expect(term).toContain(col);

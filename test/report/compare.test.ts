@@ -22,8 +22,15 @@ describe('compareReports', () => {
   it('a worse status and a new unwaived finding regress; a new finding on a waived result does not', () => {
     const { before, after, tcp } = changed();
     const c = compareReports(before, after);
-    expect(c.regressed).toEqual([{ check: 'tcp', target: tcp.target, before: { status: 'pass', score: 1 }, after: { status: 'warn', score: 0.6 } }]);
-    expect(c.appeared.findings.map((f) => [f.finding, f.waived])).toEqual(expect.arrayContaining([['tcp.slow', false], [expect.stringMatching(/\.extra$/), true]]));
+    expect(c.regressed).toEqual([
+      { check: 'tcp', target: tcp.target, before: { status: 'pass', score: 1 }, after: { status: 'warn', score: 0.6 } },
+    ]);
+    expect(c.appeared.findings.map((f) => [f.finding, f.waived])).toEqual(
+      expect.arrayContaining([
+        ['tcp.slow', false],
+        [expect.stringMatching(/\.extra$/), true],
+      ]),
+    );
     expect(c.regressions).toHaveLength(2);
     expect(compareReports(after, before).regressions).toEqual([]);
     expect(compareReports(before, fixtureReport()).regressions).toEqual([]);

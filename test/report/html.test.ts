@@ -65,7 +65,10 @@ function externalReferences(markup: string): string[] {
     if (FETCHING_TAGS.test(name)) found.push(tag);
     for (const m of tag.matchAll(/\s([a-z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
       const attr = m[1]!;
-      const value = (m[2] ?? m[3] ?? m[4] ?? '').replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
+      const value = (m[2] ?? m[3] ?? m[4] ?? '')
+        .replace(/&amp;/g, '&')
+        .replace(/&#39;/g, "'")
+        .replace(/&quot;/g, '"');
       if (FETCHING_ATTRIBUTES.test(attr) && !value.startsWith('#')) found.push(`${attr}=${value}`);
       if (/url\(\s*["']?(?!#)/i.test(value) || /@import/i.test(value)) found.push(`${attr}=${value}`);
     }
@@ -107,7 +110,14 @@ describe('HTML report', () => {
   it('derives owners from waivers and states how effort is estimated', () => {
     const report = fixture();
     // A waiver naming an owner for the capacity check makes that person the blocker's owner.
-    report.waivers.push({ check: 'capacity', justification: 'x', owner: 'net-plan@example.com', status: 'unused', matches: [], location: { file: 'f', line: 1, column: 1 } });
+    report.waivers.push({
+      check: 'capacity',
+      justification: 'x',
+      owner: 'net-plan@example.com',
+      status: 'unused',
+      matches: [],
+      location: { file: 'f', line: 1, column: 1 },
+    });
     const out = renderHtml(report, { lang: 'en', catalogs });
     expect(out).toContain('net-plan@example.com (waiver owner)');
     expect(out).toContain('Security team (suggested)');
@@ -126,10 +136,31 @@ describe('HTML report', () => {
 
   it('renders a report where nothing could be measured, with every series and section missing', () => {
     const report = fixture();
-    Object.assign(report, { score: null, grade: null, gradeNote: 'unreachable', verdict: 'NOT READY', complete: false, compliance: undefined, waivers: [], siteDescription: undefined });
+    Object.assign(report, {
+      score: null,
+      grade: null,
+      gradeNote: 'unreachable',
+      verdict: 'NOT READY',
+      complete: false,
+      compliance: undefined,
+      waivers: [],
+      siteDescription: undefined,
+    });
     delete report.gradeCap;
     delete report.uncappedGrade;
-    report.results = report.results.filter((r) => r.check === 'dns').map((r) => ({ ...r, status: 'error', measurements: [], facts: {}, findings: [], error: { kind: 'timeout', message: 'no answer' } }) as Report['results'][number]);
+    report.results = report.results
+      .filter((r) => r.check === 'dns')
+      .map(
+        (r) =>
+          ({
+            ...r,
+            status: 'error',
+            measurements: [],
+            facts: {},
+            findings: [],
+            error: { kind: 'timeout', message: 'no answer' },
+          }) as Report['results'][number],
+      );
     report.categories = report.categories.map((c) => ({ ...c, score: null, status: c.id === 'network' ? 'incomplete' : 'not-applicable' }));
     for (const lang of ['en', 'zh-CN'] as const) {
       const out = renderHtml(report, { lang, catalogs });
@@ -154,7 +185,10 @@ describe('HTML report', () => {
     for (const [id, value] of Object.entries(en)) {
       if (!/^(html|report)\./.test(id) || zhCN[id] === value) continue;
       for (const piece of value.split(/\{\w+\}/)) {
-        const literal = piece.trim().replace(/^[,.:;()·]+|[,.:;()·]+$/g, '').trim();
+        const literal = piece
+          .trim()
+          .replace(/^[,.:;()·]+|[,.:;()·]+$/g, '')
+          .trim();
         if (!/[A-Za-z]{3}/.test(literal)) continue;
         const phrase = literal.split(/\s+/).length >= 3;
         const hit = nodes.find((n) => n === literal || (phrase && n.includes(literal)));
@@ -174,7 +208,9 @@ describe('HTML report', () => {
       expect(out.match(/<\/style>/g)).toHaveLength(1);
       expect(out).not.toMatch(/<img/i);
       // The payload survives only as text or inside a quoted value: no tag carries an event handler.
-      const handlers = [...out.matchAll(/<[a-z][^>]*>/gi)].map((m) => m[0].replace(/"[^"]*"/g, '""')).filter((tag) => /\son[a-z]+\s*=/i.test(tag));
+      const handlers = [...out.matchAll(/<[a-z][^>]*>/gi)]
+        .map((m) => m[0].replace(/"[^"]*"/g, '""'))
+        .filter((tag) => /\son[a-z]+\s*=/i.test(tag));
       expect(handlers).toEqual([]);
       expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;');
       expect(externalReferences(out)).toEqual([]);
@@ -241,7 +277,11 @@ describe.skipIf(!requireTool(chromium !== undefined, 'chromium'))('HTML report i
   it('takes a screenshot kept as an artifact', async () => {
     const png = join(ARTIFACTS, 'report-html.png');
     await rm(png, { force: true });
-    const run = await runChromium(chromium!, [`--screenshot=${png}`, '--window-size=1280,4000', '--hide-scrollbars'], pathToFileURL(file).href);
+    const run = await runChromium(
+      chromium!,
+      [`--screenshot=${png}`, '--window-size=1280,4000', '--hide-scrollbars'],
+      pathToFileURL(file).href,
+    );
     expect(run.timedOut).toBe(false);
     const bytes = await readFile(png);
     expect(bytes.subarray(1, 4).toString()).toBe('PNG');
@@ -273,6 +313,14 @@ function textNodes(markup: string): string[] {
     .replace(/<(span|td|div)\b[^>]*class="[^"]*\bmono\b[^"]*"[^>]*>[\s\S]*?<\/\1>/g, '<x>')
     .replace(/<(code|pre)\b[^>]*>[\s\S]*?<\/\1>/g, '<x>')
     .split(/<[^>]+>/)
-    .map((t) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&').trim())
+    .map((t) =>
+      t
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&')
+        .trim(),
+    )
     .filter(Boolean);
 }

@@ -150,7 +150,7 @@ describe('junit from the fixture', async () => {
     const cases = all(root, 'testcase');
     const failure = cases.flatMap((c) => c.children).find((x) => x.name === 'failure' && x.attrs.message!.includes('<script>'))!;
     expect(failure.attrs.message).toBe(english(hostile.check, hostileMessage).replace(/[\u0000\u0007\u001b]/g, ''));
-    expect(failure.attrs.message).toMatch(/: <script>"x" & 'y' \]\]>  end$/);
+    expect(failure.attrs.message).toMatch(/: <script>"x" & 'y' \]\]> {2}end$/);
     expect(failure.attrs.type).toMatch(/^(critical|high|medium|low|info):/);
     const withFix = cases.flatMap((c) => c.children).find((x) => x.name === 'failure' && x.text.includes('Remediation: '));
     expect(withFix).toBeDefined();

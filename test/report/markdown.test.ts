@@ -10,7 +10,10 @@ import { fixtureCatalogs, fixtureReport } from './report-fixture.js';
 
 /** Cells of a GFM table row, splitting on unescaped pipes only. */
 function cells(row: string): string[] {
-  return row.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+  return row
+    .slice(1, -1)
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim());
 }
 
 function tables(md: string): string[][] {
@@ -28,7 +31,9 @@ function tables(md: string): string[][] {
 
 describe('markdown escaping', () => {
   it('escapes pipes, emphasis, links and HTML in data', () => {
-    expect(mdText('a|b *c* _d_ [e](f) <script> `g` ~~h~~ 1.5')).toBe('a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;script&gt; \\`g\\` \\~\\~h\\~\\~ 1.5');
+    expect(mdText('a|b *c* _d_ [e](f) <script> `g` ~~h~~ 1.5')).toBe(
+      'a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;script&gt; \\`g\\` \\~\\~h\\~\\~ 1.5',
+    );
     expect(mdText('line\nbreak')).toBe('line break');
     expect(mdCell('')).toBe(' ');
     expect(mdCode('a|b')).toBe('`a\\|b`');
@@ -77,7 +82,9 @@ describe('markdown report from the fixture', () => {
     const catalogs = await fixtureCatalogs(report);
     const md = renderMarkdown(report, { lang: 'zh-CN', catalogs, verbose: true });
     expect(md).toContain('就绪评估报告');
-    const values = [...catalogValues(en, ['report.', 'md.', 'check.', 'status.', 'verdict.', 'category.', 'severity.', 'cap.', 'outcome.', 'col.'])];
+    const values = [
+      ...catalogValues(en, ['report.', 'md.', 'check.', 'status.', 'verdict.', 'category.', 'severity.', 'cap.', 'outcome.', 'col.']),
+    ];
     for (const [, c] of catalogs) values.push(...Object.values(c.en));
     const pieces = englishPieces(values);
     expect(pieces.length).toBeGreaterThan(100);

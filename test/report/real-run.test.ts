@@ -30,7 +30,10 @@ describe('secrets never appear in any format', () => {
     const secrets = ['SITEREADY_LAB_PROXY_PASSWORD', 'SITEREADY_LAB_TURN_PASSWORD', 'SITEREADY_LAB_TOKEN'].map((k) => lab.env[k]!);
     for (const s of secrets) expect(s.length).toBeGreaterThanOrEqual(16);
     const spec = FORMATS.map((f) => `${f}=${join(dir, `assess.${f}`)}`).join(',');
-    const run = await runCli(['assess', 'examples/demo-site.yaml', '--format', `terminal,${spec}`, '--verbose'], { env: lab.env, timeoutMs: 90_000 });
+    const run = await runCli(['assess', 'examples/demo-site.yaml', '--format', `terminal,${spec}`, '--verbose'], {
+      env: lab.env,
+      timeoutMs: 90_000,
+    });
     expect(run.code === 0 || run.code === 1, run.stderr).toBe(true);
     const outputs: Record<string, string> = { terminal: run.stdout, stderr: run.stderr };
     for (const f of FORMATS) outputs[f] = await readFile(join(dir, `assess.${f}`), 'utf8');
@@ -55,11 +58,25 @@ describe('secrets never appear in any format', () => {
 describe('siteready demo --lang zh-CN', () => {
   it('writes Markdown without English catalog text', async () => {
     const md = join(dir, 'demo.zh.md');
-    const r = await runCli(['demo', '--lang', 'zh-CN', '--format', `md=${md}`, '--quiet', '--report-file', join(dir, 'demo.json')], { cwd: dir, timeoutMs: 90_000 });
+    const r = await runCli(['demo', '--lang', 'zh-CN', '--format', `md=${md}`, '--quiet', '--report-file', join(dir, 'demo.json')], {
+      cwd: dir,
+      timeoutMs: 90_000,
+    });
     expect(r.code === 0 || r.code === 1, r.stderr).toBe(true);
     const text = await readFile(md, 'utf8');
     expect(text).toContain('就绪评估报告');
-    const values = catalogValues(en, ['report.', 'md.', 'check.', 'status.', 'verdict.', 'category.', 'severity.', 'cap.', 'outcome.', 'col.']);
+    const values = catalogValues(en, [
+      'report.',
+      'md.',
+      'check.',
+      'status.',
+      'verdict.',
+      'category.',
+      'severity.',
+      'cap.',
+      'outcome.',
+      'col.',
+    ]);
     for (const [, c] of await fixtureCatalogs()) values.push(...Object.values(c.en));
     expect(leaks(text, englishPieces(values))).toEqual([]);
   }, 120_000);

@@ -37,7 +37,9 @@ describe('help', () => {
 describe('siteready report', () => {
   it('re-renders every format from a saved report; the json still matches the report schema', async () => {
     const files = { json: 'r.json', md: 'r.md', junit: 'r.xml', sarif: 'r.sarif', html: 'r.html' };
-    const spec = Object.entries(files).map(([f, name]) => `${f}=${join(dir, name)}`).join(',');
+    const spec = Object.entries(files)
+      .map(([f, name]) => `${f}=${join(dir, name)}`)
+      .join(',');
     const r = await runCli(['report', FIXTURE, '--format', `terminal,${spec}`]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('siteready readiness report');
@@ -66,7 +68,10 @@ describe('siteready report', () => {
     expect(passing.stdout).toContain('Gate passed.');
     const grade = await runCli(['report', FIXTURE, '--min-grade', 'A', '--json']);
     expect(grade.code).toBe(1);
-    expect((JSON.parse(grade.stdout) as { gate: { passed: boolean; reasons: unknown[] } }).gate).toMatchObject({ passed: false, reasons: [{ id: 'gate.minGrade', params: { grade: 'B', limit: 'A' } }] });
+    expect((JSON.parse(grade.stdout) as { gate: { passed: boolean; reasons: unknown[] } }).gate).toMatchObject({
+      passed: false,
+      reasons: [{ id: 'gate.minGrade', params: { grade: 'B', limit: 'A' } }],
+    });
   });
 
   it('a broken file exits 2 with a clear message, before rendering anything', async () => {
@@ -176,7 +181,9 @@ describe('GitHub Actions step summary', () => {
     expect(off.code).toBe(0);
     expect(await readFile(summary, 'utf8')).toBe(text);
     await appendFile(summary, '');
-    const notActions = await runCli(['report', FIXTURE, '--format', `json=${join(dir, 's.json')}`], { env: { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: '' } });
+    const notActions = await runCli(['report', FIXTURE, '--format', `json=${join(dir, 's.json')}`], {
+      env: { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: '' },
+    });
     expect(notActions.code).toBe(0);
     expect(await readFile(summary, 'utf8')).toBe(text);
   });

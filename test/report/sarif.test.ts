@@ -32,13 +32,20 @@ function sarifValidator() {
 interface SarifLog {
   version: string;
   runs: Array<{
-    tool: { driver: { name: string; rules: Array<{ id: string; help: { text: string }; fullDescription: { text: string }; properties: Record<string, unknown> }> } };
+    tool: {
+      driver: {
+        name: string;
+        rules: Array<{ id: string; help: { text: string }; fullDescription: { text: string }; properties: Record<string, unknown> }>;
+      };
+    };
     results: Array<{
       ruleId: string;
       ruleIndex: number;
       level: string;
       message: { text: string };
-      locations?: Array<{ physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number } } }>;
+      locations?: Array<{
+        physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number } };
+      }>;
       partialFingerprints: Record<string, string>;
       suppressions?: Array<{ kind: string; justification: string }>;
       properties: { check: string; target: string };

@@ -71,7 +71,9 @@ describe('runPlan', () => {
       { kind: 'exception', message: 'kaput' },
       { kind: 'exception', message: 'kaput' },
     ]);
-    expect(results.filter((r) => r.check !== 'acme/boom').every((r) => r.status === 'error' && r.error?.kind === 'invalid-outcome')).toBe(true);
+    expect(results.filter((r) => r.check !== 'acme/boom').every((r) => r.status === 'error' && r.error?.kind === 'invalid-outcome')).toBe(
+      true,
+    );
   });
 
   it('computes a shared artifact once for all tasks', async () => {
@@ -109,7 +111,9 @@ describe('runPlan', () => {
   it('emits plan, start, end and done events in order', async () => {
     const { site } = loadSite();
     const events: ProgressEvent['type'][] = [];
-    await runPlan(planAssessment(site, [check('acme/ok', async () => ({ status: 'pass', score: 1 }))]), { onEvent: (e) => events.push(e.type) });
+    await runPlan(planAssessment(site, [check('acme/ok', async () => ({ status: 'pass', score: 1 }))]), {
+      onEvent: (e) => events.push(e.type),
+    });
     expect(events[0]).toBe('plan');
     expect(events.at(-1)).toBe('done');
     expect(events.filter((e) => e === 'end')).toHaveLength(2);
@@ -117,7 +121,11 @@ describe('runPlan', () => {
 
   it('applies site threshold overrides through ctx.threshold', async () => {
     const { site } = loadSite(`thresholds:\n  acme/t.rttMs: 42\n`);
-    const c = check('acme/t', async (ctx) => ({ status: 'pass', score: 1, details: { t: ctx.threshold('rttMs', 100), d: ctx.threshold('other', 7) } }));
+    const c = check('acme/t', async (ctx) => ({
+      status: 'pass',
+      score: 1,
+      details: { t: ctx.threshold('rttMs', 100), d: ctx.threshold('other', 7) },
+    }));
     const results = await runPlan(planAssessment(site, [c]));
     expect(results[0]!.facts).toEqual({ t: 42, d: 7 });
   });
@@ -128,9 +136,13 @@ describe('artifact lifetime', () => {
     const { site } = loadSite();
     const disposed: number[] = [];
     const c = check('acme/d', async (ctx) => {
-      const v = await ctx.artifact('session', async () => 7, (x) => {
-        disposed.push(x);
-      });
+      const v = await ctx.artifact(
+        'session',
+        async () => 7,
+        (x) => {
+          disposed.push(x);
+        },
+      );
       return { status: 'pass', score: 1, details: { v } };
     });
     await runPlan(planAssessment(site, [c]));
@@ -143,13 +155,15 @@ describe('artifact lifetime', () => {
     const c = check(
       'acme/slow',
       (ctx) =>
-        ctx.artifact('measurement', (signal) =>
-          new Promise<{ status: 'pass'; score: number }>((resolve) => {
-            signal.addEventListener('abort', () => {
-              aborted = true;
-            });
-            setTimeout(() => resolve({ status: 'pass', score: 1 }), 5000).unref();
-          }),
+        ctx.artifact(
+          'measurement',
+          (signal) =>
+            new Promise<{ status: 'pass'; score: number }>((resolve) => {
+              signal.addEventListener('abort', () => {
+                aborted = true;
+              });
+              setTimeout(() => resolve({ status: 'pass', score: 1 }), 5000).unref();
+            }),
         ),
       { meta: meta('acme/slow', { timeoutMs: 100 }) },
     );

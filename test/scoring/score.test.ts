@@ -10,7 +10,20 @@ const metas = new Map([
 
 describe('grades', () => {
   it('uses the DESIGN bands', () => {
-    expect([100, 80, 79, 65, 64, 50, 49, 35, 34, 20, 19, 0].map(gradeFor)).toEqual(['A', 'A', 'B', 'B', 'C', 'C', 'D', 'D', 'E', 'E', 'F', 'F']);
+    expect([100, 80, 79, 65, 64, 50, 49, 35, 34, 20, 19, 0].map(gradeFor)).toEqual([
+      'A',
+      'A',
+      'B',
+      'B',
+      'C',
+      'C',
+      'D',
+      'D',
+      'E',
+      'E',
+      'F',
+      'F',
+    ]);
   });
 });
 
@@ -28,7 +41,12 @@ describe('scoreResults', () => {
   });
 
   it('caps the grade at D for an unwaived critical failure, whatever the number', () => {
-    const results = [failing('tcp', 'a', 'critical', 0.95), ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)), result('dns', 'h'), result('tls', 'a')];
+    const results = [
+      failing('tcp', 'a', 'critical', 0.95),
+      ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)),
+      result('dns', 'h'),
+      result('tls', 'a'),
+    ];
     const s = scoreResults(results, metas, new Set());
     expect(s.score).toBeGreaterThanOrEqual(80);
     expect(s.uncappedGrade).toBe('A');
@@ -39,7 +57,12 @@ describe('scoreResults', () => {
   });
 
   it('caps at B for a high failure and says READY WITH RISKS', () => {
-    const results = [failing('tcp', 'a', 'high', 0.95), ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)), result('dns', 'h'), result('tls', 'a')];
+    const results = [
+      failing('tcp', 'a', 'high', 0.95),
+      ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)),
+      result('dns', 'h'),
+      result('tls', 'a'),
+    ];
     const s = scoreResults(results, metas, new Set());
     expect(s.grade).toBe('B');
     expect(s.verdict).toBe('READY WITH RISKS');
@@ -55,7 +78,11 @@ describe('scoreResults', () => {
   });
 
   it('counts an error as 0 and marks the category incomplete, never inflating it', () => {
-    const s = scoreResults([result('tcp', 'a'), result('tcp', 'b', { status: 'error', score: null }), result('dns', 'h')], metas, new Set());
+    const s = scoreResults(
+      [result('tcp', 'a'), result('tcp', 'b', { status: 'error', score: null }), result('dns', 'h')],
+      metas,
+      new Set(),
+    );
     const network = s.categories.find((c) => c.id === 'network')!;
     expect(network.status).toBe('incomplete');
     expect(network.score).toBeCloseTo((3 * 0.5 + 1) / 4);
@@ -64,14 +91,26 @@ describe('scoreResults', () => {
   });
 
   it('does not score not-applicable and informative results', () => {
-    const s = scoreResults([result('tcp', 'a'), result('dns', '-', { status: 'skipped', score: null }), result('tls', 'x', { status: 'info', score: null })], metas, new Set());
+    const s = scoreResults(
+      [result('tcp', 'a'), result('dns', '-', { status: 'skipped', score: null }), result('tls', 'x', { status: 'info', score: null })],
+      metas,
+      new Set(),
+    );
     expect(s.categories.find((c) => c.id === 'security')?.status).toBe('not-applicable');
     expect(s.score).toBe(100);
   });
 
   it('gives no letter when every target is unreachable', () => {
     const down = (t: string, classification: string) => ({ ...failing('tcp', t, 'critical'), classification, facts: { classification } });
-    const s = scoreResults([down('a', 'refused'), down('b', 'filtered'), { ...failing('dns', 'h', 'critical'), classification: 'dns-failure', facts: { classification: 'dns-failure' } }], metas, new Set());
+    const s = scoreResults(
+      [
+        down('a', 'refused'),
+        down('b', 'filtered'),
+        { ...failing('dns', 'h', 'critical'), classification: 'dns-failure', facts: { classification: 'dns-failure' } },
+      ],
+      metas,
+      new Set(),
+    );
     expect(s.grade).toBeNull();
     expect(s.gradeNote).toBe('unreachable');
     expect(s.verdict).toBe('NOT READY');

@@ -31,9 +31,30 @@ describe('waivers', () => {
 
   it('an expired waiver puts the failure back into caps, blockers and gates', () => {
     const { site, redactor } = loadSite(waiverYaml('2026-01-01'));
-    const checks = [{ id: 'tcp', source: 'builtin' as const, origin: 'x', def: { meta: meta('tcp', { severity: 'critical' }), messages: { en: { m: 'broken' } }, targets: () => [], run: async () => ({ status: 'pass' as const, score: 1 }) } }];
+    const checks = [
+      {
+        id: 'tcp',
+        source: 'builtin' as const,
+        origin: 'x',
+        def: {
+          meta: meta('tcp', { severity: 'critical' }),
+          messages: { en: { m: 'broken' } },
+          targets: () => [],
+          run: async () => ({ status: 'pass' as const, score: 1 }),
+        },
+      },
+    ];
     const mk = (now: string) =>
-      buildReport({ site, checks, results: [failing('tcp', 'a', 'critical'), result('tcp', 'b')], startedAt: new Date(now), finishedAt: new Date(now), toolVersion: 't', redactor, now: new Date(now) });
+      buildReport({
+        site,
+        checks,
+        results: [failing('tcp', 'a', 'critical'), result('tcp', 'b')],
+        startedAt: new Date(now),
+        finishedAt: new Date(now),
+        toolVersion: 't',
+        redactor,
+        now: new Date(now),
+      });
     const before = mk('2025-12-31T12:00:00Z');
     expect(before.results[0]!.waiver?.justification).toMatch(/firewall/);
     expect(before.blockers).toEqual([]);
@@ -48,12 +69,21 @@ describe('waivers', () => {
 
 describe('gates', () => {
   const { site } = loadSite();
-  const checks = [{ id: 'tcp', source: 'builtin' as const, origin: 'x', def: { meta: meta('tcp'), messages: { en: {} }, targets: () => [], run: async () => ({ status: 'pass' as const, score: 1 }) } }];
+  const checks = [
+    {
+      id: 'tcp',
+      source: 'builtin' as const,
+      origin: 'x',
+      def: { meta: meta('tcp'), messages: { en: {} }, targets: () => [], run: async () => ({ status: 'pass' as const, score: 1 }) },
+    },
+  ];
   const report = (results: ReturnType<typeof result>[]) =>
     buildReport({ site, checks, results, startedAt: new Date(), finishedAt: new Date(), toolVersion: 't', redactor: new Redactor() });
 
   it('fail-under, min-grade and fail-on each fail on their own terms', () => {
-    const r = report([result('tcp', 'a', { status: 'warn', score: 0.6, findings: [{ id: 'x', severity: 'medium', message: { id: 'x' } }] })]);
+    const r = report([
+      result('tcp', 'a', { status: 'warn', score: 0.6, findings: [{ id: 'x', severity: 'medium', message: { id: 'x' } }] }),
+    ]);
     expect(r.score).toBe(60);
     expect(evaluateGate(r, { failUnder: 60 }).passed).toBe(true);
     expect(evaluateGate(r, { failUnder: 61 }).passed).toBe(false);

@@ -206,7 +206,10 @@ describe('${ENV} interpolation', () => {
   });
 
   it('${VAR:-default} uses the default when the variable is unset or empty, the value when set', async () => {
-    const text = minimal('    - name: a\n      host: ${HOST:-fallback.example.com}\n      port: ${P:-443}\n', 'compliance:\n  profiles: ["${PROFILE:-baseline}"]\n');
+    const text = minimal(
+      '    - name: a\n      host: ${HOST:-fallback.example.com}\n      port: ${P:-443}\n',
+      'compliance:\n  profiles: ["${PROFILE:-baseline}"]\n',
+    );
     const unset = await load(text, { PROFILE: '' });
     expect(unset.site.platform.endpoints[0]).toMatchObject({ host: 'fallback.example.com', port: 443 });
     expect(unset.site.compliance.profiles).toEqual(['baseline']);
@@ -378,8 +381,14 @@ describe('endpoints', () => {
       '/platform/endpoints/3/url',
       '/platform/endpoints/4/url',
     ]);
-    expect(byPath(err, '/platform/endpoints/0/url')).toMatchObject({ ...at(text, 7, '"not a url"'), message: expect.stringMatching(/not a valid URL/) });
-    expect(byPath(err, '/platform/endpoints/1/url')).toMatchObject({ ...at(text, 9, 'ftp://'), message: expect.stringMatching(/unsupported URL scheme "ftp"/) });
+    expect(byPath(err, '/platform/endpoints/0/url')).toMatchObject({
+      ...at(text, 7, '"not a url"'),
+      message: expect.stringMatching(/not a valid URL/),
+    });
+    expect(byPath(err, '/platform/endpoints/1/url')).toMatchObject({
+      ...at(text, 9, 'ftp://'),
+      message: expect.stringMatching(/unsupported URL scheme "ftp"/),
+    });
     const creds = byPath(err, '/platform/endpoints/2/url');
     expect(creds).toMatchObject({ ...at(text, 11, 'https://admin'), message: expect.stringMatching(/credentials in the URL/) });
     expect(`${creds.message} ${creds.hint}`).not.toContain('pa55word');
@@ -564,14 +573,23 @@ describe('files', () => {
     expect(new Set(site.platform.endpoints.map((e) => e.name)).size).toBe(1000);
     const last = site.platform.endpoints[999]!;
     expect(last).toMatchObject({ name: 'ep-999', host: 'host-999.example.com', port: 8999, protocol: 'https' });
-    expect(last.location).toMatchObject({ file: 'site.yaml', path: '/platform/endpoints/999', line: lines.indexOf('    - name: ep-999') + 1, column: 7 });
+    expect(last.location).toMatchObject({
+      file: 'site.yaml',
+      path: '/platform/endpoints/999',
+      line: lines.indexOf('    - name: ep-999') + 1,
+      column: 7,
+    });
   });
 });
 
 describe('interpolation corner cases', () => {
   it('gives a retyped reference its text back where the schema wants a string', async () => {
     const { parseSiteText } = await import('../../src/site/load.js');
-    const { site } = parseSiteText('version: 1\nsite: { name: "${SN}" }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: "${P}" }\n', 's.yaml', { env: { SN: '2024', P: '5' } });
+    const { site } = parseSiteText(
+      'version: 1\nsite: { name: "${SN}" }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: "${P}" }\n',
+      's.yaml',
+      { env: { SN: '2024', P: '5' } },
+    );
     expect(site.site.name).toBe('2024');
     expect(site.platform.endpoints[0]!.port).toBe(5);
   });
@@ -579,7 +597,11 @@ describe('interpolation corner cases', () => {
   it('refuses secrets too short to mask safely', async () => {
     const { parseSiteText } = await import('../../src/site/load.js');
     expect(() =>
-      parseSiteText('version: 1\nsite: { name: s }\nnetwork: { proxy: { url: "http://p:3128", password: "${PW}" } }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 5 }\n', 's.yaml', { env: { PW: 'abc' } }),
+      parseSiteText(
+        'version: 1\nsite: { name: s }\nnetwork: { proxy: { url: "http://p:3128", password: "${PW}" } }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 5 }\n',
+        's.yaml',
+        { env: { PW: 'abc' } },
+      ),
     ).toThrow(/problem|unresolved/);
   });
 });

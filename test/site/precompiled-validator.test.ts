@@ -20,9 +20,18 @@ const documents: Array<[string, unknown]> = [
     .map((f): [string, unknown] => [f, parse(readFileSync(join(ROOT, 'examples', f), 'utf8'))]),
   ['empty', {}],
   ['wrong types', { version: '1', site: { name: 7 }, platform: { endpoints: [{ name: 'a', url: 5, port: 'x' }] } }],
-  ['unknown fields', { version: 1, site: { nam: 'x' }, netwrk: {}, platform: { endpoints: [{ name: 'a', host: 'h', port: 1, protocl: 'tcp' }] } }],
-  ['out of range', { version: 1, site: { name: 's' }, platform: { endpoints: [{ name: 'a', host: 'h', port: 70000 }] }, gate: { failUnder: 101 } }],
-  ['enum', { version: 1, site: { name: 's' }, platform: { endpoints: [{ name: 'a', host: 'h', port: 1, protocol: 'gopher', via: 'sometimes' }] } }],
+  [
+    'unknown fields',
+    { version: 1, site: { nam: 'x' }, netwrk: {}, platform: { endpoints: [{ name: 'a', host: 'h', port: 1, protocl: 'tcp' }] } },
+  ],
+  [
+    'out of range',
+    { version: 1, site: { name: 's' }, platform: { endpoints: [{ name: 'a', host: 'h', port: 70000 }] }, gate: { failUnder: 101 } },
+  ],
+  [
+    'enum',
+    { version: 1, site: { name: 's' }, platform: { endpoints: [{ name: 'a', host: 'h', port: 1, protocol: 'gopher', via: 'sometimes' }] } },
+  ],
 ];
 
 describe('the precompiled site validator', () => {
@@ -33,7 +42,8 @@ describe('the precompiled site validator', () => {
   it('gives the same verdicts and errors as the schema compiled at run time', () => {
     const generated = createRequire(import.meta.url)(GENERATED) as ValidateFunction;
     const runtime = new Ajv(AJV_OPTIONS).compile(siteSchema);
-    const shape = (v: ValidateFunction) => (v.errors ?? []).map((e) => [e.keyword, e.instancePath, e.schemaPath, JSON.stringify(e.params), JSON.stringify(e.data)]);
+    const shape = (v: ValidateFunction) =>
+      (v.errors ?? []).map((e) => [e.keyword, e.instancePath, e.schemaPath, JSON.stringify(e.params), JSON.stringify(e.data)]);
     for (const [name, doc] of documents) {
       const a = generated(doc);
       const b = runtime(doc);
@@ -62,7 +72,10 @@ describe('the precompiled option validators of the built-in checks', () => {
       const samples: unknown[] = [{}, { bogus: 1 }, ...(first ? [{ [first]: 'not-a-number' }, { [first]: -1 }, { [first]: [] }] : [])];
       for (const sample of samples) {
         expect(generated(sample), `${c.id} ${JSON.stringify(sample)}`).toBe(runtime(sample));
-        expect((generated.errors ?? []).map((e) => [e.keyword, e.instancePath]), c.id).toEqual((runtime.errors ?? []).map((e) => [e.keyword, e.instancePath]));
+        expect(
+          (generated.errors ?? []).map((e) => [e.keyword, e.instancePath]),
+          c.id,
+        ).toEqual((runtime.errors ?? []).map((e) => [e.keyword, e.instancePath]));
       }
       compared++;
     }

@@ -38,7 +38,11 @@ function leakyValue(secret: string) {
     location: `https://sso.example/cb?pw=${encodeURIComponent(secret)}&next=/`,
     form: `user=${USER}&password=${encodeURIComponent(secret).replace(/%20/g, '+')}`,
     htmlBody: `<p>Bad password: ${secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')}</p>`,
-    proxy407: { server: `squid (${pair})`, reason: `Proxy Authentication Required: Basic ${pair}`, body: `Proxy-Authorization: Basic ${pair}\r\n` },
+    proxy407: {
+      server: `squid (${pair})`,
+      reason: `Proxy Authentication Required: Basic ${pair}`,
+      body: `Proxy-Authorization: Basic ${pair}\r\n`,
+    },
     negotiate: 'WWW-Authenticate: Negotiate YIIBhwYJKoZIhvcSAQICAQBugIIBdjCCAXKgAwIBBaEDAgEO',
     bearer: 'Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl',
     [`key:${secret}`]: 'secrets can be keys too',
@@ -54,7 +58,11 @@ function leakyValue(secret: string) {
 function strings(value: unknown, out: string[] = []): string[] {
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const v of value) strings(v, out);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(k), strings(v, out);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      strings(v, out);
+    }
   return out;
 }
 

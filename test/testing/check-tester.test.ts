@@ -9,9 +9,21 @@ interface Facts {
   ms: number;
 }
 
-function check(judge: (f: Facts) => Judgement, messages = { en: { 'x.slow': '{endpoint} took {ms} ms' }, 'zh-CN': { 'x.slow': '{endpoint} 用时 {ms} 毫秒' } }) {
+function check(
+  judge: (f: Facts) => Judgement,
+  messages = { en: { 'x.slow': '{endpoint} took {ms} ms' }, 'zh-CN': { 'x.slow': '{endpoint} 用时 {ms} 毫秒' } },
+) {
   return defineCheck<Record<string, unknown>, Facts>({
-    meta: { id: 'acme/x', title: 'X', failureTitle: 'X fails', description: 'x', category: 'network', severity: 'low', weight: 1, references: [] },
+    meta: {
+      id: 'acme/x',
+      title: 'X',
+      failureTitle: 'X fails',
+      description: 'x',
+      category: 'network',
+      severity: 'low',
+      weight: 1,
+      references: [],
+    },
     facts: { version: 1, schema: { type: 'object', required: ['ms'], properties: { ms: { type: 'number' } } } },
     messages,
     targets: (site) => site.platform.endpoints.map((e) => ({ id: e.name, endpoint: e })),
@@ -21,7 +33,9 @@ function check(judge: (f: Facts) => Judgement, messages = { en: { 'x.slow': '{en
 }
 
 const slow = (f: Facts): Judgement =>
-  f.ms > 100 ? { score: 0.2, findings: [{ id: 'x.slow', severity: 'low', message: { id: 'x.slow', params: { endpoint: 'target', ms: f.ms } } }] } : { score: 1 };
+  f.ms > 100
+    ? { score: 0.2, findings: [{ id: 'x.slow', severity: 'low', message: { id: 'x.slow', params: { endpoint: 'target', ms: f.ms } } }] }
+    : { score: 1 };
 
 describe('CheckTester', () => {
   it('passes a judge that says what the cases expect', () => {
@@ -44,8 +58,14 @@ describe('CheckTester', () => {
 
   it('fails a message id that a catalog lacks, and a placeholder without its parameter', () => {
     const missingZh = check(slow, { en: { 'x.slow': '{endpoint} took {ms} ms' }, 'zh-CN': {} } as never);
-    expect(() => new CheckTester(missingZh).verify({ facts: { ms: 500 }, status: 'fail' }, false)).toThrow(/"x.slow" is not in the check's zh-CN catalog/);
-    const noParam = check((f) => (f.ms > 100 ? { score: 0, findings: [{ id: 'x.slow', severity: 'low', message: { id: 'x.slow', params: { endpoint: 'e' } } }] } : { score: 1 }));
+    expect(() => new CheckTester(missingZh).verify({ facts: { ms: 500 }, status: 'fail' }, false)).toThrow(
+      /"x.slow" is not in the check's zh-CN catalog/,
+    );
+    const noParam = check((f) =>
+      f.ms > 100
+        ? { score: 0, findings: [{ id: 'x.slow', severity: 'low', message: { id: 'x.slow', params: { endpoint: 'e' } } }] }
+        : { score: 1 },
+    );
     expect(() => new CheckTester(noParam).verify({ facts: { ms: 500 }, status: 'fail' }, false)).toThrow(/names \{ms\}/);
   });
 

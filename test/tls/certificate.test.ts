@@ -15,7 +15,17 @@ import { inspectCertificate } from '../../src/tls/certificate.js';
 import { sentCertificates } from '../../src/tls/sent-chain.js';
 import type { AuditTarget } from '../../src/tls/audit-client.js';
 import { requireTool } from '../helpers/cli.js';
-import { freePort, hasTool, startNginx, startProcess, tempDir, withRetries, type Nginx, type Peer, type TempDir } from '../helpers/peers.js';
+import {
+  freePort,
+  hasTool,
+  startNginx,
+  startProcess,
+  tempDir,
+  withRetries,
+  type Nginx,
+  type Peer,
+  type TempDir,
+} from '../helpers/peers.js';
 import { concatFiles, makeCert, makeOcspResponse, writePair, type CertFiles } from './openssl-certs.js';
 
 describe('sentCertificates: reading the Certificate message from recorded bytes', () => {
@@ -23,7 +33,8 @@ describe('sentCertificates: reading the Certificate message from recorded bytes'
   const der2 = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x02]);
   const u24 = (n: number) => Buffer.from([n >> 16, (n >> 8) & 0xff, n & 0xff]);
   const handshake = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type]), u24(body.length), body]);
-  const record = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, 0x03, 0x03, body.length >> 8, body.length & 0xff]), body]);
+  const record = (type: number, body: Buffer) =>
+    Buffer.concat([Buffer.from([type, 0x03, 0x03, body.length >> 8, body.length & 0xff]), body]);
   const list = Buffer.concat([der1, der2].flatMap((d) => [u24(d.length), d]));
   const certificate = handshake(11, Buffer.concat([u24(list.length), list]));
   const keys = { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', keylog: [] };
@@ -44,7 +55,11 @@ describe('sentCertificates: reading the Certificate message from recorded bytes'
       ok: false,
       reason: expect.stringMatching(/no server handshake traffic secret/),
     });
-    const wrongKey = { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', keylog: [`SERVER_HANDSHAKE_TRAFFIC_SECRET ${'00'.repeat(32)} ${'11'.repeat(32)}\n`] };
+    const wrongKey = {
+      protocol: 'TLSv1.3',
+      cipher: 'TLS_AES_128_GCM_SHA256',
+      keylog: [`SERVER_HANDSHAKE_TRAFFIC_SECRET ${'00'.repeat(32)} ${'11'.repeat(32)}\n`],
+    };
     expect(sentCertificates(record(23, Buffer.alloc(40)), wrongKey)).toMatchObject({ ok: false });
   });
 });
@@ -52,7 +67,21 @@ describe('sentCertificates: reading the Certificate message from recorded bytes'
 const available = requireTool(hasTool('openssl'), 'openssl') && requireTool(hasTool('nginx'), 'nginx');
 
 const DAY = 24 * 3600_000;
-const PORTS = ['rsa', 'p256', 'p384', 'ed25519', 'expired', 'notYet', 'selfSigned', 'chainFull', 'chainMissing', 'misordered', 'sha1', 'tls12', 'plain'] as const;
+const PORTS = [
+  'rsa',
+  'p256',
+  'p384',
+  'ed25519',
+  'expired',
+  'notYet',
+  'selfSigned',
+  'chainFull',
+  'chainMissing',
+  'misordered',
+  'sha1',
+  'tls12',
+  'plain',
+] as const;
 type PortName = (typeof PORTS)[number];
 
 describe.skipIf(!available)('inspectCertificate against nginx and openssl s_server', () => {
@@ -85,17 +114,58 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
 
     const [rsa, p256, p384, ed25519, selfSigned, sha1Ca] = await Promise.all([
       makeCert({ dir, name: 'rsa', key: 'rsa2048', commonName: 'rsa.sr.test', dnsNames: ['rsa.sr.test'], issuer, digest: 'sha256' }),
-      makeCert({ dir, name: 'p256', key: 'p256', commonName: 'p256.sr.test', dnsNames: ['p256.sr.test', '*.wild.sr.test'], ipAddresses: ['127.0.0.1'], issuer, digest: 'sha256' }),
+      makeCert({
+        dir,
+        name: 'p256',
+        key: 'p256',
+        commonName: 'p256.sr.test',
+        dnsNames: ['p256.sr.test', '*.wild.sr.test'],
+        ipAddresses: ['127.0.0.1'],
+        issuer,
+        digest: 'sha256',
+      }),
       makeCert({ dir, name: 'p384', key: 'p384', commonName: 'p384.sr.test', dnsNames: ['p384.sr.test'], issuer, digest: 'sha384' }),
-      makeCert({ dir, name: 'ed25519', key: 'ed25519', commonName: 'ed25519.sr.test', dnsNames: ['ed25519.sr.test'], issuer, digest: 'sha256' }),
+      makeCert({
+        dir,
+        name: 'ed25519',
+        key: 'ed25519',
+        commonName: 'ed25519.sr.test',
+        dnsNames: ['ed25519.sr.test'],
+        issuer,
+        digest: 'sha256',
+      }),
       makeCert({ dir, name: 'self', key: 'p256', commonName: 'self.sr.test', dnsNames: ['self.sr.test'] }),
       makeCert({ dir, name: 'sha1-ca', key: 'rsa2048', commonName: 'siteready sha1 test CA', isCa: true, digest: 'sha256' }),
     ]);
     files.p256 = p256;
     sha1CaPem = sha1Ca.certPem;
-    const sha1 = await makeCert({ dir, name: 'sha1', key: 'rsa2048', commonName: 'sha1.sr.test', dnsNames: ['sha1.sr.test'], issuer: { cert: sha1Ca.cert, key: sha1Ca.key }, digest: 'sha1' });
-    const expired = await writePair(dir, 'expired', issueCertificate(ca, { commonName: 'expired.sr.test', notBefore: new Date(Date.now() - 60 * DAY), notAfter: new Date(Date.now() - DAY - 3600_000) }));
-    const notYet = await writePair(dir, 'not-yet', issueCertificate(ca, { commonName: 'notyet.sr.test', notBefore: new Date(Date.now() + 10 * DAY), notAfter: new Date(Date.now() + 40 * DAY) }));
+    const sha1 = await makeCert({
+      dir,
+      name: 'sha1',
+      key: 'rsa2048',
+      commonName: 'sha1.sr.test',
+      dnsNames: ['sha1.sr.test'],
+      issuer: { cert: sha1Ca.cert, key: sha1Ca.key },
+      digest: 'sha1',
+    });
+    const expired = await writePair(
+      dir,
+      'expired',
+      issueCertificate(ca, {
+        commonName: 'expired.sr.test',
+        notBefore: new Date(Date.now() - 60 * DAY),
+        notAfter: new Date(Date.now() - DAY - 3600_000),
+      }),
+    );
+    const notYet = await writePair(
+      dir,
+      'not-yet',
+      issueCertificate(ca, {
+        commonName: 'notyet.sr.test',
+        notBefore: new Date(Date.now() + 10 * DAY),
+        notAfter: new Date(Date.now() + 40 * DAY),
+      }),
+    );
 
     const tls = (c: { cert: string; key: string }) => `ssl_certificate ${c.cert}; ssl_certificate_key ${c.key};`;
     // nginx 1.22 leaves TLS 1.3 off unless asked.
@@ -172,7 +242,13 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
 
   it('the same leaf without the CA: untrusted, and trustError says why', async () => {
     const f = await inspect(target('rsa', 'rsa.sr.test'), null);
-    expect(f).toMatchObject({ trusted: false, trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', hostnameMatch: true, chainComplete: false, chainIssues: ['incomplete'] });
+    expect(f).toMatchObject({
+      trusted: false,
+      trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      hostnameMatch: true,
+      chainComplete: false,
+      chainIssues: ['incomplete'],
+    });
   });
 
   it('the CA as a SecureContext (as the checks build it from security.trust.caFile): trusted', async () => {
@@ -199,7 +275,13 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
 
   it('ECDSA P-384 leaf signed with SHA-384', async () => {
     const f = await inspect(target('p384', 'p384.sr.test'));
-    expect(f.chain[0]).toMatchObject({ keyType: 'EC', curve: 'secp384r1', keyBits: 384, signatureAlgorithm: 'ecdsa-with-SHA384', signatureHash: 'sha384' });
+    expect(f.chain[0]).toMatchObject({
+      keyType: 'EC',
+      curve: 'secp384r1',
+      keyBits: 384,
+      signatureAlgorithm: 'ecdsa-with-SHA384',
+      signatureHash: 'sha384',
+    });
     expect(f.trusted).toBe(true);
   });
 
@@ -212,18 +294,40 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
 
   it('expired: expired, negative daysLeft, CERT_HAS_EXPIRED', async () => {
     const f = await inspect(target('expired', 'expired.sr.test'));
-    expect(f).toMatchObject({ expired: true, notYetValid: false, daysLeft: -1, trusted: false, trustError: 'CERT_HAS_EXPIRED', lifetimeDays: expect.closeTo(58.96, 1) });
+    expect(f).toMatchObject({
+      expired: true,
+      notYetValid: false,
+      daysLeft: -1,
+      trusted: false,
+      trustError: 'CERT_HAS_EXPIRED',
+      lifetimeDays: expect.closeTo(58.96, 1),
+    });
   });
 
   it('not yet valid: CERT_NOT_YET_VALID', async () => {
     const f = await inspect(target('notYet', 'notyet.sr.test'));
-    expect(f).toMatchObject({ expired: false, notYetValid: true, trusted: false, trustError: 'CERT_NOT_YET_VALID', daysLeft: 39, lifetimeDays: 30 });
+    expect(f).toMatchObject({
+      expired: false,
+      notYetValid: true,
+      trusted: false,
+      trustError: 'CERT_NOT_YET_VALID',
+      daysLeft: 39,
+      lifetimeDays: 30,
+    });
   });
 
   it('self-signed server certificate: selfSigned, DEPTH_ZERO_SELF_SIGNED_CERT, a complete chain of one', async () => {
     const f = await inspect(target('selfSigned', 'self.sr.test'));
-    expect(f).toMatchObject({ trusted: false, trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT', chainComplete: true, chainIssues: [], hostnameMatch: true });
-    expect(f.chain).toEqual([expect.objectContaining({ selfSigned: true, isCA: false, subject: 'CN=self.sr.test', issuer: 'CN=self.sr.test' })]);
+    expect(f).toMatchObject({
+      trusted: false,
+      trustError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      chainComplete: true,
+      chainIssues: [],
+      hostnameMatch: true,
+    });
+    expect(f.chain).toEqual([
+      expect.objectContaining({ selfSigned: true, isCA: false, subject: 'CN=self.sr.test', issuer: 'CN=self.sr.test' }),
+    ]);
   });
 
   it('chain with its intermediate: two certificates as sent (not the three Node verifies), complete', async () => {
@@ -236,7 +340,12 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
   it('chain served without its intermediate: incomplete, untrusted', async () => {
     const f = await inspect(target('chainMissing', 'chain.sr.test'));
     expect(f.chain.map((c) => c.subject)).toEqual(['CN=chain.sr.test']);
-    expect(f).toMatchObject({ trusted: false, trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', chainComplete: false, chainIssues: ['incomplete'] });
+    expect(f).toMatchObject({
+      trusted: false,
+      trustError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      chainComplete: false,
+      chainIssues: ['incomplete'],
+    });
   });
 
   it('chain sent out of order (leaf, root, intermediate): kept as sent, misordered', async () => {
@@ -265,14 +374,27 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
     async function sServer(args: string[]): Promise<{ peer: Peer; port: number }> {
       return withRetries(5, async () => {
         const p = await freePort();
-        const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${p}`, '-www', ...args], { name: 'openssl s_server', ready: /ACCEPT/ });
+        const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${p}`, '-www', ...args], {
+          name: 'openssl s_server',
+          ready: /ACCEPT/,
+        });
         return { peer, port: p };
       });
     }
     const at = (p: number, host: string): AuditTarget => ({ host, port: p, address: '127.0.0.1', serverName: host });
 
     it('TLS 1.0 only (security level 0): still reached, chain as sent', async () => {
-      const s = await sServer(['-cert', files.chained.cert, '-key', files.chained.key, '-cert_chain', files.inter.cert, '-tls1', '-cipher', 'DEFAULT@SECLEVEL=0']);
+      const s = await sServer([
+        '-cert',
+        files.chained.cert,
+        '-key',
+        files.chained.key,
+        '-cert_chain',
+        files.inter.cert,
+        '-tls1',
+        '-cipher',
+        'DEFAULT@SECLEVEL=0',
+      ]);
       try {
         const f = await inspect(at(s.port, 'chain.sr.test'));
         expect(f).toMatchObject({ protocol: 'TLSv1', chainSource: 'sent', trusted: true, chainComplete: true });
@@ -282,25 +404,44 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
       }
     });
 
-    it.each(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'])(
-      'TLS 1.3 with %s: the chain as sent is decrypted from the handshake',
-      async (suite) => {
-        const s = await sServer(['-cert', files.chained.cert, '-key', files.chained.key, '-cert_chain', files.inter.cert, '-tls1_3', '-ciphersuites', suite]);
-        try {
-          const f = await inspect(at(s.port, 'chain.sr.test'));
-          expect(f).toMatchObject({ protocol: 'TLSv1.3', chainSource: 'sent', trusted: true, chainComplete: true });
-          expect(f.chain.map((c) => c.subject)).toEqual(['CN=chain.sr.test', 'CN=siteready tls test intermediate']);
-        } finally {
-          await s.peer.stop();
-        }
-      },
-    );
+    it.each([
+      'TLS_AES_128_GCM_SHA256',
+      'TLS_AES_256_GCM_SHA384',
+      'TLS_CHACHA20_POLY1305_SHA256',
+      'TLS_AES_128_CCM_SHA256',
+      'TLS_AES_128_CCM_8_SHA256',
+    ])('TLS 1.3 with %s: the chain as sent is decrypted from the handshake', async (suite) => {
+      const s = await sServer([
+        '-cert',
+        files.chained.cert,
+        '-key',
+        files.chained.key,
+        '-cert_chain',
+        files.inter.cert,
+        '-tls1_3',
+        '-ciphersuites',
+        suite,
+      ]);
+      try {
+        const f = await inspect(at(s.port, 'chain.sr.test'));
+        expect(f).toMatchObject({ protocol: 'TLSv1.3', chainSource: 'sent', trusted: true, chainComplete: true });
+        expect(f.chain.map((c) => c.subject)).toEqual(['CN=chain.sr.test', 'CN=siteready tls test intermediate']);
+      } finally {
+        await s.peer.stop();
+      }
+    });
 
     it.each([
       ['good', false],
       ['revoked', true],
     ] as const)('OCSP staple (%s) from openssl ocsp: stapled, status read', async (status, revoked) => {
-      const response = await makeOcspResponse({ dir: tmp!.path, name: `staple-${status}`, leaf: files.p256.cert, issuer: { cert: files.ca.cert, key: files.ca.key }, revoked });
+      const response = await makeOcspResponse({
+        dir: tmp!.path,
+        name: `staple-${status}`,
+        leaf: files.p256.cert,
+        issuer: { cert: files.ca.cert, key: files.ca.key },
+        revoked,
+      });
       const s = await sServer(['-cert', files.p256.cert, '-key', files.p256.key, '-status_file', response]);
       try {
         const f = await inspect(at(s.port, 'p256.sr.test'));
@@ -342,7 +483,10 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
 
     it('a server that accepts and stays silent: handshake-timeout within the deadline', async () => {
       const t0 = Date.now();
-      const err = await inspectCertificate({ host: 'silent.sr.test', port: silentPort, address: '127.0.0.1', serverName: 'silent.sr.test' }, { timeoutMs: 800 }).catch((e: unknown) => e);
+      const err = await inspectCertificate(
+        { host: 'silent.sr.test', port: silentPort, address: '127.0.0.1', serverName: 'silent.sr.test' },
+        { timeoutMs: 800 },
+      ).catch((e: unknown) => e);
       const elapsed = Date.now() - t0;
       expect(err).toBeInstanceOf(PathError);
       expect(err).toMatchObject({ classification: 'tls-failure', phase: 'tls', code: 'TLS_TIMEOUT', tlsKind: 'handshake-timeout' });
@@ -355,14 +499,19 @@ describe.skipIf(!available)('inspectCertificate against nginx and openssl s_serv
       const reason = new Error('deadline');
       setTimeout(() => ac.abort(reason), 100);
       const t0 = Date.now();
-      const err = await inspectCertificate({ host: 'silent.sr.test', port: silentPort, address: '127.0.0.1' }, { timeoutMs: 5000, signal: ac.signal }).catch((e: unknown) => e);
+      const err = await inspectCertificate(
+        { host: 'silent.sr.test', port: silentPort, address: '127.0.0.1' },
+        { timeoutMs: 5000, signal: ac.signal },
+      ).catch((e: unknown) => e);
       expect(err).toBe(reason);
       expect(Date.now() - t0).toBeLessThan(1000);
     });
 
     it('a closed port: refused at connect', async () => {
       const closed = await freePort();
-      const err = await inspectCertificate({ host: 'closed.sr.test', port: closed, address: '127.0.0.1' }, { timeoutMs: 2000 }).catch((e: unknown) => e);
+      const err = await inspectCertificate({ host: 'closed.sr.test', port: closed, address: '127.0.0.1' }, { timeoutMs: 2000 }).catch(
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(PathError);
       expect(err).toMatchObject({ classification: 'refused', phase: 'connect' });
     });

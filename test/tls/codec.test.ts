@@ -79,7 +79,11 @@ describe('ClientHello builder', () => {
       if (unpadded.length >= 256 && unpadded.length < 512) {
         expect(padded.length, `n=${n}`).toBeGreaterThanOrEqual(512);
         expect(padded.length, `n=${n}`).toBeLessThanOrEqual(515);
-        expect(decodeClientHello(Buffer.concat([Buffer.from([22, 3, 1, padded.length >> 8, padded.length & 255]), padded]))!.hello.extensions.has(21)).toBe(true);
+        expect(
+          decodeClientHello(
+            Buffer.concat([Buffer.from([22, 3, 1, padded.length >> 8, padded.length & 255]), padded]),
+          )!.hello.extensions.has(21),
+        ).toBe(true);
       } else {
         expect(padded.equals(unpadded), `n=${n}`).toBe(true);
       }
@@ -87,12 +91,17 @@ describe('ClientHello builder', () => {
   });
 
   it('offers real key shares: X25519 raw, P-256 and P-384 uncompressed points a peer can use', () => {
-    const bytes = buildClientHello({ version: 0x0303, suites: [0x1301], supportedVersions: [0x0304], keyShares: [{ group: 0x1d }, { group: 0x17 }, { group: 0x18 }] });
+    const bytes = buildClientHello({
+      version: 0x0303,
+      suites: [0x1301],
+      supportedVersions: [0x0304],
+      keyShares: [{ group: 0x1d }, { group: 0x17 }, { group: 0x18 }],
+    });
     const { hello } = decodeClientHello(bytes)!;
     expect(hello.supportedVersions).toEqual([0x0304]);
     const ks = hello.extensions.get(51)!;
     const entries: Array<{ group: number; key: Buffer }> = [];
-    for (let p = 2; p < ks.length; ) {
+    for (let p = 2; p < ks.length;) {
       const group = ks.readUInt16BE(p);
       const len = ks.readUInt16BE(p + 2);
       entries.push({ group, key: ks.subarray(p + 4, p + 4 + len) });
@@ -116,7 +125,9 @@ describe('ClientHello builder', () => {
   });
 
   it('sends an empty key_share list on request (to provoke a HelloRetryRequest)', () => {
-    const { hello } = decodeClientHello(buildClientHello({ version: 0x0303, suites: [0x1301], supportedVersions: [0x0304], groups: [0x1d], keyShares: [] }))!;
+    const { hello } = decodeClientHello(
+      buildClientHello({ version: 0x0303, suites: [0x1301], supportedVersions: [0x0304], groups: [0x1d], keyShares: [] }),
+    )!;
     expect(hello.extensions.get(51)!.toString('hex')).toBe('0000');
   });
 
@@ -155,7 +166,9 @@ describe('ClientHello builder', () => {
   it('builds an SSLv3 hello without extensions and a TLCP hello with version 0x0101', () => {
     const v3 = buildClientHello({ version: 0x0300, suites: [0x000a], renegotiationScsv: true, noExtensions: true, random: RANDOM });
     expect(decodeClientHello(v3)!.hello.suites).toEqual([0x000a, 0x00ff]);
-    expect(decodeClientHello(buildClientHello({ version: 0x0302, suites: [0x002f], fallbackScsv: true }))!.hello.suites).toEqual([0x002f, 0x5600]);
+    expect(decodeClientHello(buildClientHello({ version: 0x0302, suites: [0x002f], fallbackScsv: true }))!.hello.suites).toEqual([
+      0x002f, 0x5600,
+    ]);
     expect(v3.subarray(0, 3).toString('hex')).toBe('160300');
     expect(v3.length).toBe(5 + 4 + 2 + 32 + 1 + 2 + 4 + 2);
     const tlcp = buildClientHello({ version: 0x0101, suites: [0xe013], random: RANDOM, padding: false });
@@ -192,7 +205,13 @@ describe('ClientHello builder', () => {
 describe('server flight parser', () => {
   it('parses a TLS 1.2 first flight: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone', () => {
     const f = parseFlight(tls12Flight());
-    expect(f.serverHello).toMatchObject({ version: 0x0303, cipherSuite: 0xc02f, compression: 0, extendedMasterSecret: true, helloRetryRequest: false });
+    expect(f.serverHello).toMatchObject({
+      version: 0x0303,
+      cipherSuite: 0xc02f,
+      compression: 0,
+      extendedMasterSecret: true,
+      helloRetryRequest: false,
+    });
     expect(f.serverHello!.renegotiationInfo!.length).toBe(0);
     expect(f.serverHello!.sessionId.length).toBe(32);
     expect(f.certificates!.map((c) => c.length)).toEqual([300, 200]);
@@ -211,7 +230,12 @@ describe('server flight parser', () => {
       const bytes = Buffer.concat(recs);
       expect(parseFlight(bytes), `records of ${size}`).toEqual(reference);
       // And TCP reads that split records anywhere.
-      expect(feed(bytes, [1, 4, 5, 6, 17, 100].filter((c) => c < bytes.length))).toEqual(reference);
+      expect(
+        feed(
+          bytes,
+          [1, 4, 5, 6, 17, 100].filter((c) => c < bytes.length),
+        ),
+      ).toEqual(reference);
     }
     const whole = tls12Flight();
     for (let cut = 1; cut < whole.length; cut += 13) expect(feed(whole, [cut])).toEqual(reference);
@@ -219,7 +243,16 @@ describe('server flight parser', () => {
 
   it('takes the version from supported_versions, not legacy_version, and stops at the TLS 1.3 ServerHello', () => {
     const bytes = Buffer.concat([
-      record(22, 0x0303, serverHello({ version: 0x0303, suite: 0x1302, sessionId: Buffer.alloc(32, 2), extensions: [ext.supportedVersions(0x0304), ext.keyShare(0x1d)] })),
+      record(
+        22,
+        0x0303,
+        serverHello({
+          version: 0x0303,
+          suite: 0x1302,
+          sessionId: Buffer.alloc(32, 2),
+          extensions: [ext.supportedVersions(0x0304), ext.keyShare(0x1d)],
+        }),
+      ),
       record(20, 0x0303, Buffer.from([1])),
       record(23, 0x0303, Buffer.alloc(100, 0x55)),
     ]);
@@ -230,14 +263,27 @@ describe('server flight parser', () => {
   });
 
   it('recognises a HelloRetryRequest by its random and reads the group it asks for', () => {
-    const f = parseFlight(record(22, 0x0303, serverHello({ version: 0x0303, suite: 0x1301, random: HRR_RANDOM, extensions: [ext.supportedVersions(0x0304), ext.hrrKeyShare(0x18)] })));
+    const f = parseFlight(
+      record(
+        22,
+        0x0303,
+        serverHello({
+          version: 0x0303,
+          suite: 0x1301,
+          random: HRR_RANDOM,
+          extensions: [ext.supportedVersions(0x0304), ext.hrrKeyShare(0x18)],
+        }),
+      ),
+    );
     expect(f.serverHello).toMatchObject({ helloRetryRequest: true, version: 0x0304, keyShareGroup: 0x18 });
     expect(flightDecided(f)).toBe(true);
   });
 
   it('reads DHE prime sizes and names RFC 7919 groups; every other prime is `DH <bits>`', async () => {
     const flight = (prime: Buffer) =>
-      parseFlight(record(22, 0x0303, Buffer.concat([serverHello({ version: 0x0303, suite: 0x009e }), dheKeyExchange(prime), serverHelloDone()])));
+      parseFlight(
+        record(22, 0x0303, Buffer.concat([serverHello({ version: 0x0303, suite: 0x009e }), dheKeyExchange(prime), serverHelloDone()])),
+      );
     expect(flight(FFDHE2048).serverKeyExchange).toMatchObject({ kind: 'dhe', primeBits: 2048, group: 'ffdhe2048' });
     expect(flight(getDiffieHellman('modp2').getPrime()).serverKeyExchange).toMatchObject({ primeBits: 1024, group: 'DH 1024' });
     const custom = generatePrimeSync(512, { bigint: false }) as ArrayBuffer;
@@ -245,7 +291,13 @@ describe('server flight parser', () => {
   });
 
   it('reads a stapled OCSP response and several messages and alerts per record', () => {
-    const msgs = Buffer.concat([serverHello({ version: 0x0303, suite: 0xc02f, extensions: [ext.statusRequest()] }), certificate([Buffer.alloc(10, 1)]), certificateStatus(Buffer.from('ocsp-der')), ecdheKeyExchange(0x17), serverHelloDone()]);
+    const msgs = Buffer.concat([
+      serverHello({ version: 0x0303, suite: 0xc02f, extensions: [ext.statusRequest()] }),
+      certificate([Buffer.alloc(10, 1)]),
+      certificateStatus(Buffer.from('ocsp-der')),
+      ecdheKeyExchange(0x17),
+      serverHelloDone(),
+    ]);
     const f = parseFlight(record(22, 0x0303, msgs));
     expect(f.serverHello!.statusRequest).toBe(true);
     expect(f.ocspResponse!.toString()).toBe('ocsp-der');
@@ -282,7 +334,9 @@ describe('server flight parser', () => {
     expect(code(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x10, 0x02]))).toBe('TRUNCATED');
     expect(code(record(22, 0x0303, handshake(1, Buffer.alloc(40))))).toBe('UNEXPECTED_MESSAGE');
     expect(code(record(22, 0x0303, Buffer.concat([serverHelloDone()])))).toBe('UNEXPECTED_MESSAGE');
-    expect(code(record(22, 0x0303, Buffer.concat([serverHello({ version: 0x0303, suite: 1 }), serverHello({ version: 0x0303, suite: 1 })])))).toBe('UNEXPECTED_MESSAGE');
+    expect(
+      code(record(22, 0x0303, Buffer.concat([serverHello({ version: 0x0303, suite: 1 }), serverHello({ version: 0x0303, suite: 1 })]))),
+    ).toBe('UNEXPECTED_MESSAGE');
     expect(code(record(21, 0x0303, Buffer.from([7, 40])))).toBe('BAD_VALUE');
   });
 });
@@ -293,16 +347,39 @@ describe('parser robustness', () => {
     { name: 'tls12 split', bytes: Buffer.concat(chunks(tls12Flight().subarray(5), 50).map((c) => record(22, 0x0303, c))) },
     {
       name: 'tls13',
-      bytes: Buffer.concat([record(22, 0x0303, serverHello({ version: 0x0303, suite: 0x1301, extensions: [ext.supportedVersions(0x0304), ext.keyShare(0x17, 65)] })), record(20, 0x0303, Buffer.from([1]))]),
+      bytes: Buffer.concat([
+        record(
+          22,
+          0x0303,
+          serverHello({ version: 0x0303, suite: 0x1301, extensions: [ext.supportedVersions(0x0304), ext.keyShare(0x17, 65)] }),
+        ),
+        record(20, 0x0303, Buffer.from([1])),
+      ]),
     },
-    { name: 'hrr', bytes: record(22, 0x0303, serverHello({ version: 0x0303, suite: 0x1301, random: HRR_RANDOM, extensions: [ext.supportedVersions(0x0304), ext.hrrKeyShare(0x1d)] })) },
+    {
+      name: 'hrr',
+      bytes: record(
+        22,
+        0x0303,
+        serverHello({
+          version: 0x0303,
+          suite: 0x1301,
+          random: HRR_RANDOM,
+          extensions: [ext.supportedVersions(0x0304), ext.hrrKeyShare(0x1d)],
+        }),
+      ),
+    },
     {
       name: 'dhe+ocsp',
       bytes: record(
         22,
         0x0303,
         Buffer.concat([
-          serverHello({ version: 0x0303, suite: 0x009e, extensions: [ext.statusRequest(), ext.alpn('h2'), ext.heartbeat(), ext.sessionTicket()] }),
+          serverHello({
+            version: 0x0303,
+            suite: 0x009e,
+            extensions: [ext.statusRequest(), ext.alpn('h2'), ext.heartbeat(), ext.sessionTicket()],
+          }),
           certificate([Buffer.alloc(64, 1)]),
           certificateStatus(Buffer.alloc(20, 2)),
           dheKeyExchange(FFDHE2048),
@@ -351,7 +428,7 @@ describe('parser robustness', () => {
         // Feed in random read sizes too: the reader must not care.
         const reader = new RecordReader({ sslv2: c.sslv2 ?? false });
         const asm = new FlightAssembler();
-        for (let off = 0; off < bytes.length; ) {
+        for (let off = 0; off < bytes.length;) {
           const n = 1 + Math.floor(rand() * 64);
           asm.add(reader.push(bytes.subarray(off, off + n)));
           off += n;
@@ -359,7 +436,8 @@ describe('parser robustness', () => {
         flightDecided(asm.flight);
         counts.parsed++;
       } catch (err) {
-        if (!(err instanceof TlsWireError)) throw new Error(`mutation ${i} of ${c.name} threw ${String(err)}: ${bytes.toString('hex')}`);
+        if (!(err instanceof TlsWireError))
+          throw new Error(`mutation ${i} of ${c.name} threw ${String(err)}: ${bytes.toString('hex')}`, { cause: err });
         counts.wire++;
       }
     }

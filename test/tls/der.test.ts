@@ -7,7 +7,13 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../../src/lab/cert.js';
-import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateSpki, certificateValidity, DerError } from '../../src/tls/der.js';
+import {
+  certificatePublicKeyAlgorithm,
+  certificateSignatureAlgorithm,
+  certificateSpki,
+  certificateValidity,
+  DerError,
+} from '../../src/tls/der.js';
 import { spkiPin } from '../../src/tls/cert-chain.js';
 import { readOcspStaple } from '../../src/tls/ocsp-staple.js';
 import { requireTool } from '../helpers/cli.js';
@@ -23,8 +29,14 @@ function der(pem: string): Buffer {
 describe('certificateSignatureAlgorithm: lab certificates', () => {
   it('names the lab CA (cert.ts) ecdsa-with-SHA256', () => {
     const ca = createCertificateAuthority('der test CA');
-    expect(certificateSignatureAlgorithm(der(ca.certPem))).toEqual({ ok: true, value: { oid: '1.2.840.10045.4.3.2', name: 'ecdsa-with-SHA256', hash: 'sha256' } });
-    expect(certificatePublicKeyAlgorithm(der(ca.certPem))).toEqual({ ok: true, value: { oid: '1.2.840.10045.2.1', keyType: 'EC', curve: 'prime256v1', bits: 256 } });
+    expect(certificateSignatureAlgorithm(der(ca.certPem))).toEqual({
+      ok: true,
+      value: { oid: '1.2.840.10045.4.3.2', name: 'ecdsa-with-SHA256', hash: 'sha256' },
+    });
+    expect(certificatePublicKeyAlgorithm(der(ca.certPem))).toEqual({
+      ok: true,
+      value: { oid: '1.2.840.10045.2.1', keyType: 'EC', curve: 'prime256v1', bits: 256 },
+    });
   });
 });
 
@@ -77,20 +89,23 @@ describe.skipIf(!withOpenssl)('certificateSignatureAlgorithm: every algorithm in
     expect(r).toEqual({ ok: true, value: expect.objectContaining({ keyType, bits, ...(curve ? { curve } : {}) }) });
   });
 
-  it.each(['rsa2048', 'p384', 'ed25519', 'sm2'] as const)('SPKI of a %s certificate: the bytes Node exports, and a pin even where Node cannot load the key', async (key) => {
-    const c = await makeCert({ dir: tmp.path, name: `spki-${key}`, key, commonName: 'spki.sr.test' });
-    const x = new X509Certificate(c.certPem);
-    const r = certificateSpki(x.raw);
-    expect(r.ok).toBe(true);
-    let exported: Buffer | undefined;
-    try {
-      exported = x.publicKey.export({ type: 'spki', format: 'der' });
-    } catch {
-      exported = undefined;
-    }
-    if (r.ok && exported) expect(Buffer.from(r.value).equals(exported)).toBe(true);
-    expect(spkiPin(x)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-  });
+  it.each(['rsa2048', 'p384', 'ed25519', 'sm2'] as const)(
+    'SPKI of a %s certificate: the bytes Node exports, and a pin even where Node cannot load the key',
+    async (key) => {
+      const c = await makeCert({ dir: tmp.path, name: `spki-${key}`, key, commonName: 'spki.sr.test' });
+      const x = new X509Certificate(c.certPem);
+      const r = certificateSpki(x.raw);
+      expect(r.ok).toBe(true);
+      let exported: Buffer | undefined;
+      try {
+        exported = x.publicKey.export({ type: 'spki', format: 'der' });
+      } catch {
+        exported = undefined;
+      }
+      if (r.ok && exported) expect(Buffer.from(r.value).equals(exported)).toBe(true);
+      expect(spkiPin(x)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    },
+  );
 
   it('reads validity as ISO 8601 (UTCTime) matching X509Certificate', async () => {
     const c = await makeCert({ dir: tmp.path, name: 'validity', key: 'p256', commonName: 'v.sr.test', days: 10 });
@@ -108,7 +123,14 @@ describe.skipIf(!withOpenssl)('certificateSignatureAlgorithm: every algorithm in
     let leaf: { cert: string; certPem: string };
     beforeAll(async () => {
       issuer = await makeCert({ dir: tmp.path, name: 'ocsp-ca', key: 'p256', commonName: 'ocsp test CA', isCa: true });
-      leaf = await makeCert({ dir: tmp.path, name: 'ocsp-leaf', key: 'p256', commonName: 'ocsp.sr.test', dnsNames: ['ocsp.sr.test'], issuer });
+      leaf = await makeCert({
+        dir: tmp.path,
+        name: 'ocsp-leaf',
+        key: 'p256',
+        commonName: 'ocsp.sr.test',
+        dnsNames: ['ocsp.sr.test'],
+        issuer,
+      });
     });
 
     it('good, with thisUpdate and nextUpdate', async () => {
@@ -174,7 +196,11 @@ describe('malformed input: a DerError result, never an exception', () => {
 
   it('an OID that ends mid sub-identifier, and an empty OID, in the signature field', () => {
     // SEQUENCE { SEQUENCE { INTEGER 1, SEQUENCE { OID <bad> } } }
-    for (const oid of [[0x06, 0x02, 0x2a, 0x86], [0x06, 0x00], [0x06, 0x02, 0x80, 0x01]]) {
+    for (const oid of [
+      [0x06, 0x02, 0x2a, 0x86],
+      [0x06, 0x00],
+      [0x06, 0x02, 0x80, 0x01],
+    ]) {
       const alg = [0x30, oid.length, ...oid];
       const tbs = [0x30, 3 + alg.length, 0x02, 0x01, 0x01, ...alg];
       expectDerError(Uint8Array.from([0x30, tbs.length, ...tbs]));
@@ -184,7 +210,7 @@ describe('malformed input: a DerError result, never an exception', () => {
   it('thousands of random bit flips: a result every time', () => {
     // A fixed-seed generator keeps failures reproducible.
     let seed = 0x2545f491;
-    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let i = 0; i < 3000; i++) {
       const bytes = Buffer.from(valid);
       for (let f = 0; f < 1 + Math.floor(random() * 4); f++) {
@@ -202,6 +228,9 @@ describe('malformed input: a DerError result, never an exception', () => {
     const oid = [0x06, 0x03, 0x2b, 0x06, 0x01]; // 1.3.6.1
     const alg = [0x30, oid.length, ...oid];
     const tbs = [0x30, 3 + alg.length, 0x02, 0x01, 0x01, ...alg];
-    expect(certificateSignatureAlgorithm(Uint8Array.from([0x30, tbs.length, ...tbs]))).toEqual({ ok: true, value: { oid: '1.3.6.1', name: '1.3.6.1' } });
+    expect(certificateSignatureAlgorithm(Uint8Array.from([0x30, tbs.length, ...tbs]))).toEqual({
+      ok: true,
+      value: { oid: '1.3.6.1', name: '1.3.6.1' },
+    });
   });
 });

@@ -90,7 +90,10 @@ export const ECDSA_INTERMEDIATE: CertificateInChain = {
   isCA: true,
 };
 
-export function certificate(over: Partial<CertificateFacts> = {}, chain: CertificateInChain[] = [RSA_LEAF, RSA_INTERMEDIATE]): CertificateFacts {
+export function certificate(
+  over: Partial<CertificateFacts> = {},
+  chain: CertificateInChain[] = [RSA_LEAF, RSA_INTERMEDIATE],
+): CertificateFacts {
   return {
     chain,
     trusted: true,
@@ -216,7 +219,13 @@ export const sslv3 = scan({
 
 export const expired = scan({
   ...intermediate,
-  certificate: certificate({ expired: true, trusted: false, trustError: 'CERT_HAS_EXPIRED', daysLeft: -3, notAfter: '2026-03-01T00:00:00Z' }),
+  certificate: certificate({
+    expired: true,
+    trusted: false,
+    trustError: 'CERT_HAS_EXPIRED',
+    daysLeft: -3,
+    notAfter: '2026-03-01T00:00:00Z',
+  }),
 });
 
 const SELF_SIGNED_LEAF: CertificateInChain = { ...RSA_LEAF, issuer: RSA_LEAF.subject, selfSigned: true };

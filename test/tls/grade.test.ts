@@ -36,8 +36,21 @@ const capOf = (g: GradeResult, id: string) => {
 };
 
 describe('SSL Labs score (2009 method)', () => {
-  it('maps scores to letters with the guide\'s bands', () => {
-    expect([100, 80, 79.9, 65, 64, 50, 49, 35, 34, 20, 19, 0].map(letterForScore)).toEqual(['A', 'A', 'B', 'B', 'C', 'C', 'D', 'D', 'E', 'E', 'F', 'F']);
+  it("maps scores to letters with the guide's bands", () => {
+    expect([100, 80, 79.9, 65, 64, 50, 49, 35, 34, 20, 19, 0].map(letterForScore)).toEqual([
+      'A',
+      'A',
+      'B',
+      'B',
+      'C',
+      'C',
+      'D',
+      'D',
+      'E',
+      'E',
+      'F',
+      'F',
+    ]);
   });
 
   it('averages best and worst per category and weights them 30/30/40', () => {
@@ -75,7 +88,7 @@ describe('grades of the classic configurations', () => {
     expect(g.missing).toBeUndefined();
   });
 
-  it('Mozilla intermediate (the generator\'s nginx config): A+', () => {
+  it("Mozilla intermediate (the generator's nginx config): A+", () => {
     const g = gradeTls(intermediate);
     expect([g.grade, g.score, g.caps]).toEqual(['A+', 93, []]);
   });
@@ -87,7 +100,13 @@ describe('grades of the classic configurations', () => {
   it('legacy TLS 1.0–1.2 with 3DES and no HSTS: C, because 3DES is accepted with TLS 1.1+', () => {
     const g = gradeTls(legacy);
     expect(g.grade).toBe('C');
-    expect(capIds(g)).toEqual(['tls-grade.64-bit-block', 'tls-grade.hsts-missing', 'tls-grade.no-tls13', 'tls-grade.tls10', 'tls-grade.tls11']);
+    expect(capIds(g)).toEqual([
+      'tls-grade.64-bit-block',
+      'tls-grade.hsts-missing',
+      'tls-grade.no-tls13',
+      'tls-grade.tls10',
+      'tls-grade.tls11',
+    ]);
     expect(capOf(g, 'tls-grade.64-bit-block')).toMatchObject({ cap: 'C' });
     expect(capOf(g, 'tls-grade.64-bit-block')?.reason).toContain('TLSv1.2 0x000A TLS_RSA_WITH_3DES_EDE_CBC_SHA');
     expect(capOf(g, 'tls-grade.tls10')).toMatchObject({ cap: 'B', reason: 'TLS 1.0 is offered' });
@@ -107,7 +126,10 @@ describe('grades of the classic configurations', () => {
   it('DHE with a 1024-bit group: B (Logjam-era weak DH)', () => {
     const g = gradeTls(dhe1024);
     expect(g.grade).toBe('B');
-    expect(capOf(g, 'tls-grade.dh-weak')).toMatchObject({ cap: 'B', reason: 'The ephemeral key exchange is weak: DH 1024 bits (below 2048 bits)' });
+    expect(capOf(g, 'tls-grade.dh-weak')).toMatchObject({
+      cap: 'B',
+      reason: 'The ephemeral key exchange is weak: DH 1024 bits (below 2048 bits)',
+    });
     expect(capIds(g)).toEqual(['tls-grade.dh-weak', 'tls-grade.no-tls13']);
   });
 
@@ -149,7 +171,10 @@ describe('grades of the classic configurations', () => {
   });
 
   it('T wins over M when a certificate is both untrusted and for another name', () => {
-    const g = gradeTls({ ...wrongHost, certificate: certificate({ hostnameMatch: false, trusted: false, trustError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }) });
+    const g = gradeTls({
+      ...wrongHost,
+      certificate: certificate({ hostnameMatch: false, trusted: false, trustError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }),
+    });
     expect(g.grade).toBe('T');
     expect(capIds(g)).toEqual(['tls-grade.hostname-mismatch', 'tls-grade.untrusted']);
     expect(capOf(g, 'tls-grade.untrusted')?.reason).toBe('The certificate is not trusted (UNABLE_TO_GET_ISSUER_CERT_LOCALLY)');
@@ -185,7 +210,12 @@ describe('individual caps', () => {
 
   it('RC4: B when only older protocols use it, C with TLS 1.1+, F when it is all there is', () => {
     const rc4At = (versions: Parameters<typeof suitesFor>[0]) => suitesFor(versions, [0x0005]);
-    expect(capOf(grade({ versions: { ...base.versions, 'TLSv1.0': true }, accepted: [...base.accepted, ...rc4At(['TLSv1.0'])] }), 'tls-grade.rc4')?.cap).toBe('B');
+    expect(
+      capOf(
+        grade({ versions: { ...base.versions, 'TLSv1.0': true }, accepted: [...base.accepted, ...rc4At(['TLSv1.0'])] }),
+        'tls-grade.rc4',
+      )?.cap,
+    ).toBe('B');
     expect(capOf(grade({ accepted: [...base.accepted, ...rc4At(['TLSv1.2'])] }), 'tls-grade.rc4-modern')?.cap).toBe('C');
     const only = grade({ versions: versionsOf('TLSv1.2'), accepted: rc4At(['TLSv1.2']) });
     expect(only.grade).toBe('F');
@@ -207,23 +237,41 @@ describe('individual caps', () => {
   });
 
   it('no AEAD at the best version → B; a server-preferred CBC suite counts even when AEAD is also accepted', () => {
-    const cbcOnly = grade({ versions: versionsOf('TLSv1.2'), accepted: suitesFor(['TLSv1.2'], [0xc027, 0xc013]), preference: { 'TLSv1.2': 'server' } });
+    const cbcOnly = grade({
+      versions: versionsOf('TLSv1.2'),
+      accepted: suitesFor(['TLSv1.2'], [0xc027, 0xc013]),
+      preference: { 'TLSv1.2': 'server' },
+    });
     expect(capOf(cbcOnly, 'tls-grade.no-aead')?.cap).toBe('B');
-    const cbcFirst = grade({ versions: versionsOf('TLSv1.2'), accepted: suitesFor(['TLSv1.2'], [0xc013, 0xc02f]), preference: { 'TLSv1.2': 'server' } });
+    const cbcFirst = grade({
+      versions: versionsOf('TLSv1.2'),
+      accepted: suitesFor(['TLSv1.2'], [0xc013, 0xc02f]),
+      preference: { 'TLSv1.2': 'server' },
+    });
     expect(capOf(cbcFirst, 'tls-grade.no-aead')?.params?.suites).toBe('TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA');
-    const clientPicks = grade({ versions: versionsOf('TLSv1.2'), accepted: suitesFor(['TLSv1.2'], [0xc013, 0xc02f]), preference: { 'TLSv1.2': 'client' } });
+    const clientPicks = grade({
+      versions: versionsOf('TLSv1.2'),
+      accepted: suitesFor(['TLSv1.2'], [0xc013, 0xc02f]),
+      preference: { 'TLSv1.2': 'client' },
+    });
     expect(capOf(clientPicks, 'tls-grade.no-aead')).toBeUndefined();
   });
 
   it('certificate keys: RSA 1024 → B, RSA 512 → F', () => {
     const withKey = (keyBits: number) => grade({ certificate: certificate({}, [{ ...RSA_LEAF, keyBits }, RSA_INTERMEDIATE]) });
-    expect(capOf(withKey(1024), 'tls-grade.key-weak')).toMatchObject({ cap: 'B', reason: 'The certificate key is weak: RSA 1024 bits (below 2048-bit RSA strength)' });
+    expect(capOf(withKey(1024), 'tls-grade.key-weak')).toMatchObject({
+      cap: 'B',
+      reason: 'The certificate key is weak: RSA 1024 bits (below 2048-bit RSA strength)',
+    });
     expect(withKey(512).grade).toBe('F');
   });
 
   it('DH below 1024 bits → F', () => {
     const g = gradeTls({ ...dhe1024, accepted: suitesFor(['TLSv1.2'], [0x009e], { group: 'DH 512', kxBits: 512 }), dhMinBits: 512 });
-    expect(capOf(g, 'tls-grade.dh-insecure')).toMatchObject({ cap: 'F', reason: 'The ephemeral key exchange is insecure: DH 512 bits (below 1024 bits)' });
+    expect(capOf(g, 'tls-grade.dh-insecure')).toMatchObject({
+      cap: 'F',
+      reason: 'The ephemeral key exchange is insecure: DH 512 bits (below 1024 bits)',
+    });
   });
 
   it('compression → C; no secure renegotiation → A-; no fallback SCSV → A', () => {
@@ -237,7 +285,14 @@ describe('individual caps', () => {
     expect(grade({ certificate: certificate({}, [sha1, RSA_INTERMEDIATE]) }).grade).toBe('T');
     const md5 = { ...RSA_LEAF, signatureAlgorithm: 'md5WithRSAEncryption', signatureHash: 'md5' };
     expect(grade({ certificate: certificate({}, [md5, RSA_INTERMEDIATE]) }).grade).toBe('F');
-    expect(grade({ certificate: certificate({}, [RSA_LEAF, { ...RSA_INTERMEDIATE, signatureAlgorithm: 'sha1WithRSAEncryption', signatureHash: 'sha1' }]) }).grade).toBe('A');
+    expect(
+      grade({
+        certificate: certificate({}, [
+          RSA_LEAF,
+          { ...RSA_INTERMEDIATE, signatureAlgorithm: 'sha1WithRSAEncryption', signatureHash: 'sha1' },
+        ]),
+      }).grade,
+    ).toBe('A');
     expect(grade({ certificate: certificate({ chainComplete: false, chainIssues: ['incomplete'] }) }).grade).toBe('B');
   });
 
@@ -252,7 +307,10 @@ describe('individual caps', () => {
     expect(short.caps).toEqual([expect.objectContaining({ id: 'tls-grade.hsts-short', cap: 'A', params: { maxAge: 15551999 } })]);
     expect(capIds(grade({ hsts: undefined }))).toEqual(['tls-grade.hsts-not-checked']);
     const failed = grade({ hsts: { present: false, error: { kind: 'closed', message: 'connection reset' } } });
-    expect([failed.grade, capOf(failed, 'tls-grade.hsts-unknown')?.reason]).toEqual(['A', 'HSTS could not be checked (not HTTP: the connection closed without an answer to GET / (connection reset))']);
+    expect([failed.grade, capOf(failed, 'tls-grade.hsts-unknown')?.reason]).toEqual([
+      'A',
+      'HSTS could not be checked (not HTTP: the connection closed without an answer to GET / (connection reset))',
+    ]);
     expect(failed.missing).toEqual(['hsts']);
   });
 
@@ -272,11 +330,17 @@ describe('what the grade cannot see', () => {
   });
 
   it('a finished handshake that was tried and failed is an F, not a missing fact', () => {
-    const noHandshake = gradeTls({ ...noCertificate, certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'certificate does not parse' } });
+    const noHandshake = gradeTls({
+      ...noCertificate,
+      certificateError: { stage: 'handshake', code: 'ERR_SSL_X', message: 'certificate does not parse' },
+    });
     expect(noHandshake.grade).toBe('F');
     expect(capIds(noHandshake)).toContain('tls-grade.no-finished-handshake');
     expect(capOf(noHandshake, 'tls-grade.no-finished-handshake')?.reason).toMatch(/certificate does not parse/);
-    const unreadable = gradeTls({ ...noCertificate, certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' } });
+    const unreadable = gradeTls({
+      ...noCertificate,
+      certificateError: { stage: 'certificate', code: 'NO_PEER_CERTIFICATE', message: 'the server sent no certificate' },
+    });
     expect(unreadable.grade).toBe('F');
     expect(capIds(unreadable)).toContain('tls-grade.certificate-unreadable');
   });
@@ -315,7 +379,9 @@ describe('cap reasons in both languages', () => {
   });
 
   it('every cap the grader can raise has a message in both languages, with every parameter it names', () => {
-    const raised = [legacy, rsaKxOnly, dhe1024, sslv3, heartbleed, expired, selfSigned, wrongHost, noCertificate].flatMap((s) => gradeTls(s).caps);
+    const raised = [legacy, rsaKxOnly, dhe1024, sslv3, heartbleed, expired, selfSigned, wrongHost, noCertificate].flatMap(
+      (s) => gradeTls(s).caps,
+    );
     for (const c of raised) {
       expect(en(phrase(c.id, c.params))).not.toContain('{');
       expect(zh(phrase(c.id, c.params))).not.toContain('{');

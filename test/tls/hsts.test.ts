@@ -12,7 +12,17 @@ import { hstsFailure, hstsProblem } from '../../src/tls/phrases.js';
 import type { HstsFacts } from '../../src/tls/types.js';
 import type { AuditTarget } from '../../src/tls/audit-client.js';
 import { requireTool } from '../helpers/cli.js';
-import { freePort, hasTool, startNginx, startProcess, tempDir, withRetries, type Nginx, type Peer, type TempDir } from '../helpers/peers.js';
+import {
+  freePort,
+  hasTool,
+  startNginx,
+  startProcess,
+  tempDir,
+  withRetries,
+  type Nginx,
+  type Peer,
+  type TempDir,
+} from '../helpers/peers.js';
 import { writePair } from './openssl-certs.js';
 import { en, zh } from './text.js';
 
@@ -83,7 +93,8 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
     leaf = issueCertificate(ca, { commonName: 'www.sr.test', dnsNames: ['www.sr.test'], ipAddresses: ['127.0.0.1'] });
     const files = await writePair(dir, 'leaf', leaf);
     const tls = `ssl_certificate ${files.cert}; ssl_certificate_key ${files.key};`;
-    const server = (p: number, body: string, protocols = 'ssl_protocols TLSv1.2 TLSv1.3;') => `  server { listen 127.0.0.1:${p} ssl; ${tls} ${protocols} ${body} }\n`;
+    const server = (p: number, body: string, protocols = 'ssl_protocols TLSv1.2 TLSv1.3;') =>
+      `  server { listen 127.0.0.1:${p} ssl; ${tls} ${protocols} ${body} }\n`;
     const sts = (value: string) => `add_header Strict-Transport-Security '${value}' always;`;
     nginx = await startNginx({
       dir,
@@ -98,7 +109,11 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
           server(port.twoFields, `location / { ${sts('max-age=300')} ${sts('max-age=bogus')} return 200 "ok\\n"; }`),
           server(port.redirect, `location / { ${sts('max-age=31536000')} return 301 https://www.sr.test/elsewhere; }`),
           // TLS 1.0 needs security level 0 in OpenSSL 3.
-          server(port.tls10, `location / { ${sts('max-age=86400')} return 200 "ok\\n"; }`, 'ssl_protocols TLSv1; ssl_ciphers "DEFAULT:@SECLEVEL=0";'),
+          server(
+            port.tls10,
+            `location / { ${sts('max-age=86400')} return 200 "ok\\n"; }`,
+            'ssl_protocols TLSv1; ssl_ciphers "DEFAULT:@SECLEVEL=0";',
+          ),
           `  server { listen 127.0.0.1:${port.plain}; location / { ${sts('max-age=1')} return 200 "plain\\n"; } }\n`,
         ].join('');
       },
@@ -190,15 +205,22 @@ describe.skipIf(!available)('fetchHsts against real servers', () => {
       reverser = await withRetries(5, async () => {
         reverserPort = await freePort();
         // Echoes every line reversed: TLS is fine, the answer is not HTTP.
-        return startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${reverserPort}`, '-cert', `${dir}/leaf.crt`, '-key', `${dir}/leaf.key`, '-rev'], {
-          name: 'openssl s_server -rev',
-          ready: /ACCEPT/,
-        });
+        return startProcess(
+          'openssl',
+          ['s_server', '-accept', `127.0.0.1:${reverserPort}`, '-cert', `${dir}/leaf.crt`, '-key', `${dir}/leaf.key`, '-rev'],
+          {
+            name: 'openssl s_server -rev',
+            ready: /ACCEPT/,
+          },
+        );
       });
       const key = { key: leaf.keyPem, cert: leaf.certPem };
       // Active Directory answers a request it cannot parse with an LDAP Notice of Disconnection
       // (RFC 4511 §4.4.1, protocolError) and closes.
-      const notice = Buffer.from('3024020100782a0a0102040004234d616c666f726d6564207265717565737420666f72204c44415020736572766963650a', 'hex');
+      const notice = Buffer.from(
+        '3024020100782a0a0102040004234d616c666f726d6564207265717565737420666f72204c44415020736572766963650a',
+        'hex',
+      );
       ldapsLike = await listen(createTlsServer(key, (s) => s.once('data', () => s.end(notice)).on('error', () => undefined)));
       closesOnData = await listen(createTlsServer(key, (s) => s.once('data', () => s.destroy()).on('error', () => undefined)));
       silentTls = await listen(createTlsServer(key, (s) => s.on('error', () => undefined)));

@@ -73,7 +73,11 @@ export async function makeCert(o: MakeCertOptions): Promise<CertFiles> {
       '[ext]',
       ...(o.isCa
         ? ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign']
-        : ['basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyEncipherment', 'extendedKeyUsage = serverAuth']),
+        : [
+            'basicConstraints = critical, CA:FALSE',
+            'keyUsage = critical, digitalSignature, keyEncipherment',
+            'extendedKeyUsage = serverAuth',
+          ]),
       'subjectKeyIdentifier = hash',
       ...(san.length ? [`subjectAltName = ${san.join(', ')}`] : []),
       '',
@@ -83,14 +87,45 @@ export async function makeCert(o: MakeCertOptions): Promise<CertFiles> {
   const sigopts = (o.sigopts ?? []).flatMap((s) => ['-sigopt', s]);
   const days = ['-days', String(o.days ?? 30)];
   if (!o.issuer) {
-    await runOk('openssl', ['req', '-x509', '-new', '-config', cfg, '-extensions', 'ext', '-key', key, '-out', cert, ...days, ...digest, ...sigopts]);
+    await runOk('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-config',
+      cfg,
+      '-extensions',
+      'ext',
+      '-key',
+      key,
+      '-out',
+      cert,
+      ...days,
+      ...digest,
+      ...sigopts,
+    ]);
   } else {
     const csr = join(o.dir, `${o.name}.csr`);
     await runOk('openssl', ['req', '-new', '-config', cfg, '-key', key, '-out', csr]);
     await runOk('openssl', [
-      'x509', '-req', '-in', csr, '-CA', o.issuer.cert, '-CAkey', o.issuer.key,
-      '-set_serial', `0x${randomBytes(12).toString('hex').replace(/^./, '4')}`,
-      '-extfile', cfg, '-extensions', 'ext', '-out', cert, ...days, ...digest, ...sigopts,
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      o.issuer.cert,
+      '-CAkey',
+      o.issuer.key,
+      '-set_serial',
+      `0x${randomBytes(12).toString('hex').replace(/^./, '4')}`,
+      '-extfile',
+      cfg,
+      '-extensions',
+      'ext',
+      '-out',
+      cert,
+      ...days,
+      ...digest,
+      ...sigopts,
     ]);
   }
   return { cert, key, certPem: await readFile(cert, 'utf8') };
@@ -115,17 +150,43 @@ export async function concatFiles(out: string, files: string[]): Promise<string>
  * A DER OCSP response for `leaf`, signed by its issuer, with the status an index file gives it
  * (`openssl ocsp` acting as the responder for one request).
  */
-export async function makeOcspResponse(o: { dir: string; name: string; leaf: string; issuer: { cert: string; key: string }; revoked?: boolean }): Promise<string> {
+export async function makeOcspResponse(o: {
+  dir: string;
+  name: string;
+  leaf: string;
+  issuer: { cert: string; key: string };
+  revoked?: boolean;
+}): Promise<string> {
   const serial = (await runOk('openssl', ['x509', '-in', o.leaf, '-noout', '-serial'])).stdout.trim().replace(/^serial=/, '');
-  const subject = (await runOk('openssl', ['x509', '-in', o.leaf, '-noout', '-subject', '-nameopt', 'compat'])).stdout.trim().replace(/^subject=\s*/, '');
+  const subject = (await runOk('openssl', ['x509', '-in', o.leaf, '-noout', '-subject', '-nameopt', 'compat'])).stdout
+    .trim()
+    .replace(/^subject=\s*/, '');
   const index = join(o.dir, `${o.name}.index`);
   const expiry = '301231235959Z';
   // ca(1) index format: status, expiry, revocation date, serial, file name, subject.
-  const line = o.revoked ? ['R', expiry, '240101000000Z,keyCompromise', serial, 'unknown', subject] : ['V', expiry, '', serial, 'unknown', subject];
+  const line = o.revoked
+    ? ['R', expiry, '240101000000Z,keyCompromise', serial, 'unknown', subject]
+    : ['V', expiry, '', serial, 'unknown', subject];
   await writeFile(index, `${line.join('\t')}\n`);
   const request = join(o.dir, `${o.name}.ocspreq`);
   const response = join(o.dir, `${o.name}.ocsp`);
   await runOk('openssl', ['ocsp', '-issuer', o.issuer.cert, '-cert', o.leaf, '-reqout', request, '-no_nonce']);
-  await runOk('openssl', ['ocsp', '-index', index, '-rsigner', o.issuer.cert, '-rkey', o.issuer.key, '-CA', o.issuer.cert, '-reqin', request, '-respout', response, '-ndays', '7']);
+  await runOk('openssl', [
+    'ocsp',
+    '-index',
+    index,
+    '-rsigner',
+    o.issuer.cert,
+    '-rkey',
+    o.issuer.key,
+    '-CA',
+    o.issuer.cert,
+    '-reqin',
+    request,
+    '-respout',
+    response,
+    '-ndays',
+    '7',
+  ]);
   return response;
 }

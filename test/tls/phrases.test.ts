@@ -7,11 +7,25 @@ import { gradeMessages } from '../../src/tls/grade-messages.js';
 import { phraseMessages } from '../../src/tls/phrase-messages.js';
 import { eitherOf, listOf, MAX_LISTED, phrase, uniquePhrases } from '../../src/tls/phrases.js';
 import { evaluateTlsRules, RULE_SET_IDS } from '../../src/tls/rules.js';
-import { dhe1024, ecdsa, expired, heartbleed, intermediate, legacy, modern, noCertificate, rsaKxOnly, selfSigned, sslv3, wrongHost } from './fixtures.js';
+import {
+  dhe1024,
+  ecdsa,
+  expired,
+  heartbleed,
+  intermediate,
+  legacy,
+  modern,
+  noCertificate,
+  rsaKxOnly,
+  selfSigned,
+  sslv3,
+  wrongHost,
+} from './fixtures.js';
 import { en, textOf, zh } from './text.js';
 
 const SCANS = [dhe1024, ecdsa, expired, heartbleed, intermediate, legacy, modern, noCertificate, rsaKxOnly, selfSigned, sslv3, wrongHost];
-const PHRASES = /\b(not offered|bits|lifetime|days|preference|ephemeral|first choice|no OCSP|no HSTS|ignored|not trusted|unknown reason|expired|not valid|no SAN|does not match|self-signed|revoked|no heartbeat|unknown group|unknown curve|compression|more|or)\b/;
+const PHRASES =
+  /\b(not offered|bits|lifetime|days|preference|ephemeral|first choice|no OCSP|no HSTS|ignored|not trusted|unknown reason|expired|not valid|no SAN|does not match|self-signed|revoked|no heartbeat|unknown group|unknown curve|compression|more|or)\b/;
 const placeholders = (t: string) => [...t.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 describe('phrases', () => {
@@ -32,7 +46,10 @@ describe('phrases', () => {
     expect(zh(listOf(['a', 'b', 'c', 'd'], 3))).toBe('a；b；c；……（另有 1 项）');
     const many = Array.from({ length: MAX_LISTED + 5 }, (_, i) => `s${i}`);
     expect(en(listOf(many, 100))).toMatch(/; … \(5 more\)$/);
-    expect(uniquePhrases([phrase('tls.item.self-signed'), phrase('tls.item.self-signed'), 'x', 'x'])).toEqual([phrase('tls.item.self-signed'), 'x']);
+    expect(uniquePhrases([phrase('tls.item.self-signed'), phrase('tls.item.self-signed'), 'x', 'x'])).toEqual([
+      phrase('tls.item.self-signed'),
+      'x',
+    ]);
   });
 
   it('leave no English phrase in any offending item or cap reason of the fixtures, in Chinese', () => {

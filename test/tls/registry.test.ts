@@ -11,7 +11,9 @@ describe('registry', () => {
     const all = allSuites();
     expect(new Set(all.map((s) => s.code)).size).toBe(all.length);
     expect(all.length).toBeGreaterThan(370);
-    for (const code of [0x0000, 0x000a, 0x009e, 0x00c6, 0x00c7, 0x1301, 0x1305, 0xc02f, 0xcca8, 0xd005, 0xe011, 0xe013, 0xe051, 0xe053, 0x010080, 0x0700c0]) {
+    for (const code of [
+      0x0000, 0x000a, 0x009e, 0x00c6, 0x00c7, 0x1301, 0x1305, 0xc02f, 0xcca8, 0xd005, 0xe011, 0xe013, 0xe051, 0xe053, 0x010080, 0x0700c0,
+    ]) {
       expect(suiteByCode(code), formatCode(code)).toBeDefined();
     }
     expect(suiteByCode(0x00ff)).toMatchObject({ name: 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV', scsv: true });
@@ -23,7 +25,17 @@ describe('registry', () => {
 
   it('classifies suites as the strength classes say', () => {
     const s = (code: number) => suiteByCode(code)!;
-    expect(s(0xc02f)).toMatchObject({ kx: 'ECDHE', auth: 'RSA', cipher: 'AES_128_GCM', bits: 128, mac: 'AEAD', aead: true, forwardSecrecy: true, strength: 'recommended', openssl: 'ECDHE-RSA-AES128-GCM-SHA256' });
+    expect(s(0xc02f)).toMatchObject({
+      kx: 'ECDHE',
+      auth: 'RSA',
+      cipher: 'AES_128_GCM',
+      bits: 128,
+      mac: 'AEAD',
+      aead: true,
+      forwardSecrecy: true,
+      strength: 'recommended',
+      openssl: 'ECDHE-RSA-AES128-GCM-SHA256',
+    });
     expect(s(0x1301)).toMatchObject({ tls13: true, kx: 'any', auth: 'any', strength: 'recommended' });
     expect(s(0x009e)).toMatchObject({ strength: 'secure', kx: 'DHE' });
     expect(s(0xc013)).toMatchObject({ strength: 'weak', mac: 'SHA' });
@@ -39,9 +51,23 @@ describe('registry', () => {
   });
   it('splits into the TLS 1.3 and the older candidate lists without overlap', () => {
     const t13 = new Set(tls13Suites().map((s) => s.code));
-    expect([...t13].sort((a, b) => a - b).map(formatCode)).toEqual(
-      ['0x00C6', '0x00C7', '0x1301', '0x1302', '0x1303', '0x1304', '0x1305', '0x1306', '0x1307', '0xC0B4', '0xC0B5', '0xC103', '0xC104', '0xC105', '0xC106'],
-    );
+    expect([...t13].sort((a, b) => a - b).map(formatCode)).toEqual([
+      '0x00C6',
+      '0x00C7',
+      '0x1301',
+      '0x1302',
+      '0x1303',
+      '0x1304',
+      '0x1305',
+      '0x1306',
+      '0x1307',
+      '0xC0B4',
+      '0xC0B5',
+      '0xC103',
+      '0xC104',
+      '0xC105',
+      '0xC106',
+    ]);
     expect(legacySuites().some((s) => t13.has(s.code) || s.scsv || s.code > 0xffff)).toBe(false);
     expect(groupByCode(0x29)?.name).toBe('curveSM2');
     expect(dhGroupName(Buffer.from('ff'.repeat(128), 'hex'))).toBe('DH 1024');

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ruleMessages, ruleText } from '../../src/tls/rule-messages.js';
 import { describeTlsRules, evaluateTlsRules, RULE_SET_IDS } from '../../src/tls/rules.js';
 import type { RuleResult, RuleSetId, TlsScan } from '../../src/tls/types.js';
-import { dhe1024, ecdsa, expired, intermediate, legacy, modern, noCertificate, rsaKxOnly, selfSigned, sslv3, suite, wrongHost } from './fixtures.js';
+import {
+  dhe1024,
+  ecdsa,
+  expired,
+  intermediate,
+  legacy,
+  modern,
+  noCertificate,
+  rsaKxOnly,
+  selfSigned,
+  sslv3,
+  suite,
+  wrongHost,
+} from './fixtures.js';
 import { en, zh } from './text.js';
 
 const key = (r: RuleResult) => r.id.slice(r.ruleSet.length + 1);
@@ -11,8 +24,14 @@ const key = (r: RuleResult) => r.id.slice(r.ruleSet.length + 1);
 function verdicts(scan: TlsScan, set: RuleSetId) {
   const results = evaluateTlsRules(scan, [set]);
   return {
-    failed: results.filter((r) => r.evaluated !== false && !r.passed).map(key).sort(),
-    notEvaluated: results.filter((r) => r.evaluated === false).map(key).sort(),
+    failed: results
+      .filter((r) => r.evaluated !== false && !r.passed)
+      .map(key)
+      .sort(),
+    notEvaluated: results
+      .filter((r) => r.evaluated === false)
+      .map(key)
+      .sort(),
   };
 }
 
@@ -30,19 +49,54 @@ describe('rule ids', () => {
   it('every set has its stable rules', () => {
     const ids = (set: RuleSetId) => evaluateTlsRules(intermediate, [set]).map(key);
     expect(ids('mozilla-modern')).toEqual([
-      'protocols', 'cipher-suites', 'tls13-cipher-suites', 'groups', 'certificate-type', 'certificate-signature',
-      'certificate-lifespan', 'ocsp-stapling', 'hsts', 'cipher-preference',
+      'protocols',
+      'cipher-suites',
+      'tls13-cipher-suites',
+      'groups',
+      'certificate-type',
+      'certificate-signature',
+      'certificate-lifespan',
+      'ocsp-stapling',
+      'hsts',
+      'cipher-preference',
     ]);
     expect(ids('mozilla-intermediate')).toEqual([
-      'protocols', 'cipher-suites', 'tls13-cipher-suites', 'groups', 'dh-param-size', 'certificate-type', 'certificate-signature',
-      'certificate-lifespan', 'ocsp-stapling', 'hsts', 'cipher-preference',
+      'protocols',
+      'cipher-suites',
+      'tls13-cipher-suites',
+      'groups',
+      'dh-param-size',
+      'certificate-type',
+      'certificate-signature',
+      'certificate-lifespan',
+      'ocsp-stapling',
+      'hsts',
+      'cipher-preference',
     ]);
     expect(ids('nist-800-52r2')).toEqual([
-      'protocols', 'tls13', 'cipher-suites', 'tls13-cipher-suites', 'cipher-preference', 'groups', 'key-exchange',
-      'certificate-key', 'certificate-signature', 'certificate-validity', 'extensions', 'compression',
+      'protocols',
+      'tls13',
+      'cipher-suites',
+      'tls13-cipher-suites',
+      'cipher-preference',
+      'groups',
+      'key-exchange',
+      'certificate-key',
+      'certificate-signature',
+      'certificate-validity',
+      'extensions',
+      'compression',
     ]);
     expect(ids('bsi-tr-02102-2')).toEqual([
-      'protocols', 'cipher-suites', 'tls13-cipher-suites', 'groups', 'key-exchange', 'certificate-key', 'certificate-signature', 'extensions', 'compression',
+      'protocols',
+      'cipher-suites',
+      'tls13-cipher-suites',
+      'groups',
+      'key-exchange',
+      'certificate-key',
+      'certificate-signature',
+      'extensions',
+      'compression',
     ]);
     expect(ids('pci-dss-4')).toEqual(['protocols', 'cipher-suites', 'key-strength', 'certificate-trust', 'certificate-validity']);
   });
@@ -64,14 +118,18 @@ describe('TLS 1.3-only modern server', () => {
     expect(rule(modern, 'nist-800-52r2.tls13-cipher-suites').offending).toEqual(['TLSv1.3 0x1303 TLS_CHACHA20_POLY1305_SHA256']);
     expect(rule(modern, 'nist-800-52r2.groups').offending).toEqual(['x25519']);
   });
-  it('fails BSI on the same two', () => expect(verdicts(modern, 'bsi-tr-02102-2')).toEqual({ failed: ['groups', 'tls13-cipher-suites'], notEvaluated: [] }));
+  it('fails BSI on the same two', () =>
+    expect(verdicts(modern, 'bsi-tr-02102-2')).toEqual({ failed: ['groups', 'tls13-cipher-suites'], notEvaluated: [] }));
   it('passes PCI DSS', () => expect(verdicts(modern, 'pci-dss-4')).toEqual(PASS));
 });
 
 describe('the Mozilla intermediate nginx config (RSA 2048)', () => {
   it('passes Mozilla intermediate', () => expect(verdicts(intermediate, 'mozilla-intermediate')).toEqual(PASS));
   it('is not modern: TLS 1.2, its suites and an RSA certificate', () => {
-    expect(verdicts(intermediate, 'mozilla-modern')).toEqual({ failed: ['certificate-signature', 'certificate-type', 'cipher-suites', 'protocols'], notEvaluated: [] });
+    expect(verdicts(intermediate, 'mozilla-modern')).toEqual({
+      failed: ['certificate-signature', 'certificate-type', 'cipher-suites', 'protocols'],
+      notEvaluated: [],
+    });
     expect(rule(intermediate, 'mozilla-modern.protocols').offending).toEqual(['TLSv1.2']);
     expect(rule(intermediate, 'mozilla-modern.certificate-type').offending).toEqual(['RSA 2048 bits']);
     expect(rule(intermediate, 'mozilla-modern.cipher-suites').offending).toEqual([
@@ -81,18 +139,26 @@ describe('the Mozilla intermediate nginx config (RSA 2048)', () => {
     ]);
   });
   it('fails NIST on ChaCha20 (both versions) and x25519', () => {
-    expect(verdicts(intermediate, 'nist-800-52r2')).toEqual({ failed: ['cipher-suites', 'groups', 'tls13-cipher-suites'], notEvaluated: [] });
-    expect(rule(intermediate, 'nist-800-52r2.cipher-suites').offending).toEqual(['TLSv1.2 0xCCA8 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256']);
+    expect(verdicts(intermediate, 'nist-800-52r2')).toEqual({
+      failed: ['cipher-suites', 'groups', 'tls13-cipher-suites'],
+      notEvaluated: [],
+    });
+    expect(rule(intermediate, 'nist-800-52r2.cipher-suites').offending).toEqual([
+      'TLSv1.2 0xCCA8 TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    ]);
   });
   it('fails BSI on ChaCha20, x25519 and the 2048-bit RSA key (BSI wants 3000)', () => {
-    expect(verdicts(intermediate, 'bsi-tr-02102-2')).toEqual({ failed: ['certificate-key', 'cipher-suites', 'groups', 'tls13-cipher-suites'], notEvaluated: [] });
+    expect(verdicts(intermediate, 'bsi-tr-02102-2')).toEqual({
+      failed: ['certificate-key', 'cipher-suites', 'groups', 'tls13-cipher-suites'],
+      notEvaluated: [],
+    });
     expect(rule(intermediate, 'bsi-tr-02102-2.certificate-key').offending).toEqual(['RSA 2048 bits']);
   });
   it('passes PCI DSS', () => expect(verdicts(intermediate, 'pci-dss-4')).toEqual(PASS));
 });
 
 describe('ECDSA certificate', () => {
-  it('meets modern\'s certificate rules but not its protocol and suites', () => {
+  it("meets modern's certificate rules but not its protocol and suites", () => {
     expect(verdicts(ecdsa, 'mozilla-modern')).toEqual({ failed: ['cipher-suites', 'protocols'], notEvaluated: [] });
   });
   it('passes intermediate and PCI; BSI accepts the P-256 key', () => {
@@ -104,7 +170,10 @@ describe('ECDSA certificate', () => {
 
 describe('legacy TLS 1.0–1.2 server (CBC, 3DES, RSA key transport, no HSTS, no EMS)', () => {
   it('Mozilla intermediate: protocols, suites, HSTS and server order', () => {
-    expect(verdicts(legacy, 'mozilla-intermediate')).toEqual({ failed: ['cipher-preference', 'cipher-suites', 'hsts', 'protocols'], notEvaluated: [] });
+    expect(verdicts(legacy, 'mozilla-intermediate')).toEqual({
+      failed: ['cipher-preference', 'cipher-suites', 'hsts', 'protocols'],
+      notEvaluated: [],
+    });
     expect(rule(legacy, 'mozilla-intermediate.protocols').offending).toEqual(['TLSv1.0', 'TLSv1.1', 'TLSv1.3 (not offered)']);
     expect(rule(legacy, 'mozilla-intermediate.hsts').offending).toEqual(['no HSTS header']);
     expect(rule(legacy, 'mozilla-intermediate.cipher-suites').offending).toContain('TLSv1.2 0xC013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA');
@@ -123,7 +192,10 @@ describe('legacy TLS 1.0–1.2 server (CBC, 3DES, RSA key transport, no HSTS, no
     expect(rule(legacy, 'nist-800-52r2.extensions').offending).toEqual(['extended_master_secret']);
   });
   it('BSI: versions, suites, key size, extended master secret', () => {
-    expect(verdicts(legacy, 'bsi-tr-02102-2')).toEqual({ failed: ['certificate-key', 'cipher-suites', 'extensions', 'protocols'], notEvaluated: [] });
+    expect(verdicts(legacy, 'bsi-tr-02102-2')).toEqual({
+      failed: ['certificate-key', 'cipher-suites', 'extensions', 'protocols'],
+      notEvaluated: [],
+    });
   });
   it('PCI DSS: early TLS and 3DES', () => {
     expect(verdicts(legacy, 'pci-dss-4')).toEqual({ failed: ['cipher-suites', 'protocols'], notEvaluated: [] });
@@ -142,7 +214,10 @@ describe('RSA key exchange only', () => {
     expect(rule(rsaKxOnly, 'nist-800-52r2.cipher-preference').offending).toEqual(['TLSv1.2 no ephemeral AEAD suite']);
   });
   it('Mozilla intermediate and BSI reject the suites; PCI accepts RSA key transport', () => {
-    expect(verdicts(rsaKxOnly, 'mozilla-intermediate')).toEqual({ failed: ['cipher-preference', 'cipher-suites', 'protocols'], notEvaluated: [] });
+    expect(verdicts(rsaKxOnly, 'mozilla-intermediate')).toEqual({
+      failed: ['cipher-preference', 'cipher-suites', 'protocols'],
+      notEvaluated: [],
+    });
     expect(verdicts(rsaKxOnly, 'bsi-tr-02102-2')).toEqual({ failed: ['certificate-key', 'cipher-suites'], notEvaluated: [] });
     expect(verdicts(rsaKxOnly, 'pci-dss-4')).toEqual(PASS);
   });
@@ -156,7 +231,10 @@ describe('DHE with a 1024-bit group', () => {
     expect(rule(dhe1024, 'pci-dss-4.key-strength').offending).toEqual(['DH 1024 bits']);
   });
   it('exact sets', () => {
-    expect(verdicts(dhe1024, 'mozilla-intermediate')).toEqual({ failed: ['cipher-preference', 'cipher-suites', 'dh-param-size', 'protocols'], notEvaluated: [] });
+    expect(verdicts(dhe1024, 'mozilla-intermediate')).toEqual({
+      failed: ['cipher-preference', 'cipher-suites', 'dh-param-size', 'protocols'],
+      notEvaluated: [],
+    });
     // DHE-RSA-AES-GCM is on the NIST and BSI lists; only the group is too small.
     expect(verdicts(dhe1024, 'nist-800-52r2')).toEqual({ failed: ['key-exchange', 'tls13'], notEvaluated: [] });
     expect(verdicts(dhe1024, 'bsi-tr-02102-2')).toEqual({ failed: ['certificate-key', 'key-exchange'], notEvaluated: [] });
@@ -182,12 +260,18 @@ describe('certificates', () => {
   it('expired: PCI trust and validity, NIST validity', () => {
     expect(verdicts(expired, 'pci-dss-4')).toEqual({ failed: ['certificate-trust', 'certificate-validity'], notEvaluated: [] });
     expect(rule(expired, 'pci-dss-4.certificate-validity').offending).toEqual(['expired 2026-03-01T00:00:00Z']);
-    expect(rule(expired, 'nist-800-52r2.certificate-validity').offending).toEqual(['not trusted (CERT_HAS_EXPIRED)', 'expired 2026-03-01T00:00:00Z']);
+    expect(rule(expired, 'nist-800-52r2.certificate-validity').offending).toEqual([
+      'not trusted (CERT_HAS_EXPIRED)',
+      'expired 2026-03-01T00:00:00Z',
+    ]);
   });
   it('self-signed: PCI trust; NIST validity also flags the ten-year lifetime', () => {
     expect(verdicts(selfSigned, 'pci-dss-4')).toEqual({ failed: ['certificate-trust'], notEvaluated: [] });
     expect(rule(selfSigned, 'pci-dss-4.certificate-trust').offending).toEqual(['self-signed']);
-    expect(rule(selfSigned, 'nist-800-52r2.certificate-validity').offending).toEqual(['not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)', 'lifetime 3650 days']);
+    expect(rule(selfSigned, 'nist-800-52r2.certificate-validity').offending).toEqual([
+      'not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)',
+      'lifetime 3650 days',
+    ]);
     expect(rule(selfSigned, 'mozilla-intermediate.certificate-lifespan').offending).toEqual(['lifetime 3650 days']);
   });
   it('wrong host: PCI trust and NIST validity name the host', () => {
@@ -200,7 +284,9 @@ describe('certificates', () => {
       ...intermediate,
       certificate: intermediate.certificate && {
         ...intermediate.certificate,
-        chain: intermediate.certificate.chain.map((c, i) => (i === 1 ? { ...c, signatureAlgorithm: 'sha1WithRSAEncryption', signatureHash: 'sha1' } : c)),
+        chain: intermediate.certificate.chain.map((c, i) =>
+          i === 1 ? { ...c, signatureAlgorithm: 'sha1WithRSAEncryption', signatureHash: 'sha1' } : c,
+        ),
       },
     };
     expect(rule(sha1Chain, 'nist-800-52r2.certificate-signature').offending).toEqual(['sha1WithRSAEncryption (CN=Example RSA CA)']);
@@ -212,8 +298,15 @@ describe('certificates', () => {
 
 describe('missing facts are not evaluated, never passed', () => {
   it('without certificate facts', () => {
-    expect(verdicts(noCertificate, 'mozilla-intermediate')).toEqual({ failed: [], notEvaluated: ['certificate-lifespan', 'certificate-signature', 'certificate-type'] });
-    expect(verdicts(noCertificate, 'nist-800-52r2').notEvaluated).toEqual(['certificate-key', 'certificate-signature', 'certificate-validity']);
+    expect(verdicts(noCertificate, 'mozilla-intermediate')).toEqual({
+      failed: [],
+      notEvaluated: ['certificate-lifespan', 'certificate-signature', 'certificate-type'],
+    });
+    expect(verdicts(noCertificate, 'nist-800-52r2').notEvaluated).toEqual([
+      'certificate-key',
+      'certificate-signature',
+      'certificate-validity',
+    ]);
     expect(verdicts(noCertificate, 'pci-dss-4').notEvaluated).toEqual(['certificate-trust', 'certificate-validity', 'key-strength']);
     const r = rule(noCertificate, 'pci-dss-4.certificate-trust');
     expect([r.passed, r.evaluated, r.offending]).toEqual([false, false, []]);
@@ -224,7 +317,10 @@ describe('missing facts are not evaluated, never passed', () => {
     expect(rule(noCert, 'pci-dss-4.key-strength').evaluated).toBeUndefined();
   });
   it('handshake facts that could not be told', () => {
-    const unknown: TlsScan = { ...intermediate, facts: { ...intermediate.facts, extendedMasterSecret: 'unknown', compression: 'unknown', ocspStapling: 'unknown' } };
+    const unknown: TlsScan = {
+      ...intermediate,
+      facts: { ...intermediate.facts, extendedMasterSecret: 'unknown', compression: 'unknown', ocspStapling: 'unknown' },
+    };
     expect(rule(unknown, 'nist-800-52r2.extensions').evaluated).toBe(false);
     expect(rule(unknown, 'nist-800-52r2.compression').evaluated).toBe(false);
     // The certificate analysis saw the staple, so stapling is still known.
@@ -246,7 +342,7 @@ describe('missing facts are not evaluated, never passed', () => {
 });
 
 describe('fixes and sources', () => {
-  it('Mozilla fixes carry the 6.0 generator\'s lines', () => {
+  it("Mozilla fixes carry the 6.0 generator's lines", () => {
     expect(rule(legacy, 'mozilla-intermediate.protocols').fix).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
     expect(rule(legacy, 'mozilla-intermediate.cipher-suites').fix).toContain(
       'ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;',
@@ -257,7 +353,10 @@ describe('fixes and sources', () => {
     const all = evaluateTlsRules(legacy, RULE_SET_IDS);
     expect(rule(legacy, 'nist-800-52r2.cipher-suites').source).toBe('NIST SP 800-52 Rev. 2 §3.3.1.1');
     expect(rule(legacy, 'mozilla-modern.groups').source).toBe('Mozilla Server Side TLS 6.0, modern configuration: tls_curves');
-    for (const r of all) expect(r.source, r.id).toMatch(/Mozilla Server Side TLS 6\.0|NIST SP 800-52 Rev\. 2 §|BSI TR-02102-2 \(2025-01\) §|PCI DSS v4\.0\.1 Req\. 4\.2\.1/);
+    for (const r of all)
+      expect(r.source, r.id).toMatch(
+        /Mozilla Server Side TLS 6\.0|NIST SP 800-52 Rev\. 2 §|BSI TR-02102-2 \(2025-01\) §|PCI DSS v4\.0\.1 Req\. 4\.2\.1/,
+      );
   });
 });
 

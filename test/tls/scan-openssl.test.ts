@@ -34,12 +34,37 @@ function openssl(args: string[], cwd?: string): string {
 
 /** An RSA CA and leaf made by openssl, and a DER OCSP response for the leaf that s_server can staple. */
 async function makeRsaPki(dir: string): Promise<void> {
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=scan test CA'], dir);
+  openssl(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/CN=scan test CA'],
+    dir,
+  );
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'rsa.key', '-out', 'rsa.csr', '-subj', '/CN=localhost'], dir);
-  openssl(['x509', '-req', '-in', 'rsa.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '0x5ca7', '-days', '10', '-out', 'rsa.crt'], dir);
+  openssl(
+    ['x509', '-req', '-in', 'rsa.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '0x5ca7', '-days', '10', '-out', 'rsa.crt'],
+    dir,
+  );
   await writeFile(join(dir, 'index.txt'), 'V\t301231235959Z\t\t5CA7\tunknown\t/CN=localhost\n');
   openssl(['ocsp', '-issuer', 'ca.crt', '-cert', 'rsa.crt', '-reqout', 'ocsp-req.der', '-no_nonce'], dir);
-  openssl(['ocsp', '-index', 'index.txt', '-CA', 'ca.crt', '-rsigner', 'ca.crt', '-rkey', 'ca.key', '-reqin', 'ocsp-req.der', '-respout', 'ocsp.der', '-ndays', '1'], dir);
+  openssl(
+    [
+      'ocsp',
+      '-index',
+      'index.txt',
+      '-CA',
+      'ca.crt',
+      '-rsigner',
+      'ca.crt',
+      '-rkey',
+      'ca.key',
+      '-reqin',
+      'ocsp-req.der',
+      '-respout',
+      'ocsp.der',
+      '-ndays',
+      '1',
+    ],
+    dir,
+  );
   rsaCert = join(dir, 'rsa.crt');
   rsaKey = join(dir, 'rsa.key');
   ocspResponse = join(dir, 'ocsp.der');
@@ -49,10 +74,14 @@ async function sServer(args: string[], opts: { naccept?: number } = {}): Promise
   return withRetries(5, async () => {
     const port = await freePort();
     // -www: answer on its own; without it s_server reads stdin, which is /dev/null, and hangs up.
-    const peer = await startProcess('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-www', ...(opts.naccept ? ['-naccept', String(opts.naccept)] : []), ...args], {
-      name: 'openssl s_server',
-      ready: /ACCEPT/,
-    });
+    const peer = await startProcess(
+      'openssl',
+      ['s_server', '-accept', `127.0.0.1:${port}`, '-www', ...(opts.naccept ? ['-naccept', String(opts.naccept)] : []), ...args],
+      {
+        name: 'openssl s_server',
+        ready: /ACCEPT/,
+      },
+    );
     running.push(peer);
     return { port, peer };
   });
@@ -91,12 +120,20 @@ afterAll(async () => {
 describe.skipIf(!withOpenssl)('scanTls against openssl s_server', () => {
   it('TLS 1.3 only: exactly the configured suites, groups by HelloRetryRequest, facts from a finished handshake', async () => {
     const { port, peer } = await sServer([
-      '-cert', ecCert, '-key', ecKey, '-tls1_3',
-      '-ciphersuites', 'TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_256_GCM_SHA384',
-      '-groups', 'secp384r1:x25519:ffdhe3072',
-      '-alpn', 'h2',
+      '-cert',
+      ecCert,
+      '-key',
+      ecKey,
+      '-tls1_3',
+      '-ciphersuites',
+      'TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256:TLS_AES_256_GCM_SHA384',
+      '-groups',
+      'secp384r1:x25519:ffdhe3072',
+      '-alpn',
+      'h2',
       // Stapled as is (s_server does not match it to the certificate); only its presence is checked.
-      '-status_file', ocspResponse,
+      '-status_file',
+      ocspResponse,
     ]);
     const scan = await scanTls(target(port), { timeoutMs: 5000 });
     expect(scan.errors).toEqual([]);
@@ -122,10 +159,29 @@ describe.skipIf(!withOpenssl)('scanTls against openssl s_server', () => {
 
   it('TLS 1.2 with an explicit cipher list: the accepted set is what openssl ciphers expands it to', async () => {
     const list = 'ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:DHE-RSA-AES128-SHA:ECDHE-RSA-CHACHA20-POLY1305:CAMELLIA128-SHA:AES128-SHA256';
-    const { port } = await sServer(['-cert', rsaCert, '-key', rsaKey, '-tls1_2', '-cipher', list, '-alpn', 'http/1.1', '-status_file', ocspResponse]);
+    const { port } = await sServer([
+      '-cert',
+      rsaCert,
+      '-key',
+      rsaKey,
+      '-tls1_2',
+      '-cipher',
+      list,
+      '-alpn',
+      'http/1.1',
+      '-status_file',
+      ocspResponse,
+    ]);
     const scan = await scanTls(target(port), { timeoutMs: 5000 });
     expect(scan.errors).toEqual([]);
-    expect(scan.versions).toMatchObject({ 'TLSv1.2': true, 'TLSv1.3': false, 'TLSv1.1': false, 'TLSv1.0': false, SSLv3: false, SSLv2: false });
+    expect(scan.versions).toMatchObject({
+      'TLSv1.2': true,
+      'TLSv1.3': false,
+      'TLSv1.1': false,
+      'TLSv1.0': false,
+      SSLv3: false,
+      SSLv2: false,
+    });
     expect(codesAt(scan, 'TLSv1.2').sort()).toEqual(expand(list).sort());
     expect(scan.preference['TLSv1.2']).toBe('client');
     expect(scan.facts).toMatchObject({
@@ -143,31 +199,37 @@ describe.skipIf(!withOpenssl)('scanTls against openssl s_server', () => {
     expect(scan.accepted.find((a) => a.code === '0x0035')).toMatchObject({ strength: 'weak', forwardSecrecy: false });
   });
 
-  it("ALL:@SECLEVEL=0 over TLS 1.0–1.3: the same (version, suite) set as sslscan, in a fraction of the time", { timeout: 90_000 }, async () => {
-    const { port } = await sServer(['-cert', rsaCert, '-key', rsaKey, '-cipher', 'ALL:@SECLEVEL=0']);
-    const scan = await scanTls(target(port), { timeoutMs: 5000 });
-    expect(scan.errors).toEqual([]);
-    expect(scan.versions).toEqual({ SSLv2: false, SSLv3: false, 'TLSv1.0': true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': true });
-    expect(scan.facts.fallbackScsv).toBe(true);
-    expect(scan.dhMinBits).toBeLessThanOrEqual(2048);
-    // Anonymous suites are accepted (s_server at level 0 allows them): they must be marked insecure.
-    expect(scan.accepted.filter((a) => a.name.includes('_anon_')).every((a) => a.strength === 'insecure')).toBe(true);
-    // Everything OpenSSL 3 builds for TLS ≤ 1.2 with an RSA key and no PSK/SRP configured.
-    const expected12 = expand('ALL:@SECLEVEL=0').filter((c) => !isPskOrSrpOrEcdsaOrDss(c));
-    expect(codesAt(scan, 'TLSv1.2').sort()).toEqual(expected12.sort());
-    if (withSslscan) {
-      const t0 = Date.now();
-      const xml = spawnSync('sslscan', ['--no-colour', '--xml=-', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 80_000 }).stdout;
-      const sslscanMs = Date.now() - t0;
-      const theirs = [...xml.matchAll(/<cipher [^>]*sslversion="([^"]+)"[^>]*id="0x([0-9a-fA-F]+)"/g)].map((m) => `${m[1]} ${formatCode(parseInt(m[2]!, 16))}`);
-      const ours = scan.accepted.map((a) => `${a.version} ${a.code}`);
-      // sslscan drives OpenSSL's client, so it can only offer suites its OpenSSL builds; every suite
-      // an OpenSSL 3 server accepts is among those, so on this machine the sets are identical. Against
-      // other servers ours can be larger (suites OpenSSL 3 dropped: RC4, DES, IDEA, SEED, GM …).
-      expect(ours.sort()).toEqual(theirs.sort());
-      console.info(`ALL:@SECLEVEL=0 — ours: ${scan.probes} probes, ${scan.durationMs} ms; sslscan: ${sslscanMs} ms`);
-    }
-  });
+  it(
+    'ALL:@SECLEVEL=0 over TLS 1.0–1.3: the same (version, suite) set as sslscan, in a fraction of the time',
+    { timeout: 90_000 },
+    async () => {
+      const { port } = await sServer(['-cert', rsaCert, '-key', rsaKey, '-cipher', 'ALL:@SECLEVEL=0']);
+      const scan = await scanTls(target(port), { timeoutMs: 5000 });
+      expect(scan.errors).toEqual([]);
+      expect(scan.versions).toEqual({ SSLv2: false, SSLv3: false, 'TLSv1.0': true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': true });
+      expect(scan.facts.fallbackScsv).toBe(true);
+      expect(scan.dhMinBits).toBeLessThanOrEqual(2048);
+      // Anonymous suites are accepted (s_server at level 0 allows them): they must be marked insecure.
+      expect(scan.accepted.filter((a) => a.name.includes('_anon_')).every((a) => a.strength === 'insecure')).toBe(true);
+      // Everything OpenSSL 3 builds for TLS ≤ 1.2 with an RSA key and no PSK/SRP configured.
+      const expected12 = expand('ALL:@SECLEVEL=0').filter((c) => !isPskOrSrpOrEcdsaOrDss(c));
+      expect(codesAt(scan, 'TLSv1.2').sort()).toEqual(expected12.sort());
+      if (withSslscan) {
+        const t0 = Date.now();
+        const xml = spawnSync('sslscan', ['--no-colour', '--xml=-', `127.0.0.1:${port}`], { encoding: 'utf8', timeout: 80_000 }).stdout;
+        const sslscanMs = Date.now() - t0;
+        const theirs = [...xml.matchAll(/<cipher [^>]*sslversion="([^"]+)"[^>]*id="0x([0-9a-fA-F]+)"/g)].map(
+          (m) => `${m[1]} ${formatCode(parseInt(m[2]!, 16))}`,
+        );
+        const ours = scan.accepted.map((a) => `${a.version} ${a.code}`);
+        // sslscan drives OpenSSL's client, so it can only offer suites its OpenSSL builds; every suite
+        // an OpenSSL 3 server accepts is among those, so on this machine the sets are identical. Against
+        // other servers ours can be larger (suites OpenSSL 3 dropped: RC4, DES, IDEA, SEED, GM …).
+        expect(ours.sort()).toEqual(theirs.sort());
+        console.info(`ALL:@SECLEVEL=0 — ours: ${scan.probes} probes, ${scan.durationMs} ms; sslscan: ${sslscanMs} ms`);
+      }
+    },
+  );
 
   it('server preference: greedy removal reads the server order, forward and reversed offers agree; without -serverpref, client', async () => {
     // Suites from several chunks of the registry, so the server order has to be merged across chains.
@@ -185,7 +247,17 @@ describe.skipIf(!withOpenssl)('scanTls against openssl s_server', () => {
   it('DHE with a 1024-bit group from -dhparam: dhMinBits and the group of each DHE suite', { timeout: 60_000 }, async () => {
     const dh = join(tmp!.path, 'dh1024.pem');
     openssl(['dhparam', '-out', dh, '1024']);
-    const { port } = await sServer(['-cert', rsaCert, '-key', rsaKey, '-tls1_2', '-cipher', 'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0', '-dhparam', dh]);
+    const { port } = await sServer([
+      '-cert',
+      rsaCert,
+      '-key',
+      rsaKey,
+      '-tls1_2',
+      '-cipher',
+      'DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA:@SECLEVEL=0',
+      '-dhparam',
+      dh,
+    ]);
     const scan = await scanTls(target(port), { timeoutMs: 5000, versions: ['TLSv1.2'] });
     expect(scan.errors).toEqual([]);
     expect(scan.dhMinBits).toBe(1024);

@@ -46,13 +46,30 @@ describe('scanTls against scripted legacy servers', () => {
       ].sort(),
     );
     // Greedy removal against a server-preference server finds the suites in the server's order.
-    expect(scan.accepted.filter((a) => a.version === 'TLSv1.0').map((a) => a.code)).toEqual(['0x0005', '0x000A', '0x002F', '0xC013', '0x0033']);
+    expect(scan.accepted.filter((a) => a.version === 'TLSv1.0').map((a) => a.code)).toEqual([
+      '0x0005',
+      '0x000A',
+      '0x002F',
+      '0xC013',
+      '0x0033',
+    ]);
     expect(scan.preference).toEqual({ SSLv3: 'server', 'TLSv1.0': 'server' });
-    expect(scan.accepted.find((a) => a.code === '0x010080')).toMatchObject({ version: 'SSLv2', name: 'SSL_CK_RC4_128_WITH_MD5', strength: 'insecure' });
+    expect(scan.accepted.find((a) => a.code === '0x010080')).toMatchObject({
+      version: 'SSLv2',
+      name: 'SSL_CK_RC4_128_WITH_MD5',
+      strength: 'insecure',
+    });
     // The scan's hellos list x25519 first; the server follows the client's order of curves.
     expect(scan.accepted.find((a) => a.version === 'TLSv1.0' && a.code === '0xC013')).toMatchObject({ group: 'x25519', kxBits: 253 });
     expect([...scan.groups].sort()).toEqual(['secp256r1', 'secp384r1', 'x25519']);
-    expect(scan.facts).toMatchObject({ secureRenegotiation: false, compression: true, fallbackScsv: false, heartbeat: false, heartbleed: false, sessionIdResumption: true });
+    expect(scan.facts).toMatchObject({
+      secureRenegotiation: false,
+      compression: true,
+      fallbackScsv: false,
+      heartbeat: false,
+      heartbleed: false,
+      sessionIdResumption: true,
+    });
     expect(scan.tlcp).toEqual({ offered: false, accepted: [] });
   });
 
@@ -67,7 +84,14 @@ describe('scanTls against scripted legacy servers', () => {
     });
     const scan = await scanTls(target(s.port), { timeoutMs: 5000 });
     expect(scan.errors).toEqual([]);
-    expect(scan.versions).toMatchObject({ 'TLSv1.0': true, 'TLSv1.1': true, 'TLSv1.2': true, 'TLSv1.3': false, SSLv3: false, SSLv2: false });
+    expect(scan.versions).toMatchObject({
+      'TLSv1.0': true,
+      'TLSv1.1': true,
+      'TLSv1.2': true,
+      'TLSv1.3': false,
+      SSLv3: false,
+      SSLv2: false,
+    });
     expect(scan.preference).toEqual({ 'TLSv1.0': 'client', 'TLSv1.1': 'client', 'TLSv1.2': 'client' });
     expect(scan.facts.fallbackScsv).toBe(true);
     expect(scan.facts.secureRenegotiation).toBe(true);
@@ -105,7 +129,14 @@ describe('scanTls against scripted legacy servers', () => {
 
   it('counts probes: greedy removal costs accepted + one refusal per chunk', async () => {
     const s = await scripted({ versions: [0x0303], suites: [0xc02f, 0xc030, 0x009c], serverPreference: true });
-    const scan = await scanTls(target(s.port), { timeoutMs: 5000, versions: ['TLSv1.2'], tlcp: false, preference: false, groups: false, facts: false });
+    const scan = await scanTls(target(s.port), {
+      timeoutMs: 5000,
+      versions: ['TLSv1.2'],
+      tlcp: false,
+      preference: false,
+      groups: false,
+      facts: false,
+    });
     const chunks = Math.ceil(354 / 64);
     expect(scan.accepted.length).toBe(3);
     expect(scan.probes).toBe(1 + 3 + chunks);

@@ -8,7 +8,16 @@
 //   checks:
 //     example/security-headers: { require: [strict-transport-security, x-content-type-options] }
 
-import { defineCheck, fetchEndpoint, pathFailureFinding, pathFailureOf, pathMessages, PathError, DnsLookupError, unreachableSeverity } from 'siteready/plugin';
+import {
+  defineCheck,
+  fetchEndpoint,
+  pathFailureFinding,
+  pathFailureOf,
+  pathMessages,
+  PathError,
+  DnsLookupError,
+  unreachableSeverity,
+} from 'siteready/plugin';
 
 /** Headers a browser-facing endpoint of an IM platform should send, and why (OWASP Secure Headers Project). */
 const DEFAULT_REQUIRED = ['strict-transport-security', 'x-content-type-options', 'content-security-policy'];
@@ -24,7 +33,8 @@ export default defineCheck(
       id: 'example/security-headers',
       title: 'HTTPS endpoints send the required security headers',
       failureTitle: 'HTTPS endpoints lack required security headers',
-      description: 'Fetches every https endpoint along its route and checks the response headers against the required list (HSTS with a minimum max-age, nosniff, a content security policy by default).',
+      description:
+        'Fetches every https endpoint along its route and checks the response headers against the required list (HSTS with a minimum max-age, nosniff, a content security policy by default).',
       category: 'security',
       severity: 'medium',
       weight: 1,
@@ -62,9 +72,11 @@ export default defineCheck(
       en: {
         ...pathMessages.en,
         'headers.missing': '{endpoint}: the answer from {url} has no {header} header.',
-        'headers.missing.fix': 'Add `{header}` to the responses of {url} (at the load balancer or reverse proxy in front of the platform, or in the platform\'s web settings).',
+        'headers.missing.fix':
+          "Add `{header}` to the responses of {url} (at the load balancer or reverse proxy in front of the platform, or in the platform's web settings).",
         'headers.hsts-short': '{endpoint}: Strict-Transport-Security max-age is {seconds} s; the policy asks for at least {min} s.',
-        'headers.hsts-short.fix': 'Raise max-age to at least {min} (e.g. `Strict-Transport-Security: max-age=31536000; includeSubDomains`).',
+        'headers.hsts-short.fix':
+          'Raise max-age to at least {min} (e.g. `Strict-Transport-Security: max-age=31536000; includeSubDomains`).',
         'headers.block': 'Response headers',
         'headers.col.header': 'Header',
         'headers.col.value': 'Value',
@@ -81,7 +93,9 @@ export default defineCheck(
       },
     },
     targets(site) {
-      return site.platform.endpoints.filter((ep) => ep.protocol === 'https').map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
+      return site.platform.endpoints
+        .filter((ep) => ep.protocol === 'https')
+        .map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));
     },
 
     async measure(ctx, target) {
@@ -91,7 +105,8 @@ export default defineCheck(
         const res = await fetchEndpoint(ctx, ep);
         /** @type {Record<string, string>} */
         const headers = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
         return { url: res.finalUrl, status: res.status, headers };
       } catch (err) {
         if (err instanceof PathError || err instanceof DnsLookupError) return { url, failure: pathFailureOf(err) };
@@ -101,7 +116,8 @@ export default defineCheck(
 
     judge(facts, { options, target }) {
       const ep = /** @type {import('siteready/plugin').Endpoint} */ (target.endpoint);
-      if (facts.failure) return { score: 0, findings: [pathFailureFinding('example/security-headers', facts.failure, ep, unreachableSeverity(ep), 3000)] };
+      if (facts.failure)
+        return { score: 0, findings: [pathFailureFinding('example/security-headers', facts.failure, ep, unreachableSeverity(ep), 3000)] };
       const headers = facts.headers ?? {};
       /** @type {import('siteready/plugin').Finding[]} */
       const findings = [];
@@ -127,7 +143,11 @@ export default defineCheck(
       }
       const present = options.require.filter((h) => headers[h] !== undefined).length;
       const score = findings.length ? Math.min(0.89, present / options.require.length) : 1;
-      return { score, measurements: [{ id: 'requiredHeadersPresent', value: present, unit: 'count', threshold: { min: options.require.length } }], findings };
+      return {
+        score,
+        measurements: [{ id: 'requiredHeadersPresent', value: present, unit: 'count', threshold: { min: options.require.length } }],
+        findings,
+      };
     },
 
     present(facts, { options }) {

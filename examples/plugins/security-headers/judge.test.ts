@@ -17,18 +17,43 @@ const good = {
 
 new CheckTester(check).run({
   valid: [
-    { name: 'every required header, a year of HSTS', facts: { url, status: 200, headers: good }, status: 'pass', score: 1, measurements: { requiredHeadersPresent: 3 } },
-    { name: 'a shorter list from the site', facts: { url, status: 200, headers: { 'x-content-type-options': 'nosniff' } }, options: { require: ['x-content-type-options'] }, status: 'pass' },
+    {
+      name: 'every required header, a year of HSTS',
+      facts: { url, status: 200, headers: good },
+      status: 'pass',
+      score: 1,
+      measurements: { requiredHeadersPresent: 3 },
+    },
+    {
+      name: 'a shorter list from the site',
+      facts: { url, status: 200, headers: { 'x-content-type-options': 'nosniff' } },
+      options: { require: ['x-content-type-options'] },
+      status: 'pass',
+    },
   ],
   invalid: [
     {
       name: 'no CSP',
-      facts: { url, status: 200, headers: { 'strict-transport-security': good['strict-transport-security'], 'x-content-type-options': 'nosniff' } },
+      facts: {
+        url,
+        status: 200,
+        headers: { 'strict-transport-security': good['strict-transport-security'], 'x-content-type-options': 'nosniff' },
+      },
       status: 'warn',
       findings: ['example/security-headers.missing'],
     },
-    { name: 'no headers at all', facts: { url, status: 200, headers: {} }, status: 'fail', findings: ['example/security-headers.missing', 'example/security-headers.missing', 'example/security-headers.missing'] },
-    { name: 'HSTS for a day', facts: { url, status: 200, headers: { ...good, 'strict-transport-security': 'max-age=86400' } }, status: 'warn', findings: ['example/security-headers.hsts-short'] },
+    {
+      name: 'no headers at all',
+      facts: { url, status: 200, headers: {} },
+      status: 'fail',
+      findings: ['example/security-headers.missing', 'example/security-headers.missing', 'example/security-headers.missing'],
+    },
+    {
+      name: 'HSTS for a day',
+      facts: { url, status: 200, headers: { ...good, 'strict-transport-security': 'max-age=86400' } },
+      status: 'warn',
+      findings: ['example/security-headers.hsts-short'],
+    },
     {
       name: 'the endpoint refuses connections',
       facts: { url, failure: { classification: 'refused', phase: 'connect', code: 'ECONNREFUSED', message: 'refused' } },

@@ -59,7 +59,17 @@ export function textBlock(block: Block, t: BlockText, tr: Translator): TextBlock
         .filter((s) => s.values.length)
         .map((s) => {
           const q = quantiles(s.values);
-          return [t.cell(s.label), tr.t('block.series', { min: t.cell(q.min), p50: t.cell(q.p50), p95: t.cell(q.p95), max: t.cell(q.max), count: s.values.length, unit: block.unit })];
+          return [
+            t.cell(s.label),
+            tr.t('block.series', {
+              min: t.cell(q.min),
+              p50: t.cell(q.p50),
+              p95: t.cell(q.p95),
+              max: t.cell(q.max),
+              count: s.values.length,
+              unit: block.unit,
+            }),
+          ];
         });
       for (const l of block.limits ?? []) rows.push([t.label(l.label), `${t.cell(l.value)} ${block.unit}`]);
       return { title, rows };

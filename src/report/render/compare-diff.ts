@@ -62,14 +62,34 @@ function gradeChange(before: string | null, after: string | null): 'better' | 'w
   return GRADE_RANK[after]! > GRADE_RANK[before]! ? 'worse' : 'better';
 }
 
-export function compareReports(before: Report, after: Report, opts: { tolerancePercent?: number; beforeFile?: string; afterFile?: string } = {}): ReportComparison {
+export function compareReports(
+  before: Report,
+  after: Report,
+  opts: { tolerancePercent?: number; beforeFile?: string; afterFile?: string } = {},
+): ReportComparison {
   const tolerance = opts.tolerancePercent ?? 10;
   const b = new Map(before.results.map((r) => [keyOf(r), r]));
   const a = new Map(after.results.map((r) => [keyOf(r), r]));
   const out: ReportComparison = {
-    before: { file: opts.beforeFile ?? before.site.file, finishedAt: before.finishedAt, score: before.score, grade: before.grade, verdict: before.verdict },
-    after: { file: opts.afterFile ?? after.site.file, finishedAt: after.finishedAt, score: after.score, grade: after.grade, verdict: after.verdict },
-    score: { before: before.score, after: after.score, delta: before.score !== null && after.score !== null ? after.score - before.score : null },
+    before: {
+      file: opts.beforeFile ?? before.site.file,
+      finishedAt: before.finishedAt,
+      score: before.score,
+      grade: before.grade,
+      verdict: before.verdict,
+    },
+    after: {
+      file: opts.afterFile ?? after.site.file,
+      finishedAt: after.finishedAt,
+      score: after.score,
+      grade: after.grade,
+      verdict: after.verdict,
+    },
+    score: {
+      before: before.score,
+      after: after.score,
+      delta: before.score !== null && after.score !== null ? after.score - before.score : null,
+    },
     grade: { before: before.grade, after: after.grade, change: gradeChange(before.grade, after.grade) },
     regressed: [],
     improved: [],
@@ -85,10 +105,16 @@ export function compareReports(before: Report, after: Report, opts: { toleranceP
     const target = displayTarget(ra);
     if (!rb) {
       out.appeared.results.push({ check: ra.check, target, status: ra.status });
-      for (const f of ra.findings) out.appeared.findings.push({ check: ra.check, target, finding: f.id, severity: f.severity, waived: Boolean(ra.waiver) });
+      for (const f of ra.findings)
+        out.appeared.findings.push({ check: ra.check, target, finding: f.id, severity: f.severity, waived: Boolean(ra.waiver) });
       continue;
     }
-    const change: ResultChange = { check: ra.check, target, before: { status: rb.status, score: rb.score }, after: { status: ra.status, score: ra.score } };
+    const change: ResultChange = {
+      check: ra.check,
+      target,
+      before: { status: rb.status, score: rb.score },
+      after: { status: ra.status, score: ra.score },
+    };
     const rankB = STATUS_RANK[rb.status];
     const rankA = STATUS_RANK[ra.status];
     const scoreDrop = rb.score !== null && ra.score !== null ? rb.score - ra.score : 0;
@@ -97,8 +123,12 @@ export function compareReports(before: Report, after: Report, opts: { toleranceP
 
     const fb = new Set(rb.findings.map((f) => f.id));
     const fa = new Set(ra.findings.map((f) => f.id));
-    for (const f of ra.findings) if (!fb.has(f.id)) out.appeared.findings.push({ check: ra.check, target, finding: f.id, severity: f.severity, waived: Boolean(ra.waiver) });
-    for (const f of rb.findings) if (!fa.has(f.id)) out.disappeared.findings.push({ check: rb.check, target, finding: f.id, severity: f.severity, waived: Boolean(rb.waiver) });
+    for (const f of ra.findings)
+      if (!fb.has(f.id))
+        out.appeared.findings.push({ check: ra.check, target, finding: f.id, severity: f.severity, waived: Boolean(ra.waiver) });
+    for (const f of rb.findings)
+      if (!fa.has(f.id))
+        out.disappeared.findings.push({ check: rb.check, target, finding: f.id, severity: f.severity, waived: Boolean(rb.waiver) });
 
     const mb = new Map(rb.measurements.map((m) => [m.id, m]));
     for (const m of ra.measurements) {
@@ -108,21 +138,43 @@ export function compareReports(before: Report, after: Report, opts: { toleranceP
       const pct = base === 0 ? (m.value === 0 ? 0 : 100) : (100 * (m.value - old.value)) / base;
       if (Math.abs(pct) <= tolerance) continue;
       const th = (m as { threshold?: { max?: number; min?: number } }).threshold;
-      const direction = th?.max !== undefined ? (m.value < old.value ? 'better' : 'worse') : th?.min !== undefined ? (m.value > old.value ? 'better' : 'worse') : 'changed';
-      out.measurements.push({ check: ra.check, target, measurement: m.id, ...(m.unit ? { unit: m.unit } : {}), before: old.value, after: m.value, changePercent: Math.round(pct * 10) / 10, direction });
+      const direction =
+        th?.max !== undefined
+          ? m.value < old.value
+            ? 'better'
+            : 'worse'
+          : th?.min !== undefined
+            ? m.value > old.value
+              ? 'better'
+              : 'worse'
+            : 'changed';
+      out.measurements.push({
+        check: ra.check,
+        target,
+        measurement: m.id,
+        ...(m.unit ? { unit: m.unit } : {}),
+        before: old.value,
+        after: m.value,
+        changePercent: Math.round(pct * 10) / 10,
+        direction,
+      });
     }
   }
   for (const [key, rb] of b) {
     if (a.has(key)) continue;
     const target = displayTarget(rb);
     out.disappeared.results.push({ check: rb.check, target, status: rb.status });
-    for (const f of rb.findings) out.disappeared.findings.push({ check: rb.check, target, finding: f.id, severity: f.severity, waived: Boolean(rb.waiver) });
+    for (const f of rb.findings)
+      out.disappeared.findings.push({ check: rb.check, target, finding: f.id, severity: f.severity, waived: Boolean(rb.waiver) });
   }
 
   if (out.score.delta !== null && out.score.delta < 0) out.regressions.push(`score ${before.score} → ${after.score}`);
   if (out.score.before !== null && out.score.after === null) out.regressions.push('the score is gone');
   if (out.grade.change === 'worse') out.regressions.push(`grade ${before.grade ?? '—'} → ${after.grade ?? '—'}`);
-  for (const c of out.regressed) out.regressions.push(`${c.check} · ${c.target}: ${c.before.status} → ${c.after.status}${c.before.status === c.after.status ? ` (score ${c.before.score} → ${c.after.score})` : ''}`);
+  for (const c of out.regressed)
+    out.regressions.push(
+      `${c.check} · ${c.target}: ${c.before.status} → ${c.after.status}${c.before.status === c.after.status ? ` (score ${c.before.score} → ${c.after.score})` : ''}`,
+    );
   for (const f of out.appeared.findings) {
     if (!f.waived && f.severity !== 'info') out.regressions.push(`${f.check} · ${f.target}: new finding ${f.finding} (${f.severity})`);
   }

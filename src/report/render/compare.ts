@@ -36,18 +36,25 @@ function sections(c: ReportComparison, lang: Lang): { headline: string[]; sectio
     {
       title: t('compare.appeared'),
       tone: 'bad',
-      items: [...c.appeared.results.map((r) => t('compare.resultNew', { check: r.check, target: r.target, status: status(r.status) })), ...c.appeared.findings.map((f) => finding(f, 'compare.findingNew'))],
+      items: [
+        ...c.appeared.results.map((r) => t('compare.resultNew', { check: r.check, target: r.target, status: status(r.status) })),
+        ...c.appeared.findings.map((f) => finding(f, 'compare.findingNew')),
+      ],
     },
     {
       title: t('compare.disappeared'),
       tone: 'good',
-      items: [...c.disappeared.results.map((r) => t('compare.resultGone', { check: r.check, target: r.target, status: status(r.status) })), ...c.disappeared.findings.map((f) => finding(f, 'compare.findingGone'))],
+      items: [
+        ...c.disappeared.results.map((r) => t('compare.resultGone', { check: r.check, target: r.target, status: status(r.status) })),
+        ...c.disappeared.findings.map((f) => finding(f, 'compare.findingGone')),
+      ],
     },
     {
       title: t('compare.measurements', { tolerance: c.tolerancePercent }),
       tone: 'plain',
       items: c.measurements.map(
-        (m) => `${t('compare.measurement', { check: m.check, target: m.target, measurement: m.measurement, before: m.before, after: m.after, unit: m.unit && m.unit !== 'count' ? ` ${m.unit}` : '' })} (${m.changePercent > 0 ? '+' : ''}${m.changePercent} %, ${t(`compare.${m.direction}`)})`,
+        (m) =>
+          `${t('compare.measurement', { check: m.check, target: m.target, measurement: m.measurement, before: m.before, after: m.after, unit: m.unit && m.unit !== 'count' ? ` ${m.unit}` : '' })} (${m.changePercent > 0 ? '+' : ''}${m.changePercent} %, ${t(`compare.${m.direction}`)})`,
       ),
     },
   ];
@@ -77,4 +84,3 @@ export function renderComparison(c: ReportComparison, format: CompareFormat, opt
   out.push(c.regressions.length ? k.red.bold(verdict) : k.green(verdict));
   return `${out.join('\n')}\n`;
 }
-

@@ -41,28 +41,50 @@ export function renderCompliance(report: Report, o: Options): string[] {
       lines.push(...ruleLines(r, o, text));
     }
   }
-  const unverified = (report.results ?? []).some((r) => r.check === 'compliance' && (r.facts.references as Reference[] | undefined)?.some((x) => x.verified === false));
+  const unverified = (report.results ?? []).some(
+    (r) => r.check === 'compliance' && (r.facts.references as Reference[] | undefined)?.some((x) => x.verified === false),
+  );
   if (unverified) lines.push(c.dim(`  * ${cm(o.lang, 'unverified')}`));
   return lines;
 }
 
 function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<string, string | number>) => string | undefined): string[] {
   const c = o.color;
-  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references: Reference[]; decidedBy: DecidedBy[]; why?: Message };
+  const d = r.facts as {
+    profile: string;
+    rule: string;
+    title: string;
+    outcome: string;
+    severity: string;
+    references: Reference[];
+    decidedBy: DecidedBy[];
+    why?: Message;
+  };
   const id = `${d.profile}.${d.rule}`;
-  const outcome = r.waiver ? c.dim(translator(o.lang).t('report.waived')) : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
+  const outcome = r.waiver
+    ? c.dim(translator(o.lang).t('report.waived'))
+    : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
   const title = text(`${id}.title`) ?? d.title;
   const clause = d.references.map((x) => `${x.standard} ${x.clause}${x.verified === false ? '*' : ''}`).join('; ');
   const out = [`    ${pad(outcome, 13)} ${c.bold(d.rule)} ${title} ${c.dim(`[${translator(o.lang).t(`severity.${d.severity}`)}]`)}`];
   out.push(c.dim(`                  ${truncate(clause, o.width - 20)}`));
   if (d.outcome === 'fail' || d.outcome === 'not-evaluated') {
-    if (d.why) out.push(`                  ${truncate(messageText(translator(o.lang), o.catalogs ?? { en: whyCatalogs.en, 'zh-CN': whyCatalogs['zh-CN'] }, d.why), o.width - 20)}`);
+    if (d.why)
+      out.push(
+        `                  ${truncate(messageText(translator(o.lang), o.catalogs ?? { en: whyCatalogs.en, 'zh-CN': whyCatalogs['zh-CN'] }, d.why), o.width - 20)}`,
+      );
     const fix = d.outcome === 'fail' ? text(`${id}.fix`) : undefined;
     if (fix) out.push(`                  ${c.cyan(`${cm(o.lang, 'fix')}:`)} ${truncate(fix, o.width - 26)}`);
   }
   // One fact per line: a YAML path with its file:line, or check · target · field.
   const by = d.decidedBy.slice(0, o.verbose ? 12 : 3).map(describe);
-  by.forEach((line, i) => out.push(c.dim(`                  ${i === 0 ? `${cm(o.lang, 'decidedBy')}:` : ' '.repeat(displayWidth(cm(o.lang, 'decidedBy')) + 1)} ${truncate(line, o.width - 32)}`)));
+  by.forEach((line, i) =>
+    out.push(
+      c.dim(
+        `                  ${i === 0 ? `${cm(o.lang, 'decidedBy')}:` : ' '.repeat(displayWidth(cm(o.lang, 'decidedBy')) + 1)} ${truncate(line, o.width - 32)}`,
+      ),
+    ),
+  );
   if (d.decidedBy.length > by.length) out.push(c.dim(`                  … +${d.decidedBy.length - by.length}`));
   return out;
 }

@@ -23,7 +23,20 @@ export function htmlBlock(block: Block, t: BlockText, logNote: string): SafeHtml
       )}</div>`;
     case 'bars': {
       const kind = (role: string | undefined) => (role === 'capacity' || role === 'allowance' || role === 'demand' ? role : 'measured');
-      const { svg } = barChart([{ label: t.label(block.title), bars: block.bars.map((b) => ({ label: t.cell(b.label), value: b.value, kind: kind(b.role), text: `${t.cell(b.value)} ${block.unit}` })) }], logNote);
+      const { svg } = barChart(
+        [
+          {
+            label: t.label(block.title),
+            bars: block.bars.map((b) => ({
+              label: t.cell(b.label),
+              value: b.value,
+              kind: kind(b.role),
+              text: `${t.cell(b.value)} ${block.unit}`,
+            })),
+          },
+        ],
+        logNote,
+      );
       return html`<div class="block chart">${svg}</div>`;
     }
   }

@@ -15,7 +15,9 @@ function n(v: number): string {
 
 /** Half-circle gauge of the overall score, with the grade in the middle. */
 export function scoreGauge(score: number | null, grade: string, label: string, outOf: string): SafeHtml {
-  const cx = 120, cy = 120, r = 96;
+  const cx = 120,
+    cy = 120,
+    r = 96;
   const value = score === null ? 0 : Math.max(0, Math.min(100, score));
   const point = (p: number) => {
     const a = Math.PI * (1 - p / 100);
@@ -57,7 +59,12 @@ export interface SeriesChart {
 
 /** RTT per packet over the stream, with median and 95th percentile as reference lines. */
 export function seriesChart(c: SeriesChart): SafeHtml {
-  const W = 560, H = 230, L = 54, R = 14, T = 14, B = 42;
+  const W = 560,
+    H = 230,
+    L = 54,
+    R = 14,
+    T = 14,
+    B = 42;
   const xs = c.points.map((p) => p[0]);
   const ys = c.points.map((p) => p[1]);
   const xMax = niceCeil(Math.max(1, ...xs));
@@ -96,7 +103,11 @@ export interface BulletRow {
 
 /** Each value as a bar on a track that ends at 125 % of its target; the target is a thick mark. */
 export function bulletChart(rows: BulletRow[], targetLabel: string): SafeHtml {
-  const W = 1000, L = 250, R = 230, rowH = 30, T = 8;
+  const W = 1000,
+    L = 250,
+    R = 230,
+    rowH = 30,
+    T = 8;
   const H = T + rows.length * rowH + 22;
   const trackW = W - L - R;
   return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${targetLabel}">
@@ -138,7 +149,12 @@ export function barChart(groups: BarGroup[], logNote: string): { svg: SafeHtml; 
   const max = Math.max(...values, 1);
   const min = Math.min(...values, max);
   const log = max / min > 50;
-  const W = 1000, L = 230, R = 150, rowH = 22, gap = 14, T = 6;
+  const W = 1000,
+    L = 230,
+    R = 150,
+    rowH = 22,
+    gap = 14,
+    T = 6;
   const rows = groups.reduce((s, g) => s + g.bars.length, 0);
   const H = T + rows * rowH + groups.length * (gap + 16) + (log ? 40 : 26);
   const trackW = W - L - R;
@@ -204,7 +220,12 @@ const LINE_DASH = ['', '6 3', '2 3', '10 3 2 3'];
  * series are told apart by dash as well as colour so a greyscale print still reads.
  */
 export function lineChart(series: LineSeries[], unit: string, limits: Array<{ value: number; label: string }>, aria: string): SafeHtml {
-  const W = 560, H = 200, L = 54, R = 14, T = 14, B = 30;
+  const W = 560,
+    H = 200,
+    L = 54,
+    R = 14,
+    T = 14,
+    B = 30;
   const all = series.flatMap((s) => s.values);
   const xMax = Math.max(1, ...series.map((s) => s.values.length - 1));
   const shown = limits.filter((l) => l.value <= Math.max(...all, 0) * 4);

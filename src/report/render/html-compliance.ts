@@ -33,10 +33,26 @@ export function complianceSection(report: Report, x: HtmlText): SafeHtml {
 }
 
 function ruleRow(r: ReportResult, x: HtmlText): SafeHtml {
-  const d = r.facts as { profile: string; rule: string; title: string; outcome: string; severity: string; references?: Reference[]; decidedBy?: DecidedBy[] };
+  const d = r.facts as {
+    profile: string;
+    rule: string;
+    title: string;
+    outcome: string;
+    severity: string;
+    references?: Reference[];
+    decidedBy?: DecidedBy[];
+  };
   const id = `${d.profile}.${d.rule}`;
   const title = x.fromCheck('compliance', `${id}.title`) ?? d.title;
-  const outcomeClass = r.waiver ? 's-waived' : d.outcome === 'pass' ? 's-pass' : d.outcome === 'fail' ? 's-fail' : d.outcome === 'not-evaluated' ? 's-error' : 's-info';
+  const outcomeClass = r.waiver
+    ? 's-waived'
+    : d.outcome === 'pass'
+      ? 's-pass'
+      : d.outcome === 'fail'
+        ? 's-fail'
+        : d.outcome === 'not-evaluated'
+          ? 's-error'
+          : 's-info';
   const outcome = r.waiver ? x.t('report.waived') : cm(x.lang, `outcome_${d.outcome}` as 'outcome_pass');
   const refs = d.references ?? [];
   const facts = d.decidedBy ?? [];

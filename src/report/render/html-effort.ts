@@ -31,7 +31,9 @@ export type Owner = { kind: 'waiver'; name: string } | { kind: 'suggested'; cate
 /** A waiver's owner for the same check (and target or finding when the waiver names one). */
 export function ownerOf(report: Report, b: ReportBlocker): Owner {
   const candidates = report.waivers.filter((w) => w.check === b.check && w.owner);
-  const exact = candidates.find((w) => (w.target !== undefined && w.target === b.target) || (w.finding !== undefined && w.finding === b.finding));
+  const exact = candidates.find(
+    (w) => (w.target !== undefined && w.target === b.target) || (w.finding !== undefined && w.finding === b.finding),
+  );
   const loose = candidates.find((w) => w.target === undefined && w.finding === undefined);
   const w = exact ?? loose;
   return w?.owner ? { kind: 'waiver', name: w.owner } : { kind: 'suggested', category: b.category };

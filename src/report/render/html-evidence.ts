@@ -62,14 +62,20 @@ function outcomeCell(r: ReportResult, x: HtmlText): SafeHtml {
     const reason = r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable';
     parts.push(html`<span class="muted small">${x.t(reason)}</span>`);
   }
-  if (r.status === 'error' && !r.findings.length && r.error) parts.push(html`<span class="small">${x.t('report.error', { message: r.error.message })}</span>`);
+  if (r.status === 'error' && !r.findings.length && r.error)
+    parts.push(html`<span class="small">${x.t('report.error', { message: r.error.message })}</span>`);
   if (r.findings.length) {
-    parts.push(html`<ul class="findings small">${r.findings.map((f) => {
-      const fix = x.finding(r.check, f, 'remediation');
-      return html`<li><span class="badge sev-${f.severity}">${x.t(`severity.${f.severity}`)}</span> ${richText(x.finding(r.check, f, 'message'))}${fix ? html`<div class="fix"><strong>${x.t('report.fix')}:</strong> ${richText(fix)}</div>` : ''}</li>`;
-    })}</ul>`);
+    parts.push(
+      html`<ul class="findings small">${r.findings.map((f) => {
+        const fix = x.finding(r.check, f, 'remediation');
+        return html`<li><span class="badge sev-${f.severity}">${x.t(`severity.${f.severity}`)}</span> ${richText(x.finding(r.check, f, 'message'))}${fix ? html`<div class="fix"><strong>${x.t('report.fix')}:</strong> ${richText(fix)}</div>` : ''}</li>`;
+      })}</ul>`,
+    );
   }
   for (const b of r.blocks ?? []) parts.push(htmlBlock(b, x.blocks(r.check), x.t('html.chart.logScale')));
-  if (r.waiver) parts.push(html`<div class="small muted">${x.t('html.waivedBecause', { justification: r.waiver.justification })}${r.waiver.expires ? ` (${r.waiver.expires})` : ''}</div>`);
+  if (r.waiver)
+    parts.push(
+      html`<div class="small muted">${x.t('html.waivedBecause', { justification: r.waiver.justification })}${r.waiver.expires ? ` (${r.waiver.expires})` : ''}</div>`,
+    );
   return html`${parts}`;
 }

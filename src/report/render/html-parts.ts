@@ -44,7 +44,10 @@ export function thresholdText(x: HtmlText, m: Measurement): string {
 
 /** Ids stay ids; the stable anchor of a section or check. */
 export function anchor(...parts: string[]): string {
-  return parts.join('-').toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  return parts
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-');
 }
 
 export function statusCounts(results: ReportResult[]): Record<'pass' | 'warn' | 'fail' | 'other', number> {
@@ -68,4 +71,3 @@ export function richText(text: string): SafeHtml {
   if (pieces.length < 3 || pieces.length % 2 === 0) return html`${text}`;
   return html`${pieces.map((p, i) => (i % 2 ? html`<code>${p}</code>` : html`${p}`))}`;
 }
-

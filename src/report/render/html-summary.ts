@@ -1,7 +1,7 @@
 // The executive summary: verdict, score gauge, grade with its cap, category scores, and the
 // blockers in plain language with the fix, an owner and an effort estimate.
 
-import type { Report, ReportBlocker, ReportResult } from '../model.js';
+import type { Report, ReportBlocker } from '../model.js';
 import { resultOfBlocker } from './localize.js';
 import { scoreGauge } from './html-charts.js';
 import { changeKind, effortOf, ownerOf } from './html-effort.js';
@@ -57,11 +57,15 @@ function blockerList(report: Report, x: HtmlText): SafeHtml {
   const major = rows.filter((r) => !MINOR.has(r.b.severity));
   const minor = rows.filter((r) => MINOR.has(r.b.severity));
   return html`${major.length ? html`<ol class="blockers">${major.map(card)}</ol>` : ''}
-${minor.length ? html`<table class="blockers-minor">
+${
+  minor.length
+    ? html`<table class="blockers-minor">
   <colgroup><col style="width:4%"><col style="width:9%"><col style="width:34%"><col style="width:33%"><col style="width:12%"><col style="width:8%"></colgroup>
   <thead><tr><th>#</th><th>${x.t('html.col.severity')}</th><th>${x.t('html.col.problem')}</th><th>${x.t('html.col.fix')}</th><th>${x.t('html.col.owner')}</th><th>${x.t('html.col.effort')}</th></tr></thead>
   <tbody>${minor.map((r) => html`<tr data-blocker="${r.b.check}|${r.b.target}|${r.b.finding}"><td class="num">${r.n}</td><td>${severityBadge(x, r.b.severity)}</td><td><span class="mono small">${r.b.check} · ${r.b.target}</span><br>${richText(r.message)}</td><td class="small">${richText(r.fix)}</td><td class="small">${r.owner}</td><td class="small">${r.effort}</td></tr>`)}</tbody>
-</table>` : ''}`;
+</table>`
+    : ''
+}`;
 
   function card(r: BlockerFacts): SafeHtml {
     const b = r.b;

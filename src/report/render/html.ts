@@ -84,7 +84,9 @@ function categoryChapter(report: Report, category: Report['categories'][number],
   // Compliance rules are shown as the rules table above, not again as generic results.
   const shown = checks.filter((c) => c.id !== 'compliance');
   // Checks that did not apply to this site get one line each instead of an empty evidence table.
-  const idle = shown.filter((c) => report.results.filter((r) => r.check === c.id).every((r) => r.status === 'skipped' && !r.findings.length));
+  const idle = shown.filter((c) =>
+    report.results.filter((r) => r.check === c.id).every((r) => r.status === 'skipped' && !r.findings.length),
+  );
   const blocks = shown.filter((c) => !idle.includes(c)).map((c) => checkBlock(report, c, x));
   if (idle.length) blocks.push(notApplicableTable(report, idle, x));
   return html`<section class="chapter" id="${anchor('cat', category.id)}">
@@ -94,4 +96,3 @@ function categoryChapter(report: Report, category: Report['categories'][number],
   ${blocks.length ? html`<h3 class="evidence-head">${x.t('html.evidence')}</h3>${blocks}` : ''}
 </section>`;
 }
-

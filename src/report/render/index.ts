@@ -28,7 +28,10 @@ export interface OutputTarget {
 
 /** `allowed` narrows the formats a command offers (compare writes terminal, json and md only). */
 export function parseFormats(spec: string, out?: string, allowed: readonly string[] = FORMATS): OutputTarget[] {
-  const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new UsageError('--format needs at least one format', `formats: ${FORMATS.join(', ')}`);
   const targets = entries.map((entry) => {
     const eq = entry.indexOf('=');
@@ -67,7 +70,14 @@ export interface RenderContext {
 }
 
 /** How redaction must treat a format's text so that masking never breaks the format. */
-const TEXT_KIND: Record<Format, 'json' | 'xml' | 'text'> = { json: 'json', sarif: 'json', html: 'xml', junit: 'xml', md: 'text', terminal: 'text' };
+const TEXT_KIND: Record<Format, 'json' | 'xml' | 'text'> = {
+  json: 'json',
+  sarif: 'json',
+  html: 'xml',
+  junit: 'xml',
+  md: 'text',
+  terminal: 'text',
+};
 
 export function render(report: Report, format: Format, ctx: RenderContext): string {
   const text = renderText(report, format, ctx);
@@ -92,7 +102,13 @@ function renderText(report: Report, format: Format, given: RenderContext): strin
     case 'sarif':
       return renderSarif(report, { text: english, ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}) });
     case 'terminal':
-      return renderTerminal(report, { lang: ctx.lang, color: ctx.color, ...(ctx.verbose ? { verbose: true } : {}), ...catalogs, ...(ctx.width ? { width: ctx.width } : {}) });
+      return renderTerminal(report, {
+        lang: ctx.lang,
+        color: ctx.color,
+        ...(ctx.verbose ? { verbose: true } : {}),
+        ...catalogs,
+        ...(ctx.width ? { width: ctx.width } : {}),
+      });
   }
 }
 
@@ -107,7 +123,11 @@ export interface OutputFailure {
  * Renders every target and writes each file on its own, atomically: one format that cannot be
  * rendered or written does not cost the others. Text for stdout is returned for the caller to print.
  */
-export async function writeOutputs(report: Report, targets: OutputTarget[], ctx: RenderContext): Promise<{ stdout?: string; failures: OutputFailure[] }> {
+export async function writeOutputs(
+  report: Report,
+  targets: OutputTarget[],
+  ctx: RenderContext,
+): Promise<{ stdout?: string; failures: OutputFailure[] }> {
   let stdout: string | undefined;
   const failures: OutputFailure[] = [];
   for (const target of targets) {

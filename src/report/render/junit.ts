@@ -44,10 +44,15 @@ function seconds(ms: number): string {
 function testcase(c: Case, text: MessageText): string[] {
   const r = c.result;
   const open = `    <testcase classname="${xmlAttr(r.category)}" name="${xmlAttr(`${r.check} · ${displayTarget(r)}`)}" time="${seconds(r.durationMs)}"`;
-  const worst = r.findings.reduce<ReportResult['findings'][number] | undefined>((w, f) => (w && rank(w.severity) >= rank(f.severity) ? w : f), undefined);
+  const worst = r.findings.reduce<ReportResult['findings'][number] | undefined>(
+    (w, f) => (w && rank(w.severity) >= rank(f.severity) ? w : f),
+    undefined,
+  );
   switch (c.kind) {
     case 'skipped': {
-      const why = r.waiver ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}` : `not applicable${r.reason ? ` (${r.reason})` : ''}`;
+      const why = r.waiver
+        ? `waived: ${r.waiver.justification}${r.waiver.expires ? ` (until ${r.waiver.expires})` : ''}`
+        : `not applicable${r.reason ? ` (${r.reason})` : ''}`;
       return [`${open}>`, `      <skipped message="${xmlAttr(why)}"/>`, '    </testcase>'];
     }
     case 'failure':
@@ -55,7 +60,11 @@ function testcase(c: Case, text: MessageText): string[] {
       const message = worst ? text(r.check, worst.message) : (r.error?.message ?? `${r.check} ${r.status}`);
       const type = worst ? `${worst.severity}:${worst.id}` : (r.error?.kind ?? r.status);
       const body = findingsText(r, text) || r.error?.message || '';
-      return [`${open}>`, `      <${c.kind} message="${xmlAttr(message)}" type="${xmlAttr(type)}">${xmlText(body)}</${c.kind}>`, '    </testcase>'];
+      return [
+        `${open}>`,
+        `      <${c.kind} message="${xmlAttr(message)}" type="${xmlAttr(type)}">${xmlText(body)}</${c.kind}>`,
+        '    </testcase>',
+      ];
     }
     case 'pass': {
       const body = findingsText(r, text);

@@ -8,7 +8,9 @@ const META = /[\\`*_[\]|<>~&]/g;
 
 /** Inline text: every Markdown metacharacter backslash-escaped, line breaks folded to spaces. */
 export function mdText(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, ' ').replace(META, (ch) => (ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '&' ? '&amp;' : `\\${ch}`));
+  return text
+    .replace(/\r\n|\r|\n/g, ' ')
+    .replace(META, (ch) => (ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '&' ? '&amp;' : `\\${ch}`));
 }
 
 /** A table cell: like mdText; an empty cell stays visibly empty. */

@@ -33,12 +33,16 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     : report.gradeCap
       ? ` (${t('report.gradeCapped', { grade: report.gradeCap.grade, reason: t(`cap.${report.gradeCap.reason}`) })})`
       : '';
-  if (report.interruption) out.push(`> **${mdText(t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind }))}**`, '');
+  if (report.interruption)
+    out.push(`> **${mdText(t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind }))}**`, '');
   out.push(
     ...mdTable(
       [mdCell(t('md.summary')), ' '],
       [
-        [mdCell(t('report.verdict')), `${VERDICT_ICON[report.verdict]} **${mdText(t(`verdict.${report.verdict}`))}**${report.complete ? '' : ` (${mdText(t('report.incomplete'))})`}`],
+        [
+          mdCell(t('report.verdict')),
+          `${VERDICT_ICON[report.verdict]} **${mdText(t(`verdict.${report.verdict}`))}**${report.complete ? '' : ` (${mdText(t('report.incomplete'))})`}`,
+        ],
         [mdCell(t('report.score')), report.score === null ? '—' : `**${report.score}**/100`],
         [mdCell(t('report.grade')), `**${grade}**${mdText(gradeNote)}`],
         [mdCell(t('report.site')), mdCell(report.site.name)],
@@ -51,7 +55,12 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     '',
   );
   if (report.gate) {
-    out.push(report.gate.passed ? `**${mdText(t('report.gate.passed'))}**` : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') }))}**`, '');
+    out.push(
+      report.gate.passed
+        ? `**${mdText(t('report.gate.passed'))}**`
+        : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') }))}**`,
+      '',
+    );
   }
 
   out.push(`## ${mdText(t('report.blockers'))}`, '');
@@ -59,13 +68,29 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   else {
     out.push(
       ...mdTable(
-        ['#', mdCell(t('md.severity')), mdCell(t('col.check')), mdCell(t('col.target')), mdCell(t('md.finding')), mdCell(t('report.fix')), mdCell(t('md.location'))],
+        [
+          '#',
+          mdCell(t('md.severity')),
+          mdCell(t('col.check')),
+          mdCell(t('col.target')),
+          mdCell(t('md.finding')),
+          mdCell(t('report.fix')),
+          mdCell(t('md.location')),
+        ],
         report.blockers.map((b, i) => {
           const r = resultOfBlocker(report, b);
           const f = r?.findings.find((y) => y.id === b.finding);
           const message = r && f ? x.finding(b.check, f, 'message') : b.finding;
           const fix = r && f ? x.finding(b.check, f, 'remediation') : '';
-          return [String(i + 1), `**${mdText(t(`severity.${b.severity}`))}**`, mdCell(x.checkTitle(report, b.check)), mdCode(r ? displayTarget(r) : b.target), mdCell(message), mdCell(fix), loc(b.location)];
+          return [
+            String(i + 1),
+            `**${mdText(t(`severity.${b.severity}`))}**`,
+            mdCell(x.checkTitle(report, b.check)),
+            mdCode(r ? displayTarget(r) : b.target),
+            mdCell(message),
+            mdCell(fix),
+            loc(b.location),
+          ];
         }),
       ),
       '',
@@ -78,7 +103,12 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
       [mdCell(t('md.category')), mdCell(t('col.score')), mdCell(t('md.weight')), mdCell(t('col.status'))],
       report.categories
         .filter((c) => c.status !== 'not-applicable')
-        .map((c) => [mdCell(t(`category.${c.id}`)), c.score === null ? '—' : String(c.score), String(c.weight), c.status === 'incomplete' ? mdCell(t('report.incomplete')) : ' ']),
+        .map((c) => [
+          mdCell(t(`category.${c.id}`)),
+          c.score === null ? '—' : String(c.score),
+          String(c.weight),
+          c.status === 'incomplete' ? mdCell(t('report.incomplete')) : ' ',
+        ]),
     ),
     '',
   );
@@ -86,11 +116,23 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   out.push(`## ${mdText(t('report.results'))}`, '');
   const sorted = report.results
     .filter((r) => r.check !== 'compliance')
-    .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.check.localeCompare(b.check) || a.target.localeCompare(b.target));
+    .sort(
+      (a, b) =>
+        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+        a.check.localeCompare(b.check) ||
+        a.target.localeCompare(b.target),
+    );
   const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass');
   out.push(
     ...mdTable(
-      [mdCell(t('col.status')), mdCell(t('col.check')), mdCell(t('col.target')), mdCell(t('col.result')), mdCell(t('report.fix')), mdCell(t('col.time'))],
+      [
+        mdCell(t('col.status')),
+        mdCell(t('col.check')),
+        mdCell(t('col.target')),
+        mdCell(t('col.result')),
+        mdCell(t('report.fix')),
+        mdCell(t('col.time')),
+      ],
       shown.map((r) => {
         const status = r.waiver ? `➖ ${mdText(t('report.waived'))}` : `${STATUS_ICON[r.status]} ${mdText(t(`status.${r.status}`))}`;
         const first = r.findings[0];
@@ -109,7 +151,13 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     for (const b of r.blocks!) {
       const tb = textBlock(b, blockText(x.tr, opts.catalogs?.get(r.check), String), x.tr);
       if (tb.title) out.push(`**${mdText(tb.title)}**`, '');
-      out.push(...mdTable((tb.header ?? ['', '']).map(mdCell), tb.rows.map((row) => row.map(mdCell))), '');
+      out.push(
+        ...mdTable(
+          (tb.header ?? ['', '']).map(mdCell),
+          tb.rows.map((row) => row.map(mdCell)),
+        ),
+        '',
+      );
       if (tb.note) out.push(`_${mdText(tb.note)}_`, '');
     }
     out.push('</details>', '');
@@ -121,13 +169,26 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     out.push(`## ${mdText(t('report.waivers'))}`, '');
     out.push(
       ...mdTable(
-        [mdCell(t('md.waiverCheck')), mdCell(t('md.justification')), mdCell(t('md.expires')), mdCell(t('md.owner')), mdCell(t('md.waiverState')), mdCell(t('md.location'))],
+        [
+          mdCell(t('md.waiverCheck')),
+          mdCell(t('md.justification')),
+          mdCell(t('md.expires')),
+          mdCell(t('md.owner')),
+          mdCell(t('md.waiverState')),
+          mdCell(t('md.location')),
+        ],
         report.waivers.map((w) => [
           mdCode([w.check, w.target, w.finding].filter(Boolean).join(' · ')),
           mdCell(w.justification),
           mdCell(w.expires ?? '—'),
           mdCell(w.owner ?? '—'),
-          mdCell(w.status === 'expired' ? t('report.waiverExpired', { date: w.expires ?? '' }) : w.status === 'unused' ? t('report.waiverUnused') : t('md.waiverApplied')),
+          mdCell(
+            w.status === 'expired'
+              ? t('report.waiverExpired', { date: w.expires ?? '' })
+              : w.status === 'unused'
+                ? t('report.waiverUnused')
+                : t('md.waiverApplied'),
+          ),
           loc(w.location),
         ]),
       ),
@@ -136,7 +197,10 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   }
 
   const checks = new Set(report.results.map((r) => r.check)).size;
-  out.push(`_${mdText(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks }))}_`, '');
+  out.push(
+    `_${mdText(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks }))}_`,
+    '',
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -146,7 +210,8 @@ function summary(r: ReportResult, x: ReportText): string {
     const why = r.findings[0] ? x.finding(r.check, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped')
+    return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return x.finding(r.check, first, 'message');
   const parts: string[] = [];
@@ -171,14 +236,33 @@ function complianceSection(report: Report, x: ReportText, verbose: boolean): str
   const order = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
   for (const p of report.compliance ?? []) {
     out.push(`### ${mdText(p.id)} v${mdText(p.version)} — ${mdText(x.profileTitle(p.id) ?? p.title)}`, '');
-    out.push(mdText(t('md.profileSummary', { passed: p.passed, failed: p.failed, notEvaluated: p.notEvaluated, notApplicable: p.notApplicable, waived: p.waived })), '');
+    out.push(
+      mdText(
+        t('md.profileSummary', {
+          passed: p.passed,
+          failed: p.failed,
+          notEvaluated: p.notEvaluated,
+          notApplicable: p.notApplicable,
+          waived: p.waived,
+        }),
+      ),
+      '',
+    );
     const mine = report.results
       .filter((r) => r.check === 'compliance' && r.target === p.id)
       .filter((r) => verbose || r.facts.outcome !== 'not-applicable')
       .sort((a, b) => order.indexOf(String(a.facts.outcome)) - order.indexOf(String(b.facts.outcome)));
     out.push(
       ...mdTable(
-        [mdCell(t('md.outcome')), mdCell(t('md.rule')), mdCell(t('md.severity')), mdCell(t('md.clause')), mdCell(t('md.finding')), mdCell(t('report.fix')), mdCell(t('md.location'))],
+        [
+          mdCell(t('md.outcome')),
+          mdCell(t('md.rule')),
+          mdCell(t('md.severity')),
+          mdCell(t('md.clause')),
+          mdCell(t('md.finding')),
+          mdCell(t('report.fix')),
+          mdCell(t('md.location')),
+        ],
         mine.map((r) => {
           const d = r.facts as unknown as RuleDetails;
           const id = `${d.profile}.${d.rule}`;

@@ -29,7 +29,13 @@ export interface SarifOptions {
 export const SECURITY_SEVERITY: Record<Exclude<Severity, 'info'>, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0' };
 
 /** SARIF levels: error fails a code-scanning check run, warning and note do not. */
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
@@ -54,7 +60,14 @@ function findingsOf(report: Report): Located[] {
       for (const f of r.findings) out.push({ result: r, finding: f });
     } else if (r.status === 'error') {
       const detail = r.error?.message ?? 'no result';
-      out.push({ result: r, finding: { id: `${r.check}.not-measured`, severity: 'medium', message: { id: 'sarif.not-measured', params: { check: r.check, target: r.target, detail } } } });
+      out.push({
+        result: r,
+        finding: {
+          id: `${r.check}.not-measured`,
+          severity: 'medium',
+          message: { id: 'sarif.not-measured', params: { check: r.check, target: r.target, detail } },
+        },
+      });
     }
   }
   return out;
@@ -77,18 +90,30 @@ function physicalLocation(loc: SourceLocation, root: string) {
 }
 
 function rule(id: string, located: Located[], check: ReportCheck | undefined, description: string | undefined, text: MessageText) {
-  const severity = located.reduce<Severity>((w, l) => (SEVERITY_RANK[l.finding.severity] > SEVERITY_RANK[w] ? l.finding.severity : w), 'info');
+  const severity = located.reduce<Severity>(
+    (w, l) => (SEVERITY_RANK[l.finding.severity] > SEVERITY_RANK[w] ? l.finding.severity : w),
+    'info',
+  );
   const first = located[0]!;
   const withFix = located.find((l) => l.finding.remediation);
   const remediation = withFix ? text(withFix.result.check, withFix.finding.remediation!) : undefined;
   const about = description ?? check?.title ?? first.result.check;
   const url = check?.references.find((r) => r.url)?.url;
   const references = (check?.references ?? []).map((r) => `${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
-  const helpText = [about, ...(remediation ? [`Remediation: ${remediation}`] : []), ...(references.length ? [`References: ${references.join('; ')}`] : [])].join('\n\n');
+  const helpText = [
+    about,
+    ...(remediation ? [`Remediation: ${remediation}`] : []),
+    ...(references.length ? [`References: ${references.join('; ')}`] : []),
+  ].join('\n\n');
   const helpMarkdown = [
     about,
     ...(remediation ? [`**Remediation:** ${remediation}`] : []),
-    ...(check?.references.length ? ['**References:**', ...check.references.map((r) => `- ${r.url ? `[${r.title}](${r.url})` : r.title}${r.clause ? ` ${r.clause}` : ''}`)] : []),
+    ...(check?.references.length
+      ? [
+          '**References:**',
+          ...check.references.map((r) => `- ${r.url ? `[${r.title}](${r.url})` : r.title}${r.clause ? ` ${r.clause}` : ''}`),
+        ]
+      : []),
   ].join('\n\n');
   return {
     id,
@@ -112,7 +137,9 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
   const root = opts.root ?? process.cwd();
   // Findings the tool adds itself (an error without findings) are worded here, not in a check's catalog.
   const text: MessageText = (check, msg) =>
-    msg.id === 'sarif.not-measured' ? `${msg.params?.check} could not measure ${msg.params?.target}: ${msg.params?.detail}` : (opts.text ?? ((_c, m) => m.id))(check, msg);
+    msg.id === 'sarif.not-measured'
+      ? `${msg.params?.check} could not measure ${msg.params?.target}: ${msg.params?.detail}`
+      : (opts.text ?? ((_c, m) => m.id))(check, msg);
   const located = findingsOf(report);
   const byRule = new Map<string, Located[]>();
   for (const l of located) byRule.set(l.finding.id, [...(byRule.get(l.finding.id) ?? []), l]);
@@ -133,8 +160,26 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
       message: { text: `${text(r.check, f.message)}${f.remediation ? ` Remediation: ${text(r.check, f.remediation)}` : ''}` },
       ...(where ? { locations: [physicalLocation(where, root)] } : {}),
       partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(r.check, r.target, f.id) },
-      ...(r.waiver ? { suppressions: [{ kind: 'external', status: 'accepted', justification: r.waiver.justification, ...(r.waiver.location ? { location: physicalLocation(r.waiver.location, root) } : {}) }] } : {}),
-      properties: { check: r.check, target: r.target, category: r.category, status: r.status, severity: f.severity, ...(f.evidence ? { evidence: f.evidence } : {}) },
+      ...(r.waiver
+        ? {
+            suppressions: [
+              {
+                kind: 'external',
+                status: 'accepted',
+                justification: r.waiver.justification,
+                ...(r.waiver.location ? { location: physicalLocation(r.waiver.location, root) } : {}),
+              },
+            ],
+          }
+        : {}),
+      properties: {
+        check: r.check,
+        target: r.target,
+        category: r.category,
+        status: r.status,
+        severity: f.severity,
+        ...(f.evidence ? { evidence: f.evidence } : {}),
+      },
     };
   });
   const log = {

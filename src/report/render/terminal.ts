@@ -1,7 +1,7 @@
 // The human summary: verdict first, then blockers with their fixes, categories, results, waivers.
 
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Catalog, Message, Status } from '../../plugin-api.js';
+import type { Catalog, Status } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
 import { translator, type Lang } from '../../i18n/index.js';
 import type { Report, ReportFinding, ReportResult } from '../model.js';
@@ -32,13 +32,23 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     return msg ? messageText(tr, opts.catalogs?.get(r.check), msg) : '';
   };
   const statusColor = (s: Status, text: string) =>
-    s === 'pass' ? c.green(text) : s === 'fail' ? c.red(text) : s === 'warn' ? c.yellow(text) : s === 'error' ? c.magenta(text) : c.dim(text);
+    s === 'pass'
+      ? c.green(text)
+      : s === 'fail'
+        ? c.red(text)
+        : s === 'warn'
+          ? c.yellow(text)
+          : s === 'error'
+            ? c.magenta(text)
+            : c.dim(text);
   const verdictColor = report.verdict === 'READY' ? c.green.bold : report.verdict === 'NOT READY' ? c.red.bold : c.yellow.bold;
   const lines: string[] = [];
   const out = (s = '') => lines.push(s);
 
   out(c.bold(`${t('report.title')} · siteready ${report.tool.version}`));
-  out(`${pad(t('report.site'), 8)} ${report.site.name}${report.site.organisation ? ` (${report.site.organisation})` : ''} · ${report.site.file}`);
+  out(
+    `${pad(t('report.site'), 8)} ${report.site.name}${report.site.organisation ? ` (${report.site.organisation})` : ''} · ${report.site.file}`,
+  );
   const grade = report.grade ?? '—';
   const gradeNote = report.gradeNote
     ? c.dim(` (${t(report.gradeNote === 'unreachable' ? 'grade.unreachable' : 'grade.nothing')})`)
@@ -70,21 +80,34 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     if (cat.status === 'not-applicable') continue;
     const score = cat.score === null ? '—' : String(cat.score);
     const bar = cat.score === null ? '' : `${'█'.repeat(Math.round(cat.score / 5))}${'░'.repeat(20 - Math.round(cat.score / 5))}`;
-    out(`  ${pad(t(`category.${cat.id}`), 14)} ${score.padStart(3)}  ${c.dim(bar)}${cat.status === 'incomplete' ? c.magenta(` ${t('report.incomplete')}`) : ''}`);
+    out(
+      `  ${pad(t(`category.${cat.id}`), 14)} ${score.padStart(3)}  ${c.dim(bar)}${cat.status === 'incomplete' ? c.magenta(` ${t('report.incomplete')}`) : ''}`,
+    );
   }
   out();
 
   out(c.bold(t('report.results')));
   // Compliance rules get their own section below.
-  const sorted = report.results.filter((r) => r.check !== 'compliance').sort(
-    (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.check.localeCompare(b.check) || a.target.localeCompare(b.target),
-  );
-  const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass' && r.status !== 'skipped').concat(sorted.filter((r) => r.status === 'pass').slice(0, 12));
+  const sorted = report.results
+    .filter((r) => r.check !== 'compliance')
+    .sort(
+      (a, b) =>
+        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
+        a.check.localeCompare(b.check) ||
+        a.target.localeCompare(b.target),
+    );
+  const shown = opts.verbose
+    ? sorted
+    : sorted.filter((r) => r.status !== 'pass' && r.status !== 'skipped').concat(sorted.filter((r) => r.status === 'pass').slice(0, 12));
   const hidden = sorted.length - shown.length;
   const targetW = Math.min(28, Math.max(6, ...shown.map((r) => r.target.length)));
   const checkW = Math.min(16, Math.max(5, ...shown.map((r) => r.check.length)));
   const fixedW = 8 + checkW + targetW + 8 + 8;
-  out(c.dim(`  ${pad(t('col.status'), 7)} ${pad(t('col.check'), checkW)} ${pad(t('col.target'), targetW)} ${pad(t('col.result'), width - fixedW)} ${t('col.time')}`));
+  out(
+    c.dim(
+      `  ${pad(t('col.status'), 7)} ${pad(t('col.check'), checkW)} ${pad(t('col.target'), targetW)} ${pad(t('col.result'), width - fixedW)} ${t('col.time')}`,
+    ),
+  );
   for (const r of shown) {
     const status = pad(r.waiver ? t('report.waived') : t(`status.${r.status}`), 7);
     const summary = truncate(resultSummary(r, t, findingText), width - fixedW);
@@ -93,27 +116,51 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     );
     // What the check shows of its facts, under its row: every block with --verbose; otherwise the first
     // few of a result that needs attention (a TLS audit's grade and matrix, say).
-    const shownBlocks = opts.verbose ? (r.blocks ?? []) : r.status === 'fail' || r.status === 'warn' ? (r.blocks ?? []).slice(0, DEFAULT_BLOCKS) : [];
-    for (const b of shownBlocks) lines.push(...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)));
+    const shownBlocks = opts.verbose
+      ? (r.blocks ?? [])
+      : r.status === 'fail' || r.status === 'warn'
+        ? (r.blocks ?? []).slice(0, DEFAULT_BLOCKS)
+        : [];
+    for (const b of shownBlocks)
+      lines.push(
+        ...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)),
+      );
   }
   if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
   out();
 
   if (report.compliance?.length) {
-    lines.push(...renderCompliance(report, { lang: opts.lang, color: c, verbose: Boolean(opts.verbose), width, catalogs: opts.catalogs?.get('compliance') }));
+    lines.push(
+      ...renderCompliance(report, {
+        lang: opts.lang,
+        color: c,
+        verbose: Boolean(opts.verbose),
+        width,
+        catalogs: opts.catalogs?.get('compliance'),
+      }),
+    );
     out();
   }
 
   if (report.waivers.length) {
     out(c.bold(t('report.waivers')));
     for (const w of report.waivers) {
-      const state = w.status === 'expired' ? c.red(t('report.waiverExpired', { date: w.expires ?? '' })) : w.status === 'unused' ? c.yellow(t('report.waiverUnused')) : c.dim(w.expires ? `→ ${w.expires}` : '');
+      const state =
+        w.status === 'expired'
+          ? c.red(t('report.waiverExpired', { date: w.expires ?? '' }))
+          : w.status === 'unused'
+            ? c.yellow(t('report.waiverUnused'))
+            : c.dim(w.expires ? `→ ${w.expires}` : '');
       out(`  ${w.check}${w.target ? ` · ${w.target}` : ''}: ${w.justification} ${state}`);
     }
     out();
   }
   if (report.gate) {
-    out(report.gate.passed ? c.green(t('report.gate.passed')) : c.red.bold(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') })));
+    out(
+      report.gate.passed
+        ? c.green(t('report.gate.passed'))
+        : c.red.bold(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') })),
+    );
   }
   const checks = new Set(report.results.map((r) => r.check)).size;
   out(c.dim(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks })));
@@ -141,11 +188,13 @@ function resultSummary(
     const why = r.findings[0] ? findingText(r, r.findings[0], 'message') : (r.error?.message ?? '');
     return t('report.error', { message: why });
   }
-  if (r.status === 'skipped') return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
+  if (r.status === 'skipped')
+    return t(r.reason === 'disabled' ? 'report.disabled' : r.reason === 'opt-in' ? 'report.optIn' : 'report.notApplicable');
   const first = r.findings[0];
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
-  if (r.classification !== undefined) parts.push(r.path === 'proxy' ? t('report.viaProxy', { classification: r.classification! }) : r.classification!);
+  if (r.classification !== undefined)
+    parts.push(r.path === 'proxy' ? t('report.viaProxy', { classification: r.classification! }) : r.classification!);
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }

@@ -3,7 +3,16 @@
 // phrases.ts), or undefined when the scan does not have the facts to tell (the rule is then
 // reported as not evaluated).
 
-import { canonicalGroup, certificateKeyLabel, certificateRsaBits, dhOrRsaBits, ephemeralKeyLabel, groupRsaBits, isFiniteFieldKx, signatureDigest } from '../key-strength.js';
+import {
+  canonicalGroup,
+  certificateKeyLabel,
+  certificateRsaBits,
+  dhOrRsaBits,
+  ephemeralKeyLabel,
+  groupRsaBits,
+  isFiniteFieldKx,
+  signatureDigest,
+} from '../key-strength.js';
 import { eitherOf, phrase, uniquePhrases, type Phrase } from '../phrases.js';
 import { NAMED_GROUPS } from '../registry.js';
 import { offeredVersions, suiteCode, suiteLabel, unique } from '../suite-traits.js';
@@ -32,9 +41,11 @@ export function versionFindings(scan: TlsScan, policy: VersionPolicy): Phrase[] 
   const offered = offeredVersions(scan);
   const unknown = (v: TlsVersionName) => scan.versions[v] === 'unknown' && !offered.includes(v);
   const offending: Phrase[] = offered.filter((v) => !policy.allowed.includes(v));
-  for (const v of policy.required ?? []) if (!offered.includes(v) && !unknown(v)) offending.push(phrase('tls.item.not-offered', { versions: v }));
+  for (const v of policy.required ?? [])
+    if (!offered.includes(v) && !unknown(v)) offending.push(phrase('tls.item.not-offered', { versions: v }));
   const any = policy.requiredAny ?? [];
-  if (any.length && !any.some((v) => offered.includes(v)) && !any.some(unknown)) offending.push(phrase('tls.item.not-offered', { versions: eitherOf(any) }));
+  if (any.length && !any.some((v) => offered.includes(v)) && !any.some(unknown))
+    offending.push(phrase('tls.item.not-offered', { versions: eitherOf(any) }));
   if (offending.length) return offending;
   const undecided = Object.keys(scan.versions).some((v) => unknown(v as TlsVersionName));
   return undecided ? undefined : [];
@@ -53,7 +64,9 @@ export function suitesOutside(scan: TlsScan, scope: SuiteScope, allowed: Readonl
 
 /** Named groups the server accepted ((EC)DHE and TLS 1.3 key shares), IANA spelling. */
 export function acceptedGroups(scan: TlsScan): string[] {
-  const named = [...scan.groups, ...scan.accepted.map((s) => s.group).filter((g): g is string => g !== undefined)].filter((g) => !/^DH /i.test(g));
+  const named = [...scan.groups, ...scan.accepted.map((s) => s.group).filter((g): g is string => g !== undefined)].filter(
+    (g) => !/^DH /i.test(g),
+  );
   return unique(named.map(canonicalGroup));
 }
 
@@ -160,7 +173,6 @@ export function stapling(scan: TlsScan): Tristate {
   if (scan.facts.ocspStapling !== 'unknown') return scan.facts.ocspStapling;
   return scan.certificate ? scan.certificate.ocspStapled : 'unknown';
 }
-
 
 export function compressionFindings(scan: TlsScan): Phrase[] | undefined {
   const c = scan.facts.compression;

@@ -78,13 +78,28 @@ export function mozillaRules(scan: TlsScan, p: MozillaProfile): RuleOutcome[] {
   const rules: RuleOutcome[] = [
     // The generator's ssl_protocols line is the profile: offering less breaks its oldest clients,
     // offering more is outside it.
-    { key: 'protocols', level: 'required', source: source(p, 'tls_versions'), offending: versionFindings(scan, { allowed: p.tlsVersions, required: p.tlsVersions }) },
+    {
+      key: 'protocols',
+      level: 'required',
+      source: source(p, 'tls_versions'),
+      offending: versionFindings(scan, { allowed: p.tlsVersions, required: p.tlsVersions }),
+    },
     { key: 'cipher-suites', level: 'required', source: source(p, 'ciphers'), offending: suitesOutside(scan, 'legacy', new Set(p.ciphers)) },
-    { key: 'tls13-cipher-suites', level: 'required', source: source(p, 'ciphersuites'), offending: suitesOutside(scan, 'tls13', new Set(p.ciphersuites)) },
+    {
+      key: 'tls13-cipher-suites',
+      level: 'required',
+      source: source(p, 'ciphersuites'),
+      offending: suitesOutside(scan, 'tls13', new Set(p.ciphersuites)),
+    },
     { key: 'groups', level: 'required', source: source(p, 'tls_curves'), offending: groupsOutside(scan, p.tlsCurves) },
   ];
   if (p.dhParamSize !== null) {
-    rules.push({ key: 'dh-param-size', level: 'required', source: source(p, 'dh_param_size'), offending: weakEphemeralKeys(scan, p.dhParamSize, 0) });
+    rules.push({
+      key: 'dh-param-size',
+      level: 'required',
+      source: source(p, 'dh_param_size'),
+      offending: weakEphemeralKeys(scan, p.dhParamSize, 0),
+    });
   }
   const signatures = p.certificateSignatures.map((s) => s.toLowerCase());
   rules.push(
@@ -98,13 +113,17 @@ export function mozillaRules(scan: TlsScan, p: MozillaProfile): RuleOutcome[] {
       key: 'certificate-signature',
       level: 'required',
       source: source(p, 'certificate_signatures'),
-      offending: withCertificate(scan, (_c, leaf) => (signatures.includes(leaf.signatureAlgorithm.toLowerCase()) ? [] : [leaf.signatureAlgorithm])),
+      offending: withCertificate(scan, (_c, leaf) =>
+        signatures.includes(leaf.signatureAlgorithm.toLowerCase()) ? [] : [leaf.signatureAlgorithm],
+      ),
     },
     {
       key: 'certificate-lifespan',
       level: 'required',
       source: source(p, 'maximum_certificate_lifespan'),
-      offending: withCertificate(scan, (c) => (c.lifetimeDays > p.maximumCertificateLifespan ? [phrase('tls.item.lifetime', { days: c.lifetimeDays })] : [])),
+      offending: withCertificate(scan, (c) =>
+        c.lifetimeDays > p.maximumCertificateLifespan ? [phrase('tls.item.lifetime', { days: c.lifetimeDays })] : [],
+      ),
     },
     { key: 'ocsp-stapling', level: 'recommended', source: source(p, 'ocsp_staple'), offending: ocspFindings(scan) },
     { key: 'hsts', level: 'recommended', source: source(p, 'hsts_min_age'), offending: hstsFindings(scan, p.hstsMinAge) },
@@ -113,7 +132,9 @@ export function mozillaRules(scan: TlsScan, p: MozillaProfile): RuleOutcome[] {
       key: 'cipher-preference',
       level: 'recommended',
       source: source(p, 'server_preferred_order'),
-      offending: p.tlsVersions.filter((v) => scan.preference[v] === 'server').map((version) => phrase('tls.item.preference.server', { version })),
+      offending: p.tlsVersions
+        .filter((v) => scan.preference[v] === 'server')
+        .map((version) => phrase('tls.item.preference.server', { version })),
     },
   );
   return rules;

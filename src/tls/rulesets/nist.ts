@@ -47,7 +47,16 @@ export const NIST_TLS13_SUITES: readonly number[] = [0x1301, 0x1302, 0x1304, 0x1
  * (SP 800-186, which added Curve25519, came in 2023 and the guideline has not been revised since);
  * the stricter reading reports them.
  */
-export const NIST_GROUPS: readonly string[] = ['secp256r1', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
+export const NIST_GROUPS: readonly string[] = [
+  'secp256r1',
+  'secp384r1',
+  'secp521r1',
+  'ffdhe2048',
+  'ffdhe3072',
+  'ffdhe4096',
+  'ffdhe6144',
+  'ffdhe8192',
+];
 
 export function nistRules(scan: TlsScan): RuleOutcome[] {
   return [
@@ -59,8 +68,18 @@ export function nistRules(scan: TlsScan): RuleOutcome[] {
       offending: versionFindings(scan, { allowed: ['TLSv1.2', 'TLSv1.3'], requiredAny: ['TLSv1.2', 'TLSv1.3'] }),
     },
     { key: 'tls13', level: 'required', source: `${DOC} §3.1 (TLS 1.3 by 1 January 2024)`, offending: tls13Findings(scan) },
-    { key: 'cipher-suites', level: 'required', source: `${DOC} §3.3.1.1`, offending: suitesOutside(scan, 'legacy', new Set(NIST_TLS12_SUITES)) },
-    { key: 'tls13-cipher-suites', level: 'required', source: `${DOC} §3.3.1.2`, offending: suitesOutside(scan, 'tls13', new Set(NIST_TLS13_SUITES)) },
+    {
+      key: 'cipher-suites',
+      level: 'required',
+      source: `${DOC} §3.3.1.1`,
+      offending: suitesOutside(scan, 'legacy', new Set(NIST_TLS12_SUITES)),
+    },
+    {
+      key: 'tls13-cipher-suites',
+      level: 'required',
+      source: `${DOC} §3.3.1.2`,
+      offending: suitesOutside(scan, 'tls13', new Set(NIST_TLS13_SUITES)),
+    },
     { key: 'cipher-preference', level: 'recommended', source: `${DOC} §3.3.1`, offending: preferenceFindings(scan) },
     { key: 'groups', level: 'required', source: `${DOC} §3.3.2`, offending: groupsOutside(scan, NIST_GROUPS) },
     // 112-bit security (§3.3.1, SP 800-57): DH primes of 2048 bits, curves of 224 bits.
@@ -70,7 +89,9 @@ export function nistRules(scan: TlsScan): RuleOutcome[] {
       level: 'required',
       source: `${DOC} §3.2.1`,
       // RSA 2048+; the curve "should be P-256 or P-384"; DSA keep a 2048-bit prime.
-      offending: withCertificate(scan, (_c, leaf) => certificateKeyFindings(leaf, { minRsaBits: 2048, minEcBits: 256, curves: ['secp256r1', 'secp384r1'], otherTypes: ['DSA'] })),
+      offending: withCertificate(scan, (_c, leaf) =>
+        certificateKeyFindings(leaf, { minRsaBits: 2048, minEcBits: 256, curves: ['secp256r1', 'secp384r1'], otherTypes: ['DSA'] }),
+      ),
     },
     {
       key: 'certificate-signature',

@@ -29,7 +29,10 @@ export function pciRules(scan: TlsScan): RuleOutcome[] {
       // 3DES keeps 112 bits of key but its 64-bit block is broken by SWEET32, and NIST disallowed
       // it for encryption after 2023 (SP 800-131A Rev. 2): not strong cryptography any more.
       offending: scan.accepted
-        .filter((s) => s.strength === 'insecure' || isNullCipher(s) || isExport(s) || isAnonymous(s) || isRc4(s) || has64BitBlock(s) || s.bits < 112)
+        .filter(
+          (s) =>
+            s.strength === 'insecure' || isNullCipher(s) || isExport(s) || isAnonymous(s) || isRc4(s) || has64BitBlock(s) || s.bits < 112,
+        )
         .map(suiteLabel),
     },
     {

@@ -96,7 +96,9 @@ export async function startScriptedServer(cfg: ScriptedServerConfig): Promise<Sc
           const claimed = body.readUInt16BE(1);
           const payload = Buffer.alloc(claimed);
           body.subarray(3).copy(payload);
-          socket.write(record(24, version, Buffer.concat([Buffer.from([2, claimed >> 8, claimed & 255]), payload, Buffer.alloc(16, 0x42)])));
+          socket.write(
+            record(24, version, Buffer.concat([Buffer.from([2, claimed >> 8, claimed & 255]), payload, Buffer.alloc(16, 0x42)])),
+          );
         }
       }
     });
@@ -121,13 +123,19 @@ function answer(cfg: ScriptedServerConfig, hello: DecodedClientHello): { version
   const max = Math.max(...cfg.versions);
   const alertVersion = Math.min(hello.recordVersion, 0x0303) < 0x0300 ? 0x0300 : hello.recordVersion;
   // A TLS 1.3-only hello (supported_versions without any version we speak) is a protocol_version refusal.
-  if (hello.supportedVersions && !hello.supportedVersions.some((v) => cfg.versions.includes(v))) return { version: alertVersion, bytes: alertRecord(70, alertVersion) };
-  const negotiated = hello.supportedVersions ? Math.max(...hello.supportedVersions.filter((v) => cfg.versions.includes(v))) : Math.min(hello.version, max);
+  if (hello.supportedVersions && !hello.supportedVersions.some((v) => cfg.versions.includes(v)))
+    return { version: alertVersion, bytes: alertRecord(70, alertVersion) };
+  const negotiated = hello.supportedVersions
+    ? Math.max(...hello.supportedVersions.filter((v) => cfg.versions.includes(v)))
+    : Math.min(hello.version, max);
   if (!cfg.versions.includes(negotiated)) return { version: alertVersion, bytes: alertRecord(70, alertVersion) };
-  if (cfg.fallbackScsv && hello.suites.includes(0x5600) && hello.version < max) return { version: negotiated, bytes: alertRecord(86, negotiated) };
+  if (cfg.fallbackScsv && hello.suites.includes(0x5600) && hello.version < max)
+    return { version: negotiated, bytes: alertRecord(86, negotiated) };
   // ECDHE needs a curve both sides have; with no supported_groups the client takes any (RFC 8422 §4).
   const offeredGroups = hello.extensions.get(10);
-  const clientGroups = offeredGroups ? Array.from({ length: offeredGroups.readUInt16BE(0) / 2 }, (_, i) => offeredGroups.readUInt16BE(2 + 2 * i)) : SERVER_GROUPS;
+  const clientGroups = offeredGroups
+    ? Array.from({ length: offeredGroups.readUInt16BE(0) / 2 }, (_, i) => offeredGroups.readUInt16BE(2 + 2 * i))
+    : SERVER_GROUPS;
   const curve = clientGroups.find((g) => SERVER_GROUPS.includes(g));
   const usable = cfg.suites.filter(
     (s) =>
@@ -146,7 +154,13 @@ function answer(cfg: ScriptedServerConfig, hello: DecodedClientHello): { version
   const compression = cfg.compression && hello.compression.includes(1) ? 1 : 0;
   const kx = suiteByCode(chosen)?.kx;
   const msgs = [
-    serverHello({ version: negotiated, suite: chosen, compression, sessionId: Buffer.alloc(32, 9), ...(exts.length ? { extensions: exts } : {}) }),
+    serverHello({
+      version: negotiated,
+      suite: chosen,
+      compression,
+      sessionId: Buffer.alloc(32, 9),
+      ...(exts.length ? { extensions: exts } : {}),
+    }),
     certificate([Buffer.alloc(100, 0x30)]),
   ];
   if (kx === 'ECDHE') msgs.push(ecdheKeyExchange(curve!));

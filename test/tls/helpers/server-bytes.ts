@@ -37,11 +37,25 @@ export const ext = {
 
 export const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
 
-export function serverHello(o: { version: number; suite: number; random?: Buffer; sessionId?: Buffer; compression?: number; extensions?: Ext[] }): Buffer {
+export function serverHello(o: {
+  version: number;
+  suite: number;
+  random?: Buffer;
+  sessionId?: Buffer;
+  compression?: number;
+  extensions?: Ext[];
+}): Buffer {
   const exts = o.extensions ? vec16(Buffer.concat(o.extensions.map((e) => Buffer.concat([u16(e.type), vec16(e.data)])))) : Buffer.alloc(0);
   return handshake(
     2,
-    Buffer.concat([u16(o.version), o.random ?? Buffer.alloc(32, 0x11), vec8(o.sessionId ?? Buffer.alloc(0)), u16(o.suite), u8(o.compression ?? 0), exts]),
+    Buffer.concat([
+      u16(o.version),
+      o.random ?? Buffer.alloc(32, 0x11),
+      vec8(o.sessionId ?? Buffer.alloc(0)),
+      u16(o.suite),
+      u8(o.compression ?? 0),
+      exts,
+    ]),
   );
 }
 
@@ -54,7 +68,10 @@ export function ecdheKeyExchange(curve: number, pointLength = 65): Buffer {
 }
 
 export function dheKeyExchange(prime: Buffer, generator = Buffer.from([2])): Buffer {
-  return handshake(12, Buffer.concat([vec16(prime), vec16(generator), vec16(Buffer.alloc(prime.length, 5)), u16(0x0401), vec16(Buffer.alloc(64, 9))]));
+  return handshake(
+    12,
+    Buffer.concat([vec16(prime), vec16(generator), vec16(Buffer.alloc(prime.length, 5)), u16(0x0401), vec16(Buffer.alloc(64, 9))]),
+  );
 }
 
 export function certificateStatus(response: Buffer): Buffer {
@@ -77,7 +94,12 @@ export function sslv2ServerHello(kinds: number[], cert = Buffer.from('not-a-real
 /** A TLS 1.2-style first flight in one record: ServerHello, Certificate, ServerKeyExchange, ServerHelloDone. */
 export function tls12Flight(suite = 0xc02f, version = 0x0303): Buffer {
   const msgs = Buffer.concat([
-    serverHello({ version, suite, sessionId: Buffer.alloc(32, 1), extensions: [ext.renegotiationInfo(), ext.extendedMasterSecret(), ext.ecPointFormats()] }),
+    serverHello({
+      version,
+      suite,
+      sessionId: Buffer.alloc(32, 1),
+      extensions: [ext.renegotiationInfo(), ext.extendedMasterSecret(), ext.ecPointFormats()],
+    }),
     certificate([Buffer.alloc(300, 0x30), Buffer.alloc(200, 0x31)]),
     ecdheKeyExchange(0x001d, 32),
     serverHelloDone(),
@@ -128,7 +150,10 @@ export function decodeClientHello(buf: Buffer): { hello: DecodedClientHello; con
   }
   const sv = extensions.get(43);
   const supportedVersions = sv ? Array.from({ length: sv[0]! / 2 }, (_, i) => sv.readUInt16BE(1 + 2 * i)) : undefined;
-  return { hello: { recordVersion, version, suites, compression, extensions, ...(supportedVersions ? { supportedVersions } : {}) }, consumed: 5 + len };
+  return {
+    hello: { recordVersion, version, suites, compression, extensions, ...(supportedVersions ? { supportedVersions } : {}) },
+    consumed: 5 + len,
+  };
 }
 
 /** The cipher kinds of an SSLv2 CLIENT-HELLO (two-byte header). */
