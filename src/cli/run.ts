@@ -193,8 +193,8 @@ async function runProbeCheck(
   if (duration !== undefined && !(duration >= 0.5 && duration <= 60))
     throw new UsageError(`--duration must be 0.5–60 seconds (the reflector's limit per test), got "${flags.duration}"`);
   const streams = flags.streams === undefined ? undefined : Number(flags.streams);
-  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 64))
-    throw new UsageError(`--streams must be 1–64, got "${flags.streams}"`);
+  if (streams !== undefined && !(Number.isInteger(streams) && streams >= 1 && streams <= 32))
+    throw new UsageError(`--streams must be 1–32 (the reflector allows 32 per session), got "${flags.streams}"`);
   const both = <T extends string>(v: T | 'both' | undefined, all: T[]): T[] | undefined =>
     v === undefined ? undefined : v === 'both' ? all : [v];
   const options: Record<string, unknown> = {
