@@ -4,8 +4,6 @@ import { dirname, resolve } from 'node:path';
 import { allChecks } from './runner/registry.js';
 import { planAssessment, type Plan } from './runner/plan.js';
 
-import { assertProfilesExist, loadSiteProfiles } from './compliance/registry.js';
-import { complianceCheck, evaluateProfiles, outcomesToResults } from './compliance/stage.js';
 import type { Profile } from './compliance/types.js';
 import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
@@ -45,8 +43,13 @@ export interface PlanSiteOptions extends Pick<AssessOptions, 'only' | 'taskTimeo
 }
 
 export async function planSite(site: Site, siteDir: string, opts: PlanSiteOptions = {}): Promise<AssessmentPlan> {
-  assertProfilesExist(site, siteDir);
-  const profiles = loadSiteProfiles(site, siteDir);
+  // The rule engine (and its pattern engine) loads only for sites that name profiles.
+  let profiles: Profile[] = [];
+  if (site.compliance.profiles.length) {
+    const { assertProfilesExist, loadSiteProfiles } = await import('./compliance/registry.js');
+    assertProfilesExist(site, siteDir);
+    profiles = loadSiteProfiles(site, siteDir);
+  }
   const executePlugins = opts.executePlugins !== false;
   const checks = await allChecks(site, siteDir, { executePlugins });
   const plan: AssessmentPlan = planAssessment(site, checks, {
@@ -56,6 +59,7 @@ export async function planSite(site: Site, siteDir: string, opts: PlanSiteOption
   });
   // `siteready run <check>` measures one check; rules over a whole site make no sense there.
   if (profiles.length && !opts.only) {
+    const { complianceCheck } = await import('./compliance/stage.js');
     plan.checks = [...plan.checks, complianceCheck(profiles)];
     plan.profiles = profiles;
   }
@@ -77,9 +81,11 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     ...(opts.debug ? { debug: opts.debug } : {}),
   });
   // Compliance rules read the site and what was measured: evaluated once the run is over.
-  const results = plan.profiles?.length
-    ? [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)]
-    : measured;
+  let results = measured;
+  if (plan.profiles?.length) {
+    const { evaluateProfiles, outcomesToResults } = await import('./compliance/stage.js');
+    results = [...measured, ...outcomesToResults(evaluateProfiles(plan.profiles, plan.site, measured), plan.site)];
+  }
   const finishedAt = new Date();
   const stopped = opts.signal?.aborted && opts.signal.reason instanceof Interrupted ? opts.signal.reason : undefined;
   const report = buildReport({

@@ -9,7 +9,6 @@ import { ruleMessages } from '../../src/tls/rule-messages.js';
 import { RULE_SET_IDS, describeTlsRules } from '../../src/tls/rules.js';
 import { factsSchema, type TlsFacts } from './facts.js';
 import { judgeTls, type TlsOptions } from './judge.js';
-import { measureTls } from './measure.js';
 import { tlsAuditMessages } from './messages.js';
 import { presentTls } from './present.js';
 
@@ -112,7 +111,8 @@ export default defineCheck<TlsOptions, TlsFacts>({
   targets(site) {
     return endpointTargets(site, (ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable');
   },
-  measure: measureTls,
+  // The scanner and its network stack load when a task runs, not when a site is validated.
+  measure: async (ctx, target) => (await import('./measure.js')).measureTls(ctx, target),
   judge: judgeTls,
   present: presentTls,
 });

@@ -115,7 +115,7 @@ export async function emitReport(
     );
   }
   const summary = stepSummaryPath(flags.stepSummary);
-  if (summary) await appendStepSummary(summary, render(report, 'md', { ...ctx, color: false }));
+  if (summary) await appendStepSummary(summary, await render(report, 'md', { ...ctx, color: false }));
   if (failures.some((f) => f.stage === 'render')) return EXIT.INTERNAL;
   if (failures.length) return EXIT.USAGE;
   return report.gate && !report.gate.passed ? EXIT.GATE_FAILED : EXIT.OK;

@@ -54,16 +54,16 @@ describe('blocks in the human formats', () => {
       ['en', 'Addresses', 'Connect (ms)'],
       ['zh-CN', '地址', '建连（毫秒）'],
     ] as const) {
-      const term = render(report, 'terminal', { lang, color: false, verbose: true, catalogs, width: 140 });
+      const term = await render(report, 'terminal', { lang, color: false, verbose: true, catalogs, width: 140 });
       expect(term).toContain(heading);
       expect(term).toContain(col);
       expect(term).toMatch(/192\.0\.2\.10\s+ok\s+12\.5/);
-      const md = render(report, 'md', { lang, color: false, verbose: true, catalogs });
+      const md = await render(report, 'md', { lang, color: false, verbose: true, catalogs });
       expect(md).toContain('<details>');
       expect(md).toContain(`**${heading}**`);
       expect(md).toMatch(/\| 192\.0\.2\.10 \| ok \| 12\.5 \|/);
     }
-    const en = render(report, 'terminal', { lang: 'en', color: false, verbose: true, catalogs, width: 140 });
+    const en = await render(report, 'terminal', { lang: 'en', color: false, verbose: true, catalogs, width: 140 });
     expect(en).toMatch(/probe\s+min 10 · median 12 · p95 40 · max 40 ms \(5 samples\)/);
     expect(en).toMatch(/link\s+100 Mbit\/s/);
   });
@@ -71,7 +71,7 @@ describe('blocks in the human formats', () => {
   it('HTML draws tables, lists, series and bars, and escapes what the peer sent', async () => {
     const { report } = withBlocks();
     const catalogs = await fixtureCatalogs(report);
-    const page = render(report, 'html', { lang: 'en', color: false, catalogs });
+    const page = await render(report, 'html', { lang: 'en', color: false, catalogs });
     expect(page).toContain('<table class="block-table small">');
     expect(page).toContain('<dl class="block-kv small">');
     expect((page.match(/<div class="block chart"><div class="block-title">Connect \(ms\)<\/div><svg/g) ?? []).length).toBe(1);

@@ -129,18 +129,18 @@ describe('every format is masked and stays valid', () => {
     const catalogs = await fixtureCatalogs(report);
     for (const format of FORMATS) {
       // The report is redacted by value first, as buildReport does; render() masks the text again.
-      const text = render(report, format, { lang: 'en', color: false, verbose: true, catalogs, redactor });
+      const text = await render(report, format, { lang: 'en', color: false, verbose: true, catalogs, redactor });
       if (format === 'json' || format === 'sarif') expect(survivors(JSON.parse(text), secret), format).toEqual([]);
       else if (LITERAL.test(secret)) expect(text, format).not.toContain(`server said: ${secret}`);
       else for (const f of forms(secret)) expect(text.includes(f), `${format}: form ${JSON.stringify(f)} survived`).toBe(false);
     }
   });
 
-  it('a secret in a report that was not redacted by value is still masked in the text without breaking JSON', () => {
+  it('a secret in a report that was not redacted by value is still masked in the text without breaking JSON', async () => {
     const secret = 'pa"ss\\wörd';
     const redactor = new Redactor();
     redactor.addCredentials(USER, secret);
-    const text = render(reportWithLeaks(secret), 'json', { lang: 'en', color: false, redactor });
+    const text = await await render(reportWithLeaks(secret), 'json', { lang: 'en', color: false, redactor });
     for (const f of forms(secret)) expect(text.includes(f)).toBe(false);
     expect(JSON.parse(text)).toBeTypeOf('object');
   });

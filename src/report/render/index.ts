@@ -10,12 +10,6 @@ import type { Redactor } from '../../site/secrets.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
-import { renderHtml } from './html.js';
-import { renderJson } from './json.js';
-import { renderJunit } from './junit.js';
-import { renderMarkdown } from './markdown.js';
-import { renderSarif } from './sarif.js';
-import { renderTerminal } from './terminal.js';
 
 export const FORMATS = ['terminal', 'json', 'md', 'html', 'junit', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -79,12 +73,16 @@ const TEXT_KIND: Record<Format, 'json' | 'xml' | 'text'> = {
   terminal: 'text',
 };
 
-export function render(report: Report, format: Format, ctx: RenderContext): string {
-  const text = renderText(report, format, ctx);
+/**
+ * A report in one format, its secrets masked. Each renderer is loaded when its format is asked
+ * for: together they are most of a report command's start-up, and a run writes one or two.
+ */
+export async function render(report: Report, format: Format, ctx: RenderContext): Promise<string> {
+  const text = await renderText(report, format, ctx);
   return ctx.redactor ? ctx.redactor.redactRendered(text, TEXT_KIND[format]) : text;
 }
 
-function renderText(report: Report, format: Format, given: RenderContext): string {
+async function renderText(report: Report, format: Format, given: RenderContext): Promise<string> {
   // Plugins' and profiles' text travels in the report; the checks at hand win over it.
   const ctx = { ...given, catalogs: catalogsFor(report, given.catalogs) };
   const catalogs = { catalogs: ctx.catalogs };
@@ -92,17 +90,24 @@ function renderText(report: Report, format: Format, given: RenderContext): strin
   const english = (check: string, msg: Message) => messageText(en, ctx.catalogs.get(check), msg);
   switch (format) {
     case 'json':
-      return renderJson(report);
+      return (await import('./json.js')).renderJson(report);
     case 'md':
-      return renderMarkdown(report, { lang: ctx.lang, ...catalogs, ...(ctx.verbose ? { verbose: true } : {}) });
+      return (await import('./markdown.js')).renderMarkdown(report, {
+        lang: ctx.lang,
+        ...catalogs,
+        ...(ctx.verbose ? { verbose: true } : {}),
+      });
     case 'html':
-      return renderHtml(report, { lang: ctx.lang, ...catalogs });
+      return (await import('./html.js')).renderHtml(report, { lang: ctx.lang, ...catalogs });
     case 'junit':
-      return renderJunit(report, english);
+      return (await import('./junit.js')).renderJunit(report, english);
     case 'sarif':
-      return renderSarif(report, { text: english, ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}) });
+      return (await import('./sarif.js')).renderSarif(report, {
+        text: english,
+        ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}),
+      });
     case 'terminal':
-      return renderTerminal(report, {
+      return (await import('./terminal.js')).renderTerminal(report, {
         lang: ctx.lang,
         color: ctx.color,
         ...(ctx.verbose ? { verbose: true } : {}),
@@ -133,7 +138,7 @@ export async function writeOutputs(
   for (const target of targets) {
     let text: string;
     try {
-      text = render(report, target.format, target.path === '-' ? ctx : { ...ctx, color: false });
+      text = await render(report, target.format, target.path === '-' ? ctx : { ...ctx, color: false });
     } catch (err) {
       failures.push({ target, stage: 'render', message: errorMessage(err) });
       continue;
