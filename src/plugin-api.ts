@@ -149,6 +149,8 @@ export interface ArtifactContext {
   /** Aborted when the task that first asked for the artifact ends, or the run is cancelled. */
   signal: AbortSignal;
   log: Logger;
+  /** Another shared artifact this one is built from (a route decision needs the PAC file's evaluator). */
+  use<Input, Value>(artifact: ArtifactDefinition<Input, Value>, input: Input): Promise<Value>;
 }
 
 export function defineArtifact<Input, Value>(def: ArtifactDefinition<Input, Value>): ArtifactDefinition<Input, Value> {

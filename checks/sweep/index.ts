@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
+  defineArtifact,
   defineCheck,
   type Block,
   type Classification,
@@ -397,7 +398,7 @@ export default defineCheck<Options, SweepFacts>({
     // that could not get the full timeout before the deadline are not started at all (canLaunch):
     // a cut-short wait would make a slow answer look filtered.
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - RESERVE_MS));
-    const limiter = await ctx.artifact('sweep:limiter', async () => new Limiter(ctx.options.concurrency));
+    const limiter = await ctx.use(connectSlots, ctx.options.concurrency);
     const t0 = performance.now();
     await sweepAll({
       lanes,
@@ -628,6 +629,12 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 // Connect slots are shared by every sweep task of a run (one Limiter per run, through
 // ctx.artifact), so `concurrency` bounds the sockets in flight however many sweeps run side by
 // side; its callback form keeps the pump free of a promise per target.
+const connectSlots = defineArtifact<number, Limiter>({
+  id: 'sweep:connect-slots',
+  // One pool for the whole run: the first sweep's concurrency sizes it.
+  key: () => 'run',
+  compute: async (_ctx, concurrency) => new Limiter(concurrency),
+});
 
 interface SweepJob {
   lanes: Array<{ host: string; address?: string }>;

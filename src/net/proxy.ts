@@ -10,7 +10,7 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { MeasureContext, Classification, Endpoint } from '../plugin-api.js';
+import { defineArtifact, type ArtifactContext, type MeasureContext, type Classification, type Endpoint } from '../plugin-api.js';
 import { PathError, errorCode, toPathError } from './classify.js';
 import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
@@ -84,12 +84,23 @@ function proxyFromUrl(text: string, source: ProxyServer['source'], auth?: ProxyS
 
 // ---- route decision ------------------------------------------------------------------------
 
+/** Where an endpoint's traffic goes, decided once per endpoint per run. */
+const route = defineArtifact<Endpoint, Route>({ id: 'route', key: (ep) => ep.name, compute: (ctx, ep) => decideRoute(ctx, ep) });
+
+/** A PAC file's script, loaded and evaluated in a worker once per run. */
+const pacEvaluator = defineArtifact<string, PacEvaluator>({
+  id: 'pac',
+  key: (where) => where,
+  compute: async (ctx, where) => new PacEvaluator(await loadPac(ctx, where)),
+  dispose: (e) => e.close(),
+});
+
 /** Where the endpoint's traffic goes, as the IM client would decide it. Computed once per endpoint. */
 export function routeFor(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<Route> {
-  return ctx.artifact(`route:${endpoint.name}`, () => decideRoute(ctx, endpoint));
+  return ctx.use(route, endpoint);
 }
 
-async function decideRoute(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<Route> {
+async function decideRoute(ctx: ArtifactContext, ep: Endpoint): Promise<Route> {
   if (ep.via === 'direct') return { path: 'direct' };
   const p = ctx.site.network.proxy;
   const secureTarget = ep.protocol === 'https' || ep.protocol === 'wss' || ep.protocol === 'tls' || ep.protocol === 'turns';
@@ -108,11 +119,7 @@ async function decideRoute(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<
   if (p?.pac) {
     let result: string;
     try {
-      const evaluator = await ctx.artifact(
-        'pac:evaluator',
-        async () => new PacEvaluator(await loadPac(ctx, p.pac!)),
-        (e) => e.close(),
-      );
+      const evaluator = await ctx.use(pacEvaluator, p.pac);
       result = await evaluator.find(targetUrl, ep.host, ctx.signal);
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -160,7 +167,7 @@ async function decideRoute(ctx: MeasureContext<unknown>, ep: Endpoint): Promise<
 const PAC_MAX_BYTES = 1 << 20;
 const PAC_TIMEOUT_MS = 5000;
 
-async function loadPac(ctx: MeasureContext<unknown>, where: string): Promise<string> {
+async function loadPac(ctx: Pick<ArtifactContext, 'site' | 'signal'>, where: string): Promise<string> {
   if (/^https?:\/\//i.test(where)) {
     const { request } = await import('undici');
     // One deadline for the whole file: undici's body timeout is the gap between two chunks, which

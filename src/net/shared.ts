@@ -4,21 +4,42 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
-import type { MeasureContext, Endpoint, Severity } from '../plugin-api.js';
+import { defineArtifact, type MeasureContext, type Endpoint, type Severity } from '../plugin-api.js';
 import { resolveHost, type DnsAnswer } from './dns.js';
 
 export const DEFAULT_DNS_TIMEOUT_MS = 3000;
 
-/** The run's DNS answer for a host (computed once, shared by dns, tcp, http, websocket, ...). */
-export function lookupOnce(ctx: MeasureContext<unknown>, host: string): Promise<DnsAnswer> {
-  const dns = ctx.site.network.dns;
-  return ctx.artifact(`dns:${host.toLowerCase()}`, (signal) =>
-    resolveHost(host, {
+/** One DNS answer per host per run, through the site's resolvers. */
+export const dnsAnswer = defineArtifact<string, DnsAnswer>({
+  id: 'dns',
+  key: (host) => host.toLowerCase(),
+  compute: ({ site, signal }, host) => {
+    const dns = site.network.dns;
+    return resolveHost(host, {
       ...(dns?.servers?.length ? { servers: dns.servers } : {}),
       timeoutMs: dns?.timeoutMs ?? DEFAULT_DNS_TIMEOUT_MS,
       signal,
-    }),
-  );
+    });
+  },
+});
+
+/** The PEM text of extra CA files, read once per run. */
+const caPems = defineArtifact<string[], string[]>({
+  id: 'tls-ca-pem',
+  key: (paths) => paths.join('|'),
+  compute: (_ctx, paths) => Promise.all(paths.map((p) => readFile(p, 'utf8'))),
+});
+
+/** Node's roots plus extra PEMs in one secure context, built once per run. */
+const trustContext = defineArtifact<{ paths: string[]; pems: string[] }, SecureContext>({
+  id: 'tls-trust',
+  key: ({ paths }) => paths.join('|'),
+  compute: async (_ctx, { pems }) => createSecureContext({ ca: [...rootCertificates, ...pems] }),
+});
+
+/** The run's DNS answer for a host (computed once, shared by dns, tcp, http, websocket, ...). */
+export function lookupOnce(ctx: MeasureContext<unknown>, host: string): Promise<DnsAnswer> {
+  return ctx.use(dnsAnswer, host);
 }
 
 export async function addressesOf(ctx: MeasureContext<unknown>, host: string): Promise<string[]> {
@@ -38,7 +59,7 @@ function extraCaFiles(ctx: MeasureContext<unknown>, endpoint: Endpoint): string[
 export async function extraCaPems(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<string[]> {
   const paths = extraCaFiles(ctx, endpoint);
   if (!paths.length) return [];
-  return ctx.artifact(`tls-ca-pem:${paths.join('|')}`, () => Promise.all(paths.map((p) => readFile(p, 'utf8'))));
+  return ctx.use(caPems, paths);
 }
 
 /**
@@ -50,7 +71,7 @@ export async function trustFor(ctx: MeasureContext<unknown>, endpoint: Endpoint)
   const paths = extraCaFiles(ctx, endpoint);
   if (!paths.length) return undefined;
   const extra = await extraCaPems(ctx, endpoint);
-  return ctx.artifact(`tls-trust:${paths.join('|')}`, async () => createSecureContext({ ca: [...rootCertificates, ...extra] }));
+  return ctx.use(trustContext, { paths, pems: extra });
 }
 
 /**

@@ -191,18 +191,19 @@ async function runTask(
   const log = { debug: (msg: string, fields?: Record<string, unknown>) => debug?.(`[${task.key}] ${msg}`, fields) };
   const shared = <T>(key: string, compute: (s: AbortSignal) => Promise<T>, dispose?: (v: T) => Promise<void> | void) =>
     raceAbort(artifact(key, compute, dispose, signal), signal);
+  const use = <I, V>(a: ArtifactDefinition<I, V>, input: I): Promise<V> =>
+    shared(
+      `${a.id}:${a.key(input)}`,
+      (s) => a.compute({ site: plan.site, signal: s, log, use }, input),
+      a.dispose ? (v: V) => a.dispose!(v) : undefined,
+    );
   const ctx: CheckContext = {
     site: plan.site,
     options: task.options,
     signal,
     remainingMs: () => Math.max(0, timeoutMs - (performance.now() - t0)),
     artifact: shared,
-    use: <I, V>(a: ArtifactDefinition<I, V>, input: I) =>
-      shared(
-        `${a.id}:${a.key(input)}`,
-        (s) => a.compute({ site: plan.site, signal: s, log }, input),
-        a.dispose ? (v: V) => a.dispose!(v) : undefined,
-      ),
+    use,
     threshold: thresholdOf(plan.site, task.check.id),
     log,
   };
