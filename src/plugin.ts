@@ -39,3 +39,24 @@ export {
   pathDetails,
   type PathFailure,
 } from './net/path-messages.js';
+
+// Reaching an endpoint the way the built-in connection checks do — route, name lookup, trust, the
+// failure as facts — and the blocks and messages they show it with.
+export {
+  reach,
+  endpointTls,
+  connectBudgetMs,
+  reachFailureFinding,
+  connectionBlock,
+  failureBlock,
+  reachMessages,
+  reachFactsProperties,
+  reachFactsRequired,
+  routeFactsProperties,
+  tlsFactsSchema,
+  type ReachFacts,
+  type RouteFacts,
+  type Reached,
+  type Reaching,
+  type EndpointTls,
+} from './net/reach.js';
