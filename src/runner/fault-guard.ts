@@ -1,8 +1,11 @@
-// The process guard: an exception nobody caught, or a rejection nobody handled, must cost one
-// task its result — not the whole run its report. Each task runs inside an async scope; Node runs
-// the process's fault handlers in the async context of the code that failed, so the fault can be
-// charged to the task that caused it. A fault outside every task goes to the command (which still
-// writes what it has, and exits as an internal error).
+// The process guard: an exception nobody caught, or a rejection nobody handled, must cost the
+// task(s) running their result — not the whole run its report. A plugin's task runs inside an
+// async scope: Node runs the process's fault handlers in the async context of the code that
+// failed, so a plugin's fault is charged to the task that caused it. Built-in checks do not rely on
+// the guard (the hostile-peer matrix proves it), and on Node 20 an async scope slows every promise
+// (a TLS audit by a fifth), so a fault there — the tool's own defect — is charged to every task
+// running. A fault outside every task goes to the command (which still writes what it has, and
+// exits as an internal error).
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -39,10 +42,13 @@ const running = new Set<TaskScope>();
 let strayHandler: ((fault: UncaughtFault) => void) | undefined;
 let installed = 0;
 
-/** Runs `fn` as a task: faults raised by anything it starts are charged to `task`. */
-export function runInTaskScope<T>(task: TaskScope, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` as a task. With `attribute`, faults raised by anything it starts are charged to `task`
+ * alone; without, a fault no task can be named for is charged to every task running.
+ */
+export function runInTaskScope<T>(task: TaskScope, fn: () => Promise<T>, attribute = true): Promise<T> {
   running.add(task);
-  return scope.run(task, fn).finally(() => running.delete(task));
+  return (attribute ? scope.run(task, fn) : fn()).finally(() => running.delete(task));
 }
 
 function charge(cause: unknown, origin: UncaughtFault['origin']): void {

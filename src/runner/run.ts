@@ -212,14 +212,19 @@ async function runTask(
   const faulted = new Promise<never>((_, reject) => (failTask = reject));
   faulted.catch(() => undefined);
   const scope = { fail: (fault: UncaughtFault) => failTask(fault), isAftermath: (e: unknown) => signal.aborted && e === signal.reason };
+  // A plugin's faults are traced to its own task; see fault-guard.ts for why built-ins are not.
+  const attribute = task.check.source === 'plugin';
   try {
     if (isMeasuredCheck(def)) {
       const { threshold: _judging, ...measureCtx } = ctx;
-      const work = runInTaskScope(scope, () =>
-        raceAbort(
-          Promise.resolve().then(() => def.measure(measureCtx, task.target)),
-          signal,
-        ),
+      const work = runInTaskScope(
+        scope,
+        () =>
+          raceAbort(
+            Promise.resolve().then(() => def.measure(measureCtx, task.target)),
+            signal,
+          ),
+        attribute,
       );
       const facts = await Promise.race([work, faulted]);
       if (!facts || typeof facts !== 'object' || Array.isArray(facts))
@@ -241,11 +246,14 @@ async function runTask(
         ...(verdict.error ? { error: verdict.error } : {}),
       };
     }
-    const work = runInTaskScope(scope, () =>
-      raceAbort(
-        Promise.resolve().then(() => def.run(ctx, task.target)),
-        signal,
-      ),
+    const work = runInTaskScope(
+      scope,
+      () =>
+        raceAbort(
+          Promise.resolve().then(() => def.run(ctx, task.target)),
+          signal,
+        ),
+      attribute,
     );
     const outcome = await Promise.race([work, faulted]);
     const problem = outcomeProblem(outcome);
