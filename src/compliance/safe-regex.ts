@@ -5,10 +5,20 @@
 // linear in the text whatever the pattern; the syntax is RE2's, which is JavaScript's minus
 // back-references and lookarounds.
 
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS as RE2JSClass } from 're2js';
 import { MAX_REGEX_LENGTH } from './limits.js';
 
 export type RegexProblem = { message: string; hint: string };
+
+const require = createRequire(import.meta.url);
+let engine: typeof RE2JSClass | undefined;
+
+/** The engine, loaded with the first pattern: no shipped profile has one, and it costs a start-up. */
+function re2(): typeof RE2JSClass {
+  engine ??= (require('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return engine;
+}
 
 export function regexProblem(pattern: string): RegexProblem | undefined {
   if (pattern.length > MAX_REGEX_LENGTH) {
@@ -25,7 +35,7 @@ export function regexProblem(pattern: string): RegexProblem | undefined {
   if (/\(\?<?[=!]/.test(pattern))
     return { message: 'lookaround assertions are not allowed in patterns', hint: 'split the rule into two conditions with and / not' };
   try {
-    RE2JS.compile(pattern);
+    re2().compile(pattern);
   } catch (err) {
     return {
       message: `invalid regular expression: ${err instanceof Error ? err.message : String(err)}`,
@@ -39,6 +49,6 @@ export function regexProblem(pattern: string): RegexProblem | undefined {
 export type PatternTest = (text: string) => boolean;
 
 export function compilePattern(pattern: string): PatternTest {
-  const re = RE2JS.compile(pattern);
+  const re = re2().compile(pattern);
   return (text) => re.test(text);
 }
