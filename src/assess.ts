@@ -1,19 +1,17 @@
 // The library's main entry: load → plan → run → report → gate, each stage a plain function.
 
 import { dirname, resolve } from 'node:path';
-import { allChecks } from './runner/registry.js';
-import { planAssessment, type Plan } from './runner/plan.js';
-
-import type { Profile } from './compliance/types.js';
+import { planSite, type AssessmentPlan } from './plan-site.js';
 import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
 import { evaluateGate, hasGate, type GateOptions } from './report/gate.js';
 import { loadSiteFile, type LoadedSite } from './site/load.js';
-import type { Site } from './site/types.js';
 import type { Redactor } from './site/secrets.js';
 import type { Lang } from './i18n/index.js';
 import { toolVersion } from './version.js';
+
+export { planSite, type AssessmentPlan, type PlanSiteOptions } from './plan-site.js';
 
 export interface AssessOptions {
   concurrency?: number;
@@ -32,38 +30,6 @@ export interface AssessOptions {
 export async function assessFile(path: string, opts: AssessOptions = {}): Promise<Report> {
   const loaded = await loadSiteFile(path, { ...(opts.env ? { env: opts.env } : {}) });
   return assessSite(loaded, dirname(resolve(path)), opts);
-}
-
-/** A plan plus the compliance profiles the site names, loaded and validated before anything runs. */
-export type AssessmentPlan = Plan & { profiles?: Profile[] };
-
-export interface PlanSiteOptions extends Pick<AssessOptions, 'only' | 'taskTimeoutMs'> {
-  /** false: find the site's plugins but do not import (run) them — validating an untrusted file. */
-  executePlugins?: boolean;
-}
-
-export async function planSite(site: Site, siteDir: string, opts: PlanSiteOptions = {}): Promise<AssessmentPlan> {
-  // The rule engine (and its pattern engine) loads only for sites that name profiles.
-  let profiles: Profile[] = [];
-  if (site.compliance.profiles.length) {
-    const { assertProfilesExist, loadSiteProfiles } = await import('./compliance/registry.js');
-    assertProfilesExist(site, siteDir);
-    profiles = loadSiteProfiles(site, siteDir);
-  }
-  const executePlugins = opts.executePlugins !== false;
-  const checks = await allChecks(site, siteDir, { executePlugins });
-  const plan: AssessmentPlan = planAssessment(site, checks, {
-    ...(opts.only ? { only: opts.only } : {}),
-    ...(opts.taskTimeoutMs ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
-    ...(!executePlugins && site.plugins.length ? { pluginsNotLoaded: true } : {}),
-  });
-  // `siteready run <check>` measures one check; rules over a whole site make no sense there.
-  if (profiles.length && !opts.only) {
-    const { complianceCheck } = await import('./compliance/stage.js');
-    plan.checks = [...plan.checks, complianceCheck(profiles)];
-    plan.profiles = profiles;
-  }
-  return plan;
 }
 
 export async function assessSite({ site, redactor }: LoadedSite, siteDir: string, opts: AssessOptions = {}): Promise<Report> {

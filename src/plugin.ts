@@ -60,3 +60,6 @@ export {
   type Reaching,
   type EndpointTls,
 } from './net/reach.js';
+
+// Numbers in facts and measurements are rounded the same way everywhere.
+export { round } from './util/number.js';

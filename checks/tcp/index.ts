@@ -19,6 +19,7 @@ import {
   pathFailureOf,
   pathFailureSchema,
   pathMessages,
+  round,
   routeFor,
   timingScore,
   unreachableSeverity,
@@ -29,7 +30,6 @@ import {
   type PathFailure,
   type Route,
 } from '../../src/plugin.js';
-import { round } from '../../src/util/number.js';
 
 const messages = {
   en: {

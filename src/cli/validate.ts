@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { planSite } from '../assess.js';
+import { planSite } from '../plan-site.js';
 import { ConfigError } from '../errors.js';
 import { loadSiteFile } from '../site/load.js';
 import { diagnosticsJson } from './diagnostics.js';
@@ -9,7 +9,7 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
     const { site } = await loadSiteFile(file);
     // A site file may come from a pull request: its plugins are code, run only when asked.
     const loadPlugins = Boolean(flags.loadPlugins);
-    const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins });
+    const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins, complianceStage: false });
     // In an assessment a plugin that throws at load only fails its own tasks; validating, it is a finding.
     const broken = plan.unplanned.filter((u) => u.reason === 'load-error' || u.reason === 'targets-error');
     if (broken.length) {

@@ -25,6 +25,7 @@ const LAYERS: string[][] = [
   ['compliance', 'testing'],
   ['scoring'],
   ['report'],
+  ['plan-site'],
   ['assess', 'rejudge'],
   ['index'],
   ['cli'],
@@ -72,6 +73,17 @@ describe('layers', () => {
       }
     }
     expect(upward).toEqual([]);
+  });
+
+  it('the tcp check, as proof that plugins are first class, imports only siteready/plugin and Node', () => {
+    const dir = join(ROOT, 'checks', 'tcp');
+    const outside = files(dir).flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const specs = [...text.matchAll(/(?:import|export)\s[^'"`;]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!);
+      return specs.filter((s) => !s.startsWith('node:') && s !== '../../src/plugin.js').map((s) => `${relative(ROOT, file)}: ${s}`);
+    });
+    expect(files(dir).length).toBeGreaterThan(0);
+    expect(outside).toEqual([]);
   });
 
   it('no two units depend on each other', () => {
