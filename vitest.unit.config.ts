@@ -21,6 +21,8 @@ export default defineConfig({
       '**/node_modules/**',
     ],
     testTimeout: 30_000,
+    // Vendor feeds a developer stored with `siteready platforms update` must not change what tests see.
+    env: { SITEREADY_CACHE_DIR: '/nonexistent/siteready-test-cache' },
     pool: 'forks',
   },
 });

@@ -17,10 +17,12 @@ const standaloneCode = require('ajv/dist/standalone').default;
 const { AJV_OPTIONS } = await import(join(ROOT, 'dist', 'src', 'site', 'validate.js'));
 const { siteSchema } = await import(join(ROOT, 'dist', 'src', 'site', 'schema.js'));
 const { profileSchema } = await import(join(ROOT, 'dist', 'src', 'compliance', 'profile-schema.js'));
+const { catalogSchema } = await import(join(ROOT, 'dist', 'src', 'platforms', 'schema.js'));
 
 const targets = [
   [join(ROOT, 'dist', 'src', 'site', 'site-validator.cjs'), siteSchema],
   [join(ROOT, 'dist', 'src', 'site', 'profile-validator.cjs'), profileSchema],
+  [join(ROOT, 'dist', 'src', 'site', 'catalog-validator.cjs'), catalogSchema],
 ];
 const checksDir = join(ROOT, 'dist', 'checks');
 for (const id of readdirSync(checksDir)) {

@@ -2,6 +2,7 @@
 
 import { dirname, resolve } from 'node:path';
 import { planSite, type AssessmentPlan } from './plan-site.js';
+import { platformVerdicts } from './platform-verdicts.js';
 import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
@@ -63,6 +64,9 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     toolVersion: toolVersion(),
     redactor,
     ...(plan.profiles?.length ? { profiles: plan.profiles } : {}),
+    ...(plan.site.platform.catalogs?.length
+      ? { platforms: platformVerdicts(plan.site, plan.checks, plan.tasks, results, opts.now ?? finishedAt) }
+      : {}),
     ...(stopped
       ? {
           interruption: {

@@ -63,3 +63,19 @@ export {
 
 // Numbers in facts and measurements are rounded the same way everywhere.
 export { round } from './util/number.js';
+
+// Addresses: CIDR arithmetic, what kind of address an answer is (private, CGNAT, loopback …), the
+// route the kernel would send it by and whether that is a tunnel; the platform catalogs' types.
+export { parseAddress, parseCidr, cidrContains, inAnyCidr, type Cidr, type ParsedAddress } from './util/cidr.js';
+export { addressScope, scopeOf, nat64Embedded, isNonPublicScope, type AddressScope } from './util/address-scope.js';
+export {
+  egressRoute,
+  lookupRoute,
+  classifyInterface,
+  parseRouteGet,
+  parseDefaultRoutes,
+  type EgressRoute,
+  type RouteStatus,
+  type NotDeterminedReason,
+} from './net/egress-route.js';
+export type { PlatformCatalog, CatalogRange, VendorCategory } from './platforms/types.js';

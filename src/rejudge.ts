@@ -13,6 +13,7 @@ import { loadSiteProfiles } from './compliance/registry.js';
 import { isMeasuredCheck, type MeasuredCheck } from './plugin-api.js';
 import { buildReport, type Report, type ReportResult } from './report/model.js';
 import { planAssessment } from './runner/plan.js';
+import { platformVerdicts } from './platform-verdicts.js';
 import { judgeFacts } from './runner/judge.js';
 import { allChecks } from './runner/registry.js';
 import type { TaskResult } from './runner/run.js';
@@ -168,6 +169,17 @@ export async function rejudgeReport(
     toolVersion: toolVersion(),
     redactor: new Redactor(),
     ...(profiles.length ? { profiles } : {}),
+    ...(site.platform.catalogs?.length
+      ? {
+          platforms: platformVerdicts(
+            site,
+            [...plan.checks, ...(profiles.length ? [complianceCheck(profiles)] : [])],
+            plan.tasks,
+            all,
+            opts.now ?? new Date(),
+          ),
+        }
+      : {}),
     ...(saved.interruption ? { interruption: saved.interruption } : {}),
     now: opts.now ?? new Date(),
   });

@@ -8,7 +8,12 @@ import {
   probeFailureJudgement,
   reflectorOf,
   type ProbeFacts,
+  type ReflectorFacts,
 } from '../../src/probe/check-support.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { pathFailureOf } from '../../src/net/path-messages.js';
+import { stunFarEndSchema, stunLatencyOnce, stunMediaTargets, type StunFarEnd } from '../../src/probe/stun-far-end.js';
 import {
   CODECS,
   QUALITY_BANDS,
@@ -40,6 +45,7 @@ const messages = {
     'cq.g113': 'ITU-T G.113 Appendix I',
     'cq.one-way-delay': 'One-way delay (RTT median ÷ 2)',
     'cq.jitter': 'Jitter, worse direction',
+    'cq.jitter-rtt': 'Jitter, round trip (STUN far end)',
     'cq.loss': 'Loss',
     'cq.burst-ratio': 'Burst ratio (BurstR)',
     'cq.effective-delay': 'Mouth-to-ear delay Ta',
@@ -67,6 +73,7 @@ const messages = {
     'cq.g113': 'ITU-T G.113 附录 I',
     'cq.one-way-delay': '单向时延（RTT 中位数 ÷ 2）',
     'cq.jitter': '抖动（较差方向）',
+    'cq.jitter-rtt': '抖动（往返，STUN 远端）',
     'cq.loss': '丢包率',
     'cq.burst-ratio': '突发比（BurstR）',
     'cq.effective-delay': '口到耳时延 Ta',
@@ -100,9 +107,15 @@ export interface CallQualityPath {
   lossDownPercent: number | null;
   /** G.107 BurstR of the round-trip loss pattern. */
   burstRatio: number;
+  /** STUN far end: jitter of successive round trips, ms (no per-direction figures there). */
+  rttJitterMs?: number | null;
 }
 
-export interface CallQualityFacts extends ProbeFacts {
+export interface CallQualityFacts extends Omit<ProbeFacts, 'reflector'> {
+  /** The reflector measured against (absent when the far end is a STUN server). */
+  reflector?: ReflectorFacts;
+  /** The STUN server measured against (absent when the far end is the reflector). */
+  farEnd?: StunFarEnd;
   /** The codec this target rates (a name of src/quality/emodel.ts CODECS). */
   codec: string;
   /** Which media stream was measured (the latency check's profile). */
@@ -115,9 +128,12 @@ export interface CallQualityFacts extends ProbeFacts {
 const nullableNumber = { type: ['number', 'null'], minimum: 0 } as const;
 const factsSchema = {
   type: 'object',
-  required: [...probeFactsRequired, 'codec', 'profile'],
+  required: [...probeFactsRequired.filter((k) => k !== 'reflector'), 'codec', 'profile'],
+  // Measured against one far end: the reflector, or a STUN server.
+  oneOf: [{ required: ['reflector'] }, { required: ['farEnd'] }],
   properties: {
     ...probeFactsProperties,
+    farEnd: stunFarEndSchema,
     codec: { type: 'string' },
     profile: { type: 'string' },
     stream: mediaStreamSchema,
@@ -144,6 +160,7 @@ const factsSchema = {
         lossUpPercent: { type: ['number', 'null'], minimum: 0, maximum: 100 },
         lossDownPercent: { type: ['number', 'null'], minimum: 0, maximum: 100 },
         burstRatio: { type: 'number' },
+        rttJitterMs: nullableNumber,
       },
     },
   },
@@ -163,7 +180,9 @@ export default defineCheck<Options, CallQualityFacts>({
       '2 × jitter plus codec delay; effective equipment impairment from loss and burstiness (G.107 eq. 7-29, BurstR from ' +
       "the measured loss pattern); R → MOS by G.107 Annex B. Rated with Twilio's bands: > 4.2 excellent, 4.1–4.2 great, " +
       '3.7–4.0 good, 3.1–3.6 fair, below degraded. Codec impairments from ITU-T G.113 Appendix I (Opus: an assumption, ' +
-      'marked in the report).',
+      'marked in the report). With a STUN server as the far end (a `stun` endpoint marked `mediaPath: true`), the ' +
+      "stream is the latency check's Binding requests to it: loss is the round trip's and the jitter is that of " +
+      'successive round trips.',
     category: 'network',
     severity: 'high',
     weight: 2,
@@ -210,10 +229,10 @@ export default defineCheck<Options, CallQualityFacts>({
     },
     defaults: { codecs: ['G.711', 'Opus'], profile: 'audio', durationMs: 15000, drainMs: 1000 },
   },
-  facts: { version: 1, schema: factsSchema },
+  facts: { version: 2, schema: factsSchema },
   messages,
   targets(site, options) {
-    return probeTargets(site, options.codecs);
+    return [...probeTargets(site, options.codecs), ...stunMediaTargets(site, options.codecs)];
   },
   deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
 
@@ -222,11 +241,46 @@ export default defineCheck<Options, CallQualityFacts>({
     const profile = ctx.options.profile;
     // The same stream as the latency check (one per profile); its duration is the latency check's when set there.
     const latency = ctx.site.checks.latency as Partial<Options> | undefined;
+    const timing = { durationMs: latency?.durationMs ?? ctx.options.durationMs, drainMs: latency?.drainMs ?? ctx.options.drainMs };
+    if (target.data?.farEnd === 'stun') {
+      const ep = target.endpoint!;
+      try {
+        const { farEnd, stream, result: r } = await stunLatencyOnce(ctx, ep, profile, timing);
+        const base = { farEnd, codec, profile, stream };
+        if (r.blocked) return { ...base, classification: 'filtered', path: null };
+        if (!r.rttMs) {
+          // Answers came, none of them valid: the server cannot be used (the latency check details the junk).
+          const failure = {
+            classification: 'server-error' as const,
+            phase: 'application',
+            code: 'STUN_NO_VALID_RESPONSE',
+            protocol: 'stun' as const,
+            message: 'no valid Binding success response came back',
+          };
+          return { ...base, classification: 'server-error', kind: 'protocol-error', failure, path: null };
+        }
+        const path: CallQualityPath = {
+          sent: r.sent,
+          replies: r.replies,
+          rttP50Ms: r.rttMs.p50,
+          jitterUpMs: null,
+          jitterDownMs: null,
+          rttJitterMs: r.rttJitterMs,
+          lossPercent: r.lossPercent,
+          lossUpPercent: null,
+          lossDownPercent: null,
+          burstRatio: r.burstRatio,
+        };
+        return { ...base, classification: 'ok', path };
+      } catch (err) {
+        // An abort or a bug is not a fact about the path.
+        if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+        const failure = pathFailureOf(err);
+        return { farEnd: { kind: 'stun', host: ep.host, port: ep.port }, codec, profile, classification: failure.classification, failure };
+      }
+    }
     try {
-      const { stream, result: r } = await latencyOnce(ctx, profile, {
-        durationMs: latency?.durationMs ?? ctx.options.durationMs,
-        drainMs: latency?.drainMs ?? ctx.options.drainMs,
-      });
+      const { stream, result: r } = await latencyOnce(ctx, profile, timing);
       const { session } = await probeSession(ctx);
       const base = { reflector: reflectorOf(ctx.site, session.udpPort), codec, profile, stream };
       if (!r.rttMs) return { ...base, classification: 'filtered', path: null };
@@ -248,8 +302,14 @@ export default defineCheck<Options, CallQualityFacts>({
   },
 
   judge(facts) {
-    const failed = probeFailureJudgement('call-quality', facts);
+    const failed = facts.reflector ? probeFailureJudgement('call-quality', { ...facts, reflector: facts.reflector }) : undefined;
     if (failed) return failed;
+    // The latency check words why a STUN server could not be used; here there is only nothing to rate.
+    if (facts.farEnd && facts.failure)
+      return {
+        score: null,
+        error: `the STUN server at ${facts.farEnd.host}:${facts.farEnd.port} could not be used: ${facts.failure.message}`,
+      };
     // The latency check reports UDP that gets nowhere; there is no call to rate.
     if (!facts.path) return { score: null, notApplicable: 'udp-blocked' };
     const model = eModel(facts.codec, facts.path);
@@ -306,7 +366,7 @@ export default defineCheck<Options, CallQualityFacts>({
         { label: { id: 'cq.codec' }, value: codec.name },
         { label: { id: 'cq.codec.assumption' }, value: { id: codec.assumption ? 'cq.assumed' : 'cq.g113' } },
         { label: { id: 'cq.one-way-delay' }, value: ms(model.oneWayDelayMs) },
-        { label: { id: 'cq.jitter' }, value: ms(model.jitterMs) },
+        { label: { id: facts.farEnd ? 'cq.jitter-rtt' : 'cq.jitter' }, value: ms(model.jitterMs) },
         { label: { id: 'cq.loss' }, value: { value: model.lossPercent, unit: '%' } },
         { label: { id: 'cq.burst-ratio' }, value: facts.path.burstRatio },
         { label: { id: 'cq.effective-delay' }, value: ms(q.effectiveDelayMs) },
@@ -336,7 +396,8 @@ function eModel(codecName: string, p: CallQualityPath): EModel | undefined {
   const codec = CODECS[codecName];
   if (!codec) return undefined;
   const oneWayDelayMs = p.rttP50Ms / 2;
-  const jitterMs = Math.max(p.jitterUpMs ?? 0, p.jitterDownMs ?? 0);
+  // A STUN far end has only the round trip's jitter: both directions' variation in one figure.
+  const jitterMs = p.rttJitterMs ?? Math.max(p.jitterUpMs ?? 0, p.jitterDownMs ?? 0);
   // One-way loss: the worse direction when the reflector reported both, else the round-trip figure.
   const lossPercent = p.lossUpPercent !== null && p.lossDownPercent !== null ? Math.max(p.lossUpPercent, p.lossDownPercent) : p.lossPercent;
   const q = rFactor({ oneWayDelayMs, jitterMs, lossPercent, burstRatio: p.burstRatio, codec });

@@ -1,7 +1,19 @@
-import { defineCheck, type Block, type Finding, type Measurement } from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Finding, type Judgement, type MeasureContext, type Measurement } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
 import { MEDIA_PROFILES, latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
 import { tcpEchoRtt, type TcpRttResult } from '../../src/probe/tcp-rtt.js';
+import { PathError } from '../../src/net/classify.js';
+import { DnsLookupError } from '../../src/net/dns.js';
+import { pathFailureFinding, pathFailureOf, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
+import {
+  STUN_FIRST_REPLY_TIMEOUT_MS,
+  stunFarEndSchema,
+  stunJunkSchema,
+  stunLatencyOnce,
+  stunMediaTargets,
+  type StunFarEnd,
+} from '../../src/probe/stun-far-end.js';
+import { junkTotal, type StunStreamJunk, type StunStreamResult } from '../../src/probe/stun-stream.js';
 import {
   limitScore,
   percentilesSchema,
@@ -11,12 +23,15 @@ import {
   probeFailureJudgement,
   reflectorOf,
   type ProbeFacts,
+  type ReflectorFacts,
 } from '../../src/probe/check-support.js';
+import type { Endpoint } from '../../src/site/types.js';
 import type { Percentiles, UdpStreamResult } from '../../src/probe/udp-stream.js';
 
 const messages = {
   en: {
     ...probeMessages.en,
+    ...pathMessages.en,
     'latency.over': '{profile} stream: {metric} is {value} {unit}, over the target of {limit} {unit}.',
     'latency.over.fix': '{fix}',
     'fix.rtt': 'Shorten the path to the service edge (local internet breakout instead of backhaul over VPN/MPLS, nearer media relays).',
@@ -49,9 +64,24 @@ const messages = {
     'latency.m.burst-loss-200ms-max': 'Loss, worst 200 ms',
     'latency.m.reorder': 'Reordering',
     'latency.m.duplicates': 'Duplicates',
+    'latency.m.jitter-rtt': 'Jitter, round trip',
+    'latency.block.rtt-stun': 'Round trip per STUN Binding request, {profile} stream',
+    'latency.block.stun-note': 'What a STUN server as the far end cannot tell',
+    'latency.col.note': 'Note',
+    'latency.stun.limits':
+      'The far end is a STUN server, not a reflector: loss and jitter are round-trip totals (jitter from successive round trips), ' +
+      'with no upstream/downstream split, and there is no DSCP echo, so whether QoS marks survive the path is not measured here.',
+    'latency.stun-udp-blocked':
+      'UDP to the STUN server {server} ({host}:{port}) gets no answer: media would have to fall back to TCP/TLS relays.',
+    'latency.stun-udp-blocked.fix':
+      "Allow UDP {port} (and the platform's media ports, e.g. 3478–3481) outbound from this site to the platform's media relays; real-time media over TCP suffers from head-of-line blocking.",
+    'latency.stun-refused':
+      '{endpoint}: {host}:{port} answers STUN requests with ICMP port unreachable: nothing listens there over UDP, or a firewall rejects it.',
+    'latency.stun-refused.fix': 'Check the STUN server address and port, and that UDP {port} to it is allowed from this site.',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
+    ...pathMessages['zh-CN'],
     'latency.over': '{profile} 流：{metric}为 {value} {unit}，超过目标值 {limit} {unit}。',
     'latency.over.fix': '{fix}',
     'fix.rtt': '缩短到服务边缘的路径（本地互联网出口而非经 VPN/MPLS 回传，使用更近的媒体中继）。',
@@ -82,6 +112,18 @@ const messages = {
     'latency.m.burst-loss-200ms-max': '丢包率（最差 200 毫秒）',
     'latency.m.reorder': '乱序率',
     'latency.m.duplicates': '重复包',
+    'latency.m.jitter-rtt': '抖动（往返）',
+    'latency.block.rtt-stun': '逐个 STUN Binding 请求的往返时延，{profile} 流',
+    'latency.block.stun-note': '以 STUN 服务器为远端时无法测得的内容',
+    'latency.col.note': '说明',
+    'latency.stun.limits':
+      '远端是 STUN 服务器而非反射器：丢包率和抖动都是往返合计值（抖动由相邻往返时延计算），无法区分上行与下行；' +
+      '也没有 DSCP 回显，因此无法在此测量 QoS 标记能否在路径上保留。',
+    'latency.stun-udp-blocked': '发往 STUN 服务器 {server}（{host}:{port}）的 UDP 没有应答：媒体只能回退到 TCP/TLS 中继。',
+    'latency.stun-udp-blocked.fix':
+      '允许本站点出站访问平台媒体中继的 UDP {port}（以及平台的媒体端口，例如 3478–3481）；基于 TCP 的实时媒体会受到队头阻塞影响。',
+    'latency.stun-refused': '{endpoint}：{host}:{port} 以 ICMP 端口不可达回应 STUN 请求：该 UDP 端口未监听，或被防火墙拒绝。',
+    'latency.stun-refused.fix': '检查 STUN 服务器的地址和端口，并确认本站点可以访问其 UDP {port}。',
   },
 };
 
@@ -92,13 +134,26 @@ interface Options {
 }
 
 /**
- * One media stream's round trips to the reflector. The UDP stream's own numbers sit at the top
- * level (as `UdpStreamResult` has them); `tcp` holds the echo round trips when UDP got no answer.
+ * One media stream's round trips to the reflector, or to a STUN server marked as the media path.
+ * The UDP stream's own numbers sit at the top level (as `UdpStreamResult` has them); `tcp` holds
+ * the echo round trips when UDP got no answer. A STUN far end leaves every per-direction figure
+ * null and gives the round-trip jitter (`rttJitterMs`) instead.
  */
-export interface LatencyFacts extends ProbeFacts, Partial<UdpStreamResult> {
+export interface LatencyFacts extends Omit<ProbeFacts, 'reflector'>, Partial<UdpStreamResult> {
+  /** The reflector measured against (absent when the far end is a STUN server). */
+  reflector?: ReflectorFacts;
+  /** The STUN server measured against (absent when the far end is the reflector). */
+  farEnd?: StunFarEnd;
   profile: string;
-  /** How the round trips were measured: UDP probes, the reflector's TCP echo (UDP blocked), or not at all. */
-  transport?: 'udp' | 'tcp-fallback' | 'none';
+  /**
+   * How the round trips were measured: UDP probes to the reflector, its TCP echo (UDP blocked),
+   * STUN Binding requests to a STUN server, or not at all.
+   */
+  transport?: 'udp' | 'tcp-fallback' | 'stun' | 'none';
+  /** STUN far end: RFC 3550's jitter formula over successive round trips, ms. */
+  rttJitterMs?: number | null;
+  /** STUN far end: datagrams that were not a valid answer to a request sent, by why. */
+  junk?: StunStreamJunk;
   /** The stream as it was sent (the latency and call-quality checks share it; the first to ask sets its length). */
   stream?: MediaStream;
   tcp?: TcpRttResult;
@@ -108,11 +163,16 @@ const nullableNumber = { type: ['number', 'null'] } as const;
 
 const factsSchema = {
   type: 'object',
-  required: [...probeFactsRequired, 'profile'],
+  required: [...probeFactsRequired.filter((k) => k !== 'reflector'), 'profile'],
+  // Measured against one far end: the reflector, or a STUN server.
+  oneOf: [{ required: ['reflector'] }, { required: ['farEnd'] }],
   properties: {
     ...probeFactsProperties,
+    farEnd: stunFarEndSchema,
     profile: { type: 'string' },
-    transport: { enum: ['udp', 'tcp-fallback', 'none'] },
+    transport: { enum: ['udp', 'tcp-fallback', 'stun', 'none'] },
+    rttJitterMs: nullableNumber,
+    junk: stunJunkSchema,
     stream: mediaStreamSchema,
     sent: { type: 'integer', minimum: 0 },
     replies: { type: 'integer', minimum: 0 },
@@ -154,7 +214,10 @@ export default defineCheck<Options, LatencyFacts>({
       'jitter in each direction, loss in each direction (the reflector reports what it received), loss in the worst ' +
       "15 s window, burst loss in the worst 200 ms window, reordering and duplicates. Targets are Microsoft Teams' for " +
       'client → edge: RTT < 100 ms, jitter < 30 ms, loss < 1 % (15 s), burst loss < 10 % (200 ms), reorder < 0.05 %. ' +
-      'When UDP gets no answer at all, the check says so (media would fall back to TCP relays).',
+      'When UDP gets no answer at all, the check says so (media would fall back to TCP relays). Without a reflector, a ' +
+      '`stun` endpoint marked `mediaPath: true` is the far end instead: STUN Binding requests at the same cadence give ' +
+      'round-trip percentiles, round-trip jitter, loss, windows and reordering, judged against the same targets, ' +
+      'with no per-direction split and no DSCP echo.',
     category: 'network',
     severity: 'high',
     weight: 3,
@@ -198,15 +261,16 @@ export default defineCheck<Options, LatencyFacts>({
     },
     defaults: { profiles: ['audio', 'video'], durationMs: 15000, drainMs: 1000 },
   },
-  facts: { version: 1, schema: factsSchema },
+  facts: { version: 2, schema: factsSchema },
   messages,
   targets(site, options) {
-    return probeTargets(site, options.profiles);
+    return [...probeTargets(site, options.profiles), ...stunMediaTargets(site, options.profiles)];
   },
   deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
 
   async measure(ctx, target) {
     const profile = target.data!.suffix as string;
+    if (target.data?.farEnd === 'stun') return measureStun(ctx, target.endpoint!, profile);
     try {
       const { stream, result } = await latencyOnce(ctx, profile, ctx.options);
       const { endpoint, session } = await probeSession(ctx);
@@ -221,13 +285,32 @@ export default defineCheck<Options, LatencyFacts>({
     }
   },
 
-  judge(facts, { threshold }) {
-    const failed = probeFailureJudgement('latency', facts);
-    if (failed) return failed;
+  judge(facts, { threshold, target }) {
+    if (facts.farEnd) {
+      const failed = stunFailureJudgement(facts, facts.farEnd, target.endpoint);
+      if (failed) return failed;
+    } else if (facts.reflector) {
+      const failed = probeFailureJudgement('latency', { ...facts, reflector: facts.reflector });
+      if (failed) return failed;
+    }
     const rtt = threshold('rttMs', LIMITS.rtt);
+    if (facts.farEnd && (facts.blocked || !facts.rttMs)) {
+      const { host, port } = facts.farEnd;
+      return {
+        score: 0,
+        findings: [
+          {
+            id: 'latency.stun-udp-blocked',
+            severity: 'high',
+            message: { id: 'latency.stun-udp-blocked', params: { server: target.endpoint?.name ?? host, host, port } },
+            remediation: { id: 'latency.stun-udp-blocked.fix', params: { port } },
+          },
+        ],
+      };
+    }
     if (facts.blocked || !facts.rttMs) {
       const tcp = facts.tcp?.rttMs;
-      const port = facts.reflector.udpPort;
+      const port = facts.reflector!.udpPort;
       return {
         score: 0,
         measurements: tcp
@@ -240,7 +323,7 @@ export default defineCheck<Options, LatencyFacts>({
           {
             id: 'latency.udp-blocked',
             severity: 'high',
-            message: { id: 'probe.udp-blocked', params: { probe: facts.reflector.name, port } },
+            message: { id: 'probe.udp-blocked', params: { probe: facts.reflector!.name, port } },
             remediation: { id: 'probe.udp-blocked.fix', params: { port } },
           },
         ],
@@ -254,7 +337,8 @@ export default defineCheck<Options, LatencyFacts>({
       reorder: threshold('reorderPercent', LIMITS.reorder),
     };
     const s = stream(facts);
-    const jitter = Math.max(s.jitterUpMs ?? 0, s.jitterDownMs ?? 0);
+    // A STUN far end has no per-direction figures: its jitter is the round trip's.
+    const jitter = facts.farEnd ? (facts.rttJitterMs ?? 0) : Math.max(s.jitterUpMs ?? 0, s.jitterDownMs ?? 0);
     const reorder = Math.max(s.reorderPercent, s.reorderUpPercent ?? 0);
     // A short stream cannot resolve 0.05 %: one reordered packet of 750 is 0.13 %. Judge against the
     // finest step the stream can see, so a single packet never fails a short test.
@@ -309,7 +393,7 @@ export default defineCheck<Options, LatencyFacts>({
     if (points.length >= 2) {
       blocks.push({
         kind: 'series',
-        title: { id: 'latency.block.rtt', params: { profile: facts.profile } },
+        title: { id: facts.farEnd ? 'latency.block.rtt-stun' : 'latency.block.rtt', params: { profile: facts.profile } },
         unit: 'ms',
         series: [{ label: { id: 'latency.series.rtt' }, values: points.map((p) => p[1]) }],
         ...(rttTarget !== undefined ? { limits: [{ value: rttTarget, label: { id: 'latency.limit.rtt' } }] } : {}),
@@ -333,16 +417,102 @@ export default defineCheck<Options, LatencyFacts>({
           const target = targetOf(m.id);
           const cell = (v: number) => (unit ? { value: v, unit } : v);
           return {
-            metric: { id: `latency.m.${m.id}` },
+            metric: { id: facts.farEnd && m.id === 'jitter' ? 'latency.m.jitter-rtt' : `latency.m.${m.id}` },
             value: typeof m.value === 'number' ? cell(m.value) : null,
             target: target !== undefined ? cell(target) : null,
           };
         }),
       });
     }
+    if (facts.farEnd && facts.transport === 'stun') {
+      blocks.push({
+        kind: 'table',
+        title: { id: 'latency.block.stun-note' },
+        columns: [{ key: 'note', label: { id: 'latency.col.note' } }],
+        rows: [{ note: { id: 'latency.stun.limits' } }],
+      });
+    }
     return blocks;
   },
 });
+
+/** A stream of STUN Binding requests to a server the site marks as the media path, as facts. */
+async function measureStun(ctx: MeasureContext<Options>, ep: Endpoint, profile: string): Promise<LatencyFacts> {
+  try {
+    const { farEnd, stream, result } = await stunLatencyOnce(ctx, ep, profile, ctx.options);
+    const base = { farEnd, profile, stream, ...stunStreamFields(result) };
+    if (result.replies > 0) return { ...base, classification: 'ok', transport: 'stun' };
+    if (result.blocked) return { ...base, classification: 'filtered', transport: 'none' };
+    // Datagrams came back, none of them a valid success response to a request sent.
+    const j = result.junk;
+    const failure: PathFailure = {
+      classification: 'server-error',
+      phase: 'application',
+      code: 'STUN_NO_VALID_RESPONSE',
+      protocol: 'stun',
+      message:
+        `${junkTotal(j)} datagrams came back, none a valid Binding success response to a request sent ` +
+        `(error responses ${j.errorResponses}, not STUN ${j.notStun}, bad FINGERPRINT ${j.badFingerprint}, ` +
+        `other messages ${j.otherMessages}, unknown transactions ${j.foreignTransactions}, oversize ${j.oversize})`,
+    };
+    return { ...base, classification: 'server-error', kind: 'protocol-error', transport: 'none', failure };
+  } catch (err) {
+    // An abort or a bug is not a fact about the path.
+    if (!(err instanceof PathError) && !(err instanceof DnsLookupError)) throw err;
+    const failure = pathFailureOf(err);
+    return {
+      farEnd: { kind: 'stun', host: ep.host, port: ep.port },
+      profile,
+      classification: failure.classification,
+      ...(failure.protocol ? { kind: 'protocol-error' as const } : {}),
+      failure,
+    };
+  }
+}
+
+/** The STUN stream's numbers in the reflector stream's shape: what only a reflector knows is null. */
+function stunStreamFields(r: StunStreamResult): Partial<LatencyFacts> {
+  return {
+    sent: r.sent,
+    replies: r.replies,
+    blocked: r.blocked,
+    rttMs: r.rttMs,
+    jitterUpMs: null,
+    jitterDownMs: null,
+    rttJitterMs: r.rttJitterMs,
+    lossPercent: r.lossPercent,
+    lossUpPercent: null,
+    lossDownPercent: null,
+    worstLoss15sPercent: r.worstLoss15sPercent,
+    worstBurst200msPercent: r.worstBurst200msPercent,
+    reorderPercent: r.reorderPercent,
+    reorderUpPercent: null,
+    duplicates: r.duplicates,
+    burstRatio: r.burstRatio,
+    series: r.series,
+    junk: r.junk,
+  };
+}
+
+/** The verdict on facts whose STUN server could not be used at all; undefined when it could. */
+function stunFailureJudgement(facts: LatencyFacts, farEnd: StunFarEnd, endpoint: Endpoint | undefined): Judgement | undefined {
+  const f = facts.failure;
+  if (!f) return undefined;
+  const { host, port } = farEnd;
+  const ep = endpoint ?? ({ name: host, host, port } as Endpoint);
+  // ICMP port unreachable, not a TCP reset: the generic "refused" text would say the wrong thing.
+  const finding: Finding =
+    f.classification === 'refused'
+      ? {
+          id: 'latency.stun-refused',
+          severity: 'high',
+          message: { id: 'latency.stun-refused', params: { endpoint: ep.name, host, port } },
+          remediation: { id: 'latency.stun-refused.fix', params: { port } },
+          evidence: { classification: f.classification, ...(f.code ? { code: f.code } : {}) },
+        }
+      : pathFailureFinding('latency', f, ep, 'high', STUN_FIRST_REPLY_TIMEOUT_MS);
+  return { score: null, error: `the STUN server at ${host}:${port} could not be used: ${f.message}`, findings: [finding] };
+}
 
 /** The stream's numbers, once the judge knows UDP answered. */
 function stream(f: LatencyFacts): UdpStreamResult & { rttMs: Percentiles } {

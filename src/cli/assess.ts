@@ -7,10 +7,15 @@ import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, typ
 import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
 
-export async function assessCommand(file: string, flags: OutputFlags & RunFlags): Promise<void> {
+export async function assessCommand(file: string, flags: OutputFlags & RunFlags & { platform?: string }): Promise<void> {
   const targets = outputTargets(flags);
   const settings = runSettings(flags);
-  const { site, redactor } = await loadSiteFile(file);
+  const platforms = flags.platform
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const { site, redactor } = await loadSiteFile(file, platforms?.length ? { platforms } : {});
+  for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const plan = await planSite(site, dirname(resolve(file)), settings);
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets);
 }

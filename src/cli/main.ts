@@ -83,7 +83,11 @@ ${EXIT_CODES}`,
         program
           .command('assess')
           .description('run every applicable check against a site and write the scored report')
-          .argument('<site.yaml>', 'site description'),
+          .argument('<site.yaml>', 'site description')
+          .option(
+            '--platform <ids>',
+            "compare platforms on this site in one run (replaces the file's platforms:), e.g. microsoft-teams,dingtalk",
+          ),
       ),
     ),
   )
@@ -95,6 +99,7 @@ Examples:
   $ siteready assess site.yaml --format json --out report.json --quiet
   $ siteready assess site.yaml -f terminal,json=out/report.json --min-grade B --fail-on high
   $ siteready assess site.yaml -f terminal,junit=siteready.xml,sarif=siteready.sarif,md=report.md
+  $ siteready assess site.yaml --platform microsoft-teams,zoom,feishu -f terminal,html=compare.html
   $ LANG=zh_CN.UTF-8 siteready assess site.yaml
 ${EXIT_CODES}`,
     )
@@ -158,6 +163,27 @@ ${EXIT_CODES}`,
     .action(async (id: string | undefined, opts: Record<string, unknown>) => {
       const { profilesCommand } = await import('./profiles.js');
       return profilesCommand(id, opts);
+    });
+
+  program
+    .command('platforms')
+    .description(
+      'list the platform catalogs (endpoints, ranges, relays, targets), show one with its sources, or update them from the vendor feeds',
+    )
+    .argument('[args...]', '<id> to show one; update [id…] to read the vendor feeds')
+    .option('--json', 'machine-readable output')
+    .option('--source-url <url>', 'update: read this mirror of the feed instead of the vendor (air-gapped networks)')
+    .option('--force', 'update: ask the vendor even if checked within the hour')
+    .option('--timeout <seconds>', 'update: deadline per platform', '30')
+    .option('--proxy <url>', 'update: http(s) proxy (default: $HTTPS_PROXY)')
+    .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ siteready platforms\n  $ siteready platforms microsoft-teams\n  $ siteready platforms --json\n  $ siteready platforms update\n  $ siteready platforms update microsoft-teams --source-url https://mirror.corp.example/o365',
+    )
+    .action(async (args: string[], opts: Record<string, unknown>) => {
+      const { platformsCommand } = await import('./platforms.js');
+      return platformsCommand(args, opts);
     });
 
   gateOptions(
@@ -321,7 +347,11 @@ Examples:
       .description('start a loopback lab (HTTPS, WebSocket, TCP, DNS) and assess examples/demo-site.yaml against it')
       .option('--report-file <file>', 'where to write the JSON report', 'siteready-report.json'),
   )
-    .addHelpText('after', '\nExamples:\n  $ siteready demo\n  $ siteready demo --lang zh-CN\n  $ siteready demo --format json --quiet')
+    .option('--platform <ids>', 'also assess these platform catalogs, the lab answering for their hosts (e.g. microsoft-teams,zoom)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ siteready demo\n  $ siteready demo --lang zh-CN\n  $ siteready demo --format json --quiet\n  $ siteready demo --platform microsoft-teams,zoom,feishu',
+    )
     .action(async (opts: Record<string, unknown>) => {
       const { demoCommand } = await import('./demo.js');
       return demoCommand(opts);

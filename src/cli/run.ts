@@ -42,6 +42,8 @@ const STUN_CHECKS: Record<string, EndpointProtocol> = { stun: 'stun', turn: 'tur
 const TURN_ENV = ['SITEREADY_TURN_USERNAME', 'SITEREADY_TURN_PASSWORD'] as const;
 /** Checks that measure against a reflector: their one target is the reflector's host:port. */
 const PROBE_CHECKS = new Set(['throughput', 'latency', 'bufferbloat', 'call-quality', 'qos']);
+/** Probe checks that can stream to a STUN server instead (`stun:HOST[:PORT]`): no reflector, no token. */
+const STUN_FAR_END_CHECKS = new Set(['latency', 'call-quality']);
 
 function keepAliveMs(text: string): number {
   const ms = parseDuration(text);
@@ -174,17 +176,27 @@ async function runProbeCheck(
   const settings = runSettings(flags);
   if (targets.length !== 1)
     throw new UsageError(`${checkId} measures against one reflector: give its host:port`, `e.g. siteready run ${checkId} 127.0.0.1:7000`);
+  const stunFarEnd = STUN_FAR_END_CHECKS.has(checkId) && /^stun:/i.test(targets[0]!);
   const parsed = parseAdHocTarget(targets[0]!, 'tcp');
-  if (!parsed || parsed.url) throw new UsageError(`target "${targets[0]}" is not host:port`, 'e.g. 127.0.0.1:7000 or [::1]:7000');
+  if (!parsed || (parsed.url && !stunFarEnd))
+    throw new UsageError(
+      `target "${targets[0]}" is not host:port`,
+      STUN_FAR_END_CHECKS.has(checkId)
+        ? 'e.g. 127.0.0.1:7000, [::1]:7000, or stun:stun.example.com:3478 (a STUN server as the far end)'
+        : 'e.g. 127.0.0.1:7000 or [::1]:7000',
+    );
+  // A STUN server as the far end needs no reflector and so no token.
   // The token never comes from the command line: it would show in process lists and shell history.
-  const token = flags.tokenFile
-    ? (
-        await readFile(flags.tokenFile, 'utf8').catch(() => {
-          throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
-        })
-      ).trim()
-    : process.env.SITEREADY_TOKEN;
-  if (!token)
+  const token = stunFarEnd
+    ? undefined
+    : flags.tokenFile
+      ? (
+          await readFile(flags.tokenFile, 'utf8').catch(() => {
+            throw new UsageError(`cannot read the token file ${flags.tokenFile}`);
+          })
+        ).trim()
+      : process.env.SITEREADY_TOKEN;
+  if (!token && !stunFarEnd)
     throw new UsageError(
       'no reflector token: set SITEREADY_TOKEN or pass --token-file FILE',
       'use the token the reflector (`siteready serve`) was started with',
@@ -217,16 +229,25 @@ async function runProbeCheck(
     options.loadMs = Math.round(load * 1000);
   }
   const host = String(parsed.host);
+  // The STUN server is an ad-hoc endpoint marked as the media path; the URI goes through the site
+  // file's own validation (RFC 7064 syntax, default port 3478).
+  const farEnd = stunFarEnd
+    ? { platform: { endpoints: [{ name: targetName(targets[0]!, 0), url: targets[0]!, mediaPath: true }] } }
+    : {
+        probe: { name: 'reflector', host, port: parsed.port, token: '${SITEREADY_TOKEN}' },
+        platform: { endpoints: [{ name: 'reflector', host, port: parsed.port, protocol: 'tcp' }] },
+      };
   const site = {
     version: 1,
     site: { name: `siteready run ${checkId}` },
     ...(dnsServers(flags).length ? { network: { dns: { servers: dnsServers(flags) } } } : {}),
-    probe: { name: 'reflector', host, port: parsed.port, token: '${SITEREADY_TOKEN}' },
-    platform: { endpoints: [{ name: 'reflector', host, port: parsed.port, protocol: 'tcp' }] },
+    ...farEnd,
     ...(checkId === 'qos' ? { qos: adHocQos(flags) } : {}),
     ...(Object.keys(options).length ? { checks: { [checkId]: options } } : {}),
   };
-  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', { env: { SITEREADY_TOKEN: token } });
+  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>', {
+    env: token ? { SITEREADY_TOKEN: token } : {},
+  });
   const plan = planAssessment(loaded, checks, {
     only: [checkId],
     ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),

@@ -33,7 +33,14 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
       notApplicable: plan.unplanned.filter((u) => u.reason === 'not-applicable').map((u) => u.check.id),
       profiles: (plan.profiles ?? []).map((p) => ({ id: p.id, version: p.version, rules: p.rules.length, file: p.file })),
       plugins: { named: site.plugins.length, loaded: loadPlugins && site.plugins.length > 0 },
+      platforms: (site.platform.catalogs ?? []).map((c) => ({
+        id: c.id,
+        version: c.version,
+        endpoints: site.platform.endpoints.filter((e) => (e.extra.catalog as { platform?: string } | undefined)?.platform === c.id).length,
+        untested: (site.platform.untested ?? []).filter((u) => u.platform === c.id).map((u) => `${u.entry}: ${u.what}`),
+      })),
     };
+    for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
     const unloaded =
       site.plugins.length && !loadPlugins
         ? `; ${site.plugins.length} plugin(s) found but not loaded (--load-plugins runs their code to check them)`
@@ -45,6 +52,10 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
           `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}` +
           `${summary.profiles.length ? `; compliance: ${summary.profiles.map((p) => `${p.id} (${p.rules} rules)`).join(', ')}` : ''}${unloaded}\n`,
       );
+      for (const p of summary.platforms) {
+        process.stdout.write(`  platform ${p.id} ${p.version}: ${p.endpoints} endpoint(s)\n`);
+        if (p.untested.length) process.stdout.write(`    not testable from the site: ${p.untested.join('; ')}\n`);
+      }
     }
   } catch (err) {
     if (flags.json && err instanceof ConfigError) {

@@ -5,7 +5,7 @@
 
 import { MAX_DECIDED_BY, MAX_EVALUATION_STEPS, MAX_MATCH_INPUT } from './limits.js';
 import { compilePattern, type PatternTest } from './safe-regex.js';
-import { cidrContains, parseAddress, parseCidr, type Cidr } from './cidr.js';
+import { cidrContains, parseAddress, parseCidr, type Cidr } from '../util/cidr.js';
 import { sourceOf, type Facts, type Origin } from './facts.js';
 import { parsePath, type Segment } from './paths.js';
 import type { Message } from '../i18n/types.js';

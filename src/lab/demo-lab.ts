@@ -31,7 +31,13 @@ export interface DemoLab {
   close(): Promise<void>;
 }
 
-export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
+export interface DemoLabOptions {
+  /** More names the lab's DNS answers (with its own address) and its certificate covers: a platform's probe hosts. */
+  extraHosts?: string[];
+}
+
+export async function startDemoLab(host = '127.0.0.1', opts: DemoLabOptions = {}): Promise<DemoLab> {
+  const served = [...new Set([...LAB_HOSTS, ...(opts.extraHosts ?? [])])];
   const dir = await mkdtemp(join(tmpdir(), 'siteready-lab-'));
   const closers: Array<() => Promise<void>> = [() => rm(dir, { recursive: true, force: true })];
   const close = async () => {
@@ -43,7 +49,7 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
     // every demo warn that it is about to expire.
     const leaf = issueCertificate(ca, {
       commonName: `chat.${LAB_ZONE}`,
-      dnsNames: [...LAB_HOSTS, 'localhost'],
+      dnsNames: [...served, 'localhost'],
       ipAddresses: [host],
       notAfter: new Date(Date.now() + 365 * 86_400_000),
     });
@@ -52,7 +58,7 @@ export async function startDemoLab(host = '127.0.0.1'): Promise<DemoLab> {
 
     const dns: RunningDnsServer = await startDnsServer({
       host,
-      records: Object.fromEntries(LAB_HOSTS.map((h) => [h, { A: [host] }])),
+      records: Object.fromEntries(served.map((h) => [h, { A: [host] }])),
     });
     closers.push(() => dns.close());
 

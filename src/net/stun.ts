@@ -8,6 +8,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatIPv6 } from '../util/cidr.js';
 
 export const MAGIC_COOKIE = 0x2112a442;
 export const HEADER_LENGTH = 20;
@@ -268,28 +269,11 @@ function ipv6ToBytes(address: string): Buffer {
   return out;
 }
 
-/** RFC 5952 text form: lower case, leading zeros dropped, the longest run of zero groups as "::". */
+/** RFC 5952 text form of 16 address bytes. */
 export function formatIpv6(bytes: Uint8Array): string {
-  const groups: number[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  let value = 0n;
+  for (const b of bytes.subarray(0, 16)) value = (value << 8n) | BigInt(b);
+  return formatIPv6(value);
 }
 
 export function formatAddress(a: TransportAddress): string {

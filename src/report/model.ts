@@ -79,6 +79,28 @@ export interface ReportBlocker {
   location?: SourceLocation;
 }
 
+/** One platform catalog the site used, judged on its own: the pre-purchase comparison. */
+export interface ReportPlatform {
+  id: string;
+  name: string;
+  vendor: string;
+  kind: 'saas' | 'self-hosted';
+  version: string;
+  instance?: string;
+  sources: Array<{ id: string; url: string; read: string }>;
+  unconfirmed: Array<{ entry: string; why: string }>;
+  /** Site endpoints expanded from the catalog. */
+  endpoints: number;
+  /** Catalog entries no check can test from the site. */
+  untested: string[];
+  score: number | null;
+  grade: Grade | null;
+  verdict: Verdict;
+  complete: boolean;
+  blockerCount: number;
+  blockers: Array<Omit<ReportBlocker, 'location'> & { message: Message }>;
+}
+
 export interface ReportGate {
   passed: boolean;
   /** Core message ids (gate.*) with their parameters. */
@@ -135,6 +157,8 @@ export interface Report {
   gate?: ReportGate;
   /** Per compliance profile evaluated: what it is and how its rules came out. */
   compliance?: ReportComplianceProfile[];
+  /** The platform catalogs used, each judged on its own (platform.preset, platforms:, --platform). */
+  platforms?: ReportPlatform[];
   /** Set when the facts were judged again (`siteready report --rejudge`): with what, and what could not be. */
   rejudged?: {
     at: string;
@@ -162,6 +186,8 @@ export interface BuildReportInput {
   interruption?: ReportInterruption;
   /** Compliance profiles evaluated (their rule results are among `results`). */
   profiles?: Array<{ id: string; title: { en: string }; version: string; file: string; rules: unknown[] }>;
+  /** The platforms judged one by one (platform-verdicts.ts). */
+  platforms?: ReportPlatform[];
 }
 
 function complianceSummary(profiles: NonNullable<BuildReportInput['profiles']>, results: ReportResult[]): ReportComplianceProfile[] {
@@ -281,6 +307,7 @@ export function buildReport(input: BuildReportInput): Report {
     blockers,
     waivers: states,
     ...(compliance.length ? { compliance } : {}),
+    ...(input.platforms?.length ? { platforms: input.platforms } : {}),
     ...(Object.keys(carried).length ? { catalogs: carried } : {}),
     siteDescription: site.redacted,
   };

@@ -10,6 +10,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError, type Diagnostic } from '../errors.js';
 import { parseEndpoint } from './endpoints.js';
 import { interpolate } from './interpolate.js';
+import { expandPresets, type PortMap } from './presets.js';
 import { buildPositionIndex, lookupPosition, type NodePosition } from './positions.js';
 import { siteSchema } from './schema.js';
 import { portItemProblem } from '../util/port-ranges.js';
@@ -34,6 +35,14 @@ export interface LoadOptions {
   redactor?: Redactor;
   /** Name shown in messages; defaults to the path relative to the working directory. */
   displayName?: string;
+  /** Platforms to compare instead of the file's `platforms:` (`assess --platform a,b`). */
+  platforms?: string[];
+  /** Template parameters under the file's own `platform.parameters` (the demo fills `domain` with the lab's zone). */
+  presetParameters?: Record<string, string>;
+  /** Where `siteready platforms update` keeps vendor feeds (default: the user's cache); false: shipped catalogs only. */
+  catalogCache?: string | false;
+  /** The demo lab only: catalog ports → the lab's own (see presets.ts). */
+  portMap?: PortMap;
 }
 
 export interface LoadedSite {
@@ -170,7 +179,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
 
   const endpoints: Endpoint[] = [];
   const names = new Map<string, number>();
-  (data.platform.endpoints as Record<string, unknown>[]).forEach((rawEp, i) => {
+  ((data.platform?.endpoints ?? []) as Record<string, unknown>[]).forEach((rawEp, i) => {
     const pointer = `/platform/endpoints/${i}`;
     const { endpoint, problems: epProblems } = parseEndpoint(rawEp, locate(pointer));
     for (const p of epProblems)
@@ -194,7 +203,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     ...((data.network?.sweeps ?? []) as Array<{ ports?: unknown[] }>).map(
       (sw, i) => [`/network/sweeps/${i}/ports`, sw.ports] as [string, unknown],
     ),
-    ...((data.platform.endpoints ?? []) as Array<{ ports?: unknown[] }>).map(
+    ...((data.platform?.endpoints ?? []) as Array<{ ports?: unknown[] }>).map(
       (ep, i) => [`/platform/endpoints/${i}/ports`, ep.ports] as [string, unknown],
     ),
   ];
@@ -206,7 +215,30 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
         problems.push(diag({ path: `${pointer}/${j}`, message: problem, hint: 'ports are 1-65535, ranges are written "low-high"' }));
     });
   }
+  const presetRequests = [
+    ...(data.platform?.preset ? [{ id: String(data.platform.preset), pointer: '/platform/preset' }] : []),
+    ...((opts.platforms ?? data.platforms ?? []) as string[]).map((id, i) => ({ id, pointer: opts.platforms ? '' : `/platforms/${i}` })),
+  ];
+  const presets = expandPresets(
+    presetRequests,
+    { ...opts.presetParameters, ...data.platform?.parameters },
+    new Set(names.keys()),
+    locate,
+    opts.portMap,
+    opts.catalogCache,
+  );
+  problems.push(...presets.problems.map(diag));
+  if (!data.platform?.endpoints?.length && !presetRequests.length) {
+    problems.push(
+      diag({
+        path: data.platform ? '/platform' : '',
+        message: 'no platform endpoints: the site names neither endpoints nor a platform preset',
+        hint: 'add `platform: { preset: microsoft-teams }` (see `siteready platforms`) or list platform.endpoints',
+      }),
+    );
+  }
   if (problems.length) throw new ConfigError(`${display}: ${problems.length} problem(s) in endpoints and port lists`, problems);
+  const { catalogs, untested } = presets.expanded;
 
   const waivers: Waiver[] = ((data.compliance?.waivers ?? []) as Omit<Waiver, 'location'>[]).map((w, i) => ({
     ...w,
@@ -224,7 +256,21 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
       ...(data.network?.dns ? { dns: data.network.dns } : {}),
       ...(data.network?.sweeps ? { sweeps: data.network.sweeps } : {}),
     },
-    platform: { ...data.platform, endpoints },
+    platform: {
+      ...data.platform,
+      endpoints: [...endpoints, ...presets.expanded.endpoints],
+      ...(catalogs.length
+        ? {
+            catalogs,
+            untested,
+            ...(presets.expanded.warnings.length ? { catalogWarnings: presets.expanded.warnings } : {}),
+            thresholdsBy: Object.fromEntries(
+              Object.entries(presets.expanded.thresholdsBy).map(([id, t]) => [id, { ...t, ...data.thresholds }]),
+            ),
+          }
+        : {}),
+    },
+    ...((opts.platforms ?? data.platforms) ? { platforms: opts.platforms ?? data.platforms } : {}),
     ...(data.probe ? { probe: data.probe } : {}),
     ...(data.demand ? { demand: data.demand } : {}),
     ...(data.qos ? { qos: data.qos } : {}),
@@ -233,7 +279,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     ...(data.data ? { data: data.data } : {}),
     ...(data.vendor ? { vendor: data.vendor } : {}),
     ...(data.policy ? { policy: data.policy } : {}),
-    thresholds: data.thresholds ?? {},
+    thresholds: { ...presets.expanded.thresholds, ...data.thresholds },
     checks: data.checks ?? {},
     plugins: data.plugins ?? [],
     ...(data.gate ? { gate: data.gate } : {}),

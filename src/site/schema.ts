@@ -16,8 +16,9 @@ const name = {
   type: 'string',
   minLength: 1,
   maxLength: 100,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
-  description: 'Identifier used in reports and waivers: letters, digits, ".", "_" and "-".',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]*$',
+  description:
+    'Identifier used in reports and waivers: letters, digits, ".", "_", "-" and "/" (a platform catalog\'s endpoints are named <platform>/<entry>).',
 } as const;
 const secretRef = {
   type: 'string',
@@ -37,7 +38,7 @@ export const siteSchema = {
     'Describes a site (links, proxy, the messaging platform endpoints, demand, QoS, security and compliance needs) for `siteready assess`.',
   type: 'object',
   additionalProperties: false,
-  required: ['version', 'site', 'platform'],
+  required: ['version', 'site'],
   properties: {
     $schema: { type: 'string' },
     version: { const: 1, description: 'Format version of this file. Always 1 for now.' },
@@ -144,13 +145,31 @@ export const siteSchema = {
       },
       patternProperties: extensions,
     },
+    platforms: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+      description:
+        'Compare platforms on this site in one run: shipped catalog ids (`siteready platforms`). Each is expanded as platform.preset would be; the report judges each on its own and side by side.',
+    },
     platform: {
       type: 'object',
       additionalProperties: false,
-      required: ['endpoints'],
       properties: {
         name: { type: 'string' },
         vendor: { type: 'string' },
+        preset: {
+          type: 'string',
+          pattern: '^[a-z0-9][a-z0-9-]*$',
+          description:
+            'A shipped platform catalog (`siteready platforms`): its endpoints, media relays, network targets and QoS marks. Endpoints below add to it, or replace a catalog endpoint of the same name.',
+        },
+        parameters: {
+          type: 'object',
+          additionalProperties: { type: 'string', minLength: 1 },
+          description: 'Values a self-hosted template needs, e.g. domain: chat.example.com.',
+        },
         endpoints: {
           type: 'array',
           minItems: 1,
@@ -293,6 +312,10 @@ export const siteSchema = {
               orgSync: {
                 type: 'boolean',
                 description: 'This directory or API endpoint is also the source of the organisation structure sync (the org-sync check).',
+              },
+              mediaPath: {
+                type: 'boolean',
+                description: 'Use this STUN server as the far end of the latency and call-quality media streams (no reflector needed).',
               },
             },
             patternProperties: extensions,

@@ -1,5 +1,7 @@
 // The typed site description, after interpolation, validation and normalisation.
 
+import type { PlatformCatalog } from '../platforms/types.js';
+
 export interface SourceLocation {
   file: string;
   line: number;
@@ -120,7 +122,25 @@ export interface Site {
     dns?: { servers?: string[]; timeoutMs?: number };
     sweeps?: Sweep[];
   };
-  platform: { name?: string; vendor?: string; endpoints: Endpoint[] };
+  platform: {
+    name?: string;
+    vendor?: string;
+    /** A shipped catalog id (`platform.preset`). */
+    preset?: string;
+    parameters?: Record<string, string>;
+    /** The site's own endpoints, then the catalogs' (`extra.catalog` says which entry). */
+    endpoints: Endpoint[];
+    /** The catalogs the site uses, parameters filled in. */
+    catalogs?: PlatformCatalog[];
+    /** Cached vendor feeds that could not be used (the shipped snapshot served instead). */
+    catalogWarnings?: string[];
+    /** Per catalog: the thresholds its platform is judged with (vendor targets, then the site's own). */
+    thresholdsBy?: Record<string, Record<string, number>>;
+    /** What the catalogs list that no check can test from the site (UDP ports without a STUN server there). */
+    untested?: Array<{ platform: string; entry: string; what: string }>;
+  };
+  /** Platforms compared on this site in one run (`platforms:` or `--platform a,b`). */
+  platforms?: string[];
   probe?: { name?: string; host: string; port?: number; udpPort?: number; token: string };
   demand?: Record<string, unknown>;
   qos?: Record<string, unknown>;

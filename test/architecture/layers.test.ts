@@ -13,6 +13,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Lowest first. A module may import its own layer and those before it, never one after it. */
 const LAYERS: string[][] = [
   ['i18n', 'util', 'errors', 'version'],
+  ['platforms'],
   ['site'],
   ['plugin-api'],
   ['net'],
@@ -25,6 +26,7 @@ const LAYERS: string[][] = [
   ['compliance', 'testing'],
   ['scoring'],
   ['report'],
+  ['platform-verdicts'],
   ['plan-site'],
   ['assess', 'rejudge'],
   ['index'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, parseAddress, parseCidr, parseIPv4, parseIPv6 } from '../../src/compliance/cidr.js';
+import { cidrContains, parseAddress, parseCidr, parseIPv4, parseIPv6 } from '../../src/util/cidr.js';
 
 const inside = (block: string, addr: string) => cidrContains(parseCidr(block)!, parseAddress(addr)!);
 

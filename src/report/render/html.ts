@@ -12,6 +12,7 @@ import { checkBlock } from './html-evidence.js';
 import { anchor } from './html-parts.js';
 import { HTML_STYLES, pageStyles } from './html-styles.js';
 import { summarySection } from './html-summary.js';
+import { platformComparison, type PlatformComparison } from './platforms.js';
 import { htmlText, type HtmlText } from './html-text.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -20,8 +21,10 @@ export function renderHtml(report: Report, opts: { lang: Lang; catalogs?: Map<st
   const x = htmlText(report, opts.lang, opts.catalogs);
   const title = `${x.t('report.title')} — ${report.site.name}`;
   const chapters = report.categories.map((c) => categoryChapter(report, c, x));
+  const compared = platformComparison(report, x);
   const toc: Array<[string, string]> = [
     ['summary', x.t('html.summary')],
+    ...(compared ? [['platforms', compared.title] as [string, string]] : []),
     ...report.categories.map((c) => [anchor('cat', c.id), x.t(`category.${c.id}`)] as [string, string]),
     ['waivers', x.t('report.waivers')],
     ['appendix', x.t('html.appendix')],
@@ -53,6 +56,7 @@ ${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(r
 </header>
 <nav class="toc"><h4>${x.t('html.contents')}</h4><ol>${toc.map(([id, label]) => html`<li><a href="#${id}">${label}</a></li>`)}</ol></nav>
 ${summarySection(report, x)}
+${compared ? platformsSection(compared, x) : ''}
 ${chapters}
 <section class="chapter" id="waivers"><h2>${x.t('report.waivers')}</h2>${waiversSection(report, x)}</section>
 <section class="chapter" id="appendix"><h2>${x.t('html.appendix')}</h2>${appendixSection(report, x)}</section>
@@ -94,5 +98,18 @@ function categoryChapter(report: Report, category: Report['categories'][number],
   <p class="small muted">${x.t('html.categoryIntro', { checks: checks.length, results: results.length })}</p>
   ${visuals}
   ${blocks.length ? html`<h3 class="evidence-head">${x.t('html.evidence')}</h3>${blocks}` : ''}
+</section>`;
+}
+
+const VERDICT_BADGE: Record<Report['verdict'], string> = { READY: 's-pass', 'READY WITH RISKS': 's-warn', 'NOT READY': 's-fail' };
+
+function platformsSection(c: PlatformComparison, x: HtmlText): SafeHtml {
+  return html`<section class="chapter" id="platforms"><h2>${c.title}</h2>
+<table class="platforms"><thead><tr>${c.header.map((h) => html`<th>${h}</th>`)}</tr></thead>
+<tbody>${c.rows.map(
+    (r) =>
+      html`<tr><td><strong>${r.name}</strong></td><td class="mono small">${r.catalog}</td><td class="num">${r.score}</td><td class="num"><strong>${r.grade}</strong></td><td><span class="badge ${VERDICT_BADGE[r.verdict]}">${x.t(`verdict.${r.verdict}`)}</span></td><td class="num">${r.blockers}</td><td class="small">${r.first}</td></tr>`,
+  )}</tbody></table>
+${c.notes.map((n) => html`<p class="small">${n}</p>`)}
 </section>`;
 }

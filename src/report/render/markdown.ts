@@ -8,6 +8,7 @@ import type { Report, ReportResult } from '../model.js';
 import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
 import { blockText, textBlock } from './blocks.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
+import { platformComparison } from './platforms.js';
 
 export interface MarkdownOptions {
   lang: Lang;
@@ -60,6 +61,27 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
         ? `**${mdText(t('report.gate.passed'))}**`
         : `**${mdText(t('report.gate.failed', { reasons: report.gate.reasons.map((m) => t(m.id, m.params)).join('; ') }))}**`,
       '',
+    );
+  }
+
+  const compared = platformComparison(report, x);
+  if (compared) {
+    out.push(`## ${mdText(compared.title)}`, '');
+    out.push(
+      ...mdTable(
+        compared.header.map(mdCell),
+        compared.rows.map((r) => [
+          mdCell(r.name),
+          mdCode(r.catalog),
+          r.score,
+          `**${r.grade}**`,
+          `${VERDICT_ICON[r.verdict]} ${mdText(t(`verdict.${r.verdict}`))}`,
+          r.blockers,
+          mdCell(r.first),
+        ]),
+      ),
+      '',
+      ...compared.notes.flatMap((n) => [mdText(n), '']),
     );
   }
 

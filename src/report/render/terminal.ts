@@ -7,7 +7,8 @@ import { translator, type Lang } from '../../i18n/index.js';
 import type { Report, ReportFinding, ReportResult } from '../model.js';
 import { renderCompliance } from './compliance.js';
 import { blockText, textBlock, type TextBlock } from './blocks.js';
-import { messageText, resultOfBlocker } from './localize.js';
+import { messageText, reportText, resultOfBlocker } from './localize.js';
+import { platformComparison } from './platforms.js';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -60,6 +61,32 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
   );
   if (report.interruption) out(c.magenta.bold(t('report.interrupted', { signal: report.interruption.signal ?? report.interruption.kind })));
   out();
+
+  const compared = platformComparison(report, reportText(opts.lang, opts.catalogs));
+  if (compared) {
+    out(c.bold(compared.title));
+    const cells = compared.rows.map((r) => [r.name, r.catalog, r.score, r.grade, t(`verdict.${r.verdict}`), r.blockers]);
+    const widths = compared.header
+      .slice(0, 6)
+      .map((h, i) => Math.min(30, Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i]!)))));
+    out(
+      c.dim(
+        `  ${compared.header
+          .slice(0, 6)
+          .map((h, i) => pad(h, widths[i]!))
+          .join('  ')}`,
+      ),
+    );
+    compared.rows.forEach((r, i) => {
+      const color = r.verdict === 'READY' ? c.green : r.verdict === 'NOT READY' ? c.red : c.yellow;
+      out(
+        `  ${cells[i]!.map((cell, j) => (j === 4 ? color(pad(truncate(cell, widths[j]!), widths[j]!)) : pad(truncate(cell, widths[j]!), widths[j]!))).join('  ')}`,
+      );
+      if (r.first) out(c.dim(`    ${truncate(`${compared.header[6]}: ${r.first}`, width - 4)}`));
+    });
+    for (const n of compared.notes) out(`  ${n}`);
+    out();
+  }
 
   out(c.bold(t('report.blockers')));
   if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);

@@ -117,3 +117,52 @@ export function cidrContains(block: Cidr, address: ParsedAddress): boolean {
 export function inAnyCidr(blocks: Cidr[], address: ParsedAddress): Cidr | undefined {
   return blocks.find((b) => cidrContains(b, address));
 }
+
+// Canonical text of a block, so the same block written two ways ("2603:1063:0::/38",
+// "2603:1063::/38") compares equal.
+export interface NormalCidr {
+  /** Host bits zero; IPv4 dotted quad, IPv6 in RFC 5952 form; always with a prefix length. */
+  cidr: string;
+  family: 4 | 6;
+  /** The text had bits set past the prefix ("10.0.0.1/8"): the block it names was kept. */
+  hostBitsSet: boolean;
+}
+
+/** The canonical block a text names, or undefined when it names none (a bare address is a /32 or /128). */
+export function normalizeCidr(text: string): NormalCidr | undefined {
+  // Zones and brackets are address syntax, not block syntax; whitespace inside is a typo.
+  if (text.length === 0 || text.length > 64 || /[\s%[\]]/.test(text)) return undefined;
+  const block = parseCidr(text);
+  if (!block) return undefined;
+  const addr = parseAddress(text.split('/')[0]!);
+  const network = block.family === 4 ? formatIPv4(block.network) : formatIPv6(block.network);
+  return { cidr: `${network}/${block.prefix}`, family: block.family, hostBitsSet: addr !== undefined && addr.value !== block.network };
+}
+
+export function formatIPv4(value: bigint): string {
+  return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
+}
+
+/** RFC 5952 §4: lower case, no leading zeros, the longest run (first on a tie) of two or more zero groups as "::". */
+export function formatIPv6(value: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}

@@ -1,0 +1,81 @@
+// User-facing text about platform catalogs: the `platforms` command and the report's platform
+// sections. Ids + parameters, English and Chinese, like every other catalog of text.
+
+import { format } from '../i18n/index.js';
+
+export const platformMessages = {
+  en: {
+    listHeader: 'Platform catalogs (shipped snapshots; `siteready platforms update` reads newer vendor feeds)',
+    listFooter: '`siteready platforms <id>` shows one; --json for machine-readable output.',
+    kind_saas: 'cloud',
+    'kind_self-hosted': 'self-hosted template',
+    entries: '{endpoints} endpoints, {ranges} ranges, {relays} relays',
+    unconfirmedCount: '{count} unconfirmed',
+    fromCache: 'updated from the vendor feed',
+    version: 'version',
+    instance: 'instance',
+    parameters: 'parameters',
+    sources: 'Sources',
+    read: 'read {date}',
+    feed: 'feed',
+    endpoints: 'Endpoints',
+    ranges: 'Published IP ranges',
+    relays: 'Media relays (STUN)',
+    targets: 'Network targets',
+    bandwidth: 'Bandwidth per stream (kbit/s: minimum / recommended / best)',
+    qos: 'QoS marks',
+    unconfirmed: 'UNCONFIRMED: {why}',
+    required: 'required',
+    optional: 'optional',
+    untested: 'Not testable from the site: {what}',
+    none: 'none published',
+    updateNew: '{id}: {from} → {to} (read from {url})',
+    updateSame: '{id}: {version} is current (vendor checked)',
+    updateSkipped: '{id}: {version}, checked within the hour (the vendor asks for at most one check an hour; --force to ask now)',
+    updateFailed: '{id}: not updated — {why}; assessments keep using {version}',
+    updateNoFeed: '{id}: no machine-readable feed from the vendor; the shipped snapshot {version} is what assessments use',
+    updateRanges: '  ranges: +{added} −{removed}',
+    updateHosts: '  hosts: +{added} −{removed}',
+    updateNext: 'Assessments now use the stored feed ({dir}).',
+  },
+  'zh-CN': {
+    listHeader: '平台目录（随附快照；`siteready platforms update` 读取厂商更新的数据源）',
+    listFooter: '`siteready platforms <id>` 查看单个目录；--json 输出机器可读格式。',
+    kind_saas: '云服务',
+    'kind_self-hosted': '自建模板',
+    entries: '{endpoints} 个端点，{ranges} 组地址段，{relays} 个中继',
+    unconfirmedCount: '{count} 项未确认',
+    fromCache: '已按厂商数据源更新',
+    version: '版本',
+    instance: '实例',
+    parameters: '参数',
+    sources: '来源',
+    read: '{date} 查阅',
+    feed: '数据源',
+    endpoints: '端点',
+    ranges: '公布的 IP 地址段',
+    relays: '媒体中继（STUN）',
+    targets: '网络目标',
+    bandwidth: '每路流带宽（kbit/s：最低 / 推荐 / 最佳）',
+    qos: 'QoS 标记',
+    unconfirmed: '未确认：{why}',
+    required: '必需',
+    optional: '可选',
+    untested: '无法从站点测试：{what}',
+    none: '未公布',
+    updateNew: '{id}：{from} → {to}（读取自 {url}）',
+    updateSame: '{id}：{version} 已是最新（已向厂商核对）',
+    updateSkipped: '{id}：{version}，一小时内已核对过（厂商要求每小时最多核对一次；加 --force 立即核对）',
+    updateFailed: '{id}：未更新——{why}；评估继续使用 {version}',
+    updateNoFeed: '{id}：厂商没有机器可读的数据源；评估使用随附快照 {version}',
+    updateRanges: '  地址段：+{added} −{removed}',
+    updateHosts: '  主机：+{added} −{removed}',
+    updateNext: '此后的评估使用已保存的数据源（{dir}）。',
+  },
+} as const;
+
+export type PlatformMessageId = keyof (typeof platformMessages)['en'];
+
+export function pm(lang: 'en' | 'zh-CN', id: PlatformMessageId, params: Record<string, string | number> = {}): string {
+  return format(platformMessages[lang][id] ?? platformMessages.en[id], params);
+}
