@@ -30,7 +30,8 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
   const metas = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.meta as CheckMeta]));
   return catalogs.map((catalog) => {
     const thresholds = site.platform.thresholdsBy?.[catalog.id] ?? site.thresholds;
-    const judgedSite: Site = { ...site, thresholds };
+    // As if this platform were the site's only preset: its targets, its bandwidth per stream.
+    const judgedSite: Site = { ...site, thresholds, platform: { ...site.platform, preset: catalog.id } };
     const mine: TaskResult[] = [];
     for (const r of results) {
       const task = byKey.get(r.key);
@@ -48,6 +49,7 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
     const scored = scoreResults(mine, metas, new Set(waived.keys()));
     const summary = summarizeCatalog(catalog);
     const resultOf = new Map(mine.map((r) => [r.key, r]));
+    const own = scored.blockers.filter((b) => platformOf(byKey.get(b.resultKey)) === catalog.id);
     return {
       id: catalog.id,
       name: catalog.name,
@@ -64,9 +66,19 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
       verdict: scored.verdict,
       complete: scored.complete,
       blockerCount: scored.blockers.length,
-      blockers: scored.blockers.slice(0, BLOCKERS_SHOWN).map((b) => {
+      ownBlockerCount: own.length,
+      // What tells platforms apart comes first: blockers on this platform's own endpoints.
+      blockers: [...own, ...scored.blockers.filter((b) => !own.includes(b))].slice(0, BLOCKERS_SHOWN).map((b) => {
         const f = resultOf.get(b.resultKey)!.findings[b.findingIndex]!;
-        return { check: b.check, target: b.target, category: b.category, severity: b.severity, finding: f.id, message: f.message };
+        return {
+          check: b.check,
+          target: b.target,
+          category: b.category,
+          severity: b.severity,
+          finding: f.id,
+          message: f.message,
+          own: own.includes(b),
+        };
       }),
     };
   });

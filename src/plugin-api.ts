@@ -249,6 +249,8 @@ export type Block = TableBlock | KeyValueBlock | SeriesBlock | BarsBlock;
 export interface PresentContext<Options = Record<string, unknown>> {
   options: Options;
   target: Target;
+  /** The site judged with (its platform catalog, say), as the judge saw it. */
+  site: Site;
   judgement: Judgement;
 }
 

@@ -14,7 +14,8 @@ import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf } from '../../src/net/path-messages.js';
 import { errorMessage } from '../../src/errors.js';
 import { throughputOnce } from '../../src/probe/context.js';
-import type { Link } from '../../src/site/types.js';
+import type { Link, Site } from '../../src/site/types.js';
+import { bandwidthFromCatalog } from '../../src/capacity/catalog-bandwidth.js';
 
 const messages = {
   en: {
@@ -151,7 +152,8 @@ export default defineCheck<Options, CapacityFacts>({
     failureTitle: 'Links cannot carry the peak real-time demand',
     description:
       'Computes peak real-time media demand from `demand.personas` (users × share in audio, video and screen sharing, ' +
-      "1:1 or in meetings) with Microsoft Teams' per-stream bandwidth (minimum / recommended / best), and compares it " +
+      "1:1 or in meetings) with Microsoft Teams' per-stream bandwidth (minimum / recommended / best) — or the site's " +
+      'platform catalog figures where it publishes them (`platform.preset`) — and compares it ' +
       'with the share of the links real-time media may use (30 % by default, the Teams Network Planner default; ' +
       '`realtimeShare` per link or in `demand`). Capacity is the declared link rate, the measured throughput when a ' +
       'reflector is configured, or the lower of the two. Reports headroom in Mbit/s (negative when short) and how many ' +
@@ -236,8 +238,8 @@ export default defineCheck<Options, CapacityFacts>({
     return facts;
   },
 
-  judge(facts, { options }) {
-    const a = assess(facts, options);
+  judge(facts, { options, site }) {
+    const a = assess(facts, options, site);
     const headrooms = DIRECTIONS.map((d) => a.headroomMbps[d]).filter((h): h is number => h !== null);
     if (!headrooms.length) return { score: null };
     const findings: Finding[] = [];
@@ -303,8 +305,8 @@ export default defineCheck<Options, CapacityFacts>({
     return { score, measurements, findings };
   },
 
-  present(facts, { options }) {
-    const a = assess(facts, options);
+  present(facts, { options, site }) {
+    const a = assess(facts, options, site);
     const blocks: Block[] = [];
     for (const d of DIRECTIONS) {
       const p = a.perDirection[d];
@@ -372,10 +374,20 @@ function rates0(): { declaredMbps: number | null; measuredMbps: number | null } 
   return { declaredMbps: null, measuredMbps: null };
 }
 
-/** The plan on the facts: quality from the options, else the demand's own, else recommended. */
-function assess(facts: CapacityFacts, options: Options): CapacityAssessment {
+/**
+ * The plan on the facts: quality from the options, else the demand's own, else recommended; the
+ * per-stream bandwidth of the site's platform catalog where it publishes some, else Teams'.
+ */
+function assess(facts: CapacityFacts, options: Options, site: Site): CapacityAssessment {
   const quality = options.quality ?? facts.demand.quality ?? 'recommended';
-  return assessCapacity({ demand: facts.demand, links: facts.links, ...(facts.measured ? { measured: facts.measured } : {}), quality });
+  const bandwidth = bandwidthFromCatalog(site.platform.catalogs?.find((c) => c.id === site.platform.preset));
+  return assessCapacity({
+    demand: facts.demand,
+    links: facts.links,
+    ...(facts.measured ? { measured: facts.measured } : {}),
+    quality,
+    ...(bandwidth ? { bandwidth } : {}),
+  });
 }
 
 function r2(n: number): number {

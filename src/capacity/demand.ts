@@ -44,8 +44,13 @@ export interface Rate {
   down: number;
 }
 
+export interface BandwidthTable {
+  source: string;
+  kinds: Record<StreamKind, Record<MediaQuality, Rate>>;
+}
+
 /** Per-stream bandwidth in kbit/s, as published (before the direction model above is applied). */
-export const BANDWIDTH_KBPS: { source: string; kinds: Record<StreamKind, Record<MediaQuality, Rate>> } = {
+export const BANDWIDTH_KBPS: BandwidthTable = {
   source:
     'Microsoft Teams, "Prepare your organization\'s network for Teams", bandwidth requirements (minimum / recommended / best, kbit/s)',
   kinds: {
@@ -290,10 +295,10 @@ export function toDemandSpec(raw: DemandSpec | Record<string, unknown> | undefin
   return spec;
 }
 
-function kbpsOf(streams: StreamCounts, quality: MediaQuality): Rate {
+function kbpsOf(streams: StreamCounts, quality: MediaQuality, table: BandwidthTable): Rate {
   const out: Rate = { up: 0, down: 0 };
   for (const kind of STREAM_KINDS) {
-    const rate = BANDWIDTH_KBPS.kinds[kind][quality];
+    const rate = table.kinds[kind][quality];
     if (LOADS[kind].up) out.up += streams[kind] * rate.up;
     if (LOADS[kind].down) out.down += streams[kind] * rate.down;
   }
@@ -304,7 +309,11 @@ function kbpsOf(streams: StreamCounts, quality: MediaQuality): Rate {
  * Concurrent real-time streams and the bandwidth they need, at the site's busiest moment.
  * Quality: the argument, else `demand.quality`, else 'recommended'.
  */
-export function computeDemand(demand: DemandSpec | Record<string, unknown> | undefined | null, quality?: MediaQuality): DemandResult {
+export function computeDemand(
+  demand: DemandSpec | Record<string, unknown> | undefined | null,
+  quality?: MediaQuality,
+  table: BandwidthTable = BANDWIDTH_KBPS,
+): DemandResult {
   const spec = toDemandSpec(demand);
   const q: MediaQuality = quality ?? spec?.quality ?? 'recommended';
   const messages: PlanMessage[] = [];
@@ -326,13 +335,13 @@ export function computeDemand(demand: DemandSpec | Record<string, unknown> | und
       screenShareMeeting: p.users * screen * meetings,
     };
     for (const kind of STREAM_KINDS) totals[kind] += streams[kind];
-    const kbps = kbpsOf(streams, q);
+    const kbps = kbpsOf(streams, q, table);
     return { name: p.name, users: p.users, streams, upKbps: kbps.up, downKbps: kbps.down };
   });
 
   const streams = zeroCounts();
   for (const kind of STREAM_KINDS) streams[kind] = ceilSafe(totals[kind]);
-  const kbps = kbpsOf(streams, q);
+  const kbps = kbpsOf(streams, q, table);
   return { quality: q, upKbps: kbps.up, downKbps: kbps.down, streams, perPersona, messages };
 }
 
@@ -362,10 +371,14 @@ export interface CapacityInput {
   links: Link[];
   measured?: { downMbps?: number; upMbps?: number };
   quality?: MediaQuality;
+  /** Per-stream bandwidth (default: Microsoft Teams' published figures). */
+  bandwidth?: BandwidthTable;
 }
 
 export interface CapacityAssessment {
   quality: MediaQuality;
+  /** Where the per-stream bandwidth figures come from. */
+  bandwidthSource: string;
   /** Null when no personas are described. */
   demand: DemandResult | null;
   perDirection: Record<Direction, DirectionAssessment>;
@@ -388,7 +401,12 @@ export interface CapacityAssessment {
 }
 
 /** Kbit/s, each way, of one recommended-quality 1:1 video call including its audio. */
-export const VIDEO_CALL_KBPS = BANDWIDTH_KBPS.kinds.video1to1.recommended.up + BANDWIDTH_KBPS.kinds.audio.recommended.up;
+export const VIDEO_CALL_KBPS = videoCallKbps(BANDWIDTH_KBPS);
+
+/** A 1:1 video call at recommended quality, one direction, audio included. */
+export function videoCallKbps(table: BandwidthTable): number {
+  return table.kinds.video1to1.recommended.up + table.kinds.audio.recommended.up;
+}
 
 const linkMbps = (link: Link, dir: Direction) => (dir === 'down' ? link.downMbps : link.upMbps);
 const usable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
@@ -402,7 +420,8 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
   const defaultShare = spec?.realtimeShare ?? DEFAULT_REALTIME_SHARE;
 
   const hasDemand = !!spec && spec.personas.length > 0;
-  const demand = hasDemand ? computeDemand(spec, quality) : null;
+  const table = input.bandwidth ?? BANDWIDTH_KBPS;
+  const demand = hasDemand ? computeDemand(spec, quality, table) : null;
   if (demand) messages.push(...demand.messages);
   else {
     if (spec?.peakConcurrency !== undefined) messages.push({ id: 'note.peakConcurrency' });
@@ -481,8 +500,9 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
   if (known.length > 0) {
     let limitedBy: Direction = known[0] as Direction;
     for (const d of known) if ((perDirection[d].allowanceMbps as number) < (perDirection[limitedBy].allowanceMbps as number)) limitedBy = d;
-    const supported = floorSafe(((perDirection[limitedBy].allowanceMbps as number) * 1000) / VIDEO_CALL_KBPS);
-    concurrentVideoCalls = { supported, atRecommended: true, perCallKbps: VIDEO_CALL_KBPS, limitedBy };
+    const perCallKbps = videoCallKbps(table);
+    const supported = floorSafe(((perDirection[limitedBy].allowanceMbps as number) * 1000) / perCallKbps);
+    concurrentVideoCalls = { supported, atRecommended: true, perCallKbps, limitedBy };
     if (known.length === 1) messages.push({ id: 'note.callsOneDirection', params: { direction: dirPhrase(limitedBy) } });
   }
 
@@ -490,6 +510,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     anyDeclared && anyMeasured ? 'min-of-both' : anyMeasured ? 'measured' : anyDeclared ? 'declared' : null;
   return {
     quality,
+    bandwidthSource: table.source,
     demand,
     perDirection,
     headroomMbps: { down: perDirection.down.headroomMbps, up: perDirection.up.headroomMbps },
@@ -597,6 +618,6 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
 
   out.push('', t('notes'));
   for (const m of result.messages) out.push(`- ${render(lang, m.id, m.params)}`);
-  out.push(`- ${t('sources', { source: BANDWIDTH_KBPS.source })}`);
+  out.push(`- ${t('sources', { source: result.bandwidthSource })}`);
   return `${out.join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import { bandwidthFromCatalog } from '../capacity/catalog-bandwidth.js';
 import { assessCapacity, formatPlan, toDemandSpec } from '../capacity/demand.js';
 import { ConfigError } from '../errors.js';
 import { detectLang, type Lang } from '../i18n/index.js';
@@ -18,6 +19,7 @@ export async function planCommand(file: string, flags: { json?: boolean; lang?: 
     ]);
   }
   const quality = (site.demand?.quality as 'minimum' | 'recommended' | 'best' | undefined) ?? 'recommended';
-  const result = assessCapacity({ demand: site.demand, links: site.network.links, quality });
+  const bandwidth = bandwidthFromCatalog(site.platform.catalogs?.find((c) => c.id === site.platform.preset));
+  const result = assessCapacity({ demand: site.demand, links: site.network.links, quality, ...(bandwidth ? { bandwidth } : {}) });
   process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : formatPlan(result, flags.lang ?? detectLang()));
 }

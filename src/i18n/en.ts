@@ -26,6 +26,9 @@ export const en: Catalog = {
   'platforms.best': 'Best fit on this site: {name} ({score}/100).',
   'platforms.unconfirmed': '{name}: {count} catalog entries are not confirmed by a public source ({entries}).',
   'platforms.untested': '{name}: not testable from the site: {list}.',
+  'platforms.blockerSplit': '{own} own + {site} site-wide',
+  'platforms.overallNote':
+    "The report's overall score and verdict cover every platform's endpoints together; this table judges each platform on its own endpoints plus what is site-wide.",
   'platforms.none': 'nothing',
   'platforms.catalogVersion': '{id} {version}',
   'report.risks': 'Risks',

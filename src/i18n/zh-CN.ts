@@ -26,6 +26,8 @@ export const zhCN: Catalog = {
   'platforms.best': '本站点最适合：{name}（{score}/100）。',
   'platforms.unconfirmed': '{name}：{count} 项目录条目未经公开来源确认（{entries}）。',
   'platforms.untested': '{name}：无法从站点测试：{list}。',
+  'platforms.blockerSplit': '自身 {own} + 站点 {site}',
+  'platforms.overallNote': '报告的总体得分和结论涵盖所有平台的端点；本表按各平台自身端点加站点共性项分别评判。',
   'platforms.none': '无',
   'platforms.catalogVersion': '{id} {version}',
   'report.risks': '风险',

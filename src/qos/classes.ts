@@ -1,5 +1,5 @@
-// The traffic classes a QoS test sends: the site file's `qos.classes`, else the marks the
-// collaboration vendors recommend. An unmarked control stream (DSCP 0, CS0) always goes along: it
+// The traffic classes a QoS test sends: the site file's `qos.classes`, else the marks its platform
+// catalog recommends, else the marks the collaboration vendors commonly recommend. An unmarked control stream (DSCP 0, CS0) always goes along: it
 // tells "the network drops marked packets" from "UDP does not get through", and it is what the
 // marked streams are compared with under load.
 
@@ -29,8 +29,15 @@ interface SiteClass {
   traffic?: string;
 }
 
+/** The marks the site's platform catalog recommends (`platform.preset`), named after the media. */
+function catalogClasses(site: Site): QosClass[] {
+  const catalog = site.platform.catalogs?.find((c) => c.id === site.platform.preset);
+  return (catalog?.qos ?? []).map((q) => ({ name: `${catalog!.id}-${q.media}`, dscp: q.dscp, traffic: q.media, control: false }));
+}
+
 export function qosClasses(site: Site): QosClass[] {
   const declared = (site.qos?.classes as SiteClass[] | undefined) ?? undefined;
+  const fromCatalog = declared?.length ? [] : catalogClasses(site);
   const classes: QosClass[] = declared?.length
     ? declared.map((c, i) => ({
         name: c.name,
@@ -39,7 +46,9 @@ export function qosClasses(site: Site): QosClass[] {
         control: false,
         pointer: `/qos/classes/${i}`,
       }))
-    : DEFAULT_CLASSES.map((c) => ({ ...c, control: false }));
+    : fromCatalog.length
+      ? fromCatalog
+      : DEFAULT_CLASSES.map((c) => ({ ...c, control: false }));
   const control = classes.find((c) => c.dscp === 0);
   if (control) control.control = true;
   else classes.push({ name: 'cs0', dscp: 0, traffic: 'default', control: true });

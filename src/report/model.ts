@@ -98,7 +98,10 @@ export interface ReportPlatform {
   verdict: Verdict;
   complete: boolean;
   blockerCount: number;
-  blockers: Array<Omit<ReportBlocker, 'location'> & { message: Message }>;
+  /** Blockers on the platform's own endpoints; the rest are site-wide (shared by every platform). */
+  ownBlockerCount: number;
+  /** The first few: the platform's own first, then site-wide ones. */
+  blockers: Array<Omit<ReportBlocker, 'location'> & { message: Message; own: boolean }>;
 }
 
 export interface ReportGate {

@@ -407,6 +407,11 @@ export const reportSchema = {
           verdict: { enum: ['READY', 'READY WITH RISKS', 'NOT READY'] },
           complete: { type: 'boolean' },
           blockerCount: { type: 'integer', minimum: 0 },
+          ownBlockerCount: {
+            type: 'integer',
+            minimum: 0,
+            description: "Blockers on the platform's own endpoints; the rest are site-wide.",
+          },
           blockers: {
             type: 'array',
             items: {
@@ -419,6 +424,7 @@ export const reportSchema = {
                 severity,
                 finding: { type: 'string' },
                 message,
+                own: { type: 'boolean', description: "On one of the platform's own endpoints (else site-wide)." },
               },
             },
           },

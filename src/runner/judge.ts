@@ -75,7 +75,7 @@ export function judgeFacts<O, F>(def: MeasuredCheck<O, F>, facts: F, ctx: { opti
     };
   let blocks: Block[] | undefined;
   try {
-    blocks = def.present?.(facts, { options: ctx.options, target: ctx.target, judgement });
+    blocks = def.present?.(facts, { options: ctx.options, target: ctx.target, site: ctx.site, judgement });
   } catch {
     // What a check shows is not what it decides: a presentation that fails costs the blocks only.
     blocks = undefined;

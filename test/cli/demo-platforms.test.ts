@@ -55,6 +55,15 @@ describe('demo --platform: pre-purchase comparison on loopback', () => {
     expect([...targets].some((t) => t.startsWith('websocket:mattermost/'))).toBe(true);
   });
 
+  it("lists a platform's own blockers first, counted apart from the site-wide ones", () => {
+    for (const p of report.platforms ?? []) {
+      const own = p.blockers.filter((b) => b.own);
+      expect(p.blockers.slice(0, own.length)).toEqual(own);
+      for (const b of own) expect(b.target.startsWith(`${p.id}/`)).toBe(true);
+      expect(p.ownBlockerCount).toBeLessThanOrEqual(p.blockerCount);
+    }
+  });
+
   it("judges each platform without the others' endpoints", () => {
     for (const p of report.platforms ?? []) {
       for (const b of p.blockers) {

@@ -106,6 +106,18 @@ describe('qosClasses', () => {
     ]);
   });
 
+  it("a preset's recommended marks (Zoom's defaults), unless the site lists its own", () => {
+    const zoom = (qos: string) =>
+      qosClasses(parseSiteText(`version: 1\nsite: { name: t }\nplatform: { preset: zoom }\n${qos}`, 'site.yaml', { env: {} }).site);
+    expect(zoom('').map((x) => [x.traffic, x.dscp, x.control])).toEqual([
+      ['audio', 56, false],
+      ['video', 40, false],
+      ['screen-share', 40, false],
+      ['default', 0, true],
+    ]);
+    expect(zoom('qos:\n  classes:\n    - { name: voice, dscp: 46 }\n').map((x) => x.dscp)).toEqual([46, 0]);
+  });
+
   it("the site file's classes, with an unmarked control added when none is listed", () => {
     const c = qosClasses(site('qos:\n  classes:\n    - { name: voice, dscp: 46, traffic: audio }\n'));
     expect(c.map((x) => [x.name, x.dscp, x.control, x.pointer])).toEqual([

@@ -23,8 +23,9 @@ export function renderHtml(report: Report, opts: { lang: Lang; catalogs?: Map<st
   const chapters = report.categories.map((c) => categoryChapter(report, c, x));
   const compared = platformComparison(report, x);
   const toc: Array<[string, string]> = [
+    ...(compared && compared.rows.length > 1 ? [['platforms', compared.title] as [string, string]] : []),
     ['summary', x.t('html.summary')],
-    ...(compared ? [['platforms', compared.title] as [string, string]] : []),
+    ...(compared && compared.rows.length === 1 ? [['platforms', compared.title] as [string, string]] : []),
     ...report.categories.map((c) => [anchor('cat', c.id), x.t(`category.${c.id}`)] as [string, string]),
     ['waivers', x.t('report.waivers')],
     ['appendix', x.t('html.appendix')],
@@ -55,8 +56,9 @@ ${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(r
   </div>
 </header>
 <nav class="toc"><h4>${x.t('html.contents')}</h4><ol>${toc.map(([id, label]) => html`<li><a href="#${id}">${label}</a></li>`)}</ol></nav>
+${compared && compared.rows.length > 1 ? platformsSection(compared, x) : ''}
 ${summarySection(report, x)}
-${compared ? platformsSection(compared, x) : ''}
+${compared && compared.rows.length === 1 ? platformsSection(compared, x) : ''}
 ${chapters}
 <section class="chapter" id="waivers"><h2>${x.t('report.waivers')}</h2>${waiversSection(report, x)}</section>
 <section class="chapter" id="appendix"><h2>${x.t('html.appendix')}</h2>${appendixSection(report, x)}</section>

@@ -38,7 +38,7 @@ export function platformComparison(report: Report, x: Pick<ReportText, 't' | 'fi
       score: p.score === null ? '—' : String(p.score),
       grade: p.grade ?? '—',
       verdict: p.verdict,
-      blockers: String(p.blockerCount),
+      blockers: t('platforms.blockerSplit', { own: p.ownBlockerCount, site: p.blockerCount - p.ownBlockerCount }),
       first: first
         ? `${first.check} · ${first.target}: ${x.finding(first.check, { id: first.finding, severity: first.severity, message: first.message }, 'message')}`
         : '',
@@ -55,6 +55,7 @@ export function platformComparison(report: Report, x: Pick<ReportText, 't' | 'fi
     if (not.length) notes.push(t('platforms.notReadyFor', { list: not.join(', ') }));
     const best = sorted[0]!;
     if (best.score !== null) notes.push(t('platforms.best', { name: best.name, score: best.score }));
+    notes.push(t('platforms.overallNote'));
   }
   for (const p of sorted) {
     if (p.unconfirmed.length)
