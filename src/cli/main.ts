@@ -124,6 +124,45 @@ ${EXIT_CODES}`,
       return validateCommand(file, opts);
     });
 
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('init')
+    .description('write a commented starting site file that validates (asks on a terminal, or takes flags with --yes)')
+    .argument('[file]', 'where to write it; - for standard output', 'site.yaml')
+    .option('--platform <ids>', 'platform catalog(s) to be ready for, e.g. microsoft-teams or microsoft-teams,zoom (repeatable)', collect)
+    .option('--domain <host>', "a self-hosted template's server host name, e.g. chat.example.com")
+    .option('--name <name>', 'site name, shown in every report')
+    .option('--size <size>', 'small, medium, large or enterprise')
+    .option('--users <n>', 'people at the site who will use the platform')
+    .option('--country <code>', 'ISO 3166-1 alpha-2 country code, e.g. CN')
+    .option('--link <name:down/up>', 'a link with its Mbps, e.g. internet:200/50 (repeatable or comma-separated)', collect)
+    .option('--probe <host:port>', 'a reflector (`siteready serve`); its token is read from $SITEREADY_TOKEN at run time')
+    .option('--pac <url|path>', 'PAC file the clients use')
+    .option('--proxy <url>', 'proxy the clients use (default: $HTTPS_PROXY); a password in it is never written')
+    .option('--no-detect-proxy', 'do not read the proxy from the environment or the desktop settings')
+    .option('--force', 'overwrite an existing file')
+    .option('-y, --yes', 'never ask: take the flags and defaults (also when standard input is not a terminal)')
+    .addOption(new Option('--lang <lang>', 'language of questions and messages').choices(['en', 'zh-CN']))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready init                                   # asks on a terminal, writes site.yaml
+  $ siteready init --platform microsoft-teams --name "Shanghai branch" --country CN --users 300 --link internet:200/50 --yes
+  $ siteready init branch.yaml --platform microsoft-teams,zoom,feishu --name "Shenzhen branch" --yes
+  $ siteready init --platform mattermost --domain chat.example.com --name HQ --yes
+  $ siteready init - --platform zoom --name HQ --yes > site.yaml
+
+The proxy is read from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, auto_proxy and, on Linux, the GNOME
+proxy settings; nothing is looked up on the network. A password in the proxy URL is never written:
+the file refers to \${SITEREADY_PROXY_PASSWORD} instead.
+Exit code 0 when written, 2 when a value is wrong or missing, or the file exists (--force).`,
+    )
+    .action(async (file: string, opts: Record<string, unknown>) => {
+      const { initCommand } = await import('./init.js');
+      return initCommand(file, opts);
+    });
+
   program
     .command('schema')
     .description('print the JSON Schema of site files (or of reports with --report, of compliance profiles with --profile)')
