@@ -110,7 +110,7 @@ function platformsSection(c: PlatformComparison, x: HtmlText): SafeHtml {
 <table class="platforms"><thead><tr>${c.header.map((h) => html`<th>${h}</th>`)}</tr></thead>
 <tbody>${c.rows.map(
     (r) =>
-      html`<tr><td><strong>${r.name}</strong></td><td class="mono small">${r.catalog}</td><td class="num">${r.score}</td><td class="num"><strong>${r.grade}</strong></td><td><span class="badge ${VERDICT_BADGE[r.verdict]}">${x.t(`verdict.${r.verdict}`)}</span></td><td class="num">${r.blockers}</td><td class="small">${r.first}</td></tr>`,
+      html`<tr><td><strong>${r.name}</strong></td><td class="mono small nowrap">${r.catalog}</td><td class="num">${r.score}</td><td class="num"><strong>${r.grade}</strong></td><td><span class="badge ${VERDICT_BADGE[r.verdict]}">${x.t(`verdict.${r.verdict}`)}</span></td><td class="num">${r.blockers}</td><td class="small">${r.first}</td></tr>`,
   )}</tbody></table>
 ${c.notes.map((n) => html`<p class="small">${n}</p>`)}
 </section>`;
