@@ -32,6 +32,21 @@ export type TlsScanFacts = Pick<
   | 'timings'
 >;
 
+/**
+ * Why an endpoint was not audited: the proxy refused CONNECT to host:port (connect-refused), wanted
+ * credentials it did not get or accept (proxy-auth), could not be reached or did not answer
+ * (proxy-unreachable); no proxy could be found for a `via: proxy` endpoint (no-route); or the
+ * report predates audits through the proxy (proxy-only).
+ */
+export type NotAuditedReason = 'connect-refused' | 'proxy-auth' | 'proxy-unreachable' | 'no-route' | 'proxy-only';
+export const NOT_AUDITED_REASONS: readonly NotAuditedReason[] = [
+  'connect-refused',
+  'proxy-auth',
+  'proxy-unreachable',
+  'no-route',
+  'proxy-only',
+];
+
 export interface TlsFacts extends Partial<TlsScanFacts> {
   host: string;
   port: number;
@@ -41,8 +56,22 @@ export interface TlsFacts extends Partial<TlsScanFacts> {
    * refused, filtered …). Absent when the endpoint was not audited (reason).
    */
   classification?: Classification;
+  /** direct, or proxy: every connection a CONNECT tunnel through the site's proxy. */
   path: 'direct' | 'proxy';
-  /** proxy-only: the site reaches the endpoint only through its proxy, so it was not audited. */
+  /** The proxy audited through, scheme://host:port (never with credentials). */
+  proxy?: string;
+  /** Where the proxy came from: the site file, its PAC file, or HTTP(S)_PROXY. */
+  proxySource?: 'site' | 'pac' | 'env';
+  /** Present when nothing could be audited because of the path to the endpoint (failure says how). */
+  notAudited?: NotAuditedReason;
+  /** Through the proxy: tunnels opened, refused or failed, and the most open at once. */
+  tunnels?: { opened: number; failed: number; max: number };
+  /**
+   * Through the proxy, the chain presented ends at no public root: a proxy that re-signs TLS may
+   * be what answered, and then the audit graded the proxy's TLS, not the server's.
+   */
+  answeredBy?: 'proxy-suspected';
+  /** Reports made before proxied endpoints were audited: proxy-only (nothing was measured). */
   reason?: 'proxy-only';
   /** The address audited (the host's first). */
   address?: string;
@@ -146,6 +175,7 @@ const certificate = {
     lifetimeDays: { type: 'number' },
     ocspStapled: { type: 'boolean' },
     chainComplete: { type: 'boolean' },
+    publicRoot: { type: 'boolean' },
     chainSource: { enum: ['sent', 'reconstructed'] },
     chainIssues: { type: 'array', items: { enum: ['incomplete', 'misordered', 'extraneous', 'contains-anchor'] } },
     ocspStatus: { enum: ['good', 'revoked', 'unknown', 'unsuccessful', 'unrelated', 'malformed'] },
@@ -229,6 +259,19 @@ export const factsSchema = {
     port: { type: 'integer', minimum: 0, maximum: 65535 },
     classification: { type: 'string' },
     path: { enum: ['direct', 'proxy'] },
+    proxy: { type: 'string' },
+    proxySource: { enum: ['site', 'pac', 'env'] },
+    notAudited: { enum: [...NOT_AUDITED_REASONS] },
+    tunnels: {
+      type: 'object',
+      required: ['opened', 'failed', 'max'],
+      properties: {
+        opened: { type: 'integer', minimum: 0 },
+        failed: { type: 'integer', minimum: 0 },
+        max: { type: 'integer', minimum: 1 },
+      },
+    },
+    answeredBy: { const: 'proxy-suspected' },
     reason: { const: 'proxy-only' },
     address: { type: 'string' },
     serverName: { type: 'string' },

@@ -49,8 +49,9 @@ export default defineCheck<TlsOptions, TlsFacts>({
       'the SSL Labs rating guide does (score, letter, caps with their reasons) and checked against the rule sets in ' +
       '`security.tls.ruleSets` (default Mozilla intermediate): Mozilla Server Side TLS 6.0 modern and intermediate, ' +
       'NIST SP 800-52r2, BSI TR-02102-2, PCI DSS 4.0. Every failed rule names the offending versions or suites and the ' +
-      'server setting that fixes it. The audit talks to the server directly: an endpoint the site reaches only through ' +
-      'a proxy is skipped (audit it from where it is reachable with `siteready run tls host:port`).',
+      'server setting that fixes it. An endpoint the site reaches through its proxy is audited through it: every hello ' +
+      'and handshake in a CONNECT tunnel of its own (a few open at once); where the proxy lets no tunnel through, the ' +
+      'endpoint is NOT AUDITED (an incomplete result, whatever the compliance profile).',
     category: 'security',
     severity: 'high',
     weight: 3,
@@ -76,6 +77,12 @@ export default defineCheck<TlsOptions, TlsFacts>({
         connectTimeoutMs: commonOptions.connectTimeoutMs,
         probeTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of one raw hello: connect, send, answer.' },
         concurrency: { type: 'integer', minimum: 1, maximum: 64, description: 'Hellos in flight to one server at once.' },
+        proxyConcurrency: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 16,
+          description: 'Through a proxy: CONNECT tunnels open at once (every hello and handshake has its own).',
+        },
         ruleSets: {
           type: 'array',
           items: { type: 'string', enum: [...RULE_SET_IDS] },
@@ -91,7 +98,15 @@ export default defineCheck<TlsOptions, TlsFacts>({
         timeoutMs: commonOptions.timeoutMs,
       },
     },
-    defaults: { connectTimeoutMs: 3000, probeTimeoutMs: 5000, concurrency: 8, ruleSets: [], expiryWarningDays: 30, hsts: true },
+    defaults: {
+      connectTimeoutMs: 3000,
+      probeTimeoutMs: 5000,
+      concurrency: 8,
+      proxyConcurrency: 4,
+      ruleSets: [],
+      expiryWarningDays: 30,
+      hsts: true,
+    },
   },
   facts: { version: 1, schema: factsSchema },
   messages,

@@ -116,13 +116,72 @@ tester.run({
       findings: ['tls.cap.hsts-unknown'],
     },
     {
-      name: 'reached only through the proxy: not audited, with a note',
-      facts: { host: 'target.example.test', port: 443, ...deadlines, path: 'proxy', reason: 'proxy-only' },
-      status: 'skipped',
-      findings: ['tls.proxy-only'],
+      name: 'audited through the proxy, a chain that ends at a public root: graded as the server',
+      facts: factsOf(intermediate, {
+        path: 'proxy',
+        proxy: 'http://proxy.example.test:3128',
+        proxySource: 'site',
+        tunnels: { opened: 60, failed: 0, max: 4 },
+      }),
+      status: 'pass',
+    },
+    {
+      name: 'through the proxy, a chain that ends at a private CA: the proxy may be what answered',
+      facts: factsOf(intermediate, {
+        path: 'proxy',
+        proxy: 'http://proxy.example.test:3128',
+        answeredBy: 'proxy-suspected',
+        certificate: { ...certificate(), publicRoot: false },
+      }),
+      status: 'pass',
+      findings: ['tls.proxy-answered'],
     },
   ],
   invalid: [
+    {
+      name: 'a report from before proxied endpoints were audited: NOT AUDITED, incomplete (not a quiet skip)',
+      facts: { host: 'target.example.test', port: 443, ...deadlines, path: 'proxy', reason: 'proxy-only' },
+      status: 'error',
+      findings: ['tls.not-audited'],
+    },
+    {
+      name: 'the proxy refuses CONNECT to the port: NOT AUDITED, with the proxy and its answer',
+      facts: unreached(
+        {
+          classification: 'proxy-denied',
+          phase: 'proxy',
+          code: 'HTTP_403',
+          message: 'the proxy http://proxy.example.test:3128 refused the request: 403 Forbidden',
+        },
+        {
+          path: 'proxy',
+          proxy: 'http://proxy.example.test:3128',
+          proxySource: 'site',
+          notAudited: 'connect-refused',
+          tunnels: { opened: 0, failed: 3, max: 4 },
+        },
+      ),
+      status: 'error',
+      findings: ['tls.not-audited'],
+    },
+    {
+      name: 'the proxy wants credentials: NOT AUDITED',
+      facts: unreached(
+        { classification: 'proxy-auth-required', phase: 'proxy', code: 'HTTP_407', message: 'the proxy wants credentials (Basic)' },
+        { path: 'proxy', proxy: 'http://proxy.example.test:3128', notAudited: 'proxy-auth' },
+      ),
+      status: 'error',
+      findings: ['tls.not-audited'],
+    },
+    {
+      name: 'through the proxy, the server refuses behind it: unreachable, as on the direct path (audited, failed)',
+      facts: unreached(
+        { classification: 'refused', phase: 'proxy', code: 'PROXY_503', message: "the proxy's connection was refused upstream (503)" },
+        { path: 'proxy', proxy: 'http://proxy.example.test:3128' },
+      ),
+      status: 'fail',
+      findings: ['tls.refused'],
+    },
     {
       name: 'legacy TLS 1.0–1.2 with 3DES: C, and the intermediate rules it breaks',
       facts: factsOf(legacy),

@@ -18,7 +18,7 @@ import { gradeTls } from '../../src/tls/grade.js';
 import { listOf, phrase } from '../../src/tls/phrases.js';
 import { RULE_SET_IDS, evaluateTlsRules } from '../../src/tls/rules.js';
 import type { Grade, GradeResult, RuleResult, RuleSetId, TlsScan } from '../../src/tls/types.js';
-import { scanOf, type TlsFacts } from './facts.js';
+import { scanOf, type NotAuditedReason, type TlsFacts } from './facts.js';
 
 export interface TlsOptions {
   connectTimeoutMs: number;
@@ -27,6 +27,8 @@ export interface TlsOptions {
   ruleSets: RuleSetId[];
   expiryWarningDays: number;
   hsts: boolean;
+  /** Through a proxy: CONNECT tunnels open at once (hellos and handshakes together). */
+  proxyConcurrency: number;
 }
 
 /** Only HTTP speaks HSTS: elsewhere "not checked" is no shortcoming of the server. */
@@ -89,19 +91,8 @@ export const ruleSetMeasurement = (set: RuleSetId): string => `rules.${set}.fail
 
 export function judgeTls(facts: TlsFacts, { options, target, site }: JudgeContext<TlsOptions>): Judgement {
   const ep = target.endpoint!;
-  if (facts.reason === 'proxy-only') {
-    return {
-      score: null,
-      notApplicable: 'proxy-only',
-      findings: [
-        {
-          id: 'tls.proxy-only',
-          severity: 'info',
-          message: { id: 'tls.proxy-only', params: { endpoint: ep.name, host: ep.host, port: ep.port } },
-        },
-      ],
-    };
-  }
+  const notAudited = facts.notAudited ?? facts.reason;
+  if (notAudited) return notAuditedJudgement(facts, ep, notAudited);
   const sets = ruleSetsFor(options.ruleSets, site);
   const a = assess(facts, sets, ep.protocol);
   if (!a) return { score: 0, findings: [unreachable(facts, ep)] };
@@ -112,11 +103,52 @@ export function judgeTls(facts: TlsFacts, { options, target, site }: JudgeContex
     score: failedRules.length ? Math.min(score, FAILED_RULE_SCORE) : score,
     measurements: measurementsOf(a, sets),
     findings: [
+      ...proxyFindings(ep, facts),
       ...capFindings(ep, a.caps),
       ...certificateFindings(ep, facts, options.expiryWarningDays),
       ...failedRules.map((r) => ruleFinding(ep, r)),
     ],
   };
+}
+
+/**
+ * NOT AUDITED: the path to the endpoint let no audit through (the proxy refused CONNECT, wanted
+ * credentials, was down; no proxy for a `via: proxy` endpoint). Nothing is known about the
+ * server's TLS, so the result is an error — incomplete, never a pass or a quiet skip — and the
+ * same whichever compliance profiles the site names.
+ */
+function notAuditedJudgement(facts: TlsFacts, ep: Endpoint, reason: NotAuditedReason): Judgement {
+  const proxy = facts.proxy ?? '';
+  const detail = facts.failure?.message ?? '';
+  const params = { endpoint: ep.name, host: ep.host, port: ep.port, proxy, detail };
+  return {
+    score: null,
+    error: `not audited (${reason})${detail ? `: ${detail}` : ''}`,
+    findings: [
+      {
+        id: 'tls.not-audited',
+        severity: 'medium',
+        message: { id: 'tls.not-audited', params: { ...params, reason: { id: `tls.not-audited.${reason}`, params } } },
+        remediation: { id: `tls.not-audited.${reason}.fix`, params },
+        evidence: { reason, ...(facts.proxy ? { proxy: facts.proxy } : {}), ...(facts.failure ? { failure: facts.failure } : {}) },
+      },
+    ],
+  };
+}
+
+/** Through the proxy, a chain that ends at no public root: the grade may be the proxy's. */
+function proxyFindings(ep: Endpoint, facts: TlsFacts): Finding[] {
+  if (facts.path !== 'proxy' || facts.answeredBy !== 'proxy-suspected') return [];
+  const issuer = facts.certificate?.chain[0]?.issuer ?? '';
+  return [
+    {
+      id: 'tls.proxy-answered',
+      severity: 'low',
+      message: { id: 'tls.proxy-answered', params: { endpoint: ep.name, host: ep.host, proxy: facts.proxy ?? '', issuer } },
+      remediation: { id: 'tls.proxy-answered.fix', params: { host: ep.host } },
+      evidence: { proxy: facts.proxy ?? '', issuer, publicRoot: false },
+    },
+  ];
 }
 
 /** Nothing to grade: the name, the path, or a port that does not answer in TLS. */

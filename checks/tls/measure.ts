@@ -1,37 +1,63 @@
 // What the tls check measures, the only part on the network: the raw-hello scan of the
 // endpoint's first address, beside it one finished handshake for the certificate and one HTTPS
-// request for HSTS. A failure of the server under test is a fact, not a throw.
+// request for HSTS. An endpoint the site reaches through its proxy is audited the same way, every
+// connection a CONNECT tunnel of its own through that proxy (a few at once). A failure of the
+// server under test is a fact, not a throw; a proxy that lets no tunnel through leaves the
+// endpoint not audited, which is a fact too.
 
 import { isIP } from 'node:net';
 import type { Endpoint, MeasureContext, Target } from '../../src/plugin-api.js';
 import { PathError, connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf } from '../../src/net/path-messages.js';
-import { routeFor } from '../../src/net/proxy.js';
+import { routeFor, type Route } from '../../src/net/proxy.js';
 import { extraCaPems, lookupOnce } from '../../src/net/shared.js';
 import { CertificateUnreadableError, inspectCertificate } from '../../src/tls/certificate.js';
+import { tunnelConnector, type TunnelConnector } from '../../src/tls/connector.js';
 import { scanTls } from '../../src/tls/enumerate.js';
 import { fetchHsts } from '../../src/tls/hsts.js';
 import type { CertificateFacts, TlsScan } from '../../src/tls/types.js';
-import type { TlsFacts } from './facts.js';
+import type { NotAuditedReason, TlsFacts } from './facts.js';
 import { HTTP_PROTOCOLS, type TlsOptions } from './judge.js';
 
 export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target): Promise<TlsFacts> {
   const ep: Endpoint = target.endpoint!;
   const base = { host: ep.host, port: ep.port, connectTimeoutMs: ctx.options.connectTimeoutMs, probeTimeoutMs: ctx.options.probeTimeoutMs };
-  // Through a TLS-inspecting proxy the audit would grade the proxy: such endpoints are not audited.
-  const route = await routeFor(ctx, ep).catch(() => undefined);
-  if (route?.path === 'proxy') return { ...base, path: 'proxy', reason: 'proxy-only' };
-  let address: string;
+  let route: Route;
   try {
-    address = (await lookupOnce(ctx, ep.host)).addresses[0]!.address;
+    route = await routeFor(ctx, ep);
   } catch (err) {
-    if (err instanceof DnsLookupError) return { ...base, path: 'direct', classification: 'dns-failure', failure: pathFailureOf(err) };
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    // `via: proxy` without a usable proxy (none configured, the PAC file failed): no path to audit over.
+    if (err instanceof PathError)
+      return { ...base, path: 'proxy', notAudited: 'no-route', classification: err.classification, failure: pathFailureOf(err) };
     throw err;
+  }
+  let address: string;
+  let tunnel: TunnelConnector | undefined;
+  let via: Pick<TlsFacts, 'path' | 'proxy' | 'proxySource'> = { path: 'direct' };
+  if (route.path === 'proxy') {
+    // The proxy resolves the name; the audit asks it for host:port, so `address` is the host.
+    address = ep.host;
+    tunnel = tunnelConnector(ctx, route.proxy, { host: ep.host, port: ep.port }, ctx.options.proxyConcurrency);
+    via = { path: 'proxy', proxy: route.proxy.label, proxySource: route.proxy.source };
+  } else {
+    try {
+      address = (await lookupOnce(ctx, ep.host)).addresses[0]!.address;
+    } catch (err) {
+      if (err instanceof DnsLookupError) return { ...base, path: 'direct', classification: 'dns-failure', failure: pathFailureOf(err) };
+      throw err;
+    }
   }
   const tlsConf = (ep.extra.tls ?? {}) as { serverName?: string };
   const serverName = tlsConf.serverName ?? (isIP(ep.host) ? undefined : ep.host);
-  const auditTarget = { host: ep.host, port: ep.port, address, ...(serverName ? { serverName } : {}) };
+  const auditTarget = {
+    host: ep.host,
+    port: ep.port,
+    address,
+    ...(serverName ? { serverName } : {}),
+    ...(tunnel ? { connect: tunnel.connect } : {}),
+  };
   const ca = await extraCaPems(ctx, ep);
   // The scan, the finished handshake and the HTTPS request share the deadline; the last two
   // are single connections and run beside the scan's probes.
@@ -44,7 +70,8 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
     signal: ctx.signal,
     timeoutMs: ctx.options.probeTimeoutMs,
     connectTimeoutMs: ctx.options.connectTimeoutMs,
-    concurrency: ctx.options.concurrency,
+    // Through a proxy, no more hellos in flight than tunnels may be open.
+    concurrency: tunnel ? Math.min(ctx.options.concurrency, ctx.options.proxyConcurrency) : ctx.options.concurrency,
   }).then((s) => {
     if (!s.accepted.length) legs.abort(new Error('the scan found nothing to grade'));
     return s;
@@ -64,23 +91,44 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
       : Promise.resolve(undefined),
   ]);
   if (ctx.signal.aborted) throw ctx.signal.reason;
+  const tunnels = tunnel ? { tunnels: { ...tunnel.counts(), max: ctx.options.proxyConcurrency } } : {};
   const probed = { address, ...(serverName ? { serverName } : {}), probes: scan.probes, durationMs: scan.durationMs, errors: scan.errors };
   if (!scan.accepted.length) {
+    const refused = tunnel?.firstFailure();
+    // No tunnel got through: the proxy refused or failed every CONNECT, so nothing was audited.
+    if (tunnel && refused && tunnel.counts().opened === 0) {
+      const reason = notAuditedReason(refused);
+      return {
+        ...base,
+        ...via,
+        ...(reason ? { notAudited: reason } : {}),
+        classification: refused.classification,
+        failure: pathFailureOf(refused),
+        ...probed,
+        ...tunnels,
+      };
+    }
     const err = noHandshakeError(scan);
     return {
       ...base,
-      path: 'direct',
+      ...via,
       classification: err.classification,
       failure: pathFailureOf(err),
       ...probed,
+      ...tunnels,
       // Bytes came back that no TLS server sends: the peer broke the protocol (not a path failure).
       ...(WIRE_ERRORS.has(err.code ?? '') ? { kind: 'protocol-error' as const } : {}),
     };
   }
   const certificateError = certificate instanceof Error ? certificateErrorOf(certificate) : undefined;
+  const cert = certificateError ? undefined : (certificate as CertificateFacts | undefined);
   return {
     ...base,
-    path: 'direct',
+    ...via,
+    ...tunnels,
+    // Through the proxy, a chain that ends at no public root may be the proxy's own (re-signing):
+    // then what was graded is the proxy's TLS, not the server's.
+    ...(tunnel && cert && cert.publicRoot === false ? { answeredBy: 'proxy-suspected' as const } : {}),
     // The raw hellos were answered, yet no client can finish a handshake (or read what it carried).
     classification: certificateError ? 'tls-failure' : 'ok',
     ...probed,
@@ -91,10 +139,23 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
     ...(scan.dhMinBits !== undefined ? { dhMinBits: scan.dhMinBits } : {}),
     facts: scan.facts,
     ...(scan.tlcp ? { tlcp: scan.tlcp } : {}),
-    ...(certificateError ? { certificateError } : certificate ? { certificate: certificate as CertificateFacts } : {}),
+    ...(certificateError ? { certificateError } : cert ? { certificate: cert } : {}),
     ...(hsts ? { hsts } : {}),
     ...(scan.timings ? { timings: scan.timings } : {}),
   };
+}
+
+/**
+ * Why a proxy that let no tunnel through leaves the endpoint not audited; undefined when it is the
+ * server that cannot be reached behind the proxy (the proxy's upstream connection failed), which
+ * is a finding about the endpoint as on the direct path.
+ */
+function notAuditedReason(err: PathError): NotAuditedReason | undefined {
+  if (err.classification === 'proxy-auth-required') return 'proxy-auth';
+  if (err.classification === 'proxy-denied') return 'connect-refused';
+  const hop = err.detail?.hop;
+  if (hop === 'proxy' || err.code === 'PROXY_TIMEOUT') return 'proxy-unreachable';
+  return undefined;
 }
 
 /** Codes of replies that are not TLS, or TLS that breaks its own lengths and rules (TlsWireError, probe.ts). */

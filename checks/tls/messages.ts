@@ -6,6 +6,24 @@ export const tlsAuditMessages = {
   en: {
     'tls.proxy-only':
       '{endpoint}: {host}:{port} is reached only through the proxy from here; the TLS audit speaks to servers directly. Run `siteready run tls {host}:{port}` where it is reachable.',
+    'tls.not-audited': '{endpoint}: {host}:{port} NOT AUDITED — {reason}. Nothing is known about its TLS.',
+    'tls.not-audited.connect-refused': 'the proxy {proxy} refused a CONNECT tunnel to it ({detail})',
+    'tls.not-audited.connect-refused.fix':
+      'Allow CONNECT from this site to {host}:{port} on the proxy {proxy} (squid: add the port to SSL_ports; tinyproxy: ConnectPort), then assess again; or audit it from where it is reachable with `siteready run tls {host}:{port}`.',
+    'tls.not-audited.proxy-auth': 'the proxy {proxy} wants credentials it did not get or accept ({detail})',
+    'tls.not-audited.proxy-auth.fix':
+      'Give the proxy credentials in network.proxy.username / password (Basic), or run as a user with a Kerberos ticket for the proxy (Negotiate), then assess again.',
+    'tls.not-audited.proxy-unreachable': 'the proxy {proxy} could not be reached or did not answer ({detail})',
+    'tls.not-audited.proxy-unreachable.fix': 'Check that the proxy {proxy} is up and reachable from here, then assess again.',
+    'tls.not-audited.no-route': 'the endpoint must go through a proxy and none could be found ({detail})',
+    'tls.not-audited.no-route.fix':
+      'Configure network.proxy (url or a PAC file that works), or HTTPS_PROXY, for endpoints with `via: proxy`, then assess again.',
+    'tls.not-audited.proxy-only': 'it is reached through the proxy, and this report was made before such endpoints were audited through it',
+    'tls.not-audited.proxy-only.fix': 'Assess again: proxied endpoints are now audited through the proxy.',
+    'tls.proxy-answered':
+      "{endpoint}: through the proxy {proxy}, {host} presents a certificate that does not chain to a public root (issued by {issuer}). If the proxy re-signs TLS (see the interception check), what was graded is the proxy's own TLS, not {host}'s.",
+    'tls.proxy-answered.fix':
+      'If the proxy inspects this traffic, exempt {host} from TLS inspection and assess again to grade the server itself; if {host} is an internal service with a private CA, nothing is wrong.',
     'tls.grade-cap': '{endpoint}: grade capped at {cap}: {reason}.',
     'tls.grade-cap.fix':
       'Change the TLS configuration of {host} as the failed rules below say (protocols, cipher suites, certificate); the grade follows.',
@@ -74,6 +92,10 @@ export const tlsAuditMessages = {
     'tls.level.recommended': 'recommended',
     'tls.label.grade': 'Grade',
     'tls.label.address': 'Address',
+    'tls.label.path': 'Path',
+    'tls.value.via-proxy': 'through the proxy {proxy} ({opened} CONNECT tunnels, at most {max} at once)',
+    'tls.label.answered-by': 'Answered by',
+    'tls.value.proxy-suspected': 'possibly the proxy itself: the chain ends at no public root',
     'tls.label.server-name': 'Server name (SNI)',
     'tls.label.hellos': 'Raw hellos',
     'tls.label.certificate-error': 'Certificate',
@@ -135,6 +157,23 @@ export const tlsAuditMessages = {
   'zh-CN': {
     'tls.proxy-only':
       '{endpoint}：从此处只能经代理访问 {host}:{port}；TLS 审计直接与服务器通信。请在可直接访问的位置运行 `siteready run tls {host}:{port}`。',
+    'tls.not-audited': '{endpoint}：{host}:{port} 未审计 —— {reason}。其 TLS 状况未知。',
+    'tls.not-audited.connect-refused': '代理 {proxy} 拒绝建立到该端点的 CONNECT 隧道（{detail}）',
+    'tls.not-audited.connect-refused.fix':
+      '在代理 {proxy} 上允许本站点对 {host}:{port} 的 CONNECT（squid：将该端口加入 SSL_ports；tinyproxy：ConnectPort），然后重新评估；或在可直接访问的位置运行 `siteready run tls {host}:{port}`。',
+    'tls.not-audited.proxy-auth': '代理 {proxy} 需要凭据，但未收到或不接受（{detail}）',
+    'tls.not-audited.proxy-auth.fix':
+      '在 network.proxy.username / password 中提供代理凭据（Basic），或以持有代理 Kerberos 票据的用户运行（Negotiate），然后重新评估。',
+    'tls.not-audited.proxy-unreachable': '无法连接代理 {proxy} 或代理未应答（{detail}）',
+    'tls.not-audited.proxy-unreachable.fix': '确认代理 {proxy} 已运行且从此处可达，然后重新评估。',
+    'tls.not-audited.no-route': '该端点必须经代理访问，但找不到可用的代理（{detail}）',
+    'tls.not-audited.no-route.fix': '为 `via: proxy` 的端点配置 network.proxy（url 或可用的 PAC 文件）或 HTTPS_PROXY，然后重新评估。',
+    'tls.not-audited.proxy-only': '该端点经代理访问，而本报告生成时尚不支持经代理审计',
+    'tls.not-audited.proxy-only.fix': '请重新评估：现在经代理访问的端点会通过代理进行审计。',
+    'tls.proxy-answered':
+      '{endpoint}：经代理 {proxy} 访问时，{host} 出示的证书不能链接到公共根证书（签发者 {issuer}）。如果代理在重新签发 TLS（见 interception 检查），本次评级的是代理自身的 TLS，而不是 {host} 的。',
+    'tls.proxy-answered.fix':
+      '如果代理检查这部分流量，请将 {host} 排除在 TLS 检查之外并重新评估，以评级服务器本身；如果 {host} 是使用私有 CA 的内部服务，则无问题。',
     'tls.grade-cap': '{endpoint}：评级被限制为 {cap}：{reason}。',
     'tls.grade-cap.fix': '按下面未通过的规则修改 {host} 的 TLS 配置（协议、密码套件、证书），评级随之提升。',
     'tls.cert-expiring': '{endpoint}：{host} 的证书将在 {days} 天后过期（{notAfter}）。',
@@ -198,6 +237,10 @@ export const tlsAuditMessages = {
     'tls.level.recommended': '建议',
     'tls.label.grade': '评级',
     'tls.label.address': '地址',
+    'tls.label.path': '路径',
+    'tls.value.via-proxy': '经代理 {proxy}（{opened} 条 CONNECT 隧道，同时最多 {max} 条）',
+    'tls.label.answered-by': '应答方',
+    'tls.value.proxy-suspected': '可能是代理本身：证书链不止于公共根证书',
     'tls.label.server-name': '服务器名称（SNI）',
     'tls.label.hellos': '原始握手探测',
     'tls.label.certificate-error': '证书',

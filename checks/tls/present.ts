@@ -52,6 +52,19 @@ function summary(facts: TlsFacts, { grade }: Assessment): KeyValueBlock {
       { label: m('tls.label.grade'), value: gradeCell },
       { label: m('tls.label.address'), value: `${facts.address ?? facts.host}:${facts.port}` },
       ...(facts.serverName ? [{ label: m('tls.label.server-name'), value: facts.serverName }] : []),
+      ...(facts.path === 'proxy'
+        ? [
+            {
+              label: m('tls.label.path'),
+              value: m('tls.value.via-proxy', {
+                proxy: facts.proxy ?? '',
+                opened: facts.tunnels?.opened ?? 0,
+                max: facts.tunnels?.max ?? 0,
+              }),
+            },
+          ]
+        : []),
+      ...(facts.answeredBy === 'proxy-suspected' ? [{ label: m('tls.label.answered-by'), value: m('tls.value.proxy-suspected') }] : []),
       { label: m('tls.label.hellos'), value: m('tls.value.hellos', { probes: facts.probes ?? 0, ms: facts.durationMs ?? 0 }) },
     ],
   };

@@ -4,6 +4,7 @@
 // the site's extra CAs.
 
 import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { StreamConnector } from './connector.js';
 
 /**
  * OpenSSL speaks TLS 1.0/1.1 and the old suites only at security level 0. Anonymous suites are
@@ -27,6 +28,8 @@ export interface AuditTarget {
   address: string;
   /** SNI to send; absent for IP literals. */
   serverName?: string;
+  /** Opens the stream instead of dialling `address` (a CONNECT tunnel through the site's proxy). */
+  connect?: StreamConnector;
 }
 
 export interface AuditOptions {

@@ -31,6 +31,11 @@ function publicRoots(): Set<string> {
   return publicRootFingerprints;
 }
 
+/** Whether a certificate (by its SHA-256 fingerprint) is one of Node's bundled public roots. */
+export function isPublicRoot(fingerprint256: string): boolean {
+  return publicRoots().has(fingerprint256);
+}
+
 /** base64(SHA-256(SPKI)); 'unknown' when the certificate holds no SubjectPublicKeyInfo that can be read. */
 export function spkiPin(cert: X509Certificate): string {
   let spki: Uint8Array;

@@ -10,6 +10,7 @@ import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertifi
 import { PathError, toPathError } from '../net/classify.js';
 import { dialTracked } from '../net/dial.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
+import { isPublicRoot } from './cert-chain.js';
 import { isSelfSigned, judgeChain, type ChainVerdict } from './chain-order.js';
 import { certificatePublicKeyAlgorithm, certificateSignatureAlgorithm, certificateValidity, curveBits } from './der.js';
 import { readOcspStaple } from './ocsp-staple.js';
@@ -26,20 +27,32 @@ const DAY_MS = 24 * 3600_000;
 export async function inspectCertificate(target: AuditTarget, opts: AuditOptions): Promise<CertificateFacts> {
   const t0 = performance.now();
   let handshake: Handshake;
+  // An opened stream (a tunnel) under the TLS socket, closed with it.
+  let stream: Socket | undefined;
   try {
-    const tracked = dialTracked({
-      address: target.address,
-      port: target.port,
-      connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    // The dial stops listening for errors once connected; a reset arriving before secureOver
-    // takes the socket must not become an unhandled 'error'.
-    tracked.socket.on('error', () => undefined);
-    const tcp = await tracked.ready;
-    const left = Math.max(1, t0 + opts.timeoutMs - performance.now());
-    handshake = await secureOver(tcp.socket, auditTlsOptions(target, opts.ca), left, opts.signal);
+    const connectTimeoutMs = Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs);
+    let raw: Socket;
+    let queuedMs = 0;
+    if (target.connect) {
+      const opened = await target.connect({ connectTimeoutMs, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+      raw = stream = opened.socket;
+      queuedMs = opened.queuedMs;
+    } else {
+      const tracked = dialTracked({
+        address: target.address,
+        port: target.port,
+        connectTimeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      // The dial stops listening for errors once connected; a reset arriving before secureOver
+      // takes the socket must not become an unhandled 'error'.
+      tracked.socket.on('error', () => undefined);
+      raw = (await tracked.ready).socket as Socket;
+    }
+    const left = Math.max(1, t0 + queuedMs + opts.timeoutMs - performance.now());
+    handshake = await secureOver(raw, auditTlsOptions(target, opts.ca), left, opts.signal);
   } catch (err) {
+    stream?.destroy();
     if (opts.signal?.aborted) throw opts.signal.reason;
     throw err;
   }
@@ -54,6 +67,7 @@ export async function inspectCertificate(target: AuditTarget, opts: AuditOptions
     );
   } finally {
     handshake.socket.destroy();
+    stream?.destroy();
   }
 }
 
@@ -183,6 +197,8 @@ function describeHandshake(h: Handshake, target: AuditTarget): CertificateFacts 
     ocspStapled: h.ocsp !== null,
     ...(staple ? { ocspStatus: staple.status, ...(staple.nextUpdate ? { ocspNextUpdate: staple.nextUpdate } : {}) } : {}),
     chainComplete: verdict.complete,
+    // Node's verified chain ends at the anchor it found: one of its bundled roots, or a site CA.
+    publicRoot: isPublicRoot(reconstructed[reconstructed.length - 1]!.fingerprint256),
     chainSource,
     chainIssues: verdict.issues,
     ...(protocol ? { protocol } : {}),

@@ -148,6 +148,7 @@ async function tls13OnlyFacts(ctx: ScanContext, facts: HandshakeFacts): Promise<
     address: ctx.target.address,
     port: ctx.target.port,
     ...(ctx.target.serverName ? { serverName: ctx.target.serverName } : {}),
+    ...(ctx.target.connect ? { connect: ctx.target.connect } : {}),
   };
   const base = {
     timeoutMs: ctx.opts.timeoutMs,

@@ -6,7 +6,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { PathError, toPathError } from '../net/classify.js';
-import { dialTracked } from '../net/dial.js';
+import { dialTracked, tlsOver } from '../net/dial.js';
 import { DEFAULT_MAX_BODY_BYTES, httpProbe } from '../net/http.js';
 import type { Opened } from '../net/route-connect.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
@@ -31,6 +31,8 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
   let stage: 'dialing' | 'http' = 'dialing';
   const signal = opts.signal ? AbortSignal.any([opts.signal, deadline.signal]) : deadline.signal;
   const name = target.serverName ?? target.host;
+  // Streams opened through a tunnel, closed at the end (a tunnel keeps its slot until it closes).
+  const streams: Array<{ destroy(): void }> = [];
   try {
     const res = await httpProbe({
       url: `https://${name.includes(':') ? `[${name}]` : name}:${target.port}/`,
@@ -38,6 +40,17 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
         const tls = { ...t.tls, ...auditTlsOptions(target) };
         // SNI only when the target names one, as for the certificate.
         if (!target.serverName) delete tls.servername;
+        if (target.connect) {
+          const opened = await target.connect({
+            connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
+            timeoutMs: Math.max(1, t0 + opts.timeoutMs - performance.now()),
+            signal,
+          });
+          streams.push(opened.socket);
+          const secured = await tlsOver(opened.socket, tls, Math.max(1, t0 + opened.queuedMs + opts.timeoutMs - performance.now()), signal);
+          stage = 'http';
+          return { socket: secured.socket, address: target.address, timings: { tlsMs: secured.tlsMs }, tls: secured.tls, path: 'proxy' };
+        }
         const tracked = dialTracked({
           address: target.address,
           port: target.port,
@@ -78,6 +91,7 @@ export async function fetchHsts(target: AuditTarget, opts: AuditOptions): Promis
     return { present: false, error: describeFailure(deadline.signal.aborted ? deadline.signal.reason : err, opts.timeoutMs, stage) };
   } finally {
     clearTimeout(timer);
+    for (const s of streams) s.destroy();
   }
 }
 

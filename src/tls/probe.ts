@@ -12,10 +12,13 @@ import { dialTracked } from '../net/dial.js';
 import { PathError } from '../net/classify.js';
 import { FlightAssembler, RecordReader, flightDecided, type ServerFlight, type TlsAlert } from './server-flight.js';
 import { TlsWireError } from './wire.js';
+import type { StreamConnector } from './connector.js';
 
 export interface ProbeTarget {
   address: string;
   port: number;
+  /** Opens the stream instead of dialling `address` (a CONNECT tunnel through the site's proxy). */
+  connect?: StreamConnector;
 }
 
 export interface ProbeFollowUp {
@@ -89,24 +92,33 @@ export async function probe(target: ProbeTarget, hello: Buffer, opts: ProbeOptio
   if (opts.signal?.aborted) return base('aborted', { code: 'ABORTED', message: 'aborted before the probe started' });
 
   let socket: Socket;
+  // Waiting for a free tunnel is not the server's time.
+  let queuedMs = 0;
   try {
-    const tracked = dialTracked({
-      address: target.address,
-      port: target.port,
-      connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-    // The dial stops listening once connected; the exchange starts listening a turn later.
-    tracked.socket.on('error', () => undefined);
-    const dialed = await tracked.ready;
-    socket = dialed.socket as Socket;
+    const connectTimeoutMs = Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs);
+    if (target.connect) {
+      const opened = await target.connect({ connectTimeoutMs, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+      socket = opened.socket;
+      queuedMs = opened.queuedMs;
+    } else {
+      const tracked = dialTracked({
+        address: target.address,
+        port: target.port,
+        connectTimeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      // The dial stops listening once connected; the exchange starts listening a turn later.
+      tracked.socket.on('error', () => undefined);
+      const dialed = await tracked.ready;
+      socket = dialed.socket as Socket;
+    }
   } catch (err) {
     if (opts.signal?.aborted) return base('aborted', { code: 'ABORTED', message: 'aborted while connecting' });
     const code = err instanceof PathError ? (err.code ?? err.classification) : 'CONNECT_FAILED';
     return base('connect-failed', { code, message: err instanceof Error ? err.message : String(err) });
   }
 
-  const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0));
+  const remaining = Math.max(1, opts.timeoutMs - (performance.now() - t0 - queuedMs));
   return exchange(socket, hello, assembler, remaining, opts, elapsed);
 }
 

@@ -9,6 +9,7 @@ import { emptyFlight } from './server-flight.js';
 import { legacyGroups, legacySignatureSchemes, tls13Groups, tls13SignatureSchemes } from './registry.js';
 import { VERSION_CODES, type TlsVersionName } from './types.js';
 import { Limiter } from '../util/limiter.js';
+import type { StreamConnector } from './connector.js';
 
 export interface ScanTarget {
   host: string;
@@ -16,6 +17,8 @@ export interface ScanTarget {
   address: string;
   /** SNI to send; absent for IP literals. */
   serverName?: string;
+  /** Opens each probe's stream instead of dialling `address` (through the site's proxy). */
+  connect?: StreamConnector;
 }
 
 export interface ScanError {

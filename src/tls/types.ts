@@ -158,6 +158,8 @@ export interface CertificateFacts {
   ocspStapled: boolean;
   /** The chain is in order and complete up to a trust anchor or a self-signed root. */
   chainComplete: boolean;
+  /** The chain ends at one of Node's bundled public roots (not at a private or corporate CA). */
+  publicRoot?: boolean;
   /**
    * Where `chain` comes from: 'sent' — the Certificate message as received; 'reconstructed' —
    * Node's verified chain (reordered, may end in a local anchor) when the handshake could not be read.
