@@ -2,6 +2,7 @@ import { defineCheck, type Block, type Finding, type Measurement } from '../../s
 import {
   assessCapacity,
   DIRECTIONS,
+  LINK_ROLES,
   planMessages,
   toDemandSpec,
   type CapacityAssessment,
@@ -27,6 +28,10 @@ const messages = {
       'Add capacity, raise the share real-time media may use (with QoS so it is protected), or lower video quality; {calls} concurrent 1:1 video calls fit today.',
     'capacity.dir.down': 'down',
     'capacity.dir.up': 'up',
+    'capacity.backup-short':
+      'On the backup link alone (when the primary fails), real-time demand exceeds the allowance by {short} Mbit/s {direction}: {demand} Mbit/s needed, {allowance} Mbit/s allowed ({share} % of {capacity} Mbit/s).',
+    'capacity.backup-short.fix':
+      'Size the backup link for the real-time media that must survive a failover, or plan to lower video quality (or fall back to audio) while on it; {calls} concurrent 1:1 video calls fit on backup.',
     'capacity.tight': 'Headroom {direction} is only {headroom} Mbit/s ({percent} % of the media allowance).',
     'capacity.tight.fix': 'Demand grows with adoption: plan capacity before the rollout reaches every persona.',
     'capacity.block.down': 'Download: capacity against real-time demand',
@@ -45,6 +50,10 @@ const messages = {
     'capacity.short.fix': '扩容、提高实时媒体可用比例（并配合 QoS 保护），或降低视频质量；目前可容纳 {calls} 路并发一对一视频通话。',
     'capacity.dir.down': '下行',
     'capacity.dir.up': '上行',
+    'capacity.backup-short':
+      '仅靠备份链路时（主链路故障），实时媒体{direction}需求超出配额 {short} Mbit/s：需要 {demand} Mbit/s，配额 {allowance} Mbit/s（{capacity} Mbit/s 的 {share}%）。',
+    'capacity.backup-short.fix':
+      '按故障切换时必须保住的实时媒体规划备份链路带宽，或计划在备份链路上降低视频质量（或改用纯音频）；备份链路目前可容纳 {calls} 路并发一对一视频通话。',
     'capacity.tight': '{direction}余量仅 {headroom} Mbit/s（占媒体可用带宽的 {percent}%）。',
     'capacity.tight.fix': '需求会随推广增长：在推广覆盖所有用户群之前规划容量。',
     'capacity.block.down': '下行：容量与实时媒体需求',
@@ -71,8 +80,8 @@ export interface MeasureFailure {
   code?: string;
 }
 
-/** A link as declared: its rates and the share real-time media may use of it. */
-export type CapacityLink = Pick<Link, 'name' | 'downMbps' | 'upMbps' | 'realtimeShare'>;
+/** A link as declared: its role, its rates and the share real-time media may use of it. */
+export type CapacityLink = Pick<Link, 'name' | 'role' | 'downMbps' | 'upMbps' | 'realtimeShare'>;
 
 /**
  * What the plan is computed from: the site's demand and links as they were when measured, and the
@@ -85,7 +94,7 @@ export interface CapacityFacts {
   measured?: { downMbps?: number; upMbps?: number };
   /** Why a direction could not be measured: the declared rates serve for it. */
   measureFailures?: Partial<Record<Direction, MeasureFailure>>;
-  /** The rates per direction, declared (Σ of the links) and measured, Mbit/s; null when unknown. */
+  /** The rates per direction, declared (Σ of the primary and aggregate links) and measured, Mbit/s; null when unknown. */
   perDirection: Record<Direction, { declaredMbps: number | null; measuredMbps: number | null }>;
 }
 
@@ -135,7 +144,7 @@ const factsSchema = {
       items: {
         type: 'object',
         required: ['name'],
-        properties: { name: { type: 'string' }, downMbps: mbps, upMbps: mbps, realtimeShare: share },
+        properties: { name: { type: 'string' }, role: { enum: LINK_ROLES }, downMbps: mbps, upMbps: mbps, realtimeShare: share },
       },
     },
     measured: { type: 'object', properties: { downMbps: { type: 'number' }, upMbps: { type: 'number' } } },
@@ -155,9 +164,11 @@ export default defineCheck<Options, CapacityFacts>({
       "1:1 or in meetings) with Microsoft Teams' per-stream bandwidth (minimum / recommended / best) — or the site's " +
       'platform catalog figures where it publishes them (`platform.preset`) — and compares it ' +
       'with the share of the links real-time media may use (30 % by default, the Teams Network Planner default; ' +
-      '`realtimeShare` per link or in `demand`). Capacity is the declared link rate, the measured throughput when a ' +
-      'reflector is configured, or the lower of the two. Reports headroom in Mbit/s (negative when short) and how many ' +
-      'concurrent 1:1 video calls fit. `siteready plan` prints the same without measuring.',
+      '`realtimeShare` per link or in `demand`). Capacity is the declared rate of the links that carry traffic at once ' +
+      '(`role` primary or aggregate, never backup), the measured throughput when a reflector is configured, or the lower ' +
+      'of the two. Reports headroom in Mbit/s (negative when short) and how many concurrent 1:1 video calls fit; with a ' +
+      'backup link, also the headroom on backup alone (the failover risk, a low or medium finding). `siteready plan` ' +
+      'prints the same without measuring.',
     category: 'capacity',
     severity: 'high',
     weight: 1,
@@ -197,7 +208,7 @@ export default defineCheck<Options, CapacityFacts>({
     },
     defaults: { useMeasured: true },
   },
-  facts: { version: 1, schema: factsSchema },
+  facts: { version: 2, schema: factsSchema },
   messages,
   targets(site) {
     // Capacity comes from declared links or, with a reflector, from measuring.
@@ -208,6 +219,7 @@ export default defineCheck<Options, CapacityFacts>({
   async measure(ctx) {
     const links: CapacityLink[] = ctx.site.network.links.map((l) => ({
       name: l.name,
+      ...(l.role !== undefined ? { role: l.role } : {}),
       ...(l.downMbps !== undefined ? { downMbps: l.downMbps } : {}),
       ...(l.upMbps !== undefined ? { upMbps: l.upMbps } : {}),
       ...(l.realtimeShare !== undefined ? { realtimeShare: l.realtimeShare } : {}),
@@ -240,10 +252,15 @@ export default defineCheck<Options, CapacityFacts>({
 
   judge(facts, { options, site }) {
     const a = assess(facts, options, site);
+    const backup = judgeBackup(a);
     const headrooms = DIRECTIONS.map((d) => a.headroomMbps[d]).filter((h): h is number => h !== null);
-    if (!headrooms.length) return { score: null };
+    if (!headrooms.length) {
+      return backup.findings.length || backup.measurements.length
+        ? { score: null, measurements: backup.measurements, findings: backup.findings }
+        : { score: null };
+    }
     const findings: Finding[] = [];
-    let score = 1;
+    let score = backup.score;
     for (const d of DIRECTIONS) {
       const p = a.perDirection[d];
       if (p.headroomMbps === null || p.allowanceMbps === null || p.demandMbps === null) continue;
@@ -301,8 +318,9 @@ export default defineCheck<Options, CapacityFacts>({
         ];
       }),
       ...(a.concurrentVideoCalls ? [{ id: 'concurrent-video-calls', value: a.concurrentVideoCalls.supported, unit: 'count' }] : []),
+      ...backup.measurements,
     ];
-    return { score, measurements, findings };
+    return { score, measurements, findings: [...findings, ...backup.findings] };
   },
 
   present(facts, { options, site }) {
@@ -350,6 +368,54 @@ export default defineCheck<Options, CapacityFacts>({
         };
       }),
     });
+    if (a.links.length) {
+      blocks.push({
+        kind: 'table',
+        title: { id: 'section.links' },
+        columns: [
+          { key: 'link', label: { id: 'col.link' } },
+          { key: 'role', label: { id: 'col.role' } },
+          { key: 'counted', label: { id: 'col.counted' } },
+          { key: 'down', label: { id: 'col.down' }, numeric: true },
+          { key: 'up', label: { id: 'col.up' }, numeric: true },
+          { key: 'share', label: { id: 'col.share' }, numeric: true },
+        ],
+        rows: a.links.map((l) => ({
+          link: l.name,
+          role: { id: `role.${l.role}` },
+          counted: { id: l.counted ? 'counted.yes' : 'counted.failover' },
+          down: num(l.downMbps),
+          up: num(l.upMbps),
+          share: { value: Math.round(l.realtimeShare * 1000) / 10, unit: '%' },
+        })),
+      });
+    }
+    const b = a.backupOnly;
+    if (b) {
+      blocks.push({
+        kind: 'table',
+        title: { id: 'section.backup' },
+        columns: [
+          { key: 'direction', label: { id: 'col.direction' } },
+          { key: 'capacity', label: { id: 'col.capacity' }, numeric: true },
+          { key: 'share', label: { id: 'col.share' }, numeric: true },
+          { key: 'allowance', label: { id: 'col.allowance' }, numeric: true },
+          { key: 'demand', label: { id: 'col.demand' }, numeric: true },
+          { key: 'headroom', label: { id: 'col.headroom' }, numeric: true },
+        ],
+        rows: DIRECTIONS.map((d) => {
+          const p = b.perDirection[d];
+          return {
+            direction: { id: `dir.${d}` },
+            capacity: num(p.capacityMbps),
+            share: { value: Math.round(p.realtimeShare * 1000) / 10, unit: '%' },
+            allowance: num(p.allowanceMbps),
+            demand: num(p.demandMbps),
+            headroom: num(p.headroomMbps),
+          };
+        }),
+      });
+    }
     if (a.messages.length) {
       blocks.push({
         kind: 'table',
@@ -388,6 +454,58 @@ function assess(facts: CapacityFacts, options: Options, site: Site): CapacityAss
     quality,
     ...(bandwidth ? { bandwidth } : {}),
   });
+}
+
+/**
+ * The failover case: demand against the backup links' allowance alone. A shortfall there is a
+ * finding of its own — low when demand is at most 1.5 × the backup allowance (score ≤ 0.9), else
+ * medium (score ≤ 0.7) — and never fails the check the way the main shortfall does.
+ */
+function judgeBackup(a: CapacityAssessment): { score: number; measurements: Measurement[]; findings: Finding[] } {
+  const b = a.backupOnly;
+  if (!b) return { score: 1, measurements: [], findings: [] };
+  let score = 1;
+  const findings: Finding[] = [];
+  for (const d of DIRECTIONS) {
+    const p = b.perDirection[d];
+    if (!p.shortfall || p.headroomMbps === null || p.allowanceMbps === null || p.demandMbps === null) continue;
+    const low = p.allowanceMbps > 0 && p.demandMbps / p.allowanceMbps <= 1.5;
+    score = Math.min(score, low ? 0.9 : 0.7);
+    findings.push({
+      id: 'capacity.backup-short',
+      severity: low ? 'low' : 'medium',
+      message: {
+        id: 'capacity.backup-short',
+        params: {
+          direction: { id: `capacity.dir.${d}` },
+          short: r2(-p.headroomMbps),
+          demand: r2(p.demandMbps),
+          allowance: r2(p.allowanceMbps),
+          share: Math.round(p.realtimeShare * 100),
+          capacity: r2(p.capacityMbps ?? 0),
+        },
+      },
+      remediation: { id: 'capacity.backup-short.fix', params: { calls: b.concurrentVideoCalls ?? 0 } },
+    });
+  }
+  const headrooms = DIRECTIONS.map((d) => b.headroomMbps[d]).filter((h): h is number => h !== null);
+  const measurements: Measurement[] = [
+    ...(headrooms.length
+      ? [
+          {
+            id: 'backup-headroom',
+            value: r2(Math.min(...headrooms)),
+            unit: 'Mbit/s',
+            threshold: { min: 0, source: 'on the backup links alone (failover)' },
+          },
+        ]
+      : []),
+    ...DIRECTIONS.flatMap((d) => {
+      const v = b.perDirection[d].allowanceMbps;
+      return v !== null ? [{ id: `backup-allowance-${d}`, value: r2(v), unit: 'Mbit/s' }] : [];
+    }),
+  ];
+  return { score, measurements, findings };
 }
 
 function r2(n: number): number {

@@ -20,15 +20,23 @@
 //     site watching it). Viewers are not counted one by one.
 //   * `peakConcurrency` is not applied: the persona shares already describe the busiest moment,
 //     and multiplying again would understate demand.
-//   * Capacity per direction = Σ declared link Mbit/s, or the measured throughput when only that
-//     is known, or min(declared, measured) when both are: a link declared at 1 Gbit/s that
-//     measures 200 Mbit/s carries 200. Real-time media may use `realtimeShare` of it (per link,
-//     else `demand.realtimeShare`, else 0.3, the Teams Network Planner default). With several
-//     links the share applied to a measured figure is the capacity-weighted mean of the links'
-//     shares. Headroom = allowance − demand, negative when short.
+//   * Links have a role: `primary` (the default) and `aggregate` (bonded or load-shared members)
+//     carry traffic at the same time and are summed; a `backup` link carries traffic only when
+//     they fail and is never added to them.
+//   * Capacity per direction = Σ declared Mbit/s of the primary and aggregate links, or the
+//     measured throughput when only that is known, or min(declared, measured) when both are: a
+//     link declared at 1 Gbit/s that measures 200 Mbit/s carries 200. Real-time media may use
+//     `realtimeShare` of it (per link, else `demand.realtimeShare`, else 0.3, the Teams Network
+//     Planner default). With several links the share applied to a measured figure is the
+//     capacity-weighted mean of the links' shares. Headroom = allowance − demand, negative when
+//     short.
+//   * With at least one backup link, the failover case is assessed on its own: capacity on the
+//     backup links alone = Σ of their declared Mbit/s (a measurement is of the path in use, so it
+//     is not applied), with their shares, against the same demand. A shortfall there is reported
+//     apart and never makes the site's main shortfall.
 //   * Units: kbit/s and Mbit/s are decimal (1 Mbit/s = 1000 kbit/s), as in the Teams table.
 
-import type { Link } from '../site/types.js';
+import type { Link, LinkRole } from '../site/types.js';
 import { displayWidth, pad } from '../util/text.js';
 import { round } from '../util/number.js';
 
@@ -38,6 +46,8 @@ export type StreamKind = 'audio' | 'video1to1' | 'videoMeeting' | 'screenShare1t
 export const STREAM_KINDS: readonly StreamKind[] = ['audio', 'video1to1', 'videoMeeting', 'screenShare1to1', 'screenShareMeeting'];
 export type Direction = 'down' | 'up';
 export const DIRECTIONS: readonly Direction[] = ['down', 'up'];
+export type { LinkRole };
+export const LINK_ROLES: readonly LinkRole[] = ['primary', 'backup', 'aggregate'];
 
 export interface Rate {
   up: number;
@@ -84,6 +94,16 @@ const EN = {
   'quality.best': 'best',
   'section.demand': 'Demand at the busiest moment (concurrent streams)',
   'section.capacity': 'Demand against the real-time allowance, per direction',
+  'section.links': 'Links',
+  'section.backup': 'On the backup links alone (when the primary fails)',
+  'col.link': 'Link',
+  'col.role': 'Role',
+  'col.counted': 'Counted',
+  'role.primary': 'primary',
+  'role.backup': 'backup',
+  'role.aggregate': 'aggregate',
+  'counted.yes': 'yes',
+  'counted.failover': 'failover only',
   'col.persona': 'Persona',
   'col.users': 'Users',
   'col.audio': 'Audio',
@@ -113,12 +133,21 @@ const EN = {
   shortfall: 'SHORTFALL: real-time demand exceeds the allowance ({directions}).',
   fits: 'Real-time demand fits within the allowance.',
   undetermined: 'Cannot tell whether demand fits: demand or capacity is unknown.',
+  backupShort: 'On the backup link alone, real-time demand exceeds the allowance by {amounts}.',
+  backupShortBy: '{short} Mbit/s {direction}',
+  backupFits: 'On the backup link alone, real-time demand fits within the allowance.',
+  backupUndetermined: 'On the backup link alone: cannot tell whether demand fits (demand or backup capacity is unknown).',
   notes: 'Notes:',
   listSeparator: ', ',
   sources: 'Per-stream rates: {source}.',
   'note.noLinks': 'No links are described (network.links) and nothing was measured: capacity is unknown.',
   'note.noCapacity': 'No {direction} capacity is known: no link declares it and nothing was measured.',
   'note.linkMissing': 'Link {link} declares no {direction} capacity; the {direction} total may be understated.',
+  'note.backupLinkMissing': 'Backup link {link} declares no {direction} capacity; the {direction} capacity on backup may be understated.',
+  'note.backupExcluded':
+    'Backup link {link} is not added to the capacity: it carries traffic only when the others fail (assessed on its own, as the failover case).',
+  'note.allBackup':
+    'Every link is a backup link: no link carries traffic in normal operation, so only the capacity on backup alone is known.',
   'note.measuredBelow':
     'Measured {direction} throughput {measured} Mbit/s is below the declared {declared} Mbit/s: the measured figure is used.',
   'note.measuredInvalid': 'Measured {direction} throughput {value} is not a positive number and was ignored.',
@@ -139,6 +168,16 @@ const ZH_CN: Record<PlanMessageId, string> = {
   'quality.best': '最佳',
   'section.demand': '高峰时刻需求（并发流数）',
   'section.capacity': '分方向：需求与实时媒体配额对比',
+  'section.links': '链路',
+  'section.backup': '仅靠备份链路时（主链路故障）',
+  'col.link': '链路',
+  'col.role': '角色',
+  'col.counted': '计入容量',
+  'role.primary': '主用',
+  'role.backup': '备份',
+  'role.aggregate': '聚合',
+  'counted.yes': '是',
+  'counted.failover': '仅故障切换时',
   'col.persona': '用户类型',
   'col.users': '用户数',
   'col.audio': '音频',
@@ -168,12 +207,19 @@ const ZH_CN: Record<PlanMessageId, string> = {
   shortfall: '不足：实时媒体需求超出配额（{directions}）。',
   fits: '实时媒体需求在配额之内。',
   undetermined: '无法判断需求是否满足：需求或容量未知。',
+  backupShort: '仅靠备份链路时，实时媒体需求超出配额：{amounts}。',
+  backupShortBy: '{direction} {short} Mbit/s',
+  backupFits: '仅靠备份链路时，实时媒体需求在配额之内。',
+  backupUndetermined: '仅靠备份链路时：无法判断需求是否满足（需求或备份容量未知）。',
   notes: '说明：',
   listSeparator: '、',
   sources: '每路流带宽：{source}。',
   'note.noLinks': '未描述任何链路（network.links），也没有实测数据：容量未知。',
   'note.noCapacity': '{direction}容量未知：没有链路声明该方向带宽，也没有实测数据。',
   'note.linkMissing': '链路 {link} 未声明{direction}带宽；{direction}合计可能偏低。',
+  'note.backupLinkMissing': '备份链路 {link} 未声明{direction}带宽；仅靠备份时的{direction}容量可能偏低。',
+  'note.backupExcluded': '备份链路 {link} 不计入容量：它只在其他链路故障时承载流量（作为故障切换情形单独评估）。',
+  'note.allBackup': '所有链路都是备份链路：正常运行时没有链路承载流量，只能得出仅靠备份时的容量。',
   'note.measuredBelow': '{direction}实测吞吐 {measured} Mbit/s 低于声明的 {declared} Mbit/s：采用实测值。',
   'note.measuredInvalid': '{direction}实测吞吐 {value} 不是正数，已忽略。',
   'note.noDemand': '未描述需求（demand.personas）：不计算需求与余量。',
@@ -366,6 +412,43 @@ export interface DirectionAssessment {
   shortfall: boolean;
 }
 
+/** The capacity on the backup links alone: what the site has when its primary and aggregate links fail. */
+export interface BackupDirectionAssessment {
+  /** Σ of the backup links' declared Mbit/s in this direction; null when none declares it. */
+  capacityMbps: number | null;
+  /** Share of it real-time media may use (capacity-weighted over the backup links). */
+  realtimeShare: number;
+  allowanceMbps: number | null;
+  demandMbps: number | null;
+  /** allowance − demand; negative when short; null when either is unknown. */
+  headroomMbps: number | null;
+  shortfall: boolean;
+}
+
+export interface BackupAssessment {
+  /** The backup links' names. */
+  links: string[];
+  perDirection: Record<Direction, BackupDirectionAssessment>;
+  headroomMbps: Record<Direction, number | null>;
+  /** True when demand exceeds the allowance on backup alone in either direction: the failover risk, never the main shortfall. */
+  shortfall: boolean;
+  /** Concurrent 1:1 video calls (recommended quality) the backup allowance carries; null when no backup capacity is known. */
+  concurrentVideoCalls: number | null;
+}
+
+/** A link as the assessment counted it. */
+export interface AssessedLink {
+  name: string;
+  kind?: string;
+  role: LinkRole;
+  downMbps: number | null;
+  upMbps: number | null;
+  /** The share real-time media may use of it: its own, else the demand's, else the default. */
+  realtimeShare: number;
+  /** Added to the capacity (primary and aggregate links); a backup link counts only on backup alone. */
+  counted: boolean;
+}
+
 export interface CapacityInput {
   demand?: DemandSpec | Record<string, unknown> | null;
   links: Link[];
@@ -395,6 +478,10 @@ export interface CapacityAssessment {
   } | null;
   /** Overall: declared only, measured only, or both known (min taken per direction); null when neither. */
   basis: CapacityBasis | null;
+  /** Every link with its role, and whether it was added to the capacity. */
+  links: AssessedLink[];
+  /** The failover case, when at least one link is a backup; null otherwise. */
+  backupOnly: BackupAssessment | null;
   /** The notes in English; `messages` has them in machine form for other languages. */
   notes: string[];
   messages: PlanMessage[];
@@ -410,6 +497,32 @@ export function videoCallKbps(table: BandwidthTable): number {
 
 const linkMbps = (link: Link, dir: Direction) => (dir === 'down' ? link.downMbps : link.upMbps);
 const usable = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+/** A link's role; primary when it names none (or one this version does not know). */
+export function linkRole(link: Pick<Link, 'role'>): LinkRole {
+  return (LINK_ROLES as readonly unknown[]).includes(link.role) ? (link.role as LinkRole) : 'primary';
+}
+
+/** Σ of the links' declared Mbit/s in one direction and of their real-time allowances; the links that declare none. */
+function declaredSum(links: Link[], dir: Direction, defaultShare: number) {
+  let declared = 0;
+  let allowance = 0;
+  let declaring = 0;
+  const missing: string[] = [];
+  for (const link of links) {
+    const mbps = linkMbps(link, dir);
+    if (usable(mbps)) {
+      declaring++;
+      declared += mbps;
+      allowance += mbps * (link.realtimeShare ?? defaultShare);
+    } else missing.push(link.name);
+  }
+  const declaredMbps = declaring > 0 ? declared : null;
+  return { declaredMbps, realtimeShare: declaredMbps !== null ? allowance / declaredMbps : defaultShare, missing };
+}
+
+/** Concurrent recommended 1:1 video calls an allowance carries, Mbit/s. */
+const callsIn = (allowanceMbps: number, perCallKbps: number) => floorSafe((allowanceMbps * 1000) / perCallKbps);
 
 /** Demand against link capacity, per direction. See the file header for the model. */
 export function assessCapacity(input: CapacityInput): CapacityAssessment {
@@ -432,25 +545,20 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
   const anyMeasured = DIRECTIONS.some((d) => usable(measured[d === 'down' ? 'downMbps' : 'upMbps']));
   if (links.length === 0 && !anyMeasured) messages.push({ id: 'note.noLinks' });
 
+  // Primary and aggregate links carry traffic at the same time; a backup only when they fail.
+  const active = links.filter((l) => linkRole(l) !== 'backup');
+  const backups = links.filter((l) => linkRole(l) === 'backup');
+  const allBackup = backups.length > 0 && active.length === 0;
+  if (allBackup) messages.push({ id: 'note.allBackup' });
+  else for (const l of backups) messages.push({ id: 'note.backupExcluded', params: { link: l.name } });
+
   const perDirection = {} as Record<Direction, DirectionAssessment>;
   let anyDeclared = false;
   for (const dir of DIRECTIONS) {
-    let declared = 0;
-    let declaredAllowance = 0;
-    let declaring = 0;
-    for (const link of links) {
-      const mbps = linkMbps(link, dir);
-      if (usable(mbps)) {
-        declaring++;
-        declared += mbps;
-        declaredAllowance += mbps * (link.realtimeShare ?? defaultShare);
-      } else {
-        messages.push({ id: 'note.linkMissing', params: { link: link.name, direction: dirPhrase(dir) } });
-      }
-    }
-    const declaredMbps = declaring > 0 ? declared : null;
+    const sum = declaredSum(active, dir, defaultShare);
+    for (const link of sum.missing) messages.push({ id: 'note.linkMissing', params: { link, direction: dirPhrase(dir) } });
+    const { declaredMbps, realtimeShare } = sum;
     if (declaredMbps !== null) anyDeclared = true;
-    const realtimeShare = declaredMbps !== null ? declaredAllowance / declaredMbps : defaultShare;
 
     const rawMeasured = measured[dir === 'down' ? 'downMbps' : 'upMbps'];
     let measuredMbps: number | null = null;
@@ -475,7 +583,7 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     } else if (measuredMbps !== null) {
       capacityMbps = measuredMbps;
       basis = 'measured';
-    } else if (links.length > 0 || anyMeasured) {
+    } else if ((links.length > 0 && !allBackup) || anyMeasured) {
       messages.push({ id: 'note.noCapacity', params: { direction: dirPhrase(dir) } });
     }
 
@@ -501,10 +609,51 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     let limitedBy: Direction = known[0] as Direction;
     for (const d of known) if ((perDirection[d].allowanceMbps as number) < (perDirection[limitedBy].allowanceMbps as number)) limitedBy = d;
     const perCallKbps = videoCallKbps(table);
-    const supported = floorSafe(((perDirection[limitedBy].allowanceMbps as number) * 1000) / perCallKbps);
+    const supported = callsIn(perDirection[limitedBy].allowanceMbps as number, perCallKbps);
     concurrentVideoCalls = { supported, atRecommended: true, perCallKbps, limitedBy };
     if (known.length === 1) messages.push({ id: 'note.callsOneDirection', params: { direction: dirPhrase(limitedBy) } });
   }
+
+  let backupOnly: BackupAssessment | null = null;
+  if (backups.length > 0) {
+    const per = {} as Record<Direction, BackupDirectionAssessment>;
+    for (const dir of DIRECTIONS) {
+      const sum = declaredSum(backups, dir, defaultShare);
+      for (const link of sum.missing) messages.push({ id: 'note.backupLinkMissing', params: { link, direction: dirPhrase(dir) } });
+      const allowanceMbps = sum.declaredMbps === null ? null : sum.declaredMbps * sum.realtimeShare;
+      const demandMbps = perDirection[dir].demandMbps;
+      const headroomMbps = allowanceMbps !== null && demandMbps !== null ? allowanceMbps - demandMbps : null;
+      per[dir] = {
+        capacityMbps: sum.declaredMbps,
+        realtimeShare: sum.realtimeShare,
+        allowanceMbps,
+        demandMbps,
+        headroomMbps,
+        shortfall: headroomMbps !== null && headroomMbps < 0,
+      };
+    }
+    const allowances = DIRECTIONS.map((d) => per[d].allowanceMbps).filter((x): x is number => x !== null);
+    backupOnly = {
+      links: backups.map((l) => l.name),
+      perDirection: per,
+      headroomMbps: { down: per.down.headroomMbps, up: per.up.headroomMbps },
+      shortfall: per.down.shortfall || per.up.shortfall,
+      concurrentVideoCalls: allowances.length ? callsIn(Math.min(...allowances), videoCallKbps(table)) : null,
+    };
+  }
+
+  const assessedLinks: AssessedLink[] = links.map((l) => {
+    const role = linkRole(l);
+    return {
+      name: l.name,
+      ...(l.kind !== undefined ? { kind: l.kind } : {}),
+      role,
+      downMbps: usable(l.downMbps) ? l.downMbps : null,
+      upMbps: usable(l.upMbps) ? l.upMbps : null,
+      realtimeShare: l.realtimeShare ?? defaultShare,
+      counted: role !== 'backup',
+    };
+  });
 
   const basis: CapacityBasis | null =
     anyDeclared && anyMeasured ? 'min-of-both' : anyMeasured ? 'measured' : anyDeclared ? 'declared' : null;
@@ -517,6 +666,8 @@ export function assessCapacity(input: CapacityInput): CapacityAssessment {
     shortfall: perDirection.down.shortfall || perDirection.up.shortfall,
     concurrentVideoCalls,
     basis,
+    links: assessedLinks,
+    backupOnly,
     notes: messages.map((m) => render('en', m.id, m.params)),
     messages,
   };
@@ -551,6 +702,21 @@ function table(headers: string[], rows: string[][], rightAligned: (i: number) =>
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
+/** The one line on the failover case: how far demand exceeds the backup links' allowance, or that it fits. */
+export function formatBackupLine(result: CapacityAssessment, lang: PlanLang = 'en'): string {
+  const backup = result.backupOnly;
+  if (!backup) return '';
+  const t = (id: PlanMessageId, params?: Record<string, PlanParam>) => render(lang, id, params);
+  const short = DIRECTIONS.filter((d) => backup.perDirection[d].shortfall);
+  if (short.length > 0) {
+    const amounts = short
+      .map((d) => t('backupShortBy', { short: fixed(-(backup.perDirection[d].headroomMbps as number)), direction: t(`dir.${d}`) }))
+      .join(t('listSeparator'));
+    return t('backupShort', { amounts });
+  }
+  return DIRECTIONS.every((d) => backup.perDirection[d].headroomMbps !== null) ? t('backupFits') : t('backupUndetermined');
+}
+
 /** The `siteready plan` text: demand per persona and kind, each direction against its allowance, video calls. */
 export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): string {
   const t = (id: PlanMessageId, params?: Record<string, PlanParam>) => render(lang, id, params);
@@ -581,9 +747,27 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
   }
   out.push('');
 
-  out.push(t('section.capacity'));
   const unknown = t('unknown');
   const num = (x: number | null) => (x === null ? unknown : fixed(x));
+  const percent = (x: number) => `${count(x * 100)} %`;
+  if (result.links.length > 0) {
+    out.push(t('section.links'));
+    const linkRows = result.links.map((l) => [
+      l.name,
+      t(`role.${l.role}`),
+      t(l.counted ? 'counted.yes' : 'counted.failover'),
+      num(l.downMbps),
+      num(l.upMbps),
+      percent(l.realtimeShare),
+    ]);
+    out.push(
+      ...table([t('col.link'), t('col.role'), t('col.counted'), t('col.down'), t('col.up'), t('col.share')], linkRows, (i) => i > 2),
+    );
+    out.push('');
+  }
+
+  out.push(t('section.capacity'));
+  const signed = (x: number | null) => (x === null ? unknown : `${x > 0 ? '+' : ''}${fixed(x)}`);
   const headers = [
     t('col.direction'),
     t('col.capacity'),
@@ -599,10 +783,10 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
       t(`dir.${dir}`),
       num(p.capacityMbps),
       p.basis ? t(`basis.${p.basis}`) : unknown,
-      `${count(p.realtimeShare * 100)} %`,
+      percent(p.realtimeShare),
       num(p.allowanceMbps),
       num(p.demandMbps),
-      p.headroomMbps === null ? unknown : `${p.headroomMbps > 0 ? '+' : ''}${fixed(p.headroomMbps)}`,
+      signed(p.headroomMbps),
     ];
   });
   out.push(...table(headers, rows, (i) => i !== 0 && i !== 2));
@@ -615,6 +799,30 @@ export function formatPlan(result: CapacityAssessment, lang: PlanLang = 'en'): s
 
   const calls = result.concurrentVideoCalls;
   out.push(calls ? t('videoCalls', { kbps: calls.perCallKbps, count: calls.supported }) : t('videoCallsUnknown'));
+
+  const backup = result.backupOnly;
+  if (backup) {
+    out.push('', t('section.backup'));
+    const backupRows = DIRECTIONS.map((dir) => {
+      const p = backup.perDirection[dir];
+      return [
+        t(`dir.${dir}`),
+        num(p.capacityMbps),
+        percent(p.realtimeShare),
+        num(p.allowanceMbps),
+        num(p.demandMbps),
+        signed(p.headroomMbps),
+      ];
+    });
+    out.push(
+      ...table(
+        [t('col.direction'), t('col.capacity'), t('col.share'), t('col.allowance'), t('col.demand'), t('col.headroom')],
+        backupRows,
+        (i) => i !== 0,
+      ),
+    );
+    out.push(formatBackupLine(result, lang));
+  }
 
   out.push('', t('notes'));
   for (const m of result.messages) out.push(`- ${render(lang, m.id, m.params)}`);

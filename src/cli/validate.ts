@@ -2,11 +2,15 @@ import { dirname, resolve } from 'node:path';
 import { planSite } from '../plan-site.js';
 import { ConfigError } from '../errors.js';
 import { loadSiteFile } from '../site/load.js';
+import { coverageOf, formatEndpointPlan } from './coverage.js';
 import { diagnosticsJson } from './diagnostics.js';
+import { warnUnsetSecrets } from './unset-secrets.js';
 
 export async function validateCommand(file: string, flags: { json?: boolean; loadPlugins?: boolean }): Promise<void> {
   try {
-    const { site } = await loadSiteFile(file);
+    // Validating never uses secrets: a draft is checked before they exist; assess still needs them.
+    const { site, unsetSecrets } = await loadSiteFile(file, { secrets: 'placeholder' });
+    warnUnsetSecrets(unsetSecrets);
     // A site file may come from a pull request: its plugins are code, run only when asked.
     const loadPlugins = Boolean(flags.loadPlugins);
     const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins, complianceStage: false });
@@ -39,6 +43,8 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
         endpoints: site.platform.endpoints.filter((e) => (e.extra.catalog as { platform?: string } | undefined)?.platform === c.id).length,
         untested: (site.platform.untested ?? []).filter((u) => u.platform === c.id).map((u) => `${u.entry}: ${u.what}`),
       })),
+      ...coverageOf(site, plan.tasks),
+      unsetSecrets: unsetSecrets ?? [],
     };
     for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
     const unloaded =
@@ -52,10 +58,10 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
           `${summary.notApplicable.length ? `; not applicable: ${summary.notApplicable.join(', ')}` : ''}` +
           `${summary.profiles.length ? `; compliance: ${summary.profiles.map((p) => `${p.id} (${p.rules} rules)`).join(', ')}` : ''}${unloaded}\n`,
       );
-      for (const p of summary.platforms) {
-        process.stdout.write(`  platform ${p.id} ${p.version}: ${p.endpoints} endpoint(s)\n`);
-        if (p.untested.length) process.stdout.write(`    not testable from the site: ${p.untested.join('; ')}\n`);
-      }
+      for (const p of summary.platforms) process.stdout.write(`  platform ${p.id} ${p.version}: ${p.endpoints} endpoint(s)\n`);
+      process.stdout.write(formatEndpointPlan(summary.plan));
+      // Part of what validate reports (stdout): a file is valid even when it declares more than is tested.
+      for (const u of summary.untested) process.stdout.write(`warning: ${u.message}\n`);
     }
   } catch (err) {
     if (flags.json && err instanceof ConfigError) {

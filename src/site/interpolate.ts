@@ -15,6 +15,8 @@ export interface InterpolationResult {
   problems: Array<Pick<Diagnostic, 'path' | 'message' | 'hint'>>;
   /** Pointers of values retyped from text (number/boolean), with the text they came from. */
   retyped: Map<string, string>;
+  /** Variables of secrets left empty under `missingSecrets: 'placeholder'`, in order of first use. */
+  unsetSecrets: string[];
 }
 
 /**
@@ -29,6 +31,7 @@ export function interpolate(
 ): InterpolationResult {
   const problems: InterpolationResult['problems'] = [];
   const retyped = new Map<string, string>();
+  const unsetSecrets = new Set<string>();
 
   const substitute = (text: string, pointer: string, secret = false): { value: string; whole: boolean; refs: number } => {
     let refs = 0;
@@ -52,11 +55,17 @@ export function interpolate(
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      if (secret && opts.missingSecrets === 'placeholder') return '';
+      if (secret && opts.missingSecrets === 'placeholder') {
+        unsetSecrets.add(name);
+        return '';
+      }
       problems.push({
         path: pointer,
         message: `environment variable ${name} is not set`,
-        hint: `export ${name}=... before running, or give a default: \${${name}:-value}`,
+        // A default would put the secret in the file: never suggest one for a secret.
+        hint: secret
+          ? `set it in the environment (export ${name}=…); secrets are never written in the file`
+          : `export ${name}=... before running, or give a default: \${${name}:-value}`,
       });
       return '';
     });
@@ -109,7 +118,7 @@ export function interpolate(
   };
 
   const out = walk(input, '', undefined);
-  return { ...out, problems, retyped };
+  return { ...out, problems, retyped, unsetSecrets: [...unsetSecrets] };
 }
 
 /** A user beside a secret is a credential pair: Basic auth and SASL PLAIN send them encoded together. */

@@ -48,6 +48,8 @@ export interface LoadOptions {
 export interface LoadedSite {
   site: Site;
   redactor: Redactor;
+  /** With `secrets: 'placeholder'`: the variables of secrets that were unset (and left empty). */
+  unsetSecrets?: string[];
 }
 
 export async function loadSiteFile(path: string, opts: LoadOptions = {}): Promise<LoadedSite> {
@@ -96,21 +98,24 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
-    throw new ConfigError(
-      `${display}: invalid YAML`,
-      doc.errors.map((e) => {
-        // With prettyErrors off the parser leaves linePos unset: compute it from the offset.
-        const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-        return {
-          file: display,
-          line: pos.line,
-          column: pos.col,
-          message: `YAML syntax error: ${firstLine(e.message)}`,
-          hint: yamlHint(e.code),
-          source: sourceLines[pos.line - 1],
-        };
-      }),
-    );
+    // Only the first error: after one, the parser reads the rest of the file out of step, and a
+    // single misplaced brace used to bury its cause under hundreds of follow-on errors.
+    const e = doc.errors[0]!;
+    const ref = unquotedFlowReference(text, e.pos[0]);
+    // With prettyErrors off the parser leaves linePos unset: compute it from the offset.
+    const pos = ref ? lineCounter.linePos(ref.offset) : (e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]));
+    throw new ConfigError(`${display}: invalid YAML`, [
+      {
+        file: display,
+        line: pos.line,
+        column: pos.col,
+        message: ref
+          ? `YAML syntax error: \`${ref.reference}\` must be quoted inside { } or [ ]`
+          : `YAML syntax error: ${firstLine(e.message)}`,
+        hint: ref ? `quote it: ${quoted(ref.value)}` : (yamlHint(e.code) ?? YAML_GENERIC_HINT),
+        source: sourceLines[pos.line - 1],
+      },
+    ]);
   }
   let raw: unknown;
   try {
@@ -286,7 +291,7 @@ export function parseSiteText(bytes: Buffer | string, display: string, opts: Loa
     redacted: interpolated.redacted,
     locate,
   };
-  return { site, redactor };
+  return { site, redactor, unsetSecrets: interpolated.unsetSecrets };
 }
 
 function setAt(root: unknown, pointer: string, value: unknown): void {
@@ -396,6 +401,45 @@ function firstLine(s: string): string {
   return s.split('\n')[0] ?? s;
 }
 
+const YAML_GENERIC_HINT = 'look for an unclosed quote or bracket; quote values that contain ": ", " #", "{", "[" or ","';
+
+/**
+ * The classic mistake in a flow collection: `{ password: ${TURN_PASSWORD} }`. There a plain value
+ * ends at `{`, so YAML reads `$` as the value and `{TURN_PASSWORD}` as a nested mapping; the parser
+ * reports the `{`. Returns the reference (at its `$`) and the whole plain value it sits in.
+ */
+export function unquotedFlowReference(text: string, errorOffset: number): { offset: number; reference: string; value: string } | undefined {
+  if (text[errorOffset] !== '{' || text[errorOffset - 1] !== '$') return undefined;
+  const offset = errorOffset - 1;
+  const reference = /^\$\{[^}\n]*\}/.exec(text.slice(offset))?.[0];
+  if (!reference) return undefined;
+  // Back to the indicator that began the value ("{", "[", "," or "key: "), on to the one that ends it.
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let from = offset;
+  while (from > lineStart) {
+    const c = text[from - 1];
+    if (c === '{' || c === '[' || c === ',' || (c === ' ' && text[from - 2] === ':')) break;
+    from--;
+  }
+  let to = offset;
+  while (to < text.length) {
+    if (text.startsWith('${', to)) {
+      const close = text.indexOf('}', to);
+      if (close < 0 || text.slice(to, close).includes('\n')) break;
+      to = close + 1;
+      continue;
+    }
+    const c = text[to];
+    if (c === ',' || c === ']' || c === '}' || c === '\n' || c === '\r' || (c === ' ' && text[to + 1] === '#')) break;
+    to++;
+  }
+  return { offset, reference, value: text.slice(from, to).trim() };
+}
+
+function quoted(value: string): string {
+  return value.includes('"') ? `'${value.replace(/'/g, "''")}'` : `"${value}"`;
+}
+
 /** What to do about a YAML parser error, by its code (shared with the profile loader). */
 export function yamlHint(code: string): string | undefined {
   switch (code) {
@@ -408,6 +452,10 @@ export function yamlHint(code: string): string | undefined {
       return 'check the indentation of this line against the lines above';
     case 'MULTILINE_IMPLICIT_KEY':
       return 'a key is missing its ":" or a quote is not closed';
+    case 'BAD_SCALAR_START':
+      return 'a value starting with @ or ` must be quoted';
+    case 'BAD_DQ_ESCAPE':
+      return 'inside "double quotes" a backslash starts an escape: write \\\\ or use single quotes';
     default:
       return undefined;
   }

@@ -26,10 +26,10 @@ export const networkResidencyProperties = {
       additionalProperties: false,
       required: ['name', 'cidrs'],
       properties: {
-        name: { type: 'string', minLength: 1 },
+        name: { type: 'string', minLength: 1, description: 'Name of the range in reports, e.g. "cloud-shanghai".' },
         country,
-        provider: { type: 'string' },
-        cidrs: { type: 'array', minItems: 1, items: cidr },
+        provider: { type: 'string', description: 'Who hosts it, e.g. "Alibaba Cloud".' },
+        cidrs: { type: 'array', minItems: 1, items: cidr, description: 'Its address ranges (CIDR), e.g. [203.0.113.0/24].' },
       },
     },
   },
@@ -51,8 +51,12 @@ export const securityPostureProperties = {
     additionalProperties: false,
     description: 'Single sign-on for the IM platform.',
     properties: {
-      enabled: { type: 'boolean' },
-      protocol: { type: 'string', enum: ['oidc', 'saml', 'ldap', 'kerberos', 'other'] },
+      enabled: { type: 'boolean', description: 'Users sign in to the IM platform through SSO.' },
+      protocol: {
+        type: 'string',
+        enum: ['oidc', 'saml', 'ldap', 'kerberos', 'other'],
+        description: 'The sign-on protocol: oidc, saml, ldap, kerberos or other.',
+      },
       provider: { type: 'string', description: 'The identity provider, e.g. "Azure AD", "Keycloak".' },
       enforced: { type: 'boolean', description: 'Local passwords are disabled for users.' },
     },
@@ -64,7 +68,11 @@ export const securityPostureProperties = {
     properties: {
       admins: { type: 'boolean', description: 'Administrators must use a second factor.' },
       users: { type: 'boolean', description: 'All users must use a second factor.' },
-      methods: { type: 'array', items: { type: 'string', enum: ['totp', 'webauthn', 'push', 'sms', 'smartcard', 'certificate', 'other'] } },
+      methods: {
+        type: 'array',
+        items: { type: 'string', enum: ['totp', 'webauthn', 'push', 'sms', 'smartcard', 'certificate', 'other'] },
+        description: 'Second factors in use, e.g. [totp, webauthn].',
+      },
     },
   },
   auditLog: {
@@ -72,7 +80,7 @@ export const securityPostureProperties = {
     additionalProperties: false,
     description: 'The audit log of the IM platform (logins, administration, message and file access, exports).',
     properties: {
-      enabled: { type: 'boolean' },
+      enabled: { type: 'boolean', description: 'The platform keeps an audit log.' },
       retentionDays: { ...days, description: 'How long audit records are kept, in days.' },
       tamperProtected: {
         type: 'boolean',
@@ -84,6 +92,7 @@ export const securityPostureProperties = {
   cryptography: {
     type: 'object',
     additionalProperties: false,
+    description: 'Cryptography the platform must use.',
     properties: {
       national: {
         type: 'string',
@@ -104,6 +113,7 @@ export const dataSection = {
     retention: {
       type: 'object',
       additionalProperties: false,
+      description: 'How long messages and files are kept.',
       properties: {
         messagesDays: { ...days, description: 'How long messages are kept, in days.' },
         filesDays: { ...days, description: 'How long shared files are kept, in days.' },
@@ -117,6 +127,7 @@ export const dataSection = {
     storage: {
       type: 'object',
       additionalProperties: false,
+      description: 'Where messages and files are stored.',
       properties: {
         location: {
           type: 'string',
@@ -126,16 +137,17 @@ export const dataSection = {
         },
         country,
         region: { type: 'string', description: 'Provider region, e.g. cn-shanghai, eu-central-1.' },
-        provider: { type: 'string' },
+        provider: { type: 'string', description: 'Hosting provider, e.g. "Alibaba Cloud".' },
       },
     },
     backup: {
       type: 'object',
       additionalProperties: false,
+      description: 'Backups of messages and files.',
       properties: {
-        enabled: { type: 'boolean' },
+        enabled: { type: 'boolean', description: 'Messages and files are backed up.' },
         offsite: { type: 'boolean', description: 'Copies are kept at another site.' },
-        frequencyHours: { type: 'number', exclusiveMinimum: 0 },
+        frequencyHours: { type: 'number', exclusiveMinimum: 0, description: 'Hours between backups, e.g. 24.' },
         lastRestoreTest: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD of the last restore test.' },
       },
     },
@@ -144,8 +156,9 @@ export const dataSection = {
       additionalProperties: false,
       description: 'Personal data leaving the jurisdiction, and on what legal basis.',
       properties: {
-        occurs: { type: 'boolean' },
+        occurs: { type: 'boolean', description: 'Personal data is transferred to other countries.' },
         mechanism: {
+          description: 'The legal basis of the transfer, e.g. standard-contractual-clauses (none: there is none).',
           type: 'string',
           enum: [
             'none',
@@ -157,7 +170,7 @@ export const dataSection = {
             'certification',
           ],
         },
-        countries: { type: 'array', items: country },
+        countries: { type: 'array', items: country, description: 'Countries the data goes to (ISO 3166-1 alpha-2), e.g. [DE, US].' },
       },
     },
   },
@@ -169,7 +182,7 @@ export const vendorSection = {
   additionalProperties: false,
   description: 'The IM platform vendor (or service provider) and the agreements in place.',
   properties: {
-    name: { type: 'string' },
+    name: { type: 'string', description: 'The vendor or service provider, e.g. "Example Soft".' },
     dpa: { type: 'boolean', description: 'A data processing agreement (GDPR Art. 28) is signed.' },
     baa: { type: 'boolean', description: 'A business associate agreement (HIPAA) is signed.' },
     certifications: { type: 'array', items: { type: 'string' }, description: 'e.g. ISO/IEC 27001, SOC 2 Type II, MLPS level 3.' },
@@ -180,6 +193,7 @@ export const vendorSection = {
 export const policySection = {
   type: 'object',
   additionalProperties: false,
+  description: 'Organisational rules the platform must enforce (read by compliance profiles).',
   properties: {
     externalFileTransfer: {
       type: 'string',
@@ -192,7 +206,7 @@ export const policySection = {
       additionalProperties: false,
       description: 'Review of business communications (e.g. FINRA Rule 3110).',
       properties: {
-        enabled: { type: 'boolean' },
+        enabled: { type: 'boolean', description: 'Business communications are reviewed.' },
         reviewSampling: { type: 'number', minimum: 0, maximum: 1, description: 'Share of communications reviewed.' },
       },
     },

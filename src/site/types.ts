@@ -62,9 +62,14 @@ export interface Endpoint {
   extra: Record<string, unknown>;
 }
 
+/** How a link carries traffic: all primary and aggregate links at once, a backup only when they fail. */
+export type LinkRole = 'primary' | 'backup' | 'aggregate';
+
 export interface Link {
   name: string;
   kind?: string;
+  /** Default primary. */
+  role?: LinkRole;
   downMbps?: number;
   upMbps?: number;
   realtimeShare?: number;

@@ -5,7 +5,9 @@ import {
   VIDEO_CALL_KBPS,
   assessCapacity,
   computeDemand,
+  formatBackupLine,
   formatPlan,
+  linkRole,
   toDemandSpec,
   type DemandSpec,
 } from '../../src/capacity/demand.js';
@@ -255,6 +257,135 @@ describe('assessCapacity', () => {
     const a = assessCapacity({ demand: { ...office, peakConcurrency: 0.5 }, links: [link100] });
     expect(a.perDirection.up.demandMbps).toBeCloseTo(16.16, 10);
     expect(a.messages.map((m) => m.id)).toContain('note.peakConcurrency');
+  });
+});
+
+describe('link roles', () => {
+  // office: 16.16 Mbit/s each way (the worked example above).
+  const backup: Link = { name: 'lte', kind: 'lte', role: 'backup', downMbps: 100, upMbps: 40 };
+
+  it('sums primary links and leaves a backup out (200 + 100 backup is 200, not 300)', () => {
+    const a = assessCapacity({
+      demand: office,
+      links: [
+        { name: 'fibre', downMbps: 200, upMbps: 50 },
+        { ...backup, downMbps: 100 },
+      ],
+    });
+    expect(a.perDirection.down.declaredMbps).toBe(200);
+    expect(a.perDirection.up.declaredMbps).toBe(50);
+    expect(a.perDirection.down.allowanceMbps).toBeCloseTo(60, 10);
+    expect(a.messages).toContainEqual({ id: 'note.backupExcluded', params: { link: 'lte' } });
+    expect(a.links.map((l) => [l.name, l.role, l.counted])).toEqual([
+      ['fibre', 'primary', true],
+      ['lte', 'backup', false],
+    ]);
+  });
+
+  it('primary + backup: the main shortfall counts the primary only; the backup is assessed alone', () => {
+    // Counting the backup would give 200 / 60 → allowance 60 / 18 and an upstream that fits (+1.84).
+    // Primary 100 / 20 → allowance 30 / 6: up short by 10.16.
+    // Backup alone 100 / 40 → allowance 30 / 12: down +13.84, up 12 − 16.16 = −4.16; ⌊12 000 / 1558⌋ = 7 calls.
+    const a = assessCapacity({ demand: office, links: [link100, backup] });
+    expect(a.perDirection.up.declaredMbps).toBe(20);
+    expect(a.headroomMbps.up).toBeCloseTo(-10.16, 10);
+    expect(a.shortfall).toBe(true);
+    const b = a.backupOnly!;
+    expect(b.links).toEqual(['lte']);
+    expect(b.perDirection.down).toMatchObject({ capacityMbps: 100, realtimeShare: 0.3, shortfall: false });
+    expect(b.perDirection.up.allowanceMbps).toBeCloseTo(12, 10);
+    expect(b.perDirection.up.demandMbps).toBeCloseTo(16.16, 10);
+    expect(b.headroomMbps.down).toBeCloseTo(13.84, 10);
+    expect(b.headroomMbps.up).toBeCloseTo(-4.16, 10);
+    expect(b.shortfall).toBe(true);
+    expect(b.concurrentVideoCalls).toBe(7);
+  });
+
+  it('a backup shortfall is never the main shortfall', () => {
+    const a = assessCapacity({ demand: office, links: [{ name: 'fibre', downMbps: 1000, upMbps: 1000 }, backup] });
+    expect(a.shortfall).toBe(false);
+    expect(a.backupOnly!.shortfall).toBe(true);
+  });
+
+  it('sums aggregate members with the primary links, each with its own share', () => {
+    const a = assessCapacity({
+      demand: office,
+      links: [
+        { name: 'bond-a', role: 'aggregate', downMbps: 50, upMbps: 10 },
+        { name: 'bond-b', role: 'aggregate', downMbps: 50, upMbps: 10, realtimeShare: 0.5 },
+        { name: 'mpls', role: 'primary', downMbps: 20, upMbps: 20 },
+      ],
+    });
+    // down 50 × 0.3 + 50 × 0.5 + 20 × 0.3 = 15 + 25 + 6 = 46 of 120; up 3 + 5 + 6 = 14 of 40.
+    expect(a.perDirection.down.declaredMbps).toBe(120);
+    expect(a.perDirection.up.declaredMbps).toBe(40);
+    expect(a.perDirection.down.allowanceMbps).toBeCloseTo(46, 10);
+    expect(a.perDirection.up.allowanceMbps).toBeCloseTo(14, 10);
+    expect(a.backupOnly).toBeNull();
+    expect(a.links.every((l) => l.counted)).toBe(true);
+  });
+
+  it('every link a backup: no main capacity, only the capacity on backup alone', () => {
+    const a = assessCapacity({ demand: office, links: [backup, { name: 'dsl', role: 'backup', downMbps: 20, upMbps: 10 }] });
+    expect(a.perDirection.down).toMatchObject({ declaredMbps: null, capacityMbps: null, allowanceMbps: null, headroomMbps: null });
+    expect(a.shortfall).toBe(false);
+    expect(a.concurrentVideoCalls).toBeNull();
+    const ids = a.messages.map((m) => m.id);
+    expect(ids).toContain('note.allBackup');
+    expect(ids).not.toContain('note.noCapacity');
+    expect(ids).not.toContain('note.backupExcluded');
+    // Backups together: 120 / 50 → allowance 36 / 15; up 15 − 16.16 = −1.16.
+    expect(a.backupOnly!.perDirection.down.capacityMbps).toBe(120);
+    expect(a.backupOnly!.headroomMbps.up).toBeCloseTo(-1.16, 10);
+    expect(a.backupOnly!.shortfall).toBe(true);
+    // A measurement is of the path in use: it serves as the main capacity, not the backup's.
+    const m = assessCapacity({ demand: office, links: [backup], measured: { downMbps: 80, upMbps: 80 } });
+    expect(m.perDirection.up).toMatchObject({ capacityMbps: 80, basis: 'measured' });
+    expect(m.backupOnly!.perDirection.up.capacityMbps).toBe(40);
+  });
+
+  it('links without a role are all primary, as before', () => {
+    const links: Link[] = [
+      { name: 'isp-a', downMbps: 100, upMbps: 20 },
+      { name: 'isp-b', downMbps: 50, upMbps: 50 },
+    ];
+    const plain = assessCapacity({ demand: office, links });
+    const explicit = assessCapacity({ demand: office, links: links.map((l) => ({ ...l, role: 'primary' as const })) });
+    expect(plain.perDirection).toEqual(explicit.perDirection);
+    expect(plain.perDirection.down.declaredMbps).toBe(150);
+    expect(plain.backupOnly).toBeNull();
+    expect(plain.links.map((l) => l.role)).toEqual(['primary', 'primary']);
+    expect(linkRole({})).toBe('primary');
+    expect(linkRole({ role: 'aggregate' })).toBe('aggregate');
+  });
+
+  it('notes a backup link without a rate in one direction', () => {
+    const a = assessCapacity({ demand: office, links: [link100, { name: 'lte', role: 'backup', downMbps: 500 }] });
+    expect(a.messages).toContainEqual({ id: 'note.backupLinkMissing', params: { link: 'lte', direction: { id: 'dir.up' } } });
+    expect(a.messages.filter((m) => m.id === 'note.linkMissing')).toEqual([]);
+    expect(a.backupOnly!.perDirection.up.capacityMbps).toBeNull();
+    expect(formatBackupLine(a)).toBe('On the backup link alone: cannot tell whether demand fits (demand or backup capacity is unknown).');
+  });
+
+  it('plan: a role column and the backup-only line, in English and Chinese', () => {
+    const a = assessCapacity({ demand: office, links: [link100, backup] });
+    const en = formatPlan(a, 'en');
+    expect(en).toMatch(/Link\s+Role\s+Counted\s+Down Mbit\/s\s+Up Mbit\/s\s+Real-time share/);
+    expect(en).toMatch(/isp\s+primary\s+yes\s+100\.0\s+20\.0\s+30 %/);
+    expect(en).toMatch(/lte\s+backup\s+failover only\s+100\.0\s+40\.0\s+30 %/);
+    expect(en).toContain('On the backup links alone (when the primary fails)');
+    expect(en).toMatch(/up\s+40\.0\s+30 %\s+12\.0\s+16\.2\s+-4\.2/);
+    expect(en).toContain('On the backup link alone, real-time demand exceeds the allowance by 4.2 Mbit/s up.');
+    expect(en).toContain('SHORTFALL: real-time demand exceeds the allowance (up).');
+    expect(en).not.toMatch(/NaN|undefined|\{\w+\}/);
+    const zh = formatPlan(a, 'zh-CN');
+    expect(zh).toMatch(/lte\s+备份\s+仅故障切换时/);
+    expect(zh).toContain('仅靠备份链路时，实时媒体需求超出配额：上行 4.2 Mbit/s。');
+    expect(zh).not.toMatch(/NaN|undefined|\{\w+\}|failover|backup/);
+    const fits = assessCapacity({ demand: office, links: [link100, { ...backup, downMbps: 1000, upMbps: 1000 }] });
+    expect(formatPlan(fits, 'en')).toContain('On the backup link alone, real-time demand fits within the allowance.');
+    // Without a backup link there is no failover section.
+    expect(formatPlan(assessCapacity({ demand: office, links: [link100] }), 'en')).not.toContain('backup');
   });
 });
 

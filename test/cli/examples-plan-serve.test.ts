@@ -64,6 +64,62 @@ describe('plan', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no demand/);
   });
+
+  // 100 users, 20 % in 1:1 video (and so audio): 20 × (1500 + 58) = 31.16 Mbit/s each way.
+  const planSite = (links: string) =>
+    'version: 1\nsite: { name: x }\nplatform:\n  endpoints:\n    - { name: a, host: 127.0.0.1, port: 1 }\n' +
+    `network:\n  links:\n${links}` +
+    'demand:\n  personas:\n    - { name: staff, users: 100, audio: 0.2, video: 0.2, meetings: 0 }\n';
+  const writeSite = async (links: string) => {
+    dir = await mkdtemp(join(tmpdir(), 'sr-plan-'));
+    const file = join(dir, 's.yaml');
+    await writeFile(file, planSite(links));
+    return file;
+  };
+
+  it('exits 1 on a shortfall, text and --json alike', async () => {
+    // 100 / 50 → allowance 30 / 15 against 31.16: short both ways.
+    const file = await writeSite('    - { name: fibre, downMbps: 100, upMbps: 50 }\n');
+    const r = await runCli(['plan', file]);
+    expect(r.stdout).toContain('SHORTFALL');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    const j = await runCli(['plan', file, '--json']);
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ shortfall: true, backupOnly: null, links: [{ name: 'fibre', role: 'primary' }] });
+  });
+
+  it('exits 0 when it fits; a backup link is not added, and a shortfall on it alone shows without exit 1', async () => {
+    // Primary 500 / 500 → allowance 150: fits. Backup 100 / 50 → allowance 30 / 15: short 1.2 down, 16.2 up.
+    const file = await writeSite(
+      '    - { name: fibre, kind: internet, downMbps: 500, upMbps: 500 }\n' +
+        '    - { name: lte, kind: lte, role: backup, downMbps: 100, upMbps: 50 }\n',
+    );
+    const r = await runCli(['plan', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Real-time demand fits within the allowance.');
+    expect(r.stdout).toMatch(/lte\s+backup\s+failover only/);
+    expect(r.stdout).toContain('On the backup link alone, real-time demand exceeds the allowance by 1.2 Mbit/s down, 16.2 Mbit/s up.');
+    const j = await runCli(['plan', file, '--json']);
+    expect(j.code).toBe(0);
+    const plan = JSON.parse(j.stdout) as { perDirection: { down: { declaredMbps: number } }; backupOnly: { shortfall: boolean } };
+    expect(plan.perDirection.down.declaredMbps).toBe(500);
+    expect(plan.backupOnly.shortfall).toBe(true);
+  });
+
+  it('--help states the exit codes', async () => {
+    const r = await runCli(['plan', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Exit codes:[\s\S]*1 +shortfall/);
+    expect(r.stdout).toMatch(/backup/);
+  });
+
+  it('a link role outside primary, backup and aggregate is a configuration error (exit 2)', async () => {
+    const file = await writeSite('    - { name: fibre, role: standby, downMbps: 100, upMbps: 50 }\n');
+    const r = await runCli(['plan', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/role/);
+  });
 });
 
 describe('serve', () => {
