@@ -6,6 +6,7 @@ import { platformVerdicts } from './platform-verdicts.js';
 import { Interrupted } from './runner/interruption.js';
 import { runPlan, type ProgressEvent } from './runner/run.js';
 import { buildReport, type Report } from './report/model.js';
+import { gatherVantage } from './report/vantage.js';
 import { evaluateGate, hasGate, type GateOptions } from './report/gate.js';
 import { loadSiteFile, type LoadedSite } from './site/load.js';
 import type { Redactor } from './site/secrets.js';
@@ -39,6 +40,7 @@ export async function assessSite({ site, redactor }: LoadedSite, siteDir: string
 }
 
 export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opts: AssessOptions = {}): Promise<Report> {
+  const vantage = gatherVantage(plan.site);
   const startedAt = new Date();
   const measured = await runPlan(plan, {
     ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
@@ -63,6 +65,7 @@ export async function runAndReport(plan: AssessmentPlan, redactor: Redactor, opt
     finishedAt,
     toolVersion: toolVersion(),
     redactor,
+    vantage,
     ...(plan.profiles?.length ? { profiles: plan.profiles } : {}),
     ...(plan.site.platform.catalogs?.length
       ? { platforms: platformVerdicts(plan.site, plan.checks, plan.tasks, results, opts.now ?? finishedAt) }

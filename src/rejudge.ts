@@ -168,6 +168,8 @@ export async function rejudgeReport(
     finishedAt: new Date(saved.finishedAt),
     toolVersion: toolVersion(),
     redactor: new Redactor(),
+    // Where it was measured from does not change with the judging.
+    ...(saved.vantage ? { vantage: saved.vantage } : {}),
     ...(profiles.length ? { profiles } : {}),
     ...(site.platform.catalogs?.length
       ? {

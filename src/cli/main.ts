@@ -29,6 +29,10 @@ function outputOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'list every result, not only the ones that need attention')
     .option('--no-step-summary', 'under GitHub Actions, do not append the Markdown report to $GITHUB_STEP_SUMMARY')
+    .option('--no-annotations', 'under GitHub Actions, do not print the blockers as annotations (workflow commands on stdout)')
+    .option('--prepared-by <text>', 'HTML / Markdown: who prepared the report (consultant, team)')
+    .option('--client <name>', 'HTML / Markdown: who it is prepared for (default: site.organisation)')
+    .option('--logo <file>', 'HTML: a PNG, JPEG or SVG logo for the cover (at most 512 KiB)')
     .option('--debug', 'log what every task does, and stack traces of internal errors');
 }
 
@@ -374,7 +378,22 @@ Examples:
     .argument('<site.yaml>', 'site description with demand.personas and network.links')
     .option('--json', 'machine-readable')
     .addOption(new Option('--lang <lang>', 'language').choices(['en', 'zh-CN']))
-    .addHelpText('after', '\nExamples:\n  $ siteready plan site.yaml\n  $ siteready plan site.yaml --json | jq .headroomMbps')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready plan site.yaml
+  $ siteready plan site.yaml --json | jq .headroomMbps
+  $ siteready plan site.yaml --json | jq .backupOnly       # the failover case, with a backup link
+
+Links count by role: primary and aggregate links are summed; a backup link is assessed on its own.
+
+Exit codes:
+  0  real-time demand fits within the allowance (or cannot be told: no capacity known)
+  1  shortfall: demand exceeds the allowance of the primary and aggregate links
+     (a shortfall on the backup links alone is shown, but does not change the code)
+  2  usage or configuration error (bad YAML, schema, no demand.personas)`,
+    )
     .action(async (file: string, opts: Record<string, unknown>) => {
       const { planCommand } = await import('./plan.js');
       return planCommand(file, opts);

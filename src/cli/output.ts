@@ -4,16 +4,19 @@
 import { ConfigError, UsageError, type Diagnostic } from '../errors.js';
 import { outputPathProblem } from '../report/write-file.js';
 import type { Catalog } from '../plugin-api.js';
-import { detectLang, type Lang } from '../i18n/index.js';
+import { detectLang, translator, type Lang } from '../i18n/index.js';
 import type { Report } from '../report/model.js';
 import { parseFormats, render, writeOutputs, type OutputTarget, type RenderContext } from '../report/render/index.js';
+import { catalogsFor } from '../report/render/localize.js';
 import type { LoadedCheck } from '../runner/registry.js';
 import type { GateOptions } from '../report/gate.js';
 import type { Grade } from '../scoring/score.js';
 import type { Redactor } from '../site/secrets.js';
 import { appendStepSummary, stepSummaryPath } from './step-summary.js';
+import { githubAnnotations } from '../report/render/github.js';
 import { EXIT, writeStdout } from './lifecycle.js';
 import { colorEnabled } from './terminal.js';
+import { handoverOf, readLogo } from '../report/handover.js';
 
 export interface OutputFlags {
   format?: string;
@@ -26,6 +29,11 @@ export interface OutputFlags {
   debug?: boolean;
   /** false with --no-step-summary: no Markdown appended to $GITHUB_STEP_SUMMARY. */
   stepSummary?: boolean;
+  /** false with --no-annotations: no GitHub workflow commands on stdout under Actions. */
+  annotations?: boolean;
+  preparedBy?: string;
+  client?: string;
+  logo?: string;
 }
 
 export interface RunFlags {
@@ -39,6 +47,8 @@ export interface RunFlags {
 }
 
 export function outputTargets(flags: OutputFlags): OutputTarget[] {
+  // The logo is checked with the outputs, before anything is measured.
+  if (flags.logo) readLogo(flags.logo);
   if (flags.json) {
     if (flags.format && flags.format !== 'terminal' && flags.format !== 'json')
       throw new UsageError('--json cannot be combined with --format');
@@ -103,6 +113,7 @@ export async function emitReport(
     ...(flags.verbose ? { verbose: true } : {}),
     catalogs: catalogsOf(checks),
     descriptions: descriptionsOf(checks),
+    ...(handoverOf(flags) ? { handover: handoverOf(flags)! } : {}),
     ...(redactor ? { redactor } : {}),
     width: process.stdout.columns || 100,
   };
@@ -116,9 +127,78 @@ export async function emitReport(
   }
   const summary = stepSummaryPath(flags.stepSummary);
   if (summary) await appendStepSummary(summary, await render(report, 'md', { ...ctx, color: false }));
+  await annotate(report, targets, flags, ctx, redactor);
+  // A CI log must say why the job failed, whatever went to stdout and even with --quiet (which
+  // silences progress, not the verdict): stdout may be a file, and the exit code alone says nothing.
+  if (report.gate && !report.gate.passed) {
+    for (const line of gateFailureLines(report, ctx.lang)) process.stderr.write(`siteready: ${mask(line, redactor)}\n`);
+  }
   if (failures.some((f) => f.stage === 'render')) return EXIT.INTERNAL;
   if (failures.length) return EXIT.USAGE;
   return report.gate && !report.gate.passed ? EXIT.GATE_FAILED : EXIT.OK;
+}
+
+function mask(text: string, redactor: Redactor | undefined): string {
+  return redactor ? redactor.redact(text) : text;
+}
+
+/** The gate option a reason comes from, as it is spelled on the command line (the site file's `gate:` says the same). */
+function gateOption(id: string, options: NonNullable<Report['gate']>['options']): string | undefined {
+  switch (id) {
+    case 'gate.failUnder':
+      return options.failUnder !== undefined ? `--fail-under ${options.failUnder}` : undefined;
+    case 'gate.minGrade':
+    case 'gate.noGrade':
+      return options.minGrade ? `--min-grade ${options.minGrade}` : undefined;
+    case 'gate.failOn':
+      return options.failOn ? `--fail-on ${options.failOn}` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** One line per reason a gate failed, in the reader's language: "gate failed: … (--fail-on high)". */
+export function gateFailureLines(report: Report, lang: Lang): string[] {
+  if (!report.gate || report.gate.passed) return [];
+  const { t } = translator(lang);
+  const options = report.gate.options;
+  return report.gate.reasons.map((m) => {
+    const reason = t(m.id, m.params);
+    const option = gateOption(m.id, options);
+    return option ? t('gate.stderr.failedWith', { reason, option }) : t('gate.stderr.failed', { reason });
+  });
+}
+
+/** Under GitHub Actions (GITHUB_ACTIONS=true), unless --no-annotations. */
+export function annotationsEnabled(enabled: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return enabled !== false && env.GITHUB_ACTIONS === 'true';
+}
+
+/**
+ * GitHub reads workflow commands from a step's stdout only. When stdout carries a report other
+ * than the terminal one (json, sarif, junit, md, html piped or redirected to a file), command
+ * lines would corrupt it: none are printed, and stderr says so once.
+ */
+async function annotate(
+  report: Report,
+  targets: OutputTarget[],
+  flags: OutputFlags,
+  ctx: RenderContext,
+  redactor?: Redactor,
+): Promise<void> {
+  if (!annotationsEnabled(flags.annotations)) return;
+  const onStdout = targets.find((t) => t.path === '-' && t.format !== 'terminal');
+  if (onStdout) {
+    if (!flags.quiet) process.stderr.write(`siteready: ${translator(ctx.lang).t('annotations.skipped', { format: onStdout.format })}\n`);
+    return;
+  }
+  const lines = githubAnnotations(report, {
+    lang: ctx.lang,
+    ...(ctx.catalogs ? { catalogs: catalogsFor(report, ctx.catalogs) } : {}),
+    root: process.env.GITHUB_WORKSPACE || process.cwd(),
+    ...(redactor ? { mask: (text: string) => redactor.redact(text) } : {}),
+  });
+  if (lines.length) await writeStdout(`${lines.join('\n')}\n`);
 }
 
 /**

@@ -6,6 +6,9 @@ export const complianceMessages = {
     ruleNotEvaluated: '{title}: not evaluated — {why}',
     section: 'Compliance',
     outcome_pass: 'pass',
+    outcome_declared: 'pass (declared)',
+    declaredSummary:
+      '{passed} of the rules passed on what the site file declares, not on measurement: about {points} points of the score rest on those declarations.',
     outcome_fail: 'FAIL',
     'outcome_not-evaluated': 'not evaluated',
     'outcome_not-applicable': 'n/a',
@@ -28,6 +31,8 @@ export const complianceMessages = {
     ruleNotEvaluated: '{title}：无法评估——{why}',
     section: '合规',
     outcome_pass: '通过',
+    outcome_declared: '通过（声明）',
+    declaredSummary: '有 {passed} 条规则依据站点文件的声明而非测量通过：得分中约 {points} 分依赖这些声明。',
     outcome_fail: '不通过',
     'outcome_not-evaluated': '无法评估',
     'outcome_not-applicable': '不适用',

@@ -3,7 +3,11 @@
 //   pass            status pass, score 1
 //   fail            status fail, score 0, one finding `<profile>.<rule>` at the rule's severity
 //   not-evaluated   status error (the category is incomplete, gates fail unless --allow-incomplete),
-//                   with an info finding so a waiver can still name the rule
+//                   with an info finding so a waiver can still name the rule — except when every
+//                   fact it lacked belongs to check results that are errors themselves (a tls
+//                   audit that could not run): that gap is already incomplete once, on those
+//                   results, whatever the profiles; the rule is then status info (shown as not
+//                   evaluated, naming them) so no profile counts the same gap again
 //   not-applicable  status skipped
 // One result per (profile, rule); its target is the profile id, so a waiver with
 // `check: compliance, target: <profile>` covers a whole profile and `finding: <profile>.<rule>` one rule.
@@ -76,6 +80,7 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
       severity: o.severity,
       references: referencesOf(o.profile, o.rule),
       decidedBy: o.decidedBy.map(describeUse),
+      basis: basisOf(o.decidedBy),
       ...(o.why.id !== 'why.nothing' ? { why: o.why } : {}),
     };
     const base = {
@@ -108,7 +113,18 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
             },
           ],
         };
-      case 'not-evaluated':
+      case 'not-evaluated': {
+        const incompleteAt = incompleteResults(o.decidedBy);
+        if (incompleteAt)
+          return {
+            ...base,
+            status: 'info',
+            score: null,
+            facts: { ...facts, incompleteAt },
+            findings: [
+              { id, severity: 'info', message: { id: `${id}.not-evaluated`, params: { why: o.why } }, ...(location ? { location } : {}) },
+            ],
+          };
         return {
           ...base,
           status: 'error',
@@ -118,8 +134,26 @@ export function outcomesToResults(outcomes: RuleOutcome[], site: Site): TaskResu
           ],
           error: { kind: 'not-evaluated', message: `${o.rule.title.en}: not evaluated — ${englishWhy(o.why)}` },
         };
+      }
     }
   });
+}
+
+/**
+ * The results (`check:target`) that made a rule not evaluated, when every fact it lacked is missing
+ * from a result whose own status is error: the incompleteness is those results', counted there.
+ * Undefined when any missing fact has another cause (a check that did not run, a skipped result).
+ */
+function incompleteResults(uses: FactUse[]): string[] | undefined {
+  const missing = uses.filter((u) => u.missing);
+  if (!missing.length) return undefined;
+  const keys = new Set<string>();
+  for (const u of missing) {
+    const s = u.source;
+    if (s?.kind !== 'result' || s.status !== 'error') return undefined;
+    keys.add(`${s.check}:${s.target}`);
+  }
+  return [...keys];
 }
 
 /** An explanation in English, for the one place text is stored as such: an error's message. */
@@ -142,6 +176,15 @@ export function referencesOf(profile: Profile, rule: Rule): Array<Rule['referenc
 }
 
 /** What decided an outcome, in the report: the YAML path and line, or the check, target and field. */
+/**
+ * What a rule's outcome rests on: only what the site file declares, only what was measured, or
+ * both. A declared pass is the user's word, not evidence, and reports say which is which.
+ */
+export function basisOf(uses: FactUse[]): 'declared' | 'measured' | 'mixed' {
+  const kinds = new Set(uses.map((u) => (u.source?.kind === 'site' || !u.source ? 'declared' : 'measured')));
+  return kinds.size > 1 ? 'mixed' : kinds.has('measured') ? 'measured' : 'declared';
+}
+
 export function describeUse(u: FactUse): ReportedFactUse {
   const s = u.source;
   const base: ReportedFactUse = { fact: u.path, ...(u.missing ? { missing: true } : { value: u.value }) };

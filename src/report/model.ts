@@ -4,10 +4,12 @@
 import type { Block, Catalog, Category, Classification, Measurement, Message, Severity, SourceLocation, Status } from '../plugin-api.js';
 import type { LoadedCheck } from '../runner/registry.js';
 import type { TaskResult } from '../runner/run.js';
-import { scoreResults, type Grade, type Verdict } from '../scoring/score.js';
+import { groupCauses, isBlocking, type CauseKind, type CauseMember } from '../scoring/causes.js';
+import { scoreResults, type Blocker, type Grade, type Verdict } from '../scoring/score.js';
 import { applyWaivers, type AppliedWaiver, type WaiverState } from '../scoring/waivers.js';
 import type { Redactor } from '../site/secrets.js';
 import type { Site } from '../site/types.js';
+import { reflexiveAddresses, type Vantage } from './vantage.js';
 import { round } from '../util/number.js';
 
 // 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
@@ -15,7 +17,7 @@ import { round } from '../util/number.js';
 // signal), error kind `uncaught` (a fault the process guard charged to a task). 2.0.0: results carry
 // `facts` (typed, versioned by `factsVersion`; was `details`) and `blocks`; findings, blockers and gate
 // reasons carry message ids and parameters only, no text; `catalogs` for plugins and profiles.
-export const REPORT_SCHEMA_VERSION = '2.0.0';
+export const REPORT_SCHEMA_VERSION = '2.1.0';
 
 /** A finding as reports store it: message ids and parameters only, translated when rendered. */
 export interface ReportFinding {
@@ -76,6 +78,23 @@ export interface ReportBlocker {
   category: Category;
   severity: Severity;
   finding: string;
+  location?: SourceLocation;
+}
+
+/** Findings with one root cause, folded into one thing to fix (scoring/causes.ts). */
+export interface ReportCause {
+  id: string;
+  kind: CauseKind;
+  severity: Severity;
+  /** Critical or high: the cause blocks the rollout; else it is a risk. */
+  blocking: boolean;
+  /** What went wrong (a core `cause.*` message, or the lead finding's own message for the check's catalog). */
+  title: Message;
+  /** The lead finding: its check's remediation is the cause's fix. */
+  lead: { check: string; target: string; finding: string };
+  /** Results this cause explains (fixing it unblocks them). */
+  results: number;
+  affected: Array<{ check: string; target: string; finding: string; severity: Severity }>;
   location?: SourceLocation;
 }
 
@@ -155,7 +174,19 @@ export interface Report {
   }>;
   checks: ReportCheck[];
   results: ReportResult[];
+  /** Unwaived critical and high findings: what blocks the rollout. */
   blockers: ReportBlocker[];
+  /** Unwaived medium and low findings: risks and recommendations (absent in reports before 2.1). */
+  risks?: ReportBlocker[];
+  /** Blockers and risks grouped by root cause, the ones to do first first (absent before 2.1). */
+  causes?: ReportCause[];
+  /**
+   * How much of the result rests on the site file's word: compliance rules that passed on declared
+   * facts alone, and the points of the overall score they carry (absent before 2.1).
+   */
+  declared?: { rules: number; passed: number; points: number };
+  /** Where the test ran from (absent before 2.1, and when re-judged without it). */
+  vantage?: Vantage;
   waivers: Array<Omit<WaiverState, 'matches'> & { matches: string[] }>;
   gate?: ReportGate;
   /** Per compliance profile evaluated: what it is and how its rules came out. */
@@ -191,6 +222,8 @@ export interface BuildReportInput {
   profiles?: Array<{ id: string; title: { en: string }; version: string; file: string; rules: unknown[] }>;
   /** The platforms judged one by one (platform-verdicts.ts). */
   platforms?: ReportPlatform[];
+  /** The local side of the vantage point, gathered before measuring; the reflexive addresses come from the results. */
+  vantage?: Omit<Vantage, 'reflexive' | 'window'>;
 }
 
 function complianceSummary(profiles: NonNullable<BuildReportInput['profiles']>, results: ReportResult[]): ReportComplianceProfile[] {
@@ -254,7 +287,7 @@ export function buildReport(input: BuildReportInput): Report {
   }));
 
   const byKey = new Map(results.map((r, i) => [r.key, reportResults[i]!]));
-  const blockers: ReportBlocker[] = scored.blockers.map((b) => {
+  const toReport = (b: Blocker): ReportBlocker => {
     const f = byKey.get(b.resultKey)!.findings[b.findingIndex]!;
     return {
       check: b.check,
@@ -263,6 +296,23 @@ export function buildReport(input: BuildReportInput): Report {
       severity: b.severity,
       finding: f.id,
       ...(f.location ? { location: f.location } : {}),
+    };
+  };
+  const blockers = scored.blockers.map(toReport);
+  const risks = scored.risks.map(toReport);
+  const causes: ReportCause[] = groupCauses(results, new Set(waived.keys())).map((c) => {
+    const findingOf = (m: CauseMember) => byKey.get(m.resultKey)!.findings[m.findingIndex]!;
+    const lead = findingOf(c.lead);
+    return {
+      id: c.id,
+      kind: c.kind,
+      severity: c.severity,
+      blocking: isBlocking(c.severity),
+      title: c.title,
+      lead: { check: c.lead.check, target: c.lead.target, finding: lead.id },
+      results: new Set(c.members.map((m) => m.resultKey)).size,
+      affected: c.members.map((m) => ({ check: m.check, target: m.target, finding: findingOf(m).id, severity: m.severity })),
+      ...(lead.location ? { location: lead.location } : {}),
     };
   });
 
@@ -308,6 +358,18 @@ export function buildReport(input: BuildReportInput): Report {
     })),
     results: reportResults,
     blockers,
+    risks,
+    causes,
+    declared: declaredShare(reportResults, scored),
+    ...(input.vantage
+      ? {
+          vantage: {
+            ...input.vantage,
+            reflexive: reflexiveAddresses(results),
+            window: { start: input.startedAt.toISOString(), end: input.finishedAt.toISOString() },
+          },
+        }
+      : {}),
     waivers: states,
     ...(compliance.length ? { compliance } : {}),
     ...(input.platforms?.length ? { platforms: input.platforms } : {}),
@@ -316,4 +378,27 @@ export function buildReport(input: BuildReportInput): Report {
   };
   // Belt and braces: a secret that slipped into a message, an error or evidence is still masked.
   return input.redactor.redactDeep(report);
+}
+
+/**
+ * Points of the overall score that rest on declared compliance facts: the compliance category's
+ * share of the score, the compliance check's share of its category, and the declared passes'
+ * share of the rules scored. An estimate of how much editing answers alone could move the score.
+ */
+function declaredShare(
+  results: ReportResult[],
+  scored: ReturnType<typeof scoreResults>,
+): { rules: number; passed: number; points: number } {
+  const rules = results.filter((r) => r.check === 'compliance' && r.facts.basis === 'declared');
+  const passed = rules.filter((r) => r.status === 'pass' && !r.waiver).length;
+  const scoredRules = results.filter((r) => r.check === 'compliance' && r.score !== null && !r.waiver).length;
+  const categories = scored.categories.filter((c) => c.score !== null);
+  const total = categories.reduce((a, c) => a + c.weight, 0);
+  const cat = categories.find((c) => c.id === 'compliance');
+  const checks = scored.checks.filter((c) => c.category === 'compliance' && c.score !== null && c.weight > 0);
+  const checkWeight = checks.reduce((a, c) => a + c.weight, 0);
+  const own = checks.find((c) => c.id === 'compliance');
+  if (!cat || !own || !total || !checkWeight || !scoredRules) return { rules: rules.length, passed, points: 0 };
+  const points = 100 * (cat.weight / total) * (own.weight / checkWeight) * (passed / scoredRules);
+  return { rules: rules.length, passed, points: Math.round(points * 10) / 10 };
 }

@@ -23,6 +23,19 @@ const message = {
   required: ['id'],
   properties: { id: { type: 'string' }, params },
 } as const;
+// A finding that counts against the rollout: where it is and how severe.
+const concern = {
+  type: 'object',
+  required: ['check', 'target', 'category', 'severity', 'finding'],
+  properties: {
+    check: { type: 'string' },
+    target: { type: 'string' },
+    category,
+    severity,
+    finding: { type: 'string', description: 'The id of the finding in the result of this check and target.' },
+    location,
+  },
+} as const;
 // What decided a compliance rule: a site fact (YAML path and line) or a check result (check, target, field).
 const decidedBy = {
   type: 'array',
@@ -55,6 +68,10 @@ const complianceDetails = {
     title: { type: 'string' },
     outcome: { enum: ['pass', 'fail', 'not-evaluated', 'not-applicable'] },
     severity,
+    basis: {
+      enum: ['declared', 'measured', 'mixed'],
+      description: 'What decided the rule: only facts the site file declares, only measured results, or both (since 2.1).',
+    },
     references: {
       type: 'array',
       minItems: 1,
@@ -303,15 +320,72 @@ export const reportSchema = {
     },
     blockers: {
       type: 'array',
+      description: 'Unwaived critical and high findings of results that fail, warn or could not measure: what blocks the rollout.',
+      items: concern,
+    },
+    risks: {
+      type: 'array',
+      description: 'Unwaived medium and low findings: risks and recommendations (since 2.1).',
+      items: concern,
+    },
+    declared: {
+      type: 'object',
+      required: ['rules', 'passed', 'points'],
+      description:
+        "How much rests on the site file's word: compliance rules decided by declared facts alone, how many passed, and the points of the overall score those passes carry (since 2.1).",
+      properties: {
+        rules: { type: 'integer', minimum: 0 },
+        passed: { type: 'integer', minimum: 0 },
+        points: { type: 'number', minimum: 0 },
+      },
+    },
+    vantage: {
+      type: 'object',
+      description: 'Where the test ran from: host, local and public (reflexive) addresses, resolvers, proxy, test window (since 2.1).',
+      required: ['host', 'addresses', 'resolvers', 'resolverSource', 'reflexive', 'window'],
+      properties: {
+        host: { type: 'string' },
+        os: { type: 'string' },
+        addresses: { type: 'array', items: { type: 'string' } },
+        resolvers: { type: 'array', items: { type: 'string' } },
+        resolverSource: { enum: ['site', 'system'] },
+        proxy: { type: 'string' },
+        reflexive: { type: 'array', items: { type: 'string' } },
+        window: {
+          type: 'object',
+          required: ['start', 'end'],
+          properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' } },
+        },
+      },
+    },
+    causes: {
+      type: 'array',
+      description:
+        'Blockers and risks grouped by root cause (one proxy, resolver, reflector, unreachable host, TLS server, or one finding on one host), the ones to do first first: most severe, then most results unblocked (since 2.1).',
       items: {
         type: 'object',
-        required: ['check', 'target', 'category', 'severity', 'finding'],
+        required: ['id', 'kind', 'severity', 'blocking', 'title', 'lead', 'results', 'affected'],
         properties: {
-          check: { type: 'string' },
-          target: { type: 'string' },
-          category,
+          id: { type: 'string' },
+          kind: { enum: ['proxy', 'resolver', 'dns', 'reflector', 'path', 'tls-server', 'finding'] },
           severity,
-          finding: { type: 'string', description: 'The id of the finding (in the result of this check and target) that blocks.' },
+          blocking: { type: 'boolean' },
+          title: message,
+          lead: {
+            type: 'object',
+            required: ['check', 'target', 'finding'],
+            description: "The finding that stands for the cause; its check's remediation is the fix.",
+            properties: { check: { type: 'string' }, target: { type: 'string' }, finding: { type: 'string' } },
+          },
+          results: { type: 'integer', minimum: 1 },
+          affected: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['check', 'target', 'finding', 'severity'],
+              properties: { check: { type: 'string' }, target: { type: 'string' }, finding: { type: 'string' }, severity },
+            },
+          },
           location,
         },
       },

@@ -81,8 +81,10 @@ export interface Scored {
   complete: boolean;
   checks: CheckScore[];
   categories: CategoryScore[];
-  /** Unwaived findings of failing results, most severe first. */
+  /** Unwaived critical and high findings of results that fail, warn or could not measure, most severe first: what blocks the rollout. */
   blockers: Blocker[];
+  /** The same for medium and low findings: risks and recommendations, not blockers. */
+  risks: Blocker[];
 }
 
 const UNREACHABLE = new Set(['dns-failure', 'refused', 'filtered', 'unreachable', 'timeout']);
@@ -123,7 +125,7 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
   const score = catWeight > 0 ? Math.round((100 * scoredCats.reduce((a, c) => a + c.weight * (c.score ?? 0), 0)) / catWeight) : null;
   const complete = !categories.some((c) => c.status === 'incomplete');
 
-  const blockers: Blocker[] = [];
+  const concerns: Blocker[] = [];
   for (const r of results) {
     // An error that says why it could not measure (a reflector that is down) is something to fix too.
     if (waived.has(r.key) || (r.status !== 'fail' && r.status !== 'warn' && r.status !== 'error')) continue;
@@ -131,10 +133,10 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
     if (!meta) continue;
     r.findings.forEach((f, i) => {
       if (f.severity === 'info') return;
-      blockers.push({ resultKey: r.key, check: r.check, target: r.target, category: meta.category, findingIndex: i, severity: f.severity });
+      concerns.push({ resultKey: r.key, check: r.check, target: r.target, category: meta.category, findingIndex: i, severity: f.severity });
     });
   }
-  blockers.sort(
+  concerns.sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
       CATEGORY_WEIGHTS[b.category] - CATEGORY_WEIGHTS[a.category] ||
@@ -142,6 +144,8 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
       a.target.localeCompare(b.target),
   );
 
+  const blockers = concerns.filter((b) => b.severity === 'critical' || b.severity === 'high');
+  const risks = concerns.filter((b) => b.severity !== 'critical' && b.severity !== 'high');
   // Caps look at failures only: a warning is a risk, not a broken requirement.
   const failingSeverities = new Set(
     blockers.filter((b) => results.find((r) => r.key === b.resultKey)?.status === 'fail').map((b) => b.severity),
@@ -171,15 +175,17 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
     }
   }
 
-  const unwaivedCritical = blockers.some((b) => b.severity === 'critical');
+  // The words match: a site with blockers is not ready; risks alone (or a grade below A, or an
+  // incomplete run) make it ready with risks.
   let verdict: Verdict;
-  if (grade === null || unwaivedCritical || gradeRank(grade) >= gradeRank('D')) verdict = 'NOT READY';
-  else if (grade !== 'A' || blockers.length > 0 || !complete) verdict = 'READY WITH RISKS';
+  if (grade === null || blockers.length > 0 || gradeRank(grade) >= gradeRank('D')) verdict = 'NOT READY';
+  else if (grade !== 'A' || risks.length > 0 || !complete) verdict = 'READY WITH RISKS';
   else verdict = 'READY';
 
   return {
-    // A number computed only from errors (each counted 0) would read as a measured 0: show none.
-    score: gradeNote === 'nothing-measured' ? null : score,
+    // A number computed only from errors (each counted 0), or from declarations while nothing was
+    // reachable, would read as a measured result: with no letter there is no number either.
+    score: gradeNote ? null : score,
     grade,
     ...(uncappedGrade ? { uncappedGrade } : {}),
     ...(cap && uncappedGrade ? { cap } : {}),
@@ -189,5 +195,6 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
     checks,
     categories,
     blockers,
+    risks,
   };
 }

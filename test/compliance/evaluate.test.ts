@@ -222,4 +222,24 @@ describe('applies and the report entries', () => {
     expect(r).toMatchObject({ status: 'error', score: null, error: { kind: 'not-evaluated' } });
     expect(r!.findings[0]).toMatchObject({ id: 't.r', severity: 'info' });
   });
+
+  it('not evaluated only because the results it reads are errors (an audit that could not run): counted once, on those results', () => {
+    const notAudited: ResultSpec = {
+      check: 'tls',
+      target: 'api',
+      status: 'error',
+      facts: { path: 'proxy', notAudited: 'connect-refused' },
+    };
+    const o = run('{ fact: "endpoints[0].results.tls.facts.accepted", containsAny: ["0xE011"] }', [notAudited]);
+    expect(o.outcome).toBe('not-evaluated');
+    const [r] = outcomesToResults([o], siteText(SITE));
+    expect(r).toMatchObject({ status: 'info', score: null, facts: { outcome: 'not-evaluated', incompleteAt: ['tls:api'] } });
+    expect(r!.error).toBeUndefined();
+    expect(r!.findings[0]).toMatchObject({ id: 't.r', severity: 'info', message: { id: 't.r.not-evaluated' } });
+    // A result that is missing altogether, or skipped, is no error of its own: the rule stays incomplete.
+    const skipped = run('{ fact: "endpoints[0].results.tls.facts.accepted", containsAny: ["0xE011"] }', [
+      { check: 'tls', target: 'api', status: 'skipped', facts: {} },
+    ]);
+    expect(outcomesToResults([skipped], siteText(SITE))[0]).toMatchObject({ status: 'error', error: { kind: 'not-evaluated' } });
+  });
 });

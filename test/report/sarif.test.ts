@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { fingerprint, renderSarif, SECURITY_SEVERITY } from '../../src/report/render/sarif.js';
-import { fixtureReport } from './report-fixture.js';
+import { fingerprint, neutralText, renderSarif, SECURITY_SEVERITY } from '../../src/report/render/sarif.js';
+import { evaluateGate } from '../../src/report/gate.js';
+import type { Report } from '../../src/report/model.js';
+import { fixtureCatalogs, fixtureReport } from './report-fixture.js';
 
 const require = createRequire(import.meta.url);
 
@@ -116,5 +118,102 @@ describe('sarif from the fixture', () => {
     const first = run.results[0]!;
     expect(first.partialFingerprints['siteready/v1']).toBe(fingerprint(first.properties.check, first.properties.target, first.ruleId));
     expect(new Set(prints(run.results)).size).toBe(run.results.length);
+  });
+});
+
+describe('sarif rules: one per finding kind, each with its own words', () => {
+  it('describes each kind by its message template without one target’s specifics, fixes included', async () => {
+    const report = fixtureReport();
+    const catalogs = await fixtureCatalogs(report);
+    const template = (check: string, id: string) => catalogs.get(check)?.en?.[id];
+    const log = JSON.parse(renderSarif(report, { root: '/repo', template })) as SarifLog;
+    const rules = log.runs[0]!.tool.driver.rules as unknown as Array<{
+      id: string;
+      shortDescription: { text: string };
+      help: { text: string };
+      helpUri?: string;
+      defaultConfiguration: { level: string };
+      properties: { tags: string[] };
+    }>;
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const cap = byId.get('tls.cap.tls10')!;
+    // Every grade cap shares one template: the id tells the kinds apart.
+    expect(cap.shortDescription.text).toBe('endpoint: grade capped at cap: reason. (tls.cap.tls10)');
+    expect(byId.get('tls.cap.tls11')!.shortDescription.text).not.toBe(cap.shortDescription.text);
+    expect(cap.help.text).toContain('Remediation: ');
+    expect(cap.help.text).not.toContain('legacy');
+    expect(cap.helpUri).toBe('https://github.com/ssllabs/research/wiki/SSL-Server-Rating-Guide');
+    expect(cap.properties.tags).toContain('security');
+    expect(cap.defaultConfiguration.level).toBe('warning');
+    const dns = byId.get('http.dns-failure')!;
+    // http and tcp word a name that does not resolve alike (the shared path catalog).
+    expect(dns.shortDescription.text).toBe('endpoint: host does not resolve (reason). (http.dns-failure)');
+    expect(byId.get('capacity.tight')!.shortDescription.text).not.toMatch(/\(capacity\.tight\)$/);
+    expect(dns.defaultConfiguration.level).toBe('error');
+    for (const r of rules) expect(r.shortDescription.text, r.id).not.toMatch(/\{\w+\}/);
+    // No two rules read alike, and results point at their own rule.
+    expect(new Set(rules.map((r) => r.shortDescription.text)).size).toBe(rules.length);
+    for (const r of log.runs[0]!.results) expect(rules[r.ruleIndex]!.id).toBe(r.ruleId);
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
+  });
+
+  it('without a template, a rule says the check’s failure title and its id', () => {
+    const log = JSON.parse(renderSarif(fixtureReport(), { root: '/repo' })) as SarifLog;
+    const rule = log.runs[0]!.tool.driver.rules.find((r) => r.id === 'tls.cap.tls10') as unknown as { shortDescription: { text: string } };
+    expect(rule.shortDescription.text).toBe('TLS is configured badly (tls.cap.tls10)');
+  });
+
+  it('neutralText turns placeholders into plain words', () => {
+    expect(neutralText('{endpoint}: {maxRttMs} ms over {link_name}')).toBe('endpoint: max rtt ms ms over link name');
+  });
+});
+
+describe('sarif invocation', () => {
+  type Invocation = {
+    executionSuccessful: boolean;
+    exitSignalName?: string;
+    toolExecutionNotifications?: Array<{ level: string; message: { text: string } }>;
+    properties: { complete: boolean; gate?: { passed: boolean; reasons: Array<{ id: string; text: string }> } };
+  };
+  const invocationOf = (report: Report): Invocation => {
+    const log = JSON.parse(renderSarif(report, { root: '/repo' })) as { runs: Array<{ invocations: Invocation[] }> };
+    const validate = sarifValidator();
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
+    return log.runs[0]!.invocations[0]!;
+  };
+
+  it('a failing gate is a successful run: the gate is in the properties, in English with its ids', () => {
+    const report = fixtureReport();
+    report.gate = evaluateGate(report, { failOn: 'high' });
+    expect(report.gate.passed).toBe(false);
+    const inv = invocationOf(report);
+    expect(inv.executionSuccessful).toBe(true);
+    expect(inv.toolExecutionNotifications).toBeUndefined();
+    expect(inv.properties.gate).toMatchObject({ passed: false, options: { failOn: 'high' } });
+    expect(inv.properties.gate!.reasons[0]).toMatchObject({ id: 'gate.failOn', text: expect.stringMatching(/severity high or higher/) });
+  });
+
+  it('a run stopped by a signal, or hit by the tool’s own defect, did not execute successfully', () => {
+    const stopped = fixtureReport();
+    stopped.complete = false;
+    stopped.interruption = { kind: 'signal', signal: 'SIGTERM', message: 'stopped by SIGTERM' };
+    const a = invocationOf(stopped);
+    expect(a).toMatchObject({ executionSuccessful: false, exitSignalName: 'SIGTERM', properties: { complete: false } });
+    expect(a.toolExecutionNotifications![0]!.message.text).toBe('stopped by SIGTERM');
+
+    const faulty = fixtureReport();
+    const r = faulty.results.find((x) => x.check === 'tcp')!;
+    r.status = 'error';
+    r.error = { kind: 'uncaught', message: 'boom' } as NonNullable<typeof r.error>;
+    const b = invocationOf(faulty);
+    expect(b.executionSuccessful).toBe(false);
+    expect(b.toolExecutionNotifications![0]!.message.text).toMatch(/internal error in tcp on .*: boom/);
+  });
+
+  it('a check that could not measure is a finding, not a failed invocation', () => {
+    const report = fixtureReport();
+    expect(report.results.some((r) => r.status === 'error')).toBe(true);
+    expect(invocationOf(report).executionSuccessful).toBe(true);
   });
 });

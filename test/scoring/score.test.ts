@@ -56,7 +56,7 @@ describe('scoreResults', () => {
     expect(s.blockers[0]).toMatchObject({ check: 'tcp', target: 'a', severity: 'critical' });
   });
 
-  it('caps at B for a high failure and says READY WITH RISKS', () => {
+  it('caps at B for a high failure, and a blocker means NOT READY: the words match', () => {
     const results = [
       failing('tcp', 'a', 'high', 0.95),
       ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)),
@@ -65,6 +65,19 @@ describe('scoreResults', () => {
     ];
     const s = scoreResults(results, metas, new Set());
     expect(s.grade).toBe('B');
+    expect(s.verdict).toBe('NOT READY');
+    expect(s.blockers).toHaveLength(1);
+  });
+
+  it('medium and low findings are risks, not blockers: READY WITH RISKS', () => {
+    const results = [
+      failing('tls', 'a', 'medium', 0.95),
+      failing('dns', 'h', 'low', 0.95),
+      ...Array.from({ length: 20 }, (_, i) => result('tcp', `t${i}`)),
+    ];
+    const s = scoreResults(results, metas, new Set());
+    expect(s.blockers).toEqual([]);
+    expect(s.risks.map((b) => `${b.check}:${b.severity}`)).toEqual(['tls:medium', 'dns:low']);
     expect(s.verdict).toBe('READY WITH RISKS');
   });
 
@@ -113,6 +126,8 @@ describe('scoreResults', () => {
     );
     expect(s.grade).toBeNull();
     expect(s.gradeNote).toBe('unreachable');
+    // One presentation for "nothing reachable": no letter, and no number either.
+    expect(s.score).toBeNull();
     expect(s.verdict).toBe('NOT READY');
   });
 
@@ -122,8 +137,9 @@ describe('scoreResults', () => {
     expect(s.gradeNote).toBe('nothing-measured');
   });
 
-  it('orders blockers by severity, then category weight', () => {
-    const s = scoreResults([failing('tls', 'x', 'high'), failing('dns', 'h', 'medium'), failing('tcp', 'a', 'high')], metas, new Set());
-    expect(s.blockers.map((b) => `${b.check}:${b.severity}`)).toEqual(['tcp:high', 'tls:high', 'dns:medium']);
+  it('orders blockers by severity, then category weight; risks apart', () => {
+    const s = scoreResults([failing('tls', 'x', 'high'), failing('dns', 'h', 'medium'), failing('tcp', 'a', 'critical')], metas, new Set());
+    expect(s.blockers.map((b) => `${b.check}:${b.severity}`)).toEqual(['tcp:critical', 'tls:high']);
+    expect(s.risks.map((b) => `${b.check}:${b.severity}`)).toEqual(['dns:medium']);
   });
 });

@@ -25,6 +25,8 @@ type DecidedBy = ReportedFactUse;
 export function renderCompliance(report: Report, o: Options): string[] {
   const c = o.color;
   const lines: string[] = [c.bold(cm(o.lang, 'section'))];
+  if (report.declared?.passed)
+    lines.push(c.cyan(`  ${cm(o.lang, 'declaredSummary', { passed: report.declared.passed, points: report.declared.points })}`));
   const text = (id: string, params?: Record<string, string | number>) => {
     const t = o.catalogs?.[o.lang]?.[id] ?? o.catalogs?.en?.[id];
     return t === undefined ? undefined : format(t, params);
@@ -61,9 +63,12 @@ function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<st
     why?: Message;
   };
   const id = `${d.profile}.${d.rule}`;
+  const declared = (r.facts as { basis?: string }).basis === 'declared' && d.outcome === 'pass';
   const outcome = r.waiver
     ? c.dim(translator(o.lang).t('report.waived'))
-    : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
+    : declared
+      ? c.cyan(cm(o.lang, 'outcome_declared'))
+      : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
   const title = text(`${id}.title`) ?? d.title;
   const clause = d.references.map((x) => `${x.standard} ${x.clause}${x.verified === false ? '*' : ''}`).join('; ');
   const out = [`    ${pad(outcome, 13)} ${c.bold(d.rule)} ${title} ${c.dim(`[${translator(o.lang).t(`severity.${d.severity}`)}]`)}`];

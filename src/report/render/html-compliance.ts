@@ -17,7 +17,10 @@ const MAX_FACTS = 4;
 
 export function complianceSection(report: Report, x: HtmlText): SafeHtml {
   if (!report.compliance?.length) return html``;
-  return html`<h3 id="compliance-rules">${x.t('html.compliance')}</h3>${report.compliance.map((p) => {
+  const declared = report.declared?.passed
+    ? html`<p class="note" data-fact="declared">${cm(x.lang, 'declaredSummary', { passed: report.declared.passed, points: report.declared.points })}</p>`
+    : '';
+  return html`<h3 id="compliance-rules">${x.t('html.compliance')}</h3>${declared}${report.compliance.map((p) => {
     const rules = report.results
       .filter((r) => r.check === 'compliance' && r.target === p.id)
       .sort((a, b) => ORDER.indexOf(String(a.facts.outcome)) - ORDER.indexOf(String(b.facts.outcome)));
@@ -47,13 +50,16 @@ function ruleRow(r: ReportResult, x: HtmlText): SafeHtml {
   const outcomeClass = r.waiver
     ? 's-waived'
     : d.outcome === 'pass'
-      ? 's-pass'
+      ? (r.facts as { basis?: string }).basis === 'declared'
+        ? 's-info'
+        : 's-pass'
       : d.outcome === 'fail'
         ? 's-fail'
         : d.outcome === 'not-evaluated'
           ? 's-error'
           : 's-info';
-  const outcome = r.waiver ? x.t('report.waived') : cm(x.lang, `outcome_${d.outcome}` as 'outcome_pass');
+  const declared = (r.facts as { basis?: string }).basis === 'declared' && d.outcome === 'pass';
+  const outcome = r.waiver ? x.t('report.waived') : cm(x.lang, declared ? 'outcome_declared' : (`outcome_${d.outcome}` as 'outcome_pass'));
   const refs = d.references ?? [];
   const facts = d.decidedBy ?? [];
   const fix = d.outcome === 'fail' ? x.fromCheck('compliance', `${id}.fix`) : undefined;

@@ -6,6 +6,7 @@ import { htmlBlock } from './html-blocks.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { anchor, breakable, richText, statusBadge, statusCounts, thresholdText, valueText } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
+import { classificationText } from './causes.js';
 
 /** Measurements shown per result before "+N more": keeps a wide check readable on paper. */
 const MAX_MEASUREMENTS = 8;
@@ -34,8 +35,8 @@ function resultsTable(results: ReportResult[], x: HtmlText): SafeHtml {
 
 /** One row of facts; findings, fixes and waivers on a full-width row beneath, where text has room. */
 function resultRow(r: ReportResult, x: HtmlText): SafeHtml {
-  const classification = r.classification ?? '';
-  const path = r.path ?? '';
+  const classification = r.classification ? classificationText(x.t, r.classification) : '';
+  const path = r.path ? x.t(`path.${r.path}`) : '';
   const outcome = outcomeCell(r, x);
   return html`<tr data-result="${r.check}|${r.target}"${outcome.value ? html` class="has-detail"` : ''}>
   <td class="mono">${breakable(r.check === 'compliance' && typeof r.facts.rule === 'string' ? `${r.target}.${r.facts.rule}` : r.target)}</td>

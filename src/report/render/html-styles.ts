@@ -31,6 +31,7 @@ section.chapter { margin-top: 40px; }
 header.cover { display: flex; justify-content: space-between; align-items: flex-start; gap: 24px; border-bottom: 1px solid var(--line); padding-bottom: 20px; }
 header.cover .kicker { text-transform: uppercase; letter-spacing: .12em; font-size: .8rem; color: var(--accent); font-weight: 700; margin-bottom: 6px; }
 header.cover .meta { color: var(--muted); text-align: right; font-size: .92em; }
+header.cover img.logo { max-height: 56px; max-width: 240px; display: block; margin-bottom: 10px; }
 nav.toc { margin: 18px 0 28px; }
 nav.toc ol { columns: 2; margin: .5em 0 0; padding-left: 1.4em; }
 nav.toc a { color: var(--ink); text-decoration: none; }

@@ -1,7 +1,8 @@
 // The executive summary: verdict, score gauge, grade with its cap, category scores, and the
 // blockers in plain language with the fix, an owner and an effort estimate.
 
-import type { Report, ReportBlocker } from '../model.js';
+import type { Report, ReportBlocker, ReportCause } from '../model.js';
+import { causesOf } from './causes.js';
 import { resultOfBlocker } from './localize.js';
 import { scoreGauge } from './html-charts.js';
 import { changeKind, effortOf, ownerOf } from './html-effort.js';
@@ -35,9 +36,55 @@ export function summarySection(report: Report, x: HtmlText): SafeHtml {
   </div>
   <h3>${x.t('html.categoryScores')}</h3>
   ${categoryBars(report, x)}
-  <h3>${x.t('report.blockers')}</h3>
-  ${report.blockers.length === 0 ? html`<p>${x.t('report.noBlockers')}</p>` : html`<p>${x.t('html.blockersIntro')}</p>${blockerList(report, x)}<p class="note">${x.t('html.effortNote')}</p>`}
+  ${report.causes ? causeList(report, x) : legacyBlockers(report, x)}
 </section>`;
+}
+
+function legacyBlockers(report: Report, x: HtmlText): SafeHtml {
+  return html`<h3>${x.t('report.blockers')}</h3>
+  ${report.blockers.length === 0 ? html`<p>${x.t('report.noBlockers')}</p>` : html`<p>${x.t('html.blockersIntro')}</p>${blockerList(report, x)}<p class="note">${x.t('html.effortNote')}</p>`}`;
+}
+
+/** One card per blocking cause (its fix, owner, effort, the results it clears folded), then the risks as a table. */
+function causeList(report: Report, x: HtmlText): SafeHtml {
+  const { blocking, risks } = causesOf(report);
+  const facts = (c: ReportCause, n: number) => {
+    const lead = report.blockers.find((b) => b.check === c.lead.check && b.target === c.lead.target && b.finding === c.lead.finding) ?? {
+      ...c.lead,
+      category: report.results.find((r) => r.check === c.lead.check)?.category ?? 'integration',
+      severity: c.severity,
+    };
+    const v = x.cause(c);
+    const f = blockerFacts(report, lead, n, x);
+    const what = c.kind !== 'finding' && v.lead ? `${v.title} ${x.finding(c.lead.check, v.lead.finding, 'message')}` : v.title;
+    return { c, f, v, what };
+  };
+  const card = ({ c, f, v, what }: ReturnType<typeof facts>) => html`<li class="sev-border-${c.severity}" data-cause="${c.id}">
+  <div class="blocker-head"><span class="num">${f.n}.</span> ${severityBadge(x, c.severity)} ${richText(what)}</div>
+  ${v.fix ? html`<div class="fix"><strong>${x.t('report.fix')}:</strong> ${richText(v.fix)}</div>` : ''}
+  <div class="blocker-grid small">
+    <div><div class="label">${x.t('html.col.owner')}</div>${f.owner}</div>
+    <div><div class="label">${x.t('html.col.effort')}</div>${f.effort} <span class="muted">(${f.kind})</span></div>
+    ${c.location ? html`<div><div class="label">${x.t('html.col.where')}</div><span class="mono">${locationText(c.location)}</span></div>` : ''}
+  </div>
+  <details class="small"><summary>${x.t('report.causeAffects', { count: c.affected.length, results: c.results, list: '' }).replace(/[:：]\s*$/, '')}</summary>
+  <ul>${c.affected.map((a) => html`<li><span class="mono">${a.check} · ${a.target}</span> ${severityBadge(x, a.severity)} <span class="muted mono">${a.finding}</span></li>`)}</ul></details>
+</li>`;
+  return html`<h3>${x.t('report.causes')}</h3>
+  <p class="small muted">${x.t('report.blockerCount', { blockers: report.blockers.length, risks: report.risks?.length ?? 0, causes: report.causes?.length ?? 0 })}</p>
+  ${blocking.length === 0 ? html`<p>${x.t('report.noBlockers')}</p>` : html`<p>${x.t('report.causesIntro')}</p><ol class="blockers">${blocking.map((c, i) => card(facts(c, i + 1)))}</ol><p class="note">${x.t('html.effortNote')}</p>`}
+  ${
+    risks.length
+      ? html`<h3>${x.t('report.risksTitle')}</h3>
+  <table class="blockers-minor">
+  <colgroup><col style="width:4%"><col style="width:9%"><col style="width:40%"><col style="width:35%"><col style="width:12%"></colgroup>
+  <thead><tr><th>#</th><th>${x.t('html.col.severity')}</th><th>${x.t('html.col.problem')}</th><th>${x.t('html.col.fix')}</th><th>${x.t('html.col.owner')}</th></tr></thead>
+  <tbody>${risks.map((c, i) => {
+    const { f, v, what } = facts(c, i + 1);
+    return html`<tr data-cause="${c.id}"><td class="num">${i + 1}</td><td>${severityBadge(x, c.severity)}</td><td>${richText(what)}<br><span class="small muted">${x.t('report.causeAffects', { count: c.affected.length, results: c.results, list: v.affected })}</span></td><td class="small">${richText(v.fix)}</td><td class="small">${f.owner}</td></tr>`;
+  })}</tbody></table>`
+      : ''
+  }`;
 }
 
 function categoryBars(report: Report, x: HtmlText): SafeHtml {

@@ -4,9 +4,10 @@
 
 import type { Catalog } from '../../plugin-api.js';
 import { format, type Lang } from '../../i18n/index.js';
-import type { Report, ReportFinding } from '../model.js';
+import type { ReportCause, Report, ReportFinding } from '../model.js';
 import { blockText, type BlockText } from './blocks.js';
 import { reportText } from './localize.js';
+import { causeView, type CauseView } from './causes.js';
 
 export interface HtmlText {
   lang: Lang;
@@ -19,6 +20,8 @@ export interface HtmlText {
   date(iso: string): string;
   /** Cells and labels of a check's blocks. */
   blocks(check: string): BlockText;
+  /** A cause's title, fix and what it clears, in the reader's language. */
+  cause(c: ReportCause): CauseView;
 }
 
 export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Record<string, Catalog>>): HtmlText {
@@ -38,6 +41,7 @@ export function htmlText(report: Report, lang: Lang, catalogs?: Map<string, Reco
     t: text.t,
     blocks: (check) => blockText(text.tr, catalogs?.get(check), (n) => number(n)),
     finding: text.finding,
+    cause: (c) => causeView(report, c, text.tr, catalogs),
     checkTitle: (check) => text.checkTitle(report, check),
     fromCheck,
     number,

@@ -5,7 +5,9 @@
 import type { Catalog } from '../../plugin-api.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
+import type { Handover } from '../handover.js';
 import { appendixSection, waiversSection } from './html-appendix.js';
+import { methodologySection, vantageSection } from './html-context.js';
 import { complianceSection } from './html-compliance.js';
 import { html, trusted, type SafeHtml } from './html-escape.js';
 import { checkBlock } from './html-evidence.js';
@@ -17,7 +19,11 @@ import { htmlText, type HtmlText } from './html-text.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-export function renderHtml(report: Report, opts: { lang: Lang; catalogs?: Map<string, Record<string, Catalog>> }): string {
+export function renderHtml(
+  report: Report,
+  opts: { lang: Lang; catalogs?: Map<string, Record<string, Catalog>>; handover?: Handover },
+): string {
+  const client = opts.handover?.client ?? report.site.organisation;
   const x = htmlText(report, opts.lang, opts.catalogs);
   const title = `${x.t('report.title')} — ${report.site.name}`;
   const chapters = report.categories.map((c) => categoryChapter(report, c, x));
@@ -27,6 +33,8 @@ export function renderHtml(report: Report, opts: { lang: Lang; catalogs?: Map<st
     ['summary', x.t('html.summary')],
     ...(compared && compared.rows.length === 1 ? [['platforms', compared.title] as [string, string]] : []),
     ...report.categories.map((c) => [anchor('cat', c.id), x.t(`category.${c.id}`)] as [string, string]),
+    ...(report.vantage ? [['vantage-point', x.t('html.vantage')] as [string, string]] : []),
+    ['methodology', x.t('html.methodology')],
     ['waivers', x.t('report.waivers')],
     ['appendix', x.t('html.appendix')],
   ];
@@ -45,9 +53,11 @@ ${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(r
 <main>
 <header class="cover">
   <div>
+    ${opts.handover?.logo ? html`<img class="logo" src="${opts.handover.logo}" alt="">` : ''}
     <div class="kicker">${x.t('report.title')}</div>
     <h1 data-fact="site">${report.site.name}</h1>
-    ${report.site.organisation ? html`<div class="muted">${x.t('html.preparedFor', { organisation: report.site.organisation })}</div>` : ''}
+    ${client ? html`<div class="muted" data-fact="client">${x.t('html.preparedFor', { organisation: client })}</div>` : ''}
+    ${opts.handover?.preparedBy ? html`<div class="muted" data-fact="prepared-by">${x.t('html.preparedBy', { who: opts.handover.preparedBy })}</div>` : ''}
   </div>
   <div class="meta">
     <div>${x.t('html.assessedOn', { date: x.date(report.finishedAt) })}</div>
@@ -60,6 +70,8 @@ ${compared && compared.rows.length > 1 ? platformsSection(compared, x) : ''}
 ${summarySection(report, x)}
 ${compared && compared.rows.length === 1 ? platformsSection(compared, x) : ''}
 ${chapters}
+${report.vantage ? vantageSection(report.vantage, x) : ''}
+${methodologySection(x)}
 <section class="chapter" id="waivers"><h2>${x.t('report.waivers')}</h2>${waiversSection(report, x)}</section>
 <section class="chapter" id="appendix"><h2>${x.t('html.appendix')}</h2>${appendixSection(report, x)}</section>
 <footer class="doc"><span>${x.t('html.footer', { site: report.site.name, date: x.date(report.finishedAt) })}</span><span>siteready ${report.tool.version}</span></footer>

@@ -10,6 +10,7 @@ import type { Redactor } from '../../site/secrets.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
+import type { Handover } from '../handover.js';
 
 export const FORMATS = ['terminal', 'json', 'md', 'html', 'junit', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -61,6 +62,8 @@ export interface RenderContext {
   width?: number;
   /** Checks' descriptions, for SARIF rule help. */
   descriptions?: Map<string, string>;
+  /** Prepared by, for, and the logo: the HTML cover and the Markdown head. */
+  handover?: Handover;
 }
 
 /** How redaction must treat a format's text so that masking never breaks the format. */
@@ -96,14 +99,20 @@ async function renderText(report: Report, format: Format, given: RenderContext):
         lang: ctx.lang,
         ...catalogs,
         ...(ctx.verbose ? { verbose: true } : {}),
+        ...(ctx.handover ? { handover: ctx.handover } : {}),
       });
     case 'html':
-      return (await import('./html.js')).renderHtml(report, { lang: ctx.lang, ...catalogs });
+      return (await import('./html.js')).renderHtml(report, {
+        lang: ctx.lang,
+        ...catalogs,
+        ...(ctx.handover ? { handover: ctx.handover } : {}),
+      });
     case 'junit':
       return (await import('./junit.js')).renderJunit(report, english);
     case 'sarif':
       return (await import('./sarif.js')).renderSarif(report, {
         text: english,
+        template: (check, id) => ctx.catalogs.get(check)?.en?.[id],
         ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}),
       });
     case 'terminal':

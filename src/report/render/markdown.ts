@@ -4,17 +4,23 @@
 
 import type { Catalog, Status } from '../../plugin-api.js';
 import type { Lang } from '../../i18n/index.js';
-import type { Report, ReportResult } from '../model.js';
+import type { Report, ReportCause, ReportResult } from '../model.js';
+import type { Handover } from '../handover.js';
 import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
 import { blockText, textBlock } from './blocks.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
 import { platformComparison } from './platforms.js';
+import { cm } from '../../compliance/messages.js';
+import { causesOf, causeView, classificationText, taskCounts } from './causes.js';
+
+const locCell = (l?: { file: string; line: number; column: number }) => (l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ');
 
 export interface MarkdownOptions {
   lang: Lang;
   catalogs?: Map<string, Record<string, Catalog>>;
   /** List passing results too (they are summarised by count otherwise). */
   verbose?: boolean;
+  handover?: Handover;
 }
 
 const STATUS_ORDER: Status[] = ['fail', 'error', 'warn', 'info', 'pass', 'skipped'];
@@ -25,9 +31,16 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   const x = reportText(opts.lang, opts.catalogs);
   const { t } = x;
   const out: string[] = [];
-  const loc = (l?: { file: string; line: number; column: number }) => (l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ');
+  const loc = locCell;
 
   out.push(`# ${mdText(t('report.title'))}`, '');
+  const h = opts.handover;
+  const client = h?.client ?? report.site.organisation;
+  if (h?.preparedBy || h?.client)
+    out.push(
+      `_${mdText([client ? t('html.preparedFor', { organisation: client }) : '', h?.preparedBy ? t('html.preparedBy', { who: h.preparedBy }) : ''].filter(Boolean).join(' · '))}_`,
+      '',
+    );
   const grade = report.grade ?? '—';
   const gradeNote = report.gradeNote
     ? ` (${t(report.gradeNote === 'unreachable' ? 'grade.unreachable' : 'grade.nothing')})`
@@ -85,38 +98,46 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     );
   }
 
-  out.push(`## ${mdText(t('report.blockers'))}`, '');
-  if (report.blockers.length === 0) out.push(mdText(t('report.noBlockers')), '');
-  else {
-    out.push(
-      ...mdTable(
-        [
-          '#',
-          mdCell(t('md.severity')),
-          mdCell(t('col.check')),
-          mdCell(t('col.target')),
-          mdCell(t('md.finding')),
-          mdCell(t('report.fix')),
-          mdCell(t('md.location')),
-        ],
-        report.blockers.map((b, i) => {
-          const r = resultOfBlocker(report, b);
-          const f = r?.findings.find((y) => y.id === b.finding);
-          const message = r && f ? x.finding(b.check, f, 'message') : b.finding;
-          const fix = r && f ? x.finding(b.check, f, 'remediation') : '';
-          return [
-            String(i + 1),
-            `**${mdText(t(`severity.${b.severity}`))}**`,
-            mdCell(x.checkTitle(report, b.check)),
-            mdCode(r ? displayTarget(r) : b.target),
-            mdCell(message),
-            mdCell(fix),
-            loc(b.location),
-          ];
-        }),
-      ),
-      '',
-    );
+  if (report.causes) out.push(...causesSection(report, x, opts.catalogs));
+  else out.push(...legacyBlockers());
+
+  function legacyBlockers(): string[] {
+    const out: string[] = [];
+    out.push(`## ${mdText(t('report.blockers'))}`, '');
+    if (report.blockers.length === 0) out.push(mdText(t('report.noBlockers')), '');
+    else {
+      out.push(
+        ...mdTable(
+          [
+            '#',
+            mdCell(t('md.severity')),
+            mdCell(t('col.check')),
+            mdCell(t('col.target')),
+            mdCell(t('md.finding')),
+            mdCell(t('report.fix')),
+            mdCell(t('md.location')),
+          ],
+          report.blockers.map((b, i) => {
+            const r = resultOfBlocker(report, b);
+            const f = r?.findings.find((y) => y.id === b.finding);
+            const message = r && f ? x.finding(b.check, f, 'message') : b.finding;
+            const fix = r && f ? x.finding(b.check, f, 'remediation') : '';
+            return [
+              String(i + 1),
+              `**${mdText(t(`severity.${b.severity}`))}**`,
+              mdCell(x.checkTitle(report, b.check)),
+              mdCode(r ? displayTarget(r) : b.target),
+              mdCell(message),
+              mdCell(fix),
+              loc(b.location),
+            ];
+          }),
+        ),
+        '',
+      );
+    }
+
+    return out;
   }
 
   out.push(`## ${mdText(t('report.categories'))}`, '');
@@ -219,10 +240,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
   }
 
   const checks = new Set(report.results.map((r) => r.check)).size;
-  out.push(
-    `_${mdText(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks }))}_`,
-    '',
-  );
+  out.push(`_${mdText(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), ...taskCounts(report), checks }))}_`, '');
   return `${out.join('\n')}\n`;
 }
 
@@ -237,7 +255,10 @@ function summary(r: ReportResult, x: ReportText): string {
   const first = r.findings[0];
   if (first && r.status !== 'pass') return x.finding(r.check, first, 'message');
   const parts: string[] = [];
-  if (r.classification !== undefined) parts.push(r.path === 'proxy' ? `${r.classification!} (${t('md.viaProxy')})` : r.classification!);
+  if (r.classification !== undefined) {
+    const word = classificationText(t, r.classification);
+    parts.push(r.path === 'proxy' ? `${word} (${t('md.viaProxy')})` : word);
+  }
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
@@ -255,6 +276,8 @@ interface RuleDetails {
 function complianceSection(report: Report, x: ReportText, verbose: boolean): string[] {
   const { t } = x;
   const out = [`## ${mdText(t('md.compliance'))}`, ''];
+  if (report.declared?.passed)
+    out.push(`_${mdText(cm(x.tr.lang, 'declaredSummary', { passed: report.declared.passed, points: report.declared.points }))}_`, '');
   const order = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
   for (const p of report.compliance ?? []) {
     out.push(`### ${mdText(p.id)} v${mdText(p.version)} — ${mdText(x.profileTitle(p.id) ?? p.title)}`, '');
@@ -307,5 +330,42 @@ function complianceSection(report: Report, x: ReportText, verbose: boolean): str
       '',
     );
   }
+  return out;
+}
+
+/** Causes first: blockers as a table with their fix and what they clear, then the risks. */
+function causesSection(report: Report, x: ReportText, catalogs: Map<string, Record<string, Catalog>> | undefined): string[] {
+  const { t } = x;
+  const { blocking, risks } = causesOf(report);
+  const rows = (list: ReportCause[]) =>
+    list.map((cause, i) => {
+      const v = causeView(report, cause, x.tr, catalogs);
+      const what = cause.kind !== 'finding' && v.lead ? `${v.title} ${x.finding(cause.lead.check, v.lead.finding, 'message')}` : v.title;
+      return [
+        String(i + 1),
+        `**${mdText(t(`severity.${cause.severity}`))}**`,
+        mdCell(what),
+        mdCell(v.fix),
+        mdCell(t('report.causeAffects', { count: cause.affected.length, results: cause.results, list: v.affected })),
+        locCell(cause.location),
+      ];
+    });
+  const header = [
+    '#',
+    mdCell(t('md.severity')),
+    mdCell(t('md.finding')),
+    mdCell(t('report.fix')),
+    mdCell(t('md.clears')),
+    mdCell(t('md.location')),
+  ];
+  const out = [
+    `## ${mdText(t('report.causes'))}`,
+    '',
+    `_${mdText(t('report.blockerCount', { blockers: report.blockers.length, risks: report.risks?.length ?? 0, causes: report.causes?.length ?? 0 }))}_`,
+    '',
+  ];
+  if (!blocking.length) out.push(mdText(t('report.noBlockers')), '');
+  else out.push(mdText(t('report.causesIntro')), '', ...mdTable(header, rows(blocking)), '');
+  if (risks.length) out.push(`### ${mdText(t('report.risksTitle'))}`, '', ...mdTable(header, rows(risks)), '');
   return out;
 }

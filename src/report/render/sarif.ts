@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { Severity, SourceLocation } from '../../plugin-api.js';
 import type { Report, ReportCheck, ReportFinding, ReportResult } from '../model.js';
 import type { MessageText } from './junit.js';
+import { translator } from '../../i18n/index.js';
 
 export interface SarifOptions {
   /** Checks' descriptions (from their definitions), for the rules' help text. */
@@ -17,6 +18,8 @@ export interface SarifOptions {
   root?: string;
   /** A check's message in English (SARIF results are English whatever the runner's language). */
   text?: MessageText;
+  /** A message's English template ("{endpoint} accepts TLS 1.0"), for rule descriptions that name no target. */
+  template?: (check: string, messageId: string) => string | undefined;
 }
 
 /**
@@ -89,14 +92,50 @@ function physicalLocation(loc: SourceLocation, root: string) {
   };
 }
 
-function rule(id: string, located: Located[], check: ReportCheck | undefined, description: string | undefined, text: MessageText) {
+/**
+ * A template with its placeholders as plain words ("{endpoint}: grade capped at {cap}" →
+ * "endpoint: grade capped at cap"): a rule describes every result of its kind, so it names no
+ * endpoint, host or measurement of one of them.
+ */
+export function neutralText(template: string): string {
+  return template.replace(/\{(\w+)\}/g, (_m, name: string) =>
+    name
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/[_-]+/g, ' ')
+      .toLowerCase(),
+  );
+}
+
+/** What a rule says in one line: its message template without the specifics, else the check's failure title and the id. */
+function shortText(id: string, located: Located[], check: ReportCheck | undefined, opts: SarifOptions): string {
+  const { result, finding } = located[0]!;
+  if (finding.message.id === 'sarif.not-measured') return `${result.check} could not measure a target`;
+  const template = opts.template?.(result.check, finding.message.id);
+  if (template) return neutralText(template);
+  return `${check?.failureTitle ?? result.check} (${id})`;
+}
+
+function rule(
+  id: string,
+  located: Located[],
+  check: ReportCheck | undefined,
+  description: string | undefined,
+  text: MessageText,
+  opts: SarifOptions,
+) {
   const severity = located.reduce<Severity>(
     (w, l) => (SEVERITY_RANK[l.finding.severity] > SEVERITY_RANK[w] ? l.finding.severity : w),
     'info',
   );
   const first = located[0]!;
   const withFix = located.find((l) => l.finding.remediation);
-  const remediation = withFix ? text(withFix.result.check, withFix.finding.remediation!) : undefined;
+  // The fix for every result of the rule: its template without one result's host or endpoint.
+  const fixTemplate = withFix && opts.template?.(withFix.result.check, withFix.finding.remediation!.id);
+  const remediation = withFix
+    ? fixTemplate
+      ? neutralText(fixTemplate)
+      : text(withFix.result.check, withFix.finding.remediation!)
+    : undefined;
   const about = description ?? check?.title ?? first.result.check;
   const url = check?.references.find((r) => r.url)?.url;
   const references = (check?.references ?? []).map((r) => `${r.title}${r.clause ? ` ${r.clause}` : ''}${r.url ? ` <${r.url}>` : ''}`);
@@ -118,7 +157,7 @@ function rule(id: string, located: Located[], check: ReportCheck | undefined, de
   return {
     id,
     name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')),
-    shortDescription: { text: check?.failureTitle ?? id },
+    shortDescription: { text: shortText(id, located, check, opts) },
     fullDescription: { text: about },
     help: { text: helpText, markdown: helpMarkdown },
     ...(url ? { helpUri: url } : {}),
@@ -129,6 +168,50 @@ function rule(id: string, located: Located[], check: ReportCheck | undefined, de
       ...(severity !== 'info' ? { 'security-severity': SECURITY_SEVERITY[severity] } : {}),
       check: first.result.check,
       severity,
+    },
+  };
+}
+
+/**
+ * Whether the tool did its job, in SARIF's sense: a run stopped by a signal or hit by the tool's
+ * own defect (a fault nothing caught) did not. A failing gate or a target that could not be
+ * reached is an outcome of a successful run — code scanning treats an unsuccessful invocation as
+ * a broken analysis — so the gate goes in the invocation's properties.
+ */
+function invocation(report: Report) {
+  const defects = report.results.filter((r) => r.error?.kind === 'uncaught');
+  const en = translator('en');
+  return {
+    executionSuccessful: !report.interruption && defects.length === 0,
+    startTimeUtc: report.startedAt,
+    endTimeUtc: report.finishedAt,
+    ...(report.interruption?.signal ? { exitSignalName: report.interruption.signal } : {}),
+    ...(report.interruption || defects.length
+      ? {
+          toolExecutionNotifications: [
+            ...(report.interruption ? [{ level: 'error', message: { text: report.interruption.message } }] : []),
+            ...defects.map((r) => ({
+              level: 'error',
+              message: { text: `internal error in ${r.check} on ${r.target}: ${r.error!.message}` },
+            })),
+          ],
+        }
+      : {}),
+    properties: {
+      complete: report.complete,
+      ...(report.gate
+        ? {
+            gate: {
+              passed: report.gate.passed,
+              options: report.gate.options,
+              reasons: report.gate.reasons.map((m) => ({
+                id: m.id,
+                ...(m.params ? { params: m.params } : {}),
+                text: en.t(m.id, m.params),
+              })),
+            },
+          }
+        : {}),
     },
   };
 }
@@ -148,8 +231,13 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
   const rules = ruleIds.map((id) => {
     const list = byRule.get(id)!;
     const check = list[0]!.result.check;
-    return rule(id, list, checks.get(check), opts.descriptions?.get(check), text);
+    return rule(id, list, checks.get(check), opts.descriptions?.get(check), text, opts);
   });
+  // Kinds that share a message (every TLS grade cap says "grade capped at …") get their id too:
+  // a code-scanning list of alerts titled alike would not tell them apart.
+  const seen = new Map<string, number>();
+  for (const r of rules) seen.set(r.shortDescription.text, (seen.get(r.shortDescription.text) ?? 0) + 1);
+  for (const r of rules) if (seen.get(r.shortDescription.text)! > 1) r.shortDescription.text = `${r.shortDescription.text} (${r.id})`;
   const index = new Map(ruleIds.map((id, i) => [id, i]));
   const results = located.map(({ result: r, finding: f }) => {
     const where = f.location ?? r.location;
@@ -197,7 +285,7 @@ export function renderSarif(report: Report, opts: SarifOptions = {}): string {
         },
         automationDetails: { id: `siteready/${report.site.name.replace(/[^A-Za-z0-9._-]+/g, '-')}/` },
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(root.endsWith(sep) ? root : `${root}${sep}`).href } },
-        invocations: [{ executionSuccessful: report.complete, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt }],
+        invocations: [invocation(report)],
         results,
         properties: { site: report.site.name, score: report.score, grade: report.grade, verdict: report.verdict },
       },

@@ -4,11 +4,12 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Catalog, Status } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
 import { translator, type Lang } from '../../i18n/index.js';
-import type { Report, ReportFinding, ReportResult } from '../model.js';
+import type { Report, ReportCause, ReportFinding, ReportResult } from '../model.js';
 import { renderCompliance } from './compliance.js';
 import { blockText, textBlock, type TextBlock } from './blocks.js';
 import { messageText, reportText, resultOfBlocker } from './localize.js';
 import { platformComparison } from './platforms.js';
+import { causesOf, causeView, classificationText, taskCounts } from './causes.js';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -88,19 +89,56 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     out();
   }
 
-  out(c.bold(t('report.blockers')));
-  if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
-  report.blockers.forEach((b, i) => {
-    const r = resultOfBlocker(report, b);
-    const f = r?.findings.find((x) => x.id === b.finding);
-    const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
-    out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
-    out(`     ${r && f ? findingText(r, f, 'message') : b.finding}`);
-    const fix = r && f ? findingText(r, f, 'remediation') : undefined;
-    if (fix) out(`     ${c.cyan(t('report.fixLabel'))} ${fix}`);
-    if (b.location) out(c.dim(`     ${b.location.file}:${b.location.line}:${b.location.column}`));
-  });
-  out();
+  if (report.causes) {
+    // One entry per root cause, the ones to do first first; its findings folded under it.
+    const { blocking, risks } = causesOf(report);
+    const view = (cause: ReportCause) => causeView(report, cause, tr, opts.catalogs);
+    out(
+      `${c.bold(t('report.causes'))}  ${c.dim(t('report.blockerCount', { blockers: report.blockers.length, risks: report.risks?.length ?? 0, causes: report.causes.length }))}`,
+    );
+    if (blocking.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
+    blocking.forEach((cause, i) => {
+      const v = view(cause);
+      out(`  ${i + 1}. ${c.red.bold(t(`severity.${cause.severity}`).toUpperCase())}  ${c.bold(v.title)}`);
+      if (cause.kind !== 'finding' && v.lead) out(`     ${findingText(v.lead.result, v.lead.finding, 'message')}`);
+      if (v.fix) out(`     ${c.cyan(t('report.fixLabel'))} ${v.fix}`);
+      out(
+        c.dim(
+          `     ${truncate(t('report.causeAffects', { count: cause.affected.length, results: cause.results, list: v.affected }), width - 5)}`,
+        ),
+      );
+      if (cause.location) out(c.dim(`     ${cause.location.file}:${cause.location.line}:${cause.location.column}`));
+    });
+    if (risks.length) {
+      out();
+      out(c.bold(t('report.risksTitle')));
+      for (const cause of risks) {
+        const v = view(cause);
+        const what = cause.kind !== 'finding' && v.lead ? `${v.title} ${findingText(v.lead.result, v.lead.finding, 'message')}` : v.title;
+        out(`  ${c.yellow(pad(t(`severity.${cause.severity}`), 8))} ${truncate(what, width - 12)}`);
+        if (v.fix) out(c.dim(`           ${truncate(v.fix, width - 12)}`));
+      }
+    }
+    out();
+  } else {
+    legacyBlockers();
+  }
+
+  function legacyBlockers() {
+    out(c.bold(t('report.blockers')));
+    if (report.blockers.length === 0) out(`  ${c.green(t('report.noBlockers'))}`);
+    report.blockers.forEach((b, i) => {
+      const r = resultOfBlocker(report, b);
+      const f = r?.findings.find((x) => x.id === b.finding);
+      const sev = b.severity === 'critical' || b.severity === 'high' ? c.red.bold : c.yellow;
+      out(`  ${i + 1}. ${sev(t(`severity.${b.severity}`).toUpperCase())}  ${c.bold(`${b.check} · ${b.target}`)}`);
+      out(`     ${r && f ? findingText(r, f, 'message') : b.finding}`);
+      const fix = r && f ? findingText(r, f, 'remediation') : undefined;
+      if (fix) out(`     ${c.cyan(t('report.fixLabel'))} ${fix}`);
+      if (b.location) out(c.dim(`     ${b.location.file}:${b.location.line}:${b.location.column}`));
+    });
+    out();
+  }
 
   out(c.bold(t('report.categories')));
   for (const cat of report.categories) {
@@ -127,8 +165,10 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     ? sorted
     : sorted.filter((r) => r.status !== 'pass' && r.status !== 'skipped').concat(sorted.filter((r) => r.status === 'pass').slice(0, 12));
   const hidden = sorted.length - shown.length;
-  const targetW = Math.min(28, Math.max(6, ...shown.map((r) => r.target.length)));
-  const checkW = Math.min(16, Math.max(5, ...shown.map((r) => r.check.length)));
+  // On a narrow terminal the result column keeps at least a third of the width.
+  const narrow = width < 100;
+  const targetW = Math.min(narrow ? 18 : 28, Math.max(6, ...shown.map((r) => r.target.length)));
+  const checkW = Math.min(narrow ? 12 : 16, Math.max(5, ...shown.map((r) => r.check.length)));
   const fixedW = 8 + checkW + targetW + 8 + 8;
   out(
     c.dim(
@@ -153,7 +193,11 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
         ...blockLines(textBlock(b, blockText(tr, opts.catalogs?.get(r.check), String), tr), width - 10).map((l) => c.dim(`          ${l}`)),
       );
   }
-  if (hidden > 0) out(c.dim(`  ${t('report.moreResults', { count: hidden })}`));
+  if (hidden > 0) {
+    const passing = sorted.filter((r) => r.status === 'pass').length - shown.filter((r) => r.status === 'pass').length;
+    const skipped = sorted.filter((r) => r.status === 'skipped').length - shown.filter((r) => r.status === 'skipped').length;
+    out(c.dim(`  ${t('report.moreResultsSplit', { passing, skipped })}`));
+  }
   out();
 
   if (report.compliance?.length) {
@@ -190,7 +234,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     );
   }
   const checks = new Set(report.results.map((r) => r.check)).size;
-  out(c.dim(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), tasks: report.results.length, checks })));
+  out(c.dim(t('report.duration', { seconds: (report.durationMs / 1000).toFixed(1), ...taskCounts(report), checks })));
   return `${lines.join('\n')}\n`;
 }
 
@@ -221,7 +265,11 @@ function resultSummary(
   if (first && r.status !== 'pass') return findingText(r, first, 'message');
   const parts: string[] = [];
   if (r.classification !== undefined)
-    parts.push(r.path === 'proxy' ? t('report.viaProxy', { classification: r.classification! }) : r.classification!);
+    parts.push(
+      r.path === 'proxy'
+        ? t('report.viaProxy', { classification: classificationText(t, r.classification) })
+        : classificationText(t, r.classification),
+    );
   for (const m of r.measurements.slice(0, 3)) parts.push(`${m.id} ${m.value}${m.unit && m.unit !== 'count' ? ` ${m.unit}` : ''}`);
   return parts.join(' · ');
 }
