@@ -25,7 +25,7 @@ import {
   type ProbeFacts,
   type ReflectorFacts,
 } from '../../src/probe/check-support.js';
-import type { Endpoint } from '../../src/site/types.js';
+import type { Endpoint, Site } from '../../src/site/types.js';
 import type { Percentiles, UdpStreamResult } from '../../src/probe/udp-stream.js';
 
 const messages = {
@@ -46,9 +46,9 @@ const messages = {
     'metric.burst-loss': 'loss in the worst 200 ms',
     'metric.reorder': 'reordering',
     'latency.block.rtt': 'Round trip per probe, {profile} stream (UDP)',
-    'latency.block.targets': 'Against the Teams targets, {profile} stream ({transport})',
+    'latency.block.targets': 'Against the targets ({source}), {profile} stream ({transport})',
     'latency.series.rtt': 'Round trip',
-    'latency.limit.rtt': 'Teams target (95th percentile)',
+    'latency.limit.rtt': 'Target (95th percentile)',
     'latency.col.metric': 'Metric',
     'latency.col.value': 'Measured',
     'latency.col.target': 'Target',
@@ -94,9 +94,9 @@ const messages = {
     'metric.burst-loss': '最差 200 毫秒内的丢包率',
     'metric.reorder': '乱序率',
     'latency.block.rtt': '逐包往返时延，{profile} 流（UDP）',
-    'latency.block.targets': '与 Teams 目标对比，{profile} 流（{transport}）',
+    'latency.block.targets': '与目标对比（{source}），{profile} 流（{transport}）',
     'latency.series.rtt': '往返时延',
-    'latency.limit.rtt': 'Teams 目标（第 95 百分位）',
+    'latency.limit.rtt': '目标（第 95 百分位）',
     'latency.col.metric': '指标',
     'latency.col.value': '实测',
     'latency.col.target': '目标',
@@ -200,7 +200,13 @@ const factsSchema = {
 
 // Microsoft Teams network targets, client → Microsoft edge (DESIGN §6).
 const LIMITS = { rtt: 100, jitter: 30, loss: 1, burst: 10, reorder: 0.05 };
-const SOURCE = 'Teams: client → edge';
+const DEFAULT_SOURCE = 'real-time media targets (Microsoft Teams): client → edge';
+
+/** Whose targets judge the stream: the site's platform catalog's where it publishes them, else Teams'. */
+function sourceOf(site: Site): string {
+  const catalog = site.platform.catalogs?.find((c) => c.id === site.platform.preset);
+  return catalog?.targets ? `${catalog.name}: ${catalog.targets.scope}` : DEFAULT_SOURCE;
+}
 
 /** RTT, RFC 3550 jitter, loss, burst loss and reordering of RTP-like UDP streams, per direction. */
 export default defineCheck<Options, LatencyFacts>({
@@ -213,7 +219,8 @@ export default defineCheck<Options, LatencyFacts>({
       'of 1200 B), sequence-numbered and timestamped, and measures round-trip time percentiles, RFC 3550 interarrival ' +
       'jitter in each direction, loss in each direction (the reflector reports what it received), loss in the worst ' +
       "15 s window, burst loss in the worst 200 ms window, reordering and duplicates. Targets are Microsoft Teams' for " +
-      'client → edge: RTT < 100 ms, jitter < 30 ms, loss < 1 % (15 s), burst loss < 10 % (200 ms), reorder < 0.05 %. ' +
+      'client → edge: RTT < 100 ms, jitter < 30 ms, loss < 1 % (15 s), burst loss < 10 % (200 ms), reorder < 0.05 % — ' +
+      "or the site's platform catalog's own targets where its vendor publishes them (platform.preset). " +
       'When UDP gets no answer at all, the check says so (media would fall back to TCP relays). Without a reflector, a ' +
       '`stun` endpoint marked `mediaPath: true` is the far end instead: STUN Binding requests at the same cadence give ' +
       'round-trip percentiles, round-trip jitter, loss, windows and reordering, judged against the same targets, ' +
@@ -285,7 +292,8 @@ export default defineCheck<Options, LatencyFacts>({
     }
   },
 
-  judge(facts, { threshold, target }) {
+  judge(facts, { threshold, target, site }) {
+    const SOURCE = sourceOf(site);
     if (facts.farEnd) {
       const failed = stunFailureJudgement(facts, facts.farEnd, target.endpoint);
       if (failed) return failed;
@@ -386,7 +394,7 @@ export default defineCheck<Options, LatencyFacts>({
     return { score: Math.min(...scores), measurements, findings };
   },
 
-  present(facts, { judgement }) {
+  present(facts, { judgement, site }) {
     const blocks: Block[] = [];
     const rttTarget = judgement.measurements?.find((m) => m.id === 'rtt-p95')?.threshold?.max;
     const points = facts.series ?? [];
@@ -406,7 +414,10 @@ export default defineCheck<Options, LatencyFacts>({
       const targetOf = (id: string) => limitOf(id) ?? (id.startsWith('jitter-') ? limitOf('jitter') : undefined);
       blocks.push({
         kind: 'table',
-        title: { id: 'latency.block.targets', params: { profile: facts.profile, transport: facts.transport ?? 'udp' } },
+        title: {
+          id: 'latency.block.targets',
+          params: { profile: facts.profile, transport: facts.transport ?? 'udp', source: sourceOf(site) },
+        },
         columns: [
           { key: 'metric', label: { id: 'latency.col.metric' } },
           { key: 'value', label: { id: 'latency.col.value' }, numeric: true },

@@ -1,6 +1,6 @@
 // Findings about a path that several checks raise (tcp, http, websocket): one wording, two languages.
 
-import type { Catalog, Classification, Endpoint, Finding, Severity } from '../plugin-api.js';
+import type { Catalog, Classification, Endpoint, Finding, Message, Severity } from '../plugin-api.js';
 import { PathError, ProtocolError, type BrokenProtocol, type TlsFailureKind } from './classify.js';
 import { DnsLookupError } from './dns.js';
 import type { NegotiateOutcome, Route } from './proxy.js';
@@ -8,7 +8,12 @@ import type { NegotiateOutcome, Route } from './proxy.js';
 export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
   en: {
     'path.dns-failure': '{endpoint}: {host} does not resolve ({reason}).',
-    'path.dns-failure.fix': "Create the DNS record for {host}, or make the internal resolver forward the platform's zone (split DNS).",
+    'path.dns-failure.fix':
+      "If {host} is yours, create its DNS record; if it is a vendor's, check the name in the site file and that the internal resolver forwards its zone (split DNS).",
+    'path.dns-failure.fix.resolver':
+      'The resolver ({resolver}) failed, not the name: check that it answers from this site (DNS on UDP and TCP 53 allowed, its forwarders up); every name it serves fails the same way.',
+    'path.dns-failure.fix.vendor':
+      "{host} is the vendor's name, not one you can create: make it resolve through your resolvers (forward the vendor's zone; split DNS must not hide it), and check that the catalog is current (siteready platforms update).",
     'path.refused': '{endpoint}: connection to {host}:{port} refused (TCP RST): nothing listens there, or a firewall rejects it.',
     'path.refused.fix':
       'Check that the service runs on port {port}; if it does, allow {host}:{port}/tcp outbound on the firewall between this site and the service.',
@@ -96,7 +101,12 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
   },
   'zh-CN': {
     'path.dns-failure': '{endpoint}：{host} 无法解析（{reason}）。',
-    'path.dns-failure.fix': '为 {host} 创建 DNS 记录，或让内部 DNS 转发该平台的域名（分离 DNS）。',
+    'path.dns-failure.fix':
+      '如果 {host} 属于贵方，请创建其 DNS 记录；如果属于厂商，请核对站点文件中的域名，并确认内部解析器转发该域名（分离 DNS）。',
+    'path.dns-failure.fix.resolver':
+      '失败的是解析器（{resolver}）而非域名：请确认它在本站点可应答（放行 UDP 与 TCP 53 端口的 DNS，转发器正常）；它负责的所有域名都会同样失败。',
+    'path.dns-failure.fix.vendor':
+      '{host} 是厂商的域名，贵方无法创建：请让它能通过贵方解析器解析（转发厂商域名，分离 DNS 不得屏蔽它），并确认平台目录是最新的（siteready platforms update）。',
     'path.refused': '{endpoint}：到 {host}:{port} 的连接被拒绝（TCP RST）：端口未监听或被防火墙拒绝。',
     'path.refused.fix': '确认服务在端口 {port} 上运行；如已运行，请在本站点与服务之间的防火墙上放行 {host}:{port}/tcp 出站。',
     'path.filtered': '{endpoint}：{timeoutMs} 毫秒内 {host}:{port} 无响应：数据包被静默丢弃（已过滤）。',
@@ -274,6 +284,19 @@ export function pathFinding(
  * The finding for a failed path, from its facts; phrases the code chooses are nested messages.
  * `checkId` prefixes the finding id so SARIF rules and waivers can name it.
  */
+/** Resolver failures say the resolver is broken; a missing record is the site's to create only for its own names. */
+const RESOLVER_FAILURES = new Set(['timeout', 'servfail', 'refused', 'no-resolver']);
+
+function dnsRemediation(dns: NonNullable<PathFailure['dns']>, endpoint: Endpoint, base: Record<string, string | number>): Message {
+  if (RESOLVER_FAILURES.has(dns.kind)) {
+    const resolver = Array.isArray(dns.resolver) ? dns.resolver.join(', ') : typeof dns.resolver === 'string' ? dns.resolver : 'system';
+    return { id: 'path.dns-failure.fix.resolver', params: { ...base, resolver } };
+  }
+  // A platform catalog's host belongs to the vendor: nobody at the site can create its record.
+  if (endpoint.extra.catalog) return { id: 'path.dns-failure.fix.vendor', params: base };
+  return { id: 'path.dns-failure.fix', params: base };
+}
+
 export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: Endpoint, severity: Severity, timeoutMs: number): Finding {
   const base = { endpoint: endpoint.name, host: endpoint.host, port: endpoint.port };
   if (err.dns) {
@@ -281,7 +304,7 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
       id: `${checkId}.dns-failure`,
       severity,
       message: { id: 'path.dns-failure', params: { ...base, reason: err.dns.kind } },
-      remediation: { id: 'path.dns-failure.fix', params: base },
+      remediation: dnsRemediation(err.dns, endpoint, base),
       evidence: { kind: err.dns.kind, ...(err.dns.code ? { code: err.dns.code } : {}), resolver: err.dns.resolver },
     };
   }

@@ -31,7 +31,7 @@ export interface Cause {
 }
 
 /** Resolver failures that say the resolver is broken, not that the name is missing. */
-const RESOLVER_KINDS = new Set(['timeout', 'servfail', 'refused', 'no-resolver', 'other']);
+const RESOLVER_KINDS = new Set(['timeout', 'servfail', 'refused', 'no-resolver']);
 const PATH_CLASSES = new Set(['refused', 'filtered', 'unreachable', 'timeout']);
 
 /** Classifications the core catalog words (`class.*`); others are shown as they are. */

@@ -6,6 +6,7 @@ import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import { cm } from '../../compliance/messages.js';
 import { whyCatalogs } from '../../compliance/why.js';
 import { messageText } from './localize.js';
+import { factValue } from './fact-value.js';
 import type { Catalog, Message } from '../../plugin-api.js';
 import { displayWidth, pad, truncate } from '../../util/text.js';
 import { format, translator, type Lang } from '../../i18n/index.js';
@@ -95,7 +96,7 @@ function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<st
 }
 
 function describe(u: DecidedBy): string {
-  const value = u.missing ? 'missing' : JSON.stringify(u.value);
+  const value = u.missing ? 'missing' : factValue(u.value, 40);
   // The line first: it is what a reader jumps to, and a long path must not truncate it away.
   if (u.source === 'site' && u.location) return `${u.location.file}:${u.location.line} · ${u.fact} = ${truncate(value ?? '', 40)}`;
   if (u.source === 'check') return `${u.check} · ${u.target} · ${u.field} = ${truncate(value ?? '', 40)}`;

@@ -7,6 +7,7 @@ import type { Report, ReportResult } from '../model.js';
 import { html, type SafeHtml } from './html-escape.js';
 import { severityBadge } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
+import { factValue } from './fact-value.js';
 
 type Reference = Pick<RuleReference, 'standard' | 'clause'> & { verified?: boolean };
 type DecidedBy = ReportedFactUse;
@@ -73,12 +74,8 @@ function ruleRow(r: ReportResult, x: HtmlText): SafeHtml {
 }
 
 function describe(u: DecidedBy, x: HtmlText): SafeHtml {
-  const value = u.missing ? x.t('html.compliance.missing') : truncate(JSON.stringify(u.value) ?? '', 60);
+  const value = u.missing ? x.t('html.compliance.missing') : factValue(u.value, 60);
   if (u.source === 'check') return html`<span class="mono">${u.check} · ${u.target} · ${u.field} = ${value}</span>`;
   const where = u.location ? html`<span class="muted">${x.t('html.compliance.site', { line: u.location.line })}</span> ` : '';
   return html`${where}<span class="mono">${u.fact} = ${value}</span>`;
-}
-
-function truncate(s: string, max: number): string {
-  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

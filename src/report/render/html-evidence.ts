@@ -17,10 +17,15 @@ export function checkBlock(report: Report, check: ReportCheck, x: HtmlText): Saf
     .filter((r) => r.check === check.id)
     .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.target.localeCompare(b.target));
   const counts = statusCounts(results);
+  // What needs attention stays open; passing and not-applicable results are folded.
+  const isQuiet = (r: ReportResult) => (r.status === 'pass' || r.status === 'skipped') && !r.waiver;
+  const attention = results.filter((r) => !isQuiet(r));
+  const quiet = results.filter(isQuiet);
   return html`<div class="check" id="${anchor('check', check.id)}">
   <div class="check-head"><h3>${x.checkTitle(check.id)}</h3><span class="mono muted">${check.id}${check.score === null ? '' : ` · ${Math.round(check.score * 100)}`}</span></div>
   <p class="small muted">${x.t('html.checkCounts', counts)}</p>
-  ${results.length ? resultsTable(results, x) : ''}
+  ${attention.length ? resultsTable(attention, x) : ''}
+  ${quiet.length ? html`<details class="passing"><summary>${x.t('html.passingFolded', { count: quiet.length })}</summary>${resultsTable(quiet, x)}</details>` : ''}
   ${check.references.length ? html`<p class="refs">${x.t('html.references')}: ${check.references.map((ref, i) => html`${i ? '; ' : ''}${ref.title}${ref.clause ? `, ${ref.clause}` : ''}${ref.url ? html` <span class="mono">${ref.url}</span>` : ''}`)}</p>` : ''}
 </div>`;
 }

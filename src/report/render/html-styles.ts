@@ -33,6 +33,10 @@ header.cover .kicker { text-transform: uppercase; letter-spacing: .12em; font-si
 header.cover .meta { color: var(--muted); text-align: right; font-size: .92em; }
 header.cover img.logo { max-height: 56px; max-width: 240px; display: block; margin-bottom: 10px; }
 nav.toc { margin: 18px 0 28px; }
+ol.first-actions { padding-left: 1.4em; margin: 6px 0; }
+ol.first-actions > li { margin: 6px 0; }
+details.passing { margin: 6px 0 12px; }
+details.passing > summary { cursor: pointer; color: var(--muted); font-size: .9em; }
 nav.toc ol { columns: 2; margin: .5em 0 0; padding-left: 1.4em; }
 nav.toc a { color: var(--ink); text-decoration: none; }
 
@@ -131,7 +135,10 @@ footer.doc { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--li
   html { font-size: 9.5pt; }
   main { max-width: none; padding: 0; }
   section.chapter { break-before: page; margin-top: 0; }
-  nav.toc { break-after: avoid; }
+  /* Page one is the summary alone: the contents are for the screen, every chapter starts a page. */
+  nav.toc { display: none; }
+  section#summary { break-after: page; }
+  details > summary { list-style: none; }
   h2, h3, h4 { break-after: avoid; }
   .check, figure.chart, .tls-endpoint, table.kv { break-inside: avoid-page; }
   .check { break-inside: auto; }

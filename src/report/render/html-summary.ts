@@ -36,8 +36,34 @@ export function summarySection(report: Report, x: HtmlText): SafeHtml {
   </div>
   <h3>${x.t('html.categoryScores')}</h3>
   ${categoryBars(report, x)}
-  ${report.causes ? causeList(report, x) : legacyBlockers(report, x)}
+  ${report.causes ? firstActions(report, x) : legacyBlockers(report, x)}
 </section>`;
+}
+
+/** How many causes the one-page summary names; the causes chapter has them all. */
+const FIRST_ACTIONS = 3;
+
+/** The summary's last word: the first things to do, one line each, pointing at the causes chapter. */
+function firstActions(report: Report, x: HtmlText): SafeHtml {
+  const { blocking, risks } = causesOf(report);
+  const first = (blocking.length ? blocking : risks).slice(0, FIRST_ACTIONS);
+  const more = blocking.length + risks.length - first.length;
+  return html`<h3>${x.t('html.firstActions')}</h3>
+  <p class="small muted">${x.t('report.blockerCount', { blockers: report.blockers.length, risks: report.risks?.length ?? 0, causes: report.causes?.length ?? 0 })}</p>
+  ${
+    first.length
+      ? html`<ol class="first-actions">${first.map((c) => {
+          const v = x.cause(c);
+          return html`<li>${severityBadge(x, c.severity)} ${richText(v.title)}${v.fix ? html`<div class="small">${richText(v.fix)}</div>` : ''}</li>`;
+        })}</ol>${more > 0 ? html`<p class="small"><a href="#causes">${x.t('html.firstActions.more', { count: more })}</a></p>` : ''}`
+      : html`<p>${x.t('report.noBlockers')}</p>`
+  }`;
+}
+
+/** The causes chapter: every blocking cause as a card, the risks as a table. */
+export function causesChapter(report: Report, x: HtmlText): SafeHtml {
+  if (!report.causes) return html``;
+  return html`<section class="chapter" id="causes">${causeList(report, x)}</section>`;
 }
 
 function legacyBlockers(report: Report, x: HtmlText): SafeHtml {
@@ -70,12 +96,12 @@ function causeList(report: Report, x: HtmlText): SafeHtml {
   <details class="small"><summary>${x.t('report.causeAffects', { count: c.affected.length, results: c.results, list: '' }).replace(/[:：]\s*$/, '')}</summary>
   <ul>${c.affected.map((a) => html`<li><span class="mono">${a.check} · ${a.target}</span> ${severityBadge(x, a.severity)} <span class="muted mono">${a.finding}</span></li>`)}</ul></details>
 </li>`;
-  return html`<h3>${x.t('report.causes')}</h3>
+  return html`<h2>${x.t('report.causes')}</h2>
   <p class="small muted">${x.t('report.blockerCount', { blockers: report.blockers.length, risks: report.risks?.length ?? 0, causes: report.causes?.length ?? 0 })}</p>
   ${blocking.length === 0 ? html`<p>${x.t('report.noBlockers')}</p>` : html`<p>${x.t('report.causesIntro')}</p><ol class="blockers">${blocking.map((c, i) => card(facts(c, i + 1)))}</ol><p class="note">${x.t('html.effortNote')}</p>`}
   ${
     risks.length
-      ? html`<h3>${x.t('report.risksTitle')}</h3>
+      ? html`<h3 id="risks">${x.t('report.risksTitle')}</h3>
   <table class="blockers-minor">
   <colgroup><col style="width:4%"><col style="width:9%"><col style="width:40%"><col style="width:35%"><col style="width:12%"></colgroup>
   <thead><tr><th>#</th><th>${x.t('html.col.severity')}</th><th>${x.t('html.col.problem')}</th><th>${x.t('html.col.fix')}</th><th>${x.t('html.col.owner')}</th></tr></thead>

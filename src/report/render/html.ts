@@ -13,7 +13,7 @@ import { html, trusted, type SafeHtml } from './html-escape.js';
 import { checkBlock } from './html-evidence.js';
 import { anchor } from './html-parts.js';
 import { HTML_STYLES, pageStyles } from './html-styles.js';
-import { summarySection } from './html-summary.js';
+import { causesChapter, summarySection } from './html-summary.js';
 import { platformComparison, type PlatformComparison } from './platforms.js';
 import { htmlText, type HtmlText } from './html-text.js';
 
@@ -31,6 +31,7 @@ export function renderHtml(
   const toc: Array<[string, string]> = [
     ...(compared && compared.rows.length > 1 ? [['platforms', compared.title] as [string, string]] : []),
     ['summary', x.t('html.summary')],
+    ...(report.causes ? [['causes', x.t('report.causes')] as [string, string]] : []),
     ...(compared && compared.rows.length === 1 ? [['platforms', compared.title] as [string, string]] : []),
     ...report.categories.map((c) => [anchor('cat', c.id), x.t(`category.${c.id}`)] as [string, string]),
     ...(report.vantage ? [['vantage-point', x.t('html.vantage')] as [string, string]] : []),
@@ -68,6 +69,7 @@ ${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(r
 <nav class="toc"><h4>${x.t('html.contents')}</h4><ol>${toc.map(([id, label]) => html`<li><a href="#${id}">${label}</a></li>`)}</ol></nav>
 ${compared && compared.rows.length > 1 ? platformsSection(compared, x) : ''}
 ${summarySection(report, x)}
+${causesChapter(report, x)}
 ${compared && compared.rows.length === 1 ? platformsSection(compared, x) : ''}
 ${chapters}
 ${report.vantage ? vantageSection(report.vantage, x) : ''}
