@@ -22,6 +22,10 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
       'A firewall drops traffic to {host}:{port}/tcp. Add an allow rule for it (outbound, and the return traffic), or route it through the proxy.',
     'path.unreachable': '{endpoint}: {host} is unreachable ({code}): no route to the host.',
     'path.unreachable.fix': 'Check routing to {host} (default route, VPN split tunnel, ACLs that answer with ICMP unreachable).',
+    'path.refused.fix.vendor':
+      "{host}:{port} is the vendor's service: allow it outbound on this site's firewall and proxy as the vendor publishes it (siteready platforms {platform}). If it is allowed and still refused, the refusal is on the vendor's side or the catalog is stale (siteready platforms update).",
+    'path.filtered.fix.vendor':
+      "Traffic to the vendor's {host}:{port} is dropped on the way: allow it outbound (and its replies) on this site's firewall, or send it through the proxy — the vendor publishes its ports and ranges (siteready platforms {platform}).",
     'path.tls-failure': '{endpoint}: TLS to {host}:{port} failed: {kind} ({code}).',
 
     'path.http-error': '{endpoint}: {detail}.',
@@ -113,6 +117,10 @@ export const pathMessages: { en: Catalog; 'zh-CN': Catalog } = {
     'path.filtered.fix': '防火墙丢弃了到 {host}:{port}/tcp 的流量。请添加放行规则（出站及回程），或经代理访问。',
     'path.unreachable': '{endpoint}：{host} 不可达（{code}）：没有到该主机的路由。',
     'path.unreachable.fix': '检查到 {host} 的路由（默认路由、VPN 分离隧道、返回 ICMP 不可达的 ACL）。',
+    'path.refused.fix.vendor':
+      '{host}:{port} 是厂商的服务：请按厂商公布的信息在本站点防火墙和代理上放行出站（siteready platforms {platform}）。若已放行仍被拒绝，则拒绝来自厂商一侧或平台目录已过时（siteready platforms update）。',
+    'path.filtered.fix.vendor':
+      '到厂商 {host}:{port} 的流量在途中被丢弃：请在本站点防火墙上放行出站（及回程），或经代理访问；厂商公布了其端口和地址段（siteready platforms {platform}）。',
     'path.tls-failure': '{endpoint}：到 {host}:{port} 的 TLS 失败：{kind}（{code}）。',
 
     'path.http-error': '{endpoint}：{detail}。',
@@ -426,11 +434,14 @@ export function pathFailureFinding(checkId: string, err: PathFailure, endpoint: 
     detail: err.message,
     ...(c === 'dns-failure' ? { reason: err.message } : {}),
   };
+  // Whose move it is: a vendor's port the site can only allow, not open.
+  const platform = (endpoint.extra.catalog as { platform?: string } | undefined)?.platform;
+  const vendorFix = platform && (c === 'refused' || c === 'filtered');
   return {
     id: `${checkId}.${c}`,
     severity,
     message: { id: `path.${c}`, params },
-    remediation: { id: `path.${c}.fix`, params },
+    remediation: vendorFix ? { id: `path.${c}.fix.vendor`, params: { ...params, platform } } : { id: `path.${c}.fix`, params },
     evidence,
   };
 }

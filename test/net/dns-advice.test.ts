@@ -45,3 +45,18 @@ describe('DNS failure advice', () => {
     }
   });
 });
+
+describe('path failure advice for a vendor host', () => {
+  const vendor = endpoint({ catalog: { platform: 'zoom' } });
+  const fixOf = (classification: 'refused' | 'filtered', ep: Endpoint) =>
+    pathFailureFinding('tcp', { classification, message: 'x' }, ep, 'high', 1000).remediation!;
+
+  it("refused or filtered at a platform's host: allow it outbound, the vendor publishes it", () => {
+    expect(fixOf('refused', vendor)).toMatchObject({ id: 'path.refused.fix.vendor', params: { platform: 'zoom' } });
+    expect(fixOf('filtered', vendor)).toMatchObject({ id: 'path.filtered.fix.vendor', params: { platform: 'zoom' } });
+  });
+
+  it("the site's own service keeps the advice to check the service", () => {
+    expect(fixOf('refused', endpoint()).id).toBe('path.refused.fix');
+  });
+});
