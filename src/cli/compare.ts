@@ -44,5 +44,8 @@ export async function compareCommand(beforeFile: string, afterFile: string, flag
   }
   const summary = stepSummaryPath(flags.stepSummary);
   if (summary) await appendStepSummary(summary, renderComparison(comparison, 'md', { lang, color: false }));
-  process.exitCode = flags.failOnRegression && comparison.regressions.length ? 1 : 0;
+  const failed = Boolean(flags.failOnRegression && comparison.regressions.length);
+  // A CI log must say why the step failed, wherever stdout went.
+  if (failed) for (const r of comparison.regressions) process.stderr.write(`siteready: regression: ${r}\n`);
+  process.exitCode = failed ? 1 : 0;
 }

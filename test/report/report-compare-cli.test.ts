@@ -130,6 +130,8 @@ describe('siteready compare', () => {
     expect(c.measurements).toContainEqual(expect.objectContaining({ measurement: 'bufferbloat', direction: 'worse' }));
     expect(c.grade.change).toBe('worse');
     expect(c.regressions.length).toBeGreaterThanOrEqual(3);
+    // Why it failed is on stderr, whatever went to stdout.
+    for (const reg of c.regressions) expect(r.stderr).toContain(`siteready: regression: ${reg}`);
   });
 
   it('without --fail-on-regression it reports and exits 0; the other way round is an improvement', async () => {
