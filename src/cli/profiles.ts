@@ -1,6 +1,6 @@
 // `siteready profiles [id|path]`: list the shipped compliance profiles, or explain one rule by rule.
 
-import { cm } from '../compliance/messages.js';
+import { clauseIn, cm } from '../compliance/messages.js';
 import { profileJson } from '../compliance/describe.js';
 import { loadProfileRef, shippedProfileIds } from '../compliance/registry.js';
 import { detectLang, translator, type Lang } from '../i18n/index.js';
@@ -46,7 +46,7 @@ export async function profilesCommand(id: string | undefined, flags: { json?: bo
     lines.push(`  ${cm(lang, 'severity')}: ${t(`severity.${r.severity}`)}${bySize}`);
     for (const ref of r.references) {
       lines.push(
-        `  ${cm(lang, 'references')}: ${ref.standard} ${ref.clause}${ref.verified ? '' : ` — ${cm(lang, 'unverified')}`}${ref.note ? ` (${ref.note})` : ''}`,
+        `  ${cm(lang, 'references')}: ${ref.standard} ${clauseIn(lang, ref)}${ref.verified ? '' : ` — ${cm(lang, 'unverified')}`}${ref.note ? ` (${ref.note})` : ''}`,
       );
     }
     if (r.applies) lines.push(`  ${cm(lang, 'applies')}: ${r.applies}`);

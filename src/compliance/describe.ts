@@ -150,6 +150,7 @@ export const profileJsonSchema = {
               properties: {
                 standard: { type: 'string' },
                 clause: { type: 'string' },
+                clauseZh: { type: 'string' },
                 verified: { type: 'boolean' },
                 url: { type: 'string' },
                 note: { type: 'string' },

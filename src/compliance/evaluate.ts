@@ -8,9 +8,9 @@ import { compilePattern, type PatternTest } from './safe-regex.js';
 import { cidrContains, parseAddress, parseCidr, type Cidr } from '../util/cidr.js';
 import { sourceOf, type Facts, type Origin } from './facts.js';
 import { parsePath, type Segment } from './paths.js';
-import type { Message } from '../i18n/types.js';
-import type { Condition, FactUse, LeafCondition, LeafOperator, MissingPolicy, Quantifier } from './types.js';
-import { allOf, anyOf, need, why } from './why.js';
+import type { Message, MessageParam } from '../i18n/types.js';
+import type { Condition, FactSource, FactUse, LeafCondition, LeafOperator, MissingPolicy, Quantifier } from './types.js';
+import { allOf, anyOf, list, need, why } from './why.js';
 
 export type Truth = true | false | 'unknown';
 
@@ -39,6 +39,8 @@ interface Resolved {
   measured: boolean;
   /** For a missing fact: which part was missing. */
   missing?: Message;
+  /** For a missing fact: the whole path asked for (display stops where it broke off). */
+  wanted?: string;
 }
 
 /** Facts that only exist when a check ran; missing ones make a rule "not evaluated", not failed. */
@@ -86,7 +88,8 @@ export class Evaluator {
       const r = list[0]!;
       if (r.measured) return { value: 'unknown', uses: [this.use(r)], why: [r.missing ?? why.missing(r.display)] };
       // An undeclared list in the site file holds nothing.
-      return q.ifEmpty ? policyOutcome(q.ifEmpty, [this.use(r)], why.notDeclared(r.display)) : outcomeOfEmpty(kind, [this.use(r)]);
+      const use = this.use(r);
+      return q.ifEmpty ? policyOutcome(q.ifEmpty, [use], this.undeclared(r, use.source)) : outcomeOfEmpty(kind, [use]);
     }
     const items: Binding[] = [];
     for (const r of list) {
@@ -151,25 +154,73 @@ export class Evaluator {
     if (!wildcard && !first.found) {
       if ('exists' in leaf.ops) {
         const want = leaf.ops.exists === true;
-        return { value: !want, uses, why: [want ? why.notDeclared(first.display) : why.absent(first.display)] };
+        return { value: !want, uses, why: [want ? this.undeclared(first, uses[0]?.source) : why.absent(first.display)] };
       }
       const policy: MissingPolicy = leaf.ifMissing ?? (first.measured ? 'not-evaluated' : 'fail');
       if (policy === 'pass') return { value: true, uses: [], why: [] }; // absence decided nothing
-      if (policy === 'fail') return { value: false, uses, why: [why.notDeclared(first.display)] };
+      if (policy === 'fail') return { value: false, uses, why: [this.undeclared(first, uses[0]?.source, this.needsOf(leaf, vars))] };
       return { value: 'unknown', uses, why: [first.missing ?? why.notMeasured(first.display)] };
     }
     const value = wildcard ? present.map((r) => r.value) : first.value;
     const display = wildcard ? leaf.fact : first.display;
+    // The fact's own use comes first; operands that are facts add theirs after it.
+    const source = uses[0]?.source;
     const whys: Message[] = [];
     let unknown = false;
     for (const [op, operand] of Object.entries(leaf.ops) as Array<[LeafOperator, unknown]>) {
       const res = this.operate(op, value, operand, vars, uses);
       if (res === 'unknown') unknown = true;
-      else if (!res.ok) whys.push(why.valueNeeds(display, show(value), res.need));
+      else if (!res.ok) whys.push(this.failure(display, value, source, res.need, res.accept));
     }
     if (whys.length) return { value: false, uses, why: whys };
     if (unknown) return { value: 'unknown', uses, why: [why.unresolved(display)] };
-    return { value: true, uses, why: [why.value(display, show(value))] };
+    return { value: true, uses, why: [described(display, value, source)] };
+  }
+
+  /**
+   * A value that fails a condition, said the way a reader fixes it: the value, where it is (the
+   * site file's line, or the check that measured it), what the rule needs, and for an endpoint's
+   * protocol the secure form to declare instead.
+   */
+  private failure(display: string, value: unknown, source: FactSource | undefined, needs: Message, accept?: unknown[]): Message {
+    if (source?.kind === 'result') return why.measuredNeeds(display, shown(value), source.check, source.target, needs);
+    if (source?.kind !== 'site') return why.valueNeeds(display, shown(value), needs);
+    const ep = /^\/platform\/endpoints\/(\d+)\/protocol$/.exec(source.pointer);
+    if (ep && typeof value === 'string') {
+      const raw = ((this.facts.root.platform as { endpoints?: unknown[] } | undefined)?.endpoints?.[Number(ep[1])] ?? {}) as Record<
+        string,
+        unknown
+      >;
+      const hasUrl = typeof raw.url === 'string';
+      const location = hasUrl ? this.facts.site.locate(`/platform/endpoints/${ep[1]}/url`) : source.location;
+      const secure = secureCounterpart(value, raw);
+      const fix =
+        secure && accept?.some((a) => equal(a, secure))
+          ? hasUrl
+            ? why.fixUrl(`${secure}://…`)
+            : why.fixProtocol(secureUrl(secure, raw))
+          : undefined;
+      return why.endpointProtocol(display.replace(/\.protocol$/, ''), value, at(location), needs, fix);
+    }
+    return why.siteNeeds(display, shown(value), at(source.location), needs);
+  }
+
+  /** A fact the site file lacks, named in full, with the file to declare it in. */
+  private undeclared(r: Resolved, source: FactSource | undefined, needs?: Message): Message {
+    const fact = r.wanted ?? r.display;
+    if (source?.kind !== 'site') return why.notDeclared(fact);
+    return why.undeclared(fact, source.location.file, needs);
+  }
+
+  /** What the operators of a leaf need, for a fact that has no value to compare. */
+  private needsOf(leaf: LeafCondition, vars: Map<string, Binding>): Message | undefined {
+    const needs: Message[] = [];
+    for (const [op, operand] of Object.entries(leaf.ops) as Array<[LeafOperator, unknown]>) {
+      if (!NEEDS_WITHOUT_VALUE.has(op)) continue;
+      const res = this.operate(op, undefined, operand, vars, []);
+      if (res !== 'unknown' && res.need.id !== NO_NEED.id) needs.push(res.need);
+    }
+    return needs.length ? allOf(needs) : undefined;
   }
 
   private operate(
@@ -178,7 +229,7 @@ export class Evaluator {
     operand: unknown,
     vars: Map<string, Binding>,
     uses: FactUse[],
-  ): { ok: boolean; need: Message } | 'unknown' {
+  ): { ok: boolean; need: Message; accept?: unknown[] } | 'unknown' {
     const resolveOperand = (o: unknown): unknown | typeof UNKNOWN => {
       if (o && typeof o === 'object' && !Array.isArray(o) && typeof (o as { fact?: unknown }).fact === 'string') {
         const rs = this.resolveAll((o as { fact: string }).fact, vars);
@@ -207,14 +258,14 @@ export class Evaluator {
         const o = resolveOperand(operand);
         if (o === UNKNOWN) return 'unknown';
         const same = o !== MISSING && equal(value, o);
-        return op === 'eq' ? { ok: same, need: need.eq(show(o)) } : { ok: !same, need: need.ne(show(o)) };
+        return op === 'eq' ? { ok: same, need: need.eq(shown(o)), accept: [o] } : { ok: !same, need: need.ne(shown(o)) };
       }
       case 'in':
       case 'notIn': {
         const set = listOperand(operand);
         if (set === UNKNOWN) return 'unknown';
         const hit = set.some((s) => equal(value, s));
-        return op === 'in' ? { ok: hit, need: need.in(show(set)) } : { ok: !hit, need: need.notIn(show(set)) };
+        return op === 'in' ? { ok: hit, need: need.in(words(set)), accept: set } : { ok: !hit, need: need.notIn(words(set)) };
       }
       case 'gt':
       case 'gte':
@@ -222,10 +273,12 @@ export class Evaluator {
       case 'lte': {
         const o = resolveOperand(operand);
         if (o === UNKNOWN) return 'unknown';
-        const sym = { gt: '>', gte: '≥', lt: '<', lte: '≤' }[op];
-        if (typeof value !== 'number' || typeof o !== 'number') return { ok: false, need: need.number(sym, show(o)) };
+        const cmp = need[op](typeof o === 'number' ? o : typeof o === 'symbol' ? '?' : itemText(o));
+        if (typeof o !== 'number') return { ok: false, need: cmp };
+        // A value that is not a number (or is not there) needs "a number of at least 90".
+        if (typeof value !== 'number') return { ok: false, need: value === undefined ? cmp : need.number(cmp) };
         const ok = op === 'gt' ? value > o : op === 'gte' ? value >= o : op === 'lt' ? value < o : value <= o;
-        return { ok, need: need.compare(sym, o) };
+        return { ok, need: cmp };
       }
       case 'matches': {
         const pattern = String(operand);
@@ -252,7 +305,7 @@ export class Evaluator {
         const blocks: Cidr[] = [];
         for (const b of list) {
           const c = typeof b === 'string' ? parseCidr(b) : undefined;
-          if (!c) return { ok: false, need: need.cidr(show(b)) };
+          if (!c) return { ok: false, need: need.cidr(shown(b)) };
           blocks.push(c);
         }
         const addrs = (Array.isArray(value) ? value : [value]).map((v) =>
@@ -260,11 +313,11 @@ export class Evaluator {
         );
         for (const a of addrs) {
           const parsed = typeof a === 'string' ? parseAddress(a) : undefined;
-          if (!parsed) return { ok: false, need: need.ip(show(a)) };
+          if (!parsed) return { ok: false, need: need.ip(shown(a)) };
           const inside = blocks.some((b) => cidrContains(b, parsed));
           if (op === 'inCidr' && !inside)
-            return { ok: false, need: blocks.length ? need.inside(show(blocks.map((b) => b.text))) : need.insideNone() };
-          if (op === 'notInCidr' && inside) return { ok: false, need: need.outside(show(blocks.map((b) => b.text))) };
+            return { ok: false, need: blocks.length ? need.inside(words(blocks.map((b) => b.text))) : need.insideNone() };
+          if (op === 'notInCidr' && inside) return { ok: false, need: need.outside(words(blocks.map((b) => b.text))) };
         }
         return { ok: true, need: NO_NEED };
       }
@@ -274,7 +327,7 @@ export class Evaluator {
         if (set === UNKNOWN) return 'unknown';
         const values = Array.isArray(value) ? value : [value];
         const hit = values.some((v) => set.some((s) => equal(v, s)));
-        return op === 'containsAny' ? { ok: hit, need: need.containsAny(show(set)) } : { ok: !hit, need: need.containsNone(show(set)) };
+        return op === 'containsAny' ? { ok: hit, need: need.containsAny(words(set)) } : { ok: !hit, need: need.containsNone(words(set)) };
       }
     }
   }
@@ -310,7 +363,8 @@ export class Evaluator {
       const next: Resolved[] = [];
       for (const r of frontier) {
         if (!r.found) {
-          next.push(r);
+          const w = r.wanted ?? r.display;
+          next.push({ ...r, wanted: 'any' in seg ? `${w}[*]` : appendDisplay(w, 'key' in seg ? seg.key : seg.index, undefined) });
           continue;
         }
         if ('any' in seg) {
@@ -373,19 +427,63 @@ const UNKNOWN = Symbol('unknown');
 const NO_NEED: Message = { id: 'why.nothing' };
 const MISSING = Symbol('missing');
 
-/** "x = 1; needs one of [..]" and "x = 1; needs = 2" from one `or` read as one requirement. */
+/** Operators whose need can be said for a fact that is not declared at all ("needs at least 90"). */
+const NEEDS_WITHOUT_VALUE = new Set<LeafOperator>(['eq', 'ne', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'matches', 'containsAny']);
+
+/**
+ * The failures of one `or` on the same value read as one requirement: "is "tcp"; needs one of
+ * https, wss or ldap", not one sentence per alternative. Messages that say what a value needs are
+ * grouped by everything but the need (and the suggested fix, which any alternative may offer).
+ */
 function joinAlternatives(whys: Message[]): Message[] {
-  const byFact = new Map<string, { head: Message; needs: Message[] }>();
+  const groups = new Map<string, { base: string; params: Record<string, MessageParam>; needs: Message[]; fix?: MessageParam }>();
   for (const w of whys) {
-    const needs = w.id === 'why.value-needs' ? (w.params!.needs as Message) : undefined;
-    const head = needs ? why.value(String(w.params!.fact), String(w.params!.value)) : w;
-    const key = JSON.stringify(head);
-    if (!byFact.has(key)) byFact.set(key, { head, needs: [] });
-    if (needs) byFact.get(key)!.needs.push(needs);
+    const p = w.params;
+    const needs = p && typeof p.needs === 'object' ? p.needs : undefined;
+    if (!p || !needs) {
+      groups.set(JSON.stringify(w), { base: w.id, params: p ?? {}, needs: [] });
+      continue;
+    }
+    const { needs: _needs, fix, ...rest } = p;
+    const base = w.id.replace(/-fix$/, '');
+    const key = JSON.stringify([base, rest]);
+    const g = groups.get(key) ?? { base, params: rest, needs: [] };
+    g.needs.push(needs);
+    g.fix ??= fix;
+    groups.set(key, g);
   }
-  return [...byFact.values()]
-    .map(({ head, needs }) => (needs.length ? why.valueNeeds(String(head.params!.fact), String(head.params!.value), anyOf(needs)) : head))
+  return [...groups.values()]
+    .map(({ base, params, needs, fix }): Message => {
+      if (!needs.length) return { id: base, ...(Object.keys(params).length ? { params } : {}) };
+      return { id: fix ? `${base}-fix` : base, params: { ...params, needs: mergeNeeds(needs), ...(fix ? { fix } : {}) } };
+    })
     .slice(0, 6);
+}
+
+/** Alternatives as one need: "= a" or "one of b, c" become "one of a, b or c"; two values alone read "a" or "b". */
+function mergeNeeds(needs: Message[]): Message {
+  const unique = needs.filter((n, i) => needs.findIndex((x) => JSON.stringify(x) === JSON.stringify(n)) === i);
+  if (unique.length === 1) return unique[0]!;
+  const items: MessageParam[] = [];
+  for (const n of unique) {
+    const v = n.params?.value;
+    const list = n.params?.values;
+    if (n.id === 'need.eq' && typeof v !== 'object' && v !== undefined)
+      items.push(typeof v === 'string' && v.startsWith('"') ? itemText(JSON.parse(v)) : v);
+    else if (n.id === 'need.in' && typeof list === 'object' && /^list\.or\.\d+$/.test(list.id))
+      items.push(...Object.values(list.params ?? {}));
+    else return anyOf(unique);
+  }
+  const distinct = [...new Set(items)];
+  // Exact values alone keep their quotes ("on-premises" or "in-country"); mixed with a list they join it.
+  if (unique.every((n) => n.id === 'need.eq'))
+    return need.eqAny(
+      list(
+        'or',
+        unique.map((n) => n.params!.value!),
+      ),
+    );
+  return need.in(list('or', distinct));
 }
 
 function policyOutcome(policy: MissingPolicy, uses: FactUse[], reason: Message): Evaluation {
@@ -443,11 +541,54 @@ function equal(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function show(v: unknown): string {
-  if (typeof v === 'symbol') return 'nothing';
+/** A value as a reader sees it: text in quotes, numbers as they are, a list as words. */
+function shown(v: unknown): MessageParam {
+  if (typeof v === 'symbol') return { id: 'value.nothing' };
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  if (Array.isArray(v)) return v.length ? words(v, 'and') : { id: 'value.empty-list' };
+  return itemText(v);
+}
+
+/** A list of values as words: "https, wss or ldaps" (in the reader's language). */
+function words(values: unknown[], kind: 'or' | 'and' = 'or'): Message {
+  return list(kind, values.map(itemText));
+}
+
+/** One value of a list, bare when that cannot be misread (https, 10.0.0.0/8), else quoted. */
+function itemText(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string' && /^[\w.:/@*+#-]+$/.test(v) && v.length <= 60) return v;
   const s = JSON.stringify(v);
   if (s === undefined) return String(v);
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function described(display: string, value: unknown, source: FactSource | undefined): Message {
+  if (source?.kind === 'site') return why.valueAt(display, shown(value), at(source.location));
+  if (source?.kind === 'result') return why.valueFrom(display, shown(value), source.check, source.target);
+  return why.value(display, shown(value));
+}
+
+/** file:line, where a reader finds a fact in the site file. */
+function at(location: { file: string; line: number }): string {
+  return `${location.file}:${location.line}`;
+}
+
+/** The encrypted form of a plain protocol (ldap → ldaps), or of a port's well-known service. */
+const SECURE: Record<string, string> = { http: 'https', ws: 'wss', ldap: 'ldaps', turn: 'turns', stun: 'turns' };
+const SECURE_BY_PORT: Record<number, string> = { 80: 'https', 389: 'ldaps', 3478: 'turns' };
+
+function secureCounterpart(protocol: string, raw: Record<string, unknown>): string | undefined {
+  if (SECURE[protocol]) return SECURE[protocol];
+  if (protocol === 'tcp' && typeof raw.port === 'number') return SECURE_BY_PORT[raw.port];
+  return undefined;
+}
+
+/** The url an endpoint declared by host and port would have in its encrypted form (its plain port dropped). */
+function secureUrl(scheme: string, raw: Record<string, unknown>): string {
+  const host = typeof raw.host === 'string' ? raw.host : '…';
+  const port = typeof raw.port === 'number' && !SECURE_BY_PORT[raw.port] ? `:${raw.port}` : '';
+  return `${scheme}://${host}${port}`;
 }
 
 function clip(v: unknown): unknown {

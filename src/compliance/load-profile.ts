@@ -245,6 +245,13 @@ export function parseProfileText(text: string, display: string, origin: Profile[
     for (const [j, ref] of (r.references as Array<{ standard: string }>).entries()) {
       if (!ref.standard.trim()) problems.push({ path: `${at}/references/${j}/standard`, message: 'empty standard' });
     }
+    // A clause may be bilingual ({ en, zh-CN }): readers of the report JSON keep getting the English
+    // text under `clause`, and the Chinese one comes alongside.
+    const references = (r.references as Array<Record<string, Schemaless>>).map((ref) => {
+      if (typeof ref.clause === 'string') return ref;
+      const clause = ref.clause as LocalText;
+      return { ...ref, clause: clause.en, ...(clause['zh-CN'] ? { clauseZh: clause['zh-CN'] } : {}) };
+    });
     if (!assert) return;
     const pos = lookupPosition(positions, at);
     rules.push({
@@ -253,7 +260,7 @@ export function parseProfileText(text: string, display: string, origin: Profile[
       ...(r.description ? { description: r.description as LocalText } : {}),
       severity: r.severity,
       ...(r.severityBySize ? { severityBySize: r.severityBySize } : {}),
-      references: r.references,
+      references: references as Rule['references'],
       ...(applies ? { applies } : {}),
       assert,
       remediation: r.remediation as LocalText,

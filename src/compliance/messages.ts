@@ -52,6 +52,11 @@ export const complianceMessages = {
   },
 } as const;
 
+/** A rule's clause in the reader's language: the Chinese text when the profile gives one, else the English. */
+export function clauseIn(lang: 'en' | 'zh-CN', ref: { clause: string; clauseZh?: string }): string {
+  return lang === 'zh-CN' && ref.clauseZh ? ref.clauseZh : ref.clause;
+}
+
 export type ComplianceMessageId = keyof (typeof complianceMessages)['en'];
 
 export function cm(lang: 'en' | 'zh-CN', id: ComplianceMessageId, params: Record<string, string | number> = {}): string {

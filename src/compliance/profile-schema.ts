@@ -112,7 +112,10 @@ export const profileSchema = {
               required: ['standard', 'clause', 'verified'],
               properties: {
                 standard: { type: 'string', minLength: 1, description: 'A source id of this profile, or the standard by name.' },
-                clause: { type: 'string', minLength: 1 },
+                clause: {
+                  anyOf: [{ type: 'string', minLength: 1 }, localText],
+                  description: 'The clause: text, or { en, zh-CN } to show the Chinese text in Chinese reports.',
+                },
                 url: { type: 'string' },
                 verified: { type: 'boolean', description: 'false: the clause could not be checked against a public text.' },
                 note: { type: 'string' },

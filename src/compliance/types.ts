@@ -24,7 +24,10 @@ export interface ProfileSource {
 export interface RuleReference {
   /** A source id of the profile, or a standard named directly. */
   standard: string;
+  /** The clause in English: what every report and machine reader gets. */
   clause: string;
+  /** The clause in Chinese, for reports in Chinese (the profile's `clause: { en, zh-CN }`). */
+  clauseZh?: string;
   url?: string;
   /** false when the clause could not be checked against a public copy of the text. */
   verified: boolean;

@@ -44,7 +44,9 @@ export function translator(lang: Lang): Translator {
         const params = m.params
           ? Object.fromEntries(
               Object.entries(m.params).map(([k, v]): [string, string | number] => {
-                if (typeof v === 'object') return [k, depth < 4 ? render(v, depth + 1) : v.id];
+                // Bounded, as a report's messages are data; deep enough for a rule's explanation
+                // (finding → reasons → quantifier → reasons → fact → need → list of values).
+                if (typeof v === 'object') return [k, depth < 8 ? render(v, depth + 1) : v.id];
                 // "@id" names a phrase of the catalog (the older form of a message parameter); a
                 // value that names no phrase is data, shown exactly as it came.
                 if (typeof v === 'string' && v.startsWith('@')) {

@@ -81,6 +81,10 @@ const complianceDetails = {
         properties: {
           standard: { type: 'string', description: 'The source as the profile names it, e.g. "GB/T 22239-2019".' },
           clause: { type: 'string' },
+          clauseZh: {
+            type: 'string',
+            description: 'The clause in Chinese, when the profile gives it (optional; absent in older reports).',
+          },
           url: { type: 'string' },
           verified: { type: 'boolean', description: 'false: the clause could not be checked against a public text.' },
           note: { type: 'string' },

@@ -145,7 +145,7 @@ describe.skipIf(!available)('assess with the baseline profile against dnsmasq an
     expect(r.status).toBe('fail');
     const d = r.facts as { decidedBy: DecidedBy[]; why: Message };
     expect(whyText(d.why)).toMatch(
-      /endpoints\[cloud-files\]\.resolved\[0\]\.address = "127\.0\.0\.2"; needs inside \["127\.0\.0\.1\/32"\]/,
+      /endpoints\[cloud-files\]\.resolved\[0\]\.address is "127\.0\.0\.2" \(measured by dns on [^)]+\); the rule needs an address inside 127\.0\.0\.1\/32/,
     );
     expect(d.decidedBy).toEqual(
       expect.arrayContaining([

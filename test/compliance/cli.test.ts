@@ -67,6 +67,21 @@ describe('siteready profiles', () => {
     expect(r.stdout).toMatch(/严重程度/);
   });
 
+  it('cites clauses in Chinese where the profile gives them, in English otherwise', async () => {
+    const zh = await runCli(['profiles', 'baseline', '--lang', 'zh-CN']);
+    expect(zh.code).toBe(0);
+    expect(zh.stdout).toContain('条款: CIS Controls v8 保障措施 3.10 对传输中的敏感数据加密');
+    const en = await runCli(['profiles', 'baseline', '--lang', 'en']);
+    expect(en.stdout).toContain('references: CIS Controls v8 Safeguard 3.10 Encrypt Sensitive Data in Transit');
+    const json = JSON.parse((await runCli(['profiles', 'baseline', '--json'])).stdout) as {
+      rules: Array<{ references: Array<{ clause: string; clauseZh?: string }> }>;
+    };
+    expect(json.rules[0]!.references[0]).toMatchObject({
+      clause: 'Safeguard 3.10 Encrypt Sensitive Data in Transit',
+      clauseZh: '保障措施 3.10 对传输中的敏感数据加密',
+    });
+  });
+
   it('an unknown profile exits 2 with a suggestion', async () => {
     const r = await runCli(['profiles', 'finance-c']);
     expect(r.code).toBe(2);

@@ -3,7 +3,7 @@
 
 import type { ChalkInstance } from 'chalk';
 import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
-import { cm } from '../../compliance/messages.js';
+import { clauseIn, cm } from '../../compliance/messages.js';
 import { whyCatalogs } from '../../compliance/why.js';
 import { messageText } from './localize.js';
 import { factValue } from './fact-value.js';
@@ -20,7 +20,7 @@ interface Options {
   catalogs?: Record<string, Catalog>;
 }
 
-type Reference = Pick<RuleReference, 'standard' | 'clause'> & { verified?: boolean };
+type Reference = Pick<RuleReference, 'standard' | 'clause' | 'clauseZh'> & { verified?: boolean };
 type DecidedBy = ReportedFactUse;
 
 export function renderCompliance(report: Report, o: Options): string[] {
@@ -71,7 +71,7 @@ function ruleLines(r: ReportResult, o: Options, text: (id: string, p?: Record<st
       ? c.cyan(cm(o.lang, 'outcome_declared'))
       : paint(c, d.outcome, cm(o.lang, `outcome_${d.outcome}` as 'outcome_pass'));
   const title = text(`${id}.title`) ?? d.title;
-  const clause = d.references.map((x) => `${x.standard} ${x.clause}${x.verified === false ? '*' : ''}`).join('; ');
+  const clause = d.references.map((x) => `${x.standard} ${clauseIn(o.lang, x)}${x.verified === false ? '*' : ''}`).join('; ');
   const out = [`    ${pad(outcome, 13)} ${c.bold(d.rule)} ${title} ${c.dim(`[${translator(o.lang).t(`severity.${d.severity}`)}]`)}`];
   out.push(c.dim(`                  ${truncate(clause, o.width - 20)}`));
   if (d.outcome === 'fail' || d.outcome === 'not-evaluated') {

@@ -1,7 +1,7 @@
 // Compliance rules per profile: outcome, the clause each rule cites and what decided it (a line
 // of the site file, or a check's result on a target).
 
-import { cm } from '../../compliance/messages.js';
+import { clauseIn, cm } from '../../compliance/messages.js';
 import type { ReportedFactUse, RuleReference } from '../../compliance/types.js';
 import type { Report, ReportResult } from '../model.js';
 import { html, type SafeHtml } from './html-escape.js';
@@ -9,7 +9,7 @@ import { severityBadge } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
 import { factValue } from './fact-value.js';
 
-type Reference = Pick<RuleReference, 'standard' | 'clause'> & { verified?: boolean };
+type Reference = Pick<RuleReference, 'standard' | 'clause' | 'clauseZh'> & { verified?: boolean };
 type DecidedBy = ReportedFactUse;
 
 const ORDER = ['fail', 'not-evaluated', 'pass', 'not-applicable'];
@@ -68,7 +68,7 @@ function ruleRow(r: ReportResult, x: HtmlText): SafeHtml {
   <td><span class="mono small">${id}</span><br>${title}${fix ? html`<div class="fix small"><strong>${x.t('report.fix')}:</strong> ${fix}</div>` : ''}</td>
   <td>${severityBadge(x, d.severity)}</td>
   <td><span class="badge ${outcomeClass}">${outcome}</span></td>
-  <td class="small">${refs.map((ref, i) => html`${i ? html`<br>` : ''}${ref.standard} ${ref.clause}${ref.verified === false ? '*' : ''}`)}</td>
+  <td class="small">${refs.map((ref, i) => html`${i ? html`<br>` : ''}${ref.standard} ${clauseIn(x.lang, ref)}${ref.verified === false ? '*' : ''}`)}</td>
   <td class="small">${facts.slice(0, MAX_FACTS).map((u, i) => html`${i ? html`<br>` : ''}${describe(u, x)}`)}${facts.length > MAX_FACTS ? html`<br><span class="muted">+${facts.length - MAX_FACTS}</span>` : ''}</td>
 </tr>`;
 }

@@ -10,7 +10,7 @@ import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
 import { blockText, textBlock } from './blocks.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
 import { platformComparison } from './platforms.js';
-import { cm } from '../../compliance/messages.js';
+import { clauseIn, cm } from '../../compliance/messages.js';
 import { causesOf, causeView, classificationText, taskCounts } from './causes.js';
 
 const locCell = (l?: { file: string; line: number; column: number }) => (l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ');
@@ -269,7 +269,7 @@ interface RuleDetails {
   title: string;
   outcome: string;
   severity: string;
-  references: Array<{ standard: string; clause: string }>;
+  references: Array<{ standard: string; clause: string; clauseZh?: string }>;
   why?: string;
 }
 
@@ -320,7 +320,7 @@ function complianceSection(report: Report, x: ReportText, verbose: boolean): str
             mdCell(outcome),
             mdCode(d.rule),
             mdCell(t(`severity.${d.severity}`)),
-            mdCell(d.references.map((ref) => `${ref.standard} ${ref.clause}`).join('; ')),
+            mdCell(d.references.map((ref) => `${ref.standard} ${clauseIn(x.tr.lang, ref)}`).join('; ')),
             mdCell(message),
             mdCell(fix),
             l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ',
