@@ -1,4 +1,4 @@
-// What the tls check measures, as plain data (facts version 1): the raw-hello scan, the finished
+// What the tls check measures, as plain data (facts version 2): the raw-hello scan, the finished
 // handshake's certificate and the HSTS answer, exactly as found — no grade, no rule verdicts:
 // the judge derives those, so a saved report can be graded again against other rule sets.
 
@@ -75,6 +75,13 @@ export interface TlsFacts extends Partial<TlsScanFacts> {
   reason?: 'proxy-only';
   /** The address audited (the host's first). */
   address?: string;
+  /**
+   * The server audited: route, address:port and server name ("direct 10.0.0.5:443 chat.example.com").
+   * Endpoints with the same one share one audit per run, and the same facts but their own host.
+   */
+  auditKey?: string;
+  /** The endpoint whose result carries this server's audit, when it is another one (version 2). */
+  sameServerAs?: string;
   /** SNI sent; absent for IP literals. */
   serverName?: string;
   /** TCP connect deadline of each probe, ms. */
@@ -274,6 +281,8 @@ export const factsSchema = {
     answeredBy: { const: 'proxy-suspected' },
     reason: { const: 'proxy-only' },
     address: { type: 'string' },
+    auditKey: { type: 'string' },
+    sameServerAs: { type: 'string' },
     serverName: { type: 'string' },
     connectTimeoutMs: { type: 'number', minimum: 0 },
     probeTimeoutMs: { type: 'number', minimum: 0 },

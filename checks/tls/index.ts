@@ -108,7 +108,7 @@ export default defineCheck<TlsOptions, TlsFacts>({
       hsts: true,
     },
   },
-  facts: { version: 1, schema: factsSchema },
+  facts: { version: 2, schema: factsSchema },
   messages,
   explain(lang) {
     const l = lang === 'zh-CN' ? 'zh-CN' : 'en';

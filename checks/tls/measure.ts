@@ -6,7 +6,7 @@
 // endpoint not audited, which is a fact too.
 
 import { isIP } from 'node:net';
-import type { Endpoint, MeasureContext, Target } from '../../src/plugin-api.js';
+import { defineArtifact, type Endpoint, type MeasureContext, type Target } from '../../src/plugin-api.js';
 import { PathError, connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf } from '../../src/net/path-messages.js';
@@ -19,6 +19,44 @@ import { fetchHsts } from '../../src/tls/hsts.js';
 import type { CertificateFacts, TlsScan } from '../../src/tls/types.js';
 import type { NotAuditedReason, TlsFacts } from './facts.js';
 import { HTTP_PROTOCOLS, type TlsOptions } from './judge.js';
+
+/**
+ * One audit of one server: the scan, the finished handshake and the HSTS answer of an address and
+ * port, for one server name, along one route. Every endpoint on that server gets the same answers,
+ * so the run audits it once and each endpoint's result is the shared audit's facts plus its own.
+ */
+interface AuditInput {
+  /** The context of the task that asks first: the audit runs under its deadline. */
+  ctx: MeasureContext<TlsOptions>;
+  ep: Endpoint;
+  route: Route;
+  address: string;
+  serverName?: string;
+  ca: string[];
+  /** Whether to ask for HSTS (https and wss endpoints): part of the key, as it changes what is sent. */
+  hsts: boolean;
+  /** The server: route, address:port and server name, as the facts name it. */
+  server: string;
+}
+
+interface Audit {
+  /** The endpoint whose task ran the audit; the others' results say they share it. */
+  owner: string;
+  facts: Omit<TlsFacts, 'host' | 'auditKey' | 'sameServerAs'>;
+}
+
+const tlsAudit = defineArtifact<AuditInput, Audit>({
+  id: 'tls-audit',
+  key: ({ ctx: { options: o }, server, ca, hsts }) =>
+    [server, ca.join(','), hsts, o.connectTimeoutMs, o.probeTimeoutMs, o.concurrency, o.proxyConcurrency].join('|'),
+  compute: async (_actx, input) => ({ owner: input.ep.name, facts: await audit(input) }),
+});
+
+/** route address:port [server name]: what decides which audit an endpoint shares. */
+function serverOf(route: Route, address: string, port: number, serverName: string | undefined): string {
+  const via = route.path === 'proxy' ? `proxy ${route.proxy.label}` : 'direct';
+  return `${via} ${address.includes(':') ? `[${address}]` : address}:${port}${serverName ? ` ${serverName}` : ''}`;
+}
 
 export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target): Promise<TlsFacts> {
   const ep: Endpoint = target.endpoint!;
@@ -34,13 +72,9 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
     throw err;
   }
   let address: string;
-  let tunnel: TunnelConnector | undefined;
-  let via: Pick<TlsFacts, 'path' | 'proxy' | 'proxySource'> = { path: 'direct' };
   if (route.path === 'proxy') {
     // The proxy resolves the name; the audit asks it for host:port, so `address` is the host.
     address = ep.host;
-    tunnel = tunnelConnector(ctx, route.proxy, { host: ep.host, port: ep.port }, ctx.options.proxyConcurrency);
-    via = { path: 'proxy', proxy: route.proxy.label, proxySource: route.proxy.source };
   } else {
     try {
       address = (await lookupOnce(ctx, ep.host)).addresses[0]!.address;
@@ -51,6 +85,26 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
   }
   const tlsConf = (ep.extra.tls ?? {}) as { serverName?: string };
   const serverName = tlsConf.serverName ?? (isIP(ep.host) ? undefined : ep.host);
+  const server = serverOf(route, address, ep.port, serverName);
+  const ca = await extraCaPems(ctx, ep);
+  const hsts = ctx.options.hsts && HTTP_PROTOCOLS.has(ep.protocol);
+  const shared = await ctx.use(tlsAudit, { ctx, ep, route, address, ...(serverName ? { serverName } : {}), ca, hsts, server });
+  return {
+    ...shared.facts,
+    host: ep.host,
+    auditKey: server,
+    ...(shared.owner !== ep.name ? { sameServerAs: shared.owner } : {}),
+  };
+}
+
+async function audit({ ctx, ep, route, address, serverName, ca, hsts: wantHsts }: AuditInput): Promise<Audit['facts']> {
+  const base = { port: ep.port, connectTimeoutMs: ctx.options.connectTimeoutMs, probeTimeoutMs: ctx.options.probeTimeoutMs };
+  let tunnel: TunnelConnector | undefined;
+  let via: Pick<TlsFacts, 'path' | 'proxy' | 'proxySource'> = { path: 'direct' };
+  if (route.path === 'proxy') {
+    tunnel = tunnelConnector(ctx, route.proxy, { host: ep.host, port: ep.port }, ctx.options.proxyConcurrency);
+    via = { path: 'proxy', proxy: route.proxy.label, proxySource: route.proxy.source };
+  }
   const auditTarget = {
     host: ep.host,
     port: ep.port,
@@ -58,7 +112,6 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
     ...(serverName ? { serverName } : {}),
     ...(tunnel ? { connect: tunnel.connect } : {}),
   };
-  const ca = await extraCaPems(ctx, ep);
   // The scan, the finished handshake and the HTTPS request share the deadline; the last two
   // are single connections and run beside the scan's probes.
   const budget = Math.max(500, ctx.remainingMs() - Math.min(2000, ctx.remainingMs() * 0.1));
@@ -84,7 +137,7 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
       connectTimeoutMs: ctx.options.connectTimeoutMs,
       ca,
     }).catch((err: unknown) => err),
-    ctx.options.hsts && HTTP_PROTOCOLS.has(ep.protocol)
+    wantHsts
       ? fetchHsts(auditTarget, { signal, timeoutMs: Math.min(budget, 10_000), connectTimeoutMs: ctx.options.connectTimeoutMs, ca }).catch(
           () => undefined,
         )

@@ -28,6 +28,8 @@ export function presentTls(facts: TlsFacts, { target, judgement }: PresentContex
   const a = assess(facts, sets, target.endpoint?.protocol);
   const errors = errorTable(facts);
   if (!a) return errors ? [errors] : [];
+  // Another endpoint's result shows this server's audit in full; this one names it and its grade.
+  if (facts.sameServerAs) return [sharedAudit(facts, a)];
   return [
     summary(facts, a),
     matrix(facts),
@@ -66,6 +68,20 @@ function summary(facts: TlsFacts, { grade }: Assessment): KeyValueBlock {
         : []),
       ...(facts.answeredBy === 'proxy-suspected' ? [{ label: m('tls.label.answered-by'), value: m('tls.value.proxy-suspected') }] : []),
       { label: m('tls.label.hellos'), value: m('tls.value.hellos', { probes: facts.probes ?? 0, ms: facts.durationMs ?? 0 }) },
+    ],
+  };
+}
+
+function sharedAudit(facts: TlsFacts, a: Assessment): KeyValueBlock {
+  const full = summary(facts, a);
+  return {
+    kind: 'key-value',
+    title: m('tls.block.audit'),
+    items: [
+      full.items[0]!,
+      { label: m('tls.label.shared-audit'), value: m('tls.value.same-server', { endpoint: facts.sameServerAs ?? '' }) },
+      { label: m('tls.label.server'), value: facts.auditKey ?? `${facts.address ?? facts.host}:${facts.port}` },
+      { label: m('tls.label.hsts'), value: hsts(facts) },
     ],
   };
 }

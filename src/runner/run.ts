@@ -97,25 +97,35 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskRe
   // Every task and artifact listens to the run's signal; that is by design, not a leak.
   setMaxListeners(0, runSignal);
 
-  const artifacts = new Map<string, Promise<unknown>>();
+  const artifacts = new Map<string, { value: Promise<unknown>; owner: AbortSignal }>();
   const disposers: Array<() => Promise<void>> = [];
   // The task that first asks for an artifact computes it under its own deadline as well as the
   // run's: a measurement must not outlive the task that started it and overlap the next one.
+  // Every task that asks while it is in flight awaits the same promise. When the computing task
+  // ends first (its deadline, its abort), the computation stops with it; a task still waiting then
+  // computes the artifact again under its own deadline, rather than inheriting another task's end.
   const artifact = <T>(
     key: string,
     compute: (signal: AbortSignal) => Promise<T>,
     dispose: ((v: T) => Promise<void> | void) | undefined,
     taskSignal: AbortSignal,
   ): Promise<T> => {
-    let p = artifacts.get(key) as Promise<T> | undefined;
-    if (!p) {
-      const signal = AbortSignal.any([runSignal, taskSignal]);
-      setMaxListeners(0, signal);
-      p = Promise.resolve().then(() => compute(signal));
-      p.catch(() => undefined); // observed by every task that awaits it
-      if (dispose) disposers.push(() => p!.then((v) => dispose(v)).catch(() => undefined));
-      artifacts.set(key, p);
+    const entry = artifacts.get(key);
+    if (entry) {
+      if (entry.owner === taskSignal) return entry.value as Promise<T>;
+      return (entry.value as Promise<T>).catch((err: unknown) => {
+        const ownerEnded = entry.owner.aborted && !runSignal.aborted;
+        if (!ownerEnded || taskSignal.aborted) throw err;
+        if (artifacts.get(key) === entry) artifacts.delete(key);
+        return artifact(key, compute, dispose, taskSignal);
+      });
     }
+    const signal = AbortSignal.any([runSignal, taskSignal]);
+    setMaxListeners(0, signal);
+    const p = Promise.resolve().then(() => compute(signal));
+    p.catch(() => undefined); // observed by every task that awaits it
+    if (dispose) disposers.push(() => p.then((v) => dispose(v)).catch(() => undefined));
+    artifacts.set(key, { value: p, owner: taskSignal });
     return p;
   };
 

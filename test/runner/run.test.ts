@@ -170,4 +170,28 @@ describe('artifact lifetime', () => {
     await runPlan(planAssessment(site, [c]), { concurrency: 1 });
     expect(aborted).toBe(true);
   });
+
+  it('shares one in-flight computation, and computes again for a task still waiting when the first one ends', async () => {
+    const { site } = loadSite();
+    let computes = 0;
+    const measurement = (ctx: Parameters<NonNullable<CheckDefinition['run']>>[0]) =>
+      ctx.artifact('measurement', async (signal) => {
+        computes++;
+        await sleep(300, signal);
+        return { status: 'pass' as const, score: 1 };
+      });
+    const short = check('acme/short', measurement, { meta: meta('acme/short', { timeoutMs: 100 }) });
+    const long = check('acme/long', measurement, { meta: meta('acme/long', { timeoutMs: 5000 }) });
+    const plan = planAssessment(site, [short, long]);
+    const t0 = performance.now();
+    const results = await runPlan(plan, { concurrency: 16 });
+    const byCheck = (id: string) => results.filter((r) => r.check === id);
+    expect(byCheck('acme/short').every((r) => r.status === 'error')).toBe(true);
+    expect(byCheck('acme/long').length).toBeGreaterThan(0);
+    expect(byCheck('acme/long').every((r) => r.status === 'pass')).toBe(true);
+    // Each computation stopped with the short task that started it; the long tasks shared one more, not one each.
+    expect(computes).toBeGreaterThanOrEqual(2);
+    expect(computes).toBeLessThanOrEqual(byCheck('acme/short').length + 1);
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
 });
