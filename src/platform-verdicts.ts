@@ -6,8 +6,8 @@
 import { isMeasuredCheck, type CheckMeta } from './plugin-api.js';
 import type { EndpointOrigin } from './platforms/expand.js';
 import { summarizeCatalog } from './platforms/summary.js';
-import type { ReportPlatform } from './report/model.js';
-import { judgeFacts } from './runner/judge.js';
+import { reportBlocker, type ReportPlatform } from './report/model.js';
+import { judgeFacts, withVerdict } from './runner/judge.js';
 import type { Task } from './runner/plan.js';
 import type { TaskResult } from './runner/run.js';
 import type { LoadedCheck } from './runner/registry.js';
@@ -43,7 +43,7 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
         continue;
       }
       const verdict = judgeFacts(def, structuredClone(r.facts), { options: task.options, site: judgedSite, target: task.target });
-      mine.push({ ...r, status: verdict.status, score: verdict.score, measurements: verdict.measurements, findings: verdict.findings });
+      mine.push(withVerdict(r, verdict));
     }
     const { waived } = applyWaivers(mine, site.compliance.waivers, now);
     const scored = scoreResults(mine, metas, new Set(waived.keys()));
@@ -70,15 +70,8 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
       // What tells platforms apart comes first: blockers on this platform's own endpoints.
       blockers: [...own, ...scored.blockers.filter((b) => !own.includes(b))].slice(0, BLOCKERS_SHOWN).map((b) => {
         const f = resultOf.get(b.resultKey)!.findings[b.findingIndex]!;
-        return {
-          check: b.check,
-          target: b.target,
-          category: b.category,
-          severity: b.severity,
-          finding: f.id,
-          message: f.message,
-          own: own.includes(b),
-        };
+        const { location: _where, ...blocker } = reportBlocker(b, f);
+        return { ...blocker, message: f.message, own: own.includes(b) };
       }),
     };
   });

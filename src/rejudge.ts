@@ -14,7 +14,7 @@ import { isMeasuredCheck, type MeasuredCheck } from './plugin-api.js';
 import { buildReport, type Report, type ReportResult } from './report/model.js';
 import { planAssessment } from './runner/plan.js';
 import { platformVerdicts } from './platform-verdicts.js';
-import { judgeFacts } from './runner/judge.js';
+import { judgeFacts, withVerdict } from './runner/judge.js';
 import { allChecks } from './runner/registry.js';
 import type { TaskResult } from './runner/run.js';
 import { evaluateGate, hasGate, type GateOptions } from './report/gate.js';
@@ -142,19 +142,7 @@ export async function rejudgeReport(
       continue;
     }
     const verdict = judgeFacts(def, structuredClone(old.facts), { options: task.options, site, target: task.target });
-    const { error: _old, blocks: _shown, classification: _c, path: _p, reason: _r, ...rest } = kept;
-    results.push({
-      ...rest,
-      status: verdict.status,
-      score: verdict.score,
-      measurements: verdict.measurements,
-      findings: verdict.findings,
-      ...(verdict.classification ? { classification: verdict.classification } : {}),
-      ...(verdict.path ? { path: verdict.path } : {}),
-      ...(verdict.reason ? { reason: verdict.reason } : {}),
-      ...(verdict.blocks ? { blocks: verdict.blocks } : {}),
-      ...(verdict.error ? { error: verdict.error } : {}),
-    });
+    results.push(withVerdict(kept, verdict));
   }
 
   const profiles = site.compliance.profiles.length ? loadSiteProfiles(site, dir) : [];

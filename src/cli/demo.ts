@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { planSite } from '../assess.js';
 import { LAB_ZONE, startDemoLab, type DemoLab } from '../lab/demo-lab.js';
-import { fillParameters } from '../platforms/expand.js';
+import { fillParameters, probeHostOf } from '../platforms/expand.js';
 import type { PlatformCatalog } from '../platforms/types.js';
 import { readShippedCatalog } from '../site/catalogs.js';
 import type { PortMap } from '../site/presets.js';
@@ -46,10 +46,7 @@ export async function demoCommand(flags: OutputFlags & { reportFile?: string; pl
 function catalogHosts(shipped: PlatformCatalog, parameters: Record<string, string>): string[] {
   const { catalog } = fillParameters(shipped, parameters);
   return [
-    ...catalog.endpoints.flatMap((e) => [
-      e.probeHost ?? e.hosts.find((h) => !h.startsWith('*.'))!,
-      ...(e.websocket ? [new URL(e.websocket).hostname] : []),
-    ]),
+    ...catalog.endpoints.flatMap((e) => [probeHostOf(e), ...(e.websocket ? [new URL(e.websocket).hostname] : [])]),
     ...(catalog.relays ?? []).map((r) => r.host),
   ];
 }

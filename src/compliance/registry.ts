@@ -2,7 +2,7 @@
 // others from paths relative to the site file. Also checks that compliance waivers name a
 // profile and rule that exist, since the planner only knows checks.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, type Diagnostic } from '../errors.js';
@@ -11,6 +11,7 @@ import { didYouMean } from '../util/suggest.js';
 import { packageRoot } from '../version.js';
 import { loadProfileFile } from './load-profile.js';
 import type { Profile } from './types.js';
+import { yamlIdsIn } from '../util/yaml-ids.js';
 
 export const COMPLIANCE_CHECK_ID = 'compliance';
 
@@ -19,12 +20,7 @@ export function shippedProfileDir(): string {
 }
 
 export function shippedProfileIds(): string[] {
-  const dir = shippedProfileDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length))
-    .sort();
+  return yamlIdsIn(shippedProfileDir());
 }
 
 export function isProfilePath(name: string): boolean {

@@ -67,7 +67,8 @@ export function fillParameters(catalog: PlatformCatalog, values: Record<string, 
   return { catalog: filled, missing: [...missing] };
 }
 
-function probeHostOf(e: CatalogEndpoint): string {
+/** The concrete name probed for an endpoint: its probe host, else its first name that is no wildcard. */
+export function probeHostOf(e: CatalogEndpoint): string {
   return e.probeHost ?? e.hosts.find((h) => !h.startsWith('*.'))!;
 }
 

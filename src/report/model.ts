@@ -287,17 +287,7 @@ export function buildReport(input: BuildReportInput): Report {
   }));
 
   const byKey = new Map(results.map((r, i) => [r.key, reportResults[i]!]));
-  const toReport = (b: Blocker): ReportBlocker => {
-    const f = byKey.get(b.resultKey)!.findings[b.findingIndex]!;
-    return {
-      check: b.check,
-      target: b.target,
-      category: b.category,
-      severity: b.severity,
-      finding: f.id,
-      ...(f.location ? { location: f.location } : {}),
-    };
-  };
+  const toReport = (b: Blocker): ReportBlocker => reportBlocker(b, byKey.get(b.resultKey)!.findings[b.findingIndex]!);
   const blockers = scored.blockers.map(toReport);
   const risks = scored.risks.map(toReport);
   const causes: ReportCause[] = groupCauses(results, new Set(waived.keys())).map((c) => {
@@ -401,4 +391,16 @@ function declaredShare(
   if (!cat || !own || !total || !checkWeight || !scoredRules) return { rules: rules.length, passed, points: 0 };
   const points = 100 * (cat.weight / total) * (own.weight / checkWeight) * (passed / scoredRules);
   return { rules: rules.length, passed, points: Math.round(points * 10) / 10 };
+}
+
+/** A scored blocker or risk as the report lists it: where, how severe, and which finding. */
+export function reportBlocker(b: Blocker, f: { id: string; location?: SourceLocation }): ReportBlocker {
+  return {
+    check: b.check,
+    target: b.target,
+    category: b.category,
+    severity: b.severity,
+    finding: f.id,
+    ...(f.location ? { location: f.location } : {}),
+  };
 }

@@ -6,6 +6,7 @@
 import { errorMessage } from '../errors.js';
 import type { Block, Finding, JudgeContext, Judgement, MeasuredCheck, Measurement, Site, Status, Target } from '../plugin-api.js';
 import { SEVERITIES, statusOf } from '../plugin-api.js';
+import type { TaskResult } from './run.js';
 
 export interface Verdict {
   status: Status;
@@ -93,5 +94,22 @@ export function judgeFacts<O, F>(def: MeasuredCheck<O, F>, facts: F, ctx: { opti
     findings: placeFindings(judgement.findings ?? [], ctx.target),
     ...(blocks?.length ? { blocks } : {}),
     ...(judgement.error !== undefined ? { error: { kind: 'not-measured' as const, message: judgement.error } } : {}),
+  };
+}
+
+/** A result judged again: the verdict's fields replace the old ones; what the verdict does not say is dropped. */
+export function withVerdict(result: TaskResult, verdict: Verdict): TaskResult {
+  const { error: _e, blocks: _b, classification: _c, path: _p, reason: _r, ...rest } = result;
+  return {
+    ...rest,
+    status: verdict.status,
+    score: verdict.score,
+    measurements: verdict.measurements,
+    findings: verdict.findings,
+    ...(verdict.classification ? { classification: verdict.classification } : {}),
+    ...(verdict.path ? { path: verdict.path } : {}),
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+    ...(verdict.blocks ? { blocks: verdict.blocks } : {}),
+    ...(verdict.error ? { error: verdict.error } : {}),
   };
 }

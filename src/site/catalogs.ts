@@ -2,7 +2,7 @@
 // against the catalog schema and its own consistency rules. A catalog that fails is a
 // configuration error naming the catalog file, never a half-expanded site.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -14,6 +14,7 @@ import type { PlatformCatalog } from '../platforms/types.js';
 import { didYouMean } from '../util/suggest.js';
 import { packageRoot } from '../version.js';
 import { usePrecompiled, validateAgainst } from './validate.js';
+import { yamlIdsIn } from '../util/yaml-ids.js';
 
 usePrecompiled(catalogSchema, 'catalog-validator.cjs');
 
@@ -22,12 +23,7 @@ export function shippedCatalogDir(): string {
 }
 
 export function shippedCatalogIds(): string[] {
-  const dir = shippedCatalogDir();
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length))
-    .sort();
+  return yamlIdsIn(shippedCatalogDir());
 }
 
 /** Problems of a parsed catalog (schema, then consistency), as "pointer: message" lines. */
