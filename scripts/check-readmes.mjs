@@ -11,6 +11,9 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** "Proxy lets…" → "proxy lets…", but "TLS", "QoS" and "WebSocket" keep their capitals. */
+const lowerFirst = (s) => (/^[A-Z][^\sA-Z]*(\s|$)/.test(s) ? `${s.charAt(0).toLowerCase()}${s.slice(1)}` : s);
+
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const BEGIN = "<!-- header: generated from the check's definition by scripts/check-readmes.mjs; edit the code, then run it -->";
 const END = '<!-- end of generated header -->';
@@ -29,7 +32,7 @@ export function header(def) {
   const props = def.inputs?.schema?.properties ?? {};
   const facts = typeof def.measure === 'function' ? ` · **facts** version ${def.facts.version}` : '';
   const lines = [
-    `# ${m.id} — ${m.title.charAt(0).toLowerCase()}${m.title.slice(1)}`,
+    `# ${m.id} — ${lowerFirst(m.title)}`,
     '',
     BEGIN,
     `**Category** ${m.category} · **failure severity** ${m.severity} · **weight** ${m.weight} · **deadline** ${m.timeoutMs ? seconds(m.timeoutMs) : '15 s'}${def.deadlineMs ? ' (or as its options make it)' : ''}${m.exclusive ? ` · **exclusive** group \`${m.exclusive}\`` : ''}${m.optIn ? ' · **opt-in**' : ''}${facts}`,

@@ -7,7 +7,7 @@
 export * from './plugin-api.js';
 
 // Routes and proxies: which path an endpoint takes (direct, proxy, PAC), and a CONNECT tunnel.
-export { routeFor, openTunnel, type Route, type ProxyServer, type Tunnel } from './net/proxy.js';
+export { routeFor, openTunnel, serverLabel, type Route, type ProxyServer, type Tunnel } from './net/proxy.js';
 export { opener, type OpenTarget, type Opened } from './net/route-connect.js';
 
 // DNS, memoised per run; TCP and TLS dialling with phase-aware errors.

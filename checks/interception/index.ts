@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   commonOptions,
+  defineArtifact,
   defineCheck,
   endpointTargets,
   type Block,
@@ -25,8 +26,11 @@ import {
   reachMessages,
   type EndpointTls,
   type ReachFacts,
+  type Reaching,
 } from '../../src/net/reach.js';
 import { opener, type OpenTarget, type Opened } from '../../src/net/route-connect.js';
+import { serverLabel } from '../../src/net/proxy.js';
+import { trustKey } from '../../src/net/shared.js';
 import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/tls/cert-chain.js';
 
 const messages = {
@@ -55,6 +59,9 @@ const messages = {
     'interception.direct.issuer': 'Direct path: leaf issuer',
     'interception.direct.spki': 'Direct path: leaf SPKI pin',
     'interception.direct.failure': 'Direct path: failed',
+    'interception.label.shared': 'Chain',
+    'interception.label.server': 'Server',
+    'interception.value.same-server': 'same server as {endpoint}: see its chain',
   },
   'zh-CN': {
     ...pathMessages['zh-CN'],
@@ -79,6 +86,9 @@ const messages = {
     'interception.direct.issuer': '直连路径：叶证书签发者',
     'interception.direct.spki': '直连路径：叶证书 SPKI 固定值',
     'interception.direct.failure': '直连路径：失败',
+    'interception.label.shared': '证书链',
+    'interception.label.server': '服务器',
+    'interception.value.same-server': '与 {endpoint} 是同一服务器：见其证书链',
   },
 };
 
@@ -104,6 +114,10 @@ export interface InterceptionFacts extends ReachFacts {
   direct?: { leafIssuer?: string; spkiSha256?: string };
   /** Through a proxy, with compareDirect: why the direct path presented nothing. */
   directFailure?: PathFailure;
+  /** The server the chain was fetched from: route, host:port and server name. */
+  auditKey?: string;
+  /** The endpoint whose result fetched this server's chain, when it is another one. */
+  sameServerAs?: string;
 }
 
 const certSchema = {
@@ -139,6 +153,8 @@ const factsSchema = {
     },
     direct: { type: 'object', properties: { leafIssuer: { type: 'string' }, spkiSha256: { type: 'string' } } },
     directFailure: pathFailureSchema,
+    auditKey: { type: 'string' },
+    sameServerAs: { type: 'string' },
   },
 } as const;
 
@@ -196,13 +212,14 @@ export default defineCheck<Options, InterceptionFacts>({
     const ep = target.endpoint!;
     const servername = expectations(ep).serverName ?? (isIP(ep.host) ? undefined : ep.host);
     const base = { host: ep.host, port: ep.port, ...(servername ? { servername } : {}) };
-    const got = await reach(ctx, ep, ctx.options.connectTimeoutMs, async ({ route, open, tls, connectTimeoutMs }) => {
-      const chain = await look(open, ep, servername, tls);
-      if (route.path !== 'proxy' || !ctx.options.compareDirect) return { chain };
-      return { chain, ...(await lookDirect(ctx, ep, servername, tls, connectTimeoutMs)) };
+    const got = await reach(ctx, ep, ctx.options.connectTimeoutMs, async (reaching) => {
+      const server = serverLabel(reaching.route, ep.host, ep.port, servername);
+      const key = [server, trustKey(ctx, ep), ctx.options.compareDirect].join('|');
+      const shared = await ctx.use(chainFetch, { key, ctx, ep, servername, reaching });
+      return { ...shared.value, server, owner: shared.owner };
     });
     if (!got.value) return { ...got.facts, ...base };
-    const { chain, direct, directFailure } = got.value;
+    const { chain, direct, directFailure, server, owner } = got.value;
     const differs = Boolean(direct?.spkiSha256 && chain.certs[0] && direct.spkiSha256 !== chain.certs[0].spkiSha256);
     return {
       ...got.facts,
@@ -211,6 +228,8 @@ export default defineCheck<Options, InterceptionFacts>({
       chain,
       ...(direct ? { direct } : {}),
       ...(directFailure ? { directFailure } : {}),
+      auditKey: server,
+      ...(owner !== ep.name ? { sameServerAs: owner } : {}),
     };
   },
 
@@ -291,6 +310,25 @@ export default defineCheck<Options, InterceptionFacts>({
   present(facts) {
     const blocks: Block[] = [];
     const chain = facts.chain;
+    // Another endpoint's result lists this server's chain in full; this one names it and its leaf.
+    if (chain && facts.sameServerAs) {
+      return [
+        {
+          kind: 'key-value',
+          title: { id: 'interception.block.chain' },
+          items: [
+            {
+              label: { id: 'interception.label.shared' },
+              value: { id: 'interception.value.same-server', params: { endpoint: facts.sameServerAs } },
+            },
+            { label: { id: 'interception.label.server' }, value: facts.auditKey ?? `${facts.host}:${facts.port}` },
+            { label: { id: 'interception.col.issuer' }, value: chain.certs[0]?.issuer ?? null },
+            { label: { id: 'interception.col.spki' }, value: chain.certs[0]?.spkiSha256 ?? null },
+            { label: { id: 'reach.tls.authorized' }, value: chain.authorized },
+          ],
+        },
+      ];
+    }
     if (chain?.certs.length) {
       blocks.push({
         kind: 'table',
@@ -323,6 +361,36 @@ export default defineCheck<Options, InterceptionFacts>({
     blocks.push(connection);
     if (facts.failure) blocks.push(failureBlock(facts.failure));
     return blocks;
+  },
+});
+
+interface ChainFetch {
+  /** Route, server, trust and whether the direct path is compared: what decides the answer. */
+  key: string;
+  /** The task that asks first: the fetch runs under its deadline. */
+  ctx: MeasureContext<Options>;
+  ep: Endpoint;
+  servername: string | undefined;
+  reaching: Reaching;
+}
+
+interface Fetched {
+  chain: PresentedChain;
+  direct?: InterceptionFacts['direct'];
+  directFailure?: PathFailure;
+}
+
+/**
+ * One chain per server and route: every endpoint on it is presented the same certificates, so the
+ * run fetches them once and each endpoint is judged on them against its own expectations.
+ */
+const chainFetch = defineArtifact<ChainFetch, { owner: string; value: Fetched }>({
+  id: 'interception-chain',
+  key: ({ key }) => key,
+  compute: async (_actx, { ctx, ep, servername, reaching: { route, open, tls, connectTimeoutMs } }) => {
+    const chain = await look(open, ep, servername, tls);
+    if (route.path !== 'proxy' || !ctx.options.compareDirect) return { owner: ep.name, value: { chain } };
+    return { owner: ep.name, value: { chain, ...(await lookDirect(ctx, ep, servername, tls, connectTimeoutMs)) } };
   },
 });
 

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
   commonOptions,
+  defineArtifact,
   defineCheck,
   endpointTargets,
   dial,
@@ -21,10 +22,12 @@ import {
   pathMessages,
   round,
   routeFor,
+  serverLabel,
   timingScore,
   unreachableSeverity,
   type Block,
   type Classification,
+  type Endpoint,
   type Finding,
   type MeasureContext,
   type PathFailure,
@@ -107,6 +110,10 @@ export interface TcpFacts {
   viaProxy?: TcpPath;
   /** When the first handshake was slower than `slowMs`, the two more taken (best of three counts). */
   retriesMs?: number[];
+  /** The server connected to: route and host:port. Endpoints on it share one measurement per run. */
+  auditKey?: string;
+  /** The endpoint whose task measured this server, when it is another one. */
+  sameServerAs?: string;
 }
 
 const attemptSchema = {
@@ -142,6 +149,8 @@ const factsSchema = {
     direct: pathSchema,
     viaProxy: pathSchema,
     retriesMs: { type: 'array', items: { type: 'number' } },
+    auditKey: { type: 'string' },
+    sameServerAs: { type: 'string' },
   },
 } as const;
 
@@ -208,23 +217,16 @@ export default defineCheck<Options, TcpFacts>({
     if (route instanceof PathError) {
       return { ...base, classification: route.classification, path: 'proxy', routeFailure: pathFailureOf(route) };
     }
-    // The direct path is always tried; through a proxy, the CONNECT tunnel is the path that counts.
-    const direct = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
-    const viaProxy = route.path === 'proxy' ? await proxyPath(ctx, route, ep.host, ep.port, connectTimeoutMs) : undefined;
-    const facts: TcpFacts = {
+    // Every endpoint on this host, port and route gets the same answers: one measurement per run.
+    const auditKey = serverLabel(route, ep.host, ep.port, undefined);
+    const shared = await ctx.use(connects, { key: `${auditKey}|${connectTimeoutMs}`, ctx, ep, route, connectTimeoutMs });
+    return {
       ...base,
-      classification: (viaProxy ?? direct).classification,
+      ...shared.facts,
       ...pathDetails(route),
-      direct,
-      ...(viaProxy ? { viaProxy } : {}),
+      auditKey,
+      ...(shared.owner !== ep.name ? { sameServerAs: shared.owner } : {}),
     };
-    if (!viaProxy && direct.classification === 'ok' && (direct.connectMs ?? 0) > ctx.options.slowMs) {
-      // One slow handshake can be local scheduling noise: like ping's "min", the best of three counts.
-      const again = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
-      const third = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
-      facts.retriesMs = [again.connectMs, third.connectMs].filter((x): x is number => x !== undefined);
-    }
-    return facts;
   },
 
   judge(facts, { options, threshold, target }) {
@@ -378,6 +380,35 @@ function resetAttempt(address: string, port: number): { fact: TcpAttempt; failur
   );
   return { fact: { address, classification: pe.classification, code: RESET_AFTER_ACCEPT }, failure: pathFailureOf(pe) };
 }
+
+interface ConnectsInput {
+  key: string;
+  /** The task that asks first: the connects run under its deadline. */
+  ctx: MeasureContext<Options>;
+  ep: Endpoint;
+  route: Route;
+  connectTimeoutMs: number;
+}
+
+type Connects = Pick<TcpFacts, 'classification' | 'direct' | 'viaProxy' | 'retriesMs'>;
+
+const connects = defineArtifact<ConnectsInput, { owner: string; facts: Connects }>({
+  id: 'tcp-connects',
+  key: ({ key }) => key,
+  compute: async (_actx, { ctx, ep, route, connectTimeoutMs }) => {
+    // The direct path is always tried; through a proxy, the CONNECT tunnel is the path that counts.
+    const direct = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
+    const viaProxy = route.path === 'proxy' ? await proxyPath(ctx, route, ep.host, ep.port, connectTimeoutMs) : undefined;
+    const facts: Connects = { classification: (viaProxy ?? direct).classification, direct, ...(viaProxy ? { viaProxy } : {}) };
+    if (!viaProxy && direct.classification === 'ok' && (direct.connectMs ?? 0) > ctx.options.slowMs) {
+      // One slow handshake can be local scheduling noise: like ping's "min", the best of three counts.
+      const again = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
+      const third = await directPath(ctx, ep.host, ep.port, connectTimeoutMs);
+      facts.retriesMs = [again.connectMs, third.connectMs].filter((x): x is number => x !== undefined);
+    }
+    return { owner: ep.name, facts };
+  },
+});
 
 /**
  * How long an open connection is watched for a reset before it counts as open: about one round trip

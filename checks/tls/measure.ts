@@ -10,7 +10,7 @@ import { defineArtifact, type Endpoint, type MeasureContext, type Target } from 
 import { PathError, connectFailure } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf } from '../../src/net/path-messages.js';
-import { routeFor, type Route } from '../../src/net/proxy.js';
+import { routeFor, serverLabel, type Route } from '../../src/net/proxy.js';
 import { extraCaPems, lookupOnce } from '../../src/net/shared.js';
 import { CertificateUnreadableError, inspectCertificate } from '../../src/tls/certificate.js';
 import { tunnelConnector, type TunnelConnector } from '../../src/tls/connector.js';
@@ -52,12 +52,6 @@ const tlsAudit = defineArtifact<AuditInput, Audit>({
   compute: async (_actx, input) => ({ owner: input.ep.name, facts: await audit(input) }),
 });
 
-/** route address:port [server name]: what decides which audit an endpoint shares. */
-function serverOf(route: Route, address: string, port: number, serverName: string | undefined): string {
-  const via = route.path === 'proxy' ? `proxy ${route.proxy.label}` : 'direct';
-  return `${via} ${address.includes(':') ? `[${address}]` : address}:${port}${serverName ? ` ${serverName}` : ''}`;
-}
-
 export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target): Promise<TlsFacts> {
   const ep: Endpoint = target.endpoint!;
   const base = { host: ep.host, port: ep.port, connectTimeoutMs: ctx.options.connectTimeoutMs, probeTimeoutMs: ctx.options.probeTimeoutMs };
@@ -85,7 +79,7 @@ export async function measureTls(ctx: MeasureContext<TlsOptions>, target: Target
   }
   const tlsConf = (ep.extra.tls ?? {}) as { serverName?: string };
   const serverName = tlsConf.serverName ?? (isIP(ep.host) ? undefined : ep.host);
-  const server = serverOf(route, address, ep.port, serverName);
+  const server = serverLabel(route, address, ep.port, serverName);
   const ca = await extraCaPems(ctx, ep);
   const hsts = ctx.options.hsts && HTTP_PROTOCOLS.has(ep.protocol);
   const shared = await ctx.use(tlsAudit, { ctx, ep, route, address, ...(serverName ? { serverName } : {}), ca, hsts, server });

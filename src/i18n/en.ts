@@ -176,6 +176,8 @@ export const en: Catalog = {
   'md.waiverState': 'State',
   'md.waiverApplied': 'applied',
   'md.passingHidden': '{count} passing results are listed in the JSON report.',
+  'report.covers': 'The same measurement stands for {count} more targets on this server: {targets}',
+  'report.coversMore': '{targets} and {more} more',
   'outcome.pass': 'pass',
   'outcome.fail': 'fail',
   'outcome.not-evaluated': 'not evaluated',

@@ -173,6 +173,8 @@ export const zhCN: Catalog = {
   'md.waiverState': '状态',
   'md.waiverApplied': '已生效',
   'md.passingHidden': '另有 {count} 项通过的结果列在 JSON 报告中。',
+  'report.covers': '同一次测量也代表该服务器上的另外 {count} 个目标：{targets}',
+  'report.coversMore': '{targets} 等另外 {more} 个',
   'outcome.pass': '通过',
   'outcome.fail': '不通过',
   'outcome.not-evaluated': '无法评估',

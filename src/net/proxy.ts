@@ -31,6 +31,12 @@ export interface ProxyServer {
 
 export type Route = { path: 'direct'; note?: string } | { path: 'proxy'; proxy: ProxyServer; note?: string };
 
+/** `route host:port [server name]`: the server work is shared on (one TLS audit, one chain fetch), as facts name it. */
+export function serverLabel(route: Route, host: string, port: number, serverName: string | undefined): string {
+  const via = route.path === 'proxy' ? `proxy ${route.proxy.label}` : 'direct';
+  return `${via} ${host.includes(':') ? `[${host}]` : host}:${port}${serverName ? ` ${serverName}` : ''}`;
+}
+
 // ---- NO_PROXY ------------------------------------------------------------------------------
 
 /** NO_PROXY semantics as curl and most tools read them: hosts, domain suffixes, host:port, CIDRs, "*". */

@@ -55,6 +55,11 @@ function extraCaFiles(ctx: MeasureContext<unknown>, endpoint: Endpoint): string[
   return files.map((f) => resolve(base, f));
 }
 
+/** Which extra CAs an endpoint trusts, as a key for work shared between endpoints that trust the same. */
+export function trustKey(ctx: MeasureContext<unknown>, endpoint: Endpoint): string {
+  return extraCaFiles(ctx, endpoint).join(',');
+}
+
 /** The PEM text of those extra CAs, read once per run. */
 export async function extraCaPems(ctx: MeasureContext<unknown>, endpoint: Endpoint): Promise<string[]> {
   const paths = extraCaFiles(ctx, endpoint);

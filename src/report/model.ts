@@ -10,6 +10,7 @@ import { applyWaivers, type AppliedWaiver, type WaiverState } from '../scoring/w
 import type { Redactor } from '../site/secrets.js';
 import type { Site } from '../site/types.js';
 import { reflexiveAddresses, type Vantage } from './vantage.js';
+import { coveredTargets } from './covers.js';
 import { round } from '../util/number.js';
 
 // 1.1.0: compliance rule results (check "compliance", details documented in the schema) and the
@@ -17,7 +18,7 @@ import { round } from '../util/number.js';
 // signal), error kind `uncaught` (a fault the process guard charged to a task). 2.0.0: results carry
 // `facts` (typed, versioned by `factsVersion`; was `details`) and `blocks`; findings, blockers and gate
 // reasons carry message ids and parameters only, no text; `catalogs` for plugins and profiles.
-export const REPORT_SCHEMA_VERSION = '2.1.0';
+export const REPORT_SCHEMA_VERSION = '2.2.0';
 
 /** A finding as reports store it: message ids and parameters only, translated when rendered. */
 export interface ReportFinding {
@@ -43,6 +44,8 @@ export interface ReportResult {
   factsVersion?: number;
   /** What the check shows of its facts, for renderers. */
   blocks?: Block[];
+  /** Targets whose results reuse this one's measurement (one TLS audit per server): it speaks for them too (since 2.2). */
+  covers?: string[];
   /** How the path to the target behaved (ok, refused, filtered, tls-failure …), when the check says. */
   classification?: string;
   /** The route the check took. */
@@ -259,7 +262,8 @@ export function buildReport(input: BuildReportInput): Report {
   const { waived, states } = applyWaivers(results, site.compliance.waivers, now);
   const scored = scoreResults(results, metas, new Set(waived.keys()));
 
-  const reportResults: ReportResult[] = results.map((r) => ({
+  const covers = coveredTargets(results);
+  const reportResults: ReportResult[] = results.map((r, i) => ({
     check: r.check,
     target: r.target,
     category: metas.get(r.check)?.category ?? 'integration',
@@ -270,6 +274,7 @@ export function buildReport(input: BuildReportInput): Report {
     facts: r.facts,
     ...(r.factsVersion !== undefined ? { factsVersion: r.factsVersion } : {}),
     ...(r.blocks ? { blocks: r.blocks } : {}),
+    ...(covers.has(i) ? { covers: covers.get(i)! } : {}),
     ...(r.classification ? { classification: r.classification } : {}),
     ...(r.path ? { path: r.path } : {}),
     ...(r.reason ? { reason: r.reason } : {}),

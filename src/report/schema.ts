@@ -273,6 +273,12 @@ export const reportSchema = {
               properties: { kind: { enum: ['table', 'key-value', 'series', 'bars'] } },
             },
           },
+          covers: {
+            type: 'array',
+            items: { type: 'string' },
+            description:
+              "Targets whose results reuse this result's measurement (one TLS audit per server): it speaks for them too (since 2.2).",
+          },
           findings: {
             type: 'array',
             items: {

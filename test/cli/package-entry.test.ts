@@ -25,7 +25,7 @@ describe('package entry points', () => {
       lib: ['assessFile', 'rejudgeReport', 'render', 'loadSiteFile', 'evaluateGate'],
       plugin: ['defineCheck', 'routeFor', 'lookupOnce', 'dial', 'fetchEndpoint', 'pathFailureFinding', 'defineArtifact'],
       testing: 'function',
-      schemaVersion: '2.1.0',
+      schemaVersion: '2.2.0',
     });
   });
 });

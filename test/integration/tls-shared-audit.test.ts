@@ -1,4 +1,4 @@
-// One TLS audit per server per run: twenty endpoints on one loopback HTTPS server (different
+// One TLS audit (and one chain fetch, one TCP connect) per server per run: twenty endpoints on one loopback HTTPS server (different
 // paths, the same address, port and route) must cost the server one scan's worth of connections,
 // not twenty, and every endpoint must still get its own result, graded on the same facts.
 
@@ -33,24 +33,24 @@ afterAll(async () => {
   await tmp?.remove();
 });
 
-async function audit(count: number): Promise<{ report: Report; connections: number }> {
+async function audit(count: number, checks = ['tls']): Promise<{ report: Report; connections: number; out: string }> {
   const endpoints = Array.from({ length: count }, (_, i) => ({
     name: `ep-${i}`,
     role: 'api',
     url: `https://127.0.0.1:${port}/p${i}`,
-    checks: ['tls'],
+    checks,
   }));
   const site = await writeSite(
     tmp.path,
     { site: { name: `shared audit ${count}` }, platform: { name: 'IM', endpoints } },
-    `site-${count}.yaml`,
+    `site-${count}-${checks.join('-')}.yaml`,
   );
-  const out = join(tmp.path, `report-${count}.json`);
+  const out = join(tmp.path, `report-${count}-${checks.join('-')}.json`);
   const before = connections;
   const run = await runCli(['assess', site, '--format', 'json', '--out', out, '--quiet'], { timeoutMs: 120_000 });
   expect(run.code, run.stderr).toBeLessThan(2);
   const { readFile } = await import('node:fs/promises');
-  return { report: JSON.parse(await readFile(out, 'utf8')) as Report, connections: connections - before };
+  return { report: JSON.parse(await readFile(out, 'utf8')) as Report, connections: connections - before, out };
 }
 
 describe('tls: one audit per server per run', () => {
@@ -77,5 +77,40 @@ describe('tls: one audit per server per run', () => {
       expect(r.score).toBe(results[0]!.score);
       expect(r.status).toBe(results[0]!.status);
     }
+    // The report shows the audit once, with the endpoints it stands for.
+    expect(owners[0]!.covers?.slice().sort()).toEqual(
+      results
+        .filter((r) => r.target !== owner)
+        .map((r) => r.target)
+        .sort(),
+    );
+    for (const r of results) if (r.target !== owner) expect(r.covers).toBeUndefined();
+    const md = await runCli(['report', twenty.out, '--format', 'md', '--verbose'], { timeoutMs: 60_000 });
+    expect(md.stdout).toContain('The same measurement stands for 19 more targets on this server');
   }, 180_000);
+
+  it('the interception check fetches the chain once per server and judges every endpoint on it', async () => {
+    const twenty = await audit(20, ['interception']);
+    expect(twenty.connections).toBe(1);
+    const results = twenty.report.results.filter((r) => r.check === 'interception');
+    expect(results).toHaveLength(20);
+    const owners = results.filter((r) => !(r.facts as Record<string, unknown>).sameServerAs);
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.covers).toHaveLength(19);
+    for (const r of results) {
+      const f = r.facts as Record<string, any>;
+      expect(f.auditKey).toBe(`direct 127.0.0.1:${port}`);
+      expect(f.chain.certs[0].spkiSha256).toBe((owners[0]!.facts as Record<string, any>).chain.certs[0].spkiSha256);
+      expect(r.status).toBe(owners[0]!.status);
+    }
+  }, 120_000);
+
+  it('the tcp check connects once per server and route, and every endpoint gets the answer', async () => {
+    const twenty = await audit(20, ['tcp']);
+    expect(twenty.connections).toBe(1);
+    const results = twenty.report.results.filter((r) => r.check === 'tcp');
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill('pass'));
+    expect(results.filter((r) => !(r.facts as Record<string, unknown>).sameServerAs)).toHaveLength(1);
+    for (const r of results) expect((r.facts as Record<string, any>).auditKey).toBe(`direct 127.0.0.1:${port}`);
+  }, 120_000);
 });

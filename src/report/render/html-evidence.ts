@@ -7,6 +7,7 @@ import { html, type SafeHtml } from './html-escape.js';
 import { anchor, breakable, richText, statusBadge, statusCounts, thresholdText, valueText } from './html-parts.js';
 import type { HtmlText } from './html-text.js';
 import { classificationText } from './causes.js';
+import { coversText } from './covers-text.js';
 
 /** Measurements shown per result before "+N more": keeps a wide check readable on paper. */
 const MAX_MEASUREMENTS = 8;
@@ -79,6 +80,7 @@ function outcomeCell(r: ReportResult, x: HtmlText): SafeHtml {
     );
   }
   for (const b of r.blocks ?? []) parts.push(htmlBlock(b, x.blocks(r.check), x.t('html.chart.logScale')));
+  if (r.covers?.length) parts.push(html`<div class="small muted">${coversText(x.t, r.covers)}</div>`);
   if (r.waiver)
     parts.push(
       html`<div class="small muted">${x.t('html.waivedBecause', { justification: r.waiver.justification })}${r.waiver.expires ? ` (${r.waiver.expires})` : ''}</div>`,

@@ -8,6 +8,7 @@ import type { Report, ReportCause, ReportResult } from '../model.js';
 import type { Handover } from '../handover.js';
 import { mdCell, mdCode, mdTable, mdText } from './markdown-escape.js';
 import { blockText, textBlock } from './blocks.js';
+import { coversText } from './covers-text.js';
 import { displayTarget, reportText, resultOfBlocker, type ReportText } from './localize.js';
 import { platformComparison } from './platforms.js';
 import { clauseIn, cm } from '../../compliance/messages.js';
@@ -203,6 +204,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
       );
       if (tb.note) out.push(`_${mdText(tb.note)}_`, '');
     }
+    if (r.covers?.length) out.push(`_${mdText(coversText(t, r.covers))}_`, '');
     out.push('</details>', '');
   }
 
