@@ -12,6 +12,7 @@ import { isIpLiteral } from './host.js';
 import { proxyResponseError } from './proxy.js';
 import type { OpenTarget, Opened } from './route-connect.js';
 import { round } from '../util/number.js';
+import { loadAgent } from './undici-agent.js';
 
 export interface HttpFetchOptions {
   url: string;
@@ -43,7 +44,7 @@ export interface HttpFetchResult {
 
 /** Plain text on http(s) only; anything else is refused before a connection is opened. */
 export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult> {
-  const { Agent } = await import('undici');
+  const Agent = await loadAgent();
   let url: URL;
   try {
     url = new URL(opts.url);

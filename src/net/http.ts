@@ -18,6 +18,7 @@ import {
 } from './proxy.js';
 import { isIpLiteral } from './host.js';
 import { round } from '../util/number.js';
+import { loadAgent } from './undici-agent.js';
 
 export interface HttpProbeOptions {
   url: string;
@@ -63,7 +64,7 @@ export const BODY_TOO_LONG = 'HTTP_BODY_TOO_LONG';
 
 export async function httpProbe(opts: HttpProbeOptions): Promise<HttpProbeResult> {
   // Loaded on first use: `validate`, `plan` and `--help` never pay for undici.
-  const { Agent } = await import('undici');
+  const Agent = await loadAgent();
   const t0 = performance.now();
   // One deadline for every hop and every byte: undici's body timeout is the gap between two
   // chunks, which a peer that trickles a byte a second never reaches.
