@@ -1,34 +1,33 @@
 #!/usr/bin/env node
 // Port-sweep benchmark: siteready's sweep check against nmap's TCP connect scan, side by side, on
-// the same 1,000 host:port targets, in the same run.
+// the same host:port targets (default 10,000), in the same run.
 //
-// Targets: --hosts network namespaces (default 4), each behind its own veth pair with one /30 in
+// Targets: --hosts network namespaces (default 8), each behind its own veth pair with one /30 in
 // 10.233.0.0/16 (picked free of every address and route here and in other namespaces), and the
-// same --ports ports on each (default 250: 20000-20249). Inside every namespace each port is, by a
+// same --ports ports on each (default 1250: 20000-21249). Inside every namespace each port is, by a
 // seeded shuffle that differs per host, one of:
 //   open      a listener (one node process per namespace accepts and closes on all its ports)
 //   refused   nothing listens: the namespace's stack answers RST
 //   filtered  iptables -j DROP in the namespace: silence
 // (--mix open:refused:filtered, default 34:33:33). That assignment is the ground truth.
+// The 1,000-target configuration of the first benchmark is `--hosts 4 --ports 250`.
 //
 // Per round (--rounds, default 3, after --warmup rounds, default 1, not recorded), in alternating
-// order (siteready first on even rounds, nmap first on odd ones):
+// order (the tool order reverses every round):
 //   siteready  node bin/siteready.js assess <site> --json --quiet, the site holding one sweep
-//              (hosts × ports) and checks.sweep {connectTimeoutMs, concurrency}; one endpoint
-//              restricted to `checks: [sweep]` so nothing else runs. Wall time is spawn to exit,
-//              so it includes starting the CLI; the task's durationMs and facts.sweepMs (the
-//              connects alone) are recorded too.
-//   nmap       nmap -sT -Pn -n --max-retries 0 --host-timeout 300s
-//                   --initial-rtt-timeout T --min-rtt-timeout T --max-rtt-timeout T
-//                   -p <ports> <hosts> -oX -
-//              with T = --timeout-ms: nmap otherwise shrinks its probe timeout to ~100 ms on a
-//              sub-millisecond link, and "filtered" would mean 100 ms of silence instead of 1 s.
-//   nmap-auto  (informational) the same without the three rtt flags: nmap's own adaptive timing,
-//              which on this link waits ~100 ms (its --min-rtt-timeout) before calling a port
-//              filtered.
-//   siteready-fast (informational) siteready with connectTimeoutMs = --fast-timeout-ms (default
-//              100), the like-for-like of nmap-auto.
-// (--no-informational skips both.)
+//              (hosts × ports); checks.sweep is left at the check's defaults unless --concurrency
+//              or --timeout-ms say otherwise; one endpoint restricted to `checks: [sweep]` so
+//              nothing else runs. Wall time is spawn to exit, so it includes starting the CLI; the
+//              task's durationMs, facts.sweepMs (the connects alone), the number of targets in
+//              facts.targets and the size of the JSON report are recorded too.
+//   nmap       (the anchor) nmap -sT -Pn -n -p <ports> <hosts> -oX -: nmap's own adaptive
+//              timing and retransmissions, its defaults. On a sub-millisecond link it calls a
+//              port filtered after about 100 ms of silence (its --min-rtt-timeout) on each of
+//              its tries.
+//   nmap-pinned (informational; the first benchmark's anchor) nmap -sT -Pn -n --max-retries 0
+//              --host-timeout 300s --initial-rtt-timeout T --min-rtt-timeout T --max-rtt-timeout T,
+//              T = --timeout-ms: one try, "filtered" after T of silence.
+// (--no-informational skips nmap-pinned.)
 //
 // Reported: median wall time per tool, the ratio siteready / nmap (target ≤ 1.0), and agreement:
 // each tool against the ground truth, and siteready against nmap per target, mapping nmap
@@ -37,8 +36,8 @@
 // though none are configured here).
 //
 // Usage: node bench/sweep.mjs [--rounds N] [--warmup N] [--hosts N] [--ports N] [--timeout-ms MS]
-//        [--concurrency N] [--mix a:b:c] [--fast-timeout-ms MS] [--no-informational] [--no-write]
-// Needs root (ip netns, iptables), nmap, and a built CLI (`npx tsc -p .`). Exits non-zero if a run
+//        [--concurrency N] [--mix a:b:c] [--no-informational] [--no-write]
+// Needs root (ip netns, iptables), nmap, and a built CLI (`npm run build`). Exits non-zero if a run
 // fails (writes nothing then); disagreements are reported, not fatal. Cleans up namespaces, veths
 // and processes on exit, failure and Ctrl-C.
 
@@ -65,13 +64,12 @@ function usage(msg) {
     'usage: node bench/sweep.mjs [options]\n' +
       '  --rounds N        recorded rounds, each runs every tool once (default 3)\n' +
       '  --warmup N        unrecorded rounds first (default 1)\n' +
-      '  --hosts N         namespaces, i.e. target hosts (default 4)\n' +
-      '  --ports N         ports per host, from 20000 (default 250)\n' +
-      '  --timeout-ms MS   per-connect timeout for both tools (default 1000)\n' +
-      "  --concurrency N   siteready checks.sweep.concurrency (default 256, the check's default)\n" +
+      '  --hosts N         namespaces, i.e. target hosts (default 8)\n' +
+      '  --ports N         ports per host, from 20000 (default 1250)\n' +
+      "  --timeout-ms MS   siteready connectTimeoutMs and nmap-pinned's rtt timeouts (default 1000, the check's default)\n" +
+      "  --concurrency N   siteready checks.sweep.concurrency (default: not set, the check's auto)\n" +
       '  --mix a:b:c       share of open:refused:filtered ports (default 34:33:33)\n' +
-      '  --fast-timeout-ms MS  siteready-fast connect timeout (default 100)\n' +
-      '  --no-informational    skip the informational runs (nmap adaptive timing, siteready-fast)\n' +
+      '  --no-informational    skip the informational run (nmap with pinned rtt timeouts, one try)\n' +
       '  --no-write        do not write bench/results/sweep-<timestamp>.json\n',
   );
   process.exit(msg ? 2 : 0);
@@ -91,12 +89,11 @@ function parseOptions(argv) {
     {
       rounds: { default: 3, min: 1 },
       warmup: { default: 1 },
-      hosts: { default: 4, min: 1, max: 64 },
-      ports: { default: 250, min: 3, max: 10000 },
+      hosts: { default: 8, min: 1, max: 64 },
+      ports: { default: 1250, min: 3, max: 10000 },
       'timeout-ms': { default: 1000, min: 50, max: 60000 },
-      concurrency: { default: 256, min: 1, max: 4096 },
+      concurrency: { default: 0, min: 1, max: 65536 },
       mix: { default: [34, 33, 33], parse: mix },
-      'fast-timeout-ms': { default: 100, min: 50, max: 60000 },
     },
     { 'no-informational': { key: 'informational', value: false }, 'no-write': { key: 'write', value: false } },
   );
@@ -251,8 +248,17 @@ function timed(argv, opts = {}) {
   return { ms, stdout: r.stdout };
 }
 
-function writeSweepSite(opts, ports, timeoutMs) {
-  const file = join(tmp, `site-${timeoutMs}.yaml`);
+/** checks.sweep as the run sets it: only what differs from the check's defaults. */
+function sweepOptions(opts) {
+  return {
+    ...(opts.timeoutMs !== 1000 ? { connectTimeoutMs: opts.timeoutMs } : {}),
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+  };
+}
+
+function writeSweepSite(opts, ports) {
+  const file = join(tmp, 'site.yaml');
+  const options = Object.entries(sweepOptions(opts));
   const hosts = namespaces.map((n) => n.ip);
   const anchorPort = ports.find((p) => namespaces[0].truth.get(p) === 'open') ?? ports[0];
   const yaml = [
@@ -269,8 +275,7 @@ function writeSweepSite(opts, ports, timeoutMs) {
     '  endpoints:',
     // Required by the schema; restricted to the sweep check, which has nothing to do with it (no ports).
     `    - { name: anchor, host: ${hosts[0]}, port: ${anchorPort}, protocol: tcp, checks: [sweep] }`,
-    'checks:',
-    `  sweep: { connectTimeoutMs: ${timeoutMs}, concurrency: ${opts.concurrency} }`,
+    ...(options.length ? ['checks:', `  sweep: { ${options.map(([k, v]) => `${k}: ${v}`).join(', ')} }`] : []),
     '',
   ].join('\n');
   writeFileSync(file, yaml);
@@ -283,9 +288,18 @@ function runSiteready(site) {
   const r = report.results.find((x) => x.check === 'sweep' && x.target === 'bench');
   if (!r || r.error)
     throw new Error(`no sweep result in the report: ${JSON.stringify(r?.error ?? report.results.map((x) => `${x.check}:${x.target}`))}`);
-  if (r.facts.truncated) throw new Error('facts.targets was truncated: lower --hosts × --ports to ≤ 5000');
   const states = new Map(r.facts.targets.map((t) => [`${t.address}:${t.port}`, t.classification]));
-  return { ms, taskMs: r.durationMs, sweepMs: r.facts.sweepMs, states };
+  return {
+    ms,
+    taskMs: r.durationMs,
+    sweepMs: r.facts.sweepMs,
+    listed: r.facts.targets.length,
+    jsonBytes: Buffer.byteLength(stdout),
+    concurrency: r.facts.concurrency,
+    retried: r.facts.retried,
+    recovered: r.facts.recovered,
+    states,
+  };
 }
 
 function nmapArgs(opts, ports, pinned) {
@@ -295,11 +309,9 @@ function nmapArgs(opts, ports, pinned) {
     '-sT',
     '-Pn',
     '-n',
-    '--max-retries',
-    '0',
-    '--host-timeout',
-    '300s',
-    ...(pinned ? ['--initial-rtt-timeout', t, '--min-rtt-timeout', t, '--max-rtt-timeout', t] : []),
+    ...(pinned
+      ? ['--max-retries', '0', '--host-timeout', '300s', '--initial-rtt-timeout', t, '--min-rtt-timeout', t, '--max-rtt-timeout', t]
+      : []),
     '-p',
     `${ports[0]}-${ports[ports.length - 1]}`,
     ...namespaces.map((n) => n.ip),
@@ -378,24 +390,24 @@ async function main() {
   const started = Date.now();
   tmp = mkdtempSync(join(tmpdir(), 'siteready-sweep-bench-'));
   await setupHosts(opts, ports);
-  const site = writeSweepSite(opts, ports, opts.timeoutMs);
-  const fastSite = writeSweepSite(opts, ports, opts.fastTimeoutMs);
+  const site = writeSweepSite(opts, ports);
   const truthKeys = namespaces.flatMap((ns) => ports.map((p) => [`${ns.ip}:${p}`, TRUTH_AS[ns.truth.get(p)]]));
   const counts = Object.fromEntries(KINDS.map((k) => [k, truthKeys.filter(([, v]) => v === TRUTH_AS[k]).length]));
+  const srOptions = sweepOptions(opts);
+  const srLabel = Object.keys(srOptions).length
+    ? `checks.sweep ${Object.entries(srOptions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`
+    : 'defaults';
   process.stderr.write(
     `sweep: ${truthKeys.length} targets (${opts.hosts} hosts × ${opts.ports} ports; ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ` +
-      `${opts.timeoutMs} ms connect timeout, ${opts.warmup} warm-up + ${opts.rounds} rounds\n`,
+      `siteready at ${srLabel}, ${opts.warmup} warm-up + ${opts.rounds} rounds\n`,
   );
 
   const tools = [
     { id: 'siteready', run: () => runSiteready(site) },
-    { id: 'nmap', run: () => runNmap(opts, ports, true) },
-    ...(opts.informational
-      ? [
-          { id: 'nmap-auto', run: () => runNmap(opts, ports, false) },
-          { id: 'siteready-fast', run: () => runSiteready(fastSite) },
-        ]
-      : []),
+    { id: 'nmap', run: () => runNmap(opts, ports, false) },
+    ...(opts.informational ? [{ id: 'nmap-pinned', run: () => runNmap(opts, ports, true) }] : []),
   ];
   for (const t of tools) t.samples = [];
   const total = opts.warmup + opts.rounds;
@@ -406,7 +418,8 @@ async function main() {
       const s = t.run();
       if (!warm) t.samples.push(s);
       process.stderr.write(
-        `  round ${round + 1}/${total}${warm ? ' (warm-up)' : ''}: ${t.id} ${f0(s.ms)} ms${s.sweepMs !== undefined ? ` (task ${s.taskMs} ms, sweep ${f0(s.sweepMs)} ms)` : ''}\n`,
+        `  round ${round + 1}/${total}${warm ? ' (warm-up)' : ''}: ${t.id} ${f0(s.ms)} ms` +
+          `${s.sweepMs !== undefined ? ` (task ${s.taskMs} ms, sweep ${f0(s.sweepMs)} ms, ${s.listed} targets listed, ${s.retried} retried, ${s.recovered} recovered, concurrency ${s.concurrency})` : ''}\n`,
       );
     }
   }
@@ -414,12 +427,13 @@ async function main() {
 
   const sr = tools[0];
   const nm = tools[1];
-  const auto = tools[2];
-  const fast = tools[3];
+  const pinned = tools[2];
   const stats = Object.fromEntries(tools.map((t) => [t.id, summarize(t.samples.map((s) => s.ms))]));
   const taskStats = summarize(sr.samples.map((s) => s.taskMs));
   const sweepStats = summarize(sr.samples.map((s) => s.sweepMs));
   const ratio = stats.siteready.median / stats.nmap.median;
+  const listed = Math.min(...sr.samples.map((s) => s.listed));
+  const jsonBytes = summarize(sr.samples.map((s) => s.jsonBytes)).median;
   // Agreement, per round, then summed: every recorded run of every tool.
   const sum = (list) =>
     list.reduce((a, c) => ({ agree: a.agree + c.agree, total: a.total + c.total, off: [...a.off, ...c.off].slice(0, 20) }), {
@@ -431,9 +445,7 @@ async function main() {
     siteready_truth: sum(sr.samples.map((s) => compare(s.states, truthKeys))),
     nmap_truth: sum(nm.samples.map((s) => compare(s.states, truthKeys))),
     siteready_nmap: sum(sr.samples.map((s, i) => compare(s.states, truthKeys, nm.samples[i].states))),
-    ...(auto ? { nmapAuto_truth: sum(auto.samples.map((s) => compare(s.states, truthKeys))) } : {}),
-    ...(fast ? { sitereadyFast_truth: sum(fast.samples.map((s) => compare(s.states, truthKeys))) } : {}),
-    ...(fast ? { sitereadyFast_nmapAuto: sum(fast.samples.map((s, i) => compare(s.states, truthKeys, auto.samples[i].states))) } : {}),
+    ...(pinned ? { nmapPinned_truth: sum(pinned.samples.map((s) => compare(s.states, truthKeys))) } : {}),
   };
 
   const target = 1.0;
@@ -442,15 +454,15 @@ async function main() {
     `\n${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.nmap}, kernel ${machine.kernel}; load average ${machine.loadavgStart.map(f2).join(' ')} at start, ${machine.loadavgEnd.map(f2).join(' ')} at end; ${((Date.now() - started) / 1000).toFixed(0)} s.\n`,
   );
   w(
-    `\n### ${truthKeys.length} targets (${opts.hosts} namespaced hosts × ${opts.ports} ports: ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), ${opts.timeoutMs} ms connect timeout, ${opts.rounds} interleaved rounds\n\n`,
+    `\n### ${truthKeys.length} targets (${opts.hosts} namespaced hosts × ${opts.ports} ports: ${KINDS.map((k) => `${counts[k]} ${k}`).join(', ')}), siteready at ${srLabel}, ${opts.rounds} interleaved rounds\n\n`,
   );
   const rows = [
     [
-      '`siteready assess` (wall, CLI start included)',
+      `\`siteready assess\` (wall, CLI start included; concurrency ${sr.samples[0].concurrency})`,
       f0(stats.siteready.median),
       f0(stats.siteready.p10),
       f0(stats.siteready.p90),
-      `${f2(ratio)}×`,
+      `**${f2(ratio)}×**`,
       pct(agreement.siteready_truth),
     ],
     [
@@ -470,30 +482,22 @@ async function main() {
       '',
     ],
     [
-      `\`nmap -sT\`, rtt timeouts pinned to ${opts.timeoutMs} ms (anchor)`,
+      '`nmap -sT -Pn -n`, its adaptive timing (anchor)',
       f0(stats.nmap.median),
       f0(stats.nmap.p10),
       f0(stats.nmap.p90),
       '1.00×',
       pct(agreement.nmap_truth),
     ],
-    ...(auto
+    ...(pinned
       ? [
           [
-            '`nmap -sT`, its adaptive timing (informational)',
-            f0(stats['nmap-auto'].median),
-            f0(stats['nmap-auto'].p10),
-            f0(stats['nmap-auto'].p90),
-            `${f2(stats['nmap-auto'].median / stats.nmap.median)}×`,
-            pct(agreement.nmapAuto_truth),
-          ],
-          [
-            `\`siteready assess\`, connectTimeoutMs ${opts.fastTimeoutMs} (informational; sweep ${f0(summarize(fast.samples.map((s) => s.sweepMs)).median)} ms)`,
-            f0(stats['siteready-fast'].median),
-            f0(stats['siteready-fast'].p10),
-            f0(stats['siteready-fast'].p90),
-            `${f2(stats['siteready-fast'].median / stats.nmap.median)}× (${f2(stats['siteready-fast'].median / stats['nmap-auto'].median)}× nmap-auto)`,
-            pct(agreement.sitereadyFast_truth),
+            `\`nmap -sT\`, one try, rtt timeouts pinned to ${opts.timeoutMs} ms (informational)`,
+            f0(stats['nmap-pinned'].median),
+            f0(stats['nmap-pinned'].p10),
+            f0(stats['nmap-pinned'].p90),
+            `${f2(stats['nmap-pinned'].median / stats.nmap.median)}× (siteready: ${f2(stats.siteready.median / stats['nmap-pinned'].median)}× of it)`,
+            pct(agreement.nmapPinned_truth),
           ],
         ]
       : []),
@@ -502,13 +506,15 @@ async function main() {
     `${table(['run', 'median ms', 'p10 ms', 'p90 ms', 'ratio to nmap', 'matches ground truth'], ['l', 'r', 'r', 'r', 'r', 'r'], rows)}\n\n`,
   );
   w(
-    `siteready vs nmap (pinned), per target and round: ${pct(agreement.siteready_nmap)} agree (open→ok, closed→refused, filtered→filtered).\n`,
+    `siteready vs nmap, per target and round: ${pct(agreement.siteready_nmap)} agree (open→ok, closed→refused, filtered→filtered).\n` +
+      `facts.targets lists ${listed} of ${truthKeys.length} targets in every round; the JSON report is ${(jsonBytes / 2 ** 20).toFixed(2)} MiB; ` +
+      `second connects per run: ${sr.samples.map((s) => `${s.retried} (${s.recovered} answered)`).join(', ')}.\n`,
   );
   for (const [k, a] of Object.entries(agreement))
     if (a.off.length) w(`  ${k} disagreements (first ${a.off.length}): ${a.off.map((o) => `${o.target} ${o.got}≠${o.want}`).join(', ')}\n`);
-  const met = ratio <= target && agreement.siteready_nmap.agree === agreement.siteready_nmap.total;
+  const met = ratio <= target && agreement.siteready_nmap.agree === agreement.siteready_nmap.total && listed === truthKeys.length;
   w(
-    `Target: siteready / nmap ≤ ${f2(target)}× with 100 % agreement — ${met ? 'met' : 'missed'} (${f2(ratio)}×, ${pct(agreement.siteready_nmap)}).\n`,
+    `Target: siteready / nmap ≤ ${f2(target)}× with 100 % agreement and every target in the JSON — ${met ? 'met' : 'missed'} (${f2(ratio)}×, ${pct(agreement.siteready_nmap)}, ${listed}/${truthKeys.length} listed).\n`,
   );
 
   if (opts.write) {
@@ -525,16 +531,17 @@ async function main() {
       options: opts,
       targets: { total: truthKeys.length, ...counts },
       commands: {
-        siteready: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.timeoutMs}> --json --quiet`,
-        nmap: nmapArgs(opts, ports, true).join(' '),
-        ...(auto
-          ? {
-              nmapAuto: nmapArgs(opts, ports, false).join(' '),
-              sitereadyFast: `node bin/siteready.js assess <site: checks.sweep.connectTimeoutMs ${opts.fastTimeoutMs}> --json --quiet`,
-            }
-          : {}),
+        siteready: `node bin/siteready.js assess <site: checks.sweep at ${srLabel}> --json --quiet`,
+        nmap: nmapArgs(opts, ports, false).join(' '),
+        ...(pinned ? { nmapPinned: nmapArgs(opts, ports, true).join(' ') } : {}),
       },
-      target: { maxRatio: target, ratio, agreement: agreement.siteready_nmap.agree / agreement.siteready_nmap.total, met },
+      target: {
+        maxRatio: target,
+        ratio,
+        agreement: agreement.siteready_nmap.agree / agreement.siteready_nmap.total,
+        listed,
+        met,
+      },
       results: {
         ...Object.fromEntries(
           tools.map((t) => [
@@ -551,14 +558,13 @@ async function main() {
         ),
         sitereadyTask: { medianMs: taskStats.median, samplesMs: sr.samples.map((s) => s.taskMs) },
         sitereadySweep: { medianMs: sweepStats.median, samplesMs: sr.samples.map((s) => s.sweepMs) },
-        ...(fast
-          ? {
-              sitereadyFastSweep: {
-                medianMs: summarize(fast.samples.map((s) => s.sweepMs)).median,
-                samplesMs: fast.samples.map((s) => s.sweepMs),
-              },
-            }
-          : {}),
+        sitereadyReport: {
+          concurrency: sr.samples[0].concurrency,
+          jsonBytes: sr.samples.map((s) => s.jsonBytes),
+          listed: sr.samples.map((s) => s.listed),
+          retried: sr.samples.map((s) => s.retried),
+          recovered: sr.samples.map((s) => s.recovered),
+        },
       },
       agreement: Object.fromEntries(
         Object.entries(agreement).map(([k, a]) => [k, { agree: a.agree, total: a.total, firstDisagreements: a.off }]),

@@ -1,7 +1,8 @@
 // Many host:port pairs at once, each classified as the tcp check would (open, refused, filtered,
-// unreachable, dns-failure): measured into counts and a bounded list of targets, judged from them
+// unreachable, dns-failure): measured into counts and the list of every target, judged from them
 // against what the sweep expects.
 
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
@@ -41,7 +42,7 @@ const messages = {
       'Add deny rules for the listed host:port pairs at the site firewall (or stop the services listening there), then re-run the assessment.',
     'sweep.incomplete': '{sweep}: only {tested} of {total} targets were tested before the task deadline ({timeoutMs} ms per connect).',
     'sweep.incomplete.fix':
-      "Raise checks.sweep.timeoutMs (and the run's --timeout) or checks.sweep.concurrency, or split the sweep: the worst case is about targets ÷ concurrency × connectTimeoutMs.",
+      "Raise checks.sweep.timeoutMs (and the run's --timeout) or checks.sweep.concurrency (and the open-file limit, ulimit -n), or split the sweep: the worst case is about targets ÷ concurrency × (adaptive timeout + connectTimeoutMs).",
     'sweep.more': ' and {rest} more',
     'sweep.block.summary': 'Sweep',
     'sweep.kv.targets': 'Targets',
@@ -53,6 +54,8 @@ const messages = {
     'sweep.kv.dns-failure': 'Name does not resolve',
     'sweep.kv.connect-timeout': 'Connect timeout',
     'sweep.kv.concurrency': 'Connects in flight',
+    'sweep.kv.retried': 'Connected again (silent past the adaptive timeout)',
+    'sweep.kv.recovered': 'Answered the second connect',
     'sweep.kv.duration': 'Sweep time',
     'sweep.block.closed': 'Targets that do not accept connections (first 20)',
     'sweep.block.open': 'Targets that accept connections although they must be blocked (first 20)',
@@ -79,7 +82,7 @@ const messages = {
     'sweep.unexpectedly-open.fix': '在站点防火墙上为所列 host:port 添加拒绝规则（或停止在其上监听的服务），然后重新评估。',
     'sweep.incomplete': '{sweep}：任务截止前只测试了 {total} 个目标中的 {tested} 个（每次连接 {timeoutMs} 毫秒）。',
     'sweep.incomplete.fix':
-      '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency，或拆分扫描：最坏情况约为 目标数 ÷ 并发数 × connectTimeoutMs。',
+      '调高 checks.sweep.timeoutMs（以及运行的 --timeout）或 checks.sweep.concurrency（以及打开文件数上限 ulimit -n），或拆分扫描：最坏情况约为 目标数 ÷ 并发数 ×（自适应超时 + connectTimeoutMs）。',
     'sweep.more': ' 等另外 {rest} 个',
     'sweep.block.summary': '扫描',
     'sweep.kv.targets': '目标',
@@ -91,6 +94,8 @@ const messages = {
     'sweep.kv.dns-failure': '名称无法解析',
     'sweep.kv.connect-timeout': '连接超时',
     'sweep.kv.concurrency': '并发连接数',
+    'sweep.kv.retried': '再次连接（超过自适应超时仍无应答）',
+    'sweep.kv.recovered': '第二次连接有应答',
     'sweep.kv.duration': '扫描用时',
     'sweep.block.closed': '不接受连接的目标（前 20 个）',
     'sweep.block.open': '应被阻断却接受连接的目标（前 20 个）',
@@ -106,16 +111,31 @@ const messages = {
 };
 
 interface Options {
-  concurrency: number;
+  concurrency: number | 'auto';
   connectTimeoutMs: number;
+  adaptiveFloorMs: number;
   allAddresses: boolean;
   maxTargets: number;
 }
 
 /** Same set as the tcp check: protocols carried over TCP. UDP (stun, turn, udp) is not swept. */
 const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
-/** Entries in facts.targets; the counts always cover every target. */
-export const TARGETS_LIMIT = 5000;
+/**
+ * A first connect is given up after RTT_MULTIPLIER × the fastest answer seen from its host (never
+ * less than adaptiveFloorMs): a port that answers at all answers within a few round trips, so
+ * waiting the whole connectTimeoutMs on every silent port is time spent on nothing. Giving up
+ * early never decides `filtered` by itself (the target is re-tried with the full timeout), so a
+ * low estimate costs a second connect, not a wrong answer.
+ */
+export const RTT_MULTIPLIER = 10;
+/** Node's timers have millisecond granularity and can fire up to a millisecond early. */
+const TIMER_SLACK_MS = 1;
+/** `concurrency: auto` when the open-file limit cannot be read (not Linux): the old fixed default. */
+export const FALLBACK_CONCURRENCY = 256;
+/** `concurrency: auto` never goes above this: past it the CPU, not the slots, is the limit. */
+export const MAX_AUTO_CONCURRENCY = 16_384;
+/** Descriptors `concurrency: auto` leaves to everything else in the process (the runner, other checks, DNS). */
+const FD_RESERVE = 256;
 /** host:port pairs named in a finding's message and shown in a table. */
 const FINDING_LIST = 20;
 /** Time kept back at the end of the task to build the facts: no connect starts later than this. */
@@ -159,6 +179,8 @@ export interface SweepTargetFacts {
   connectMs?: number;
   /** Why it is not open: ECONNREFUSED, CONNECT_TIMEOUT, EHOSTUNREACH, ... */
   code?: string;
+  /** The first connect was silent past the host's adaptive timeout; this is the second one's result. */
+  retried?: true;
 }
 
 /** Targets per classification, over every target (listed or not). */
@@ -184,14 +206,18 @@ export interface SweepFacts {
   tested: number;
   counts: SweepCounts;
   concurrency: number;
-  /** The connect deadline used, ms: silence this long was `filtered`. */
+  /** The connect deadline used, ms: `filtered` means one connect stayed silent this long. */
   connectTimeoutMs: number;
+  /** The least a first connect waited before it was given up and re-tried, ms. */
+  adaptiveFloorMs: number;
+  /** Targets whose first connect was silent past the host's adaptive timeout, so were connected again. */
+  retried: number;
+  /** Of those, the ones that answered the second time (open or refused: not filtered after all). */
+  recovered: number;
   /** The connects alone, ms. */
   sweepMs: number;
-  /** The first TARGETS_LIMIT targets, hosts × ports in the order given. */
+  /** Every target, hosts × ports in the order given. */
   targets: SweepTargetFacts[];
-  /** More targets than `targets` lists. */
-  truncated: boolean;
 }
 
 const count = { type: 'integer', minimum: 0 } as const;
@@ -207,9 +233,11 @@ const factsSchema = {
     'counts',
     'concurrency',
     'connectTimeoutMs',
+    'adaptiveFloorMs',
+    'retried',
+    'recovered',
     'sweepMs',
     'targets',
-    'truncated',
   ],
   properties: {
     sweep: { type: 'string' },
@@ -237,10 +265,12 @@ const factsSchema = {
     },
     concurrency: { type: 'integer', minimum: 1 },
     connectTimeoutMs: { type: 'number', minimum: 0 },
+    adaptiveFloorMs: { type: 'number', minimum: 0 },
+    retried: count,
+    recovered: count,
     sweepMs: { type: 'number', minimum: 0 },
     targets: {
       type: 'array',
-      maxItems: TARGETS_LIMIT,
       items: {
         type: 'object',
         required: ['host', 'port', 'classification'],
@@ -251,10 +281,10 @@ const factsSchema = {
           classification: { enum: [...NAMES] },
           connectMs: { type: 'number' },
           code: { type: 'string' },
+          retried: { const: true },
         },
       },
     },
-    truncated: { type: 'boolean' },
   },
 } as const;
 
@@ -275,14 +305,17 @@ export default defineCheck<Options, SweepFacts>({
     description:
       'For every sweep in `network.sweeps` (hosts × ports, ranges allowed) and every TCP endpoint that lists extra `ports`, ' +
       'resolves each host once (the shared DNS answer) and opens a TCP connection to every host:port, many at once ' +
-      '(`concurrency`, default 256) with a per-connect timeout (`connectTimeoutMs`, default 1000 ms), closing each socket as soon as it is classified. ' +
-      "Classification is the tcp check's: **ok** (handshake completed), **refused** (RST), **filtered** (silence until the timeout, or a local firewall drop), " +
+      '(`concurrency`, by default sized from the open-file limit), closing each socket as soon as it is classified. ' +
+      "A first connect that stays silent longer than the host's adaptive timeout (10 × the fastest answer seen from that host, at least `adaptiveFloorMs`) " +
+      'is connected again with the full `connectTimeoutMs` (default 1000 ms); only silence for that whole time is filtered. ' +
+      "Classification is the tcp check's: **ok** (handshake completed), **refused** (RST), **filtered** (silence for `connectTimeoutMs`, or a local firewall drop), " +
       '**unreachable** (ICMP host/network unreachable), **dns-failure**. `expect: reachable` (default) passes when every target is ok; ' +
       '`expect: blocked` passes when none is.',
     category: 'network',
     severity: 'high',
     weight: 2,
-    // Worst case ≈ ceil(targets / concurrency) × connectTimeoutMs: 120 s covers ~30,000 silent targets at the defaults.
+    // Worst case ≈ ceil(targets / concurrency) × (adaptive timeout + connectTimeoutMs): 120 s covers
+    // ~30,000 silent targets even with the old fixed concurrency of 256.
     timeoutMs: 120_000,
     references: [
       { title: 'RFC 9293 — Transmission Control Protocol', clause: '§3.5 (connection establishment, reset)' },
@@ -299,20 +332,34 @@ export default defineCheck<Options, SweepFacts>({
       additionalProperties: false,
       properties: {
         concurrency: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 4096,
-          description: 'connects in flight at once, across all sweep tasks of the run',
+          anyOf: [
+            { type: 'integer', minimum: 1, maximum: 65536 },
+            { const: 'auto', description: "half the open-file limit's headroom, at most 16384 (256 where the limit cannot be read)" },
+          ],
+          description: 'connects in flight at once, across all sweep tasks of the run; auto: from the open-file limit',
         },
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'silence longer than this is filtered' },
+        connectTimeoutMs: {
+          type: 'integer',
+          minimum: 50,
+          maximum: 60000,
+          description: 'a connect silent this long is filtered (a first connect given up earlier is tried again with this)',
+        },
+        adaptiveFloorMs: {
+          type: 'integer',
+          minimum: 10,
+          maximum: 60000,
+          description:
+            "the least a first connect waits before it is given up and tried again (the host's adaptive timeout is 10 × its fastest answer, at least this)",
+        },
         allAddresses: { type: 'boolean', description: 'sweep every resolved address of a host, not only the first' },
         maxTargets: { type: 'integer', minimum: 1, description: 'refuse sweeps larger than this (guards against a mistyped range)' },
         timeoutMs: { type: 'integer', minimum: 100, description: 'task deadline' },
       },
     },
-    defaults: { concurrency: 256, connectTimeoutMs: 1000, allAddresses: false, maxTargets: 100_000 },
+    defaults: { concurrency: 'auto', connectTimeoutMs: 1000, adaptiveFloorMs: 100, allAddresses: false, maxTargets: 100_000 },
   },
-  facts: { version: 1, schema: factsSchema },
+  // 2: every target listed (no `truncated`), the adaptive first try (`retried`, `recovered`, `adaptiveFloorMs`).
+  facts: { version: 2, schema: factsSchema },
   messages,
   targets(site) {
     const out: Target[] = [];
@@ -398,7 +445,9 @@ export default defineCheck<Options, SweepFacts>({
     // that could not get the full timeout before the deadline are not started at all (canLaunch):
     // a cut-short wait would make a slow answer look filtered.
     const connectTimeoutMs = Math.min(ctx.options.connectTimeoutMs, Math.max(50, ctx.remainingMs() - RESERVE_MS));
-    const limiter = await ctx.use(connectSlots, ctx.options.concurrency);
+    const concurrency = resolveConcurrency(ctx.options.concurrency);
+    const limiter = await ctx.use(connectSlots, concurrency);
+    const retried = new Uint8Array(total);
     const t0 = performance.now();
     await sweepAll({
       lanes,
@@ -407,21 +456,28 @@ export default defineCheck<Options, SweepFacts>({
       connectMs,
       codeIndex,
       codes,
+      retried,
       connectTimeoutMs,
+      floorMs: Math.min(ctx.options.adaptiveFloorMs, connectTimeoutMs),
       limiter,
       signal: ctx.signal,
       canLaunch: () => ctx.remainingMs() > connectTimeoutMs + RESERVE_MS,
     });
     const sweepMs = round(performance.now() - t0);
 
-    // 3. Facts: counts over every target, the targets themselves up to TARGETS_LIMIT.
+    // 3. Facts: counts and the list, over every target.
     const counts = new Array<number>(NAMES.length).fill(0);
-    for (let i = 0; i < total; i++) counts[state[i]!]!++;
-    const listed = Math.min(total, TARGETS_LIMIT);
-    const targets = new Array<SweepTargetFacts>(listed);
-    for (let i = 0; i < listed; i++) {
+    let retriedCount = 0;
+    let recovered = 0;
+    const targets = new Array<SweepTargetFacts>(total);
+    for (let i = 0; i < total; i++) {
       const lane = lanes[Math.floor(i / ports.length)]!;
       const s = state[i]!;
+      counts[s]!++;
+      if (retried[i]) {
+        retriedCount++;
+        if (s === OK || s === REFUSED) recovered++;
+      }
       targets[i] = {
         host: lane.host,
         port: ports[i % ports.length]!,
@@ -429,6 +485,7 @@ export default defineCheck<Options, SweepFacts>({
         classification: NAMES[s]!,
         ...(s === OK ? { connectMs: round(connectMs[i]!) } : {}),
         ...(codeIndex[i] ? { code: codes[codeIndex[i]!]! } : {}),
+        ...(retried[i] ? { retried: true as const } : {}),
       };
     }
     return {
@@ -449,11 +506,13 @@ export default defineCheck<Options, SweepFacts>({
         unreachable: counts[UNREACHABLE]!,
         'dns-failure': counts[DNS_FAILURE]!,
       },
-      concurrency: ctx.options.concurrency,
+      concurrency: limiter.capacity,
       connectTimeoutMs,
+      adaptiveFloorMs: Math.min(ctx.options.adaptiveFloorMs, connectTimeoutMs),
+      retried: retriedCount,
+      recovered,
       sweepMs,
       targets,
-      truncated: total > listed,
     };
   },
 
@@ -540,6 +599,12 @@ export default defineCheck<Options, SweepFacts>({
           ...COUNTED.map(([id]) => ({ label: { id: `sweep.kv.${id}` }, value: facts.counts[id] })),
           { label: { id: 'sweep.kv.connect-timeout' }, value: { value: facts.connectTimeoutMs, unit: 'ms' } },
           { label: { id: 'sweep.kv.concurrency' }, value: facts.concurrency },
+          ...(facts.retried
+            ? [
+                { label: { id: 'sweep.kv.retried' }, value: facts.retried },
+                { label: { id: 'sweep.kv.recovered' }, value: facts.recovered },
+              ]
+            : []),
           { label: { id: 'sweep.kv.duration' }, value: { value: facts.sweepMs, unit: 'ms' } },
         ],
       },
@@ -636,6 +701,63 @@ const connectSlots = defineArtifact<number, Limiter>({
   compute: async (_ctx, concurrency) => new Limiter(concurrency),
 });
 
+/**
+ * `concurrency: auto` from the soft open-file limit in /proc/self/limits: every connect in flight
+ * holds a descriptor, and running out (EMFILE) ends the sweep as an error, so the sweep takes half
+ * of what is left after FD_RESERVE — the other half stays for whatever else runs beside it.
+ */
+export function autoConcurrency(limits: string | undefined): number {
+  const m = limits ? /^Max open files\s+(\d+|unlimited)\s/m.exec(limits) : null;
+  if (!m) return FALLBACK_CONCURRENCY;
+  const soft = m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  return Math.max(1, Math.min(MAX_AUTO_CONCURRENCY, Math.floor((soft - FD_RESERVE) / 2)));
+}
+
+function resolveConcurrency(option: number | 'auto'): number {
+  if (option !== 'auto') return option;
+  let limits: string | undefined;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    limits = undefined; // not Linux: the fixed fallback
+  }
+  return autoConcurrency(limits);
+}
+
+/**
+ * How long a host's first connects wait before they are given up and tried again: RTT_MULTIPLIER ×
+ * the fastest answer (SYN-ACK or RST) seen from that host, at least `floorMs`, at most
+ * `connectTimeoutMs`. Undefined while the host has not answered anything: then there is nothing to
+ * learn from, and its connects keep waiting.
+ */
+export function adaptiveTimeoutMs(fastestAnswerMs: number, floorMs: number, connectTimeoutMs: number): number | undefined {
+  if (!Number.isFinite(fastestAnswerMs)) return undefined;
+  return Math.min(connectTimeoutMs, Math.max(floorMs, RTT_MULTIPLIER * fastestAnswerMs));
+}
+
+/**
+ * What to do with a connect still silent after `waitedMs`: `filtered` once one connect has been
+ * silent for the whole `connectTimeoutMs` (a second try always is; a first try is when its host
+ * never answered anything, or answers so slowly that its adaptive timeout is the full one);
+ * `retry` for a first try past its host's adaptive timeout; otherwise the ms to wait before asking
+ * again (a host that has not answered yet is asked about every `floorMs`, so a first answer from
+ * it shortens the wait of connects already in flight).
+ */
+export function silenceVerdict(
+  waitedMs: number,
+  secondTry: boolean,
+  fastestAnswerMs: number,
+  floorMs: number,
+  connectTimeoutMs: number,
+): 'filtered' | 'retry' | number {
+  if (waitedMs >= connectTimeoutMs - TIMER_SLACK_MS) return 'filtered';
+  if (secondTry) return connectTimeoutMs - waitedMs;
+  const adaptive = adaptiveTimeoutMs(fastestAnswerMs, floorMs, connectTimeoutMs);
+  if (adaptive === undefined) return Math.min(floorMs, connectTimeoutMs - waitedMs);
+  if (waitedMs >= adaptive - TIMER_SLACK_MS) return 'retry';
+  return adaptive - waitedMs;
+}
+
 interface SweepJob {
   lanes: Array<{ host: string; address?: string }>;
   ports: number[];
@@ -644,7 +766,10 @@ interface SweepJob {
   connectMs: Float64Array;
   codeIndex: Uint8Array;
   codes: string[];
+  /** Out: 1 where the first connect was given up at the adaptive timeout and a second one decided. */
+  retried: Uint8Array;
   connectTimeoutMs: number;
+  floorMs: number;
   limiter: Limiter;
   signal: AbortSignal;
   /** False once a connect started now could not finish before the task's deadline. */
@@ -657,15 +782,22 @@ const LOCAL_LIMITS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM']);
 /**
  * Classifies every UNTESTED target. Targets start port-major (every host's first port, then every
  * host's second, ...) so the load on any one host is spread over the sweep; results land at
- * lane × ports + port. Resolves when all are classified (or the deadline stopped new connects and
- * the last in-flight one ended); rejects on abort, after destroying every socket.
+ * lane × ports + port. A first connect silent past its host's adaptive timeout is closed and its
+ * target queued for a second connect, ahead of targets not tried yet. Resolves when all are
+ * classified (or the deadline stopped new connects and the last in-flight one ended); rejects on
+ * abort, after destroying every socket.
  */
 function sweepAll(job: SweepJob): Promise<void> {
-  const { lanes, ports, state, connectMs, codeIndex, codes, connectTimeoutMs, limiter, signal } = job;
+  const { lanes, ports, state, connectMs, codeIndex, codes, retried, connectTimeoutMs, floorMs, limiter, signal } = job;
   const L = lanes.length;
   const P = ports.length;
   const N = L * P;
-  let pending = 0; // untested targets not started yet
+  // The fastest answer seen from each lane's address: its round trip, without the event loop's
+  // delays (those only ever add), so the minimum rather than an average.
+  const fastest = new Float64Array(L).fill(Infinity);
+  const retryQueue: number[] = [];
+  let retryHead = 0;
+  let pending = 0; // connects not started yet: untested targets, then the queued second tries
   for (let i = 0; i < N; i++) if (state[i] === UNTESTED) pending++;
 
   return new Promise<void>((resolve, reject) => {
@@ -708,6 +840,8 @@ function sweepAll(job: SweepJob): Promise<void> {
       return k < 256 ? k : 0;
     };
     const nextTarget = (): number => {
+      // Second tries first: each is a target already half decided, and waiting costs it a full timeout.
+      if (retryHead < retryQueue.length) return retryQueue[retryHead++]!;
       while (cursor < N) {
         const k = cursor++;
         const idx = (k % L) * P + Math.floor(k / L);
@@ -738,35 +872,67 @@ function sweepAll(job: SweepJob): Promise<void> {
     }
 
     const start = (idx: number) => {
-      const lane = lanes[Math.floor(idx / P)]!;
+      const l = Math.floor(idx / P);
+      const lane = lanes[l]!;
+      const secondTry = retried[idx] === 1;
       let t0 = performance.now();
       let settled = false;
       const socket = connect({ host: lane.address!, port: ports[idx % P]! });
       const attempt: Attempt = { socket, timer: undefined };
-      const settle = (s: number, code?: string) => {
-        if (settled || over) return;
+      const end = () => {
         settled = true;
         clearTimeout(attempt.timer);
         live.delete(attempt);
-        if (s === OK) {
-          connectMs[idx] = performance.now() - t0;
-          // RST, not FIN: nothing lingers in TIME_WAIT on either side after a big sweep.
-          socket.resetAndDestroy();
-        } else socket.destroy();
+      };
+      const settle = (s: number, code?: string) => {
+        if (settled || over) return;
+        end();
+        if (s === OK || s === REFUSED) {
+          const ms = performance.now() - t0;
+          if (ms < fastest[l]!) fastest[l] = ms;
+          if (s === OK) connectMs[idx] = ms;
+        }
+        // RST, not FIN: nothing lingers in TIME_WAIT on either side after a big sweep.
+        if (s === OK) socket.resetAndDestroy();
+        else socket.destroy();
         state[idx] = s;
         if (code) codeIndex[idx] = intern(code);
         limiter.release();
         ask();
         maybeDone();
       };
+      // Given up at the adaptive timeout: the target stays UNTESTED until its second connect
+      // decides it (or the deadline leaves it untested), so an early give-up is never a verdict.
+      const retry = () => {
+        if (settled || over) return;
+        end();
+        socket.destroy();
+        retried[idx] = 1;
+        retryQueue.push(idx);
+        pending++;
+        limiter.release();
+        ask();
+        maybeDone();
+      };
+      const onSilence = () => {
+        if (settled || over) return;
+        const verdict = silenceVerdict(performance.now() - t0, secondTry, fastest[l]!, floorMs, connectTimeoutMs);
+        if (verdict === 'filtered') settle(FILTERED, 'CONNECT_TIMEOUT');
+        else if (verdict === 'retry') retry();
+        else arm(verdict);
+      };
+      // Decide after the next poll phase, not in the timers phase: when the event loop was held up
+      // (a busy CPU, a GC pause) past the deadline, a handshake that did complete in time is still
+      // waiting in the poll queue, and firing first would call an open port silent.
+      const arm = (ms: number) => {
+        attempt.timer = setTimeout(() => setImmediate(onSilence), ms);
+      };
       live.add(attempt);
       socket.once('connect', () => settle(OK));
       socket.on('error', (err: NodeJS.ErrnoException) => {
         if (settled || over) return;
         if (err.code && LOCAL_LIMITS.has(err.code)) {
-          settled = true;
-          clearTimeout(attempt.timer);
-          live.delete(attempt);
+          end();
           socket.destroy();
           limiter.release();
           finish(
@@ -778,14 +944,12 @@ function sweepAll(job: SweepJob): Promise<void> {
       });
       // net.connect() to an IP literal issues connect(2) on the next tick; this tick runs right
       // after it, so the timeout (and connectMs) count from the SYN, not from a queue of a few
-      // hundred starts made in one go.
+      // thousand starts made in one go.
       process.nextTick(() => {
         if (settled || over) return;
         t0 = performance.now();
-        // Decide after the next poll phase, not in the timers phase: when the event loop was held
-        // up (a busy CPU, a GC pause) past the deadline, a handshake that did complete in time is
-        // still waiting in the poll queue, and firing first would call an open port filtered.
-        attempt.timer = setTimeout(() => setImmediate(() => settle(FILTERED, 'CONNECT_TIMEOUT')), connectTimeoutMs);
+        const first = silenceVerdict(0, secondTry, fastest[l]!, floorMs, connectTimeoutMs);
+        arm(typeof first === 'number' ? first : 0);
       });
     };
 

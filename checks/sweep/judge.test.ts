@@ -3,7 +3,16 @@
 
 import { expect, it } from 'vitest';
 import { CheckTester } from '../../test/helpers/check-tester.js';
-import sweep, { type SweepCounts, type SweepFacts, type SweepTargetFacts } from './index.js';
+import sweep, {
+  adaptiveTimeoutMs,
+  autoConcurrency,
+  FALLBACK_CONCURRENCY,
+  MAX_AUTO_CONCURRENCY,
+  silenceVerdict,
+  type SweepCounts,
+  type SweepFacts,
+  type SweepTargetFacts,
+} from './index.js';
 
 const sweepSite = (extra: Record<string, unknown> = {}) => ({
   version: 1,
@@ -47,9 +56,11 @@ const facts = (classes: Array<SweepTargetFacts['classification']>, extra: Partia
     counts,
     concurrency: 256,
     connectTimeoutMs: 1000,
+    adaptiveFloorMs: 100,
+    retried: 0,
+    recovered: 0,
     sweepMs: 1012.5,
     targets,
-    truncated: false,
     ...extra,
   };
 };
@@ -158,16 +169,64 @@ it("the severity is the sweep's", () => {
   expect(v.findings[0]!.severity).toBe('critical');
 });
 
-it('counts judge all targets when the list is truncated', () => {
-  const f = facts(['ok', 'ok'], {
-    total: 9000,
-    tested: 9000,
-    truncated: true,
-    counts: { open: 8000, refused: 1000, filtered: 0, unreachable: 0, 'dns-failure': 0 },
-  });
+it('a big sweep is judged on every target, and the finding names the first 20 of them', () => {
+  const f = facts(Array.from({ length: 9000 }, (_, i) => (i % 9 === 4 ? 'refused' : 'ok')));
   const v = tester.verify({ facts: f, site, status: 'fail', findings: ['sweep.blocked'] }, false);
-  expect(v.findings[0]!.message.params).toMatchObject({ count: 1000, total: 9000, more: { id: 'sweep.more', params: { rest: 1000 } } });
+  expect(v.findings[0]!.message.params).toMatchObject({ count: 1000, total: 9000, more: { id: 'sweep.more', params: { rest: 980 } } });
+  expect(String(v.findings[0]!.message.params?.list).split(', ')[0]).toBe('edge.example.test:7004 refused');
   expect(v.measurements.find((m) => m.id === 'refused')?.value).toBe(1000);
+});
+
+it('the summary says how many targets needed a second connect and how many answered it', () => {
+  const v = tester.verify({ facts: facts(['ok', 'filtered'], { retried: 3, recovered: 2 }), site, status: 'fail' }, false);
+  const items = (v.blocks as any[])[0].items;
+  expect(items).toContainEqual({ label: { id: 'sweep.kv.retried' }, value: 3 });
+  expect(items).toContainEqual({ label: { id: 'sweep.kv.recovered' }, value: 2 });
+  const none = tester.verify({ facts: facts(['ok']), site, status: 'pass' }, true);
+  expect((none.blocks as any[])[0].items.map((i: { label: { id: string } }) => i.label.id)).not.toContain('sweep.kv.retried');
+});
+
+it("the adaptive timeout is 10 × the host's fastest answer, within the floor and the connect timeout", () => {
+  expect(adaptiveTimeoutMs(Infinity, 100, 1000)).toBeUndefined(); // nothing heard from the host yet
+  expect(adaptiveTimeoutMs(0.3, 100, 1000)).toBe(100); // a LAN: the floor
+  expect(adaptiveTimeoutMs(25, 100, 1000)).toBe(250);
+  expect(adaptiveTimeoutMs(180, 100, 1000)).toBe(1000); // a slow path: no early give-up at all
+  expect(adaptiveTimeoutMs(0.3, 100, 80)).toBe(80);
+});
+
+it('a silent connect is filtered only after the whole connect timeout; a first try is given up early only once its host answered', () => {
+  // Host answered in 2 ms: first tries are re-tried after 100 ms (the floor), not called filtered.
+  expect(silenceVerdict(0, false, 2, 100, 1000)).toBe(100);
+  expect(silenceVerdict(40, false, 2, 100, 1000)).toBe(60);
+  expect(silenceVerdict(100, false, 2, 100, 1000)).toBe('retry');
+  expect(silenceVerdict(99.5, false, 2, 100, 1000)).toBe('retry'); // a timer a fraction early
+  // The second try waits the full timeout, whatever the host's round trip.
+  expect(silenceVerdict(0, true, 2, 100, 1000)).toBe(1000);
+  expect(silenceVerdict(400, true, 2, 100, 1000)).toBe(600);
+  expect(silenceVerdict(1000, true, 2, 100, 1000)).toBe('filtered');
+  // A host that has not answered anything: keep waiting, looking again every floor, up to the timeout.
+  expect(silenceVerdict(0, false, Infinity, 100, 1000)).toBe(100);
+  expect(silenceVerdict(950, false, Infinity, 100, 1000)).toBe(50);
+  expect(silenceVerdict(1000, false, Infinity, 100, 1000)).toBe('filtered');
+  // Its first answer arrives while a connect waits: that connect is given up at the new timeout.
+  expect(silenceVerdict(300, false, 5, 100, 1000)).toBe('retry');
+  // A host slower than timeout ÷ 10: the first try is the full wait, and its silence is final.
+  expect(silenceVerdict(500, false, 200, 100, 1000)).toBe(500);
+  expect(silenceVerdict(1000, false, 200, 100, 1000)).toBe('filtered');
+});
+
+it('concurrency auto is half the open-file headroom, capped, with a fixed fallback off Linux', () => {
+  const limits = (soft: string, hard = '1048576') =>
+    `Limit                     Soft Limit           Hard Limit           Units     \n` +
+    `Max processes             63704                63704                processes \n` +
+    `Max open files            ${soft.padEnd(20)} ${hard.padEnd(20)} files     \n`;
+  expect(autoConcurrency(limits('20000'))).toBe(9872);
+  expect(autoConcurrency(limits('1024', '4096'))).toBe(384);
+  expect(autoConcurrency(limits('1048576'))).toBe(MAX_AUTO_CONCURRENCY);
+  expect(autoConcurrency(limits('unlimited', 'unlimited'))).toBe(MAX_AUTO_CONCURRENCY);
+  expect(autoConcurrency(limits('200'))).toBe(1);
+  expect(autoConcurrency(undefined)).toBe(FALLBACK_CONCURRENCY);
+  expect(autoConcurrency('no such line')).toBe(FALLBACK_CONCURRENCY);
 });
 
 it('shows a summary, the targets not as expected and the hosts that do not resolve', () => {

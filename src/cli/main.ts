@@ -236,7 +236,7 @@ Exit code 0 when written, 2 when a value is wrong or missing, or the file exists
           .command('run')
           .description('run one check against ad-hoc targets, without a site file')
           .argument('<check>', 'check id (see `siteready checks`)')
-          .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://)')
+          .argument('<targets...>', 'host:port, [v6]:port or URL (https://, wss://); sweep: host:ports, e.g. 10.0.0.1:80,443,8000-8100')
           .option('--ca <file>', 'extra trusted CA certificates (PEM)')
           .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
           .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
@@ -260,6 +260,7 @@ Exit code 0 when written, 2 when a value is wrong or missing, or the file exists
       `
 Examples:
   $ siteready run tcp db.corp.example:5432 10.1.2.3:443
+  $ siteready run sweep 10.1.2.3:20000-20249 chat.example.com:80,443,8000-8100
   $ siteready run http https://chat.example.com/api/health
   $ siteready run websocket wss://chat.example.com/ws --json
   $ SITEREADY_TOKEN=... siteready run throughput 127.0.0.1:7000 --duration 10 --streams 4

@@ -11,6 +11,7 @@ import { parseAdHocTarget } from '../site/endpoints.js';
 import { parseSiteText } from '../site/load.js';
 import { DEFAULT_CLASSES } from '../qos/classes.js';
 import { DSCP_NAMES, dscpFromName } from '../qos/dscp-names.js';
+import { portItemProblem } from '../util/port-ranges.js';
 import type { EndpointProtocol } from '../site/types.js';
 import { measureAndEmit } from './assess.js';
 import { outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
@@ -81,6 +82,7 @@ export async function runCommand(
   const checks = [await builtinCheck(checkId)];
 
   if (PROBE_CHECKS.has(checkId)) return runProbeCheck(checkId, targets, flags, checks);
+  if (checkId === 'sweep') return runSweepCheck(targets, flags, checks);
   const stunProtocol = STUN_CHECKS[checkId];
   // TURN credentials come from the environment only (never argv: process lists, shell history).
   const turnEnv = checkId === 'turn' ? Object.fromEntries(TURN_ENV.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))) : {};
@@ -151,6 +153,68 @@ export async function runCommand(
     );
   }
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
+}
+
+/**
+ * `HOST:PORTS`, PORTS a comma-separated list of ports and low-high ranges ("80,443,8000-8100"),
+ * HOST a name, an IPv4 address or a [bracketed] IPv6 one: one sweep; undefined when it is not.
+ */
+export function parseSweepTarget(text: string): { host: string; ports: Array<number | string> } | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]/]+)):([0-9][0-9,\s-]*)$/.exec(text.trim());
+  if (!m) return undefined;
+  const items = m[3]!.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) return undefined;
+  return { host: (m[1] ?? m[2])!, ports: items.map((x) => (/^\d+$/.test(x) ? Number(x) : x)) };
+}
+
+/**
+ * `siteready run sweep HOST:PORTS…`: one `network.sweeps` entry per argument, so each is swept
+ * and judged like a sweep of a site file (the endpoint form would leave the endpoint's own port to
+ * the tcp check).
+ */
+async function runSweepCheck(
+  targets: string[],
+  flags: OutputFlags & RunFlags & { dnsServer?: string[] | string },
+  checks: LoadedCheck[],
+): Promise<void> {
+  const outputs = outputTargets(flags);
+  const settings = runSettings(flags);
+  const used = new Set<string>();
+  const sweeps = targets.map((text, i) => {
+    const parsed = parseSweepTarget(text);
+    const problem = parsed?.ports.map(portItemProblem).find((p) => p !== undefined);
+    if (!parsed || problem) {
+      throw new UsageError(
+        `target "${text}" is not HOST:PORTS${problem ? ` (${problem})` : ''}`,
+        'examples: 10.0.0.1:20000-20249, chat.example.com:80,443,8000-8100, [2001:db8::1]:443',
+      );
+    }
+    let name = targetName(text, i);
+    if (used.has(name)) name = `${name}-${i + 1}`;
+    used.add(name);
+    return { name, hosts: [parsed.host], ports: parsed.ports };
+  });
+  const site = {
+    version: 1,
+    site: { name: 'siteready run sweep' },
+    network: { sweeps, ...(dnsServers(flags).length ? { dns: { servers: dnsServers(flags) } } : {}) },
+    // A site names at least one endpoint; this one has no extra ports, so the sweep check takes
+    // nothing from it, and `checks: [sweep]` keeps every other check off it.
+    platform: {
+      endpoints: [{ name: 'swept-host', host: sweeps[0]!.hosts[0], port: firstPort(sweeps[0]!.ports), protocol: 'tcp', checks: ['sweep'] }],
+    },
+  };
+  const { site: loaded, redactor } = parseSiteText(stringify(site), '<command line>');
+  const plan = planAssessment(loaded, checks, {
+    only: ['sweep'],
+    ...(settings.taskTimeoutMs ? { taskTimeoutMs: settings.taskTimeoutMs } : {}),
+  });
+  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, outputs);
+}
+
+function firstPort(ports: Array<number | string>): number {
+  const first = ports[0]!;
+  return typeof first === 'number' ? first : Number(/\d+/.exec(first)![0]);
 }
 
 /** `--dns-server` as a list, whether the option parser gave one value or several. */

@@ -12,6 +12,8 @@ import { reportSchema } from '../../src/report/schema.js';
 import { ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { DEMO_SITE_ENV } from '../helpers/lab-env.js';
 import { freePort } from '../../src/lab/demo-lab.js';
+import { createServer } from 'node:net';
+import { parseSweepTarget } from '../../src/cli/run.js';
 
 const ANSI = /\u001b\[[0-9;]*m/;
 
@@ -203,6 +205,55 @@ describe('run', () => {
     expect(tcp).toHaveLength(1);
     expect(tcp[0]!.status).toBe('fail');
     expect(tcp[0]!.facts.classification).toBe('refused');
+  });
+
+  it('run sweep HOST:PORTS sweeps each argument as one sweep and lists every target', async () => {
+    const server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const open = (server.address() as { port: number }).port;
+    try {
+      const r = await runCli([
+        'run',
+        'sweep',
+        `127.0.0.1:${open},${refusedPort}`,
+        `127.0.0.1:${refusedPort}-${refusedPort}`,
+        '--json',
+        '--quiet',
+      ]);
+      expectOk(r);
+      const report = JSON.parse(r.stdout) as {
+        results: Array<{
+          check: string;
+          status: string;
+          facts: { total: number; counts: Record<string, number>; targets: Array<{ port: number; classification: string }> };
+        }>;
+      };
+      expect(report.results.map((x) => x.check)).toEqual(['sweep', 'sweep']);
+      const [both, one] = report.results;
+      expect(both!.status).toBe('fail');
+      expect(both!.facts.targets.map((t) => [t.port, t.classification])).toEqual([
+        [open, 'ok'],
+        [refusedPort, 'refused'],
+      ]);
+      expect(one!.facts).toMatchObject({ total: 1, counts: { refused: 1 } });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('run sweep with a port list that is not one exits 2 and says why', async () => {
+    const r = await runCli(['run', 'sweep', '127.0.0.1:9-3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/target "127.0.0.1:9-3" is not HOST:PORTS \(port range "9-3" runs backwards/);
+    expect(r.stderr).toMatch(/hint: examples: 10.0.0.1:20000-20249/);
+  });
+
+  it('reads HOST:PORTS with names, IPv4 and bracketed IPv6 hosts', () => {
+    expect(parseSweepTarget('10.0.0.1:20000-20249')).toEqual({ host: '10.0.0.1', ports: ['20000-20249'] });
+    expect(parseSweepTarget('chat.example.com:80,443, 8000-8100')).toEqual({ host: 'chat.example.com', ports: [80, 443, '8000-8100'] });
+    expect(parseSweepTarget('[2001:db8::1]:443')).toEqual({ host: '2001:db8::1', ports: [443] });
+    for (const bad of ['host', 'host:', 'host:80,,81', 'https://x:443', '2001:db8::1:443', 'host:http'])
+      expect(parseSweepTarget(bad), bad).toBeUndefined();
   });
 
   it('run tcp not-a-target exits 2 with examples', async () => {

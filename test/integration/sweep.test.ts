@@ -2,12 +2,13 @@
 // the namespace), refused (nothing listens: RST), filtered (iptables DROP) or unreachable (REJECT
 // with ICMP host-unreachable), assigned in a shuffled order; names from a real dnsmasq on loopback
 // that knows only .test (so an unknown name is NXDOMAIN and nothing leaves the machine). Plus the
-// pure parts (port ranges, targets, limits) and in-process measuring for abort and truncation.
+// pure parts (port ranges, targets, limits) and in-process measuring for abort, big sweeps, and
+// the second connect after the adaptive timeout (a lost SYN and a late answer are not filtered).
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import sweepCheck, { TARGETS_LIMIT } from '../../checks/sweep/index.js';
+import sweepCheck from '../../checks/sweep/index.js';
 import type { ArtifactDefinition, MeasureContext, Site } from '../../src/plugin-api.js';
 import { expandPorts, formatPorts, portItemProblem } from '../../src/util/port-ranges.js';
 import { requireTool } from '../helpers/cli.js';
@@ -76,7 +77,12 @@ for (const port of ports) {
 }
 `;
 
-const DEFAULTS = { concurrency: 256, connectTimeoutMs: 1000, allAddresses: false, maxTargets: 100_000 };
+const DEFAULTS = { concurrency: 256, connectTimeoutMs: 1000, adaptiveFloorMs: 100, allAddresses: false, maxTargets: 100_000 };
+// Listening, but the first SYN of every other connect is lost (iptables statistic nth).
+const LOSSY_PORT = 7300;
+// Listening, but silent to every SYN from a client for 1 s after its first one (iptables recent):
+// a service that answers late. Linux resends an unanswered SYN after 1 s (the initial RTO).
+const LATE_PORT = 7301;
 
 function fakeSite(sweeps: unknown[], endpoints: unknown[] = []): Site {
   return { network: { sweeps }, platform: { endpoints }, locate: () => ({ file: 'site.yaml', line: 1, column: 1 }) } as unknown as Site;
@@ -318,9 +324,12 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
       total: 100,
       tested: 100,
       ports: 100,
-      truncated: false,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
+    // Only silent targets are ever connected twice, and a second try never changed a verdict here.
+    for (const t of r.facts.targets as Array<Record<string, unknown>>)
+      if (t.retried) expect(t.classification, String(t.port)).toBe('filtered');
+    expect(r.facts.recovered).toBe(0);
     expect(r.facts.targets).toHaveLength(100);
     // Exact sets, per classification.
     expect(byClassification(r)).toEqual({
@@ -479,17 +488,63 @@ describe.skipIf(!available)('sweep check against a namespaced host', () => {
     expect(validate(report), JSON.stringify(validate.errors, null, 2)).toBe(true);
   }, 30_000);
 
-  it('lists at most TARGETS_LIMIT targets and says so; the counts cover all (in process)', async () => {
+  it('lists every target of a big sweep; the counts cover all (in process)', async () => {
     // Nothing listens on these ports in the namespace and no rule touches them: all RST.
-    const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + TARGETS_LIMIT}`] }]);
+    const n = 12_000;
+    const site = fakeSite([{ name: 'many', hosts: [ns!.nsIp], ports: [`30000-${30000 + n - 1}`] }]);
     const [t] = sweepCheck.targets(site, DEFAULTS);
     const facts = await sweepCheck.measure(fakeContext(site, DEFAULTS), t!);
-    expect(facts).toMatchObject({ total: TARGETS_LIMIT + 1, tested: TARGETS_LIMIT + 1, truncated: true });
-    expect(facts.targets).toHaveLength(TARGETS_LIMIT);
-    expect(facts.targets[TARGETS_LIMIT - 1]).toMatchObject({ port: 30000 + TARGETS_LIMIT - 1, classification: 'refused' });
-    expect(facts.counts).toEqual({ open: 0, refused: TARGETS_LIMIT + 1, filtered: 0, unreachable: 0, 'dns-failure': 0 });
+    expect(facts).toMatchObject({ total: n, tested: n, retried: 0 });
+    expect(facts).not.toHaveProperty('truncated');
+    expect(facts.targets).toHaveLength(n);
+    expect(facts.targets[n - 1]).toMatchObject({ port: 30000 + n - 1, classification: 'refused', code: 'ECONNREFUSED' });
+    expect(facts.counts).toEqual({ open: 0, refused: n, filtered: 0, unreachable: 0, 'dns-failure': 0 });
     const judged = sweepCheck.judge(facts, { options: DEFAULTS, threshold: (_n, fallback) => fallback, target: t!, site });
-    expect(judged.findings![0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: TARGETS_LIMIT + 1 } });
+    expect(judged.findings![0]).toMatchObject({ id: 'sweep.blocked', evidence: { blocked: n } });
+  }, 30_000);
+
+  it('a silent first connect is tried again: dropped ports are filtered after the full timeout, a lost SYN and a late answer are not (in process)', async () => {
+    await ns!.start([process.execPath, '-e', SERVER, ns!.nsIp, `${LOSSY_PORT},${LATE_PORT}`], {
+      name: 'lossy and late listeners',
+      ready: /listening/,
+    });
+    const rules = [
+      '*filter',
+      `-A INPUT -p tcp --dport ${LOSSY_PORT} --syn -m statistic --mode nth --every 2 --packet 0 -j DROP`,
+      `-A INPUT -p tcp --dport ${LATE_PORT} --syn -m recent --name late --rcheck --seconds 1 -j DROP`,
+      `-A INPUT -p tcp --dport ${LATE_PORT} --syn -m recent --name late --rcheck -j ACCEPT`,
+      `-A INPUT -p tcp --dport ${LATE_PORT} --syn -m recent --name late --set -j DROP`,
+      'COMMIT',
+      '',
+    ];
+    const rulesFile = join(tmp!.path, 'lossy.v4');
+    await writeFile(rulesFile, rules.join('\n'));
+    await ns!.exec(['iptables-restore', '--noflush', rulesFile]);
+
+    // Refused ports first, so the host's round trip is known (sub-millisecond here: the adaptive
+    // timeout is the 100 ms floor) before the silent ones are given up.
+    const dropped = BY_KIND.filtered.slice(0, 6);
+    const ports = [...BY_KIND.refused.slice(0, 10), LOSSY_PORT, LATE_PORT, ...dropped];
+    const site = fakeSite([{ name: 'recheck', hosts: [ns!.nsIp], ports }]);
+    const options = { ...DEFAULTS, connectTimeoutMs: 1500 };
+    const [t] = sweepCheck.targets(site, options);
+    const facts = await sweepCheck.measure(fakeContext(site, options), t!);
+    const by = new Map(facts.targets.map((x) => [x.port, x]));
+
+    // A lost first SYN: the second connect gets through at once.
+    expect(by.get(LOSSY_PORT)).toMatchObject({ classification: 'ok', retried: true });
+    // A late answer: silent past the adaptive timeout, answered ~1 s into the second connect (the
+    // resent SYN), within connectTimeoutMs: open, not filtered.
+    expect(by.get(LATE_PORT)).toMatchObject({ classification: 'ok', retried: true });
+    expect(by.get(LATE_PORT)!.connectMs).toBeGreaterThan(900);
+    // Dropped: silent on the first connect and for the whole 1.5 s of the second.
+    for (const p of dropped)
+      expect(by.get(p), String(p)).toMatchObject({ classification: 'filtered', code: 'CONNECT_TIMEOUT', retried: true });
+    for (const p of BY_KIND.refused.slice(0, 10)) expect(by.get(p)!.retried, String(p)).toBeUndefined();
+    expect(facts).toMatchObject({ retried: 8, recovered: 2, adaptiveFloorMs: 100, connectTimeoutMs: 1500 });
+    // The floor, then the full timeout: never less than 1.6 s; and the silent ones waited at once, not in turn.
+    expect(facts.sweepMs).toBeGreaterThanOrEqual(1600);
+    expect(facts.sweepMs).toBeLessThan(3500);
   }, 30_000);
 
   it('an abort closes every socket in flight (in process)', async () => {
