@@ -19,7 +19,7 @@ function outputOptions(cmd: Command): Command {
   return cmd
     .option(
       '-f, --format <list>',
-      'terminal, json, md, html, junit, sarif; several at once: terminal,json=report.json,sarif=siteready.sarif',
+      'terminal, json, md, html, junit, sarif, prom; several at once: terminal,json=report.json,sarif=siteready.sarif',
       'terminal',
     )
     .option('-o, --out <file>', 'write the (single non-terminal) format to this file')

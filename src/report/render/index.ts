@@ -12,7 +12,7 @@ import type { Lang } from '../../i18n/index.js';
 import type { Report } from '../model.js';
 import type { Handover } from '../handover.js';
 
-export const FORMATS = ['terminal', 'json', 'md', 'html', 'junit', 'sarif'] as const;
+export const FORMATS = ['terminal', 'json', 'md', 'html', 'junit', 'sarif', 'prom'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface OutputTarget {
@@ -74,6 +74,7 @@ const TEXT_KIND: Record<Format, 'json' | 'xml' | 'text'> = {
   junit: 'xml',
   md: 'text',
   terminal: 'text',
+  prom: 'text',
 };
 
 /**
@@ -115,6 +116,8 @@ async function renderText(report: Report, format: Format, given: RenderContext):
         template: (check, id) => ctx.catalogs.get(check)?.en?.[id],
         ...(ctx.descriptions ? { descriptions: ctx.descriptions } : {}),
       });
+    case 'prom':
+      return (await import('./prometheus.js')).renderPrometheus(report);
     case 'terminal':
       return (await import('./terminal.js')).renderTerminal(report, {
         lang: ctx.lang,
