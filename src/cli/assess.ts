@@ -1,5 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { runAndReport, planSite } from '../assess.js';
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../net/idle.js';
 import { Interrupted } from '../runner/interruption.js';
 import { loadSiteFile } from '../site/load.js';
 import { interceptSignals, maskFaultsWith } from './lifecycle.js';
@@ -7,9 +9,13 @@ import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, typ
 import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
 
-export async function assessCommand(file: string, flags: OutputFlags & RunFlags & { platform?: string }): Promise<void> {
+export async function assessCommand(
+  file: string,
+  flags: OutputFlags & RunFlags & { platform?: string; randomDelay?: string },
+): Promise<void> {
   const targets = outputTargets(flags);
   const settings = runSettings(flags);
+  const startDelayMs = randomDelayOf(flags.randomDelay);
   const platforms = flags.platform
     ?.split(',')
     .map((p) => p.trim())
@@ -17,7 +23,33 @@ export async function assessCommand(file: string, flags: OutputFlags & RunFlags 
   const { site, redactor } = await loadSiteFile(file, platforms?.length ? { platforms } : {});
   for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const plan = await planSite(site, dirname(resolve(file)), settings);
-  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets);
+  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets, startDelayMs);
+}
+
+/** The longest a fleet's run waits before measuring: a scheduler's jitter, not a deadline. */
+const MAX_RANDOM_DELAY_MS = 24 * 3_600_000;
+
+/** `--random-delay 15m` → a delay drawn uniformly from [0, 15 min). */
+function randomDelayOf(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const max = parseDuration(text);
+  if (max === undefined || max > MAX_RANDOM_DELAY_MS)
+    throw new UsageError(`--random-delay must be a duration up to 24h, got "${text}"`, 'for example 90s, 15m or 1h');
+  return Math.floor(Math.random() * max);
+}
+
+/** Resolves after `ms`, or at once when the signal fires: a stopped run still writes its report. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**
@@ -30,6 +62,7 @@ export async function measureAndEmit(
   flags: OutputFlags,
   settings: ReturnType<typeof runSettings>,
   targets: ReturnType<typeof outputTargets>,
+  startDelayMs = 0,
 ): Promise<number> {
   await checkOutputTargets(targets);
   maskFaultsWith((text) => redactor.redact(text));
@@ -40,6 +73,10 @@ export async function measureAndEmit(
   const controller = new AbortController();
   const release = interceptSignals((signal) => controller.abort(new Interrupted(signal)));
   try {
+    if (startDelayMs > 0) {
+      if (!flags.quiet) process.stderr.write(`waiting ${Math.round(startDelayMs / 1000)} s before measuring (--random-delay)\n`);
+      await wait(startDelayMs, controller.signal);
+    }
     const report = await runAndReport(plan, redactor, {
       concurrency: settings.concurrency,
       timeoutMs: settings.timeoutMs,

@@ -91,6 +91,10 @@ ${EXIT_CODES}`,
           .option(
             '--platform <ids>',
             "compare platforms on this site in one run (replaces the file's platforms:), e.g. microsoft-teams,dingtalk",
+          )
+          .option(
+            '--random-delay <duration>',
+            'wait a random time up to this (e.g. 15m, 90s) before measuring, so that sites on one schedule do not all measure at once',
           ),
       ),
     ),
@@ -104,6 +108,7 @@ Examples:
   $ siteready assess site.yaml -f terminal,json=out/report.json --min-grade B --fail-on high
   $ siteready assess site.yaml -f terminal,junit=siteready.xml,sarif=siteready.sarif,md=report.md
   $ siteready assess site.yaml --platform microsoft-teams,zoom,feishu -f terminal,html=compare.html
+  $ siteready assess site.yaml --random-delay 15m -f prom=/var/lib/prometheus/node-exporter/siteready.prom --quiet
   $ LANG=zh_CN.UTF-8 siteready assess site.yaml
 ${EXIT_CODES}`,
     )
