@@ -4,6 +4,7 @@ import type { CheckDefinition, CheckMeta } from '../../src/plugin-api.js';
 import type { LoadedCheck } from '../../src/runner/registry.js';
 import type { TaskResult } from '../../src/runner/run.js';
 import { parseSiteText } from '../../src/site/load.js';
+import type { ReportPlatform } from '../../src/report/model.js';
 
 export function meta(id: string, over: Partial<CheckMeta> = {}): CheckMeta {
   return {
@@ -58,4 +59,27 @@ export function loadSite(extra = '') {
 
 export function loaded(def: CheckDefinition<any>): LoadedCheck {
   return { id: def.meta.id, def, source: 'plugin', origin: 'test' };
+}
+
+/** A platform's verdict as report.platforms[] holds it. */
+export function platformVerdict(over: Partial<ReportPlatform> = {}): ReportPlatform {
+  return {
+    id: 'zoom',
+    name: 'Zoom',
+    vendor: 'Zoom',
+    kind: 'saas',
+    version: '2026-12-01',
+    sources: [],
+    unconfirmed: [],
+    endpoints: 4,
+    untested: [],
+    score: 74,
+    grade: 'C',
+    verdict: 'NOT READY',
+    complete: true,
+    blockerCount: 2,
+    ownBlockerCount: 1,
+    blockers: [],
+    ...over,
+  };
 }

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, requireTool, runCli } from '../helpers/cli.js';
+import { platformVerdict } from '../helpers/fixtures.js';
 import { delay, freePort, hasTool, startProcess, tempDir, waitForTcp, type Peer, type TempDir } from '../helpers/peers.js';
 
 const TOOLS = ['promtool', 'prometheus', 'prometheus-node-exporter'];
@@ -52,6 +53,16 @@ describe.runIf(run)('prom format: node_exporter textfile collector and Prometheu
     // Written where the collector reads, as a cron job or systemd timer would: one file per site.
     const out = await runCli(['report', fixture, '--format', `prom=${join(textfiles, 'siteready-demo-hq.prom')}`]);
     expect(out.code, out.stderr).toBe(0);
+    // A second site, assessed against a platform catalog: the collector merges both files.
+    const branch = { ...JSON.parse(await readFile(fixture, 'utf8')), site: { ...report.site, name: 'Branch 7' } } as Record<
+      string,
+      unknown
+    >;
+    branch.platforms = [platformVerdict()];
+    const branchJson = join(tmp.path, 'branch-7.json');
+    await writeFile(branchJson, JSON.stringify(branch));
+    const second = await runCli(['report', branchJson, '--format', `prom=${join(textfiles, 'siteready-branch-7.prom')}`]);
+    expect(second.code, second.stderr).toBe(0);
 
     const exporterPort = await freePort();
     peers.push(
@@ -105,5 +116,17 @@ describe.runIf(run)('prom format: node_exporter textfile collector and Prometheu
     // "Sites whose last measurement is older than a day" is a query on the run's time, not on the scrape's.
     const stale = await query(promPort, `time() - siteready_run_timestamp_seconds > 86400`);
     expect(stale.length).toBe(Date.now() - Date.parse(report.startedAt) > 86_400_000 ? 1 : 0);
+
+    // Every query of the Grafana dashboard in deploy/ is valid PromQL and finds the series it charts.
+    const dashboard = JSON.parse(await readFile(join(ROOT, 'deploy', 'grafana', 'siteready-dashboard.json'), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    expect(dashboard.panels.length).toBeGreaterThan(5);
+    for (const panel of dashboard.panels) {
+      for (const t of panel.targets) {
+        const result = await query(promPort, t.expr.replaceAll('$site', '.*'));
+        expect(result.length, `${panel.title}: ${t.expr}`).toBeGreaterThan(0);
+      }
+    }
   }, 90_000);
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderPrometheus } from '../../src/report/render/prometheus.js';
 import type { Report } from '../../src/report/model.js';
+import { platformVerdict } from '../helpers/fixtures.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/report-every-status.json', import.meta.url), 'utf8')) as Report;
 
@@ -75,26 +76,7 @@ describe('renderPrometheus', () => {
           ],
         },
       ],
-      platforms: [
-        {
-          id: 'zoom',
-          name: 'Zoom',
-          vendor: 'Zoom',
-          kind: 'saas',
-          version: '1',
-          sources: [],
-          unconfirmed: [],
-          endpoints: 3,
-          untested: [],
-          score: 71,
-          grade: 'C',
-          verdict: 'NOT READY',
-          complete: true,
-          blockerCount: 2,
-          ownBlockerCount: 1,
-          blockers: [],
-        },
-      ],
+      platforms: [platformVerdict({ score: 71 })],
     };
     const text = renderPrometheus(report);
     const site = 'site="Branch \\"7\\" \\\\ Shanghai\\nsecond line"';
