@@ -34,6 +34,9 @@ const messages = {
     'throughput.bar.p10': '10th percentile of intervals',
     'throughput.bar.declared': 'declared link capacity',
     'throughput.bar.expected': 'expected',
+    'throughput.block.queue': "Turn on the reflector's schedule",
+    'throughput.queue.value': 'waited {seconds} s ({position} in line when asked)',
+    'throughput.queue.free': 'the reflector was free: no wait',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
@@ -53,6 +56,9 @@ const messages = {
     'throughput.bar.p10': '区间第 10 百分位',
     'throughput.bar.declared': '声明的链路容量',
     'throughput.bar.expected': '预期',
+    'throughput.block.queue': '反射器测试排队',
+    'throughput.queue.value': '等待 {seconds} 秒（请求时排第 {position} 位）',
+    'throughput.queue.free': '反射器空闲：无需等待',
   },
 };
 
@@ -69,6 +75,7 @@ const DIRECTIONS: readonly Direction[] = ['down', 'up'];
 export interface ThroughputFacts extends ProbeFacts {
   transport: Transport;
   /** Each direction measured, as the test reported it. */
+  /** With `queue`: where the test stood in the reflector's schedule and how long it waited for its turn. */
   results: Partial<Record<Direction, ThroughputResult>>;
   /** Σ of `network.links` rates per direction when the test ran, Mbit/s; null when no link declares one. */
   declaredMbps: Record<Direction, number | null>;
@@ -92,6 +99,11 @@ const resultSchema = {
     p50: { type: 'number' },
     p90: { type: 'number' },
     countedBy: { enum: ['client', 'reflector'] },
+    queue: {
+      type: 'object',
+      required: ['position', 'waitedMs'],
+      properties: { position: { type: 'integer', minimum: 0 }, waitedMs: { type: 'number', minimum: 0 } },
+    },
   },
 } as const;
 const perDirection = (schema: object) =>
@@ -285,6 +297,24 @@ export default defineCheck<Options, ThroughputFacts>({
         title: { id: 'throughput.block.samples', params: { transport: facts.transport } },
         unit: 'Mbit/s',
         series: sampled.map((d) => ({ label: { id: `dir.${d}` }, values: facts.results[d]!.samples })),
+      });
+    }
+    // Other sites' tests go first on a busy reflector: the wait is part of what this run was.
+    const queued = measured.filter((d) => facts.results[d]!.queue);
+    if (queued.length) {
+      blocks.push({
+        kind: 'key-value',
+        title: { id: 'throughput.block.queue' },
+        items: queued.map((d) => {
+          const q = facts.results[d]!.queue!;
+          return {
+            label: { id: `throughput.block.${d}`, params: { transport: facts.transport } },
+            value:
+              q.position === 0
+                ? { id: 'throughput.queue.free' }
+                : { id: 'throughput.queue.value', params: { seconds: round(q.waitedMs / 1000, 1), position: q.position } },
+          };
+        }),
       });
     }
     return blocks;

@@ -356,6 +356,10 @@ Exit codes:
     .option('--token-file <file>', 'file holding the shared token (default: $SITEREADY_TOKEN)')
     .option('--max-sessions <n>', 'concurrent sessions allowed (default 16)')
     .option(
+      '--max-tests <n>',
+      "bandwidth tests run at once; other sites' tests wait their turn, told their place in the queue (default 1; 0: no schedule)",
+    )
+    .option(
       '--max-per-source <n>',
       'connections not yet authenticated allowed at once from one address (an IPv6 /64); the oldest is closed to make room (default 64)',
     )
@@ -367,6 +371,8 @@ The token is never taken from the command line (it would show in process lists).
 Facing the internet: a connection must send an authenticated request within 5 s; at most 64
 connections may wait so per source and 256 in all, the oldest closed to make room; authenticated
 streams (128) have slots of their own. SIGINT, SIGTERM and SIGHUP stop it cleanly.
+Many sites, one reflector: a throughput or bufferbloat test loads the path only in its turn
+(--max-tests at a time, first come first served); latency probes are not queued.
 
 Examples:
   $ export SITEREADY_TOKEN=$(openssl rand -hex 32)

@@ -12,6 +12,7 @@ export async function serveCommand(flags: {
   tokenFile?: string;
   maxSessions?: string;
   maxPerSource?: string;
+  maxTests?: string;
   quiet?: boolean;
 }): Promise<void> {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(flags.listen);
@@ -33,6 +34,12 @@ export async function serveCommand(flags: {
     throw new UsageError(`--udp-port ${flags.udpPort} is not a port`);
   const maxSessions = count(flags.maxSessions, '--max-sessions');
   const maxPendingPerSource = count(flags.maxPerSource, '--max-per-source');
+  const maxConcurrentTests = flags.maxTests === undefined ? undefined : Number(flags.maxTests);
+  if (maxConcurrentTests !== undefined && !(Number.isInteger(maxConcurrentTests) && maxConcurrentTests >= 0 && maxConcurrentTests <= 1000))
+    throw new UsageError(
+      `--max-tests must be a whole number from 0 to 1000, got "${flags.maxTests}"`,
+      "1 (the default) runs one site's test at a time; 0 turns the schedule off",
+    );
   const log = flags.quiet
     ? () => undefined
     : (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...entry })}\n`);
@@ -41,7 +48,11 @@ export async function serveCommand(flags: {
     port,
     ...(udpPort !== undefined ? { udpPort } : {}),
     token,
-    limits: { ...(maxSessions ? { maxSessions } : {}), ...(maxPendingPerSource ? { maxPendingPerSource } : {}) },
+    limits: {
+      ...(maxSessions ? { maxSessions } : {}),
+      ...(maxPendingPerSource ? { maxPendingPerSource } : {}),
+      ...(maxConcurrentTests !== undefined ? { maxConcurrentTests } : {}),
+    },
     log,
   }).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(

@@ -135,13 +135,13 @@ export function probeRequest<T>(
   ep: ProbeEndpoint,
   method: string,
   path: string,
-  opts: { signal?: AbortSignal; timeoutMs: number },
+  opts: { signal?: AbortSignal; timeoutMs: number; headers?: Record<string, string> },
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     let phase: 'connect' | 'application' = 'connect';
     const dial = dialer(ep);
-    const req = httpRequest(requestOptions(ep, method, path, {}, dial), (res: IncomingMessage) => {
+    const req = httpRequest(requestOptions(ep, method, path, opts.headers ?? {}, dial), (res: IncomingMessage) => {
       phase = 'application';
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -234,6 +234,87 @@ function isTtls(v: unknown): v is { ttl: number; hopLimit: number } {
 
 export async function closeSession(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
   await probeRequest(ep, 'DELETE', `/v1/session/${s.id}`, { timeoutMs: 2000 }).catch(() => undefined);
+}
+
+/** How a bandwidth test got its turn on a scheduling reflector. */
+export interface SlotWait {
+  /** Where the session stood when it first asked: 0 when the slot was free. */
+  position: number;
+  waitedMs: number;
+  /** The reflector's estimate of the wait, when it first answered with a place in the queue. */
+  estimatedWaitMs?: number;
+  /** The reflector does not schedule tests (an older one, or one run with no schedule). */
+  unscheduled?: true;
+}
+
+/** PathError code: the test's turn did not come before its deadline. */
+export const REFLECTOR_BUSY = 'PROBE_REFLECTOR_BUSY';
+/** Longest a request for a slot is held by the reflector (it answers earlier with the place in the queue). */
+const SLOT_POLL_MS = 15_000;
+
+/**
+ * Waits for this session's turn to load the path: asks the reflector for a slot of `leaseMs` and,
+ * while others test, asks again (each request held by the reflector up to SLOT_POLL_MS) until it is
+ * granted or `deadline` (ms since the epoch) passes. A reflector that predates scheduling has no
+ * such resource (404): the test proceeds, unscheduled.
+ */
+export async function acquireSlot(
+  ep: ProbeEndpoint,
+  s: ProbeSession,
+  opts: { leaseMs: number; deadline: number; signal?: AbortSignal },
+): Promise<SlotWait> {
+  const t0 = Date.now();
+  let first: { position: number; estimatedWaitMs?: number } | undefined;
+  for (let asked = 0; ; asked++) {
+    const left = opts.deadline - Date.now();
+    // However late, ask once: a free slot costs nothing to take.
+    if (left <= 0 && asked > 0) {
+      // Giving up is leaving the queue: the sites behind move up now, not when the place expires.
+      await releaseSlot(ep, s);
+      throw new PathError(
+        'timeout',
+        'application',
+        `the reflector was busy with other sites' tests: no turn within ${Math.round((Date.now() - t0) / 1000)} s (position ${first?.position ?? '?'} when asked)`,
+        REFLECTOR_BUSY,
+      );
+    }
+    // The first ask is answered at once, so that the place in the queue is known; later ones wait.
+    const waitMs = asked === 0 ? 0 : Math.max(0, Math.min(SLOT_POLL_MS, left - 1000));
+    let answer: unknown;
+    try {
+      answer = await probeRequest<unknown>(ep, 'POST', `/v1/session/${s.id}/slot`, {
+        timeoutMs: waitMs + 10_000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        headers: { 'x-sr-duration-ms': String(Math.round(opts.leaseMs)), 'x-sr-wait-ms': String(waitMs) },
+      });
+    } catch (err) {
+      if (err instanceof PathError && err.code === 'HTTP_404') return { position: 0, waitedMs: 0, unscheduled: true };
+      if (opts.signal?.aborted && asked > 0) await releaseSlot(ep, s);
+      throw err;
+    }
+    const a = answer as { granted?: unknown; position?: unknown; estimatedWaitMs?: unknown; unscheduled?: unknown } | null;
+    if (typeof a !== 'object' || a === null || typeof a.granted !== 'boolean')
+      throw badAnswer('answered a request for a test slot with something else');
+    if (!a.granted) {
+      const position = bounded(a.position, 1, 1_000_000);
+      if (position === undefined || !Number.isInteger(position))
+        throw badAnswer(`named an impossible place in its queue (${JSON.stringify(a.position)})`);
+      const estimatedWaitMs = bounded(a.estimatedWaitMs, 0, 86_400_000);
+      first ??= { position, ...(estimatedWaitMs !== undefined ? { estimatedWaitMs } : {}) };
+      continue;
+    }
+    return {
+      position: first?.position ?? 0,
+      waitedMs: Date.now() - t0,
+      ...(first?.estimatedWaitMs !== undefined ? { estimatedWaitMs: first.estimatedWaitMs } : {}),
+      ...(a.unscheduled === true ? { unscheduled: true as const } : {}),
+    };
+  }
+}
+
+/** Gives the slot back so that the next site's test starts at once (the lease would end it anyway). */
+export async function releaseSlot(ep: ProbeEndpoint, s: ProbeSession): Promise<void> {
+  await probeRequest(ep, 'DELETE', `/v1/session/${s.id}/slot`, { timeoutMs: 2000 }).catch(() => undefined);
 }
 
 export interface RemoteUdpStream {

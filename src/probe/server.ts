@@ -32,6 +32,7 @@ import {
   type TcpMode,
 } from './protocol.js';
 import { countReads } from './count-reads.js';
+import { QueueFullError, TestQueue } from './test-queue.js';
 import { openReflectorUdp, type ArrivalMarks, type ReflectorUdp } from './reflector-udp.js';
 
 export interface ReflectorLimits {
@@ -53,6 +54,13 @@ export interface ReflectorLimits {
   maxUdpSeq: number;
   /** Longest a push stream may stay idle before the reflector speaks (idle-timeout tests). */
   maxIdleMs: number;
+  /**
+   * Bandwidth tests (download and upload streams) run at once, each by a session holding a slot;
+   * the others wait their turn. 0: no schedule — any session may load the path at any time.
+   */
+  maxConcurrentTests: number;
+  /** Sessions that may wait for a slot; beyond that a request for one is refused (429). */
+  maxQueuedTests: number;
 }
 
 export const DEFAULT_LIMITS: ReflectorLimits = {
@@ -67,7 +75,12 @@ export const DEFAULT_LIMITS: ReflectorLimits = {
   maxUdpPps: 5000,
   maxUdpSeq: 1 << 20,
   maxIdleMs: 30 * 60_000,
+  maxConcurrentTests: 1,
+  maxQueuedTests: 64,
 };
+
+/** The longest a request for a slot is held before it is answered with the place in the queue. */
+const SLOT_POLL_MAX_MS = 20_000;
 
 export interface ReflectorOptions {
   host: string;
@@ -269,9 +282,23 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
   const deadlines = setInterval(() => pending.expire(performance.now()), 250);
   deadlines.unref();
 
+  const tests = new TestQueue({
+    concurrent: Math.max(1, limits.maxConcurrentTests),
+    maxQueued: limits.maxQueuedTests,
+    // Both directions of a test at the longest, and their set-up.
+    maxLeaseMs: 2 * limits.maxTestMs + 10_000,
+    abandonAfterMs: 2 * SLOT_POLL_MAX_MS,
+    later,
+  });
+  const scheduled = limits.maxConcurrentTests > 0;
+  const endSession = (id: string) => {
+    sessions.delete(id);
+    tests.release(id);
+  };
+
   const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [id, s] of sessions) if (s.expiresAt < now) sessions.delete(id);
+    for (const [id, s] of sessions) if (s.expiresAt < now) endSession(id);
   }, 5000);
   sweep.unref();
 
@@ -333,9 +360,35 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
         ...(udp.qosReason ? { qosReason: udp.qosReason } : {}),
       });
     }
-    const m = /^\/v1\/session\/([0-9a-f]{16})(\/udp)?$/.exec(url.pathname);
+    const m = /^\/v1\/session\/([0-9a-f]{16})(\/udp|\/slot)?$/.exec(url.pathname);
     const s = m ? sessions.get(m[1]!) : undefined;
     if (!m || !s) return reply(res, 404, { error: 'no such session' });
+    if (m[2] === '/slot') {
+      req.resume();
+      if (req.method === 'DELETE') {
+        tests.release(s.id);
+        return reply(res, 200, { released: true });
+      }
+      if (req.method !== 'POST') return reply(res, 405, { error: 'method not allowed' });
+      if (!scheduled) return reply(res, 200, { granted: true, leaseMs: limits.maxTestMs, unscheduled: true });
+      const leaseMs = Math.max(100, Number(header(req, 'x-sr-duration-ms') ?? limits.maxTestMs) || limits.maxTestMs);
+      const waitMs = Math.min(SLOT_POLL_MAX_MS, Math.max(0, Number(header(req, 'x-sr-wait-ms') ?? 0) || 0));
+      let state;
+      try {
+        state = tests.request(s.id, leaseMs);
+      } catch (err) {
+        if (err instanceof QueueFullError) return reply(res, 429, { error: 'too many sessions waiting for a test slot' });
+        throw err;
+      }
+      if (state.granted || waitMs === 0) return reply(res, state.granted ? 200 : 202, state);
+      // Held until the slot is this session's or the wait is over; a client that hangs up stops it.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      void tests.wait(s.id, waitMs, gone.signal).then((now) => {
+        if (!res.destroyed) reply(res, now.granted ? 200 : 202, now);
+      });
+      return;
+    }
     if (req.method === 'GET' && m[2]) {
       const streams: Record<string, unknown> = {};
       for (const [stream, st] of s.udp) {
@@ -355,7 +408,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       return reply(res, 200, { streams });
     }
     if (req.method === 'DELETE' && !m[2]) {
-      sessions.delete(s.id);
+      endSession(s.id);
       log({ level: 'info', msg: 'session closed', session: s.id });
       return reply(res, 200, { closed: s.id });
     }
@@ -396,6 +449,9 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       streams--;
     });
     const upgrade = (header(req, 'upgrade') ?? '').toLowerCase();
+    // Loading the path is for the session whose turn it is: the others would measure each other.
+    const loads = (url.pathname === '/v1/tcp' && /^(download|upload)$/.test(header(req, 'x-sr-mode') ?? '')) || url.pathname === '/v1/ws';
+    if (scheduled && loads && !tests.holds(session.id)) return refuse(socket, 409);
     if (url.pathname === '/v1/tcp' && upgrade === TCP_UPGRADE) {
       const mode = header(req, 'x-sr-mode') as TcpMode | undefined;
       if (mode !== 'download' && mode !== 'upload' && mode !== 'echo' && mode !== 'push') return refuse(socket, 400);

@@ -9,11 +9,13 @@ import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { PathError } from '../net/classify.js';
 import {
+  acquireSlot,
   closeSession,
   openCountingTcpDownload,
   openSession,
   openTcpStream,
   openWsStream,
+  releaseSlot,
   type ProbeEndpoint,
   type ProbeSession,
 } from './client.js';
@@ -32,7 +34,12 @@ export interface ThroughputParams {
   intervalMs?: number;
   /** An open session to use; a new one is opened (and closed) otherwise. */
   session?: ProbeSession;
+  /** Until when (ms since the epoch) to wait for the test's turn on a busy reflector (default: 2 min from now). */
+  turnDeadline?: number;
 }
+
+/** How long a test waits, by default, for other sites' tests on the reflector to end. */
+const DEFAULT_TURN_WAIT_MS = 120_000;
 
 export interface ThroughputResult {
   direction: Direction;
@@ -50,6 +57,8 @@ export interface ThroughputResult {
   p90: number;
   /** Where the counts came from: the receiver. */
   countedBy: 'client' | 'reflector';
+  /** On a reflector that schedules tests: where this one stood when it asked (0: free) and how long it waited. */
+  queue?: { position: number; waitedMs: number };
 }
 
 const WRITE = Buffer.alloc(256 * 1024, 0xa5);
@@ -59,15 +68,26 @@ export async function measureThroughput(p: ThroughputParams, signal?: AbortSigna
   const ownSession = !p.session;
   const session = p.session ?? (await openSession(p.endpoint, { timeoutMs: 5000, ...(signal ? { signal } : {}) }));
   try {
-    const buckets =
-      p.transport === 'tcp'
-        ? p.direction === 'down'
-          ? await tcpDownload(p, session, intervalMs, signal)
-          : await tcpUpload(p, session, intervalMs, signal)
-        : p.direction === 'down'
-          ? await wsDownload(p, session, intervalMs, signal)
-          : await wsUpload(p, session, signal);
-    return summarise(p, buckets, p.transport === 'ws' && p.direction === 'up' ? 250 : intervalMs);
+    // The reflector serves one site's bandwidth test at a time (its schedule): wait for the turn.
+    const queue = await acquireSlot(p.endpoint, session, {
+      leaseMs: p.durationMs + 5000,
+      deadline: p.turnDeadline ?? Date.now() + DEFAULT_TURN_WAIT_MS,
+      ...(signal ? { signal } : {}),
+    });
+    try {
+      const buckets =
+        p.transport === 'tcp'
+          ? p.direction === 'down'
+            ? await tcpDownload(p, session, intervalMs, signal)
+            : await tcpUpload(p, session, intervalMs, signal)
+          : p.direction === 'down'
+            ? await wsDownload(p, session, intervalMs, signal)
+            : await wsUpload(p, session, signal);
+      const result = summarise(p, buckets, p.transport === 'ws' && p.direction === 'up' ? 250 : intervalMs);
+      return queue.unscheduled ? result : { ...result, queue: { position: queue.position, waitedMs: queue.waitedMs } };
+    } finally {
+      if (!queue.unscheduled) await releaseSlot(p.endpoint, session);
+    }
   } finally {
     if (ownSession) await closeSession(p.endpoint, session);
   }
