@@ -43,6 +43,8 @@ function usage(msg) {
       '  --rounds N          rounds per buffer, each runs both tools (default 1)\n' +
       '  --iperf-streams N   streams of the anchor load (default 16)\n' +
       '  --iperf-time S      seconds of the anchor load per direction (default 10)\n' +
+      '  --before            also run the check with the load it had before the ramp (4 streams for 10 s,\n' +
+      '                      5 s idle: maxStreams 4, stepMs 10000, loadMs 10000, idleMs 5000)\n' +
       '  --no-write          do not write bench/results/bufferbloat-<timestamp>.json\n',
   );
   process.exit(msg ? 2 : 0);
@@ -65,7 +67,7 @@ const opts = benchArgs(
     'iperf-streams': { default: 16, min: 1, max: 128 },
     'iperf-time': { default: 10, min: 4, max: 60 },
   },
-  { 'no-write': { key: 'write', value: false } },
+  { 'no-write': { key: 'write', value: false }, before: {} },
 );
 
 // ---- processes and the link --------------------------------------------------------------------
@@ -172,7 +174,10 @@ function cleanup() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-async function siteready(dir) {
+/** The load before the ramp: one step of 4 streams for 10 s per direction after 5 s idle. */
+const BEFORE = '{ idleMs: 5000, streams: 4, maxStreams: 4, stepMs: 10000, loadMs: 10000 }';
+
+async function siteready(dir, bufferbloat) {
   const site = join(dir, 'site.yaml');
   writeFileSync(
     site,
@@ -186,6 +191,7 @@ async function siteready(dir) {
       '  throughput: { enabled: false }',
       '  call-quality: { enabled: false }',
       '  capacity: { enabled: false }',
+      ...(bufferbloat ? [`  bufferbloat: ${bufferbloat}`] : []),
       '',
     ].join('\n'),
   );
@@ -279,9 +285,15 @@ async function main() {
         process.stderr.write(`  round ${round}, tbf ${opts.rate} Mbit/s, buffer ${buffer}: siteready …\n`);
         const s = await siteready(dir);
         await sleep(1000);
+        let before;
+        if (opts.before) {
+          process.stderr.write(`  round ${round}, buffer ${buffer}: siteready with the load before the ramp …\n`);
+          before = await siteready(dir, BEFORE);
+          await sleep(1000);
+        }
         process.stderr.write(`  round ${round}, buffer ${buffer}: iperf3 -P ${opts.iperfStreams} + ping …\n`);
         const a = await anchor();
-        rows.push({ round, buffer, siteready: s, anchor: a });
+        rows.push({ round, buffer, siteready: s, anchor: a, ...(before ? { before } : {}) });
         await sleep(1000);
       }
     }
@@ -331,6 +343,24 @@ async function main() {
       ]),
     ) + '\n',
   );
+  if (opts.before) {
+    w(
+      '\nThe load before the ramp (4 streams for 10 s per direction):\n\n' +
+        table(
+          ['buffer', 'round', 'status', '+RTT down / up ms', 'load down / up', 'check s'],
+          ['l', 'r', 'l', 'r', 'l', 'r'],
+          rows.map(({ round: n, buffer, before: b }) => [
+            buffer,
+            n,
+            b.status,
+            `${b.directions.down.increaseMs} / ${b.directions.up.increaseMs}`,
+            `${load(b.directions.down)} / ${load(b.directions.up)}`,
+            (b.checkMs / 1000).toFixed(1),
+          ]),
+        ) +
+        '\n',
+    );
+  }
   if (opts.write) {
     const out = join(ROOT, 'bench', 'results', `bufferbloat-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     mkdirSync(dirname(out), { recursive: true });
