@@ -22,49 +22,81 @@ const messages = {
     'bufferbloat.dir.down': 'downstream',
     'bufferbloat.dir.up': 'upstream',
     'bufferbloat.high':
-      'Round trips grow by {delta} ms while the link is saturated {direction} ({idle} ms idle → {loaded} ms loaded): buffer bloat.',
+      'Round trips grow by {delta} ms while {streams} TCP streams saturate the link {direction} ({idle} ms idle → {loaded} ms loaded, {mbps} Mbit/s): buffer bloat.',
     'bufferbloat.high.fix':
       'A full queue delays every packet behind it: enable smart queue management (fq_codel / CAKE) on the WAN edge, shape slightly below the line rate, and prioritise media (DSCP EF/AF41).',
-    'bufferbloat.block': 'Median round trip of an audio stream, idle and with the link saturated',
+    'bufferbloat.block': 'Median round trip of an audio stream, idle and under a growing load',
     'bufferbloat.col.load': 'Load',
     'bufferbloat.col.rtt-p50': 'Round trip, median',
     'bufferbloat.col.rtt-p95': 'Round trip, 95th percentile',
     'bufferbloat.col.increase': 'Increase',
     'bufferbloat.col.replies': 'Replies',
     'bufferbloat.col.load-rate': 'Load goodput',
+    'bufferbloat.col.judged': 'Judged',
     'bufferbloat.idle': 'idle',
+    'bufferbloat.step': '{direction}, {streams} TCP streams',
+    'bufferbloat.judged': 'worst step: judged',
     'bufferbloat.no-replies': 'none came back',
+    'bufferbloat.block.ramp': 'Why the load stopped growing',
+    'bufferbloat.stop': 'after {streams} streams: {reason}',
+    'bufferbloat.stop.steady': 'one more step raised neither the round trip nor the goodput',
+    'bufferbloat.stop.max-streams': 'maxStreams reached',
+    'bufferbloat.stop.max-time': 'loadMs used up',
+    'bufferbloat.stop.no-replies': 'no reply came back under load',
   },
   'zh-CN': {
     ...probeMessages['zh-CN'],
     'bufferbloat.dir.down': '下行',
     'bufferbloat.dir.up': '上行',
-    'bufferbloat.high': '链路{direction}饱和时往返时延增加 {delta} 毫秒（空闲 {idle} 毫秒 → 负载 {loaded} 毫秒）：存在缓冲膨胀。',
+    'bufferbloat.high':
+      '{streams} 条 TCP 流使链路{direction}饱和时往返时延增加 {delta} 毫秒（空闲 {idle} 毫秒 → 负载 {loaded} 毫秒，{mbps} Mbit/s）：存在缓冲膨胀。',
     'bufferbloat.high.fix':
       '满队列会延迟其后的每个数据包：在 WAN 边缘启用智能队列管理（fq_codel / CAKE），整形速率略低于线路速率，并为媒体设置优先级（DSCP EF/AF41）。',
-    'bufferbloat.block': '音频流往返时延中位数：空闲时与链路饱和时',
+    'bufferbloat.block': '音频流往返时延中位数：空闲时与逐步加大负载时',
     'bufferbloat.col.load': '负载',
     'bufferbloat.col.rtt-p50': '往返时延中位数',
     'bufferbloat.col.rtt-p95': '往返时延第 95 百分位',
     'bufferbloat.col.increase': '增加',
     'bufferbloat.col.replies': '应答',
     'bufferbloat.col.load-rate': '负载有效吞吐',
+    'bufferbloat.col.judged': '判定',
     'bufferbloat.idle': '空闲',
+    'bufferbloat.step': '{direction}，{streams} 条 TCP 流',
+    'bufferbloat.judged': '最差一级：据此判定',
     'bufferbloat.no-replies': '无应答',
+    'bufferbloat.block.ramp': '负载为何停止加大',
+    'bufferbloat.stop': '{streams} 条流之后：{reason}',
+    'bufferbloat.stop.steady': '再加一级既未增加往返时延，也未增加有效吞吐',
+    'bufferbloat.stop.max-streams': '已达 maxStreams',
+    'bufferbloat.stop.max-time': '已用完 loadMs',
+    'bufferbloat.stop.no-replies': '负载下无应答',
   },
 };
 
 interface Options {
   idleMs: number;
+  stepMs: number;
   loadMs: number;
   streams: number;
+  maxStreams: number;
   directions: Direction[];
 }
 
 const DIRECTIONS: readonly Direction[] = ['down', 'up'];
 
-/** The audio stream while TCP streams saturated one direction. */
-export interface LoadedRtt {
+/**
+ * The ramp stops once one more step (twice the streams) moved the median round trip by less than
+ * this (ms, or this fraction of the previous step's, whichever is larger) …
+ */
+const STEADY_RISE_MS = 5;
+const STEADY_RISE_FRACTION = 0.1;
+/** … nor the goodput by more than this fraction: the queue is as full as this load can make it. */
+const STEADY_GROWTH = 0.1;
+
+/** The audio stream during one step of the load. */
+export interface LoadStep {
+  /** TCP streams of this step. */
+  streams: number;
   /** The load's goodput, Mbit/s. */
   mbps: number;
   /** How long the probe stream ran inside the load, ms. */
@@ -75,20 +107,32 @@ export interface LoadedRtt {
   rttMs: Percentiles | null;
 }
 
-export interface BufferbloatFacts extends ProbeFacts {
-  /** The test as run: idle stream length, load length per direction, TCP streams of the load. */
-  idleMs: number;
-  loadMs: number;
-  streams: number;
-  /** The idle stream's round trips; null when UDP got no answer (nothing to compare). */
-  idle: Percentiles | null;
-  loaded: Partial<Record<Direction, LoadedRtt>>;
+/** Why the ramp in one direction ended. */
+export type RampStop = 'steady' | 'max-streams' | 'max-time' | 'no-replies';
+
+export interface LoadRamp {
+  /** In the order run: each step doubles the streams of the one before. */
+  steps: LoadStep[];
+  stop: RampStop;
 }
 
-const loadedSchema = {
+export interface BufferbloatFacts extends ProbeFacts {
+  /** The test as run: idle stream length, step length, load time cap per direction, first and largest stream count. */
+  idleMs: number;
+  stepMs: number;
+  loadMs: number;
+  streams: number;
+  maxStreams: number;
+  /** The idle stream's round trips; null when UDP got no answer (nothing to compare). */
+  idle: Percentiles | null;
+  loaded: Partial<Record<Direction, LoadRamp>>;
+}
+
+const stepSchema = {
   type: 'object',
-  required: ['mbps', 'probeMs', 'sent', 'replies', 'rttMs'],
+  required: ['streams', 'mbps', 'probeMs', 'sent', 'replies', 'rttMs'],
   properties: {
+    streams: { type: 'integer', minimum: 1 },
     mbps: { type: 'number', minimum: 0 },
     probeMs: { type: 'number', minimum: 0 },
     sent: { type: 'integer', minimum: 0 },
@@ -96,30 +140,57 @@ const loadedSchema = {
     rttMs: percentilesSchema,
   },
 } as const;
+const rampSchema = {
+  type: 'object',
+  required: ['steps', 'stop'],
+  properties: {
+    steps: { type: 'array', minItems: 1, items: stepSchema },
+    stop: { enum: ['steady', 'max-streams', 'max-time', 'no-replies'] },
+  },
+} as const;
 const factsSchema = {
   type: 'object',
-  required: [...probeFactsRequired, 'idleMs', 'loadMs', 'streams', 'idle', 'loaded'],
+  required: [...probeFactsRequired, 'idleMs', 'stepMs', 'loadMs', 'streams', 'maxStreams', 'idle', 'loaded'],
   properties: {
     ...probeFactsProperties,
     idleMs: { type: 'number', minimum: 0 },
+    stepMs: { type: 'number', minimum: 0 },
     loadMs: { type: 'number', minimum: 0 },
     streams: { type: 'integer', minimum: 1 },
+    maxStreams: { type: 'integer', minimum: 1 },
     idle: percentilesSchema,
-    loaded: { type: 'object', additionalProperties: false, properties: { down: loadedSchema, up: loadedSchema } },
+    loaded: { type: 'object', additionalProperties: false, properties: { down: rampSchema, up: rampSchema } },
   },
 } as const;
 
-/** RTT while the link is saturated vs idle (latency under load), per direction. */
+/** Length of each step and how many fit in loadMs (one at least, as long as loadMs when that is shorter). */
+export function stepPlan(o: Pick<Options, 'stepMs' | 'loadMs' | 'streams' | 'maxStreams'>): {
+  stepMs: number;
+  steps: number;
+  counts: number[];
+} {
+  const stepMs = Math.min(o.stepMs, o.loadMs);
+  const steps = Math.max(1, Math.floor(o.loadMs / stepMs));
+  const counts: number[] = [];
+  for (let n = o.streams; counts.length < steps; n *= 2) {
+    counts.push(Math.min(n, Math.max(o.streams, o.maxStreams)));
+    if (n >= o.maxStreams) break;
+  }
+  return { stepMs, steps, counts };
+}
+
+/** RTT under a growing load vs idle (latency under load), per direction. */
 export default defineCheck<Options, BufferbloatFacts>({
   meta: {
     id: 'bufferbloat',
     title: 'Latency stays low under load',
     failureTitle: 'Latency rises under load (buffer bloat)',
     description:
-      'Measures the median round trip of an audio-cadence UDP stream to the reflector while idle, then while TCP ' +
-      'streams saturate the link downstream and upstream in turn. The increase is buffer bloat: queueing delay that ' +
-      'every call suffers whenever someone downloads or uploads. Flagged at ≥ 100 ms, as the Microsoft 365 network ' +
-      'connectivity test does.',
+      'Measures the median round trip of an audio-cadence UDP stream to the reflector while idle, then under a TCP ' +
+      'load downstream and upstream in turn that doubles its streams every step (4, 8, 16, 32 by default) until one ' +
+      'more step raises neither the round trip nor the goodput, as flent RRUL and the Waveform test load until the ' +
+      'queue is full. The worst increase is buffer bloat: queueing delay that every call suffers whenever someone ' +
+      'downloads or uploads. Flagged at ≥ 100 ms, as the Microsoft 365 network connectivity test does.',
     category: 'network',
     severity: 'high',
     weight: 2,
@@ -130,6 +201,7 @@ export default defineCheck<Options, BufferbloatFacts>({
     references: [
       { title: 'Microsoft 365 network connectivity test', url: 'https://connectivity.office.com', clause: 'buffer bloat ≥ 100 ms' },
       { title: 'RFC 8290 — FQ-CoDel', clause: '§1 (bufferbloat)' },
+      { title: 'flent — Realtime Response Under Load (RRUL)', url: 'https://flent.org/tests.html' },
     ],
   },
   inputs: {
@@ -143,13 +215,26 @@ export default defineCheck<Options, BufferbloatFacts>({
           maximum: 60000,
           description: 'Length of the idle audio-cadence UDP stream that gives the baseline RTT, ms (500–60000).',
         },
-        loadMs: {
+        stepMs: {
           type: 'integer',
           minimum: 1000,
           maximum: 60000,
-          description: 'Length of the TCP load in each direction, the loaded RTT probed inside it, ms (1000–60000).',
+          description: 'Length of each step of the load, the loaded RTT probed inside it, ms (1000–60000).',
         },
-        streams: { type: 'integer', minimum: 1, maximum: 32, description: 'parallel TCP streams (the reflector allows 32 per session)' },
+        loadMs: {
+          type: 'integer',
+          minimum: 1000,
+          maximum: 240000,
+          description:
+            'Longest the load may run in each direction, ms (1000–240000): as many steps as fit, one at least (as long as loadMs when shorter than stepMs).',
+        },
+        streams: { type: 'integer', minimum: 1, maximum: 32, description: 'TCP streams of the first step; each step doubles them (1–32).' },
+        maxStreams: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 32,
+          description: 'Most TCP streams of a step (1–32, the reflector allows 32 per session); set it to streams for a fixed load.',
+        },
         directions: {
           type: 'array',
           items: { enum: ['down', 'up'] },
@@ -159,22 +244,28 @@ export default defineCheck<Options, BufferbloatFacts>({
         timeoutMs: {
           type: 'integer',
           minimum: 1000,
-          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from idleMs, loadMs and directions).",
+          description:
+            "Deadline of each task, ms (≥ 1000; over the check's default, computed from idleMs, stepMs, loadMs, the streams and directions).",
         },
       },
     },
-    defaults: { idleMs: 5000, loadMs: 10000, streams: 4, directions: ['down', 'up'] },
+    defaults: { idleMs: 3000, stepMs: 2500, loadMs: 10000, streams: 4, maxStreams: 32, directions: ['down', 'up'] },
   },
-  facts: { version: 1, schema: factsSchema },
+  facts: { version: 2, schema: factsSchema },
   messages,
   targets(site) {
     return probeTargets(site);
   },
-  deadlineMs: (o) => o.idleMs + o.directions.length * (o.loadMs + 4000) + 15_000,
+  // Each step also opens its streams in a new worker and waits for the upload's report: 4 s.
+  deadlineMs: (o) => {
+    const plan = stepPlan(o);
+    return o.idleMs + o.directions.length * plan.counts.length * (plan.stepMs + 4000) + 15_000;
+  },
 
   async measure(ctx) {
-    const { idleMs, loadMs, streams } = ctx.options;
-    const run = { idleMs, loadMs, streams };
+    const { idleMs, loadMs, streams, maxStreams } = ctx.options;
+    const plan = stepPlan(ctx.options);
+    const run = { idleMs, stepMs: plan.stepMs, loadMs, streams, maxStreams };
     const audio = MEDIA_PROFILES.audio!;
     try {
       const { endpoint, session } = await probeSession(ctx);
@@ -199,11 +290,11 @@ export default defineCheck<Options, BufferbloatFacts>({
       const idle = await stream(idleMs);
       if (!idle.rttMs) return { ...facts, classification: 'filtered' };
       facts.idle = idle.rttMs;
-      for (const direction of ctx.options.directions) {
+      const step = async (direction: Direction, n: number): Promise<LoadStep> => {
         // The probe stream starts after the load has left slow start, and ends before it stops.
-        const omit = Math.min(1000, Math.floor(loadMs / 4));
+        const omit = Math.min(1000, Math.floor(plan.stepMs / 4));
         const load = runThroughput(
-          { endpoint, session, direction, transport: 'tcp', streams, durationMs: loadMs, omitMs: omit },
+          { endpoint, session, direction, transport: 'tcp', streams: n, durationMs: plan.stepMs, omitMs: omit },
           ctx.signal,
         );
         // Awaited below, after the probe stream: a load that fails first must not be an unhandled rejection meanwhile.
@@ -211,10 +302,32 @@ export default defineCheck<Options, BufferbloatFacts>({
         // The worker needs a moment to start and the streams to leave slow start before probing.
         const startup = 300;
         await abortableDelay(omit + startup, ctx.signal);
-        const probeMs = Math.max(500, loadMs - omit - startup - 500);
+        const probeMs = Math.max(500, plan.stepMs - omit - startup - 500);
         const during = await stream(probeMs);
         const t = await load;
-        facts.loaded[direction] = { mbps: t.mbps, probeMs, sent: during.sent, replies: during.replies, rttMs: during.rttMs };
+        return { streams: n, mbps: t.mbps, probeMs, sent: during.sent, replies: during.replies, rttMs: during.rttMs };
+      };
+      for (const direction of ctx.options.directions) {
+        // A fixed number of streams is not enough: TCP that keeps queues short (BBR) saturates a
+        // link with a few streams and leaves a deep buffer half empty, while many flows together,
+        // or the loss-based TCP of most clients, fill it. So the load grows until the queue is
+        // as full as more load can make it.
+        const steps: LoadStep[] = [];
+        let stop: RampStop = plan.counts.length < plan.steps || plan.counts.at(-1)! >= maxStreams ? 'max-streams' : 'max-time';
+        for (const n of plan.counts) {
+          const s = await step(direction, n);
+          steps.push(s);
+          // No reply at all: the queue holds them longer than the probe waits; more load shows nothing more.
+          if (!s.rttMs) {
+            stop = 'no-replies';
+            break;
+          }
+          if (steps.length >= 2 && steady(steps.at(-2)!, s)) {
+            stop = 'steady';
+            break;
+          }
+        }
+        facts.loaded[direction] = { steps, stop };
       }
       return facts;
     } catch (err) {
@@ -241,7 +354,14 @@ export default defineCheck<Options, BufferbloatFacts>({
         severity: r.delta > 2 * limit ? 'high' : 'medium',
         message: {
           id: 'bufferbloat.high',
-          params: { direction: { id: `bufferbloat.dir.${r.direction}` }, delta: r.delta, idle: facts.idle!.p50, loaded: r.p50 },
+          params: {
+            direction: { id: `bufferbloat.dir.${r.direction}` },
+            delta: r.delta,
+            idle: facts.idle!.p50,
+            loaded: r.p50,
+            streams: r.step.streams,
+            mbps: r.step.mbps,
+          },
         },
         remediation: { id: 'bufferbloat.high.fix' },
       }));
@@ -255,7 +375,11 @@ export default defineCheck<Options, BufferbloatFacts>({
           threshold: { max: limit, source: 'Microsoft 365 connectivity test: ≥ 100 ms flagged' },
         },
         { id: 'rtt-idle-p50', value: facts.idle.p50, unit: 'ms' },
-        ...rows.map((r) => ({ id: `rtt-loaded-${r.direction}-p50`, value: r.p50, unit: 'ms' })),
+        ...rows.flatMap((r) => [
+          { id: `rtt-loaded-${r.direction}-p50`, value: r.p50, unit: 'ms' },
+          { id: `load-${r.direction}-streams`, value: r.step.streams, unit: 'count' },
+          { id: `load-${r.direction}-mbps`, value: r.step.mbps, unit: 'Mbit/s' },
+        ]),
       ],
       findings,
     };
@@ -263,7 +387,20 @@ export default defineCheck<Options, BufferbloatFacts>({
 
   present(facts) {
     if (!facts.idle) return [];
+    const idle = facts.idle;
     const ms = (v: number) => ({ value: v, unit: 'ms' });
+    const judged = new Map(loadedRows(facts, idle).map((r) => [r.step, r]));
+    const stops = DIRECTIONS.flatMap((direction) => {
+      const ramp = facts.loaded[direction];
+      if (!ramp?.steps.length) return [];
+      const streams = ramp.steps.at(-1)!.streams;
+      return [
+        {
+          label: { id: `bufferbloat.dir.${direction}` },
+          value: { id: 'bufferbloat.stop', params: { streams, reason: { id: `bufferbloat.stop.${ramp.stop}` } } },
+        },
+      ];
+    });
     return [
       {
         kind: 'table',
@@ -275,29 +412,56 @@ export default defineCheck<Options, BufferbloatFacts>({
           { key: 'increase', label: { id: 'bufferbloat.col.increase' }, numeric: true },
           { key: 'replies', label: { id: 'bufferbloat.col.replies' }, numeric: true },
           { key: 'mbps', label: { id: 'bufferbloat.col.load-rate' }, numeric: true },
+          { key: 'judged', label: { id: 'bufferbloat.col.judged' } },
         ],
         rows: [
-          { load: { id: 'bufferbloat.idle' }, p50: ms(facts.idle.p50), p95: ms(facts.idle.p95), increase: null, replies: null, mbps: null },
-          ...loadedRows(facts, facts.idle).map((r) => {
-            const l = facts.loaded[r.direction]!;
-            return {
-              load: { id: `bufferbloat.dir.${r.direction}` },
-              p50: l.rttMs ? ms(l.rttMs.p50) : { id: 'bufferbloat.no-replies' },
-              p95: l.rttMs ? ms(l.rttMs.p95) : null,
-              increase: ms(r.delta),
-              replies: `${l.replies} / ${l.sent}`,
-              mbps: { value: l.mbps, unit: 'Mbit/s' },
-            };
-          }),
+          {
+            load: { id: 'bufferbloat.idle' },
+            p50: ms(idle.p50),
+            p95: ms(idle.p95),
+            increase: null,
+            replies: null,
+            mbps: null,
+            judged: null,
+          },
+          ...DIRECTIONS.flatMap((direction) =>
+            (facts.loaded[direction]?.steps ?? []).map((s) => ({
+              load: { id: 'bufferbloat.step', params: { direction: { id: `bufferbloat.dir.${direction}` }, streams: s.streams } },
+              p50: s.rttMs ? ms(s.rttMs.p50) : { id: 'bufferbloat.no-replies' },
+              p95: s.rttMs ? ms(s.rttMs.p95) : null,
+              increase: ms(round(loadedP50(s, idle) - idle.p50)),
+              replies: `${s.replies} / ${s.sent}`,
+              mbps: { value: s.mbps, unit: 'Mbit/s' },
+              judged: judged.has(s) ? { id: 'bufferbloat.judged' } : null,
+            })),
+          ),
         ],
       },
+      ...(stops.length ? [{ kind: 'key-value' as const, title: { id: 'bufferbloat.block.ramp' }, items: stops }] : []),
     ];
   },
 });
 
+/** One more step changed neither the round trip nor the goodput much: the queue is as full as it gets. */
+export function steady(before: LoadStep, after: LoadStep): boolean {
+  if (!before.rttMs || !after.rttMs) return false;
+  // A round trip that fell a lot is no plateau either: the queue was caught filling or draining
+  // (BBR drains it every few seconds), so the next step must say where it settles.
+  const change = Math.abs(after.rttMs.p50 - before.rttMs.p50);
+  const growth = before.mbps > 0 ? after.mbps / before.mbps - 1 : after.mbps > 0 ? Infinity : 0;
+  return change < Math.max(STEADY_RISE_MS, STEADY_RISE_FRACTION * before.rttMs.p50) && growth < STEADY_GROWTH;
+}
+
+/** No reply at all while loaded is the worst bloat: the round trip grew by at least the probe's length. */
+function loadedP50(s: LoadStep, idle: Percentiles): number {
+  return s.rttMs ? s.rttMs.p50 : idle.p50 + s.probeMs;
+}
+
 interface LoadedRow {
   direction: Direction;
-  /** Median round trip while loaded, ms. */
+  /** The step judged: the one with the longest median round trip (the first of equals). */
+  step: LoadStep;
+  /** Its median round trip, ms. */
   p50: number;
   /** Its increase over idle, ms. */
   delta: number;
@@ -305,10 +469,10 @@ interface LoadedRow {
 
 function loadedRows(facts: BufferbloatFacts, idle: Percentiles): LoadedRow[] {
   return DIRECTIONS.flatMap((direction) => {
-    const l = facts.loaded[direction];
-    if (!l) return [];
-    // No reply at all while loaded is the worst bloat: the round trip grew by at least the probe's length.
-    const p50 = l.rttMs ? l.rttMs.p50 : idle.p50 + l.probeMs;
-    return [{ direction, p50, delta: round(p50 - idle.p50) }];
+    const steps = facts.loaded[direction]?.steps ?? [];
+    if (!steps.length) return [];
+    const step = steps.reduce((worst, s) => (loadedP50(s, idle) > loadedP50(worst, idle) ? s : worst));
+    const p50 = loadedP50(step, idle);
+    return [{ direction, step, p50, delta: round(p50 - idle.p50) }];
   });
 }

@@ -246,7 +246,10 @@ Exit code 0 when written, 2 when a value is wrong or missing, or the file exists
           .option('--dns-server <ip[:port]...>', 'resolve with these servers instead of the system resolver')
           .option('--token-file <file>', 'reflector token for probe checks (default: $SITEREADY_TOKEN)')
           .option('--duration <seconds>', 'probe checks: length of each measurement')
-          .option('--streams <n>', 'throughput, bufferbloat, qos --under-load: parallel TCP streams')
+          .option(
+            '--streams <n>',
+            'throughput, qos --under-load: parallel TCP streams; bufferbloat: those of the first step (doubled each step)',
+          )
           .addOption(
             new Option('--direction <dir>', 'throughput, bufferbloat, qos --under-load: which direction').choices(['down', 'up', 'both']),
           )

@@ -8,6 +8,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import { resetSocket } from '../net/reset-socket.js';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -497,12 +498,24 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       const end = Date.now() + durationMs;
       let closed = false;
       socket.once('close', () => (closed = true));
+      const finish = () => {
+        if (closed) return;
+        closed = true;
+        // A reset, not a FIN: what is still in the kernel's send buffer (megabytes per stream once
+        // autotuning has seen a bloated round trip) would otherwise take seconds more to drain
+        // through the bottleneck, holding the client past the test and filling the queue that the
+        // next measurement must find empty.
+        if (!(socket instanceof Socket && resetSocket(socket))) socket.end();
+      };
+      // On time even while waiting for 'drain': with many streams sharing a slow link, the next
+      // one can be seconds away.
+      socket.once('close', later(durationMs, finish));
       const pump = () => {
         // Write until the kernel buffer is full, then wait for 'drain': no unbounded queue.
         while (!closed && Date.now() < end) {
           if (!socket.write(CHUNK)) return void socket.once('drain', pump);
         }
-        if (!closed) socket.end();
+        finish();
       };
       socket.resume();
       pump();

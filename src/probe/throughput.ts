@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
 import { PathError } from '../net/classify.js';
+import { resetSocket } from '../net/reset-socket.js';
 import {
   acquireSlot,
   closeSession,
@@ -284,7 +285,10 @@ function uploadOne(sock: Socket, durationMs: number, signal?: AbortSignal): Prom
       clearTimeout(stop);
       signal?.removeEventListener('abort', onAbort);
       fn();
-      sock.destroy();
+      // Reset: what the kernel still holds to send (megabytes once a bloated round trip has grown
+      // the buffer) is no longer part of any test, and would keep the stream open on the
+      // reflector, counting against its per-session limit, until it had crossed the bottleneck.
+      if (!resetSocket(sock)) sock.destroy();
     };
     const fail = (message: string, code: string) => settle(() => reject(new PathError('http-error', 'application', message, code)));
     const stop = setTimeout(() => fail('the reflector did not report the upload', 'PROBE_NO_REPORT'), durationMs + 5000);
