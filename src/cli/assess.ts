@@ -6,10 +6,14 @@ import { interceptSignals, maskFaultsWith } from './lifecycle.js';
 import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
+import type { Report } from '../report/model.js';
+import { recordRun, storeLocation, type StoreFlags } from './store.js';
 
-export async function assessCommand(file: string, flags: OutputFlags & RunFlags & { platform?: string }): Promise<void> {
+export async function assessCommand(file: string, flags: OutputFlags & RunFlags & StoreFlags & { platform?: string }): Promise<void> {
   const targets = outputTargets(flags);
   const settings = runSettings(flags);
+  // A bad --store is a usage error now; a store that is down is found (and survived) after measuring.
+  const store = flags.store !== undefined ? storeLocation(flags.store) : undefined;
   const platforms = flags.platform
     ?.split(',')
     .map((p) => p.trim())
@@ -17,7 +21,12 @@ export async function assessCommand(file: string, flags: OutputFlags & RunFlags 
   const { site, redactor } = await loadSiteFile(file, platforms?.length ? { platforms } : {});
   for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const plan = await planSite(site, dirname(resolve(file)), settings);
-  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets);
+  const record = store
+    ? async (report: Report) => {
+        await recordRun(report, store, { targets, redactor, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) });
+      }
+    : undefined;
+  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets, record);
 }
 
 /**
@@ -30,6 +39,8 @@ export async function measureAndEmit(
   flags: OutputFlags,
   settings: ReturnType<typeof runSettings>,
   targets: ReturnType<typeof outputTargets>,
+  /** After every format is written: record the run (its failures are its own to report). */
+  afterwards?: (report: Report) => Promise<void>,
 ): Promise<number> {
   await checkOutputTargets(targets);
   maskFaultsWith((text) => redactor.redact(text));
@@ -57,7 +68,9 @@ export async function measureAndEmit(
           `siteready: ${r.check} on ${r.target}: ${r.error.message} (recorded as an error of this task; please report it)\n`,
         );
     }
-    return await emitReport(report, targets, flags, plan.checks, redactor);
+    const code = await emitReport(report, targets, flags, plan.checks, redactor);
+    if (afterwards) await afterwards(report);
+    return code;
   } finally {
     progress.stop();
     release();
