@@ -8,14 +8,18 @@ import { interceptSignals, maskFaultsWith } from './lifecycle.js';
 import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
+import type { Report } from '../report/model.js';
+import { recordRun, storeLocation, type StoreFlags } from './store.js';
 
 export async function assessCommand(
   file: string,
-  flags: OutputFlags & RunFlags & { platform?: string; randomDelay?: string },
+  flags: OutputFlags & RunFlags & StoreFlags & { platform?: string; randomDelay?: string },
 ): Promise<void> {
   const targets = outputTargets(flags);
   const settings = runSettings(flags);
   const startDelayMs = randomDelayOf(flags.randomDelay);
+  // A bad --store is a usage error now; a store that is down is found (and survived) after measuring.
+  const store = flags.store !== undefined ? storeLocation(flags.store) : undefined;
   const platforms = flags.platform
     ?.split(',')
     .map((p) => p.trim())
@@ -23,7 +27,15 @@ export async function assessCommand(
   const { site, redactor } = await loadSiteFile(file, platforms?.length ? { platforms } : {});
   for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const plan = await planSite(site, dirname(resolve(file)), settings);
-  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets, startDelayMs);
+  const record = store
+    ? async (report: Report) => {
+        await recordRun(report, store, { targets, redactor, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) });
+      }
+    : undefined;
+  process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets, {
+    startDelayMs,
+    ...(record ? { afterwards: record } : {}),
+  });
 }
 
 /** The longest a fleet's run waits before measuring: a scheduler's jitter, not a deadline. */
@@ -62,7 +74,12 @@ export async function measureAndEmit(
   flags: OutputFlags,
   settings: ReturnType<typeof runSettings>,
   targets: ReturnType<typeof outputTargets>,
-  startDelayMs = 0,
+  extra: {
+    /** Wait this long before measuring (--random-delay). */
+    startDelayMs?: number;
+    /** After every format is written: record the run (its failures are its own to report). */
+    afterwards?: (report: Report) => Promise<void>;
+  } = {},
 ): Promise<number> {
   await checkOutputTargets(targets);
   maskFaultsWith((text) => redactor.redact(text));
@@ -73,9 +90,10 @@ export async function measureAndEmit(
   const controller = new AbortController();
   const release = interceptSignals((signal) => controller.abort(new Interrupted(signal)));
   try {
-    if (startDelayMs > 0) {
-      if (!flags.quiet) process.stderr.write(`waiting ${Math.round(startDelayMs / 1000)} s before measuring (--random-delay)\n`);
-      await wait(startDelayMs, controller.signal);
+    const delayMs = extra.startDelayMs ?? 0;
+    if (delayMs > 0) {
+      if (!flags.quiet) process.stderr.write(`waiting ${Math.round(delayMs / 1000)} s before measuring (--random-delay)\n`);
+      await wait(delayMs, controller.signal);
     }
     const report = await runAndReport(plan, redactor, {
       concurrency: settings.concurrency,
@@ -94,7 +112,9 @@ export async function measureAndEmit(
           `siteready: ${r.check} on ${r.target}: ${r.error.message} (recorded as an error of this task; please report it)\n`,
         );
     }
-    return await emitReport(report, targets, flags, plan.checks, redactor);
+    const code = await emitReport(report, targets, flags, plan.checks, redactor);
+    if (extra.afterwards) await extra.afterwards(report);
+    return code;
   } finally {
     progress.stop();
     release();

@@ -15,6 +15,9 @@ Exit codes:
   3  internal error (the report, when there is one, is still written)
   129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C), SIGTERM: the report of what was measured is written, marked incomplete`;
 
+const STORE_HELP =
+  'history store: sqlite:PATH, postgres://user:${PASSWORD_VAR}@host:5432/db, or no value for the default SQLite file in the data directory';
+
 function outputOptions(cmd: Command): Command {
   return cmd
     .option(
@@ -78,6 +81,8 @@ Examples:
   $ siteready profiles finance-cn                    # what a compliance profile requires
   $ siteready report report.json --lang zh-CN -f md  # re-render or re-gate a saved report
   $ siteready compare before.json after.json --fail-on-regression
+  $ siteready assess site.yaml -f terminal,json=report.json --store   # also record the run (default SQLite file)
+  $ siteready history --site "Shanghai branch" -f html=history.html  # runs over time, with a trend chart
 ${EXIT_CODES}`,
     );
 
@@ -95,7 +100,8 @@ ${EXIT_CODES}`,
           .option(
             '--random-delay <duration>',
             'wait a random time up to this (e.g. 15m, 90s) before measuring, so that sites on one schedule do not all measure at once',
-          ),
+          )
+          .option('--store [url]', `record the run after the report is written; ${STORE_HELP}`),
       ),
     ),
   )
@@ -110,6 +116,14 @@ Examples:
   $ siteready assess site.yaml --platform microsoft-teams,zoom,feishu -f terminal,html=compare.html
   $ siteready assess site.yaml --random-delay 15m -f prom=/var/lib/prometheus/node-exporter/siteready.prom --quiet
   $ LANG=zh_CN.UTF-8 siteready assess site.yaml
+  $ siteready assess site.yaml -f terminal,json=report.json --store                  # default SQLite file
+  $ siteready assess site.yaml -f terminal,json=report.json --store sqlite:runs.sqlite
+  $ siteready assess site.yaml -f terminal,json=report.json --store 'postgres://siteready:\${PGPASSWORD}@db.corp.example/siteready'
+
+--store records the run after the report files are written. A store that is down, refuses or
+rejects the password is a warning: the exit code stays the gate's, and the JSON report (json=FILE,
+or a copy kept in the data directory when none was asked for) can be imported later with
+\`siteready report report.json --store URL\`. The password is never printed.
 ${EXIT_CODES}`,
     )
     .action(async (file: string, opts: Record<string, unknown>) => {
@@ -294,7 +308,8 @@ ${EXIT_CODES}`,
           'judge the saved facts again with the thresholds, check options, waivers and profiles of the site file (no network)',
         )
         .option('--site <site.yaml>', 'with --rejudge: the site file to judge with (default: the site the report describes)')
-        .option('--profile <id...>', "with --rejudge: compliance profiles (ids or paths) instead of the site file's"),
+        .option('--profile <id...>', "with --rejudge: compliance profiles (ids or paths) instead of the site file's")
+        .option('--store [url]', `import the report into a history store (a run already there is not added twice); ${STORE_HELP}`),
     ),
   )
     .addHelpText(
@@ -307,6 +322,7 @@ Examples:
   $ siteready report report.json --min-grade B --quiet        # gate only (exit 1 when it fails)
   $ siteready report report.json --rejudge --site stricter.yaml --fail-on high
   $ siteready report report.json --rejudge --profile finance-cn -f html=finance-cn.html
+  $ siteready report report.json --store postgres://siteready@db.corp.example/siteready --quiet   # import a saved run
 
 Without gate options the gate saved in the report is evaluated again. --rejudge needs no network:
 results whose facts cannot be judged again (an older facts version, a target the site no longer
@@ -321,8 +337,10 @@ ${EXIT_CODES}`,
   program
     .command('compare')
     .description('what changed between two saved reports: improved, regressed, appeared, disappeared')
-    .argument('<before.json>', 'the earlier report')
-    .argument('<after.json>', 'the later report')
+    .argument('<before>', 'the earlier report: a JSON file, or with --store a run id or a date')
+    .argument('<after>', 'the later report: a JSON file, or with --store a run id or a date')
+    .option('--store [url]', `take either side from a history store; ${STORE_HELP}`)
+    .option('--site <name>', 'with --store: the site whose run a date picks')
     .option('-f, --format <list>', 'terminal, json, md; several at once: terminal,md=changes.md', 'terminal')
     .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
     .option('--json', 'shorthand for --format json (to stdout)')
@@ -340,6 +358,14 @@ Examples:
   $ siteready compare baseline.json report.json --fail-on-regression      # CI: no regression
   $ siteready compare before.json after.json --json | jq .regressions
   $ siteready compare before.json after.json -f md=changes.md --tolerance 20
+  $ siteready compare --store sqlite:runs.sqlite 12 15                      # two stored runs by id
+  $ siteready compare --store --site "Shanghai branch" 2026-03-01 2026-06-01  # by date
+  $ siteready compare --store 12 report.json                                # a stored run and a file
+
+With --store, an argument that names an existing file is read as a report; otherwise it is a run id
+(see \`siteready history\`) or a date. A date (2026-03-01: the end of that UTC day; or a date-time)
+picks the site's latest run that started at or before it, else its earliest run after it. The site is
+--site, else the other side's site, else the store's only site.
 
 Exit codes:
   0  compared (no regression, or --fail-on-regression not given)
@@ -349,6 +375,36 @@ Exit codes:
     .action(async (before: string, after: string, opts: Record<string, unknown>) => {
       const { compareCommand } = await import('./compare.js');
       return compareCommand(before, after, opts);
+    });
+
+  program
+    .command('history')
+    .description('runs recorded with --store, of one site or all, over time: score, grade, verdict, key measurements')
+    .option('--store [url]', `${STORE_HELP} (default: $SITEREADY_STORE, else that file)`)
+    .option('--site <name>', 'only the runs of this site (its name, as in site.name)')
+    .option('--since <date>', 'only runs that started on or after this date (2026-03-01 or 2026-03-01T09:30Z)')
+    .option('--limit <n>', 'at most this many runs, the newest')
+    .option('-f, --format <list>', 'terminal, json, md, html; several at once: terminal,html=history.html', 'terminal')
+    .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
+    .option('--json', 'shorthand for --format json (to stdout): { runs: [...] }')
+    .addOption(new Option('--lang <lang>', 'language (default from LANG)').choices(['en', 'zh-CN']))
+    .option('--no-color', 'no colours')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready history                                     # the default SQLite file
+  $ siteready history --store sqlite:runs.sqlite --site "Shanghai branch" --limit 20
+  $ siteready history --store 'postgres://siteready:\${PGPASSWORD}@db.corp.example/siteready' --json | jq '.runs[0]'
+  $ siteready history --since 2026-01-01 -f terminal,html=history.html   # with a trend chart per site
+
+The default store is $XDG_DATA_HOME/siteready/history.sqlite (~/.local/share/siteready on Linux,
+~/Library/Application Support/siteready on macOS, %LOCALAPPDATA%\\siteready on Windows).
+Exit code 0, or 2 when the store cannot be opened or an option is wrong.`,
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { historyCommand } = await import('./history.js');
+      return historyCommand(opts);
     });
 
   program

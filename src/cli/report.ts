@@ -5,9 +5,11 @@ import { UsageError } from '../errors.js';
 import { rejudgeReport } from '../rejudge.js';
 import type { Report } from '../report/model.js';
 import { loadReportFile } from './report-file.js';
-import { checkOutputTargets, emitReport, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
+import { checkOutputTargets, emitReport, langOf, outputTargets, runSettings, type OutputFlags, type RunFlags } from './output.js';
 import { knownChecks } from './known-checks.js';
 import { evaluateGate, hasGate, type GateOptions } from '../report/gate.js';
+import { EXIT } from './lifecycle.js';
+import { recordRun, storeLocation, type StoreFlags } from './store.js';
 
 export interface RejudgeFlags {
   rejudge?: boolean;
@@ -15,8 +17,14 @@ export interface RejudgeFlags {
   profile?: string[];
 }
 
-export async function reportCommand(file: string, flags: OutputFlags & RunFlags & RejudgeFlags): Promise<void> {
+export async function reportCommand(file: string, flags: OutputFlags & RunFlags & RejudgeFlags & StoreFlags): Promise<void> {
   const targets = outputTargets(flags);
+  const store = flags.store !== undefined ? storeLocation(flags.store) : undefined;
+  if (store && flags.rejudge)
+    throw new UsageError(
+      '--store imports the saved run as it was measured and judged: drop --rejudge',
+      'import first, then re-judge: siteready report FILE --store URL',
+    );
   const { gate } = runSettings(flags);
   if (!flags.rejudge && (flags.site || flags.profile)) throw new UsageError('--site and --profile judge the facts again: add --rejudge');
   await checkOutputTargets(targets);
@@ -35,7 +43,12 @@ export async function reportCommand(file: string, flags: OutputFlags & RunFlags 
     );
   }
   const checks = await knownChecks(report);
-  process.exitCode = await emitReport(report, targets, flags, checks);
+  const code = await emitReport(report, targets, flags, checks);
+  // Importing is what was asked: a store that cannot take the run makes the command fail (exit 2).
+  const imported = store
+    ? await recordRun(saved, store, { importedFrom: file, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) })
+    : true;
+  process.exitCode = imported ? code : Math.max(code, EXIT.USAGE);
 }
 
 /** Gates given on the command line replace the saved gate; without any, the saved gate is evaluated again. */

@@ -38,7 +38,7 @@ function expectOk(r: CliResult): void {
 }
 
 describe('help and version', () => {
-  it.each([[[]], [['assess']], [['validate']], [['schema']], [['checks']], [['run']], [['demo']]])(
+  it.each([[[]], [['assess']], [['validate']], [['schema']], [['checks']], [['run']], [['demo']], [['history']], [['compare']]])(
     '%j --help exits 0 with Examples',
     async (cmd) => {
       const r = await runCli([...cmd, '--help']);
