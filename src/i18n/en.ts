@@ -1,4 +1,5 @@
 import type { Catalog } from './types.js';
+import { fleetEn } from './fleet.js';
 import { htmlEn } from './html.js';
 
 export const en: Catalog = {
@@ -226,4 +227,5 @@ export const en: Catalog = {
   'compare.changed': 'changed',
   // HTML report.
   ...htmlEn,
+  ...fleetEn,
 };

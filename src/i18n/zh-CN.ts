@@ -1,4 +1,5 @@
 import type { Catalog } from './types.js';
+import { fleetZhCN } from './fleet.js';
 import { htmlZhCN } from './html.js';
 
 export const zhCN: Catalog = {
@@ -223,4 +224,5 @@ export const zhCN: Catalog = {
   'compare.changed': '有变化',
   // HTML report.
   ...htmlZhCN,
+  ...fleetZhCN,
 };

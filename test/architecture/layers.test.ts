@@ -26,6 +26,7 @@ const LAYERS: string[][] = [
   ['compliance', 'testing'],
   ['scoring'],
   ['report'],
+  ['fleet'],
   ['platform-verdicts'],
   ['plan-site'],
   ['assess', 'rejudge'],
