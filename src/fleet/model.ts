@@ -49,6 +49,8 @@ export interface FleetCause {
   finding: string;
   /** The lead finding's remediation (from the first site that has one), in `check`'s catalog. */
   fix?: Message;
+  /** The site whose report the title comes from (the worst site that has the cause): a finding's parameters are that site's. */
+  example: string;
   /** Sites on which the cause blocks the rollout (critical or high there), worst site first. */
   blocks: string[];
   /** Every site that has the cause, blocking or not, worst site first. */
@@ -264,6 +266,7 @@ export function buildFleet(reports: Report[], opts: FleetOptions): FleetReport {
           title: fleetTitle(c),
           check: c.lead.check,
           finding: c.lead.finding,
+          example: site.site,
           blocks: [],
           sites: [],
           results: 0,

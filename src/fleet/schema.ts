@@ -104,7 +104,7 @@ export const fleetSchema = {
         'Root causes across sites, blocking the most sites first, then on the most sites. A vendor host (unreachable, not resolving, its TLS) is keyed by the host; a site-local proxy, resolver or reflector by how it failed; any other finding by check and finding id.',
       items: {
         type: 'object',
-        required: ['key', 'kind', 'severity', 'title', 'check', 'finding', 'blocks', 'sites', 'results'],
+        required: ['key', 'kind', 'severity', 'title', 'check', 'finding', 'example', 'blocks', 'sites', 'results'],
         additionalProperties: false,
         properties: {
           key: { type: 'string' },
@@ -114,6 +114,10 @@ export const fleetSchema = {
           check: { type: 'string', description: "The lead finding's check: its catalog holds the title (finding kind) and the fix." },
           finding: { type: 'string' },
           fix: message,
+          example: {
+            type: 'string',
+            description: "The site the title is taken from (the worst that has the cause): a finding's parameters are that site's.",
+          },
           blocks: { ...names, description: 'Sites on which it blocks the rollout (critical or high there), worst first.' },
           sites: { ...names, description: 'Every site that has it, worst first.' },
           results: { ...count, description: 'Results it explains, summed over the sites.' },

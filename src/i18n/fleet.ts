@@ -76,6 +76,7 @@ export const fleetEn: Catalog = {
   'fleet.lead.some': '{ready} of {sites} site(s) are ready; fixing the first causes below moves the most sites forward.',
   'fleet.lead.all': 'Every site is ready.',
   'fleet.unknown': 'unknown',
+  'fleet.asOn': '(as on {site})',
 };
 
 export const fleetZhCN: Catalog = {
@@ -150,4 +151,5 @@ export const fleetZhCN: Catalog = {
   'fleet.lead.some': '{sites} 个站点中有 {ready} 个就绪；先修复下列排在前面的问题，可让最多的站点向前推进。',
   'fleet.lead.all': '所有站点均已就绪。',
   'fleet.unknown': '未知',
+  'fleet.asOn': '（以 {site} 为例）',
 };

@@ -142,8 +142,9 @@ function summarySection(fleet: FleetReport, x: FleetText): SafeHtml {
 }
 
 function causeRow(c: FleetCause, i: number, x: FleetText): SafeHtml {
+  const { t } = x;
   const fix = x.fix(c);
-  return html`<tr><td class="num">${i + 1}</td><td>${richText(x.title(c))}<span class="key mono">${c.key}</span></td><td>${severityBadge(x, c.severity)}</td><td class="num"><strong>${c.blocks.length}</strong></td><td class="num">${c.sites.length}</td><td class="small">${x.list(c.blocks)}</td><td class="small">${fix ? richText(fix) : ''}</td></tr>`;
+  return html`<tr><td class="num">${i + 1}</td><td>${richText(x.title(c))}${c.kind === 'finding' && c.sites.length > 1 ? html` <span class="muted small">${t('fleet.asOn', { site: c.example })}</span>` : ''}<span class="key mono">${c.key}</span></td><td>${severityBadge(x, c.severity)}</td><td class="num"><strong>${c.blocks.length}</strong></td><td class="num">${c.sites.length}</td><td class="small">${x.list(c.blocks)}</td><td class="small">${fix ? richText(fix) : ''}</td></tr>`;
 }
 
 function causesSection(fleet: FleetReport, x: FleetText): SafeHtml {

@@ -59,7 +59,7 @@ export function renderFleetMarkdown(fleet: FleetReport, x: FleetText): string {
         ].map(mdCell),
         fleet.causes.map((c, i) => [
           String(i + 1),
-          mdCell(x.title(c)),
+          mdCell(c.kind === 'finding' && c.sites.length > 1 ? `${x.title(c)} ${t('fleet.asOn', { site: c.example })}` : x.title(c)),
           mdCell(t(`severity.${c.severity}`)),
           String(c.blocks.length),
           String(c.sites.length),
