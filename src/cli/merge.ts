@@ -116,7 +116,11 @@ export async function mergeCommand(inputs: string[], flags: MergeFlags): Promise
   const started = Date.now();
   if (flags.json && flags.format && flags.format !== 'json') throw new UsageError('--json cannot be combined with --format');
   // On a terminal the summary; piped, the JSON model (what a script wants).
-  const spec = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'terminal' : 'json'));
+  // With --out alone, the file's extension says which format (fleet.html, fleet.csv …), else JSON.
+  const byExtension = flags.out
+    ? (FLEET_FORMATS.find((f) => f !== 'terminal' && flags.out!.toLowerCase().endsWith(`.${f}`)) ?? 'json')
+    : undefined;
+  const spec = flags.json ? 'json' : (flags.format ?? byExtension ?? (process.stdout.isTTY ? 'terminal' : 'json'));
   const targets = parseFormats(spec, flags.out, FLEET_FORMATS) as Array<{ format: FleetFormat; path: string }>;
   for (const target of targets) {
     if (target.path === '-') continue;

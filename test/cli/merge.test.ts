@@ -92,10 +92,14 @@ describe('siteready merge', () => {
     expect(r.stdout).toContain(`共 ${files.length - SITES} 个站点`);
   });
 
-  it('piped without --format, writes the JSON model', async () => {
+  it('piped without --format, writes the JSON model; --out alone takes the format from the extension', async () => {
     const r = await runCli(['merge', files[0]!, files[1]!, '-q']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).schemaVersion).toMatch(/^1\./);
+    const out = join(dir, 'two.csv');
+    const o = await runCli(['merge', files[0]!, files[1]!, '-q', '-o', out]);
+    expect(o.code, o.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toMatch(/^site,organisation,verdict,/);
   });
 
   it('refuses a file that is not a report, naming it, without a stack trace (exit 2)', async () => {
