@@ -77,6 +77,7 @@ export const fleetEn: Catalog = {
   'fleet.lead.all': 'Every site is ready.',
   'fleet.unknown': 'unknown',
   'fleet.asOn': '(as on {site})',
+  'fleet.siteMeta': 'measured {date} · siteready {version}',
 };
 
 export const fleetZhCN: Catalog = {
@@ -152,4 +153,5 @@ export const fleetZhCN: Catalog = {
   'fleet.lead.all': '所有站点均已就绪。',
   'fleet.unknown': '未知',
   'fleet.asOn': '（以 {site} 为例）',
+  'fleet.siteMeta': '{date} 测量 · siteready {version}',
 };

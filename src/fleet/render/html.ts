@@ -27,7 +27,11 @@ ol.top-causes > li { margin: 8px 0; }
 .count-pill { display: inline-block; font-weight: 700; border: 1.5px solid var(--fail); color: var(--fail); border-radius: 999px; padding: 0 .55em; font-size: .85rem; white-space: nowrap; }
 table.fleet-sites td, table.fleet-causes td, table.fleet-platforms td { font-size: .92em; }
 table.fleet-sites td:first-child { min-width: 12em; }
+table.fleet-sites td:last-child { min-width: 16em; width: 45%; }
+table.fleet-sites td:nth-child(2) .badge + br + .badge { margin-top: 3px; }
 table.fleet-platforms td:first-child { min-width: 9em; }
+table.fleet-platforms td:last-child { min-width: 16em; width: 40%; }
+table.fleet-causes td:nth-child(2) { min-width: 12em; }
 table.fleet-sites tr.not-ready td:first-child { border-left: 4px solid var(--fail); }
 table.fleet-sites tr.with-risks td:first-child { border-left: 4px dashed #d4a017; }
 table.fleet-sites tr.ready td:first-child { border-left: 4px solid var(--pass); }
@@ -185,12 +189,14 @@ const ROW_CLASS: Record<Verdict, string> = { 'NOT READY': 'not-ready', 'READY WI
 
 function sitesSection(fleet: FleetReport, x: FleetText): SafeHtml {
   const { t } = x;
+  // Six columns, so that the table still reads on A4: when and with what a site was measured go
+  // under its name, an incomplete run under its verdict.
   return html`<section class="chapter" id="sites"><h2>${t('fleet.sitesTitle')}</h2>
 <p class="small muted">${t('fleet.sitesIntro')}</p>
-<table class="fleet-sites"><thead><tr><th>${t('fleet.col.site')}</th><th>${t('fleet.col.verdict')}</th><th class="num">${t('fleet.col.score')}</th><th>${t('fleet.col.grade')}</th><th>${t('fleet.col.complete')}</th><th class="num">${t('fleet.col.blockers')}</th><th>${t('fleet.col.topCause')}</th><th>${t('fleet.col.measured')}</th><th>${t('fleet.col.version')}</th></tr></thead>
+<table class="fleet-sites"><thead><tr><th>${t('fleet.col.site')}</th><th>${t('fleet.col.verdict')}</th><th class="num">${t('fleet.col.score')}</th><th>${t('fleet.col.grade')}</th><th class="num">${t('fleet.col.blockers')}</th><th>${t('fleet.col.topCause')}</th></tr></thead>
 <tbody>${fleet.sites.map((s) => {
     const top = x.cause(s.topCause);
-    return html`<tr class="${ROW_CLASS[s.verdict]}"><td data-site><strong>${s.site}</strong></td><td><span class="badge ${VERDICT_BADGE[s.verdict]}">${x.verdict(s.verdict)}</span></td><td class="num">${s.score ?? '—'}</td><td>${gradeBadge(s.grade)}</td><td>${s.complete ? t('fleet.yes') : html`<span class="badge s-error">${t('fleet.incompleteFlag')}</span>`}</td><td class="num">${s.blockers}</td><td class="small">${top ? richText(x.title(top)) : ''}</td><td class="small nowrap" title="${x.date(s.measuredAt)}">${s.measuredAt.slice(0, 10)}</td><td class="small mono">${s.toolVersion}</td></tr>`;
+    return html`<tr class="${ROW_CLASS[s.verdict]}"><td data-site><strong>${s.site}</strong><span class="key" title="${x.date(s.measuredAt)}">${t('fleet.siteMeta', { date: s.measuredAt.slice(0, 10), version: s.toolVersion })}</span></td><td><span class="badge ${VERDICT_BADGE[s.verdict]}">${x.verdict(s.verdict)}</span>${s.complete ? '' : html`<br><span class="badge s-error" data-fact="incomplete">${t('fleet.incompleteFlag')}</span>`}</td><td class="num">${s.score ?? '—'}</td><td>${gradeBadge(s.grade)}</td><td class="num">${s.blockers}</td><td class="small">${top ? richText(x.title(top)) : ''}</td></tr>`;
   })}</tbody></table>
 </section>`;
 }
