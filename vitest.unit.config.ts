@@ -7,7 +7,7 @@ export default defineConfig({
     include: [
       'checks/**/*.test.ts',
       'examples/**/*.test.ts',
-      'test/{architecture,testing,i18n,scoring,runner,site,compliance,report,capacity,quality,tls,net,probe,history}/**/*.test.ts',
+      'test/{architecture,testing,i18n,scoring,runner,site,compliance,report,fleet,capacity,quality,tls,net,probe,history}/**/*.test.ts',
     ],
     exclude: [
       'test/report/real-run.test.ts',

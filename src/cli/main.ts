@@ -83,6 +83,7 @@ Examples:
   $ siteready compare before.json after.json --fail-on-regression
   $ siteready assess site.yaml -f terminal,json=report.json --store   # also record the run (default SQLite file)
   $ siteready history --site "Shanghai branch" -f html=history.html  # runs over time, with a trend chart
+  $ siteready merge reports/ -f terminal,html=fleet.html  # many sites: the fleet report
 ${EXIT_CODES}`,
     );
 
@@ -188,12 +189,15 @@ Exit code 0 when written, 2 when a value is wrong or missing, or the file exists
 
   program
     .command('schema')
-    .description('print the JSON Schema of site files (or of reports with --report, of compliance profiles with --profile)')
+    .description(
+      'print the JSON Schema of site files (or of reports with --report, fleet reports with --fleet, compliance profiles with --profile)',
+    )
     .option('--report', 'the report schema instead')
+    .option('--fleet', 'the fleet report schema (siteready merge --format json) instead')
     .option('--profile', 'the compliance profile schema instead')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json\n  $ siteready schema --profile > profile.schema.json',
+      '\nExamples:\n  $ siteready schema > site.schema.json      # for the YAML language server\n  $ siteready schema --report > report.schema.json\n  $ siteready schema --fleet > fleet.schema.json\n  $ siteready schema --profile > profile.schema.json',
     )
     .action(async (opts: Record<string, unknown>) => {
       const { schemaCommand } = await import('./schema.js');
@@ -375,6 +379,47 @@ Exit codes:
     .action(async (before: string, after: string, opts: Record<string, unknown>) => {
       const { compareCommand } = await import('./compare.js');
       return compareCommand(before, after, opts);
+    });
+
+  program
+    .command('merge')
+    .description(
+      "many sites' saved reports as one fleet report: sites worst first, the causes that block the most sites, platforms across sites",
+    )
+    .argument('<reports...>', 'report files (--format json=FILE), directories of them, or patterns such as "reports/*.json"')
+    .option(
+      '-f, --format <list>',
+      'terminal, json, md, html, csv; several at once: terminal,html=fleet.html,csv=fleet.csv (default: terminal on a terminal, else json)',
+    )
+    .option('-o, --out <file>', 'write the (single non-terminal) format to this file')
+    .option('--json', 'shorthand for --format json (to stdout)')
+    .addOption(new Option('--lang <lang>', 'language (default from LANG)').choices(['en', 'zh-CN']))
+    .option('--title <text>', 'a name for the fleet (the title of the HTML and Markdown reports), e.g. "Retail branches, wave 2"')
+    .option('--prepared-by <text>', 'HTML: who prepared the report (consultant, team)')
+    .option('--no-color', 'no colours')
+    .option('-q, --quiet', 'no note on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ siteready merge reports/                                   # every *.json in the directory
+  $ siteready merge reports/*.json -f terminal,html=fleet.html,csv=fleet.csv
+  $ siteready merge 'reports/*.json' --json | jq '.causes[:3]'
+  $ siteready merge reports/ --lang zh-CN --title "华东分行" -f md=fleet.md
+
+A site (organisation + name) measured more than once counts with its latest run (by finish time);
+the earlier runs are listed as superseded. Causes are grouped across sites: a vendor host by its
+name, a site's own proxy, resolver or reflector by how it failed, any other finding by check and
+finding id; they are ranked by the number of sites they block.
+
+Exit codes:
+  0  merged (merge is not a gate)
+  2  an input is missing or not a siteready report (the file is named), or an output cannot be written
+  3  internal error`,
+    )
+    .action(async (reports: string[], opts: Record<string, unknown>) => {
+      const { mergeCommand } = await import('./merge.js');
+      return mergeCommand(reports, opts);
     });
 
   program

@@ -1,8 +1,10 @@
-export async function schemaCommand(flags: { report?: boolean; profile?: boolean }): Promise<void> {
+export async function schemaCommand(flags: { report?: boolean; fleet?: boolean; profile?: boolean }): Promise<void> {
   const schema = flags.report
     ? (await import('../report/schema.js')).reportSchema
-    : flags.profile
-      ? (await import('../compliance/profile-schema.js')).profileSchema
-      : (await import('../site/schema.js')).siteSchema;
+    : flags.fleet
+      ? (await import('../fleet/schema.js')).fleetSchema
+      : flags.profile
+        ? (await import('../compliance/profile-schema.js')).profileSchema
+        : (await import('../site/schema.js')).siteSchema;
   process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
 }

@@ -1,4 +1,5 @@
 import type { Catalog } from './types.js';
+import { fleetEn } from './fleet.js';
 import { htmlEn } from './html.js';
 
 export const en: Catalog = {
@@ -257,4 +258,5 @@ export const en: Catalog = {
   'history.keptCopy': 'no JSON report was asked for, so a copy is kept in {file}',
   // HTML report.
   ...htmlEn,
+  ...fleetEn,
 };

@@ -1,4 +1,5 @@
 import type { Catalog } from './types.js';
+import { fleetZhCN } from './fleet.js';
 import { htmlZhCN } from './html.js';
 
 export const zhCN: Catalog = {
@@ -253,4 +254,5 @@ export const zhCN: Catalog = {
   'history.keptCopy': '未要求 JSON 报告，因此在 {file} 保留了一份副本',
   // HTML report.
   ...htmlZhCN,
+  ...fleetZhCN,
 };

@@ -27,6 +27,7 @@ const LAYERS: string[][] = [
   ['scoring'],
   ['report'],
   ['history'],
+  ['fleet'],
   ['platform-verdicts'],
   ['plan-site'],
   ['assess', 'rejudge'],
