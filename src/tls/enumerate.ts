@@ -84,6 +84,12 @@ export const DEFAULT_CONCURRENCY = 8;
  */
 export const SLOW_PREFLIGHT_MS = 30;
 
+/**
+ * The least the held preflight waits for its twin: on loopback both answers come within a
+ * millisecond or two, and every millisecond waited here is added to a one-at-a-time server's scan.
+ */
+const PREFLIGHT_TWIN_MIN_WAIT_MS = 10;
+
 /** Accepted suites up to which a server's order is read from every pair at once, in one round. */
 const PAIRWISE_ORDER_MAX = 8;
 
@@ -300,7 +306,7 @@ async function preflight(ctx: ScanContext, hello: Buffer, prewarm: boolean): Pro
   let timer: NodeJS.Timeout | undefined;
   const waited = await Promise.race([
     second.then(() => false),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(result.ms, 25)))),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(result.ms, PREFLIGHT_TWIN_MIN_WAIT_MS)))),
   ]);
   clearTimeout(timer);
   release();
