@@ -9,6 +9,12 @@
 //              stall the next tool: every tool run gets a freshly started s_server.
 //   nginx      ssl_ciphers ALL:@SECLEVEL=0, both certificates: a server that accepts connections
 //              concurrently, as production ones do. Started once.
+//   nginx-intermediate
+//              the same nginx with Mozilla's intermediate configuration (TLS 1.2 and 1.3, its
+//              cipher list): what a production server looks like.
+// --rtt 50,200 puts every tool behind a relay (bench/lib/delay-relay.mjs) that delays each chunk
+// by RTT/2 per direction and models the TCP connect's round trip: the audit as seen across a WAN.
+// 0 in the list means loopback without the relay.
 // Each tool does its full audit of it:
 //   siteready  node bin/siteready.js run tls 127.0.0.1:PORT --json (versions, every suite per
 //              version, preference, groups, handshake facts, certificate, grade, rule sets)
@@ -22,7 +28,7 @@
 // wall time per tool (spawn to exit), the ratio siteready / each, and whether each tool's set of
 // accepted (version, suite) pairs equals siteready's, with the differences listed.
 //
-// Usage: node bench/tls.mjs [--rounds N] [--testssl-rounds N] [--servers s_server,nginx] [--no-write]
+// Usage: node bench/tls.mjs [--rounds N] [--testssl-rounds N] [--servers s_server,nginx] [--rtt 0,50,200] [--no-write]
 // Needs a built CLI (`npx tsc -p .`), openssl, nmap, sslscan and testssl.sh on PATH.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -43,23 +49,39 @@ function usage(msg) {
   process.stderr.write(
     'usage: node bench/tls.mjs [options]\n' +
       '  --rounds N           rounds, each runs siteready, nmap and sslscan once (default 5)\n' +
-      '  --testssl-rounds N   rounds that also run testssl.sh (default 1; 0 skips it)\n' +
-      '  --servers LIST       any of s_server,nginx (default both)\n' +
+      '  --testssl-rounds N   rounds that also run testssl.sh (default 1; 0 skips it; never behind the relay)\n' +
+      '  --sslscan-rounds N   rounds that also run sslscan (default all; behind a relay one run takes ~40 s)\n' +
+      '  --servers LIST       any of s_server,nginx,nginx-intermediate (default s_server,nginx)\n' +
+      '  --rtt LIST           round trips in ms to put between the tools and the server (default 0: none)\n' +
       '  --no-write           do not write bench/results/tls-<timestamp>.json\n',
   );
   process.exit(msg ? 2 : 0);
 }
 
-const SERVERS = ['s_server', 'nginx'];
+const SERVERS = ['s_server', 'nginx', 'nginx-intermediate'];
 const serverList = (raw, fail) => {
   const list = String(raw).split(',');
   for (const x of list) if (!SERVERS.includes(x)) fail(`unknown server ${x} (use ${SERVERS.join(',')})`);
   return list;
 };
+const rttList = (raw, fail) =>
+  String(raw)
+    .split(',')
+    .map((x) => {
+      const n = Number(x);
+      if (!Number.isInteger(n) || n < 0 || n > 5000) fail(`--rtt takes round trips in ms (0..5000), got ${x}`);
+      return n;
+    });
 const opts = benchArgs(
   process.argv.slice(2),
   usage,
-  { rounds: { default: 5, min: 1 }, 'testssl-rounds': { default: 1 }, servers: { default: [...SERVERS], parse: serverList } },
+  {
+    rounds: { default: 5, min: 1 },
+    'testssl-rounds': { default: 1 },
+    servers: { default: ['s_server', 'nginx'], parse: serverList },
+    rtt: { default: [0], parse: rttList },
+    'sslscan-rounds': { default: Infinity },
+  },
   { 'no-write': { key: 'write', value: false } },
 );
 
@@ -142,9 +164,25 @@ function stopper(child) {
     });
 }
 
-async function startNginx() {
+const MOZ_INTERMEDIATE = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'DHE-RSA-AES128-GCM-SHA256',
+  'DHE-RSA-AES256-GCM-SHA384',
+  'DHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+async function startNginx(kind) {
+  const tls =
+    kind === 'nginx-intermediate'
+      ? `ssl_protocols TLSv1.2 TLSv1.3;\n    ssl_ciphers ${MOZ_INTERMEDIATE};\n    ssl_prefer_server_ciphers off;`
+      : 'ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;\n    ssl_ciphers ALL:@SECLEVEL=0;';
   const port = await freePort();
-  const conf = join(work, 'nginx.conf');
+  const conf = join(work, `${kind}.conf`);
   writeFileSync(
     conf,
     `daemon off;
@@ -165,8 +203,7 @@ http {
     ssl_certificate_key ${work}/rsa.key;
     ssl_certificate ${work}/ec.crt;
     ssl_certificate_key ${work}/ec.key;
-    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
-    ssl_ciphers ALL:@SECLEVEL=0;
+    ${tls}
     location / { return 200 "ok"; }
   }
 }
@@ -203,6 +240,27 @@ async function startSServer() {
   children.add(child);
   await accepting(port, child);
   return { port, stop: stopper(child) };
+}
+
+/** The relay that puts `rtt` ms between a tool and the server on `port`. */
+function startRelay(port, rtt) {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bench', 'lib', 'delay-relay.mjs'), '--target', `127.0.0.1:${port}`, '--rtt', String(rtt)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.add(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^(\d+)\n/.exec(out);
+      if (m) resolve({ port: Number(m[1]), stop: stopper(child) });
+    });
+    child.once('exit', (code) => reject(new Error(`the relay exited (${code})`)));
+  });
 }
 
 /** Runs one tool's audit; returns wall time and its accepted set (`TLSv1.2 0xC02F`). */
@@ -269,30 +327,38 @@ const machine = machineInfo({
 });
 
 /** Every tool against one server kind, rounds interleaved; returns a row per tool. */
-async function benchServer(kind) {
-  const shared = kind === 'nginx' ? await startNginx() : undefined;
+async function benchServer(kind, rtt) {
+  const shared = kind.startsWith('nginx') ? await startNginx(kind) : undefined;
   const fresh = async () => shared ?? (await startSServer());
   const times = Object.fromEntries(TOOLS.map((t) => [t, []]));
   const sets = {};
   let probes;
   let nameOf;
-  process.stderr.write(`tls: ${kind}, ${opts.rounds} rounds\n`);
+  const label = rtt ? `${kind} @${rtt} ms` : kind;
+  process.stderr.write(`tls: ${label}, ${opts.rounds} rounds\n`);
   try {
     for (let round = 0; round < opts.rounds; round++) {
-      const order = ['siteready', 'nmap', 'sslscan', ...(round < opts.testsslRounds ? ['testssl'] : [])];
+      const order = [
+        'siteready',
+        'nmap',
+        ...(round < opts.sslscanRounds ? ['sslscan'] : []),
+        ...(round < opts.testsslRounds && !rtt ? ['testssl'] : []),
+      ];
       for (let i = 0; i < round % order.length; i++) order.push(order.shift());
       for (const tool of order) {
         const server = await fresh();
+        const relay = rtt ? await startRelay(server.port, rtt) : undefined;
         try {
-          const r = runTool(tool, server.port);
+          const r = runTool(tool, relay?.port ?? server.port);
           times[tool].push(r.ms);
           sets[tool] ??= r.set;
           if (tool === 'siteready') {
             probes = r.probes;
             nameOf ??= r.nameOf;
           }
-          process.stderr.write(`  ${kind} round ${round + 1}/${opts.rounds} ${tool}: ${Math.round(r.ms)} ms, ${r.set.length} accepted\n`);
+          process.stderr.write(`  ${label} round ${round + 1}/${opts.rounds} ${tool}: ${Math.round(r.ms)} ms, ${r.set.length} accepted\n`);
         } finally {
+          await relay?.stop();
           if (!shared) await server.stop();
         }
       }
@@ -304,7 +370,8 @@ async function benchServer(kind) {
   const rows = TOOLS.filter((t) => times[t].length).map((t) => {
     const diff = t === 'siteready' ? { onlyOurs: [], onlyTheirs: [] } : compare(sets.siteready, sets[t], t === 'nmap' ? nameOf : undefined);
     return {
-      server: kind,
+      server: label,
+      rttMs: rtt,
       tool: t,
       runs: times[t].length,
       medianMs: Math.round(med(t)),
@@ -316,11 +383,11 @@ async function benchServer(kind) {
       diff,
     };
   });
-  return { kind, probes, rows, times };
+  return { kind, rttMs: rtt, probes, rows, times };
 }
 
 const results = [];
-for (const kind of opts.servers) results.push(await benchServer(kind));
+for (const rtt of opts.rtt) for (const kind of opts.servers) results.push(await benchServer(kind, rtt));
 machine.loadavgEnd = loadavg();
 
 const md = [

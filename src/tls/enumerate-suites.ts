@@ -4,6 +4,12 @@
 // why nmap and sslscan chunk too); each chunk is its own chain, and chains run in parallel.
 // Probes per version = accepted suites + chunks (+ re-splits of chunks a supported version
 // refused oddly).
+//
+// Across a WAN each hello costs a round trip, and a greedy chain is as long as the suites it
+// finds. There the chains split instead (splitSearch): the server's pick from a set leaves the
+// rest to be asked about in halves, in parallel — about log2(chunk) rounds instead of one round
+// per suite, for roughly twice the hellos. Loopback scans stay greedy: there hellos cost CPU,
+// not waiting.
 
 import { buildClientHello } from './client-hello.js';
 import type { ProbeResult } from './probe.js';
@@ -38,6 +44,12 @@ export interface VersionEnumeration {
 }
 
 export const DEFAULT_CHUNK_SIZE = 64;
+
+/** How each chunk is searched: one chain, or halves in parallel after every pick. */
+export type SearchMode = 'greedy' | 'split';
+
+/** Into how many parts the rest of a set is split after the server's pick from it. */
+export const SPLIT_FANOUT = 2;
 /** Chunks a supported version refused oddly are halved down to this size. */
 const MIN_CHUNK_SIZE = 16;
 
@@ -73,6 +85,20 @@ interface Chain {
   first: FirstOutcome;
 }
 
+export interface ChainProbeExtra {
+  tlcp?: boolean;
+  /** Checked when the first hello gets a connection: true means "already known refused", not sent. */
+  skip?: () => boolean;
+  /** Sees the first hello's result as soon as it is in. */
+  seen?: (r: ProbeResult) => void;
+}
+
+/** protocol_version, or an answer at another version: no suite would change the server's mind. */
+function refusesVersion(r: ProbeResult, expected: number): boolean {
+  if (r.status === 'answered') return (r.flight.serverHello?.version ?? expected) !== expected;
+  return r.status === 'alert' && r.alert?.description === AlertDescription.protocol_version;
+}
+
 /** One greedy chain over `candidates`; `hello` builds the hello for what is left. */
 export async function greedyChain(
   ctx: ScanContext,
@@ -80,14 +106,15 @@ export async function greedyChain(
   version: TlsVersionName | 'TLCP',
   candidates: readonly number[],
   hello: (suites: number[]) => Buffer,
-  probeExtra: { tlcp?: boolean } = {},
+  probeExtra: ChainProbeExtra = {},
 ): Promise<Chain> {
   const left = [...candidates];
   const picks: SuitePick[] = [];
   const expected = expectedVersion(version);
   let first: FirstOutcome | undefined;
   while (left.length > 0 && !ctx.aborted) {
-    const r = await ctx.send(label, hello(left), probeExtra);
+    const { skip: _skip, seen: _seen, ...extra } = probeExtra;
+    const r = await ctx.send(label, hello(left), first === undefined ? probeExtra : extra);
     const outcome = classifyFirst(r, expected);
     first ??= outcome;
     if (outcome !== 'accepted') break;
@@ -100,6 +127,65 @@ export async function greedyChain(
     left.splice(at, 1);
     picks.push({ code: chosen, flight: r.flight });
   }
+  return { picks, first: first ?? (ctx.aborted ? 'error' : 'refused') };
+}
+
+/**
+ * Every candidate the server accepts, by parallel splitting: ask about a set, take the server's
+ * pick out, ask about the parts of what is left at once; a refused part is done. `ask` returns the
+ * pick, or undefined for anything but an acceptance. Each pick comes back with the depth at which
+ * it was found (the rounds it waited for). Picks are in no particular order.
+ */
+export async function splitSearch<T>(
+  candidates: readonly number[],
+  ask: (set: number[], depth: number) => Promise<{ code: number; value: T } | undefined>,
+  fanout = SPLIT_FANOUT,
+): Promise<Array<{ code: number; value: T; depth: number }>> {
+  const found: Array<{ code: number; value: T; depth: number }> = [];
+  const node = async (set: number[], depth: number): Promise<void> => {
+    if (set.length === 0) return;
+    const got = await ask(set, depth);
+    if (!got) return;
+    const at = set.indexOf(got.code);
+    if (at < 0) return;
+    found.push({ ...got, depth });
+    const rest = set.filter((_, i) => i !== at);
+    const per = Math.ceil(rest.length / Math.max(2, fanout));
+    const parts: number[][] = [];
+    for (let i = 0; i < rest.length; i += per) parts.push(rest.slice(i, i + per));
+    await Promise.all(parts.map((p) => node(p, depth + 1)));
+  };
+  await node([...candidates], 0);
+  return found;
+}
+
+/** One chunk searched by splitSearch: the same picks a greedy chain finds, in candidate order. */
+export async function splitChain(
+  ctx: ScanContext,
+  label: string,
+  version: TlsVersionName | 'TLCP',
+  candidates: readonly number[],
+  hello: (suites: number[]) => Buffer,
+  probeExtra: ChainProbeExtra = {},
+): Promise<Chain> {
+  const expected = expectedVersion(version);
+  let first: FirstOutcome | undefined;
+  const found = await splitSearch(candidates, async (set, depth) => {
+    if (ctx.aborted) return undefined;
+    const { skip: _skip, seen: _seen, ...extra } = probeExtra;
+    const r = await ctx.send(label, hello(set), depth === 0 ? probeExtra : extra);
+    const outcome = classifyFirst(r, expected);
+    if (depth === 0) first = outcome;
+    if (outcome !== 'accepted') return undefined;
+    const chosen = r.flight.serverHello!.cipherSuite;
+    if (!set.includes(chosen)) {
+      ctx.note(label, 'UNOFFERED_SUITE', `the server chose ${formatCode(chosen)}, which was not offered`);
+      return undefined;
+    }
+    return { code: chosen, value: r.flight };
+  });
+  const rank = new Map(candidates.map((c, i) => [c, i]));
+  const picks = found.sort((a, b) => rank.get(a.code)! - rank.get(b.code)!).map((f) => ({ code: f.code, flight: f.value }));
   return { picks, first: first ?? (ctx.aborted ? 'error' : 'refused') };
 }
 
@@ -123,11 +209,26 @@ export async function enumerateVersion(
   version: Exclude<TlsVersionName, 'SSLv2'>,
   candidates: readonly number[],
   chunkSize = DEFAULT_CHUNK_SIZE,
+  mode: SearchMode = 'greedy',
 ): Promise<VersionEnumeration> {
   const label = `${version} suites`;
-  const run = (suites: readonly number[]) => greedyChain(ctx, label, version, suites, (left) => ctx.hello(version, left));
+  const search = mode === 'split' ? splitChain : greedyChain;
+  // A version the server does not speak is refused whatever the suites: once one chunk says so,
+  // the chunks still waiting for a connection are not sent.
+  let notSpoken = false;
+  const hello = (left: number[]) => ctx.hello(version, left);
+  const expected = expectedVersion(version);
+  const first: ChainProbeExtra = {
+    skip: () => notSpoken,
+    seen: (r) => void (notSpoken ||= refusesVersion(r, expected)),
+  };
+  const run = (suites: readonly number[]) => search(ctx, label, version, suites, hello, first);
   const chunks = chunked(candidates, chunkSize);
-  const chains = await Promise.all(chunks.map(run));
+  // The first chunk of every version goes out before the rest of any, so the versions a server
+  // does not speak are known before their other chunks get a connection.
+  const head = chunks.length ? [run(chunks[0]!)] : [];
+  await Promise.resolve();
+  const chains = await Promise.all([...head, ...chunks.slice(1).map(run)]);
   // Every chunk refused oddly (a reset, a close, decode_error): the version may be fine and the
   // hello too big for the server. One small hello of common suites tells the two apart.
   if (

@@ -42,6 +42,15 @@ export interface ProbeOptions {
   followUp?: ProbeFollowUp;
   /** Stop reading once this holds, instead of waiting for the whole flight (default: flightDecided). */
   decided?(flight: ServerFlight): boolean;
+  /** A connection dialled ahead of time (its connect round trip already paid); used instead of dialling. */
+  preDialed?: Promise<Socket>;
+  /**
+   * Send the hello and our FIN together. A server that serves one connection at a time otherwise
+   * waits a round trip after its answer for us to hang up before it reads the next hello.
+   */
+  halfClose?: boolean;
+  /** Keep the connection open after the answer until this settles (tells a one-at-a-time server). */
+  hold?: Promise<unknown>;
 }
 
 export type ProbeStatus =
@@ -96,7 +105,9 @@ export async function probe(target: ProbeTarget, hello: Buffer, opts: ProbeOptio
   let queuedMs = 0;
   try {
     const connectTimeoutMs = Math.min(opts.connectTimeoutMs ?? opts.timeoutMs, opts.timeoutMs);
-    if (target.connect) {
+    if (opts.preDialed && !target.connect) {
+      socket = await opts.preDialed;
+    } else if (target.connect) {
       const opened = await target.connect({ connectTimeoutMs, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
       socket = opened.socket;
       queuedMs = opened.queuedMs;
@@ -148,7 +159,10 @@ function exchange(
       socket.off('end', onEnd);
       socket.off('close', onEnd);
       socket.off('error', onError);
-      socket.destroy();
+      if (opts.hold) {
+        socket.on('error', () => undefined);
+        void opts.hold.finally(() => socket.destroy());
+      } else socket.destroy();
       const f = assembler.flight;
       const alert = f.alerts.find((a) => a.level === 2);
       const answered = Boolean(f.serverHello || f.sslv2);
@@ -214,6 +228,7 @@ function exchange(
     socket.once('end', onEnd);
     socket.once('close', onEnd);
     socket.on('error', onError);
-    socket.write(hello);
+    if (opts.halfClose) socket.end(hello);
+    else socket.write(hello);
   });
 }

@@ -38,22 +38,83 @@ export interface ScriptedServerConfig {
   dhPrime?: Buffer;
   /** Hang up on hellos offering more suites than this (as some stacks do). */
   maxSuites?: number;
+  /**
+   * Serve one connection at a time, in the order they were accepted, as openssl s_server does:
+   * the next one is read only after the client hung up on the current one.
+   */
+  oneAtATime?: boolean;
+  /** Wait this long between a hello and its answer (so a FIN sent with the hello is seen first). */
+  answerDelayMs?: number;
 }
 
 export interface ScriptedServer {
   port: number;
   /** ClientHellos seen (SSLv2 hellos as version 2). */
   hellos: number;
+  /** Hellos whose connection the client had half-closed before the answer went out. */
+  hellosWithFin: number;
+  /** The most connections served at once. */
+  maxServing: number;
   close(): Promise<void>;
 }
 
 export async function startScriptedServer(cfg: ScriptedServerConfig): Promise<ScriptedServer> {
   const sockets = new Set<Socket>();
-  const state = { hellos: 0 };
-  const server: Server = createServer((socket) => {
+  const state = { hellos: 0, hellosWithFin: 0, maxServing: 0, serving: 0 };
+  const waiting: Socket[] = [];
+  let current: Socket | undefined;
+  const next = () => {
+    if (current || waiting.length === 0) return;
+    current = waiting.shift()!;
+    serve(current);
+    current.resume();
+  };
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      if (socket === current) {
+        state.serving--;
+        current = undefined;
+        next();
+      } else waiting.splice(waiting.indexOf(socket) >>> 0, 1);
+    });
+    if (!cfg.oneAtATime) {
+      socket.once('close', () => state.serving--);
+      return serve(socket);
+    }
+    socket.pause();
+    waiting.push(socket);
+    next();
+  });
+  const serve = (socket: Socket) => {
+    state.serving++;
+    state.maxServing = Math.max(state.maxServing, state.serving);
+    let ended = false;
+    let answering = false;
+    // A FIN ends our side too once the answer is out (what a server does on EOF), not before.
+    socket.once('end', () => {
+      ended = true;
+      if (!answering) socket.end();
+    });
+    // A client that hung up while it waited its turn: its EOF was read already.
+    if (socket.readableEnded) {
+      socket.end();
+      return;
+    }
+    const send = (bytes: Buffer, then?: () => void) => {
+      answering = true;
+      const go = () => {
+        answering = false;
+        if (ended) state.hellosWithFin++;
+        socket.write(bytes);
+        then?.();
+        if (ended) socket.end();
+      };
+      if (cfg.answerDelayMs) setTimeout(go, cfg.answerDelayMs);
+      else go();
+    };
     let buf = Buffer.alloc(0);
     let answered = false;
     let version = 0x0303;
@@ -81,7 +142,7 @@ export async function startScriptedServer(cfg: ScriptedServerConfig): Promise<Sc
         }
         const reply = answer(cfg, decoded.hello);
         version = reply.version;
-        socket.write(reply.bytes);
+        send(reply.bytes);
         return;
       }
       // After the first flight: heartbeat requests (type 24), everything else ignored.
@@ -102,12 +163,18 @@ export async function startScriptedServer(cfg: ScriptedServerConfig): Promise<Sc
         }
       }
     });
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
     get hellos() {
       return state.hellos;
+    },
+    get hellosWithFin() {
+      return state.hellosWithFin;
+    },
+    get maxServing() {
+      return state.maxServing;
     },
     close: () =>
       new Promise<void>((resolve) => {
