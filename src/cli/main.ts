@@ -386,7 +386,12 @@ Exit codes:
     .description(
       "many sites' saved reports as one fleet report: sites worst first, the causes that block the most sites, platforms across sites",
     )
-    .argument('<reports...>', 'report files (--format json=FILE), directories of them, or patterns such as "reports/*.json"')
+    .argument('[reports...]', 'report files (--format json=FILE), directories of them, or patterns such as "reports/*.json"')
+    .option(
+      '--store [url]',
+      `also the latest run of every site in a history store; ${STORE_HELP} (no value: $SITEREADY_STORE, else that file)`,
+    )
+    .option('--since <date>', 'with --store: only runs that started on or after this date (2026-03-01)')
     .option(
       '-f, --format <list>',
       'terminal, json, md, html, csv; several at once: terminal,html=fleet.html,csv=fleet.csv (default: terminal on a terminal, else json)',
@@ -406,6 +411,7 @@ Examples:
   $ siteready merge reports/*.json -f terminal,html=fleet.html,csv=fleet.csv
   $ siteready merge 'reports/*.json' --json | jq '.causes[:3]'
   $ siteready merge reports/ --lang zh-CN --title "华东分行" -f md=fleet.md
+  $ siteready merge --store 'postgres://siteready:\${PGPASSWORD}@db.corp.example/siteready' --since 2026-03-01 -f html=fleet.html
 
 A site (organisation + name) measured more than once counts with its latest run (by finish time);
 the earlier runs are listed as superseded. Causes are grouped across sites: a vendor host by its

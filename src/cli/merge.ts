@@ -16,9 +16,12 @@ import { toolVersion } from '../version.js';
 import { EXIT, writeStdout } from './lifecycle.js';
 import { langOf, type OutputFlags } from './output.js';
 import { loadReportFile } from './report-file.js';
+import { openForReading, storeLocation, storeSpec, type StoreFlags } from './store.js';
 import { colorEnabled } from './terminal.js';
 
-export interface MergeFlags extends Pick<OutputFlags, 'format' | 'out' | 'json' | 'lang' | 'color' | 'quiet' | 'preparedBy'> {
+export interface MergeFlags extends Pick<OutputFlags, 'format' | 'out' | 'json' | 'lang' | 'color' | 'quiet' | 'preparedBy'>, StoreFlags {
+  /** With --store: only runs that started on or after this date. */
+  since?: string;
   title?: string;
 }
 
@@ -112,6 +115,32 @@ async function builtinCatalogs(): Promise<Map<string, Record<string, Catalog>>> 
   return new Map((await builtinChecks()).filter((c) => c.def).map((c) => [c.id, c.def!.messages as Record<string, Catalog>]));
 }
 
+/** The latest run of every site in a history store (started on or after --since, when given). */
+async function latestStoredRuns(flags: MergeFlags): Promise<{ reports: Report[]; sources: string[] }> {
+  const location = storeLocation(storeSpec(flags));
+  if (flags.since !== undefined && Number.isNaN(Date.parse(flags.since)))
+    throw new UsageError(`--since "${flags.since}" is not a date`, 'e.g. --since 2026-03-01 or --since 2026-03-01T09:30Z');
+  const store = await openForReading(location);
+  try {
+    const runs = await store.runs({ order: 'newest', ...(flags.since !== undefined ? { since: flags.since } : {}) });
+    const latest = new Map<string, number>();
+    for (const r of runs) if (!latest.has(r.site)) latest.set(r.site, r.id);
+    const reports: Report[] = [];
+    const sources: string[] = [];
+    for (const id of latest.values()) {
+      const report = await store.run(id);
+      if (!report) continue;
+      reports.push(slimReport(report));
+      sources.push(`${location.display}#${id}`);
+    }
+    if (!reports.length)
+      throw new UsageError(`the history store ${location.display} has no runs${flags.since ? ` since ${flags.since}` : ''}`);
+    return { reports, sources };
+  } finally {
+    await store.close();
+  }
+}
+
 export async function mergeCommand(inputs: string[], flags: MergeFlags): Promise<void> {
   const started = Date.now();
   if (flags.json && flags.format && flags.format !== 'json') throw new UsageError('--json cannot be combined with --format');
@@ -127,9 +156,17 @@ export async function mergeCommand(inputs: string[], flags: MergeFlags): Promise
     const problem = await outputPathProblem(target.path);
     if (problem) throw new UsageError(`cannot write the ${target.format} fleet report to ${target.path}: ${problem}`);
   }
-  const files = await reportFiles(inputs);
+  if (!inputs.length && flags.store === undefined)
+    throw new UsageError('no reports to merge', 'name report files or directories, or read the latest run of every site with --store');
+  const files = inputs.length ? await reportFiles(inputs) : [];
   const reports = await readReports(files);
-  const fleet = buildFleet(reports, { toolVersion: toolVersion(), sources: files, ...(flags.title ? { title: flags.title } : {}) });
+  const sources = [...files];
+  if (flags.store !== undefined) {
+    const stored = await latestStoredRuns(flags);
+    reports.push(...stored.reports);
+    sources.push(...stored.sources);
+  }
+  const fleet = buildFleet(reports, { toolVersion: toolVersion(), sources, ...(flags.title ? { title: flags.title } : {}) });
 
   const ctx: FleetRenderContext = {
     lang: langOf(flags),

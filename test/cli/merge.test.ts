@@ -138,3 +138,26 @@ describe('siteready merge', () => {
     expect(JSON.parse(s.stdout).title).toBe('siteready fleet report');
   });
 });
+
+describe('siteready merge --store', () => {
+  it('merges the latest run of every site recorded in a history store', async () => {
+    const store = `sqlite:${join(dir, 'history.sqlite')}`;
+    // 12 reports into the store: some sites measured twice (the generator writes earlier runs too).
+    const some = files.slice(0, 12);
+    for (const f of some) {
+      const r = await runCli(['report', f, '--store', store, '--quiet', '--format', 'json', '--out', join(dir, 'ignored.json')]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const sites = new Set<string>();
+    for (const f of some) sites.add(JSON.parse(await readFile(f, 'utf8')).site.name);
+    const r = await runCli(['merge', '--store', store, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const fleet = JSON.parse(r.stdout);
+    expect(fleet.sites.map((s: { site: string }) => s.site).sort()).toEqual([...sites].sort());
+    expect(fleet.summary.superseded).toBe(0);
+
+    const none = await runCli(['merge']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('no reports to merge');
+  });
+});
