@@ -190,13 +190,24 @@ function renderHtml(view: HistoryView, lang: Lang): string {
   const { t } = translator(lang);
   const { head, rows } = table(view, lang);
   const sites = [...new Set(view.runs.map((r) => r.site))].sort();
-  const charts = sites.map((site) => {
+  const chartOf = (site: string) => {
     const runs = view.runs.filter((r) => r.site === site);
     const title = t('history.trend', { site });
-    return html`<section class="chapter"><h2>${title}</h2>
-${trendChart(runs, { title, axisY: t('history.chart.axisY') })}
-<p class="muted small">${t('history.siteRuns', { count: runs.length })}</p></section>`;
-  });
+    return { runs, title, svg: trendChart(runs, { title, axisY: t('history.chart.axisY') }) };
+  };
+  // One site: its chart in full. Several: small multiples, so a fleet's trends fit a page or two.
+  const charts =
+    sites.length === 1
+      ? (() => {
+          const c = chartOf(sites[0]!);
+          return html`<section class="chapter"><h2>${c.title}</h2>
+${c.svg}
+<p class="muted small">${t('history.siteRuns', { count: c.runs.length })}</p></section>`;
+        })()
+      : html`<section class="chapter"><h2>${t('history.trends')}</h2><div class="trend-grid">${sites.map((site) => {
+          const c = chartOf(site);
+          return html`<figure class="trend"><figcaption><strong>${site}</strong> <span class="muted small">${t('history.siteRuns', { count: c.runs.length })}</span></figcaption>${c.svg}</figure>`;
+        })}</div></section>`;
   const doc = html`<!DOCTYPE html>
 <html lang="${lang}">
 <head>
@@ -207,7 +218,9 @@ ${trendChart(runs, { title, axisY: t('history.chart.axisY') })}
 <title>${t('history.title')}</title>
 <style>${trusted(HTML_STYLES)}
 td.verdict-good { color: var(--pass); font-weight: 600; } td.verdict-warn { color: var(--warn); font-weight: 600; } td.verdict-bad { color: var(--fail); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }</style>
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 12px 20px; }
+figure.trend { margin: 0; break-inside: avoid; } figure.trend figcaption { margin: 4px 0 2px; }</style>
 </head>
 <body>
 <main>

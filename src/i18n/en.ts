@@ -234,6 +234,7 @@ export const en: Catalog = {
   'history.siteRuns': '{count} run(s)',
   'history.runs': 'Runs, newest first',
   'history.trend': 'Score over time · {site}',
+  'history.trends': 'Score over time, per site',
   'history.chart.axisY': 'score',
   'history.col.id': 'Run',
   'history.col.started': 'Started (UTC)',

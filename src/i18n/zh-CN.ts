@@ -231,6 +231,7 @@ export const zhCN: Catalog = {
   'history.siteRuns': '{count} 次运行',
   'history.runs': '运行记录（最新在前）',
   'history.trend': '得分趋势 · {site}',
+  'history.trends': '各站点得分趋势',
   'history.chart.axisY': '得分',
   'history.col.id': '运行',
   'history.col.started': '开始时间（UTC）',
