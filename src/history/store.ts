@@ -38,8 +38,8 @@ export const KEY_MEASUREMENTS: Array<{ key: keyof KeyMeasurements; check: string
   { key: 'latencyMs', check: 'latency', measurement: 'rtt-p50', unit: 'ms' },
   { key: 'jitterMs', check: 'latency', measurement: 'jitter', unit: 'ms' },
   { key: 'lossPercent', check: 'latency', measurement: 'loss', unit: '%' },
-  { key: 'downMbps', check: 'throughput', measurement: 'throughput-down', unit: 'Mbps' },
-  { key: 'upMbps', check: 'throughput', measurement: 'throughput-up', unit: 'Mbps' },
+  { key: 'downMbps', check: 'throughput', measurement: 'throughput-down', unit: 'Mbit/s' },
+  { key: 'upMbps', check: 'throughput', measurement: 'throughput-up', unit: 'Mbit/s' },
   { key: 'connectMs', check: 'tcp', measurement: 'connectMs', unit: 'ms' },
 ];
 

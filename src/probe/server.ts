@@ -149,6 +149,9 @@ export interface ReflectorStats {
   timedOut: number;
   /** Authenticated streams refused because `maxConnections` were open. */
   streamsRefused: number;
+  /** Bandwidth tests holding a slot now, and sessions waiting for one. */
+  testsRunning: number;
+  testsWaiting: number;
 }
 
 const CHUNK = Buffer.alloc(256 * 1024, 0x5a);
@@ -290,6 +293,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     maxLeaseMs: 2 * limits.maxTestMs + 10_000,
     abandonAfterMs: 2 * SLOT_POLL_MAX_MS,
     later,
+    onGrant: (session, waitedMs, waiting) => log({ level: 'info', msg: 'test slot granted', session, waitedMs, waiting }),
   });
   const scheduled = limits.maxConcurrentTests > 0;
   const endSession = (id: string) => {
@@ -378,7 +382,10 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
       try {
         state = tests.request(s.id, leaseMs);
       } catch (err) {
-        if (err instanceof QueueFullError) return reply(res, 429, { error: 'too many sessions waiting for a test slot' });
+        if (err instanceof QueueFullError) {
+          log({ level: 'warn', msg: 'test slot refused: the queue is full', session: s.id, waiting: tests.waiting });
+          return reply(res, 429, { error: 'too many sessions waiting for a test slot' });
+        }
         throw err;
       }
       if (state.granted || waitMs === 0) return reply(res, state.granted ? 200 : 202, state);
@@ -715,7 +722,15 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     port: tcpPort,
     udpPort,
     qos: udp.qos !== false,
-    stats: () => ({ sessions: sessions.size, connections: openSockets.size, pending: pending.size, streams, ...counters }),
+    stats: () => ({
+      sessions: sessions.size,
+      connections: openSockets.size,
+      pending: pending.size,
+      streams,
+      ...counters,
+      testsRunning: tests.running,
+      testsWaiting: tests.waiting,
+    }),
     close: async () => {
       clearInterval(sweep);
       clearInterval(deadlines);

@@ -33,6 +33,8 @@ export interface TestQueueOptions {
   now?: () => number;
   /** Schedules fn after ms; returns a cancel function (the reflector's timers, cleared on close). */
   later: (ms: number, fn: () => void) => () => void;
+  /** A session was given the slot, after waiting this long, with this many still waiting (for the log). */
+  onGrant?: (session: string, waitedMs: number, waiting: number) => void;
 }
 
 interface Holder {
@@ -42,6 +44,7 @@ interface Holder {
 
 interface Waiter {
   leaseMs: number;
+  queuedAt: number;
   lastAskedAt: number;
   /** Callers waiting for this session's turn. */
   wake: Set<() => void>;
@@ -82,7 +85,7 @@ export class TestQueue {
       waiter.leaseMs = lease;
     } else {
       if (this.queue.size >= this.o.maxQueued) throw new QueueFullError(`${this.queue.size} sessions are waiting already`);
-      this.queue.set(session, { leaseMs: lease, lastAskedAt: this.now(), wake: new Set() });
+      this.queue.set(session, { leaseMs: lease, queuedAt: this.now(), lastAskedAt: this.now(), wake: new Set() });
     }
     this.schedule();
     return this.state(session);
@@ -142,6 +145,7 @@ export class TestQueue {
         if (this.holders.get(session)?.until === until) this.release(session);
       });
       this.holders.set(session, { until, cancel });
+      this.o.onGrant?.(session, this.now() - waiter.queuedAt, this.queue.size);
       for (const wake of [...waiter.wake]) wake();
     }
   }

@@ -68,6 +68,7 @@ describe('reflector test slots', () => {
       headers: { 'x-sr-duration-ms': '4000' },
     });
     expect(await third).toMatchObject({ granted: false, position: 2 });
+    expect(reflector.stats()).toMatchObject({ testsRunning: 1, testsWaiting: 2 });
 
     // b waits (the reflector holds its request) and is served as soon as a gives the slot back.
     const waiting = acquireSlot(ep, b, { leaseMs: 4000, deadline: Date.now() + 10_000 });

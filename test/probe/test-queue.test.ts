@@ -28,6 +28,7 @@ function fakeTime() {
 
 function queue(concurrent = 1, over: { maxQueued?: number } = {}) {
   const time = fakeTime();
+  const grants: Array<[string, number, number]> = [];
   const q = new TestQueue({
     concurrent,
     maxQueued: over.maxQueued ?? 10,
@@ -35,8 +36,9 @@ function queue(concurrent = 1, over: { maxQueued?: number } = {}) {
     abandonAfterMs: 30_000,
     now: time.now,
     later: time.later,
+    onGrant: (...g) => grants.push(g),
   });
-  return { q, time };
+  return { q, time, grants };
 }
 
 describe('TestQueue', () => {
@@ -61,12 +63,17 @@ describe('TestQueue', () => {
   });
 
   it('a lease ends on its own: a client that vanished mid-test does not hold the slot', () => {
-    const { q, time } = queue(1);
+    const { q, time, grants } = queue(1);
     q.request('a', 10_000);
     q.request('b', 10_000);
     time.advance(10_000);
     expect(q.holds('a')).toBe(false);
     expect(q.holds('b')).toBe(true);
+    // Each grant is logged with how long the session waited and how many still wait.
+    expect(grants).toEqual([
+      ['a', 0, 0],
+      ['b', 10_000, 0],
+    ]);
   });
 
   it('runs as many tests at once as configured, and estimates from the earliest free slot', () => {
