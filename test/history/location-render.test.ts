@@ -21,9 +21,9 @@ describe('store locations', () => {
       const l = parseStoreLocation(spec, { env: { XDG_DATA_HOME: '/x' }, platform: 'linux' });
       expect(l).toMatchObject({ kind: 'sqlite', path: '/x/siteready/history.sqlite' });
     }
-    expect(parseStoreLocation('sqlite:runs/h.sqlite', { cwd: '/work/here' })).toMatchObject({
+    expect(parseStoreLocation('sqlite:runs/h.sqlite', { cwd: '/srv/audit' })).toMatchObject({
       kind: 'sqlite',
-      path: '/work/here/runs/h.sqlite',
+      path: '/srv/audit/runs/h.sqlite',
     });
     expect(parseStoreLocation('sqlite:/abs/h.sqlite')).toMatchObject({ path: '/abs/h.sqlite' });
     expect(() => parseStoreLocation('mysql://db/x')).toThrow(/unknown kind of store/);
@@ -73,7 +73,7 @@ function run(id: number, site: string, startedAt: string, score: number | null, 
 }
 
 const view: HistoryView = {
-  store: 'sqlite:/tmp/h.sqlite',
+  store: 'sqlite:/var/lib/siteready/h.sqlite',
   toolVersion: '0.1.0',
   runs: [
     run(3, 'HQ <main>', '2026-05-01T08:00:00.000Z', 85, 'A'),
