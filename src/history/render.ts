@@ -5,7 +5,7 @@
 import { Chalk } from 'chalk';
 import { translator, type Lang } from '../i18n/index.js';
 import { html, trusted, type SafeHtml } from '../report/render/html-escape.js';
-import { HTML_STYLES } from '../report/render/html-styles.js';
+import { documentHead } from '../report/render/html-head.js';
 import { mdCell } from '../report/render/markdown-escape.js';
 import { displayWidth, pad } from '../util/text.js';
 import { KEY_MEASUREMENTS, type StoredRun } from './store.js';
@@ -184,7 +184,11 @@ export function trendChart(runs: StoredRun[], labels: { title: string; axisY: st
 </svg>`;
 }
 
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+/** The run table's verdict colours and the trend charts' grid, over the report's styles. */
+const HISTORY_STYLES = `td.verdict-good { color: var(--pass); font-weight: 600; } td.verdict-warn { color: var(--warn); font-weight: 600; } td.verdict-bad { color: var(--fail); font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 12px 20px; }
+figure.trend { margin: 0; break-inside: avoid; } figure.trend figcaption { margin: 4px 0 2px; }`;
 
 function renderHtml(view: HistoryView, lang: Lang): string {
   const { t } = translator(lang);
@@ -208,20 +212,7 @@ ${c.svg}
           const c = chartOf(site);
           return html`<figure class="trend"><figcaption><strong>${site}</strong> <span class="muted small">${t('history.siteRuns', { count: c.runs.length })}</span></figcaption>${c.svg}</figure>`;
         })}</div></section>`;
-  const doc = html`<!DOCTYPE html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="siteready ${view.toolVersion}">
-<title>${t('history.title')}</title>
-<style>${trusted(HTML_STYLES)}
-td.verdict-good { color: var(--pass); font-weight: 600; } td.verdict-warn { color: var(--warn); font-weight: 600; } td.verdict-bad { color: var(--fail); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.trend-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 12px 20px; }
-figure.trend { margin: 0; break-inside: avoid; } figure.trend figcaption { margin: 4px 0 2px; }</style>
-</head>
+  const doc = html`${documentHead({ lang, title: t('history.title'), version: view.toolVersion, css: HISTORY_STYLES })}
 <body>
 <main>
 <header class="cover"><div><div class="kicker">siteready</div><h1>${t('history.title')}</h1>

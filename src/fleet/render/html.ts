@@ -3,15 +3,14 @@
 // cause across sites, the platforms, and every site worst first. No script, nothing fetched; every
 // value from a report goes through the escaping template tag.
 
-import { html, trusted, type SafeHtml } from '../../report/render/html-escape.js';
+import { html, type SafeHtml } from '../../report/render/html-escape.js';
 import { gradeBadge, richText } from '../../report/render/html-parts.js';
-import { HTML_STYLES, pageStyles } from '../../report/render/html-styles.js';
+import { documentHead } from '../../report/render/html-head.js';
+import { pageStyles } from '../../report/render/html-styles.js';
 import type { Verdict } from '../../scoring/score.js';
 import type { FleetCause, FleetReport } from '../model.js';
 import { supersededLine } from './markdown.js';
 import { measuredSpan, type FleetText } from './text.js';
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const VERDICT_BADGE: Record<Verdict, string> = { READY: 's-pass', 'READY WITH RISKS': 's-warn', 'NOT READY': 's-fail' };
 
@@ -56,17 +55,7 @@ export function renderFleetHtml(fleet: FleetReport, x: FleetText, opts: { prepar
     ['sites', t('fleet.sitesTitle')],
     ...(fleet.superseded.length ? [['superseded', t('fleet.superseded')] as [string, string]] : []),
   ];
-  const doc = html`<!DOCTYPE html>
-<html lang="${x.lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="siteready ${fleet.tool.version}">
-<title>${title}</title>
-<style>${trusted(HTML_STYLES)}${trusted(FLEET_STYLES)}
-${trusted(pageStyles(footer))}</style>
-</head>
+  const doc = html`${documentHead({ lang: x.lang, title, version: fleet.tool.version, css: `${FLEET_STYLES}\n${pageStyles(footer)}` })}
 <body>
 <main>
 <header class="cover">

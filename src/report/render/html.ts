@@ -9,15 +9,14 @@ import type { Handover } from '../handover.js';
 import { appendixSection, waiversSection } from './html-appendix.js';
 import { methodologySection, vantageSection } from './html-context.js';
 import { complianceSection } from './html-compliance.js';
-import { html, trusted, type SafeHtml } from './html-escape.js';
+import { html, type SafeHtml } from './html-escape.js';
 import { checkBlock } from './html-evidence.js';
 import { anchor } from './html-parts.js';
-import { HTML_STYLES, pageStyles } from './html-styles.js';
+import { documentHead } from './html-head.js';
+import { pageStyles } from './html-styles.js';
 import { causesChapter, summarySection } from './html-summary.js';
 import { platformComparison, type PlatformComparison } from './platforms.js';
 import { htmlText, type HtmlText } from './html-text.js';
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export function renderHtml(
   report: Report,
@@ -39,17 +38,7 @@ export function renderHtml(
     ['waivers', x.t('report.waivers')],
     ['appendix', x.t('html.appendix')],
   ];
-  const doc = html`<!DOCTYPE html>
-<html lang="${opts.lang}">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="siteready ${report.tool.version}">
-<title>${title}</title>
-<style>${trusted(HTML_STYLES)}
-${trusted(pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(report.finishedAt) })))}</style>
-</head>
+  const doc = html`${documentHead({ lang: opts.lang, title, version: report.tool.version, css: pageStyles(x.t('html.footer', { site: report.site.name, date: x.date(report.finishedAt) })) })}
 <body>
 <main>
 <header class="cover">
