@@ -4,7 +4,8 @@
 
 import { Chalk } from 'chalk';
 import { translator, type Lang } from '../i18n/index.js';
-import { html, trusted, type SafeHtml } from '../report/render/html-escape.js';
+import { html } from '../report/render/html-escape.js';
+import { scoreTrendChart } from '../report/render/html-charts.js';
 import { documentHead } from '../report/render/html-head.js';
 import { mdCell } from '../report/render/markdown-escape.js';
 import { displayWidth, pad } from '../util/text.js';
@@ -126,64 +127,6 @@ export function historyJson(view: HistoryView): unknown {
   };
 }
 
-const INK = '#1d2433';
-const MUTED = '#5b6477';
-const GRID = '#d9dee8';
-const ACCENT = '#1f4e8c';
-const f2 = (v: number) => (Math.round(v * 100) / 100).toString();
-const gradeColor = (g: string | null) => (g === null ? MUTED : /^A/.test(g) ? '#1e7b4a' : /^[BC]/.test(g) ? '#c58a00' : '#b3261e');
-
-/** Score (0–100) over time for one site's runs, oldest on the left; grade boundaries as dashed lines. */
-export function trendChart(runs: StoredRun[], labels: { title: string; axisY: string }): SafeHtml {
-  const W = 720,
-    H = 260,
-    left = 48,
-    right = 48,
-    top = 16,
-    bottom = 40;
-  const pts = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-  const times = pts.map((r) => Date.parse(r.startedAt));
-  const t0 = Math.min(...times),
-    t1 = Math.max(...times);
-  const x = (t: number, i: number) =>
-    t1 > t0
-      ? left + ((t - t0) / (t1 - t0)) * (W - left - right)
-      : pts.length > 1
-        ? left + (i / (pts.length - 1)) * (W - left - right)
-        : (W + left - right) / 2;
-  const y = (s: number) => top + (1 - s / 100) * (H - top - bottom);
-  const grid = [0, 20, 35, 50, 65, 80, 100].map(
-    (s) =>
-      html`<line x1="${left}" y1="${f2(y(s))}" x2="${W - right}" y2="${f2(y(s))}" stroke="${GRID}" stroke-width="1"${s > 0 && s < 100 ? trusted(' stroke-dasharray="4 3"') : ''}/>
-  <text x="${left - 6}" y="${f2(y(s) + 3.5)}" text-anchor="end" font-size="10" fill="${MUTED}">${s}</text>`,
-  );
-  const scored = pts.map((r, i) => ({ r, px: x(times[i]!, i) })).filter((p) => p.r.score !== null);
-  const path = scored.map((p, i) => `${i ? 'L' : 'M'} ${f2(p.px)} ${f2(y(p.r.score!))}`).join(' ');
-  const dots = scored.map(
-    (p) => html`<g><title>#${p.r.id} ${when(p.r.startedAt)} · ${p.r.score!} ${p.r.grade ?? ''}</title>
-    <circle cx="${f2(p.px)}" cy="${f2(y(p.r.score!))}" r="5" fill="#ffffff" stroke="${gradeColor(p.r.grade)}" stroke-width="2.5"/>
-    <text x="${f2(p.px)}" y="${f2(y(p.r.score!) - 9)}" text-anchor="middle" font-size="10" font-weight="700" fill="${gradeColor(p.r.grade)}">${p.r.grade ?? ''}</text></g>`,
-  );
-  // Date labels: first, last, and a few between, never overlapping.
-  const every = Math.max(1, Math.ceil(pts.length / 6));
-  const ticks = pts
-    .map((r, i) => ({ r, i }))
-    .filter(({ i }) => i === 0 || i === pts.length - 1 || (i % every === 0 && pts.length - 1 - i >= every / 2))
-    .map(
-      ({ r, i }) =>
-        html`<text x="${f2(x(times[i]!, i))}" y="${H - bottom + 16}" text-anchor="middle" font-size="10" fill="${MUTED}">${r.startedAt.slice(0, 10)}</text>
-  <text x="${f2(x(times[i]!, i))}" y="${H - bottom + 28}" text-anchor="middle" font-size="9" fill="${MUTED}">${r.startedAt.slice(11, 16)}</text>`,
-    );
-  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${labels.title}" style="width:100%;max-width:${W}px;height:auto">
-  ${grid}
-  <text x="12" y="${f2(top + (H - top - bottom) / 2)}" transform="rotate(-90 12 ${f2(top + (H - top - bottom) / 2)})" text-anchor="middle" font-size="10" fill="${MUTED}">${labels.axisY}</text>
-  ${path ? html`<path d="${path}" fill="none" stroke="${ACCENT}" stroke-width="2"/>` : ''}
-  ${dots}
-  ${ticks}
-  <line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="${INK}" stroke-width="1"/>
-</svg>`;
-}
-
 /** The run table's verdict colours and the trend charts' grid, over the report's styles. */
 const HISTORY_STYLES = `td.verdict-good { color: var(--pass); font-weight: 600; } td.verdict-warn { color: var(--warn); font-weight: 600; } td.verdict-bad { color: var(--fail); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -197,7 +140,7 @@ function renderHtml(view: HistoryView, lang: Lang): string {
   const chartOf = (site: string) => {
     const runs = view.runs.filter((r) => r.site === site);
     const title = t('history.trend', { site });
-    return { runs, title, svg: trendChart(runs, { title, axisY: t('history.chart.axisY') }) };
+    return { runs, title, svg: scoreTrendChart(runs, { title, axisY: t('history.chart.axisY') }) };
   };
   // One site: its chart in full. Several: small multiples, so a fleet's trends fit a page or two.
   const charts =

@@ -2,7 +2,7 @@
 // label goes through the escaping template; shapes carry patterns as well as colours so that a
 // greyscale print still tells the series apart.
 
-import { html, type SafeHtml } from './html-escape.js';
+import { html, trusted, type SafeHtml } from './html-escape.js';
 
 const INK = '#1d2433';
 const MUTED = '#5b6477';
@@ -11,6 +11,11 @@ const ACCENT = '#1f4e8c';
 
 function n(v: number): string {
   return (Math.round(v * 100) / 100).toString();
+}
+
+/** A grade's colour: green for A, amber for B and C, red below; grey for no grade. */
+export function gradeColor(grade: string | null): string {
+  return grade === null ? MUTED : /^A/.test(grade) ? '#1e7b4a' : /^[BC]/.test(grade) ? '#c58a00' : '#b3261e';
 }
 
 /** Half-circle gauge of the overall score, with the grade in the middle. */
@@ -29,7 +34,7 @@ export function scoreGauge(score: number | null, grade: string, label: string, o
     return `M ${n(x1)} ${n(y1)} A ${r} ${r} 0 0 1 ${n(x2)} ${n(y2)}`;
   };
   // Coloured by the grade, not the number: a capped grade is the message.
-  const color = /^A/.test(grade) ? '#1e7b4a' : /^[BC]/.test(grade) ? '#c58a00' : '#b3261e';
+  const color = gradeColor(grade);
   // Grade boundaries (A ≥ 80, B ≥ 65, C ≥ 50, D ≥ 35, E ≥ 20) as ticks on the dial.
   const ticks = [20, 35, 50, 65, 80].map((p) => {
     const a = Math.PI * (1 - p / 100);
@@ -240,5 +245,67 @@ export function lineChart(series: LineSeries[], unit: string, limits: Array<{ va
   ${shown.map((l) => html`<line x1="${L}" x2="${W - R}" y1="${n(y(l.value))}" y2="${n(y(l.value))}" stroke="${INK}" stroke-width="1" stroke-dasharray="10 4"/><text x="${W - R - 4}" y="${n(y(l.value) - 4)}" text-anchor="end" font-size="11" fill="${INK}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${l.label}</text>`)}
   ${series.length > 1 ? series.map((s, k) => html`<text x="${L + 4 + k * 130}" y="${H - 8}" font-size="11" fill="${colours[k % colours.length]}">— ${s.label}</text>`) : ''}
   <text x="12" y="${(T + H - B) / 2}" text-anchor="middle" font-size="11" fill="${MUTED}" transform="rotate(-90 12 ${(T + H - B) / 2})">${unit}</text>
+</svg>`;
+}
+
+/** One run of a site, as a point of its score over time. */
+export interface TrendPoint {
+  id: number | string;
+  /** ISO date-time. */
+  startedAt: string;
+  score: number | null;
+  grade: string | null;
+}
+
+/** A site's score over time: one dot per run, coloured and labelled by its grade, on a time axis. */
+export function scoreTrendChart(runs: readonly TrendPoint[], labels: { title: string; axisY: string }): SafeHtml {
+  const W = 720,
+    H = 260,
+    left = 48,
+    right = 48,
+    top = 16,
+    bottom = 40;
+  const pts = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const times = pts.map((r) => Date.parse(r.startedAt));
+  const t0 = Math.min(...times),
+    t1 = Math.max(...times);
+  const x = (t: number, i: number) =>
+    t1 > t0
+      ? left + ((t - t0) / (t1 - t0)) * (W - left - right)
+      : pts.length > 1
+        ? left + (i / (pts.length - 1)) * (W - left - right)
+        : (W + left - right) / 2;
+  const y = (s: number) => top + (1 - s / 100) * (H - top - bottom);
+  const grid = [0, 20, 35, 50, 65, 80, 100].map(
+    (s) =>
+      html`<line x1="${left}" y1="${n(y(s))}" x2="${W - right}" y2="${n(y(s))}" stroke="${GRID}" stroke-width="1"${s > 0 && s < 100 ? trusted(' stroke-dasharray="4 3"') : ''}/>
+  <text x="${left - 6}" y="${n(y(s) + 3.5)}" text-anchor="end" font-size="10" fill="${MUTED}">${s}</text>`,
+  );
+  const scored = pts.map((r, i) => ({ r, px: x(times[i]!, i) })).filter((p) => p.r.score !== null);
+  const path = scored.map((p, i) => `${i ? 'L' : 'M'} ${n(p.px)} ${n(y(p.r.score!))}`).join(' ');
+  const dots = scored.map(
+    (
+      p,
+    ) => html`<g><title>#${p.r.id} ${`${p.r.startedAt.slice(0, 10)} ${p.r.startedAt.slice(11, 16)}`} · ${p.r.score!} ${p.r.grade ?? ''}</title>
+    <circle cx="${n(p.px)}" cy="${n(y(p.r.score!))}" r="5" fill="#ffffff" stroke="${gradeColor(p.r.grade)}" stroke-width="2.5"/>
+    <text x="${n(p.px)}" y="${n(y(p.r.score!) - 9)}" text-anchor="middle" font-size="10" font-weight="700" fill="${gradeColor(p.r.grade)}">${p.r.grade ?? ''}</text></g>`,
+  );
+  // Date labels: first, last, and a few between, never overlapping.
+  const every = Math.max(1, Math.ceil(pts.length / 6));
+  const ticks = pts
+    .map((r, i) => ({ r, i }))
+    .filter(({ i }) => i === 0 || i === pts.length - 1 || (i % every === 0 && pts.length - 1 - i >= every / 2))
+    .map(
+      ({ r, i }) =>
+        html`<text x="${n(x(times[i]!, i))}" y="${H - bottom + 16}" text-anchor="middle" font-size="10" fill="${MUTED}">${r.startedAt.slice(0, 10)}</text>
+  <text x="${n(x(times[i]!, i))}" y="${H - bottom + 28}" text-anchor="middle" font-size="9" fill="${MUTED}">${r.startedAt.slice(11, 16)}</text>`,
+    );
+  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${labels.title}" style="width:100%;max-width:${W}px;height:auto">
+  ${grid}
+  <text x="12" y="${n(top + (H - top - bottom) / 2)}" transform="rotate(-90 12 ${n(top + (H - top - bottom) / 2)})" text-anchor="middle" font-size="10" fill="${MUTED}">${labels.axisY}</text>
+  ${path ? html`<path d="${path}" fill="none" stroke="${ACCENT}" stroke-width="2"/>` : ''}
+  ${dots}
+  ${ticks}
+  <line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="${INK}" stroke-width="1"/>
 </svg>`;
 }
