@@ -99,6 +99,31 @@ function refusesVersion(r: ProbeResult, expected: number): boolean {
   return r.status === 'alert' && r.alert?.description === AlertDescription.protocol_version;
 }
 
+/** What the hellos after the first send: `skip` and `seen` are about the first one only. */
+function afterFirst({ skip: _skip, seen: _seen, ...rest }: ChainProbeExtra): ChainProbeExtra {
+  return rest;
+}
+
+/** One hello offering `set`: how the server answered, and the suite it picked when it picked one of them. */
+async function pickOf(
+  ctx: ScanContext,
+  label: string,
+  expected: number,
+  hello: Buffer,
+  set: readonly number[],
+  extra: ChainProbeExtra,
+): Promise<{ outcome: FirstOutcome; pick?: SuitePick }> {
+  const r = await ctx.send(label, hello, extra);
+  const outcome = classifyFirst(r, expected);
+  if (outcome !== 'accepted') return { outcome };
+  const chosen = r.flight.serverHello!.cipherSuite;
+  if (!set.includes(chosen)) {
+    ctx.note(label, 'UNOFFERED_SUITE', `the server chose ${formatCode(chosen)}, which was not offered`);
+    return { outcome };
+  }
+  return { outcome, pick: { code: chosen, flight: r.flight } };
+}
+
 /** One greedy chain over `candidates`; `hello` builds the hello for what is left. */
 export async function greedyChain(
   ctx: ScanContext,
@@ -111,21 +136,14 @@ export async function greedyChain(
   const left = [...candidates];
   const picks: SuitePick[] = [];
   const expected = expectedVersion(version);
+  const later = afterFirst(probeExtra);
   let first: FirstOutcome | undefined;
   while (left.length > 0 && !ctx.aborted) {
-    const { skip: _skip, seen: _seen, ...extra } = probeExtra;
-    const r = await ctx.send(label, hello(left), first === undefined ? probeExtra : extra);
-    const outcome = classifyFirst(r, expected);
+    const { outcome, pick } = await pickOf(ctx, label, expected, hello(left), left, first === undefined ? probeExtra : later);
     first ??= outcome;
-    if (outcome !== 'accepted') break;
-    const chosen = r.flight.serverHello!.cipherSuite;
-    const at = left.indexOf(chosen);
-    if (at < 0) {
-      ctx.note(label, 'UNOFFERED_SUITE', `the server chose ${formatCode(chosen)}, which was not offered`);
-      break;
-    }
-    left.splice(at, 1);
-    picks.push({ code: chosen, flight: r.flight });
+    if (!pick) break;
+    left.splice(left.indexOf(pick.code), 1);
+    picks.push(pick);
   }
   return { picks, first: first ?? (ctx.aborted ? 'error' : 'refused') };
 }
@@ -169,20 +187,13 @@ export async function splitChain(
   probeExtra: ChainProbeExtra = {},
 ): Promise<Chain> {
   const expected = expectedVersion(version);
+  const later = afterFirst(probeExtra);
   let first: FirstOutcome | undefined;
   const found = await splitSearch(candidates, async (set, depth) => {
     if (ctx.aborted) return undefined;
-    const { skip: _skip, seen: _seen, ...extra } = probeExtra;
-    const r = await ctx.send(label, hello(set), depth === 0 ? probeExtra : extra);
-    const outcome = classifyFirst(r, expected);
+    const { outcome, pick } = await pickOf(ctx, label, expected, hello(set), set, depth === 0 ? probeExtra : later);
     if (depth === 0) first = outcome;
-    if (outcome !== 'accepted') return undefined;
-    const chosen = r.flight.serverHello!.cipherSuite;
-    if (!set.includes(chosen)) {
-      ctx.note(label, 'UNOFFERED_SUITE', `the server chose ${formatCode(chosen)}, which was not offered`);
-      return undefined;
-    }
-    return { code: chosen, value: r.flight };
+    return pick ? { code: pick.code, value: pick.flight } : undefined;
   });
   const rank = new Map(candidates.map((c, i) => [c, i]));
   const picks = found.sort((a, b) => rank.get(a.code)! - rank.get(b.code)!).map((f) => ({ code: f.code, flight: f.value }));
