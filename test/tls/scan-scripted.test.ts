@@ -4,21 +4,12 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { scanTls } from '../../src/tls/enumerate.js';
-import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+import { closedAfterEach } from './helpers/scripted-server.js';
 import { tls12Flight } from './helpers/server-bytes.js';
 
-const servers: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function scripted(cfg: Parameters<typeof startScriptedServer>[0]): Promise<ScriptedServer> {
-  const s = await startScriptedServer(cfg);
-  servers.push(s);
-  return s;
-}
+const { scripted, open: servers } = closedAfterEach();
 
 const target = (port: number) => ({ host: 'legacy.test', port, address: '127.0.0.1' });
 const set = (xs: Array<{ version: string; code: string }>) => xs.map((a) => `${a.version} ${a.code}`).sort();

@@ -2,21 +2,12 @@
 // what greedy removal finds, in the server's order, in about log2(chunk) rounds; a server that
 // serves one connection at a time must be told apart and get its hellos with our FIN.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitSearch } from '../../src/tls/enumerate-suites.js';
 import { scanTls } from '../../src/tls/enumerate.js';
-import { startScriptedServer, type ScriptedServer } from './helpers/scripted-server.js';
+import { closedAfterEach } from './helpers/scripted-server.js';
 
-const servers: ScriptedServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function scripted(cfg: Parameters<typeof startScriptedServer>[0]): Promise<ScriptedServer> {
-  const s = await startScriptedServer(cfg);
-  servers.push(s);
-  return s;
-}
+const { scripted } = closedAfterEach();
 
 const target = (port: number) => ({ host: 'split.test', port, address: '127.0.0.1' });
 const codesAt = (scan: Awaited<ReturnType<typeof scanTls>>, v: string) => scan.accepted.filter((a) => a.version === v).map((a) => a.code);

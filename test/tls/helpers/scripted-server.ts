@@ -4,6 +4,7 @@
 // flights: it never finishes a handshake.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import {
   alertRecord,
@@ -234,4 +235,27 @@ function answer(cfg: ScriptedServerConfig, hello: DecodedClientHello): { version
   if (kx === 'DHE') msgs.push(dheKeyExchange(cfg.dhPrime ?? Buffer.alloc(128, 0xff)));
   msgs.push(serverHelloDone());
   return { version: negotiated, bytes: record(22, negotiated, Buffer.concat(msgs)) };
+}
+
+/**
+ * Scripted servers (and anything else with close()) that the calling test file closes after each
+ * test: `const { scripted, track, open } = closedAfterEach();` at the top of the file.
+ */
+export function closedAfterEach(): {
+  scripted(cfg: ScriptedServerConfig): Promise<ScriptedServer>;
+  /** What is still open, the latest last. */
+  open: Array<{ close(): Promise<void> }>;
+} {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.close()));
+  });
+  return {
+    async scripted(cfg) {
+      const s = await startScriptedServer(cfg);
+      open.push(s);
+      return s;
+    },
+    open,
+  };
 }
