@@ -7,15 +7,15 @@
 // and passed it; only a load that grows until the queue stops growing fills the buffer.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, requireTool } from '../helpers/cli.js';
+import { requireTool } from '../helpers/cli.js';
 import { factsSchemaProblems } from '../helpers/facts-schema.js';
-import { createNetns, netnsSupported, run, runOk, type Netns } from '../helpers/netns.js';
-import { assess, hasTool, reportValidator, result, tempDir, writeSite, type TempDir } from '../helpers/peers.js';
+import { netnsSupported } from '../helpers/netns.js';
+import { assess, hasTool, reportValidator, result, tempDir, type TempDir } from '../helpers/peers.js';
+import { startShapedReflector, type ShapedReflector } from '../helpers/shaped-reflector.js';
 import type { BufferbloatFacts } from '../../checks/bufferbloat/index.js';
 
 const available = requireTool(netnsSupported(), 'root with ip netns and iptables') && requireTool(hasTool('tc'), 'tc (iproute2)');
 
-const TOKEN_VAR = 'SITEREADY_TOKEN';
 const TOKEN = `bufferbloat-test-${process.pid}-0123456789abcdef`;
 const PORT = 7000; // inside a namespace of our own: nothing else listens there
 const RATE = '20mbit';
@@ -25,55 +25,26 @@ const RATE = '20mbit';
 const tbf = (latency: string) => ['rate', RATE, 'burst', '64kb', 'latency', latency];
 
 describe.skipIf(!available)(`bufferbloat through a tbf-shaped veth (${RATE} each way)`, () => {
-  let ns: Netns | undefined;
+  let reflector: ShapedReflector | undefined;
   let tmp: TempDir | undefined;
-  const previousToken = process.env[TOKEN_VAR];
   const measured: string[] = [];
 
   beforeAll(async () => {
     tmp = await tempDir('sr-bloat-');
-    ns = await createNetns();
-    await runOk('tc', ['qdisc', 'add', 'dev', ns.hostIf, 'root', 'tbf', ...tbf('500ms')]);
-    await ns.exec(['tc', 'qdisc', 'add', 'dev', ns.nsIf, 'root', 'tbf', ...tbf('500ms')]);
-    process.env[TOKEN_VAR] = TOKEN; // the reflector inherits it; the site file refers to it
-    await ns.start([process.execPath, BIN, 'serve', '--listen', `${ns.nsIp}:${PORT}`, '--quiet'], {
-      name: 'reflector',
-      ready: /siteready reflector on/,
-      timeoutMs: 15_000,
-    });
+    reflector = await startShapedReflector({ token: TOKEN, tbf: tbf('500ms'), port: PORT });
   }, 30_000);
 
   afterAll(async () => {
     console.log(`bufferbloat through ${RATE}:\n  ${measured.join('\n  ')}`);
-    if (ns) {
-      await run('tc', ['qdisc', 'del', 'dev', ns.hostIf, 'root']).catch(() => undefined);
-      await ns.exec(['tc', 'qdisc', 'del', 'dev', ns.nsIf, 'root']).catch(() => undefined);
-    }
-    await ns?.destroy();
+    await reflector?.stop();
     await tmp?.remove();
-    if (previousToken === undefined) delete process.env[TOKEN_VAR];
-    else process.env[TOKEN_VAR] = previousToken;
   });
 
-  const shape = async (latency: string) => {
-    await runOk('tc', ['qdisc', 'change', 'dev', ns!.hostIf, 'root', 'tbf', ...tbf(latency)]);
-    await ns!.exec(['tc', 'qdisc', 'change', 'dev', ns!.nsIf, 'root', 'tbf', ...tbf(latency)]);
-  };
+  const shape = (latency: string) => reflector!.shape(tbf(latency));
 
   /** `siteready assess` with only the bufferbloat check, at its defaults. */
   const assessBufferbloat = async (name: string) => {
-    const site = await writeSite(tmp!.path, {
-      site: { name: 'shaped link' },
-      // The platform section is required; `checks: []` keeps every endpoint check off it.
-      platform: { endpoints: [{ name: 'reflector', host: ns!.nsIp, port: PORT, protocol: 'tcp', checks: [] }] },
-      probe: { name: 'ns-reflector', host: ns!.nsIp, port: PORT, token: `\${${TOKEN_VAR}}` },
-      checks: {
-        latency: { enabled: false },
-        throughput: { enabled: false },
-        'call-quality': { enabled: false },
-        capacity: { enabled: false },
-      },
-    });
+    const site = await reflector!.site(tmp!.path, 'bufferbloat');
     const started = Date.now();
     const out = await assess(site, tmp!.path, [], `${name}.json`);
     expect(out.cli.code === 0 || out.cli.code === 1, out.cli.stderr).toBe(true);

@@ -6,16 +6,16 @@
 
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, requireTool } from '../helpers/cli.js';
+import { requireTool } from '../helpers/cli.js';
 import { factsSchemaProblems } from '../helpers/facts-schema.js';
-import { createNetns, netnsSupported, run, runOk, type Netns } from '../helpers/netns.js';
-import { assess, hasTool, reportValidator, result, tempDir, writeSite, type AssessRun, type TempDir } from '../helpers/peers.js';
+import { netnsSupported, run, type Netns } from '../helpers/netns.js';
+import { assess, hasTool, reportValidator, result, tempDir, type AssessRun, type TempDir } from '../helpers/peers.js';
+import { startShapedReflector, type ShapedReflector } from '../helpers/shaped-reflector.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
 import type { Direction, ThroughputResult, Transport } from '../../src/probe/throughput.js';
 
 const available = requireTool(netnsSupported(), 'root with ip netns and iptables') && requireTool(hasTool('tc'), 'tc (iproute2)');
 
-const TOKEN_VAR = 'SITEREADY_TOKEN';
 const TOKEN = `throughput-test-${process.pid}-0123456789abcdef`;
 const PORT = 7000; // inside a namespace of our own: nothing else listens there
 const RATE_MBIT = 50;
@@ -48,40 +48,26 @@ function expectedGoodputMbps(mtu: number, timestamps: boolean): number {
 }
 
 describe.skipIf(!available)('throughput through a tbf-shaped veth (50 Mbit/s each way)', () => {
+  let reflector: ShapedReflector | undefined;
   let ns: Netns | undefined;
   let tmp: TempDir | undefined;
   let expected = NaN;
-  const previousToken = process.env[TOKEN_VAR];
   const measured: string[] = [];
 
   beforeAll(async () => {
     tmp = await tempDir('sr-tput-');
-    ns = await createNetns();
-    // Qdiscs live on the veth ends: afterAll deletes them, and deleting the pair would too.
-    await runOk('tc', ['qdisc', 'add', 'dev', ns.hostIf, 'root', 'tbf', ...TBF]);
-    await ns.exec(['tc', 'qdisc', 'add', 'dev', ns.nsIf, 'root', 'tbf', ...TBF]);
+    reflector = await startShapedReflector({ token: TOKEN, tbf: TBF, port: PORT });
+    ns = reflector.ns;
     const mtu = Number(await readFile(`/sys/class/net/${ns.hostIf}/mtu`, 'utf8'));
     const ts = (await run('sysctl', ['-n', 'net.ipv4.tcp_timestamps'])).stdout.trim() !== '0';
     const nsTs = (await ns.exec(['sysctl', '-n', 'net.ipv4.tcp_timestamps'])).stdout.trim() !== '0';
     expected = expectedGoodputMbps(mtu, ts && nsTs);
-    process.env[TOKEN_VAR] = TOKEN; // the reflector inherits it; the site file refers to it
-    await ns.start([process.execPath, BIN, 'serve', '--listen', `${ns.nsIp}:${PORT}`, '--quiet'], {
-      name: 'reflector',
-      ready: /siteready reflector on/,
-      timeoutMs: 15_000,
-    });
   }, 30_000);
 
   afterAll(async () => {
     console.log(`shaped ${RATE_MBIT} Mbit/s → expected goodput ${expected.toFixed(2)} Mbit/s; measured:\n  ${measured.join('\n  ')}`);
-    if (ns) {
-      await run('tc', ['qdisc', 'del', 'dev', ns.hostIf, 'root']).catch(() => undefined);
-      await ns.exec(['tc', 'qdisc', 'del', 'dev', ns.nsIf, 'root']).catch(() => undefined);
-    }
-    await ns?.destroy();
+    await reflector?.stop();
     await tmp?.remove();
-    if (previousToken === undefined) delete process.env[TOKEN_VAR];
-    else process.env[TOKEN_VAR] = previousToken;
   });
 
   const measure = (transport: Transport, direction: Direction): Promise<ThroughputResult> =>
@@ -108,18 +94,11 @@ describe.skipIf(!available)('throughput through a tbf-shaped veth (50 Mbit/s eac
   }
 
   it('siteready assess reports throughput-down and throughput-up within ± 5 %, in a report that matches the schema', async () => {
-    const site = await writeSite(tmp!.path, {
-      site: { name: 'shaped link' },
-      // The platform section is required; `checks: []` keeps every endpoint check off it.
-      platform: { endpoints: [{ name: 'reflector', host: ns!.nsIp, port: PORT, protocol: 'tcp', checks: [] }] },
-      probe: { name: 'ns-reflector', host: ns!.nsIp, port: PORT, token: `\${${TOKEN_VAR}}` },
-      checks: {
-        latency: { enabled: false },
-        bufferbloat: { enabled: false },
-        'call-quality': { enabled: false },
-        capacity: { enabled: false },
-        throughput: { transports: ['tcp'], directions: ['down', 'up'], streams: 2, ...DURATION.tcp },
-      },
+    const site = await reflector!.site(tmp!.path, 'throughput', {
+      transports: ['tcp'],
+      directions: ['down', 'up'],
+      streams: 2,
+      ...DURATION.tcp,
     });
     const run: AssessRun = await assess(site, tmp!.path);
     expect(run.cli.code, run.cli.stderr).toBe(0);
