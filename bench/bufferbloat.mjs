@@ -26,6 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, gitCommit, machineInfo, summarize, table } from './lib/common.mjs';
+import { reshapeLink, setupLink, sh, teardownLink } from './lib/veth-link.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -75,12 +76,6 @@ const opts = benchArgs(
 const children = new Set();
 let link;
 
-function sh(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`\`${argv.join(' ')}\` failed: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
-  return r.stdout;
-}
-
 /** Runs to completion; resolves with stdout whatever the exit code (the caller checks). */
 function run(argv, { env, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
@@ -123,50 +118,21 @@ function startInNs(argv, ready, env) {
   });
 }
 
-/** A /30 in 10.233.0.0/16 that no interface here or in any namespace uses, nor any route. */
-function freeSubnet() {
-  const seen = `${sh(['ip', '-4', '-o', 'addr'])}\n${sh(['ip', '-4', 'route'])}\n${
-    spawnSync('ip', ['-all', 'netns', 'exec', 'ip', '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout
-  }`;
-  const used = new Set([...seen.matchAll(/10\.233\.(\d+)\./g)].map((m) => Number(m[1])));
-  const free = Array.from({ length: 254 }, (_, i) => i + 1).filter((k) => !used.has(k));
-  if (!free.length) throw new Error('no free /24 in 10.233.0.0/16');
-  return free[Math.floor(Math.random() * free.length)];
-}
-
 // The bucket holds one GSO super-packet (64 KiB; veth does TSO/GSO), else tbf has to segment it.
 const tbf = (latency) => ['tbf', 'rate', `${opts.rate}mbit`, 'burst', '64kb', 'latency', latency];
 
-function setupLink(latency) {
-  const tag = String(process.pid % 1_000_000);
-  link = { ns: `srbloat-${tag}`, hostIf: `srl${tag}h`, nsIf: `srl${tag}n`, created: false };
-  const k = freeSubnet();
-  link.hostAddr = `10.233.${k}.1`;
-  link.nsAddr = `10.233.${k}.2`;
-  sh(['ip', 'netns', 'add', link.ns]);
-  link.created = true;
-  sh(['ip', 'link', 'add', link.hostIf, 'type', 'veth', 'peer', 'name', link.nsIf, 'netns', link.ns]);
-  sh(['ip', 'addr', 'add', `${link.hostAddr}/30`, 'dev', link.hostIf]);
-  sh(['ip', 'link', 'set', link.hostIf, 'up']);
-  sh(['ip', '-n', link.ns, 'addr', 'add', `${link.nsAddr}/30`, 'dev', link.nsIf]);
-  sh(['ip', '-n', link.ns, 'link', 'set', link.nsIf, 'up']);
-  sh(['ip', '-n', link.ns, 'link', 'set', 'lo', 'up']);
-  sh(['tc', 'qdisc', 'add', 'dev', link.hostIf, 'root', ...tbf(latency)]);
-  sh(['ip', 'netns', 'exec', link.ns, 'tc', 'qdisc', 'add', 'dev', link.nsIf, 'root', ...tbf(latency)]);
+function setUp(latency) {
+  link = {};
+  setupLink({ ns: 'srbloat', iface: 'srl' }, tbf(latency), link);
 }
 
 function shape(latency) {
-  sh(['tc', 'qdisc', 'change', 'dev', link.hostIf, 'root', ...tbf(latency)]);
-  sh(['ip', 'netns', 'exec', link.ns, 'tc', 'qdisc', 'change', 'dev', link.nsIf, 'root', ...tbf(latency)]);
+  reshapeLink(link, tbf(latency));
 }
 
 function cleanup() {
   for (const c of children) c.kill('SIGKILL');
-  if (link?.created) {
-    spawnSync('ip', ['netns', 'del', link.ns]);
-    spawnSync('ip', ['link', 'del', link.hostIf], { stdio: 'ignore' });
-    link.created = false;
-  }
+  teardownLink(link);
 }
 
 // ---- the two tools -----------------------------------------------------------------------------
@@ -271,7 +237,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'sr-bloat-bench-'));
   const rows = [];
   try {
-    setupLink(opts.buffers[0]);
+    setUp(opts.buffers[0]);
     const tcp = sh(['ip', 'netns', 'exec', link.ns, 'sysctl', '-n', 'net.ipv4.tcp_congestion_control']).trim();
     machine.congestionControl = { host: sh(['sysctl', '-n', 'net.ipv4.tcp_congestion_control']).trim(), namespace: tcp };
     await startInNs([NODE, BIN, 'serve', '--listen', `${link.nsAddr}:${PORT}`, '--quiet'], /reflector on/, {

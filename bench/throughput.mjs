@@ -31,6 +31,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchArgs, gitCommit, intArg, machineInfo, summarize, table } from './lib/common.mjs';
+import { setupLink, sh, teardownLink } from './lib/veth-link.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
@@ -239,12 +240,6 @@ function run(argv, { timeoutMs = 30_000, env, onSpawn } = {}) {
   });
 }
 
-function sh(argv) {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`\`${argv.join(' ')}\` failed: ${(r.stderr || r.stdout || r.error?.message || '').trim()}`);
-  return r.stdout;
-}
-
 // ---- /proc -------------------------------------------------------------------------------------
 
 function procStatus(pid) {
@@ -391,37 +386,11 @@ async function iperf(server, direction, streams, durationS, omitS) {
 
 // ---- the shaped link ---------------------------------------------------------------------------
 
-/** A /24 in 10.233.0.0/16 that no interface here or in any namespace uses, nor any route. */
-function freeSubnet() {
-  const seen = `${spawnSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' }).stdout}\n${spawnSync('ip', ['-4', 'route'], { encoding: 'utf8' }).stdout}\n${
-    spawnSync('ip', ['-all', 'netns', 'exec', 'ip', '-4', '-o', 'addr'], { encoding: 'utf8' }).stdout
-  }`;
-  const used = new Set([...seen.matchAll(/10\.233\.(\d+)\./g)].map((m) => Number(m[1])));
-  const free = Array.from({ length: 254 }, (_, i) => i + 1).filter((k) => !used.has(k));
-  if (!free.length) throw new Error('no free /24 in 10.233.0.0/16');
-  return free[Math.floor(Math.random() * free.length)];
-}
-
 function setupShapedLink(rateMbit) {
-  const tag = String(process.pid % 1_000_000);
-  const link = { ns: `srbench-${tag}`, hostIf: `srb${tag}h`, nsIf: `srb${tag}n`, created: false };
-  const k = freeSubnet();
-  link.hostAddr = `10.233.${k}.1`;
-  link.nsAddr = `10.233.${k}.2`;
   // tbf: long-run rate = rate; burst (16 KiB, > 10 frames) and the queue (rate × 50 ms) only
-  // shape the short term. One qdisc per direction: the host end shapes uploads, the namespace end
-  // downloads.
-  link.tbf = `tbf rate ${rateMbit}mbit burst 16kb latency 50ms`;
-  sh(['ip', 'netns', 'add', link.ns]);
-  link.created = true;
-  sh(['ip', 'link', 'add', link.hostIf, 'type', 'veth', 'peer', 'name', link.nsIf, 'netns', link.ns]);
-  sh(['ip', 'addr', 'add', `${link.hostAddr}/30`, 'dev', link.hostIf]);
-  sh(['ip', 'link', 'set', link.hostIf, 'up']);
-  sh(['ip', '-n', link.ns, 'addr', 'add', `${link.nsAddr}/30`, 'dev', link.nsIf]);
-  sh(['ip', '-n', link.ns, 'link', 'set', link.nsIf, 'up']);
-  sh(['ip', '-n', link.ns, 'link', 'set', 'lo', 'up']);
-  sh(['tc', 'qdisc', 'add', 'dev', link.hostIf, 'root', ...link.tbf.split(' ')]);
-  sh(['ip', 'netns', 'exec', link.ns, 'tc', 'qdisc', 'add', 'dev', link.nsIf, 'root', ...link.tbf.split(' ')]);
+  // shape the short term.
+  const tbf = `tbf rate ${rateMbit}mbit burst 16kb latency 50ms`;
+  const link = setupLink({ ns: 'srbench', iface: 'srb' }, tbf.split(' '), { tbf });
   link.mtu = Number(readFileSync(`/sys/class/net/${link.hostIf}/mtu`, 'utf8'));
   const nsMtu = Number(sh(['ip', 'netns', 'exec', link.ns, 'cat', `/sys/class/net/${link.nsIf}/mtu`]));
   const ts = (ns) => Number(sh(inNs(ns, ['cat', '/proc/sys/net/ipv4/tcp_timestamps']))) > 0;
@@ -437,10 +406,7 @@ function setupShapedLink(rateMbit) {
 }
 
 function teardownShapedLink(link) {
-  if (!link?.created) return;
-  spawnSync('ip', ['netns', 'del', link.ns]);
-  spawnSync('ip', ['link', 'del', link.hostIf], { stdio: 'ignore' });
-  link.created = false;
+  teardownLink(link);
 }
 
 function qdiscStats(link) {
