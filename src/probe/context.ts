@@ -38,20 +38,6 @@ export async function probeEndpoint(ctx: MeasureContext<unknown>): Promise<Probe
 export interface ProbeLink {
   endpoint: ProbeEndpoint;
   session: ProbeSession;
-  /** The end of the last bandwidth test this run started: the next one starts after it. */
-  loading?: Promise<unknown>;
-}
-
-/**
- * Runs a test that loads the path after this run's previous one: two of a site's own bandwidth
- * tests at once would measure each other. (Other sites' tests are kept apart by the reflector's
- * schedule, which the test itself waits for.)
- */
-export async function inTurn<T>(link: ProbeLink, test: () => Promise<T>): Promise<T> {
-  const previous = link.loading ?? Promise.resolve();
-  const mine = previous.catch(() => undefined).then(test);
-  link.loading = mine;
-  return mine;
 }
 
 /** The run's one session with the reflector, closed when the run ends. */
@@ -76,33 +62,35 @@ export interface ThroughputOptions {
   streams: number;
 }
 
-interface ThroughputInput extends ThroughputOptions {
-  link: ProbeLink;
+interface ThroughputInput extends ProbeLink, ThroughputOptions {
   direction: Direction;
   transport: Transport;
   /** The asking task's deadline, ms since the epoch: how long its turn may be waited for. */
   deadline: number;
 }
 
+/**
+ * One throughput test per transport and direction per run, whichever check asks first (its options
+ * rule). Probe checks run one at a time (their exclusive lane), so a run's own tests never overlap;
+ * other sites' tests are kept apart by the reflector's schedule, which the test waits for.
+ */
 export const throughputArtifact = defineArtifact<ThroughputInput, ThroughputResult>({
   id: 'probe:throughput',
   key: (i) => `${i.transport}:${i.direction}`,
   compute: (ctx, i) =>
-    inTurn(i.link, () =>
-      runThroughput(
-        {
-          endpoint: i.link.endpoint,
-          session: i.link.session,
-          direction: i.direction,
-          transport: i.transport,
-          streams: i.streams,
-          durationMs: i.durationMs,
-          omitMs: i.omitMs,
-          // Its turn may be waited for as long as the asking task has, less the test itself.
-          turnDeadline: i.deadline - i.durationMs - 2000,
-        },
-        ctx.signal,
-      ),
+    runThroughput(
+      {
+        endpoint: i.endpoint,
+        session: i.session,
+        direction: i.direction,
+        transport: i.transport,
+        streams: i.streams,
+        durationMs: i.durationMs,
+        omitMs: i.omitMs,
+        // Its turn may be waited for as long as the asking task has, less the test itself.
+        turnDeadline: i.deadline - i.durationMs - 2000,
+      },
+      ctx.signal,
     ),
 });
 
@@ -114,7 +102,7 @@ export async function throughputOnce(
 ): Promise<ThroughputResult> {
   const link = await probeSession(ctx);
   return ctx.use(throughputArtifact, {
-    link,
+    ...link,
     direction,
     transport,
     durationMs: o.durationMs,
