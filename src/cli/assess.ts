@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { runAndReport, planSite } from '../assess.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../net/idle.js';
+import { abortableDelay } from '../probe/udp-stream.js';
 import { Interrupted } from '../runner/interruption.js';
 import { loadSiteFile } from '../site/load.js';
 import { interceptSignals, maskFaultsWith } from './lifecycle.js';
@@ -50,20 +51,6 @@ function randomDelayOf(text: string | undefined): number {
   return Math.floor(Math.random() * max);
 }
 
-/** Resolves after `ms`, or at once when the signal fires: a stopped run still writes its report. */
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Measures, then writes every requested format. Outputs are checked before measuring; a signal
  * stops the tasks and the report of what was measured is still written, marked incomplete.
@@ -93,7 +80,8 @@ export async function measureAndEmit(
     const delayMs = extra.startDelayMs ?? 0;
     if (delayMs > 0) {
       if (!flags.quiet) process.stderr.write(`waiting ${Math.round(delayMs / 1000)} s before measuring (--random-delay)\n`);
-      await wait(delayMs, controller.signal);
+      // A signal ends the wait at once: the run stops, and still writes its report.
+      await abortableDelay(delayMs, controller.signal);
     }
     const report = await runAndReport(plan, redactor, {
       concurrency: settings.concurrency,
