@@ -6,7 +6,7 @@ import module from 'node:module';
 // content; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a command then starts without compiling
 // the hundreds of modules it loads again. Older Nodes have no such API and start as before.
 module.enableCompileCache?.();
-import('../dist/src/cli/main.js')
+import('../dist/bundle/cli.js')
   .then((cli) => cli.main(process.argv))
   .catch((err) => {
     const missingBuild = err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist');

@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { builtFile } from '../version.js';
 import { Worker } from 'node:worker_threads';
 
 export class PacError extends Error {
@@ -45,11 +45,10 @@ export function localAddress(): string {
   return '127.0.0.1';
 }
 
-function workerFile(): URL {
-  const here = new URL('./pac-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../dist/src/net/pac-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
+/** The compiled worker: the same file compiled, bundled or under the test runner (which runs sources). */
+function workerFile(): string {
+  const built = builtFile('src', 'net', 'pac-worker.js');
+  if (existsSync(built)) return built;
   throw new PacError('the PAC worker is not built: run `npm run build`', 'load');
 }
 

@@ -1,18 +1,16 @@
 // Starts a throughput test in a worker thread and waits for it under the caller's deadline.
 
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PathError } from '../net/classify.js';
 import type { Classification } from '../plugin-api.js';
 import type { ThroughputParams, ThroughputResult } from './throughput.js';
+import { builtFile } from '../version.js';
 
-/** The compiled worker file; under the test runner (sources in .ts) the build output is used. */
-function workerFile(): URL {
-  const here = new URL('./throughput-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  const built = new URL('../../dist/src/probe/throughput-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(built))) return built;
+/** The compiled worker: the same file compiled, bundled or under the test runner (which runs sources). */
+function workerFile(): string {
+  const built = builtFile('src', 'probe', 'throughput-worker.js');
+  if (existsSync(built)) return built;
   throw new Error('the throughput worker is not built: run `npm run build`');
 }
 

@@ -2,15 +2,16 @@
 // file. Nothing is fetched: a plugin is a path or an installed package.
 
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../errors.js';
 import { CATEGORIES, SEVERITIES, type CheckDefinition, type MeasuredCheck } from '../plugin-api.js';
 import type { Site } from '../site/types.js';
 import { didYouMean } from '../util/suggest.js';
 import { usePrecompiled } from '../site/validate.js';
+import { builtFile } from '../version.js';
+import { BUILTIN_CHECK_MODULES } from './builtin-check-modules.js';
 
 // A registry holds checks of every option and facts type; their own code is typed, the list is not.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,7 +29,6 @@ export interface LoadedCheck {
   location?: Site['platform']['endpoints'][number]['location'];
 }
 
-const CHECKS_DIR = fileURLToPath(new URL('../../checks/', import.meta.url));
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const PLUGIN_ID = /^[a-z0-9]+(-[a-z0-9]+)*\/[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -40,13 +40,9 @@ export function builtinChecks(): Promise<LoadedCheck[]> {
   return builtinCache;
 }
 
-/** The ids of the built-in checks, from their folders, without loading any. */
+/** The ids of the built-in checks, without loading any. */
 export async function builtinCheckIds(): Promise<string[]> {
-  const entries = await readdir(CHECKS_DIR, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isDirectory() && checkFile(e.name) !== undefined)
-    .map((e) => e.name)
-    .sort();
+  return Object.keys(BUILTIN_CHECK_MODULES).sort();
 }
 
 /**
@@ -62,21 +58,15 @@ export function builtinCheck(id: string): Promise<LoadedCheck> {
   return loading;
 }
 
-function checkFile(folder: string): string | undefined {
-  // Compiled: index.js. Under the test runner the sources are imported directly.
-  return ['index.js', 'index.ts'].map((f) => join(CHECKS_DIR, folder, f)).find((f) => existsSync(f));
-}
-
 async function load(folder: string): Promise<LoadedCheck> {
-  const file = checkFile(folder);
-  if (!file) throw new Error(`no built-in check ${folder}`);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: AnyCheck };
-  const def = mod.default;
+  const importCheck = BUILTIN_CHECK_MODULES[folder];
+  if (!importCheck) throw new Error(`no built-in check ${folder}`);
+  const def = (await importCheck()).default as AnyCheck | undefined;
   const problem = shapeProblem(def, false);
   if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
   if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
   // The build generates each built-in check's option validator (scripts/compile-schemas.mjs).
-  if (def!.inputs) usePrecompiled(def!.inputs.schema, join(dirname(file), 'options-validator.cjs'));
+  if (def!.inputs) usePrecompiled(def!.inputs.schema, builtFile('checks', folder, 'options-validator.cjs'));
   return { id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` };
 }
 

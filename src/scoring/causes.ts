@@ -7,6 +7,7 @@
 import type { Message, Severity } from '../plugin-api.js';
 import type { TaskResult } from '../runner/run.js';
 import { severityRank } from './score.js';
+import { byCodeUnit } from '../util/order.js';
 
 export type CauseKind = 'proxy' | 'resolver' | 'dns' | 'reflector' | 'path' | 'tls-server' | 'finding';
 
@@ -139,7 +140,7 @@ export function groupCauses(results: TaskResult[], waived: Set<string>): Cause[]
   }
   const resultsOf = (c: Cause) => new Set(c.members.map((m) => m.resultKey)).size;
   return [...byKey.values()].sort(
-    (a, b) => severityRank(b.severity) - severityRank(a.severity) || resultsOf(b) - resultsOf(a) || a.id.localeCompare(b.id),
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || resultsOf(b) - resultsOf(a) || byCodeUnit(a.id, b.id),
   );
 }
 

@@ -10,6 +10,7 @@
 import type { Category, CheckMeta, Severity } from '../plugin-api.js';
 import { CATEGORIES, SEVERITIES } from '../plugin-api.js';
 import type { TaskResult } from '../runner/run.js';
+import { byCodeUnit } from '../util/order.js';
 
 export const CATEGORY_WEIGHTS: Record<Category, number> = {
   network: 30,
@@ -140,8 +141,8 @@ export function scoreResults(results: TaskResult[], metas: Map<string, CheckMeta
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
       CATEGORY_WEIGHTS[b.category] - CATEGORY_WEIGHTS[a.category] ||
-      a.check.localeCompare(b.check) ||
-      a.target.localeCompare(b.target),
+      byCodeUnit(a.check, b.check) ||
+      byCodeUnit(a.target, b.target),
   );
 
   const blockers = concerns.filter((b) => b.severity === 'critical' || b.severity === 'high');

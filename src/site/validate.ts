@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Diagnostic } from '../errors.js';
+import { builtFile, runningFromSource } from '../version.js';
 import { didYouMean } from '../util/suggest.js';
 
 export type SchemaProblem = Pick<Diagnostic, 'path' | 'message' | 'hint'> & { keyPosition?: boolean };
@@ -25,13 +26,13 @@ const compiled = new WeakMap<object, ValidateFunction>();
 const precompiledFiles = new WeakMap<object, string>();
 
 /**
- * Names the validator the build generated for `schema` (ajv standalone code, next to this module
- * in dist/): compiling the site schema takes ~150 ms at every start, loading its code ~4 ms.
- * Where the file is missing (tests running from source) the schema is compiled as before.
+ * Names the validator the build generated for `schema` (ajv standalone code in dist/src/site/):
+ * compiling the site schema takes ~150 ms at every start, loading its code ~4 ms. Running from the
+ * sources (tests) the schema is compiled as before, so a changed schema is never checked by stale code.
  */
 export function usePrecompiled(schema: object, file: string): void {
-  // `file`: a name next to this module, or an absolute path (a built-in check's own folder).
-  precompiledFiles.set(schema, file);
+  // `file`: a name in dist/src/site/, or an absolute path (a built-in check's own folder).
+  if (!runningFromSource) precompiledFiles.set(schema, isAbsolute(file) ? file : builtFile('src', 'site', file));
 }
 
 function validatorFor(schema: object): ValidateFunction {
@@ -40,7 +41,7 @@ function validatorFor(schema: object): ValidateFunction {
   const file = precompiledFiles.get(schema);
   if (file) {
     try {
-      validate = require(isAbsolute(file) ? file : `./${file}`) as ValidateFunction;
+      validate = require(file) as ValidateFunction;
     } catch {
       validate = undefined;
     }

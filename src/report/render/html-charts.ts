@@ -3,6 +3,7 @@
 // greyscale print still tells the series apart.
 
 import { html, trusted, type SafeHtml } from './html-escape.js';
+import { byCodeUnit } from '../../util/order.js';
 
 const INK = '#1d2433';
 const MUTED = '#5b6477';
@@ -265,7 +266,7 @@ export function scoreTrendChart(runs: readonly TrendPoint[], labels: { title: st
     right = 48,
     top = 16,
     bottom = 40;
-  const pts = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const pts = [...runs].sort((a, b) => byCodeUnit(a.startedAt, b.startedAt));
   const times = pts.map((r) => Date.parse(r.startedAt));
   const t0 = Math.min(...times),
     t1 = Math.max(...times);

@@ -8,6 +8,7 @@ import { anchor, breakable, richText, statusBadge, statusCounts, thresholdText, 
 import type { HtmlText } from './html-text.js';
 import { classificationText } from './causes.js';
 import { coversText } from './covers-text.js';
+import { byCodeUnit } from '../../util/order.js';
 
 /** Measurements shown per result before "+N more": keeps a wide check readable on paper. */
 const MAX_MEASUREMENTS = 8;
@@ -16,7 +17,7 @@ const STATUS_ORDER = ['fail', 'error', 'warn', 'info', 'pass', 'skipped'];
 export function checkBlock(report: Report, check: ReportCheck, x: HtmlText): SafeHtml {
   const results = report.results
     .filter((r) => r.check === check.id)
-    .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || a.target.localeCompare(b.target));
+    .sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byCodeUnit(a.target, b.target));
   const counts = statusCounts(results);
   // What needs attention stays open; passing and not-applicable results are folded.
   const isQuiet = (r: ReportResult) => (r.status === 'pass' || r.status === 'skipped') && !r.waiver;

@@ -13,6 +13,7 @@ import { displayTarget, reportText, resultOfBlocker, type ReportText } from './l
 import { platformComparison } from './platforms.js';
 import { clauseIn, cm } from '../../compliance/messages.js';
 import { causesOf, causeView, classificationText, taskCounts } from './causes.js';
+import { byCodeUnit } from '../../util/order.js';
 
 const locCell = (l?: { file: string; line: number; column: number }) => (l ? mdCode(`${l.file}:${l.line}:${l.column}`) : ' ');
 
@@ -162,9 +163,7 @@ export function renderMarkdown(report: Report, opts: MarkdownOptions): string {
     .filter((r) => r.check !== 'compliance')
     .sort(
       (a, b) =>
-        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-        a.check.localeCompare(b.check) ||
-        a.target.localeCompare(b.target),
+        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byCodeUnit(a.check, b.check) || byCodeUnit(a.target, b.target),
     );
   const shown = opts.verbose ? sorted : sorted.filter((r) => r.status !== 'pass');
   out.push(

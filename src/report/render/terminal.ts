@@ -10,6 +10,7 @@ import { blockText, textBlock, type TextBlock } from './blocks.js';
 import { messageText, reportText, resultOfBlocker } from './localize.js';
 import { platformComparison } from './platforms.js';
 import { causesOf, causeView, classificationText, taskCounts } from './causes.js';
+import { byCodeUnit } from '../../util/order.js';
 
 export interface TerminalOptions {
   lang: Lang;
@@ -157,9 +158,7 @@ export function renderTerminal(report: Report, opts: TerminalOptions): string {
     .filter((r) => r.check !== 'compliance')
     .sort(
       (a, b) =>
-        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-        a.check.localeCompare(b.check) ||
-        a.target.localeCompare(b.target),
+        STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || byCodeUnit(a.check, b.check) || byCodeUnit(a.target, b.target),
     );
   const shown = opts.verbose
     ? sorted
