@@ -3,7 +3,8 @@
 // upstream failures answered the way real proxies answer them (502/504 with a reason).
 
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { nodeHttp } from '../util/node-builtins.js';
 import { connect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -39,7 +40,7 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
           ? head(504, 'Connection timed out')
           : head(502, `Bad gateway (${err.code ?? 'error'})`);
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = nodeHttp().createServer((req, res) => {
     // Plain HTTP in absolute form.
     if (!authorized(req)) {
       res.writeHead(407, { 'proxy-authenticate': 'Basic realm="lab"', server: IDENTITY }).end();
@@ -54,7 +55,7 @@ export async function startLabProxy(opts: LabProxyOptions): Promise<LabProxy> {
     }
     opts.resolve(target.hostname).then(
       (address) => {
-        const up = httpRequest(
+        const up = nodeHttp().request(
           {
             host: address,
             port: Number(target.port) || 80,

@@ -6,7 +6,8 @@
 import type { EventEmitter } from 'node:events';
 import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import { PathError, toPathError, type Phase } from './classify.js';
 import { round } from '../util/number.js';
 
@@ -101,7 +102,7 @@ export function dialTracked(opts: DialOptions): { socket: Socket | TLSSocket; re
   );
   // Nothing hidden may keep an idle line alive (idle-timeout tests depend on it).
   raw.setKeepAlive(false);
-  const socket: Socket | TLSSocket = opts.tls ? keepErrors(tlsConnect({ ...opts.tls, socket: raw })) : raw;
+  const socket: Socket | TLSSocket = opts.tls ? keepErrors(nodeTls().connect({ ...opts.tls, socket: raw })) : raw;
 
   const ready = new Promise<Dialed>((resolve, reject) => {
     let settled = false;
@@ -216,7 +217,7 @@ export function tlsOver(
       reject(err);
       return;
     }
-    const tlsSocket = keepErrors(tlsConnect({ ...options, socket }));
+    const tlsSocket = keepErrors(nodeTls().connect({ ...options, socket }));
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;

@@ -3,7 +3,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import { defineArtifact, type MeasureContext, type Endpoint, type Severity } from '../plugin-api.js';
 import { resolveHost, type DnsAnswer } from './dns.js';
 
@@ -34,7 +35,7 @@ const caPems = defineArtifact<string[], string[]>({
 const trustContext = defineArtifact<{ paths: string[]; pems: string[] }, SecureContext>({
   id: 'tls-trust',
   key: ({ paths }) => paths.join('|'),
-  compute: async (_ctx, { pems }) => createSecureContext({ ca: [...rootCertificates, ...pems] }),
+  compute: async (_ctx, { pems }) => nodeTls().createSecureContext({ ca: [...nodeTls().rootCertificates, ...pems] }),
 });
 
 /** The run's DNS answer for a host (computed once, shared by dns, tcp, http, websocket, ...). */

@@ -2,7 +2,8 @@
 // streams and UDP statistics. Every call has a deadline and an AbortSignal; a reflector that is
 // down, filtered, or refuses our token becomes a PathError that says which.
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { nodeHttp } from '../util/node-builtins.js';
 import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { PathError, toPathError } from '../net/classify.js';
@@ -141,7 +142,7 @@ export function probeRequest<T>(
     if (opts.signal?.aborted) return reject(opts.signal.reason);
     let phase: 'connect' | 'application' = 'connect';
     const dial = dialer(ep);
-    const req = httpRequest(requestOptions(ep, method, path, opts.headers ?? {}, dial), (res: IncomingMessage) => {
+    const req = nodeHttp().request(requestOptions(ep, method, path, opts.headers ?? {}, dial), (res: IncomingMessage) => {
       phase = 'application';
       const chunks: Buffer[] = [];
       let bytes = 0;
@@ -438,7 +439,7 @@ export function openTcpStream(
     const path = '/v1/tcp';
     const dial = dialer(ep);
     let upgraded = false;
-    const req = httpRequest(
+    const req = nodeHttp().request(
       requestOptions(
         ep,
         'GET',

@@ -6,7 +6,8 @@
 // to face the internet: connections that have not authenticated are capped per source and in
 // total, cut at a deadline however they trickle, and never hold a slot an authenticated test needs.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../util/node-builtins.js';
 import { Socket } from 'node:net';
 import { resetSocket } from '../net/reset-socket.js';
 import { performance } from 'node:perf_hooks';
@@ -337,7 +338,7 @@ export async function startReflector(opts: ReflectorOptions): Promise<RunningRef
     return s && s.expiresAt > Date.now() ? s : undefined;
   };
 
-  const server: Server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
+  const server: Server = nodeHttp().createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5000 }, (req, res) => {
     if (!authenticate(req)) return reply(res, 401, { error: 'unauthorized' });
     admit(req.socket, CONTROL_DEADLINE_MS);
     const url = new URL(req.url ?? '/', 'http://reflector');

@@ -3,7 +3,8 @@
 // `authorized`/`authorizationError`, the host name separately), and trusting Node's roots plus
 // the site's extra CAs.
 
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
+import type { ConnectionOptions, SecureContext } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import type { StreamConnector } from './connector.js';
 
 /**
@@ -54,7 +55,11 @@ function contextWith(extraCas: string[]): SecureContext {
   const key = extraCas.join('\n');
   let context = contexts.get(key);
   if (!context) {
-    context = createSecureContext({ ca: [...rootCertificates, ...extraCas], ciphers: AUDIT_CIPHERS, minVersion: 'TLSv1' });
+    context = nodeTls().createSecureContext({
+      ca: [...nodeTls().rootCertificates, ...extraCas],
+      ciphers: AUDIT_CIPHERS,
+      minVersion: 'TLSv1',
+    });
     if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
     contexts.set(key, context);
   }

@@ -3,7 +3,8 @@
 // one of Node's public roots or at a private CA.
 
 import { X509Certificate, createHash } from 'node:crypto';
-import { rootCertificates, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import { certificateSpki } from './der.js';
 
 export interface PresentedCert {
@@ -27,7 +28,7 @@ export interface PresentedChain {
 let publicRootFingerprints: Set<string> | undefined;
 
 function publicRoots(): Set<string> {
-  publicRootFingerprints ??= new Set(rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
+  publicRootFingerprints ??= new Set(nodeTls().rootCertificates.map((pem) => new X509Certificate(pem).fingerprint256));
   return publicRootFingerprints;
 }
 

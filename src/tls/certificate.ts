@@ -6,7 +6,8 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { connect as tlsConnect, type ConnectionOptions, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, DetailedPeerCertificate, TLSSocket } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import { PathError, toPathError } from '../net/classify.js';
 import { dialTracked } from '../net/dial.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
@@ -95,7 +96,7 @@ function secureOver(raw: Socket, options: ConnectionOptions, timeoutMs: number, 
     let ocsp: Buffer | null = null;
     // tls.connect passes requestOCSP on to the TLSSocket; @types/node lists it only for the latter.
     const connectOptions: ConnectionOptions & { requestOCSP: boolean } = { ...options, requestOCSP: true, socket: recorder };
-    const socket = tlsConnect(connectOptions);
+    const socket = nodeTls().connect(connectOptions);
     // Must be listening before the handshake starts: node:tls only logs keys while someone listens.
     socket.on('keylog', (line: Buffer) => keylog.push(line.toString('latin1')));
     socket.on('OCSPResponse', (response: Buffer | null) => (ocsp = response && response.length ? response : null));

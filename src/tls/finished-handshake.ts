@@ -4,7 +4,8 @@
 // does it, with certificate checks off because this is about the protocol, not about trust.
 
 import { performance } from 'node:perf_hooks';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { nodeTls } from '../util/node-builtins.js';
 import { PathError, toPathError } from '../net/classify.js';
 import { dialTracked, keepErrors, type Dialed } from '../net/dial.js';
 import type { StreamConnector } from './connector.js';
@@ -54,7 +55,7 @@ export async function finishedHandshake(
       const opened = await target.connect({ connectTimeoutMs, timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
       stream = opened.socket;
       // The listeners below are added in this same turn, before the handshake starts.
-      socket = keepErrors(tlsConnect({ ...tls, socket: opened.socket }));
+      socket = keepErrors(nodeTls().connect({ ...tls, socket: opened.socket }));
       ready = secured(socket, Math.max(1, opts.timeoutMs - (performance.now() - t0 - opened.queuedMs)), opts.signal);
     } else {
       const tracked = dialTracked({
