@@ -229,8 +229,8 @@ function reason(outcome: Exclude<SendOutcome, { ok: true }>, timeoutMs: number, 
 export async function exportMetrics(report: Report, target: OtlpTarget, opts: AfterReportOptions): Promise<boolean> {
   const { t } = translator(opts.lang);
   const say = (line: string) => process.stderr.write(`siteready: ${target.redactor.redact(line)}\n`);
-  const masked = target.redactor.redactDeep(opts.redactor ? opts.redactor.redactDeep(report) : report);
-  const payload = encodeMetrics(masked, target.protocol);
+  const site = opts.redactor;
+  const payload = encodeMetrics(report, target.protocol, (text) => target.redactor.redact(site ? site.redact(text) : text));
   const gzip = target.compression === 'gzip';
   const outcome = await sendMetrics({
     url: target.url,

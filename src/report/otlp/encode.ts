@@ -52,8 +52,18 @@ export interface OtlpPayload {
   points: number;
 }
 
-function attributes(record: Record<string, string>): KeyValue[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value: { stringValue: value } }));
+function attributes(record: Record<string, string>, mask: (text: string) => string): KeyValue[] {
+  return Object.entries(record).map(([key, value]) => ({ key, value: { stringValue: mask(value) } }));
+}
+
+/** `mask` once per distinct text: a label value recurs on many data points. */
+function memo(mask: (text: string) => string): (text: string) => string {
+  const seen = new Map<string, string>();
+  return (text) => {
+    let out = seen.get(text);
+    if (out === undefined) seen.set(text, (out = mask(text)));
+    return out;
+  };
 }
 
 /** Milliseconds since the epoch (what ISO 8601 in the report holds) in nanoseconds, exactly. */
@@ -61,25 +71,33 @@ function unixNano(iso: string): string {
   return (BigInt(Date.parse(iso)) * 1_000_000n).toString();
 }
 
-export function metricsRequest(report: Report): ExportMetricsServiceRequest {
+/**
+ * The request for a report's metrics. `mask` is applied to every value that comes from the report
+ * (label values, the site, versions) — the names, help and units are the tool's own.
+ */
+export function metricsRequest(report: Report, mask: (text: string) => string = (text) => text): ExportMetricsServiceRequest {
+  const masked = memo(mask);
   const timeUnixNano = unixNano(report.startedAt);
   const metrics = reportMetrics(report).map((f): Metric => ({
     name: f.name,
     description: f.help,
     ...(f.unit ? { unit: f.unit } : {}),
-    gauge: { dataPoints: f.samples.map((s) => ({ attributes: attributes(s.labels), timeUnixNano, asDouble: s.value })) },
+    gauge: { dataPoints: f.samples.map((s) => ({ attributes: attributes(s.labels, masked), timeUnixNano, asDouble: s.value })) },
   }));
   return {
     resourceMetrics: [
       {
         resource: {
-          attributes: attributes({
-            'service.name': 'siteready',
-            'service.version': report.tool.version,
-            'service.instance.id': report.site.name,
-          }),
+          attributes: attributes(
+            {
+              'service.name': 'siteready',
+              'service.version': report.tool.version,
+              'service.instance.id': report.site.name,
+            },
+            masked,
+          ),
         },
-        scopeMetrics: [{ scope: { name: 'siteready', version: report.tool.version }, metrics }],
+        scopeMetrics: [{ scope: { name: 'siteready', version: masked(report.tool.version) }, metrics }],
       },
     ],
   };
@@ -99,11 +117,20 @@ const F = {
   anyValue: { stringValue: 1 },
 } as const;
 
-function keyValues(into: ProtoMessage, field: number, list: KeyValue[]): void {
+/** Encoded KeyValues by key and value: most recur on many data points (the site, a check, a target). */
+type KeyValueCache = Map<string, Buffer>;
+
+function keyValues(into: ProtoMessage, field: number, list: KeyValue[], cache: KeyValueCache): void {
   for (const kv of list) {
-    // string_value is a member of AnyValue's oneof: written even when empty.
-    const value = new ProtoMessage().string(F.anyValue.stringValue, kv.value.stringValue);
-    into.message(field, new ProtoMessage().string(F.keyValue.key, kv.key).message(F.keyValue.value, value));
+    const id = `${kv.key}\u0000${kv.value.stringValue}`;
+    let bytes = cache.get(id);
+    if (!bytes) {
+      // string_value is a member of AnyValue's oneof: written even when empty.
+      const value = new ProtoMessage().string(F.anyValue.stringValue, kv.value.stringValue);
+      bytes = new ProtoMessage().string(F.keyValue.key, kv.key).message(F.keyValue.value, value).encode();
+      cache.set(id, bytes);
+    }
+    into.encoded(field, bytes);
   }
 }
 
@@ -113,10 +140,11 @@ function text(into: ProtoMessage, field: number, value: string | undefined): voi
 }
 
 export function encodeProtobuf(request: ExportMetricsServiceRequest): Buffer {
+  const cache: KeyValueCache = new Map();
   const out = new ProtoMessage();
   for (const rm of request.resourceMetrics) {
     const resource = new ProtoMessage();
-    keyValues(resource, F.resource.attributes, rm.resource.attributes);
+    keyValues(resource, F.resource.attributes, rm.resource.attributes, cache);
     const resourceMetrics = new ProtoMessage().message(F.resourceMetrics.resource, resource);
     for (const sm of rm.scopeMetrics) {
       const scope = new ProtoMessage();
@@ -130,7 +158,7 @@ export function encodeProtobuf(request: ExportMetricsServiceRequest): Buffer {
             .fixed64(F.dataPoint.timeUnixNano, BigInt(p.timeUnixNano))
             // as_double is a member of a oneof too: a value of 0 is written.
             .double(F.dataPoint.asDouble, p.asDouble);
-          keyValues(point, F.dataPoint.attributes, p.attributes);
+          keyValues(point, F.dataPoint.attributes, p.attributes, cache);
           gauge.message(F.gauge.dataPoints, point);
         }
         const metric = new ProtoMessage();
@@ -162,8 +190,8 @@ export function encodeJson(request: ExportMetricsServiceRequest): Buffer {
   );
 }
 
-export function encodeMetrics(report: Report, protocol: OtlpProtocol): OtlpPayload {
-  const request = metricsRequest(report);
+export function encodeMetrics(report: Report, protocol: OtlpProtocol, mask?: (text: string) => string): OtlpPayload {
+  const request = metricsRequest(report, mask);
   const points = request.resourceMetrics.reduce(
     (n, rm) => n + rm.scopeMetrics.reduce((m, sm) => m + sm.metrics.reduce((k, x) => k + x.gauge.dataPoints.length, 0), 0),
     0,

@@ -13,6 +13,7 @@ const I32 = 5;
 type Field =
   | { key: number; kind: 'text'; text: string; length: number }
   | { key: number; kind: 'message'; message: ProtoMessage }
+  | { key: number; kind: 'encoded'; bytes: Buffer }
   | { key: number; kind: 'fixed64'; value: bigint }
   | { key: number; kind: 'double'; value: number };
 
@@ -59,6 +60,14 @@ export class ProtoMessage {
     return this;
   }
 
+  /** A message encoded before: the same attribute recurs on thousands of data points. */
+  encoded(field: number, bytes: Buffer): this {
+    const key = field * 8 + LEN;
+    this.fields.push({ key, kind: 'encoded', bytes });
+    this.size += varintSize(key) + varintSize(bytes.length) + bytes.length;
+    return this;
+  }
+
   fixed64(field: number, value: bigint): this {
     const key = field * 8 + I64;
     this.fields.push({ key, kind: 'fixed64', value: BigInt.asUintN(64, value) });
@@ -91,6 +100,10 @@ export class ProtoMessage {
         case 'message':
           at = writeVarint(buf, at, f.message.size);
           at = f.message.writeInto(buf, at);
+          break;
+        case 'encoded':
+          at = writeVarint(buf, at, f.bytes.length);
+          at += f.bytes.copy(buf, at);
           break;
         case 'fixed64':
           at = buf.writeBigUInt64LE(f.value, at);
