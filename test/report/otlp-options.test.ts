@@ -139,6 +139,7 @@ describe('exportMetrics', () => {
 
   async function receiver(answer: (body: Buffer, headers: Record<string, unknown>) => [number, string]): Promise<string> {
     server = createServer((req, res) => {
+      req.on('error', () => undefined);
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -146,6 +147,7 @@ describe('exportMetrics', () => {
         res.writeHead(code, { 'content-type': 'text/plain' }).end(text);
       });
     });
+    server.on('connection', (s) => s.on('error', () => undefined));
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
     return `http://siteready:${encodeURIComponent(PASSWORD)}@127.0.0.1:${(server.address() as { port: number }).port}`;
   }

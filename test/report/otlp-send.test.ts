@@ -39,6 +39,7 @@ function listen(server: Server | TcpServer): Promise<string> {
 async function receiver(answers: Array<(res: ServerResponse) => void>): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
+    req.on('error', () => undefined);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
