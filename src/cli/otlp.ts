@@ -101,8 +101,10 @@ function registerHeader(redactor: Redactor, value: string): void {
 }
 
 function checkHeader(name: string, value: string, where: string): void {
-  // Neither message names the value: it is likely a secret.
-  if (!HEADER_NAME.test(name)) throw new UsageError(`${where}: "${name}" is not a header name`, EXAMPLE);
+  // No message shows the value, nor a name that is not one ("Authorization: Bearer abc=" would
+  // show a token): either is likely a secret.
+  if (!HEADER_NAME.test(name))
+    throw new UsageError(`${where}: what comes before "=" is not a header name`, `NAME=VALUE, not NAME: VALUE; ${EXAMPLE}`);
   if (/[\r\n\0]/.test(value)) throw new UsageError(`${where}: the value of ${name} has a line break or NUL in it`, EXAMPLE);
 }
 

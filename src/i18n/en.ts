@@ -264,7 +264,7 @@ export const en: Catalog = {
   'otlp.sendLater': 'nothing is lost: the report is in {file}; send its metrics again with: {command}',
   'otlp.error.http': 'HTTP {status}',
   'otlp.error.httpSays': 'HTTP {status}: {message}',
-  'otlp.error.gaveUp': '{error} (still so after {attempts} attempt(s); the {seconds} s deadline allows no more)',
+  'otlp.error.gaveUp': '{error}, still after {attempts} attempt(s) within the {seconds} s deadline',
   'otlp.error.timeout': 'no answer within {seconds} s (OTEL_EXPORTER_OTLP_TIMEOUT)',
   'otlp.error.tooLarge': 'its answer was larger than 4 MiB and was not read',
   'otlp.error.aborted': 'the export was stopped',

@@ -260,7 +260,7 @@ export const zhCN: Catalog = {
   'otlp.sendLater': '没有丢失任何内容：报告保存在 {file}；可用以下命令重新发送其指标：{command}',
   'otlp.error.http': 'HTTP {status}',
   'otlp.error.httpSays': 'HTTP {status}：{message}',
-  'otlp.error.gaveUp': '{error}（已尝试 {attempts} 次仍是如此；{seconds} 秒的时限不允许再试）',
+  'otlp.error.gaveUp': '{error}（在 {seconds} 秒时限内尝试 {attempts} 次后仍然如此）',
   'otlp.error.timeout': '{seconds} 秒内没有应答（OTEL_EXPORTER_OTLP_TIMEOUT）',
   'otlp.error.tooLarge': '其应答超过 4 MiB，未读取',
   'otlp.error.aborted': '导出已停止',

@@ -84,9 +84,10 @@ describe('headers, protocol, deadline', () => {
     const e4 = usageError(() => target('http://c:4318', {}, [`Auth orization=${TOKEN}`]));
     const e5 = usageError(() => target('http://c:4318', { V: `${TOKEN}\r\nX-Injected: 1` }, ['Authorization=${V}']));
     const e6 = usageError(() => target('http://c:4318', { OTEL_EXPORTER_OTLP_METRICS_HEADERS: `Authorization=${TOKEN}%zz` }));
+    const e7 = usageError(() => target('http://c:4318', {}, [`Authorization: Bearer ${TOKEN}==`]));
     expect(e3.message).toBe('--otlp-header refers to ${UNSET_TOKEN}, which is not set');
     expect(e6.message).toMatch(/^OTEL_EXPORTER_OTLP_METRICS_HEADERS: the value of Authorization is not valid percent-encoding/);
-    for (const e of [e1, e2, e3, e4, e5, e6]) expect(JSON.stringify(e.diagnostics)).not.toContain(TOKEN);
+    for (const e of [e1, e2, e3, e4, e5, e6, e7]) expect(JSON.stringify(e.diagnostics)).not.toContain(TOKEN);
   });
 
   it('user information in the URL becomes Basic authorization, and leaves the URL', () => {
@@ -170,6 +171,19 @@ describe('exportMetrics', () => {
     expect(text).toContain("--otlp-header 'X-Api-Key=${OTLP_TOKEN}'");
     for (const secret of [TOKEN, PASSWORD, encodeURIComponent(PASSWORD), Buffer.from(`siteready:${PASSWORD}`).toString('base64')])
       expect(text).not.toContain(secret);
+  });
+
+  it("a receiver still overloaded when the deadline comes: how often it was asked, in the reader's language", async () => {
+    let asked = 0;
+    const url = await receiver(() => (asked++, [503, 'overloaded']));
+    const lines = stderr();
+    const t = target(url, { OTEL_EXPORTER_OTLP_TIMEOUT: '1500' })!;
+    expect(await exportMetrics(fixture, t, { lang: 'en' })).toBe(false);
+    expect(lines.join('')).toContain(`: HTTP 503: overloaded, still after ${asked} attempt(s) within the 1.5 s deadline\n`);
+    expect(asked).toBeGreaterThanOrEqual(2);
+    lines.length = 0;
+    expect(await exportMetrics(fixture, t, { lang: 'zh-CN' })).toBe(false);
+    expect(lines.join('')).toMatch(/警告：指标无法发送到 .*：HTTP 503：overloaded（在 1\.5 秒时限内尝试 \d 次后仍然如此）/);
   });
 
   it("says where the metrics went unless quiet, gzips them when asked, and masks the site's secrets in the labels", async () => {
