@@ -12,16 +12,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFleetReports } from './fleet-reports.mjs';
-import { benchArgs, gitCommit, machineInfo, summarize, table } from './lib/common.mjs';
+import { benchArgs, gitCommit, machineInfo, summarize, table, usageOf } from './lib/common.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE = process.execPath;
 
-function usage(msg) {
-  if (msg) process.stderr.write(`merge: ${msg}\n`);
-  process.stderr.write('usage: node bench/merge.mjs [--sites 200,2000] [--rounds N]\n');
-  process.exit(msg ? 2 : 0);
-}
+const usage = usageOf('merge', 'node bench/merge.mjs [--sites 200,2000] [--rounds N]');
 
 const opts = benchArgs(process.argv.slice(2), usage, {
   sites: {

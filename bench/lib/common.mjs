@@ -51,6 +51,15 @@ export function machineInfo(extra = {}) {
   };
 }
 
+/** A script's usage: the message, if any, then the synopsis on stderr; exits 2 after a mistake, else 0. */
+export function usageOf(name, synopsis) {
+  return (msg) => {
+    if (msg) process.stderr.write(`${name}: ${msg}\n`);
+    process.stderr.write(`usage: ${synopsis}\n`);
+    process.exit(msg ? 2 : 0);
+  };
+}
+
 /** An integer option within bounds, or the script's usage message naming the option. */
 export function intArg(usage, name, raw, min, max = Infinity) {
   const n = Number(raw);

@@ -11,16 +11,19 @@ import { createProgress } from './progress.js';
 import { colorEnabled } from './terminal.js';
 import type { Report } from '../report/model.js';
 import { recordRun, storeLocation, type StoreFlags } from './store.js';
+import { exportMetrics, otlpTarget, type OtlpFlags } from './otlp.js';
 
 export async function assessCommand(
   file: string,
-  flags: OutputFlags & RunFlags & StoreFlags & { platform?: string; randomDelay?: string },
+  flags: OutputFlags & RunFlags & StoreFlags & OtlpFlags & { platform?: string; randomDelay?: string },
 ): Promise<void> {
   const targets = outputTargets(flags);
   const settings = runSettings(flags);
   const startDelayMs = randomDelayOf(flags.randomDelay);
-  // A bad --store is a usage error now; a store that is down is found (and survived) after measuring.
+  // A bad --store or --otlp is a usage error now; a store or receiver that is down is found (and
+  // survived) after measuring.
   const store = flags.store !== undefined ? storeLocation(flags.store) : undefined;
+  const otlp = otlpTarget(flags);
   const platforms = flags.platform
     ?.split(',')
     .map((p) => p.trim())
@@ -28,11 +31,14 @@ export async function assessCommand(
   const { site, redactor } = await loadSiteFile(file, platforms?.length ? { platforms } : {});
   for (const w of site.platform.catalogWarnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const plan = await planSite(site, dirname(resolve(file)), settings);
-  const record = store
-    ? async (report: Report) => {
-        await recordRun(report, store, { targets, redactor, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) });
-      }
-    : undefined;
+  const after = { targets, redactor, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) };
+  const record =
+    store || otlp
+      ? async (report: Report) => {
+          if (store) await recordRun(report, store, after);
+          if (otlp) await exportMetrics(report, otlp, after);
+        }
+      : undefined;
   process.exitCode = await measureAndEmit(plan, redactor, flags, settings, targets, {
     startDelayMs,
     ...(record ? { afterwards: record } : {}),
@@ -64,7 +70,7 @@ export async function measureAndEmit(
   extra: {
     /** Wait this long before measuring (--random-delay). */
     startDelayMs?: number;
-    /** After every format is written: record the run (its failures are its own to report). */
+    /** After every format is written: record the run, send its metrics (their failures are their own to report). */
     afterwards?: (report: Report) => Promise<void>;
   } = {},
 ): Promise<number> {

@@ -18,6 +18,28 @@ Exit codes:
 const STORE_HELP =
   'history store: sqlite:PATH, postgres://user:${PASSWORD_VAR}@host:5432/db, or no value for the default SQLite file in the data directory';
 
+const OTLP_HELP =
+  "the receiver's base URL (/v1/metrics is appended unless the path ends in it), or no value for $OTEL_EXPORTER_OTLP_METRICS_ENDPOINT or $OTEL_EXPORTER_OTLP_ENDPOINT";
+
+const OTLP_HEADER_HELP =
+  "with --otlp: an HTTP header to send, repeatable; its value from a variable, e.g. 'Authorization=Bearer ${OTLP_TOKEN}'";
+
+const OTLP_NOTES = `--otlp sends the metrics of --format prom (the same names and labels, each a gauge stamped with
+when the site was measured) to an OpenTelemetry Collector or any OTLP/HTTP receiver, after the
+report files are written: --otlp http://collector:4318 posts to http://collector:4318/v1/metrics.
+With no value it reads $OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (used as it is), else
+$OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/metrics), else http://localhost:4318; the OTEL_* variables
+alone never turn the export on. Also read, as the OpenTelemetry SDKs do (a _METRICS_ one first):
+OTEL_EXPORTER_OTLP_HEADERS, _PROTOCOL (http/protobuf, the default, or http/json), _TIMEOUT
+(milliseconds for the whole export, retries included; default 10000) and _COMPRESSION (gzip).
+A receiver that is down, refuses or rejects the metrics is a warning: the exit code stays the
+gate's. Header values and a password in the URL are never printed.`;
+
+/** A repeatable option's values, in order. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 function outputOptions(cmd: Command): Command {
   return cmd
     .option(
@@ -82,6 +104,7 @@ Examples:
   $ siteready report report.json --lang zh-CN -f md  # re-render or re-gate a saved report
   $ siteready compare before.json after.json --fail-on-regression
   $ siteready assess site.yaml -f terminal,json=report.json --store   # also record the run (default SQLite file)
+  $ siteready assess site.yaml -f json=report.json --otlp http://otel-collector:4318  # and send its metrics (OTLP)
   $ siteready history --site "Shanghai branch" -f html=history.html  # runs over time, with a trend chart
   $ siteready merge reports/ -f terminal,html=fleet.html  # many sites: the fleet report
 ${EXIT_CODES}`,
@@ -102,7 +125,9 @@ ${EXIT_CODES}`,
             '--random-delay <duration>',
             'wait a random time up to this (e.g. 15m, 90s) before measuring, so that sites on one schedule do not all measure at once',
           )
-          .option('--store [url]', `record the run after the report is written; ${STORE_HELP}`),
+          .option('--store [url]', `record the run after the report is written; ${STORE_HELP}`)
+          .option('--otlp [url]', `also send the metrics to an OpenTelemetry collector (OTLP/HTTP); ${OTLP_HELP}`)
+          .option('--otlp-header <name=value>', OTLP_HEADER_HELP, collect),
       ),
     ),
   )
@@ -120,11 +145,16 @@ Examples:
   $ siteready assess site.yaml -f terminal,json=report.json --store                  # default SQLite file
   $ siteready assess site.yaml -f terminal,json=report.json --store sqlite:runs.sqlite
   $ siteready assess site.yaml -f terminal,json=report.json --store 'postgres://siteready:\${PGPASSWORD}@db.corp.example/siteready'
+  $ siteready assess site.yaml -f terminal,json=report.json --otlp http://otel-collector.corp.example:4318
+  $ siteready assess site.yaml -f json=report.json --otlp https://otlp.corp.example --otlp-header 'Authorization=Bearer \${OTLP_TOKEN}' --quiet
+  $ OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector:4318 siteready assess site.yaml -f json=report.json --otlp
 
 --store records the run after the report files are written. A store that is down, refuses or
 rejects the password is a warning: the exit code stays the gate's, and the JSON report (json=FILE,
 or a copy kept in the data directory when none was asked for) can be imported later with
 \`siteready report report.json --store URL\`. The password is never printed.
+
+${OTLP_NOTES}
 ${EXIT_CODES}`,
     )
     .action(async (file: string, opts: Record<string, unknown>) => {
@@ -148,7 +178,6 @@ ${EXIT_CODES}`,
       return validateCommand(file, opts);
     });
 
-  const collect = (value: string, previous: string[] = []) => [...previous, value];
   program
     .command('init')
     .description('write a commented starting site file that validates (asks on a terminal, or takes flags with --yes)')
@@ -313,7 +342,9 @@ ${EXIT_CODES}`,
         )
         .option('--site <site.yaml>', 'with --rejudge: the site file to judge with (default: the site the report describes)')
         .option('--profile <id...>', "with --rejudge: compliance profiles (ids or paths) instead of the site file's")
-        .option('--store [url]', `import the report into a history store (a run already there is not added twice); ${STORE_HELP}`),
+        .option('--store [url]', `import the report into a history store (a run already there is not added twice); ${STORE_HELP}`)
+        .option('--otlp [url]', `send the report's metrics to an OpenTelemetry collector (OTLP/HTTP); ${OTLP_HELP}`)
+        .option('--otlp-header <name=value>', OTLP_HEADER_HELP, collect),
     ),
   )
     .addHelpText(
@@ -327,10 +358,13 @@ Examples:
   $ siteready report report.json --rejudge --site stricter.yaml --fail-on high
   $ siteready report report.json --rejudge --profile finance-cn -f html=finance-cn.html
   $ siteready report report.json --store postgres://siteready@db.corp.example/siteready --quiet   # import a saved run
+  $ siteready report report.json --otlp http://otel-collector.corp.example:4318 --quiet   # send its metrics, stamped when it was measured
 
 Without gate options the gate saved in the report is evaluated again. --rejudge needs no network:
 results whose facts cannot be judged again (an older facts version, a target the site no longer
 has) become errors of kind not-rejudged, never their old verdicts.
+
+${OTLP_NOTES}
 ${EXIT_CODES}`,
     )
     .action(async (file: string, opts: Record<string, unknown>) => {

@@ -10,6 +10,7 @@ import { knownChecks } from './known-checks.js';
 import { evaluateGate, hasGate, type GateOptions } from '../report/gate.js';
 import { EXIT } from './lifecycle.js';
 import { recordRun, storeLocation, type StoreFlags } from './store.js';
+import { exportMetrics, otlpTarget, type OtlpFlags } from './otlp.js';
 
 export interface RejudgeFlags {
   rejudge?: boolean;
@@ -17,9 +18,10 @@ export interface RejudgeFlags {
   profile?: string[];
 }
 
-export async function reportCommand(file: string, flags: OutputFlags & RunFlags & RejudgeFlags & StoreFlags): Promise<void> {
+export async function reportCommand(file: string, flags: OutputFlags & RunFlags & RejudgeFlags & StoreFlags & OtlpFlags): Promise<void> {
   const targets = outputTargets(flags);
   const store = flags.store !== undefined ? storeLocation(flags.store) : undefined;
+  const otlp = otlpTarget(flags);
   if (store && flags.rejudge)
     throw new UsageError(
       '--store imports the saved run as it was measured and judged: drop --rejudge',
@@ -48,6 +50,9 @@ export async function reportCommand(file: string, flags: OutputFlags & RunFlags 
   const imported = store
     ? await recordRun(saved, store, { importedFrom: file, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) })
     : true;
+  // The metrics of the report as rendered (judged again with --rejudge); a receiver that cannot
+  // take them is a warning, as after a run.
+  if (otlp) await exportMetrics(report, otlp, { importedFrom: file, lang: langOf(flags), ...(flags.quiet ? { quiet: true } : {}) });
   process.exitCode = imported ? code : Math.max(code, EXIT.USAGE);
 }
 

@@ -53,21 +53,32 @@ function safeName(text: string): string {
   );
 }
 
+/** What `assess` and `report` tell the steps that follow the report files (--store, --otlp). */
+export interface AfterReportOptions {
+  targets?: OutputTarget[];
+  /** `report FILE`: the run's JSON report is that file. */
+  importedFrom?: string;
+  redactor?: Redactor;
+  lang: Lang;
+  quiet?: boolean;
+}
+
+/** The run's JSON report on disk, if there is one: the file `report` read, or the json=FILE written. */
+export function savedReportFile(opts: AfterReportOptions): string | undefined {
+  return opts.importedFrom ?? opts.targets?.find((x) => x.format === 'json' && x.path !== '-' && existsSync(x.path))?.path;
+}
+
 /**
  * Records a finished run. The JSON report must exist somewhere first: the json=FILE the user asked
  * for, else a copy in the data directory (removed again once the store has the run). A store that
  * fails is a warning that says where the report is and how to import it; it never changes the exit
  * code, and the run is never lost.
  */
-export async function recordRun(
-  report: Report,
-  location: StoreLocation,
-  opts: { targets?: OutputTarget[]; importedFrom?: string; redactor?: Redactor; lang: Lang; quiet?: boolean },
-): Promise<boolean> {
+export async function recordRun(report: Report, location: StoreLocation, opts: AfterReportOptions): Promise<boolean> {
   const { t } = translator(opts.lang);
   const stored = opts.redactor ? opts.redactor.redactDeep(report) : report;
   const say = (line: string) => process.stderr.write(`siteready: ${line}\n`);
-  let file = opts.importedFrom ?? opts.targets?.find((x) => x.format === 'json' && x.path !== '-' && existsSync(x.path))?.path;
+  let file = savedReportFile(opts);
   let copy: string | undefined;
   if (!file) {
     copy = join(dataDir(), 'reports', `${safeName(report.site.name)}-${report.startedAt.replace(/[:.]/g, '-')}.json`);
@@ -100,7 +111,7 @@ export async function recordRun(
 }
 
 /** A path or URL as it can be pasted into a shell. */
-function shellWord(text: string): string {
+export function shellWord(text: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 

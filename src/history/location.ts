@@ -28,20 +28,25 @@ export function defaultStorePath(env: NodeJS.ProcessEnv = process.env, platform:
 }
 
 /**
- * `${NAME}` references are replaced by the variable's value, percent-encoded (a password may hold
- * any character); a reference to a variable that is not set is a usage error naming it.
+ * `${NAME}` references are replaced by the variable's value — percent-encoded in a URL (a password
+ * may hold any character) — and a reference to a variable that is not set is a usage error naming
+ * it. Also for the other options that take a secret by reference (--otlp, --otlp-header).
  */
-function expandReferences(spec: string, env: NodeJS.ProcessEnv): string {
+export function expandReferences(
+  spec: string,
+  env: NodeJS.ProcessEnv,
+  { option = '--store', encode = true }: { option?: string; encode?: boolean } = {},
+): string {
   return spec.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
     const value = env[name];
     if (value === undefined || value === '')
-      throw new UsageError(`--store refers to \${${name}}, which is not set`, `export ${name}=… before running siteready`);
-    return encodeURIComponent(value);
+      throw new UsageError(`${option} refers to \${${name}}, which is not set`, `export ${name}=… before running siteready`);
+    return encode ? encodeURIComponent(value) : value;
   });
 }
 
-/** The URL with its password replaced by `***`, for every message that names the store. */
-export function maskStoreUrl(url: string): string {
+/** The URL with its password replaced by `***`, for every message that names a store or a receiver. */
+export function maskUrlPassword(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -50,6 +55,24 @@ export function maskStoreUrl(url: string): string {
     // Not a URL: mask anything between "//user:" and "@" all the same.
     return url.replace(/(\/\/[^/:@]*:)[^@/]*@/, '$1***@');
   }
+}
+
+/** A URL's password, as written and decoded, is a secret to mask wherever it might be shown. */
+export function registerUrlPassword(url: URL, redactor: Redactor): void {
+  const password = decodeURIComponent(url.password);
+  if (password) {
+    redactor.add(password);
+    redactor.add(url.password);
+  }
+}
+
+/**
+ * How to give a URL option again in a command we print: the user's own spelling when its
+ * password is a `${VAR}` reference or absent, else the expanded URL with the password masked.
+ */
+export function respelling(raw: string, expanded: string): string {
+  const literal = /^[a-z][a-z0-9+.-]*:\/\/[^/:@]*:([^@/]*)@/i.exec(raw)?.[1];
+  return literal === undefined || literal === '' || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(literal) ? raw : maskUrlPassword(expanded);
 }
 
 export function parseStoreLocation(
@@ -76,21 +99,15 @@ export function parseStoreLocation(
       parsed = new URL(url);
     } catch {
       throw new UsageError(
-        `--store ${maskStoreUrl(raw)} is not a valid URL`,
+        `--store ${maskUrlPassword(raw)} is not a valid URL`,
         'e.g. --store postgres://siteready:${PGPASSWORD}@db.example:5432/siteready',
       );
     }
-    const password = decodeURIComponent(parsed.password);
-    if (password) {
-      redactor.add(password);
-      redactor.add(parsed.password);
-    }
-    const literal = /^postgres(?:ql)?:\/\/[^/:@]*:([^@/]*)@/i.exec(raw)?.[1];
-    const spec = literal === undefined || literal === '' || /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(literal) ? raw : maskStoreUrl(url);
-    return { kind: 'postgres', url, display: maskStoreUrl(url), spec, redactor };
+    registerUrlPassword(parsed, redactor);
+    return { kind: 'postgres', url, display: maskUrlPassword(url), spec: respelling(raw, url), redactor };
   }
   throw new UsageError(
-    `--store ${maskStoreUrl(raw)}: unknown kind of store`,
+    `--store ${maskUrlPassword(raw)}: unknown kind of store`,
     'give sqlite:PATH, postgres://user@host:port/db, or no value for the default SQLite file in the data directory',
   );
 }

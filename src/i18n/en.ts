@@ -257,6 +257,17 @@ export const en: Catalog = {
   'history.importLater':
     'nothing is lost: the report is in {file}; import it when the store is back with: siteready report {file} --store {store}',
   'history.keptCopy': 'no JSON report was asked for, so a copy is kept in {file}',
+  'otlp.sent': 'metrics sent to {endpoint}: {points} data points',
+  'otlp.notSent': 'warning: the metrics could not be sent to {endpoint}: {error}',
+  'otlp.rejected': 'warning: {endpoint} rejected {rejected} of {points} data points: {message}',
+  'otlp.receiverSays': 'warning: {endpoint} took the metrics and says: {message}',
+  'otlp.sendLater': 'nothing is lost: the report is in {file}; send its metrics again with: {command}',
+  'otlp.error.http': 'HTTP {status}',
+  'otlp.error.httpSays': 'HTTP {status}: {message}',
+  'otlp.error.gaveUp': '{error}, still after {attempts} attempt(s) within the {seconds} s deadline',
+  'otlp.error.timeout': 'no answer within {seconds} s (OTEL_EXPORTER_OTLP_TIMEOUT)',
+  'otlp.error.tooLarge': 'its answer was larger than 4 MiB and was not read',
+  'otlp.error.aborted': 'the export was stopped',
   // HTML report.
   ...htmlEn,
   ...fleetEn,

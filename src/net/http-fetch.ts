@@ -13,6 +13,7 @@ import { proxyResponseError } from './proxy.js';
 import type { OpenTarget, Opened } from './route-connect.js';
 import { round } from '../util/number.js';
 import { loadAgent } from './undici-agent.js';
+import { readBodyCapped } from './read-body.js';
 
 export interface HttpFetchOptions {
   url: string;
@@ -123,30 +124,13 @@ export async function httpFetch(opts: HttpFetchOptions): Promise<HttpFetchResult
         Boolean(opts.proxyForPlainHttp?.authorization),
       );
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let truncated = false;
-    // Reading stops at the first byte past the cap: a body that never ends (endless chunks, a
-    // Content-Length of terabytes) costs maxBodyBytes + one chunk, and a body of exactly
-    // maxBodyBytes is not mistaken for a cut one.
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      const room = opts.maxBodyBytes - size;
-      if (b.length > room) {
-        chunks.push(b.subarray(0, room));
-        size += room;
-        truncated = true;
-        break;
-      }
-      chunks.push(b);
-      size += b.length;
-    }
+    const { body, truncated } = await readBodyCapped(res.body, opts.maxBodyBytes);
     res.body.destroy();
     return {
       url: url.toString(),
       status: res.statusCode,
       headers: res.headers,
-      body: Buffer.concat(chunks, size),
+      body,
       truncated,
       ...(dialed ? { address: dialed.address, path: dialed.path } : {}),
       timings: {

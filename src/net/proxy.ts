@@ -16,6 +16,7 @@ import { dialFirst, errorSeen, keepErrors, type Dialed } from './dial.js';
 import { KerberosError, negotiateAuthorization, proxySpn, type KerberosFailure } from './negotiate.js';
 import { PacEvaluator, parsePacResult } from './pac.js';
 import { lookupOnce } from './shared.js';
+import { readBodyCapped } from './read-body.js';
 import { round } from '../util/number.js';
 
 export interface ProxyServer {
@@ -186,17 +187,12 @@ async function loadPac(ctx: Pick<ArtifactContext, 'site' | 'signal'>, where: str
         res.body.destroy();
         throw new PathError('http-error', 'application', `PAC file ${where}: HTTP ${res.statusCode}`, `HTTP_${res.statusCode}`);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > PAC_MAX_BYTES) {
-          res.body.destroy();
-          throw new PathError('http-error', 'application', `PAC file ${where} is larger than 1 MiB`, 'PAC_TOO_LARGE');
-        }
-        chunks.push(chunk as Buffer);
+      const { body, truncated } = await readBodyCapped(res.body, PAC_MAX_BYTES);
+      if (truncated) {
+        res.body.destroy();
+        throw new PathError('http-error', 'application', `PAC file ${where} is larger than 1 MiB`, 'PAC_TOO_LARGE');
       }
-      return Buffer.concat(chunks).toString('utf8');
+      return body.toString('utf8');
     } catch (err) {
       if (ctx.signal.aborted) throw ctx.signal.reason;
       if (err instanceof PathError) throw err;

@@ -122,10 +122,15 @@ export interface StartOptions {
   ready: RegExp | (() => Promise<boolean>);
   timeoutMs?: number;
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startProcess(cmd: string, args: string[], opts: StartOptions): Promise<Peer> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

@@ -2,7 +2,7 @@
 // a self-contained HTML page with one trend chart per site, tables in both languages.
 
 import { describe, expect, it } from 'vitest';
-import { dataDir, defaultStorePath, maskStoreUrl, parseStoreLocation } from '../../src/history/location.js';
+import { dataDir, defaultStorePath, maskUrlPassword, parseStoreLocation } from '../../src/history/location.js';
 import { numberPlaceholders } from '../../src/history/postgres.js';
 import { renderHistory, type HistoryView } from '../../src/history/render.js';
 import type { StoredRun } from '../../src/history/store.js';
@@ -41,8 +41,8 @@ describe('store locations', () => {
     const literal = parseStoreLocation('postgresql://sr:Sup3rSecret@db/sr');
     expect(`${literal.display} ${literal.spec}`).not.toContain('Sup3rSecret');
     expect(() => parseStoreLocation('postgres://sr:${NOPE}@db/sr', { env: {} })).toThrow(/\$\{NOPE\}, which is not set/);
-    expect(maskStoreUrl('postgres://u:pw@h/db')).toBe('postgres://u:***@h/db');
-    expect(maskStoreUrl('not a url //u:pw@h')).not.toContain('pw@');
+    expect(maskUrlPassword('postgres://u:pw@h/db')).toBe('postgres://u:***@h/db');
+    expect(maskUrlPassword('not a url //u:pw@h')).not.toContain('pw@');
   });
 
   it('placeholders become $1, $2, … for PostgreSQL', () => {
