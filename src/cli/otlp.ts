@@ -5,8 +5,8 @@
 // masked in every line printed, whatever the receiver echoes back.
 // https://opentelemetry.io/docs/specs/otel/protocol/exporter/
 
-import { gzipSync } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { nodeZlib } from '../util/node-builtins.js';
 import { expandReferences, maskUrlPassword, registerUrlPassword, respelling } from '../history/location.js';
 import { translator, type Lang } from '../i18n/index.js';
 import type { Report } from '../report/model.js';
@@ -237,7 +237,7 @@ export async function exportMetrics(report: Report, target: OtlpTarget, opts: Af
   const outcome = await sendMetrics({
     url: target.url,
     headers: { ...target.headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
-    payload: gzip ? { ...payload, body: gzipSync(payload.body) } : payload,
+    payload: gzip ? { ...payload, body: nodeZlib().gzipSync(payload.body) } : payload,
     timeoutMs: target.timeoutMs,
   });
   if (outcome.ok) {
