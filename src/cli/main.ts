@@ -583,8 +583,20 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (err) {
+    if ((err as { code?: string }).code === 'commander.missingArgument') hintSwallowedFile(argv);
     return handleError(err, argv.includes('--debug'));
   }
+}
+
+/** Options whose value is optional: `--store site.yaml` takes the site file as the store. */
+const OPTIONAL_VALUE_OPTIONS = ['--store', '--otlp'];
+
+/** `siteready assess --otlp site.yaml`: says which option took the file, and how to write it. */
+function hintSwallowedFile(argv: string[]): void {
+  const at = argv.findIndex((a, i) => OPTIONAL_VALUE_OPTIONS.includes(a) && /\.ya?ml$/i.test(argv[i + 1] ?? ''));
+  if (at < 0) return;
+  const [option, file] = [argv[at]!, argv[at + 1]!];
+  process.stderr.write(`hint: ${option} took ${file} as its value; put the site file first (… ${file} ${option}) or write ${option}=URL\n`);
 }
 
 async function handleError(err: unknown, debug: boolean): Promise<number> {

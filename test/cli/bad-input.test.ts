@@ -317,4 +317,15 @@ describe('command-line values', () => {
     expectUsageExit(extra);
     expect(extra.stderr).toMatch(/too many arguments/);
   });
+
+  it('an option with an optional value that took the site file says so, and how to write it', async () => {
+    for (const option of ['--otlp', '--store']) {
+      const r = await cli(['assess', option, 'site.yaml']);
+      expectUsageExit(r);
+      expect(r.stderr).toContain(
+        `hint: ${option} took site.yaml as its value; put the site file first (… site.yaml ${option}) or write ${option}=URL`,
+      );
+    }
+    expect((await cli(['validate'])).stderr).not.toMatch(/hint: --/);
+  });
 });
