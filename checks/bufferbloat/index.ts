@@ -13,7 +13,8 @@ import {
 } from '../../src/probe/check-support.js';
 import { runThroughput } from '../../src/probe/run-throughput.js';
 import type { Direction } from '../../src/probe/throughput.js';
-import { abortableDelay, runUdpStream, type Percentiles } from '../../src/probe/udp-stream.js';
+import { runUdpStream, type Percentiles } from '../../src/probe/udp-stream.js';
+import { abortableDelay } from '../../src/util/abortable-delay.js';
 import { round } from '../../src/util/number.js';
 
 const messages = {

@@ -6,6 +6,7 @@
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { PROBE_TOKEN_ENV, PROXY_PASSWORD_ENV, type InitSite, type Link } from './init-site.js';
+import { shellWord } from './shell-word.js';
 
 /**
  * Plain YAML scalars this conservative never need quotes; anything else is written as JSON. A
@@ -38,11 +39,6 @@ function linkLine(l: Link): string {
       ? `   # TODO: the contracted ${[l.downMbps === undefined ? 'downMbps' : '', l.upMbps === undefined ? 'upMbps' : ''].filter(Boolean).join(' and ')}, e.g. downMbps: 200, upMbps: 50`
       : '';
   return `    - { ${parts.join(', ')} }${todo}`;
-}
-
-/** A path as one shell word, for the commands quoted in comments. */
-function shellWord(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface RenderOptions {

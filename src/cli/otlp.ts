@@ -13,7 +13,8 @@ import type { Report } from '../report/model.js';
 import { encodeMetrics, OTLP_PROTOCOLS, type OtlpProtocol } from '../report/otlp/encode.js';
 import { DEFAULT_OTLP_TIMEOUT_MS, sendMetrics, type SendOutcome } from '../report/otlp/send.js';
 import { Redactor } from '../site/secrets.js';
-import { savedReportFile, shellWord, type AfterReportOptions } from './store.js';
+import { savedReportFile, type AfterReportOptions } from './after-report.js';
+import { shellWord } from './shell-word.js';
 
 export interface OtlpFlags {
   /** --otlp URL; true for --otlp with no value (the OTEL_EXPORTER_OTLP_* endpoint variables). */

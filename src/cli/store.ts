@@ -1,7 +1,6 @@
 // What `assess`, `report`, `history` and `compare` share about --store: where the store is, opening
 // it with a usable message when it cannot be, and recording a run without ever losing it.
 
-import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, errorMessage } from '../errors.js';
@@ -9,11 +8,11 @@ import { dataDir, parseStoreLocation, type StoreLocation } from '../history/loca
 import { openStore } from '../history/open.js';
 import type { HistoryStore } from '../history/store.js';
 import { StoreUnavailable } from '../history/unavailable.js';
-import { translator, type Lang } from '../i18n/index.js';
+import { translator } from '../i18n/index.js';
 import type { Report } from '../report/model.js';
-import type { OutputTarget } from '../report/render/index.js';
 import { writeFileAtomic } from '../report/write-file.js';
-import type { Redactor } from '../site/secrets.js';
+import { savedReportFile, type AfterReportOptions } from './after-report.js';
+import { shellWord } from './shell-word.js';
 
 export interface StoreFlags {
   /** --store URL; true for --store with no value (the default SQLite file). */
@@ -51,21 +50,6 @@ function safeName(text: string): string {
       .replace(/^-+|-+$/g, '')
       .slice(0, 60) || 'site'
   );
-}
-
-/** What `assess` and `report` tell the steps that follow the report files (--store, --otlp). */
-export interface AfterReportOptions {
-  targets?: OutputTarget[];
-  /** `report FILE`: the run's JSON report is that file. */
-  importedFrom?: string;
-  redactor?: Redactor;
-  lang: Lang;
-  quiet?: boolean;
-}
-
-/** The run's JSON report on disk, if there is one: the file `report` read, or the json=FILE written. */
-export function savedReportFile(opts: AfterReportOptions): string | undefined {
-  return opts.importedFrom ?? opts.targets?.find((x) => x.format === 'json' && x.path !== '-' && existsSync(x.path))?.path;
 }
 
 /**
@@ -108,11 +92,6 @@ export async function recordRun(report: Report, location: StoreLocation, opts: A
   } finally {
     await store?.close().catch(() => undefined);
   }
-}
-
-/** A path or URL as it can be pasted into a shell. */
-export function shellWord(text: string): string {
-  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 export function storeLocation(spec: string | boolean | undefined): StoreLocation {

@@ -15,7 +15,8 @@ import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { PathError, connectFailure, errorCode } from '../net/classify.js';
 import { HEADER_LENGTH, Method, encodeMessage, tryDecodeMessage } from '../net/stun.js';
-import { abortableDelay, burstRatio, percentiles, type Percentiles } from './udp-stream.js';
+import { burstRatio, percentiles, type Percentiles } from './udp-stream.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 import { round } from '../util/number.js';
 
 /** Politeness towards someone else's server: no more requests than a video stream sends. */

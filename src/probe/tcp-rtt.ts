@@ -3,7 +3,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { openTcpStream, type ProbeEndpoint, type ProbeSession } from './client.js';
-import { abortableDelay, percentiles, type Percentiles } from './udp-stream.js';
+import { percentiles, type Percentiles } from './udp-stream.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 
 export interface TcpRttResult {
   samples: number;

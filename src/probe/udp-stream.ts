@@ -10,6 +10,7 @@ import { checkTally, isBadAnswer, udpStats, type ProbeEndpoint, type ProbeSessio
 import { PathError, connectFailure, errorCode } from '../net/classify.js';
 import { UDP_TYPE_PROBE, UDP_TYPE_REPLY, encodeProbe, nowUs, peekProbe, verifyProbeMac, type UdpProbe } from './protocol.js';
 import { round } from '../util/number.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 
 export interface UdpStreamParams {
   endpoint: ProbeEndpoint;
@@ -254,20 +255,6 @@ export function replyRoundTripUs(r: UdpProbe, recvUs: bigint, sentUs: bigint | u
   const total = recvUs - r.clientSendUs;
   if (hold < 0n || total < 0n || hold > total) return undefined;
   return Number(total - hold);
-}
-
-/** Waits `ms`, or less when the signal aborts. */
-export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function percentiles(values: number[]): Percentiles {

@@ -18,7 +18,8 @@ import {
   peekProbe,
   verifyProbeMac,
 } from '../probe/protocol.js';
-import { abortableDelay, percentiles, replyRoundTripUs, type Percentiles } from '../probe/udp-stream.js';
+import { percentiles, replyRoundTripUs, type Percentiles } from '../probe/udp-stream.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 import type { DscpSupport, MarkedDatagram } from '../net/dscp.js';
 import { round } from '../util/number.js';
 

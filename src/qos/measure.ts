@@ -7,7 +7,7 @@ import type { ProbeEndpoint, ProbeSession } from '../probe/client.js';
 import { nextStreamId, probeSession } from '../probe/context.js';
 import { runThroughput } from '../probe/run-throughput.js';
 import type { Direction } from '../probe/throughput.js';
-import { abortableDelay } from '../probe/udp-stream.js';
+import { abortableDelay } from '../util/abortable-delay.js';
 import { probeFailureFacts, reflectorOf } from '../probe/check-support.js';
 import { qosClasses, type QosClass } from './classes.js';
 import { loadedFacts, marksFacts, untestedClasses, type LoadedDirection, type QosFacts } from './facts.js';

@@ -7,7 +7,7 @@
 import { toolVersion } from '../../version.js';
 import { loadAgent } from '../../net/undici-agent.js';
 import { readBodyCapped } from '../../net/read-body.js';
-import { abortableDelay } from '../../probe/udp-stream.js';
+import { abortableDelay } from '../../util/abortable-delay.js';
 import type { OtlpPayload } from './encode.js';
 import { readFields } from './protobuf.js';
 
