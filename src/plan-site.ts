@@ -2,7 +2,7 @@
 // Its own module so that `validate` plans without loading the runner, scoring and reports.
 
 import { allChecks } from './runner/registry.js';
-import { planAssessment, type Plan } from './runner/plan.js';
+import { planAssessment, withTaskChecks, type Plan } from './runner/plan.js';
 import type { Profile } from './compliance/types.js';
 import type { Site } from './site/types.js';
 
@@ -16,6 +16,8 @@ export interface PlanSiteOptions {
   executePlugins?: boolean;
   /** false: plan only, the compliance stage (its evaluator and texts) is not loaded — validating. */
   complianceStage?: boolean;
+  /** false: plan only, the checks' measuring and judging code is not loaded — validating. */
+  loadChecks?: boolean;
 }
 
 export async function planSite(site: Site, siteDir: string, opts: PlanSiteOptions = {}): Promise<AssessmentPlan> {
@@ -28,11 +30,12 @@ export async function planSite(site: Site, siteDir: string, opts: PlanSiteOption
   }
   const executePlugins = opts.executePlugins !== false;
   const checks = await allChecks(site, siteDir, { executePlugins });
-  const plan: AssessmentPlan = planAssessment(site, checks, {
+  let plan: AssessmentPlan = planAssessment(site, checks, {
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.taskTimeoutMs ? { taskTimeoutMs: opts.taskTimeoutMs } : {}),
     ...(!executePlugins && site.plugins.length ? { pluginsNotLoaded: true } : {}),
   });
+  if (opts.loadChecks !== false) plan = await withTaskChecks(plan);
   // `siteready run <check>` measures one check; rules over a whole site make no sense there.
   if (profiles.length && !opts.only) {
     plan.profiles = profiles;

@@ -10,7 +10,7 @@ import { reportBlocker, type ReportPlatform } from './report/model.js';
 import { judgeFacts, withVerdict } from './runner/judge.js';
 import type { Task } from './runner/plan.js';
 import type { TaskResult } from './runner/run.js';
-import type { LoadedCheck } from './runner/registry.js';
+import { planningOf, type LoadedCheck } from './runner/registry.js';
 import { scoreResults } from './scoring/score.js';
 import { applyWaivers } from './scoring/waivers.js';
 import type { Site } from './site/types.js';
@@ -27,7 +27,12 @@ export function platformVerdicts(site: Site, checks: LoadedCheck[], tasks: Task[
   const catalogs = site.platform.catalogs ?? [];
   if (!catalogs.length) return [];
   const byKey = new Map(tasks.map((t) => [t.key, t]));
-  const metas = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.meta as CheckMeta]));
+  const metas = new Map(
+    checks.flatMap((c) => {
+      const p = planningOf(c);
+      return p ? [[c.id, p.meta as CheckMeta] as const] : [];
+    }),
+  );
   return catalogs.map((catalog) => {
     const thresholds = site.platform.thresholdsBy?.[catalog.id] ?? site.thresholds;
     // As if this platform were the site's only preset: its targets, its bandwidth per stream.

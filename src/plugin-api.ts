@@ -7,6 +7,7 @@ import type { Site, Endpoint, SourceLocation } from './site/types.js';
 export type { Catalog, Message } from './i18n/types.js';
 
 export type { Site, Endpoint, SourceLocation } from './site/types.js';
+export type { PlatformCatalog, CatalogRange, VendorCategory } from './platforms/types.js';
 
 export type Category = 'network' | 'security' | 'compliance' | 'integration' | 'capacity';
 export const CATEGORIES: readonly Category[] = ['network', 'security', 'compliance', 'integration', 'capacity'];
@@ -298,6 +299,17 @@ export interface RunCheck<Options = Record<string, unknown>> extends CheckBase<O
 }
 
 export type CheckDefinition<Options = Record<string, unknown>, Facts = unknown> = MeasuredCheck<Options, Facts> | RunCheck<Options>;
+
+/**
+ * What planning needs of a check (who it is, its options, its targets, its deadline) without the
+ * code that measures and judges. A built-in check keeps these in a module of their own, so that
+ * planning a site loads only the measuring code of the checks that have work on it.
+ */
+export type CheckPlanning<Options = Record<string, unknown>> = Pick<CheckBase<Options>, 'meta' | 'inputs' | 'targets' | 'deadlineMs'>;
+
+export function defineCheckPlanning<Options = Record<string, unknown>>(planning: CheckPlanning<Options>): CheckPlanning<Options> {
+  return planning;
+}
 
 export function isMeasuredCheck<O, F>(def: CheckDefinition<O, F>): def is MeasuredCheck<O, F> {
   return typeof (def as MeasuredCheck<O, F>).measure === 'function';

@@ -11,7 +11,8 @@ export { routeFor, openTunnel, serverLabel, type Route, type ProxyServer, type T
 export { opener, type OpenTarget, type Opened } from './net/route-connect.js';
 
 // DNS, memoised per run; TCP and TLS dialling with phase-aware errors.
-export { lookupOnce, addressesOf, trustFor, probeBudgetMs, unreachableSeverity, timingScore, median } from './net/shared.js';
+export { lookupOnce, addressesOf, trustFor, probeBudgetMs, timingScore, median } from './net/shared.js';
+export { unreachableSeverity } from './net/endpoint-severity.js';
 export { DnsLookupError, type DnsAnswer, type DnsFailureKind, type ResolvedAddress } from './net/dns.js';
 export { dial, dialFirst, keepErrors, errorSeen, type DialOptions, type Dialed, type DialTimings } from './net/dial.js';
 
@@ -78,4 +79,3 @@ export {
   type RouteStatus,
   type NotDeterminedReason,
 } from './net/egress-route.js';
-export type { PlatformCatalog, CatalogRange, VendorCategory } from './platforms/types.js';

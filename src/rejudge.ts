@@ -12,7 +12,7 @@ import { complianceCheck, evaluateProfiles, outcomesToResults } from './complian
 import { loadSiteProfiles } from './compliance/registry.js';
 import { isMeasuredCheck, type MeasuredCheck } from './plugin-api.js';
 import { buildReport, type Report, type ReportResult } from './report/model.js';
-import { planAssessment } from './runner/plan.js';
+import { planAssessment, withTaskChecks } from './runner/plan.js';
 import { platformVerdicts } from './platform-verdicts.js';
 import { judgeFacts, withVerdict } from './runner/judge.js';
 import { allChecks } from './runner/registry.js';
@@ -93,8 +93,12 @@ export async function rejudgeReport(
 ): Promise<Report & { rejudged: NonNullable<Report['rejudged']> }> {
   const { site, dir } = await siteFor(saved, opts);
   if (opts.profiles) site.compliance.profiles = opts.profiles;
-  const checks = await allChecks(site, dir);
-  const plan = planAssessment(site, checks);
+  // Whole: the checks with tasks, and those the saved report has results of.
+  const plan = await withTaskChecks(
+    planAssessment(site, await allChecks(site, dir)),
+    saved.results.map((r) => r.check),
+  );
+  const checks = plan.checks;
   const tasks = new Map(plan.tasks.map((t) => [t.key, t]));
   const notRejudged: NotRejudged[] = [];
 

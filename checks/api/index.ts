@@ -2,13 +2,14 @@
 // the endpoint's route, over TLS, and answering a request without credentials with a challenge
 // (401, 403 or a login page), never with the data itself.
 
-import { commonOptions, defineCheck, type Finding, type Measurement, type MeasureContext, type Endpoint } from '../../src/plugin-api.js';
+import { defineCheck, type Finding, type Measurement, type MeasureContext, type Endpoint } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { first } from '../../src/net/http-fetch.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import type { Route } from '../../src/net/proxy.js';
-import { probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { probeBudgetMs, timingScore } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import {
   bodyTooLarge,
   fetchAlong,
@@ -23,7 +24,6 @@ import {
   answerFacts,
   answerFactsProperties,
   integrationFactsSchema,
-  integrationTargets,
   measureAlong,
   type AnswerFacts,
   type IntegrationFacts,
@@ -36,6 +36,7 @@ import {
   integrationMessages,
   timingMeasurements,
 } from '../../src/integration/findings.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -102,11 +103,6 @@ const messages = {
   },
 };
 
-interface Options {
-  connectTimeoutMs: number;
-  slowMs: number;
-}
-
 /** What the API did with a request without credentials. */
 export type ApiAuth = 'challenge' | 'challenge-without-scheme' | 'forbidden' | 'redirect-to-login' | 'redirect' | 'none' | 'unknown';
 
@@ -152,58 +148,14 @@ const factsSchema = integrationFactsSchema(
   ['url'],
 );
 
-/** Business systems the IM platform integrates with over HTTP APIs. */
-const API_ROLES = new Set(['hr', 'oa', 'crm', 'ticketing', 'integration']);
 /** An unauthenticated request gets a challenge or an error page; anything larger is not an API's answer to judge. */
 const BODY_BYTES = 256 * 1024;
 
 /** HR / OA / CRM / ticketing APIs: reachable, TLS, an authentication challenge, latency. */
 export default defineCheck<Options, ApiFacts>({
-  meta: {
-    id: 'api',
-    title: 'Business-system APIs are reachable and protected',
-    failureTitle: 'Business-system APIs are unreachable or unprotected',
-    description:
-      'For every endpoint with role `hr`, `oa`, `crm`, `ticketing` or `integration` (and `api` endpoints that list this ' +
-      "check in their `checks`), one request without credentials along the endpoint's route: the answer must be an " +
-      'authentication challenge — 401 with `WWW-Authenticate` (RFC 9110 §11.6.1), a redirect to a login page (SSO), or ' +
-      '403. A 2xx answer means the API serves anyone who can reach it: a finding. Plain `http://` is a finding; TLS ' +
-      'failures are classified like the http check. Time to first byte is compared with `slowMs`.',
-    category: 'integration',
-    severity: 'high',
-    weight: 2,
-    timeoutMs: 15_000,
-    references: [
-      { title: 'RFC 9110 — HTTP Semantics', clause: '§11.6.1 (WWW-Authenticate), §15.5.2 (401), §15.5.4 (403)' },
-      {
-        title: 'OWASP API Security Top 10 (2023)',
-        url: 'https://owasp.org/API-Security/editions/2023/en/0xa2-broken-authentication/',
-        clause: 'API2:2023 Broken Authentication',
-      },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        slowMs: { type: 'number', minimum: 1, description: 'Time to first byte above which the result is a warning, ms (≥ 1).' },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000, slowMs: 1000 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return integrationTargets(
-      site,
-      (ep) =>
-        (ep.protocol === 'http' || ep.protocol === 'https') &&
-        (API_ROLES.has(ep.role) || (ep.role === 'api' && Boolean(ep.checks?.includes('api')))),
-    );
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -1,7 +1,8 @@
 // The bufferbloat load's ramp: which steps fit the options, and when one more step changes nothing.
 
 import { describe, expect, it } from 'vitest';
-import { steady, stepPlan, type LoadStep } from './index.js';
+import { steady, type LoadStep } from './index.js';
+import { stepPlan } from './plan.js';
 
 const step = (streams: number, p50: number | null, mbps: number): LoadStep => ({
   streams,

@@ -1,6 +1,6 @@
 import { defineCheck, type Block, type Measurement, type Message } from '../../src/plugin-api.js';
 import { probeMessages } from '../../src/probe/messages.js';
-import { latencyOnce, probeSession, probeTargets, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
+import { latencyOnce, probeSession, mediaStreamSchema, type MediaStream } from '../../src/probe/context.js';
 import {
   probeFactsProperties,
   probeFactsRequired,
@@ -13,10 +13,9 @@ import {
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf } from '../../src/net/path-messages.js';
-import { stunFarEndSchema, stunLatencyOnce, stunMediaTargets, type StunFarEnd } from '../../src/probe/stun-far-end.js';
+import { stunFarEndSchema, stunLatencyOnce, type StunFarEnd } from '../../src/probe/stun-far-end.js';
 import {
   CODECS,
-  QUALITY_BANDS,
   mosFromR,
   qualityBand,
   rFactor,
@@ -25,6 +24,7 @@ import {
   type RFactorResult,
 } from '../../src/quality/emodel.js';
 import { round } from '../../src/util/number.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -84,13 +84,6 @@ const messages = {
     'cq.band': '等级',
   },
 };
-
-interface Options {
-  codecs: string[];
-  profile: string;
-  durationMs: number;
-  drainMs: number;
-}
 
 /** The numbers of the shared stream the E-model is fed with, copied from it. */
 export interface CallQualityPath {
@@ -170,71 +163,9 @@ const SCORE_BY_BAND = { excellent: 1, great: 1, good: 0.9, fair: 0.5, degraded: 
 
 /** ITU-T G.107 E-model R-factor → MOS from the measured delay, jitter and loss, per codec. */
 export default defineCheck<Options, CallQualityFacts>({
-  meta: {
-    id: 'call-quality',
-    title: 'Predicted call quality is good',
-    failureTitle: 'Predicted call quality is poor',
-    description:
-      'Feeds the audio stream measured by the latency check (same stream, shared) into the ITU-T G.107 E-model: ' +
-      'one-way delay = RTT p50 / 2 (no synchronised clocks, so the path is taken as symmetric) plus a jitter buffer of ' +
-      '2 × jitter plus codec delay; effective equipment impairment from loss and burstiness (G.107 eq. 7-29, BurstR from ' +
-      "the measured loss pattern); R → MOS by G.107 Annex B. Rated with Twilio's bands: > 4.2 excellent, 4.1–4.2 great, " +
-      '3.7–4.0 good, 3.1–3.6 fair, below degraded. Codec impairments from ITU-T G.113 Appendix I (Opus: an assumption, ' +
-      'marked in the report). With a STUN server as the far end (a `stun` endpoint marked `mediaPath: true`), the ' +
-      "stream is the latency check's Binding requests to it: loss is the round trip's and the jitter is that of " +
-      'successive round trips.',
-    category: 'network',
-    severity: 'high',
-    weight: 2,
-    // Fixing it takes new links, more capacity or another network path, not a setting.
-    fixKind: 'infrastructure',
-    timeoutMs: 90_000,
-    exclusive: 'probe',
-    references: [
-      { title: 'ITU-T G.107 (06/2015) — The E-model', clause: '§7, Annex B' },
-      { title: 'ITU-T G.113 — Transmission impairments due to speech processing', clause: 'Appendix I' },
-      { title: QUALITY_BANDS.source },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        codecs: {
-          type: 'array',
-          items: { enum: Object.keys(CODECS) },
-          minItems: 1,
-          description: 'Codecs rated, one target each: G.711, G.729A, Opus (at least one).',
-        },
-        profile: { enum: ['audio', 'video'], description: "The latency check's stream the E-model is fed with: audio or video." },
-        durationMs: {
-          type: 'integer',
-          minimum: 500,
-          maximum: 300000,
-          description: 'Length of the UDP stream when checks.latency.durationMs is not set, ms (500–300000).',
-        },
-        drainMs: {
-          type: 'integer',
-          minimum: 100,
-          maximum: 10000,
-          description: 'Wait for late replies after the last probe when checks.latency.drainMs is not set, ms (100–10000).',
-        },
-        timeoutMs: {
-          type: 'integer',
-          minimum: 1000,
-          description: "Deadline of each task, ms (≥ 1000; over the check's default, computed from durationMs and drainMs).",
-        },
-      },
-    },
-    defaults: { codecs: ['G.711', 'Opus'], profile: 'audio', durationMs: 15000, drainMs: 1000 },
-  },
+  ...planning,
   facts: { version: 2, schema: factsSchema },
   messages,
-  targets(site, options) {
-    return [...probeTargets(site, options.codecs), ...stunMediaTargets(site, options.codecs)];
-  },
-  deadlineMs: (o) => o.durationMs + o.drainMs + 15_000,
 
   async measure(ctx, target) {
     const codec = target.data!.suffix as string;

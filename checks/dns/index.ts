@@ -2,12 +2,13 @@
 // failed. Measuring records the answer; judging decides what a failure means for the endpoints on
 // the host (blocked anyway, reached through a proxy, or needed by clients).
 
-import { isIP } from 'node:net';
 import { defineCheck, type Block, type Endpoint, type KeyValueBlock, type Severity, type Target } from '../../src/plugin-api.js';
 import { DnsLookupError, type DnsAnswer, type DnsFailureKind, type ResolvedAddress } from '../../src/net/dns.js';
 import { pathFailureFinding, pathMessages } from '../../src/net/path-messages.js';
 import { routeFor } from '../../src/net/proxy.js';
-import { lookupOnce, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { lookupOnce, timingScore } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -43,10 +44,6 @@ const messages = {
     'dns.col.family': '协议族',
   },
 };
-
-interface Options {
-  slowMs: number;
-}
 
 /** One host's resolution. Compliance reads `addresses` and `endpoints`. */
 export interface DnsFacts {
@@ -87,50 +84,9 @@ const factsSchema = {
 } as const;
 
 export default defineCheck<Options, DnsFacts>({
-  meta: {
-    id: 'dns',
-    title: 'Endpoint host names resolve',
-    failureTitle: 'Endpoint host names do not resolve',
-    description:
-      'Resolves every endpoint host name once, with the site resolver (`network.dns.servers`) or the system one, ' +
-      'and records the addresses, the time taken and the failure kind (NXDOMAIN, NODATA, SERVFAIL, REFUSED, timeout). ' +
-      'The answer is shared with the tcp, http and websocket checks, which connect to exactly these addresses.',
-    category: 'network',
-    severity: 'critical',
-    weight: 2,
-    timeoutMs: 8000,
-    references: [
-      { title: 'RFC 1035 — Domain names: implementation and specification' },
-      { title: 'RFC 2308 — Negative caching of DNS queries (NXDOMAIN vs NODATA)', clause: '§1, §2' },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        slowMs: { type: 'number', minimum: 1, description: 'Resolution time above which the result is a warning, ms (≥ 1).' },
-        timeoutMs: { type: 'integer', minimum: 100, description: "Deadline of each task, ms (over the check's default)." },
-      },
-    },
-    defaults: { slowMs: 500 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    const byHost = new Map<string, Endpoint[]>();
-    for (const ep of site.platform.endpoints) {
-      if (isIP(ep.host)) continue;
-      const key = ep.host.toLowerCase();
-      byHost.set(key, [...(byHost.get(key) ?? []), ep]);
-    }
-    return [...byHost.entries()].map(([host, eps]): Target => ({
-      id: host,
-      endpoint: eps[0]!,
-      location: site.locate(`${eps[0]!.location.path}/${eps[0]!.url ? 'url' : 'host'}`),
-      data: { endpoints: eps },
-    }));
-  },
 
   async measure(ctx, target) {
     const endpoints = endpointsOf(target);

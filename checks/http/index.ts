@@ -2,16 +2,8 @@
 // the TLS agreed, and the phase of a failure. Measuring records the answer; judging applies the
 // endpoint's expected statuses and the time-to-first-byte threshold.
 
-import {
-  commonOptions,
-  defineCheck,
-  endpointTargets,
-  type Block,
-  type Endpoint,
-  type Finding,
-  type Severity,
-} from '../../src/plugin-api.js';
-import { BODY_TOO_LONG, DEFAULT_MAX_BODY_BYTES, httpProbe, type HttpHop } from '../../src/net/http.js';
+import { defineCheck, type Block, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
+import { BODY_TOO_LONG, httpProbe, type HttpHop } from '../../src/net/http.js';
 import { pathMessages, type PathFailure } from '../../src/net/path-messages.js';
 import { basicAuth } from '../../src/net/proxy.js';
 import {
@@ -26,8 +18,10 @@ import {
   type ReachFacts,
   type TlsFacts,
 } from '../../src/net/reach.js';
-import { probeBudgetMs, timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { probeBudgetMs, timingScore } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import { round } from '../../src/util/number.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -79,13 +73,6 @@ const messages = {
     'http.col.ttfb': '首字节（毫秒）',
   },
 };
-
-interface Options {
-  connectTimeoutMs: number;
-  maxRedirects: number;
-  maxBodyBytes: number;
-  slowMs: number;
-}
 
 export type { HttpHop, TlsFacts };
 
@@ -151,58 +138,9 @@ function answered(status: number, hops: HttpHop[], maxRedirects: number): boolea
 }
 
 export default defineCheck<Options, HttpFacts>({
-  meta: {
-    id: 'http',
-    title: 'HTTP(S) endpoints answer',
-    failureTitle: 'HTTP(S) endpoints do not answer',
-    description:
-      'Sends one GET to every http/https endpoint over the addresses the dns check found, follows redirects by hand ' +
-      '(each hop recorded), and records the status, the time to first byte (connect + TLS + server time), the TLS ' +
-      'version and cipher. A failure is classified by the phase it happened in: refused / filtered / unreachable at ' +
-      'connect, `tls-failure` with its kind (expired, self-signed, untrusted issuer, hostname mismatch, protocol ' +
-      'mismatch, reset during the handshake), or `http-error` (unexpected status). 401 and 403 count as reachable ' +
-      "unless `expectStatus` says otherwise. Certificates are verified against Node's roots plus `security.trust.caFile`.",
-    category: 'network',
-    severity: 'critical',
-    weight: 3,
-    timeoutMs: 15000,
-    references: [
-      { title: 'RFC 9110 — HTTP Semantics', clause: '§15 (status codes)' },
-      { title: 'RFC 5280 — Internet X.509 PKI certificate and CRL profile', clause: '§6 (path validation)' },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        maxRedirects: {
-          type: 'integer',
-          minimum: 0,
-          maximum: 20,
-          description: 'Redirects followed, count (0–20); a redirect still pending after them fails.',
-        },
-        maxBodyBytes: {
-          type: 'integer',
-          minimum: 1024,
-          description: 'the longest body an answer may have; one still coming past it fails',
-        },
-        slowMs: {
-          type: 'number',
-          minimum: 1,
-          description: 'Time to first byte, summed over redirects, above which the result is a warning, ms (≥ 1).',
-        },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000, maxRedirects: 5, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, slowMs: 1000 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return endpointTargets(site, (ep) => (ep.protocol === 'http' || ep.protocol === 'https') && ep.expect === 'reachable');
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -4,16 +4,7 @@
 
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import {
-  commonOptions,
-  defineArtifact,
-  defineCheck,
-  endpointTargets,
-  type Block,
-  type Endpoint,
-  type Finding,
-  type MeasureContext,
-} from '../../src/plugin-api.js';
+import { defineArtifact, defineCheck, type Block, type Endpoint, type Finding, type MeasureContext } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { DnsLookupError } from '../../src/net/dns.js';
 import { pathFailureOf, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
@@ -32,6 +23,7 @@ import { opener, type OpenTarget, type Opened } from '../../src/net/route-connec
 import { serverLabel } from '../../src/net/proxy.js';
 import { trustKey } from '../../src/net/shared.js';
 import { issuerMatches, pinMatches, presentedChain, type PresentedChain } from '../../src/tls/cert-chain.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -91,11 +83,6 @@ const messages = {
     'interception.value.same-server': '与 {endpoint} 是同一服务器：见其证书链',
   },
 };
-
-interface Options {
-  connectTimeoutMs: number;
-  compareDirect: boolean;
-}
 
 export type { PresentedChain };
 
@@ -158,8 +145,6 @@ const factsSchema = {
   },
 } as const;
 
-const TLS_PROTOCOLS = new Set(['https', 'wss', 'tls', 'turns', 'ldaps']);
-
 interface Expectations {
   expectedIssuer?: string;
   spkiPins?: string[];
@@ -167,46 +152,9 @@ interface Expectations {
 }
 
 export default defineCheck<Options, InterceptionFacts>({
-  meta: {
-    id: 'interception',
-    title: 'TLS to the platform is not intercepted',
-    failureTitle: 'TLS to the platform is intercepted',
-    description:
-      "Completes a TLS handshake with every TLS endpoint along its route (direct, or inside the proxy's CONNECT " +
-      'tunnel) and records the chain actually presented: subjects, issuers, SHA-256 fingerprints and SPKI pins, and ' +
-      "whether it ends at one of Node's public roots or at a private CA. With `tls.expectedIssuer` or `tls.spkiPins` on " +
-      'the endpoint, a chain that matches neither is `intercepted` — which catches a proxy that re-signs with a corporate ' +
-      'CA the client trusts, where validation alone passes. Without them, a private CA and (through a proxy) a ' +
-      "certificate that differs from the direct path's are reported.",
-    category: 'security',
-    severity: 'high',
-    weight: 2,
-    timeoutMs: 15_000,
-    references: [
-      { title: 'RFC 7469 — Public Key Pinning Extension for HTTP', clause: '§2.4 (SPKI fingerprint)' },
-      { title: 'CISA / US-CERT TA17-075A — HTTPS interception weakens TLS security' },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        compareDirect: {
-          type: 'boolean',
-          description: 'Through a proxy, also fetch the leaf on the direct path: a different key is interception.',
-        },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000, compareDirect: true },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return endpointTargets(site, (ep) => TLS_PROTOCOLS.has(ep.protocol) && ep.expect === 'reachable');
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

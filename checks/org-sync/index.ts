@@ -3,19 +3,19 @@
 // Clear text on the way is reported; the directory check does the rest for LDAP sources.
 
 import type { Socket } from 'node:net';
-import { commonOptions, defineCheck, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
+import { defineCheck, type Endpoint, type Finding, type Severity } from '../../src/plugin-api.js';
 import { keepErrors } from '../../src/net/dial.js';
 import { resultName, unbindRequest, whoAmIRequest } from '../../src/net/ldap.js';
 import { ldapExchange } from '../../src/net/ldap-client.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import { opener } from '../../src/net/route-connect.js';
-import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
+import { probeBudgetMs } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import { bodyTooLarge, endpointTls, fetchAlong, MAX_REDIRECTS, peerText } from '../../src/integration/common.js';
 import {
   answerFacts,
   answerFactsProperties,
   integrationFactsSchema,
-  integrationTargets,
   measureAlong,
   type AnswerFacts,
   type IntegrationFacts,
@@ -28,6 +28,7 @@ import {
   integrationMessages,
   timingMeasurements,
 } from '../../src/integration/findings.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -59,10 +60,6 @@ const messages = {
   },
 };
 
-interface Options {
-  connectTimeoutMs: number;
-}
-
 /** The answer (AnswerFacts) is the http(s) source's; connectMs and TLS are the connection's for the others. */
 export interface OrgSyncFacts extends IntegrationFacts, AnswerFacts {
   /** The http(s) URL requested (absent for ldap, tls and tcp sources). */
@@ -86,44 +83,9 @@ const BODY_BYTES = 256 * 1024;
 
 /** The source the IM platform imports the organisation structure from answers. */
 export default defineCheck<Options, OrgSyncFacts>({
-  meta: {
-    id: 'org-sync',
-    title: 'The organisation-structure sync source is reachable',
-    failureTitle: 'The organisation-structure sync source is unreachable',
-    description:
-      'For every endpoint with role `directory-sync`, or any endpoint with `orgSync: true` (a directory or an HR / OA API ' +
-      "that is also the source of departments and users): along the endpoint's route, an http(s) URL must answer (any " +
-      'status below 500 — the sync authenticates with its own credentials — after at most 5 redirects, with a body that ' +
-      'ends), an ldap(s) address must answer an LDAP request (RFC 4532 "Who am I?", no credentials), a tls / tcp address ' +
-      'must accept the connection (with a verified TLS handshake for ldaps and tls). A clear-text source (http, tcp) is ' +
-      'reported; ldap(s) sources also get the directory check (StartTLS, binds).',
-    category: 'integration',
-    severity: 'medium',
-    weight: 1,
-    timeoutMs: 15_000,
-    references: [{ title: 'RFC 8314 — Cleartext Considered Obsolete', clause: '§3' }],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return integrationTargets(
-      site,
-      (ep) =>
-        (ep.role === 'directory-sync' || ep.extra.orgSync === true) &&
-        ['http', 'https', 'ldap', 'ldaps', 'tls', 'tcp'].includes(ep.protocol),
-    );
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -3,11 +3,11 @@
 // counted then.
 
 import type { Block, Cell, Endpoint, Finding, JudgeContext, Judgement, Measurement, Message, Severity } from '../../src/plugin-api.js';
-import { unreachableSeverity } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import { addressesItem, connectionBlocks, failureFinding, type Item } from '../../src/integration/findings.js';
 import { MIN_RSA_BITS, type DiscoveryProblem, type KeyProblem } from '../../src/integration/oidc.js';
 import type { JwksFacts, SamlReach, SsoFacts, UrlProbe } from './facts.js';
-import type { Options } from './measure.js';
+import type { Options } from './plan.js';
 
 const SEVERITY_RANK: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 

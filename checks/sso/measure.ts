@@ -13,12 +13,7 @@ import { discoveryLocation, reviewDiscovery, reviewJwks } from '../../src/integr
 import { reviewMetadata } from '../../src/integration/saml.js';
 import { XmlError } from '../../src/util/xml.js';
 import { unusable, type JwksFacts, type OidcEndpointField, type SsoFacts } from './facts.js';
-
-export interface Options {
-  connectTimeoutMs: number;
-  certWarnDays: number;
-  slowMs: number;
-}
+import type { Options } from './plan.js';
 
 type Ctx = MeasureContext<Options>;
 

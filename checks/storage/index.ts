@@ -3,21 +3,21 @@
 // not serving files or listings to anyone without credentials.
 
 import type { Socket } from 'node:net';
-import { commonOptions, defineCheck, type Endpoint, type Finding, type Measurement, type MeasureContext } from '../../src/plugin-api.js';
+import { defineCheck, type Endpoint, type Finding, type Measurement, type MeasureContext } from '../../src/plugin-api.js';
 import { PathError } from '../../src/net/classify.js';
 import { keepErrors } from '../../src/net/dial.js';
 import { first, type HttpFetchResult } from '../../src/net/http-fetch.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import type { Route } from '../../src/net/proxy.js';
 import { opener } from '../../src/net/route-connect.js';
-import { probeBudgetMs, unreachableSeverity } from '../../src/net/shared.js';
+import { probeBudgetMs } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import { smbNegotiate, type SmbNegotiation } from '../../src/net/smb.js';
 import { bodyTooLarge, endpointTls, fetchAlong, MAX_REDIRECTS, peerText } from '../../src/integration/common.js';
 import {
   answerFacts,
   answerFactsProperties,
   integrationFactsSchema,
-  integrationTargets,
   measureAlong,
   type AnswerFacts,
   type IntegrationFacts,
@@ -31,6 +31,7 @@ import {
   timingMeasurements,
 } from '../../src/integration/findings.js';
 import { child, parseXml, XmlError } from '../../src/util/xml.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -103,10 +104,6 @@ const messages = {
   },
 };
 
-interface Options {
-  connectTimeoutMs: number;
-}
-
 type Kind = 's3' | 'webdav' | 'smb' | 'http';
 /** What the storage is: configured (`storage.kind`), else detected; tcp and tls for other protocols on a port. */
 export type StorageKind = Kind | 'tcp' | 'tls';
@@ -164,53 +161,9 @@ const S3_ERRORS =
 
 /** File storage (NAS/SMB, WebDAV, S3-compatible): reachable, TLS, answers as its kind; resolved addresses for residency. */
 export default defineCheck<Options, StorageFacts>({
-  meta: {
-    id: 'storage',
-    title: 'File storage is reachable, encrypted and answers as configured',
-    failureTitle: 'File storage is unreachable, unencrypted or not what it claims',
-    description:
-      'For every endpoint with role `storage` (or `files` with a `storage:` section). **SMB** (protocol `smb`, port 445): ' +
-      'TCP along the route, then an SMB2 NEGOTIATE (no session, no credentials): the dialect and whether signing is ' +
-      'required; SMB1-only or not SMB is a finding. **HTTP(S)** (WebDAV, S3-compatible): one GET and one OPTIONS without ' +
-      'credentials; an S3 service is recognised by its XML error document (`<Error><Code>AccessDenied</Code>`) or ' +
-      '`x-amz-request-id` / `Server` header, WebDAV by the `DAV` header (RFC 4918 §10.1). A bucket listing served ' +
-      'anonymously and plain `http://` are findings. Every result publishes `facts.addresses` (what the host resolves ' +
-      'to) for data-residency rules.',
-    category: 'integration',
-    severity: 'high',
-    weight: 2,
-    timeoutMs: 15_000,
-    references: [
-      { title: 'RFC 4918 — HTTP Extensions for WebDAV', clause: '§9.1 (PROPFIND), §10.1 (DAV header)' },
-      { title: 'Amazon S3 API Reference — Error responses', url: 'https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html' },
-      { title: '[MS-SMB2] Server Message Block Protocol Versions 2 and 3', clause: '§2.2.3 / §2.2.4 (NEGOTIATE)' },
-      {
-        title: 'Microsoft: SMBv1 is not installed by default in Windows 10 1709 and Windows Server 2019 and later',
-        url: 'https://learn.microsoft.com/windows-server/storage/file-server/troubleshoot/smbv1-not-installed-by-default-in-windows',
-      },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return integrationTargets(
-      site,
-      (ep) =>
-        (ep.role === 'storage' || (ep.role === 'files' && ep.extra.storage !== undefined)) &&
-        ['http', 'https', 'smb', 'tcp', 'tls'].includes(ep.protocol),
-    );
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -3,9 +3,7 @@
 // judged from them alone.
 
 import {
-  commonOptions,
   defineCheck,
-  endpointTargets,
   type Block,
   type Cell,
   type Classification,
@@ -14,7 +12,8 @@ import {
   type Message,
 } from '../../src/plugin-api.js';
 import { pathFailureFinding, pathFailureSchema, pathMessages, type PathFailure } from '../../src/net/path-messages.js';
-import { timingScore, unreachableSeverity } from '../../src/net/shared.js';
+import { timingScore } from '../../src/net/shared.js';
+import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 import { defaultTransports, stunBinding, sweepUdpPorts } from '../../src/net/stun-client.js';
 import { discoverNatBehaviour, type NatBehaviourKind, type NatNote } from '../../src/net/stun-nat.js';
 import { formatAddress } from '../../src/net/stun.js';
@@ -32,6 +31,7 @@ import {
   transportsFailedFinding,
   type TransportFacts,
 } from './common.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -177,17 +177,6 @@ const messages = {
     'stun.kv.other': '其他',
   },
 };
-
-interface Options {
-  transactionTimeoutMs: number;
-  connectTimeoutMs: number;
-  slowMs: number;
-  natDiscovery: boolean;
-  natTimeoutMs: number;
-  sweepTimeoutMs: number;
-  sweepConcurrency: number;
-  maxSweepPorts: number;
-}
 
 /** One transport's Binding: the answer (reflexive address, round trip), or how it failed. */
 export interface StunTransportFacts extends TransportFacts {
@@ -340,7 +329,6 @@ const factsSchema = {
   },
 } as const;
 
-const STUN_PROTOCOLS = new Set(['stun', 'turn', 'turns']);
 // Best first: when transports disagree, the endpoint is as good as its best transport.
 const ORDER: Classification[] = ['ok', 'server-error', 'timeout', 'tls-failure', 'refused', 'unreachable', 'filtered', 'dns-failure'];
 const SYMMETRIC = new Set(['address-dependent', 'address-and-port-dependent']);
@@ -348,82 +336,9 @@ const FINDING_PORTS = 20;
 
 /** STUN Binding per transport (reachability, reflexive address, RTT), NAT behaviour, UDP port sweep. */
 export default defineCheck<Options, StunFacts>({
-  meta: {
-    id: 'stun',
-    title: 'STUN/TURN servers answer',
-    failureTitle: 'STUN/TURN servers do not answer',
-    description:
-      'Sends a STUN Binding request (RFC 8489) to every stun/turn/turns endpoint over each of its transports ' +
-      '(default UDP and TCP; TLS for turns) and records whether it answers, the reflexive address (this site as the ' +
-      'server sees it) and the round trip. UDP requests are retransmitted as the RFC says (RTO 500 ms, doubling) within ' +
-      'the deadline. It tells apart **filtered** (no answer: dropped), **refused** (ICMP port unreachable or TCP RST), ' +
-      '**unreachable** (ICMP host/net unreachable) and **timeout** (connected but no STUN). UDP blocked while TCP/TLS ' +
-      "works is a warning: media then falls back to TCP/TLS relays. Where the server returns OTHER-ADDRESS, the NAT's " +
-      "mapping and filtering behaviour are discovered (RFC 5780). The UDP ports listed in the endpoint's `ports` are " +
-      'swept with Binding requests to show which answer.',
-    category: 'network',
-    severity: 'critical',
-    weight: 3,
-    timeoutMs: 30000,
-    references: [
-      { title: 'RFC 8489 — Session Traversal Utilities for NAT (STUN)', clause: '§6.2 (retransmissions), §14.2 (XOR-MAPPED-ADDRESS)' },
-      { title: 'RFC 5780 — NAT Behavior Discovery Using STUN', clause: '§4.3 (mapping), §4.4 (filtering)' },
-      { title: 'RFC 4787 — NAT Behavioral Requirements for Unicast UDP', clause: 'REQ-1, REQ-8' },
-      { title: 'RFC 7064 / RFC 7065 — stun: and turn: URIs' },
-      {
-        title: "Microsoft Teams: prepare your organization's network",
-        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
-        clause: 'UDP 3478–3481 to the media edge; RTT < 100 ms',
-      },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        transactionTimeoutMs: {
-          type: 'integer',
-          minimum: 100,
-          maximum: 60000,
-          description: 'Deadline of one Binding transaction (UDP retransmissions included).',
-        },
-        connectTimeoutMs: { type: 'integer', minimum: 50, maximum: 60000, description: 'TCP/TLS connect deadline.' },
-        slowMs: { type: 'number', minimum: 1, description: 'Round trip above which the result is a warning.' },
-        natDiscovery: { type: 'boolean', description: 'Run RFC 5780 NAT behaviour discovery when the server supports it.' },
-        natTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each NAT discovery transaction.' },
-        sweepTimeoutMs: { type: 'integer', minimum: 100, maximum: 60000, description: 'Deadline of each port-sweep Binding.' },
-        sweepConcurrency: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 256,
-          description: 'Binding requests in flight at once during the port sweep (1–256).',
-        },
-        maxSweepPorts: {
-          type: 'integer',
-          minimum: 1,
-          maximum: 65535,
-          description: 'Ports swept at most, in list order (1–65535); a longer list is cut and marked truncated.',
-        },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: {
-      transactionTimeoutMs: 3000,
-      connectTimeoutMs: 3000,
-      slowMs: 100,
-      natDiscovery: true,
-      natTimeoutMs: 1500,
-      sweepTimeoutMs: 1500,
-      sweepConcurrency: 16,
-      maxSweepPorts: 256,
-    },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return endpointTargets(site, (ep) => STUN_PROTOCOLS.has(ep.protocol));
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -4,10 +4,8 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import {
-  commonOptions,
   defineArtifact,
   defineCheck,
-  endpointTargets,
   dial,
   DnsLookupError,
   errorCode,
@@ -33,6 +31,7 @@ import {
   type PathFailure,
   type Route,
 } from '../../src/plugin.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -69,11 +68,6 @@ const messages = {
     'tcp.col.code': '代码',
   },
 };
-
-interface Options {
-  connectTimeoutMs: number;
-  slowMs: number;
-}
 
 /** One address of the endpoint's host, dialled. */
 export interface TcpAttempt {
@@ -154,57 +148,14 @@ const factsSchema = {
   },
 } as const;
 
-const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 // Best first: when addresses disagree, the endpoint is as good as its best address.
 const ORDER: Classification[] = ['ok', 'refused', 'unreachable', 'filtered', 'timeout', 'dns-failure'];
 const RESET_AFTER_ACCEPT = 'RESET_AFTER_ACCEPT';
 
 export default defineCheck<Options, TcpFacts>({
-  meta: {
-    id: 'tcp',
-    title: 'Endpoints accept TCP connections',
-    failureTitle: 'Endpoints do not accept TCP connections',
-    description:
-      'Opens a TCP connection to every resolved address of every TCP-based endpoint (tcp, tls, http(s), ws(s), turns, ldap(s), smb) ' +
-      'and tells apart **open** (handshake completed, time recorded), **refused** (RST: nothing listens or a firewall rejects), ' +
-      '**filtered** (no answer before the connect timeout: packets dropped) and **unreachable** (ICMP host/net unreachable). ' +
-      'Endpoints marked `expect: blocked` pass when they are *not* reachable. Connect time is one round trip; the threshold ' +
-      'follows the Microsoft Teams network target of < 100 ms RTT from client to service edge.',
-    category: 'network',
-    severity: 'critical',
-    weight: 3,
-    timeoutMs: 10000,
-    references: [
-      { title: 'RFC 9293 — Transmission Control Protocol', clause: '§3.5 (connection establishment, reset)' },
-      {
-        title: "Microsoft Teams: prepare your organization's network",
-        url: 'https://learn.microsoft.com/microsoftteams/prepare-network',
-        clause: 'network performance requirements',
-      },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        slowMs: {
-          type: 'number',
-          minimum: 1,
-          description:
-            'Connect time above which the result is a warning, ms (≥ 1); a slow direct connect is tried twice more, the best counts.',
-        },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000, slowMs: 100 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return endpointTargets(site, (ep) => TCP_PROTOCOLS.has(ep.protocol));
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

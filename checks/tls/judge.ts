@@ -80,7 +80,9 @@ export function assess(facts: TlsFacts, sets: readonly RuleSetId[], protocol: st
 /** `checks.tls.ruleSets`, else `security.tls.ruleSets`, else Mozilla intermediate. */
 export function ruleSetsFor(fromCheck: readonly RuleSetId[], site: Site): RuleSetId[] {
   const fromSite = (site.security.tls as { ruleSets?: string[] } | undefined)?.ruleSets;
-  const wanted = fromCheck.length ? [...fromCheck] : (fromSite ?? []).filter((s): s is RuleSetId => (RULE_SET_IDS as string[]).includes(s));
+  const wanted = fromCheck.length
+    ? [...fromCheck]
+    : (fromSite ?? []).filter((s): s is RuleSetId => (RULE_SET_IDS as readonly string[]).includes(s));
   return wanted.length ? wanted : ['mozilla-intermediate'];
 }
 

@@ -2,15 +2,7 @@
 // chose, and ping/pong round trips. Measuring records them; judging applies the RTT threshold and
 // whether a subprotocol that was asked for was agreed.
 
-import {
-  commonOptions,
-  defineCheck,
-  endpointTargets,
-  type Block,
-  type Endpoint,
-  type Finding,
-  type KeyValueBlock,
-} from '../../src/plugin-api.js';
+import { defineCheck, type Block, type Endpoint, type Finding, type KeyValueBlock } from '../../src/plugin-api.js';
 import { pathMessages } from '../../src/net/path-messages.js';
 import {
   connectionBlock,
@@ -26,6 +18,7 @@ import {
 } from '../../src/net/reach.js';
 import { median, probeBudgetMs, timingScore } from '../../src/net/shared.js';
 import { NO_SUBPROTOCOL, wsProbe } from '../../src/net/websocket.js';
+import planning, { type Options } from './plan.js';
 
 const messages = {
   en: {
@@ -61,12 +54,6 @@ const messages = {
     'websocket.limit.slow': '目标',
   },
 };
-
-interface Options {
-  connectTimeoutMs: number;
-  pings: number;
-  slowMs: number;
-}
 
 export type { TlsFacts };
 
@@ -112,42 +99,9 @@ const factsSchema = {
 } as const;
 
 export default defineCheck<Options, WebSocketFacts>({
-  meta: {
-    id: 'websocket',
-    title: 'WebSocket signalling works',
-    failureTitle: 'WebSocket signalling fails',
-    description:
-      'Opens every ws/wss endpoint (RFC 6455 upgrade) over the addresses the dns check found, records the upgrade time, ' +
-      'the subprotocol the server chose (`subprotocols` in the endpoint), and the round trip of several ping/pong ' +
-      'control frames. Failures are classified like the http check; an upgrade answered with another HTTP status is ' +
-      '`http-error` (often a proxy that does not pass Upgrade). RTT threshold: Teams target < 100 ms to the service edge.',
-    category: 'network',
-    severity: 'critical',
-    weight: 3,
-    timeoutMs: 15000,
-    references: [
-      { title: 'RFC 6455 — The WebSocket Protocol', clause: '§4 (opening handshake), §5.5.2–5.5.3 (ping/pong)' },
-      { title: "Microsoft Teams: prepare your organization's network", url: 'https://learn.microsoft.com/microsoftteams/prepare-network' },
-    ],
-  },
-  inputs: {
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        connectTimeoutMs: commonOptions.connectTimeoutMs,
-        pings: { type: 'integer', minimum: 1, maximum: 100, description: 'Ping/pong round trips after the upgrade, count (1–100).' },
-        slowMs: { type: 'number', minimum: 1, description: 'Median ping round trip above which the result is a warning, ms (≥ 1).' },
-        timeoutMs: commonOptions.timeoutMs,
-      },
-    },
-    defaults: { connectTimeoutMs: 3000, pings: 5, slowMs: 100 },
-  },
+  ...planning,
   facts: { version: 1, schema: factsSchema },
   messages,
-  targets(site) {
-    return endpointTargets(site, (ep) => (ep.protocol === 'ws' || ep.protocol === 'wss') && ep.expect === 'reachable');
-  },
 
   async measure(ctx, target) {
     const ep = target.endpoint!;

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { runAndReport, planSite } from '../assess.js';
 import { UsageError } from '../errors.js';
-import { parseDuration } from '../net/idle.js';
+import { parseDuration } from '../util/duration.js';
 import { abortableDelay } from '../util/abortable-delay.js';
 import { Interrupted } from '../runner/interruption.js';
 import { loadSiteFile } from '../site/load.js';

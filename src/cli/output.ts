@@ -8,7 +8,7 @@ import { detectLang, translator, type Lang } from '../i18n/index.js';
 import type { Report } from '../report/model.js';
 import { parseFormats, render, writeOutputs, type OutputTarget, type RenderContext } from '../report/render/index.js';
 import { catalogsFor } from '../report/render/localize.js';
-import type { LoadedCheck } from '../runner/registry.js';
+import { planningOf, type LoadedCheck } from '../runner/registry.js';
 import type { GateOptions } from '../report/gate.js';
 import type { Grade } from '../scoring/score.js';
 import type { Redactor } from '../site/secrets.js';
@@ -96,7 +96,12 @@ export function catalogsOf(checks: LoadedCheck[]): Map<string, Record<string, Ca
 }
 
 export function descriptionsOf(checks: LoadedCheck[]): Map<string, string> {
-  return new Map(checks.filter((c) => c.def?.meta.description).map((c) => [c.id, c.def!.meta.description]));
+  return new Map(
+    checks.flatMap((c) => {
+      const d = planningOf(c)?.meta.description;
+      return d ? [[c.id, d] as const] : [];
+    }),
+  );
 }
 
 /** Writes the report everywhere asked and returns the exit code (1 when a gate failed). */

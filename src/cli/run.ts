@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { planAssessment } from '../runner/plan.js';
 import { builtinCheck, builtinCheckIds, unknownCheckError, type LoadedCheck } from '../runner/registry.js';
 import { UsageError } from '../errors.js';
-import { parseDuration } from '../net/idle.js';
+import { parseDuration } from '../util/duration.js';
 import { parseAdHocTarget } from '../site/endpoints.js';
 import { parseSiteText } from '../site/load.js';
 import { DEFAULT_CLASSES } from '../qos/classes.js';

@@ -13,7 +13,7 @@ export async function validateCommand(file: string, flags: { json?: boolean; loa
     warnUnsetSecrets(unsetSecrets);
     // A site file may come from a pull request: its plugins are code, run only when asked.
     const loadPlugins = Boolean(flags.loadPlugins);
-    const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins, complianceStage: false });
+    const plan = await planSite(site, dirname(resolve(file)), { executePlugins: loadPlugins, complianceStage: false, loadChecks: false });
     // In an assessment a plugin that throws at load only fails its own tasks; validating, it is a finding.
     const broken = plan.unplanned.filter((u) => u.reason === 'load-error' || u.reason === 'targets-error');
     if (broken.length) {

@@ -4,8 +4,7 @@
 // probe; a path or protocol failure on the way becomes facts (classification + PathFailure), not
 // a throw.
 
-import type { Endpoint, MeasureContext, Site, Target } from '../plugin-api.js';
-import { endpointTargets } from '../plugin-api.js';
+import type { Endpoint, MeasureContext } from '../plugin-api.js';
 import { failureDetails, PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { pathDetails, pathFailureOf } from '../net/path-messages.js';
@@ -86,11 +85,6 @@ export function integrationFactsSchema(properties: Record<string, unknown>, requ
     required: [...reachFactsRequired, 'addresses', ...required],
     properties: { ...baseProperties, ...properties },
   };
-}
-
-/** The check's targets: the reachable endpoints `keep` takes, one task each. */
-export function integrationTargets(site: Site, keep: (ep: Endpoint) => boolean): Target[] {
-  return endpointTargets(site, (ep) => ep.expect === 'reachable' && keep(ep));
 }
 
 export interface MeasureAlongOptions<F> {

@@ -19,6 +19,7 @@ import {
 import { isIpLiteral } from './host.js';
 import { round } from '../util/number.js';
 import { loadAgent } from './undici-agent.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http-limits.js';
 
 export interface HttpProbeOptions {
   url: string;
@@ -57,8 +58,6 @@ export interface HttpProbeResult {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-/** Body bytes an answer may have: endpoint URLs answer with a page or a small document. */
-export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 /** PathError code: the body was still coming past maxBodyBytes (detail: limit, framing, contentLength). */
 export const BODY_TOO_LONG = 'HTTP_BODY_TOO_LONG';
 

@@ -12,7 +12,8 @@ import type { Dialed } from './dial.js';
 import { pathDetails, pathFailureFinding, pathFailureOf, pathFailureSchema, type PathFailure } from './path-messages.js';
 import { routeFor, type Route } from './proxy.js';
 import { opener, type OpenTarget, type Opened } from './route-connect.js';
-import { lookupOnce, trustFor, unreachableSeverity } from './shared.js';
+import { lookupOnce, trustFor } from './shared.js';
+import { unreachableSeverity } from './endpoint-severity.js';
 
 /** The path an endpoint's traffic took: direct, or through a proxy (and why, when a PAC or noProxy decided). */
 export interface RouteFacts {

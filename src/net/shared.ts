@@ -1,11 +1,11 @@
-// What the connection checks share: one DNS answer per host per run, the trust store the site
-// asks for, and how severe an unreachable endpoint is for an IM rollout.
+// What the connection checks share: one DNS answer per host per run and the trust store the site
+// asks for (how severe an unreachable endpoint is lives in endpoint-severity.ts).
 
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { SecureContext } from 'node:tls';
 import { nodeTls } from '../util/node-builtins.js';
-import { defineArtifact, type MeasureContext, type Endpoint, type Severity } from '../plugin-api.js';
+import { defineArtifact, type MeasureContext, type Endpoint } from '../plugin-api.js';
 import { resolveHost, type DnsAnswer } from './dns.js';
 
 export const DEFAULT_DNS_TIMEOUT_MS = 3000;
@@ -88,14 +88,6 @@ export async function trustFor(ctx: MeasureContext<unknown>, endpoint: Endpoint)
 export function probeBudgetMs(ctx: MeasureContext<unknown>): number {
   const left = ctx.remainingMs();
   return Math.max(100, left - Math.min(1000, Math.max(150, left * 0.15)));
-}
-
-const CRITICAL_ROLES = new Set(['signalling', 'api', 'media', 'turn', 'stun', 'sso']);
-
-/** Severity of an endpoint being unusable: explicit, else by what the IM client needs it for. */
-export function unreachableSeverity(endpoint: Endpoint): Severity {
-  if (endpoint.severity) return endpoint.severity;
-  return CRITICAL_ROLES.has(endpoint.role) ? 'critical' : 'high';
 }
 
 /** Lower-is-better timing → score: full marks up to `good`, sliding to `floorScore` at `poor`. */

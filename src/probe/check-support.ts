@@ -6,8 +6,9 @@ import type { Judgement, MeasureContext, Site } from '../plugin-api.js';
 import { PathError } from '../net/classify.js';
 import { DnsLookupError } from '../net/dns.js';
 import { pathFailureOf, pathFailureSchema, type PathFailure } from '../net/path-messages.js';
-import { DEFAULT_PROBE_PORT, probeName } from './context.js';
+import { DEFAULT_PROBE_PORT } from './context.js';
 import { isProbeProtocolFailure, probeFailureFinding } from './messages.js';
+import { probeName } from './targets.js';
 
 /** The reflector the facts were measured against, as the site named it. */
 export interface ReflectorFacts {

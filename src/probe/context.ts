@@ -2,25 +2,15 @@
 // artifact, so the latency check and the call-quality check read the same stream, and the
 // throughput check and the capacity check the same test.
 
-import { defineArtifact, type MeasureContext, type Site, type Target } from '../plugin-api.js';
+import { defineArtifact, type MeasureContext } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
 import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from './client.js';
+import { MEDIA_PROFILES } from './media-profiles.js';
 import { runThroughput } from './run-throughput.js';
 import type { Direction, ThroughputResult, Transport } from './throughput.js';
 import { runUdpStream, type UdpStreamResult } from './udp-stream.js';
 
 export const DEFAULT_PROBE_PORT = 7000;
-
-export function probeName(site: Site): string {
-  return site.probe?.name ?? site.probe?.host ?? 'probe';
-}
-
-/** The single target of a probe check ("<probe>" or "<probe>/<suffix>"), or none without a probe. */
-export function probeTargets(site: Site, suffixes: string[] = ['']): Target[] {
-  if (!site.probe) return [];
-  const location = site.locate('/probe');
-  return suffixes.map((s) => ({ id: s ? `${probeName(site)}/${s}` : probeName(site), location, data: { suffix: s } }));
-}
 
 export async function probeEndpoint(ctx: MeasureContext<unknown>): Promise<ProbeEndpoint> {
   const probe = ctx.site.probe!;
@@ -111,20 +101,6 @@ export async function throughputOnce(
     deadline: Date.now() + ctx.remainingMs(),
   });
 }
-
-export interface MediaProfile {
-  pps: number;
-  size: number;
-}
-
-/**
- * Media cadences, as UDP payload sizes: audio as 20 ms G.711 RTP packets (160 B of voice + 12 B RTP
- * header = 172 B, 200 B on the wire with UDP and IPv4); video ≈ 1.5 Mbit/s in 1200 B packets.
- */
-export const MEDIA_PROFILES: Record<string, MediaProfile> = {
-  audio: { pps: 50, size: 172 },
-  video: { pps: 160, size: 1200 },
-};
 
 /** A media stream as it was sent: the cadence (after the reflector's rate cap) and its timing. */
 export interface MediaStream {

@@ -3,9 +3,10 @@
 // the latency and call-quality checks stream Binding requests to it instead. One stream per server
 // and media profile per run, shared by both checks as the reflector's stream is.
 
-import { defineArtifact, type Endpoint, type MeasureContext, type Site, type Target } from '../plugin-api.js';
+import { defineArtifact, type Endpoint, type MeasureContext } from '../plugin-api.js';
 import { lookupOnce } from '../net/shared.js';
-import { MEDIA_PROFILES, type MediaStream } from './context.js';
+import type { MediaStream } from './context.js';
+import { MEDIA_PROFILES } from './media-profiles.js';
 import { runStunStream, type StunStreamResult } from './stun-stream.js';
 
 /** The STUN server the stream went to, as facts record it (no address when the name did not resolve). */
@@ -43,24 +44,6 @@ export const stunJunkSchema = {
 export const STUN_REQUEST_BYTES = 28;
 /** Silence this long after the first request means UDP to the server gets no answer. */
 export const STUN_FIRST_REPLY_TIMEOUT_MS = 2000;
-
-/** `mediaPath: true` on a `stun` endpoint: stream to it as the far end of the media path. */
-export function isStunMediaPath(ep: Endpoint): boolean {
-  return ep.protocol === 'stun' && ep.extra.mediaPath === true;
-}
-
-/** One target per media-path STUN server and suffix ("<endpoint>/<suffix>"). */
-export function stunMediaTargets(site: Site, suffixes: string[]): Target[] {
-  return site.platform.endpoints.filter(isStunMediaPath).flatMap((ep) =>
-    suffixes.map((s) => ({
-      id: `${ep.name}/${s}`,
-      endpoint: ep,
-      location: ep.location,
-      ...(ep.severity ? { severity: ep.severity } : {}),
-      data: { suffix: s, farEnd: 'stun' },
-    })),
-  );
-}
 
 export interface StunLatencyStream {
   farEnd: StunFarEnd & { address: string };

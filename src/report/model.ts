@@ -2,7 +2,7 @@
 // live objects, so a saved report.json can be re-rendered and re-gated without measuring again.
 
 import type { Block, Catalog, Category, Classification, Measurement, Message, Severity, SourceLocation, Status } from '../plugin-api.js';
-import type { LoadedCheck } from '../runner/registry.js';
+import { planningOf, type LoadedCheck } from '../runner/registry.js';
 import type { TaskResult } from '../runner/run.js';
 import { groupCauses, isBlocking, type CauseKind, type CauseMember } from '../scoring/causes.js';
 import { scoreResults, type Blocker, type Grade, type Verdict } from '../scoring/score.js';
@@ -251,7 +251,12 @@ function complianceSummary(profiles: NonNullable<BuildReportInput['profiles']>, 
 export function buildReport(input: BuildReportInput): Report {
   const { site, checks, results } = input;
   const now = input.now ?? input.finishedAt;
-  const metas = new Map(checks.filter((c) => c.def).map((c) => [c.id, c.def!.meta]));
+  const metas = new Map(
+    checks.flatMap((c) => {
+      const p = planningOf(c);
+      return p ? [[c.id, p.meta] as const] : [];
+    }),
+  );
   // Built-in checks' text ships with siteready; a plugin's or a profile's may not be at hand when the
   // report is rendered again elsewhere, so the report carries those catalogs itself.
   const carried = Object.fromEntries(
@@ -336,20 +341,20 @@ export function buildReport(input: BuildReportInput): Report {
     categories: scored.categories.map((c) => ({ ...c, score: c.score === null ? null : Math.round(c.score * 100) })),
     checks: checks.map((c) => ({
       id: c.id,
-      title: c.def?.meta.title ?? c.id,
-      failureTitle: c.def?.meta.failureTitle ?? c.id,
-      category: c.def?.meta.category ?? 'integration',
-      severity: c.def?.meta.severity ?? 'medium',
-      weight: c.def?.meta.weight ?? 0,
+      title: planningOf(c)?.meta.title ?? c.id,
+      failureTitle: planningOf(c)?.meta.failureTitle ?? c.id,
+      category: planningOf(c)?.meta.category ?? 'integration',
+      severity: planningOf(c)?.meta.severity ?? 'medium',
+      weight: planningOf(c)?.meta.weight ?? 0,
       source: c.source,
       origin: c.origin,
-      version: c.source === 'builtin' ? input.toolVersion : (c.def?.meta.version ?? 'unversioned'),
+      version: c.source === 'builtin' ? input.toolVersion : (planningOf(c)?.meta.version ?? 'unversioned'),
       score: (() => {
         const s = checkScores.get(c.id);
         return s === undefined || s === null ? null : round(s, 3);
       })(),
-      references: c.def?.meta.references ?? [],
-      ...(c.def?.meta.fixKind ? { fixKind: c.def.meta.fixKind } : {}),
+      references: planningOf(c)?.meta.references ?? [],
+      ...(planningOf(c)?.meta.fixKind ? { fixKind: planningOf(c)!.meta.fixKind } : {}),
     })),
     results: reportResults,
     blockers,

@@ -5,7 +5,7 @@ import { ConfigError, errorMessage, type Diagnostic } from '../errors.js';
 import type { Target } from '../plugin-api.js';
 import type { Site } from '../site/types.js';
 import { validateAgainst } from '../site/validate.js';
-import { unknownCheckError, type LoadedCheck } from './registry.js';
+import { planningOf, unknownCheckError, withDefinitions, type LoadedCheck } from './registry.js';
 
 export const DEFAULT_TASK_TIMEOUT_MS = 15_000;
 
@@ -70,12 +70,13 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
 
   const optionsById = new Map<string, Record<string, unknown>>();
   for (const c of checks) {
+    const planning = planningOf(c);
     const section = site.checks[c.id] ?? {};
     const { enabled: _enabled, ...rest } = section;
     // A check the site says nothing about runs on its defaults: nothing to validate, and no
     // schema to compile (each costs a few milliseconds of every start).
-    if (c.def?.inputs && Object.keys(rest).length > 0) {
-      const found = validateAgainst(c.def.inputs.schema, rest, `/checks/${c.id}`);
+    if (planning?.inputs && Object.keys(rest).length > 0) {
+      const found = validateAgainst(planning.inputs.schema, rest, `/checks/${c.id}`);
       for (const p of found) {
         const loc = site.locate(p.path ?? '');
         problems.push({
@@ -88,7 +89,7 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
         });
       }
     }
-    optionsById.set(c.id, { ...(c.def?.inputs?.defaults as Record<string, unknown> | undefined), ...rest });
+    optionsById.set(c.id, { ...(planning?.inputs?.defaults as Record<string, unknown> | undefined), ...rest });
   }
   if (problems.length) throw new ConfigError(`${problems.length} problem(s) in the site's checks`, problems);
 
@@ -96,22 +97,23 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
   const unplanned: Unplanned[] = [];
   const selected = opts.only ? checks.filter((c) => opts.only!.includes(c.id)) : checks;
   for (const check of selected) {
+    const planning = planningOf(check);
     if (site.checks[check.id]?.enabled === false) {
       unplanned.push({ check, reason: 'disabled' });
       continue;
     }
-    if (check.def?.meta.optIn && !site.checks[check.id] && !opts.only?.includes(check.id)) {
+    if (planning?.meta.optIn && !site.checks[check.id] && !opts.only?.includes(check.id)) {
       unplanned.push({ check, reason: 'opt-in' });
       continue;
     }
-    if (!check.def) {
+    if (!planning) {
       unplanned.push({ check, reason: 'load-error', ...(check.loadError ? { message: check.loadError } : {}) });
       continue;
     }
     const options = optionsById.get(check.id) ?? {};
     let targets: Target[];
     try {
-      targets = check.def.targets(site, options).filter((t) => !t.endpoint?.checks || t.endpoint.checks.includes(check.id));
+      targets = planning.targets(site, options).filter((t) => !t.endpoint?.checks || t.endpoint.checks.includes(check.id));
     } catch (err) {
       unplanned.push({ check, reason: 'targets-error', message: errorMessage(err) });
       continue;
@@ -123,13 +125,29 @@ export function planAssessment(site: Site, checks: LoadedCheck[], opts: PlanOpti
     // The site's own setting wins, then the command line, then the check's default.
     const timeoutMs = numberOr(
       options.timeoutMs,
-      opts.taskTimeoutMs ?? check.def.deadlineMs?.(options) ?? check.def.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
+      opts.taskTimeoutMs ?? planning.deadlineMs?.(options) ?? planning.meta.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
     );
     for (const target of targets) {
       tasks.push({ key: `${check.id}:${target.id}`, check, target, options, timeoutMs });
     }
   }
   return { site, checks, tasks, unplanned };
+}
+
+/**
+ * The plan with the whole definition of every check it has tasks of, and of the checks in `also`:
+ * planning loads only what it needs, measuring and judging need the rest.
+ */
+export async function withTaskChecks<P extends Plan>(plan: P, also: Iterable<string> = []): Promise<P> {
+  const checks = await withDefinitions(plan.checks, new Set([...plan.tasks.map((t) => t.check.id), ...also]));
+  const byId = new Map(checks.map((c) => [c.id, c]));
+  const whole = (c: LoadedCheck) => byId.get(c.id) ?? c;
+  return {
+    ...plan,
+    checks,
+    tasks: plan.tasks.map((t) => ({ ...t, check: whole(t.check) })),
+    unplanned: plan.unplanned.map((u) => ({ ...u, check: whole(u.check) })),
+  };
 }
 
 function numberOr(v: unknown, fallback: number): number {

@@ -6,19 +6,27 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, errorMessage } from '../errors.js';
-import { CATEGORIES, SEVERITIES, type CheckDefinition, type MeasuredCheck } from '../plugin-api.js';
+import { CATEGORIES, SEVERITIES, type CheckDefinition, type CheckPlanning, type MeasuredCheck } from '../plugin-api.js';
 import type { Site } from '../site/types.js';
 import { didYouMean } from '../util/suggest.js';
 import { usePrecompiled } from '../site/validate.js';
 import { builtFile } from '../version.js';
-import { BUILTIN_CHECK_MODULES } from './builtin-check-modules.js';
+import { BUILTIN_CHECK_MODULES, BUILTIN_CHECK_PLANNING } from './builtin-check-modules.js';
 
 // A registry holds checks of every option and facts type; their own code is typed, the list is not.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCheck = CheckDefinition<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPlanning = CheckPlanning<any>;
 
 export interface LoadedCheck {
   id: string;
+  /** What planning needs (meta, options, targets, deadline), when `def` is not loaded: see `planningOf`. */
+  planning?: AnyPlanning;
+  /**
+   * The whole check. Planning loads built-in checks without it (`allChecks`, `builtinCheckPlans`);
+   * `withDefinitions` loads it for the checks that have work.
+   */
   def?: AnyCheck;
   source: 'builtin' | 'plugin';
   /** Folder, path or package it came from. */
@@ -33,11 +41,28 @@ const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const PLUGIN_ID = /^[a-z0-9]+(-[a-z0-9]+)*\/[a-z0-9]+(-[a-z0-9]+)*$/;
 
 let builtinCache: Promise<LoadedCheck[]> | undefined;
+let planningCache: Promise<LoadedCheck[]> | undefined;
 const oneCache = new Map<string, Promise<LoadedCheck>>();
+const onePlanningCache = new Map<string, Promise<LoadedCheck>>();
 
+/** What planning needs of a check: its planning part, or its whole definition; none when it did not load. */
+export function planningOf(check: LoadedCheck): AnyPlanning | undefined {
+  return check.def ?? check.planning;
+}
+
+/** Every built-in check, whole: for listing them (`siteready checks`) and rendering saved reports. */
 export function builtinChecks(): Promise<LoadedCheck[]> {
   builtinCache ??= builtinCheckIds().then((ids) => Promise.all(ids.map(builtinCheck)));
   return builtinCache;
+}
+
+/**
+ * Every built-in check as planning sees it: meta, options and targets, without the code that
+ * measures and judges (most of a check, and most of what a short run would load for nothing).
+ */
+export function builtinCheckPlans(): Promise<LoadedCheck[]> {
+  planningCache ??= builtinCheckIds().then((ids) => Promise.all(ids.map(builtinCheckPlanning)));
+  return planningCache;
 }
 
 /** The ids of the built-in checks, without loading any. */
@@ -46,14 +71,31 @@ export async function builtinCheckIds(): Promise<string[]> {
 }
 
 /**
- * One built-in check. `siteready run <check>` loads only its own: importing all of them (and what
- * they import: the TLS registry, the DSCP module …) is most of a short command's start-up.
+ * One built-in check, whole. `siteready run <check>` loads only its own: importing all of them (and
+ * what they import: the TLS registry, the DSCP module …) is most of a short command's start-up.
  */
 export function builtinCheck(id: string): Promise<LoadedCheck> {
-  let loading = oneCache.get(id);
+  return once(oneCache, id, load);
+}
+
+/** One built-in check's planning part. */
+export function builtinCheckPlanning(id: string): Promise<LoadedCheck> {
+  return once(onePlanningCache, id, loadPlanning);
+}
+
+/**
+ * The same checks, those named in `ids` whole: built-in ones are loaded now, the others (plugins,
+ * compliance) were whole already.
+ */
+export async function withDefinitions(checks: LoadedCheck[], ids: ReadonlySet<string>): Promise<LoadedCheck[]> {
+  return Promise.all(checks.map((c) => (ids.has(c.id) && !c.def && c.source === 'builtin' && !c.loadError ? builtinCheck(c.id) : c)));
+}
+
+function once(cache: Map<string, Promise<LoadedCheck>>, id: string, loader: (id: string) => Promise<LoadedCheck>): Promise<LoadedCheck> {
+  let loading = cache.get(id);
   if (!loading) {
-    loading = load(id);
-    oneCache.set(id, loading);
+    loading = loader(id);
+    cache.set(id, loading);
   }
   return loading;
 }
@@ -64,10 +106,23 @@ async function load(folder: string): Promise<LoadedCheck> {
   const def = (await importCheck()).default as AnyCheck | undefined;
   const problem = shapeProblem(def, false);
   if (problem) throw new Error(`built-in check ${folder}: ${problem}`);
-  if (def!.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${def!.meta.id}`);
+  return builtin(folder, def!, def!);
+}
+
+async function loadPlanning(folder: string): Promise<LoadedCheck> {
+  const importPlanning = BUILTIN_CHECK_PLANNING[folder];
+  if (!importPlanning) throw new Error(`no built-in check ${folder}`);
+  const planning = (await importPlanning()).default as AnyPlanning | undefined;
+  const problem = planningProblem(planning, false);
+  if (problem) throw new Error(`built-in check ${folder} (plan.ts): ${problem}`);
+  return builtin(folder, planning!);
+}
+
+function builtin(folder: string, planning: AnyPlanning, def?: AnyCheck): LoadedCheck {
+  if (planning.meta.id !== folder) throw new Error(`built-in check folder ${folder} declares id ${planning.meta.id}`);
   // The build generates each built-in check's option validator (scripts/compile-schemas.mjs).
-  if (def!.inputs) usePrecompiled(def!.inputs.schema, builtFile('checks', folder, 'options-validator.cjs'));
-  return { id: def!.meta.id, def: def!, source: 'builtin', origin: `checks/${folder}` };
+  if (planning.inputs) usePrecompiled(planning.inputs.schema, builtFile('checks', folder, 'options-validator.cjs'));
+  return { id: folder, ...(def ? { def } : { planning }), source: 'builtin', origin: `checks/${folder}` };
 }
 
 /** Where each plugin the site names is, or a configuration error for the first that cannot be found. */
@@ -128,11 +183,12 @@ export async function loadPlugins(site: Site, siteFileDir: string): Promise<Load
 }
 
 /**
- * The built-in checks and the site's plugins. With `executePlugins: false` (validating a file that
- * may come from a pull request) plugins are only found, never imported: importing runs their code.
+ * The built-in checks (their planning part: `withDefinitions` loads the rest) and the site's
+ * plugins. With `executePlugins: false` (validating a file that may come from a pull request)
+ * plugins are only found, never imported: importing runs their code.
  */
 export async function allChecks(site?: Site, siteFileDir?: string, opts: { executePlugins?: boolean } = {}): Promise<LoadedCheck[]> {
-  const builtins = await builtinChecks();
+  const builtins = await builtinCheckPlans();
   if (site && siteFileDir && opts.executePlugins === false) resolvePlugins(site, siteFileDir);
   const plugins = site && siteFileDir && opts.executePlugins !== false ? await loadPlugins(site, siteFileDir) : [];
   const seen = new Map<string, LoadedCheck>();
@@ -180,9 +236,9 @@ function pluginPathHint(spec: string, baseDir: string): string | undefined {
   return existsSync(dirname(full)) ? undefined : `folder ${dirname(full)} does not exist`;
 }
 
-function shapeProblem(def: unknown, plugin: boolean): string | undefined {
-  if (!def || typeof def !== 'object') return 'the default export is not a check definition';
-  const d = def as Partial<CheckDefinition<unknown>>;
+function planningProblem(planning: unknown, plugin: boolean): string | undefined {
+  if (!planning || typeof planning !== 'object') return 'the default export is not a check definition';
+  const d = planning as Partial<AnyPlanning>;
   const m = d.meta;
   if (!m || typeof m !== 'object') return 'missing meta';
   if (typeof m.id !== 'string' || !(plugin ? PLUGIN_ID : ID).test(m.id)) {
@@ -195,6 +251,13 @@ function shapeProblem(def: unknown, plugin: boolean): string | undefined {
   if (!SEVERITIES.includes(m.severity)) return `meta.severity must be one of ${SEVERITIES.join(', ')}`;
   if (typeof m.weight !== 'number' || m.weight < 0) return 'meta.weight must be a number ≥ 0';
   if (typeof d.targets !== 'function') return 'targets() is required';
+  return undefined;
+}
+
+function shapeProblem(def: unknown, plugin: boolean): string | undefined {
+  const problem = planningProblem(def, plugin);
+  if (problem) return problem;
+  const d = def as Partial<CheckDefinition<unknown>>;
   const measured = d as Partial<MeasuredCheck<unknown>>;
   if (typeof measured.measure === 'function') {
     if (typeof measured.judge !== 'function') return 'a check with measure() needs judge() too';

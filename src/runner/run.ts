@@ -84,6 +84,10 @@ export class DeadlineError extends Error {
 }
 
 export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<TaskResult[]> {
+  const unloaded = [...new Set(plan.tasks.filter((t) => !t.check.def).map((t) => t.check.id))];
+  // A programming error, not a site's: judging with the planning part alone would lose every verdict.
+  if (unloaded.length)
+    throw new Error(`the plan has tasks of checks not loaded (${unloaded.join(', ')}): pass it through withTaskChecks() first`);
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 8));
   const runController = new AbortController();
   const started = performance.now();

@@ -7,7 +7,8 @@
 import { performance } from 'node:perf_hooks';
 import { PathError, toPathError } from '../net/classify.js';
 import { dialTracked, tlsOver } from '../net/dial.js';
-import { DEFAULT_MAX_BODY_BYTES, httpProbe } from '../net/http.js';
+import { httpProbe } from '../net/http.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../net/http-limits.js';
 import type { Opened } from '../net/route-connect.js';
 import { auditTlsOptions, type AuditOptions, type AuditTarget } from './audit-client.js';
 import type { HstsError, HstsFacts, HstsInvalid } from './types.js';

@@ -9,7 +9,7 @@ import type { RuleOutcome } from './rulesets/common.js';
 import { MOZILLA_INTERMEDIATE, MOZILLA_MODERN, mozillaRules } from './rulesets/mozilla.js';
 import { nistRules } from './rulesets/nist.js';
 import { pciRules } from './rulesets/pci.js';
-import type { RuleResult, RuleSetId, TlsScan } from './types.js';
+import { RULE_SET_IDS, type RuleResult, type RuleSetId, type TlsScan } from './types.js';
 
 export const RULE_SETS: Readonly<Record<RuleSetId, (scan: TlsScan) => RuleOutcome[]>> = {
   'mozilla-modern': (scan) => mozillaRules(scan, MOZILLA_MODERN),
@@ -19,7 +19,7 @@ export const RULE_SETS: Readonly<Record<RuleSetId, (scan: TlsScan) => RuleOutcom
   'pci-dss-4': pciRules,
 };
 
-export const RULE_SET_IDS = Object.keys(RULE_SETS) as RuleSetId[];
+export { RULE_SET_IDS };
 
 export function evaluateTlsRules(scan: TlsScan, sets: readonly RuleSetId[]): RuleResult[] {
   return sets.flatMap((set) =>

@@ -277,7 +277,9 @@ export interface GradeResult {
   criteria?: string;
 }
 
-export type RuleSetId = 'mozilla-modern' | 'mozilla-intermediate' | 'nist-800-52r2' | 'bsi-tr-02102-2' | 'pci-dss-4';
+/** The rule sets a TLS audit can be held to, in the order reports list them. */
+export const RULE_SET_IDS = ['mozilla-modern', 'mozilla-intermediate', 'nist-800-52r2', 'bsi-tr-02102-2', 'pci-dss-4'] as const;
+export type RuleSetId = (typeof RULE_SET_IDS)[number];
 
 /**
  * One rule of a rule set judged on a scan. Its title and fix are the messages `<id>` and

@@ -22,7 +22,7 @@ import { createNetns, netnsSupported, type Netns } from '../helpers/netns.js';
 import { delay, hasTool, tempDir, type TempDir } from '../helpers/peers.js';
 import { stunBinding } from '../../src/net/stun-client.js';
 import { closeSession, openSession, type ProbeEndpoint, type ProbeSession } from '../../src/probe/client.js';
-import { MEDIA_PROFILES } from '../../src/probe/context.js';
+import { MEDIA_PROFILES } from '../../src/probe/media-profiles.js';
 import { junkTotal, runStunStream } from '../../src/probe/stun-stream.js';
 import { runUdpStream } from '../../src/probe/udp-stream.js';
 
