@@ -144,6 +144,12 @@ async function main() {
         env: baseEnv,
         okStatus: [0, 1],
       },
+      {
+        id: 'floor',
+        display: 'node bench/lib/startup-floor.mjs <the same site> (yaml + commander + the site validator, nothing of ours)',
+        args: ['bench/lib/startup-floor.mjs', minSite],
+        env: baseEnv,
+      },
     );
     for (const c of commands) c.samples = [];
 
