@@ -351,6 +351,12 @@ export function statusOf(judgement: Judgement): Status {
   return statusFromScore(judgement.score);
 }
 
+/** Endpoint protocols carried over TCP: what a TCP connect or a port sweep reaches (stun, turn and udp are not). */
+export const TCP_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
+
+/** Endpoint protocols that speak TLS from the first byte: what a TLS audit reaches (StartTLS services are the directory check's). */
+export const TLS_PROTOCOLS: ReadonlySet<string> = new Set(['https', 'wss', 'tls', 'turns', 'ldaps']);
+
 /** A target per endpoint of the site that `keep` accepts, named and located as the endpoint is. */
 export function endpointTargets(site: Site, keep: (endpoint: Endpoint) => boolean): Target[] {
   return site.platform.endpoints.filter(keep).map((ep) => ({ id: ep.name, endpoint: ep, location: ep.location }));

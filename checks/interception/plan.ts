@@ -1,14 +1,12 @@
 // The interception check as planning sees it: what it is, its options, which endpoints it takes.
 // Its measuring and judging code (index.ts) loads only when a run has work for it.
 
-import { commonOptions, defineCheckPlanning, endpointTargets } from '../../src/plugin-api.js';
+import { commonOptions, defineCheckPlanning, endpointTargets, TLS_PROTOCOLS } from '../../src/plugin-api.js';
 
 export interface Options {
   connectTimeoutMs: number;
   compareDirect: boolean;
 }
-
-const TLS_PROTOCOLS = new Set(['https', 'wss', 'tls', 'turns', 'ldaps']);
 
 export default defineCheckPlanning<Options>({
   meta: {

@@ -1,7 +1,7 @@
 // The sweep check as planning sees it: what it is, its options, which sweeps and endpoint port lists it takes.
 // Its measuring and judging code (index.ts) loads only when a run has work for it.
 
-import { defineCheckPlanning, type Severity, type Target } from '../../src/plugin-api.js';
+import { defineCheckPlanning, type Severity, type Target, TCP_PROTOCOLS } from '../../src/plugin-api.js';
 import { unreachableSeverity } from '../../src/net/endpoint-severity.js';
 
 export interface Options {
@@ -11,9 +11,6 @@ export interface Options {
   allAddresses: boolean;
   maxTargets: number;
 }
-
-/** Same set as the tcp check: protocols carried over TCP. UDP (stun, turn, udp) is not swept. */
-const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 
 /** What a sweep task carries from planning to measuring and judging. */
 export interface SweepData {

@@ -1,14 +1,12 @@
 // The tcp check as planning sees it: what it is, its options, which endpoints it takes. Its
 // measuring and judging code (index.ts) loads only when a run has work for it.
 
-import { commonOptions, defineCheckPlanning, endpointTargets } from '../../src/plugin-api.js';
+import { commonOptions, defineCheckPlanning, endpointTargets, TCP_PROTOCOLS } from '../../src/plugin-api.js';
 
 export interface Options {
   connectTimeoutMs: number;
   slowMs: number;
 }
-
-const TCP_PROTOCOLS = new Set(['tcp', 'tls', 'http', 'https', 'ws', 'wss', 'turns', 'ldap', 'ldaps', 'smb']);
 
 export default defineCheckPlanning<Options>({
   meta: {

@@ -1,12 +1,9 @@
 // The tls check as planning sees it: what it is, its options, which endpoints it takes. Its
 // measuring and judging code (index.ts) loads only when a run has work for it.
 
-import { commonOptions, defineCheckPlanning, endpointTargets } from '../../src/plugin-api.js';
+import { commonOptions, defineCheckPlanning, endpointTargets, TLS_PROTOCOLS } from '../../src/plugin-api.js';
 import { RULE_SET_IDS } from '../../src/tls/types.js';
 import type { TlsOptions } from './judge.js';
-
-/** Endpoints spoken to over TLS from the first byte (StartTLS services are the directory check's). */
-const TLS_PROTOCOLS = new Set(['https', 'wss', 'tls', 'turns', 'ldaps']);
 
 export default defineCheckPlanning<TlsOptions>({
   meta: {
